@@ -1,0 +1,5 @@
+"""Lets `python -m clodura_cli` run the command line."""
+
+from clodura_cli.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""The command layer: typer commands, messages on stderr, and rendering for people."""

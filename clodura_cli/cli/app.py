@@ -1,0 +1,106 @@
+"""The `clodura` application: commands, --version, and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from clodura_cli import __version__, config
+from clodura_cli.cli import report, sandbox_cmd, search_cmd
+from clodura_cli.cli.exit_codes import EXIT_CODE_HELP, ExitCode, classify
+from clodura_cli.errors import CloduraError
+
+_EXIT_CODES = "\n\n".join(f"  {int(code):>3}  {text}" for code, text in EXIT_CODE_HELP.items())
+HELP = f"""Prospect with the Clodura B2B data API from the terminal, pipelines and cron.
+
+Try it without a key: clodura search --sandbox --seniority CEO
+
+Examples:
+
+  clodura search --seniority CEO --employees 51-200 -f csv -o ceos.csv
+
+  clodura search --title "vp sales" --all -f jsonl | jq -r .linkedinUrl
+
+Exit codes:
+
+{_EXIT_CODES}
+"""
+
+
+class CloduraGroup(TyperGroup):
+    """Runs a command and turns whatever it raises into a message and an exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except CloduraError as exc:
+            code, message = classify(exc)
+            report.error(message)
+            raise typer.Exit(int(code)) from None
+        except KeyboardInterrupt:
+            report.error("interrupted")
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except BrokenPipeError:
+            # The reader went away (`| head`): nothing more to say, and nothing went wrong.
+            _silence_stdout()
+            raise typer.Exit(int(ExitCode.OK)) from None
+        except Exception as exc:
+            if config.env_flag(config.ENV_DEBUG):
+                raise
+            report.error(
+                f"unexpected internal error: {type(exc).__name__}: {report.redact(str(exc))} "
+                f"(run again with {config.ENV_DEBUG}=1 to see the traceback, and report it)"
+            )
+            raise typer.Exit(int(ExitCode.INTERNAL)) from None
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+app = typer.Typer(
+    name="clodura",
+    cls=CloduraGroup,
+    help=HELP,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"clodura {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", callback=_version, is_eager=True
+        ),
+    ] = False,
+) -> None:
+    """Prospect with the Clodura B2B data API."""
+
+
+app.command(name="search", no_args_is_help=False)(search_cmd.search)
+app.add_typer(sandbox_cmd.app, name="sandbox")
+
+
+def main(args: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    app(args=args, prog_name="clodura")

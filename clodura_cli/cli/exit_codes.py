@@ -1,0 +1,76 @@
+"""Exit codes, and the one table that turns an exception into a code and a hint."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from clodura_cli import errors
+
+
+class ExitCode(IntEnum):
+    """What the process exit status means."""
+
+    OK = 0
+    INTERNAL = 1
+    USAGE = 2
+    AUTH = 3
+    CREDITS = 4
+    RATE_LIMITED = 5
+    REJECTED = 6
+    NETWORK = 7
+    PENDING = 8
+    INTERRUPTED = 130
+
+
+EXIT_CODE_HELP = {
+    ExitCode.OK: "success, including a search with no results",
+    ExitCode.INTERNAL: "unexpected internal error",
+    ExitCode.USAGE: "usage or validation error, detected before any request is sent",
+    ExitCode.AUTH: "authentication or permission: no key, 401, 403",
+    ExitCode.CREDITS: "credits: 402, or a credit guard stopped the run",
+    ExitCode.RATE_LIMITED: "rate limited: 429 still returned after the retries",
+    ExitCode.REJECTED: "request rejected by the API: 400, 422, or an unknown tracking id",
+    ExitCode.NETWORK: "network failure, timeout, 5xx or unreadable response after the retries",
+    ExitCode.PENDING: "still pending: a wait for reveal jobs reached its timeout",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C); partial output files are not left behind",
+}
+
+#: Checked in order: the first class the exception is an instance of decides.
+ERROR_TABLE: tuple[tuple[type[errors.CloduraError], ExitCode, str], ...] = (
+    (errors.UsageError, ExitCode.USAGE, ""),
+    (errors.MissingKeyError, ExitCode.AUTH, ""),
+    (errors.AuthenticationError, ExitCode.AUTH, "check the key in CLODURA_API_KEY"),
+    (errors.PermissionDeniedError, ExitCode.AUTH, "your plan does not include this endpoint"),
+    (errors.PaymentRequiredError, ExitCode.CREDITS, "credits exhausted: see `clodura credits`"),
+    (
+        errors.RateLimitError,
+        ExitCode.RATE_LIMITED,
+        "still rate limited after the retries; try again later or lower --concurrency",
+    ),
+    (errors.ServerError, ExitCode.NETWORK, "the API failed; try again later"),
+    (errors.APIError, ExitCode.REJECTED, "the API rejected the request"),
+    (
+        errors.TransportError,
+        ExitCode.NETWORK,
+        "check your network and CLODURA_BASE_URL, then try again",
+    ),
+    (
+        errors.InvalidResponseError,
+        ExitCode.NETWORK,
+        "the API sent an answer that is not the expected JSON; try again later",
+    ),
+)
+
+
+def classify(error: errors.CloduraError) -> tuple[ExitCode, str]:
+    """The exit code and the one-line message for an error."""
+    code, hint = next(
+        ((code, hint) for cls, code, hint in ERROR_TABLE if isinstance(error, cls)),
+        (ExitCode.INTERNAL, ""),
+    )
+    message = str(error)
+    if error.context:
+        message = f"{error.context}: {message}"
+    if isinstance(error, errors.RateLimitError) and error.retry_after is not None:
+        hint = f"the API asks to wait {error.retry_after:g}s; {hint}"
+    return code, f"{message} ({hint})" if hint else message

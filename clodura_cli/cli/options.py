@@ -1,0 +1,102 @@
+"""Options shared by several commands, defined once."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from clodura_cli.output import FORMATS
+
+API_PANEL = "API"
+OUTPUT_PANEL = "Output"
+
+
+def _check_format(value: str | None) -> str | None:
+    if value is None:
+        return None
+    lowered = value.lower()
+    if lowered not in FORMATS:
+        raise typer.BadParameter(f"{value!r} is not a format; use one of {', '.join(FORMATS)}")
+    return lowered
+
+
+Sandbox = Annotated[
+    bool,
+    typer.Option(
+        "--sandbox",
+        help="Use the built-in emulator with synthetic data: no key, no credits "
+        "(or CLODURA_SANDBOX=1).",
+        rich_help_panel=API_PANEL,
+    ),
+]
+BaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--base-url",
+        help="API base URL (or CLODURA_BASE_URL). Plain http only to loopback.",
+        rich_help_panel=API_PANEL,
+        show_default=False,
+    ),
+]
+Verbose = Annotated[
+    bool,
+    typer.Option(
+        "--verbose",
+        "-v",
+        help="Log each request (method, path, status, time, retries) on stderr; "
+        "the key is never shown.",
+        rich_help_panel=API_PANEL,
+    ),
+]
+Format = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="table, json, jsonl or csv. Default: table on a terminal, jsonl in a pipe, "
+        "or from the --output extension.",
+        callback=_check_format,
+        rich_help_panel=OUTPUT_PANEL,
+        show_default=False,
+    ),
+]
+Output = Annotated[
+    str | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Write to FILE atomically instead of stdout (format from the extension).",
+        metavar="FILE",
+        rich_help_panel=OUTPUT_PANEL,
+        show_default=False,
+    ),
+]
+Fields = Annotated[
+    str | None,
+    typer.Option(
+        "--fields",
+        help="Comma-separated record fields to output, in order; 'all' for every field.",
+        metavar="a,b,c",
+        rich_help_panel=OUTPUT_PANEL,
+        show_default=False,
+    ),
+]
+Concurrency = Annotated[
+    int,
+    typer.Option(
+        "--concurrency",
+        help="Requests in flight at once.",
+        min=1,
+        max=16,
+        rich_help_panel="Paging",
+    ),
+]
+DryRun = Annotated[
+    bool,
+    typer.Option(
+        "--dry-run",
+        help="Print the request that would be sent as JSON and exit; needs no key, sends nothing.",
+        rich_help_panel=API_PANEL,
+    ),
+]

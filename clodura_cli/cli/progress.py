@@ -1,0 +1,39 @@
+"""A progress bar on stderr, shown only when stderr is a terminal."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+PageCallback = Callable[[Any, int], None]
+
+
+@contextlib.contextmanager
+def page_progress(total_pages: int | None, enabled: bool) -> Iterator[PageCallback | None]:
+    """A callback advancing a bar per page fetched; None when stderr is not a terminal."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    console = Console(stderr=True, no_color="NO_COLOR" in os.environ)
+    columns = [
+        TextColumn("pages"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[records]} records"),
+    ]
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("fetch", total=total_pages, records=0)
+        fetched = 0
+
+        def advance(_page: Any, records: int) -> None:
+            nonlocal fetched
+            fetched += records
+            progress.update(task, advance=1, records=fetched)
+
+        yield advance

@@ -1,0 +1,50 @@
+"""The one entry point from records to output: machine formats stream, the table collects."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TextIO
+
+from clodura_cli.output import atomic_output, format_for_path, write_records
+
+
+def choose_format(fmt: str | None, output: str | None, stdout: TextIO | None = None) -> str:
+    """--format, else the --output extension, else table on a terminal and jsonl in a pipe."""
+    if fmt:
+        return fmt
+    if output:
+        return format_for_path(output)
+    stream = stdout or sys.stdout
+    return "table" if stream.isatty() else "jsonl"
+
+
+@contextlib.contextmanager
+def destination(output: str | None) -> Iterator[TextIO]:
+    """stdout, or a file that appears only when everything was written."""
+    if output is None:
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    with atomic_output(output) as stream:
+        yield stream
+
+
+def render(
+    records: Iterable[dict[str, Any]],
+    fmt: str,
+    fields: Sequence[str] | None,
+    stream: TextIO,
+    *,
+    to_terminal: bool = False,
+) -> int:
+    """Write records in ``fmt`` to ``stream``; returns how many were written."""
+    if fmt == "table":
+        from clodura_cli.cli.table import render_table
+
+        rows = list(records)
+        if rows:
+            render_table(rows, fields, stream, to_terminal=to_terminal)
+        return len(rows)
+    return write_records(records, fmt, stream, fields)

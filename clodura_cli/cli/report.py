@@ -1,0 +1,87 @@
+"""Messages for people on stderr: errors, warnings, retries and the verbose request log."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from clodura_cli.client import RequestEvent
+
+_lock = threading.Lock()
+_secrets: set[str] = set()
+
+
+def add_secret(value: str) -> None:
+    """Never print this value (the API key) in any message."""
+    if value:
+        _secrets.add(value)
+
+
+def redact(text: str) -> str:
+    """The text with every registered secret replaced."""
+    for secret in _secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
+def _color(stream: TextIO) -> bool:
+    return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def say(message: str, *, prefix: str = "", style: str = "") -> None:
+    """Write one line to stderr, coloured only on a terminal without NO_COLOR."""
+    stream = sys.stderr
+    line = redact(message)
+    if prefix:
+        if _color(stream):
+            codes = {"red": "31", "yellow": "33", "dim": "2", "cyan": "36"}
+            prefix = f"\x1b[{codes.get(style, '0')};1m{prefix}\x1b[0m"
+        line = f"{prefix} {line}"
+    with _lock:
+        stream.write(line + "\n")
+        stream.flush()
+
+
+def error(message: str) -> None:
+    """An error line."""
+    say(message, prefix="error:", style="red")
+
+
+def warn(message: str) -> None:
+    """A warning line."""
+    say(message, prefix="warning:", style="yellow")
+
+
+def info(message: str) -> None:
+    """A notice line."""
+    say(message)
+
+
+class RequestReporter:
+    """Reports retries always, and every request with --verbose."""
+
+    def __init__(self, verbose: bool) -> None:
+        self.verbose = verbose
+        self.retries = 0
+
+    def __call__(self, event: RequestEvent) -> None:
+        if self.verbose:
+            status = event.status if event.status is not None else "-"
+            detail = f" ({event.error})" if event.error else ""
+            say(
+                f"{event.method} {event.path} -> {status} in {event.elapsed * 1000:.0f} ms"
+                f" (attempt {event.attempt}){detail}",
+                prefix="http:",
+                style="dim",
+            )
+        if event.retry_in is not None:
+            self.retries += 1
+            say(
+                f"{event.method} {event.path}: {event.error}; retry {event.attempt} "
+                f"in {event.retry_in:.1f}s",
+                prefix="retry:",
+                style="yellow",
+            )

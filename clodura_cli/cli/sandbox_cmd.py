@@ -1,0 +1,146 @@
+"""`clodura sandbox`: run the emulator on loopback, or clear its saved state."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from clodura_cli import config
+from clodura_cli.cli import report
+from clodura_cli.errors import UsageError
+
+app = typer.Typer(
+    help="Run the API emulator on loopback, or reset its state.\n\n"
+    "Example:\n\n  clodura sandbox serve --port 8765 --latency 0.05",
+    no_args_is_help=True,
+)
+
+_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Loopback address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port; 0 picks a free one.", min=0, max=65535)] = 0,
+    job_delay: Annotated[
+        float, typer.Option(help="Seconds until a reveal job completes.", min=0)
+    ] = 1.0,
+    latency: Annotated[float, typer.Option(help="Seconds added to every request.", min=0)] = 0.0,
+    rate_limit: Annotated[
+        float, typer.Option(help="Requests per second before 429s (0: no limit).", min=0)
+    ] = 0.0,
+    retry_after: Annotated[
+        float | None,
+        typer.Option(help="Retry-After sent with 429s (default: computed from the limit).", min=0),
+    ] = None,
+    no_retry_after: Annotated[
+        bool, typer.Option("--no-retry-after", help="Send 429s without Retry-After.")
+    ] = False,
+    error_rate: Annotated[
+        float, typer.Option(help="Fraction of requests answered 500/502/503.", min=0, max=1)
+    ] = 0.0,
+    html_rate: Annotated[
+        float, typer.Option(help="Fraction answered with an HTML error page.", min=0, max=1)
+    ] = 0.0,
+    truncate_rate: Annotated[
+        float, typer.Option(help="Fraction answered with a truncated JSON body.", min=0, max=1)
+    ] = 0.0,
+    drop_rate: Annotated[
+        float, typer.Option(help="Fraction whose connection is dropped.", min=0, max=1)
+    ] = 0.0,
+    fault: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Scripted fault KIND[:COUNT][@ENDPOINT], e.g. 429:2@search. Repeatable.",
+            show_default=False,
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the random faults.")] = 0,
+    access_log: Annotated[bool, typer.Option(help="Log each request on stderr.")] = False,
+) -> None:
+    """Serve the emulator on loopback until Ctrl-C, printing its URL and keys.
+
+    Example:
+
+      clodura sandbox serve --port 8765 &
+      export CLODURA_BASE_URL=http://127.0.0.1:8765 CLODURA_API_KEY=sandbox-standard
+      clodura search --seniority CEO
+    """
+    from clodura_cli.sandbox.app import SandboxApp
+    from clodura_cli.sandbox.faults import Faults, FaultSpecError
+    from clodura_cli.sandbox.keys import SANDBOX_KEYS
+    from clodura_cli.sandbox.runtime import make_server, state_path
+
+    if host not in _LOOPBACK_HOSTS:
+        raise UsageError(f"--host: {host!r} is not a loopback address; use 127.0.0.1 or ::1")
+    try:
+        faults = Faults.from_mapping(
+            {
+                "latency": latency,
+                "rate_limit": rate_limit,
+                "retry_after": retry_after,
+                "omit_retry_after": no_retry_after,
+                "error_rate": error_rate,
+                "html_rate": html_rate,
+                "truncate_rate": truncate_rate,
+                "drop_rate": drop_rate,
+                "seed": seed,
+                "script": fault or [],
+            }
+        )
+    except FaultSpecError as exc:
+        raise UsageError(f"--fault: {exc}") from None
+    app_ = SandboxApp(state_path(config.data_dir()), job_delay=job_delay, faults=faults)
+    app_.dataset  # noqa: B018 - build the data set before announcing readiness
+    server = make_server(app_, host, port, quiet=not access_log)
+    bound_host, bound_port = str(server.server_address[0]), server.server_address[1]
+    shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
+    url = f"http://{shown_host}:{bound_port}"
+    sys.stdout.write(f"Sandbox API listening on {url}\n")
+    for key, plan in SANDBOX_KEYS.items():
+        sys.stdout.write(f"  key {key:<18} {plan.name}: {plan.description}\n")
+    sys.stdout.write(
+        f"Try: CLODURA_BASE_URL={url} CLODURA_API_KEY=sandbox-standard clodura search\n"
+    )
+    sys.stdout.flush()
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.server_close()
+
+
+@app.command()
+def reset() -> None:
+    """Forget the sandbox's spent credits and reveal jobs.
+
+    Example:
+
+      clodura sandbox reset
+    """
+    from clodura_cli.sandbox.runtime import reset as reset_state
+
+    cleared = reset_state(config.data_dir())
+    report.info("sandbox state cleared" if cleared else "sandbox state was already empty")
+
+
+@app.command()
+def keys(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the keys as JSON.")] = False,
+) -> None:
+    """List the sandbox's API keys and the plan each stands for.
+
+    Example:
+
+      clodura sandbox keys --json
+    """
+    from clodura_cli.sandbox.keys import SANDBOX_KEYS
+
+    if as_json:
+        payload = {key: {"plan": p.name, "family": p.family} for key, p in SANDBOX_KEYS.items()}
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        return
+    for key, plan in SANDBOX_KEYS.items():
+        sys.stdout.write(f"{key:<18} {plan.name}: {plan.description}\n")

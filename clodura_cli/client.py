@@ -1,0 +1,247 @@
+"""The Clodura API client: one httpx connection pool, retries in one place, typed errors."""
+
+from __future__ import annotations
+
+import ipaddress
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from clodura_cli import __version__, spec
+from clodura_cli.errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    CloduraError,
+    InsecureTransportError,
+    InvalidResponseError,
+    NotFoundError,
+    TransportError,
+    UsageError,
+    make_status_error,
+)
+from clodura_cli.parsing import decode_json, error_message, object_from_payload, people_from_payload
+from clodura_cli.retry import RetryPolicy, parse_retry_after
+
+DEFAULT_BASE_URL = "https://api.clodura.ai"
+DEFAULT_TIMEOUT = 30.0
+USER_AGENT = f"clodura-cli/{__version__}"
+
+
+@dataclass(frozen=True)
+class RequestEvent:
+    """What happened to one attempt of a request; handed to the ``on_event`` hook."""
+
+    method: str
+    path: str
+    attempt: int
+    elapsed: float
+    status: int | None
+    #: Why the attempt failed, when it did.
+    error: str | None = None
+    #: Seconds until the next attempt, when one will be made.
+    retry_in: float | None = None
+
+
+EventHook = Callable[[RequestEvent], None]
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses, where plain http never leaves the machine."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(base_url: str) -> str:
+    """The base URL without a trailing slash; refuses plain http except to loopback."""
+    url = httpx.URL(base_url)
+    if url.scheme not in ("http", "https") or not url.host:
+        raise UsageError(
+            f"base URL {base_url!r} is not an http(s) URL; use e.g. {DEFAULT_BASE_URL}"
+        )
+    if url.scheme == "http" and not is_loopback(url.host):
+        raise InsecureTransportError(
+            f"base URL {base_url!r} uses plain http; the API key is only sent over https "
+            "(or http to a loopback address such as 127.0.0.1)"
+        )
+    return base_url.rstrip("/")
+
+
+class CloduraClient:
+    """Calls the Clodura API; every method returns parsed JSON or raises a CloduraError."""
+
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        on_event: EventHook | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        max_connections: int = 16,
+    ) -> None:
+        self.base_url = check_base_url(base_url)
+        self.retry = retry or RetryPolicy()
+        self._on_event = on_event
+        self._sleep = sleep
+        self._rng = random.Random()
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            transport=transport,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            headers={"X-API-KEY": api_key, "User-Agent": USER_AGENT, "Accept": "application/json"},
+            limits=httpx.Limits(max_connections=max_connections),
+            follow_redirects=False,
+        )
+
+    def __enter__(self) -> CloduraClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    # The endpoints ---------------------------------------------------------------------------
+
+    def search_people(self, body: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """One page of Search People; an exhausted result set (404 included) is an empty list."""
+        path = spec.SEARCH_PEOPLE_PATH
+        try:
+            payload = self.request("POST", path, json=dict(body))
+        except NotFoundError:
+            return []
+        return people_from_payload(payload, path)
+
+    def reveal_email(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Queue an email reveal, return its tracking id; never resent once it may have left."""
+        path = spec.REVEAL_EMAIL_PATH
+        payload = self.request("POST", path, json=dict(body), idempotent=False)
+        return object_from_payload(payload, path, ("trackingId",))
+
+    def reveal_phone(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Queue a phone reveal, return its tracking id; never resent once it may have left."""
+        path = spec.REVEAL_PHONE_PATH
+        payload = self.request("POST", path, json=dict(body), idempotent=False)
+        return object_from_payload(payload, path, ("trackingId",))
+
+    def track(self, tracking_id: str) -> dict[str, Any]:
+        """The state of one reveal job."""
+        path = f"{spec.TRACK_PATH}/{quote(tracking_id, safe='')}"
+        return object_from_payload(self.request("GET", path), path, ("status",))
+
+    def credits(self) -> dict[str, Any]:
+        """The account's credit balance, in whichever plan shape the API uses."""
+        path = spec.CREDITS_PATH
+        return object_from_payload(self.request("GET", path), path)
+
+    # The one request loop ------------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        idempotent: bool = True,
+    ) -> Any:
+        """Send a request, retrying what may be retried, and return its decoded JSON body.
+
+        Retried for every request: 429 and a connection that failed before the request was sent.
+        Retried only when ``idempotent``: 5xx, timeouts after sending, dropped connections and
+        unreadable answers, since a non-idempotent request may already have taken effect.
+        """
+        attempt = 0
+        while True:
+            attempt += 1
+            started = time.monotonic()
+            status: int | None = None
+            retry_after: float | None = None
+            try:
+                response = self._http.request(method, path, json=json)
+                status = response.status_code
+                outcome = self._outcome(response, path)
+                if not isinstance(outcome, CloduraError):
+                    self._emit(method, path, attempt, started, status)
+                    return outcome
+                error: CloduraError = outcome
+                if isinstance(error, APIError):
+                    retry_after = error.retry_after
+            except httpx.TransportError as exc:
+                error = _transport_error(exc, path)
+            retryable = _is_retryable(error, idempotent)
+            wait = self.retry.delay(attempt, retry_after, self._rng) if retryable else None
+            self._emit(method, path, attempt, started, status, _describe(error), wait)
+            if wait is None:
+                raise error
+            self._sleep(wait)
+
+    def _outcome(self, response: httpx.Response, path: str) -> Any:
+        """The decoded body of a success, or the error a response stands for (not raised)."""
+        content = response.read()
+        status = response.status_code
+        if 200 <= status < 300:
+            try:
+                return decode_json(content, response.headers.get("content-type", ""), path, status)
+            except InvalidResponseError as exc:
+                return exc
+        return make_status_error(
+            status,
+            error_message(content),
+            path,
+            retry_after=parse_retry_after(response.headers.get("retry-after")),
+            body=content[:500].decode("utf-8", errors="replace"),
+        )
+
+    def _emit(
+        self,
+        method: str,
+        path: str,
+        attempt: int,
+        started: float,
+        status: int | None,
+        error: str | None = None,
+        retry_in: float | None = None,
+    ) -> None:
+        if self._on_event is not None:
+            elapsed = time.monotonic() - started
+            self._on_event(RequestEvent(method, path, attempt, elapsed, status, error, retry_in))
+
+
+def _transport_error(exc: httpx.TransportError, path: str) -> TransportError:
+    # Connect failures and pool waits happen before a single byte of the request is written.
+    not_sent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+    detail = str(exc) or type(exc).__name__
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"timed out ({detail})", path, request_sent=not not_sent)
+    return APIConnectionError(f"connection failed ({detail})", path, request_sent=not not_sent)
+
+
+def _is_retryable(error: CloduraError, idempotent: bool) -> bool:
+    if isinstance(error, APIError):
+        if error.status == 429:
+            return True
+        return idempotent and error.status >= 500
+    if isinstance(error, TransportError):
+        return idempotent or not error.request_sent
+    return idempotent and isinstance(error, InvalidResponseError)
+
+
+def _describe(error: CloduraError) -> str:
+    if isinstance(error, APIError):
+        return f"HTTP {error.status}: {error.message}"
+    return error.message

@@ -1,0 +1,156 @@
+"""Every error the library raises, in one tree.
+
+CloduraError
+├── UsageError                  bad input, caught before any request is sent
+│   └── ValidationError         a filter or option value the API would reject
+├── MissingKeyError             no API key configured
+├── InsecureTransportError      the key would travel over plain http
+├── APIError                    the API answered, and not with success
+│   ├── BadRequestError         400
+│   ├── AuthenticationError     401
+│   ├── PaymentRequiredError    402
+│   ├── PermissionDeniedError   403
+│   ├── NotFoundError           404
+│   ├── UnprocessableEntityError 422
+│   ├── RateLimitError          429
+│   └── ServerError             5xx
+├── TransportError              no usable answer arrived
+│   ├── APIConnectionError      connection refused, reset or dropped
+│   └── APITimeoutError         connect, read or pool timeout
+└── InvalidResponseError        an answer that is not the JSON we expected
+"""
+
+from __future__ import annotations
+
+
+class CloduraError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+        #: Where the error happened, when it matters (e.g. "page 7"); set by whoever knows.
+        self.context: str | None = None
+
+
+class UsageError(CloduraError):
+    """The command line or input is wrong; nothing was sent."""
+
+
+class ValidationError(UsageError):
+    """A value the API would reject, named by its field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class MissingKeyError(CloduraError):
+    """No API key was configured."""
+
+
+class InsecureTransportError(UsageError):
+    """The API key would be sent over plain http to a non-loopback host."""
+
+
+class APIError(CloduraError):
+    """The API answered with an error status."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        path: str,
+        *,
+        retry_after: float | None = None,
+        body: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.path = path
+        self.retry_after = retry_after
+        self.body = body
+
+    def __str__(self) -> str:
+        return f"HTTP {self.status} from {self.path}: {self.message}"
+
+
+class BadRequestError(APIError):
+    """400: a parameter value the API rejected."""
+
+
+class AuthenticationError(APIError):
+    """401: the key is missing or invalid."""
+
+
+class PaymentRequiredError(APIError):
+    """402: the credits are exhausted."""
+
+
+class PermissionDeniedError(APIError):
+    """403: the plan does not include this endpoint."""
+
+
+class NotFoundError(APIError):
+    """404: no results, or an unknown tracking id."""
+
+
+class UnprocessableEntityError(APIError):
+    """422: an invalid combination of parameters."""
+
+
+class RateLimitError(APIError):
+    """429: too many requests, still refused after the retries."""
+
+
+class ServerError(APIError):
+    """5xx: the API failed."""
+
+
+class TransportError(CloduraError):
+    """No usable answer arrived from the API."""
+
+    def __init__(self, message: str, path: str, *, request_sent: bool) -> None:
+        super().__init__(message)
+        self.path = path
+        #: False only when the request certainly never left this machine.
+        self.request_sent = request_sent
+
+
+class APIConnectionError(TransportError):
+    """The connection was refused, reset or dropped."""
+
+
+class APITimeoutError(TransportError):
+    """The API did not answer in time."""
+
+
+class InvalidResponseError(CloduraError):
+    """The API answered, but not with the JSON we expected."""
+
+    def __init__(self, message: str, path: str, *, status: int = 200) -> None:
+        super().__init__(message)
+        self.path = path
+        self.status = status
+
+
+_STATUS_ERRORS: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    402: PaymentRequiredError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def make_status_error(
+    status: int, message: str, path: str, *, retry_after: float | None = None, body: str = ""
+) -> APIError:
+    """Build the exception class that stands for an HTTP error status."""
+    if status >= 500:
+        cls: type[APIError] = ServerError
+    else:
+        cls = _STATUS_ERRORS.get(status, APIError)
+    return cls(status, message, path, retry_after=retry_after, body=body)

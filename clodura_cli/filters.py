@@ -1,0 +1,209 @@
+"""Validate and normalise Search People filters into the request body, before anything is sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from clodura_cli import spec
+from clodura_cli.errors import ValidationError
+from clodura_cli.spec import Field, Kind
+
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_LINKEDIN_RE = re.compile(
+    r"^(?:https?://)?(?:[a-z]{2,3}\.)?linkedin\.com/in/([^/?#\s]+)/?(?:[?#].*)?$", re.IGNORECASE
+)
+_SALES_NAV_RE = re.compile(r"linkedin\.com/(?:sales|talent|recruiter)/", re.IGNORECASE)
+
+Label = Callable[[Field], str]
+
+
+def flag_label(fld: Field) -> str:
+    """Names a field by its command-line flag (``--employees``)."""
+    return fld.flag.split("/")[0]
+
+
+@dataclass
+class SearchRequest:
+    """A validated Search People body, and warnings worth showing the user."""
+
+    body: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+
+
+def build_search_body(values: Mapping[str, Any], label: Label = flag_label) -> SearchRequest:
+    """Turn filter values keyed by API field name into a validated, normalised request body.
+
+    A value of None (or an empty list) means "not given" and is not sent.
+    """
+    request = SearchRequest(body={})
+    for name, value in values.items():
+        fld = spec.FIELDS_BY_API.get(name)
+        if fld is None:
+            raise ValidationError(name, "not a Search People field")
+        if value is None or (isinstance(value, (list, tuple)) and not value):
+            continue
+        request.body[name] = _normalise(fld, value, label(fld), request.warnings)
+    _check_combinations(request.body, label)
+    return request
+
+
+def _normalise(fld: Field, value: Any, name: str, warnings: list[str]) -> Any:
+    if fld.kind is Kind.INT:
+        return _integer(value, name)
+    if fld.kind is Kind.BOOL:
+        if not isinstance(value, bool):
+            raise ValidationError(name, f"{value!r} is not true or false")
+        return value
+    if fld.kind is Kind.DATE:
+        return parse_date(_text(value, name), name).isoformat()
+    if fld.kind is Kind.ARRAY:
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, (list, tuple)):
+            raise ValidationError(name, f"{value!r} is not a list of values")
+        texts = [_text(item, name) for item in items]
+        return _dedupe(_item(fld, text, name, warnings) for text in texts)
+    return _item(fld, _text(value, name), name, warnings)
+
+
+def _item(fld: Field, text: str, name: str, warnings: list[str]) -> str:
+    if fld.choices:
+        return canonical_choice(text, fld.choices, name, open_list=fld.open_list, warnings=warnings)
+    if fld.api == "companyDomain":
+        return bare_domain(text, name)
+    if fld.api == "linkedinUrl":
+        return linkedin_profile_url(text, name)
+    return text
+
+
+def _integer(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(name, f"{value!r} is not a whole number; use 1 to {spec.MAX_PAGE}")
+    if not 1 <= value <= spec.MAX_PAGE:
+        raise ValidationError(name, f"{value} is out of range; use 1 to {spec.MAX_PAGE}")
+    return value
+
+
+def _text(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise ValidationError(name, f"{value!r} is not text")
+    text = value.strip()
+    if not text:
+        raise ValidationError(name, "empty value; give a value or leave the filter out")
+    return text
+
+
+def _dedupe(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _choice_key(text: str) -> str:
+    return "".join(text.split()).casefold()
+
+
+def canonical_choice(
+    text: str,
+    choices: tuple[str, ...],
+    name: str,
+    *,
+    open_list: bool = False,
+    warnings: list[str] | None = None,
+) -> str:
+    """The canonical spelling of ``text`` among ``choices``, matched ignoring case and spaces."""
+    by_key = {_choice_key(choice): choice for choice in choices}
+    found = by_key.get(_choice_key(text))
+    if found is not None:
+        return found
+    close = difflib.get_close_matches(text, choices, n=1, cutoff=0.6) or difflib.get_close_matches(
+        _choice_key(text), list(by_key), n=1, cutoff=0.6
+    )
+    hint = f"did you mean {by_key.get(close[0], close[0])!r}? " if close else ""
+    if open_list:
+        if warnings is not None:
+            warnings.append(
+                f"{name}: {text!r} is not one of the documented values; sending it as given. "
+                f"{hint}Documented: {', '.join(choices)}"
+            )
+        return text
+    raise ValidationError(
+        name, f"{text!r} is not an accepted value; {hint}accepted: {', '.join(choices)}"
+    )
+
+
+def bare_domain(text: str, name: str) -> str:
+    """A bare domain (``acme.com``); a scheme, ``www.``, ``@`` or a path is refused."""
+    domain = text.lower()
+    if _DOMAIN_RE.match(domain) and not domain.startswith("www."):
+        return domain
+    suggestion = re.sub(r"^[a-z]+://", "", domain).split("/")[0].split("@")[-1]
+    suggestion = suggestion.removeprefix("www.")
+    hint = (
+        f"use {suggestion!r}" if _DOMAIN_RE.match(suggestion) else "use a bare domain like acme.com"
+    )
+    raise ValidationError(name, f"{text!r} is not a bare domain (no www., @ or path); {hint}")
+
+
+def linkedin_profile_url(text: str, name: str) -> str:
+    """The standard form ``https://www.linkedin.com/in/<slug>/`` of a LinkedIn profile URL."""
+    if _SALES_NAV_RE.search(text):
+        raise ValidationError(
+            name,
+            f"{text!r} is a Sales Navigator URL, which the API does not support; "
+            "use the standard profile URL https://www.linkedin.com/in/<name>/",
+        )
+    match = _LINKEDIN_RE.match(text)
+    if not match:
+        raise ValidationError(
+            name,
+            f"{text!r} is not a LinkedIn profile URL; use https://www.linkedin.com/in/<name>/",
+        )
+    return f"https://www.linkedin.com/in/{match.group(1)}/"
+
+
+def parse_date(text: str, name: str) -> dt.date:
+    """A real calendar date written YYYY-MM-DD."""
+    if _DATE_RE.match(text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+    raise ValidationError(name, f"{text!r} is not a real date; use YYYY-MM-DD, e.g. 2024-01-31")
+
+
+def _check_combinations(body: Mapping[str, Any], label: Label) -> None:
+    def name(api: str) -> str:
+        return label(spec.FIELDS_BY_API[api])
+
+    if body.get("personLocationExclude") and not any(
+        key in body for key in spec.PERSON_LOCATION_FIELDS
+    ):
+        raise ValidationError(
+            name("personLocationExclude"),
+            "needs a person location to exclude; add "
+            + ", ".join(name(key) for key in spec.PERSON_LOCATION_FIELDS[::-1]),
+        )
+    if body.get("includeAllOffice") and not any(
+        key in body for key in spec.COMPANY_LOCATION_FIELDS
+    ):
+        raise ValidationError(
+            name("includeAllOffice"),
+            "needs a company location; add "
+            + ", ".join(name(key) for key in spec.COMPANY_LOCATION_FIELDS),
+        )
+    start, end = body.get("fundingFromDate"), body.get("fundingToDate")
+    if start and end and end < start:
+        raise ValidationError(
+            name("fundingToDate"),
+            f"{end} is before {name('fundingFromDate')} {start}; swap them or widen the range",
+        )
+    domains = body.get("companyDomain", [])
+    if len(domains) > spec.MAX_DOMAINS:
+        raise ValidationError(
+            name("companyDomain"),
+            f"{len(domains)} domains given; the API takes at most {spec.MAX_DOMAINS} per search",
+        )

@@ -1,0 +1,199 @@
+"""Writing records as JSON, JSON Lines or CSV, one at a time; files written atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Protocol, TextIO
+
+from clodura_cli.errors import UsageError
+from clodura_cli.spec import PERSON_RECORD_FIELDS
+
+FORMATS = ("table", "json", "jsonl", "csv")
+_EXTENSION_FORMATS = {
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".txt": "table",
+}
+#: A CSV cell starting with one of these is read as a formula by spreadsheet programs.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+ALL_FIELDS = "all"
+
+
+def format_for_path(path: str) -> str:
+    """The output format a file name implies (``leads.csv`` -> ``csv``)."""
+    suffix = Path(path).suffix.lower()
+    try:
+        return _EXTENSION_FORMATS[suffix]
+    except KeyError:
+        known = ", ".join(_EXTENSION_FORMATS)
+        raise UsageError(
+            f"--output: cannot tell the format of {path!r} from its extension ({known}); "
+            "add --format json|jsonl|csv|table"
+        ) from None
+
+
+def parse_fields(text: str | None) -> list[str] | None:
+    """``--fields a,b,c`` as a list; None when not given; ``["all"]`` for every field."""
+    if text is None:
+        return None
+    fields = [part.strip() for part in text.split(",") if part.strip()]
+    if not fields:
+        raise UsageError("--fields: give field names separated by commas, or 'all'")
+    return [ALL_FIELDS] if ALL_FIELDS in fields else list(dict.fromkeys(fields))
+
+
+def cell(value: Any) -> str:
+    """A record value as flat text: arrays joined with '; ', objects as JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "; ".join(cell(item) for item in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return str(value)
+
+
+def neutralise_formula(text: str) -> str:
+    """Prefix a cell that a spreadsheet would evaluate as a formula with a quote."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def select(record: dict[str, Any], fields: Sequence[str] | None) -> dict[str, Any]:
+    """The record with only ``fields``, in that order (absent ones as null); all when None."""
+    if fields is None or list(fields) == [ALL_FIELDS]:
+        return record
+    return {name: record.get(name) for name in fields}
+
+
+class RecordWriter(Protocol):
+    """Writes records to a stream as they come."""
+
+    def write(self, record: dict[str, Any]) -> None:
+        """Write one record."""
+
+    def close(self) -> None:
+        """Finish the output (closing brackets); does not close the stream."""
+
+
+class JsonLinesWriter:
+    """One JSON object per line."""
+
+    def __init__(self, stream: TextIO, fields: Sequence[str] | None) -> None:
+        self._stream = stream
+        self._fields = fields
+
+    def write(self, record: dict[str, Any]) -> None:
+        line = json.dumps(select(record, self._fields), ensure_ascii=False)
+        self._stream.write(line + "\n")
+
+    def close(self) -> None:
+        self._stream.flush()
+
+
+class JsonArrayWriter:
+    """One JSON array, written element by element so nothing is held in memory."""
+
+    def __init__(self, stream: TextIO, fields: Sequence[str] | None) -> None:
+        self._stream = stream
+        self._fields = fields
+        self._count = 0
+
+    def write(self, record: dict[str, Any]) -> None:
+        self._stream.write("[\n  " if self._count == 0 else ",\n  ")
+        self._stream.write(json.dumps(select(record, self._fields), ensure_ascii=False))
+        self._count += 1
+
+    def close(self) -> None:
+        self._stream.write("[]\n" if self._count == 0 else "\n]\n")
+        self._stream.flush()
+
+
+class CsvWriter:
+    """A header of API field names, then one row per record."""
+
+    def __init__(self, stream: TextIO, fields: Sequence[str] | None, *, raw: bool = False) -> None:
+        self._writer = csv.writer(stream, lineterminator="\n")
+        self._stream = stream
+        self._fields = None if fields is None or list(fields) == [ALL_FIELDS] else list(fields)
+        self._raw = raw
+        self._header_written = False
+
+    def write(self, record: dict[str, Any]) -> None:
+        if not self._header_written:
+            if self._fields is None:
+                # The header comes before the first row: the documented fields, then whatever
+                # else the first record carries.
+                extra = [name for name in record if name not in PERSON_RECORD_FIELDS]
+                self._fields = [*PERSON_RECORD_FIELDS, *extra]
+            self._writer.writerow(self._fields)
+            self._header_written = True
+        assert self._fields is not None
+        self._writer.writerow([self._cell(record.get(name)) for name in self._fields])
+
+    def _cell(self, value: Any) -> str:
+        text = cell(value)
+        return text if self._raw else neutralise_formula(text)
+
+    def close(self) -> None:
+        self._stream.flush()
+
+
+def open_writer(
+    fmt: str, stream: TextIO, fields: Sequence[str] | None, *, raw_csv: bool = False
+) -> RecordWriter:
+    """A streaming writer for a machine format (json, jsonl or csv)."""
+    if fmt == "jsonl":
+        return JsonLinesWriter(stream, fields)
+    if fmt == "json":
+        return JsonArrayWriter(stream, fields)
+    if fmt == "csv":
+        return CsvWriter(stream, fields, raw=raw_csv)
+    raise UsageError(f"--format: {fmt!r} is not a streaming format; use json, jsonl or csv")
+
+
+def write_records(
+    records: Iterable[dict[str, Any]],
+    fmt: str,
+    stream: TextIO,
+    fields: Sequence[str] | None = None,
+    *,
+    raw_csv: bool = False,
+) -> int:
+    """Write every record in a machine format and return how many were written."""
+    writer = open_writer(fmt, stream, fields, raw_csv=raw_csv)
+    count = 0
+    for record in records:
+        writer.write(record)
+        count += 1
+    writer.close()
+    return count
+
+
+@contextlib.contextmanager
+def atomic_output(path: str) -> Iterator[TextIO]:
+    """A text stream whose content replaces ``path`` only if the block ends without error."""
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise UsageError(f"--output: folder {str(directory)!r} does not exist")
+    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise

@@ -1,0 +1,137 @@
+"""Which pages to ask for, and fetching them concurrently while keeping their order.
+
+The API charges per record served, so a ``--limit`` run must never ask for a record past the
+limit. A request (page p, perPage s) serves records [(p-1)s, ps); the plan tiles the wanted
+range with such blocks, using as few requests as possible.
+"""
+
+from __future__ import annotations
+
+import collections
+import concurrent.futures as cf
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from clodura_cli import spec
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """One request: page number and page size as the API takes them."""
+
+    page: int
+    per_page: int
+
+    @property
+    def offset(self) -> int:
+        """Index of the first record this request serves."""
+        return (self.page - 1) * self.per_page
+
+
+@dataclass(frozen=True)
+class LimitPlan:
+    """The pages that cover a limit, and what of it cannot be had."""
+
+    pages: tuple[PageRequest, ...]
+    #: Records of the limit left out because no request ending exactly at the limit exists
+    #: (asking for them would mean paying for records past the limit).
+    shortfall: int
+    #: Records of the limit that lie past the API's 10,000-record window.
+    beyond_window: int
+
+    @property
+    def records(self) -> int:
+        """How many records the plan asks for."""
+        return sum(page.per_page for page in self.pages)
+
+
+def plan_limit(start: int, limit: int) -> LimitPlan:
+    """Cover records [start, start+limit) with the fewest requests, never asking past the limit.
+
+    When no set of requests ends exactly at the limit (page and perPage both stop at 100, so
+    e.g. 101 records from the first cannot be had exactly), the plan stops at the furthest
+    record it can reach without passing the limit.
+    """
+    target = min(start + limit, spec.RESULT_WINDOW)
+    beyond = start + limit - target
+    # Breadth-first over record offsets: the first time an offset is reached is by fewest requests.
+    parent: dict[int, PageRequest] = {}
+    frontier = [start]
+    seen = {start}
+    while frontier and target not in seen:
+        following = []
+        for offset in frontier:
+            for step in _steps(offset, target):
+                end = offset + step.per_page
+                if end not in seen:
+                    seen.add(end)
+                    parent[end] = step
+                    following.append(end)
+        frontier = following
+    end = max(seen)
+    pages: list[PageRequest] = []
+    cursor = end
+    while cursor != start:
+        step = parent[cursor]
+        pages.append(step)
+        cursor = step.offset
+    pages.reverse()
+    return LimitPlan(tuple(pages), target - end, beyond)
+
+
+def _steps(offset: int, horizon: int) -> Iterator[PageRequest]:
+    """Every request whose first record is ``offset``, largest first, ending by ``horizon``."""
+    smallest = max(1, -(-offset // (spec.MAX_PAGE - 1)))
+    for size in range(min(spec.MAX_PER_PAGE, horizon - offset), smallest - 1, -1):
+        if offset % size == 0:
+            yield PageRequest(offset // size + 1, size)
+
+
+def pages_from(first: PageRequest) -> Iterator[PageRequest]:
+    """Consecutive pages of one size, from ``first`` to the API's last page."""
+    for page in range(first.page, spec.MAX_PAGE + 1):
+        yield PageRequest(page, first.per_page)
+
+
+Fetch = Callable[[PageRequest], list[dict[str, Any]]]
+
+
+def fetch_in_order(
+    fetch: Fetch,
+    pages: Iterable[PageRequest],
+    concurrency: int,
+) -> Iterator[tuple[PageRequest, list[dict[str, Any]]]]:
+    """Fetch pages ``concurrency`` at a time and yield them in order, stopping after a short page.
+
+    A page's error is raised when its turn comes, after every earlier page was yielded.
+    """
+    queue = iter(pages)
+    pool = cf.ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="page")
+    pending: collections.deque[tuple[PageRequest, cf.Future[list[dict[str, Any]]]]]
+    pending = collections.deque()
+    finished = False
+    try:
+
+        def refill() -> None:
+            while len(pending) < max(1, concurrency):
+                request = next(queue, None)
+                if request is None:
+                    return
+                pending.append((request, pool.submit(fetch, request)))
+
+        refill()
+        while pending:
+            request, future = pending.popleft()
+            records = future.result()
+            yield request, records
+            if len(records) < request.per_page:
+                break
+            refill()
+        finished = True
+    finally:
+        for _, future in pending:
+            future.cancel()
+        # After a normal end, let requests already under way finish before the pool goes away;
+        # after an error or Ctrl-C, do not wait for them.
+        pool.shutdown(wait=finished, cancel_futures=True)

@@ -1,0 +1,101 @@
+"""Tolerant reading of API answers: every shape the contract allows, the rest refused clearly."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from clodura_cli.errors import InvalidResponseError
+
+#: Keys under which a search answer may wrap its list instead of sending a bare array.
+LIST_WRAPPER_KEYS = ("data", "results", "people")
+_MESSAGE_KEYS = ("message", "error", "detail")
+_SNIPPET_LENGTH = 200
+
+
+def decode_json(content: bytes, content_type: str, path: str, status: int) -> Any:
+    """Parse a response body as JSON, or explain what arrived instead."""
+    text = content.decode("utf-8", errors="replace")
+    if not text.strip():
+        raise InvalidResponseError(
+            f"empty response body (status {status}) where JSON was expected", path, status=status
+        )
+    try:
+        return json.loads(text)
+    except ValueError:
+        kind = content_type.split(";", 1)[0].strip() or "no content type"
+        raise InvalidResponseError(
+            f"response is not valid JSON ({kind}, {len(content)} bytes): {body_snippet(text)!r}",
+            path,
+            status=status,
+        ) from None
+
+
+def body_snippet(text: str) -> str:
+    """The readable start of a body: an HTML page's title, else its first characters."""
+    title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+    if title:
+        text = title.group(1)
+    elif text.lstrip().startswith("<"):
+        text = re.sub(r"<[^>]*>", " ", text)
+    return " ".join(text.split())[:_SNIPPET_LENGTH]
+
+
+def error_message(content: bytes) -> str:
+    """The server's explanation of an error: a message field when JSON, else the body's start."""
+    text = content.decode("utf-8", errors="replace")
+    try:
+        payload = json.loads(text)
+    except ValueError:
+        payload = None
+    if isinstance(payload, dict):
+        for key in _MESSAGE_KEYS:
+            value = payload.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+            if isinstance(value, (list, dict)) and value:
+                return json.dumps(value, ensure_ascii=False)[:_SNIPPET_LENGTH]
+    return body_snippet(text) or "(empty body)"
+
+
+def people_from_payload(payload: Any, path: str) -> list[dict[str, Any]]:
+    """The people records of a search answer: a bare array, or a list wrapped in an object."""
+    records = payload
+    if isinstance(payload, dict):
+        for key in LIST_WRAPPER_KEYS:
+            if isinstance(payload.get(key), list):
+                records = payload[key]
+                break
+        else:
+            keys = ", ".join(sorted(map(str, payload))[:8]) or "none"
+            raise InvalidResponseError(
+                f"expected a list of people, got an object (keys: {keys})", path
+            )
+    if not isinstance(records, list):
+        raise InvalidResponseError(f"expected a list of people, got {type(records).__name__}", path)
+    for index, record in enumerate(records):
+        if not isinstance(record, dict):
+            raise InvalidResponseError(
+                f"record {index} is {type(record).__name__}, not an object: {record!r:.80}", path
+            )
+    return records
+
+
+def object_from_payload(payload: Any, path: str, required: tuple[str, ...] = ()) -> dict[str, Any]:
+    """An answer that must be a JSON object holding the ``required`` keys."""
+    if not isinstance(payload, dict):
+        raise InvalidResponseError(f"expected a JSON object, got {type(payload).__name__}", path)
+    missing = [key for key in required if key not in payload]
+    if missing:
+        raise InvalidResponseError(f"answer lacks {', '.join(missing)}", path)
+    return payload
+
+
+def as_list(value: Any) -> list[Any]:
+    """A field that may be a string or an array, as a list (None is empty)."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    return [value]

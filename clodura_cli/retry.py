@@ -1,0 +1,54 @@
+"""When and how long to wait before trying a request again."""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+
+DEFAULT_MAX_RETRIES = 4
+INITIAL_DELAY = 0.5
+MAX_DELAY = 8.0
+#: A Retry-After longer than this is not waited for: the run stops with a rate-limit error.
+RETRY_AFTER_CAP = 60.0
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter, bounded in attempts and in each wait."""
+
+    max_retries: int = DEFAULT_MAX_RETRIES
+    initial_delay: float = INITIAL_DELAY
+    max_delay: float = MAX_DELAY
+    retry_after_cap: float = RETRY_AFTER_CAP
+
+    def backoff(self, retry_number: int, rng: random.Random | None = None) -> float:
+        """Seconds to wait before retry ``retry_number`` (1-based) when the server gave no hint."""
+        ceiling = float(min(self.max_delay, self.initial_delay * 2.0 ** (retry_number - 1)))
+        # Half fixed, half random: spreads concurrent clients without ever waiting zero.
+        return ceiling / 2 + (rng or random).uniform(0, ceiling / 2)
+
+    def delay(
+        self, retry_number: int, retry_after: float | None, rng: random.Random | None = None
+    ) -> float | None:
+        """Seconds to wait before retry ``retry_number``, or None when it should not happen."""
+        if retry_number > self.max_retries:
+            return None
+        if retry_after is not None:
+            if retry_after > self.retry_after_cap:
+                return None
+            return max(0.0, retry_after)
+        return self.backoff(retry_number, rng)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header given in seconds; None when absent or not a number."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None
+    if math.isnan(seconds) or seconds < 0:
+        return None
+    return seconds

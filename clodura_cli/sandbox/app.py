@@ -1,0 +1,413 @@
+"""The emulator as a WSGI application: routing, keys, credits, faults and a request log."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from clodura_cli import spec
+from clodura_cli.sandbox.data import DEFAULT_SEED, Dataset, build_dataset
+from clodura_cli.sandbox.faults import FaultInjector, Faults, FaultSpecError
+from clodura_cli.sandbox.keys import SANDBOX_KEYS, STANDARD
+from clodura_cli.sandbox.reveal import (
+    EMAIL,
+    PHONE,
+    charge,
+    check_can_reveal,
+    find_person,
+    job_outcome,
+    validate_email_reveal,
+    validate_phone_reveal,
+)
+from clodura_cli.sandbox.search import ApiProblem, matching_people, validate_search
+from clodura_cli.sandbox.state import Job, SandboxState, credits_payload
+
+DEFAULT_JOB_DELAY = 1.0
+CONTROL_PREFIX = "/_sandbox"
+#: A job is "queued" for this share of its delay, then "processing".
+_QUEUED_SHARE = 0.3
+_STATUS_TEXT = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    402: "Payment Required",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    418: "I'm a teapot",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+}
+_HTML_PAGE = (
+    b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
+    b"<body><h1>Bad Gateway</h1><p>The upstream server did not answer.</p></body></html>"
+)
+
+StartResponse = Callable[..., Any]
+
+
+class DroppedConnection(Exception):
+    """Raised by the app to have the server close the connection without answering."""
+
+
+class SimulatedTimeout(Exception):
+    """Raised in-process when the client's read timeout would expire before the answer."""
+
+
+@dataclass
+class Answer:
+    """A response before faults reshape it."""
+
+    status: int
+    payload: Any
+    records: int = 0
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+class SandboxApp:
+    """Emulates the Clodura API (Part A and B of the API contract) over the synthetic data set."""
+
+    def __init__(
+        self,
+        state_path: Path | None = None,
+        *,
+        job_delay: float = DEFAULT_JOB_DELAY,
+        faults: Faults | None = None,
+        seed: int = DEFAULT_SEED,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.state = SandboxState(state_path)
+        self.job_delay = job_delay
+        self.injector = FaultInjector(faults or Faults())
+        self.seed = seed
+        self.clock = clock
+        #: Every API request received: method, path, endpoint, plan, body, status, records, fault.
+        self.log: list[dict[str, Any]] = []
+        self._log_lock = threading.Lock()
+        self._matches: OrderedDict[str, list[Any]] = OrderedDict()
+        self._matches_lock = threading.Lock()
+
+    @property
+    def dataset(self) -> Dataset:
+        """The synthetic people and companies (built on first use)."""
+        return build_dataset(self.seed)
+
+    def set_faults(self, faults: Faults) -> None:
+        """Replace the fault settings."""
+        self.injector = FaultInjector(faults)
+
+    def records_served(self) -> int:
+        """How many people records the search endpoint has returned so far."""
+        with self._log_lock:
+            return sum(entry["records"] for entry in self.log)
+
+    # WSGI ------------------------------------------------------------------------------------
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        method = environ["REQUEST_METHOD"]
+        path = environ.get("PATH_INFO", "")
+        raw = _read_body(environ)
+        if path.startswith(CONTROL_PREFIX):
+            answer = self._control(method, path, raw)
+            return _respond(start_response, answer.status, _json_bytes(answer.payload))
+        endpoint = _endpoint(method, path)
+        fault, retry_after = self.injector.choose(endpoint or "*")
+        entry: dict[str, Any] = {
+            "method": method,
+            "path": path,
+            "endpoint": endpoint,
+            "plan": None,
+            "body": _loads_or_text(raw),
+            "status": None,
+            "records": 0,
+            "fault": fault,
+            "time": self.clock(),
+        }
+        with self._log_lock:
+            self.log.append(entry)
+        if self.injector.faults.latency > 0:
+            time.sleep(self.injector.faults.latency)
+        if fault is not None and fault.isdigit():
+            entry["status"] = int(fault)
+            headers = [] if retry_after is None else [("Retry-After", _seconds(retry_after))]
+            message = _STATUS_TEXT[int(fault)]
+            return _respond(
+                start_response,
+                int(fault),
+                _json_bytes({"message": message, "statusCode": int(fault)}),
+                headers,
+            )
+        if fault == "html":
+            entry["status"] = 502
+            return _respond(start_response, 502, _HTML_PAGE, content_type="text/html")
+        answer = self._handle(method, path, environ.get("HTTP_X_API_KEY"), raw, entry)
+        entry["status"] = answer.status
+        entry["records"] = answer.records
+        body = _json_bytes(answer.payload)
+        if fault == "drop":
+            raise DroppedConnection()
+        if fault == "timeout":
+            timeout = environ.get("clodura.read_timeout")
+            if timeout is not None and timeout <= self.injector.faults.timeout_delay:
+                raise SimulatedTimeout()
+            time.sleep(self.injector.faults.timeout_delay)
+        content_type = "application/json"
+        if fault == "truncate":
+            body = body[: max(1, len(body) // 2)]
+        elif fault == "empty":
+            body = b""
+        elif fault == "object":
+            body = _json_bytes({"unexpected": "shape", "items": 0})
+        elif fault in ("html200", "wrongtype"):
+            body = _HTML_PAGE if fault == "html200" else b"OK"
+            content_type = "text/html" if fault == "html200" else "text/plain"
+        return _respond(start_response, answer.status, body, list(answer.headers), content_type)
+
+    def _handle(
+        self, method: str, path: str, key: str | None, raw: bytes, entry: dict[str, Any]
+    ) -> Answer:
+        try:
+            handler = self._route(method, path)
+            if key is None or key not in SANDBOX_KEYS:
+                raise ApiProblem(401, "Missing or invalid API key")
+            entry["plan"] = SANDBOX_KEYS[key].name
+            return handler(key, raw, path)
+        except ApiProblem as problem:
+            return Answer(
+                problem.status, {"message": problem.message, "statusCode": problem.status}
+            )
+
+    def _route(self, method: str, path: str) -> Callable[[str, bytes, str], Answer]:
+        routes: dict[tuple[str, str], Callable[[str, bytes, str], Answer]] = {
+            ("POST", spec.SEARCH_PEOPLE_PATH): self._search,
+            ("POST", spec.REVEAL_EMAIL_PATH): self._reveal_email,
+            ("POST", spec.REVEAL_PHONE_PATH): self._reveal_phone,
+            ("GET", spec.CREDITS_PATH): self._credits,
+        }
+        if path.startswith(spec.TRACK_PATH + "/"):
+            if method != "GET":
+                raise ApiProblem(405, "Method not allowed")
+            return self._track
+        handler = routes.get((method, path))
+        if handler is None:
+            if any(route_path == path for _, route_path in routes):
+                raise ApiProblem(405, "Method not allowed")
+            raise ApiProblem(404, f"No route for {method} {path}")
+        return handler
+
+    # Endpoints -------------------------------------------------------------------------------
+
+    def _search(self, key: str, raw: bytes, path: str) -> Answer:
+        body = _json_object(raw)
+        validate_search(body)
+        with self.state.transaction() as db:
+            self._settle(db, key)
+            account = self.state.account(db, key)
+            if _pool_empty(account):
+                raise ApiProblem(402, "Credits exhausted; upgrade your plan or add credits")
+            unlocked = self.state.unlocked(db, key)
+            people = self._matching(body, unlocked)
+            start = (body["page"] - 1) * body["perPage"]
+            page = people[start : start + body["perPage"]]
+            if not page:
+                raise ApiProblem(404, "No results found")
+            viewed = sum(1 for p in page if p.record["personId"] in unlocked)
+            if viewed:
+                _charge_export(account, viewed)
+                self.state.save_account(db, account)
+        records = [{**p.record, "page": body["page"], "perPage": body["perPage"]} for p in page]
+        return Answer(200, records, records=len(records))
+
+    def _matching(self, body: dict[str, Any], unlocked: frozenset[str]) -> list[Any]:
+        # Pages of one query re-run the same filter: keep the last few results.
+        filters = {k: v for k, v in body.items() if k not in ("page", "perPage")}
+        cache_key = json.dumps(filters, sort_keys=True)
+        if filters.get("excludeViewedPeople"):
+            cache_key += "|" + str(hash(unlocked))
+        with self._matches_lock:
+            if cache_key in self._matches:
+                self._matches.move_to_end(cache_key)
+                return self._matches[cache_key]
+        people = matching_people(self.dataset, filters, unlocked)
+        with self._matches_lock:
+            self._matches[cache_key] = people
+            while len(self._matches) > 8:
+                self._matches.popitem(last=False)
+        return people
+
+    def _reveal_email(self, key: str, raw: bytes, path: str) -> Answer:
+        return self._submit(key, EMAIL, validate_email_reveal(_json_object(raw)))
+
+    def _reveal_phone(self, key: str, raw: bytes, path: str) -> Answer:
+        return self._submit(key, PHONE, validate_phone_reveal(_json_object(raw)))
+
+    def _submit(self, key: str, kind: str, identifiers: dict[str, Any]) -> Answer:
+        now = self.clock()
+        job = Job(
+            tracking_id=uuid.uuid4().hex,
+            key=key,
+            type=kind,
+            input=identifiers,
+            created=now,
+            ready=now + self.job_delay,
+            status="queued",
+            result=None,
+            cost=0,
+        )
+        with self.state.transaction() as db:
+            self._settle(db, key)
+            check_can_reveal(self.state.account(db, key), kind)
+            self.state.add_job(db, job)
+        return Answer(200, {"trackingId": job.tracking_id, "status": "queued"})
+
+    def _track(self, key: str, raw: bytes, path: str) -> Answer:
+        tracking_id = path[len(spec.TRACK_PATH) + 1 :]
+        with self.state.transaction() as db:
+            self._settle(db, key)
+            job = self.state.job(db, tracking_id)
+        if job is None or job.key != key:
+            raise ApiProblem(404, f"Unknown tracking id '{tracking_id}'")
+        status = job.status
+        if status == "queued" and self.clock() >= job.created + _QUEUED_SHARE * (
+            job.ready - job.created
+        ):
+            status = "processing"
+        payload = {
+            "trackingId": job.tracking_id,
+            "type": job.type,
+            "status": status,
+            "input": job.input,
+            "result": job.result,
+        }
+        return Answer(200, payload)
+
+    def _credits(self, key: str, raw: bytes, path: str) -> Answer:
+        with self.state.transaction() as db:
+            self._settle(db, key)
+            account = self.state.account(db, key)
+        return Answer(200, credits_payload(account))
+
+    def _settle(self, db: Any, key: str) -> None:
+        """Finish every job of the key whose time has come, charging what it cost."""
+        jobs = self.state.due_jobs(db, key, self.clock())
+        if not jobs:
+            return
+        account = self.state.account(db, key)
+        family = SANDBOX_KEYS[key].family
+        for job in jobs:
+            person = find_person(self.dataset, job.input)
+            job.status, job.result, job.cost = job_outcome(job, person, family)
+            charge(account, job.type, job.cost)
+            self.state.finish_job(db, job)
+            if job.cost and person is not None:
+                self.state.unlock(db, key, person.record["personId"])
+        self.state.save_account(db, account)
+
+    # Control plane (sandbox only) -------------------------------------------------------------
+
+    def _control(self, method: str, path: str, raw: bytes) -> Answer:
+        action = path[len(CONTROL_PREFIX) :]
+        if action == "/log" and method == "GET":
+            with self._log_lock:
+                return Answer(200, list(self.log))
+        if action == "/log" and method == "DELETE":
+            with self._log_lock:
+                self.log.clear()
+            return Answer(200, {"cleared": True})
+        if action == "/faults" and method == "PUT":
+            try:
+                self.set_faults(Faults.from_mapping(_json_object(raw)))
+            except (FaultSpecError, ApiProblem) as exc:
+                return Answer(400, {"message": str(exc)})
+            return Answer(200, {"faults": "set"})
+        return Answer(404, {"message": f"No control route {method} {path}"})
+
+
+def _pool_empty(account: Any) -> bool:
+    plan = SANDBOX_KEYS[account.key]
+    if plan.family == STANDARD:
+        return bool(account.contacts_used >= plan.max_contacts)
+    return bool(account.remaining <= 0)
+
+
+def _charge_export(account: Any, records: int) -> None:
+    plan = SANDBOX_KEYS[account.key]
+    if plan.family == STANDARD:
+        account.contacts_used = min(plan.max_contacts, account.contacts_used + records)
+    else:
+        account.remaining = max(0, account.remaining - records)
+
+
+def _endpoint(method: str, path: str) -> str | None:
+    names = {
+        spec.SEARCH_PEOPLE_PATH: "search",
+        spec.REVEAL_EMAIL_PATH: "email",
+        spec.REVEAL_PHONE_PATH: "phone",
+        spec.CREDITS_PATH: "credits",
+    }
+    if path.startswith(spec.TRACK_PATH + "/"):
+        return "track"
+    return names.get(path)
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    return environ["wsgi.input"].read(length) if length > 0 else b""
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    try:
+        body = json.loads(raw or b"null")
+    except ValueError:
+        raise ApiProblem(400, "Request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise ApiProblem(400, "Request body must be a JSON object")
+    return body
+
+
+def _loads_or_text(raw: bytes) -> Any:
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode("utf-8", errors="replace")
+
+
+def _json_bytes(payload: Any) -> bytes:
+    return json.dumps(payload, separators=(",", ":")).encode()
+
+
+def _seconds(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _respond(
+    start_response: StartResponse,
+    status: int,
+    body: bytes,
+    headers: list[tuple[str, str]] | None = None,
+    content_type: str = "application/json",
+) -> list[bytes]:
+    start_response(
+        f"{status} {_STATUS_TEXT.get(status, 'Error')}",
+        [
+            ("Content-Type", content_type),
+            ("Content-Length", str(len(body))),
+            *(headers or []),
+        ],
+    )
+    return [body]

@@ -1,0 +1,152 @@
+"""Faults the sandbox can inject: latency, rate limits, failures and broken answers."""
+
+from __future__ import annotations
+
+import math
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+#: Every fault a script or a rate can ask for, and what it does.
+FAULT_KINDS = {
+    "400": "400 with a JSON message",
+    "401": "401 with a JSON message",
+    "402": "402 with a JSON message",
+    "403": "403 with a JSON message",
+    "404": "404 with a JSON message",
+    "418": "an undocumented 4xx status with a JSON message",
+    "422": "422 with a JSON message",
+    "429": "rate-limit answer (429), with Retry-After unless omitted",
+    "500": "500 Internal Server Error",
+    "502": "502 Bad Gateway",
+    "503": "503 Service Unavailable",
+    "html": "HTML error page with status 502",
+    "html200": "HTML page with status 200",
+    "truncate": "JSON body cut off halfway",
+    "empty": "200 with an empty body",
+    "object": "200 with a JSON object where an array was expected",
+    "wrongtype": "200 with a text/plain body",
+    "drop": "connection closed without an answer, after the request was handled",
+    "timeout": "request handled, then no answer before the client's read timeout",
+}
+ENDPOINTS = ("search", "email", "phone", "track", "credits", "*")
+
+
+class FaultSpecError(ValueError):
+    """A fault setting or script entry that does not parse."""
+
+
+@dataclass
+class ScriptedFault:
+    """Give the next ``times`` requests to ``endpoint`` the fault ``kind``."""
+
+    kind: str
+    times: int = 1
+    endpoint: str = "*"
+
+    @classmethod
+    def parse(cls, text: str) -> ScriptedFault:
+        """``KIND[:TIMES][@ENDPOINT]``, e.g. ``429:2@search``."""
+        spec, _, endpoint = text.partition("@")
+        kind, _, times = spec.partition(":")
+        if kind not in FAULT_KINDS:
+            raise FaultSpecError(f"unknown fault {kind!r}; known: {', '.join(FAULT_KINDS)}")
+        if (endpoint or "*") not in ENDPOINTS:
+            raise FaultSpecError(f"unknown endpoint {endpoint!r}; known: {', '.join(ENDPOINTS)}")
+        try:
+            count = int(times or 1)
+        except ValueError:
+            raise FaultSpecError(f"{times!r} is not a count in {text!r}") from None
+        return cls(kind, count, endpoint or "*")
+
+
+@dataclass
+class Faults:
+    """Fault settings; rates are fractions of requests (0 to 1)."""
+
+    latency: float = 0.0
+    #: Requests per second allowed before 429s (0: no limit).
+    rate_limit: float = 0.0
+    #: Retry-After sent with 429s: None computes it from the limit; omit_retry_after drops it.
+    retry_after: float | None = None
+    omit_retry_after: bool = False
+    error_rate: float = 0.0
+    html_rate: float = 0.0
+    truncate_rate: float = 0.0
+    drop_rate: float = 0.0
+    #: How long a "timeout" fault keeps the client waiting, in seconds.
+    timeout_delay: float = 30.0
+    seed: int = 0
+    script: list[ScriptedFault] = field(default_factory=list)
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, Any]) -> Faults:
+        """Settings from JSON-like data (the control endpoint, the environment)."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise FaultSpecError(f"unknown fault setting {unknown[0]!r}; known: {sorted(known)}")
+        values = dict(data)
+        values["script"] = [ScriptedFault.parse(s) for s in values.get("script", [])]
+        try:
+            return cls(**values)
+        except TypeError as exc:
+            raise FaultSpecError(str(exc)) from None
+
+
+class FaultInjector:
+    """Decides, request by request, which fault (if any) to inject. Thread-safe."""
+
+    def __init__(self, faults: Faults, clock: Callable[[], float] = time.monotonic) -> None:
+        self.faults = faults
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._rng = random.Random(faults.seed)
+        self._tokens = max(1.0, faults.rate_limit)
+        self._refilled = clock()
+
+    def choose(self, endpoint: str) -> tuple[str | None, float | None]:
+        """The fault for this request (or None) and, for a 429, the Retry-After to send."""
+        with self._lock:
+            for entry in self.faults.script:
+                if entry.times > 0 and entry.endpoint in ("*", endpoint):
+                    entry.times -= 1
+                    return entry.kind, self._retry_after(1.0) if entry.kind == "429" else None
+            if self.faults.rate_limit > 0:
+                wait = self._take_token()
+                if wait is not None:
+                    return "429", self._retry_after(wait)
+            roll = self._rng.random()
+            for kind, rate in (
+                ("5xx", self.faults.error_rate),
+                ("html", self.faults.html_rate),
+                ("truncate", self.faults.truncate_rate),
+                ("drop", self.faults.drop_rate),
+            ):
+                if roll < rate:
+                    return (
+                        self._rng.choice(("500", "502", "503")) if kind == "5xx" else kind
+                    ), None
+                roll -= rate
+            return None, None
+
+    def _take_token(self) -> float | None:
+        """Take one request token; None when allowed, else seconds until a token is free."""
+        now = self._clock()
+        rate = self.faults.rate_limit
+        self._tokens = min(max(1.0, rate), self._tokens + (now - self._refilled) * rate)
+        self._refilled = now
+        if self._tokens >= 1:
+            self._tokens -= 1
+            return None
+        return (1 - self._tokens) / rate
+
+    def _retry_after(self, computed: float) -> float | None:
+        if self.faults.omit_retry_after:
+            return None
+        if self.faults.retry_after is not None:
+            return self.faults.retry_after
+        return float(math.ceil(computed * 10) / 10)

@@ -1,0 +1,212 @@
+"""Reveal jobs as the emulator runs them: validation, queuing, and deterministic results."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from clodura_cli.sandbox.data import Dataset, Person
+from clodura_cli.sandbox.keys import SANDBOX_KEYS, STANDARD
+from clodura_cli.sandbox.search import ApiProblem, check_domain, check_linkedin
+from clodura_cli.sandbox.state import Account, Job
+
+EMAIL = "email"
+PHONE = "phone"
+_NAME_FIELDS = ("firstName", "lastName", "companyDomain")
+_EMAIL_FIELDS = {"personId", "linkedinUrl", *_NAME_FIELDS, "webhookUrl"}
+_PHONE_FIELDS = {"personId", "linkedinUrl", "revealPhoneNumberViaPartners", "webhookUrl"}
+_URL_RE = re.compile(r"^https?://[^\s/]+", re.IGNORECASE)
+_PROVIDERS = ("clodura", "provider-b", "provider-c")
+_PHONE_TYPES = ("mobile", "direct", "office")
+
+
+def _strings(body: Mapping[str, Any], names: tuple[str, ...]) -> None:
+    for name in names:
+        if name in body and not (isinstance(body[name], str) and body[name].strip()):
+            raise ApiProblem(400, f"{name} must be a non-empty string")
+
+
+def _webhook(body: Mapping[str, Any], required: bool) -> None:
+    url = body.get("webhookUrl")
+    if url is None:
+        if required:
+            raise ApiProblem(400, "webhookUrl is required")
+        return
+    if not isinstance(url, str) or not _URL_RE.match(url):
+        raise ApiProblem(400, "webhookUrl must be an http(s) URL")
+
+
+def validate_email_reveal(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The identifiers of a valid Reveal Email body, or the 400/422 the API answers."""
+    unknown = sorted(set(body) - _EMAIL_FIELDS)
+    if unknown:
+        raise ApiProblem(400, f"Unknown parameter '{unknown[0]}'")
+    _strings(body, ("personId", "linkedinUrl", *_NAME_FIELDS))
+    _webhook(body, required=True)
+    names = [name for name in _NAME_FIELDS if name in body]
+    if "personId" in body:
+        return {"personId": body["personId"]}
+    if "linkedinUrl" in body:
+        check_linkedin(body["linkedinUrl"])
+        return {"linkedinUrl": body["linkedinUrl"]}
+    if names and len(names) < len(_NAME_FIELDS):
+        missing = ", ".join(n for n in _NAME_FIELDS if n not in body)
+        raise ApiProblem(
+            422, f"firstName, lastName and companyDomain go together; missing {missing}"
+        )
+    if not names:
+        raise ApiProblem(400, "Give personId, linkedinUrl, or firstName + lastName + companyDomain")
+    check_domain(body["companyDomain"])
+    return {name: body[name] for name in _NAME_FIELDS}
+
+
+def validate_phone_reveal(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The identifiers of a valid Reveal Phone body, or the 400/422 the API answers."""
+    unknown = sorted(set(body) - _PHONE_FIELDS)
+    if unknown:
+        raise ApiProblem(400, f"Unknown parameter '{unknown[0]}'")
+    _strings(body, ("personId", "linkedinUrl"))
+    partners = body.get("revealPhoneNumberViaPartners", False)
+    if not isinstance(partners, bool):
+        raise ApiProblem(400, "revealPhoneNumberViaPartners must be a boolean")
+    if partners and "webhookUrl" not in body:
+        raise ApiProblem(422, "webhookUrl is required when revealPhoneNumberViaPartners is true")
+    _webhook(body, required=False)
+    identifiers: dict[str, Any]
+    if "personId" in body:
+        identifiers = {"personId": body["personId"]}
+    elif "linkedinUrl" in body:
+        check_linkedin(body["linkedinUrl"])
+        identifiers = {"linkedinUrl": body["linkedinUrl"]}
+    else:
+        raise ApiProblem(400, "Give personId or linkedinUrl")
+    if partners:
+        identifiers["revealPhoneNumberViaPartners"] = True
+    return identifiers
+
+
+def check_can_reveal(account: Account, kind: str) -> None:
+    """403 for a plan without reveals, 402 for an empty pool."""
+    plan = SANDBOX_KEYS[account.key]
+    if plan.reveals_forbidden:
+        raise ApiProblem(403, f"The {plan.name} plan does not include reveals; upgrade your plan")
+    if plan.family == STANDARD:
+        empty = (
+            account.contacts_used >= plan.max_contacts
+            if kind == EMAIL
+            else account.direct_dials_used >= plan.max_direct_dials
+        )
+    else:
+        empty = account.remaining <= 0
+    if empty:
+        raise ApiProblem(402, "Credits exhausted; upgrade your plan or add credits")
+
+
+def _digest(*parts: str) -> int:
+    return int.from_bytes(hashlib.sha256("|".join(parts).encode()).digest()[:8], "big")
+
+
+def find_person(dataset: Dataset, identifiers: Mapping[str, Any]) -> Person | None:
+    """The person a reveal names, if the data set has them."""
+    if "personId" in identifiers:
+        return dataset.by_id.get(identifiers["personId"])
+    if "linkedinUrl" in identifiers:
+        url = identifiers["linkedinUrl"].split("?")[0].rstrip("/") + "/"
+        return dataset.by_linkedin.get(re.sub(r"^https?://([a-z]{2,3}\.)?", "https://www.", url))
+    first, last = identifiers["firstName"].casefold(), identifiers["lastName"].casefold()
+    domain = identifiers["companyDomain"].casefold()
+    for person in dataset.people:
+        record = person.record
+        if (
+            record["firstName"].casefold() == first
+            and record["lastName"].casefold() == last
+            and domain in person.company.domains
+        ):
+            return person
+    return None
+
+
+def _email_address(first: str, last: str, domain: str) -> str:
+    local = f"{first}.{last}".lower().replace(" ", "")
+    return f"{local}@{domain}"
+
+
+def job_outcome(
+    job: Job, person: Person | None, family: str
+) -> tuple[str, dict[str, Any] | None, int]:
+    """Final status, result and credit cost of a job; the same inputs give the same answer."""
+    seed = person.record["personId"] if person else repr(sorted(job.input.items()))
+    roll = _digest(seed, job.type) % 100
+    if person is not None and roll < 3:
+        return "failed", None, 0
+    if job.type == EMAIL:
+        return _email_outcome(job, person, family, roll)
+    return _phone_outcome(job, person, family, roll)
+
+
+def _email_outcome(
+    job: Job, person: Person | None, family: str, roll: int
+) -> tuple[str, dict[str, Any], int]:
+    if person is not None:
+        record = person.record
+        address = _email_address(record["firstName"], record["lastName"], person.company.domains[0])
+        status = "verified" if roll < 68 else "guessed" if roll < 85 else "not_found"
+    elif "firstName" in job.input:
+        inputs = job.input
+        address = _email_address(inputs["firstName"], inputs["lastName"], inputs["companyDomain"])
+        status = "guessed" if roll < 50 else "not_found"
+    else:
+        address, status = "", "not_found"
+    result: dict[str, Any] = {
+        "email": address if status != "not_found" else None,
+        "emailStatus": status,
+    }
+    if family == STANDARD:
+        cost = 2 if status == "verified" else 0
+    else:
+        cost = 0 if status == "not_found" else 1 + roll % 6
+        result["provider"] = _PROVIDERS[roll % len(_PROVIDERS)] if cost else None
+        result["providers"] = [
+            {"provider": name, "email": result["email"], "emailStatus": status}
+            for name in _PROVIDERS[: 1 + roll % len(_PROVIDERS)]
+        ]
+    return "completed", result, cost
+
+
+def _phone_outcome(
+    job: Job, person: Person | None, family: str, roll: int
+) -> tuple[str, dict[str, Any], int]:
+    partners = bool(job.input.get("revealPhoneNumberViaPartners"))
+    found = person is not None and roll < (75 if partners else 55)
+    phones = []
+    if found:
+        digits = f"{_digest(job.input.get('personId', ''), 'phone') % 10**7:07d}"
+        phones.append(
+            {"number": f"+1 415 {digits[:3]} {digits[3:]}", "type": _PHONE_TYPES[roll % 3]}
+        )
+    result: dict[str, Any] = {"phones": phones}
+    if family == STANDARD:
+        cost = 2 if found else 0
+    else:
+        cost = 10 + roll % 11 if found else 0
+        result["providers"] = (
+            [{"provider": _PROVIDERS[roll % 3], "phones": phones}] if found else []
+        )
+    return "completed", result, cost
+
+
+def charge(account: Account, kind: str, cost: int) -> None:
+    """Take a settled job's cost from the account's pools (never below empty)."""
+    plan = SANDBOX_KEYS[account.key]
+    if cost <= 0:
+        return
+    if plan.family == STANDARD:
+        if kind == PHONE:
+            account.direct_dials_used = min(plan.max_direct_dials, account.direct_dials_used + 1)
+            account.contacts_used = min(plan.max_contacts, account.contacts_used + cost - 1)
+        else:
+            account.contacts_used = min(plan.max_contacts, account.contacts_used + cost)
+    else:
+        account.remaining = max(0, account.remaining - cost)

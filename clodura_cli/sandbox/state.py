@@ -1,0 +1,196 @@
+"""What the sandbox remembers between processes: credits spent, reveal jobs, people unlocked."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from clodura_cli.sandbox.keys import SANDBOX_KEYS, STANDARD
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS accounts (
+    key TEXT PRIMARY KEY,
+    contacts_used INTEGER NOT NULL,
+    direct_dials_used INTEGER NOT NULL,
+    remaining INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    tracking_id TEXT PRIMARY KEY,
+    key TEXT NOT NULL,
+    type TEXT NOT NULL,
+    input TEXT NOT NULL,
+    created REAL NOT NULL,
+    ready REAL NOT NULL,
+    status TEXT NOT NULL,
+    result TEXT,
+    cost INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS unlocked (
+    key TEXT NOT NULL,
+    person_id TEXT NOT NULL,
+    PRIMARY KEY (key, person_id)
+);
+"""
+
+
+@dataclass
+class Account:
+    """A key's balance."""
+
+    key: str
+    contacts_used: int
+    direct_dials_used: int
+    remaining: int
+
+
+@dataclass
+class Job:
+    """A reveal job as stored."""
+
+    tracking_id: str
+    key: str
+    type: str
+    input: dict[str, Any]
+    created: float
+    ready: float
+    status: str
+    result: dict[str, Any] | None
+    cost: int
+
+
+class SandboxState:
+    """A SQLite file shared by every process that emulates the API for the same user."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        target = str(path) if path is not None else ":memory:"
+        self._db = sqlite3.connect(target, timeout=10, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.RLock()
+        with self._lock:
+            if path is not None:
+                self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.executescript(_SCHEMA)
+            self._db.commit()
+
+    def close(self) -> None:
+        """Close the database."""
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, serialised within this process and against other processes."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.rollback()
+                raise
+            self._db.commit()
+
+    def account(self, db: sqlite3.Connection, key: str) -> Account:
+        """The key's balance, created from its plan on first use."""
+        row = db.execute("SELECT * FROM accounts WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            plan = SANDBOX_KEYS[key]
+            account = Account(
+                key, plan.contacts_used, plan.direct_dials_used, plan.remaining_credits
+            )
+            db.execute(
+                "INSERT INTO accounts VALUES (?, ?, ?, ?)",
+                (key, account.contacts_used, account.direct_dials_used, account.remaining),
+            )
+            return account
+        return Account(key, row["contacts_used"], row["direct_dials_used"], row["remaining"])
+
+    def save_account(self, db: sqlite3.Connection, account: Account) -> None:
+        """Store a changed balance."""
+        db.execute(
+            "UPDATE accounts SET contacts_used = ?, direct_dials_used = ?, remaining = ? "
+            "WHERE key = ?",
+            (account.contacts_used, account.direct_dials_used, account.remaining, account.key),
+        )
+
+    def add_job(self, db: sqlite3.Connection, job: Job) -> None:
+        """Store a new reveal job."""
+        db.execute(
+            "INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                job.tracking_id,
+                job.key,
+                job.type,
+                json.dumps(job.input),
+                job.created,
+                job.ready,
+                job.status,
+                None if job.result is None else json.dumps(job.result),
+                job.cost,
+            ),
+        )
+
+    def job(self, db: sqlite3.Connection, tracking_id: str) -> Job | None:
+        """One job by tracking id."""
+        row = db.execute("SELECT * FROM jobs WHERE tracking_id = ?", (tracking_id,)).fetchone()
+        return None if row is None else _job(row)
+
+    def due_jobs(self, db: sqlite3.Connection, key: str, now: float) -> list[Job]:
+        """The key's unfinished jobs whose result is ready."""
+        rows = db.execute(
+            "SELECT * FROM jobs WHERE key = ? AND status IN ('queued', 'processing') "
+            "AND ready <= ? ORDER BY created",
+            (key, now),
+        ).fetchall()
+        return [_job(row) for row in rows]
+
+    def finish_job(self, db: sqlite3.Connection, job: Job) -> None:
+        """Store a job's final status, result and cost."""
+        db.execute(
+            "UPDATE jobs SET status = ?, result = ?, cost = ? WHERE tracking_id = ?",
+            (job.status, json.dumps(job.result), job.cost, job.tracking_id),
+        )
+
+    def unlock(self, db: sqlite3.Connection, key: str, person_id: str) -> None:
+        """Remember that the key has unlocked (viewed) a person."""
+        db.execute("INSERT OR IGNORE INTO unlocked VALUES (?, ?)", (key, person_id))
+
+    def unlocked(self, db: sqlite3.Connection, key: str) -> frozenset[str]:
+        """Every person the key has unlocked."""
+        rows = db.execute("SELECT person_id FROM unlocked WHERE key = ?", (key,)).fetchall()
+        return frozenset(row[0] for row in rows)
+
+
+def credits_payload(account: Account) -> dict[str, Any]:
+    """The Credits answer in the shape of the key's plan family."""
+    plan = SANDBOX_KEYS[account.key]
+    if plan.family == STANDARD:
+        return {
+            "contactsView": account.contacts_used,
+            "maxContacts": str(plan.max_contacts),
+            "directDials": account.direct_dials_used,
+            "maxDirectDials": plan.max_direct_dials,
+        }
+    return {"remainingCredits": account.remaining}
+
+
+def _job(row: sqlite3.Row) -> Job:
+    return Job(
+        tracking_id=row["tracking_id"],
+        key=row["key"],
+        type=row["type"],
+        input=json.loads(row["input"]),
+        created=row["created"],
+        ready=row["ready"],
+        status=row["status"],
+        result=None if row["result"] is None else json.loads(row["result"]),
+        cost=row["cost"],
+    )

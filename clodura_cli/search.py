@@ -1,0 +1,114 @@
+"""Search People across pages: plan the requests, fetch them concurrently, stream the records."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from clodura_cli import spec
+from clodura_cli.errors import CloduraError, UsageError
+from clodura_cli.paging import LimitPlan, PageRequest, fetch_in_order, pages_from, plan_limit
+
+if TYPE_CHECKING:
+    from clodura_cli.client import CloduraClient
+
+DEFAULT_PER_PAGE = 25
+
+
+@dataclass
+class SearchPlan:
+    """Which pages one search asks for."""
+
+    body: dict[str, Any]
+    first: PageRequest
+    #: "page" (one page), "limit" (exactly the planned pages) or "all" (until the set ends).
+    mode: str
+    limit_plan: LimitPlan | None = None
+
+    def pages(self) -> list[PageRequest] | Iterator[PageRequest]:
+        """The page requests, in order."""
+        if self.limit_plan is not None:
+            return list(self.limit_plan.pages)
+        if self.mode == "all":
+            return pages_from(self.first)
+        return [self.first]
+
+    def request_body(self, page: PageRequest) -> dict[str, Any]:
+        """The body sent for one page."""
+        return {**self.body, "page": page.page, "perPage": page.per_page}
+
+
+def plan_search(
+    filters: dict[str, Any],
+    *,
+    page: int = 1,
+    per_page: int | None = None,
+    limit: int | None = None,
+    fetch_all: bool = False,
+) -> SearchPlan:
+    """Decide the pages of a search: one page, a --limit, or --all."""
+    if limit is not None and fetch_all:
+        raise UsageError("--limit and --all: give one of them (--limit N stops after N records)")
+    if limit is not None and limit < 1:
+        raise UsageError(f"--limit: {limit} is not a positive number of records")
+    body = {k: v for k, v in filters.items() if k not in ("page", "perPage")}
+    if fetch_all:
+        return SearchPlan(body, PageRequest(page, per_page or spec.MAX_PER_PAGE), "all")
+    first = PageRequest(page, per_page or DEFAULT_PER_PAGE)
+    if limit is None:
+        return SearchPlan(body, first, "page")
+    limit_plan = plan_limit(first.offset, limit)
+    if not limit_plan.pages:
+        raise UsageError(
+            f"--limit: {limit} records from record {first.offset + 1} cannot be fetched without "
+            "paying for records past the limit (page and perPage stop at 100); "
+            "raise --limit or start at an earlier --page"
+        )
+    return SearchPlan(body, first, "limit", limit_plan)
+
+
+@dataclass
+class SearchRun:
+    """What a search fetched; filled in while its records are consumed."""
+
+    pages_fetched: int = 0
+    records: int = 0
+    #: True when --all stopped at the API's last page with the result set not yet exhausted.
+    truncated: bool = False
+    page_sizes: list[int] = field(default_factory=list)
+
+
+def iterate_records(
+    client: CloduraClient,
+    plan: SearchPlan,
+    *,
+    concurrency: int = 4,
+    run: SearchRun | None = None,
+    on_page: Callable[[PageRequest, int], None] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Every record of the plan, in order, as its page arrives."""
+    run = run if run is not None else SearchRun()
+
+    def fetch(page: PageRequest) -> list[dict[str, Any]]:
+        try:
+            return client.search_people(plan.request_body(page))
+        except CloduraError as exc:
+            if plan.mode != "page":
+                exc.context = (
+                    f"page {page.page} (records {page.offset + 1}-{page.offset + page.per_page})"
+                )
+            raise
+
+    last: tuple[PageRequest, int] | None = None
+    for page, records in fetch_in_order(fetch, plan.pages(), concurrency):
+        run.pages_fetched += 1
+        run.records += len(records)
+        run.page_sizes.append(len(records))
+        last = (page, len(records))
+        if on_page is not None:
+            on_page(page, len(records))
+        yield from records
+    if plan.mode == "all" and last is not None:
+        page, count = last
+        run.truncated = page.page == spec.MAX_PAGE and count == page.per_page

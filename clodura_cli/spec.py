@@ -1,0 +1,236 @@
+"""The Search People request as documented: fields, their kinds and their accepted values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+API_PREFIX = "/api/v1"
+SEARCH_PEOPLE_PATH = f"{API_PREFIX}/search/people"
+REVEAL_EMAIL_PATH = f"{API_PREFIX}/search/people/email/match"
+REVEAL_PHONE_PATH = f"{API_PREFIX}/search/people/phone/match"
+TRACK_PATH = f"{API_PREFIX}/search/people/track"
+CREDITS_PATH = f"{API_PREFIX}/credits"
+
+MAX_PAGE = 100
+MAX_PER_PAGE = 100
+MAX_DOMAINS = 10
+#: The API never serves a record past page 100 of 100.
+RESULT_WINDOW = MAX_PAGE * MAX_PER_PAGE
+
+SENIORITIES = (
+    "Founder",
+    "Chairman",
+    "President",
+    "CEO",
+    "CXO",
+    "Vice President",
+    "Director",
+    "Head",
+    "Manager",
+    "Senior",
+    "Junior",
+    "Entry Level",
+    "Executive",
+)
+EMAIL_STATUSES = ("verified", "unverified", "unavailable")
+EMPLOYEE_SIZES = (
+    "0 - 1",
+    "2 - 10",
+    "11 - 50",
+    "51 - 200",
+    "201 - 500",
+    "501 - 1000",
+    "1001 - 5000",
+    "5001 - 10000",
+    "10000+",
+)
+REVENUES = ("< 1M", "1M-10M", "11M-100M", "101M-500M", "501M-1B", "1B+")
+BUSINESS_MODELS = ("Product", "Services", "Solutions")
+#: Open lists: the documented values; the API accepts others ("and more").
+FUNCTIONS = (
+    "Admin",
+    "Analytics",
+    "Engineering",
+    "Finance",
+    "HR",
+    "IT",
+    "Marketing",
+    "Operations",
+    "Product Management",
+    "Sales",
+    "Security",
+    "Support",
+)
+FUNDING_TYPES = (
+    "Pre Seed Round",
+    "Seed Round",
+    "Angel Round",
+    "Venture Round",
+    *(f"Series {letter}" for letter in "ABCDEFGHIJ"),
+    "Private Equity Round",
+    "Post-IPO Equity",
+)
+
+
+class Kind(Enum):
+    """How a body field is typed on the wire."""
+
+    INT = "integer"
+    STRING = "string"
+    ARRAY = "array"
+    BOOL = "boolean"
+    DATE = "date"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One Search People body field and the command-line flag that sets it."""
+
+    api: str
+    flag: str
+    kind: Kind
+    panel: str
+    help: str
+    choices: tuple[str, ...] = ()
+    #: True when values outside ``choices`` are still accepted (with a warning).
+    open_list: bool = False
+
+    @property
+    def param(self) -> str:
+        """The Python parameter name of the flag (``--org-id`` -> ``org_id``)."""
+        return self.flag.split("/")[0].lstrip("-").replace("-", "_")
+
+
+PERSON, LOCATION, COMPANY, FUNDING, TECH, PAGING = (
+    "Person",
+    "Location",
+    "Company",
+    "Funding",
+    "Technology",
+    "Paging",
+)
+
+SEARCH_FIELDS: tuple[Field, ...] = (
+    Field("page", "--page", Kind.INT, PAGING, "Page to fetch (1-100)."),
+    Field("perPage", "--per-page", Kind.INT, PAGING, "Records per page (1-100)."),
+    Field("personId", "--person-id", Kind.STRING, PERSON, "Fetch one person by Clodura id."),
+    Field("firstName", "--first-name", Kind.STRING, PERSON, "First name."),
+    Field("lastName", "--last-name", Kind.STRING, PERSON, "Last name."),
+    Field("linkedinUrl", "--linkedin-url", Kind.STRING, PERSON, "Standard LinkedIn profile URL."),
+    Field("seniority", "--seniority", Kind.ARRAY, PERSON, "Seniority level.", SENIORITIES),
+    Field("personTitle", "--title", Kind.ARRAY, PERSON, "Job title (approximate match)."),
+    Field(
+        "includeSimilarTitles",
+        "--similar-titles/--exact-titles",
+        Kind.BOOL,
+        PERSON,
+        "Match titles approximately (API default) or exactly.",
+    ),
+    Field(
+        "functional",
+        "--function",
+        Kind.ARRAY,
+        PERSON,
+        "Department or function.",
+        FUNCTIONS,
+        open_list=True,
+    ),
+    Field(
+        "contactEmailStatus",
+        "--email-status",
+        Kind.STRING,
+        PERSON,
+        "Email verification status.",
+        EMAIL_STATUSES,
+    ),
+    Field("personCity", "--city", Kind.ARRAY, LOCATION, "Person's city."),
+    Field("personState", "--state", Kind.ARRAY, LOCATION, "Person's state."),
+    Field("personCountry", "--country", Kind.ARRAY, LOCATION, "Person's country."),
+    Field(
+        "personLocationExclude",
+        "--exclude-location",
+        Kind.BOOL,
+        LOCATION,
+        "Exclude the person-location filters instead of including them.",
+    ),
+    Field("organizationId", "--org-id", Kind.STRING, COMPANY, "Company id."),
+    Field("organizationName", "--org-name", Kind.STRING, COMPANY, "Employer name."),
+    Field("companyDomain", "--domain", Kind.ARRAY, COMPANY, "Bare company domain (at most 10)."),
+    Field(
+        "companyEmployeeSize",
+        "--employees",
+        Kind.ARRAY,
+        COMPANY,
+        "Headcount range.",
+        EMPLOYEE_SIZES,
+    ),
+    Field("companyCountry", "--company-country", Kind.ARRAY, LOCATION, "Company HQ country."),
+    Field("companyState", "--company-state", Kind.ARRAY, LOCATION, "Company HQ state."),
+    Field("companyCity", "--company-city", Kind.ARRAY, LOCATION, "Company HQ city."),
+    Field(
+        "includeAllOffice",
+        "--all-offices",
+        Kind.BOOL,
+        LOCATION,
+        "Match company location on every office, not just HQ.",
+    ),
+    Field(
+        "excludeViewedPeople",
+        "--exclude-viewed",
+        Kind.BOOL,
+        PERSON,
+        "Omit contacts already viewed or unlocked.",
+    ),
+    Field("industry", "--industry", Kind.ARRAY, COMPANY, "Industry."),
+    Field("industryKeywords", "--industry-keyword", Kind.ARRAY, COMPANY, "Industry keyword."),
+    Field("revenue", "--revenue", Kind.ARRAY, COMPANY, "Annual revenue band.", REVENUES),
+    Field(
+        "businessModel",
+        "--business-model",
+        Kind.ARRAY,
+        COMPANY,
+        "Business model.",
+        BUSINESS_MODELS,
+    ),
+    Field(
+        "fundingType",
+        "--funding-type",
+        Kind.ARRAY,
+        FUNDING,
+        "Funding round type.",
+        FUNDING_TYPES,
+        open_list=True,
+    ),
+    Field("fundingFromDate", "--funded-from", Kind.DATE, FUNDING, "Funded on or after YYYY-MM-DD."),
+    Field("fundingToDate", "--funded-to", Kind.DATE, FUNDING, "Funded on or before YYYY-MM-DD."),
+    Field("technologyParameters", "--tech", Kind.ARRAY, TECH, "Technology the company uses."),
+    Field("webKeywords", "--web-keyword", Kind.ARRAY, TECH, "Keyword on the company website."),
+)
+
+FIELDS_BY_API = {field.api: field for field in SEARCH_FIELDS}
+
+PERSON_LOCATION_FIELDS = ("personCity", "personState", "personCountry")
+COMPANY_LOCATION_FIELDS = ("companyCountry", "companyState", "companyCity")
+
+#: The fields of a Search People record, in the documented order.
+PERSON_RECORD_FIELDS = (
+    "personId",
+    "firstName",
+    "lastName",
+    "linkedinUrl",
+    "seniority",
+    "personTitle",
+    "functional",
+    "personCity",
+    "personState",
+    "personCountry",
+    "contactEmailStatus",
+    "organizationId",
+    "organizationName",
+    "companyDomain",
+    "companyEmployeeSize",
+    "companyCountry",
+    "page",
+    "perPage",
+)
