@@ -125,12 +125,14 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
     request_queue_size = 128
 
 
+class _IPv6ThreadingServer(_ThreadingServer):
+    address_family = socket.AF_INET6
+
+
 def make_server(app: SandboxApp, host: str, port: int, *, quiet: bool = True) -> WSGIServer:
     """A threaded HTTP server for the emulator (port 0 picks a free one)."""
     handler = type("RequestHandler", (_RequestHandler,), {"quiet": quiet})
-    server_class = _ThreadingServer
-    if ":" in host:
-        server_class = type("IPv6Server", (_ThreadingServer,), {"address_family": socket.AF_INET6})
+    server_class = _IPv6ThreadingServer if ":" in host else _ThreadingServer
     server = server_class((host, port), handler)
     server.set_app(app)
     return server
