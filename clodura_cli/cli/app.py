@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -34,11 +34,19 @@ Exit codes:
 class CloduraGroup(TyperGroup):
     """Runs a command and turns whatever it raises into a message and an exit code."""
 
+    def make_context(self, info_name: str | None, args: list[str], *a: Any, **kw: Any) -> Any:
+        try:
+            return super().make_context(info_name, args, *a, **kw)
+        except typer.TyperException as exc:
+            _usage_error(exc)
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, typer.TyperException):
+        except (typer.Exit, typer.Abort):
             raise
+        except typer.TyperException as exc:
+            _usage_error(exc)
         except CloduraError as exc:
             code, message = classify(exc)
             report.error(message)
@@ -58,6 +66,17 @@ class CloduraGroup(TyperGroup):
                 f"(run again with {config.ENV_DEBUG}=1 to see the traceback, and report it)"
             )
             raise typer.Exit(int(ExitCode.INTERNAL)) from None
+
+
+def _usage_error(exc: Exception) -> NoReturn:
+    """A command-line mistake as one line on stderr, instead of typer's boxed panel."""
+    if type(exc).__name__ == "NoArgsIsHelpError":  # typer shows the help for it
+        raise exc
+    ctx = getattr(exc, "ctx", None)
+    hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    format_message = getattr(exc, "format_message", lambda: str(exc))
+    report.error(f"{format_message()}{hint}")
+    raise typer.Exit(getattr(exc, "exit_code", int(ExitCode.USAGE))) from None
 
 
 def _silence_stdout() -> None:

@@ -54,7 +54,8 @@ def serve(
     fault: Annotated[
         list[str] | None,
         typer.Option(
-            help="Scripted fault KIND[:COUNT][@ENDPOINT], e.g. 429:2@search. Repeatable.",
+            help="Scripted fault KIND[:COUNT][@ENDPOINT][+AFTER], e.g. 429:2@search "
+            "(the next two searches get 429) or 500@search+2 (the third gets 500). Repeatable.",
             show_default=False,
         ),
     ] = None,

@@ -18,6 +18,9 @@ _CONTROL = re.compile(
 )
 
 
+_FILE_WIDTH = 4000
+
+
 def clean(text: str) -> str:
     """Text with ANSI escapes and control characters removed, safe to show on a terminal."""
     return _CONTROL.sub("", text)
@@ -63,8 +66,8 @@ def render_table(
     *,
     to_terminal: bool = False,
 ) -> None:
-    """Print the rows as a table sized to the terminal (or 160 columns in a file)."""
-    width = None if to_terminal else 160
+    """Print the rows as a table that fits the terminal; in a file, at its natural width."""
+    width = None if to_terminal else _FILE_WIDTH
     console = Console(
         file=stream,
         width=width,

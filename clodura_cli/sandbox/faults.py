@@ -41,15 +41,17 @@ class FaultSpecError(ValueError):
 
 @dataclass
 class ScriptedFault:
-    """Give the next ``times`` requests to ``endpoint`` the fault ``kind``."""
+    """Let ``after`` requests to ``endpoint`` pass, then give the next ``times`` the fault."""
 
     kind: str
     times: int = 1
     endpoint: str = "*"
+    after: int = 0
 
     @classmethod
     def parse(cls, text: str) -> ScriptedFault:
-        """``KIND[:TIMES][@ENDPOINT]``, e.g. ``429:2@search``."""
+        """``KIND[:TIMES][@ENDPOINT][+AFTER]``, e.g. ``429:2@search`` or ``500@search+2``."""
+        text, _, after = text.partition("+")
         spec, _, endpoint = text.partition("@")
         kind, _, times = spec.partition(":")
         if kind not in FAULT_KINDS:
@@ -57,10 +59,10 @@ class ScriptedFault:
         if (endpoint or "*") not in ENDPOINTS:
             raise FaultSpecError(f"unknown endpoint {endpoint!r}; known: {', '.join(ENDPOINTS)}")
         try:
-            count = int(times or 1)
+            count, skip = int(times or 1), int(after or 0)
         except ValueError:
-            raise FaultSpecError(f"{times!r} is not a count in {text!r}") from None
-        return cls(kind, count, endpoint or "*")
+            raise FaultSpecError(f"{text!r}: TIMES and AFTER must be whole numbers") from None
+        return cls(kind, count, endpoint or "*", skip)
 
 
 @dataclass
@@ -113,6 +115,9 @@ class FaultInjector:
         with self._lock:
             for entry in self.faults.script:
                 if entry.times > 0 and entry.endpoint in ("*", endpoint):
+                    if entry.after > 0:
+                        entry.after -= 1
+                        continue
                     entry.times -= 1
                     return entry.kind, self._retry_after(1.0) if entry.kind == "429" else None
             if self.faults.rate_limit > 0:

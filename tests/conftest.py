@@ -1,0 +1,60 @@
+"""Every test runs in its own config and data directories, with no key, colour or proxy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import run_cli
+
+from clodura_cli import retry
+from clodura_cli.sandbox.app import SandboxApp
+from clodura_cli.sandbox.runtime import forget_apps, in_process_app
+
+_CLEARED = (
+    "CLODURA_API_KEY",
+    "CLODURA_BASE_URL",
+    "CLODURA_SANDBOX",
+    "CLODURA_DEBUG",
+    "CLODURA_TIMEOUT",
+    "CLODURA_MAX_RETRIES",
+    "CLODURA_SANDBOX_FAULTS",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+    "FORCE_COLOR",
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Temporary dirs, NO_COLOR, a fixed width, fast reveal jobs and retries that barely wait."""
+    for name in _CLEARED:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CLODURA_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("CLODURA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.setenv("CLODURA_SANDBOX_JOB_DELAY", "0.2")
+    monkeypatch.setattr(retry, "INITIAL_DELAY", 0.001)
+    monkeypatch.setattr(retry, "MAX_DELAY", 0.004)
+    forget_apps()
+    yield tmp_path
+    forget_apps()
+
+
+@pytest.fixture
+def cli() -> Any:
+    """The in-process command runner."""
+    return run_cli
+
+
+@pytest.fixture
+def emulator(isolated: Path) -> SandboxApp:
+    """The emulator `--sandbox` runs in this test: its log shows what the CLI sent."""
+    return in_process_app(isolated / "data")

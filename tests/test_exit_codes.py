@@ -1,0 +1,180 @@
+"""Each documented status and failure ends with its own exit code, a one-line message, no traceback."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import run_cli, sent
+
+from clodura_cli.cli.exit_codes import ExitCode
+from clodura_cli.sandbox.app import SandboxApp
+from clodura_cli.sandbox.faults import Faults, ScriptedFault
+
+SEARCH = ("search", "--sandbox", "--seniority", "CEO", "-f", "jsonl")
+
+
+def test_exit_codes_are_the_documented_numbers() -> None:
+    assert {code.name: int(code) for code in ExitCode} == {
+        "OK": 0,
+        "INTERNAL": 1,
+        "USAGE": 2,
+        "AUTH": 3,
+        "CREDITS": 4,
+        "RATE_LIMITED": 5,
+        "REJECTED": 6,
+        "NETWORK": 7,
+        "PENDING": 8,
+        "INTERRUPTED": 130,
+    }
+
+
+def one_error_line(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1, stderr
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("fault", "code", "fragment"),
+    [
+        ("400", 6, "HTTP 400 from /api/v1/search/people: Bad Request"),
+        ("418", 6, "HTTP 418"),
+        ("422", 6, "HTTP 422"),
+        ("401", 3, "check the key in CLODURA_API_KEY"),
+        ("403", 3, "your plan does not include this endpoint"),
+        ("402", 4, "credits exhausted"),
+    ],
+)
+def test_error_status_maps_to_its_exit_code_without_retrying(
+    emulator: SandboxApp, fault: str, code: int, fragment: str
+) -> None:
+    emulator.set_faults(Faults(script=[ScriptedFault(fault, 5)]))
+    result = run_cli(*SEARCH)
+    assert result.exit_code == code
+    assert fragment in one_error_line(result.stderr)
+    assert len(sent(emulator)) == 1
+    assert result.stdout == ""
+
+
+def test_404_on_search_is_no_results_and_exit_0(emulator: SandboxApp) -> None:
+    emulator.set_faults(Faults(script=[ScriptedFault("404", 1)]))
+    result = run_cli(*SEARCH)
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert "No results" in result.stderr
+
+
+def test_invalid_key_is_401_and_exit_3(
+    emulator: SandboxApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clodura_cli.client import CloduraClient
+    from clodura_cli.errors import AuthenticationError
+    from clodura_cli.sandbox.runtime import SandboxTransport
+
+    with (
+        CloduraClient("not-a-sandbox-key", transport=SandboxTransport(emulator)) as client,
+        pytest.raises(AuthenticationError) as caught,
+    ):
+        client.credits()
+    assert caught.value.status == 401
+
+
+def test_exhausted_key_gets_402_and_exit_4(
+    emulator: SandboxApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLODURA_API_KEY", "sandbox-exhausted")
+    result = run_cli(*SEARCH)
+    assert result.exit_code == 4
+    assert "HTTP 402" in one_error_line(result.stderr)
+
+
+def test_429_is_retried_honouring_retry_after_then_succeeds(emulator: SandboxApp) -> None:
+    emulator.set_faults(Faults(retry_after=0, script=[ScriptedFault("429", 2, "search")]))
+    result = run_cli(*SEARCH, "--per-page", "3")
+    assert result.exit_code == 0, result.stderr
+    assert len(result.jsonl()) == 3
+    assert [entry["status"] for entry in emulator.log] == [429, 429, 200]
+    retries = [line for line in result.stderr.splitlines() if line.startswith("retry:")]
+    assert len(retries) == 2
+    assert "HTTP 429" in retries[0] and "retry 1 in 0.0s" in retries[0]
+
+
+def test_429_after_all_retries_exits_5(emulator: SandboxApp) -> None:
+    emulator.set_faults(Faults(retry_after=0, script=[ScriptedFault("429", 99)]))
+    result = run_cli(*SEARCH)
+    assert result.exit_code == 5
+    assert len(emulator.log) == 5  # the first attempt and 4 retries
+    assert "try again later" in one_error_line(result.stderr)
+
+
+def test_retry_after_beyond_the_cap_stops_at_once(emulator: SandboxApp) -> None:
+    emulator.set_faults(Faults(retry_after=3600, script=[ScriptedFault("429", 99)]))
+    result = run_cli(*SEARCH)
+    assert result.exit_code == 5
+    assert len(emulator.log) == 1
+    assert "the API asks to wait 3600s" in one_error_line(result.stderr)
+
+
+@pytest.mark.parametrize("fault", ["500", "502", "503", "drop", "html", "truncate", "empty"])
+def test_transient_failures_are_retried_then_succeed(emulator: SandboxApp, fault: str) -> None:
+    emulator.set_faults(Faults(script=[ScriptedFault(fault, 1, "search")]))
+    result = run_cli(*SEARCH, "--per-page", "2")
+    assert result.exit_code == 0, result.stderr
+    assert len(result.jsonl()) == 2
+    assert len(emulator.log) == 2
+    assert "retry:" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("fault", "fragment"),
+    [
+        ("503", "HTTP 503"),
+        ("drop", "connection failed"),
+        ("html", "502 Bad Gateway"),
+        ("html200", "not valid JSON (text/html"),
+        ("truncate", "not valid JSON"),
+        ("object", "expected a list of people, got an object"),
+        ("timeout", "timed out"),
+    ],
+)
+def test_persistent_failures_exit_7_naming_the_cause(
+    emulator: SandboxApp, monkeypatch: pytest.MonkeyPatch, fault: str, fragment: str
+) -> None:
+    monkeypatch.setenv("CLODURA_MAX_RETRIES", "2")
+    monkeypatch.setenv("CLODURA_TIMEOUT", "0.5")
+    emulator.set_faults(Faults(script=[ScriptedFault(fault, 99)]))
+    result = run_cli(*SEARCH)
+    assert result.exit_code == 7
+    assert fragment in one_error_line(result.stderr)
+    assert len(emulator.log) == (1 if fault == "object" else 3)
+
+
+def test_unexpected_error_exits_1_without_traceback(
+    emulator: SandboxApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clodura_cli.cli import search_cmd
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("something impossible")
+
+    monkeypatch.setattr(search_cmd, "plan_search", broken)
+    result = run_cli(*SEARCH)
+    assert result.exit_code == 1
+    line = one_error_line(result.stderr)
+    assert "RuntimeError: something impossible" in line and "CLODURA_DEBUG=1" in line
+
+
+def test_debug_shows_the_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    from clodura_cli.cli import search_cmd
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("something impossible")
+
+    monkeypatch.setattr(search_cmd, "plan_search", broken)
+    monkeypatch.setenv("CLODURA_DEBUG", "1")
+    from typer.testing import CliRunner
+
+    from clodura_cli.cli.app import app
+
+    result = CliRunner().invoke(app, list(SEARCH))
+    assert isinstance(result.exception, RuntimeError)

@@ -1,0 +1,156 @@
+"""Output formats, --fields and --output: exact bytes, records exactly as the API sent them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from helpers import run_cli
+
+from clodura_cli.sandbox.app import SandboxApp
+from clodura_cli.spec import PERSON_RECORD_FIELDS
+
+QUERY = ["search", "--sandbox", "--seniority", "CXO", "--function", "Finance", "--per-page", "5"]
+
+
+def served_records(emulator: SandboxApp) -> list[dict[str, object]]:
+    """The records the emulator answered with, recomputed from its data set for the query."""
+    from clodura_cli.sandbox.search import matching_people
+
+    people = matching_people(
+        emulator.dataset, {"seniority": ["CXO"], "functional": ["Finance"]}, frozenset()
+    )
+    return [{**p.record, "page": 1, "perPage": 5} for p in people[:5]]
+
+
+def test_json_is_one_array_of_the_records_as_received(emulator: SandboxApp) -> None:
+    result = run_cli(*QUERY, "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == served_records(emulator)
+    assert result.stdout.startswith("[\n  {") and result.stdout.endswith("}\n]\n")
+
+
+def test_jsonl_is_one_record_per_line_and_the_default_in_a_pipe(emulator: SandboxApp) -> None:
+    result = run_cli(*QUERY)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert [json.loads(line) for line in lines] == served_records(emulator)
+    assert len(lines) == 5
+
+
+def test_csv_has_api_field_names_and_joins_arrays(emulator: SandboxApp) -> None:
+    result = run_cli(*QUERY, "-f", "csv")
+    assert result.exit_code == 0
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0] == list(PERSON_RECORD_FIELDS)
+    expected = served_records(emulator)
+    assert len(rows) == 1 + len(expected)
+    first = dict(zip(rows[0], rows[1], strict=True))
+    assert first["personId"] == expected[0]["personId"]
+    assert first["companyDomain"] == "; ".join(expected[0]["companyDomain"])  # type: ignore[arg-type]
+    assert first["page"] == "1"
+
+
+def test_fields_choose_and_order_columns_in_every_format(emulator: SandboxApp) -> None:
+    expected = served_records(emulator)
+    fields = "lastName,personId,seniority"
+    as_json = json.loads(run_cli(*QUERY, "-f", "json", "--fields", fields).stdout)
+    assert [list(r) for r in as_json] == [["lastName", "personId", "seniority"]] * 5
+    assert as_json[0] == {k: expected[0][k] for k in ("lastName", "personId", "seniority")}
+    as_jsonl = run_cli(*QUERY, "-f", "jsonl", "--fields", fields).jsonl()
+    assert as_jsonl == as_json
+    as_csv = run_cli(*QUERY, "-f", "csv", "--fields", fields).stdout.splitlines()
+    assert as_csv[0] == "lastName,personId,seniority"
+    assert as_csv[1] == f"{expected[0]['lastName']},{expected[0]['personId']},CXO"
+    table = run_cli(*QUERY, "-f", "table", "--fields", fields).stdout
+    header = table.splitlines()[1]
+    assert header.index("lastName") < header.index("personId") < header.index("seniority")
+    assert "organizationName" not in table
+
+
+def test_fields_all_shows_every_field_in_the_table(emulator: SandboxApp) -> None:
+    table = run_cli(*QUERY, "-f", "table", "--fields", "all").stdout
+    for name in ("linkedinUrl", "organizationId", "companyEmployeeSize"):
+        assert name in table
+
+
+def test_unknown_field_gives_an_empty_column() -> None:
+    rows = run_cli(*QUERY, "-f", "csv", "--fields", "personId,nickname").stdout.splitlines()
+    assert rows[0] == "personId,nickname"
+    assert rows[1].endswith(",")
+
+
+def test_table_shows_the_summary_columns(emulator: SandboxApp) -> None:
+    result = run_cli(*QUERY, "-f", "table")
+    assert result.exit_code == 0
+    header = result.stdout.splitlines()[1]
+    for column in ("Name", "Title", "Seniority", "Company", "Domain", "Location", "Email"):
+        assert column in header
+    expected = served_records(emulator)[0]
+    assert f"{expected['firstName']} {expected['lastName']}" in result.stdout
+    assert str(expected["personId"]) in result.stdout
+
+
+def test_table_fits_the_terminal_width(emulator: SandboxApp) -> None:
+    from clodura_cli.cli.table import render_table
+
+    stream = io.StringIO()
+    render_table(served_records(emulator) * 3, None, stream, to_terminal=True)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) > 8
+    assert max(len(line) for line in lines) == 120  # COLUMNS, set by the test fixture
+
+
+def test_table_strips_terminal_control_sequences() -> None:
+    from clodura_cli.cli.table import render_table
+
+    stream = io.StringIO()
+    record = {"firstName": "Eve\x1b[31m", "lastName": "\x1b]0;pwned\x07Smith", "personId": "1\r2"}
+    render_table([record], None, stream)
+    assert "\x1b" not in stream.getvalue() and "\r" not in stream.getvalue()
+    assert "Eve Smith" in stream.getvalue() and "12" in stream.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"), [("p.json", "json"), ("p.jsonl", "jsonl"), ("p.csv", "csv")]
+)
+def test_output_file_takes_its_format_from_the_extension(
+    tmp_path: Path, name: str, fmt: str
+) -> None:
+    target = tmp_path / name
+    result = run_cli(*QUERY, "-o", str(target))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    assert target.read_text(encoding="utf-8") == run_cli(*QUERY, "-f", fmt).stdout
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+def test_output_file_is_not_created_when_the_run_fails(
+    tmp_path: Path, emulator: SandboxApp
+) -> None:
+    from clodura_cli.sandbox.faults import Faults, ScriptedFault
+
+    emulator.set_faults(Faults(script=[ScriptedFault("500", 10)]))
+    target = tmp_path / "leads.csv"
+    result = run_cli(*QUERY, "--limit", "20", "-o", str(target))
+    assert result.exit_code == 7
+    assert not target.exists()
+    assert list(tmp_path.glob("*.part")) == []
+
+
+def test_output_file_replaces_an_old_one_only_on_success(tmp_path: Path) -> None:
+    target = tmp_path / "leads.jsonl"
+    target.write_text("old\n")
+    assert run_cli(*QUERY, "--domain", "nonexistent-domain.com", "-o", str(target)).exit_code == 0
+    assert target.read_text() == ""
+
+
+@pytest.mark.parametrize(("fmt", "expected"), [("json", "[]\n"), ("jsonl", ""), ("csv", "")])
+def test_no_results_is_empty_output_and_exit_0(fmt: str, expected: str) -> None:
+    result = run_cli("search", "--sandbox", "--org-name", "No Such Company", "-f", fmt)
+    assert result.exit_code == 0
+    assert result.stdout == expected
+    assert result.stderr.splitlines()[-1] == "No results"

@@ -1,0 +1,139 @@
+"""Bad input is refused before anything is sent: exit 2 and one line naming field, value and fix."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import run_cli
+
+from clodura_cli.sandbox.app import SandboxApp
+
+# arguments -> fragments the one error line must contain
+INVALID = [
+    (["--page", "0"], ["--page", "0", "use 1 to 100"]),
+    (["--page", "101"], ["--page", "101", "use 1 to 100"]),
+    (["--per-page", "0"], ["--per-page", "0", "use 1 to 100"]),
+    (["--per-page", "500"], ["--per-page", "500", "use 1 to 100"]),
+    (["--employees", "51-201"], ["--employees", "'51-201'", "did you mean '51 - 200'", "10000+"]),
+    (["--seniority", "Directer"], ["--seniority", "'Directer'", "did you mean 'Director'"]),
+    (
+        ["--email-status", "valid"],
+        ["--email-status", "'valid'", "verified, unverified, unavailable"],
+    ),
+    (["--revenue", "2M"], ["--revenue", "'2M'", "accepted: < 1M, 1M-10M"]),
+    (["--business-model", "Platform"], ["--business-model", "'Platform'", "Product, Services"]),
+    (
+        [arg for i in range(11) for arg in ("--domain", f"d{i}.com")],
+        ["--domain", "11 domains", "at most 10"],
+    ),
+    (["--domain", "www.acme.com"], ["--domain", "'www.acme.com'", "use 'acme.com'"]),
+    (["--domain", "sales@acme.com"], ["--domain", "'sales@acme.com'", "use 'acme.com'"]),
+    (["--domain", "https://acme.com/about"], ["--domain", "use 'acme.com'"]),
+    (
+        ["--linkedin-url", "https://www.linkedin.com/sales/lead/ACwAA,NAME"],
+        ["--linkedin-url", "Sales Navigator", "https://www.linkedin.com/in/<name>/"],
+    ),
+    (
+        ["--linkedin-url", "https://example.com/in/ada"],
+        ["--linkedin-url", "not a LinkedIn profile"],
+    ),
+    (["--funded-from", "2024-02-30"], ["--funded-from", "'2024-02-30'", "YYYY-MM-DD"]),
+    (["--funded-to", "31/12/2024"], ["--funded-to", "'31/12/2024'", "YYYY-MM-DD"]),
+    (
+        ["--funded-from", "2024-06-01", "--funded-to", "2024-01-01"],
+        ["--funded-to", "2024-01-01", "before --funded-from 2024-06-01"],
+    ),
+    (["--exclude-location"], ["--exclude-location", "needs a person location", "--city"]),
+    (["--all-offices"], ["--all-offices", "needs a company location", "--company-city"]),
+    (["--title", "  "], ["--title", "empty value"]),
+    (["--limit", "0"], ["--limit", "0"]),
+    (["--limit", "5", "--all"], ["--limit and --all"]),
+    (["--format", "xml"], ["'xml' is not a format", "table, json, jsonl, csv"]),
+    (["--output", "leads.xlsx"], ["--output", "'leads.xlsx'", "add --format"]),
+    (["--fields", " , "], ["--fields"]),
+]
+
+
+@pytest.mark.parametrize(("args", "fragments"), INVALID, ids=lambda v: " ".join(v)[:50])
+def test_invalid_input_exits_2_and_sends_nothing(
+    emulator: SandboxApp, args: list[str], fragments: list[str]
+) -> None:
+    result = run_cli("search", "--sandbox", *args)
+    assert result.exit_code == 2, result.stderr
+    assert result.stdout == ""
+    error_lines = [line for line in result.stderr.splitlines() if "rror" in line]
+    assert len(error_lines) == 1, result.stderr
+    for fragment in fragments:
+        assert fragment in error_lines[0]
+    assert "Traceback" not in result.stderr
+    assert emulator.log == []
+
+
+@pytest.mark.parametrize(
+    ("url", "fragment"),
+    [("http://api.example.com", "plain http"), ("ftp://api.example.com", "not an http(s) URL")],
+)
+def test_a_base_url_that_would_leak_the_key_is_refused(
+    monkeypatch: pytest.MonkeyPatch, url: str, fragment: str
+) -> None:
+    monkeypatch.setenv("CLODURA_API_KEY", "secret-key-1234")
+    result = run_cli("search", "--base-url", url, "--seniority", "CEO")
+    assert result.exit_code == 2
+    assert fragment in result.stderr
+    assert "secret-key-1234" not in result.stderr
+
+
+def test_a_non_number_page_is_a_usage_error() -> None:
+    result = run_cli("search", "--page", "two")
+    assert result.exit_code == 2
+    assert "Invalid value for '--page'" in result.stderr
+    assert "valid integer" in result.stderr
+
+
+def test_unknown_option_suggests_the_right_one() -> None:
+    result = run_cli("search", "--seniorty", "CEO")
+    assert result.exit_code == 2
+    assert "--seniority" in result.stderr
+
+
+def test_missing_key_exits_3_naming_both_ways() -> None:
+    result = run_cli("search", "--seniority", "CEO")
+    assert result.exit_code == 3
+    assert "CLODURA_API_KEY" in result.stderr
+    assert "--sandbox" in result.stderr
+    assert result.stdout == ""
+
+
+def test_dry_run_needs_no_key_and_sends_nothing(emulator: SandboxApp) -> None:
+    result = run_cli(
+        "search", "--dry-run", "--seniority", "cxo", "--employees", "11-50", "--per-page", "50"
+    )
+    assert result.exit_code == 0, result.stderr
+    import json
+
+    assert json.loads(result.stdout) == {
+        "method": "POST",
+        "url": "https://api.clodura.ai/api/v1/search/people",
+        "body": {
+            "page": 1,
+            "perPage": 50,
+            "seniority": ["CXO"],
+            "companyEmployeeSize": ["11 - 50"],
+        },
+    }
+    assert emulator.log == []
+
+
+def test_dry_run_shows_the_pages_of_a_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLODURA_BASE_URL", "http://127.0.0.1:9/")
+    result = run_cli("search", "--dry-run", "--limit", "250", "--title", "cto")
+    assert result.exit_code == 0, result.stderr
+    import json
+
+    preview = json.loads(result.stdout)
+    assert preview["url"] == "http://127.0.0.1:9/api/v1/search/people"
+    assert preview["body"] == {"page": 1, "perPage": 100, "personTitle": ["cto"]}
+    assert preview["pages"] == [
+        {"page": 1, "perPage": 100},
+        {"page": 2, "perPage": 100},
+        {"page": 5, "perPage": 50},
+    ]
