@@ -142,7 +142,11 @@ class CsvWriter:
 
     def _cell(self, value: Any) -> str:
         text = cell(value)
-        return text if self._raw else neutralise_formula(text)
+        if not self._raw:
+            text = neutralise_formula(text)
+        # A lone carriage return would not be quoted with "\n" line endings and would split
+        # the row for readers; line breaks inside a cell become "\n", which is quoted.
+        return text.replace("\r\n", "\n").replace("\r", "\n")
 
     def close(self) -> None:
         self._stream.flush()

@@ -1,4 +1,4 @@
-"""Each documented status and failure ends with its own exit code, a one-line message, no traceback."""
+"""Each status and failure ends with its own exit code, a one-line message, no traceback."""
 
 from __future__ import annotations
 

@@ -21,7 +21,9 @@ LAST_NAMES = (
     "Nguyen Nielsen Novak Okafor Okonkwo Oliveira Olsen Park Patel Pereira Petrov Popescu Rao "
     "Reddy Rossi Russo Santos Sato Schmidt Schneider Shah Sharma Silva Singh Smith Sorensen Suzuki "
     "Tanaka Taylor Thomas Tran Vargas Verma Wagner Walker Wang Weber Williams Wilson Wong Yamamoto "
-    "Yilmaz Zhang Zielinski"
+    "Yilmaz Zhang Zielinski Achterberg Bergstrom Carvalho Delgado Eze Farouk Grant Horvath Ivanova "
+    "Jovanovic Kariuki Lindqvist Mahlangu Navarro O'Brien Prakash Quinn Rahman Sadeghi Takahashi "
+    "Uchenna Vasquez Whitfield Xu Yadav Zapata"
 ).split()
 
 #: city, state, country

@@ -1,0 +1,198 @@
+"""The installed `clodura` command, as a subprocess in a pipe, against `clodura sandbox serve`."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.loopback
+
+CLODURA = str(Path(sys.executable).with_name("clodura"))
+KEY = "sandbox-standard"
+
+
+@dataclass
+class Server:
+    """A running `clodura sandbox serve` and how to talk to its control plane."""
+
+    url: str
+    process: subprocess.Popen[str]
+
+    def log(self) -> list[dict[str, Any]]:
+        return httpx.get(f"{self.url}/_sandbox/log").json()  # type: ignore[no-any-return]
+
+    def clear_log(self) -> None:
+        httpx.delete(f"{self.url}/_sandbox/log").raise_for_status()
+
+    def set_faults(self, **faults: Any) -> None:
+        httpx.put(f"{self.url}/_sandbox/faults", json=faults).raise_for_status()
+
+
+def base_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLODURA_")}
+    env.update(
+        CLODURA_DATA_DIR=str(tmp_path / "data"),
+        CLODURA_CONFIG_DIR=str(tmp_path / "config"),
+        NO_COLOR="1",
+    )
+    return env
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    home = tmp_path_factory.mktemp("server")
+    process = subprocess.Popen(
+        [CLODURA, "sandbox", "serve", "--port", "0", "--job-delay", "0.2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=base_env(home),
+    )
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    assert first.startswith("Sandbox API listening on http://127.0.0.1:"), first
+    url = first.split()[-1]
+    try:
+        yield Server(url, process)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stdout.close()
+
+
+@pytest.fixture
+def env(server: Server, tmp_path: Path) -> dict[str, str]:
+    server.clear_log()
+    server.set_faults()
+    values = base_env(tmp_path)
+    values.update(CLODURA_BASE_URL=server.url, CLODURA_API_KEY=KEY)
+    return values
+
+
+def clodura(
+    *args: str, env: dict[str, str], timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [CLODURA, *args], capture_output=True, text=True, env=env, timeout=timeout, check=False
+    )
+
+
+def test_serve_prints_its_keys(server: Server) -> None:
+    assert server.process.poll() is None
+    keys = httpx.get(f"{server.url}/api/v1/credits", headers={"X-API-KEY": KEY})
+    assert keys.status_code == 200
+
+
+def test_search_in_a_pipe_defaults_to_jsonl(server: Server, env: dict[str, str]) -> None:
+    done = clodura("search", "--seniority", "CEO", "--limit", "30", env=env)
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(records) == 30
+    assert all("CEO" in r["seniority"] for r in records)
+    log = server.log()
+    assert [(e["body"]["page"], e["body"]["perPage"]) for e in log] == [(1, 30)]
+    assert log[0]["plan"] == "Prospect Pro"
+    assert sum(e["records"] for e in log) == 30
+
+
+def test_all_export_over_http_is_complete_and_in_order(server: Server, env: dict[str, str]) -> None:
+    done = clodura(
+        "search", "--seniority", "CXO", "--all", "-f", "csv", "--fields", "personId", env=env
+    )
+    assert done.returncode == 0, done.stderr
+    ids = done.stdout.splitlines()[1:]
+    served = sum(e["records"] for e in server.log())
+    assert len(ids) == len(set(ids)) == served > 700
+
+
+def test_closed_pipe_ends_quietly(server: Server, env: dict[str, str]) -> None:
+    script = (
+        f'"{CLODURA}" search --all --fields personId | head -n 1; '
+        'echo "status ${PIPESTATUS[0]}" >&2'
+    )
+    done = subprocess.run(
+        ["bash", "-c", script], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+    assert done.stdout.count("\n") == 1
+    assert "status 0" in done.stderr
+    assert "Traceback" not in done.stderr and "error" not in done.stderr
+
+
+def test_verbose_logs_requests_and_retries_but_never_the_key(
+    server: Server, env: dict[str, str]
+) -> None:
+    server.set_faults(retry_after=0, script=["429:1@search", "503:1@search"])
+    env["CLODURA_API_KEY"] = "sandbox-multi"
+    done = clodura("search", "-v", "--title", "cto", "--limit", "5", env=env)
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.splitlines()) == 5
+    assert [e["status"] for e in server.log()] == [429, 503, 200]
+    lines = done.stderr.splitlines()
+    assert sum(line.startswith("retry:") for line in lines) == 2
+    assert sum(line.startswith("http: POST /api/v1/search/people -> ") for line in lines) == 3
+    assert "sandbox-multi" not in done.stderr + done.stdout
+
+
+def test_dropped_connection_and_truncated_body_are_retried(
+    server: Server, env: dict[str, str]
+) -> None:
+    server.set_faults(script=["drop:1@search", "truncate:1@search"])
+    done = clodura("search", "--limit", "3", env=env)
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.splitlines()) == 3
+    assert [e["fault"] for e in server.log()] == ["drop", "truncate", None]
+
+
+def test_persistent_5xx_exits_7(server: Server, env: dict[str, str]) -> None:
+    server.set_faults(script=["502:9@search"])
+    env["CLODURA_MAX_RETRIES"] = "1"
+    done = clodura("search", "--limit", "3", env=env)
+    assert done.returncode == 7
+    assert done.stderr.splitlines()[-1] == (
+        "error: page 1 (records 1-3): HTTP 502 from /api/v1/search/people: Bad Gateway "
+        "(the API failed; try again later)"
+    )
+    assert "Traceback" not in done.stderr
+    assert len(server.log()) == 2
+
+
+def test_connection_refused_exits_7(tmp_path: Path) -> None:
+    env = base_env(tmp_path)
+    env.update(CLODURA_BASE_URL="http://127.0.0.1:9", CLODURA_API_KEY=KEY, CLODURA_MAX_RETRIES="1")
+    done = clodura("search", env=env)
+    assert done.returncode == 7
+    assert "connection failed" in done.stderr
+
+
+def test_ctrl_c_exits_130_and_leaves_no_output_file(
+    server: Server, env: dict[str, str], tmp_path: Path
+) -> None:
+    server.set_faults(latency=0.2)
+    target = tmp_path / "leads.jsonl"
+    process = subprocess.Popen(
+        [CLODURA, "search", "--all", "--concurrency", "1", "-o", str(target)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    deadline = time.monotonic() + 20
+    while len(server.log()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=20)
+    assert process.returncode == 130
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert not target.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".leads")] == []
