@@ -40,18 +40,6 @@ Text = str | None
 Many = list[str] | None
 Flag = bool | None
 
-EXAMPLES = """
-Examples:
-
-  clodura search --sandbox --seniority CEO --employees 51-200 --country "United States"
-
-  clodura search --title "vp sales" --funded-from 2024-01-01 --all -o leads.csv
-
-  clodura search --domain acme.com --limit 250 -f jsonl | jq -r .linkedinUrl
-
-  clodura search --seniority Director --function Marketing --dry-run
-"""
-
 
 def search(
     ctx: typer.Context,
@@ -109,7 +97,18 @@ def search(
     base_url: options.BaseUrl = None,
     verbose: options.Verbose = False,
 ) -> None:
-    """Search people with any combination of Search People filters."""
+    """Search people with any combination of Search People filters.
+
+    Examples:
+
+      clodura search --sandbox --seniority CEO --employees 51-200 --country "United States"
+
+      clodura search --title "vp sales" --funded-from 2024-01-01 --all -o leads.csv
+
+      clodura search --domain acme.com --limit 250 -f jsonl | jq -r .linkedinUrl
+
+      clodura search --seniority Director --function Marketing --dry-run
+    """
     request = build_search_body({f.api: ctx.params[f.param] for f in spec.SEARCH_FIELDS})
     for warning in request.warnings:
         report.warn(warning)
@@ -137,9 +136,6 @@ def search(
             f"stopped at page {spec.MAX_PAGE}, the end of the API's {spec.RESULT_WINDOW:,}-record "
             "window: results may be truncated; narrow the filters to see the rest"
         )
-
-
-search.__doc__ = (search.__doc__ or "") + EXAMPLES
 
 
 def _total_pages(plan: SearchPlan) -> int | None:

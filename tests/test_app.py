@@ -1,0 +1,89 @@
+"""The application shell: --version, help with exit codes, python -m, and the sandbox commands."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from helpers import run_cli
+
+from clodura_cli import __version__
+from clodura_cli.cli.exit_codes import EXIT_CODE_HELP
+from clodura_cli.sandbox.app import SandboxApp
+
+
+def test_version() -> None:
+    result = run_cli("--version")
+    assert (result.exit_code, result.stdout) == (0, f"clodura {__version__}\n")
+
+
+def test_python_dash_m_runs_the_same_app() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "clodura_cli", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (0, f"clodura {__version__}\n")
+
+
+def test_help_lists_every_exit_code() -> None:
+    result = run_cli("--help")
+    assert result.exit_code == 0
+    text = " ".join(result.stdout.split())
+    for code, meaning in EXIT_CODE_HELP.items():
+        assert f"{int(code)} {meaning}" in text
+
+
+def test_no_arguments_shows_help() -> None:
+    result = run_cli()
+    assert "search" in result.stdout and "sandbox" in result.stdout
+
+
+def test_every_command_help_has_an_example() -> None:
+    for command in (
+        ["search"],
+        ["sandbox"],
+        ["sandbox", "serve"],
+        ["sandbox", "reset"],
+        ["sandbox", "keys"],
+    ):
+        result = run_cli(*command, "--help")
+        assert result.exit_code == 0
+        assert "Example" in result.stdout, command
+        assert "clodura " in result.stdout.split("Example", 1)[1], command
+
+
+def test_sandbox_keys_lists_the_documented_keys() -> None:
+    result = run_cli("sandbox", "keys", "--json")
+    assert json.loads(result.stdout) == {
+        "sandbox-standard": {"plan": "Prospect Pro", "family": "standard"},
+        "sandbox-multi": {"plan": "PAYG", "family": "multi-provider"},
+        "sandbox-exhausted": {"plan": "PAYG", "family": "multi-provider"},
+        "sandbox-free": {"plan": "Free Forever", "family": "multi-provider"},
+    }
+
+
+def test_sandbox_reset_forgets_spent_credits(emulator: SandboxApp, isolated: Path) -> None:
+    from clodura_cli.sandbox.runtime import state_path
+
+    run_cli("search", "--sandbox", "--limit", "1")
+    assert state_path(isolated / "data").exists()
+    result = run_cli("sandbox", "reset")
+    assert (result.exit_code, result.stderr) == (0, "sandbox state cleared\n")
+    assert not state_path(isolated / "data").exists()
+    assert run_cli("sandbox", "reset").stderr == "sandbox state was already empty\n"
+
+
+def test_serve_refuses_a_non_loopback_host() -> None:
+    result = run_cli("sandbox", "serve", "--host", "0.0.0.0")
+    assert result.exit_code == 2
+    assert "not a loopback address" in result.stderr
+
+
+def test_serve_refuses_a_bad_fault_script() -> None:
+    result = run_cli("sandbox", "serve", "--fault", "teapot@search")
+    assert result.exit_code == 2
+    assert "unknown fault 'teapot'" in result.stderr
