@@ -2,9 +2,9 @@
 
 CloduraError
 ├── UsageError                  bad input, caught before any request is sent
-│   └── ValidationError         a filter or option value the API would reject
+│   ├── ValidationError         a filter or option value the API would reject
+│   └── InsecureTransportError  the key would travel over plain http
 ├── MissingKeyError             no API key configured
-├── InsecureTransportError      the key would travel over plain http
 ├── APIError                    the API answered, and not with success
 │   ├── BadRequestError         400
 │   ├── AuthenticationError     401
@@ -17,7 +17,11 @@ CloduraError
 ├── TransportError              no usable answer arrived
 │   ├── APIConnectionError      connection refused, reset or dropped
 │   └── APITimeoutError         connect, read or pool timeout
-└── InvalidResponseError        an answer that is not the JSON we expected
+├── InvalidResponseError        an answer that is not the JSON we expected
+├── CreditGuardError            a reveal run would cost more than allowed
+├── PendingJobsError            reveal jobs still unfinished when the wait ended
+├── UnconfirmedRevealsError     reveals whose submission may or may not have reached the API
+└── RejectedRevealsError        reveals the API refused (no job, no charge)
 """
 
 from __future__ import annotations
@@ -132,6 +136,26 @@ class InvalidResponseError(CloduraError):
         super().__init__(message)
         self.path = path
         self.status = status
+
+
+class CreditGuardError(CloduraError):
+    """A reveal run would cost more credits than the user allowed."""
+
+
+class PendingJobsError(CloduraError):
+    """Reveal jobs were still unfinished when the wait ended."""
+
+    def __init__(self, message: str, tracking_ids: list[str]) -> None:
+        super().__init__(message)
+        self.tracking_ids = tracking_ids
+
+
+class UnconfirmedRevealsError(CloduraError):
+    """Submissions whose answer was lost: they may have reached the API and may be charged."""
+
+
+class RejectedRevealsError(CloduraError):
+    """Submissions the API refused: no job was created and nothing was charged."""
 
 
 _STATUS_ERRORS: dict[int, type[APIError]] = {

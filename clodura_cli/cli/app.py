@@ -10,7 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from clodura_cli import __version__, config
-from clodura_cli.cli import report, sandbox_cmd, search_cmd
+from clodura_cli.cli import credits_cmd, report, reveal_cmd, sandbox_cmd, search_cmd, track_cmd
 from clodura_cli.cli.exit_codes import EXIT_CODE_HELP, ExitCode, classify
 from clodura_cli.errors import CloduraError
 
@@ -117,6 +117,9 @@ def root(
 
 
 app.command(name="search", no_args_is_help=False)(search_cmd.search)
+app.add_typer(reveal_cmd.app, name="reveal")
+app.command(name="track")(track_cmd.track)
+app.command(name="credits")(credits_cmd.credits)
 app.add_typer(sandbox_cmd.app, name="sandbox")
 
 

@@ -38,9 +38,18 @@ EXIT_CODE_HELP = {
 #: Checked in order: the first class the exception is an instance of decides.
 ERROR_TABLE: tuple[tuple[type[errors.CloduraError], ExitCode, str], ...] = (
     (errors.UsageError, ExitCode.USAGE, ""),
+    (errors.CreditGuardError, ExitCode.CREDITS, ""),
+    (errors.PendingJobsError, ExitCode.PENDING, ""),
+    (errors.UnconfirmedRevealsError, ExitCode.NETWORK, ""),
+    (errors.RejectedRevealsError, ExitCode.REJECTED, ""),
     (errors.MissingKeyError, ExitCode.AUTH, ""),
     (errors.AuthenticationError, ExitCode.AUTH, "check the key in CLODURA_API_KEY"),
     (errors.PermissionDeniedError, ExitCode.AUTH, "your plan does not include this endpoint"),
+    (
+        errors.NotFoundError,
+        ExitCode.REJECTED,
+        "the API does not know it: see the tracking ids in `clodura track`",
+    ),
     (errors.PaymentRequiredError, ExitCode.CREDITS, "credits exhausted: see `clodura credits`"),
     (
         errors.RateLimitError,

@@ -37,3 +37,31 @@ def page_progress(total_pages: int | None, enabled: bool) -> Iterator[PageCallba
             progress.update(task, advance=1, records=fetched)
 
         yield advance
+
+
+@contextlib.contextmanager
+def count_progress(label: str, total: int) -> Iterator[Callable[[Any], None] | None]:
+    """A callback counting finished items on a bar; None when stderr is not a terminal."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    console = Console(stderr=True, no_color="NO_COLOR" in os.environ)
+    with Progress(
+        TextColumn(label), BarColumn(), MofNCompleteColumn(), console=console, transient=True
+    ) as bar:
+        task = bar.add_task(label, total=total)
+        finished: set[Any] = set()
+
+        def advance(item: Any) -> None:
+            key = getattr(item, "id", id(item))
+            if (
+                getattr(item, "status", None) not in ("queued", "processing")
+                and key not in finished
+            ):
+                finished.add(key)
+                bar.update(task, completed=len(finished))
+
+        yield advance

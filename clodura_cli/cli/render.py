@@ -38,6 +38,7 @@ def render(
     stream: TextIO,
     *,
     to_terminal: bool = False,
+    summary: str = "people",
 ) -> int:
     """Write records in ``fmt`` to ``stream``; returns how many were written."""
     if fmt == "table":
@@ -45,6 +46,6 @@ def render(
 
         rows = list(records)
         if rows:
-            render_table(rows, fields, stream, to_terminal=to_terminal)
+            render_table(rows, fields, stream, to_terminal=to_terminal, summary=summary)
         return len(rows)
     return write_records(records, fmt, stream, fields)

@@ -1,0 +1,212 @@
+"""`clodura reveal email|phone`: reveal contact details without ever paying twice."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from clodura_cli.cli import options
+from clodura_cli.cli.reveal_flow import RevealOptions, run_reveal
+from clodura_cli.cli.session import ApiOptions
+from clodura_cli.inputs import EMAIL, PHONE, from_arguments
+
+app = typer.Typer(
+    help="Reveal emails or phone numbers; every job is kept in a local ledger.\n\n"
+    "Example:\n\n  clodura search --seniority CEO --limit 20 | clodura reveal email --input -",
+    no_args_is_help=True,
+)
+
+INPUT_PANEL = "People"
+REVEAL_PANEL = "Reveal"
+
+PersonIds = Annotated[
+    list[str] | None,
+    typer.Argument(help="Person ids to reveal.", show_default=False, metavar="[PERSON_ID]..."),
+]
+LinkedinUrls = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--linkedin-url",
+        help="Standard LinkedIn profile URL. Repeatable.",
+        rich_help_panel=INPUT_PANEL,
+        show_default=False,
+    ),
+]
+InputFile = Annotated[
+    str | None,
+    typer.Option(
+        "--input",
+        "-i",
+        help="JSON Lines, a JSON array, CSV with a header (any `clodura search` output), or one "
+        "person id per line; - reads stdin.",
+        metavar="FILE",
+        rich_help_panel=INPUT_PANEL,
+        show_default=False,
+    ),
+]
+WebhookUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--webhook-url",
+        help="Where the API posts results (https; or CLODURA_WEBHOOK_URL).",
+        rich_help_panel=REVEAL_PANEL,
+        show_default=False,
+    ),
+]
+Wait = Annotated[
+    bool,
+    typer.Option(
+        "--wait/--no-wait",
+        help="Poll until every job is done; --no-wait only submits and prints the tracking ids.",
+        rich_help_panel=REVEAL_PANEL,
+    ),
+]
+Timeout = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        help="Seconds to wait for the jobs before exiting 8 (resume with `clodura track --wait`).",
+        min=0,
+        rich_help_panel=REVEAL_PANEL,
+    ),
+]
+Refresh = Annotated[
+    bool,
+    typer.Option(
+        "--refresh",
+        help="Reveal again people the ledger already has a result for (spends credits again).",
+        rich_help_panel=REVEAL_PANEL,
+    ),
+]
+MaxCredits = Annotated[
+    int | None,
+    typer.Option(
+        "--max-credits",
+        help="Exit 4 without submitting when the worst-case cost is above N.",
+        min=0,
+        metavar="N",
+        rich_help_panel=REVEAL_PANEL,
+        show_default=False,
+    ),
+]
+Yes = Annotated[
+    bool,
+    typer.Option(
+        "--yes",
+        "-y",
+        help="Do not ask before a run that may cost over 50 credits.",
+        rich_help_panel=REVEAL_PANEL,
+    ),
+]
+DryRun = Annotated[
+    bool,
+    typer.Option(
+        "--dry-run",
+        help="Print what would be submitted, what the ledger answers and the worst-case cost; "
+        "submit nothing.",
+        rich_help_panel=REVEAL_PANEL,
+    ),
+]
+
+
+@app.command()
+def email(
+    person_ids: PersonIds = None,
+    linkedin_url: LinkedinUrls = None,
+    first_name: Annotated[
+        str | None,
+        typer.Option(
+            help="First name (with --last-name and --domain).", rich_help_panel=INPUT_PANEL
+        ),
+    ] = None,
+    last_name: Annotated[
+        str | None, typer.Option(help="Last name.", rich_help_panel=INPUT_PANEL)
+    ] = None,
+    domain: Annotated[
+        str | None, typer.Option(help="Bare company domain.", rich_help_panel=INPUT_PANEL)
+    ] = None,
+    input_file: InputFile = None,
+    webhook_url: WebhookUrl = None,
+    wait: Wait = True,
+    timeout: Timeout = 300.0,
+    concurrency: options.Concurrency = 4,
+    refresh: Refresh = False,
+    max_credits: MaxCredits = None,
+    dry_run: DryRun = False,
+    yes: Yes = False,
+    fmt: options.Format = None,
+    output: options.Output = None,
+    fields: options.Fields = None,
+    sandbox: options.Sandbox = False,
+    base_url: options.BaseUrl = None,
+    verbose: options.Verbose = False,
+) -> None:
+    """Reveal email addresses of people by id, LinkedIn URL, or name and company domain.
+
+    Examples:
+
+      clodura reveal email 3597524184265130552 --webhook-url https://hooks.example.com/clodura
+
+      clodura search --title cto --limit 50 | clodura reveal email --input - -f csv > ctos.csv
+
+      clodura reveal email --first-name Kapil --last-name Khangaonkar --domain clodura.ai --sandbox
+    """
+    rows = from_arguments(
+        EMAIL, person_ids or [], linkedin_url or [], (first_name, last_name, domain)
+    )
+    run_reveal(
+        RevealOptions(
+            EMAIL, input_file, webhook_url, False, wait, timeout, concurrency, refresh,
+            max_credits, dry_run, yes, fmt, output, fields,
+        ),
+        rows,
+        ApiOptions(sandbox=sandbox, base_url=base_url, verbose=verbose),
+    )  # fmt: skip
+
+
+@app.command()
+def phone(
+    person_ids: PersonIds = None,
+    linkedin_url: LinkedinUrls = None,
+    partners: Annotated[
+        bool,
+        typer.Option(
+            "--partners",
+            help="Also ask partner providers (revealPhoneNumberViaPartners; needs a webhook URL).",
+            rich_help_panel=REVEAL_PANEL,
+        ),
+    ] = False,
+    input_file: InputFile = None,
+    webhook_url: WebhookUrl = None,
+    wait: Wait = True,
+    timeout: Timeout = 300.0,
+    concurrency: options.Concurrency = 4,
+    refresh: Refresh = False,
+    max_credits: MaxCredits = None,
+    dry_run: DryRun = False,
+    yes: Yes = False,
+    fmt: options.Format = None,
+    output: options.Output = None,
+    fields: options.Fields = None,
+    sandbox: options.Sandbox = False,
+    base_url: options.BaseUrl = None,
+    verbose: options.Verbose = False,
+) -> None:
+    """Reveal phone numbers of people by id or LinkedIn URL.
+
+    Examples:
+
+      clodura reveal phone 3597524184265130552 --sandbox
+
+      clodura reveal phone --input leads.csv --partners --webhook-url https://hooks.example.com/c
+    """
+    rows = from_arguments(PHONE, person_ids or [], linkedin_url or [], (None, None, None))
+    run_reveal(
+        RevealOptions(
+            PHONE, input_file, webhook_url, partners, wait, timeout, concurrency, refresh,
+            max_credits, dry_run, yes, fmt, output, fields,
+        ),
+        rows,
+        ApiOptions(sandbox=sandbox, base_url=base_url, verbose=verbose),
+    )  # fmt: skip

@@ -1,0 +1,358 @@
+"""What `clodura reveal` does, from inputs to output: ledger, guard, submit, wait, report."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from clodura_cli import config, spec
+from clodura_cli.cli import report
+from clodura_cli.cli.render import choose_format, destination, render
+from clodura_cli.cli.session import ApiOptions, Connection, open_connection
+from clodura_cli.client import is_loopback
+from clodura_cli.errors import (
+    CloduraError,
+    CreditGuardError,
+    MissingKeyError,
+    PendingJobsError,
+    RejectedRevealsError,
+    UnconfirmedRevealsError,
+    UsageError,
+)
+from clodura_cli.inputs import EMAIL, Inputs, collect, decode, parse_rows
+from clodura_cli.ledger import Job, Ledger
+from clodura_cli.output import parse_fields
+from clodura_cli.reveal import (
+    Entry,
+    Revealer,
+    output_row,
+    plan_family,
+    plan_reveals,
+    reveal_body,
+    spent_between,
+    worst_case,
+)
+
+ENV_WEBHOOK_URL = "CLODURA_WEBHOOK_URL"
+SANDBOX_WEBHOOK = "https://example.com/clodura-sandbox-webhook"
+CONFIRM_ABOVE = 50
+
+
+@dataclass
+class RevealOptions:
+    """Everything the reveal commands take besides the people."""
+
+    kind: str
+    input_file: str | None = None
+    webhook_url: str | None = None
+    partners: bool = False
+    wait: bool = True
+    timeout: float = 300.0
+    concurrency: int = 4
+    refresh: bool = False
+    max_credits: int | None = None
+    dry_run: bool = False
+    yes: bool = False
+    fmt: str | None = None
+    output: str | None = None
+    fields: str | None = None
+
+
+def ledger_path() -> Path:
+    """Where the reveal ledger lives."""
+    return config.data_dir() / "ledger.db"
+
+
+def read_inputs(
+    kind: str, rows_from_args: list[tuple[str, dict[str, Any]]], input_file: str | None
+) -> Inputs:
+    """Targets from the arguments and the --input file, with per-row problems reported."""
+    inputs = Inputs()
+    collect(rows_from_args, kind, inputs)
+    if input_file is not None:
+        rows, problems = parse_rows(_read_input(input_file))
+        inputs.problems.extend(problems)
+        collect(rows, kind, inputs)
+    for problem in inputs.problems:
+        report.warn(f"--input {problem}")
+    if inputs.duplicates:
+        report.info(f"{inputs.duplicates} duplicate input(s) revealed once")
+    if not inputs.targets:
+        raise UsageError(
+            "nothing to reveal: give person ids, --linkedin-url, "
+            + ("--first-name/--last-name/--domain, " if kind == EMAIL else "")
+            + "or --input FILE (- for stdin)"
+        )
+    return inputs
+
+
+def _read_input(name: str) -> str:
+    if name == "-":
+        if sys.stdin.isatty():
+            raise UsageError("--input -: standard input is a terminal; pipe the records in")
+        return decode(
+            sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+        )
+    try:
+        return decode(Path(name).read_bytes())
+    except OSError as exc:
+        raise UsageError(f"--input: cannot read {name!r}: {exc.strerror}") from None
+
+
+def resolve_webhook(options: RevealOptions, sandbox: bool) -> str | None:
+    """--webhook-url, else CLODURA_WEBHOOK_URL, else the sandbox placeholder; checked."""
+    url = (
+        options.webhook_url
+        or os.environ.get(ENV_WEBHOOK_URL)
+        or (SANDBOX_WEBHOOK if sandbox else None)
+    )
+    needed = options.kind == EMAIL or options.partners
+    if url is None:
+        if needed:
+            why = "email reveals" if options.kind == EMAIL else "--partners"
+            raise UsageError(
+                f"--webhook-url: {why} need a webhook URL the API can post results to; "
+                f"pass --webhook-url https://... or set {ENV_WEBHOOK_URL}"
+            )
+        return None
+    import httpx
+
+    try:
+        parsed = httpx.URL(url)
+    except Exception:
+        raise UsageError(f"--webhook-url: {url!r} is not a URL") from None
+    if parsed.scheme == "https" and parsed.host:
+        return url
+    if parsed.scheme == "http" and parsed.host and is_loopback(parsed.host):
+        return url
+    raise UsageError(f"--webhook-url: {url!r} must be an https:// URL (http only to loopback)")
+
+
+def run_reveal(
+    options: RevealOptions, rows_from_args: list[tuple[str, dict[str, Any]]], api: ApiOptions
+) -> None:
+    """The whole reveal command."""
+    inputs = read_inputs(options.kind, rows_from_args, options.input_file)
+    webhook = resolve_webhook(options, api.use_sandbox)
+    chosen = choose_format(options.fmt, options.output)
+    columns = parse_fields(options.fields)
+    if options.dry_run:
+        _dry_run(options, inputs, webhook, api)
+        return
+    connection = open_connection(api, max_connections=options.concurrency)
+    ledger = Ledger(ledger_path())
+    try:
+        entries, fatal, spent = _reveal(options, inputs, webhook, connection, ledger)
+    finally:
+        connection.client.close()
+    finished = [
+        e for e in entries if e.job.status not in ("queued", "processing") or not options.wait
+    ]
+    with destination(options.output) as stream:
+        render(
+            (output_row(e) for e in finished),
+            chosen,
+            columns,
+            stream,
+            to_terminal=options.output is None and sys.stdout.isatty(),
+            summary=options.kind,
+        )
+    _finish(options, entries, fatal, spent)
+
+
+def _reveal(
+    options: RevealOptions,
+    inputs: Inputs,
+    webhook: str | None,
+    connection: Connection,
+    ledger: Ledger,
+) -> tuple[list[Entry], CloduraError | None, int | None]:
+    to_submit, _ = plan_reveals(
+        ledger, connection.account, options.kind, inputs.targets, options.refresh
+    )
+    before: dict[str, Any] | None = None
+    family = None
+    if to_submit:
+        before = _balance(connection)
+        family = plan_family(before) if before else None
+        _guard(options, worst_case(options.kind, family, len(to_submit)), len(to_submit), family)
+    revealer = Revealer(
+        connection.client,
+        ledger,
+        connection.account,
+        options.kind,
+        webhook_url=webhook,
+        partners=options.partners,
+        concurrency=options.concurrency,
+        family=family,
+    )
+    run = revealer.submit(inputs.targets, refresh=options.refresh)
+    _report_sources(run.entries, len(run.not_submitted))
+    entries = run.entries
+    if options.wait:
+        entries = _wait(revealer, entries, options.timeout)
+    spent = None
+    if (
+        before is not None
+        and run.count("submitted")
+        and all(e.job.status not in ("queued", "processing") for e in entries)
+    ):
+        after = _balance(connection)
+        spent = spent_between(before, after) if after else None
+    return entries, run.fatal, spent
+
+
+def _balance(connection: Connection) -> dict[str, Any] | None:
+    try:
+        return connection.client.credits()
+    except CloduraError as exc:
+        report.warn(f"could not read the credit balance ({exc}); assuming the dearer plan")
+        return None
+
+
+def _guard(options: RevealOptions, worst: int, count: int, family: str | None) -> None:
+    plan = family or "unknown plan, priced as Multi-Provider"
+    if options.max_credits is not None and worst > options.max_credits:
+        raise CreditGuardError(
+            f"--max-credits {options.max_credits}: {count} {options.kind} reveal(s) may cost up to "
+            f"{worst} credits ({plan}); nothing was submitted. Raise --max-credits or reveal fewer"
+        )
+    if worst > CONFIRM_ABOVE and not options.yes and sys.stdin.isatty() and sys.stderr.isatty():
+        question = (
+            f"Reveal {count} {options.kind}(s), which may cost up to {worst} credits ({plan})?"
+        )
+        if not typer.confirm(question, err=True):
+            raise CreditGuardError("stopped before submitting: not confirmed")
+
+
+def _report_sources(entries: list[Entry], not_submitted: int) -> None:
+    from_ledger = sum(1 for e in entries if e.source == "ledger")
+    pending = sum(1 for e in entries if e.source == "pending" and e.job.status != "unknown")
+    unknown = [e for e in entries if e.source == "pending" and e.job.status == "unknown"]
+    if from_ledger:
+        report.info(
+            f"{from_ledger} answered from the ledger: no credits spent on them "
+            "(--refresh to reveal again)"
+        )
+    if pending:
+        report.info(f"{pending} already submitted earlier: polling them, not resubmitting")
+    if unknown:
+        report.warn(
+            f"{len(unknown)} earlier submission(s) have no answer recorded and may have been "
+            "charged; not resubmitted (see `clodura track --pending`)"
+        )
+    if not_submitted:
+        report.warn(f"{not_submitted} not submitted: the run stopped at the error below")
+
+
+def _wait(revealer: Revealer, entries: list[Entry], timeout: float) -> list[Entry]:
+    from clodura_cli.cli.progress import count_progress
+
+    waiting = [
+        e.job for e in entries if e.job.tracking_id and e.job.status in ("queued", "processing")
+    ]
+    if not waiting:
+        return entries
+    with count_progress("revealing", len(waiting)) as advance:
+        done = revealer.wait(waiting, timeout, on_update=advance)
+    by_id = {job.id: job for job in done}
+    return [Entry(e.target, by_id.get(e.job.id, e.job), e.source) for e in entries]
+
+
+def _finish(
+    options: RevealOptions, entries: list[Entry], fatal: CloduraError | None, spent: int | None
+) -> None:
+    if spent is not None:
+        report.info(f"credits spent: {spent} (the balance before and after this run)")
+    if fatal is not None:
+        raise fatal
+    pending = [e.job for e in entries if e.job.status in ("queued", "processing")]
+    if pending and options.wait:
+        ids = [job.tracking_id or "" for job in pending]
+        for tracking_id in ids:
+            report.info(f"pending: {tracking_id}")
+        raise PendingJobsError(
+            f"{len(pending)} reveal(s) still pending after {options.timeout:g}s; their tracking "
+            "ids are in the ledger: resume with `clodura track --wait`",
+            ids,
+        )
+    unconfirmed = [
+        e.job
+        for e in entries
+        if e.source == "submitted" and e.job.status in ("unknown", "not_sent")
+    ]
+    if unconfirmed:
+        lost = sum(1 for job in unconfirmed if job.status == "unknown")
+        raise UnconfirmedRevealsError(
+            f"{len(unconfirmed)} submission(s) failed ({unconfirmed[0].message}); {lost} may "
+            "have reached the API and are recorded as unknown, not resubmitted: "
+            "see `clodura track --pending`"
+        )
+    rejected = [e.job for e in entries if e.job.status == "rejected" and e.source == "submitted"]
+    if rejected:
+        raise RejectedRevealsError(
+            f"{len(rejected)} reveal(s) refused by the API ({rejected[0].message}); "
+            "nothing charged for them"
+        )
+
+
+def _dry_run(options: RevealOptions, inputs: Inputs, webhook: str | None, api: ApiOptions) -> None:
+    """Print what would be submitted, what the ledger answers, and the worst-case cost."""
+    from clodura_cli.client import DEFAULT_BASE_URL
+
+    to_submit = inputs.targets
+    known: list[Entry] = []
+    family = None
+    try:
+        connection = open_connection(api)
+    except MissingKeyError:
+        connection = None
+        report.warn("no API key: the ledger and the plan could not be checked")
+    if connection is not None:
+        with connection.client:
+            ledger = Ledger(ledger_path())
+            to_submit, known = plan_reveals(
+                ledger, connection.account, options.kind, inputs.targets, options.refresh
+            )
+            before = _balance(connection) if to_submit else None
+            family = plan_family(before) if before else None
+    path = spec.REVEAL_EMAIL_PATH if options.kind == EMAIL else spec.REVEAL_PHONE_PATH
+    base = DEFAULT_BASE_URL if api.use_sandbox else api.resolved_base_url()
+    preview = {
+        "method": "POST",
+        "url": base + path,
+        "bodies": [reveal_body(options.kind, t, webhook, options.partners) for t in to_submit],
+        "fromLedger": sum(1 for e in known if e.source == "ledger"),
+        "alreadyPending": sum(1 for e in known if e.source == "pending"),
+        "planFamily": family,
+        "worstCaseCredits": worst_case(options.kind, family, len(to_submit)),
+    }
+    sys.stdout.write(json.dumps(preview, indent=2) + "\n")
+
+
+def job_rows(jobs: list[Job]) -> list[dict[str, Any]]:
+    """Ledger jobs as output rows."""
+    import datetime as dt
+
+    from clodura_cli.inputs import Target
+    from clodura_cli.ledger import identity_of
+
+    rows = []
+    for job in jobs:
+        target = Target(job.identifiers, dict(job.record), identity_of(job.identifiers))
+        submitted = dt.datetime.fromtimestamp(job.submitted_at, dt.timezone.utc)
+        row = {
+            "kind": job.kind,
+            "submittedAt": submitted.strftime("%Y-%m-%d %H:%M:%SZ"),
+            **output_row(Entry(target, job, "ledger")),
+        }
+        if job.message and "revealMessage" not in row:
+            row["revealMessage"] = job.message
+        rows.append(row)
+    return rows

@@ -1,0 +1,152 @@
+"""`clodura track`: the state of reveal jobs, from the API or from the ledger."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from clodura_cli.cli import options, report
+from clodura_cli.cli.render import choose_format, destination, render
+from clodura_cli.cli.reveal_flow import job_rows, ledger_path
+from clodura_cli.cli.session import ApiOptions, open_connection
+from clodura_cli.client import CloduraClient
+from clodura_cli.errors import CloduraError, PendingJobsError
+from clodura_cli.ledger import Job, Ledger
+from clodura_cli.output import parse_fields
+from clodura_cli.reveal import Revealer, plan_family
+
+
+def track(
+    tracking_ids: Annotated[
+        list[str] | None,
+        typer.Argument(help="Tracking ids to fetch; none lists the ledger.", show_default=False),
+    ] = None,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait",
+            help="Poll until the jobs are done; with no id, every pending job of this account.",
+        ),
+    ] = False,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds to wait before exiting 8.", min=0)
+    ] = 300.0,
+    pending: Annotated[
+        bool, typer.Option("--pending", help="List only unfinished jobs (pending or unknown).")
+    ] = False,
+    limit: Annotated[
+        int | None, typer.Option(help="List at most N jobs.", min=1, show_default=False)
+    ] = None,
+    concurrency: options.Concurrency = 4,
+    fmt: options.Format = None,
+    output: options.Output = None,
+    fields: options.Fields = None,
+    sandbox: options.Sandbox = False,
+    base_url: options.BaseUrl = None,
+    verbose: options.Verbose = False,
+) -> None:
+    """Show reveal jobs: fetch given tracking ids, list the ledger, or wait for pending jobs.
+
+    Examples:
+
+      clodura track --pending
+
+      clodura track --wait
+
+      clodura track 6f1c2e0a9b7d4c55a1e2f3a4b5c6d7e8 -f json
+    """
+    chosen = choose_format(fmt, output)
+    columns = parse_fields(fields)
+    ledger = Ledger(ledger_path())
+    api = ApiOptions(sandbox=sandbox, base_url=base_url, verbose=verbose)
+    if tracking_ids or wait:
+        jobs = _fetch(ledger, api, tracking_ids or [], wait, timeout, concurrency)
+    else:
+        jobs = ledger.jobs(pending_only=pending, limit=limit)
+    with destination(output) as stream:
+        count = render(
+            job_rows(jobs),
+            chosen,
+            columns,
+            stream,
+            to_terminal=output is None and sys.stdout.isatty(),
+            summary="jobs",
+        )
+    if count == 0:
+        report.info("No reveal jobs" + (" pending" if pending or wait else ""))
+    _raise_if_pending(jobs, wait, timeout)
+
+
+def _fetch(
+    ledger: Ledger,
+    api: ApiOptions,
+    tracking_ids: list[str],
+    wait: bool,
+    timeout: float,
+    concurrency: int,
+) -> list[Job]:
+    connection = open_connection(api, max_connections=concurrency)
+    with connection.client as client:
+        revealer = Revealer(
+            client,
+            ledger,
+            connection.account,
+            "email",
+            concurrency=concurrency,
+            family=_family(client),
+        )
+        if tracking_ids:
+            jobs = [_fetch_one(revealer, ledger, connection.account, tid) for tid in tracking_ids]
+        else:
+            jobs = ledger.jobs(connection.account, pending_only=True)
+            unknown = [job for job in jobs if job.tracking_id is None]
+            if unknown:
+                report.warn(
+                    f"{len(unknown)} job(s) have no tracking id (status unknown: the submission's "
+                    "answer was lost) and cannot be polled; they were not resubmitted"
+                )
+        if wait:
+            jobs = _wait(revealer, jobs, timeout)
+    return jobs
+
+
+def _fetch_one(revealer: Revealer, ledger: Ledger, account: str, tracking_id: str) -> Job:
+    answer = revealer.client.track(tracking_id)
+    job = ledger.by_tracking_id(tracking_id)
+    if job is None:
+        kind = str(answer.get("type") or "email")
+        inputs = answer.get("input") if isinstance(answer.get("input"), dict) else {}
+        job = ledger.record_tracked(account, tracking_id, kind, inputs or {})
+    return revealer.record_track(job, answer)
+
+
+def _family(client: CloduraClient) -> str | None:
+    """The plan family, so that finished jobs' costs can be recorded where the rules fix them."""
+    try:
+        return plan_family(client.credits())
+    except CloduraError:
+        return None
+
+
+def _wait(revealer: Revealer, jobs: list[Job], timeout: float) -> list[Job]:
+    from clodura_cli.cli.progress import count_progress
+
+    waiting = [job for job in jobs if job.tracking_id and job.status in ("queued", "processing")]
+    if not waiting:
+        return jobs
+    with count_progress("waiting", len(waiting)) as advance:
+        done = {job.id: job for job in revealer.wait(waiting, timeout, on_update=advance)}
+    return [done.get(job.id, job) for job in jobs]
+
+
+def _raise_if_pending(jobs: list[Job], wait: bool, timeout: float) -> None:
+    pending = [job for job in jobs if job.status in ("queued", "processing")]
+    if wait and pending:
+        ids = [job.tracking_id or "" for job in pending]
+        raise PendingJobsError(
+            f"{len(pending)} job(s) still pending after {timeout:g}s; "
+            "run `clodura track --wait` again",
+            ids,
+        )

@@ -1,0 +1,218 @@
+"""Who to reveal: person ids, LinkedIn URLs and names from arguments or from an input file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from clodura_cli.errors import UsageError, ValidationError
+from clodura_cli.filters import bare_domain, linkedin_profile_url
+from clodura_cli.ledger import Identity, identity_of
+
+EMAIL = "email"
+PHONE = "phone"
+_ID_COLUMNS = ("personId", "linkedinUrl", "firstName")
+#: Longest input line read as data; longer ones are reported and skipped.
+MAX_LINE = 100_000
+
+
+@dataclass
+class Target:
+    """One person to reveal: what is sent, the input record it came from, how it is recognised."""
+
+    identifiers: dict[str, Any]
+    record: dict[str, Any]
+    identity: Identity
+
+
+@dataclass
+class Inputs:
+    """Targets in input order, duplicates removed, and the rows that were skipped and why."""
+
+    targets: list[Target] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    duplicates: int = 0
+
+
+def decode(data: bytes) -> str:
+    """Input bytes as text: UTF-8 (with or without BOM), else Latin-1 so nothing is refused."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def parse_rows(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
+    """Rows of a JSON array, JSON Lines, CSV with a header, or plain lines of ids/URLs."""
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        return _json_array(stripped)
+    if stripped.startswith("{"):
+        return _json_lines(text)
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    if any(name in first.split(",") or name in first.split("\t") for name in _ID_COLUMNS):
+        return _csv_rows(text)
+    return _plain_lines(text)
+
+
+def _json_array(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
+    try:
+        items = json.loads(text)
+    except ValueError as exc:
+        raise UsageError(f"--input: not a valid JSON array ({exc})") from None
+    rows, problems = [], []
+    for index, item in enumerate(items, 1):
+        if isinstance(item, dict):
+            rows.append((f"item {index}", item))
+        elif isinstance(item, str) and item.strip():
+            rows.append((f"item {index}", _plain_record(item.strip())))
+        else:
+            problems.append(f"item {index}: not an object or an id; skipped")
+    return rows, problems
+
+
+def _json_lines(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
+    rows, problems = [], []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        if len(line) > MAX_LINE:
+            problems.append(f"line {number}: longer than {MAX_LINE:,} characters; skipped")
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError:
+            problems.append(f"line {number}: not valid JSON; skipped")
+            continue
+        if isinstance(item, dict):
+            rows.append((f"line {number}", item))
+        else:
+            problems.append(f"line {number}: not a JSON object; skipped")
+    return rows, problems
+
+
+def _csv_rows(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
+    delimiter = "\t" if "\t" in text.splitlines()[0] and "," not in text.splitlines()[0] else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    rows, problems = [], []
+    for record in reader:
+        number = reader.line_num
+        if None in record:
+            problems.append(f"line {number}: more cells than header columns; extra cells ignored")
+            record.pop(None)
+        values = {k: v for k, v in record.items() if k is not None and v not in (None, "")}
+        if values:
+            rows.append((f"line {number}", values))
+    return rows, problems
+
+
+def _plain_record(value: str) -> dict[str, Any]:
+    return {"linkedinUrl": value} if "linkedin.com" in value.lower() else {"personId": value}
+
+
+def _plain_lines(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
+    rows, problems = [], []
+    for number, line in enumerate(text.splitlines(), 1):
+        value = line.strip()
+        if not value:
+            continue
+        if len(value) > MAX_LINE or " " in value:
+            problems.append(f"line {number}: not a person id or LinkedIn URL; skipped")
+            continue
+        rows.append((f"line {number}", _plain_record(value)))
+    return rows, problems
+
+
+def _first(value: Any) -> str | None:
+    """The first of a list, or of a '; '-joined CSV cell."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if value is None:
+        return None
+    text = str(value).split(";")[0].strip()
+    return text or None
+
+
+def identifiers_for(record: dict[str, Any], kind: str) -> dict[str, Any]:
+    """What to send for a record: personId, else linkedinUrl, else first + last name + domain."""
+    person_id = _first(record.get("personId"))
+    if person_id:
+        return {"personId": person_id}
+    linkedin = _first(record.get("linkedinUrl"))
+    if linkedin:
+        return {"linkedinUrl": linkedin_profile_url(linkedin, "linkedinUrl")}
+    first, last = _first(record.get("firstName")), _first(record.get("lastName"))
+    domain = _first(record.get("companyDomain"))
+    if kind == EMAIL and first and last and domain:
+        return {
+            "firstName": first,
+            "lastName": last,
+            "companyDomain": bare_domain(domain, "companyDomain"),
+        }
+    needed = "personId or linkedinUrl" + (
+        ", or firstName + lastName + companyDomain" if kind == EMAIL else ""
+    )
+    raise ValidationError("row", f"has no {needed}")
+
+
+def collect(rows: Iterable[tuple[str, dict[str, Any]]], kind: str, inputs: Inputs) -> None:
+    """Add each row's target to ``inputs``; report and skip rows that name nobody."""
+    seen = {json.dumps(t.identifiers, sort_keys=True) for t in inputs.targets}
+    for label, record in rows:
+        try:
+            identifiers = identifiers_for(record, kind)
+        except ValidationError as exc:
+            inputs.problems.append(f"{label}: {exc.message.removeprefix('row: ')}; skipped")
+            continue
+        key = json.dumps(identifiers, sort_keys=True)
+        if key in seen:
+            inputs.duplicates += 1
+            continue
+        seen.add(key)
+        identity = identity_of({**record, **identifiers})
+        inputs.targets.append(Target(identifiers, dict(record), identity))
+
+
+def from_arguments(
+    kind: str,
+    person_ids: list[str],
+    linkedin_urls: list[str],
+    name: tuple[str | None, str | None, str | None],
+) -> list[tuple[str, dict[str, Any]]]:
+    """Rows for the identifiers given on the command line."""
+    rows: list[tuple[str, dict[str, Any]]] = [
+        (f"argument {pid!r}", {"personId": pid}) for pid in person_ids
+    ]
+    for url in linkedin_urls:
+        rows.append(
+            (
+                f"--linkedin-url {url!r}",
+                {"linkedinUrl": linkedin_profile_url(url, "--linkedin-url")},
+            )
+        )
+    given = [part for part in name if part]
+    if given:
+        if kind != EMAIL:
+            raise UsageError(
+                "--first-name/--last-name/--domain: phone reveals take person ids or --linkedin-url"
+            )
+        if len(given) != 3:
+            raise UsageError(
+                "--first-name, --last-name and --domain go together: the API needs all three"
+            )
+        first, last, domain = name
+        rows.append(
+            (
+                "--first-name/--last-name/--domain",
+                {
+                    "firstName": first,
+                    "lastName": last,
+                    "companyDomain": bare_domain(str(domain), "--domain"),
+                },
+            )
+        )
+    return rows

@@ -1,0 +1,306 @@
+"""The reveal ledger: every reveal job, written before its request leaves, in one SQLite file.
+
+A job's status moves through:
+
+    unknown    written before the request is sent; stays so if the answer never arrives
+    queued / processing   the API answered with a tracking id
+    completed / failed    final, from the track endpoint
+    rejected   the API refused the submission (no job, no charge)
+    not_sent   the request certainly never left this machine
+
+Several processes may use the ledger at once (WAL mode); a person is claimed inside one write
+transaction, so two runs revealing the same person submit once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+FINAL = frozenset({"completed", "failed"})
+PENDING = frozenset({"queued", "processing"})
+#: Statuses under which the person must not be submitted again: it may cost twice.
+BLOCKING = FINAL | PENDING | {"unknown"}
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    person_id TEXT,
+    linkedin_url TEXT,
+    name_key TEXT,
+    identifiers TEXT NOT NULL,
+    record TEXT NOT NULL,
+    tracking_id TEXT UNIQUE,
+    status TEXT NOT NULL,
+    result TEXT,
+    credits INTEGER,
+    message TEXT,
+    submitted_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_person ON jobs (account, kind, person_id);
+CREATE INDEX IF NOT EXISTS jobs_linkedin ON jobs (account, kind, linkedin_url);
+CREATE INDEX IF NOT EXISTS jobs_name ON jobs (account, kind, name_key);
+CREATE INDEX IF NOT EXISTS jobs_status ON jobs (account, status);
+"""
+
+
+def account_id(base_url: str, api_key: str) -> str:
+    """Which account a job belongs to, without storing the key: the URL and a short key hash."""
+    digest = hashlib.sha256(api_key.encode()).hexdigest()[:16]
+    return f"{base_url}#{digest}"
+
+
+@dataclass
+class Job:
+    """One row of the ledger."""
+
+    id: int
+    account: str
+    kind: str
+    person_id: str | None
+    linkedin_url: str | None
+    name_key: str | None
+    identifiers: dict[str, Any]
+    record: dict[str, Any]
+    tracking_id: str | None
+    status: str
+    result: dict[str, Any] | None
+    credits: int | None
+    message: str | None
+    submitted_at: float
+    updated_at: float
+
+    @property
+    def is_final(self) -> bool:
+        """True once the job has its final result."""
+        return self.status in FINAL
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The ways a person can be recognised in the ledger."""
+
+    person_id: str | None = None
+    linkedin_url: str | None = None
+    name_key: str | None = None
+
+
+class Ledger:
+    """The SQLite ledger file; safe to share between threads and processes."""
+
+    def __init__(self, path: Path, clock: Any = time.time) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+            self._db.commit()
+
+    def close(self) -> None:
+        """Close the file."""
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.rollback()
+                raise
+            self._db.commit()
+
+    def _latest(self, db: sqlite3.Connection, account: str, kind: str, who: Identity) -> Job | None:
+        clauses, values = [], []
+        for column, value in (
+            ("person_id", who.person_id),
+            ("linkedin_url", who.linkedin_url),
+            ("name_key", who.name_key),
+        ):
+            if value:
+                clauses.append(f"{column} = ?")
+                values.append(value)
+        if not clauses:
+            return None
+        row = db.execute(
+            f"SELECT * FROM jobs WHERE account = ? AND kind = ? AND ({' OR '.join(clauses)}) "
+            "ORDER BY id DESC LIMIT 1",
+            (account, kind, *values),
+        ).fetchone()
+        return None if row is None else _job(row)
+
+    def latest(self, account: str, kind: str, who: Identity) -> Job | None:
+        """The newest job for this person, if any."""
+        with self._lock:
+            return self._latest(self._db, account, kind, who)
+
+    def claim(
+        self,
+        account: str,
+        kind: str,
+        who: Identity,
+        identifiers: dict[str, Any],
+        record: dict[str, Any],
+        *,
+        refresh: bool = False,
+    ) -> tuple[Job, bool]:
+        """The job that answers for this person, and True when it is new and must be submitted.
+
+        A new job is written with status ``unknown`` before its request is sent. An existing
+        final job is reused unless ``refresh``; a pending or unknown one is always reused.
+        """
+        with self._write() as db:
+            existing = self._latest(db, account, kind, who)
+            if (
+                existing is not None
+                and existing.status in BLOCKING
+                and not (refresh and existing.is_final)
+            ):
+                return existing, False
+            now = self._clock()
+            cursor = db.execute(
+                "INSERT INTO jobs (account, kind, person_id, linkedin_url, name_key, identifiers, "
+                "record, status, submitted_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    account,
+                    kind,
+                    who.person_id,
+                    who.linkedin_url,
+                    who.name_key,
+                    json.dumps(identifiers),
+                    json.dumps(record),
+                    "unknown",
+                    now,
+                    now,
+                ),
+            )
+            row = db.execute("SELECT * FROM jobs WHERE id = ?", (cursor.lastrowid,)).fetchone()
+            return _job(row), True
+
+    def update(self, job_id: int, **changes: Any) -> Job:
+        """Store new values for a job (status, tracking_id, result, credits, message)."""
+        allowed = {"status", "tracking_id", "result", "credits", "message"}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise ValueError(f"cannot update {sorted(unknown)}")
+        if "result" in changes and changes["result"] is not None:
+            changes["result"] = json.dumps(changes["result"])
+        assignments = ", ".join(f"{name} = ?" for name in changes)
+        with self._write() as db:
+            db.execute(
+                f"UPDATE jobs SET {assignments}, updated_at = ? WHERE id = ?",
+                (*changes.values(), self._clock(), job_id),
+            )
+            return _job(db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone())
+
+    def by_tracking_id(self, tracking_id: str) -> Job | None:
+        """The job with this tracking id, whichever account it belongs to."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT * FROM jobs WHERE tracking_id = ?", (tracking_id,)
+            ).fetchone()
+        return None if row is None else _job(row)
+
+    def record_tracked(
+        self, account: str, tracking_id: str, kind: str, identifiers: dict[str, Any]
+    ) -> Job:
+        """A job learnt of through `track ID` that this ledger did not hold yet."""
+        who = identity_of(identifiers)
+        now = self._clock()
+        with self._write() as db:
+            cursor = db.execute(
+                "INSERT INTO jobs (account, kind, person_id, linkedin_url, name_key, identifiers, "
+                "record, tracking_id, status, submitted_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    account,
+                    kind,
+                    who.person_id,
+                    who.linkedin_url,
+                    who.name_key,
+                    json.dumps(identifiers),
+                    json.dumps(identifiers),
+                    tracking_id,
+                    "queued",
+                    now,
+                    now,
+                ),
+            )
+            return _job(
+                db.execute("SELECT * FROM jobs WHERE id = ?", (cursor.lastrowid,)).fetchone()
+            )
+
+    def jobs(
+        self, account: str | None = None, *, pending_only: bool = False, limit: int | None = None
+    ) -> list[Job]:
+        """Jobs newest first; only unfinished ones (pending or unknown) with ``pending_only``."""
+        sql = "SELECT * FROM jobs"
+        conditions, values = [], []
+        if account is not None:
+            conditions.append("account = ?")
+            values.append(account)
+        if pending_only:
+            conditions.append("status IN ('queued', 'processing', 'unknown')")
+        if conditions:
+            sql += " WHERE " + " AND ".join(conditions)
+        sql += " ORDER BY id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        with self._lock:
+            return [_job(row) for row in self._db.execute(sql, values).fetchall()]
+
+
+def identity_of(identifiers: dict[str, Any]) -> Identity:
+    """How the ledger recognises a person from reveal identifiers or an input record."""
+    person_id = identifiers.get("personId")
+    linkedin = identifiers.get("linkedinUrl")
+    first, last = identifiers.get("firstName"), identifiers.get("lastName")
+    domain = identifiers.get("companyDomain")
+    if isinstance(domain, list):
+        domain = domain[0] if domain else None
+    name_key = None
+    if first and last and domain:
+        name_key = "|".join(str(part).strip().casefold() for part in (first, last, domain))
+    return Identity(
+        person_id=str(person_id) if person_id else None,
+        linkedin_url=str(linkedin).strip().lower().rstrip("/") + "/" if linkedin else None,
+        name_key=name_key,
+    )
+
+
+def _job(row: sqlite3.Row) -> Job:
+    return Job(
+        id=row["id"],
+        account=row["account"],
+        kind=row["kind"],
+        person_id=row["person_id"],
+        linkedin_url=row["linkedin_url"],
+        name_key=row["name_key"],
+        identifiers=json.loads(row["identifiers"]),
+        record=json.loads(row["record"]),
+        tracking_id=row["tracking_id"],
+        status=row["status"],
+        result=None if row["result"] is None else json.loads(row["result"]),
+        credits=row["credits"],
+        message=row["message"],
+        submitted_at=row["submitted_at"],
+        updated_at=row["updated_at"],
+    )

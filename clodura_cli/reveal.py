@@ -1,0 +1,329 @@
+"""Reveal emails and phones: ledger first, submit at most once per person, poll until done."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from clodura_cli.errors import (
+    APIError,
+    AuthenticationError,
+    CloduraError,
+    NotFoundError,
+    PaymentRequiredError,
+    PermissionDeniedError,
+    RateLimitError,
+    TransportError,
+)
+from clodura_cli.inputs import EMAIL, PHONE, Target
+from clodura_cli.ledger import BLOCKING, FINAL, PENDING, Job, Ledger
+
+if TYPE_CHECKING:
+    from clodura_cli.client import CloduraClient
+
+STANDARD = "standard"
+MULTI_PROVIDER = "multi-provider"
+#: Worst-case credits per reveal, by plan family and kind (Part A of the API contract).
+WORST_CASE = {
+    (STANDARD, EMAIL): 2,
+    (STANDARD, PHONE): 2,
+    (MULTI_PROVIDER, EMAIL): 6,
+    (MULTI_PROVIDER, PHONE): 20,
+}
+POLL_INITIAL = 1.0
+POLL_MAX = 10.0
+#: Errors after which no further reveal is submitted: every one would fail the same way.
+FATAL = (AuthenticationError, PermissionDeniedError, PaymentRequiredError, RateLimitError)
+
+
+def plan_family(balance: dict[str, Any]) -> str | None:
+    """Which plan family a Credits answer belongs to, or None when it is neither shape."""
+    if "remainingCredits" in balance:
+        return MULTI_PROVIDER
+    if "contactsView" in balance or "maxContacts" in balance:
+        return STANDARD
+    return None
+
+
+def worst_case(kind: str, family: str | None, count: int) -> int:
+    """The most ``count`` reveals can cost; an unknown family is assumed the dearer one."""
+    per = WORST_CASE[(family or MULTI_PROVIDER, kind)]
+    return per * count
+
+
+def spent_between(before: dict[str, Any], after: dict[str, Any]) -> int | None:
+    """Credits the balance moved by between two Credits answers of the same plan."""
+    family = plan_family(before)
+    if family != plan_family(after) or family is None:
+        return None
+    try:
+        if family == MULTI_PROVIDER:
+            return int(before["remainingCredits"]) - int(after["remainingCredits"])
+        return sum(
+            int(after.get(name, 0)) - int(before.get(name, 0))
+            for name in ("contactsView", "directDials")
+        )
+    except (TypeError, ValueError):
+        return None
+
+
+def known_cost(kind: str, family: str | None, job: Job) -> int | None:
+    """A finished job's cost where the documented rules fix it (Standard plans), else None."""
+    if family != STANDARD or job.status != "completed" or job.result is None:
+        return 0 if job.status == "failed" else None
+    if kind == EMAIL:
+        return 2 if job.result.get("emailStatus") == "verified" else 0
+    return 2 if job.result.get("phones") else 0
+
+
+@dataclass
+class Entry:
+    """One person of a run: the input target and the ledger job that answers for it."""
+
+    target: Target
+    job: Job
+    #: "ledger" (answered from the ledger), "pending" (already submitted), "submitted" (now),
+    #: or "skipped" (not submitted because the run stopped).
+    source: str
+
+
+@dataclass
+class RevealRun:
+    """Everything one reveal command did."""
+
+    kind: str
+    entries: list[Entry] = field(default_factory=list)
+    not_submitted: list[Target] = field(default_factory=list)
+    fatal: CloduraError | None = None
+
+    def count(self, source: str) -> int:
+        """How many entries came from ``source``."""
+        return sum(1 for entry in self.entries if entry.source == source)
+
+
+def plan_reveals(
+    ledger: Ledger, account: str, kind: str, targets: Iterable[Target], refresh: bool
+) -> tuple[list[Target], list[Entry]]:
+    """Split targets into those to submit and those the ledger already answers (read only)."""
+    to_submit, known = [], []
+    for target in targets:
+        job = ledger.latest(account, kind, target.identity)
+        reusable = job is not None and job.status in BLOCKING and not (refresh and job.is_final)
+        if not reusable:
+            to_submit.append(target)
+        else:
+            assert job is not None
+            known.append(Entry(target, job, "ledger" if job.is_final else "pending"))
+    return to_submit, known
+
+
+def reveal_body(
+    kind: str, target: Target, webhook_url: str | None, partners: bool = False
+) -> dict[str, Any]:
+    """The request body that reveals one target."""
+    body = dict(target.identifiers)
+    if kind == PHONE and partners:
+        body["revealPhoneNumberViaPartners"] = True
+    if webhook_url:
+        body["webhookUrl"] = webhook_url
+    return body
+
+
+class Revealer:
+    """Submits reveals through the ledger and polls the track endpoint until they finish."""
+
+    def __init__(
+        self,
+        client: CloduraClient,
+        ledger: Ledger,
+        account: str,
+        kind: str,
+        *,
+        webhook_url: str | None = None,
+        partners: bool = False,
+        concurrency: int = 4,
+        family: str | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.ledger = ledger
+        self.account = account
+        self.kind = kind
+        self.webhook_url = webhook_url
+        self.partners = partners
+        self.concurrency = max(1, concurrency)
+        self.family = family
+        self._sleep = sleep
+        self._clock = clock
+        self._rng = random.Random()
+
+    def body(self, target: Target) -> dict[str, Any]:
+        """The request body for one target."""
+        return reveal_body(self.kind, target, self.webhook_url, self.partners)
+
+    def submit(self, targets: list[Target], *, refresh: bool = False) -> RevealRun:
+        """Claim each target in the ledger and submit the new ones, ``concurrency`` at a time."""
+        run = RevealRun(self.kind)
+        stop = threading.Event()
+        lock = threading.Lock()
+        entries: dict[int, Entry] = {}
+
+        def one(index: int, target: Target) -> None:
+            if stop.is_set():
+                with lock:
+                    run.not_submitted.append(target)
+                return
+            job, is_new = self.ledger.claim(
+                self.account, self.kind, target.identity, target.identifiers, target.record,
+                refresh=refresh,
+            )  # fmt: skip
+            if not is_new:
+                source = "ledger" if job.is_final else "pending"
+                entries[index] = Entry(target, job, source)
+                return
+            job = self._send(job, target, stop, run, lock)
+            entries[index] = Entry(target, job, "submitted")
+
+        with cf.ThreadPoolExecutor(self.concurrency, thread_name_prefix="reveal") as pool:
+            futures = [pool.submit(one, i, target) for i, target in enumerate(targets)]
+            for future in futures:
+                future.result()
+        run.entries = [entries[i] for i in sorted(entries)]
+        return run
+
+    def _send(
+        self, job: Job, target: Target, stop: threading.Event, run: RevealRun, lock: threading.Lock
+    ) -> Job:
+        reveal = self.client.reveal_email if self.kind == EMAIL else self.client.reveal_phone
+        try:
+            answer = reveal(self.body(target))
+        except CloduraError as exc:
+            status = _status_after_failure(exc)
+            if isinstance(exc, FATAL):
+                stop.set()
+                with lock:
+                    run.fatal = run.fatal or exc
+            return self.ledger.update(job.id, status=status, message=str(exc))
+        status = str(answer.get("status") or "queued")
+        return self.ledger.update(
+            job.id,
+            tracking_id=str(answer["trackingId"]),
+            status=status if status in PENDING | FINAL else "queued",
+        )
+
+    def wait(
+        self,
+        jobs: list[Job],
+        timeout: float,
+        on_update: Callable[[Job], None] | None = None,
+    ) -> list[Job]:
+        """Poll every pending job until final or ``timeout``; returns the jobs, updated."""
+        latest = {job.id: job for job in jobs}
+        now = self._clock()
+        deadline = now + timeout
+        delay = {job.id: POLL_INITIAL for job in jobs}
+        next_poll = {job.id: now + self._jitter(POLL_INITIAL) for job in jobs if _pollable(job)}
+        with cf.ThreadPoolExecutor(self.concurrency, thread_name_prefix="track") as pool:
+            while next_poll:
+                now = self._clock()
+                due = [job_id for job_id, at in next_poll.items() if at <= now]
+                if not due:
+                    wake = min(*next_poll.values(), deadline)
+                    if wake <= now or now >= deadline:
+                        break
+                    self._sleep(wake - now)
+                    continue
+                for job in pool.map(lambda job_id: self._poll(latest[job_id]), due):
+                    latest[job.id] = job
+                    if on_update is not None:
+                        on_update(job)
+                    if _pollable(job):
+                        delay[job.id] = min(POLL_MAX, delay[job.id] * 2)
+                        next_poll[job.id] = self._clock() + self._jitter(delay[job.id])
+                    else:
+                        next_poll.pop(job.id, None)
+                if self._clock() >= deadline:
+                    break
+        return [latest[job.id] for job in jobs]
+
+    def _jitter(self, seconds: float) -> float:
+        return seconds * self._rng.uniform(0.8, 1.2)
+
+    def _poll(self, job: Job) -> Job:
+        assert job.tracking_id is not None
+        try:
+            answer = self.client.track(job.tracking_id)
+        except NotFoundError as exc:
+            return self.ledger.update(job.id, status="failed", message=str(exc))
+        except (TransportError, APIError) as exc:
+            if isinstance(exc, (AuthenticationError, PermissionDeniedError)):
+                raise
+            # Keep polling later: the job is still out there.
+            return self.ledger.update(job.id, message=str(exc))
+        return self.record_track(job, answer)
+
+    def record_track(self, job: Job, answer: dict[str, Any]) -> Job:
+        """Store a track answer in the ledger."""
+        status = str(answer.get("status") or job.status)
+        changes: dict[str, Any] = {}
+        if status not in PENDING | FINAL:
+            # Any status outside queued/processing is final (the API contract, Part B).
+            changes["message"] = f"the API reported status {status!r}"
+            status = "failed"
+        result = answer.get("result")
+        updated = self.ledger.update(
+            job.id, status=status, result=result if isinstance(result, dict) else None, **changes
+        )
+        cost = known_cost(updated.kind, self.family, updated)
+        if cost is not None and updated.status not in PENDING:
+            updated = self.ledger.update(job.id, credits=cost)
+        return updated
+
+
+def _pollable(job: Job) -> bool:
+    return job.tracking_id is not None and job.status in PENDING
+
+
+def _status_after_failure(exc: CloduraError) -> str:
+    """What a failed submission means for the job: refused, never sent, or unknown."""
+    if isinstance(exc, TransportError):
+        return "unknown" if exc.request_sent else "not_sent"
+    if isinstance(exc, APIError) and 400 <= exc.status < 500:
+        return "rejected"
+    # 5xx or an unreadable answer: the job may exist and may be charged.
+    return "unknown"
+
+
+def output_row(entry: Entry) -> dict[str, Any]:
+    """The input record merged with the reveal result, flattened into columns."""
+    job = entry.job
+    row = dict(entry.target.record)
+    result = job.result or {}
+    if job.kind == EMAIL:
+        row["email"] = result.get("email")
+        row["emailStatus"] = result.get("emailStatus")
+    else:
+        phones = [p for p in result.get("phones") or [] if isinstance(p, dict)]
+        row["phones"] = [p.get("number") for p in phones]
+        row["phoneTypes"] = [p.get("type") for p in phones]
+    row["revealStatus"] = job.status
+    row["trackingId"] = job.tracking_id
+    providers = result.get("providers")
+    provider = result.get("provider")
+    if provider is None and isinstance(providers, list) and providers:
+        first = providers[0]
+        provider = first.get("provider") if isinstance(first, dict) else None
+    row["provider"] = provider
+    row["credits"] = job.credits
+    for key, value in result.items():
+        if key not in ("email", "emailStatus", "phones", "provider") and key not in row:
+            row[key] = value
+    if job.message and job.status not in FINAL:
+        row["revealMessage"] = job.message
+    return row
