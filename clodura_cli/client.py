@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -18,17 +17,17 @@ from clodura_cli.errors import (
     APIError,
     APITimeoutError,
     CloduraError,
-    InsecureTransportError,
     InvalidResponseError,
     NotFoundError,
     TransportError,
-    UsageError,
     make_status_error,
 )
 from clodura_cli.parsing import decode_json, error_message, object_from_payload, people_from_payload
 from clodura_cli.retry import RetryPolicy, parse_retry_after
+from clodura_cli.urls import DEFAULT_BASE_URL, check_base_url
 
-DEFAULT_BASE_URL = "https://api.clodura.ai"
+__all__ = ["DEFAULT_BASE_URL", "CloduraClient", "RequestEvent"]
+
 DEFAULT_TIMEOUT = 30.0
 USER_AGENT = f"clodura-cli/{__version__}"
 
@@ -49,32 +48,6 @@ class RequestEvent:
 
 
 EventHook = Callable[[RequestEvent], None]
-
-
-def is_loopback(host: str) -> bool:
-    """True for localhost and loopback addresses, where plain http never leaves the machine."""
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def check_base_url(base_url: str) -> str:
-    """The base URL without a trailing slash; refuses plain http except to loopback."""
-    url = httpx.URL(base_url)
-    if url.scheme not in ("http", "https") or not url.host:
-        raise UsageError(
-            f"base URL {base_url!r} is not an http(s) URL; use e.g. {DEFAULT_BASE_URL}"
-        )
-    if url.scheme == "http" and not is_loopback(url.host):
-        raise InsecureTransportError(
-            f"base URL {base_url!r} uses plain http; the API key is only sent over https "
-            "(or http to a loopback address such as 127.0.0.1)"
-        )
-    return base_url.rstrip("/")
 
 
 class CloduraClient:

@@ -7,9 +7,7 @@ from typing import Annotated
 import typer
 
 from clodura_cli.cli import options
-from clodura_cli.cli.reveal_flow import RevealOptions, run_reveal
 from clodura_cli.cli.session import ApiOptions
-from clodura_cli.inputs import EMAIL, PHONE, from_arguments
 
 app = typer.Typer(
     help="Reveal emails or phone numbers; every job is kept in a local ledger.\n\n"
@@ -152,6 +150,9 @@ def email(
 
       clodura reveal email --first-name Kapil --last-name Khangaonkar --domain clodura.ai --sandbox
     """
+    from clodura_cli.cli.reveal_flow import RevealOptions, run_reveal
+    from clodura_cli.inputs import EMAIL, from_arguments
+
     rows = from_arguments(
         EMAIL, person_ids or [], linkedin_url or [], (first_name, last_name, domain)
     )
@@ -201,6 +202,9 @@ def phone(
 
       clodura reveal phone --input leads.csv --partners --webhook-url https://hooks.example.com/c
     """
+    from clodura_cli.cli.reveal_flow import RevealOptions, run_reveal
+    from clodura_cli.inputs import PHONE, from_arguments
+
     rows = from_arguments(PHONE, person_ids or [], linkedin_url or [], (None, None, None))
     run_reveal(
         RevealOptions(

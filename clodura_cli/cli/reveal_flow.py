@@ -15,7 +15,6 @@ from clodura_cli import config, spec
 from clodura_cli.cli import report
 from clodura_cli.cli.render import choose_format, destination, render
 from clodura_cli.cli.session import ApiOptions, Connection, open_connection
-from clodura_cli.client import is_loopback
 from clodura_cli.errors import (
     CloduraError,
     CreditGuardError,
@@ -38,6 +37,7 @@ from clodura_cli.reveal import (
     spent_between,
     worst_case,
 )
+from clodura_cli.urls import check_webhook_url
 
 ENV_WEBHOOK_URL = "CLODURA_WEBHOOK_URL"
 SANDBOX_WEBHOOK = "https://example.com/clodura-sandbox-webhook"
@@ -121,17 +121,7 @@ def resolve_webhook(options: RevealOptions, sandbox: bool) -> str | None:
                 f"pass --webhook-url https://... or set {ENV_WEBHOOK_URL}"
             )
         return None
-    import httpx
-
-    try:
-        parsed = httpx.URL(url)
-    except Exception:
-        raise UsageError(f"--webhook-url: {url!r} is not a URL") from None
-    if parsed.scheme == "https" and parsed.host:
-        return url
-    if parsed.scheme == "http" and parsed.host and is_loopback(parsed.host):
-        return url
-    raise UsageError(f"--webhook-url: {url!r} must be an https:// URL (http only to loopback)")
+    return check_webhook_url(url)
 
 
 def run_reveal(
@@ -304,7 +294,7 @@ def _finish(
 
 def _dry_run(options: RevealOptions, inputs: Inputs, webhook: str | None, api: ApiOptions) -> None:
     """Print what would be submitted, what the ledger answers, and the worst-case cost."""
-    from clodura_cli.client import DEFAULT_BASE_URL
+    from clodura_cli.urls import DEFAULT_BASE_URL
 
     to_submit = inputs.targets
     known: list[Entry] = []

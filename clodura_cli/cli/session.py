@@ -32,7 +32,7 @@ class ApiOptions:
 
     def resolved_base_url(self) -> str:
         """--base-url, else CLODURA_BASE_URL, else the public API."""
-        from clodura_cli.client import DEFAULT_BASE_URL, check_base_url
+        from clodura_cli.urls import DEFAULT_BASE_URL, check_base_url
 
         url = self.base_url or os.environ.get(config.ENV_BASE_URL) or DEFAULT_BASE_URL
         return check_base_url(url)

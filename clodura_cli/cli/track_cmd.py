@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,7 +11,9 @@ from clodura_cli.cli import options, report
 from clodura_cli.cli.render import choose_format, destination, render
 from clodura_cli.cli.reveal_flow import job_rows, ledger_path
 from clodura_cli.cli.session import ApiOptions, open_connection
-from clodura_cli.client import CloduraClient
+
+if TYPE_CHECKING:
+    from clodura_cli.client import CloduraClient
 from clodura_cli.errors import CloduraError, PendingJobsError
 from clodura_cli.ledger import Job, Ledger
 from clodura_cli.output import parse_fields
