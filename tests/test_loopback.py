@@ -196,3 +196,75 @@ def test_ctrl_c_exits_130_and_leaves_no_output_file(
     assert "interrupted" in stderr and "Traceback" not in stderr
     assert not target.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".leads")] == []
+
+
+def test_reveal_pipeline_times_out_then_track_wait_finishes_in_a_new_process(
+    server: Server, env: dict[str, str]
+) -> None:
+    found = clodura("search", "--title", "cto", "--limit", "4", env=env)
+    env["CLODURA_WEBHOOK_URL"] = "https://hooks.example.com/clodura"
+    first = subprocess.run(
+        [CLODURA, "reveal", "email", "--input", "-", "--timeout", "0.3", "-f", "csv"],
+        input=found.stdout, capture_output=True, text=True, env=env, timeout=60, check=False,
+    )  # fmt: skip
+    assert first.returncode == 8, first.stderr
+    pending = [
+        line.split()[-1] for line in first.stderr.splitlines() if line.startswith("pending:")
+    ]
+    assert len(pending) == 4
+    second = clodura("track", "--wait", "-f", "jsonl", env=env)
+    assert second.returncode == 0, second.stderr
+    rows = [json.loads(line) for line in second.stdout.splitlines()]
+    assert {r["trackingId"] for r in rows} == set(pending)
+    assert {r["revealStatus"] for r in rows} <= {"completed", "failed"}
+    email_posts = [e for e in server.log() if e["endpoint"] == "email"]
+    assert len(email_posts) == 4
+    third = subprocess.run(
+        [CLODURA, "reveal", "email", "--input", "-", "-f", "csv"],
+        input=found.stdout, capture_output=True, text=True, env=env, timeout=60, check=False,
+    )  # fmt: skip
+    assert third.returncode == 0
+    assert len([e for e in server.log() if e["endpoint"] == "email"]) == 4
+    assert "4 answered from the ledger" in third.stderr
+
+
+def test_sigkill_during_submissions_loses_no_tracking_id(
+    server: Server, env: dict[str, str], tmp_path: Path
+) -> None:
+    from clodura_cli.ledger import Ledger
+    from clodura_cli.sandbox.data import build_dataset
+
+    server.set_faults(latency=0.15)
+    ids = [p.record["personId"] for p in build_dataset().people[100:160]]
+    process = subprocess.Popen(
+        [CLODURA, "reveal", "email", "--no-wait", "--concurrency", "4", *ids],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**env, "CLODURA_WEBHOOK_URL": "https://hooks.example.com/c"},
+    )
+    deadline = time.monotonic() + 20
+    while sum(e["endpoint"] == "email" for e in server.log()) < 10 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.kill()
+    process.wait(timeout=10)
+    time.sleep(0.3)  # let requests already received finish on the server
+    received = [e["body"]["personId"] for e in server.log() if e["endpoint"] == "email"]
+    assert 10 <= len(received) < len(ids)
+    jobs = {job.person_id: job for job in Ledger(tmp_path / "data" / "ledger.db").jobs()}
+    for person_id in received:
+        job = jobs[person_id]
+        assert (job.status == "queued" and job.tracking_id) or (
+            job.status == "unknown" and job.tracking_id is None
+        ), job
+    assert any(job.status == "queued" for job in jobs.values())
+    for job in jobs.values():
+        if job.tracking_id:
+            answer = httpx.get(
+                f"{server.url}/api/v1/search/people/track/{job.tracking_id}",
+                headers={"X-API-KEY": KEY},
+            )
+            assert answer.status_code == 200
+    listed = clodura("track", "-f", "jsonl", env=env)
+    rows = {json.loads(line)["personId"]: json.loads(line) for line in listed.stdout.splitlines()}
+    for person_id in received:
+        assert rows[person_id]["revealStatus"] in ("queued", "unknown")

@@ -1,0 +1,423 @@
+"""`clodura reveal`: inputs, exact bodies, webhooks, waiting, the ledger and the credit guard."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import run_cli, sent
+
+from clodura_cli import reveal
+from clodura_cli.ledger import Ledger
+from clodura_cli.sandbox.app import SandboxApp
+from clodura_cli.sandbox.data import build_dataset
+from clodura_cli.sandbox.faults import Faults, ScriptedFault
+
+HOOK = "https://example.com/clodura-sandbox-webhook"
+PEOPLE = [p.record for p in build_dataset().people[:12]]
+
+
+@pytest.fixture(autouse=True)
+def quick_polling(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reveal, "POLL_INITIAL", 0.05)
+    monkeypatch.setattr(reveal, "POLL_MAX", 0.1)
+
+
+def ids(count: int, start: int = 0) -> list[str]:
+    return [str(p["personId"]) for p in PEOPLE[start : start + count]]
+
+
+def reveal_email(*args: str, input: str | None = None) -> Any:
+    return run_cli("reveal", "email", "--sandbox", "-f", "jsonl", *args, input=input)
+
+
+def ledger(isolated: Path) -> Ledger:
+    return Ledger(isolated / "data" / "ledger.db")
+
+
+# Inputs and bodies --------------------------------------------------------------------------
+
+
+def test_person_ids_as_arguments(emulator: SandboxApp) -> None:
+    result = reveal_email(*ids(3))
+    assert result.exit_code == 0, result.stderr
+    assert sent(emulator, "email") == [{"personId": pid, "webhookUrl": HOOK} for pid in ids(3)]
+    rows = result.jsonl()
+    assert [r["personId"] for r in rows] == ids(3)
+    assert all(r["revealStatus"] in ("completed", "failed") for r in rows)
+
+
+def test_linkedin_urls_and_a_name_with_domain(emulator: SandboxApp) -> None:
+    person = PEOPLE[0]
+    result = reveal_email(
+        "--linkedin-url", person["linkedinUrl"].replace("https://www.", ""),
+        "--first-name", "Ada", "--last-name", "Lovelace", "--domain", "Analytical.io",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert sent(emulator, "email") == [
+        {"linkedinUrl": person["linkedinUrl"], "webhookUrl": HOOK},
+        {
+            "firstName": "Ada",
+            "lastName": "Lovelace",
+            "companyDomain": "analytical.io",
+            "webhookUrl": HOOK,
+        },
+    ]
+
+
+def test_a_name_needs_all_three_parts(emulator: SandboxApp) -> None:
+    result = reveal_email("--first-name", "Ada", "--domain", "x.io")
+    assert result.exit_code == 2
+    assert "--first-name, --last-name and --domain go together" in result.stderr
+    assert emulator.log == []
+
+
+@pytest.mark.parametrize("shape", ["jsonl", "json", "csv", "lines"])
+def test_input_file_in_every_form(emulator: SandboxApp, tmp_path: Path, shape: str) -> None:
+    records = PEOPLE[:4]
+    path = tmp_path / f"in.{shape}"
+    if shape == "jsonl":
+        path.write_text("".join(json.dumps(r) + "\n" for r in records) + "\n")
+    elif shape == "json":
+        path.write_text(json.dumps(records))
+    elif shape == "csv":
+        path.write_text(run_cli("search", "--sandbox", "--limit", "4", "-f", "csv").stdout)
+        emulator.log.clear()
+    else:
+        path.write_text("\ufeff" + "\n".join(str(r["personId"]) for r in records) + "\n\n")
+    result = reveal_email("--input", str(path))
+    assert result.exit_code == 0, result.stderr
+    expected = ids(4) if shape != "csv" else [r["personId"] for r in _first_search(emulator, 4)]
+    assert [b["personId"] for b in sent(emulator, "email")] == expected
+
+
+def _first_search(emulator: SandboxApp, count: int) -> list[dict[str, Any]]:
+    from clodura_cli.sandbox.search import matching_people
+
+    return [p.record for p in matching_people(emulator.dataset, {}, frozenset())[:count]]
+
+
+def test_stdin_rows_are_taken_by_id_then_url_then_name_and_bad_rows_skipped(
+    emulator: SandboxApp,
+) -> None:
+    lines = [
+        {"personId": ids(1)[0], "linkedinUrl": "https://www.linkedin.com/in/ignored/"},
+        {"linkedinUrl": PEOPLE[1]["linkedinUrl"]},
+        {"firstName": "Ada", "lastName": "Lovelace", "companyDomain": ["acme.com", "acme.io"]},
+        {"firstName": "No", "lastName": "Domain"},
+        {"personId": ids(1)[0]},
+    ]
+    text = "\n".join(json.dumps(line) for line in lines) + "\nnot json\n"
+    result = reveal_email("--input", "-", input=text)
+    assert result.exit_code == 0, result.stderr
+    assert sent(emulator, "email") == [
+        {"personId": ids(1)[0], "webhookUrl": HOOK},
+        {"linkedinUrl": PEOPLE[1]["linkedinUrl"], "webhookUrl": HOOK},
+        {
+            "firstName": "Ada",
+            "lastName": "Lovelace",
+            "companyDomain": "acme.com",
+            "webhookUrl": HOOK,
+        },
+    ]
+    assert (
+        "line 4: has no personId or linkedinUrl, or firstName + lastName + companyDomain; skipped"
+        in result.stderr
+    )
+    assert "line 6: not valid JSON; skipped" in result.stderr
+    assert "1 duplicate input(s) revealed once" in result.stderr
+    assert len(result.jsonl()) == 3
+
+
+def test_nothing_to_reveal_is_a_usage_error(emulator: SandboxApp) -> None:
+    result = reveal_email("--input", "-", input="\n\n")
+    assert result.exit_code == 2
+    assert "nothing to reveal" in result.stderr
+
+
+# Webhook rules ------------------------------------------------------------------------------
+
+
+def test_email_reveal_without_a_webhook_exits_2_saying_how_to_set_one() -> None:
+    result = run_cli("reveal", "email", "123")
+    assert result.exit_code == 2
+    assert "--webhook-url" in result.stderr and "CLODURA_WEBHOOK_URL" in result.stderr
+
+
+def test_webhook_from_the_environment_and_the_flag(
+    emulator: SandboxApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLODURA_WEBHOOK_URL", "https://hooks.example.com/env")
+    reveal_email(ids(1)[0])
+    reveal_email(ids(1, 1)[0], "--webhook-url", "http://127.0.0.1:9000/hook")
+    assert [b["webhookUrl"] for b in sent(emulator, "email")] == [
+        "https://hooks.example.com/env",
+        "http://127.0.0.1:9000/hook",
+    ]
+
+
+def test_webhook_must_be_https_or_loopback(emulator: SandboxApp) -> None:
+    result = reveal_email(ids(1)[0], "--webhook-url", "http://hooks.example.com/x")
+    assert result.exit_code == 2
+    assert "must be an https:// URL" in result.stderr
+    assert emulator.log == []
+
+
+def test_phone_sends_webhook_only_when_given_and_partners_needs_one(
+    emulator: SandboxApp,
+) -> None:
+    result = run_cli("reveal", "phone", "--sandbox", "-f", "jsonl", ids(1)[0])
+    assert result.exit_code == 0, result.stderr
+    run_cli("reveal", "phone", "--sandbox", "--partners", ids(1, 1)[0])
+    assert sent(emulator, "phone") == [
+        {"personId": ids(1)[0], "webhookUrl": HOOK},
+        {"personId": ids(1, 1)[0], "revealPhoneNumberViaPartners": True, "webhookUrl": HOOK},
+    ]
+    without = run_cli("reveal", "phone", "--partners", "123")
+    assert without.exit_code == 2 and "--partners need a webhook URL" in without.stderr
+    row = result.jsonl()[0]
+    assert set(row) >= {"phones", "phoneTypes", "revealStatus", "trackingId"}
+
+
+# The pipeline, waiting and the ledger ----------------------------------------------------------
+
+
+def test_search_to_reveal_to_csv_is_one_spreadsheet(emulator: SandboxApp) -> None:
+    found = run_cli("search", "--sandbox", "--seniority", "CXO", "--title", "cfo", "--limit", "5")
+    assert found.exit_code == 0
+    result = run_cli(
+        "reveal", "email", "--sandbox", "--input", "-", "-f", "csv", input=found.stdout
+    )
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    searched = found.jsonl()
+    assert [r["personId"] for r in rows] == [r["personId"] for r in searched]
+    assert list(rows[0])[:3] == ["personId", "firstName", "lastName"]
+    for name in ("email", "emailStatus", "revealStatus", "trackingId", "provider"):
+        assert name in rows[0]
+    tracked = {e["path"].rsplit("/", 1)[1] for e in emulator.log if e["endpoint"] == "track"}
+    assert {r["trackingId"] for r in rows} <= tracked
+    completed = [r for r in rows if r["revealStatus"] == "completed"]
+    assert completed and all(
+        r["emailStatus"] in ("verified", "guessed", "not_found") for r in completed
+    )
+
+
+def test_no_wait_only_submits_and_prints_tracking_ids(emulator: SandboxApp) -> None:
+    result = reveal_email("--no-wait", *ids(2))
+    assert result.exit_code == 0
+    rows = result.jsonl()
+    assert [r["revealStatus"] for r in rows] == ["queued", "queued"]
+    assert all(len(r["trackingId"]) == 32 for r in rows)
+    assert sent(emulator, "track") == []
+
+
+def test_a_person_already_revealed_is_answered_from_the_ledger(
+    emulator: SandboxApp, isolated: Path
+) -> None:
+    first = reveal_email(*ids(3))
+    assert len(sent(emulator, "email")) == 3
+    second = reveal_email(*ids(4))
+    assert second.exit_code == 0
+    assert [b["personId"] for b in sent(emulator, "email")] == [*ids(3), ids(4)[3]]
+    assert "3 answered from the ledger: no credits spent on them" in second.stderr
+    assert second.jsonl()[:3] == first.jsonl()
+    refreshed = reveal_email("--refresh", ids(1)[0])
+    assert refreshed.exit_code == 0
+    assert len(sent(emulator, "email")) == 5
+
+
+def test_pending_jobs_are_polled_not_resubmitted(emulator: SandboxApp) -> None:
+    reveal_email("--no-wait", *ids(2))
+    result = reveal_email(*ids(2))
+    assert result.exit_code == 0
+    assert len(sent(emulator, "email")) == 2
+    assert "2 already submitted earlier: polling them, not resubmitting" in result.stderr
+    assert {r["revealStatus"] for r in result.jsonl()} <= {"completed", "failed"}
+
+
+def test_timeout_exits_8_then_track_wait_finishes_the_same_jobs(
+    emulator: SandboxApp, isolated: Path
+) -> None:
+    emulator.job_delay = 1.0
+    result = reveal_email("--timeout", "0.2", *ids(3))
+    assert result.exit_code == 8
+    assert result.stdout == ""
+    pending_ids = [
+        line.split()[-1] for line in result.stderr.splitlines() if line.startswith("pending:")
+    ]
+    assert len(pending_ids) == 3
+    assert "clodura track --wait" in result.stderr
+    from clodura_cli.sandbox.runtime import forget_apps, in_process_app
+
+    forget_apps()  # a new process: only the files remain
+    again = run_cli("track", "--sandbox", "--wait", "-f", "jsonl")
+    assert again.exit_code == 0, again.stderr
+    finished = again.jsonl()
+    assert {r["trackingId"] for r in finished} == set(pending_ids)
+    assert {r["revealStatus"] for r in finished} <= {"completed", "failed"}
+    assert len(sent(in_process_app(isolated / "data"), "email")) == 0
+
+
+def test_a_reveal_whose_answer_timed_out_is_unknown_and_never_resubmitted(
+    emulator: SandboxApp, isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLODURA_TIMEOUT", "0.5")
+    emulator.set_faults(Faults(script=[ScriptedFault("timeout", 1, "email")]))
+    result = reveal_email(ids(1)[0])
+    assert result.exit_code == 7
+    assert "may have reached the API and are recorded as unknown" in result.stderr
+    assert len(sent(emulator, "email")) == 1
+    [job] = ledger(isolated).jobs()
+    assert (job.status, job.tracking_id) == ("unknown", None)
+    again = reveal_email(ids(1)[0])
+    assert len(sent(emulator, "email")) == 1
+    assert "not resubmitted" in again.stderr
+
+
+@pytest.mark.parametrize("fault", ["500", "drop"])
+def test_a_5xx_or_dropped_reveal_is_not_retried(emulator: SandboxApp, fault: str) -> None:
+    emulator.set_faults(Faults(script=[ScriptedFault(fault, 1, "email")]))
+    result = reveal_email(ids(1)[0])
+    assert result.exit_code == 7
+    assert len(sent(emulator, "email")) == 1
+
+
+def test_429_on_a_reveal_is_retried(emulator: SandboxApp) -> None:
+    emulator.set_faults(Faults(retry_after=0, script=[ScriptedFault("429", 1, "email")]))
+    result = reveal_email(ids(1)[0])
+    assert result.exit_code == 0, result.stderr
+    assert [e["status"] for e in emulator.log if e["endpoint"] == "email"] == [429, 200]
+
+
+def test_a_rejected_reveal_exits_6_and_costs_nothing(emulator: SandboxApp, isolated: Path) -> None:
+    emulator.set_faults(Faults(script=[ScriptedFault("422", 1, "email")]))
+    result = reveal_email(*ids(2))
+    assert result.exit_code == 6
+    assert "1 reveal(s) refused by the API" in result.stderr
+    statuses = sorted(job.status for job in ledger(isolated).jobs())
+    assert statuses[-1] == "rejected"
+    reveal_email(*ids(2))  # a rejected one may be submitted again
+    assert len(sent(emulator, "email")) == 3
+
+
+# Credits ------------------------------------------------------------------------------------
+
+
+def test_credit_guard_refuses_before_submitting(emulator: SandboxApp) -> None:
+    result = reveal_email("--max-credits", "3", *ids(2))
+    assert result.exit_code == 4
+    assert "may cost up to 4 credits (standard)" in result.stderr
+    assert sent(emulator, "email") == []
+    assert reveal_email("--max-credits", "4", *ids(2)).exit_code == 0
+
+
+def test_credit_guard_prices_multi_provider_plans(
+    emulator: SandboxApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLODURA_API_KEY", "sandbox-multi")
+    email = reveal_email("--max-credits", "11", *ids(2))
+    assert email.exit_code == 4 and "up to 12 credits (multi-provider)" in email.stderr
+    phone = run_cli("reveal", "phone", "--sandbox", "--max-credits", "39", *ids(2))
+    assert phone.exit_code == 4 and "up to 40 credits" in phone.stderr
+    assert sent(emulator, "email") == sent(emulator, "phone") == []
+
+
+def test_ledger_answers_cost_nothing_in_the_estimate(emulator: SandboxApp) -> None:
+    reveal_email(*ids(2))
+    result = reveal_email("--max-credits", "2", *ids(3))
+    assert result.exit_code == 0, result.stderr
+
+
+def test_dry_run_shows_bodies_ledger_and_estimate(emulator: SandboxApp) -> None:
+    reveal_email(ids(1)[0])
+    emulator.log.clear()
+    result = reveal_email("--dry-run", *ids(3))
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "method": "POST",
+        "url": "https://api.clodura.ai/api/v1/search/people/email/match",
+        "bodies": [{"personId": pid, "webhookUrl": HOOK} for pid in ids(2, 1)],
+        "fromLedger": 1,
+        "alreadyPending": 0,
+        "planFamily": "standard",
+        "worstCaseCredits": 4,
+    }
+    assert [e["endpoint"] for e in emulator.log] == ["credits"]
+
+
+def test_credits_spent_are_reported(emulator: SandboxApp) -> None:
+    result = reveal_email(*ids(6))
+    rows = result.jsonl()
+    verified = sum(1 for r in rows if r.get("emailStatus") == "verified")
+    assert f"credits spent: {2 * verified} (the balance before and after this run)" in result.stderr
+    assert sum(r["credits"] or 0 for r in rows) == 2 * verified
+
+
+def test_402_exits_4_and_403_exits_3(monkeypatch: pytest.MonkeyPatch, emulator: SandboxApp) -> None:
+    monkeypatch.setenv("CLODURA_API_KEY", "sandbox-exhausted")
+    exhausted = reveal_email(*ids(2))
+    assert exhausted.exit_code == 4
+    assert "HTTP 402" in exhausted.stderr
+    assert len(sent(emulator, "email")) <= 2
+    monkeypatch.setenv("CLODURA_API_KEY", "sandbox-free")
+    free = run_cli("reveal", "phone", "--sandbox", *ids(2))
+    assert free.exit_code == 3
+    assert "HTTP 403" in free.stderr
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        (
+            "sandbox-standard",
+            {"contactsView": 142, "maxContacts": "5000", "directDials": 38, "maxDirectDials": 1000},
+        ),
+        ("sandbox-multi", {"remainingCredits": 100000}),
+    ],
+)
+def test_credits_in_both_plan_shapes(
+    monkeypatch: pytest.MonkeyPatch, key: str, expected: dict[str, Any]
+) -> None:
+    monkeypatch.setenv("CLODURA_API_KEY", key)
+    as_json = run_cli("credits", "--sandbox", "-f", "json")
+    assert (as_json.exit_code, json.loads(as_json.stdout)) == (0, expected)
+    table = run_cli("credits", "--sandbox", "-f", "table").stdout
+    if key == "sandbox-standard":
+        assert "contact views" in table and "4,858" in table and "3%" in table
+        assert "direct dials" in table and "962" in table
+    else:
+        assert "100,000" in table and "multi-provider" in table
+
+
+# Track --------------------------------------------------------------------------------------
+
+
+def test_track_lists_the_ledger_newest_first_and_pending(emulator: SandboxApp) -> None:
+    reveal_email(*ids(2))
+    reveal_email("--no-wait", ids(1, 2)[0])
+    listed = run_cli("track", "-f", "jsonl").jsonl()
+    assert [r["personId"] for r in listed] == [ids(1, 2)[0], *reversed(ids(2))]
+    pending = run_cli("track", "--pending", "-f", "jsonl").jsonl()
+    assert [r["revealStatus"] for r in pending] == ["queued"]
+    assert len(run_cli("track", "--limit", "1", "-f", "jsonl").jsonl()) == 1
+
+
+def test_track_an_id_fetches_and_records_it(emulator: SandboxApp) -> None:
+    submitted = reveal_email("--no-wait", ids(1)[0]).jsonl()[0]
+    emulator.job_delay = 0
+    result = run_cli("track", "--sandbox", "--wait", submitted["trackingId"], "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    [row] = json.loads(result.stdout)
+    assert row["trackingId"] == submitted["trackingId"]
+    assert row["revealStatus"] in ("completed", "failed")
+
+
+def test_track_an_unknown_id_exits_6(emulator: SandboxApp) -> None:
+    result = run_cli("track", "--sandbox", "0123456789abcdef")
+    assert result.exit_code == 6
+    assert "Unknown tracking id '0123456789abcdef'" in result.stderr
