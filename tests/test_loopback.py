@@ -268,3 +268,42 @@ def test_sigkill_during_submissions_loses_no_tracking_id(
     rows = {json.loads(line)["personId"]: json.loads(line) for line in listed.stdout.splitlines()}
     for person_id in received:
         assert rows[person_id]["revealStatus"] in ("queued", "unknown")
+
+
+def test_on_a_terminal_a_costly_run_asks_first_and_no_means_nothing_sent(
+    server: Server, env: dict[str, str]
+) -> None:
+    import pty
+
+    from clodura_cli.sandbox.data import build_dataset
+
+    ids = [p.record["personId"] for p in build_dataset().people[300:330]]  # 30 x 2 = 60 > 50
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [CLODURA, "reveal", "email", *ids],
+        stdin=slave, stdout=slave, stderr=slave, close_fds=True,
+        env={**env, "CLODURA_WEBHOOK_URL": "https://hooks.example.com/c", "TERM": "dumb"},
+    )  # fmt: skip
+    os.close(slave)
+    seen = b""
+    deadline = time.monotonic() + 20
+    while b"[y/N]" not in seen and time.monotonic() < deadline:
+        seen += os.read(master, 1024)
+    assert b"may cost up to 60 credits (standard)" in seen
+    os.write(master, b"n\n")
+    assert process.wait(timeout=20) == 4
+    os.close(master)
+    assert [e for e in server.log() if e["endpoint"] == "email"] == []
+
+
+def test_without_a_terminal_a_costly_run_never_prompts(server: Server, env: dict[str, str]) -> None:
+    from clodura_cli.sandbox.data import build_dataset
+
+    ids = [p.record["personId"] for p in build_dataset().people[400:430]]
+    env["CLODURA_WEBHOOK_URL"] = "https://hooks.example.com/c"
+    done = subprocess.run(
+        [CLODURA, "reveal", "email", "--no-wait", *ids],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert len([e for e in server.log() if e["endpoint"] == "email"]) == 30
