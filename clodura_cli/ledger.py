@@ -17,13 +17,12 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from clodura_cli.sqlite_file import SharedDatabase
 
 FINAL = frozenset({"completed", "failed"})
 PENDING = frozenset({"queued", "processing"})
@@ -100,33 +99,13 @@ class Ledger:
     """The SQLite ledger file; safe to share between threads and processes."""
 
     def __init__(self, path: Path, clock: Any = time.time) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._clock = clock
-        self._lock = threading.RLock()
-        self._db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
-            self._db.commit()
+        self._store = SharedDatabase(path, _SCHEMA)
 
     def close(self) -> None:
         """Close the file."""
-        with self._lock:
-            self._db.close()
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.rollback()
-                raise
-            self._db.commit()
+        self._store.close()
 
     def _latest(self, db: sqlite3.Connection, account: str, kind: str, who: Identity) -> Job | None:
         clauses, values = [], []
@@ -149,8 +128,8 @@ class Ledger:
 
     def latest(self, account: str, kind: str, who: Identity) -> Job | None:
         """The newest job for this person, if any."""
-        with self._lock:
-            return self._latest(self._db, account, kind, who)
+        with self._store.reading() as db:
+            return self._latest(db, account, kind, who)
 
     def claim(
         self,
@@ -167,7 +146,7 @@ class Ledger:
         A new job is written with status ``unknown`` before its request is sent. An existing
         final job is reused unless ``refresh``; a pending or unknown one is always reused.
         """
-        with self._write() as db:
+        with self._store.write() as db:
             existing = self._latest(db, account, kind, who)
             if (
                 existing is not None
@@ -175,25 +154,7 @@ class Ledger:
                 and not (refresh and existing.is_final)
             ):
                 return existing, False
-            now = self._clock()
-            cursor = db.execute(
-                "INSERT INTO jobs (account, kind, person_id, linkedin_url, name_key, identifiers, "
-                "record, status, submitted_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    account,
-                    kind,
-                    who.person_id,
-                    who.linkedin_url,
-                    who.name_key,
-                    json.dumps(identifiers),
-                    json.dumps(record),
-                    "unknown",
-                    now,
-                    now,
-                ),
-            )
-            row = db.execute("SELECT * FROM jobs WHERE id = ?", (cursor.lastrowid,)).fetchone()
-            return _job(row), True
+            return self._insert(db, account, kind, who, identifiers, record, None, "unknown"), True
 
     def update(self, job_id: int, **changes: Any) -> Job:
         """Store new values for a job (status, tracking_id, result, credits, message)."""
@@ -204,7 +165,7 @@ class Ledger:
         if "result" in changes and changes["result"] is not None:
             changes["result"] = json.dumps(changes["result"])
         assignments = ", ".join(f"{name} = ?" for name in changes)
-        with self._write() as db:
+        with self._store.write() as db:
             db.execute(
                 f"UPDATE jobs SET {assignments}, updated_at = ? WHERE id = ?",
                 (*changes.values(), self._clock(), job_id),
@@ -213,40 +174,50 @@ class Ledger:
 
     def by_tracking_id(self, tracking_id: str) -> Job | None:
         """The job with this tracking id, whichever account it belongs to."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT * FROM jobs WHERE tracking_id = ?", (tracking_id,)
-            ).fetchone()
-        return None if row is None else _job(row)
+        rows = self._store.read("SELECT * FROM jobs WHERE tracking_id = ?", (tracking_id,))
+        return _job(rows[0]) if rows else None
 
     def record_tracked(
         self, account: str, tracking_id: str, kind: str, identifiers: dict[str, Any]
     ) -> Job:
         """A job learnt of through `track ID` that this ledger did not hold yet."""
         who = identity_of(identifiers)
+        with self._store.write() as db:
+            return self._insert(
+                db, account, kind, who, identifiers, identifiers, tracking_id, "queued"
+            )
+
+    def _insert(
+        self,
+        db: sqlite3.Connection,
+        account: str,
+        kind: str,
+        who: Identity,
+        identifiers: dict[str, Any],
+        record: dict[str, Any],
+        tracking_id: str | None,
+        status: str,
+    ) -> Job:
         now = self._clock()
-        with self._write() as db:
-            cursor = db.execute(
-                "INSERT INTO jobs (account, kind, person_id, linkedin_url, name_key, identifiers, "
-                "record, tracking_id, status, submitted_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    account,
-                    kind,
-                    who.person_id,
-                    who.linkedin_url,
-                    who.name_key,
-                    json.dumps(identifiers),
-                    json.dumps(identifiers),
-                    tracking_id,
-                    "queued",
-                    now,
-                    now,
-                ),
-            )
-            return _job(
-                db.execute("SELECT * FROM jobs WHERE id = ?", (cursor.lastrowid,)).fetchone()
-            )
+        cursor = db.execute(
+            "INSERT INTO jobs (account, kind, person_id, linkedin_url, name_key, identifiers, "
+            "record, tracking_id, status, submitted_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                account,
+                kind,
+                who.person_id,
+                who.linkedin_url,
+                who.name_key,
+                json.dumps(identifiers),
+                json.dumps(record),
+                tracking_id,
+                status,
+                now,
+                now,
+            ),
+        )
+        return _job(db.execute("SELECT * FROM jobs WHERE id = ?", (cursor.lastrowid,)).fetchone())
 
     def jobs(
         self, account: str | None = None, *, pending_only: bool = False, limit: int | None = None
@@ -264,8 +235,7 @@ class Ledger:
         sql += " ORDER BY id DESC"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        with self._lock:
-            return [_job(row) for row in self._db.execute(sql, values).fetchall()]
+        return [_job(row) for row in self._store.read(sql, values)]
 
 
 def identity_of(identifiers: dict[str, Any]) -> Identity:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from clodura_cli.sandbox.keys import SANDBOX_KEYS, STANDARD
+from clodura_cli.sqlite_file import SharedDatabase
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
@@ -69,34 +68,15 @@ class SandboxState:
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        target = str(path) if path is not None else ":memory:"
-        self._db = sqlite3.connect(target, timeout=10, check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
-        self._lock = threading.RLock()
-        with self._lock:
-            if path is not None:
-                self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(_SCHEMA)
-            self._db.commit()
+        self._store = SharedDatabase(path, _SCHEMA)
 
     def close(self) -> None:
         """Close the database."""
-        with self._lock:
-            self._db.close()
+        self._store.close()
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         """One write transaction, serialised within this process and against other processes."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.rollback()
-                raise
-            self._db.commit()
+        return self._store.write()
 
     def account(self, db: sqlite3.Connection, key: str) -> Account:
         """The key's balance, created from its plan on first use."""

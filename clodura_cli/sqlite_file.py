@@ -1,0 +1,57 @@
+"""A SQLite file shared by threads and processes: WAL, one lock, immediate write transactions."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+
+class SharedDatabase:
+    """One connection guarded by a lock; writes take the file's lock at once (BEGIN IMMEDIATE)."""
+
+    def __init__(self, path: Path | None, schema: str) -> None:
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(
+            str(path) if path is not None else ":memory:", timeout=30, check_same_thread=False
+        )
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.RLock()
+        with self._lock:
+            if path is not None:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(schema)
+            self._db.commit()
+
+    def close(self) -> None:
+        """Close the file."""
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, serialised within this process and against other processes."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.rollback()
+                raise
+            self._db.commit()
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """The connection, for queries that change nothing."""
+        with self._lock:
+            yield self._db
+
+    def read(self, sql: str, values: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """The rows of one query."""
+        with self.reading() as db:
+            return db.execute(sql, values).fetchall()
