@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import difflib
 import re
@@ -14,6 +15,7 @@ from clodura_cli.errors import ValidationError
 from clodura_cli.spec import Field, Kind
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_RELATIVE_RE = re.compile(r"^-\s*(\d{1,5})\s*([dwmy])$")
 _DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _LINKEDIN_RE = re.compile(
     r"^(?:https?://)?(?:[a-z]{2,3}\.)?linkedin\.com/in/([^/?#\s]+)/?(?:[?#].*)?$", re.IGNORECASE
@@ -36,10 +38,14 @@ class SearchRequest:
     warnings: list[str] = field(default_factory=list)
 
 
-def build_search_body(values: Mapping[str, Any], label: Label = flag_label) -> SearchRequest:
+def build_search_body(
+    values: Mapping[str, Any], label: Label = flag_label, *, resolve_dates: bool = True
+) -> SearchRequest:
     """Turn filter values keyed by API field name into a validated, normalised request body.
 
-    A value of None (or an empty list) means "not given" and is not sent.
+    A value of None (or an empty list) means "not given" and is not sent. Relative dates
+    (``today``, ``-90d``) become calendar dates, or stay relative with ``resolve_dates=False``
+    (how presets keep them, so that a cron job's window moves with the days).
     """
     request = SearchRequest(body={})
     for name, value in values.items():
@@ -48,7 +54,10 @@ def build_search_body(values: Mapping[str, Any], label: Label = flag_label) -> S
             raise ValidationError(name, "not a Search People field")
         if value is None or (isinstance(value, (list, tuple)) and not value):
             continue
-        request.body[name] = _normalise(fld, value, label(fld), request.warnings)
+        normalised = _normalise(fld, value, label(fld), request.warnings)
+        if fld.kind is Kind.DATE and resolve_dates:
+            normalised = resolve_date(normalised).isoformat()
+        request.body[name] = normalised
     _check_combinations(request.body, label)
     return request
 
@@ -61,7 +70,9 @@ def _normalise(fld: Field, value: Any, name: str, warnings: list[str]) -> Any:
             raise ValidationError(name, f"{value!r} is not true or false")
         return value
     if fld.kind is Kind.DATE:
-        return parse_date(_text(value, name), name).isoformat()
+        if isinstance(value, dt.date):  # YAML reads 2024-01-31 as a date
+            return value.isoformat()
+        return date_text(_text(value, name), name)
     if fld.kind is Kind.ARRAY:
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, (list, tuple)):
@@ -165,14 +176,50 @@ def linkedin_profile_url(text: str, name: str) -> str:
     return f"https://www.linkedin.com/in/{match.group(1)}/"
 
 
-def parse_date(text: str, name: str) -> dt.date:
-    """A real calendar date written YYYY-MM-DD."""
+def today() -> dt.date:
+    """Today's date, which relative dates count from (tests freeze it)."""
+    return dt.date.today()
+
+
+def date_text(text: str, name: str) -> str:
+    """A date as YYYY-MM-DD, or a relative date in its canonical form (today, yesterday, -90d)."""
+    lowered = text.strip().lower()
+    if lowered in ("today", "yesterday"):
+        return lowered
+    relative = _RELATIVE_RE.match(lowered)
+    if relative:
+        return f"-{int(relative.group(1))}{relative.group(2)}"
     if _DATE_RE.match(text):
         try:
-            return dt.date.fromisoformat(text)
+            return dt.date.fromisoformat(text).isoformat()
         except ValueError:
             pass
-    raise ValidationError(name, f"{text!r} is not a real date; use YYYY-MM-DD, e.g. 2024-01-31")
+    raise ValidationError(
+        name,
+        f"{text!r} is not a real date; use YYYY-MM-DD (e.g. 2024-01-31), today, yesterday, "
+        "or -N with d, w, m or y (e.g. -90d)",
+    )
+
+
+def resolve_date(text: str) -> dt.date:
+    """The calendar date a date text stands for today."""
+    now = today()
+    if text == "today":
+        return now
+    if text == "yesterday":
+        return now - dt.timedelta(days=1)
+    relative = _RELATIVE_RE.match(text)
+    if relative is None:
+        return dt.date.fromisoformat(text)
+    count, unit = int(relative.group(1)), relative.group(2)
+    if unit in ("d", "w"):
+        return now - dt.timedelta(days=count * (7 if unit == "w" else 1))
+    months = count * (12 if unit == "y" else 1)
+    year, month = divmod(now.year * 12 + now.month - 1 - months, 12)
+    if year < 1:
+        raise ValidationError("date", f"-{count}{unit} reaches before year 1")
+    last_day = calendar.monthrange(year, month + 1)[1]
+    return dt.date(year, month + 1, min(now.day, last_day))
 
 
 def _check_combinations(body: Mapping[str, Any], label: Label) -> None:
@@ -196,7 +243,7 @@ def _check_combinations(body: Mapping[str, Any], label: Label) -> None:
             + ", ".join(name(key) for key in spec.COMPANY_LOCATION_FIELDS),
         )
     start, end = body.get("fundingFromDate"), body.get("fundingToDate")
-    if start and end and end < start:
+    if start and end and resolve_date(end) < resolve_date(start):
         raise ValidationError(
             name("fundingToDate"),
             f"{end} is before {name('fundingFromDate')} {start}; swap them or widen the range",

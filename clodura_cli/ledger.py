@@ -18,6 +18,7 @@ import hashlib
 import json
 import sqlite3
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,13 @@ CREATE INDEX IF NOT EXISTS jobs_person ON jobs (account, kind, person_id);
 CREATE INDEX IF NOT EXISTS jobs_linkedin ON jobs (account, kind, linkedin_url);
 CREATE INDEX IF NOT EXISTS jobs_name ON jobs (account, kind, name_key);
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs (account, status);
+CREATE TABLE IF NOT EXISTS emitted (
+    profile TEXT NOT NULL,
+    query TEXT NOT NULL,
+    person_id TEXT NOT NULL,
+    emitted_at REAL NOT NULL,
+    PRIMARY KEY (profile, query, person_id)
+);
 """
 
 
@@ -219,6 +227,10 @@ class Ledger:
         )
         return _job(db.execute("SELECT * FROM jobs WHERE id = ?", (cursor.lastrowid,)).fetchone())
 
+    def emitted_people(self, profile: str, query: str) -> EmittedPeople:
+        """The record of people `search --new-only` emitted for a profile and query."""
+        return EmittedPeople(self._store, self._clock, profile, query)
+
     def jobs(
         self, account: str | None = None, *, pending_only: bool = False, limit: int | None = None
     ) -> list[Job]:
@@ -236,6 +248,33 @@ class Ledger:
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return [_job(row) for row in self._store.read(sql, values)]
+
+
+class EmittedPeople:
+    """Who `search --new-only` has already emitted, per profile and query (same file)."""
+
+    def __init__(self, store: SharedDatabase, clock: Any, profile: str, query: str) -> None:
+        self._store = store
+        self._clock = clock
+        self.profile = profile
+        self.query = query
+
+    def seen(self) -> set[str]:
+        """Person ids emitted before for this profile and query."""
+        rows = self._store.read(
+            "SELECT person_id FROM emitted WHERE profile = ? AND query = ?",
+            (self.profile, self.query),
+        )
+        return {row[0] for row in rows}
+
+    def record(self, person_ids: Iterable[str]) -> None:
+        """Remember that these people were emitted."""
+        now = self._clock()
+        with self._store.write() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO emitted VALUES (?, ?, ?, ?)",
+                [(self.profile, self.query, pid, now) for pid in person_ids],
+            )
 
 
 def identity_of(identifiers: dict[str, Any]) -> Identity:

@@ -15,6 +15,7 @@ def credits(
     sandbox: options.Sandbox = False,
     base_url: options.BaseUrl = None,
     verbose: options.Verbose = False,
+    profile: options.Profile = None,
 ) -> None:
     """Show the credit balance: a table with usage bars, or the API's JSON with -f json.
 
@@ -24,10 +25,11 @@ def credits(
 
       clodura credits -f json | jq .remainingCredits
     """
+    api = ApiOptions(sandbox=sandbox, base_url=base_url, verbose=verbose, profile_name=profile)
     chosen = fmt or ("table" if sys.stdout.isatty() else "json")
     if chosen not in ("table", "json"):
         raise UsageError(f"--format: credits are shown as table or json, not {chosen!r}")
-    with open_client(ApiOptions(sandbox=sandbox, base_url=base_url, verbose=verbose)) as client:
+    with open_client(api) as client:
         balance = client.credits()
     if chosen == "json":
         sys.stdout.write(json.dumps(balance, indent=2) + "\n")

@@ -83,13 +83,23 @@ Fields = Annotated[
     ),
 ]
 Concurrency = Annotated[
-    int,
+    int | None,
     typer.Option(
         "--concurrency",
-        help="Requests in flight at once.",
+        help="Requests in flight at once, 1-16 (default 4, or the concurrency setting).",
         min=1,
         max=16,
         rich_help_panel="Paging",
+        show_default=False,
+    ),
+]
+Profile = Annotated[
+    str | None,
+    typer.Option(
+        "--profile",
+        help="Profile whose key and settings to use (or CLODURA_PROFILE; default: default).",
+        rich_help_panel=API_PANEL,
+        show_default=False,
     ),
 ]
 DryRun = Annotated[

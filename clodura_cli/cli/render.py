@@ -7,17 +7,7 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
-from clodura_cli.output import atomic_output, format_for_path, write_records
-
-
-def choose_format(fmt: str | None, output: str | None, stdout: TextIO | None = None) -> str:
-    """--format, else the --output extension, else table on a terminal and jsonl in a pipe."""
-    if fmt:
-        return fmt
-    if output:
-        return format_for_path(output)
-    stream = stdout or sys.stdout
-    return "table" if stream.isatty() else "jsonl"
+from clodura_cli.output import atomic_output, write_records
 
 
 @contextlib.contextmanager

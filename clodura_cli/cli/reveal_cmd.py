@@ -128,7 +128,7 @@ def email(
     webhook_url: WebhookUrl = None,
     wait: Wait = True,
     timeout: Timeout = 300.0,
-    concurrency: options.Concurrency = 4,
+    concurrency: options.Concurrency = None,
     refresh: Refresh = False,
     max_credits: MaxCredits = None,
     dry_run: DryRun = False,
@@ -139,6 +139,7 @@ def email(
     sandbox: options.Sandbox = False,
     base_url: options.BaseUrl = None,
     verbose: options.Verbose = False,
+    profile: options.Profile = None,
 ) -> None:
     """Reveal email addresses of people by id, LinkedIn URL, or name and company domain.
 
@@ -162,7 +163,7 @@ def email(
             max_credits, dry_run, yes, fmt, output, fields,
         ),
         rows,
-        ApiOptions(sandbox=sandbox, base_url=base_url, verbose=verbose),
+        ApiOptions(sandbox=sandbox, base_url=base_url, verbose=verbose, profile_name=profile),
     )  # fmt: skip
 
 
@@ -182,7 +183,7 @@ def phone(
     webhook_url: WebhookUrl = None,
     wait: Wait = True,
     timeout: Timeout = 300.0,
-    concurrency: options.Concurrency = 4,
+    concurrency: options.Concurrency = None,
     refresh: Refresh = False,
     max_credits: MaxCredits = None,
     dry_run: DryRun = False,
@@ -193,6 +194,7 @@ def phone(
     sandbox: options.Sandbox = False,
     base_url: options.BaseUrl = None,
     verbose: options.Verbose = False,
+    profile: options.Profile = None,
 ) -> None:
     """Reveal phone numbers of people by id or LinkedIn URL.
 
@@ -212,5 +214,5 @@ def phone(
             max_credits, dry_run, yes, fmt, output, fields,
         ),
         rows,
-        ApiOptions(sandbox=sandbox, base_url=base_url, verbose=verbose),
+        ApiOptions(sandbox=sandbox, base_url=base_url, verbose=verbose, profile_name=profile),
     )  # fmt: skip

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +12,7 @@ import typer
 
 from clodura_cli import config, spec
 from clodura_cli.cli import report
-from clodura_cli.cli.render import choose_format, destination, render
+from clodura_cli.cli.render import destination, render
 from clodura_cli.cli.session import ApiOptions, Connection, open_connection
 from clodura_cli.errors import (
     CloduraError,
@@ -54,7 +53,7 @@ class RevealOptions:
     partners: bool = False
     wait: bool = True
     timeout: float = 300.0
-    concurrency: int = 4
+    concurrency: int | None = None
     refresh: bool = False
     max_credits: int | None = None
     dry_run: bool = False
@@ -105,12 +104,11 @@ def _read_input(name: str) -> str:
         raise UsageError(f"--input: cannot read {name!r}: {exc.strerror}") from None
 
 
-def resolve_webhook(options: RevealOptions, sandbox: bool) -> str | None:
-    """--webhook-url, else CLODURA_WEBHOOK_URL, else the sandbox placeholder; checked."""
-    url = (
-        options.webhook_url
-        or os.environ.get(ENV_WEBHOOK_URL)
-        or (SANDBOX_WEBHOOK if sandbox else None)
+def resolve_webhook(options: RevealOptions, api: ApiOptions) -> str | None:
+    """--webhook-url, else CLODURA_WEBHOOK_URL, else the profile's webhook-url, else (sandbox)
+    a placeholder; checked."""
+    url = api.setting("webhook-url", options.webhook_url) or (
+        SANDBOX_WEBHOOK if api.use_sandbox else None
     )
     needed = options.kind == EMAIL or options.partners
     if url is None:
@@ -118,7 +116,8 @@ def resolve_webhook(options: RevealOptions, sandbox: bool) -> str | None:
             why = "email reveals" if options.kind == EMAIL else "--partners"
             raise UsageError(
                 f"--webhook-url: {why} need a webhook URL the API can post results to; "
-                f"pass --webhook-url https://... or set {ENV_WEBHOOK_URL}"
+                f"pass --webhook-url https://..., set {ENV_WEBHOOK_URL}, or run "
+                "`clodura config set webhook-url https://...`"
             )
         return None
     return check_webhook_url(url)
@@ -129,8 +128,9 @@ def run_reveal(
 ) -> None:
     """The whole reveal command."""
     inputs = read_inputs(options.kind, rows_from_args, options.input_file)
-    webhook = resolve_webhook(options, api.use_sandbox)
-    chosen = choose_format(options.fmt, options.output)
+    webhook = resolve_webhook(options, api)
+    chosen = api.output_format(options.fmt, options.output)
+    options.concurrency = int(api.setting("concurrency", options.concurrency))
     columns = parse_fields(options.fields)
     if options.dry_run:
         _dry_run(options, inputs, webhook, api)
@@ -179,7 +179,7 @@ def _reveal(
         options.kind,
         webhook_url=webhook,
         partners=options.partners,
-        concurrency=options.concurrency,
+        concurrency=options.concurrency or 4,
         family=family,
     )
     run = revealer.submit(inputs.targets, refresh=options.refresh)

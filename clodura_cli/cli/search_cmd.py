@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from typing import Annotated, Any
 
 import typer
 
 from clodura_cli import spec
-from clodura_cli.cli import options, report
-from clodura_cli.cli.progress import page_progress
-from clodura_cli.cli.render import choose_format, destination, render
-from clodura_cli.cli.session import ApiOptions, open_client
-from clodura_cli.filters import build_search_body
-from clodura_cli.output import parse_fields
-from clodura_cli.search import SearchPlan, SearchRun, iterate_records, plan_search
+from clodura_cli.cli import options
+from clodura_cli.cli.session import ApiOptions
 
 
 def opt(api_name: str) -> Any:
@@ -43,7 +36,7 @@ Flag = bool | None
 
 def search(
     ctx: typer.Context,
-    page: Annotated[int, opt("page")] = 1,
+    page: Annotated[int | None, opt("page")] = None,
     per_page: Annotated[int | None, opt("perPage")] = None,
     limit: Annotated[
         int | None,
@@ -57,7 +50,7 @@ def search(
             rich_help_panel="Paging",
         ),
     ] = False,
-    concurrency: options.Concurrency = 4,
+    concurrency: options.Concurrency = None,
     person_id: Annotated[Text, opt("personId")] = None,
     first_name: Annotated[Text, opt("firstName")] = None,
     last_name: Annotated[Text, opt("lastName")] = None,
@@ -89,6 +82,32 @@ def search(
     funded_to: Annotated[Text, opt("fundingToDate")] = None,
     tech: Annotated[Many, opt("technologyParameters")] = None,
     web_keyword: Annotated[Many, opt("webKeywords")] = None,
+    preset: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Saved preset to start from (repeatable; later ones override earlier ones).",
+            rich_help_panel="Presets",
+            show_default=False,
+        ),
+    ] = None,
+    filters: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--filters",
+            help="A preset file anywhere (applied after --preset; flags override both).",
+            metavar="PATH",
+            rich_help_panel="Presets",
+            show_default=False,
+        ),
+    ] = None,
+    new_only: Annotated[
+        bool,
+        typer.Option(
+            "--new-only",
+            help="Print only people this profile has not printed before for this preset or query.",
+            rich_help_panel="Presets",
+        ),
+    ] = False,
     fmt: options.Format = None,
     output: options.Output = None,
     fields: options.Fields = None,
@@ -96,6 +115,7 @@ def search(
     sandbox: options.Sandbox = False,
     base_url: options.BaseUrl = None,
     verbose: options.Verbose = False,
+    profile: options.Profile = None,
 ) -> None:
     """Search people with any combination of Search People filters.
 
@@ -108,73 +128,17 @@ def search(
       clodura search --domain acme.com --limit 250 -f jsonl | jq -r .linkedinUrl
 
       clodura search --seniority Director --function Marketing --dry-run
+
+      clodura search --preset cfos-fintech --funded-from -90d --new-only -o new.csv
     """
-    request = build_search_body({f.api: ctx.params[f.param] for f in spec.SEARCH_FIELDS})
-    for warning in request.warnings:
-        report.warn(warning)
-    plan = plan_search(request.body, page=page, per_page=per_page, limit=limit, fetch_all=all_pages)
-    chosen = choose_format(fmt, output)
-    columns = parse_fields(fields)
-    api = ApiOptions(sandbox=sandbox, base_url=base_url, verbose=verbose)
-    if dry_run:
-        print_dry_run(plan, api)
-        return
-    warn_about_plan(plan, limit)
-    run = SearchRun()
-    with (
-        open_client(api, max_connections=concurrency) as client,
-        page_progress(_total_pages(plan), plan.mode != "page") as on_page,
-        destination(output) as stream,
-    ):
-        records = iterate_records(client, plan, concurrency=concurrency, run=run, on_page=on_page)
-        to_terminal = output is None and sys.stdout.isatty()
-        count = render(records, chosen, columns, stream, to_terminal=to_terminal)
-    if count == 0:
-        report.info("No results")
-    if run.truncated:
-        report.warn(
-            f"stopped at page {spec.MAX_PAGE}, the end of the API's {spec.RESULT_WINDOW:,}-record "
-            "window: results may be truncated; narrow the filters to see the rest"
-        )
+    from clodura_cli.cli.search_flow import SearchOptions, run_search
 
-
-def _total_pages(plan: SearchPlan) -> int | None:
-    pages = plan.pages()
-    return len(pages) if isinstance(pages, list) else None
-
-
-def warn_about_plan(plan: SearchPlan, limit: int | None) -> None:
-    """Say what of a --limit cannot be fetched, before fetching."""
-    limit_plan = plan.limit_plan
-    if limit_plan is None or limit is None:
-        return
-    if limit_plan.beyond_window:
-        report.warn(
-            f"--limit {limit}: the API serves no record past number {spec.RESULT_WINDOW:,}; "
-            f"fetching up to {limit - limit_plan.beyond_window}"
-        )
-    if limit_plan.shortfall:
-        report.warn(
-            f"--limit {limit}: the API's pages (page and perPage at most 100) cannot end exactly "
-            f"there without charging for records past the limit; fetching "
-            f"{limit_plan.records} records instead"
-        )
-
-
-def print_dry_run(plan: SearchPlan, api: ApiOptions) -> None:
-    """Print the first request as JSON, with the planned pages of a multi-page run."""
-    url = api.resolved_base_url() + spec.SEARCH_PEOPLE_PATH
-    pages = plan.pages()
-    preview: dict[str, Any] = {
-        "method": "POST",
-        "url": url,
-        "body": plan.request_body(pages[0] if isinstance(pages, list) and pages else plan.first),
-    }
-    if plan.mode != "page":
-        preview["pages"] = (
-            [{"page": p.page, "perPage": p.per_page} for p in pages]
-            if isinstance(pages, list)
-            else f"pages {plan.first.page}-{spec.MAX_PAGE} of {plan.first.per_page}, "
-            "until a page comes back short"
-        )
-    sys.stdout.write(json.dumps(preview, indent=2, ensure_ascii=False) + "\n")
+    flags = {f.api: ctx.params[f.param] for f in spec.SEARCH_FIELDS}
+    run_search(
+        flags,
+        SearchOptions(
+            limit, all_pages, concurrency, fmt, output, fields, dry_run,
+            preset or [], filters or [], new_only,
+        ),
+        ApiOptions(sandbox=sandbox, base_url=base_url, verbose=verbose, profile_name=profile),
+    )  # fmt: skip

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from clodura_cli import config
@@ -11,31 +12,59 @@ from clodura_cli.cli import report
 
 if TYPE_CHECKING:
     from clodura_cli.client import CloduraClient
+    from clodura_cli.settings import Profile
 
 SANDBOX_NOTICE = (
     "sandbox: synthetic data from the built-in emulator; no API key used, no real credits spent"
 )
 
 
-@dataclass(frozen=True)
+@dataclass
 class ApiOptions:
-    """The options every API command shares."""
+    """The options every API command shares, and the profile they are resolved against."""
 
     sandbox: bool = False
     base_url: str | None = None
     verbose: bool = False
+    profile_name: str | None = None
+    _profile: Profile | None = field(default=None, repr=False)
 
     @property
     def use_sandbox(self) -> bool:
         """True for --sandbox or CLODURA_SANDBOX=1."""
         return self.sandbox or config.env_flag(config.ENV_SANDBOX)
 
-    def resolved_base_url(self) -> str:
-        """--base-url, else CLODURA_BASE_URL, else the public API."""
-        from clodura_cli.urls import DEFAULT_BASE_URL, check_base_url
+    @property
+    def profile(self) -> Profile:
+        """The active profile (--profile, CLODURA_PROFILE, or default), read once."""
+        if self._profile is None:
+            from clodura_cli.settings import load_profile
 
-        url = self.base_url or os.environ.get(config.ENV_BASE_URL) or DEFAULT_BASE_URL
-        return check_base_url(url)
+            self._profile = load_profile(self.profile_name)
+        return self._profile
+
+    def setting(self, name: str, flag: Any = None) -> Any:
+        """A setting in force: the flag, else CLODURA_<NAME>, else the profile's, else built-in."""
+        return self.profile.get(name, flag)
+
+    def resolved_base_url(self) -> str:
+        """--base-url, else CLODURA_BASE_URL, else the profile's base-url, else the public API."""
+        from clodura_cli.urls import check_base_url
+
+        return check_base_url(str(self.setting("base-url", self.base_url)))
+
+    def output_format(self, fmt: str | None, output: str | None) -> str:
+        """--format, else the --output extension, else the format setting, else by terminal."""
+        from clodura_cli.output import format_for_path
+
+        if fmt:
+            return fmt
+        if output:
+            return format_for_path(output)
+        configured = self.setting("format")
+        if configured:
+            return str(configured)
+        return "table" if sys.stdout.isatty() else "jsonl"
 
 
 @dataclass
@@ -55,13 +84,13 @@ def open_client(options: ApiOptions, *, max_connections: int = 16) -> CloduraCli
 def open_connection(options: ApiOptions, *, max_connections: int = 16) -> Connection:
     """The client and account for a command: the real API, or the emulator under --sandbox."""
     from clodura_cli import retry as retry_settings
-    from clodura_cli.client import DEFAULT_BASE_URL, CloduraClient
+    from clodura_cli.client import CloduraClient
     from clodura_cli.ledger import account_id
+    from clodura_cli.urls import DEFAULT_BASE_URL
 
-    timeout = config.number_setting(config.ENV_TIMEOUT, 30.0, minimum=0.1, maximum=600)
-    retries = config.number_setting(config.ENV_MAX_RETRIES, 4, minimum=0, maximum=20)
+    timeout = float(options.setting("timeout"))
     policy = retry_settings.RetryPolicy(
-        max_retries=int(retries),
+        max_retries=int(options.setting("max-retries")),
         initial_delay=retry_settings.INITIAL_DELAY,
         max_delay=retry_settings.MAX_DELAY,
         retry_after_cap=retry_settings.RETRY_AFTER_CAP,
@@ -88,8 +117,12 @@ def open_connection(options: ApiOptions, *, max_connections: int = 16) -> Connec
         app = in_process_app(config.data_dir())
         client = make(key, DEFAULT_BASE_URL, SandboxTransport(app))
         return Connection(client, account_id("sandbox", key), sandbox=True)
+    from clodura_cli.credentials import insecure_store_warning, require_key
+
     base_url = options.resolved_base_url()
-    key = config.api_key()
+    key = require_key(options.profile.name)
     report.add_secret(key)
-    client = make(key, base_url)
-    return Connection(client, account_id(base_url, key), sandbox=False)
+    warning = insecure_store_warning()
+    if warning:
+        report.warn(warning)
+    return Connection(make(key, base_url), account_id(base_url, key), sandbox=False)

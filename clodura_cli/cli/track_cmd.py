@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from clodura_cli.cli import options, report
-from clodura_cli.cli.render import choose_format, destination, render
+from clodura_cli.cli.render import destination, render
 from clodura_cli.cli.reveal_flow import job_rows, ledger_path
 from clodura_cli.cli.session import ApiOptions, open_connection
 
@@ -41,13 +41,14 @@ def track(
     limit: Annotated[
         int | None, typer.Option(help="List at most N jobs.", min=1, show_default=False)
     ] = None,
-    concurrency: options.Concurrency = 4,
+    concurrency: options.Concurrency = None,
     fmt: options.Format = None,
     output: options.Output = None,
     fields: options.Fields = None,
     sandbox: options.Sandbox = False,
     base_url: options.BaseUrl = None,
     verbose: options.Verbose = False,
+    profile: options.Profile = None,
 ) -> None:
     """Show reveal jobs: fetch given tracking ids, list the ledger, or wait for pending jobs.
 
@@ -59,12 +60,13 @@ def track(
 
       clodura track 6f1c2e0a9b7d4c55a1e2f3a4b5c6d7e8 -f json
     """
-    chosen = choose_format(fmt, output)
+    api = ApiOptions(sandbox=sandbox, base_url=base_url, verbose=verbose, profile_name=profile)
+    chosen = api.output_format(fmt, output)
     columns = parse_fields(fields)
     ledger = Ledger(ledger_path())
-    api = ApiOptions(sandbox=sandbox, base_url=base_url, verbose=verbose)
     if tracking_ids or wait:
-        jobs = _fetch(ledger, api, tracking_ids or [], wait, timeout, concurrency)
+        workers = int(api.setting("concurrency", concurrency))
+        jobs = _fetch(ledger, api, tracking_ids or [], wait, timeout, workers)
     else:
         jobs = ledger.jobs(pending_only=pending, limit=limit)
     with destination(output) as stream:

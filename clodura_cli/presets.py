@@ -1,0 +1,157 @@
+"""Saved searches: YAML files of Search People fields, validated exactly like the flags."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from clodura_cli import config, spec
+from clodura_cli.errors import UsageError, ValidationError
+from clodura_cli.files import write_private
+from clodura_cli.filters import SearchRequest, build_search_body
+
+DESCRIPTION = "description"
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+#: Every way a user might spell a field: API name, flag, flag without dashes, snake_case.
+_SPELLINGS = {
+    spelling.casefold(): fld.api
+    for fld in spec.SEARCH_FIELDS
+    for flag in fld.flag.split("/")[:1]
+    for spelling in (
+        fld.api,
+        flag,
+        flag.lstrip("-"),
+        fld.param,
+        re.sub(r"(?<!^)([A-Z])", r"_\1", fld.api),
+    )
+}
+
+
+def presets_dir() -> Path:
+    """The folder of saved presets."""
+    return config.config_dir() / "presets"
+
+
+def check_name(name: str) -> str:
+    """A preset name that is also a safe file name."""
+    if not _NAME_RE.match(name):
+        raise UsageError(f"preset name {name!r}: use letters, digits, '-', '_' or '.'")
+    return name
+
+
+def preset_path(name: str) -> Path:
+    """Where the preset called ``name`` lives."""
+    return presets_dir() / f"{check_name(name)}.yaml"
+
+
+@dataclass
+class Preset:
+    """A preset as read from its file: the search fields and a description."""
+
+    path: Path
+    fields: dict[str, Any]
+    description: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def suggest_field(key: str) -> str | None:
+    """The API field a mistyped or flag-spelled key most likely means."""
+    exact = _SPELLINGS.get(key.strip().casefold())
+    if exact:
+        return exact
+    close = difflib.get_close_matches(key.casefold(), list(_SPELLINGS), n=1, cutoff=0.6)
+    return _SPELLINGS[close[0]] if close else None
+
+
+def read_preset(path: Path) -> Preset:
+    """Load and validate a preset file; every mistake is a UsageError naming the file and key."""
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such preset file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read it ({exc})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise UsageError(f"{path}: invalid YAML{where}: {problem}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise UsageError(
+            f"{path}: a preset is a mapping of Search People fields (e.g. seniority: [CEO]), "
+            f"not a {type(data).__name__}"
+        )
+    description = data.pop(DESCRIPTION, None)
+    if description is not None and not isinstance(description, str):
+        raise UsageError(f"{path}: description must be text")
+    for key in data:
+        if not isinstance(key, str) or key not in spec.FIELDS_BY_API:
+            hint = suggest_field(str(key))
+            did_you_mean = f"did you mean {hint!r}? " if hint else ""
+            raise UsageError(
+                f"{path}: {key!r} is not a Search People field; {did_you_mean}"
+                "keys are the API's field names, e.g. personTitle, companyEmployeeSize"
+            )
+    request = validate(data, path)
+    return Preset(path, dict(data), description, request.warnings)
+
+
+def validate(
+    values: dict[str, Any], path: Path | str, *, resolve_dates: bool = False
+) -> SearchRequest:
+    """Check preset values with the flags' rules, naming the file and the key in errors."""
+    try:
+        return build_search_body(
+            values, label=lambda fld: f"{path}: {fld.api}", resolve_dates=resolve_dates
+        )
+    except ValidationError as exc:
+        raise UsageError(exc.message) from None
+
+
+def load(name_or_path: str, *, is_path: bool = False) -> Preset:
+    """A preset by name (in the presets folder) or by path (--filters)."""
+    return read_preset(Path(name_or_path) if is_path else preset_path(name_or_path))
+
+
+def merge(layers: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Later layers replace earlier ones field by field (arrays too)."""
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        for key, value in layer.items():
+            if value is None or value == []:
+                continue
+            merged[key] = value
+    return merged
+
+
+def save(name: str, body: dict[str, Any], description: str | None, *, force: bool) -> Path:
+    """Write a preset; refuses to replace an existing one without ``force``."""
+    import yaml
+
+    path = preset_path(name)
+    if path.exists() and not force:
+        raise UsageError(f"preset {name!r} exists ({path}); add --force to replace it")
+    data: dict[str, Any] = {}
+    if description:
+        data[DESCRIPTION] = description
+    data.update(body)
+    write_private(path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    return path
+
+
+def names() -> list[str]:
+    """The saved presets, by name."""
+    folder = presets_dir()
+    if not folder.is_dir():
+        return []
+    return sorted(p.stem for p in folder.glob("*.yaml"))

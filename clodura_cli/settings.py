@@ -1,0 +1,191 @@
+"""Profiles and their settings: flag > environment > profile setting > built-in default."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from clodura_cli import config
+from clodura_cli.errors import UsageError
+from clodura_cli.files import write_private
+from clodura_cli.output import FORMATS
+from clodura_cli.urls import check_base_url, check_webhook_url
+
+DEFAULT_PROFILE = "default"
+ENV_PROFILE = "CLODURA_PROFILE"
+CONFIG_FILE = "config.yaml"
+_PROFILE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def _number(kind: type, minimum: float, maximum: float) -> Callable[[str, Any], Any]:
+    def parse(name: str, raw: Any) -> Any:
+        try:
+            value = kind(str(raw).strip())
+        except ValueError:
+            what = "whole number" if kind is int else "number"
+            raise UsageError(f"{name}: {raw!r} is not a {what}") from None
+        if not minimum <= value <= maximum:
+            raise UsageError(f"{name}: {raw} is out of range; use {minimum:g} to {maximum:g}")
+        return value
+
+    return parse
+
+
+def _format(name: str, raw: Any) -> str:
+    value = str(raw).strip().lower()
+    if value not in FORMATS:
+        raise UsageError(f"{name}: {raw!r} is not a format; use one of {', '.join(FORMATS)}")
+    return value
+
+
+def _base_url(name: str, raw: Any) -> str:
+    try:
+        return check_base_url(str(raw))
+    except UsageError as exc:
+        raise UsageError(f"{name}: {exc.message}") from None
+
+
+def _webhook(name: str, raw: Any) -> str:
+    try:
+        return check_webhook_url(str(raw).strip())
+    except UsageError as exc:
+        raise UsageError(f"{name}: {exc.message.removeprefix('--webhook-url: ')}") from None
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: how its text is checked, its built-in default, and what it does."""
+
+    name: str
+    parse: Callable[[str, Any], Any]
+    default: Any
+    help: str
+
+    @property
+    def env(self) -> str:
+        """Its environment variable (``webhook-url`` -> ``CLODURA_WEBHOOK_URL``)."""
+        return "CLODURA_" + self.name.upper().replace("-", "_")
+
+
+SETTINGS: dict[str, Setting] = {
+    s.name: s
+    for s in (
+        Setting("base-url", _base_url, "https://api.clodura.ai", "API base URL"),
+        Setting("webhook-url", _webhook, None, "where the API posts reveal results"),
+        Setting("format", _format, None, "default output format (table on a terminal, else jsonl)"),
+        Setting("per-page", _number(int, 1, 100), 25, "records per page of a search"),
+        Setting("concurrency", _number(int, 1, 16), 4, "requests in flight at once"),
+        Setting("max-retries", _number(int, 0, 20), 4, "retries after 429, 5xx and network errors"),
+        Setting("timeout", _number(float, 0.1, 600), 30.0, "seconds to wait for an answer"),
+    )
+}
+
+
+def check_profile_name(name: str) -> str:
+    """A profile name that is safe as a YAML key and a word on the command line."""
+    if not _PROFILE_RE.match(name):
+        raise UsageError(
+            f"--profile: {name!r} is not a profile name; use letters, digits, '-', '_' or '.'"
+        )
+    return name
+
+
+def active_profile(flag: str | None = None) -> str:
+    """--profile, else CLODURA_PROFILE, else "default"."""
+    return check_profile_name(flag or os.environ.get(ENV_PROFILE) or DEFAULT_PROFILE)
+
+
+def config_path() -> Path:
+    """The YAML config file."""
+    return config.config_dir() / CONFIG_FILE
+
+
+def setting(name: str) -> Setting:
+    """The setting called ``name``, or a usage error listing the accepted names."""
+    found = SETTINGS.get(name)
+    if found is None:
+        close = difflib.get_close_matches(name, list(SETTINGS), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise UsageError(f"{name!r} is not a setting; {hint}settings: {', '.join(SETTINGS)}")
+    return found
+
+
+def _load_file() -> dict[str, Any]:
+    path = config_path()
+    if not path.exists():
+        return {}
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: not valid YAML ({exc}); fix or delete the file") from None
+    if not isinstance(data, dict) or not isinstance(data.get("profiles", {}), dict):
+        raise UsageError(f"{path}: expected a mapping with 'profiles'; fix or delete the file")
+    return data
+
+
+@dataclass
+class Profile:
+    """A profile's stored settings, resolved against flags and the environment on demand."""
+
+    name: str
+    stored: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, name: str, flag: Any = None) -> Any:
+        """The value in force: the flag, else CLODURA_<NAME>, else the profile's, else built-in."""
+        value, _ = self.lookup(name, flag)
+        return value
+
+    def lookup(self, name: str, flag: Any = None) -> tuple[Any, str]:
+        """The value in force and where it came from (flag, environment, profile, default)."""
+        spec = setting(name)
+        if flag is not None:
+            return flag, "flag"
+        raw = os.environ.get(spec.env)
+        if raw is not None and raw.strip():
+            return spec.parse(spec.env, raw), "environment"
+        if name in self.stored:
+            return spec.parse(f"{config_path()}: {self.name}.{name}", self.stored[name]), "profile"
+        return spec.default, "default"
+
+
+def load_profile(flag: str | None = None) -> Profile:
+    """The active profile and its stored settings."""
+    name = active_profile(flag)
+    profiles = _load_file().get("profiles", {})
+    stored = profiles.get(name) or {}
+    if not isinstance(stored, dict):
+        raise UsageError(f"{config_path()}: profile {name!r} must be a mapping of settings")
+    return Profile(name, {str(k): v for k, v in stored.items()})
+
+
+def profile_names() -> list[str]:
+    """Every profile named in the config file or the key store."""
+    from clodura_cli.credentials import stored_profiles
+
+    names = set(_load_file().get("profiles", {})) | set(stored_profiles())
+    return sorted(names | {DEFAULT_PROFILE})
+
+
+def save_setting(profile: str, name: str, raw: str | None) -> Any:
+    """Store (or with None remove) a setting of a profile; returns the stored value."""
+    spec = setting(name)
+    value = None if raw is None else spec.parse(name, raw)
+    data = _load_file()
+    profiles = data.setdefault("profiles", {})
+    values = profiles.setdefault(profile, {}) or {}
+    if value is None:
+        values.pop(name, None)
+    else:
+        values[name] = value
+    profiles[profile] = values
+    import yaml
+
+    write_private(config_path(), yaml.safe_dump(data, sort_keys=True))
+    return value
