@@ -10,10 +10,18 @@ from pathlib import Path
 
 
 def private_dir(path: Path) -> Path:
-    """Create the folder readable by the owner only; an existing one keeps its mode."""
-    if not path.exists():
-        path.mkdir(parents=True, mode=0o700, exist_ok=True)
-        os.chmod(path, 0o700)
+    """Create the folder, and any missing parent, readable by the owner only.
+
+    Folders that already exist keep their mode.
+    """
+    missing = []
+    current = path
+    while not current.exists():
+        missing.append(current)
+        current = current.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(folder, 0o700)
     return path
 
 

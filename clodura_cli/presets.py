@@ -128,7 +128,7 @@ def merge(layers: Iterable[dict[str, Any]]) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for layer in layers:
         for key, value in layer.items():
-            if value is None or value == []:
+            if value is None or (isinstance(value, (list, tuple)) and not value):
                 continue
             merged[key] = value
     return merged

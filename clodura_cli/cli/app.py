@@ -10,7 +10,17 @@ import typer
 from typer.core import TyperGroup
 
 from clodura_cli import __version__, config
-from clodura_cli.cli import credits_cmd, report, reveal_cmd, sandbox_cmd, search_cmd, track_cmd
+from clodura_cli.cli import (
+    auth_cmd,
+    config_cmd,
+    credits_cmd,
+    preset_cmd,
+    report,
+    reveal_cmd,
+    sandbox_cmd,
+    search_cmd,
+    track_cmd,
+)
 from clodura_cli.cli.exit_codes import EXIT_CODE_HELP, ExitCode, classify
 from clodura_cli.errors import CloduraError
 
@@ -120,6 +130,9 @@ app.command(name="search", no_args_is_help=False)(search_cmd.search)
 app.add_typer(reveal_cmd.app, name="reveal")
 app.command(name="track")(track_cmd.track)
 app.command(name="credits")(credits_cmd.credits)
+app.add_typer(preset_cmd.app, name="preset")
+app.add_typer(auth_cmd.app, name="auth")
+app.add_typer(config_cmd.app, name="config")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 
 

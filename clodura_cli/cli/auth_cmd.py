@@ -1,0 +1,116 @@
+"""`clodura auth`: store, show and remove the API key of a profile."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from clodura_cli.cli import options, report
+from clodura_cli.errors import UsageError
+
+app = typer.Typer(
+    help="Store, check and remove your API key.\n\nExample:\n\n  clodura auth login",
+    no_args_is_help=True,
+)
+
+Check = Annotated[
+    bool, typer.Option("--check", help="Ask the API (one credits call) whether the key works.")
+]
+
+
+@app.command()
+def login(
+    with_key: Annotated[
+        bool, typer.Option("--with-key", help="Read the key from stdin instead of a prompt.")
+    ] = False,
+    check: Check = False,
+    profile: options.Profile = None,
+    base_url: options.BaseUrl = None,
+) -> None:
+    """Store an API key for a profile: a hidden prompt, or stdin with --with-key.
+
+    Examples:
+
+      clodura auth login
+
+      clodura auth login --with-key --profile work < key.txt
+    """
+    from clodura_cli.credentials import store_key
+    from clodura_cli.settings import active_profile
+
+    name = active_profile(profile)
+    if with_key:
+        key = sys.stdin.readline()
+    elif sys.stdin.isatty():
+        key = typer.prompt(f"API key for profile {name!r}", hide_input=True, err=True)
+    else:
+        raise UsageError(
+            "auth login: standard input is not a terminal; pipe the key with --with-key"
+        )
+    report.add_secret(key.strip())
+    path = store_key(name, key)
+    report.info(f"key stored for profile {name!r} in {path} (readable by you only)")
+    if check:
+        _check(name, base_url)
+
+
+@app.command()
+def status(
+    check: Check = False,
+    profile: options.Profile = None,
+    base_url: options.BaseUrl = None,
+) -> None:
+    """Show which profile and key are in use, and where the key comes from.
+
+    Examples:
+
+      clodura auth status
+
+      clodura auth status --check --profile work
+    """
+    from clodura_cli.credentials import find_key, insecure_store_warning
+    from clodura_cli.settings import active_profile
+
+    name = active_profile(profile)
+    found = find_key(name)
+    sys.stdout.write(f"profile: {name}\n")
+    if found is None:
+        sys.stdout.write("key: none (run `clodura auth login` or set CLODURA_API_KEY)\n")
+        raise typer.Exit(3)
+    report.add_secret(found.key)
+    where = "CLODURA_API_KEY" if found.origin == "environment" else str(found.path)
+    sys.stdout.write(f"key: {found.masked} (from {where})\n")
+    warning = insecure_store_warning()
+    if warning:
+        report.warn(warning)
+    if check:
+        _check(name, base_url)
+
+
+@app.command()
+def logout(profile: options.Profile = None) -> None:
+    """Remove the stored key of a profile.
+
+    Example:
+
+      clodura auth logout --profile work
+    """
+    from clodura_cli.credentials import remove_key
+    from clodura_cli.settings import active_profile
+
+    name = active_profile(profile)
+    if remove_key(name):
+        report.info(f"key of profile {name!r} removed")
+    else:
+        report.info(f"profile {name!r} had no stored key")
+
+
+def _check(profile: str, base_url: str | None) -> None:
+    from clodura_cli.cli.session import ApiOptions, open_client
+    from clodura_cli.reveal import plan_family
+
+    with open_client(ApiOptions(base_url=base_url, profile_name=profile)) as client:
+        family = plan_family(client.credits())
+    sys.stdout.write(f"check: the API accepts the key ({family or 'unknown'} plan)\n")

@@ -1,0 +1,191 @@
+"""`clodura preset`: saved searches as YAML files."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from clodura_cli.cli import options, report
+from clodura_cli.errors import UsageError
+
+app = typer.Typer(
+    help="Save, list, show, edit and delete search presets.\n\n"
+    "Example:\n\n  clodura preset save cfos --seniority CXO --title cfo --funded-from -90d",
+    no_args_is_help=True,
+)
+
+Name = Annotated[str, typer.Argument(help="Preset name.", show_default=False)]
+#: Search options that describe a run, not a filter: a preset does not keep them.
+_RUN_OPTIONS = (
+    *("limit", "all_pages", "concurrency", "fmt", "output", "fields", "dry_run"),
+    *("preset", "filters", "new_only", "sandbox", "base_url", "verbose", "profile"),
+)
+
+
+def parse_search_flags(args: list[str]) -> dict[str, Any]:
+    """Search People fields from `clodura search` flags, parsed by the search command itself."""
+    from typer.main import get_command
+
+    from clodura_cli import spec
+    from clodura_cli.cli.search_cmd import search
+
+    single = typer.Typer()
+    single.command()(search)
+    command = get_command(single)
+    ctx = command.make_context("clodura preset save NAME", list(args))
+    ignored = [name for name in _RUN_OPTIONS if ctx.params.get(name)]
+    if ignored:
+        report.warn(f"a preset keeps only filters; ignored: {', '.join(ignored)}")
+    return {f.api: ctx.params[f.param] for f in spec.SEARCH_FIELDS}
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def save(
+    ctx: typer.Context,
+    name: Name,
+    description: Annotated[
+        str | None, typer.Option(help="What the preset is for.", show_default=False)
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing preset.")] = False,
+) -> None:
+    """Save search flags as a preset (the same flags as `clodura search`).
+
+    Examples:
+
+      clodura preset save cfos-fintech --seniority CXO --title cfo --industry-keyword FinTech
+
+      clodura preset save new-funding --funding-type "Series A" --funded-from -30d --force
+    """
+    from clodura_cli import presets
+    from clodura_cli.filters import build_search_body
+
+    request = build_search_body(parse_search_flags(ctx.args), resolve_dates=False)
+    if not request.body:
+        raise UsageError("preset save: give at least one search filter, e.g. --seniority CEO")
+    for warning in request.warnings:
+        report.warn(warning)
+    path = presets.save(name, request.body, description, force=force)
+    report.info(f"preset {name!r} saved to {path}")
+
+
+@app.command(name="list")
+def list_(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
+) -> None:
+    """List presets: name, number of filters, description.
+
+    Example:
+
+      clodura preset list
+    """
+    from clodura_cli import presets
+
+    rows = []
+    for name in presets.names():
+        try:
+            loaded = presets.load(name)
+            rows.append(
+                {"name": name, "filters": len(loaded.fields), "description": loaded.description}
+            )
+        except UsageError as exc:
+            rows.append({"name": name, "filters": None, "description": f"invalid: {exc.message}"})
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    if not rows:
+        report.info("No presets (save one with `clodura preset save NAME --seniority CEO ...`)")
+    for row in rows:
+        count = "?" if row["filters"] is None else row["filters"]
+        sys.stdout.write(f"{row['name']}\t{count} filters\t{row['description'] or ''}\n")
+
+
+@app.command()
+def show(
+    name: Name,
+    resolve: Annotated[
+        bool, typer.Option("--resolve", help="Print the request body a search would send.")
+    ] = False,
+    profile: options.Profile = None,
+) -> None:
+    """Print a preset's YAML, or with --resolve the request body it sends today.
+
+    Examples:
+
+      clodura preset show cfos-fintech
+
+      clodura preset show cfos-fintech --resolve
+    """
+    from clodura_cli import presets
+    from clodura_cli.filters import build_search_body
+
+    loaded = presets.load(name)
+    if not resolve:
+        sys.stdout.write(loaded.path.read_text(encoding="utf-8"))
+        return
+    from clodura_cli.cli.session import ApiOptions
+
+    body = build_search_body(loaded.fields).body
+    per_page = body.pop("perPage", None) or ApiOptions(profile_name=profile).setting("per-page")
+    resolved = {"page": body.pop("page", 1), "perPage": per_page, **body}
+    sys.stdout.write(json.dumps(resolved, indent=2, ensure_ascii=False) + "\n")
+
+
+@app.command()
+def edit(name: Name) -> None:
+    """Open a preset in $VISUAL or $EDITOR, then check it.
+
+    Example:
+
+      EDITOR=nano clodura preset edit cfos-fintech
+    """
+    from clodura_cli import presets
+
+    path = presets.preset_path(name)
+    if not path.exists():
+        raise UsageError(f"no preset {name!r}; create it with `clodura preset save {name} ...`")
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not editor:
+        if not sys.stdin.isatty():
+            raise UsageError("preset edit: set $VISUAL or $EDITOR (no terminal to open vi in)")
+        editor = "vi"
+    done = subprocess.run([*shlex.split(editor), str(path)], check=False)
+    if done.returncode != 0:
+        raise UsageError(f"the editor exited with status {done.returncode}; preset left as it is")
+    presets.read_preset(path)
+    report.info(f"preset {name!r} is valid")
+
+
+@app.command()
+def delete(name: Name) -> None:
+    """Delete a preset.
+
+    Example:
+
+      clodura preset delete cfos-fintech
+    """
+    from clodura_cli import presets
+
+    path = presets.preset_path(name)
+    if not path.exists():
+        raise UsageError(f"no preset {name!r} (see `clodura preset list`)")
+    path.unlink()
+    report.info(f"preset {name!r} deleted")
+
+
+@app.command()
+def path() -> None:
+    """Print the folder presets are kept in.
+
+    Example:
+
+      clodura preset path
+    """
+    from clodura_cli import presets
+
+    sys.stdout.write(f"{presets.presets_dir()}\n")
