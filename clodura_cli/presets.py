@@ -58,6 +58,20 @@ class Preset:
     warnings: list[str] = field(default_factory=list)
 
 
+def _loader() -> Any:
+    """YAML's safe loader, except that dates stay text: they are checked like the flags' dates."""
+    import yaml
+
+    class DatesAsText(yaml.SafeLoader):
+        pass
+
+    DatesAsText.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return DatesAsText
+
+
 def suggest_field(key: str) -> str | None:
     """The API field a mistyped or flag-spelled key most likely means."""
     exact = _SPELLINGS.get(key.strip().casefold())
@@ -78,8 +92,8 @@ def read_preset(path: Path) -> Preset:
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: cannot read it ({exc})") from None
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        data = yaml.load(text, Loader=_loader())
+    except (yaml.YAMLError, ValueError) as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "not valid YAML"

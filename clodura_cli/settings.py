@@ -123,7 +123,7 @@ def _load_file() -> dict[str, Any]:
 
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:
         raise UsageError(f"{path}: not valid YAML ({exc}); fix or delete the file") from None
     if not isinstance(data, dict) or not isinstance(data.get("profiles", {}), dict):
         raise UsageError(f"{path}: expected a mapping with 'profiles'; fix or delete the file")

@@ -307,3 +307,51 @@ def test_without_a_terminal_a_costly_run_never_prompts(server: Server, env: dict
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert len([e for e in server.log() if e["endpoint"] == "email"]) == 30
+
+
+def test_the_key_never_appears_in_any_output_or_file_but_the_key_store(
+    server: Server, env: dict[str, str], tmp_path: Path
+) -> None:
+    from clodura_cli.sandbox.data import build_dataset
+
+    secret = "sandbox-multi"
+    del env["CLODURA_API_KEY"]
+    login = subprocess.run(
+        [CLODURA, "auth", "login", "--with-key"], input=secret, capture_output=True, text=True,
+        env=env, timeout=30, check=False,
+    )  # fmt: skip
+    assert login.returncode == 0, login.stderr
+    env["CLODURA_WEBHOOK_URL"] = "https://hooks.example.com/c"
+    person = build_dataset().people[5].record["personId"]
+    server.set_faults(retry_after=0, script=["429:1@search", "502:1@credits"])
+    commands = [
+        ["search", "-v", "--seniority", "CEO", "--limit", "3"],
+        ["search", "-v", "--dry-run", "--seniority", "CEO"],
+        ["search", "-v", "--limit", "2", "-o", str(tmp_path / "out.csv")],
+        ["reveal", "email", "-v", person],
+        ["reveal", "email", "-v", "--dry-run", person],
+        ["reveal", "phone", "-v", "--no-wait", person],
+        ["track", "-v", "--wait"],
+        ["track"],
+        ["credits", "-v", "-f", "json"],
+        ["auth", "status", "--check"],
+        ["config", "list"],
+        ["config", "path"],
+        ["preset", "save", "p", "--seniority", "CEO"],
+        ["preset", "show", "p", "--resolve"],
+        ["search", "-v", "--preset", "p", "--new-only", "--limit", "2"],
+        ["track", "-v", "0123456789abcdef"],
+        ["search", "--bogus-flag"],
+    ]
+    for command in commands:
+        done = clodura(*command, env=env)
+        assert secret not in done.stdout + done.stderr, command
+        assert "Traceback" not in done.stderr, command
+    assert any(
+        line.startswith("http: ") for line in clodura(*commands[0], env=env).stderr.splitlines()
+    )
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert {p.name for p in written} >= {"credentials", "ledger.db", "p.yaml", "out.csv"}
+    for path in written:
+        holds_key = secret.encode() in path.read_bytes()
+        assert holds_key == (path.name == "credentials"), path

@@ -94,6 +94,9 @@ class SandboxApp:
         #: Every API request received: method, path, endpoint, plan, body, status, records, fault.
         self.log: list[dict[str, Any]] = []
         self._log_lock = threading.Lock()
+        #: Requests being handled right now, and the most there ever were at once.
+        self.in_flight = 0
+        self.max_in_flight = 0
         self._matches: OrderedDict[str, list[Any]] = OrderedDict()
         self._matches_lock = threading.Lock()
 
@@ -135,6 +138,27 @@ class SandboxApp:
         }
         with self._log_lock:
             self.log.append(entry)
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return self._answer(
+                method, path, raw, environ, start_response, entry, fault, retry_after
+            )
+        finally:
+            with self._log_lock:
+                self.in_flight -= 1
+
+    def _answer(
+        self,
+        method: str,
+        path: str,
+        raw: bytes,
+        environ: dict[str, Any],
+        start_response: StartResponse,
+        entry: dict[str, Any],
+        fault: str | None,
+        retry_after: float | None,
+    ) -> Iterable[bytes]:
         if self.injector.faults.latency > 0:
             time.sleep(self.injector.faults.latency)
         if fault is not None and fault.isdigit():
@@ -323,7 +347,12 @@ class SandboxApp:
         if action == "/log" and method == "DELETE":
             with self._log_lock:
                 self.log.clear()
+                self.max_in_flight = self.in_flight
             return Answer(200, {"cleared": True})
+        if action == "/stats" and method == "GET":
+            return Answer(
+                200, {"maxInFlight": self.max_in_flight, "recordsServed": self.records_served()}
+            )
         if action == "/faults" and method == "PUT":
             try:
                 self.set_faults(Faults.from_mapping(_json_object(raw)))

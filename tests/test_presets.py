@@ -1,0 +1,318 @@
+"""Presets: validation with file and key named, merge order, relative dates, round trips, cron."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from helpers import run_cli, sent
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from clodura_cli import filters, spec
+from clodura_cli.sandbox.app import SandboxApp
+
+
+@pytest.fixture
+def presets_dir(isolated: Path) -> Path:
+    folder = isolated / "config" / "presets"
+    folder.mkdir(parents=True)
+    return folder
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / f"{name}.yaml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "fragments"),
+    [
+        ("seniority: [CEO\nfoo: 1\n", ["invalid YAML at line 2"]),
+        ("- CEO\n- CTO\n", ["a preset is a mapping", "not a list"]),
+        ("funded-from: 2024-01-01\n", ["'funded-from' is not a Search People field", "did you mean 'fundingFromDate'"]),  # noqa: E501
+        ("senority: [CEO]\n", ["did you mean 'seniority'"]),
+        ("perPage: ten\n", ["perPage: 'ten' is not a whole number"]),
+        ("seniority: {CEO: yes}\n", ["seniority:", "is not a list of values"]),
+        ("companyEmployeeSize: 51-201\n", ["companyEmployeeSize: '51-201' is not an accepted value", "did you mean '51 - 200'"]),  # noqa: E501
+        ("fundingFromDate: 2024-02-30\n", ["fundingFromDate: '2024-02-30' is not a real date"]),
+        ("companyDomain: www.acme.com\n", ["companyDomain: 'www.acme.com' is not a bare domain"]),
+        ("includeAllOffice: yes\n", ["includeAllOffice: needs a company location"]),
+        ("personLocationExclude: 'true'\n", ["personLocationExclude: 'true' is not true or false"]),
+        ("description: [not, text]\n", ["description must be text"]),
+    ],
+)  # fmt: skip
+def test_each_kind_of_mistake_names_the_file_and_key(
+    presets_dir: Path, emulator: SandboxApp, text: str, fragments: list[str]
+) -> None:
+    path = write(presets_dir, "bad", text)
+    result = run_cli("search", "--sandbox", "--preset", "bad")
+    assert result.exit_code == 2, result.stderr
+    [line] = [ln for ln in result.stderr.splitlines() if ln.startswith("error:")]
+    assert str(path) in line
+    for fragment in fragments:
+        assert fragment in line
+    assert "Traceback" not in result.stderr
+    assert emulator.log == []
+
+
+def test_an_unknown_preset_says_so(presets_dir: Path) -> None:
+    result = run_cli("search", "--preset", "nope")
+    assert result.exit_code == 2
+    assert "nope.yaml: no such preset file" in result.stderr
+
+
+def test_a_scalar_is_taken_as_a_one_element_array(presets_dir: Path, emulator: SandboxApp) -> None:
+    write(presets_dir, "one", "seniority: ceo\ncompanyEmployeeSize: 51-200\nperPage: 5\n")
+    assert run_cli("search", "--sandbox", "--preset", "one").exit_code == 0
+    assert sent(emulator) == [
+        {"seniority": ["CEO"], "companyEmployeeSize": ["51 - 200"], "page": 1, "perPage": 5}
+    ]
+
+
+def test_merge_order_presets_then_files_then_flags(
+    presets_dir: Path, tmp_path: Path, emulator: SandboxApp
+) -> None:
+    write(presets_dir, "base", "seniority: [CEO]\npersonTitle: [founder]\nrevenue: [1B+]\n")
+    write(presets_dir, "later", "seniority: [CXO, Director]\nperPage: 10\n")
+    repo_file = tmp_path / "team-filters.yaml"
+    repo_file.write_text("revenue: ['< 1M']\ncompanyEmployeeSize: ['2 - 10']\n")
+    result = run_cli(
+        "search", "--sandbox", "--preset", "base", "--preset", "later",
+        "--filters", str(repo_file), "--title", "cto", "--title", "cfo",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert sent(emulator) == [
+        {
+            "seniority": ["CXO", "Director"],
+            "personTitle": ["cto", "cfo"],
+            "revenue": ["< 1M"],
+            "perPage": 10,
+            "companyEmployeeSize": ["2 - 10"],
+            "page": 1,
+        }
+    ]
+
+
+def test_dry_run_shows_the_merged_request(presets_dir: Path) -> None:
+    write(presets_dir, "p", "seniority: [CEO]\n")
+    preview = json.loads(
+        run_cli("search", "--preset", "p", "--country", "India", "--dry-run").stdout
+    )
+    assert preview["body"] == {
+        "seniority": ["CEO"],
+        "personCountry": ["India"],
+        "page": 1,
+        "perPage": 25,
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("today", "2026-03-31"),
+        ("yesterday", "2026-03-30"),
+        ("-90d", "2025-12-31"),
+        ("-2w", "2026-03-17"),
+        ("-1m", "2026-02-28"),
+        ("-13m", "2025-02-28"),
+        ("-1y", "2025-03-31"),
+        ("2024-02-29", "2024-02-29"),
+    ],
+)
+def test_relative_dates_resolve_against_a_frozen_clock(
+    presets_dir: Path, monkeypatch: pytest.MonkeyPatch, text: str, expected: str
+) -> None:
+    monkeypatch.setattr(filters, "today", lambda: dt.date(2026, 3, 31))
+    flag = json.loads(run_cli("search", "--funded-from", text, "--dry-run").stdout)
+    assert flag["body"]["fundingFromDate"] == expected
+    write(presets_dir, "rel", f"fundingToDate: '{text}'\n")
+    from_preset = json.loads(run_cli("search", "--preset", "rel", "--dry-run").stdout)
+    assert from_preset["body"]["fundingToDate"] == expected
+
+
+def test_a_saved_preset_keeps_relative_dates_relative(
+    presets_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run_cli("preset", "save", "recent", "--funded-from", "-30d").exit_code == 0
+    assert "fundingFromDate: -30d" in (presets_dir / "recent.yaml").read_text()
+    monkeypatch.setattr(filters, "today", lambda: dt.date(2026, 1, 31))
+    first = json.loads(run_cli("preset", "show", "recent", "--resolve").stdout)
+    monkeypatch.setattr(filters, "today", lambda: dt.date(2026, 3, 1))
+    second = json.loads(run_cli("preset", "show", "recent", "--resolve").stdout)
+    assert (first["fundingFromDate"], second["fundingFromDate"]) == ("2026-01-01", "2026-01-30")
+
+
+def test_save_show_and_search_send_the_same_body(presets_dir: Path, emulator: SandboxApp) -> None:
+    flags = ["--seniority", "cxo", "--employees", "51-200", "--title", "cfo", "--exact-titles",
+             "--domain", "Acme.com", "--per-page", "50", "--exclude-viewed"]  # fmt: skip
+    saved = run_cli("preset", "save", "cfos", *flags, "--description", "CFOs")
+    assert saved.exit_code == 0, saved.stderr
+    shown = json.loads(run_cli("preset", "show", "cfos", "--resolve").stdout)
+    run_cli("search", "--sandbox", "--preset", "cfos")
+    run_cli("search", "--sandbox", *flags)
+    from_preset, from_flags = sent(emulator)
+    assert shown == from_preset == from_flags
+    listed = run_cli("preset", "list").stdout
+    assert listed == "cfos\t7 filters\tCFOs\n"
+
+
+def test_save_refuses_to_overwrite_without_force_and_needs_a_filter(presets_dir: Path) -> None:
+    run_cli("preset", "save", "p", "--seniority", "CEO")
+    again = run_cli("preset", "save", "p", "--seniority", "Director")
+    assert again.exit_code == 2 and "add --force" in again.stderr
+    assert run_cli("preset", "save", "p", "--seniority", "CXO", "--force").exit_code == 0
+    assert "- CXO" in (presets_dir / "p.yaml").read_text()
+    empty = run_cli("preset", "save", "q")
+    assert empty.exit_code == 2 and "at least one search filter" in empty.stderr
+    bad = run_cli("preset", "save", "q", "--employees", "51-201")
+    assert bad.exit_code == 2 and "--employees: '51-201'" in bad.stderr
+
+
+def test_show_delete_and_path(presets_dir: Path) -> None:
+    run_cli("preset", "save", "p", "--seniority", "CEO")
+    assert run_cli("preset", "show", "p").stdout == "seniority:\n- CEO\n"
+    assert run_cli("preset", "path").stdout == f"{presets_dir}\n"
+    assert run_cli("preset", "delete", "p").exit_code == 0
+    assert not (presets_dir / "p.yaml").exists()
+    assert run_cli("preset", "delete", "p").exit_code == 2
+
+
+def test_edit_validates_after_saving(
+    presets_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    run_cli("preset", "save", "p", "--seniority", "CEO")
+    editor = tmp_path / "editor.sh"
+    editor.write_text("#!/bin/sh\nprintf 'seniority: [Boss]\\n' > \"$1\"\n")
+    editor.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(editor))
+    result = run_cli("preset", "edit", "p")
+    assert result.exit_code == 2
+    assert "seniority: 'Boss' is not an accepted value" in result.stderr
+    editor.write_text("#!/bin/sh\nprintf 'seniority: [Director]\\n' > \"$1\"\n")
+    assert run_cli("preset", "edit", "p").stderr == "preset 'p' is valid\n"
+
+
+def test_new_only_prints_only_people_not_printed_before(
+    presets_dir: Path, emulator: SandboxApp
+) -> None:
+    write(presets_dir, "ceos", "seniority: [CEO]\n")
+    first = run_cli("search", "--sandbox", "--preset", "ceos", "--new-only", "--limit", "30")
+    assert len(first.jsonl()) == 30
+    second = run_cli("search", "--sandbox", "--preset", "ceos", "--new-only", "--limit", "50")
+    ids_first = {r["personId"] for r in first.jsonl()}
+    ids_second = [r["personId"] for r in second.jsonl()]
+    assert len(ids_second) == 20 and not ids_first & set(ids_second)
+    third = run_cli("search", "--sandbox", "--preset", "ceos", "--new-only", "--limit", "50")
+    assert third.stdout == "" and "No results" in third.stderr
+    # Another profile, or the same filters without the preset, is another history.
+    other = run_cli(
+        "search", "--sandbox", "--preset", "ceos", "--new-only", "--limit", "5", "--profile", "x"
+    )
+    assert len(other.jsonl()) == 5
+
+
+def test_new_only_with_dry_run_records_nothing(presets_dir: Path, emulator: SandboxApp) -> None:
+    run_cli("search", "--sandbox", "--seniority", "CEO", "--new-only", "--limit", "5", "--dry-run")
+    result = run_cli("search", "--sandbox", "--seniority", "CEO", "--new-only", "--limit", "5")
+    assert len(result.jsonl()) == 5
+
+
+def test_new_only_records_nothing_when_the_run_fails(
+    presets_dir: Path, emulator: SandboxApp
+) -> None:
+    from clodura_cli.sandbox.faults import Faults, ScriptedFault
+
+    emulator.set_faults(Faults(script=[ScriptedFault.parse("400@search+1")]))
+    failed = run_cli("search", "--sandbox", "--seniority", "CEO", "--new-only", "--limit", "150")
+    assert failed.exit_code == 6
+    retried = run_cli("search", "--sandbox", "--seniority", "CEO", "--new-only", "--limit", "150")
+    assert len(retried.jsonl()) == 150
+
+
+# Properties ---------------------------------------------------------------------------------
+
+closed = [f for f in spec.SEARCH_FIELDS if f.choices and not f.open_list]
+text = st.text(
+    st.characters(min_codepoint=33, max_codepoint=126, exclude_characters="=,"),
+    min_size=1,
+    max_size=10,
+)
+
+
+@st.composite
+def flag_sets(draw: st.DrawFn) -> list[str]:
+    args: list[str] = []
+    for fld in draw(st.lists(st.sampled_from(spec.SEARCH_FIELDS), max_size=6, unique=True)):
+        flag = fld.flag.split("/")[0]
+        if fld.kind is spec.Kind.BOOL or fld.api in ("personLocationExclude", "includeAllOffice"):
+            continue
+        if fld.kind is spec.Kind.INT:
+            args += [flag, str(draw(st.integers(1, 100)))]
+        elif fld.kind is spec.Kind.DATE:
+            args += [flag, draw(st.sampled_from(["today", "-30d", "2024-01-31", "-2y"]))]
+        elif fld.choices:
+            args += [flag, draw(st.sampled_from(fld.choices))]
+        elif fld.api == "companyDomain":
+            args += [flag, draw(st.sampled_from(["acme.com", "clodura.ai"]))]
+        elif fld.api == "linkedinUrl":
+            args += [flag, "https://www.linkedin.com/in/someone/"]
+        else:
+            args += [flag, draw(text)]
+    return args
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(args=flag_sets())
+def test_any_saved_preset_loads_back_to_the_same_body(presets_dir: Path, args: list[str]) -> None:
+    dates = ("--funded-from", "--funded-to")
+    if all(d in args for d in dates):
+        return  # a random pair may be out of order: that is a validation error, tested elsewhere
+    saved = run_cli("preset", "save", "prop", "--force", "--seniority", "CEO", *args)
+    assert saved.exit_code == 0, saved.stderr
+    shown = json.loads(run_cli("preset", "show", "prop", "--resolve").stdout)
+    direct = json.loads(run_cli("search", "--seniority", "CEO", *args, "--dry-run").stdout)["body"]
+    assert shown == direct
+
+
+yaml_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=15)
+    | st.dates().map(str),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    document=st.one_of(
+        st.text(max_size=80),
+        st.dictionaries(
+            st.sampled_from([f.api for f in spec.SEARCH_FIELDS] + ["description", "x"]),
+            yaml_values,
+            max_size=5,
+        ).map(yaml.safe_dump),
+    )
+)
+def test_random_yaml_never_produces_a_traceback(tmp_path: Path, document: str) -> None:
+    path = tmp_path / "random.yaml"
+    path.write_text(document, encoding="utf-8")
+    result = run_cli("search", "--filters", str(path), "--dry-run")
+    assert result.exit_code in (0, 2), result.stderr
+    assert "Traceback" not in result.stderr
+    if result.exit_code == 2:
+        assert result.stderr.startswith("error: ") or "warning:" in result.stderr
