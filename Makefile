@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 STAMP = $(VENV)/.installed-dev
 
-.PHONY: install demo test lint clean
+.PHONY: install demo test lint clean completions docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -31,3 +31,12 @@ test: lint
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+completions: $(STAMP)
+	mkdir -p completions
+	$(BIN)/clodura completion bash > completions/clodura.bash
+	$(BIN)/clodura completion zsh > completions/_clodura
+	$(BIN)/clodura completion fish > completions/clodura.fish
+
+docs: $(STAMP)
+	$(BIN)/python -m clodura_cli.cli.docs README.md

@@ -34,11 +34,11 @@ def write(folder: Path, name: str, text: str) -> Path:
     [
         ("seniority: [CEO\nfoo: 1\n", ["invalid YAML at line 2"]),
         ("- CEO\n- CTO\n", ["a preset is a mapping", "not a list"]),
-        ("funded-from: 2024-01-01\n", ["'funded-from' is not a Search People field", "did you mean 'fundingFromDate'"]),  # noqa: E501
+        ("funded-from: 2024-01-01\n", ["'funded-from' is not a Search People field", "did you mean 'fundingFromDate'"]),
         ("senority: [CEO]\n", ["did you mean 'seniority'"]),
         ("perPage: ten\n", ["perPage: 'ten' is not a whole number"]),
         ("seniority: {CEO: yes}\n", ["seniority:", "is not a list of values"]),
-        ("companyEmployeeSize: 51-201\n", ["companyEmployeeSize: '51-201' is not an accepted value", "did you mean '51 - 200'"]),  # noqa: E501
+        ("companyEmployeeSize: 51-201\n", ["companyEmployeeSize: '51-201' is not an accepted value", "did you mean '51 - 200'"]),
         ("fundingFromDate: 2024-02-30\n", ["fundingFromDate: '2024-02-30' is not a real date"]),
         ("companyDomain: www.acme.com\n", ["companyDomain: 'www.acme.com' is not a bare domain"]),
         ("includeAllOffice: yes\n", ["includeAllOffice: needs a company location"]),

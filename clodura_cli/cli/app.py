@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 from clodura_cli import __version__, config
 from clodura_cli.cli import (
     auth_cmd,
+    complete,
     config_cmd,
     credits_cmd,
     preset_cmd,
@@ -22,7 +23,7 @@ from clodura_cli.cli import (
     track_cmd,
 )
 from clodura_cli.cli.exit_codes import EXIT_CODE_HELP, ExitCode, classify
-from clodura_cli.errors import CloduraError
+from clodura_cli.errors import CloduraError, UsageError
 
 _EXIT_CODES = "\n\n".join(f"  {int(code):>3}  {text}" for code, text in EXIT_CODE_HELP.items())
 HELP = f"""Prospect with the Clodura B2B data API from the terminal, pipelines and cron.
@@ -103,7 +104,7 @@ app = typer.Typer(
     help=HELP,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -126,7 +127,9 @@ def root(
     """Prospect with the Clodura B2B data API."""
 
 
-app.command(name="search", no_args_is_help=False)(search_cmd.search)
+app.command(name="search", no_args_is_help=False, epilog=search_cmd.SEARCH_EXAMPLES)(
+    search_cmd.search
+)
 app.add_typer(reveal_cmd.app, name="reveal")
 app.command(name="track")(track_cmd.track)
 app.command(name="credits")(credits_cmd.credits)
@@ -134,6 +137,30 @@ app.add_typer(preset_cmd.app, name="preset")
 app.add_typer(auth_cmd.app, name="auth")
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(sandbox_cmd.app, name="sandbox")
+
+
+@app.command()
+def completion(
+    shell: Annotated[
+        str,
+        typer.Argument(
+            help="bash, zsh or fish.",
+            autocompletion=complete.choices(("bash", "zsh", "fish")),
+            show_default=False,
+        ),
+    ],
+) -> None:
+    """Print the shell completion script for bash, zsh or fish.
+
+    Examples:
+
+      clodura completion bash > ~/.local/share/bash-completion/completions/clodura
+
+      clodura completion fish > ~/.config/fish/completions/clodura.fish
+    """
+    if shell not in ("bash", "zsh", "fish"):
+        raise UsageError(f"completion: {shell!r} is not a supported shell; use bash, zsh or fish")
+    sys.stdout.write(complete.script(shell))
 
 
 def main(args: list[str] | None = None) -> None:

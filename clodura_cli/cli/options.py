@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from clodura_cli.cli import complete
 from clodura_cli.output import FORMATS
 
 API_PANEL = "API"
@@ -57,6 +58,7 @@ Format = Annotated[
         help="table, json, jsonl or csv. Default: table on a terminal, jsonl in a pipe, "
         "or from the --output extension.",
         callback=_check_format,
+        autocompletion=complete.choices(FORMATS),
         rich_help_panel=OUTPUT_PANEL,
         show_default=False,
     ),
@@ -98,6 +100,7 @@ Profile = Annotated[
     typer.Option(
         "--profile",
         help="Profile whose key and settings to use (or CLODURA_PROFILE; default: default).",
+        autocompletion=complete.profile_names,
         rich_help_panel=API_PANEL,
         show_default=False,
     ),

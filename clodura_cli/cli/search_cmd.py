@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from clodura_cli import spec
-from clodura_cli.cli import options
+from clodura_cli.cli import complete, options
 from clodura_cli.cli.session import ApiOptions
 
 
@@ -26,12 +26,23 @@ def opt(api_name: str) -> Any:
         rich_help_panel=fld.panel,
         show_default=False,
         metavar="DATE" if fld.kind is spec.Kind.DATE else None,
+        autocompletion=complete.choices(fld.choices) if fld.choices else None,
     )
 
 
 Text = str | None
 Many = list[str] | None
 Flag = bool | None
+
+
+SEARCH_EXAMPLES = (
+    "Examples:\n\n"
+    '  clodura search --sandbox --seniority CEO --employees 51-200 --country "United States"\n\n'
+    '  clodura search --title "vp sales" --funded-from 2024-01-01 --all -o leads.csv\n\n'
+    "  clodura search --domain acme.com --limit 250 -f jsonl | jq -r .linkedinUrl\n\n"
+    "  clodura search --seniority Director --function Marketing --dry-run\n\n"
+    "  clodura search --preset cfos-fintech --funded-from -90d --new-only -o new.csv\n\n"
+)
 
 
 def search(
@@ -88,6 +99,7 @@ def search(
             help="Saved preset to start from (repeatable; later ones override earlier ones).",
             rich_help_panel="Presets",
             show_default=False,
+            autocompletion=complete.preset_names,
         ),
     ] = None,
     filters: Annotated[
@@ -117,20 +129,7 @@ def search(
     verbose: options.Verbose = False,
     profile: options.Profile = None,
 ) -> None:
-    """Search people with any combination of Search People filters.
-
-    Examples:
-
-      clodura search --sandbox --seniority CEO --employees 51-200 --country "United States"
-
-      clodura search --title "vp sales" --funded-from 2024-01-01 --all -o leads.csv
-
-      clodura search --domain acme.com --limit 250 -f jsonl | jq -r .linkedinUrl
-
-      clodura search --seniority Director --function Marketing --dry-run
-
-      clodura search --preset cfos-fintech --funded-from -90d --new-only -o new.csv
-    """
+    """Search people with any combination of Search People filters."""
     from clodura_cli.cli.search_flow import SearchOptions, run_search
 
     flags = {f.api: ctx.params[f.param] for f in spec.SEARCH_FIELDS}

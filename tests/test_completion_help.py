@@ -1,0 +1,199 @@
+"""Completion scripts and candidates, help panels and examples, and the generated reference."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from helpers import run_cli
+from typer.main import get_command
+
+from clodura_cli import spec
+from clodura_cli.cli.app import app
+from clodura_cli.cli.complete import script
+from clodura_cli.cli.docs import replace_reference
+
+ROOT = Path(__file__).resolve().parent.parent
+CLODURA = str(Path(sys.executable).with_name("clodura"))
+SCRIPTS = {"bash": "clodura.bash", "zsh": "_clodura", "fish": "clodura.fish"}
+
+
+@pytest.mark.parametrize(("shell", "name"), SCRIPTS.items())
+def test_checked_in_completion_scripts_are_current(shell: str, name: str) -> None:
+    assert (ROOT / "completions" / name).read_text() == script(shell), "run `make completions`"
+    assert run_cli("completion", shell).stdout == script(shell)
+
+
+def test_unknown_shell_is_a_usage_error() -> None:
+    result = run_cli("completion", "tcsh")
+    assert result.exit_code == 2
+    assert "use bash, zsh or fish" in result.stderr
+
+
+def test_readme_reference_is_current() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert replace_reference(readme) == readme, "run `make docs`"
+
+
+def complete_bash(words: str, env: dict[str, str]) -> list[str]:
+    """What `clodura` answers a bash completion request, as the sourced script would ask."""
+    parts = words.split(" ")
+    done = subprocess.run(
+        [CLODURA],
+        env={**env, "_CLODURA_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(len(parts) - 1)},
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
+@pytest.fixture
+def env(isolated: Path) -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("_CLODURA")}
+
+
+def escaped(value: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "_.,:/@%+=-" else "\\" + ch for ch in value)
+
+
+@pytest.mark.parametrize(
+    ("flag", "values"),
+    [
+        ("--seniority", spec.SENIORITIES),
+        ("--employees", spec.EMPLOYEE_SIZES),
+        ("--revenue", spec.REVENUES),
+        ("--email-status", spec.EMAIL_STATUSES),
+        ("--business-model", spec.BUSINESS_MODELS),
+        ("--function", spec.FUNCTIONS),
+        ("--funding-type", spec.FUNDING_TYPES),
+        ("--format", ("table", "json", "jsonl", "csv")),
+    ],
+)
+def test_enumeration_flags_complete_to_their_values(
+    env: dict[str, str], flag: str, values: tuple[str, ...]
+) -> None:
+    assert complete_bash(f"clodura search {flag} ", env) == [escaped(v) for v in values]
+
+
+def test_completion_narrows_by_prefix(env: dict[str, str]) -> None:
+    assert complete_bash("clodura search --seniority C", env) == ["Chairman", "CEO", "CXO"]
+    assert complete_bash("clodura search --employees 10", env) == ["1001\\ -\\ 5000", "10000+"]
+    assert complete_bash("clodura re", env) == ["reveal"]
+
+
+def test_presets_and_profiles_complete_by_name(env: dict[str, str], isolated: Path) -> None:
+    run_cli("preset", "save", "fintech-cfos", "--seniority", "CXO")
+    run_cli("preset", "save", "founders", "--seniority", "Founder")
+    run_cli("config", "set", "format", "csv", "--profile", "agency")
+    run_cli("auth", "login", "--with-key", "--profile", "backup", input="k_123456789")
+    assert complete_bash("clodura search --preset f", env) == ["fintech-cfos", "founders"]
+    assert complete_bash("clodura search --profile ", env) == ["agency", "backup", "default"]
+    assert complete_bash("clodura credits --profile a", env) == ["agency"]
+
+
+def test_zsh_and_fish_get_unescaped_values(env: dict[str, str]) -> None:
+    base = {**env, "_TYPER_COMPLETE_ARGS": "clodura search --seniority Vi"}
+    zsh = subprocess.run([CLODURA], env={**base, "_CLODURA_COMPLETE": "complete_zsh"},
+                         capture_output=True, text=True, check=False)  # fmt: skip
+    assert '"Vice President"' in zsh.stdout
+    fish = subprocess.run(
+        [CLODURA],
+        env={**base, "_CLODURA_COMPLETE": "complete_fish", "_TYPER_COMPLETE_FISH_ACTION": "get-args"},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert fish.stdout.splitlines() == ["Vice President"]
+
+
+def test_a_completion_request_imports_no_httpx_yaml_or_sandbox(env: dict[str, str]) -> None:
+    probe = (
+        "import sys, json, atexit\n"
+        "atexit.register(lambda: print(json.dumps(sorted(sys.modules)), file=sys.__stderr__))\n"
+        "from clodura_cli.cli.app import main\nmain()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={**env, "_CLODURA_COMPLETE": "complete_bash", "COMP_WORDS": "clodura search --preset ",
+             "COMP_CWORD": "3"},
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    loaded = set(json.loads(done.stderr.strip().splitlines()[-1]))
+    assert "typer" in loaded
+    assert not {m for m in loaded if m.split(".")[0] in ("httpx", "yaml")}
+    assert not {m for m in loaded if m.startswith("clodura_cli.sandbox")}
+
+
+def test_tab_tab_in_a_real_bash_lists_the_seniorities(env: dict[str, str], tmp_path: Path) -> None:
+    """A real interactive bash, with the checked-in script sourced, sees the candidates."""
+    master, slave = pty.openpty()
+    shell_env = {**env, "PATH": f"{Path(CLODURA).parent}:{env['PATH']}", "PS1": "$ ", "TERM": "dumb",
+                 "INPUTRC": str(tmp_path / "inputrc"), "HOME": str(tmp_path)}  # fmt: skip
+    (tmp_path / "inputrc").write_text("set completion-query-items 1000\nset page-completions off\n")
+    bash = subprocess.Popen(
+        ["bash", "--norc", "--noprofile", "-i"],
+        stdin=slave, stdout=slave, stderr=slave, env=shell_env, close_fds=True,
+    )  # fmt: skip
+    os.close(slave)
+    screen = b""
+
+    def read_until(marker: bytes, seconds: float = 20) -> None:
+        nonlocal screen
+        deadline = time.monotonic() + seconds
+        while marker not in screen and time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                screen += os.read(master, 4096)
+
+    try:
+        os.write(master, f"source {ROOT / 'completions' / 'clodura.bash'}\n".encode())
+        os.write(master, b"clodura search --seniority \t\t")
+        read_until(b"Executive")
+    finally:
+        bash.kill()
+        bash.wait(timeout=10)
+        os.close(master)
+    text = screen.decode(errors="replace")
+    for value in ("Founder", "Chairman", "Vice\\ President", "Entry\\ Level", "Executive"):
+        assert value in text, text
+
+
+# Help ----------------------------------------------------------------------------------------
+
+
+def test_search_help_groups_filters_in_panels_and_ends_with_examples() -> None:
+    text = run_cli("search", "--help").stdout
+    for panel in ("Person", "Location", "Company", "Funding", "Technology", "Paging", "Output"):
+        assert f"─ {panel} ─" in text, panel
+    tail = [line.strip() for line in text.splitlines() if line.strip()][-6:]
+    assert tail[0] == "Examples:"
+    assert all(line.startswith("clodura search") for line in tail[1:])
+
+
+def every_command() -> list[list[str]]:
+    paths = []
+
+    def walk(command: object, path: list[str]) -> None:
+        children = getattr(command, "commands", None)
+        if children is None:
+            paths.append(path)
+            return
+        for name, child in children.items():
+            walk(child, [*path, name])
+
+    walk(get_command(app), [])
+    return paths
+
+
+@pytest.mark.parametrize("path", every_command(), ids=" ".join)
+def test_every_command_help_has_an_example(path: list[str]) -> None:
+    result = run_cli(*path, "--help")
+    assert result.exit_code == 0
+    assert "Example" in result.stdout
+    example = result.stdout.split("Example", 1)[1]
+    assert f"clodura {path[0]}" in example or "clodura " in example
