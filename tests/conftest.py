@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import run_cli
+from helpers import Server, run_cli, running_server
 
 from clodura_cli import retry
 from clodura_cli.sandbox.app import SandboxApp
@@ -58,3 +58,10 @@ def cli() -> Any:
 def emulator(isolated: Path) -> SandboxApp:
     """The emulator `--sandbox` runs in this test: its log shows what the CLI sent."""
     return in_process_app(isolated / "data")
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One `clodura sandbox serve` for the whole run; tests reset its faults and log."""
+    with running_server(tmp_path_factory.mktemp("server")) as running:
+        yield running

@@ -6,69 +6,16 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
+from helpers import CLODURA, Server, base_env
 
 pytestmark = pytest.mark.loopback
 
-CLODURA = str(Path(sys.executable).with_name("clodura"))
 KEY = "sandbox-standard"
-
-
-@dataclass
-class Server:
-    """A running `clodura sandbox serve` and how to talk to its control plane."""
-
-    url: str
-    process: subprocess.Popen[str]
-
-    def log(self) -> list[dict[str, Any]]:
-        return httpx.get(f"{self.url}/_sandbox/log").json()  # type: ignore[no-any-return]
-
-    def clear_log(self) -> None:
-        httpx.delete(f"{self.url}/_sandbox/log").raise_for_status()
-
-    def set_faults(self, **faults: Any) -> None:
-        httpx.put(f"{self.url}/_sandbox/faults", json=faults).raise_for_status()
-
-
-def base_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLODURA_")}
-    env.update(
-        CLODURA_DATA_DIR=str(tmp_path / "data"),
-        CLODURA_CONFIG_DIR=str(tmp_path / "config"),
-        NO_COLOR="1",
-    )
-    return env
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    home = tmp_path_factory.mktemp("server")
-    process = subprocess.Popen(
-        [CLODURA, "sandbox", "serve", "--port", "0", "--job-delay", "0.2"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=base_env(home),
-    )
-    assert process.stdout is not None
-    first = process.stdout.readline()
-    assert first.startswith("Sandbox API listening on http://127.0.0.1:"), first
-    url = first.split()[-1]
-    try:
-        yield Server(url, process)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        process.stdout.close()
 
 
 @pytest.fixture

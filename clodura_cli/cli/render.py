@@ -3,22 +3,40 @@
 from __future__ import annotations
 
 import contextlib
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
 from clodura_cli.output import atomic_output, write_records
 
+#: Formats written straight to stdout: every JSON Lines or CSV line stands on its own, so a
+#: failed run may keep the lines it wrote; a table is printed only once every row is in.
+DIRECT_FORMATS = ("jsonl", "csv", "table")
+_SPOOL_IN_MEMORY = 8 * 1024 * 1024
+
 
 @contextlib.contextmanager
-def destination(output: str | None) -> Iterator[TextIO]:
-    """stdout, or a file that appears only when everything was written."""
-    if output is None:
+def destination(output: str | None, fmt: str = "jsonl") -> Iterator[TextIO]:
+    """Where the records go: a file that appears only when complete, or stdout.
+
+    On stdout, JSON Lines and CSV stream as they come; a JSON array is held back until it is
+    complete, so a failed run never prints half an array.
+    """
+    if output is not None:
+        with atomic_output(output) as stream:
+            yield stream
+        return
+    if fmt in DIRECT_FORMATS:
         yield sys.stdout
         sys.stdout.flush()
         return
-    with atomic_output(output) as stream:
-        yield stream
+    with tempfile.SpooledTemporaryFile(_SPOOL_IN_MEMORY, mode="w+", encoding="utf-8") as spool:
+        yield spool  # type: ignore[misc]
+        spool.seek(0)
+        shutil.copyfileobj(spool, sys.stdout)
+        sys.stdout.flush()
 
 
 def render(

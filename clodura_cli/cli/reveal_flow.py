@@ -144,7 +144,7 @@ def run_reveal(
     finished = [
         e for e in entries if e.job.status not in ("queued", "processing") or not options.wait
     ]
-    with destination(options.output) as stream:
+    with destination(options.output, chosen) as stream:
         render(
             (output_row(e) for e in finished),
             chosen,

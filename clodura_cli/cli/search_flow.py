@@ -87,7 +87,7 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
     with (
         open_client(api, max_connections=concurrency) as client,
         page_progress(_total_pages(plan), plan.mode != "page") as on_page,
-        destination(opts.output) as stream,
+        destination(opts.output, chosen) as stream,
     ):
         records: Iterator[dict[str, Any]] = iterate_records(
             client, plan, concurrency=concurrency, run=run, on_page=on_page

@@ -69,7 +69,7 @@ def track(
         jobs = _fetch(ledger, api, tracking_ids or [], wait, timeout, workers)
     else:
         jobs = ledger.jobs(pending_only=pending, limit=limit)
-    with destination(output) as stream:
+    with destination(output, chosen) as stream:
         count = render(
             job_rows(jobs),
             chosen,
