@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ from clodura_cli.errors import (
 )
 from clodura_cli.parsing import decode_json, error_message, object_from_payload, people_from_payload
 from clodura_cli.retry import RetryPolicy, parse_retry_after
+from clodura_cli.throttle import Throttle
 from clodura_cli.urls import DEFAULT_BASE_URL, check_base_url
 
 __all__ = ["DEFAULT_BASE_URL", "CloduraClient", "RequestEvent"]
@@ -64,8 +67,11 @@ class CloduraClient:
         on_event: EventHook | None = None,
         sleep: Callable[[float], None] = time.sleep,
         max_connections: int = 16,
+        throttle: Throttle | None = None,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         self.base_url = check_base_url(base_url)
+        self.throttle = throttle
         self.retry = retry or RetryPolicy()
         self._on_event = on_event
         self._sleep = sleep
@@ -77,6 +83,7 @@ class CloduraClient:
             headers={"X-API-KEY": api_key, "User-Agent": USER_AGENT, "Accept": "application/json"},
             limits=httpx.Limits(max_connections=max_connections),
             follow_redirects=False,
+            verify=verify,
         )
 
     def __enter__(self) -> CloduraClient:
@@ -145,15 +152,23 @@ class CloduraClient:
             status: int | None = None
             retry_after: float | None = None
             try:
-                response = self._http.request(method, path, json=json)
-                status = response.status_code
-                outcome = self._outcome(response, path)
+                with self.throttle.slot() if self.throttle else contextlib.nullcontext():
+                    started = time.monotonic()
+                    response = self._http.request(method, path, json=json)
+                    status = response.status_code
+                    outcome = self._outcome(response, path)
                 if not isinstance(outcome, CloduraError):
+                    if self.throttle:
+                        self.throttle.succeeded()
                     self._emit(method, path, attempt, started, status)
                     return outcome
                 error: CloduraError = outcome
                 if isinstance(error, APIError):
                     retry_after = error.retry_after
+                    if error.status == 429 and self.throttle:
+                        # A pause longer than the cap is not waited out: the run stops instead.
+                        pause = retry_after if self.retry.delay(1, retry_after) else None
+                        self.throttle.rate_limited(pause)
             except httpx.TransportError as exc:
                 error = _transport_error(exc, path)
             retryable = _is_retryable(error, idempotent)

@@ -80,6 +80,7 @@ SETTINGS: dict[str, Setting] = {
         Setting("format", _format, None, "default output format (table on a terminal, else jsonl)"),
         Setting("per-page", _number(int, 1, 100), 25, "records per page of a search"),
         Setting("concurrency", _number(int, 1, 16), 4, "requests in flight at once"),
+        Setting("rate", _number(float, 0.1, 1000), None, "most requests per second (no cap)"),
         Setting("max-retries", _number(int, 0, 20), 4, "retries after 429, 5xx and network errors"),
         Setting("timeout", _number(float, 0.1, 600), 30.0, "seconds to wait for an answer"),
     )

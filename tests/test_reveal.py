@@ -32,7 +32,10 @@ def ids(count: int, start: int = 0) -> list[str]:
 
 
 def reveal_email(*args: str, input: str | None = None) -> Any:
-    return run_cli("reveal", "email", "--sandbox", "-f", "jsonl", *args, input=input)
+    # One submission at a time, so that the emulator's log is in input order.
+    return run_cli(
+        "reveal", "email", "--sandbox", "-f", "jsonl", "--concurrency", "1", *args, input=input
+    )
 
 
 def ledger(isolated: Path) -> Ledger:

@@ -95,6 +95,18 @@ Concurrency = Annotated[
         show_default=False,
     ),
 ]
+Rate = Annotated[
+    float | None,
+    typer.Option(
+        "--rate",
+        help="At most N requests per second (or the rate setting); 429s lower it further.",
+        min=0.1,
+        max=1000,
+        metavar="N",
+        rich_help_panel="Paging",
+        show_default=False,
+    ),
+]
 Profile = Annotated[
     str | None,
     typer.Option(

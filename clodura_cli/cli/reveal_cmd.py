@@ -129,6 +129,7 @@ def email(
     wait: Wait = True,
     timeout: Timeout = 300.0,
     concurrency: options.Concurrency = None,
+    rate: options.Rate = None,
     refresh: Refresh = False,
     max_credits: MaxCredits = None,
     dry_run: DryRun = False,
@@ -159,8 +160,10 @@ def email(
     )
     run_reveal(
         RevealOptions(
-            EMAIL, input_file, webhook_url, False, wait, timeout, concurrency, refresh,
-            max_credits, dry_run, yes, fmt, output, fields,
+            kind=EMAIL, input_file=input_file, webhook_url=webhook_url, partners=False,
+            wait=wait, timeout=timeout, concurrency=concurrency, rate=rate, refresh=refresh,
+            max_credits=max_credits, dry_run=dry_run, yes=yes, fmt=fmt, output=output,
+            fields=fields,
         ),
         rows,
         ApiOptions(sandbox=sandbox, base_url=base_url, verbose=verbose, profile_name=profile),
@@ -184,6 +187,7 @@ def phone(
     wait: Wait = True,
     timeout: Timeout = 300.0,
     concurrency: options.Concurrency = None,
+    rate: options.Rate = None,
     refresh: Refresh = False,
     max_credits: MaxCredits = None,
     dry_run: DryRun = False,
@@ -210,8 +214,10 @@ def phone(
     rows = from_arguments(PHONE, person_ids or [], linkedin_url or [], (None, None, None))
     run_reveal(
         RevealOptions(
-            PHONE, input_file, webhook_url, partners, wait, timeout, concurrency, refresh,
-            max_credits, dry_run, yes, fmt, output, fields,
+            kind=PHONE, input_file=input_file, webhook_url=webhook_url, partners=partners,
+            wait=wait, timeout=timeout, concurrency=concurrency, rate=rate, refresh=refresh,
+            max_credits=max_credits, dry_run=dry_run, yes=yes, fmt=fmt, output=output,
+            fields=fields,
         ),
         rows,
         ApiOptions(sandbox=sandbox, base_url=base_url, verbose=verbose, profile_name=profile),

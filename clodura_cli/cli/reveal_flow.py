@@ -54,6 +54,7 @@ class RevealOptions:
     wait: bool = True
     timeout: float = 300.0
     concurrency: int | None = None
+    rate: float | None = None
     refresh: bool = False
     max_credits: int | None = None
     dry_run: bool = False
@@ -135,7 +136,7 @@ def run_reveal(
     if options.dry_run:
         _dry_run(options, inputs, webhook, api)
         return
-    connection = open_connection(api, max_connections=options.concurrency)
+    connection = open_connection(api, concurrency=options.concurrency or 4, rate=options.rate)
     ledger = Ledger(ledger_path())
     try:
         entries, fatal, spent = _reveal(options, inputs, webhook, connection, ledger)

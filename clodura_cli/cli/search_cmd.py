@@ -62,6 +62,7 @@ def search(
         ),
     ] = False,
     concurrency: options.Concurrency = None,
+    rate: options.Rate = None,
     person_id: Annotated[Text, opt("personId")] = None,
     first_name: Annotated[Text, opt("firstName")] = None,
     last_name: Annotated[Text, opt("lastName")] = None,
@@ -136,8 +137,9 @@ def search(
     run_search(
         flags,
         SearchOptions(
-            limit, all_pages, concurrency, fmt, output, fields, dry_run,
-            preset or [], filters or [], new_only,
+            limit=limit, all_pages=all_pages, concurrency=concurrency, rate=rate, fmt=fmt,
+            output=output, fields=fields, dry_run=dry_run, presets=preset or [],
+            filter_files=filters or [], new_only=new_only,
         ),
         ApiOptions(sandbox=sandbox, base_url=base_url, verbose=verbose, profile_name=profile),
     )  # fmt: skip

@@ -33,6 +33,7 @@ class SearchOptions:
     presets: list[str] = field(default_factory=list)
     filter_files: list[str] = field(default_factory=list)
     new_only: bool = False
+    rate: float | None = None
 
 
 def merged_filters(flags: dict[str, Any], opts: SearchOptions) -> tuple[dict[str, Any], str]:
@@ -85,7 +86,7 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
     run = SearchRun()
     fresh: list[str] = []
     with (
-        open_client(api, max_connections=concurrency) as client,
+        open_client(api, concurrency=concurrency, rate=opts.rate) as client,
         page_progress(_total_pages(plan), plan.mode != "page") as on_page,
         destination(opts.output, chosen) as stream,
     ):

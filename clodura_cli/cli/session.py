@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from clodura_cli.client import CloduraClient
     from clodura_cli.settings import Profile
 
+ENV_CA_BUNDLE = "CLODURA_CA_BUNDLE"
 SANDBOX_NOTICE = (
     "sandbox: synthetic data from the built-in emulator; no API key used, no real credits spent"
 )
@@ -76,16 +77,25 @@ class Connection:
     sandbox: bool
 
 
-def open_client(options: ApiOptions, *, max_connections: int = 16) -> CloduraClient:
+def open_client(
+    options: ApiOptions, *, concurrency: int = 4, rate: float | None = None
+) -> CloduraClient:
     """A client for the real API, or for the in-process emulator under --sandbox."""
-    return open_connection(options, max_connections=max_connections).client
+    return open_connection(options, concurrency=concurrency, rate=rate).client
 
 
-def open_connection(options: ApiOptions, *, max_connections: int = 16) -> Connection:
-    """The client and account for a command: the real API, or the emulator under --sandbox."""
+def open_connection(
+    options: ApiOptions, *, concurrency: int = 4, rate: float | None = None
+) -> Connection:
+    """The client and account for a command: the real API, or the emulator under --sandbox.
+
+    Requests share one throttle: at most ``concurrency`` in flight and ``rate`` per second
+    (--rate, or the rate setting), both lowered on 429 and raised again slowly.
+    """
     from clodura_cli import retry as retry_settings
     from clodura_cli.client import CloduraClient
     from clodura_cli.ledger import account_id
+    from clodura_cli.throttle import Throttle
     from clodura_cli.urls import DEFAULT_BASE_URL
 
     timeout = float(options.setting("timeout"))
@@ -96,6 +106,8 @@ def open_connection(options: ApiOptions, *, max_connections: int = 16) -> Connec
         retry_after_cap=retry_settings.RETRY_AFTER_CAP,
     )
 
+    throttle = Throttle(concurrency, options.setting("rate", rate))
+
     def make(key: str, base_url: str, transport: Any = None) -> CloduraClient:
         return CloduraClient(
             key,
@@ -104,7 +116,9 @@ def open_connection(options: ApiOptions, *, max_connections: int = 16) -> Connec
             timeout=timeout,
             retry=policy,
             on_event=report.RequestReporter(options.verbose),
-            max_connections=max_connections,
+            max_connections=max(concurrency, 1),
+            throttle=throttle,
+            verify=tls_verification(),
         )
 
     if options.use_sandbox:
@@ -126,3 +140,18 @@ def open_connection(options: ApiOptions, *, max_connections: int = 16) -> Connec
     if warning:
         report.warn(warning)
     return Connection(make(key, base_url), account_id(base_url, key), sandbox=False)
+
+
+def tls_verification() -> Any:
+    """Certificates are always verified; CLODURA_CA_BUNDLE adds a corporate proxy's CA."""
+    bundle = os.environ.get(ENV_CA_BUNDLE, "").strip()
+    if not bundle:
+        return True
+    import ssl
+
+    try:
+        return ssl.create_default_context(cafile=bundle)
+    except (OSError, ssl.SSLError) as exc:
+        from clodura_cli.errors import UsageError
+
+        raise UsageError(f"{ENV_CA_BUNDLE}: cannot load {bundle!r} ({exc})") from None

@@ -42,6 +42,7 @@ def track(
         int | None, typer.Option(help="List at most N jobs.", min=1, show_default=False)
     ] = None,
     concurrency: options.Concurrency = None,
+    rate: options.Rate = None,
     fmt: options.Format = None,
     output: options.Output = None,
     fields: options.Fields = None,
@@ -66,7 +67,7 @@ def track(
     ledger = Ledger(ledger_path())
     if tracking_ids or wait:
         workers = int(api.setting("concurrency", concurrency))
-        jobs = _fetch(ledger, api, tracking_ids or [], wait, timeout, workers)
+        jobs = _fetch(ledger, api, tracking_ids or [], wait, timeout, workers, rate)
     else:
         jobs = ledger.jobs(pending_only=pending, limit=limit)
     with destination(output, chosen) as stream:
@@ -90,8 +91,9 @@ def _fetch(
     wait: bool,
     timeout: float,
     concurrency: int,
+    rate: float | None,
 ) -> list[Job]:
-    connection = open_connection(api, max_connections=concurrency)
+    connection = open_connection(api, concurrency=concurrency, rate=rate)
     with connection.client as client:
         revealer = Revealer(
             client,
