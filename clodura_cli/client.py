@@ -48,6 +48,9 @@ class RequestEvent:
     error: str | None = None
     #: Seconds until the next attempt, when one will be made.
     retry_in: float | None = None
+    #: The full URL and the JSON body sent (never the headers: they hold the key).
+    url: str = ""
+    body: Any = None
 
 
 EventHook = Callable[[RequestEvent], None]
@@ -160,7 +163,7 @@ class CloduraClient:
                 if not isinstance(outcome, CloduraError):
                     if self.throttle:
                         self.throttle.succeeded()
-                    self._emit(method, path, attempt, started, status)
+                    self._emit(method, path, attempt, started, status, body=json)
                     return outcome
                 error: CloduraError = outcome
                 if isinstance(error, APIError):
@@ -173,7 +176,7 @@ class CloduraClient:
                 error = _transport_error(exc, path)
             retryable = _is_retryable(error, idempotent)
             wait = self.retry.delay(attempt, retry_after, self._rng) if retryable else None
-            self._emit(method, path, attempt, started, status, _describe(error), wait)
+            self._emit(method, path, attempt, started, status, _describe(error), wait, body=json)
             if wait is None:
                 raise error
             self._sleep(wait)
@@ -204,10 +207,13 @@ class CloduraClient:
         status: int | None,
         error: str | None = None,
         retry_in: float | None = None,
+        body: Any = None,
     ) -> None:
         if self._on_event is not None:
             elapsed = time.monotonic() - started
-            self._on_event(RequestEvent(method, path, attempt, elapsed, status, error, retry_in))
+            url = self.base_url + path
+            event = RequestEvent(method, path, attempt, elapsed, status, error, retry_in, url, body)
+            self._on_event(event)
 
 
 def _transport_error(exc: httpx.TransportError, path: str) -> TransportError:

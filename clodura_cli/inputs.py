@@ -39,11 +39,25 @@ class Inputs:
 
 
 def decode(data: bytes) -> str:
-    """Input bytes as text: UTF-8 (with or without BOM), else Latin-1 so nothing is refused."""
+    """Input bytes as text, line by line: UTF-8 (a BOM dropped), else Windows-1252/Latin-1.
+
+    Files pasted together from several sources mix encodings; no line is refused for it.
+    """
+    data = data.removeprefix(b"\xef\xbb\xbf")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("latin-1")
+        pass
+    lines = []
+    for raw in data.split(b"\n"):
+        try:
+            lines.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            try:
+                lines.append(raw.decode("cp1252"))
+            except UnicodeDecodeError:
+                lines.append(raw.decode("latin-1"))
+    return "\n".join(lines)
 
 
 def parse_rows(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
@@ -99,7 +113,14 @@ def _csv_rows(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
     delimiter = "\t" if "\t" in text.splitlines()[0] and "," not in text.splitlines()[0] else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     rows, problems = [], []
-    for record in reader:
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(f"line {reader.line_num + 1}: unreadable CSV ({exc}); skipped")
+            continue
         number = reader.line_num
         if None in record:
             problems.append(f"line {number}: more cells than header columns; extra cells ignored")
@@ -120,8 +141,13 @@ def _plain_lines(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]
         value = line.strip()
         if not value:
             continue
-        if len(value) > MAX_LINE or " " in value:
-            problems.append(f"line {number}: not a person id or LinkedIn URL; skipped")
+        if len(value) > MAX_LINE or any(ch in value for ch in " ,;\t"):
+            hint = (
+                " (a CSV needs a header with personId, linkedinUrl or firstName)"
+                if number == 1 and ("," in value or "\t" in value)
+                else ""
+            )
+            problems.append(f"line {number}: not a person id or LinkedIn URL{hint}; skipped")
             continue
         rows.append((f"line {number}", _plain_record(value)))
     return rows, problems

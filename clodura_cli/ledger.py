@@ -180,6 +180,10 @@ class Ledger:
             )
             return _job(db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone())
 
+    def get(self, job_id: int) -> Job:
+        """A job as the ledger holds it now."""
+        return _job(self._store.read("SELECT * FROM jobs WHERE id = ?", (job_id,))[0])
+
     def by_tracking_id(self, tracking_id: str) -> Job | None:
         """The job with this tracking id, whichever account it belongs to."""
         rows = self._store.read("SELECT * FROM jobs WHERE tracking_id = ?", (tracking_id,))

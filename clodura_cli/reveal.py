@@ -36,6 +36,8 @@ WORST_CASE = {
     (MULTI_PROVIDER, PHONE): 20,
 }
 POLL_INITIAL = 1.0
+#: How long a claim without a recorded answer is taken as in flight in another run.
+CLAIM_GRACE = 90.0
 POLL_MAX = 10.0
 #: Errors after which no further reveal is submitted: every one would fail the same way.
 FATAL = (AuthenticationError, PermissionDeniedError, PaymentRequiredError, RateLimitError)
@@ -228,7 +230,11 @@ class Revealer:
         now = self._clock()
         deadline = now + timeout
         delay = {job.id: POLL_INITIAL for job in jobs}
-        next_poll = {job.id: now + self._jitter(POLL_INITIAL) for job in jobs if _pollable(job)}
+        next_poll = {
+            job.id: now + self._jitter(POLL_INITIAL)
+            for job in jobs
+            if _pollable(job) or claimed_elsewhere(job)
+        }
         with cf.ThreadPoolExecutor(self.concurrency, thread_name_prefix="track") as pool:
             while next_poll:
                 now = self._clock()
@@ -243,7 +249,7 @@ class Revealer:
                     latest[job.id] = job
                     if on_update is not None:
                         on_update(job)
-                    if _pollable(job):
+                    if _pollable(job) or claimed_elsewhere(job):
                         delay[job.id] = min(POLL_MAX, delay[job.id] * 2)
                         next_poll[job.id] = self._clock() + self._jitter(delay[job.id])
                     else:
@@ -256,6 +262,12 @@ class Revealer:
         return seconds * self._rng.uniform(0.8, 1.2)
 
     def _poll(self, job: Job) -> Job:
+        if job.tracking_id is None:
+            # Another run claimed this person moments ago: wait for it to record the tracking id.
+            refreshed = self.ledger.get(job.id)
+            if refreshed.tracking_id is None:
+                return refreshed
+            job = refreshed
         assert job.tracking_id is not None
         try:
             answer = self.client.track(job.tracking_id)
@@ -288,6 +300,17 @@ class Revealer:
 
 def _pollable(job: Job) -> bool:
     return job.tracking_id is not None and job.status in PENDING
+
+
+def claimed_elsewhere(job: Job, now: float | None = None) -> bool:
+    """True for a job another run has just claimed and whose answer is not recorded yet.
+
+    A run that lost the answer says so in the job's message; past CLAIM_GRACE seconds an
+    unanswered claim is taken as lost too (its run died).
+    """
+    age = (time.time() if now is None else now) - job.submitted_at
+    unanswered = job.status == "unknown" and job.tracking_id is None and not job.message
+    return unanswered and age < CLAIM_GRACE
 
 
 def _status_after_failure(exc: CloduraError) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -9,13 +10,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from clodura_cli.files import private_dir
+
 
 class SharedDatabase:
     """One connection guarded by a lock; writes take the file's lock at once (BEGIN IMMEDIATE)."""
 
     def __init__(self, path: Path | None, schema: str) -> None:
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(path.parent)
+            # Created owner-only before SQLite opens it; its -wal and -shm files take its mode.
+            os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
         self._db = sqlite3.connect(
             str(path) if path is not None else ":memory:", timeout=30, check_same_thread=False
         )

@@ -24,6 +24,7 @@ def test_exit_codes_are_the_documented_numbers() -> None:
         "NETWORK": 7,
         "PENDING": 8,
         "INTERRUPTED": 130,
+        "TERMINATED": 143,
     }
 
 

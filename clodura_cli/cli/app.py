@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from typing import Annotated, Any, NoReturn
 
@@ -65,10 +66,21 @@ class CloduraGroup(TyperGroup):
         except KeyboardInterrupt:
             report.error("interrupted")
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except Terminated:
+            report.error("terminated")
+            raise typer.Exit(int(ExitCode.TERMINATED)) from None
         except BrokenPipeError:
             # The reader went away (`| head`): nothing more to say, and nothing went wrong.
             _silence_stdout()
             raise typer.Exit(int(ExitCode.OK)) from None
+        except OSError as exc:
+            where = f" {exc.filename}" if exc.filename else ""
+            report.error(
+                f"cannot write or read{where}: {exc.strerror or exc} "
+                "(check free disk space and permissions; a file given with --output is not left "
+                "half-written)"
+            )
+            raise typer.Exit(int(ExitCode.INTERNAL)) from None
         except Exception as exc:
             if config.env_flag(config.ENV_DEBUG):
                 raise
@@ -88,6 +100,14 @@ def _usage_error(exc: Exception) -> NoReturn:
     format_message = getattr(exc, "format_message", lambda: str(exc))
     report.error(f"{format_message()}{hint}")
     raise typer.Exit(getattr(exc, "exit_code", int(ExitCode.USAGE))) from None
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl-C, so that partial files are removed."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated()
 
 
 def _silence_stdout() -> None:
@@ -165,4 +185,5 @@ def completion(
 
 def main(args: list[str] | None = None) -> None:
     """Console-script entry point."""
+    signal.signal(signal.SIGTERM, _on_sigterm)
     app(args=args, prog_name="clodura")

@@ -20,6 +20,7 @@ class ExitCode(IntEnum):
     NETWORK = 7
     PENDING = 8
     INTERRUPTED = 130
+    TERMINATED = 143
 
 
 EXIT_CODE_HELP = {
@@ -33,6 +34,7 @@ EXIT_CODE_HELP = {
     ExitCode.NETWORK: "network failure, timeout, 5xx or unreadable response after the retries",
     ExitCode.PENDING: "still pending: a wait for reveal jobs reached its timeout",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C); partial output files are not left behind",
+    ExitCode.TERMINATED: "terminated (SIGTERM); likewise nothing partial is left behind",
 }
 
 #: Checked in order: the first class the exception is an instance of decides.

@@ -117,6 +117,15 @@ Profile = Annotated[
         show_default=False,
     ),
 ]
+RawCsv = Annotated[
+    bool,
+    typer.Option(
+        "--raw-csv",
+        help="Write CSV cells exactly as received: no ' before cells a spreadsheet would run as a "
+        "formula (=, +, -, @).",
+        rich_help_panel=OUTPUT_PANEL,
+    ),
+]
 DryRun = Annotated[
     bool,
     typer.Option(

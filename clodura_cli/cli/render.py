@@ -47,6 +47,7 @@ def render(
     *,
     to_terminal: bool = False,
     summary: str = "people",
+    raw_csv: bool = False,
 ) -> int:
     """Write records in ``fmt`` to ``stream``; returns how many were written."""
     if fmt == "table":
@@ -56,4 +57,4 @@ def render(
         if rows:
             render_table(rows, fields, stream, to_terminal=to_terminal, summary=summary)
         return len(rows)
-    return write_records(records, fmt, stream, fields)
+    return write_records(records, fmt, stream, fields, raw_csv=raw_csv)

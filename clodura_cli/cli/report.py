@@ -63,11 +63,14 @@ def info(message: str) -> None:
 class RequestReporter:
     """Reports retries always, and every request with --verbose."""
 
-    def __init__(self, verbose: bool) -> None:
+    def __init__(self, verbose: bool, debug: bool = False) -> None:
         self.verbose = verbose
+        self.debug = debug
         self.retries = 0
 
     def __call__(self, event: RequestEvent) -> None:
+        if self.debug:
+            say(curl_line(event), prefix="debug:", style="dim")
         if self.verbose:
             status = event.status if event.status is not None else "-"
             detail = f" ({event.error})" if event.error else ""
@@ -85,3 +88,22 @@ class RequestReporter:
                 prefix="retry:",
                 style="yellow",
             )
+
+
+def curl_line(event: RequestEvent) -> str:
+    """The request as a curl command someone could run, with the key left out."""
+    import json
+    import shlex
+
+    parts = [
+        "curl",
+        "-X",
+        event.method,
+        shlex.quote(event.url),
+        "-H",
+        shlex.quote("X-API-KEY: ***"),
+    ]
+    if event.body is not None:
+        parts += ["-H", shlex.quote("Content-Type: application/json")]
+        parts += ["--data", shlex.quote(json.dumps(event.body, separators=(",", ":")))]
+    return " ".join(parts)

@@ -29,6 +29,7 @@ from clodura_cli.output import parse_fields
 from clodura_cli.reveal import (
     Entry,
     Revealer,
+    claimed_elsewhere,
     output_row,
     plan_family,
     plan_reveals,
@@ -62,6 +63,7 @@ class RevealOptions:
     fmt: str | None = None
     output: str | None = None
     fields: str | None = None
+    raw_csv: bool = False
 
 
 def ledger_path() -> Path:
@@ -153,6 +155,7 @@ def run_reveal(
             stream,
             to_terminal=options.output is None and sys.stdout.isatty(),
             summary=options.kind,
+            raw_csv=options.raw_csv,
         )
     _finish(options, entries, fatal, spent)
 
@@ -225,7 +228,14 @@ def _guard(options: RevealOptions, worst: int, count: int, family: str | None) -
 def _report_sources(entries: list[Entry], not_submitted: int) -> None:
     from_ledger = sum(1 for e in entries if e.source == "ledger")
     pending = sum(1 for e in entries if e.source == "pending" and e.job.status != "unknown")
-    unknown = [e for e in entries if e.source == "pending" and e.job.status == "unknown"]
+    elsewhere = [e for e in entries if e.source == "pending" and claimed_elsewhere(e.job)]
+    unknown = [
+        e
+        for e in entries
+        if e.source == "pending" and e.job.status == "unknown" and e not in elsewhere
+    ]
+    if elsewhere:
+        report.info(f"{len(elsewhere)} being submitted by another run right now: waiting for it")
     if from_ledger:
         report.info(
             f"{from_ledger} answered from the ledger: no credits spent on them "
@@ -246,7 +256,10 @@ def _wait(revealer: Revealer, entries: list[Entry], timeout: float) -> list[Entr
     from clodura_cli.cli.progress import count_progress
 
     waiting = [
-        e.job for e in entries if e.job.tracking_id and e.job.status in ("queued", "processing")
+        e.job
+        for e in entries
+        if (e.job.tracking_id and e.job.status in ("queued", "processing"))
+        or (e.source == "pending" and claimed_elsewhere(e.job))
     ]
     if not waiting:
         return entries

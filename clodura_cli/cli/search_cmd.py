@@ -124,6 +124,7 @@ def search(
     fmt: options.Format = None,
     output: options.Output = None,
     fields: options.Fields = None,
+    raw_csv: options.RawCsv = False,
     dry_run: options.DryRun = False,
     sandbox: options.Sandbox = False,
     base_url: options.BaseUrl = None,
@@ -139,7 +140,7 @@ def search(
         SearchOptions(
             limit=limit, all_pages=all_pages, concurrency=concurrency, rate=rate, fmt=fmt,
             output=output, fields=fields, dry_run=dry_run, presets=preset or [],
-            filter_files=filters or [], new_only=new_only,
+            filter_files=filters or [], new_only=new_only, raw_csv=raw_csv,
         ),
         ApiOptions(sandbox=sandbox, base_url=base_url, verbose=verbose, profile_name=profile),
     )  # fmt: skip

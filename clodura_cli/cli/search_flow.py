@@ -34,6 +34,7 @@ class SearchOptions:
     filter_files: list[str] = field(default_factory=list)
     new_only: bool = False
     rate: float | None = None
+    raw_csv: bool = False
 
 
 def merged_filters(flags: dict[str, Any], opts: SearchOptions) -> tuple[dict[str, Any], str]:
@@ -96,7 +97,9 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
         if emitted is not None:
             records = _only_new(records, emitted.seen(), fresh)
         to_terminal = opts.output is None and sys.stdout.isatty()
-        count = render(records, chosen, columns, stream, to_terminal=to_terminal)
+        count = render(
+            records, chosen, columns, stream, to_terminal=to_terminal, raw_csv=opts.raw_csv
+        )
     if emitted is not None:
         emitted.record(fresh)
         report.info(f"--new-only: {len(fresh)} new of {run.records} found")

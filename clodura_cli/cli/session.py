@@ -115,7 +115,9 @@ def open_connection(
             transport=transport,
             timeout=timeout,
             retry=policy,
-            on_event=report.RequestReporter(options.verbose),
+            on_event=report.RequestReporter(
+                options.verbose, debug=config.env_flag(config.ENV_DEBUG)
+            ),
             max_connections=max(concurrency, 1),
             throttle=throttle,
             verify=tls_verification(),

@@ -46,6 +46,7 @@ def track(
     fmt: options.Format = None,
     output: options.Output = None,
     fields: options.Fields = None,
+    raw_csv: options.RawCsv = False,
     sandbox: options.Sandbox = False,
     base_url: options.BaseUrl = None,
     verbose: options.Verbose = False,
@@ -78,6 +79,7 @@ def track(
             stream,
             to_terminal=output is None and sys.stdout.isatty(),
             summary="jobs",
+            raw_csv=raw_csv,
         )
     if count == 0:
         report.info("No reveal jobs" + (" pending" if pending or wait else ""))
