@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 STAMP = $(VENV)/.installed-dev
 
-.PHONY: install demo test lint clean completions docs
+.PHONY: install demo test lint clean completions docs fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -40,3 +40,6 @@ completions: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python -m clodura_cli.cli.docs README.md
+
+fuzz: $(STAMP)
+	CLODURA_FUZZ_EXAMPLES=20000 $(BIN)/pytest tests/test_fuzz.py

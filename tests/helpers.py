@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from typer import testing as typer_testing
+from typer.main import get_command
 from typer.testing import CliRunner
 
 from clodura_cli.cli.app import app
@@ -32,9 +34,25 @@ class Run:
         return [json.loads(line) for line in self.stdout.splitlines()]
 
 
+_runner = CliRunner()
+# Building the click command tree from the typer app takes most of an in-process run; the
+# tree holds no per-run state, so the test runner builds it once.
+_command_cache: dict[int, Any] = {}
+
+
+def _cached_command(typer_app: Any) -> Any:
+    key = id(typer_app)
+    if key not in _command_cache:
+        _command_cache[key] = get_command(typer_app)
+    return _command_cache[key]
+
+
+typer_testing._get_command = _cached_command
+
+
 def run_cli(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Run:
     """Run `clodura ARGS` in this process, as the installed command would."""
-    result = CliRunner().invoke(app, list(args), input=input, env=env)
+    result = _runner.invoke(app, list(args), input=input, env=env)
     return Run(result.exit_code, result.stdout, result.stderr)
 
 

@@ -1,0 +1,301 @@
+"""Interruptions, overlapping runs, failing writes, hostile data and files, and stored secrets."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import stat
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from helpers import CLODURA, Server, base_env, run_cli, sent
+
+from clodura_cli.client import CloduraClient
+from clodura_cli.ledger import Ledger
+from clodura_cli.sandbox.app import SandboxApp
+from clodura_cli.sandbox.data import build_dataset
+
+HOOK = "https://hooks.example.com/clodura"
+
+
+@pytest.fixture
+def env(server: Server, tmp_path: Path) -> dict[str, str]:
+    server.clear_log()
+    server.set_faults()
+    values = base_env(tmp_path)
+    values.update(
+        CLODURA_BASE_URL=server.url, CLODURA_API_KEY="sandbox-multi", CLODURA_WEBHOOK_URL=HOOK
+    )
+    return values
+
+
+def people(start: int, count: int) -> list[str]:
+    return [p.record["personId"] for p in build_dataset().people[start : start + count]]
+
+
+# Interruptions ---------------------------------------------------------------------------------
+
+
+@pytest.mark.loopback
+def test_sigterm_during_an_export_exits_143_and_leaves_no_file(
+    server: Server, env: dict[str, str], tmp_path: Path
+) -> None:
+    server.set_faults(latency=0.2)
+    target = tmp_path / "all.csv"
+    process = subprocess.Popen(
+        [CLODURA, "search", "--all", "--concurrency", "1", "-o", str(target)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    deadline = time.monotonic() + 20
+    while len(server.log()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=20)
+    assert process.returncode == 143
+    assert "terminated" in stderr and "Traceback" not in stderr
+    assert list(tmp_path.glob("*.csv")) == [] and list(tmp_path.glob(".all.csv*")) == []
+
+
+@pytest.mark.loopback
+def test_ctrl_c_while_waiting_for_reveals_keeps_them_resumable(
+    server: Server, env: dict[str, str], tmp_path: Path
+) -> None:
+    ids = people(5000, 5)
+    process = subprocess.Popen(
+        [CLODURA, "reveal", "email", *ids, "-o", str(tmp_path / "out.csv")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    ledger_file = tmp_path / "data" / "ledger.db"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if (
+            ledger_file.exists()
+            and sum(1 for j in Ledger(ledger_file).jobs() if j.tracking_id) == 5
+        ):
+            break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=20)
+    assert process.returncode == 130, stderr
+    assert not (tmp_path / "out.csv").exists()
+    jobs = Ledger(ledger_file).jobs()
+    assert len(jobs) == 5 and all(j.tracking_id for j in jobs)
+    done = subprocess.run([CLODURA, "track", "--wait", "-f", "jsonl"], capture_output=True,
+                          text=True, env=env, timeout=60, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert {r["personId"] for r in rows} == set(ids)
+    assert {r["revealStatus"] for r in rows} <= {"completed", "failed"}
+    assert len([e for e in server.log() if e["endpoint"] == "email"]) == 5
+
+
+@pytest.mark.loopback
+def test_two_runs_at_once_reveal_each_person_once(server: Server, env: dict[str, str]) -> None:
+    server.set_faults(latency=0.05)
+    ids = people(6000, 20)
+    runs = [
+        subprocess.Popen(
+            [CLODURA, "reveal", "email", "--concurrency", "4", "-f", "jsonl", *ids],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], [err for _, err in outputs]
+    posted = [e["body"]["personId"] for e in server.log() if e["endpoint"] == "email"]
+    assert sorted(posted) == sorted(ids)  # each person submitted once, by one of the runs
+    for stdout, _ in outputs:
+        rows = [json.loads(line) for line in stdout.splitlines()]
+        assert sorted(r["personId"] for r in rows) == sorted(ids)
+        assert all(r["trackingId"] for r in rows)
+
+
+# Failing writes ---------------------------------------------------------------------------------
+
+
+@pytest.mark.loopback
+def test_a_full_disk_exits_1_with_one_line_and_the_ledger_is_current(
+    server: Server, env: dict[str, str], tmp_path: Path
+) -> None:
+    ids = people(7000, 3)
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([CLODURA, "reveal", "email", "-f", "jsonl", *ids], stdout=full,
+                              stderr=subprocess.PIPE, text=True, env=env, timeout=60, check=False)  # fmt: skip
+    assert done.returncode == 1
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "No space left on device" in errors[0]
+    assert "Traceback" not in done.stderr
+    jobs = Ledger(tmp_path / "data" / "ledger.db").jobs()
+    assert sorted(j.person_id for j in jobs) == sorted(ids)
+    assert all(j.status in ("completed", "failed") for j in jobs)
+
+
+# Hostile data from the server ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def hostile_person(emulator: SandboxApp, monkeypatch: pytest.MonkeyPatch) -> str:
+    record = emulator.dataset.people[0].record
+    monkeypatch.setitem(record, "firstName", '=HYPERLINK("http://evil.example","x")')
+    monkeypatch.setitem(record, "lastName", "\x1b[31mRed\x1b[0m\x07\rTail")
+    monkeypatch.setitem(record, "organizationName", "@SUM(A1:A9)")
+    monkeypatch.setitem(record, "personTitle", ["-2+3", "x" * 5000])
+    return str(record["personId"])
+
+
+def test_csv_neutralises_formulas_unless_raw(hostile_person: str) -> None:
+    result = run_cli("search", "--sandbox", "--person-id", hostile_person, "-f", "csv")
+    row = next(csv.DictReader(io.StringIO(result.stdout)))
+    assert row["firstName"] == '\'=HYPERLINK("http://evil.example","x")'
+    assert row["organizationName"] == "'@SUM(A1:A9)"
+    assert row["personTitle"].startswith("'-2+3; xxx") and len(row["personTitle"]) == 5007
+    raw = run_cli("search", "--sandbox", "--person-id", hostile_person, "-f", "csv", "--raw-csv")
+    raw_row = next(csv.DictReader(io.StringIO(raw.stdout)))
+    assert raw_row["firstName"] == '=HYPERLINK("http://evil.example","x")'
+
+
+def test_table_strips_escape_sequences_from_server_data(hostile_person: str) -> None:
+    result = run_cli("search", "--sandbox", "--person-id", hostile_person, "-f", "table")
+    assert result.exit_code == 0
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout and "\r" not in result.stdout
+    assert "RedTail" in result.stdout
+
+
+def test_invalid_utf8_from_the_server_is_replaced_not_fatal() -> None:
+    body = b'[{"personId": "1", "firstName": "Jos\xe9", "lastName": "' + b"y" * 100_000 + b'"}]'
+    client = CloduraClient(
+        "k", transport=httpx.MockTransport(lambda request: httpx.Response(200, content=body))
+    )
+    [record] = client.search_people({"page": 1, "perPage": 1})
+    assert record["firstName"] == "Jos\ufffd"
+    assert len(record["lastName"]) == 100_000
+
+
+# Hostile input files ----------------------------------------------------------------------------
+
+
+def test_reveal_input_with_mixed_encodings_bom_blank_and_huge_lines(
+    emulator: SandboxApp, tmp_path: Path
+) -> None:
+    good = people(0, 3)
+    lines = [
+        b"\xef\xbb\xbf" + json.dumps({"personId": good[0], "note": "café"}).encode(),
+        b"",
+        json.dumps({"personId": good[1], "note": "Jos\xe9"}).encode().replace(b"\\u00e9", b"\xe9"),
+        b"{" + b'"x": "' + b"y" * 200_000 + b'"}',
+        b'{"personId": ',
+        json.dumps({"firstName": "only"}).encode(),
+        json.dumps({"personId": good[2]}).encode(),
+        b"   ",
+    ]
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    result = run_cli(
+        "reveal", "email", "--sandbox", "--no-wait", "-f", "jsonl", "--input", str(path)
+    )
+    assert result.exit_code == 0, result.stderr
+    assert [b["personId"] for b in sent(emulator, "email")] == good
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        "warning: --input line 4: longer than 100,000 characters; skipped",
+        "warning: --input line 5: not valid JSON; skipped",
+        "warning: --input line 6: has no personId or linkedinUrl, or firstName + lastName + companyDomain; skipped",
+    ]
+    notes = [row.get("note") for row in result.jsonl()]
+    assert notes == ["café", "José", None]
+
+
+def test_reveal_input_csv_with_wrong_columns_and_a_huge_cell(
+    emulator: SandboxApp, tmp_path: Path
+) -> None:
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("name,email\nAnn,a@x.io\n")
+    result = run_cli("reveal", "email", "--sandbox", "--input", str(wrong))
+    assert result.exit_code == 2
+    assert (
+        "line 1: not a person id or LinkedIn URL (a CSV needs a header with personId"
+        in result.stderr
+    )
+    assert "nothing to reveal" in result.stderr
+    good = people(10, 2)
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text(f"personId,notes\n{good[0]},ok\n9,{'z' * 200_000}\n{good[1]},ok\n")
+    result = run_cli("reveal", "email", "--sandbox", "--no-wait", "--input", str(mixed))
+    assert result.exit_code == 0, result.stderr
+    assert [b["personId"] for b in sent(emulator, "email")] == good
+    assert "line 3: unreadable CSV (field larger than field limit" in result.stderr
+
+
+# Secrets and transport -------------------------------------------------------------------------
+
+
+def test_files_the_tool_writes_are_owner_only(emulator: SandboxApp, isolated: Path) -> None:
+    run_cli("auth", "login", "--with-key", input="k_0123456789")
+    run_cli("config", "set", "format", "csv")
+    run_cli("preset", "save", "p", "--seniority", "CEO")
+    run_cli("reveal", "email", "--sandbox", "--no-wait", people(0, 1)[0])
+    for path in (
+        isolated / "config" / "credentials",
+        isolated / "config" / "config.yaml",
+        isolated / "config" / "presets" / "p.yaml",
+        isolated / "data" / "ledger.db",
+        isolated / "data" / "sandbox" / "state.db",
+    ):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    for folder in (isolated / "config", isolated / "data", isolated / "config" / "presets"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+
+
+def test_debug_prints_curl_lines_without_the_key(
+    monkeypatch: pytest.MonkeyPatch, server: Server
+) -> None:
+    server.clear_log()
+    server.set_faults()
+    monkeypatch.setenv("CLODURA_BASE_URL", server.url)
+    monkeypatch.setenv("CLODURA_API_KEY", "sandbox-multi")
+    monkeypatch.setenv("CLODURA_DEBUG", "1")
+    result = run_cli("search", "--seniority", "CEO", "--limit", "2")
+    assert result.exit_code == 0
+    [line] = [ln for ln in result.stderr.splitlines() if ln.startswith("debug:")]
+    assert line == (
+        f"debug: curl -X POST {server.url}/api/v1/search/people -H 'X-API-KEY: ***' "
+        '-H \'Content-Type: application/json\' --data \'{"seniority":["CEO"],"page":1,"perPage":2}\''
+    )
+    assert "sandbox-multi" not in result.stderr + result.stdout
+
+
+def test_a_ca_bundle_that_cannot_be_read_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLODURA_API_KEY", "k_0123456789")
+    monkeypatch.setenv("CLODURA_CA_BUNDLE", "/nonexistent/ca.pem")
+    result = run_cli("credits")
+    assert result.exit_code == 2
+    assert "CLODURA_CA_BUNDLE: cannot load '/nonexistent/ca.pem'" in result.stderr
+
+
+def test_a_ca_bundle_is_used_for_verification(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import certifi  # httpx's own dependency
+
+    from clodura_cli.cli.session import tls_verification
+
+    monkeypatch.setenv("CLODURA_CA_BUNDLE", certifi.where())
+    context = tls_verification()
+    assert context.verify_mode.name == "CERT_REQUIRED" and context.check_hostname
+    monkeypatch.delenv("CLODURA_CA_BUNDLE")
+    assert tls_verification() is True
+
+
+def test_no_flag_or_setting_turns_tls_verification_off() -> None:
+    text = " ".join(run_cli(*path, "--help").stdout for path in (["search"], ["reveal", "email"]))
+    assert "insecure" not in text.lower() and "no-verify" not in text.lower()
+    assert os.environ.get("CLODURA_INSECURE") is None
