@@ -1,5 +1,5 @@
 """Lets `python -m clodura_cli` run the command line."""
 
-from clodura_cli.cli.app import main
+from clodura_cli.cli.entry import main
 
 main()

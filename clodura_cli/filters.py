@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -130,6 +128,8 @@ def canonical_choice(
     found = by_key.get(_choice_key(text))
     if found is not None:
         return found
+    import difflib  # only a mistake needs it
+
     close = difflib.get_close_matches(text, choices, n=1, cutoff=0.6) or difflib.get_close_matches(
         _choice_key(text), list(by_key), n=1, cutoff=0.6
     )
@@ -214,6 +214,8 @@ def resolve_date(text: str) -> dt.date:
     count, unit = int(relative.group(1)), relative.group(2)
     if unit in ("d", "w"):
         return now - dt.timedelta(days=count * (7 if unit == "w" else 1))
+    import calendar
+
     months = count * (12 if unit == "y" else 1)
     year, month = divmod(now.year * 12 + now.month - 1 - months, 12)
     if year < 1:

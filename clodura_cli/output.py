@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from clodura_cli.errors import UsageError
-from clodura_cli.spec import PERSON_RECORD_FIELDS
+from clodura_cli.spec import OUTPUT_FORMATS, PERSON_RECORD_FIELDS
 
-FORMATS = ("table", "json", "jsonl", "csv")
+FORMATS = OUTPUT_FORMATS
 _EXTENSION_FORMATS = {
     ".json": "json",
     ".jsonl": "jsonl",

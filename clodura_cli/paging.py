@@ -8,12 +8,14 @@ range with such blocks, using as few requests as possible.
 from __future__ import annotations
 
 import collections
-import concurrent.futures as cf
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clodura_cli import spec
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 
 @dataclass(frozen=True)
@@ -106,9 +108,11 @@ def fetch_in_order(
 
     A page's error is raised when its turn comes, after every earlier page was yielded.
     """
+    import concurrent.futures as cf
+
     queue = iter(pages)
     pool = cf.ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="page")
-    pending: collections.deque[tuple[PageRequest, cf.Future[list[dict[str, Any]]]]]
+    pending: collections.deque[tuple[PageRequest, Future[list[dict[str, Any]]]]]
     pending = collections.deque()
     finished = False
     try:

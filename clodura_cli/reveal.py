@@ -169,8 +169,18 @@ class Revealer:
         """The request body for one target."""
         return reveal_body(self.kind, target, self.webhook_url, self.partners)
 
-    def submit(self, targets: list[Target], *, refresh: bool = False) -> RevealRun:
-        """Claim each target in the ledger and submit the new ones, ``concurrency`` at a time."""
+    def submit(
+        self,
+        targets: list[Target],
+        *,
+        refresh: bool = False,
+        on_job: Callable[[Job], None] | None = None,
+    ) -> RevealRun:
+        """Claim each target in the ledger and submit the new ones, ``concurrency`` at a time.
+
+        ``on_job`` hears of every job as soon as it has a tracking id (or is found pending in
+        the ledger), so that polling can start while submissions go on.
+        """
         run = RevealRun(self.kind)
         stop = threading.Event()
         lock = threading.Lock()
@@ -188,9 +198,11 @@ class Revealer:
             if not is_new:
                 source = "ledger" if job.is_final else "pending"
                 entries[index] = Entry(target, job, source)
-                return
-            job = self._send(job, target, stop, run, lock)
-            entries[index] = Entry(target, job, "submitted")
+            else:
+                job = self._send(job, target, stop, run, lock)
+                entries[index] = Entry(target, job, "submitted")
+            if on_job is not None and (_pollable(job) or claimed_elsewhere(job)):
+                on_job(job)
 
         with cf.ThreadPoolExecutor(self.concurrency, thread_name_prefix="reveal") as pool:
             futures = [pool.submit(one, i, target) for i, target in enumerate(targets)]
@@ -226,40 +238,11 @@ class Revealer:
         on_update: Callable[[Job], None] | None = None,
     ) -> list[Job]:
         """Poll every pending job until final or ``timeout``; returns the jobs, updated."""
-        latest = {job.id: job for job in jobs}
-        now = self._clock()
-        deadline = now + timeout
-        delay = {job.id: POLL_INITIAL for job in jobs}
-        next_poll = {
-            job.id: now + self._jitter(POLL_INITIAL)
-            for job in jobs
-            if _pollable(job) or claimed_elsewhere(job)
-        }
-        with cf.ThreadPoolExecutor(self.concurrency, thread_name_prefix="track") as pool:
-            while next_poll:
-                now = self._clock()
-                due = [job_id for job_id, at in next_poll.items() if at <= now]
-                if not due:
-                    wake = min(*next_poll.values(), deadline)
-                    if wake <= now or now >= deadline:
-                        break
-                    self._sleep(wake - now)
-                    continue
-                for job in pool.map(lambda job_id: self._poll(latest[job_id]), due):
-                    latest[job.id] = job
-                    if on_update is not None:
-                        on_update(job)
-                    if _pollable(job) or claimed_elsewhere(job):
-                        delay[job.id] = min(POLL_MAX, delay[job.id] * 2)
-                        next_poll[job.id] = self._clock() + self._jitter(delay[job.id])
-                    else:
-                        next_poll.pop(job.id, None)
-                if self._clock() >= deadline:
-                    break
-        return [latest[job.id] for job in jobs]
-
-    def _jitter(self, seconds: float) -> float:
-        return seconds * self._rng.uniform(0.8, 1.2)
+        poller = Poller(self, self._clock() + timeout, on_update)
+        for job in jobs:
+            poller.add(job)
+        done = poller.finish()
+        return [done.get(job.id, job) for job in jobs]
 
     def _poll(self, job: Job) -> Job:
         if job.tracking_id is None:
@@ -296,6 +279,90 @@ class Revealer:
         if cost is not None and updated.status not in PENDING:
             updated = self.ledger.update(job.id, credits=cost)
         return updated
+
+
+class Poller:
+    """Polls the track endpoint for jobs handed to it, each about POLL_INITIAL after it was
+    submitted, then backing off (x2 with jitter, at most POLL_MAX), on threads of its own."""
+
+    def __init__(
+        self, revealer: Revealer, deadline: float, on_update: Callable[[Job], None] | None = None
+    ) -> None:
+        self._revealer = revealer
+        self._deadline = deadline
+        self._on_update = on_update
+        self._clock = revealer._clock
+        self._cond = threading.Condition()
+        self._jobs: dict[int, Job] = {}
+        self._due: dict[int, float] = {}
+        self._delay: dict[int, float] = {}
+        self._closed = False
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="poller", daemon=True)
+        self._thread.start()
+
+    def add(self, job: Job) -> None:
+        """Start following a job (a no-op for one that needs no polling)."""
+        with self._cond:
+            self._jobs[job.id] = job
+            if _pollable(job) or claimed_elsewhere(job):
+                # The first look waits a little past the typical job time, never less.
+                self._due[job.id] = self._clock() + POLL_INITIAL * self._revealer._rng.uniform(
+                    1.0, 1.25
+                )
+                self._delay[job.id] = POLL_INITIAL
+            self._cond.notify_all()
+
+    def stop(self) -> None:
+        """Stop polling now (the run is being abandoned)."""
+        with self._cond:
+            self._deadline = self._clock()
+            self._closed = True
+            self._cond.notify_all()
+
+    def finish(self) -> dict[int, Job]:
+        """No more jobs will come: wait until all are final or the deadline passes."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return dict(self._jobs)
+
+    def _run(self) -> None:
+        import concurrent.futures as cf
+
+        revealer = self._revealer
+        try:
+            with cf.ThreadPoolExecutor(revealer.concurrency, thread_name_prefix="track") as pool:
+                while True:
+                    with self._cond:
+                        now = self._clock()
+                        if now >= self._deadline or (self._closed and not self._due):
+                            return
+                        due = [job_id for job_id, at in self._due.items() if at <= now]
+                        if not due:
+                            wake = min([*self._due.values(), self._deadline])
+                            self._cond.wait(timeout=max(0.0, min(wake - now, 0.5)))
+                            continue
+                        for job_id in due:
+                            del self._due[job_id]
+                        jobs = [self._jobs[job_id] for job_id in due]
+                    for job in pool.map(revealer._poll, jobs):
+                        self._settled(job)
+        except BaseException as exc:  # surfaced by finish(), in the caller's thread
+            self._error = exc
+
+    def _settled(self, job: Job) -> None:
+        with self._cond:
+            self._jobs[job.id] = job
+            if _pollable(job) or claimed_elsewhere(job):
+                delay = min(POLL_MAX, self._delay[job.id] * 2)
+                self._delay[job.id] = delay
+                self._due[job.id] = self._clock() + delay * self._revealer._rng.uniform(0.8, 1.2)
+        if self._on_update is not None:
+            self._on_update(job)
 
 
 def _pollable(job: Job) -> bool:

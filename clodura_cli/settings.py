@@ -13,7 +13,7 @@ from typing import Any
 from clodura_cli import config
 from clodura_cli.errors import UsageError
 from clodura_cli.files import write_private
-from clodura_cli.output import FORMATS
+from clodura_cli.spec import OUTPUT_FORMATS as FORMATS
 from clodura_cli.urls import check_base_url, check_webhook_url
 
 DEFAULT_PROFILE = "default"

@@ -12,6 +12,9 @@ REVEAL_PHONE_PATH = f"{API_PREFIX}/search/people/phone/match"
 TRACK_PATH = f"{API_PREFIX}/search/people/track"
 CREDITS_PATH = f"{API_PREFIX}/credits"
 
+#: Output formats of the commands that print records.
+OUTPUT_FORMATS = ("table", "json", "jsonl", "csv")
+
 MAX_PAGE = 100
 MAX_PER_PAGE = 100
 MAX_DOMAINS = 10

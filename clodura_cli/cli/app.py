@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import sys
+from collections.abc import Callable
 from typing import Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
 
 from clodura_cli import __version__, config
-from clodura_cli.cli import (
-    auth_cmd,
-    complete,
-    config_cmd,
-    credits_cmd,
-    preset_cmd,
-    report,
-    reveal_cmd,
-    sandbox_cmd,
-    search_cmd,
-    track_cmd,
-)
+from clodura_cli.cli import complete, report
 from clodura_cli.cli.exit_codes import EXIT_CODE_HELP, ExitCode, classify
 from clodura_cli.errors import CloduraError, UsageError
 
@@ -118,24 +109,12 @@ def _silence_stdout() -> None:
         pass
 
 
-app = typer.Typer(
-    name="clodura",
-    cls=CloduraGroup,
-    help=HELP,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=True,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-
 def _version(value: bool) -> None:
     if value:
         sys.stdout.write(f"clodura {__version__}\n")
         raise typer.Exit()
 
 
-@app.callback()
 def root(
     version: Annotated[
         bool,
@@ -147,19 +126,6 @@ def root(
     """Prospect with the Clodura B2B data API."""
 
 
-app.command(name="search", no_args_is_help=False, epilog=search_cmd.SEARCH_EXAMPLES)(
-    search_cmd.search
-)
-app.add_typer(reveal_cmd.app, name="reveal")
-app.command(name="track")(track_cmd.track)
-app.command(name="credits")(credits_cmd.credits)
-app.add_typer(preset_cmd.app, name="preset")
-app.add_typer(auth_cmd.app, name="auth")
-app.add_typer(config_cmd.app, name="config")
-app.add_typer(sandbox_cmd.app, name="sandbox")
-
-
-@app.command()
 def completion(
     shell: Annotated[
         str,
@@ -183,7 +149,80 @@ def completion(
     sys.stdout.write(complete.script(shell))
 
 
+def _add_search(target: typer.Typer) -> None:
+    from clodura_cli.cli import search_cmd
+
+    target.command(name="search", no_args_is_help=False, epilog=search_cmd.SEARCH_EXAMPLES)(
+        search_cmd.search
+    )
+
+
+def _add_group(module: str, name: str) -> Callable[[typer.Typer], None]:
+    def add(target: typer.Typer) -> None:
+        group = importlib.import_module(f"clodura_cli.cli.{module}").app
+        target.add_typer(group, name=name)
+
+    return add
+
+
+def _add_command(module: str, name: str) -> Callable[[typer.Typer], None]:
+    def add(target: typer.Typer) -> None:
+        target.command(name=name)(
+            getattr(importlib.import_module(f"clodura_cli.cli.{module}"), name)
+        )
+
+    return add
+
+
+#: Every command, in the order help lists them; each is imported only when registered.
+COMMANDS: dict[str, Callable[[typer.Typer], None]] = {
+    "search": _add_search,
+    "reveal": _add_group("reveal_cmd", "reveal"),
+    "track": _add_command("track_cmd", "track"),
+    "credits": _add_command("credits_cmd", "credits"),
+    "preset": _add_group("preset_cmd", "preset"),
+    "auth": _add_group("auth_cmd", "auth"),
+    "config": _add_group("config_cmd", "config"),
+    "sandbox": _add_group("sandbox_cmd", "sandbox"),
+    "completion": lambda target: _register(target, "completion", completion),
+}
+
+
+def _register(target: typer.Typer, name: str, function: Callable[..., None]) -> None:
+    target.command(name=name)(function)
+
+
+def build_app(only: str | None = None) -> typer.Typer:
+    """The application with every command, or with just the one about to run (faster start)."""
+    built = typer.Typer(
+        name="clodura",
+        cls=CloduraGroup,
+        help=HELP,
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=True,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    built.callback()(root)
+    for name, register in COMMANDS.items():
+        if only is None or name == only:
+            register(built)
+    return built
+
+
+def __getattr__(name: str) -> Any:
+    # `app`, the whole application, is built on first use (tests, docs), not at import.
+    if name == "app":
+        globals()["app"] = built = build_app()
+        return built
+    raise AttributeError(name)
+
+
 def main(args: list[str] | None = None) -> None:
-    """Console-script entry point."""
+    """Console-script entry point: build only the command that runs, so that start-up stays fast."""
+    argv = sys.argv[1:] if args is None else list(args)
+    first = argv[0] if argv else None
+    completing = complete.COMPLETE_VAR in os.environ
+    only = first if first in COMMANDS and not completing else None
     signal.signal(signal.SIGTERM, _on_sigterm)
-    app(args=args, prog_name="clodura")
+    build_app(only)(args=argv, prog_name="clodura")

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from clodura_cli.cli import complete
-from clodura_cli.output import FORMATS
+from clodura_cli.spec import OUTPUT_FORMATS as FORMATS
 
 API_PANEL = "API"
 OUTPUT_PANEL = "Output"

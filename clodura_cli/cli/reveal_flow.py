@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from clodura_cli.ledger import Job, Ledger
 from clodura_cli.output import parse_fields
 from clodura_cli.reveal import (
     Entry,
+    Poller,
     Revealer,
     claimed_elsewhere,
     output_row,
@@ -138,7 +140,10 @@ def run_reveal(
     if options.dry_run:
         _dry_run(options, inputs, webhook, api)
         return
-    connection = open_connection(api, concurrency=options.concurrency or 4, rate=options.rate)
+    # Submissions and polls each get --concurrency requests in flight, so waiting for results
+    # does not slow the submissions down.
+    workers = (options.concurrency or 4) * (2 if options.wait else 1)
+    connection = open_connection(api, concurrency=workers, rate=options.rate)
     ledger = Ledger(ledger_path())
     try:
         entries, fatal, spent = _reveal(options, inputs, webhook, connection, ledger)
@@ -186,11 +191,24 @@ def _reveal(
         concurrency=options.concurrency or 4,
         family=family,
     )
-    run = revealer.submit(inputs.targets, refresh=options.refresh)
+    from clodura_cli.cli.progress import count_progress
+
+    deadline = time.monotonic() + options.timeout
+    with count_progress("revealing", len(inputs.targets)) as advance:
+        # Polling starts while submissions go on: each job is looked at about a second after it
+        # was submitted, on threads of its own.
+        poller = Poller(revealer, deadline, on_update=advance) if options.wait else None
+        try:
+            run = revealer.submit(
+                inputs.targets, refresh=options.refresh, on_job=poller.add if poller else None
+            )
+        except BaseException:
+            if poller:
+                poller.stop()
+            raise
+        done = poller.finish() if poller else {}
     _report_sources(run.entries, len(run.not_submitted))
-    entries = run.entries
-    if options.wait:
-        entries = _wait(revealer, entries, options.timeout)
+    entries = [Entry(e.target, done.get(e.job.id, e.job), e.source) for e in run.entries]
     spent = None
     if (
         before is not None
@@ -250,23 +268,6 @@ def _report_sources(entries: list[Entry], not_submitted: int) -> None:
         )
     if not_submitted:
         report.warn(f"{not_submitted} not submitted: the run stopped at the error below")
-
-
-def _wait(revealer: Revealer, entries: list[Entry], timeout: float) -> list[Entry]:
-    from clodura_cli.cli.progress import count_progress
-
-    waiting = [
-        e.job
-        for e in entries
-        if (e.job.tracking_id and e.job.status in ("queued", "processing"))
-        or (e.source == "pending" and claimed_elsewhere(e.job))
-    ]
-    if not waiting:
-        return entries
-    with count_progress("revealing", len(waiting)) as advance:
-        done = revealer.wait(waiting, timeout, on_update=advance)
-    by_id = {job.id: job for job in done}
-    return [Entry(e.target, by_id.get(e.job.id, e.job), e.source) for e in entries]
 
 
 def _finish(

@@ -1,7 +1,5 @@
 """`clodura search`: every Search People filter as a flag, results in any format."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 import typer

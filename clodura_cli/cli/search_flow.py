@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from collections.abc import Iterator
@@ -11,12 +10,10 @@ from typing import Any
 
 from clodura_cli import spec
 from clodura_cli.cli import report
-from clodura_cli.cli.progress import page_progress
-from clodura_cli.cli.render import destination, render
-from clodura_cli.cli.session import ApiOptions, open_client
+from clodura_cli.cli.session import ApiOptions
 from clodura_cli.filters import build_search_body
 from clodura_cli.output import parse_fields
-from clodura_cli.search import SearchPlan, SearchRun, iterate_records, plan_search
+from clodura_cli.search import SearchPlan, SearchRun, plan_search
 
 
 @dataclass
@@ -54,6 +51,8 @@ def query_key(unresolved: dict[str, Any], sources: str) -> str:
 
     Relative dates stay unresolved here, so a cron job's query keeps its name day after day.
     """
+    import hashlib
+
     body = {k: v for k, v in unresolved.items() if k not in ("page", "perPage")}
     digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
     return f"{sources}|{digest}" if sources else f"query|{digest}"
@@ -82,6 +81,11 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
     if opts.dry_run:
         print_dry_run(plan, api)
         return
+    from clodura_cli.cli.progress import page_progress
+    from clodura_cli.cli.render import destination, render
+    from clodura_cli.cli.session import open_client
+    from clodura_cli.search import iterate_records
+
     warn_about_plan(plan, opts.limit)
     emitted = _emitted_people(api, query_key(unresolved, sources)) if opts.new_only else None
     run = SearchRun()
