@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 STAMP = $(VENV)/.installed-dev
 
-.PHONY: install demo test lint clean completions docs fuzz
+.PHONY: install demo test lint clean completions docs fuzz bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -43,3 +43,6 @@ docs: $(STAMP)
 
 fuzz: $(STAMP)
 	CLODURA_FUZZ_EXAMPLES=20000 $(BIN)/pytest tests/test_fuzz.py
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py

@@ -24,6 +24,7 @@ _EXTENSION_FORMATS = {
 }
 #: A CSV cell starting with one of these is read as a formula by spreadsheet programs.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset(_FORMULA_STARTS)
 ALL_FIELDS = "all"
 
 
@@ -52,6 +53,8 @@ def parse_fields(text: str | None) -> list[str] | None:
 
 def cell(value: Any) -> str:
     """A record value as flat text: arrays joined with '; ', objects as JSON."""
+    if type(value) is str:  # the common case first: this runs for every cell
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -138,15 +141,18 @@ class CsvWriter:
             self._writer.writerow(self._fields)
             self._header_written = True
         assert self._fields is not None
-        self._writer.writerow([self._cell(record.get(name)) for name in self._fields])
+        get, to_cell = record.get, self._cell
+        self._writer.writerow([to_cell(get(name)) for name in self._fields])
 
     def _cell(self, value: Any) -> str:
         text = cell(value)
-        if not self._raw:
-            text = neutralise_formula(text)
-        # A lone carriage return would not be quoted with "\n" line endings and would split
-        # the row for readers; line breaks inside a cell become "\n", which is quoted.
-        return text.replace("\r\n", "\n").replace("\r", "\n")
+        if text and not self._raw and text[0] in _FORMULA_FIRST:
+            text = "'" + text
+        if "\r" in text:
+            # A lone carriage return would not be quoted with "\n" line endings and would split
+            # the row for readers; line breaks inside a cell become "\n", which is quoted.
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        return text
 
     def close(self) -> None:
         self._stream.flush()

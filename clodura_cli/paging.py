@@ -106,27 +106,40 @@ def fetch_in_order(
 ) -> Iterator[tuple[PageRequest, list[dict[str, Any]]]]:
     """Fetch pages ``concurrency`` at a time and yield them in order, stopping after a short page.
 
-    A page's error is raised when its turn comes, after every earlier page was yielded.
+    A slow page does not hold the others back: finished pages wait in order (at most twice
+    ``concurrency`` of them) while new requests keep going out. A page's error is raised when
+    its turn comes, after every earlier page was yielded.
     """
     import concurrent.futures as cf
 
+    width = max(1, concurrency)
     queue = iter(pages)
-    pool = cf.ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="page")
+    exhausted = False
+    pool = cf.ThreadPoolExecutor(max_workers=width, thread_name_prefix="page")
     pending: collections.deque[tuple[PageRequest, Future[list[dict[str, Any]]]]]
     pending = collections.deque()
     finished = False
+
+    def refill() -> None:
+        nonlocal exhausted
+        while not exhausted and len(pending) < 2 * width:
+            if sum(1 for _, future in pending if not future.done()) >= width:
+                return
+            request = next(queue, None)
+            if request is None:
+                exhausted = True
+                return
+            pending.append((request, pool.submit(fetch, request)))
+
     try:
-
-        def refill() -> None:
-            while len(pending) < max(1, concurrency):
-                request = next(queue, None)
-                if request is None:
-                    return
-                pending.append((request, pool.submit(fetch, request)))
-
         refill()
         while pending:
-            request, future = pending.popleft()
+            request, future = pending[0]
+            if not future.done():
+                cf.wait([f for _, f in pending], return_when=cf.FIRST_COMPLETED)
+                refill()
+                continue
+            pending.popleft()
             records = future.result()
             yield request, records
             if len(records) < request.per_page:

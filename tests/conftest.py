@@ -38,6 +38,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CLODURA_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("CLODURA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CLODURA_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.setenv("CLODURA_SANDBOX_JOB_DELAY", "0.2")

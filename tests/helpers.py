@@ -91,6 +91,7 @@ def base_env(tmp_path: Path) -> dict[str, str]:
     env.update(
         CLODURA_DATA_DIR=str(tmp_path / "data"),
         CLODURA_CONFIG_DIR=str(tmp_path / "config"),
+        CLODURA_CACHE_DIR=str(tmp_path / "cache"),
         NO_COLOR="1",
     )
     return env

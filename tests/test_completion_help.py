@@ -197,3 +197,23 @@ def test_every_command_help_has_an_example(path: list[str]) -> None:
     assert "Example" in result.stdout
     example = result.stdout.split("Example", 1)[1]
     assert f"clodura {path[0]}" in example or "clodura " in example
+
+
+def test_help_is_cached_and_the_cache_follows_the_terminal_width(
+    env: dict[str, str], isolated: Path
+) -> None:
+    def helped(columns: str) -> str:
+        done = subprocess.run([CLODURA, "search", "--help"], capture_output=True, text=True,
+                              env={**env, "COLUMNS": columns}, timeout=30, check=False)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    first = helped("100")
+    cached = list((isolated / "cache" / "help").iterdir())
+    assert len(cached) == 1 and cached[0].read_text() == first
+    assert helped("100") == first
+    wide = helped("160")
+    assert wide != first and max(len(line) for line in wide.splitlines()) > 100
+    assert len(list((isolated / "cache" / "help").iterdir())) == 2
+    cached[0].write_text("stale\n")
+    assert helped("100") == "stale\n"  # proves the second call came from the cache

@@ -78,8 +78,8 @@ def test_concurrent_pages_come_back_in_order_and_stop_after_a_short_one(
     got = [page.page for page, _ in fetch_in_order(fetch, pages, concurrency)]
     first_short = next((i + 1 for i, size in enumerate(sizes) if size < 5), len(sizes))
     assert got == list(range(1, first_short + 1))
-    # Never more requests in flight past the short page than the concurrency allows.
-    assert len(fetched) <= first_short + concurrency - 1
+    # Never more requests past the short page than the reorder window (2 x concurrency) allows.
+    assert len(fetched) <= first_short + 2 * concurrency - 1
 
 
 def test_an_error_surfaces_after_the_pages_before_it() -> None:

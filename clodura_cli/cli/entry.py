@@ -1,17 +1,115 @@
-"""The `clodura` command: answers --version without loading anything, else runs the app."""
+"""The `clodura` command: answers --version and repeated --help without loading the app.
+
+A command's help is rendered by typer and rich (about 0.1 s); it is the same every time for
+the same code, terminal width and colour settings, so the rendered text is kept in the user's
+cache folder and printed from there the next time.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+_HELP_FLAGS = ("--help", "-h")
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def main() -> None:
     """Console-script entry point."""
-    if sys.argv[1:] == ["--version"]:
+    argv = sys.argv[1:]
+    if argv == ["--version"]:
         from clodura_cli import __version__
 
         sys.stdout.write(f"clodura {__version__}\n")
         return
+    cached = _help_cache_file(argv)
+    if cached is not None and cached.is_file():
+        sys.stdout.write(cached.read_text(encoding="utf-8"))
+        return
     from clodura_cli.cli.app import main as run
 
-    run()
+    if cached is None:
+        run()
+        return
+    with _recording(cached):
+        run()
+
+
+def _code_stamp() -> str:
+    """Changes whenever any module of the package changes."""
+    newest = 0
+    for folder in (_PACKAGE, os.path.join(_PACKAGE, "cli")):
+        with os.scandir(folder) as entries:
+            newest = max(
+                [newest, *(e.stat().st_mtime_ns for e in entries if e.name.endswith(".py"))]
+            )
+    return str(newest)
+
+
+def _help_cache_file(argv: list[str]) -> Path | None:
+    """Where the help for this command line would be cached; None when it is not a help call."""
+    if not argv or argv[-1] not in _HELP_FLAGS or any(a.startswith("-") for a in argv[:-1]):
+        return None
+    if "_CLODURA_COMPLETE" in os.environ:
+        return None
+    import hashlib
+    import json
+    from pathlib import Path
+
+    from clodura_cli import __version__
+
+    tty = sys.stdout.isatty()
+    width = os.environ.get("COLUMNS", "")
+    if tty and not width:
+        width = str(os.get_terminal_size(sys.stdout.fileno()).columns)
+    key = [__version__, _code_stamp(), argv, tty, width, os.environ.get("TERM", "")]
+    key += [name in os.environ for name in ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE")]
+    digest = hashlib.sha256(json.dumps(key).encode()).hexdigest()[:24]
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(os.environ.get("CLODURA_CACHE_DIR") or Path(base) / "clodura") / "help" / digest
+
+
+class _Tee:
+    """stdout that also keeps what was written."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self.text: list[str] = []
+
+    def write(self, text: str | bytes) -> int:
+        if isinstance(text, bytes):  # click may hand bytes to a stream it does not know
+            text = text.decode("utf-8", errors="replace")
+        self.text.append(text)
+        return int(self._stream.write(text))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def _recording(target: Path) -> Iterator[None]:
+    """Keep what the help printed, if it printed it and exited 0."""
+    tee = _Tee(sys.stdout)
+    real, sys.stdout = sys.stdout, tee
+    try:
+        yield
+    except SystemExit as exit_:
+        if exit_.code in (0, None) and tee.text:
+            with contextlib.suppress(Exception):  # a cache must never break the command
+                _store(target, "".join(tee.text))
+        raise
+    finally:
+        sys.stdout = real
+
+
+def _store(target: Path, text: str) -> None:
+    with contextlib.suppress(OSError):
+        from clodura_cli.files import write_private
+
+        write_private(target, text)

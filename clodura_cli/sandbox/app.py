@@ -159,12 +159,14 @@ class SandboxApp:
         fault: str | None,
         retry_after: float | None,
     ) -> Iterable[bytes]:
-        if self.injector.faults.latency > 0:
-            time.sleep(self.injector.faults.latency)
+        # The injected latency is the whole time the server takes: the work of answering is
+        # done within it, as on a real server, and only the rest is slept.
+        respond_at = time.monotonic() + self.injector.faults.latency
         if fault is not None and fault.isdigit():
             entry["status"] = int(fault)
             headers = [] if retry_after is None else [("Retry-After", _seconds(retry_after))]
             message = _STATUS_TEXT[int(fault)]
+            _hold(respond_at)
             return _respond(
                 start_response,
                 int(fault),
@@ -173,11 +175,13 @@ class SandboxApp:
             )
         if fault == "html":
             entry["status"] = 502
+            _hold(respond_at)
             return _respond(start_response, 502, _HTML_PAGE, content_type="text/html")
         answer = self._handle(method, path, environ.get("HTTP_X_API_KEY"), raw, entry)
         entry["status"] = answer.status
         entry["records"] = answer.records
         body = _json_bytes(answer.payload)
+        _hold(respond_at)
         if fault == "drop":
             raise DroppedConnection()
         if fault == "timeout":
@@ -422,6 +426,12 @@ def _json_bytes(payload: Any) -> bytes:
 
 def _seconds(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _hold(until: float) -> None:
+    remaining = until - time.monotonic()
+    if remaining > 0:
+        time.sleep(remaining)
 
 
 def _respond(

@@ -90,29 +90,44 @@ class SandboxTransport(httpx.BaseTransport):
 
 
 class _Handler(ServerHandler):
+    http_version = "1.1"
+
     def handle_error(self) -> None:
-        # A dropped connection: say nothing, so the client sees the socket close.
+        # A dropped connection: say nothing and close, so the client sees the socket close.
         if isinstance(sys.exc_info()[1], DroppedConnection):
+            self.request_handler.close_connection = True  # type: ignore[attr-defined]
             return
         super().handle_error()
 
 
 class _RequestHandler(WSGIRequestHandler):
+    """One connection, many requests (HTTP/1.1 keep-alive), as a real API server does."""
+
     quiet = True
+    protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes: without this, delayed ACKs stall each answer.
+    disable_nagle_algorithm = True
 
     def handle(self) -> None:
-        self.raw_requestline = self.rfile.readline(65537)
-        if len(self.raw_requestline) > 65536 or not self.parse_request():
-            return
-        handler = _Handler(
-            self.rfile,
-            self.wfile,  # type: ignore[arg-type]
-            self.get_stderr(),
-            self.get_environ(),
-            multithread=True,
-        )
-        handler.request_handler = self  # type: ignore[attr-defined]
-        handler.run(self.server.get_app())  # type: ignore[attr-defined]
+        self.close_connection = True
+        while True:
+            self.raw_requestline = self.rfile.readline(65537)
+            if not self.raw_requestline or len(self.raw_requestline) > 65536:
+                return
+            if not self.parse_request():
+                return
+            handler = _Handler(
+                self.rfile,
+                self.wfile,  # type: ignore[arg-type]
+                self.get_stderr(),
+                self.get_environ(),
+                multithread=True,
+            )
+            handler.request_handler = self  # type: ignore[attr-defined]
+            handler.run(self.server.get_app())  # type: ignore[attr-defined]
+            self.wfile.flush()
+            if self.close_connection:
+                return
 
     def log_message(self, format: str, *args: Any) -> None:
         if not self.quiet:
