@@ -16,6 +16,10 @@ _SNIPPET_LENGTH = 200
 
 def decode_json(content: bytes, content_type: str, path: str, status: int) -> Any:
     """Parse a response body as JSON, or explain what arrived instead."""
+    try:
+        return json.loads(content)  # bytes straight in: no copy of the body as text
+    except (ValueError, UnicodeDecodeError):
+        pass  # empty, not JSON, or not UTF-8: look closer below
     text = content.decode("utf-8", errors="replace")
     if not text.strip():
         raise InvalidResponseError(
