@@ -6,7 +6,9 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 
 def private_dir(path: Path) -> Path:
@@ -25,14 +27,20 @@ def private_dir(path: Path) -> Path:
     return path
 
 
-def write_private(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one step; the file is created with mode 0600."""
-    private_dir(path.parent)
+@contextlib.contextmanager
+def replaced_atomically(path: Path, *, private: bool) -> Iterator[TextIO]:
+    """A text stream whose content replaces ``path`` only if the block ends without error.
+
+    With ``private`` the file is created with mode 0600; otherwise with the usual umask.
+    """
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(text)
+        if not private:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(fd, 0o666 & ~umask)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
+            yield stream
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)
@@ -40,6 +48,13 @@ def write_private(path: Path, text: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+def write_private(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` in one step; the file is created with mode 0600."""
+    private_dir(path.parent)
+    with replaced_atomically(path, private=True) as stream:
+        stream.write(text)
 
 
 def readable_by_others(path: Path) -> bool:

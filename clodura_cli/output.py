@@ -5,13 +5,12 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
-import os
-import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from clodura_cli.errors import UsageError
+from clodura_cli.files import replaced_atomically
 from clodura_cli.spec import OUTPUT_FORMATS, PERSON_RECORD_FIELDS
 
 FORMATS = OUTPUT_FORMATS
@@ -189,21 +188,10 @@ def write_records(
     return count
 
 
-@contextlib.contextmanager
-def atomic_output(path: str) -> Iterator[TextIO]:
+def atomic_output(path: str) -> contextlib.AbstractContextManager[TextIO]:
     """A text stream whose content replaces ``path`` only if the block ends without error."""
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise UsageError(f"--output: folder {str(directory)!r} does not exist")
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
-            yield stream
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+    return replaced_atomically(target, private=False)
