@@ -132,6 +132,7 @@ def test_config_path_names_every_location(isolated: Path) -> None:
         f"keys: {isolated / 'config' / 'credentials'}",
         f"presets: {isolated / 'config' / 'presets'}",
         f"data: {isolated / 'data'}",
+        f"cache: {isolated / 'cache' / 'help'}",
     ]
 
 

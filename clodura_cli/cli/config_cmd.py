@@ -87,18 +87,19 @@ def list_(profile: options.Profile = None) -> None:
 
 @app.command()
 def path() -> None:
-    """Print where the config file, keys, presets and data live.
+    """Print where the config file, keys, presets, data and cached help live.
 
     Example:
 
       clodura config path
     """
     from clodura_cli import config
+    from clodura_cli.cli.entry import help_cache_dir
     from clodura_cli.credentials import credentials_path
     from clodura_cli.presets import presets_dir
     from clodura_cli.settings import config_path
 
     sys.stdout.write(
         f"config: {config_path()}\nkeys: {credentials_path()}\npresets: {presets_dir()}\n"
-        f"data: {config.data_dir()}\n"
+        f"data: {config.data_dir()}\ncache: {help_cache_dir()}\n"
     )

@@ -60,7 +60,6 @@ def _help_cache_file(argv: list[str]) -> Path | None:
         return None
     import hashlib
     import json
-    from pathlib import Path
 
     from clodura_cli import __version__
 
@@ -71,8 +70,15 @@ def _help_cache_file(argv: list[str]) -> Path | None:
     key = [__version__, _code_stamp(), argv, tty, width, os.environ.get("TERM", "")]
     key += [name in os.environ for name in ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE")]
     digest = hashlib.sha256(json.dumps(key).encode()).hexdigest()[:24]
+    return help_cache_dir() / digest
+
+
+def help_cache_dir() -> Path:
+    """Where rendered help is kept: CLODURA_CACHE_DIR, else the XDG cache folder."""
+    from pathlib import Path
+
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(os.environ.get("CLODURA_CACHE_DIR") or Path(base) / "clodura") / "help" / digest
+    return Path(os.environ.get("CLODURA_CACHE_DIR") or Path(base) / "clodura") / "help"
 
 
 class _Tee:
