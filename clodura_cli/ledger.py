@@ -93,6 +93,11 @@ class Job:
         """True once the job has its final result."""
         return self.status in FINAL
 
+    @property
+    def is_pending(self) -> bool:
+        """True while the API is still working on the job."""
+        return self.status in PENDING
+
 
 @dataclass(frozen=True)
 class Identity:

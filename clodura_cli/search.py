@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from clodura_cli import spec
@@ -76,7 +76,6 @@ class SearchRun:
     records: int = 0
     #: True when --all stopped at the API's last page with the result set not yet exhausted.
     truncated: bool = False
-    page_sizes: list[int] = field(default_factory=list)
 
 
 def iterate_records(
@@ -104,7 +103,6 @@ def iterate_records(
     for page, records in fetch_in_order(fetch, plan.pages(), concurrency):
         run.pages_fetched += 1
         run.records += len(records)
-        run.page_sizes.append(len(records))
         last = (page, len(records))
         if on_page is not None:
             on_page(page, len(records))

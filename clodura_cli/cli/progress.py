@@ -41,7 +41,7 @@ def page_progress(total_pages: int | None, enabled: bool) -> Iterator[PageCallba
 
 @contextlib.contextmanager
 def count_progress(label: str, total: int) -> Iterator[Callable[[Any], None] | None]:
-    """A callback counting finished items on a bar; None when stderr is not a terminal."""
+    """A callback counting finished reveal jobs on a bar; None when stderr is not a terminal."""
     if not sys.stderr.isatty():
         yield None
         return
@@ -57,10 +57,7 @@ def count_progress(label: str, total: int) -> Iterator[Callable[[Any], None] | N
 
         def advance(item: Any) -> None:
             key = getattr(item, "id", id(item))
-            if (
-                getattr(item, "status", None) not in ("queued", "processing")
-                and key not in finished
-            ):
+            if not item.is_pending and key not in finished:
                 finished.add(key)
                 bar.update(task, completed=len(finished))
 

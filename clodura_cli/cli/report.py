@@ -66,7 +66,6 @@ class RequestReporter:
     def __init__(self, verbose: bool, debug: bool = False) -> None:
         self.verbose = verbose
         self.debug = debug
-        self.retries = 0
 
     def __call__(self, event: RequestEvent) -> None:
         if self.debug:
@@ -81,7 +80,6 @@ class RequestReporter:
                 style="dim",
             )
         if event.retry_in is not None:
-            self.retries += 1
             say(
                 f"{event.method} {event.path}: {event.error}; retry {event.attempt} "
                 f"in {event.retry_in:.1f}s",

@@ -149,9 +149,7 @@ def run_reveal(
         entries, fatal, spent = _reveal(options, inputs, webhook, connection, ledger)
     finally:
         connection.client.close()
-    finished = [
-        e for e in entries if e.job.status not in ("queued", "processing") or not options.wait
-    ]
+    finished = [e for e in entries if not e.job.is_pending or not options.wait]
     with destination(options.output, chosen) as stream:
         render(
             (output_row(e) for e in finished),
@@ -210,11 +208,7 @@ def _reveal(
     _report_sources(run.entries, len(run.not_submitted))
     entries = [Entry(e.target, done.get(e.job.id, e.job), e.source) for e in run.entries]
     spent = None
-    if (
-        before is not None
-        and run.count("submitted")
-        and all(e.job.status not in ("queued", "processing") for e in entries)
-    ):
+    if before is not None and run.count("submitted") and not any(e.job.is_pending for e in entries):
         after = _balance(connection)
         spent = spent_between(before, after) if after else None
     return entries, run.fatal, spent
@@ -277,7 +271,7 @@ def _finish(
         report.info(f"credits spent: {spent} (the balance before and after this run)")
     if fatal is not None:
         raise fatal
-    pending = [e.job for e in entries if e.job.status in ("queued", "processing")]
+    pending = [e.job for e in entries if e.job.is_pending]
     if pending and options.wait:
         ids = [job.tracking_id or "" for job in pending]
         for tracking_id in ids:

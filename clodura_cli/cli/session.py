@@ -74,7 +74,6 @@ class Connection:
 
     client: CloduraClient
     account: str
-    sandbox: bool
 
 
 def open_client(
@@ -132,7 +131,7 @@ def open_connection(
         key = env_key if env_key in SANDBOX_KEYS else DEFAULT_KEY
         app = in_process_app(config.data_dir())
         client = make(key, DEFAULT_BASE_URL, SandboxTransport(app))
-        return Connection(client, account_id("sandbox", key), sandbox=True)
+        return Connection(client, account_id("sandbox", key))
     from clodura_cli.credentials import insecure_store_warning, require_key
 
     base_url = options.resolved_base_url()
@@ -141,7 +140,7 @@ def open_connection(
     warning = insecure_store_warning()
     if warning:
         report.warn(warning)
-    return Connection(make(key, base_url), account_id(base_url, key), sandbox=False)
+    return Connection(make(key, base_url), account_id(base_url, key))
 
 
 def tls_verification() -> Any:

@@ -141,7 +141,7 @@ def _family(client: CloduraClient) -> str | None:
 def _wait(revealer: Revealer, jobs: list[Job], timeout: float) -> list[Job]:
     from clodura_cli.cli.progress import count_progress
 
-    waiting = [job for job in jobs if job.tracking_id and job.status in ("queued", "processing")]
+    waiting = [job for job in jobs if job.tracking_id and job.is_pending]
     if not waiting:
         return jobs
     with count_progress("waiting", len(waiting)) as advance:
@@ -150,7 +150,7 @@ def _wait(revealer: Revealer, jobs: list[Job], timeout: float) -> list[Job]:
 
 
 def _raise_if_pending(jobs: list[Job], wait: bool, timeout: float) -> None:
-    pending = [job for job in jobs if job.status in ("queued", "processing")]
+    pending = [job for job in jobs if job.is_pending]
     if wait and pending:
         ids = [job.tracking_id or "" for job in pending]
         raise PendingJobsError(
