@@ -5,12 +5,34 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from clodura_cli.files import private_dir
+
+
+#: How long opening a file another process is setting up may take before it counts as busy.
+OPEN_TIMEOUT = 30.0
+
+
+def _retry_while_busy(step: Callable[[], None]) -> None:
+    """Run ``step``, again while the file is locked: switching a new file to WAL mode takes
+    an exclusive lock that SQLite does not wait for, so two processes opening a new file at
+    once would otherwise see "database is locked" at once."""
+    deadline = time.monotonic() + OPEN_TIMEOUT
+    delay = 0.005
+    while True:
+        try:
+            step()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(0.2, delay * 2)
 
 
 class SharedDatabase:
@@ -27,11 +49,14 @@ class SharedDatabase:
         self._db.row_factory = sqlite3.Row
         self._lock = threading.RLock()
         with self._lock:
-            if path is not None:
-                self._db.execute("PRAGMA journal_mode=WAL")
-                self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(schema)
-            self._db.commit()
+            _retry_while_busy(lambda: self._prepare(path is not None, schema))
+
+    def _prepare(self, on_disk: bool, schema: str) -> None:
+        if on_disk:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(schema)
+        self._db.commit()
 
     def close(self) -> None:
         """Close the file."""

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from helpers import Server, run_cli, running_server
 
-from clodura_cli import retry
+from clodura_cli import retry, stopping
 from clodura_cli.sandbox.app import SandboxApp
 from clodura_cli.sandbox.runtime import forget_apps, in_process_app
 
@@ -45,8 +45,10 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setattr(retry, "INITIAL_DELAY", 0.001)
     monkeypatch.setattr(retry, "MAX_DELAY", 0.004)
     forget_apps()
+    stopping.reset()
     yield tmp_path
     forget_apps()
+    stopping.reset()
 
 
 @pytest.fixture

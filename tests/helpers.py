@@ -7,7 +7,8 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,23 @@ class Server:
     def set_faults(self, **faults: Any) -> None:
         httpx.put(f"{self.url}/_sandbox/faults", json=faults).raise_for_status()
 
+    def set_job_delay(self, seconds: float) -> None:
+        """Reveal jobs take this long from now on; pending jobs too."""
+        httpx.put(f"{self.url}/_sandbox/job-delay", json={"seconds": seconds}).raise_for_status()
+
+    def stats(self) -> dict[str, Any]:
+        return httpx.get(f"{self.url}/_sandbox/stats").json()  # type: ignore[no-any-return]
+
+    def reset(self) -> None:
+        """A clean start for the next test: no faults, an empty log, the usual job delay."""
+        self.set_faults()
+        self.set_job_delay(SERVER_JOB_DELAY)
+        self.clear_log()
+
+    def count(self, endpoint: str) -> int:
+        """How many requests to one endpoint the server has logged."""
+        return sum(1 for entry in self.log() if entry["endpoint"] == endpoint)
+
 
 def base_env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLODURA_")}
@@ -97,23 +115,66 @@ def base_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+#: Generous: CI's machine may be busy. A wait that ends early costs nothing.
+DEADLINE = 60.0
+SERVER_JOB_DELAY = 0.2
+
+
+def wait_for(condition: Callable[[], Any], what: str, deadline: float = DEADLINE) -> Any:
+    """Poll ``condition`` until it returns something true; fail the test past the deadline."""
+    end = time.monotonic() + deadline
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out after {deadline:.0f} s waiting for {what}")
+        time.sleep(0.02)
+
+
+def read_pty_until(master: int, marker: bytes, deadline: float = DEADLINE) -> bytes:
+    """What a pseudo-terminal showed until ``marker`` appeared (or the deadline passed)."""
+    import select
+
+    seen = b""
+    end = time.monotonic() + deadline
+    while marker not in seen and time.monotonic() < end:
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the other side closed
+                break
+            seen += chunk
+    return seen
+
+
+@contextlib.contextmanager
+def spawn(args: list[str], **popen: Any) -> Iterator[subprocess.Popen[Any]]:
+    """A subprocess that is killed and reaped when the block ends, also when a test fails."""
+    process = subprocess.Popen(args, **popen)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        with contextlib.suppress(ValueError):  # communicate() may have closed the pipes
+            process.communicate(timeout=DEADLINE)
+        for stream in (process.stdin, process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+
+
 @contextlib.contextmanager
 def running_server(home: Path) -> Iterator[Server]:
     """`clodura sandbox serve` on a free loopback port, stopped afterwards."""
-    process = subprocess.Popen(
-        [CLODURA, "sandbox", "serve", "--port", "0", "--job-delay", "0.2"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=base_env(home),
-    )
-    assert process.stdout is not None
-    first = process.stdout.readline()
-    assert first.startswith("Sandbox API listening on http://127.0.0.1:"), first
-    url = first.split()[-1]
-    try:
-        yield Server(url, process)
-    finally:
+    command = [CLODURA, "sandbox", "serve", "--port", "0", "--job-delay", str(SERVER_JOB_DELAY)]
+    with spawn(
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=base_env(home)
+    ) as process:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert first.startswith("Sandbox API listening on http://127.0.0.1:"), first
+        yield Server(first.split()[-1], process)
         process.terminate()
-        process.wait(timeout=10)
-        process.stdout.close()
+        process.wait(timeout=DEADLINE)

@@ -23,8 +23,7 @@ PEOPLE = [p.record["personId"] for p in build_dataset().people[2000:2200]]
 
 @pytest.fixture
 def api(server: Server, monkeypatch: pytest.MonkeyPatch) -> Server:
-    server.clear_log()
-    server.set_faults()
+    server.reset()
     monkeypatch.setenv("CLODURA_BASE_URL", server.url)
     monkeypatch.setenv("CLODURA_API_KEY", KEY)
     monkeypatch.setenv("CLODURA_MAX_RETRIES", "2")

@@ -6,12 +6,11 @@ import json
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
 import pytest
-from helpers import CLODURA, Server, base_env
+from helpers import CLODURA, DEADLINE, Server, base_env, read_pty_until, spawn, wait_for
 
 pytestmark = pytest.mark.loopback
 
@@ -20,8 +19,7 @@ KEY = "sandbox-standard"
 
 @pytest.fixture
 def env(server: Server, tmp_path: Path) -> dict[str, str]:
-    server.clear_log()
-    server.set_faults()
+    server.reset()
     values = base_env(tmp_path)
     values.update(CLODURA_BASE_URL=server.url, CLODURA_API_KEY=KEY)
     return values
@@ -127,19 +125,14 @@ def test_ctrl_c_exits_130_and_leaves_no_output_file(
 ) -> None:
     server.set_faults(latency=0.2)
     target = tmp_path / "leads.jsonl"
-    process = subprocess.Popen(
-        [CLODURA, "search", "--all", "--concurrency", "1", "-o", str(target)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    deadline = time.monotonic() + 20
-    while len(server.log()) < 3 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=20)
-    assert process.returncode == 130
+    command = [CLODURA, "search", "--all", "--concurrency", "1", "-o", str(target)]
+    with spawn(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as run:
+        # Mid-run: pages have been served and the export (100 pages, 0.2 s each) is not done.
+        wait_for(lambda: server.count("search") >= 3, "three pages requested")
+        assert run.poll() is None
+        run.send_signal(signal.SIGINT)
+        _, stderr = run.communicate(timeout=DEADLINE)
+    assert run.returncode == 130, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
     assert not target.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".leads")] == []
@@ -183,18 +176,14 @@ def test_sigkill_during_submissions_loses_no_tracking_id(
 
     server.set_faults(latency=0.15)
     ids = [p.record["personId"] for p in build_dataset().people[100:160]]
-    process = subprocess.Popen(
-        [CLODURA, "reveal", "email", "--no-wait", "--concurrency", "4", *ids],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**env, "CLODURA_WEBHOOK_URL": "https://hooks.example.com/c"},
-    )
-    deadline = time.monotonic() + 20
-    while sum(e["endpoint"] == "email" for e in server.log()) < 10 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    process.kill()
-    process.wait(timeout=10)
-    time.sleep(0.3)  # let requests already received finish on the server
+    command = [CLODURA, "reveal", "email", "--no-wait", "--concurrency", "4", *ids]
+    run_env = {**env, "CLODURA_WEBHOOK_URL": "https://hooks.example.com/c"}
+    with spawn(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=run_env) as run:
+        wait_for(lambda: server.count("email") >= 10, "ten submissions received")
+        run.kill()
+        run.wait(timeout=DEADLINE)
+    # Requests the server had already received finish there; wait for them, not for a time.
+    wait_for(lambda: server.stats()["inFlight"] == 0, "the server to finish what it received")
     received = [e["body"]["personId"] for e in server.log() if e["endpoint"] == "email"]
     assert 10 <= len(received) < len(ids)
     jobs = {job.person_id: job for job in Ledger(tmp_path / "data" / "ledger.db").jobs()}
@@ -226,20 +215,17 @@ def test_on_a_terminal_a_costly_run_asks_first_and_no_means_nothing_sent(
 
     ids = [p.record["personId"] for p in build_dataset().people[300:330]]  # 30 x 2 = 60 > 50
     master, slave = pty.openpty()
-    process = subprocess.Popen(
-        [CLODURA, "reveal", "email", *ids],
-        stdin=slave, stdout=slave, stderr=slave, close_fds=True,
-        env={**env, "CLODURA_WEBHOOK_URL": "https://hooks.example.com/c", "TERM": "dumb"},
-    )  # fmt: skip
-    os.close(slave)
-    seen = b""
-    deadline = time.monotonic() + 20
-    while b"[y/N]" not in seen and time.monotonic() < deadline:
-        seen += os.read(master, 1024)
-    assert b"may cost up to 60 credits (standard)" in seen
-    os.write(master, b"n\n")
-    assert process.wait(timeout=20) == 4
-    os.close(master)
+    run_env = {**env, "CLODURA_WEBHOOK_URL": "https://hooks.example.com/c", "TERM": "dumb"}
+    try:
+        with spawn([CLODURA, "reveal", "email", *ids], stdin=slave, stdout=slave, stderr=slave,
+                   close_fds=True, env=run_env) as run:  # fmt: skip
+            os.close(slave)
+            seen = read_pty_until(master, b"[y/N]")
+            assert b"may cost up to 60 credits (standard)" in seen
+            os.write(master, b"n\n")
+            assert run.wait(timeout=DEADLINE) == 4
+    finally:
+        os.close(master)
     assert [e for e in server.log() if e["endpoint"] == "email"] == []
 
 

@@ -9,12 +9,11 @@ import os
 import signal
 import stat
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
 import pytest
-from helpers import CLODURA, Server, base_env, run_cli, sent
+from helpers import CLODURA, DEADLINE, Server, base_env, run_cli, sent, spawn, wait_for
 
 from clodura_cli.client import CloduraClient
 from clodura_cli.ledger import Ledger
@@ -26,8 +25,7 @@ HOOK = "https://hooks.example.com/clodura"
 
 @pytest.fixture
 def env(server: Server, tmp_path: Path) -> dict[str, str]:
-    server.clear_log()
-    server.set_faults()
+    server.reset()
     values = base_env(tmp_path)
     values.update(
         CLODURA_BASE_URL=server.url, CLODURA_API_KEY="sandbox-multi", CLODURA_WEBHOOK_URL=HOOK
@@ -48,16 +46,13 @@ def test_sigterm_during_an_export_exits_143_and_leaves_no_file(
 ) -> None:
     server.set_faults(latency=0.2)
     target = tmp_path / "all.csv"
-    process = subprocess.Popen(
-        [CLODURA, "search", "--all", "--concurrency", "1", "-o", str(target)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-    )  # fmt: skip
-    deadline = time.monotonic() + 20
-    while len(server.log()) < 3 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    process.send_signal(signal.SIGTERM)
-    _, stderr = process.communicate(timeout=20)
-    assert process.returncode == 143
+    command = [CLODURA, "search", "--all", "--concurrency", "1", "-o", str(target)]
+    with spawn(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as run:
+        wait_for(lambda: server.count("search") >= 3, "three pages requested")
+        assert run.poll() is None
+        run.send_signal(signal.SIGTERM)
+        _, stderr = run.communicate(timeout=DEADLINE)
+    assert run.returncode == 143, stderr
     assert "terminated" in stderr and "Traceback" not in stderr
     assert list(tmp_path.glob("*.csv")) == [] and list(tmp_path.glob(".all.csv*")) == []
 
@@ -66,50 +61,52 @@ def test_sigterm_during_an_export_exits_143_and_leaves_no_file(
 def test_ctrl_c_while_waiting_for_reveals_keeps_them_resumable(
     server: Server, env: dict[str, str], tmp_path: Path
 ) -> None:
+    # The jobs stay pending until the test lets them finish: the signal always lands mid-wait.
+    server.set_job_delay(3600)
     ids = people(5000, 5)
-    process = subprocess.Popen(
-        [CLODURA, "reveal", "email", *ids, "-o", str(tmp_path / "out.csv")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-    )  # fmt: skip
     ledger_file = tmp_path / "data" / "ledger.db"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if (
-            ledger_file.exists()
-            and sum(1 for j in Ledger(ledger_file).jobs() if j.tracking_id) == 5
-        ):
-            break
-        time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=20)
-    assert process.returncode == 130, stderr
+
+    def tracking_ids() -> int:
+        if not ledger_file.exists():
+            return 0
+        ledger = Ledger(ledger_file)
+        try:
+            return sum(1 for job in ledger.jobs() if job.tracking_id)
+        finally:
+            ledger.close()
+
+    command = [CLODURA, "reveal", "email", *ids, "-o", str(tmp_path / "out.csv")]
+    with spawn(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as run:
+        wait_for(lambda: tracking_ids() == 5, "five tracking ids in the ledger")
+        wait_for(lambda: server.count("track") >= 1, "the first poll")
+        assert run.poll() is None
+        run.send_signal(signal.SIGINT)
+        _, stderr = run.communicate(timeout=DEADLINE)
+    assert run.returncode == 130, stderr
     assert not (tmp_path / "out.csv").exists()
-    jobs = Ledger(ledger_file).jobs()
+    ledger = Ledger(ledger_file)
+    jobs = ledger.jobs()
+    ledger.close()
     assert len(jobs) == 5 and all(j.tracking_id for j in jobs)
+    server.set_job_delay(0.2)
     done = subprocess.run([CLODURA, "track", "--wait", "-f", "jsonl"], capture_output=True,
-                          text=True, env=env, timeout=60, check=False)  # fmt: skip
+                          text=True, env=env, timeout=DEADLINE, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in done.stdout.splitlines()]
     assert {r["personId"] for r in rows} == set(ids)
     assert {r["revealStatus"] for r in rows} <= {"completed", "failed"}
-    assert len([e for e in server.log() if e["endpoint"] == "email"]) == 5
+    assert server.count("email") == 5
 
 
 @pytest.mark.loopback
 def test_two_runs_at_once_reveal_each_person_once(server: Server, env: dict[str, str]) -> None:
     server.set_faults(latency=0.05)
     ids = people(6000, 20)
-    runs = [
-        subprocess.Popen(
-            [CLODURA, "reveal", "email", "--concurrency", "4", "-f", "jsonl", *ids],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        for _ in range(2)
-    ]
-    outputs = [run.communicate(timeout=120) for run in runs]
+    command = [CLODURA, "reveal", "email", "--concurrency", "4", "-f", "jsonl", *ids]
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True, "env": env}
+    with spawn(command, **pipes) as first, spawn(command, **pipes) as second:
+        runs = [first, second]
+        outputs = [run.communicate(timeout=120) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], [err for _, err in outputs]
     posted = [e["body"]["personId"] for e in server.log() if e["endpoint"] == "email"]
     assert sorted(posted) == sorted(ids)  # each person submitted once, by one of the runs
@@ -203,7 +200,9 @@ def test_reveal_input_with_mixed_encodings_bom_blank_and_huge_lines(
         "reveal", "email", "--sandbox", "--no-wait", "-f", "jsonl", "--input", str(path)
     )
     assert result.exit_code == 0, result.stderr
-    assert [b["personId"] for b in sent(emulator, "email")] == good
+    # Submitted concurrently: the arrival order is not the input order, the output order is.
+    assert sorted(b["personId"] for b in sent(emulator, "email")) == sorted(good)
+    assert [row["personId"] for row in result.jsonl()] == good
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
     assert warnings == [
         "warning: --input line 4: longer than 100,000 characters; skipped",
@@ -260,8 +259,7 @@ def test_files_the_tool_writes_are_owner_only(emulator: SandboxApp, isolated: Pa
 def test_debug_prints_curl_lines_without_the_key(
     monkeypatch: pytest.MonkeyPatch, server: Server
 ) -> None:
-    server.clear_log()
-    server.set_faults()
+    server.reset()
     monkeypatch.setenv("CLODURA_BASE_URL", server.url)
     monkeypatch.setenv("CLODURA_API_KEY", "sandbox-multi")
     monkeypatch.setenv("CLODURA_DEBUG", "1")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import signal
@@ -12,7 +13,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
-from clodura_cli import __version__, config
+from clodura_cli import __version__, config, stopping
 from clodura_cli.cli import complete, report
 from clodura_cli.cli.exit_codes import EXIT_CODE_HELP, ExitCode, classify
 from clodura_cli.errors import CloduraError, UsageError
@@ -46,7 +47,12 @@ class CloduraGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort):
+        except typer.Abort:
+            if not stopping.is_stopping():
+                raise
+            report.error("interrupted")  # Ctrl-C at a prompt
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except typer.Exit:
             raise
         except typer.TyperException as exc:
             _usage_error(exc)
@@ -98,7 +104,13 @@ class Terminated(BaseException):
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
+    stopping.begin()
     raise Terminated()
+
+
+def _on_sigint(signum: int, frame: Any) -> None:
+    stopping.begin()
+    raise KeyboardInterrupt()
 
 
 def _silence_stdout() -> None:
@@ -225,4 +237,15 @@ def main(args: list[str] | None = None) -> None:
     completing = complete.COMPLETE_VAR in os.environ
     only = first if first in COMMANDS and not completing else None
     signal.signal(signal.SIGTERM, _on_sigterm)
-    build_app(only)(args=argv, prog_name="clodura")
+    signal.signal(signal.SIGINT, _on_sigint)
+    try:
+        build_app(only)(args=argv, prog_name="clodura")
+    except SystemExit as exc:
+        if not stopping.is_stopping():
+            raise
+        # Interrupted: what had to be cleaned up was, on the way here. Threads still at work
+        # (a request in flight, a lock the signal left taken) must not keep the process alive.
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(exc.code if isinstance(exc.code, int) else int(ExitCode.INTERRUPTED))

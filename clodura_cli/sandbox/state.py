@@ -132,6 +132,13 @@ class SandboxState:
         ).fetchall()
         return [_job(row) for row in rows]
 
+    def reschedule_pending(self, db: sqlite3.Connection, delay: float) -> None:
+        """Unfinished jobs become ready ``delay`` seconds after they were created."""
+        db.execute(
+            "UPDATE jobs SET ready = created + ? WHERE status IN ('queued', 'processing')",
+            (delay,),
+        )
+
     def finish_job(self, db: sqlite3.Connection, job: Job) -> None:
         """Store a job's final status, result and cost."""
         db.execute(
