@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import random
-import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import httpx
-
-from clodura_cli import __version__, spec
+from clodura_cli import __version__, spec, stopping
 from clodura_cli.errors import (
     APIConnectionError,
     APIError,
-    APITimeoutError,
     CloduraError,
     InvalidResponseError,
     NotFoundError,
@@ -27,7 +23,13 @@ from clodura_cli.errors import (
 from clodura_cli.parsing import decode_json, error_message, object_from_payload, people_from_payload
 from clodura_cli.retry import RetryPolicy, parse_retry_after
 from clodura_cli.throttle import Throttle
+from clodura_cli.transport import HttpxSender, Reply, Sender
 from clodura_cli.urls import DEFAULT_BASE_URL, check_base_url
+
+if TYPE_CHECKING:
+    import ssl
+
+    import httpx
 
 __all__ = ["DEFAULT_BASE_URL", "CloduraClient", "RequestEvent"]
 
@@ -72,22 +74,28 @@ class CloduraClient:
         max_connections: int = 16,
         throttle: Throttle | None = None,
         verify: ssl.SSLContext | bool = True,
+        sender: Callable[[Mapping[str, str], float], Sender] | None = None,
     ) -> None:
+        """``sender`` builds what carries the requests from the headers and the timeout;
+        by default httpx over the network, through ``transport`` when one is given."""
         self.base_url = check_base_url(base_url)
         self.throttle = throttle
         self.retry = retry or RetryPolicy()
         self._on_event = on_event
         self._sleep = sleep
         self._rng = random.Random()
-        self._http = httpx.Client(
-            base_url=self.base_url,
-            transport=transport,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            headers={"X-API-KEY": api_key, "User-Agent": USER_AGENT, "Accept": "application/json"},
-            limits=httpx.Limits(max_connections=max_connections),
-            follow_redirects=False,
-            verify=verify,
-        )
+        headers = {"X-API-KEY": api_key, "User-Agent": USER_AGENT, "Accept": "application/json"}
+        if sender is not None:
+            self._sender = sender(headers, timeout)
+        else:
+            self._sender = HttpxSender(
+                self.base_url,
+                headers,
+                timeout=timeout,
+                max_connections=max_connections,
+                transport=transport,
+                verify=verify,
+            )
 
     def __enter__(self) -> CloduraClient:
         return self
@@ -97,7 +105,7 @@ class CloduraClient:
 
     def close(self) -> None:
         """Close the connection pool."""
-        self._http.close()
+        self._sender.close()
 
     # The endpoints ---------------------------------------------------------------------------
 
@@ -151,15 +159,20 @@ class CloduraClient:
         attempt = 0
         while True:
             attempt += 1
+            if stopping.is_stopping():
+                # Interrupted: nothing new goes out, and nothing is retried.
+                raise APIConnectionError(
+                    "not sent: the run was interrupted", path, request_sent=False
+                )
             started = time.monotonic()
             status: int | None = None
             retry_after: float | None = None
             try:
                 with self.throttle.slot() if self.throttle else contextlib.nullcontext():
                     started = time.monotonic()
-                    response = self._http.request(method, path, json=json)
-                    status = response.status_code
-                    outcome = self._outcome(response, path)
+                    reply = self._sender.send(method, path, json)
+                    status = reply.status_code
+                    outcome = self._outcome(reply, path)
                 if not isinstance(outcome, CloduraError):
                     if self.throttle:
                         self.throttle.succeeded()
@@ -172,18 +185,18 @@ class CloduraClient:
                         # A pause longer than the cap is not waited out: the run stops instead.
                         pause = retry_after if self.retry.delay(1, retry_after) else None
                         self.throttle.rate_limited(pause)
-            except httpx.TransportError as exc:
-                error = _transport_error(exc, path)
-            retryable = _is_retryable(error, idempotent)
+            except TransportError as exc:
+                error = exc
+            retryable = _is_retryable(error, idempotent) and not stopping.is_stopping()
             wait = self.retry.delay(attempt, retry_after, self._rng) if retryable else None
             self._emit(method, path, attempt, started, status, _describe(error), wait, body=json)
             if wait is None:
                 raise error
             self._sleep(wait)
 
-    def _outcome(self, response: httpx.Response, path: str) -> Any:
+    def _outcome(self, response: Reply, path: str) -> Any:
         """The decoded body of a success, or the error a response stands for (not raised)."""
-        content = response.read()
+        content = response.content
         status = response.status_code
         if 200 <= status < 300:
             try:
@@ -214,15 +227,6 @@ class CloduraClient:
             url = self.base_url + path
             event = RequestEvent(method, path, attempt, elapsed, status, error, retry_in, url, body)
             self._on_event(event)
-
-
-def _transport_error(exc: httpx.TransportError, path: str) -> TransportError:
-    # Connect failures and pool waits happen before a single byte of the request is written.
-    not_sent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
-    detail = str(exc) or type(exc).__name__
-    if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"timed out ({detail})", path, request_sent=not not_sent)
-    return APIConnectionError(f"connection failed ({detail})", path, request_sent=not not_sent)
 
 
 def _is_retryable(error: CloduraError, idempotent: bool) -> bool:

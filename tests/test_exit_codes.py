@@ -70,10 +70,10 @@ def test_invalid_key_is_401_and_exit_3(
 ) -> None:
     from clodura_cli.client import CloduraClient
     from clodura_cli.errors import AuthenticationError
-    from clodura_cli.sandbox.runtime import SandboxTransport
+    from clodura_cli.sandbox.runtime import sandbox_transport
 
     with (
-        CloduraClient("not-a-sandbox-key", transport=SandboxTransport(emulator)) as client,
+        CloduraClient("not-a-sandbox-key", transport=sandbox_transport(emulator)) as client,
         pytest.raises(AuthenticationError) as caught,
     ):
         client.credits()

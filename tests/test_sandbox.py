@@ -11,9 +11,9 @@ import pytest
 
 from clodura_cli import spec
 from clodura_cli.sandbox.app import SandboxApp
-from clodura_cli.sandbox.data import build_dataset
+from clodura_cli.sandbox.data import build_dataset, generate
 from clodura_cli.sandbox.faults import Faults, FaultSpecError, ScriptedFault
-from clodura_cli.sandbox.runtime import SandboxTransport
+from clodura_cli.sandbox.runtime import sandbox_transport
 
 
 class Clock:
@@ -39,7 +39,7 @@ def app(tmp_path: Path, clock: Clock) -> SandboxApp:
 def api(app: SandboxApp, key: str = "sandbox-standard") -> httpx.Client:
     return httpx.Client(
         base_url="https://api.clodura.ai",
-        transport=SandboxTransport(app),
+        transport=sandbox_transport(app),
         headers={"X-API-KEY": key},
     )
 
@@ -75,7 +75,7 @@ def test_data_set_is_large_varied_and_deterministic() -> None:
     assert len({c.industry for c in data.companies}) >= 20
     assert len({t for c in data.companies for t in c.technologies}) >= 30
     assert len({r["personTitle"][0] for r in records}) >= 100
-    rebuilt = build_dataset.__wrapped__()  # bypass the cache: a fresh generation
+    rebuilt = generate()  # bypass both caches: a fresh generation
     assert [p.record for p in rebuilt.people[:50]] == records[:50]
 
 
@@ -245,7 +245,7 @@ def test_no_match_is_404_no_results(app: SandboxApp) -> None:
 def test_unknown_or_missing_key_is_401_everywhere(app: SandboxApp, method: str, path: str) -> None:
     response = api(app, "real-looking-key").request(method, path, json={})
     assert response.status_code == 401
-    bare = httpx.Client(base_url="https://x", transport=SandboxTransport(app))
+    bare = httpx.Client(base_url="https://x", transport=sandbox_transport(app))
     assert bare.request(method, path, json={}).status_code == 401
 
 

@@ -73,7 +73,8 @@ def serve(
     from clodura_cli.sandbox.app import SandboxApp
     from clodura_cli.sandbox.faults import Faults, FaultSpecError
     from clodura_cli.sandbox.keys import SANDBOX_KEYS
-    from clodura_cli.sandbox.runtime import make_server, state_path
+    from clodura_cli.sandbox.runtime import state_path
+    from clodura_cli.sandbox.server import make_server
 
     if host not in _LOOPBACK_HOSTS:
         raise UsageError(f"--host: {host!r} is not a loopback address; use 127.0.0.1 or ::1")

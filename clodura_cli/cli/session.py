@@ -107,11 +107,11 @@ def open_connection(
 
     throttle = Throttle(concurrency, options.setting("rate", rate))
 
-    def make(key: str, base_url: str, transport: Any = None) -> CloduraClient:
+    def make(key: str, base_url: str, sender: Any = None) -> CloduraClient:
         return CloduraClient(
             key,
             base_url,
-            transport=transport,
+            sender=sender,
             timeout=timeout,
             retry=policy,
             on_event=report.RequestReporter(
@@ -124,13 +124,15 @@ def open_connection(
 
     if options.use_sandbox:
         from clodura_cli.sandbox.keys import DEFAULT_KEY, SANDBOX_KEYS
-        from clodura_cli.sandbox.runtime import SandboxTransport, in_process_app
+        from clodura_cli.sandbox.runtime import DirectSender, in_process_app
 
         report.info(SANDBOX_NOTICE)
         env_key = os.environ.get(config.ENV_API_KEY, "").strip()
         key = env_key if env_key in SANDBOX_KEYS else DEFAULT_KEY
         app = in_process_app(config.data_dir())
-        client = make(key, DEFAULT_BASE_URL, SandboxTransport(app))
+        client = make(
+            key, DEFAULT_BASE_URL, lambda headers, timeout: DirectSender(app, headers, timeout)
+        )
         return Connection(client, account_id("sandbox", key))
     from clodura_cli.credentials import insecure_store_warning, require_key
 

@@ -1,7 +1,7 @@
 """The sandbox: an emulator of the Clodura API over a synthetic, deterministic data set.
 
-It is an ordinary WSGI application (standard library only) that runs in-process through
-``httpx.WSGITransport`` (``--sandbox``) or on loopback (``clodura sandbox serve``).
+It is an ordinary WSGI application (standard library only) that runs in-process, called
+directly by the client (``--sandbox``), or on loopback (``clodura sandbox serve``).
 """
 
 from __future__ import annotations

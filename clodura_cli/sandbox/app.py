@@ -26,7 +26,7 @@ from clodura_cli.sandbox.reveal import (
     validate_email_reveal,
     validate_phone_reveal,
 )
-from clodura_cli.sandbox.search import ApiProblem, matching_people, validate_search
+from clodura_cli.sandbox.search import ApiProblem, matching_indexes, validate_search
 from clodura_cli.sandbox.state import Job, SandboxState, credits_payload
 
 DEFAULT_JOB_DELAY = 1.0
@@ -99,7 +99,7 @@ class SandboxApp:
         #: Requests being handled right now, and the most there ever were at once.
         self.in_flight = 0
         self.max_in_flight = 0
-        self._matches: OrderedDict[str, list[Any]] = OrderedDict()
+        self._matches: OrderedDict[str, list[int]] = OrderedDict()
         self._records_json: dict[str, bytes] = {}
         self._matches_lock = threading.Lock()
 
@@ -247,9 +247,9 @@ class SandboxApp:
             if _pool_empty(account):
                 raise ApiProblem(402, "Credits exhausted; upgrade your plan or add credits")
             unlocked = self.state.unlocked(db, key)
-            people = self._matching(body, unlocked)
+            matches = self._matching(body, unlocked)
             start = (body["page"] - 1) * body["perPage"]
-            page = people[start : start + body["perPage"]]
+            page = [self.dataset.person(i) for i in matches[start : start + body["perPage"]]]
             if not page:
                 raise ApiProblem(404, "No results found")
             viewed = sum(1 for p in page if p.record["personId"] in unlocked)
@@ -268,7 +268,7 @@ class SandboxApp:
             cached = self._records_json[person_id] = _json_bytes(record)[:-1]
         return cached
 
-    def _matching(self, body: dict[str, Any], unlocked: frozenset[str]) -> list[Any]:
+    def _matching(self, body: dict[str, Any], unlocked: frozenset[str]) -> list[int]:
         # Pages of one query re-run the same filter: keep the last few results.
         filters = {k: v for k, v in body.items() if k not in ("page", "perPage")}
         cache_key = json.dumps(filters, sort_keys=True)
@@ -278,7 +278,7 @@ class SandboxApp:
             if cache_key in self._matches:
                 self._matches.move_to_end(cache_key)
                 return self._matches[cache_key]
-        people = matching_people(self.dataset, filters, unlocked)
+        people = matching_indexes(self.dataset, filters, unlocked)
         with self._matches_lock:
             self._matches[cache_key] = people
             while len(self._matches) > 8:
@@ -366,9 +366,27 @@ class SandboxApp:
                 self.max_in_flight = self.in_flight
             return Answer(200, {"cleared": True})
         if action == "/stats" and method == "GET":
+            with self._log_lock:
+                in_flight = self.in_flight
             return Answer(
-                200, {"maxInFlight": self.max_in_flight, "recordsServed": self.records_served()}
+                200,
+                {
+                    "inFlight": in_flight,
+                    "maxInFlight": self.max_in_flight,
+                    "recordsServed": self.records_served(),
+                },
             )
+        if action == "/job-delay" and method == "PUT":
+            try:
+                seconds = _json_object(raw).get("seconds")
+            except ApiProblem:
+                seconds = None
+            if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
+                return Answer(400, {"message": "seconds must be a number of seconds, 0 or more"})
+            self.job_delay = float(seconds)
+            with self.state.transaction() as db:
+                self.state.reschedule_pending(db, self.job_delay)
+            return Answer(200, {"jobDelay": self.job_delay})
         if action == "/faults" and method == "PUT":
             try:
                 self.set_faults(Faults.from_mapping(_json_object(raw)))

@@ -1,20 +1,40 @@
-"""The synthetic data set: companies and people generated from a seed, the same every time."""
+"""The synthetic data set: companies and people generated from a seed, the same every time.
+
+People are kept as columns of small numbers (indexes into word lists), not as 20,000 objects:
+a column loads from the cache in microseconds and the emulator's filters scan it quickly. A
+person's record is built only when it is served. The generated columns are cached on disk,
+keyed by the code that generates them, so a process pays for generation once per version.
+
+Every company domain is under a name reserved for examples (RFC 2606), so that no sandbox email
+can reach a real inbox. The one exception is the vendor's own example person and organisation,
+copied from its documentation page so that its example request finds them.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import itertools
+import marshal
+import os
 import random
+import tempfile
+from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, overload
 
 from clodura_cli import spec
+from clodura_cli.files import private_dir
 from clodura_cli.sandbox import vocabulary as vocab
 
 DEFAULT_SEED = 20261127
 COMPANY_COUNT = 1_100
 PEOPLE_COUNT = 20_000
+#: Reserved for documentation and tests (RFC 2606): no real inbox lives under them.
+RESERVED_SUFFIXES = (".example", ".test", ".example.com", ".example.net", ".example.org")
 
 _SIZE_WEIGHTS = (4, 10, 18, 22, 16, 10, 10, 5, 5)
 #: Revenue bands plausible for each employee-size band (by index).
@@ -35,15 +55,37 @@ _SENIORITY_WEIGHTS = {
     "Executive": 8.5,
 }
 _EMAIL_STATUS_WEIGHTS = {"verified": 55, "unverified": 30, "unavailable": 15}
-_TLDS = (".com", ".com", ".com", ".io", ".ai", ".co", ".net", ".tech")
+_TLDS = (".example", ".example", ".example", ".test", ".example.com", ".example.net")
 _FUNDING_START = dt.date(2015, 1, 1)
 _FUNDING_DAYS = (dt.date(2026, 10, 31) - _FUNDING_START).days
 
-_SENIORITIES = list(_SENIORITY_WEIGHTS)
+SENIORITIES = tuple(spec.SENIORITIES)
+_SENIORITY_DRAW = [SENIORITIES.index(name) for name in _SENIORITY_WEIGHTS]
 _SENIORITY_CUM = list(itertools.accumulate(_SENIORITY_WEIGHTS.values()))
-_STATUSES = list(_EMAIL_STATUS_WEIGHTS)
+STATUSES = tuple(_EMAIL_STATUS_WEIGHTS)
 _STATUS_CUM = list(itertools.accumulate(_EMAIL_STATUS_WEIGHTS.values()))
-_FUNCTIONS = list(vocab.FUNCTION_ROLES)
+FUNCTIONS = tuple(vocab.FUNCTION_ROLES)
+
+#: The person and organisation of the vendor's Search People example (../shared/seed/).
+VENDOR_PERSON = {
+    "personId": "3597524184265130552",
+    "firstName": "Kapil",
+    "lastName": "Khangaonkar",
+    "linkedinUrl": "https://www.linkedin.com/in/kapilkhangaonkar/",
+    "seniority": ["Founder"],
+    "personTitle": ["CEO"],
+    "functional": ["Admin"],
+    "personCity": "Pune",
+    "personState": "Maharashtra",
+    "personCountry": "India",
+    "contactEmailStatus": "verified",
+}
+VENDOR_ORGANIZATION_ID = "2389402640191586304"
+VENDOR_DOMAIN = "clodura.ai"
+#: The example's size, outside the documented bands; the default dialect answers the band.
+VENDOR_EMPLOYEE_SIZE = "51-100"
+#: Where the vendor person sits in the data set: early, so that small searches meet them.
+_VENDOR_INDEX = 7
 
 Location = tuple[str, str, str]
 
@@ -75,27 +117,134 @@ class Person:
     record: dict[str, Any]
     company: Company
     title_words: frozenset[str] = field(default_factory=frozenset)
+    index: int = -1
 
 
 @dataclass
+class Columns:
+    """Every person as one entry in each column (indexes into the tables beside them)."""
+
+    person_id: array[int]  # 'Q'
+    company: array[int]  # 'H': index into the companies
+    first: array[int]  # 'H': index into first_names
+    last: array[int]  # 'H': index into last_names
+    slug: array[int]  # 'I': the LinkedIn slug's random suffix
+    seniority: array[int]  # 'H': bit i set for SENIORITIES[i]
+    title: array[int]  # 'H': index into titles
+    function: array[int]  # 'B': index into FUNCTIONS
+    place: array[int]  # 'H': index into vocab.CITIES
+    status: array[int]  # 'B': index into STATUSES
+    titles: list[str]
+    first_names: list[str]
+    last_names: list[str]
+
+
 class Dataset:
     """Every company and person, with the lookups the emulator needs."""
 
-    companies: list[Company]
-    people: list[Person]
-    by_id: dict[str, Person]
-    by_linkedin: dict[str, Person]
+    def __init__(self, companies: list[Company], columns: Columns) -> None:
+        self.companies = companies
+        self.columns = columns
+        self.people = People(self)
+        self._persons: dict[int, Person] = {}
+
+    def __len__(self) -> int:
+        return len(self.columns.person_id)
+
+    def person(self, index: int) -> Person:
+        """One person, built on first use and then kept (so a test may change the record)."""
+        person = self._persons.get(index)
+        if person is None:
+            cols = self.columns
+            title = cols.titles[cols.title[index]]
+            person = Person(
+                self._record(index),
+                self.companies[cols.company[index]],
+                title_words(title),
+                index,
+            )
+            self._persons[index] = person
+        return person
+
+    def _record(self, index: int) -> dict[str, Any]:
+        cols = self.columns
+        company = self.companies[cols.company[index]]
+        first, last = cols.first_names[cols.first[index]], cols.last_names[cols.last[index]]
+        mask = cols.seniority[index]
+        city, state, country = vocab.CITIES[cols.place[index]]
+        return {
+            "personId": str(cols.person_id[index]),
+            "firstName": first,
+            "lastName": last,
+            "linkedinUrl": self.linkedin_url(index),
+            "seniority": [name for bit, name in enumerate(SENIORITIES) if mask >> bit & 1],
+            "personTitle": [cols.titles[cols.title[index]]],
+            "functional": [FUNCTIONS[cols.function[index]]],
+            "personCity": city,
+            "personState": state,
+            "personCountry": country,
+            "contactEmailStatus": STATUSES[cols.status[index]],
+            "organizationId": company.id,
+            "organizationName": company.name,
+            "companyDomain": list(company.domains),
+            "companyEmployeeSize": company.employee_size,
+            "companyCountry": company.hq[2],
+        }
+
+    def linkedin_url(self, index: int) -> str:
+        """The person's LinkedIn profile URL."""
+        if index == _VENDOR_INDEX:
+            return str(VENDOR_PERSON["linkedinUrl"])
+        cols = self.columns
+        first, last = cols.first_names[cols.first[index]], cols.last_names[cols.last[index]]
+        return f"https://www.linkedin.com/in/{first}-{last}-{cols.slug[index]:06x}/".lower()
+
+    @functools.cached_property
+    def by_id(self) -> dict[str, int]:
+        """Index of each person by personId."""
+        return {str(value): index for index, value in enumerate(self.columns.person_id)}
+
+    @functools.cached_property
+    def by_linkedin(self) -> dict[str, int]:
+        """Index of each person by LinkedIn URL (lower case, with a trailing slash)."""
+        return {self.linkedin_url(index): index for index in range(len(self))}
 
 
-def _unique_id(rng: random.Random, taken: set[str]) -> str:
+class People(Sequence[Person]):
+    """The people of a data set as a sequence, each built when first looked at."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        self._dataset = dataset
+
+    def __len__(self) -> int:
+        return len(self._dataset)
+
+    @overload
+    def __getitem__(self, index: int) -> Person: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Person]: ...
+    def __getitem__(self, index: int | slice) -> Person | list[Person]:
+        if isinstance(index, slice):
+            return [self._dataset.person(i) for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self._dataset.person(index)
+
+    def __iter__(self) -> Iterator[Person]:
+        return (self._dataset.person(i) for i in range(len(self)))
+
+
+def _unique_id(rng: random.Random, taken: set[int]) -> int:
     while True:
-        value = str(rng.randrange(10**18, 10**19))
+        value = rng.randrange(10**18, 10**19)
         if value not in taken:
             taken.add(value)
             return value
 
 
-def _companies(rng: random.Random, taken: set[str]) -> list[Company]:
+def _companies(rng: random.Random, taken: set[int]) -> list[Company]:
     names = [f"{p} {s}" for p in vocab.COMPANY_PREFIXES for s in vocab.COMPANY_SUFFIXES]
     rng.shuffle(names)
     companies = []
@@ -103,7 +252,7 @@ def _companies(rng: random.Random, taken: set[str]) -> list[Company]:
         slug = name.lower().replace(" ", "")
         domains = [slug + rng.choice(_TLDS)]
         if rng.random() < 0.15:
-            domains.append(slug.split()[0] + "-" + rng.choice(("hq", "global", "app")) + ".com")
+            domains.append(slug + "-" + rng.choice(("hq", "global", "app")) + ".test")
         size_index = rng.choices(range(len(spec.EMPLOYEE_SIZES)), _SIZE_WEIGHTS)[0]
         hq = rng.choice(vocab.CITIES)
         offices = [hq, *rng.sample(vocab.CITIES, rng.choice((0, 0, 1, 2, 3)))]
@@ -111,7 +260,7 @@ def _companies(rng: random.Random, taken: set[str]) -> list[Company]:
         funded = rng.random() < 0.6
         companies.append(
             Company(
-                id=_unique_id(rng, taken),
+                id=str(_unique_id(rng, taken)),
                 name=name,
                 domains=domains,
                 employee_size=spec.EMPLOYEE_SIZES[size_index],
@@ -134,6 +283,25 @@ def _companies(rng: random.Random, taken: set[str]) -> list[Company]:
     return companies
 
 
+def _vendor_company() -> Company:
+    return Company(
+        id=VENDOR_ORGANIZATION_ID,
+        name="Clodura.AI",
+        domains=[VENDOR_DOMAIN],
+        employee_size="51 - 200",
+        hq=("San Jose", "California", "United States"),
+        offices=[("San Jose", "California", "United States"), ("Pune", "Maharashtra", "India")],
+        industry="Software",
+        keywords=["AI", "SaaS"],
+        revenue="1M-10M",
+        funding_type=None,
+        funding_date=None,
+        business_model="Product",
+        technologies=["AWS", "Salesforce", "HubSpot"],
+        web_keywords=["sales intelligence", "B2B data"],
+    )
+
+
 _TITLE_TEMPLATES: dict[str, tuple[str, ...]] = {
     "Founder": ("Founder", "Co-Founder", "Founder & CEO"),
     "Chairman": ("Chairman", "Chairman of the Board"),
@@ -151,15 +319,15 @@ _TITLE_TEMPLATES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _title(rng: random.Random, seniority: str, function: str) -> tuple[str, list[str]]:
+def _title(rng: random.Random, seniority: str, function: str) -> tuple[str, int]:
     role, area = vocab.FUNCTION_ROLES[function]
     template = rng.choice(_TITLE_TEMPLATES[seniority])
     cxo = vocab.CXO_TITLES.get(function, "Chief Operating Officer")
     title = template.format(area=area, role=role, cxo=cxo)
-    seniorities = [seniority]
+    mask = 1 << SENIORITIES.index(seniority)
     if title == "Founder & CEO":
-        seniorities.append("CEO")
-    return title, seniorities
+        mask |= 1 << SENIORITIES.index("CEO")
+    return title, mask
 
 
 @functools.lru_cache(maxsize=4096)
@@ -172,53 +340,143 @@ def title_words(title: str) -> frozenset[str]:
     return frozenset(words)
 
 
-def _person(rng: random.Random, company: Company, taken: set[str]) -> Person:
-    first = rng.choice(vocab.FIRST_NAMES)
-    last = rng.choice(vocab.LAST_NAMES)
-    seniority = rng.choices(_SENIORITIES, cum_weights=_SENIORITY_CUM)[0]
-    function = rng.choice(_FUNCTIONS)
-    title, seniorities = _title(rng, seniority, function)
-    roll = rng.random()
-    city = (
-        company.hq if roll < 0.75 else rng.choice(company.offices if roll < 0.9 else vocab.CITIES)
-    )
-    slug = f"{first}-{last}-{rng.getrandbits(24):06x}".lower()
-    status = rng.choices(_STATUSES, cum_weights=_STATUS_CUM)[0]
-    record = {
-        "personId": _unique_id(rng, taken),
-        "firstName": first,
-        "lastName": last,
-        "linkedinUrl": f"https://www.linkedin.com/in/{slug}/",
-        "seniority": seniorities,
-        "personTitle": [title],
-        "functional": [function],
-        "personCity": city[0],
-        "personState": city[1],
-        "personCountry": city[2],
-        "contactEmailStatus": status,
-        "organizationId": company.id,
-        "organizationName": company.name,
-        "companyDomain": list(company.domains),
-        "companyEmployeeSize": company.employee_size,
-        "companyCountry": company.hq[2],
+def generate(seed: int = DEFAULT_SEED) -> Dataset:
+    """Generate the data set; the same seed always gives the same people in the same order."""
+    rng = random.Random(seed)
+    taken = {int(str(VENDOR_PERSON["personId"])), int(VENDOR_ORGANIZATION_ID)}
+    companies = _companies(rng, taken)
+    # Bigger companies employ more of the people.
+    weights = [1 + 3 * spec.EMPLOYEE_SIZES.index(c.employee_size) for c in companies]
+    employers = list(range(len(companies)))
+    employers += rng.choices(employers, weights, k=PEOPLE_COUNT - 1 - len(companies))
+    rng.shuffle(employers)
+    first_names = [*vocab.FIRST_NAMES, str(VENDOR_PERSON["firstName"])]
+    last_names = [*vocab.LAST_NAMES, str(VENDOR_PERSON["lastName"])]
+    titles: list[str] = []
+    title_index: dict[str, int] = {}
+    cols = Columns(
+        array("Q"), array("H"), array("H"), array("H"), array("I"), array("H"), array("H"),
+        array("B"), array("H"), array("B"), titles, first_names, last_names,
+    )  # fmt: skip
+    place_of = {place: i for i, place in enumerate(vocab.CITIES)}
+    n_first, n_last = len(vocab.FIRST_NAMES), len(vocab.LAST_NAMES)
+    for employer in employers:
+        company = companies[employer]
+        seniority = SENIORITIES[rng.choices(_SENIORITY_DRAW, cum_weights=_SENIORITY_CUM)[0]]
+        function = rng.randrange(len(FUNCTIONS))
+        title, mask = _title(rng, seniority, FUNCTIONS[function])
+        roll = rng.random()
+        city = (
+            company.hq
+            if roll < 0.75
+            else rng.choice(company.offices if roll < 0.9 else vocab.CITIES)
+        )
+        cols.person_id.append(_unique_id(rng, taken))
+        cols.company.append(employer)
+        cols.first.append(rng.randrange(n_first))
+        cols.last.append(rng.randrange(n_last))
+        cols.slug.append(rng.getrandbits(24))
+        cols.seniority.append(mask)
+        cols.title.append(title_index.setdefault(title, len(title_index)))
+        cols.function.append(function)
+        cols.place.append(place_of[city])
+        cols.status.append(rng.choices(range(len(STATUSES)), cum_weights=_STATUS_CUM)[0])
+    titles.extend(title_index)
+    _insert_vendor_person(companies, cols, title_index)
+    return Dataset(companies, cols)
+
+
+def _insert_vendor_person(
+    companies: list[Company], cols: Columns, title_index: dict[str, int]
+) -> None:
+    companies.append(_vendor_company())
+    title = VENDOR_PERSON["personTitle"][0]
+    if title not in title_index:
+        title_index[title] = len(cols.titles)
+        cols.titles.append(title)
+    values = {
+        "person_id": int(str(VENDOR_PERSON["personId"])),
+        "company": len(companies) - 1,
+        "first": len(cols.first_names) - 1,
+        "last": len(cols.last_names) - 1,
+        "slug": 0,
+        "seniority": 1 << SENIORITIES.index("Founder"),
+        "title": title_index[title],
+        "function": FUNCTIONS.index("Admin"),
+        "place": vocab.CITIES.index(("Pune", "Maharashtra", "India")),
+        "status": STATUSES.index("verified"),
     }
-    return Person(record=record, company=company, title_words=title_words(title))
+    for name, value in values.items():
+        getattr(cols, name).insert(_VENDOR_INDEX, value)
+
+
+def _code_stamp(seed: int) -> str:
+    """Changes whenever the code that generates the data set does."""
+    digest = hashlib.sha256(str(seed).encode())
+    here = Path(__file__).resolve().parent
+    for path in (here / "data.py", here / "vocabulary.py", here.parent / "spec.py"):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def cache_folder() -> Path:
+    """Where the generated data set is cached: CLODURA_CACHE_DIR, else the XDG cache folder."""
+    override = os.environ.get("CLODURA_CACHE_DIR")
+    if override:
+        return Path(override) / "sandbox"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "clodura" / "sandbox"
+
+
+_ARRAYS = ("person_id", "company", "first", "last", "slug", "seniority", "title", "function",
+           "place", "status")  # fmt: skip
+_TABLES = ("titles", "first_names", "last_names")
+
+
+def _load_cached(path: Path) -> Dataset | None:
+    """The cached data set; None when there is none or it cannot be read (it is regenerated)."""
+    try:
+        payload = marshal.loads(path.read_bytes())
+        companies = [Company(*values) for values in payload["companies"]]
+        columns: dict[str, Any] = {}
+        for name in _ARRAYS:
+            typecode, raw = payload[name]
+            column = array(typecode)
+            column.frombytes(raw)
+            columns[name] = column
+        columns.update({name: list(payload[name]) for name in _TABLES})
+        return Dataset(companies, Columns(**columns))
+    except (OSError, EOFError, ValueError, TypeError, KeyError):
+        return None
+
+
+def _store(path: Path, dataset: Dataset) -> None:
+    """Cache the data set (marshal: plain data, nothing that runs code when loaded)."""
+    cols = dataset.columns
+    payload: dict[str, Any] = {
+        "companies": [tuple(vars(company).values()) for company in dataset.companies]
+    }
+    for name in _ARRAYS:
+        column = getattr(cols, name)
+        payload[name] = (column.typecode, column.tobytes())
+    payload.update({name: tuple(getattr(cols, name)) for name in _TABLES})
+    try:
+        private_dir(path.parent)
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(marshal.dumps(payload))
+        os.replace(temporary, path)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
 
 
 @functools.lru_cache(maxsize=2)
 def build_dataset(seed: int = DEFAULT_SEED) -> Dataset:
-    """Generate the data set; the same seed always gives the same people in the same order."""
-    rng = random.Random(seed)
-    taken: set[str] = set()
-    companies = _companies(rng, taken)
-    # Bigger companies employ more of the people.
-    weights = [1 + 3 * spec.EMPLOYEE_SIZES.index(c.employee_size) for c in companies]
-    employers = rng.choices(companies, weights, k=PEOPLE_COUNT - len(companies))
-    people = [_person(rng, company, taken) for company in [*companies, *employers]]
-    rng.shuffle(people)
-    return Dataset(
-        companies=companies,
-        people=people,
-        by_id={p.record["personId"]: p for p in people},
-        by_linkedin={p.record["linkedinUrl"]: p for p in people},
-    )
+    """The data set of a seed: from this process's memory, else the disk cache, else generated."""
+    path = cache_folder() / f"population-{_code_stamp(seed)}.marshal"
+    cached = _load_cached(path)
+    if cached is not None:
+        return cached
+    dataset = generate(seed)
+    _store(path, dataset)
+    return dataset

@@ -7,9 +7,14 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from clodura_cli.sandbox.data import Dataset, Person
+from clodura_cli.sandbox.data import RESERVED_SUFFIXES, VENDOR_ORGANIZATION_ID, Dataset, Person
 from clodura_cli.sandbox.keys import SANDBOX_KEYS, STANDARD
-from clodura_cli.sandbox.search import ApiProblem, check_domain, check_linkedin
+from clodura_cli.sandbox.search import (
+    ApiProblem,
+    check_domain,
+    check_linkedin,
+    matching_indexes,
+)
 from clodura_cli.sandbox.state import Account, Job
 
 EMAIL = "email"
@@ -20,6 +25,7 @@ _PHONE_FIELDS = {"personId", "linkedinUrl", "revealPhoneNumberViaPartners", "web
 _URL_RE = re.compile(r"^https?://[^\s/]+", re.IGNORECASE)
 _PROVIDERS = ("clodura", "provider-b", "provider-c")
 _PHONE_TYPES = ("mobile", "direct", "office")
+_AREA_CODES = ("212", "312", "415", "512", "617", "646", "720", "206")
 
 
 def _strings(body: Mapping[str, Any], names: tuple[str, ...]) -> None:
@@ -110,27 +116,32 @@ def _digest(*parts: str) -> int:
 
 def find_person(dataset: Dataset, identifiers: Mapping[str, Any]) -> Person | None:
     """The person a reveal names, if the data set has them."""
+    index: int | None
     if "personId" in identifiers:
-        return dataset.by_id.get(identifiers["personId"])
-    if "linkedinUrl" in identifiers:
-        url = identifiers["linkedinUrl"].split("?")[0].rstrip("/") + "/"
-        return dataset.by_linkedin.get(re.sub(r"^https?://([a-z]{2,3}\.)?", "https://www.", url))
-    first, last = identifiers["firstName"].casefold(), identifiers["lastName"].casefold()
-    domain = identifiers["companyDomain"].casefold()
-    for person in dataset.people:
-        record = person.record
-        if (
-            record["firstName"].casefold() == first
-            and record["lastName"].casefold() == last
-            and domain in person.company.domains
-        ):
-            return person
-    return None
+        index = dataset.by_id.get(identifiers["personId"])
+    elif "linkedinUrl" in identifiers:
+        url = identifiers["linkedinUrl"].split("?")[0].rstrip("/").lower() + "/"
+        index = dataset.by_linkedin.get(re.sub(r"^https?://([a-z]{2,3}\.)?", "https://www.", url))
+    else:
+        body = {name: identifiers[name] for name in ("firstName", "lastName")}
+        body["companyDomain"] = [identifiers["companyDomain"]]
+        found = matching_indexes(dataset, body, frozenset())
+        index = found[0] if found else None
+    return None if index is None else dataset.person(index)
 
 
 def _email_address(first: str, last: str, domain: str) -> str:
-    local = f"{first}.{last}".lower().replace(" ", "")
+    local = f"{first}.{last}".lower().replace(" ", "").replace("'", "")
     return f"{local}@{domain}"
+
+
+def _reserved(domain: str) -> str:
+    """A domain under a reserved name: synthetic domains already are; any other is moved under
+    `.example`, so that no sandbox email can reach a real inbox (RFC 2606)."""
+    domain = domain.casefold()
+    if domain.endswith(RESERVED_SUFFIXES):
+        return domain
+    return domain.replace(".", "-") + ".example"
 
 
 def job_outcome(
@@ -151,11 +162,15 @@ def _email_outcome(
 ) -> tuple[str, dict[str, Any], int]:
     if person is not None:
         record = person.record
-        address = _email_address(record["firstName"], record["lastName"], person.company.domains[0])
+        domain = _reserved(person.company.domains[0])
+        address = _email_address(record["firstName"], record["lastName"], domain)
         status = "verified" if roll < 68 else "guessed" if roll < 85 else "not_found"
+        if person.company.id == VENDOR_ORGANIZATION_ID:
+            status = "verified"  # the vendor example: always found, at a reserved domain
     elif "firstName" in job.input:
         inputs = job.input
-        address = _email_address(inputs["firstName"], inputs["lastName"], inputs["companyDomain"])
+        domain = _reserved(inputs["companyDomain"])
+        address = _email_address(inputs["firstName"], inputs["lastName"], domain)
         status = "guessed" if roll < 50 else "not_found"
     else:
         address, status = "", "not_found"
@@ -182,10 +197,11 @@ def _phone_outcome(
     found = person is not None and roll < (75 if partners else 55)
     phones = []
     if found:
-        digits = f"{_digest(job.input.get('personId', ''), 'phone') % 10**7:07d}"
-        phones.append(
-            {"number": f"+1 415 {digits[:3]} {digits[3:]}", "type": _PHONE_TYPES[roll % 3]}
-        )
+        # 555-0100 to 555-0199: reserved for fiction in North America, never a real line.
+        digest = _digest(job.input.get("personId", ""), "phone")
+        area = _AREA_CODES[digest % len(_AREA_CODES)]
+        number = f"+1 {area} 555 01{digest // len(_AREA_CODES) % 100:02d}"
+        phones.append({"number": number, "type": _PHONE_TYPES[roll % 3]})
     result: dict[str, Any] = {"phones": phones}
     if family == STANDARD:
         cost = 2 if found else 0

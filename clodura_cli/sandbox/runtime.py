@@ -1,20 +1,17 @@
-"""Running the emulator: in-process behind an httpx transport, or on a loopback port."""
+"""Running the emulator in-process: one app per data directory, called directly or via httpx."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
-import socket
-import sys
 import threading
+from collections.abc import Mapping
 from pathlib import Path
-from socketserver import ThreadingMixIn
-from typing import Any
-from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
+from typing import TYPE_CHECKING, Any
 
-import httpx
-
+from clodura_cli.errors import APIConnectionError, APITimeoutError
 from clodura_cli.sandbox.app import (
     DEFAULT_JOB_DELAY,
     DroppedConnection,
@@ -22,6 +19,10 @@ from clodura_cli.sandbox.app import (
     SimulatedTimeout,
 )
 from clodura_cli.sandbox.faults import Faults
+from clodura_cli.transport import Reply
+
+if TYPE_CHECKING:
+    import httpx
 
 JOB_DELAY_ENV = "CLODURA_SANDBOX_JOB_DELAY"
 FAULTS_ENV = "CLODURA_SANDBOX_FAULTS"
@@ -66,88 +67,73 @@ def reset(data_dir: Path) -> bool:
     return existed
 
 
-class SandboxTransport(httpx.BaseTransport):
-    """Sends requests straight to the emulator, turning its simulated faults into httpx errors."""
+class DirectSender:
+    """Carries the client's requests straight into the emulator: no socket, no httpx.
 
-    def __init__(self, app: SandboxApp) -> None:
+    Its simulated faults become the transport errors a network would give.
+    """
+
+    def __init__(self, app: SandboxApp, headers: Mapping[str, str], timeout: float) -> None:
         self.app = app
+        self.headers = dict(headers)
+        self.timeout = timeout
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        read_timeout = request.extensions.get("timeout", {}).get("read")
+    def send(self, method: str, path: str, body: Any) -> Reply:
+        """Call the emulator as a WSGI server would."""
+        raw = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": path,
+            "CONTENT_LENGTH": str(len(raw)),
+            "CONTENT_TYPE": "application/json",
+            "wsgi.input": io.BytesIO(raw),
+            "clodura.read_timeout": self.timeout,
+        }
+        for name, value in self.headers.items():
+            environ["HTTP_" + name.upper().replace("-", "_")] = value
+        answer: dict[str, Any] = {}
 
-        def app_with_timeout(environ: dict[str, Any], start_response: Any) -> Any:
-            environ["clodura.read_timeout"] = read_timeout
-            return self.app(environ, start_response)
+        def start_response(status: str, headers: list[tuple[str, str]]) -> None:
+            answer["status"] = int(status.split(maxsplit=1)[0])
+            answer["headers"] = {name.lower(): value for name, value in headers}
 
         try:
-            return httpx.WSGITransport(app=app_with_timeout).handle_request(request)
+            content = b"".join(self.app(environ, start_response))
         except DroppedConnection:
-            raise httpx.RemoteProtocolError(
-                "Server disconnected without sending a response.", request=request
+            raise APIConnectionError(
+                "connection failed (Server disconnected without sending a response.)",
+                path,
+                request_sent=True,
             ) from None
         except SimulatedTimeout:
-            raise httpx.ReadTimeout("The read operation timed out", request=request) from None
+            raise APITimeoutError(
+                "timed out (The read operation timed out)", path, request_sent=True
+            ) from None
+        return Reply(answer["status"], answer["headers"], content)
+
+    def close(self) -> None:
+        """Nothing to release."""
 
 
-class _Handler(ServerHandler):
-    http_version = "1.1"
+def sandbox_transport(app: SandboxApp) -> httpx.BaseTransport:
+    """The emulator behind an httpx transport (for tests of the httpx path)."""
+    import httpx
 
-    def handle_error(self) -> None:
-        # A dropped connection: say nothing and close, so the client sees the socket close.
-        if isinstance(sys.exc_info()[1], DroppedConnection):
-            self.request_handler.close_connection = True  # type: ignore[attr-defined]
-            return
-        super().handle_error()
+    class SandboxTransport(httpx.BaseTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            read_timeout = request.extensions.get("timeout", {}).get("read")
 
+            def app_with_timeout(environ: dict[str, Any], start_response: Any) -> Any:
+                environ["clodura.read_timeout"] = read_timeout
+                return app(environ, start_response)
 
-class _RequestHandler(WSGIRequestHandler):
-    """One connection, many requests (HTTP/1.1 keep-alive), as a real API server does."""
+            try:
+                return httpx.WSGITransport(app=app_with_timeout).handle_request(request)
+            except DroppedConnection:
+                raise httpx.RemoteProtocolError(
+                    "Server disconnected without sending a response.", request=request
+                ) from None
+            except SimulatedTimeout:
+                raise httpx.ReadTimeout("The read operation timed out", request=request) from None
 
-    quiet = True
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out in separate writes: without this, delayed ACKs stall each answer.
-    disable_nagle_algorithm = True
-
-    def handle(self) -> None:
-        self.close_connection = True
-        while True:
-            self.raw_requestline = self.rfile.readline(65537)
-            if not self.raw_requestline or len(self.raw_requestline) > 65536:
-                return
-            if not self.parse_request():
-                return
-            handler = _Handler(
-                self.rfile,
-                self.wfile,  # type: ignore[arg-type]
-                self.get_stderr(),
-                self.get_environ(),
-                multithread=True,
-            )
-            handler.request_handler = self  # type: ignore[attr-defined]
-            handler.run(self.server.get_app())  # type: ignore[attr-defined]
-            self.wfile.flush()
-            if self.close_connection:
-                return
-
-    def log_message(self, format: str, *args: Any) -> None:
-        if not self.quiet:
-            super().log_message(format, *args)
-
-
-class _ThreadingServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-
-
-class _IPv6ThreadingServer(_ThreadingServer):
-    address_family = socket.AF_INET6
-
-
-def make_server(app: SandboxApp, host: str, port: int, *, quiet: bool = True) -> WSGIServer:
-    """A threaded HTTP server for the emulator (port 0 picks a free one)."""
-    handler = type("RequestHandler", (_RequestHandler,), {"quiet": quiet})
-    server_class = _IPv6ThreadingServer if ":" in host else _ThreadingServer
-    server = server_class((host, port), handler)
-    server.set_app(app)
-    return server
+    return SandboxTransport()

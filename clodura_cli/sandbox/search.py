@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from clodura_cli import spec
 from clodura_cli.sandbox import vocabulary as vocab
-from clodura_cli.sandbox.data import Dataset, Person
+from clodura_cli.sandbox.data import (
+    FUNCTIONS,
+    SENIORITIES,
+    STATUSES,
+    Company,
+    Dataset,
+    Location,
+    Person,
+    title_words,
+)
 from clodura_cli.spec import Kind
 
 
@@ -100,7 +109,7 @@ def _check_type(kind: Kind, name: str, value: Any) -> None:
         raise ApiProblem(400, f"{name} must be {'an' if kind is Kind.INT else 'a'} {kind.value}")
 
 
-Predicate = Callable[[Person], bool]
+Predicate = Callable[[int], bool]
 
 
 def _fold(values: Any) -> frozenset[str]:
@@ -108,10 +117,10 @@ def _fold(values: Any) -> frozenset[str]:
     return frozenset(str(item).strip().casefold() for item in items)
 
 
-def _title_predicate(titles: list[str], similar: bool) -> Predicate:
+def _title_matches(titles: list[str], similar: bool) -> Callable[[str], bool]:
     if not similar:
         wanted = _fold(titles)
-        return lambda p: any(t.casefold() in wanted for t in p.record["personTitle"])
+        return lambda title: title.casefold() in wanted
     queries = []
     for title in titles:
         cleaned = "".join(ch if ch.isalnum() else " " for ch in title.lower()).split()
@@ -120,105 +129,144 @@ def _title_predicate(titles: list[str], similar: bool) -> Predicate:
             words.update(vocab.TITLE_SYNONYMS.get(word, (word,)))
         queries.append(frozenset(words))
     # Approximate: every word of some query appears in the title (synonyms expanded).
-    return lambda p: any(query <= p.title_words for query in queries if query)
+    return lambda title: any(query <= title_words(title) for query in queries if query)
 
 
-def _any_of(getter: Callable[[Person], Any], values: Any) -> Predicate:
-    wanted = _fold(values)
-
-    def matches(person: Person) -> bool:
-        found = getter(person)
-        if isinstance(found, (list, tuple)):
-            return any(str(item).casefold() in wanted for item in found)
-        return found is not None and str(found).casefold() in wanted
-
-    return matches
+def _any_of(found: Any, wanted: frozenset[str]) -> bool:
+    if isinstance(found, (list, tuple)):
+        return any(str(item).casefold() in wanted for item in found)
+    return found is not None and str(found).casefold() in wanted
 
 
 _PERSON_LOCATION = {"personCity": 0, "personState": 1, "personCountry": 2}
 _COMPANY_LOCATION = {"companyCity": 0, "companyState": 1, "companyCountry": 2}
-_SIMPLE: dict[str, Callable[[Person], Any]] = {
-    "personId": lambda p: p.record["personId"],
-    "firstName": lambda p: p.record["firstName"],
-    "lastName": lambda p: p.record["lastName"],
-    "linkedinUrl": lambda p: p.record["linkedinUrl"].rstrip("/").casefold(),
-    "seniority": lambda p: p.record["seniority"],
-    "functional": lambda p: p.record["functional"],
-    "contactEmailStatus": lambda p: p.record["contactEmailStatus"],
-    "organizationId": lambda p: p.company.id,
-    "organizationName": lambda p: p.company.name,
-    "companyDomain": lambda p: p.company.domains,
-    "companyEmployeeSize": lambda p: p.company.employee_size,
-    "industry": lambda p: p.company.industry,
-    "industryKeywords": lambda p: p.company.keywords,
-    "revenue": lambda p: p.company.revenue,
-    "fundingType": lambda p: p.company.funding_type,
-    "businessModel": lambda p: p.company.business_model,
-    "technologyParameters": lambda p: p.company.technologies,
-    "webKeywords": lambda p: p.company.web_keywords,
+_COMPANY_FIELDS: dict[str, Callable[[Company], Any]] = {
+    "organizationId": lambda c: c.id,
+    "organizationName": lambda c: c.name,
+    "companyDomain": lambda c: c.domains,
+    "companyEmployeeSize": lambda c: c.employee_size,
+    "industry": lambda c: c.industry,
+    "industryKeywords": lambda c: c.keywords,
+    "revenue": lambda c: c.revenue,
+    "fundingType": lambda c: c.funding_type,
+    "businessModel": lambda c: c.business_model,
+    "technologyParameters": lambda c: c.technologies,
+    "webKeywords": lambda c: c.web_keywords,
 }
 
 
-def _location_predicate(
-    body: Mapping[str, Any], fields: Mapping[str, int], where: Any
-) -> Predicate:
+def _field_test(
+    getter: Callable[[Company], Any], wanted: frozenset[str]
+) -> Callable[[Company], bool]:
+    return lambda company: _any_of(getter(company), wanted)
+
+
+def _folded_in(wanted: frozenset[str]) -> Callable[[str], bool]:
+    return lambda entry: entry.casefold() in wanted
+
+
+def _column_test(column: Sequence[int], good: frozenset[int]) -> Predicate:
+    return lambda i: column[i] in good
+
+
+def _places(body: Mapping[str, Any], fields: Mapping[str, int]) -> Callable[[Location], bool]:
     wanted = [(index, _fold(body[name])) for name, index in fields.items() if body.get(name)]
-
-    def matches(person: Person) -> bool:
-        return any(
-            all(place[index].casefold() in values for index, values in wanted)
-            for place in where(person)
-        )
-
-    return matches
+    return lambda place: all(place[index].casefold() in values for index, values in wanted)
 
 
-def build_predicates(body: Mapping[str, Any], unlocked: frozenset[str]) -> list[Predicate]:
-    """One test per filter in the body; a person matches when every test passes."""
-    predicates: list[Predicate] = []
-    for name, getter in _SIMPLE.items():
+def _company_tests(body: Mapping[str, Any]) -> list[Callable[[Company], bool]]:
+    tests: list[Callable[[Company], bool]] = []
+    for name, getter in _COMPANY_FIELDS.items():
         if body.get(name):
-            value = body[name]
-            if name == "linkedinUrl":
-                value = value.rstrip("/")
-            predicates.append(_any_of(getter, value))
-    if body.get("personTitle"):
-        predicates.append(
-            _title_predicate(body["personTitle"], body.get("includeSimilarTitles", True))
-        )
-    if any(body.get(name) for name in _PERSON_LOCATION):
-        inside = _location_predicate(
-            body,
-            _PERSON_LOCATION,
-            lambda p: [
-                (p.record["personCity"], p.record["personState"], p.record["personCountry"])
-            ],
-        )
-        exclude = bool(body.get("personLocationExclude"))
-        predicates.append((lambda p: not inside(p)) if exclude else inside)
+            tests.append(_field_test(getter, _fold(body[name])))
     if any(body.get(name) for name in _COMPANY_LOCATION):
-        all_offices = bool(body.get("includeAllOffice"))
-        predicates.append(
-            _location_predicate(
-                body,
-                _COMPANY_LOCATION,
-                (lambda p: p.company.offices) if all_offices else (lambda p: [p.company.hq]),
-            )
-        )
+        inside = _places(body, _COMPANY_LOCATION)
+        if body.get("includeAllOffice"):
+            tests.append(lambda c: any(inside(place) for place in c.offices))
+        else:
+            tests.append(lambda c: inside(c.hq))
     start, end = body.get("fundingFromDate"), body.get("fundingToDate")
     if start or end:
         low, high = start or "0000-00-00", end or "9999-99-99"
-        predicates.append(
-            lambda p: p.company.funding_date is not None and low <= p.company.funding_date <= high
+        tests.append(lambda c: c.funding_date is not None and low <= c.funding_date <= high)
+    return tests
+
+
+def _table_test(table: Sequence[Any], keep: Callable[[Any], bool]) -> frozenset[int]:
+    """The indexes of a word table whose entry passes a test."""
+    return frozenset(i for i, entry in enumerate(table) if keep(entry))
+
+
+def build_predicates(
+    dataset: Dataset, body: Mapping[str, Any], unlocked: frozenset[str]
+) -> list[Predicate]:
+    """One test per filter in the body, on a person's index; a person matches when all pass.
+
+    Each filter is first decided for every entry of the table it looks at (1,100 companies,
+    a few hundred titles, the cities), so that the scan over the people is a lookup per test.
+    """
+    cols = dataset.columns
+    predicates: list[Predicate] = []
+    company_tests = _company_tests(body)
+    if company_tests:
+        good = _table_test(dataset.companies, lambda c: all(test(c) for test in company_tests))
+        predicates.append(lambda i: cols.company[i] in good)
+    if body.get("personId"):
+        wanted_ids = dataset.by_id.get(str(body["personId"]).strip())
+        predicates.append(lambda i: i == wanted_ids)
+    if body.get("linkedinUrl"):
+        url = str(body["linkedinUrl"]).strip().rstrip("/").casefold() + "/"
+        url = re.sub(r"^https?://([a-z]{2,3}\.)?", "https://www.", url)
+        wanted_index = dataset.by_linkedin.get(url)
+        predicates.append(lambda i: i == wanted_index)
+    for name, column, table in (
+        ("firstName", cols.first, cols.first_names),
+        ("lastName", cols.last, cols.last_names),
+        ("personTitle", cols.title, cols.titles),
+        ("functional", cols.function, FUNCTIONS),
+        ("contactEmailStatus", cols.status, STATUSES),
+    ):
+        if body.get(name):
+            if name == "personTitle":
+                keep = _title_matches(body[name], body.get("includeSimilarTitles", True))
+            else:
+                keep = _folded_in(_fold(body[name]))
+            predicates.append(_column_test(column, _table_test(table, keep)))
+    if body.get("seniority"):
+        wanted_seniorities = _fold(body["seniority"])
+        mask = sum(
+            1 << bit
+            for bit, name in enumerate(SENIORITIES)
+            if name.casefold() in wanted_seniorities
         )
-    if body.get("excludeViewedPeople"):
-        predicates.append(lambda p: p.record["personId"] not in unlocked)
+        predicates.append(lambda i: bool(cols.seniority[i] & mask))
+    if any(body.get(name) for name in _PERSON_LOCATION):
+        inside = _table_test(vocab.CITIES, _places(body, _PERSON_LOCATION))
+        if body.get("personLocationExclude"):
+            predicates.append(lambda i: cols.place[i] not in inside)
+        else:
+            predicates.append(lambda i: cols.place[i] in inside)
+    if body.get("excludeViewedPeople") and unlocked:
+        viewed = {dataset.by_id[pid] for pid in unlocked if pid in dataset.by_id}
+        predicates.append(lambda i: i not in viewed)
     return predicates
+
+
+def matching_indexes(
+    dataset: Dataset, body: Mapping[str, Any], unlocked: frozenset[str]
+) -> list[int]:
+    """The index of everyone the body's filters select, in the data set's stable order."""
+    predicates = build_predicates(dataset, body, unlocked)
+    everyone = range(len(dataset))
+    if not predicates:
+        return list(everyone)
+    if len(predicates) == 1:
+        return [i for i in everyone if predicates[0](i)]
+    return [i for i in everyone if all(test(i) for test in predicates)]
 
 
 def matching_people(
     dataset: Dataset, body: Mapping[str, Any], unlocked: frozenset[str]
 ) -> list[Person]:
     """Everyone the body's filters select, in the data set's stable order."""
-    predicates = build_predicates(body, unlocked)
-    return [p for p in dataset.people if all(test(p) for test in predicates)]
+    return [dataset.person(i) for i in matching_indexes(dataset, body, unlocked)]
