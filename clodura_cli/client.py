@@ -172,6 +172,8 @@ class CloduraClient:
                     started = time.monotonic()
                     reply = self._sender.send(method, path, json)
                     status = reply.status_code
+                    if self.throttle:
+                        self.throttle.observe(reply.headers)
                     outcome = self._outcome(reply, path)
                 if not isinstance(outcome, CloduraError):
                     if self.throttle:

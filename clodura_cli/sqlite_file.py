@@ -13,7 +13,6 @@ from typing import Any
 
 from clodura_cli.files import private_dir
 
-
 #: How long opening a file another process is setting up may take before it counts as busy.
 OPEN_TIMEOUT = 30.0
 

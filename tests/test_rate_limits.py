@@ -8,7 +8,7 @@ import pytest
 from helpers import Server, run_cli
 
 from clodura_cli.sandbox.data import build_dataset
-from clodura_cli.throttle import Throttle
+from clodura_cli.throttle import CUT_INTERVAL, RECOVERY_QUIET, Throttle, rate_hint
 
 
 class FakeTime:
@@ -25,12 +25,13 @@ class FakeTime:
 
 
 def test_429_halves_concurrency_and_successes_raise_it_again() -> None:
-    throttle = Throttle(8)
+    fake = FakeTime()
+    throttle = Throttle(8, clock=fake.clock, sleep=fake.sleep)
     throttle.rate_limited(None)
     assert throttle.concurrency == 4
-    throttle.rate_limited(None)
-    throttle.rate_limited(None)
-    throttle.rate_limited(None)
+    for _ in range(3):
+        fake.now += CUT_INTERVAL
+        throttle.rate_limited(None)
     assert throttle.concurrency == 1
     for _ in range(3):
         throttle.succeeded()
@@ -53,6 +54,70 @@ def test_rate_cap_spaces_requests_and_a_429_lowers_it() -> None:
     with throttle.slot():
         pass
     assert fake.now >= before + 2.0  # everyone waits out the Retry-After
+
+
+def test_429s_of_requests_in_flight_together_cut_once() -> None:
+    fake = FakeTime()
+    throttle = Throttle(4, clock=fake.clock, sleep=fake.sleep)
+    for _ in range(10):
+        fake.now += 0.01
+        throttle.succeeded()
+    for _ in range(4):  # the four requests in flight all meet the limit
+        throttle.rate_limited(None)
+    assert throttle.times_limited == 4
+    assert throttle.concurrency == 2
+    assert throttle.learnt_rate == pytest.approx(10 * 0.95)  # what got through in the last second
+
+
+def test_the_learnt_rate_rises_only_after_a_quiet_spell() -> None:
+    fake = FakeTime()
+    throttle = Throttle(4, clock=fake.clock, sleep=fake.sleep)
+    for _ in range(10):
+        throttle.succeeded()
+    throttle.rate_limited(None)
+    learnt = throttle.learnt_rate
+    fake.now += RECOVERY_QUIET / 2
+    throttle.succeeded()
+    assert throttle.learnt_rate == learnt
+    fake.now += RECOVERY_QUIET / 2
+    throttle.succeeded()
+    assert learnt is not None and throttle.learnt_rate == pytest.approx(learnt * 1.1)
+
+
+@pytest.mark.parametrize(
+    ("headers", "rate", "pause"),
+    [
+        ({}, None, None),
+        ({"ratelimit-policy": "10;w=1"}, 10.0, None),
+        ({"ratelimit-policy": "100;w=60, 1000;w=3600"}, 100 / 60, None),
+        (
+            {"ratelimit-policy": "10;w=1", "ratelimit-remaining": "0", "ratelimit-reset": "0.25"},
+            10.0,
+            0.25,
+        ),
+        ({"ratelimit-remaining": "20", "ratelimit-reset": "10"}, 2.0, None),
+        ({"x-ratelimit-remaining": "0", "x-ratelimit-reset": "3"}, None, 3.0),
+        ({"x-ratelimit-remaining": "50", "x-ratelimit-reset": str(1_900_000_025)}, 2.0, None),
+        ({"ratelimit-remaining": "junk", "ratelimit-reset": "-4"}, None, None),
+        ({"ratelimit-policy": "ten;w=x"}, None, None),
+    ],
+)
+def test_rate_limit_headers_give_a_rate_and_a_pause(
+    headers: dict[str, str], rate: float | None, pause: float | None
+) -> None:
+    got_rate, got_pause = rate_hint(headers, now=1_900_000_000.0)
+    assert got_rate == (pytest.approx(rate) if rate is not None else None)
+    assert got_pause == pause
+
+
+def test_an_announced_rate_paces_requests() -> None:
+    fake = FakeTime()
+    throttle = Throttle(4, clock=fake.clock, sleep=fake.sleep)
+    throttle.observe({"ratelimit-policy": "10;w=1"})
+    for _ in range(3):
+        with throttle.slot():
+            pass
+    assert fake.sleeps == [round(1 / 9.5, 6)] * 2
 
 
 def test_slots_never_exceed_the_concurrency() -> None:
@@ -126,3 +191,27 @@ def test_reveal_submissions_under_a_rate_limit_go_out_once_each(api: Server) -> 
     assert sorted(accepted) == sorted(people)
     limited = sum(1 for e in api.log() if e["status"] == 429)
     assert limited <= 15, limited
+
+
+@pytest.mark.loopback
+def test_an_api_that_announces_its_limit_is_never_hit(api: Server) -> None:
+    api.set_faults(rate_limit=10, omit_retry_after=True, rate_limit_headers=True)
+    result = run_cli("search", "--limit", "2000", "--per-page", "100", "--fields", "personId")
+    assert result.exit_code == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 2000
+    assert [e["status"] for e in api.log()] == [200] * 20
+
+
+def test_the_sandbox_announces_its_limit_when_asked() -> None:
+    from clodura_cli.sandbox.faults import FaultInjector, Faults
+
+    clock = FakeTime()
+    injector = FaultInjector(Faults(rate_limit=10, rate_limit_headers=True), clock=clock.clock)
+    headers = dict(injector.rate_headers())
+    assert headers == {"RateLimit-Limit": "10", "RateLimit-Remaining": "10",
+                       "RateLimit-Reset": "0", "RateLimit-Policy": "10;w=1"}  # fmt: skip
+    for _ in range(10):
+        assert injector.choose("search") == (None, None)
+    headers = dict(injector.rate_headers())
+    assert headers["RateLimit-Remaining"] == "0" and headers["RateLimit-Reset"] == "0.1"
+    assert FaultInjector(Faults(rate_limit=10)).rate_headers() == []

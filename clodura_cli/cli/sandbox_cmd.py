@@ -39,6 +39,13 @@ def serve(
     no_retry_after: Annotated[
         bool, typer.Option("--no-retry-after", help="Send 429s without Retry-After.")
     ] = False,
+    rate_limit_headers: Annotated[
+        bool,
+        typer.Option(
+            "--rate-limit-headers",
+            help="Send RateLimit-Limit/-Remaining/-Reset/-Policy with every answer.",
+        ),
+    ] = False,
     error_rate: Annotated[
         float, typer.Option(help="Fraction of requests answered 500/502/503.", min=0, max=1)
     ] = 0.0,
@@ -85,6 +92,7 @@ def serve(
                 "rate_limit": rate_limit,
                 "retry_after": retry_after,
                 "omit_retry_after": no_retry_after,
+                "rate_limit_headers": rate_limit_headers,
                 "error_rate": error_rate,
                 "html_rate": html_rate,
                 "truncate_rate": truncate_rate,

@@ -168,6 +168,7 @@ class SandboxApp:
         if fault is not None and fault.isdigit():
             entry["status"] = int(fault)
             headers = [] if retry_after is None else [("Retry-After", _seconds(retry_after))]
+            headers += self.injector.rate_headers()
             message = _STATUS_TEXT[int(fault)]
             _hold(respond_at)
             return _respond(
@@ -202,7 +203,8 @@ class SandboxApp:
         elif fault in ("html200", "wrongtype"):
             body = _HTML_PAGE if fault == "html200" else b"OK"
             content_type = "text/html" if fault == "html200" else "text/plain"
-        return _respond(start_response, answer.status, body, list(answer.headers), content_type)
+        headers = [*answer.headers, *self.injector.rate_headers()]
+        return _respond(start_response, answer.status, body, headers, content_type)
 
     def _handle(
         self, method: str, path: str, key: str | None, raw: bytes, entry: dict[str, Any]

@@ -75,6 +75,8 @@ class Faults:
     #: Retry-After sent with 429s: None computes it from the limit; omit_retry_after drops it.
     retry_after: float | None = None
     omit_retry_after: bool = False
+    #: Send RateLimit-Limit, -Remaining, -Reset and -Policy with every answer under a limit.
+    rate_limit_headers: bool = False
     error_rate: float = 0.0
     html_rate: float = 0.0
     truncate_rate: float = 0.0
@@ -137,6 +139,24 @@ class FaultInjector:
                     ), None
                 roll -= rate
             return None, None
+
+    def rate_headers(self) -> list[tuple[str, str]]:
+        """The RateLimit-* headers of an answer: a policy of ``rate`` per second, what is left
+        of it now, and the seconds until the next request is allowed."""
+        rate = self.faults.rate_limit
+        if rate <= 0 or not self.faults.rate_limit_headers:
+            return []
+        with self._lock:
+            tokens = min(max(1.0, rate), self._tokens + (self._clock() - self._refilled) * rate)
+        remaining = int(tokens)
+        reset = 0.0 if remaining else (1 - tokens) / rate
+        limit = f"{rate:g}"
+        return [
+            ("RateLimit-Limit", limit),
+            ("RateLimit-Remaining", str(remaining)),
+            ("RateLimit-Reset", f"{math.ceil(reset * 1000) / 1000:g}"),
+            ("RateLimit-Policy", f"{limit};w=1"),
+        ]
 
     def _take_token(self) -> float | None:
         """Take one request token; None when allowed, else seconds until a token is free."""

@@ -1,0 +1,164 @@
+"""The sandbox's population: cached once per code version, the vendor's example in it, and
+nothing in it that could reach a real inbox or phone."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+from helpers import Server, run_cli, sent
+
+from clodura_cli.sandbox import data
+from clodura_cli.sandbox.app import SandboxApp
+from clodura_cli.sandbox.data import (
+    RESERVED_SUFFIXES,
+    VENDOR_DOMAIN,
+    VENDOR_ORGANIZATION_ID,
+    build_dataset,
+    cache_folder,
+)
+
+#: A copy of the vendor's Search People page (shared/seed/), so that CI needs nothing beside.
+SEED = Path(__file__).parent / "data" / "search-people-endpoint.txt"
+
+
+def seed_example(kind: str) -> str:
+    """The vendor page's example request body or response, as printed there."""
+    text = SEED.read_text(encoding="utf-8")
+    if kind == "request":
+        return text.split("--data '", 1)[1].split("'", 1)[0]
+    return text.split("Example Response", 1)[1].split("Webhook Tracking", 1)[0].strip()
+
+
+# The cache ------------------------------------------------------------------------------------
+
+
+def test_the_population_is_generated_once_then_loaded_from_the_cache(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    build_dataset.cache_clear()
+    first = build_dataset()
+    [cached] = cache_folder().glob("population-*.marshal")
+    assert oct(cached.stat().st_mode & 0o777) == "0o600"
+    build_dataset.cache_clear()
+
+    def no_generation(seed: int = 0) -> None:
+        raise AssertionError("generated again instead of loading the cache")
+
+    monkeypatch.setattr(data, "generate", no_generation)
+    again = build_dataset()
+    assert [p.record for p in again.people[:300]] == [p.record for p in first.people[:300]]
+    assert again.companies == first.companies
+    build_dataset.cache_clear()
+
+
+def test_an_unreadable_cache_is_regenerated(monkeypatch: pytest.MonkeyPatch) -> None:
+    build_dataset.cache_clear()
+    build_dataset()
+    [cached] = cache_folder().glob("population-*.marshal")
+    cached.write_bytes(b"\x00not marshal")
+    build_dataset.cache_clear()
+    assert len(build_dataset()) == data.PEOPLE_COUNT
+    assert cached.read_bytes() != b"\x00not marshal"
+    build_dataset.cache_clear()
+
+
+# The vendor's example ------------------------------------------------------------------------
+
+
+def vendor_record() -> dict[str, object]:
+    [record] = json.loads(seed_example("response"))
+    return record  # type: ignore[no-any-return]
+
+
+def test_the_seed_example_request_finds_the_seed_person_over_http(server: Server) -> None:
+    server.reset()
+    body = seed_example("request")  # verbatim, as the page prints it
+    url = f"{server.url}/api/v1/search/people"
+    headers = {"X-API-KEY": "sandbox-standard", "Content-Type": "application/json"}
+    if shutil.which("curl"):
+        done = subprocess.run(
+            ["curl", "--silent", "--request", "POST", "--url", url,
+             *(f for name, value in headers.items() for f in ("--header", f"{name}: {value}")),
+             "--data", body],
+            capture_output=True, text=True, timeout=60, check=True,
+        )  # fmt: skip
+        answer = json.loads(done.stdout)
+    else:  # a machine without curl: the same bytes through httpx
+        answer = httpx.post(url, content=body.encode(), headers=headers, timeout=60).json()
+    expected = vendor_record()
+    found = [r for r in answer if r["personId"] == expected["personId"]]
+    assert len(found) == 1, answer
+    person = found[0]
+    for name in ("personId", "firstName", "lastName", "linkedinUrl", "seniority", "personTitle",
+                 "functional", "contactEmailStatus", "organizationId", "organizationName",
+                 "companyDomain", "page", "perPage"):  # fmt: skip
+        assert person[name] == expected[name], name
+    for name in ("personCity", "personState", "personCountry", "companyCountry"):
+        assert [person[name]] == expected[name], name  # the default dialect: documented strings
+
+
+def test_the_seed_example_as_a_clodura_search(emulator: SandboxApp) -> None:
+    result = run_cli(
+        "search", "--sandbox", "--title", "CEO", "--seniority", "Founder", "--domain",
+        VENDOR_DOMAIN, "--email-status", "verified", "-f", "jsonl",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    [body] = sent(emulator)
+    assert body == {"personTitle": ["CEO"], "seniority": ["Founder"], "companyDomain": ["clodura.ai"],
+                    "contactEmailStatus": "verified", "page": 1, "perPage": 25}  # fmt: skip
+    [person] = result.jsonl()
+    expected = vendor_record()
+    assert {k: person[k] for k in ("personId", "firstName", "lastName", "linkedinUrl")} == {
+        k: expected[k] for k in ("personId", "firstName", "lastName", "linkedinUrl")
+    }
+    assert person["organizationId"] == VENDOR_ORGANIZATION_ID
+
+
+# Nothing real ------------------------------------------------------------------------------------
+
+
+def test_every_synthetic_domain_is_reserved() -> None:
+    dataset = build_dataset()
+    domains = {d for company in dataset.companies for d in company.domains}
+    assert len(domains) > 1_000
+    assert {d for d in domains if not d.endswith(RESERVED_SUFFIXES)} == {VENDOR_DOMAIN}
+
+
+def test_revealed_emails_and_phones_cannot_reach_anyone(emulator: SandboxApp) -> None:
+    dataset = build_dataset()
+    ids = [p.record["personId"] for p in dataset.people[:40]]
+    email = run_cli("reveal", "email", "--sandbox", "-f", "jsonl", "--webhook-url",
+                    "https://hooks.example.com/h", *ids)  # fmt: skip
+    assert email.exit_code == 0, email.stderr
+    addresses = [row["email"] for row in email.jsonl() if row.get("email")]
+    assert len(addresses) > 10
+    assert all(a.split("@")[1].endswith(RESERVED_SUFFIXES) for a in addresses), addresses
+    phone = run_cli("reveal", "phone", "--sandbox", "-f", "jsonl", *ids)
+    assert phone.exit_code == 0, phone.stderr
+    numbers = [n for row in phone.jsonl() for n in row["phones"]]
+    assert len(numbers) > 10
+    assert all(re.fullmatch(r"\+1 \d{3} 555 01\d\d", n) for n in numbers), numbers
+
+
+def test_the_vendor_person_reveals_to_a_reserved_address(emulator: SandboxApp) -> None:
+    person_id = str(vendor_record()["personId"])
+    result = run_cli("reveal", "email", "--sandbox", "-f", "jsonl", "--webhook-url",
+                     "https://hooks.example.com/h", person_id)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    [row] = result.jsonl()
+    assert row["email"] == "kapil.khangaonkar@clodura-ai.example"
+
+
+def test_a_name_reveal_at_a_real_domain_never_guesses_a_real_address(emulator: SandboxApp) -> None:
+    result = run_cli("reveal", "email", "--sandbox", "-f", "jsonl", "--webhook-url",
+                     "https://hooks.example.com/h", "--first-name", "Ann", "--last-name", "Lee",
+                     "--domain", "google.com")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    [row] = result.jsonl()
+    assert row["email"] in (None, "ann.lee@google-com.example")
