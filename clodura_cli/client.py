@@ -58,6 +58,14 @@ class RequestEvent:
 EventHook = Callable[[RequestEvent], None]
 
 
+@dataclass(frozen=True)
+class RawAnswer:
+    """A decoded answer and its body exactly as received (kept for paid calls)."""
+
+    payload: Any
+    content: bytes
+
+
 class CloduraClient:
     """Calls the Clodura API; every method returns parsed JSON or raises a CloduraError."""
 
@@ -118,22 +126,29 @@ class CloduraClient:
             return []
         return people_from_payload(payload, path)
 
-    def reveal_email(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        """Queue an email reveal, return its tracking id; never resent once it may have left."""
-        path = spec.REVEAL_EMAIL_PATH
-        payload = self.request("POST", path, json=dict(body), idempotent=False)
-        return object_from_payload(payload, path, ("trackingId",))
+    def reveal_email(self, body: Mapping[str, Any]) -> RawAnswer:
+        """Queue an email reveal; never resent once it may have left. The answer is read by
+        ``clodura_cli.answers``, whatever its shape, and kept as received."""
+        return self._raw("POST", spec.REVEAL_EMAIL_PATH, dict(body))
 
-    def reveal_phone(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        """Queue a phone reveal, return its tracking id; never resent once it may have left."""
-        path = spec.REVEAL_PHONE_PATH
-        payload = self.request("POST", path, json=dict(body), idempotent=False)
-        return object_from_payload(payload, path, ("trackingId",))
+    def reveal_phone(self, body: Mapping[str, Any]) -> RawAnswer:
+        """Queue a phone reveal; never resent once it may have left."""
+        return self._raw("POST", spec.REVEAL_PHONE_PATH, dict(body))
 
-    def track(self, tracking_id: str) -> dict[str, Any]:
-        """The state of one reveal job."""
-        path = f"{spec.TRACK_PATH}/{quote(tracking_id, safe='')}"
-        return object_from_payload(self.request("GET", path), path, ("status",))
+    def track(self, tracking_id: str) -> RawAnswer:
+        """The state of one reveal job, as received."""
+        return self._raw("GET", f"{spec.TRACK_PATH}/{quote(tracking_id, safe='')}", None)
+
+    def _raw(self, method: str, path: str, body: Any) -> RawAnswer:
+        received: list[bytes] = []
+        try:
+            payload = self.request(
+                method, path, json=body, idempotent=method == "GET", received=received
+            )
+        except CloduraError as exc:
+            exc.raw = received[-1] if received else None  # an unreadable answer is kept too
+            raise
+        return RawAnswer(payload, received[-1] if received else b"")
 
     def credits(self) -> dict[str, Any]:
         """The account's credit balance, in whichever plan shape the API uses."""
@@ -149,6 +164,7 @@ class CloduraClient:
         *,
         json: Any = None,
         idempotent: bool = True,
+        received: list[bytes] | None = None,
     ) -> Any:
         """Send a request, retrying what may be retried, and return its decoded JSON body.
 
@@ -171,6 +187,8 @@ class CloduraClient:
                 with self.throttle.slot() if self.throttle else contextlib.nullcontext():
                     started = time.monotonic()
                     reply = self._sender.send(method, path, json)
+                    if received is not None:
+                        received.append(reply.content)
                     status = reply.status_code
                     if self.throttle:
                         self.throttle.observe(reply.headers)

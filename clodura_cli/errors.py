@@ -18,6 +18,7 @@ CloduraError
 │   ├── APIConnectionError      connection refused, reset or dropped
 │   └── APITimeoutError         connect, read or pool timeout
 ├── InvalidResponseError        an answer that is not the JSON we expected
+│   └── UnreadableAnswerError   a reveal or track answer whose id, status or result we cannot find
 ├── CreditGuardError            a reveal run would cost more than allowed
 ├── PendingJobsError            reveal jobs still unfinished when the wait ended
 ├── UnconfirmedRevealsError     reveals whose submission may or may not have reached the API
@@ -35,6 +36,8 @@ class CloduraError(Exception):
         self.message = message
         #: Where the error happened, when it matters (e.g. "page 7"); set by whoever knows.
         self.context: str | None = None
+        #: The body of the answer that caused it, as received, when there was one.
+        self.raw: bytes | None = None
 
 
 class UsageError(CloduraError):
@@ -136,6 +139,13 @@ class InvalidResponseError(CloduraError):
         super().__init__(message)
         self.path = path
         self.status = status
+
+
+class UnreadableAnswerError(InvalidResponseError):
+    """Reveal or track answers we could not read; they are kept in the ledger as received."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "")
 
 
 class CreditGuardError(CloduraError):

@@ -25,6 +25,8 @@ from typing import Any
 
 from clodura_cli.sqlite_file import SharedDatabase
 
+#: Answers are kept up to this size each.
+MAX_ANSWER_BYTES = 1024 * 1024
 FINAL = frozenset({"completed", "failed"})
 PENDING = frozenset({"queued", "processing"})
 #: Statuses under which the person must not be submitted again: it may cost twice.
@@ -52,6 +54,15 @@ CREATE INDEX IF NOT EXISTS jobs_person ON jobs (account, kind, person_id);
 CREATE INDEX IF NOT EXISTS jobs_linkedin ON jobs (account, kind, linkedin_url);
 CREATE INDEX IF NOT EXISTS jobs_name ON jobs (account, kind, name_key);
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs (account, status);
+CREATE TABLE IF NOT EXISTS answers (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    job_id INTEGER NOT NULL REFERENCES jobs (id),
+    call TEXT NOT NULL,
+    received_at REAL NOT NULL,
+    body BLOB NOT NULL,
+    truncated INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS answers_job ON answers (job_id);
 CREATE TABLE IF NOT EXISTS emitted (
     profile TEXT NOT NULL,
     query TEXT NOT NULL,
@@ -97,6 +108,17 @@ class Job:
     def is_pending(self) -> bool:
         """True while the API is still working on the job."""
         return self.status in PENDING
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    """An answer to a paid call (a submission or a track), as received."""
+
+    job_id: int
+    call: str
+    received_at: float
+    body: bytes
+    truncated: bool
 
 
 @dataclass(frozen=True)
@@ -184,6 +206,33 @@ class Ledger:
                 (*changes.values(), self._clock(), job_id),
             )
             return _job(db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone())
+
+    def keep_answer(self, job_id: int, call: str, body: bytes) -> None:
+        """Store an answer to a paid call exactly as received (at most MAX_ANSWER_BYTES)."""
+        with self._store.write() as db:
+            db.execute(
+                "INSERT INTO answers (job_id, call, received_at, body, truncated) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (job_id, call, self._clock(), body[:MAX_ANSWER_BYTES],
+                 int(len(body) > MAX_ANSWER_BYTES)),
+            )  # fmt: skip
+
+    def answers(self, job_id: int | None = None) -> list[StoredAnswer]:
+        """The stored answers of one job, or of every job, oldest first."""
+        sql = "SELECT * FROM answers" + (" WHERE job_id = ?" if job_id is not None else "")
+        rows = self._store.read(sql + " ORDER BY id", () if job_id is None else (job_id,))
+        return [
+            StoredAnswer(row["job_id"], row["call"], row["received_at"], bytes(row["body"]),
+                         bool(row["truncated"]))
+            for row in rows
+        ]  # fmt: skip
+
+    def by_person(self, person_id: str) -> list[Job]:
+        """Every job for a person id, newest first."""
+        rows = self._store.read(
+            "SELECT * FROM jobs WHERE person_id = ? ORDER BY id DESC", (person_id,)
+        )
+        return [_job(row) for row in rows]
 
     def get(self, job_id: int) -> Job:
         """A job as the ledger holds it now."""

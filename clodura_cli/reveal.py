@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from clodura_cli.answers import Outcome, read_answer
 from clodura_cli.errors import (
     APIError,
     AuthenticationError,
@@ -19,12 +20,13 @@ from clodura_cli.errors import (
     PermissionDeniedError,
     RateLimitError,
     TransportError,
+    UnreadableAnswerError,
 )
 from clodura_cli.inputs import EMAIL, PHONE, Target
 from clodura_cli.ledger import BLOCKING, FINAL, PENDING, Job, Ledger
 
 if TYPE_CHECKING:
-    from clodura_cli.client import CloduraClient
+    from clodura_cli.client import CloduraClient, RawAnswer
 
 STANDARD = "standard"
 MULTI_PROVIDER = "multi-provider"
@@ -39,6 +41,8 @@ POLL_INITIAL = 1.0
 #: How long a claim without a recorded answer is taken as in flight in another run.
 CLAIM_GRACE = 90.0
 POLL_MAX = 10.0
+#: A track 404 this soon after submission means "not ready yet", not "lost".
+TRACK_404_GRACE = 120.0
 #: Errors after which no further reveal is submitted: every one would fail the same way.
 FATAL = (AuthenticationError, PermissionDeniedError, PaymentRequiredError, RateLimitError)
 
@@ -218,18 +222,35 @@ class Revealer:
         try:
             answer = reveal(self.body(target))
         except CloduraError as exc:
+            if exc.raw:
+                self.ledger.keep_answer(job.id, "submit", exc.raw)
             status = _status_after_failure(exc)
             if isinstance(exc, FATAL):
                 stop.set()
                 with lock:
                     run.fatal = run.fatal or exc
             return self.ledger.update(job.id, status=status, message=str(exc))
-        status = str(answer.get("status") or "queued")
-        return self.ledger.update(
-            job.id,
-            tracking_id=str(answer["trackingId"]),
-            status=status if status in PENDING | FINAL else "queued",
-        )
+        # Kept as received before anything else happens: a later version may read it better.
+        self.ledger.keep_answer(job.id, "submit", answer.content)
+        return self.record_submission(job, answer.payload)
+
+    def record_submission(self, job: Job, payload: Any) -> Job:
+        """Store what a submission answer says: a tracking id, or already the final result."""
+        outcome = read_answer(payload)
+        changes: dict[str, Any] = {}
+        if outcome.tracking_id is not None:
+            changes["tracking_id"] = outcome.tracking_id
+        if outcome.is_final:
+            changes.update(status=outcome.status, result=outcome.result, message=outcome.message)
+            if outcome.credits is not None:
+                changes["credits"] = _whole(outcome.credits)
+        elif outcome.tracking_id is not None:
+            changes["status"] = outcome.ledger_status or "queued"
+        else:
+            # Neither an id to poll nor a result: the job may exist and may be charged.
+            changes.update(status="unknown", message=_not_understood(job, outcome, payload))
+        updated = self.ledger.update(job.id, **changes)
+        return self._with_cost(updated) if updated.is_final else updated
 
     def wait(
         self,
@@ -255,6 +276,9 @@ class Revealer:
         try:
             answer = self.client.track(job.tracking_id)
         except NotFoundError as exc:
+            if time.time() - job.submitted_at < TRACK_404_GRACE:
+                # Right after submission a job may not be visible yet: not lost, not ready.
+                return self.ledger.update(job.id, message=f"not ready yet ({exc})")
             return self.ledger.update(job.id, status="failed", message=str(exc))
         except (TransportError, APIError) as exc:
             if isinstance(exc, (AuthenticationError, PermissionDeniedError)):
@@ -263,22 +287,72 @@ class Revealer:
             return self.ledger.update(job.id, message=str(exc))
         return self.record_track(job, answer)
 
-    def record_track(self, job: Job, answer: dict[str, Any]) -> Job:
-        """Store a track answer in the ledger."""
-        status = str(answer.get("status") or job.status)
+    def record_track(self, job: Job, answer: RawAnswer) -> Job:
+        """Store what a track answer says; keep the answer itself when it changes the job."""
+        outcome = read_answer(answer.payload)
         changes: dict[str, Any] = {}
-        if status not in PENDING | FINAL:
-            # Any status outside queued/processing is final (the API contract, Part B).
-            changes["message"] = f"the API reported status {status!r}"
-            status = "failed"
-        result = answer.get("result")
-        updated = self.ledger.update(
-            job.id, status=status, result=result if isinstance(result, dict) else None, **changes
+        if outcome.status is None:
+            # A word we do not know is never final: keep polling, and say which word it was.
+            changes["message"] = _not_understood(job, outcome, answer.payload)
+        else:
+            changes["status"] = outcome.ledger_status
+            changes["message"] = outcome.message if outcome.status == "failed" else None
+        if outcome.result:
+            changes["result"] = outcome.result
+        elif outcome.status == "completed" and not job.result:
+            changes["message"] = _not_understood(job, outcome, answer.payload, result=True)
+        if outcome.credits is not None:
+            changes["credits"] = _whole(outcome.credits)
+        if any(getattr(job, name) != value for name, value in changes.items()):
+            self.ledger.keep_answer(job.id, "track", answer.content)
+        updated = self.ledger.update(job.id, **changes)
+        return self._with_cost(updated) if updated.is_final else updated
+
+    def _with_cost(self, job: Job) -> Job:
+        if job.credits is not None:
+            return job
+        cost = known_cost(job.kind, self.family, job)
+        return job if cost is None else self.ledger.update(job.id, credits=cost)
+
+
+NOT_UNDERSTOOD = ("answer not understood", "which this version does not know")
+
+
+def check_understood(jobs: Iterable[Job], waiting: bool = False) -> None:
+    """Raise UnreadableAnswerError when an answer of these jobs was not understood (a job still
+    pending on an unknown status word is left to the caller when ``waiting``)."""
+    unread = [
+        job for job in jobs
+        if job.message and any(part in job.message for part in NOT_UNDERSTOOD)
+        and not (waiting and job.is_pending)
+    ]  # fmt: skip
+    if unread:
+        raise UnreadableAnswerError(f"{len(unread)} answer(s) not read: {unread[0].message}")
+
+
+def _whole(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def _not_understood(job: Job, outcome: Outcome, payload: Any, *, result: bool = False) -> str:
+    """What the reader did not find or did not know, and where the answer is kept."""
+    ref = job.tracking_id or outcome.tracking_id or job.person_id or f"job:{job.id}"
+    kept = f"it is kept in the ledger: clodura track {ref} --raw"
+    if outcome.word is not None and outcome.status is None:
+        return (
+            f"the API answered status {outcome.word!r}, which this version does not know; "
+            f"not taken as final; {kept}"
         )
-        cost = known_cost(updated.kind, self.family, updated)
-        if cost is not None and updated.status not in PENDING:
-            updated = self.ledger.update(job.id, credits=cost)
-        return updated
+    if isinstance(payload, dict):
+        shape = "keys: " + ", ".join(sorted(map(str, payload))[:8]) if payload else "empty object"
+    else:
+        shape = type(payload).__name__
+    if result:
+        what = "result (email, phones) in an answer that says the job is done"
+    else:
+        missing = [m for m in outcome.missing if not (job.tracking_id and m.startswith("tracking"))]
+        what = " and no ".join(missing)
+    return f"answer not understood: no {what} ({shape}); {kept}"
 
 
 class Poller:
@@ -414,6 +488,6 @@ def output_row(entry: Entry) -> dict[str, Any]:
     for key, value in result.items():
         if key not in ("email", "emailStatus", "phones", "provider") and key not in row:
             row[key] = value
-    if job.message and job.status not in FINAL:
+    if job.message and (job.status not in FINAL or job.message.startswith("answer not under")):
         row["revealMessage"] = job.message
     return row

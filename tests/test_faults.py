@@ -81,8 +81,8 @@ ROWS: list[tuple[str, int, dict[str, Any], tuple[int, int], tuple[int, int], str
 OBJECT_MESSAGES = {
     "search": "expected a list of people, got an object",
     "search --all": "expected a list of people, got an object",
-    "track": "answer lacks status",
-    "reveal": "answer lacks trackingId",
+    "track": "answer not understood: no status and no result (keys: items, unexpected)",
+    "reveal": "answer not understood: no tracking id (trackingId, tracking_id, id, jobId) and no status and no result",
 }
 
 

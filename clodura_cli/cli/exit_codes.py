@@ -43,6 +43,7 @@ ERROR_TABLE: tuple[tuple[type[errors.CloduraError], ExitCode, str], ...] = (
     (errors.CreditGuardError, ExitCode.CREDITS, ""),
     (errors.PendingJobsError, ExitCode.PENDING, ""),
     (errors.UnconfirmedRevealsError, ExitCode.NETWORK, ""),
+    (errors.UnreadableAnswerError, ExitCode.NETWORK, ""),
     (errors.RejectedRevealsError, ExitCode.REJECTED, ""),
     (errors.MissingKeyError, ExitCode.AUTH, ""),
     (errors.AuthenticationError, ExitCode.AUTH, "check the key in CLODURA_API_KEY"),

@@ -31,6 +31,7 @@ from clodura_cli.reveal import (
     Entry,
     Poller,
     Revealer,
+    check_understood,
     claimed_elsewhere,
     output_row,
     plan_family,
@@ -271,14 +272,17 @@ def _finish(
         report.info(f"credits spent: {spent} (the balance before and after this run)")
     if fatal is not None:
         raise fatal
+    check_understood((e.job for e in entries), waiting=True)
     pending = [e.job for e in entries if e.job.is_pending]
     if pending and options.wait:
         ids = [job.tracking_id or "" for job in pending]
         for tracking_id in ids:
             report.info(f"pending: {tracking_id}")
+        unknown = [job.message for job in pending if job.message and "does not know" in job.message]
+        why = f" ({unknown[0]})" if unknown else ""
         raise PendingJobsError(
-            f"{len(pending)} reveal(s) still pending after {options.timeout:g}s; their tracking "
-            "ids are in the ledger: resume with `clodura track --wait`",
+            f"{len(pending)} reveal(s) still pending after {options.timeout:g}s{why}; their "
+            "tracking ids are in the ledger: resume with `clodura track --wait`",
             ids,
         )
     unconfirmed = [

@@ -67,6 +67,13 @@ def serve(
         ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the random faults.")] = 0,
+    dialect: Annotated[
+        str,
+        typer.Option(
+            help="Shape of the answers: default (documented), flat, wrapped, upper or seed "
+            "(the other shapes the real API may send)."
+        ),
+    ] = "default",
     access_log: Annotated[bool, typer.Option(help="Log each request on stderr.")] = False,
 ) -> None:
     """Serve the emulator on loopback until Ctrl-C, printing its URL and keys.
@@ -103,7 +110,15 @@ def serve(
         )
     except FaultSpecError as exc:
         raise UsageError(f"--fault: {exc}") from None
-    app_ = SandboxApp(state_path(config.data_dir()), job_delay=job_delay, faults=faults)
+    from clodura_cli.sandbox.dialects import check_dialect
+
+    try:
+        check_dialect(dialect)
+    except ValueError as exc:
+        raise UsageError(f"--dialect: {exc}") from None
+    app_ = SandboxApp(
+        state_path(config.data_dir()), job_delay=job_delay, faults=faults, dialect=dialect
+    )
     app_.dataset  # noqa: B018 - build the data set before announcing readiness
     server = make_server(app_, host, port, quiet=not access_log)
     bound_host, bound_port = str(server.server_address[0]), server.server_address[1]

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 from clodura_cli.errors import CloduraError, PendingJobsError
 from clodura_cli.ledger import Job, Ledger
 from clodura_cli.output import parse_fields
-from clodura_cli.reveal import Revealer, plan_family
+from clodura_cli.reveal import Revealer, check_understood, plan_family
 
 
 def track(
@@ -84,6 +84,8 @@ def track(
     if count == 0:
         report.info("No reveal jobs" + (" pending" if pending or wait else ""))
     _raise_if_pending(jobs, wait, timeout)
+    if tracking_ids or wait:
+        check_understood(jobs)
 
 
 def _fetch(
@@ -124,8 +126,9 @@ def _fetch_one(revealer: Revealer, ledger: Ledger, account: str, tracking_id: st
     answer = revealer.client.track(tracking_id)
     job = ledger.by_tracking_id(tracking_id)
     if job is None:
-        kind = str(answer.get("type") or "email")
-        inputs = answer.get("input") if isinstance(answer.get("input"), dict) else {}
+        payload = answer.payload if isinstance(answer.payload, dict) else {}
+        kind = str(payload.get("type") or "email")
+        inputs = payload.get("input") if isinstance(payload.get("input"), dict) else {}
         job = ledger.record_tracked(account, tracking_id, kind, inputs or {})
     return revealer.record_track(job, answer)
 
@@ -153,8 +156,10 @@ def _raise_if_pending(jobs: list[Job], wait: bool, timeout: float) -> None:
     pending = [job for job in jobs if job.is_pending]
     if wait and pending:
         ids = [job.tracking_id or "" for job in pending]
+        unknown = [job.message for job in pending if job.message and "does not know" in job.message]
+        why = f" ({unknown[0]})" if unknown else ""
         raise PendingJobsError(
-            f"{len(pending)} job(s) still pending after {timeout:g}s; "
+            f"{len(pending)} job(s) still pending after {timeout:g}s{why}; "
             "run `clodura track --wait` again",
             ids,
         )

@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from clodura_cli import spec
-from clodura_cli.sandbox.data import DEFAULT_SEED, Dataset, build_dataset
+from clodura_cli.sandbox import dialects
+from clodura_cli.sandbox.data import (
+    DEFAULT_SEED,
+    VENDOR_EMPLOYEE_SIZE,
+    VENDOR_ORGANIZATION_ID,
+    Dataset,
+    build_dataset,
+)
 from clodura_cli.sandbox.faults import FaultInjector, Faults, FaultSpecError
 from clodura_cli.sandbox.keys import SANDBOX_KEYS, STANDARD
 from clodura_cli.sandbox.reveal import (
@@ -87,8 +94,11 @@ class SandboxApp:
         faults: Faults | None = None,
         seed: int = DEFAULT_SEED,
         clock: Callable[[], float] = time.time,
+        dialect: str = "default",
     ) -> None:
         self.state = SandboxState(state_path)
+        #: Which shape the answers take (see clodura_cli.sandbox.dialects).
+        self.dialect = dialects.check_dialect(dialect)
         self.job_delay = job_delay
         self.injector = FaultInjector(faults or Faults())
         self.seed = seed
@@ -264,10 +274,14 @@ class SandboxApp:
 
     def _record_json(self, record: dict[str, Any]) -> bytes:
         """A person's record as JSON without its closing brace, serialised once per app."""
-        person_id = record["personId"]
-        cached = self._records_json.get(person_id)
+        key = f"{self.dialect}:{record['personId']}"
+        cached = self._records_json.get(key)
         if cached is None:
-            cached = self._records_json[person_id] = _json_bytes(record)[:-1]
+            vendor = record["organizationId"] == VENDOR_ORGANIZATION_ID
+            shaped = dialects.search_record(
+                self.dialect, record, VENDOR_EMPLOYEE_SIZE if vendor else None
+            )
+            cached = self._records_json[key] = _json_bytes(shaped)[:-1]
         return cached
 
     def _matching(self, body: dict[str, Any], unlocked: frozenset[str]) -> list[int]:
@@ -310,7 +324,7 @@ class SandboxApp:
             self._settle(db, key)
             check_can_reveal(self.state.account(db, key), kind)
             self.state.add_job(db, job)
-        return Answer(200, {"trackingId": job.tracking_id, "status": "queued"})
+        return Answer(200, dialects.submission(self.dialect, job.tracking_id))
 
     def _track(self, key: str, raw: bytes, path: str) -> Answer:
         tracking_id = path[len(spec.TRACK_PATH) + 1 :]
@@ -331,7 +345,7 @@ class SandboxApp:
             "input": job.input,
             "result": job.result,
         }
-        return Answer(200, payload)
+        return Answer(200, dialects.track(self.dialect, payload))
 
     def _credits(self, key: str, raw: bytes, path: str) -> Answer:
         with self.state.transaction() as db:
@@ -378,6 +392,12 @@ class SandboxApp:
                     "recordsServed": self.records_served(),
                 },
             )
+        if action == "/dialect" and method == "PUT":
+            try:
+                self.dialect = dialects.check_dialect(str(_json_object(raw).get("dialect")))
+            except (ValueError, ApiProblem) as exc:
+                return Answer(400, {"message": str(exc)})
+            return Answer(200, {"dialect": self.dialect})
         if action == "/job-delay" and method == "PUT":
             try:
                 seconds = _json_object(raw).get("seconds")

@@ -18,6 +18,7 @@ from clodura_cli.sandbox.app import (
     SandboxApp,
     SimulatedTimeout,
 )
+from clodura_cli.sandbox.dialects import ENV_DIALECT
 from clodura_cli.sandbox.faults import Faults
 from clodura_cli.transport import Reply
 
@@ -38,14 +39,16 @@ def state_path(data_dir: Path) -> Path:
 def in_process_app(data_dir: Path) -> SandboxApp:
     """The emulator of this process for a data directory (one per directory, made on first use).
 
-    Its job delay and faults come from CLODURA_SANDBOX_JOB_DELAY and CLODURA_SANDBOX_FAULTS (JSON).
+    Its job delay, faults and dialect come from CLODURA_SANDBOX_JOB_DELAY, CLODURA_SANDBOX_FAULTS
+    (JSON) and CLODURA_SANDBOX_DIALECT.
     """
     with _apps_lock:
         app = _apps.get(data_dir)
         if app is None:
             faults = Faults.from_mapping(json.loads(os.environ.get(FAULTS_ENV) or "{}"))
             delay = float(os.environ.get(JOB_DELAY_ENV) or DEFAULT_JOB_DELAY)
-            app = SandboxApp(state_path(data_dir), job_delay=delay, faults=faults)
+            dialect = os.environ.get(ENV_DIALECT) or "default"
+            app = SandboxApp(state_path(data_dir), job_delay=delay, faults=faults, dialect=dialect)
             _apps[data_dir] = app
         return app
 

@@ -1,0 +1,159 @@
+"""The undocumented answers: every shape the real API may send is read, and nothing paid for
+is lost (API contract, Part B2). A matrix over the emulator's dialects, then single answers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import run_cli
+
+from clodura_cli.answers import read_answer
+from clodura_cli.ledger import Ledger
+from clodura_cli.sandbox.data import build_dataset
+from clodura_cli.sandbox.dialects import DIALECTS
+from clodura_cli.sandbox.keys import SANDBOX_KEYS
+from clodura_cli.sandbox.reveal import job_outcome
+from clodura_cli.sandbox.state import Job as SandboxJob
+
+KEY = "sandbox-multi"
+HOOK = "https://hooks.example.com/h"
+PEOPLE = [p.record["personId"] for p in build_dataset().people[40:52]]
+
+
+def expected(kind: str) -> dict[str, Any]:
+    """What the emulator decides for each person: the email, or the phone numbers."""
+    family = SANDBOX_KEYS[KEY].family
+    found: dict[str, Any] = {}
+    for person_id in PEOPLE:
+        job = SandboxJob("t", KEY, kind, {"personId": person_id}, 0, 0, "queued", None, 0)
+        person = build_dataset().people[build_dataset().by_id[person_id]]
+        _, result, _ = job_outcome(job, person, family)
+        if kind == "email":
+            found[person_id] = result["email"] if result else None
+        else:
+            found[person_id] = [p["number"] for p in (result or {}).get("phones", [])]
+    return found
+
+
+@pytest.fixture
+def dialect_env(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> str:
+    monkeypatch.setenv("CLODURA_SANDBOX_DIALECT", request.param)
+    monkeypatch.setenv("CLODURA_API_KEY", KEY)
+    return str(request.param)
+
+
+def ledger_values(isolated: Path, kind: str) -> dict[str, Any]:
+    ledger = Ledger(isolated / "data" / "ledger.db")
+    try:
+        jobs = ledger.jobs()
+        answers = ledger.answers()
+    finally:
+        ledger.close()
+    assert {a.job_id for a in answers if a.call == "submit"} == {j.id for j in jobs}
+    key = "email" if kind == "email" else "phones"
+    values = {}
+    for job in jobs:
+        value = (job.result or {}).get(key)
+        values[job.person_id] = value if kind == "email" else [p["number"] for p in value or []]
+    return values
+
+
+def output_values(rows: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+    return {row["personId"]: row["email"] if kind == "email" else row["phones"] for row in rows}
+
+
+@pytest.mark.parametrize("dialect_env", DIALECTS, indirect=True)
+@pytest.mark.parametrize("kind", ["email", "phone"])
+@pytest.mark.parametrize("how", ["wait", "no-wait then track", "input"])
+def test_every_dialect_delivers_what_was_paid_for(
+    dialect_env: str, kind: str, how: str, isolated: Path
+) -> None:
+    want = expected(kind)
+    assert any(want.values())  # the sample has people with something to find
+    base = ["reveal", kind, "--sandbox", "-f", "jsonl", "--webhook-url", HOOK]
+    if how == "input":
+        source = isolated / "people.jsonl"
+        source.write_text("".join(json.dumps({"personId": p}) + "\n" for p in PEOPLE))
+        result = run_cli(*base, "--input", str(source))
+    elif how == "wait":
+        result = run_cli(*base, *PEOPLE)
+    else:
+        first = run_cli(*base, "--no-wait", *PEOPLE)
+        assert first.exit_code == 0, first.stderr
+        assert all(row["trackingId"] for row in first.jsonl())
+        result = run_cli("track", "--sandbox", "--wait", "-f", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    rows = result.jsonl()
+    assert output_values(rows, kind) == want
+    assert {row["revealStatus"] for row in rows} <= {"completed", "failed"}
+    assert ledger_values(isolated, kind) == want
+
+
+# Single answers, one row a variant -----------------------------------------------------------
+
+E = "ann.lee@acme.example"
+READER_CASES: list[tuple[str, Any, dict[str, Any]]] = [
+    ("documented submission", {"trackingId": "t1", "status": "queued"},
+     {"status": "pending", "tracking_id": "t1", "email": None}),
+    ("tracking_id alias", {"tracking_id": "t2", "status": "queued"}, {"tracking_id": "t2"}),
+    ("id alias", {"id": "t3"}, {"tracking_id": "t3", "status": None}),
+    ("jobId alias", {"jobId": 77, "status": "accepted"}, {"tracking_id": "77", "status": "pending"}),
+    ("id under data", {"data": {"tracking_id": "t4", "status": "pending"}},
+     {"tracking_id": "t4", "status": "pending"}),
+    ("upper-case pending", {"status": "PENDING"}, {"status": "pending"}),
+    ("in progress with a space", {"status": "In Progress"}, {"status": "pending", "ledger": "processing"}),
+    ("in_progress", {"status": "in_progress"}, {"status": "pending", "ledger": "processing"}),
+    ("flat completed", {"status": "COMPLETED", "email": E}, {"status": "completed", "email": E}),
+    ("success word", {"status": "success", "result": {"email": E}}, {"status": "completed", "email": E}),
+    ("SUCCESS under data", {"data": {"status": "SUCCESS", "email": E, "emailStatus": "verified"}},
+     {"status": "completed", "email": E, "email_status": "verified"}),
+    ("unknown word is not final", {"status": "mulling"}, {"status": None, "word": "mulling"}),
+    ("unknown word but an email: done", {"status": "mulling", "email": E}, {"status": "completed"}),
+    ("failed words", {"status": "NOT_FOUND"}, {"status": "failed"}),
+    ("no_results", {"status": "no_results"}, {"status": "failed"}),
+    ("cancelled", {"status": "Cancelled"}, {"status": "failed"}),
+    ("result as a list", {"status": "done", "results": [{"email": E}]}, {"status": "completed", "email": E}),
+    ("a bare list", [{"email": E, "emailStatus": "guessed"}], {"status": "completed", "email": E}),
+    ("email only in providers", {"status": "completed", "result": {"providers": [
+        {"provider": "b", "email": "x@y.example", "emailStatus": "guessed"},
+        {"provider": "a", "email": E, "emailStatus": "verified"}]}},
+     {"email": E, "email_status": "verified"}),
+    ("phones as strings", {"status": "completed", "phone": ["+1 212 555 0100", "+1 212 555 0101"]},
+     {"phones": ["+1 212 555 0100", "+1 212 555 0101"]}),
+    ("phones as objects", {"result": {"phones": [{"number": "+1 212 555 0102", "type": "mobile"}]}},
+     {"status": "completed", "phones": ["+1 212 555 0102"]}),
+    ("phones only in providers", {"status": "completed", "result": {"providers": [
+        {"provider": "a", "phones": ["+1 212 555 0103"]}]}}, {"phones": ["+1 212 555 0103"]}),
+    ("odd values", {"status": 7, "email": 12, "phones": [None, True, ""]},
+     {"status": None, "email": None, "phones": []}),
+    ("a not-found result is final", {"result": {"email": None, "emailStatus": "not_found"}},
+     {"status": "completed", "email": None}),
+    ("credits", {"status": "completed", "email": E, "credits": 3}, {"credits": 3.0}),
+    ("unknown fields are kept", {"status": "completed", "result": {"email": E, "seniorityScore": 9}},
+     {"kept": {"seniorityScore": 9}}),
+    ("nothing at all", {}, {"status": None, "tracking_id": None}),
+    ("a string", "OK", {"status": None, "email": None}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("payload", "want"), [c[1:] for c in READER_CASES],
+                         ids=[c[0] for c in READER_CASES])  # fmt: skip
+def test_the_reader_reads_every_variant(payload: Any, want: dict[str, Any]) -> None:
+    outcome = read_answer(payload)
+    result = outcome.result or {}
+    got = {
+        "status": outcome.status,
+        "word": outcome.word,
+        "tracking_id": outcome.tracking_id,
+        "email": result.get("email"),
+        "email_status": result.get("emailStatus"),
+        "phones": [p["number"] for p in result.get("phones") or []],
+        "credits": outcome.credits,
+        "ledger": outcome.ledger_status,
+        "kept": {k: v for k, v in result.items() if k == "seniorityScore"},
+    }
+    for name, value in want.items():
+        assert got[name] == value, (name, got)
