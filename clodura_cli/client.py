@@ -122,7 +122,16 @@ class CloduraClient:
         path = spec.SEARCH_PEOPLE_PATH
         try:
             payload = self.request("POST", path, json=dict(body))
-        except NotFoundError:
+        except NotFoundError as exc:
+            if not exc.body.strip() or exc.body.lstrip().startswith("<"):
+                # A web page or nothing at all: a wrong URL or a proxy, not "no results".
+                what = "an HTML page" if exc.body.strip() else "an empty body"
+                raise InvalidResponseError(
+                    f"404 with {what} from {self.base_url}{path}: is CLODURA_BASE_URL right? "
+                    "(the API answers 'no results' with JSON or text, not with a web page)",
+                    path,
+                    status=404,
+                ) from None
             return []
         return people_from_payload(payload, path)
 
@@ -220,9 +229,19 @@ class CloduraClient:
         status = response.status_code
         if 200 <= status < 300:
             try:
-                return decode_json(content, response.headers.get("content-type", ""), path, status)
+                payload = decode_json(
+                    content, response.headers.get("content-type", ""), path, status
+                )
             except InvalidResponseError as exc:
                 return exc
+            if isinstance(payload, dict) and payload.get("success") is False:
+                # A 200 that says it failed: an error with its message, never an empty success.
+                message = error_message(content)
+                refused = 402 if "credit" in message.lower() else 400
+                return make_status_error(
+                    refused, message, path, body=content[:500].decode("utf-8", errors="replace")
+                )
+            return payload
         return make_status_error(
             status,
             error_message(content),

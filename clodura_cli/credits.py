@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Union
 
 from clodura_cli.errors import InvalidResponseError
 from clodura_cli.reveal import MULTI_PROVIDER, STANDARD, plan_family
+
+Amount = Union[int, float, str, None]  # noqa: UP007 - a runtime alias on Python 3.10
 
 
 @dataclass(frozen=True)
@@ -14,19 +16,24 @@ class Pool:
     """One pool of credits: used and maximum where the plan says, and what remains."""
 
     name: str
-    remaining: int
-    used: int | None = None
-    maximum: int | None = None
+    #: Numbers where the API sent numbers (or numeric strings); otherwise the value as given
+    #: ("Unlimited", None): shown, never an error.
+    remaining: Amount
+    used: Amount = None
+    maximum: Amount = None
 
 
-def _number(balance: dict[str, Any], key: str) -> int:
+def _number(balance: dict[str, Any], key: str) -> Amount:
     value = balance.get(key)
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float)):
+        return value
     try:
-        return int(str(value).strip().replace(",", ""))
+        number = float(str(value).strip().replace(",", ""))
     except ValueError:
-        raise InvalidResponseError(
-            f"credits: {key} is {value!r}, not a number", "/api/v1/credits"
-        ) from None
+        return value if value is None else str(value)
+    return int(number) if number.is_integer() else number
 
 
 def pools(balance: dict[str, Any]) -> tuple[str, list[Pool]]:
@@ -42,7 +49,9 @@ def pools(balance: dict[str, Any]) -> tuple[str, list[Pool]]:
         ):
             if used_key in balance or max_key in balance:
                 used, maximum = _number(balance, used_key), _number(balance, max_key)
-                result.append(Pool(name, max(0, maximum - used), used, maximum))
+                numeric = all(isinstance(v, (int, float)) for v in (used, maximum))
+                left = max(0, maximum - used) if numeric else maximum  # type: ignore[operator]
+                result.append(Pool(name, left, used, maximum))
         return family, result
     keys = ", ".join(sorted(balance)) or "none"
     raise InvalidResponseError(

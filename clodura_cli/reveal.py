@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import json
 import random
 import threading
 import time
@@ -289,22 +290,27 @@ class Revealer:
 
     def record_track(self, job: Job, answer: RawAnswer) -> Job:
         """Store what a track answer says; keep the answer itself when it changes the job."""
-        outcome = read_answer(answer.payload)
+        return self.apply_track(job, read_answer(answer.payload), answer.payload, answer.content)
+
+    def apply_track(
+        self, job: Job, outcome: Outcome, payload: Any, content: bytes | None = None
+    ) -> Job:
+        """Update a job from a track answer read into ``outcome`` (``content``: keep it)."""
         changes: dict[str, Any] = {}
         if outcome.status is None:
             # A word we do not know is never final: keep polling, and say which word it was.
-            changes["message"] = _not_understood(job, outcome, answer.payload)
+            changes["message"] = _not_understood(job, outcome, payload)
         else:
             changes["status"] = outcome.ledger_status
             changes["message"] = outcome.message if outcome.status == "failed" else None
         if outcome.result:
             changes["result"] = outcome.result
         elif outcome.status == "completed" and not job.result:
-            changes["message"] = _not_understood(job, outcome, answer.payload, result=True)
+            changes["message"] = _not_understood(job, outcome, payload, result=True)
         if outcome.credits is not None:
             changes["credits"] = _whole(outcome.credits)
-        if any(getattr(job, name) != value for name, value in changes.items()):
-            self.ledger.keep_answer(job.id, "track", answer.content)
+        if content is not None and any(getattr(job, k) != v for k, v in changes.items()):
+            self.ledger.keep_answer(job.id, "track", content)
         updated = self.ledger.update(job.id, **changes)
         return self._with_cost(updated) if updated.is_final else updated
 
@@ -313,6 +319,37 @@ class Revealer:
             return job
         cost = known_cost(job.kind, self.family, job)
         return job if cost is None else self.ledger.update(job.id, credits=cost)
+
+
+def reparse_ledger(ledger: Ledger) -> int:
+    """Read every stored answer again with the current reader; returns the jobs that changed.
+
+    Answers are replayed in the order they arrived, each as the reveal or track code would
+    have read it, so that a newer version recovers what an older one could not read.
+    """
+    replayer = Revealer(None, ledger, "", EMAIL)  # type: ignore[arg-type]  # no API call is made
+    changed = 0
+    by_job: dict[int, list[Any]] = {}
+    for answer in ledger.answers():
+        by_job.setdefault(answer.job_id, []).append(answer)
+    for job_id, answers in by_job.items():
+        before = ledger.get(job_id)
+        job = before
+        for answer in answers:
+            text = answer.body.decode("utf-8", errors="replace")
+            try:
+                payload = json.loads(text)
+            except ValueError:
+                continue
+            if answer.call == "submit":
+                job = replayer.record_submission(job, payload)
+            else:
+                job = replayer.apply_track(job, read_answer(payload), payload)
+        if (job.status, job.result, job.tracking_id) != (
+            before.status, before.result, before.tracking_id
+        ):  # fmt: skip
+            changed += 1
+    return changed
 
 
 NOT_UNDERSTOOD = ("answer not understood", "which this version does not know")

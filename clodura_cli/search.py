@@ -91,7 +91,8 @@ def iterate_records(
 
     def fetch(page: PageRequest) -> list[dict[str, Any]]:
         try:
-            return client.search_people(plan.request_body(page))
+            # A page longer than asked for is cut: never more records than were paid for.
+            return client.search_people(plan.request_body(page))[: page.per_page]
         except CloduraError as exc:
             if plan.mode != "page":
                 exc.context = (

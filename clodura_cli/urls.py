@@ -30,7 +30,8 @@ def _host(url: str) -> tuple[str, str]:
 
 
 def check_base_url(base_url: str) -> str:
-    """The base URL without a trailing slash; refuses plain http except to loopback."""
+    """The base URL without a trailing slash or the API's own `/api/v1` (every path adds it);
+    refuses plain http except to loopback."""
     scheme, host = _host(base_url)
     if scheme not in ("http", "https") or not host:
         raise UsageError(
@@ -41,7 +42,10 @@ def check_base_url(base_url: str) -> str:
             f"base URL {base_url!r} uses plain http; the API key is only sent over https "
             "(or http to a loopback address such as 127.0.0.1)"
         )
-    return base_url.strip().rstrip("/")
+    cleaned = base_url.strip().rstrip("/")
+    if cleaned.lower().endswith("/api/v1"):
+        cleaned = cleaned[: -len("/api/v1")]
+    return cleaned
 
 
 def check_webhook_url(url: str) -> str:

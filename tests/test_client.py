@@ -171,7 +171,7 @@ def test_a_reveal_is_retried_when_it_certainly_did_not_reach_the_server(
 ) -> None:
     recorder = Recorder(answer, ok({"trackingId": "t1", "status": "queued"}))
     result = make_client(recorder).reveal_email({"personId": "1", "webhookUrl": "https://x.io/h"})
-    assert result["trackingId"] == "t1"
+    assert result.payload["trackingId"] == "t1"
     assert len(recorder.requests) == 2
 
 

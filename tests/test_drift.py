@@ -157,3 +157,184 @@ def test_the_reader_reads_every_variant(payload: Any, want: dict[str, Any]) -> N
     }
     for name, value in want.items():
         assert got[name] == value, (name, got)
+
+
+# Kept answers: --raw and --reparse ------------------------------------------------------------
+
+
+def test_raw_answers_are_printed_without_calling_the_api_and_reparse_recovers_them(
+    monkeypatch: pytest.MonkeyPatch, isolated: Path
+) -> None:
+    monkeypatch.setenv("CLODURA_SANDBOX_DIALECT", "flat")
+    monkeypatch.setenv("CLODURA_API_KEY", KEY)
+    want = {p: e for p, e in expected("email").items() if e}
+    person = next(iter(want))
+    done = run_cli("reveal", "email", "--sandbox", "-f", "jsonl", "--webhook-url", HOOK, person)
+    assert done.exit_code == 0, done.stderr
+    [row] = done.jsonl()
+    from clodura_cli.sandbox.runtime import in_process_app
+
+    emulator = in_process_app(isolated / "data")
+    emulator.log.clear()
+    shown = run_cli("track", row["trackingId"], "--raw")
+    assert shown.exit_code == 0, shown.stderr
+    answers = json.loads(shown.stdout)
+    assert [a["call"] for a in answers] == ["submit", "track"]
+    assert answers[0]["body"] == {"id": row["trackingId"], "status": "PENDING"}
+    assert answers[1]["body"]["email"] == want[person]
+    assert emulator.log == []  # no API call
+    by_person = json.loads(run_cli("track", person, "--raw").stdout)
+    assert by_person == answers
+    # An older version kept the job but lost the email: the stored answers still hold it.
+    ledger = Ledger(isolated / "data" / "ledger.db")
+    [job] = ledger.jobs()
+    ledger.update(job.id, result=None, status="failed")
+    reparsed = run_cli("track", "--reparse")
+    assert reparsed.exit_code == 0, reparsed.stderr
+    assert "1 job(s) updated" in reparsed.stderr
+    [job] = ledger.jobs()
+    ledger.close()
+    assert job.status == "completed" and job.result is not None
+    assert job.result["email"] == want[person]
+    assert emulator.log == []
+
+
+def test_raw_for_an_unknown_job_is_a_usage_error() -> None:
+    result = run_cli("track", "nope", "--raw")
+    assert result.exit_code == 2
+    assert "no job in the ledger for 'nope'" in result.stderr
+
+
+def test_an_unreadable_submission_exits_7_and_keeps_the_answer(
+    monkeypatch: pytest.MonkeyPatch, isolated: Path
+) -> None:
+    from clodura_cli.sandbox.runtime import in_process_app
+
+    emulator = in_process_app(isolated / "data")
+    monkeypatch.setattr(
+        "clodura_cli.sandbox.dialects.submission", lambda dialect, tid: {"ok": True, "ref": tid}
+    )
+    result = run_cli("reveal", "email", "--sandbox", "--webhook-url", HOOK, PEOPLE[0])
+    assert result.exit_code == 7
+    assert "answer not understood: no tracking id" in result.stderr
+    assert f"clodura track {PEOPLE[0]} --raw" in result.stderr
+    assert len([e for e in emulator.log if e["endpoint"] == "email"]) == 1
+    raw = json.loads(run_cli("track", PEOPLE[0], "--raw").stdout)
+    assert raw[0]["body"]["ok"] is True
+    again = run_cli("reveal", "email", "--sandbox", "--webhook-url", HOOK, PEOPLE[0])
+    assert len([e for e in emulator.log if e["endpoint"] == "email"]) == 1  # never paid twice
+    assert again.exit_code != 0
+
+
+# Search, credits and edge blocks ---------------------------------------------------------------
+
+
+def mock_client(status: int, content: bytes, content_type: str = "application/json") -> Any:
+    import httpx
+
+    from clodura_cli.client import CloduraClient
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, content=content, headers={"Content-Type": content_type})
+
+    return CloduraClient(
+        "k", "https://api.example.test/api/v1/", transport=httpx.MockTransport(answer)
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "kind", "outcome"),
+    [
+        (404, b'{"message": "No Results found, may be you can tweak the filters"}', "json", []),
+        (404, b"No results", "text/plain", []),
+        (
+            404,
+            b"<!DOCTYPE html><html><title>404 Not Found</title></html>",
+            "text/html",
+            "HTML page",
+        ),
+        (404, b"", "text/html", "empty body"),
+        (
+            200,
+            b'{"people": [{"personId": "1"}], "pagination": {"page": 1}}',
+            "json",
+            [{"personId": "1"}],
+        ),
+        (200, b'{"results": [{"personId": "2"}]}', "json", [{"personId": "2"}]),
+        (200, b'{"success": false, "message": "Insufficient credits"}', "json", "PaymentRequired"),
+        (200, b'{"success": false, "message": "Bad filter"}', "json", "BadRequest"),
+    ],
+)
+def test_search_answers_are_read_or_refused_loudly(
+    status: int, body: bytes, kind: str, outcome: Any
+) -> None:
+    from clodura_cli.errors import CloduraError
+
+    client = mock_client(status, body, "application/json" if kind == "json" else kind)
+    assert client.base_url == "https://api.example.test"  # /api/v1 is normalised away
+    if isinstance(outcome, list):
+        assert client.search_people({"page": 1, "perPage": 10}) == outcome
+        return
+    with pytest.raises(CloduraError) as caught:
+        client.search_people({"page": 1, "perPage": 10})
+    text = f"{type(caught.value).__name__} {caught.value}"
+    assert outcome in text
+    if status == 404:
+        assert "https://api.example.test/api/v1/search/people" in text
+        assert "CLODURA_BASE_URL" in text
+
+
+def test_a_page_longer_than_asked_for_is_cut_to_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    from clodura_cli.client import CloduraClient
+
+    def thirty(self: CloduraClient, body: Any) -> list[dict[str, Any]]:
+        return [{"personId": str(i)} for i in range(30)]
+
+    monkeypatch.setattr(CloduraClient, "search_people", thirty)
+    result = run_cli("search", "--sandbox", "--limit", "10", "-f", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    assert [r["personId"] for r in result.jsonl()] == [str(i) for i in range(10)]
+
+
+@pytest.mark.parametrize(
+    ("balance", "shown"),
+    [
+        ({"remainingCredits": "Unlimited"}, "Unlimited"),
+        ({"remainingCredits": 12.5}, "12.5"),
+        ({"remainingCredits": None}, "null"),
+        ({"remainingCredits": "1,250"}, "1,250"),
+        (
+            {
+                "contactsView": 3,
+                "maxContacts": "Unlimited",
+                "directDials": None,
+                "maxDirectDials": 20,
+            },
+            "Unlimited",
+        ),
+    ],
+)
+def test_credits_values_show_as_given(
+    monkeypatch: pytest.MonkeyPatch, balance: dict[str, Any], shown: str
+) -> None:
+    from clodura_cli.client import CloduraClient
+
+    monkeypatch.setattr(CloduraClient, "credits", lambda self: balance)
+    result = run_cli("credits", "--sandbox", "-f", "table")
+    assert result.exit_code == 0, result.stderr
+    assert shown in result.stdout
+
+
+def test_a_403_web_page_is_an_edge_block_not_a_plan_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    from clodura_cli.cli.exit_codes import ExitCode, classify
+    from clodura_cli.errors import make_status_error
+
+    page = "<!DOCTYPE html><title>Attention Required! | Cloudflare</title>"
+    code, message = classify(
+        make_status_error(403, "Attention Required! | Cloudflare", "/x", body=page)
+    )
+    assert code == ExitCode.AUTH
+    assert "blocked before reaching the API (Cloudflare or a proxy)" in message
+    assert "plan" not in message
+    _, plain = classify(make_status_error(403, "Upgrade", "/x", body='{"message": "Upgrade"}'))
+    assert "your plan does not include this endpoint" in plain

@@ -83,6 +83,8 @@ def classify(error: errors.CloduraError) -> tuple[ExitCode, str]:
     message = str(error)
     if error.context:
         message = f"{error.context}: {message}"
+    if isinstance(error, errors.PermissionDeniedError) and error.body.lstrip().startswith("<"):
+        hint = "blocked before reaching the API (Cloudflare or a proxy): a web page, not the API"
     if isinstance(error, errors.RateLimitError) and error.retry_after is not None:
         hint = f"the API asks to wait {error.retry_after:g}s; {hint}"
     return code, f"{message} ({hint})" if hint else message

@@ -130,6 +130,15 @@ def _bar(used: int, maximum: int, width: int = 20) -> str:
     return "█" * filled + "░" * (width - filled) + f" {share:.0%}"
 
 
+def _amount(value: Any, *, blank: bool = False) -> str:
+    """A credit amount as given: numbers grouped, words as they came, null as null."""
+    if value is None:
+        return "" if blank else "null"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}".rstrip("0").rstrip(".")
+    return clean(str(value))
+
+
 def render_credits(family: str, pools: Sequence[Any], stream: TextIO, *, to_terminal: bool) -> None:
     """The balance: one row per pool, with a usage bar where the plan has a maximum."""
     console = Console(
@@ -143,12 +152,12 @@ def render_credits(family: str, pools: Sequence[Any], stream: TextIO, *, to_term
     for header in ("Pool", "Used", "Maximum", "Remaining", "Usage"):
         table.add_column(header, justify="left" if header in ("Pool", "Usage") else "right")
     for pool in pools:
-        has_max = pool.maximum is not None and pool.used is not None
+        numbers = all(isinstance(v, (int, float)) for v in (pool.used, pool.maximum))
         table.add_row(
             pool.name,
-            "" if pool.used is None else f"{pool.used:,}",
-            "" if pool.maximum is None else f"{pool.maximum:,}",
-            f"{pool.remaining:,}",
-            _bar(pool.used, pool.maximum) if has_max else "",
+            _amount(pool.used, blank=True),
+            _amount(pool.maximum, blank=True),
+            _amount(pool.remaining),
+            _bar(pool.used, pool.maximum) if numbers else "",
         )
     console.print(table)

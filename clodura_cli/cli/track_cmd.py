@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -14,10 +14,10 @@ from clodura_cli.cli.session import ApiOptions, open_connection
 
 if TYPE_CHECKING:
     from clodura_cli.client import CloduraClient
-from clodura_cli.errors import CloduraError, PendingJobsError
+from clodura_cli.errors import CloduraError, PendingJobsError, UsageError
 from clodura_cli.ledger import Job, Ledger
 from clodura_cli.output import parse_fields
-from clodura_cli.reveal import Revealer, check_understood, plan_family
+from clodura_cli.reveal import Revealer, check_understood, plan_family, reparse_ledger
 
 
 def track(
@@ -41,6 +41,22 @@ def track(
     limit: Annotated[
         int | None, typer.Option(help="List at most N jobs.", min=1, show_default=False)
     ] = None,
+    raw: Annotated[
+        bool,
+        typer.Option(
+            "--raw",
+            help="Print the answers stored for the given jobs (tracking id or person id) as "
+            "JSON, as received; no API call.",
+        ),
+    ] = False,
+    reparse: Annotated[
+        bool,
+        typer.Option(
+            "--reparse",
+            help="Read every stored answer again with this version's reader and update the "
+            "jobs; no API call.",
+        ),
+    ] = False,
     concurrency: options.Concurrency = None,
     rate: options.Rate = None,
     fmt: options.Format = None,
@@ -61,7 +77,17 @@ def track(
       clodura track --wait
 
       clodura track 6f1c2e0a9b7d4c55a1e2f3a4b5c6d7e8 -f json
+
+      clodura track 6f1c2e0a9b7d4c55a1e2f3a4b5c6d7e8 --raw
+
+      clodura track --reparse
     """
+    if raw:
+        _print_raw(tracking_ids or [])
+        return
+    if reparse:
+        _reparse()
+        return
     api = ApiOptions(sandbox=sandbox, base_url=base_url, verbose=verbose, profile_name=profile)
     chosen = api.output_format(fmt, output)
     columns = parse_fields(fields)
@@ -163,3 +189,46 @@ def _raise_if_pending(jobs: list[Job], wait: bool, timeout: float) -> None:
             "run `clodura track --wait` again",
             ids,
         )
+
+
+def _print_raw(references: list[str]) -> None:
+    """The stored answers of the named jobs, as JSON (bodies that are not JSON as text)."""
+    import json
+
+    if not references:
+        raise UsageError("--raw: give the tracking id (or person id) of the job to show")
+    ledger = Ledger(ledger_path())
+    shown = []
+    for reference in references:
+        jobs = _jobs_named(ledger, reference)
+        if not jobs:
+            raise UsageError(f"--raw: no job in the ledger for {reference!r}")
+        for job in jobs:
+            for answer in ledger.answers(job.id):
+                text = answer.body.decode("utf-8", errors="replace")
+                try:
+                    body: Any = json.loads(text)
+                except ValueError:
+                    body = text
+                shown.append({"trackingId": job.tracking_id, "personId": job.person_id,
+                              "kind": job.kind, "call": answer.call,
+                              "receivedAt": answer.received_at, "truncated": answer.truncated,
+                              "body": body})  # fmt: skip
+    sys.stdout.write(json.dumps(shown, indent=2, ensure_ascii=False) + "\n")
+
+
+def _jobs_named(ledger: Ledger, reference: str) -> list[Job]:
+    if reference.startswith("job:") and reference[4:].isdigit():
+        try:
+            return [ledger.get(int(reference[4:]))]
+        except IndexError:
+            return []
+    job = ledger.by_tracking_id(reference)
+    return [job] if job is not None else ledger.by_person(reference)
+
+
+def _reparse() -> None:
+    """Run the current reader over every stored answer, in the order they came."""
+    ledger = Ledger(ledger_path())
+    changed = reparse_ledger(ledger)
+    report.info(f"reparsed the stored answers: {changed} job(s) updated")
