@@ -165,6 +165,19 @@ def spawn(args: list[str], **popen: Any) -> Iterator[subprocess.Popen[Any]]:
                 stream.close()
 
 
+def interrupt_export(server: Server, env: dict[str, str], target: Path, signum: int) -> Run:
+    """Start `search --all -o TARGET` (100 pages, 0.2 s each), send ``signum`` once pages have
+    been served and the export is still running, and return how it ended."""
+    server.set_faults(latency=0.2)
+    command = [CLODURA, "search", "--all", "--concurrency", "1", "-o", str(target)]
+    with spawn(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as run:
+        wait_for(lambda: server.count("search") >= 3, "three pages requested")
+        assert run.poll() is None
+        run.send_signal(signum)
+        stdout, stderr = run.communicate(timeout=DEADLINE)
+    return Run(run.returncode, stdout, stderr)
+
+
 @contextlib.contextmanager
 def running_server(home: Path) -> Iterator[Server]:
     """`clodura sandbox serve` on a free loopback port, stopped afterwards."""

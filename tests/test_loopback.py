@@ -10,7 +10,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from helpers import CLODURA, DEADLINE, Server, base_env, read_pty_until, spawn, wait_for
+from helpers import (
+    CLODURA,
+    DEADLINE,
+    Server,
+    base_env,
+    interrupt_export,
+    read_pty_until,
+    spawn,
+    wait_for,
+)
 
 pytestmark = pytest.mark.loopback
 
@@ -123,16 +132,10 @@ def test_connection_refused_exits_7(tmp_path: Path) -> None:
 def test_ctrl_c_exits_130_and_leaves_no_output_file(
     server: Server, env: dict[str, str], tmp_path: Path
 ) -> None:
-    server.set_faults(latency=0.2)
     target = tmp_path / "leads.jsonl"
-    command = [CLODURA, "search", "--all", "--concurrency", "1", "-o", str(target)]
-    with spawn(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as run:
-        # Mid-run: pages have been served and the export (100 pages, 0.2 s each) is not done.
-        wait_for(lambda: server.count("search") >= 3, "three pages requested")
-        assert run.poll() is None
-        run.send_signal(signal.SIGINT)
-        _, stderr = run.communicate(timeout=DEADLINE)
-    assert run.returncode == 130, stderr
+    ended = interrupt_export(server, env, target, signal.SIGINT)
+    stderr = ended.stderr
+    assert ended.exit_code == 130, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
     assert not target.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".leads")] == []

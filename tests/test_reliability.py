@@ -13,7 +13,17 @@ from pathlib import Path
 
 import httpx
 import pytest
-from helpers import CLODURA, DEADLINE, Server, base_env, run_cli, sent, spawn, wait_for
+from helpers import (
+    CLODURA,
+    DEADLINE,
+    Server,
+    base_env,
+    interrupt_export,
+    run_cli,
+    sent,
+    spawn,
+    wait_for,
+)
 
 from clodura_cli.client import CloduraClient
 from clodura_cli.ledger import Ledger
@@ -44,15 +54,9 @@ def people(start: int, count: int) -> list[str]:
 def test_sigterm_during_an_export_exits_143_and_leaves_no_file(
     server: Server, env: dict[str, str], tmp_path: Path
 ) -> None:
-    server.set_faults(latency=0.2)
-    target = tmp_path / "all.csv"
-    command = [CLODURA, "search", "--all", "--concurrency", "1", "-o", str(target)]
-    with spawn(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as run:
-        wait_for(lambda: server.count("search") >= 3, "three pages requested")
-        assert run.poll() is None
-        run.send_signal(signal.SIGTERM)
-        _, stderr = run.communicate(timeout=DEADLINE)
-    assert run.returncode == 143, stderr
+    ended = interrupt_export(server, env, tmp_path / "all.csv", signal.SIGTERM)
+    stderr = ended.stderr
+    assert ended.exit_code == 143, stderr
     assert "terminated" in stderr and "Traceback" not in stderr
     assert list(tmp_path.glob("*.csv")) == [] and list(tmp_path.glob(".all.csv*")) == []
 
