@@ -17,13 +17,14 @@ from clodura_cli.errors import (
     CloduraError,
     InvalidResponseError,
     NotFoundError,
+    ResponseTooLargeError,
     TransportError,
     make_status_error,
 )
 from clodura_cli.parsing import decode_json, error_message, object_from_payload, people_from_payload
 from clodura_cli.retry import RetryPolicy, parse_retry_after
 from clodura_cli.throttle import Throttle
-from clodura_cli.transport import HttpxSender, Reply, Sender
+from clodura_cli.transport import DEFAULT_MAX_RESPONSE_BYTES, HttpxSender, Reply, Sender
 from clodura_cli.urls import DEFAULT_BASE_URL, check_base_url
 
 if TYPE_CHECKING:
@@ -82,6 +83,7 @@ class CloduraClient:
         max_connections: int = 16,
         throttle: Throttle | None = None,
         verify: ssl.SSLContext | bool = True,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         sender: Callable[[Mapping[str, str], float], Sender] | None = None,
     ) -> None:
         """``sender`` builds what carries the requests from the headers and the timeout;
@@ -103,6 +105,7 @@ class CloduraClient:
                 max_connections=max_connections,
                 transport=transport,
                 verify=verify,
+                max_bytes=max_response_bytes,
             )
 
     def __enter__(self) -> CloduraClient:
@@ -275,6 +278,8 @@ def _is_retryable(error: CloduraError, idempotent: bool) -> bool:
         return idempotent and error.status >= 500
     if isinstance(error, TransportError):
         return idempotent or not error.request_sent
+    if isinstance(error, ResponseTooLargeError):
+        return False  # the same answer would come again
     return idempotent and isinstance(error, InvalidResponseError)
 
 

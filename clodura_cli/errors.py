@@ -141,6 +141,10 @@ class InvalidResponseError(CloduraError):
         self.status = status
 
 
+class ResponseTooLargeError(InvalidResponseError):
+    """The answer grew past the size cap (the ``max-response-mb`` setting); never retried."""
+
+
 class UnreadableAnswerError(InvalidResponseError):
     """Reveal or track answers we could not read; they are kept in the ledger as received."""
 

@@ -27,18 +27,28 @@ def private_dir(path: Path) -> Path:
     return path
 
 
+def _new_file_mode() -> int:
+    """The mode of a new export file: the umask's, but never writable by group or others."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask & ~0o022
+
+
 @contextlib.contextmanager
 def replaced_atomically(path: Path, *, private: bool) -> Iterator[TextIO]:
     """A text stream whose content replaces ``path`` only if the block ends without error.
 
-    With ``private`` the file is created with mode 0600; otherwise with the usual umask.
+    With ``private`` the file is created with mode 0600. Otherwise an existing file keeps its
+    mode, and a new one gets the umask's mode without group or world write.
     """
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
         if not private:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.fchmod(fd, 0o666 & ~umask)
+            try:
+                mode = stat.S_IMODE(path.stat().st_mode)
+            except FileNotFoundError:
+                mode = _new_file_mode()
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
             yield stream
             stream.flush()
@@ -48,6 +58,21 @@ def replaced_atomically(path: Path, *, private: bool) -> Iterator[TextIO]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+@contextlib.contextmanager
+def written_directly(path: Path) -> Iterator[TextIO]:
+    """A text stream onto a device, a FIFO or a socket: these are written, never replaced."""
+    if stat.S_ISSOCK(path.stat().st_mode):
+        import socket
+
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.connect(str(path))
+            with sock.makefile("w", encoding="utf-8", newline="") as stream:
+                yield stream
+        return
+    with open(path, "w", encoding="utf-8", newline="") as stream:
+        yield stream
 
 
 def write_private(path: Path, text: str) -> None:

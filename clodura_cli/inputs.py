@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 from clodura_cli.errors import UsageError, ValidationError
 from clodura_cli.filters import bare_domain, linkedin_profile_url
 from clodura_cli.ledger import Identity, identity_of
+from clodura_cli.text import quoted
 
 EMAIL = "email"
 PHONE = "phone"
@@ -36,28 +38,78 @@ class Inputs:
     targets: list[Target] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     duplicates: int = 0
+    #: Lines (1-based) that were not UTF-8: names on them are read as Windows-1252, but an
+    #: identifier on them is junk, never a paid submission.
+    non_utf8: frozenset[int] = frozenset()
 
 
-def decode(data: bytes) -> str:
+@dataclass(frozen=True)
+class Decoded:
+    """An input file as text, and which of its lines were not UTF-8."""
+
+    text: str
+    non_utf8: frozenset[int] = frozenset()
+
+
+def decode(data: bytes) -> Decoded:
     """Input bytes as text, line by line: UTF-8 (a BOM dropped), else Windows-1252/Latin-1.
 
-    Files pasted together from several sources mix encodings; no line is refused for it.
+    Files pasted together from several sources mix encodings; a name is never refused for it.
     """
     data = data.removeprefix(b"\xef\xbb\xbf")
+    junk = sum(data.count(bytes([byte])) for byte in _CONTROL_BYTES)
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    else:
+        _refuse_binary(junk, len(data))
+        return Decoded(text)
     lines = []
-    for raw in data.split(b"\n"):
+    other = set()
+    for number, raw in enumerate(data.split(b"\n"), 1):
         try:
             lines.append(raw.decode("utf-8"))
         except UnicodeDecodeError:
+            other.add(number)
+            junk += sum(1 for byte in raw if byte >= 0x80)
             try:
                 lines.append(raw.decode("cp1252"))
             except UnicodeDecodeError:
                 lines.append(raw.decode("latin-1"))
-    return "\n".join(lines)
+    _refuse_binary(junk, len(data))
+    return Decoded("\n".join(lines), frozenset(other))
+
+
+#: Bytes that text files do not hold (all C0 controls but tab, newline and carriage return).
+_CONTROL_BYTES = frozenset(range(32)) - {9, 10, 13} | {127}
+#: Past this share of such bytes (and of bytes on lines that are not UTF-8) a file is binary.
+_BINARY_SHARE = 0.3
+
+
+def _refuse_binary(junk: int, size: int) -> None:
+    if size and junk / size > _BINARY_SHARE:
+        raise UsageError(
+            "--input: this looks like binary data, not JSON, CSV or one id a line; nothing was sent"
+        )
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _junk(identifiers: dict[str, Any], label: str, non_utf8: frozenset[int]) -> str | None:
+    """Why an identifier cannot be what a person is known by, or None."""
+    if any(_CONTROL.search(str(value)) for value in identifiers.values()):
+        return "holds control characters"
+    number = label.removeprefix("line ")
+    on_bad_line = number.isdigit() and int(number) in non_utf8
+    ascii_only = all(str(value).isascii() for value in identifiers.values())
+    if on_bad_line and set(identifiers) != _NAME_KEYS and not ascii_only:
+        return "is not valid UTF-8"
+    return None
+
+
+_NAME_KEYS = {"firstName", "lastName", "companyDomain"}
 
 
 def parse_rows(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
@@ -76,6 +128,8 @@ def parse_rows(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
 def _json_array(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
     try:
         items = json.loads(text)
+    except RecursionError:
+        raise UsageError("--input: the JSON array is nested too deeply to read") from None
     except ValueError as exc:
         raise UsageError(f"--input: not a valid JSON array ({exc})") from None
     rows, problems = [], []
@@ -99,6 +153,9 @@ def _json_lines(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]
             continue
         try:
             item = json.loads(line)
+        except RecursionError:
+            problems.append(f"line {number}: JSON nested too deeply; skipped")
+            continue
         except ValueError:
             problems.append(f"line {number}: not valid JSON; skipped")
             continue
@@ -194,6 +251,16 @@ def collect(rows: Iterable[tuple[str, dict[str, Any]]], kind: str, inputs: Input
         except ValidationError as exc:
             inputs.problems.append(f"{label}: {exc.message.removeprefix('row: ')}; skipped")
             continue
+        junk = _junk(identifiers, label, inputs.non_utf8)
+        if junk:
+            inputs.problems.append(f"{label}: the identifier {junk}; skipped")
+            continue
+        person_id = str(identifiers.get("personId", ""))
+        if person_id and not person_id.isdigit():
+            inputs.problems.append(
+                f"{label}: person id {quoted(person_id)} is not digits as documented ids are; "
+                "sent anyway"
+            )
         key = json.dumps(identifiers, sort_keys=True)
         if key in seen:
             inputs.duplicates += 1

@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import os
+import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from clodura_cli.errors import UsageError
-from clodura_cli.files import replaced_atomically
+from clodura_cli.files import replaced_atomically, written_directly
 from clodura_cli.spec import OUTPUT_FORMATS, PERSON_RECORD_FIELDS
 
 FORMATS = OUTPUT_FORMATS
@@ -28,11 +30,14 @@ ALL_FIELDS = "all"
 
 
 def format_for_path(path: str) -> str:
-    """The output format a file name implies (``leads.csv`` -> ``csv``)."""
+    """The output format a file name implies (``leads.csv`` -> ``csv``); JSON Lines for a
+    stream such as ``/dev/stdout`` or a named pipe, whose name says nothing."""
     suffix = Path(path).suffix.lower()
     try:
         return _EXTENSION_FORMATS[suffix]
     except KeyError:
+        if is_stream(Path(path)):
+            return "jsonl"
         known = ", ".join(_EXTENSION_FORMATS)
         raise UsageError(
             f"--output: cannot tell the format of {path!r} from its extension ({known}); "
@@ -189,9 +194,39 @@ def write_records(
 
 
 def atomic_output(path: str) -> contextlib.AbstractContextManager[TextIO]:
-    """A text stream whose content replaces ``path`` only if the block ends without error."""
+    """A text stream for ``--output PATH``.
+
+    A regular file (new or existing) is replaced only when the block ends without error, and
+    an existing one keeps its mode; through a symlink, the file it points to is replaced. A
+    device, FIFO or socket (``/dev/null``, ``/dev/stdout``, a named pipe) is written directly.
+    """
     target = Path(path)
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise UsageError(f"--output: cannot use {path!r}: {exc.strerror}") from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise UsageError(f"--output: {path!r} is a folder; give a file name inside it")
+    if is_stream(target):
+        return written_directly(target)
+    if target.is_symlink():
+        target = Path(os.path.realpath(target))
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise UsageError(f"--output: folder {str(directory)!r} does not exist")
     return replaced_atomically(target, private=False)
+
+
+def is_stream(target: Path) -> bool:
+    """A device, FIFO or socket, or a path under /dev or /proc: written, never replaced
+    (``/dev/stdout`` may lead to a regular file the shell opened)."""
+    parts = target.absolute().parts
+    if len(parts) > 1 and parts[1] in ("dev", "proc"):
+        return True
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)

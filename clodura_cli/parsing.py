@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from clodura_cli.errors import InvalidResponseError
+from clodura_cli.text import SERVER_TEXT_LIMIT, one_line
 
 #: Keys under which a search answer may wrap its list instead of sending a bare array.
 LIST_WRAPPER_KEYS = ("data", "results", "people")
@@ -18,6 +19,8 @@ def decode_json(content: bytes, content_type: str, path: str, status: int) -> An
     """Parse a response body as JSON, or explain what arrived instead."""
     try:
         return json.loads(content)  # bytes straight in: no copy of the body as text
+    except RecursionError:
+        raise _too_deep(path, status) from None
     except (ValueError, UnicodeDecodeError):
         pass  # empty, not JSON, or not UTF-8: look closer below
     text = content.decode("utf-8", errors="replace")
@@ -27,6 +30,8 @@ def decode_json(content: bytes, content_type: str, path: str, status: int) -> An
         )
     try:
         return json.loads(text)
+    except RecursionError:
+        raise _too_deep(path, status) from None
     except ValueError:
         kind = content_type.split(";", 1)[0].strip() or "no content type"
         raise InvalidResponseError(
@@ -36,6 +41,18 @@ def decode_json(content: bytes, content_type: str, path: str, status: int) -> An
         ) from None
 
 
+def _too_deep(path: str, status: int) -> InvalidResponseError:
+    return InvalidResponseError("unreadable answer: JSON nested too deeply", path, status=status)
+
+
+def loads_or_none(text: str | bytes) -> Any:
+    """JSON, or None when the text is not JSON (or nests too deeply to read)."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+
+
 def body_snippet(text: str) -> str:
     """The readable start of a body: an HTML page's title, else its first characters."""
     title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
@@ -43,23 +60,20 @@ def body_snippet(text: str) -> str:
         text = title.group(1)
     elif text.lstrip().startswith("<"):
         text = re.sub(r"<[^>]*>", " ", text)
-    return " ".join(text.split())[:_SNIPPET_LENGTH]
+    return one_line(text, _SNIPPET_LENGTH)
 
 
 def error_message(content: bytes) -> str:
     """The server's explanation of an error: a message field when JSON, else the body's start."""
     text = content.decode("utf-8", errors="replace")
-    try:
-        payload = json.loads(text)
-    except ValueError:
-        payload = None
+    payload = loads_or_none(text)
     if isinstance(payload, dict):
         for key in _MESSAGE_KEYS:
             value = payload.get(key)
             if isinstance(value, str) and value.strip():
-                return value.strip()
+                return one_line(value, SERVER_TEXT_LIMIT) or "(unprintable message)"
             if isinstance(value, (list, dict)) and value:
-                return json.dumps(value, ensure_ascii=False)[:_SNIPPET_LENGTH]
+                return one_line(json.dumps(value, ensure_ascii=False), _SNIPPET_LENGTH)
     return body_snippet(text) or "(empty body)"
 
 

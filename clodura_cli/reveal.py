@@ -339,7 +339,7 @@ def reparse_ledger(ledger: Ledger) -> int:
             text = answer.body.decode("utf-8", errors="replace")
             try:
                 payload = json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
             if answer.call == "submit":
                 job = replayer.record_submission(job, payload)

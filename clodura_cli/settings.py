@@ -82,7 +82,13 @@ SETTINGS: dict[str, Setting] = {
         Setting("concurrency", _number(int, 1, 16), 4, "requests in flight at once"),
         Setting("rate", _number(float, 0.1, 1000), None, "most requests per second (no cap)"),
         Setting("max-retries", _number(int, 0, 20), 4, "retries after 429, 5xx and network errors"),
-        Setting("timeout", _number(float, 0.1, 600), 30.0, "seconds to wait for an answer"),
+        Setting(
+            "timeout",
+            _number(float, 0.1, 600),
+            30.0,
+            "seconds to wait for bytes of an answer; a whole answer gets twice this",
+        ),
+        Setting("max-response-mb", _number(int, 1, 4096), 64, "largest answer read, in MiB"),
     )
 }
 

@@ -338,3 +338,76 @@ def test_a_403_web_page_is_an_edge_block_not_a_plan_limit(monkeypatch: pytest.Mo
     assert "plan" not in message
     _, plain = classify(make_status_error(403, "Upgrade", "/x", body='{"message": "Upgrade"}'))
     assert "your plan does not include this endpoint" in plain
+
+
+@pytest.mark.parametrize("dialect", ["default", "seed"])
+def test_seed_shaped_records_fill_the_table_csv_and_json(
+    monkeypatch: pytest.MonkeyPatch, dialect: str
+) -> None:
+    """The vendor example's arrays (locations, size) become flat cells; JSON keeps the shape."""
+    monkeypatch.setenv("CLODURA_SANDBOX_DIALECT", dialect)
+    query = ("search", "--sandbox", "--domain", "clodura.ai", "--title", "CEO")
+    table = run_cli(*query, "-f", "table", env={"COLUMNS": "200"})
+    assert table.exit_code == 0, table.stderr
+    assert "Pune, Maharashtra, India" in table.stdout
+    assert "[" not in table.stdout
+
+    csv_run = run_cli(*query, "-f", "csv", "--fields", "personId,personCity,companyEmployeeSize")
+    assert csv_run.exit_code == 0, csv_run.stderr
+    assert csv_run.stdout.splitlines()[:2] == [
+        "personId,personCity,companyEmployeeSize",
+        "3597524184265130552,Pune," + ("51-100" if dialect == "seed" else "51 - 200"),
+    ]
+
+    record = json.loads(run_cli(*query, "-f", "json").stdout)[0]
+    if dialect == "seed":
+        assert record["personCity"] == ["Pune"] and record["companyEmployeeSize"] == ["51-100"]
+    else:
+        assert record["personCity"] == "Pune" and isinstance(record["companyEmployeeSize"], str)
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type", "code", "says"),
+    [
+        (404, b"<html><body>Not Found</body></html>", "text/html", 7, "CLODURA_BASE_URL"),
+        (404, b"", "application/json", 7, "CLODURA_BASE_URL"),
+        (404, b'{"message": "No results found"}', "application/json", 0, "No results"),
+        (200, b'{"success": false, "message": "Insufficient credits"}', "application/json", 4,
+         "Insufficient credits"),
+        (200, b'{"success": false, "message": "Bad filter"}', "application/json", 6, "Bad filter"),
+    ],
+)  # fmt: skip
+def test_search_over_http_never_prints_an_empty_success(
+    monkeypatch: pytest.MonkeyPatch,
+    status: int,
+    body: bytes,
+    content_type: str,
+    code: int,
+    says: str,
+) -> None:
+    from fake import Answer, always, fake_server
+
+    with fake_server(always(Answer(status, body, {"Content-Type": content_type}))) as fake:
+        monkeypatch.setenv("CLODURA_BASE_URL", fake.url)
+        monkeypatch.setenv("CLODURA_API_KEY", "k-test-0123456789")
+        result = run_cli("search", "--title", "CEO", "-f", "jsonl")
+    assert result.exit_code == code, result.stderr
+    assert says in result.stderr
+    assert result.stdout == ""
+    assert fake.paths() == ["/api/v1/search/people"]
+
+
+@pytest.mark.parametrize("envelope", ["people", "data", "results"])
+def test_search_envelopes_over_http_are_read(
+    monkeypatch: pytest.MonkeyPatch, envelope: str
+) -> None:
+    from fake import Answer, always, fake_server
+
+    page = {envelope: [{"personId": "11"}, {"personId": "12"}], "pagination": {"total": 2}}
+    with fake_server(always(Answer(200, json.dumps(page).encode()))) as fake:
+        monkeypatch.setenv("CLODURA_BASE_URL", fake.url + "/api/v1")
+        monkeypatch.setenv("CLODURA_API_KEY", "k-test-0123456789")
+        result = run_cli("search", "--title", "CEO", "--limit", "2", "-f", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    assert [r["personId"] for r in result.jsonl()] == ["11", "12"]
+    assert fake.paths() == ["/api/v1/search/people"]

@@ -44,6 +44,11 @@ ERROR_TABLE: tuple[tuple[type[errors.CloduraError], ExitCode, str], ...] = (
     (errors.PendingJobsError, ExitCode.PENDING, ""),
     (errors.UnconfirmedRevealsError, ExitCode.NETWORK, ""),
     (errors.UnreadableAnswerError, ExitCode.NETWORK, ""),
+    (
+        errors.ResponseTooLargeError,
+        ExitCode.NETWORK,
+        "if such an answer is expected, raise it: clodura config set max-response-mb N",
+    ),
     (errors.RejectedRevealsError, ExitCode.REJECTED, ""),
     (errors.MissingKeyError, ExitCode.AUTH, ""),
     (errors.AuthenticationError, ExitCode.AUTH, "check the key in CLODURA_API_KEY"),

@@ -63,12 +63,20 @@ Format = Annotated[
         show_default=False,
     ),
 ]
+
+
+def _stdout_dash(value: str | None) -> str | None:
+    """``-o -`` means stdout, as ``--input -`` means stdin."""
+    return None if value == "-" else value
+
+
 Output = Annotated[
     str | None,
     typer.Option(
         "--output",
         "-o",
-        help="Write to FILE atomically instead of stdout (format from the extension).",
+        help="Write to FILE atomically instead of stdout (format from the extension; - is stdout).",
+        callback=_stdout_dash,
         metavar="FILE",
         rich_help_panel=OUTPUT_PANEL,
         show_default=False,

@@ -7,6 +7,8 @@ import sys
 import threading
 from typing import TYPE_CHECKING, TextIO
 
+from clodura_cli.text import one_line, printable
+
 if TYPE_CHECKING:
     from clodura_cli.client import RequestEvent
 
@@ -32,9 +34,15 @@ def _color(stream: TextIO) -> bool:
 
 
 def say(message: str, *, prefix: str = "", style: str = "") -> None:
-    """Write one line to stderr, coloured only on a terminal without NO_COLOR."""
+    """Write one line to stderr, coloured only on a terminal without NO_COLOR.
+
+    Whatever the message quotes (a server's text, a file's line) reaches the terminal without
+    escape sequences or bidi controls; errors and warnings are kept on one line.
+    """
     stream = sys.stderr
-    line = redact(message)
+    line = redact(printable(message))
+    if prefix in ("error:", "warning:"):
+        line = one_line(line)
     if prefix:
         if _color(stream):
             codes = {"red": "31", "yellow": "33", "dim": "2", "cyan": "36"}

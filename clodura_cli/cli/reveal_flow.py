@@ -24,7 +24,7 @@ from clodura_cli.errors import (
     UnconfirmedRevealsError,
     UsageError,
 )
-from clodura_cli.inputs import EMAIL, Inputs, collect, decode, parse_rows
+from clodura_cli.inputs import EMAIL, Decoded, Inputs, collect, decode, parse_rows
 from clodura_cli.ledger import Job, Ledger
 from clodura_cli.output import parse_fields
 from clodura_cli.reveal import (
@@ -81,11 +81,15 @@ def read_inputs(
     inputs = Inputs()
     collect(rows_from_args, kind, inputs)
     if input_file is not None:
-        rows, problems = parse_rows(_read_input(input_file))
+        decoded = _read_input(input_file)
+        rows, problems = parse_rows(decoded.text)
         inputs.problems.extend(problems)
+        inputs.non_utf8 = decoded.non_utf8
         collect(rows, kind, inputs)
     for problem in inputs.problems:
         report.warn(f"--input {problem}")
+    if len(inputs.problems) > 1:
+        report.info(f"--input: {len(inputs.problems)} warnings (above)")
     if inputs.duplicates:
         report.info(f"{inputs.duplicates} duplicate input(s) revealed once")
     if not inputs.targets:
@@ -97,7 +101,7 @@ def read_inputs(
     return inputs
 
 
-def _read_input(name: str) -> str:
+def _read_input(name: str) -> Decoded:
     if name == "-":
         if sys.stdin.isatty():
             raise UsageError("--input -: standard input is a terminal; pipe the records in")

@@ -120,6 +120,7 @@ def open_connection(
             max_connections=max(concurrency, 1),
             throttle=throttle,
             verify=tls_verification(),
+            max_response_bytes=int(options.setting("max-response-mb")) * 1024 * 1024,
         )
 
     if options.use_sandbox:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
@@ -12,18 +11,18 @@ from rich.table import Table
 from rich.text import Text
 
 from clodura_cli.output import ALL_FIELDS, cell
+from clodura_cli.text import one_line
 
-_CONTROL = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|[\x00-\x1f\x7f-\x9f]"
-)
+#: A cell is cut to this before layout: a 32 MB field must not cost the table half a minute.
+CELL_LIMIT = 200
 
 
 _FILE_WIDTH = 4000
 
 
 def clean(text: str) -> str:
-    """Text with ANSI escapes and control characters removed, safe to show on a terminal."""
-    return _CONTROL.sub("", text)
+    """A cell safe to show on a terminal: no escapes, controls or bidi overrides, one line."""
+    return one_line(text, CELL_LIMIT)
 
 
 def _location(record: dict[str, Any]) -> str:

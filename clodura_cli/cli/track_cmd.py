@@ -208,7 +208,7 @@ def _print_raw(references: list[str]) -> None:
                 text = answer.body.decode("utf-8", errors="replace")
                 try:
                     body: Any = json.loads(text)
-                except ValueError:
+                except (ValueError, RecursionError):
                     body = text
                 shown.append({"trackingId": job.tracking_id, "personId": job.person_id,
                               "kind": job.kind, "call": answer.call,

@@ -1,0 +1,39 @@
+"""Text that came from elsewhere (a server, a file), made safe to show on a terminal.
+
+A server's error body may hold escape sequences (a clipboard write, a screen clear, a link),
+bidi overrides that reorder what the reader sees, or newlines that forge a second line.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Escape sequences (CSI, OSC), then single C0/C1 control characters and bidi controls.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_BREAKS = re.compile(r"[\t\n]")
+#: How much of a server's text a message quotes, and how much of a value an error quotes.
+SERVER_TEXT_LIMIT = 300
+VALUE_LIMIT = 80
+
+
+def printable(text: str) -> str:
+    """The text without escape sequences, control characters (but tab and newline) or bidi
+    controls."""
+    return _CONTROLS.sub("", _ESCAPES.sub("", text))
+
+
+def one_line(text: str, limit: int | None = None) -> str:
+    """Printable text on one line, whitespace runs collapsed, cut to ``limit`` with '…'."""
+    flat = " ".join(_BREAKS.sub(" ", printable(text)).split())
+    if limit is not None and len(flat) > limit:
+        return flat[: limit - 1] + "…"
+    return flat
+
+
+def quoted(value: object, limit: int = VALUE_LIMIT) -> str:
+    """``repr`` of a value for an error message, cut to about ``limit`` characters."""
+    text = repr(value)
+    if len(text) > limit:
+        return text[: limit - 1] + "…"
+    return text

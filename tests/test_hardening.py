@@ -1,0 +1,318 @@
+"""Attacks that used to work: each test reproduces one and checks what the tool does now."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+from fake import Answer, FakeServer, Received, always, fake_server
+from helpers import DEADLINE, run_cli
+
+from clodura_cli.sandbox.app import SandboxApp
+
+SEARCH = ("search", "--sandbox", "--title", "CEO", "--limit", "3")
+KEY = "k-test-0123456789"
+
+
+def point_at(monkeypatch: pytest.MonkeyPatch, fake: FakeServer) -> None:
+    monkeypatch.setenv("CLODURA_BASE_URL", fake.url)
+    monkeypatch.setenv("CLODURA_API_KEY", KEY)
+
+
+def one_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("sandbox:")]
+    assert len(lines) == 1, text
+    return lines[0]
+
+
+# -- output files ----------------------------------------------------------------------------
+
+
+def test_a_symlink_to_a_device_is_written_not_replaced(tmp_path: Path) -> None:
+    link = tmp_path / "null-link"
+    link.symlink_to("/dev/null")
+    result = run_cli(*SEARCH, "-o", str(link))
+    assert result.exit_code == 0, result.stderr
+    assert link.is_symlink() and os.readlink(link) == "/dev/null"
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_a_fifo_is_written_directly(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    result = run_cli(*SEARCH, "-f", "jsonl", "-o", str(fifo))
+    reader.join(DEADLINE)
+    assert result.exit_code == 0, result.stderr
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert len(got[0].decode().splitlines()) == 3
+
+
+def test_a_folder_is_refused_by_the_name_the_user_gave(
+    tmp_path: Path, emulator: SandboxApp
+) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    result = run_cli(*SEARCH, "-f", "csv", "-o", str(folder))
+    assert result.exit_code == 2
+    assert f"--output: {str(folder)!r} is a folder" in one_line(result.stderr)
+    assert emulator.log == []
+    assert list(folder.iterdir()) == []
+
+
+def test_replacing_a_file_keeps_its_mode(tmp_path: Path) -> None:
+    target = tmp_path / "pii.csv"
+    target.write_text("old\n")
+    target.chmod(0o600)
+    result = run_cli(*SEARCH, "-o", str(target))
+    assert result.exit_code == 0, result.stderr
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert target.read_text().startswith("personId,")
+
+
+def test_a_new_export_is_never_group_or_world_writable(tmp_path: Path) -> None:
+    old = os.umask(0)
+    try:
+        result = run_cli(*SEARCH, "-o", str(tmp_path / "new.csv"))
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.stderr
+    assert stat.S_IMODE((tmp_path / "new.csv").stat().st_mode) == 0o644
+
+
+def test_a_symlinked_file_is_replaced_where_it_points(tmp_path: Path) -> None:
+    real = tmp_path / "real.jsonl"
+    real.write_text("old\n")
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(real)
+    result = run_cli(*SEARCH, "-o", str(link))
+    assert result.exit_code == 0, result.stderr
+    assert link.is_symlink()
+    assert len(real.read_text().splitlines()) == 3
+
+
+def test_dash_is_stdout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run_cli(*SEARCH, "-f", "jsonl", "-o", "-")
+    assert result.exit_code == 0, result.stderr
+    assert len(result.jsonl()) == 3
+    assert not (tmp_path / "-").exists()
+
+
+# -- proxies ---------------------------------------------------------------------------------
+
+PAGE = json.dumps({"people": [{"personId": "1"}]}).encode()
+
+
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "http_proxy", "ALL_PROXY"])
+def test_plain_http_to_loopback_never_goes_through_a_proxy(
+    monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    with (
+        fake_server(always(Answer(200, PAGE))) as proxy,
+        fake_server(always(Answer(200, PAGE))) as api,
+    ):
+        point_at(monkeypatch, api)
+        monkeypatch.setenv(variable, proxy.url)
+        result = run_cli("search", "--title", "CEO", "--limit", "1", "-f", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    assert proxy.received == []
+    assert api.paths() == ["/api/v1/search/people"]
+
+
+def test_https_still_honours_https_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The request for an https API goes to the proxy as a CONNECT tunnel (the key stays
+    inside TLS); NO_PROXY lets a host bypass it."""
+    with fake_server(always(Answer(502))) as proxy:
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        monkeypatch.setenv("CLODURA_API_KEY", KEY)
+        monkeypatch.setenv("CLODURA_MAX_RETRIES", "0")
+        result = run_cli("search", "--title", "CEO", "--limit", "1", "-f", "jsonl")
+        assert [(r.method, r.path) for r in proxy.received] == [("CONNECT", "api.clodura.ai:443")]
+        assert KEY not in repr(proxy.received)
+        assert result.exit_code == 7
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        monkeypatch.setenv("CLODURA_BASE_URL", "https://127.0.0.1:9")  # nothing listens
+        bypass = run_cli("search", "--title", "CEO", "--limit", "1", "-f", "jsonl")
+        assert bypass.exit_code == 7
+        assert len(proxy.received) == 1
+
+
+# -- unbounded answers -----------------------------------------------------------------------
+
+
+def test_an_answer_past_the_cap_exits_7_without_a_retry(monkeypatch: pytest.MonkeyPatch) -> None:
+    chunks = (b"x" * 65536 for _ in range(48))  # 3 MiB, streamed with no length given
+    with fake_server(always(Answer(200, chunks=chunks))) as fake:
+        point_at(monkeypatch, fake)
+        monkeypatch.setenv("CLODURA_MAX_RESPONSE_MB", "1")
+        result = run_cli("search", "--title", "CEO", "-f", "jsonl")
+    assert result.exit_code == 7
+    assert "larger than 1 MiB" in one_line(result.stderr)
+    assert "max-response-mb" in result.stderr
+    assert len(fake.received) == 1
+
+
+def test_a_declared_length_past_the_cap_is_refused_before_reading(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    body = b"[" + b"0," * 600_000 + b"0]"
+    with fake_server(always(Answer(200, body))) as fake:
+        point_at(monkeypatch, fake)
+        monkeypatch.setenv("CLODURA_MAX_RESPONSE_MB", "1")
+        result = run_cli("search", "--title", "CEO", "-f", "jsonl")
+    assert result.exit_code == 7
+    assert "larger than 1 MiB" in result.stderr
+
+
+def test_a_gzip_bomb_is_cut_at_the_cap_as_it_expands(monkeypatch: pytest.MonkeyPatch) -> None:
+    bomb = gzip.compress(b"\0" * (64 * 1024 * 1024), compresslevel=9)
+    assert len(bomb) < 100_000
+    with fake_server(always(Answer(200, bomb, {"Content-Encoding": "gzip"}))) as fake:
+        point_at(monkeypatch, fake)
+        monkeypatch.setenv("CLODURA_MAX_RESPONSE_MB", "2")
+        result = run_cli("search", "--title", "CEO", "-f", "jsonl")
+    assert result.exit_code == 7
+    assert "larger than 2 MiB" in result.stderr
+
+
+def test_a_trickling_server_meets_the_overall_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    def trickle(request: Received) -> Answer:
+        def drip() -> object:
+            while True:
+                yield b" "
+                time.sleep(0.1)
+
+        return Answer(200, chunks=drip())  # type: ignore[arg-type]
+
+    with fake_server(trickle) as fake:
+        point_at(monkeypatch, fake)
+        monkeypatch.setenv("CLODURA_TIMEOUT", "0.5")
+        monkeypatch.setenv("CLODURA_MAX_RETRIES", "0")
+        result = run_cli("search", "--title", "CEO", "-f", "jsonl")
+    assert result.exit_code == 7
+    assert "longer than 1s in all" in result.stderr
+
+
+# -- text from the server --------------------------------------------------------------------
+
+HOSTILE = (
+    "\x1b]52;c;cm0gLXJmIH4=\x07"  # OSC 52: write to the clipboard
+    "\x1b[2J\x1b[H"  # clear the screen
+    "\x1b]8;;https://evil.example/\x1b\\click\x1b]8;;\x1b\\"  # OSC 8 link
+    "bad key\nerror: forged second line \u202egnp.exe" + "A" * 5000
+)
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_server_text_in_an_error_is_one_clean_short_line(
+    monkeypatch: pytest.MonkeyPatch, as_json: bool
+) -> None:
+    body = json.dumps({"message": HOSTILE}).encode() if as_json else HOSTILE.encode()
+    content_type = "application/json" if as_json else "text/plain"
+    with fake_server(always(Answer(400, body, {"Content-Type": content_type}))) as fake:
+        point_at(monkeypatch, fake)
+        result = run_cli("search", "--title", "CEO", "-f", "jsonl")
+    assert result.exit_code == 6
+    line = one_line(result.stderr)
+    assert line.startswith("error: ")
+    assert not any(ch in line for ch in "\x1b\x07\u202e")
+    assert "forged second line" in line and "click" in line
+    assert line.count("A") <= 300
+
+
+def test_tables_strip_bidi_overrides_and_cut_huge_cells(monkeypatch: pytest.MonkeyPatch) -> None:
+    record = {"personId": "1", "firstName": "\u202eevil", "personTitle": "T" * 5_000_000}
+    page = json.dumps({"people": [record]}).encode()
+    with fake_server(always(Answer(200, page))) as fake:
+        point_at(monkeypatch, fake)
+        result = run_cli("search", "--title", "CEO", "--limit", "1", "-f", "table")
+    assert result.exit_code == 0, result.stderr
+    assert "\u202e" not in result.stdout and "evil" in result.stdout
+    assert result.stdout.count("T") < 1000
+
+
+# -- deep nesting and junk input -------------------------------------------------------------
+
+
+def test_a_deeply_nested_answer_is_unreadable_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
+    with fake_server(always(Answer(200, b"[" * 100_000))) as fake:
+        point_at(monkeypatch, fake)
+        monkeypatch.setenv("CLODURA_MAX_RETRIES", "0")
+        result = run_cli("search", "--title", "CEO", "-f", "jsonl")
+    assert result.exit_code == 7
+    assert "nested too deeply" in one_line(result.stderr)
+
+
+def test_a_deeply_nested_error_body_still_gives_its_status(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with fake_server(always(Answer(400, b"[" * 100_000))) as fake:
+        point_at(monkeypatch, fake)
+        result = run_cli("search", "--title", "CEO", "-f", "jsonl")
+    assert result.exit_code == 6
+    assert len(one_line(result.stderr)) < 600
+
+
+def test_a_deeply_nested_input_line_is_skipped(emulator: SandboxApp, tmp_path: Path) -> None:
+    person = emulator.dataset.person(3).record["personId"]
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"a":' + "[" * 50_000 + "\n" + json.dumps({"personId": person}) + "\n")
+    result = run_cli("reveal", "email", "--sandbox", "--no-wait", "--input", str(source))
+    assert result.exit_code == 0, result.stderr
+    assert "line 1: JSON nested too deeply; skipped" in result.stderr
+    assert [body["personId"] for body in emulator_bodies(emulator)] == [person]
+
+
+def emulator_bodies(emulator: SandboxApp) -> list[dict[str, object]]:
+    return [entry["body"] for entry in emulator.log if entry["endpoint"] == "email"]
+
+
+def test_random_bytes_as_input_are_never_paid_submissions(
+    emulator: SandboxApp, tmp_path: Path
+) -> None:
+    import random
+
+    junk = random.Random(7).randbytes(20_000)
+    source = tmp_path / "junk.bin"
+    source.write_bytes(junk)
+    result = run_cli("reveal", "email", "--sandbox", "--no-wait", "--yes", "--input", str(source))
+    assert result.exit_code == 2
+    assert "looks like binary data" in one_line(result.stderr)
+    assert emulator.log == []
+
+
+def test_ids_with_controls_or_bad_utf8_are_skipped_and_odd_ids_flagged(
+    emulator: SandboxApp, tmp_path: Path
+) -> None:
+    person = emulator.dataset.person(4).record["personId"]
+    source = tmp_path / "ids.txt"
+    source.write_bytes(
+        b"12\x0034\n"  # NUL
+        b"56\x1b[2J78\n"  # an escape sequence
+        b"9\xff\xfe1\n"  # not UTF-8
+        b"abc-123\n" + person.encode() + b"\n"  # not digits: flagged, still sent
+    )
+    result = run_cli("reveal", "email", "--sandbox", "--no-wait", "--input", str(source))
+    assert result.exit_code == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        "warning: --input line 1: the identifier holds control characters; skipped",
+        "warning: --input line 2: the identifier holds control characters; skipped",
+        "warning: --input line 3: the identifier is not valid UTF-8; skipped",
+        "warning: --input line 4: person id 'abc-123' is not digits as documented ids are; "
+        "sent anyway",
+    ]
+    assert "--input: 4 warnings (above)" in result.stderr
+    assert sorted(body["personId"] for body in emulator_bodies(emulator)) == sorted(
+        ["abc-123", person]
+    )
