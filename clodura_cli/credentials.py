@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clodura_cli import config
-from clodura_cli.errors import MissingKeyError, UsageError
+from clodura_cli.errors import MissingKeyError, UnsendableKeyError, UsageError
 from clodura_cli.files import readable_by_others, write_private
+from clodura_cli.text import quoted
 
 CREDENTIALS_FILE = "credentials"
 
@@ -40,7 +41,7 @@ def stored_profiles() -> list[str]:
 
 
 def check_key_text(key: str) -> str:
-    """A key as typed or piped: one line without spaces."""
+    """A key as typed or piped: one line of printable ASCII without spaces."""
     key = key.strip()
     if not key:
         raise UsageError("no key given: paste it at the prompt or pipe it to --with-key")
@@ -48,6 +49,13 @@ def check_key_text(key: str) -> str:
         raise UsageError(
             "that does not look like an API key (it holds spaces or '='); nothing stored"
         )
+    return sendable(key, "; nothing stored")
+
+
+def sendable(key: str, suffix: str = "") -> str:
+    """The key, if an HTTP header can carry it (printable ASCII); never echoes it otherwise."""
+    if not all(32 < ord(ch) < 127 for ch in key):
+        raise UnsendableKeyError(f"the API key contains characters that cannot be sent{suffix}")
     return key
 
 
@@ -88,10 +96,11 @@ def find_key(profile: str) -> KeySource | None:
     """CLODURA_API_KEY, else the profile's stored key, else None."""
     env_key = os.environ.get(config.ENV_API_KEY, "").strip()
     if env_key:
-        return KeySource(env_key, "environment")
+        return KeySource(sendable(env_key, f" (in {config.ENV_API_KEY})"), "environment")
     key = _read().get(profile)
     if key:
-        return KeySource(key, "file", credentials_path())
+        path = credentials_path()
+        return KeySource(sendable(key, f" (stored for profile {profile} in {path})"), "file", path)
     return None
 
 
@@ -109,7 +118,7 @@ def require_key(profile: str) -> str:
     if found is None:
         suffix = "" if profile == "default" else f" --profile {profile}"
         raise MissingKeyError(
-            f"no API key for profile {profile!r}: run `clodura auth login{suffix}` or set "
+            f"no API key for profile {quoted(profile)}: run `clodura auth login{suffix}` or set "
             f"{config.ENV_API_KEY}; or add --sandbox to try the tool on synthetic data"
         )
     return found.key

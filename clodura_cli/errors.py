@@ -56,6 +56,10 @@ class MissingKeyError(CloduraError):
     """No API key was configured."""
 
 
+class UnsendableKeyError(CloduraError):
+    """The API key holds characters an HTTP header cannot carry (never echoed)."""
+
+
 class InsecureTransportError(UsageError):
     """The API key would be sent over plain http to a non-loopback host."""
 
@@ -150,6 +154,10 @@ class UnreadableAnswerError(InvalidResponseError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, "")
+
+
+class LocalStateError(CloduraError):
+    """The ledger file is busy (held by another process) or unreadable."""
 
 
 class CreditGuardError(CloduraError):

@@ -11,10 +11,11 @@ from typing import Any
 from clodura_cli import spec
 from clodura_cli.errors import ValidationError
 from clodura_cli.spec import Field, Kind
+from clodura_cli.text import quoted
 
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_RELATIVE_RE = re.compile(r"^-\s*(\d{1,5})\s*([dwmy])$")
-_DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
+_RELATIVE_RE = re.compile(r"^-\s*(\d{1,5})\s*([dwmy])\Z")
+_DOMAIN_RE = re.compile(r"^(?=.{1,253}\Z)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\Z")
 _LINKEDIN_RE = re.compile(
     r"^(?:https?://)?(?:[a-z]{2,3}\.)?linkedin\.com/in/([^/?#\s]+)/?(?:[?#].*)?$", re.IGNORECASE
 )
@@ -65,7 +66,7 @@ def _normalise(fld: Field, value: Any, name: str, warnings: list[str]) -> Any:
         return _integer(value, name)
     if fld.kind is Kind.BOOL:
         if not isinstance(value, bool):
-            raise ValidationError(name, f"{value!r} is not true or false")
+            raise ValidationError(name, f"{quoted(value)} is not true or false")
         return value
     if fld.kind is Kind.DATE:
         if isinstance(value, dt.date):  # YAML reads 2024-01-31 as a date
@@ -74,7 +75,7 @@ def _normalise(fld: Field, value: Any, name: str, warnings: list[str]) -> Any:
     if fld.kind is Kind.ARRAY:
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, (list, tuple)):
-            raise ValidationError(name, f"{value!r} is not a list of values")
+            raise ValidationError(name, f"{quoted(value)} is not a list of values")
         texts = [_text(item, name) for item in items]
         return _dedupe(_item(fld, text, name, warnings) for text in texts)
     return _item(fld, _text(value, name), name, warnings)
@@ -92,7 +93,9 @@ def _item(fld: Field, text: str, name: str, warnings: list[str]) -> str:
 
 def _integer(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(name, f"{value!r} is not a whole number; use 1 to {spec.MAX_PAGE}")
+        raise ValidationError(
+            name, f"{quoted(value)} is not a whole number; use 1 to {spec.MAX_PAGE}"
+        )
     if not 1 <= value <= spec.MAX_PAGE:
         raise ValidationError(name, f"{value} is out of range; use 1 to {spec.MAX_PAGE}")
     return value
@@ -100,7 +103,7 @@ def _integer(value: Any, name: str) -> int:
 
 def _text(value: Any, name: str) -> str:
     if not isinstance(value, str):
-        raise ValidationError(name, f"{value!r} is not text")
+        raise ValidationError(name, f"{quoted(value)} is not text")
     text = value.strip()
     if not text:
         raise ValidationError(name, "empty value; give a value or leave the filter out")
@@ -133,16 +136,16 @@ def canonical_choice(
     close = difflib.get_close_matches(text, choices, n=1, cutoff=0.6) or difflib.get_close_matches(
         _choice_key(text), list(by_key), n=1, cutoff=0.6
     )
-    hint = f"did you mean {by_key.get(close[0], close[0])!r}? " if close else ""
+    hint = f"did you mean {quoted(by_key.get(close[0], close[0]))}? " if close else ""
     if open_list:
         if warnings is not None:
             warnings.append(
-                f"{name}: {text!r} is not one of the documented values; sending it as given. "
+                f"{name}: {quoted(text)} is not one of the documented values; sending it as given. "
                 f"{hint}Documented: {', '.join(choices)}"
             )
         return text
     raise ValidationError(
-        name, f"{text!r} is not an accepted value; {hint}accepted: {', '.join(choices)}"
+        name, f"{quoted(text)} is not an accepted value; {hint}accepted: {', '.join(choices)}"
     )
 
 
@@ -154,9 +157,11 @@ def bare_domain(text: str, name: str) -> str:
     suggestion = re.sub(r"^[a-z]+://", "", domain).split("/")[0].split("@")[-1]
     suggestion = suggestion.removeprefix("www.")
     hint = (
-        f"use {suggestion!r}" if _DOMAIN_RE.match(suggestion) else "use a bare domain like acme.com"
+        f"use {quoted(suggestion)}"
+        if _DOMAIN_RE.match(suggestion)
+        else "use a bare domain like acme.com"
     )
-    raise ValidationError(name, f"{text!r} is not a bare domain (no www., @ or path); {hint}")
+    raise ValidationError(name, f"{quoted(text)} is not a bare domain (no www., @ or path); {hint}")
 
 
 def linkedin_profile_url(text: str, name: str) -> str:
@@ -164,14 +169,14 @@ def linkedin_profile_url(text: str, name: str) -> str:
     if _SALES_NAV_RE.search(text):
         raise ValidationError(
             name,
-            f"{text!r} is a Sales Navigator URL, which the API does not support; "
+            f"{quoted(text)} is a Sales Navigator URL, which the API does not support; "
             "use the standard profile URL https://www.linkedin.com/in/<name>/",
         )
     match = _LINKEDIN_RE.match(text)
     if not match:
         raise ValidationError(
             name,
-            f"{text!r} is not a LinkedIn profile URL; use https://www.linkedin.com/in/<name>/",
+            f"{quoted(text)} is not a LinkedIn profile URL; use https://www.linkedin.com/in/<name>/",
         )
     return f"https://www.linkedin.com/in/{match.group(1)}/"
 
@@ -196,7 +201,7 @@ def date_text(text: str, name: str) -> str:
             pass
     raise ValidationError(
         name,
-        f"{text!r} is not a real date; use YYYY-MM-DD (e.g. 2024-01-31), today, yesterday, "
+        f"{quoted(text)} is not a real date; use YYYY-MM-DD (e.g. 2024-01-31), today, yesterday, "
         "or -N with d, w, m or y (e.g. -90d)",
     )
 

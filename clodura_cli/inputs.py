@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,7 +12,7 @@ from typing import Any
 from clodura_cli.errors import UsageError, ValidationError
 from clodura_cli.filters import bare_domain, linkedin_profile_url
 from clodura_cli.ledger import Identity, identity_of
-from clodura_cli.text import quoted
+from clodura_cli.text import has_controls, quoted
 
 EMAIL = "email"
 PHONE = "phone"
@@ -94,12 +93,9 @@ def _refuse_binary(junk: int, size: int) -> None:
         )
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
 def _junk(identifiers: dict[str, Any], label: str, non_utf8: frozenset[int]) -> str | None:
     """Why an identifier cannot be what a person is known by, or None."""
-    if any(_CONTROL.search(str(value)) for value in identifiers.values()):
+    if any(has_controls(str(value)) for value in identifiers.values()):
         return "holds control characters"
     number = label.removeprefix("line ")
     on_bad_line = number.isdigit() and int(number) in non_utf8

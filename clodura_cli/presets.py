@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clodura_cli import config, spec
+from clodura_cli import config, spec, yamlfile
 from clodura_cli.errors import UsageError, ValidationError
 from clodura_cli.files import write_private
 from clodura_cli.filters import SearchRequest, build_search_body
+from clodura_cli.text import quoted
 
 DESCRIPTION = "description"
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
 #: Every way a user might spell a field: API name, flag, flag without dashes, snake_case.
 _SPELLINGS = {
     spelling.casefold(): fld.api
@@ -39,7 +40,7 @@ def presets_dir() -> Path:
 def check_name(name: str) -> str:
     """A preset name that is also a safe file name."""
     if not _NAME_RE.match(name):
-        raise UsageError(f"preset name {name!r}: use letters, digits, '-', '_' or '.'")
+        raise UsageError(f"preset name {quoted(name)}: use letters, digits, '-', '_' or '.'")
     return name
 
 
@@ -56,20 +57,6 @@ class Preset:
     fields: dict[str, Any]
     description: str | None = None
     warnings: list[str] = field(default_factory=list)
-
-
-def _loader() -> Any:
-    """YAML's safe loader, except that dates stay text: they are checked like the flags' dates."""
-    import yaml
-
-    class DatesAsText(yaml.SafeLoader):
-        pass
-
-    DatesAsText.yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-    return DatesAsText
 
 
 def suggest_field(key: str) -> str | None:
@@ -92,7 +79,7 @@ def read_preset(path: Path) -> Preset:
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: cannot read it ({exc})") from None
     try:
-        data = yaml.load(text, Loader=_loader())
+        data = yamlfile.load(text, dates_as_text=True)
     except (yaml.YAMLError, ValueError) as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -111,9 +98,9 @@ def read_preset(path: Path) -> Preset:
     for key in data:
         if not isinstance(key, str) or key not in spec.FIELDS_BY_API:
             hint = suggest_field(str(key))
-            did_you_mean = f"did you mean {hint!r}? " if hint else ""
+            did_you_mean = f"did you mean {quoted(hint)}? " if hint else ""
             raise UsageError(
-                f"{path}: {key!r} is not a Search People field; {did_you_mean}"
+                f"{path}: {quoted(key)} is not a Search People field; {did_you_mean}"
                 "keys are the API's field names, e.g. personTitle, companyEmployeeSize"
             )
     request = validate(data, path)
@@ -154,7 +141,7 @@ def save(name: str, body: dict[str, Any], description: str | None, *, force: boo
 
     path = preset_path(name)
     if path.exists() and not force:
-        raise UsageError(f"preset {name!r} exists ({path}); add --force to replace it")
+        raise UsageError(f"preset {quoted(name)} exists ({path}); add --force to replace it")
     data: dict[str, Any] = {}
     if description:
         data[DESCRIPTION] = description

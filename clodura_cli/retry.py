@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import time
 from dataclasses import dataclass
 
 DEFAULT_MAX_RETRIES = 4
@@ -41,14 +42,23 @@ class RetryPolicy:
         return self.backoff(retry_number, rng)
 
 
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header given in seconds; None when absent or not a number."""
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds from a Retry-After header, given in seconds or as an HTTP date (RFC 9110);
+    None when absent or unreadable. A date in the past means no wait."""
     if value is None:
         return None
     try:
         seconds = float(value.strip())
     except ValueError:
-        return None
+        from email.utils import parsedate_to_datetime
+
+        try:
+            when = parsedate_to_datetime(value.strip())
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            return None
+        return max(0.0, when.timestamp() - (time.time() if now is None else now))
     if math.isnan(seconds) or seconds < 0:
         return None
     return seconds

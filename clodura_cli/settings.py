@@ -10,16 +10,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clodura_cli import config
+from clodura_cli import config, yamlfile
 from clodura_cli.errors import UsageError
 from clodura_cli.files import write_private
 from clodura_cli.spec import OUTPUT_FORMATS as FORMATS
+from clodura_cli.text import has_controls, quoted
 from clodura_cli.urls import check_base_url, check_webhook_url
 
 DEFAULT_PROFILE = "default"
 ENV_PROFILE = "CLODURA_PROFILE"
 CONFIG_FILE = "config.yaml"
-_PROFILE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_PROFILE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
 
 
 def _number(kind: type, minimum: float, maximum: float) -> Callable[[str, Any], Any]:
@@ -28,7 +29,7 @@ def _number(kind: type, minimum: float, maximum: float) -> Callable[[str, Any], 
             value = kind(str(raw).strip())
         except ValueError:
             what = "whole number" if kind is int else "number"
-            raise UsageError(f"{name}: {raw!r} is not a {what}") from None
+            raise UsageError(f"{name}: {quoted(raw)} is not a {what}") from None
         if not minimum <= value <= maximum:
             raise UsageError(f"{name}: {raw} is out of range; use {minimum:g} to {maximum:g}")
         return value
@@ -39,7 +40,7 @@ def _number(kind: type, minimum: float, maximum: float) -> Callable[[str, Any], 
 def _format(name: str, raw: Any) -> str:
     value = str(raw).strip().lower()
     if value not in FORMATS:
-        raise UsageError(f"{name}: {raw!r} is not a format; use one of {', '.join(FORMATS)}")
+        raise UsageError(f"{name}: {quoted(raw)} is not a format; use one of {', '.join(FORMATS)}")
     return value
 
 
@@ -97,7 +98,7 @@ def check_profile_name(name: str) -> str:
     """A profile name that is safe as a YAML key and a word on the command line."""
     if not _PROFILE_RE.match(name):
         raise UsageError(
-            f"--profile: {name!r} is not a profile name; use letters, digits, '-', '_' or '.'"
+            f"--profile: {quoted(name)} is not a profile name; use letters, digits, '-', '_' or '.'"
         )
     return name
 
@@ -117,8 +118,8 @@ def setting(name: str) -> Setting:
     found = SETTINGS.get(name)
     if found is None:
         close = difflib.get_close_matches(name, list(SETTINGS), n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        raise UsageError(f"{name!r} is not a setting; {hint}settings: {', '.join(SETTINGS)}")
+        hint = f"did you mean {quoted(close[0])}? " if close else ""
+        raise UsageError(f"{quoted(name)} is not a setting; {hint}settings: {', '.join(SETTINGS)}")
     return found
 
 
@@ -129,7 +130,7 @@ def _load_file() -> dict[str, Any]:
     import yaml
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yamlfile.load(path.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:
         raise UsageError(f"{path}: not valid YAML ({exc}); fix or delete the file") from None
     if not isinstance(data, dict) or not isinstance(data.get("profiles", {}), dict):
@@ -168,7 +169,7 @@ def load_profile(flag: str | None = None) -> Profile:
     profiles = _load_file().get("profiles", {})
     stored = profiles.get(name) or {}
     if not isinstance(stored, dict):
-        raise UsageError(f"{config_path()}: profile {name!r} must be a mapping of settings")
+        raise UsageError(f"{config_path()}: profile {quoted(name)} must be a mapping of settings")
     return Profile(name, {str(k): v for k, v in stored.items()})
 
 
@@ -183,6 +184,8 @@ def profile_names() -> list[str]:
 def save_setting(profile: str, name: str, raw: str | None) -> Any:
     """Store (or with None remove) a setting of a profile; returns the stored value."""
     spec = setting(name)
+    if raw is not None and has_controls(raw):
+        raise UsageError(f"{name}: the value holds control characters; nothing stored")
     value = None if raw is None else spec.parse(name, raw)
     data = _load_file()
     profiles = data.setdefault("profiles", {})

@@ -17,6 +17,14 @@ SERVER_TEXT_LIMIT = 300
 VALUE_LIMIT = 80
 
 
+_ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def has_controls(text: str) -> bool:
+    """True when the text holds any control character (tab and newline too) or bidi control."""
+    return _ANY_CONTROL.search(text) is not None
+
+
 def printable(text: str) -> str:
     """The text without escape sequences, control characters (but tab and newline) or bidi
     controls."""

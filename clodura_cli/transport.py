@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from clodura_cli.errors import (
     APIConnectionError,
     APITimeoutError,
+    InvalidResponseError,
     ResponseTooLargeError,
     TransportError,
 )
@@ -91,6 +92,10 @@ class HttpxSender:
             with self._http.stream(method, path, json=body) as response:
                 headers = {name.lower(): value for name, value in response.headers.items()}
                 content = self._read(response, path, end)
+        except self._httpx.DecodingError as exc:
+            raise InvalidResponseError(
+                f"the answer claims an encoding it does not have ({exc})", path
+            ) from None
         except self._httpx.TransportError as exc:
             raise transport_error(exc, path, self._httpx) from None
         return Reply(response.status_code, headers, content)

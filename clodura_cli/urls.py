@@ -6,14 +6,16 @@ import ipaddress
 from urllib.parse import urlsplit
 
 from clodura_cli.errors import InsecureTransportError, UsageError
+from clodura_cli.text import quoted
 
 DEFAULT_BASE_URL = "https://api.clodura.ai"
 
 
 def is_loopback(host: str) -> bool:
-    """True for localhost and loopback addresses, where plain http never leaves the machine."""
+    """True for ``localhost`` and literal loopback addresses, where plain http never leaves the
+    machine. Other names (``foo.localhost``) are not trusted: they resolve as DNS says."""
     host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
+    if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -35,11 +37,11 @@ def check_base_url(base_url: str) -> str:
     scheme, host = _host(base_url)
     if scheme not in ("http", "https") or not host:
         raise UsageError(
-            f"base URL {base_url!r} is not an http(s) URL; use e.g. {DEFAULT_BASE_URL}"
+            f"base URL {quoted(base_url)} is not an http(s) URL; use e.g. {DEFAULT_BASE_URL}"
         )
     if scheme == "http" and not is_loopback(host):
         raise InsecureTransportError(
-            f"base URL {base_url!r} uses plain http; the API key is only sent over https "
+            f"base URL {quoted(base_url)} uses plain http; the API key is only sent over https "
             "(or http to a loopback address such as 127.0.0.1)"
         )
     cleaned = base_url.strip().rstrip("/")
@@ -53,4 +55,6 @@ def check_webhook_url(url: str) -> str:
     scheme, host = _host(url)
     if host and (scheme == "https" or (scheme == "http" and is_loopback(host))):
         return url
-    raise UsageError(f"--webhook-url: {url!r} must be an https:// URL (http only to loopback)")
+    raise UsageError(
+        f"--webhook-url: {quoted(url)} must be an https:// URL (http only to loopback)"
+    )

@@ -23,6 +23,7 @@ def test_exit_codes_are_the_documented_numbers() -> None:
         "REJECTED": 6,
         "NETWORK": 7,
         "PENDING": 8,
+        "LEDGER": 9,
         "INTERRUPTED": 130,
         "TERMINATED": 143,
     }

@@ -6,6 +6,7 @@ without a traceback. `make fuzz` runs many more cases (CLODURA_FUZZ_EXAMPLES).
 
 from __future__ import annotations
 
+import json
 import os
 
 from helpers import run_cli
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 from clodura_cli import spec
 
 EXAMPLES = int(os.environ.get("CLODURA_FUZZ_EXAMPLES", "1000"))
-DOCUMENTED = {0, 2, 3, 4, 5, 6, 7, 8}
+DOCUMENTED = {0, 2, 3, 4, 5, 6, 7, 8, 9}
 
 texts = st.one_of(
     st.text(max_size=12),
@@ -123,3 +124,102 @@ def test_config_never_crashes(command: str, name: str, value: str, profile: str 
     extra = ["--profile", profile] if profile and not profile.startswith("-") else []
     # "--" ends the options, so a value such as "-1" reaches the command as a value.
     check(run_cli("config", command, *extra, "--", *args))
+
+
+# Hostile answers: bodies of any depth, size, encoding and content, through the client and
+# the table. Every one is read, or refused with a CloduraError; nothing else escapes.
+
+_text_values = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(["\x1b]52;c;eA==\x07", "\x1b[2J", "\u202eevil", "a\nb\rc", "\x00", "=1+1"]),
+    st.integers(),
+    st.none(),
+    st.lists(st.text(max_size=5), max_size=3),
+)
+_records = st.dictionaries(
+    st.sampled_from(["personId", "firstName", "lastName", "personTitle", "personCity", "x"]),
+    _text_values,
+    max_size=6,
+)
+
+
+def _nested(depth: int, opener: bytes) -> bytes:
+    return opener * depth
+
+
+_bodies = st.one_of(
+    st.binary(max_size=2000),
+    st.builds(_nested, st.integers(1, 200_000), st.sampled_from([b"[", b'{"a":', b"[{"])),
+    st.lists(_records, max_size=5).map(lambda rows: json.dumps({"people": rows}).encode()),
+    st.lists(_records, max_size=5).map(lambda rows: json.dumps(rows).encode("utf-16")),
+    st.text(max_size=300).map(lambda text: text.encode("utf-8", "surrogatepass")),
+    st.sampled_from(
+        [b"", b"null", b"{}", b"[]", b'"x"', b"1e999999", b"[1]" * 3, b"\xef\xbb\xbf[]"]
+    ),
+)
+
+
+@settings(
+    max_examples=min(EXAMPLES, 300),
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+@given(
+    status=st.sampled_from([200, 200, 200, 400, 404, 429, 500]),
+    body=_bodies,
+    content_type=st.sampled_from(["application/json", "text/html", "", "application/json; charset=utf-16"]),
+    gzipped=st.booleans(),
+)  # fmt: skip
+def test_any_answer_is_read_or_refused_never_a_crash(
+    status: int, body: bytes, content_type: str, gzipped: bool
+) -> None:
+    import gzip
+    import io
+
+    import httpx
+
+    from clodura_cli.cli.table import render_table
+    from clodura_cli.client import CloduraClient
+    from clodura_cli.errors import CloduraError
+    from clodura_cli.retry import RetryPolicy
+
+    headers = {"Content-Type": content_type}
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+        body = gzip.compress(body) if len(body) % 2 else body  # half of them not really gzip
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, headers=headers, content=body)
+
+    client = CloduraClient(
+        "k-fuzz-0123456789",
+        "https://api.example.test",
+        transport=httpx.MockTransport(answer),
+        retry=RetryPolicy(max_retries=0),
+    )
+    try:
+        rows = client.search_people({"page": 1, "perPage": 10})
+    except CloduraError:
+        return
+    finally:
+        client.close()
+    stream = io.StringIO()
+    render_table(rows, None, stream, to_terminal=False)
+    assert "\x1b" not in stream.getvalue() and "\u202e" not in stream.getvalue()
+
+
+@settings(
+    max_examples=min(EXAMPLES, 100),
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+@given(data=st.binary(max_size=3000), kind=st.sampled_from(["email", "phone"]))  # fmt: skip
+def test_random_bytes_as_input_never_crash(
+    tmp_path_factory: object, data: bytes, kind: str
+) -> None:
+    path = os.path.join(str(tmp_path_factory.mktemp("fuzz")), "input")  # type: ignore[attr-defined]
+    with open(path, "wb") as stream:
+        stream.write(data)
+    check(run_cli("reveal", kind, "--sandbox", "--dry-run", "--input", path))

@@ -316,3 +316,180 @@ def test_ids_with_controls_or_bad_utf8_are_skipped_and_odd_ids_flagged(
     assert sorted(body["personId"] for body in emulator_bodies(emulator)) == sorted(
         ["abc-123", person]
     )
+
+
+# -- keys ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["abc\ndef0123456", "clé-0123456789", "k\x1b[2J0123456"])
+def test_a_key_that_cannot_be_sent_is_refused_before_sending(
+    monkeypatch: pytest.MonkeyPatch, key: str
+) -> None:
+    with fake_server(always(Answer(200, PAGE))) as fake:
+        monkeypatch.setenv("CLODURA_BASE_URL", fake.url)
+        monkeypatch.setenv("CLODURA_API_KEY", key)
+        result = run_cli("search", "--title", "CEO", "-f", "jsonl")
+    assert result.exit_code == 3
+    line = one_line(result.stderr)
+    assert "the API key contains characters that cannot be sent (in CLODURA_API_KEY)" in line
+    assert key.strip()[:3] not in line.replace("CLODURA", "")
+    assert fake.received == []
+
+
+def test_auth_login_refuses_a_key_that_cannot_be_sent(isolated: Path) -> None:
+    result = run_cli("auth", "login", "--with-key", input="clé-0123456789\n")
+    assert result.exit_code == 3
+    assert "cannot be sent; nothing stored" in result.stderr
+    assert not (isolated / "config" / "credentials").exists()
+
+
+# -- the ledger ------------------------------------------------------------------------------
+
+
+def test_a_busy_ledger_is_named_with_its_own_exit_code(
+    monkeypatch: pytest.MonkeyPatch, isolated: Path, emulator: SandboxApp
+) -> None:
+    import sqlite3
+
+    from clodura_cli import sqlite_file
+    from clodura_cli.ledger import Ledger
+
+    path = isolated / "data" / "ledger.db"
+    Ledger(path).close()
+    monkeypatch.setattr(sqlite_file, "BUSY_TIMEOUT", 0.2)
+    holder = sqlite3.connect(path)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        person = emulator.dataset.person(5).record["personId"]
+        reveal = run_cli("reveal", "email", "--sandbox", "--no-wait", person)
+        search = run_cli("search", "--sandbox", "--title", "CEO", "--new-only", "-f", "jsonl")
+    finally:
+        holder.rollback()
+        holder.close()
+    for result in (reveal, search):
+        assert result.exit_code == 9, result.stderr
+        assert f"the ledger {path} is busy (another clodura is running?)" in one_line(result.stderr)
+    assert emulator.log == []
+
+
+def test_a_corrupt_ledger_is_named_with_how_to_move_it_aside(
+    isolated: Path, emulator: SandboxApp
+) -> None:
+    path = isolated / "data" / "ledger.db"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"this is not a database" * 100)
+    result = run_cli("search", "--sandbox", "--title", "CEO", "--new-only", "-f", "jsonl")
+    assert result.exit_code == 9
+    line = one_line(result.stderr)
+    assert f"the ledger {path} cannot be read" in line
+    assert f"mv {path} {path}.broken" in line
+    assert emulator.log == []
+
+
+# -- smaller holes ---------------------------------------------------------------------------
+
+
+def test_retry_after_as_an_http_date() -> None:
+    from clodura_cli.retry import parse_retry_after
+
+    now = 1_700_000_000.0  # Tue, 14 Nov 2023 22:13:20 GMT
+    assert parse_retry_after("Tue, 14 Nov 2023 22:13:25 GMT", now) == 5.0
+    assert parse_retry_after("Tue, 14 Nov 2023 22:13:00 GMT", now) == 0.0
+    assert parse_retry_after("soon", now) is None
+
+
+def test_a_retry_after_date_too_far_away_exits_5_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from datetime import datetime, timedelta, timezone
+    from email.utils import format_datetime
+
+    later = format_datetime(datetime.now(timezone.utc) + timedelta(hours=2), usegmt=True)
+    answer = Answer(429, b'{"message": "slow down"}', {"Retry-After": later})
+    with fake_server(always(answer)) as fake:
+        point_at(monkeypatch, fake)
+        result = run_cli("search", "--title", "CEO", "-f", "jsonl")
+    assert result.exit_code == 5
+    assert len(fake.received) == 1
+    assert "the API asks to wait 71" in result.stderr or "the API asks to wait 72" in result.stderr
+
+
+@pytest.mark.parametrize("url", ["http://foo.localhost:8080", "http://127.0.0.1.nip.io"])
+def test_plain_http_only_to_localhost_or_a_literal_loopback_ip(url: str) -> None:
+    result = run_cli("search", "--base-url", url, "--title", "CEO", "--dry-run")
+    assert result.exit_code == 2
+    assert "http" in one_line(result.stderr)
+
+
+@pytest.mark.parametrize("name", ["good\n", "a\x1bb", "x\u202ey"])
+def test_preset_names_with_control_characters_are_refused(name: str, isolated: Path) -> None:
+    result = run_cli("preset", "save", name, "--seniority", "CEO")
+    assert result.exit_code == 2
+    assert "preset name" in one_line(result.stderr)
+    assert not (isolated / "config" / "presets").exists() or not any(
+        (isolated / "config" / "presets").iterdir()
+    )
+
+
+@pytest.mark.parametrize("value", ["https://hooks.example.com/a\nb", "25\x1b[2J", "json\t"])
+def test_config_values_with_control_characters_are_refused(value: str, isolated: Path) -> None:
+    name = "webhook-url" if value.startswith("https") else "per-page"
+    result = run_cli("config", "set", name, value)
+    assert result.exit_code == 2
+    assert f"{name}: the value holds control characters; nothing stored" in one_line(result.stderr)
+    assert not (isolated / "config" / "config.yaml").exists()
+
+
+def test_track_wait_fails_while_jobs_stay_unknown(isolated: Path, emulator: SandboxApp) -> None:
+    from clodura_cli.ledger import Identity, Ledger, account_id
+    from clodura_cli.sandbox.keys import DEFAULT_KEY
+
+    ledger = Ledger(isolated / "data" / "ledger.db")
+    account = account_id("sandbox", DEFAULT_KEY)
+    job, new = ledger.claim(account, "email", Identity("77", None, None), {"personId": "77"}, {})
+    ledger.close()
+    assert new and job.status == "unknown"  # submitted, and its answer was lost
+    result = run_cli("track", "--sandbox", "--wait", "--timeout", "5", "-f", "jsonl")
+    assert result.exit_code == 7
+    assert "1 job(s) still unknown" in result.stderr
+    assert [row["revealStatus"] for row in result.jsonl()] == ["unknown"]
+    assert [e["endpoint"] for e in emulator.log if e["endpoint"] != "credits"] == []
+
+
+# -- YAML ------------------------------------------------------------------------------------
+
+BOMB = (
+    'a: &a ["x","x","x","x","x","x","x","x","x"]\n'
+    + "".join(
+        f"{name}: &{name} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
+        for prev, name in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    + "personTitle: *i\n"
+)
+
+
+def test_a_yaml_alias_bomb_in_a_preset_is_refused_small(tmp_path: Path, isolated: Path) -> None:
+    assert len(BOMB) < 500
+    preset = tmp_path / "bomb.yaml"
+    preset.write_text(BOMB)
+    result = run_cli("search", "--sandbox", "--filters", str(preset), "--dry-run")
+    assert result.exit_code == 2
+    line = one_line(result.stderr)
+    assert "aliases (*name) are not allowed here" in line
+    assert len(line) < 400
+
+
+def test_a_yaml_alias_in_the_config_file_is_refused(isolated: Path) -> None:
+    config = isolated / "config" / "config.yaml"
+    config.parent.mkdir(parents=True)
+    config.write_text("x: &x [1, 2]\nprofiles:\n  default:\n    per-page: *x\n")
+    result = run_cli("config", "list")
+    assert result.exit_code == 2
+    assert "aliases (*name) are not allowed here" in one_line(result.stderr)
+
+
+def test_a_long_bad_value_is_quoted_short(tmp_path: Path) -> None:
+    result = run_cli("search", "--seniority", "X" * 5000, "--dry-run")
+    assert result.exit_code == 2
+    line = one_line(result.stderr)
+    assert line.count("X") <= 80

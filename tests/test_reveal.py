@@ -357,8 +357,33 @@ def test_credits_spent_are_reported(emulator: SandboxApp) -> None:
     result = reveal_email(*ids(6))
     rows = result.jsonl()
     verified = sum(1 for r in rows if r.get("emailStatus") == "verified")
-    assert f"credits spent: {2 * verified} (the balance before and after this run)" in result.stderr
+    assert f"credits spent by this run: {2 * verified} (from its answers" in result.stderr
     assert sum(r["credits"] or 0 for r in rows) == 2 * verified
+
+
+def test_credits_spent_count_this_runs_jobs_while_another_run_spends() -> None:
+    """The balance moved by 50 (another run spent 44 meanwhile); this run's jobs say 6."""
+    from clodura_cli.cli.reveal_flow import _spending
+    from clodura_cli.ledger import Job
+    from clodura_cli.reveal import Entry
+
+    def entry(credits: int | None, source: str = "submitted") -> Entry:
+        job = Job(1, "a", "email", "1", None, None, {}, {}, "t", "completed", None, credits,
+                  None, 0.0, 0.0)  # fmt: skip
+        return Entry(None, job, source)  # type: ignore[arg-type]
+
+    before = {"remainingCredits": 500}
+    after = {"remainingCredits": 450}
+    mine = [entry(2), entry(4), entry(None, "ledger")]
+    assert _spending(mine, before, after) == (
+        "credits spent by this run: 6 (from its answers; balance before: credits 500; "
+        "after: credits 450)"
+    )
+    unknown = [entry(2), entry(None)]
+    assert _spending(unknown, before, after) == (
+        "credits spent: 50, by the balance (other runs at the same time count too; balance "
+        "before: credits 500; after: credits 450)"
+    )
 
 
 def test_402_exits_4_and_403_exits_3(monkeypatch: pytest.MonkeyPatch, emulator: SandboxApp) -> None:

@@ -19,6 +19,7 @@ class ExitCode(IntEnum):
     REJECTED = 6
     NETWORK = 7
     PENDING = 8
+    LEDGER = 9
     INTERRUPTED = 130
     TERMINATED = 143
 
@@ -33,6 +34,7 @@ EXIT_CODE_HELP = {
     ExitCode.REJECTED: "request rejected by the API: 400, 422, or an unknown tracking id",
     ExitCode.NETWORK: "network failure, timeout, 5xx or unreadable response after the retries",
     ExitCode.PENDING: "still pending: a wait for reveal jobs reached its timeout",
+    ExitCode.LEDGER: "the local ledger is busy (another clodura holds it) or unreadable",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C); partial output files are not left behind",
     ExitCode.TERMINATED: "terminated (SIGTERM); likewise nothing partial is left behind",
 }
@@ -40,6 +42,7 @@ EXIT_CODE_HELP = {
 #: Checked in order: the first class the exception is an instance of decides.
 ERROR_TABLE: tuple[tuple[type[errors.CloduraError], ExitCode, str], ...] = (
     (errors.UsageError, ExitCode.USAGE, ""),
+    (errors.LocalStateError, ExitCode.LEDGER, ""),
     (errors.CreditGuardError, ExitCode.CREDITS, ""),
     (errors.PendingJobsError, ExitCode.PENDING, ""),
     (errors.UnconfirmedRevealsError, ExitCode.NETWORK, ""),
@@ -51,6 +54,7 @@ ERROR_TABLE: tuple[tuple[type[errors.CloduraError], ExitCode, str], ...] = (
     ),
     (errors.RejectedRevealsError, ExitCode.REJECTED, ""),
     (errors.MissingKeyError, ExitCode.AUTH, ""),
+    (errors.UnsendableKeyError, ExitCode.AUTH, ""),
     (errors.AuthenticationError, ExitCode.AUTH, "check the key in CLODURA_API_KEY"),
     (errors.PermissionDeniedError, ExitCode.AUTH, "your plan does not include this endpoint"),
     (

@@ -174,7 +174,7 @@ def _reveal(
     webhook: str | None,
     connection: Connection,
     ledger: Ledger,
-) -> tuple[list[Entry], CloduraError | None, int | None]:
+) -> tuple[list[Entry], CloduraError | None, str | None]:
     to_submit, _ = plan_reveals(
         ledger, connection.account, options.kind, inputs.targets, options.refresh
     )
@@ -214,9 +214,32 @@ def _reveal(
     entries = [Entry(e.target, done.get(e.job.id, e.job), e.source) for e in run.entries]
     spent = None
     if before is not None and run.count("submitted") and not any(e.job.is_pending for e in entries):
-        after = _balance(connection)
-        spent = spent_between(before, after) if after else None
+        spent = _spending(entries, before, _balance(connection))
     return entries, run.fatal, spent
+
+
+def _spending(
+    entries: list[Entry], before: dict[str, Any], after: dict[str, Any] | None
+) -> str | None:
+    """What this run spent: from its own jobs' answers when they all say, else from the
+    balance (which other runs at the same time move too); both balances shown."""
+    from clodura_cli.credits import pools
+
+    def left(balance: dict[str, Any]) -> str:
+        return ", ".join(f"{pool.name} {pool.remaining}" for pool in pools(balance)[1])
+
+    balances = f"; balance before: {left(before)}; after: {left(after)}" if after else ""
+    mine = [e.job.credits for e in entries if e.source == "submitted"]
+    if mine and all(credits is not None for credits in mine):
+        return (
+            f"credits spent by this run: {sum(c or 0 for c in mine)} (from its answers{balances})"
+        )
+    moved = spent_between(before, after) if after else None
+    if moved is None:
+        return None
+    return (
+        f"credits spent: {moved}, by the balance (other runs at the same time count too{balances})"
+    )
 
 
 def _balance(connection: Connection) -> dict[str, Any] | None:
@@ -270,10 +293,10 @@ def _report_sources(entries: list[Entry], not_submitted: int) -> None:
 
 
 def _finish(
-    options: RevealOptions, entries: list[Entry], fatal: CloduraError | None, spent: int | None
+    options: RevealOptions, entries: list[Entry], fatal: CloduraError | None, spent: str | None
 ) -> None:
     if spent is not None:
-        report.info(f"credits spent: {spent} (the balance before and after this run)")
+        report.info(spent)
     if fatal is not None:
         raise fatal
     check_understood((e.job for e in entries), waiting=True)

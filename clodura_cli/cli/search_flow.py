@@ -87,7 +87,9 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
     from clodura_cli.search import iterate_records
 
     warn_about_plan(plan, opts.limit)
+    # The ledger is opened and read before anything is paid for: busy or broken, nothing is sent.
     emitted = _emitted_people(api, query_key(unresolved, sources)) if opts.new_only else None
+    seen = emitted.seen() if emitted is not None else set()
     run = SearchRun()
     fresh: list[str] = []
     with (
@@ -99,7 +101,7 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
             client, plan, concurrency=concurrency, run=run, on_page=on_page
         )
         if emitted is not None:
-            records = _only_new(records, emitted.seen(), fresh)
+            records = _only_new(records, seen, fresh)
         to_terminal = opts.output is None and sys.stdout.isatty()
         count = render(
             records, chosen, columns, stream, to_terminal=to_terminal, raw_csv=opts.raw_csv

@@ -14,7 +14,12 @@ from clodura_cli.cli.session import ApiOptions, open_connection
 
 if TYPE_CHECKING:
     from clodura_cli.client import CloduraClient
-from clodura_cli.errors import CloduraError, PendingJobsError, UsageError
+from clodura_cli.errors import (
+    CloduraError,
+    PendingJobsError,
+    UnconfirmedRevealsError,
+    UsageError,
+)
 from clodura_cli.ledger import Job, Ledger
 from clodura_cli.output import parse_fields
 from clodura_cli.reveal import Revealer, check_understood, plan_family, reparse_ledger
@@ -188,6 +193,13 @@ def _raise_if_pending(jobs: list[Job], wait: bool, timeout: float) -> None:
             f"{len(pending)} job(s) still pending after {timeout:g}s{why}; "
             "run `clodura track --wait` again",
             ids,
+        )
+    unknown_jobs = [job for job in jobs if job.status == "unknown"]
+    if wait and unknown_jobs:
+        raise UnconfirmedRevealsError(
+            f"{len(unknown_jobs)} job(s) still unknown: their submission's answer was lost, so "
+            "they cannot be polled and may have been charged; they were not resubmitted "
+            "(`clodura track --pending` lists them)"
         )
 
 

@@ -1,0 +1,43 @@
+"""Reading the YAML files users write (presets, the config file) safely.
+
+PyYAML's safe loader still expands aliases: a few hundred bytes of ``&a [*b, *b, ...]`` grow to
+gigabytes. Nobody needs an alias in a filter or a setting, so they are refused outright.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def load(text: str, *, dates_as_text: bool = False) -> Any:
+    """Parse ``text`` with the safe loader, refusing aliases; raises ``yaml.YAMLError``."""
+    import yaml
+
+    return yaml.load(text, Loader=_loader(dates_as_text))  # a SafeLoader subclass
+
+
+_LOADERS: dict[bool, Any] = {}
+
+
+def _loader(dates_as_text: bool) -> Any:
+    if dates_as_text in _LOADERS:
+        return _LOADERS[dates_as_text]
+    import yaml
+
+    class NoAliases(yaml.SafeLoader):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.events.AliasEvent):
+                event = self.peek_event()  # type: ignore[no-untyped-call]
+                raise yaml.composer.ComposerError(
+                    None, None, "aliases (*name) are not allowed here", event.start_mark
+                )
+            return super().compose_node(parent, index)
+
+    if dates_as_text:
+        # Dates stay text: they are checked like the flags' dates.
+        NoAliases.yaml_implicit_resolvers = {
+            first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+            for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+        }
+    _LOADERS[dates_as_text] = NoAliases
+    return NoAliases
