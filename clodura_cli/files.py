@@ -27,7 +27,7 @@ def private_dir(path: Path) -> Path:
     return path
 
 
-def _new_file_mode() -> int:
+def new_file_mode() -> int:
     """The mode of a new export file: the umask's, but never writable by group or others."""
     umask = os.umask(0)
     os.umask(umask)
@@ -47,7 +47,7 @@ def replaced_atomically(path: Path, *, private: bool) -> Iterator[TextIO]:
             try:
                 mode = stat.S_IMODE(path.stat().st_mode)
             except FileNotFoundError:
-                mode = _new_file_mode()
+                mode = new_file_mode()
             os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
             yield stream

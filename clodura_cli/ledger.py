@@ -325,6 +325,19 @@ class EmittedPeople:
         )
         return {row[0] for row in rows}
 
+    def forget(self, *, every_query: bool = False) -> int:
+        """Forget who was emitted for this query (or for every query of the profile); returns
+        how many people were forgotten."""
+        with self._store.write() as db:
+            if every_query:
+                cursor = db.execute("DELETE FROM emitted WHERE profile = ?", (self.profile,))
+            else:
+                cursor = db.execute(
+                    "DELETE FROM emitted WHERE profile = ? AND query = ?",
+                    (self.profile, self.query),
+                )
+            return int(cursor.rowcount)
+
     def record(self, person_ids: Iterable[str]) -> None:
         """Remember that these people were emitted."""
         now = self._clock()

@@ -7,13 +7,14 @@ import csv
 import json
 import os
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from clodura_cli.errors import UsageError
-from clodura_cli.files import replaced_atomically, written_directly
+from clodura_cli.files import new_file_mode, replaced_atomically, written_directly
 from clodura_cli.spec import OUTPUT_FORMATS, PERSON_RECORD_FIELDS
+from clodura_cli.text import quoted
 
 FORMATS = OUTPUT_FORMATS
 _EXTENSION_FORMATS = {
@@ -27,6 +28,10 @@ _EXTENSION_FORMATS = {
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_FIRST = frozenset(_FORMULA_STARTS)
 ALL_FIELDS = "all"
+#: Fields the API echoes into every record; left out of tables and default CSV columns.
+PAGING_ECHO = frozenset({"page", "perPage"})
+#: A people CSV's first columns: the documented record fields.
+DEFAULT_CSV_FIELDS = tuple(name for name in PERSON_RECORD_FIELDS if name not in PAGING_ECHO)
 
 
 def format_for_path(path: str) -> str:
@@ -128,20 +133,35 @@ class JsonArrayWriter:
 class CsvWriter:
     """A header of API field names, then one row per record."""
 
-    def __init__(self, stream: TextIO, fields: Sequence[str] | None, *, raw: bool = False) -> None:
+    def __init__(
+        self,
+        stream: TextIO,
+        fields: Sequence[str] | None,
+        *,
+        raw: bool = False,
+        header: bool = True,
+        empty_header: bool = False,
+    ) -> None:
+        """``header=False`` when appending under an existing header; ``empty_header`` writes
+        the header even when no record comes (a new file is never left without one)."""
         self._writer = csv.writer(stream, lineterminator="\n")
         self._stream = stream
         self._fields = None if fields is None or list(fields) == [ALL_FIELDS] else list(fields)
         self._raw = raw
-        self._header_written = False
+        self._header_written = not header
+        self._empty_header = empty_header
 
     def write(self, record: dict[str, Any]) -> None:
         if not self._header_written:
             if self._fields is None:
                 # The header comes before the first row: the documented fields, then whatever
-                # else the first record carries.
-                extra = [name for name in record if name not in PERSON_RECORD_FIELDS]
-                self._fields = [*PERSON_RECORD_FIELDS, *extra]
+                # else the first record carries (but the paging echo, page and perPage).
+                extra = [
+                    name
+                    for name in record
+                    if name not in DEFAULT_CSV_FIELDS and name not in PAGING_ECHO
+                ]
+                self._fields = [*DEFAULT_CSV_FIELDS, *extra]
             self._writer.writerow(self._fields)
             self._header_written = True
         assert self._fields is not None
@@ -159,11 +179,19 @@ class CsvWriter:
         return text
 
     def close(self) -> None:
+        if not self._header_written and self._empty_header:
+            self._writer.writerow(self._fields or DEFAULT_CSV_FIELDS)
         self._stream.flush()
 
 
 def open_writer(
-    fmt: str, stream: TextIO, fields: Sequence[str] | None, *, raw_csv: bool = False
+    fmt: str,
+    stream: TextIO,
+    fields: Sequence[str] | None,
+    *,
+    raw_csv: bool = False,
+    csv_header: bool = True,
+    empty_header: bool = False,
 ) -> RecordWriter:
     """A streaming writer for a machine format (json, jsonl or csv)."""
     if fmt == "jsonl":
@@ -171,7 +199,7 @@ def open_writer(
     if fmt == "json":
         return JsonArrayWriter(stream, fields)
     if fmt == "csv":
-        return CsvWriter(stream, fields, raw=raw_csv)
+        return CsvWriter(stream, fields, raw=raw_csv, header=csv_header, empty_header=empty_header)
     raise UsageError(f"--format: {fmt!r} is not a streaming format; use json, jsonl or csv")
 
 
@@ -182,9 +210,13 @@ def write_records(
     fields: Sequence[str] | None = None,
     *,
     raw_csv: bool = False,
+    csv_header: bool = True,
+    empty_header: bool = False,
 ) -> int:
     """Write every record in a machine format and return how many were written."""
-    writer = open_writer(fmt, stream, fields, raw_csv=raw_csv)
+    writer = open_writer(
+        fmt, stream, fields, raw_csv=raw_csv, csv_header=csv_header, empty_header=empty_header
+    )
     count = 0
     for record in records:
         writer.write(record)
@@ -230,3 +262,49 @@ def is_stream(target: Path) -> bool:
     except OSError:
         return False
     return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+@contextlib.contextmanager
+def appended(path: str) -> Iterator[TextIO]:
+    """A text stream appending to ``path`` (created if new); a failed run cuts the file back to
+    what it was, or removes the file it created."""
+    target = Path(path)
+    if is_stream(target):
+        with written_directly(target) as stream:
+            yield stream
+        return
+    if target.is_dir():
+        raise UsageError(f"--output: {quoted(path)} is a folder; give a file name inside it")
+    try:
+        size = target.stat().st_size
+    except FileNotFoundError:
+        size = None
+    fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, new_file_mode())
+    try:
+        with os.fdopen(fd, "a", encoding="utf-8", newline="") as stream:
+            if size and not _ends_with_newline(target):
+                stream.write("\n")
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+    except BaseException:
+        if size is None:
+            target.unlink(missing_ok=True)
+        else:
+            os.truncate(target, size)
+        raise
+
+
+def _ends_with_newline(target: Path) -> bool:
+    with open(target, "rb") as stream:
+        stream.seek(-1, os.SEEK_END)
+        return stream.read(1) == b"\n"
+
+
+def existing_csv_header(path: str) -> list[str] | None:
+    """The header row of an existing, non-empty CSV file; None otherwise."""
+    try:
+        with open(path, encoding="utf-8", newline="") as stream:
+            return next(csv.reader(stream), None) or None
+    except (FileNotFoundError, IsADirectoryError, UnicodeDecodeError, csv.Error):
+        return None

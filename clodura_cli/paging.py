@@ -99,6 +99,18 @@ def pages_from(first: PageRequest) -> Iterator[PageRequest]:
 Fetch = Callable[[PageRequest], list[dict[str, Any]]]
 
 
+def fetch_one_by_one(
+    fetch: Fetch, pages: Iterable[PageRequest]
+) -> Iterator[tuple[PageRequest, list[dict[str, Any]]]]:
+    """Fetch pages strictly one after another: the next is asked for only once the reader wants
+    it, so a reader that stops early never pays for a page it did not use."""
+    for request in pages:
+        records = fetch(request)
+        yield request, records
+        if len(records) < request.per_page:
+            return
+
+
 def fetch_in_order(
     fetch: Fetch,
     pages: Iterable[PageRequest],

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 from clodura_cli import spec
 from clodura_cli.errors import CloduraError, UsageError
-from clodura_cli.paging import LimitPlan, PageRequest, fetch_in_order, pages_from, plan_limit
+from clodura_cli.paging import (
+    LimitPlan,
+    PageRequest,
+    fetch_in_order,
+    fetch_one_by_one,
+    pages_from,
+    plan_limit,
+)
 
 if TYPE_CHECKING:
     from clodura_cli.client import CloduraClient
@@ -101,7 +108,12 @@ def iterate_records(
             raise
 
     last: tuple[PageRequest, int] | None = None
-    for page, records in fetch_in_order(fetch, plan.pages(), concurrency):
+    fetched = (
+        fetch_one_by_one(fetch, plan.pages())
+        if concurrency <= 1
+        else fetch_in_order(fetch, plan.pages(), concurrency)
+    )
+    for page, records in fetched:
         run.pages_fetched += 1
         run.records += len(records)
         last = (page, len(records))

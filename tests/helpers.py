@@ -191,3 +191,86 @@ def running_server(home: Path) -> Iterator[Server]:
         yield Server(first.split()[-1], process)
         process.terminate()
         process.wait(timeout=DEADLINE)
+
+
+def run_in_pty(args: list[str], columns: int, env: dict[str, str], rows: int = 50) -> Run:
+    """Run `clodura ARGS` on a pseudo-terminal of the given width (stdout and stderr both on
+    it, as in a real terminal); the screen's text, escape sequences removed, is ``stdout``."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    run_env = {**env, "TERM": "xterm-256color", "COLUMNS": str(columns), "LINES": str(rows)}
+    run_env.pop("NO_COLOR", None)
+    seen = b""
+    try:
+        with spawn([CLODURA, *args], stdin=slave, stdout=slave, stderr=slave, close_fds=True,
+                   env=run_env) as process:  # fmt: skip
+            os.close(slave)
+            slave = -1
+            seen = read_pty_until(master, b"\0never\0")
+            code = process.wait(timeout=DEADLINE)
+    finally:
+        os.close(master)
+        if slave != -1:
+            os.close(slave)
+    return Run(code, "\n".join(screen(seen.decode("utf-8", errors="replace"), columns)), "")
+
+
+def screen(text: str, columns: int) -> list[str]:
+    """What a terminal ``columns`` wide shows after ``text``: a small emulator that follows
+    carriage returns, line feeds, cursor moves and line erasing, and ignores colours. Lines
+    left on screen by a progress bar, or overwritten by it, show as they would to a person."""
+    import re
+
+    lines: list[list[str]] = [[]]
+    row = col = 0
+    tokens = re.finditer(r"\x1b\[([0-?]*)[ -/]*([@-~])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b.|.",
+                         text, re.DOTALL)  # fmt: skip
+    for token in tokens:
+        piece = token.group(0)
+        if token.group(2) is not None:
+            params = token.group(1) or ""
+            if params.startswith("?"):
+                continue  # modes such as hiding the cursor
+            number = int(params.split(";")[0] or 1)
+            final = token.group(2)
+            if final == "A":
+                row = max(0, row - number)
+            elif final == "B":
+                row += number
+            elif final == "C":
+                col += number
+            elif final == "D":
+                col = max(0, col - number)
+            elif final == "G":
+                col = number - 1
+            elif final == "K":
+                mode = token.group(1) or "0"
+                while len(lines) <= row:
+                    lines.append([])
+                lines[row] = [] if mode == "2" else lines[row][:col]
+            continue
+        if piece.startswith("\x1b"):
+            continue
+        if piece == "\r":
+            col = 0
+        elif piece == "\n":
+            row, col = row + 1, 0
+        elif piece == "\b":
+            col = max(0, col - 1)
+        elif piece >= " ":
+            if col >= columns:
+                row, col = row + 1, 0
+            while len(lines) <= row:
+                lines.append([])
+            line = lines[row]
+            line.extend(" " * (col + 1 - len(line)))
+            line[col] = piece
+            col += 1
+        while len(lines) <= row:
+            lines.append([])
+    return ["".join(line).rstrip() for line in lines]

@@ -35,10 +35,44 @@ Exit codes:
 """
 
 
+def _set_quiet(ctx: Any, param: Any, value: bool) -> None:
+    if value:
+        report.set_quiet(True)
+
+
+def _quiet_option() -> Any:
+    from typer.core import TyperOption
+
+    return TyperOption(
+        param_decls=["-q", "--quiet"],
+        is_flag=True,
+        default=False,
+        expose_value=False,
+        is_eager=True,
+        callback=_set_quiet,
+        help="No notices, banner, progress or summaries; errors, and warnings that change the "
+        "result, still print.",
+    )
+
+
+def _add_quiet(command: Any, *, root: bool = False) -> None:
+    """-q/--quiet on every command (and before it: `clodura -q ...`), declared once here
+    rather than in every signature."""
+    subcommands = getattr(command, "commands", None)
+    for sub in (subcommands or {}).values():
+        _add_quiet(sub)
+    if (root or subcommands is None) and not any(
+        "--quiet" in getattr(param, "opts", ()) for param in command.params
+    ):
+        command.params.append(_quiet_option())
+
+
 class CloduraGroup(TyperGroup):
     """Runs a command and turns whatever it raises into a message and an exit code."""
 
     def make_context(self, info_name: str | None, args: list[str], *a: Any, **kw: Any) -> Any:
+        report.set_quiet(False)
+        _add_quiet(self, root=True)
         try:
             return super().make_context(info_name, args, *a, **kw)
         except typer.TyperException as exc:
@@ -212,7 +246,8 @@ def build_app(only: str | None = None) -> typer.Typer:
         help=HELP,
         no_args_is_help=True,
         pretty_exceptions_enable=False,
-        add_completion=True,
+        # `clodura completion SHELL` prints the scripts; typer's own options would only confuse.
+        add_completion=False,
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     built.callback()(root)

@@ -142,3 +142,11 @@ DryRun = Annotated[
         rich_help_panel=API_PANEL,
     ),
 ]
+Wide = Annotated[
+    bool,
+    typer.Option(
+        "--wide",
+        help="In a table, show every column uncut (a terminal shows what fits its width).",
+        rich_help_panel=OUTPUT_PANEL,
+    ),
+]

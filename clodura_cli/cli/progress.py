@@ -8,13 +8,15 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from clodura_cli.cli import report
+
 PageCallback = Callable[[Any, int], None]
 
 
 @contextlib.contextmanager
 def page_progress(total_pages: int | None, enabled: bool) -> Iterator[PageCallback | None]:
     """A callback advancing a bar per page fetched; None when stderr is not a terminal."""
-    if not enabled or not sys.stderr.isatty():
+    if not enabled or not sys.stderr.isatty() or report.is_quiet():
         yield None
         return
     from rich.console import Console
@@ -42,7 +44,7 @@ def page_progress(total_pages: int | None, enabled: bool) -> Iterator[PageCallba
 @contextlib.contextmanager
 def count_progress(label: str, total: int) -> Iterator[Callable[[Any], None] | None]:
     """A callback counting finished reveal jobs on a bar; None when stderr is not a terminal."""
-    if not sys.stderr.isatty():
+    if not sys.stderr.isatty() or report.is_quiet():
         yield None
         return
     from rich.console import Console

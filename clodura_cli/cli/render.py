@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
-from clodura_cli.output import atomic_output, write_records
+from clodura_cli.output import appended, atomic_output, write_records
 
 #: Formats written straight to stdout: every JSON Lines or CSV line stands on its own, so a
 #: failed run may keep the lines it wrote; a table is printed only once every row is in.
@@ -18,14 +18,17 @@ _SPOOL_IN_MEMORY = 8 * 1024 * 1024
 
 
 @contextlib.contextmanager
-def destination(output: str | None, fmt: str = "jsonl") -> Iterator[TextIO]:
-    """Where the records go: a file that appears only when complete, or stdout.
+def destination(
+    output: str | None, fmt: str = "jsonl", *, append: bool = False
+) -> Iterator[TextIO]:
+    """Where the records go: a file that appears only when complete (or, with ``append``, grows
+    only when the run completes), or stdout.
 
     On stdout, JSON Lines and CSV stream as they come; a JSON array is held back until it is
     complete, so a failed run never prints half an array.
     """
     if output is not None:
-        with atomic_output(output) as stream:
+        with appended(output) if append else atomic_output(output) as stream:
             yield stream
         return
     if fmt in DIRECT_FORMATS:
@@ -48,6 +51,9 @@ def render(
     to_terminal: bool = False,
     summary: str = "people",
     raw_csv: bool = False,
+    csv_header: bool = True,
+    empty_header: bool = False,
+    wide: bool = False,
 ) -> int:
     """Write records in ``fmt`` to ``stream``; returns how many were written."""
     if fmt == "table":
@@ -55,6 +61,14 @@ def render(
 
         rows = list(records)
         if rows:
-            render_table(rows, fields, stream, to_terminal=to_terminal, summary=summary)
+            render_table(rows, fields, stream, to_terminal=to_terminal, summary=summary, wide=wide)
         return len(rows)
-    return write_records(records, fmt, stream, fields, raw_csv=raw_csv)
+    return write_records(
+        records,
+        fmt,
+        stream,
+        fields,
+        raw_csv=raw_csv,
+        csv_header=csv_header,
+        empty_header=empty_header,
+    )

@@ -14,6 +14,18 @@ if TYPE_CHECKING:
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
+_quiet = False
+
+
+def set_quiet(quiet: bool) -> None:
+    """-q/--quiet: notices, banners, progress and summaries are not shown."""
+    global _quiet
+    _quiet = quiet
+
+
+def is_quiet() -> bool:
+    """True under -q/--quiet."""
+    return _quiet
 
 
 def add_secret(value: str) -> None:
@@ -58,14 +70,17 @@ def error(message: str) -> None:
     say(message, prefix="error:", style="red")
 
 
-def warn(message: str) -> None:
-    """A warning line."""
+def warn(message: str, *, changes_result: bool = True) -> None:
+    """A warning line; under --quiet only when it changes the result."""
+    if _quiet and not changes_result:
+        return
     say(message, prefix="warning:", style="yellow")
 
 
 def info(message: str) -> None:
-    """A notice line."""
-    say(message)
+    """A notice or summary line; silent under --quiet."""
+    if not _quiet:
+        say(message)
 
 
 class RequestReporter:

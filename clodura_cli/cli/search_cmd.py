@@ -115,10 +115,37 @@ def search(
         bool,
         typer.Option(
             "--new-only",
-            help="Print only people this profile has not printed before for this preset or query.",
+            help="Print only people this profile has not printed before for this preset or query; "
+            "with --limit N, the next N such people.",
             rich_help_panel="Presets",
         ),
     ] = False,
+    forget: Annotated[
+        bool,
+        typer.Option(
+            "--forget",
+            help="With --new-only: forget who was printed for this query, then stop (no search).",
+            rich_help_panel="Presets",
+        ),
+    ] = False,
+    forget_all: Annotated[
+        bool,
+        typer.Option(
+            "--forget-all",
+            help="Forget who --new-only printed for every query of this profile, then stop.",
+            rich_help_panel="Presets",
+        ),
+    ] = False,
+    append: Annotated[
+        bool,
+        typer.Option(
+            "--append",
+            help="Add to the -o file instead of replacing it (CSV and JSON Lines; the CSV header "
+            "only when the file is new). A failed run leaves the file as it was.",
+            rich_help_panel=options.OUTPUT_PANEL,
+        ),
+    ] = False,
+    wide: options.Wide = False,
     fmt: options.Format = None,
     output: options.Output = None,
     fields: options.Fields = None,
@@ -138,7 +165,8 @@ def search(
         SearchOptions(
             limit=limit, all_pages=all_pages, concurrency=concurrency, rate=rate, fmt=fmt,
             output=output, fields=fields, dry_run=dry_run, presets=preset or [],
-            filter_files=filters or [], new_only=new_only, raw_csv=raw_csv,
+            filter_files=filters or [], new_only=new_only, raw_csv=raw_csv, append=append,
+            forget="all" if forget_all else "query" if forget else None, wide=wide,
         ),
         ApiOptions(sandbox=sandbox, base_url=base_url, verbose=verbose, profile_name=profile),
     )  # fmt: skip

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from clodura_cli import spec
 from clodura_cli.cli import report
 from clodura_cli.cli.session import ApiOptions
+from clodura_cli.errors import UsageError
 from clodura_cli.filters import build_search_body
-from clodura_cli.output import parse_fields
+from clodura_cli.output import existing_csv_header, parse_fields
 from clodura_cli.search import SearchPlan, SearchRun, plan_search
 
 
@@ -32,6 +34,10 @@ class SearchOptions:
     new_only: bool = False
     rate: float | None = None
     raw_csv: bool = False
+    append: bool = False
+    #: --forget: "query" (this query) or "all" (every query of the profile); None to search.
+    forget: str | None = None
+    wide: bool = False
 
 
 def merged_filters(flags: dict[str, Any], opts: SearchOptions) -> tuple[dict[str, Any], str]:
@@ -65,57 +71,146 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
     request = build_search_body(values)
     for warning in request.warnings:
         report.warn(warning)
+    chosen = api.output_format(opts.fmt, opts.output)
+    _check_append(opts, chosen)
+    # The ledger is opened and read before anything is paid for: busy or broken, nothing is sent.
+    remembered = opts.new_only or opts.forget is not None
+    emitted = _emitted_people(api, query_key(unresolved, sources)) if remembered else None
+    if opts.forget:
+        _forget(emitted, opts)
+        return
+    seen = emitted.seen() if emitted is not None else set()
     per_page = request.body.get("perPage")
+    # --new-only --limit N: the next N people not seen before, a page at a time, so that no
+    # page is paid for past the one that completes them.
+    next_new = opts.new_only and opts.limit is not None
     if per_page is None and not opts.all_pages:
-        per_page = int(api.setting("per-page"))
+        per_page = min(spec.MAX_PER_PAGE, opts.limit or 0) if next_new else None
+        per_page = per_page or int(api.setting("per-page"))
     plan = plan_search(
         request.body,
         page=request.body.get("page", 1),
         per_page=per_page,
-        limit=opts.limit,
-        fetch_all=opts.all_pages,
+        limit=None if next_new else opts.limit,
+        fetch_all=opts.all_pages or next_new,
     )
-    chosen = api.output_format(opts.fmt, opts.output)
     columns = parse_fields(opts.fields)
-    concurrency = int(api.setting("concurrency", opts.concurrency))
+    concurrency = 1 if next_new else int(api.setting("concurrency", opts.concurrency))
     if opts.dry_run:
         print_dry_run(plan, api)
         return
-    from clodura_cli.cli.progress import page_progress
-    from clodura_cli.cli.render import destination, render
     from clodura_cli.cli.session import open_client
     from clodura_cli.search import iterate_records
 
-    warn_about_plan(plan, opts.limit)
-    # The ledger is opened and read before anything is paid for: busy or broken, nothing is sent.
-    emitted = _emitted_people(api, query_key(unresolved, sources)) if opts.new_only else None
-    seen = emitted.seen() if emitted is not None else set()
+    if not next_new:
+        warn_about_plan(plan, opts.limit)
     run = SearchRun()
     fresh: list[str] = []
-    with (
-        open_client(api, concurrency=concurrency, rate=opts.rate) as client,
-        page_progress(_total_pages(plan), plan.mode != "page") as on_page,
-        destination(opts.output, chosen) as stream,
-    ):
-        records: Iterator[dict[str, Any]] = iterate_records(
-            client, plan, concurrency=concurrency, run=run, on_page=on_page
-        )
-        if emitted is not None:
-            records = _only_new(records, seen, fresh)
-        to_terminal = opts.output is None and sys.stdout.isatty()
-        count = render(
-            records, chosen, columns, stream, to_terminal=to_terminal, raw_csv=opts.raw_csv
+    skipped = [0]
+    with open_client(api, concurrency=concurrency, rate=opts.rate) as client:
+        count = _write(
+            opts,
+            chosen,
+            columns,
+            lambda on_page: _records(
+                iterate_records(client, plan, concurrency=concurrency, run=run, on_page=on_page),
+                seen if emitted is not None else None,
+                fresh,
+                skipped,
+                opts.limit if next_new else None,
+            ),
+            _total_pages(plan) if not next_new else None,
+            plan.mode != "page",
+            keep_old=emitted is not None and not opts.append,
         )
     if emitted is not None:
         emitted.record(fresh)
-        report.info(f"--new-only: {len(fresh)} new of {run.records} found")
+        cost = " (already paid for: each record fetched may cost credits)" if skipped[0] else ""
+        report.info(
+            f"--new-only: {len(fresh)} new of {run.records} found; {skipped[0]} seen before "
+            f"skipped{cost}"
+        )
     if count == 0:
-        report.info("No results")
+        report.info("No results" if emitted is None else "Nothing new")
+    elif opts.output is not None and count is not None:
+        verb = "appended" if opts.append else "wrote"
+        report.info(f"{verb} {count} record{'s' if count != 1 else ''} to {opts.output}")
     if run.truncated:
         report.warn(
             f"stopped at page {spec.MAX_PAGE}, the end of the API's {spec.RESULT_WINDOW:,}-record "
             "window: results may be truncated; narrow the filters to see the rest"
         )
+
+
+class _NothingNew(Exception):
+    """--new-only found nobody new: the existing output file is kept as it was."""
+
+
+def _write(
+    opts: SearchOptions,
+    chosen: str,
+    columns: list[str] | None,
+    records: Any,
+    total_pages: int | None,
+    show_progress: bool,
+    *,
+    keep_old: bool,
+) -> int | None:
+    """Fetch and write. A table is drawn once the progress bar is gone; a file that
+    --new-only would only empty is left alone. Returns how many records were written."""
+    from clodura_cli.cli.progress import page_progress
+    from clodura_cli.cli.render import destination, render
+
+    to_terminal = opts.output is None and sys.stdout.isatty()
+    csv_header = True
+    if opts.append and chosen == "csv" and opts.output is not None:
+        header = existing_csv_header(opts.output)
+        if header:
+            columns, csv_header = header, False
+    keep = keep_old and opts.output is not None and Path(opts.output).is_file()
+
+    def write(rows: Iterable[dict[str, Any]]) -> int:
+        with destination(opts.output, chosen, append=opts.append) as stream:
+            count = render(
+                rows, chosen, columns, stream, to_terminal=to_terminal, raw_csv=opts.raw_csv,
+                csv_header=csv_header, empty_header=opts.output is not None, wide=opts.wide,
+            )  # fmt: skip
+            if keep and count == 0:
+                raise _NothingNew
+        return count
+
+    try:
+        with page_progress(total_pages, show_progress) as on_page:
+            if chosen != "table":
+                return write(records(on_page))
+            rows = list(records(on_page))
+        return write(rows)  # a table is drawn after the progress bar is cleared
+    except _NothingNew:
+        report.info(f"--new-only: nothing new; {opts.output} left as it was")
+        return None
+
+
+def _check_append(opts: SearchOptions, chosen: str) -> None:
+    if not opts.append:
+        return
+    if opts.output is None:
+        raise UsageError("--append: give the file to append to with -o FILE")
+    if chosen not in ("csv", "jsonl"):
+        raise UsageError(
+            f"--append: {chosen} cannot be appended to; use CSV or JSON Lines (-f csv|jsonl)"
+        )
+
+
+def _forget(emitted: Any, opts: SearchOptions) -> None:
+    every = opts.forget == "all"
+    if not every and not opts.new_only:
+        raise UsageError(
+            "--forget goes with --new-only and the query's filters or preset: it clears what "
+            "--new-only remembers for that query (--forget-all: for every query)"
+        )
+    forgotten = emitted.forget(every_query=every)
+    what = "every query of this profile" if every else "this query"
+    report.info(f"--new-only: forgot {forgotten} people seen for {what}")
 
 
 def _emitted_people(api: ApiOptions, query: str) -> Any:
@@ -125,17 +220,33 @@ def _emitted_people(api: ApiOptions, query: str) -> Any:
     return Ledger(ledger_path()).emitted_people(api.profile.name, query)
 
 
-def _only_new(
-    records: Iterator[dict[str, Any]], seen: set[str], fresh: list[str]
+def _records(
+    records: Iterator[dict[str, Any]],
+    seen: set[str] | None,
+    fresh: list[str],
+    skipped: list[int],
+    wanted: int | None,
 ) -> Iterator[dict[str, Any]]:
-    for record in records:
-        person_id = str(record.get("personId") or "")
-        if person_id and person_id in seen:
-            continue
-        if person_id:
-            seen.add(person_id)
-            fresh.append(person_id)
-        yield record
+    """The records to write: with --new-only, only people not seen before (up to ``wanted``)."""
+    if seen is None:
+        yield from records
+        return
+    try:
+        for record in records:
+            person_id = str(record.get("personId") or "")
+            if person_id and person_id in seen:
+                skipped[0] += 1
+                continue
+            if person_id:
+                seen.add(person_id)
+                fresh.append(person_id)
+            yield record
+            if wanted is not None and len(fresh) >= wanted:
+                return
+    finally:
+        close = getattr(records, "close", None)
+        if close is not None:
+            close()  # stop fetching: no page is asked for after the last one needed
 
 
 def _total_pages(plan: SearchPlan) -> int | None:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from clodura_cli.output import ALL_FIELDS, cell
+from clodura_cli.cli import report
+from clodura_cli.output import ALL_FIELDS, PAGING_ECHO, cell
 from clodura_cli.text import one_line
 
 #: A cell is cut to this before layout: a 32 MB field must not cost the table half a minute.
@@ -30,7 +32,15 @@ def _location(record: dict[str, Any]) -> str:
     return ", ".join(part for part in parts if part)
 
 
-Column = tuple[str, Callable[[dict[str, Any]], str], bool]
+@dataclass(frozen=True)
+class Column:
+    """A table column: its header, how a row fills it, how much it matters when the terminal
+    is narrow (1 first), and whether its cells must never be cut (emails)."""
+
+    header: str
+    value: Callable[[dict[str, Any]], str]
+    priority: int = 9
+    whole: bool = False
 
 
 def _get(name: str) -> Callable[[dict[str, Any]], str]:
@@ -45,43 +55,47 @@ def _who(record: dict[str, Any]) -> str:
     return _name(record) or cell(record.get("personId")) or cell(record.get("linkedinUrl"))
 
 
-#: The default columns of each kind of table: header, value, and whether it may wrap.
+#: The default columns of each kind of table, in the order shown.
 SUMMARIES: dict[str, tuple[Column, ...]] = {
     "people": (
-        ("Name", _name, True),
-        ("Title", _get("personTitle"), True),
-        ("Seniority", _get("seniority"), True),
-        ("Company", _get("organizationName"), True),
-        ("Domain", _get("companyDomain"), True),
-        ("Location", _location, True),
-        ("Email", _get("contactEmailStatus"), False),
-        ("personId", _get("personId"), False),
+        Column("Name", _name, 1),
+        Column("Title", _get("personTitle"), 2),
+        Column("Seniority", _get("seniority"), 6),
+        Column("Company", _get("organizationName"), 3),
+        Column("Domain", _get("companyDomain"), 7),
+        Column("Location", _location, 4),
+        Column("Email", _get("contactEmailStatus"), 5),
+        Column("personId", _get("personId"), 8),
     ),
     "email": (
-        ("Person", _who, True),
-        ("Company", _get("organizationName"), True),
-        ("Email", _get("email"), True),
-        ("Email status", _get("emailStatus"), False),
-        ("Reveal", _get("revealStatus"), False),
-        ("trackingId", _get("trackingId"), False),
+        Column("Person", _who, 1),
+        Column("Company", _get("organizationName"), 3),
+        Column("Email", _get("email"), 2, whole=True),
+        Column("Email status", _get("emailStatus"), 4),
+        Column("Reveal", _get("revealStatus"), 5),
+        Column("trackingId", _get("trackingId"), 6),
     ),
     "phone": (
-        ("Person", _who, True),
-        ("Company", _get("organizationName"), True),
-        ("Phones", _get("phones"), True),
-        ("Reveal", _get("revealStatus"), False),
-        ("trackingId", _get("trackingId"), False),
+        Column("Person", _who, 1),
+        Column("Company", _get("organizationName"), 3),
+        Column("Phones", _get("phones"), 2, whole=True),
+        Column("Reveal", _get("revealStatus"), 4),
+        Column("trackingId", _get("trackingId"), 5),
     ),
     "jobs": (
-        ("Submitted", _get("submittedAt"), False),
-        ("Kind", _get("kind"), False),
-        ("Person", _who, True),
-        ("Status", _get("revealStatus"), False),
-        ("Result", lambda r: cell(r.get("email")) or cell(r.get("phones")), True),
-        ("Credits", _get("credits"), False),
-        ("trackingId", _get("trackingId"), False),
+        Column("Submitted", _get("submittedAt"), 5),
+        Column("Kind", _get("kind"), 4),
+        Column("Person", _who, 1),
+        Column("Status", _get("revealStatus"), 2),
+        Column("Result", lambda r: cell(r.get("email")) or cell(r.get("phones")), 3, whole=True),
+        Column("Credits", _get("credits"), 6),
+        Column("trackingId", _get("trackingId"), 7),
     ),
 }
+#: Table borders and padding take this many characters per column (and one more in all).
+_COLUMN_OVERHEAD = 3
+#: A column narrower than this (or its header) is not worth showing.
+_MIN_WIDTH = 12
 
 
 def _columns(
@@ -91,8 +105,45 @@ def _columns(
         return list(SUMMARIES[summary])
     names = list(fields)
     if names == [ALL_FIELDS]:
-        names = list(dict.fromkeys(name for row in rows for name in row))
-    return [(name, _get(name), True) for name in names]
+        names = [n for n in dict.fromkeys(n for row in rows for n in row) if n not in PAGING_ECHO]
+    return [Column(name, _get(name), index + 1) for index, name in enumerate(names)]
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
+def layout(columns: list[Column], cells: list[list[str]], width: int) -> dict[int, int]:
+    """The columns that fit ``width`` (by index) and the width of each, most important first.
+
+    A column needs its header whole (never folded) and a few characters of its cells; one
+    whose cells must stay whole (an email) needs its widest cell. Space left over goes to the
+    columns in proportion to what their cells would like.
+    """
+    natural = [
+        max(len(column.header), max((len(row[index]) for row in cells), default=0))
+        for index, column in enumerate(columns)
+    ]
+    floors = [
+        natural[index] if column.whole else max(len(column.header), min(natural[index], _MIN_WIDTH))
+        for index, column in enumerate(columns)
+    ]
+    chosen: list[int] = []
+    used = 1
+    for index in sorted(range(len(columns)), key=lambda i: columns[i].priority):
+        if used + floors[index] + _COLUMN_OVERHEAD <= width or not chosen:
+            chosen.append(index)
+            used += floors[index] + _COLUMN_OVERHEAD
+    spare = max(0, width - used)
+    wants = {index: natural[index] - floors[index] for index in chosen}
+    total = sum(wants.values())
+    extra = {i: wants[i] if total <= spare else wants[i] * spare // total for i in chosen}
+    left = spare - sum(extra.values())
+    for index in chosen:  # what division left over, to the most important columns first
+        more = min(left, wants[index] - extra[index])
+        extra[index] += more
+        left -= more
+    return {index: floors[index] + extra[index] for index in sorted(chosen)}
 
 
 def render_table(
@@ -102,25 +153,36 @@ def render_table(
     *,
     to_terminal: bool = False,
     summary: str = "people",
+    wide: bool = False,
 ) -> None:
-    """Print the rows as a table that fits the terminal; in a file, at its natural width."""
-    width = None if to_terminal else _FILE_WIDTH
+    """Print the rows as a table, one line per row. On a terminal the columns that fit its
+    width are chosen by importance and long cells end in '…' (``wide``: every column, uncut);
+    in a file, every column at its natural width."""
+    fitting = to_terminal and not wide
     console = Console(
         file=stream,
-        width=width,
+        width=None if fitting else _FILE_WIDTH,
         no_color=not to_terminal or "NO_COLOR" in os.environ,
         highlight=False,
         soft_wrap=False,
         emoji=False,
         markup=False,
     )
-    table = Table(header_style="bold", show_lines=False, pad_edge=False, expand=False)
     columns = _columns(rows, fields, summary)
-    for header, _, wraps in columns:
-        table.add_column(header, overflow="fold", no_wrap=not wraps)
-    for row in rows:
-        table.add_row(*(Text(clean(get(row))) for _, get, _ in columns))
+    cells = [[clean(column.value(row)) for column in columns] for row in rows]
+    if fitting:
+        widths = layout(columns, cells, console.width)
+    else:
+        widths = dict(enumerate(layout(columns, cells, 10**9).values()))
+    table = Table(header_style="bold", show_lines=False, pad_edge=False, expand=False)
+    for index, size in widths.items():
+        table.add_column(columns[index].header, no_wrap=True, width=size)
+    for row in cells:
+        table.add_row(*(Text(_cut(row[index], size)) for index, size in widths.items()))
     console.print(table)
+    if len(widths) < len(columns):
+        hidden = ", ".join(c.header for i, c in enumerate(columns) if i not in widths)
+        report.info(f"not shown at this width: {hidden} (--wide for every column)")
 
 
 def _bar(used: int, maximum: int, width: int = 20) -> str:

@@ -1,0 +1,143 @@
+"""A first week of real use: cron re-runs, appending, quiet runs, and tables in a terminal."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from helpers import base_env, pages_requested, run_cli, run_in_pty, sent
+
+from clodura_cli.sandbox.app import SandboxApp
+from clodura_cli.sandbox.faults import Faults, ScriptedFault
+
+CEOS = ("search", "--sandbox", "--title", "CEO")
+
+
+# -- cron and pipelines ----------------------------------------------------------------------
+
+
+def test_a_same_day_rerun_with_nothing_new_keeps_the_file(tmp_path: Path) -> None:
+    leads = tmp_path / "leads.csv"
+    first = run_cli(*CEOS, "--new-only", "-o", str(leads))
+    assert first.exit_code == 0, first.stderr
+    before = leads.read_bytes()
+    assert len(before.splitlines()) == 26
+    again = run_cli(*CEOS, "--new-only", "-o", str(leads))
+    assert again.exit_code == 0, again.stderr
+    assert f"--new-only: nothing new; {leads} left as it was" in again.stderr
+    assert leads.read_bytes() == before
+
+
+def test_append_adds_rows_under_one_header(tmp_path: Path) -> None:
+    leads = tmp_path / "leads.csv"
+    run_cli(*CEOS, "--new-only", "--limit", "3", "--append", "-o", str(leads))
+    second = run_cli(*CEOS, "--new-only", "--limit", "2", "--append", "-o", str(leads))
+    assert second.exit_code == 0, second.stderr
+    assert f"appended 2 records to {leads}" in second.stderr
+    rows = list(csv.reader(io.StringIO(leads.read_text())))
+    assert rows[0][0] == "personId" and len(rows) == 1 + 5
+    assert sum(1 for row in rows if row[0] == "personId") == 1
+    assert len({row[0] for row in rows[1:]}) == 5
+
+
+def test_append_jsonl_and_refuse_json(tmp_path: Path, emulator: SandboxApp) -> None:
+    leads = tmp_path / "leads.jsonl"
+    leads.write_text('{"personId": "old"}')  # no final newline: the next record still starts anew
+    result = run_cli(*CEOS, "--limit", "2", "--append", "-o", str(leads))
+    assert result.exit_code == 0, result.stderr
+    lines = leads.read_text().splitlines()
+    assert len(lines) == 3 and json.loads(lines[0])["personId"] == "old"
+    emulator.log.clear()
+    refused = run_cli(*CEOS, "--append", "-o", str(tmp_path / "x.json"))
+    assert refused.exit_code == 2
+    assert "--append: json cannot be appended to" in refused.stderr
+    assert emulator.log == []
+
+
+def test_a_failed_append_leaves_the_file_as_it_was(tmp_path: Path, emulator: SandboxApp) -> None:
+    leads = tmp_path / "leads.csv"
+    run_cli(*CEOS, "--limit", "3", "-o", str(leads))
+    before = leads.read_bytes()
+    emulator.set_faults(Faults(script=[ScriptedFault("400", 1, "search", after=1)]))
+    failed = run_cli(*CEOS, "--all", "--per-page", "10", "--append", "-o", str(leads))
+    assert failed.exit_code == 6
+    assert leads.read_bytes() == before
+
+
+def test_an_empty_result_to_a_new_file_still_has_its_header(tmp_path: Path) -> None:
+    empty = run_cli(*CEOS, "--domain", "nobody.example", "-o", str(tmp_path / "none.csv"))
+    assert empty.exit_code == 0, empty.stderr
+    assert (tmp_path / "none.csv").read_text().startswith("personId,firstName,lastName,")
+    run_cli(*CEOS, "--domain", "nobody.example", "-o", str(tmp_path / "none.json"))
+    assert (tmp_path / "none.json").read_text() == "[]\n"
+
+
+def test_new_only_limit_pages_past_the_seen_and_stops_at_the_window(
+    emulator: SandboxApp,
+) -> None:
+    first = run_cli(*CEOS, "--new-only", "--limit", "4")
+    assert len(first.jsonl()) == 4
+    emulator.log.clear()
+    second = run_cli(*CEOS, "--new-only", "--limit", "4")
+    assert len(second.jsonl()) == 4
+    assert not {r["personId"] for r in first.jsonl()} & {r["personId"] for r in second.jsonl()}
+    assert pages_requested(emulator) == [(1, 4), (2, 4)]
+    assert "4 seen before skipped (already paid for" in second.stderr
+
+
+def test_forget_all_needs_no_query_and_forget_needs_new_only(emulator: SandboxApp) -> None:
+    run_cli(*CEOS, "--new-only", "--limit", "3")
+    run_cli("search", "--sandbox", "--seniority", "CEO", "--new-only", "--limit", "2")
+    forgot = run_cli("search", "--sandbox", "--forget-all")
+    assert "forgot 5 people seen for every query" in forgot.stderr
+    lonely = run_cli(*CEOS, "--forget")
+    assert lonely.exit_code == 2 and "--forget goes with --new-only" in lonely.stderr
+    assert sent(emulator) == [sent(emulator)[0], sent(emulator)[1]]  # the two searches only
+
+
+def test_quiet_silences_notices_but_not_errors(tmp_path: Path) -> None:
+    quiet = run_cli(*CEOS, "--limit", "2", "-q", "-o", str(tmp_path / "a.csv"))
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    loud = run_cli(*CEOS, "--limit", "2", "-o", str(tmp_path / "b.csv"))
+    assert loud.stderr.splitlines() == [
+        "sandbox: synthetic data from the built-in emulator; no API key used, no real credits "
+        "spent",
+        f"wrote 2 records to {tmp_path / 'b.csv'}",
+    ]
+    failing = run_cli("-q", "search", "--sandbox", "--seniority", "Boss")
+    assert failing.exit_code == 2 and failing.stderr.startswith("error: ")
+    for command in (["credits", "--sandbox"], ["track"], ["preset", "list"], ["config", "list"]):
+        assert run_cli(*command, "-q").exit_code == 0, command
+
+
+# -- the terminal ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("columns", [80, 140])
+def test_the_table_fits_the_terminal_one_line_per_person(tmp_path: Path, columns: int) -> None:
+    result = run_in_pty([*CEOS, "--limit", "6", "-f", "table"], columns, base_env(tmp_path))
+    assert result.exit_code == 0, result.stdout
+    lines = result.stdout.splitlines()
+    top = next(index for index, line in enumerate(lines) if "┏" in line)
+    assert lines[top].startswith("┏"), lines[top]  # no progress bar left on the line
+    assert not any("pages" in line and "records" in line for line in lines)
+    table = lines[top : top + 10]
+    assert table[-1].startswith("└") and len(table) == 10  # 6 people, 6 lines
+    assert all(len(line) <= columns for line in table)
+    headers = [cell.strip() for cell in table[1].strip("┃").split("┃")]
+    assert headers[:2] == ["Name", "Title"]
+    assert {"Company", "Location", "Email"} <= set(headers)
+    if columns == 80:
+        assert "not shown at this width: Seniority, Domain, personId (--wide for every column)" in (
+            result.stdout
+        )
+
+
+def test_wide_shows_every_column_uncut(tmp_path: Path) -> None:
+    result = run_in_pty([*CEOS, "--limit", "3", "--wide"], 80, base_env(tmp_path))
+    assert result.exit_code == 0, result.stdout
+    unwrapped = result.stdout.replace("\n", "")  # the terminal wraps what is wider than it
+    assert "3597524184265130552" in unwrapped and "…" not in unwrapped
