@@ -60,6 +60,30 @@ def parse_fields(text: str | None) -> list[str] | None:
     return [ALL_FIELDS] if ALL_FIELDS in fields else list(dict.fromkeys(fields))
 
 
+def check_fields(fields: Sequence[str] | None, known: Iterable[str]) -> list[str]:
+    """Refuse a ``--fields`` name that is a typo of a known field (a case or a small edit away),
+    with the field it most likely means; other unknown names are kept (the API may send
+    fields we do not know), with a warning each, returned."""
+    import difflib
+
+    known = list(known)
+    by_case = {name.casefold(): name for name in known}
+    warnings = []
+    for name in fields or ():
+        if name in known or name == ALL_FIELDS:
+            continue
+        close = [by_case[name.casefold()]] if name.casefold() in by_case else []
+        close = close or difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+        if close:
+            raise UsageError(
+                f"--fields: {quoted(name)} is not a field; did you mean {close[0]!r}? "
+                "(field names are case-sensitive)"
+            )
+        warnings.append(f"--fields: {quoted(name)} is not a known field; kept as an empty "
+                        "column unless the API sends it")  # fmt: skip
+    return warnings
+
+
 def cell(value: Any) -> str:
     """A record value as flat text: arrays joined with '; ', objects as JSON."""
     if type(value) is str:  # the common case first: this runs for every cell

@@ -501,6 +501,13 @@ def _status_after_failure(exc: CloduraError) -> str:
     return "unknown"
 
 
+#: The columns a reveal adds to the input record (and `clodura track` adds to those).
+REVEAL_ROW_FIELDS = (
+    "email", "emailStatus", "phones", "phoneTypes", "revealStatus", "trackingId", "provider",
+    "credits", "revealMessage", "kind", "submittedAt",
+)  # fmt: skip
+
+
 def output_row(entry: Entry) -> dict[str, Any]:
     """The input record merged with the reveal result, flattened into columns."""
     job = entry.job

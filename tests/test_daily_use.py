@@ -141,3 +141,57 @@ def test_wide_shows_every_column_uncut(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stdout
     unwrapped = result.stdout.replace("\n", "")  # the terminal wraps what is wider than it
     assert "3597524184265130552" in unwrapped and "…" not in unwrapped
+
+
+# -- mistakes a user makes -------------------------------------------------------------------
+
+
+def test_a_misspelled_field_is_refused_with_a_suggestion(emulator: SandboxApp) -> None:
+    typo = run_cli(*CEOS, "-f", "csv", "--fields", "firstName,linkedinURL")
+    assert typo.exit_code == 2
+    assert "--fields: 'linkedinURL' is not a field; did you mean 'linkedinUrl'?" in typo.stderr
+    assert emulator.log == []
+    other = run_cli(*CEOS, "--limit", "1", "-f", "csv", "--fields", "personId,customScore")
+    assert other.exit_code == 0
+    assert "--fields: 'customScore' is not a known field; kept" in other.stderr
+    assert other.stdout.splitlines()[0] == "personId,customScore"
+
+
+def test_login_check_stores_nothing_the_api_refuses(
+    monkeypatch: pytest.MonkeyPatch, isolated: Path
+) -> None:
+    from fake import Answer, always, fake_server
+
+    with fake_server(always(Answer(401, b'{"message": "Invalid API key"}'))) as fake:
+        monkeypatch.setenv("CLODURA_BASE_URL", fake.url)
+        result = run_cli("auth", "login", "--with-key", "--check", input="k-wrong-0123456789\n")
+    assert result.exit_code == 3
+    assert "check the key you entered" in result.stderr
+    assert not (isolated / "config" / "credentials").exists()
+    assert [r.headers["x-api-key"] for r in fake.received] == ["k-wrong-0123456789"]
+
+
+def test_a_401_names_where_the_key_came_from(
+    monkeypatch: pytest.MonkeyPatch, isolated: Path
+) -> None:
+    from fake import Answer, always, fake_server
+
+    run_cli("auth", "login", "--with-key", "--profile", "p4", input="k-p4-0123456789\n")
+    with fake_server(always(Answer(401, b'{"message": "Invalid API key"}'))) as fake:
+        monkeypatch.setenv("CLODURA_BASE_URL", fake.url)
+        stored = run_cli("credits", "--profile", "p4")
+        monkeypatch.setenv("CLODURA_API_KEY", "k-env-0123456789")
+        from_env = run_cli("credits", "--profile", "p4")
+    assert stored.exit_code == 3
+    path = isolated / "config" / "credentials"
+    assert f"check the key stored for profile 'p4' ({path})" in stored.stderr
+    assert "check the key in CLODURA_API_KEY" in from_env.stderr
+
+
+def test_auth_status_check_in_the_sandbox_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLODURA_SANDBOX", "1")
+    monkeypatch.setenv("CLODURA_API_KEY", "fake-key-0123456789")
+    result = run_cli("auth", "status", "--check")
+    assert result.exit_code == 0
+    assert "the API accepts" not in result.stdout
+    assert "CLODURA_SANDBOX is set" in result.stdout

@@ -37,7 +37,7 @@ def login(
 
       clodura auth login --with-key --profile work < key.txt
     """
-    from clodura_cli.credentials import store_key
+    from clodura_cli.credentials import check_key_text, store_key
     from clodura_cli.settings import active_profile
 
     name = active_profile(profile)
@@ -49,11 +49,12 @@ def login(
         raise UsageError(
             "auth login: standard input is not a terminal; pipe the key with --with-key"
         )
-    report.add_secret(key.strip())
+    key = check_key_text(key)
+    report.add_secret(key)
+    if check:
+        _check(name, base_url, key)  # before storing: a key the API refuses is not kept
     path = store_key(name, key)
     report.info(f"key stored for profile {name!r} in {path} (readable by you only)")
-    if check:
-        _check(name, base_url)
 
 
 @app.command()
@@ -70,15 +71,16 @@ def status(
 
       clodura auth status --check --profile work
     """
-    from clodura_cli.credentials import find_key, insecure_store_warning
+    from clodura_cli.credentials import find_key, insecure_store_warning, require_key
     from clodura_cli.settings import active_profile
 
     name = active_profile(profile)
     found = find_key(name)
     sys.stdout.write(f"profile: {name}\n")
     if found is None:
-        sys.stdout.write("key: none (run `clodura auth login` or set CLODURA_API_KEY)\n")
-        raise typer.Exit(3)
+        sys.stdout.write("key: none\n")
+        require_key(name)  # raises: no key, and how to give one
+        return
     report.add_secret(found.key)
     where = "CLODURA_API_KEY" if found.origin == "environment" else str(found.path)
     sys.stdout.write(f"key: {found.masked} (from {where})\n")
@@ -107,10 +109,18 @@ def logout(profile: options.Profile = None) -> None:
         report.info(f"profile {name!r} had no stored key")
 
 
-def _check(profile: str, base_url: str | None) -> None:
+def _check(profile: str, base_url: str | None, key: str | None = None) -> None:
+    from clodura_cli import config
     from clodura_cli.cli.session import ApiOptions, open_client
     from clodura_cli.reveal import plan_family
 
-    with open_client(ApiOptions(base_url=base_url, profile_name=profile)) as client:
+    if config.env_flag(config.ENV_SANDBOX):
+        sys.stdout.write(
+            f"check: {config.ENV_SANDBOX} is set, so commands use the built-in sandbox; the key "
+            "was not checked against the API (unset it to check)\n"
+        )
+        return
+    options = ApiOptions(base_url=base_url, profile_name=profile, key=key)
+    with open_client(options) as client:
         family = plan_family(client.credits())
     sys.stdout.write(f"check: the API accepts the key ({family or 'unknown'} plan)\n")

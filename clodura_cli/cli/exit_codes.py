@@ -83,6 +83,15 @@ ERROR_TABLE: tuple[tuple[type[errors.CloduraError], ExitCode, str], ...] = (
 )
 
 
+_key_source = "in CLODURA_API_KEY"
+
+
+def note_key_source(where: str) -> None:
+    """Where the key in use came from, for the hint of a 401 (never the key itself)."""
+    global _key_source
+    _key_source = where
+
+
 def classify(error: errors.CloduraError) -> tuple[ExitCode, str]:
     """The exit code and the one-line message for an error."""
     code, hint = next(
@@ -92,6 +101,8 @@ def classify(error: errors.CloduraError) -> tuple[ExitCode, str]:
     message = str(error)
     if error.context:
         message = f"{error.context}: {message}"
+    if isinstance(error, errors.AuthenticationError):
+        hint = f"check the key {_key_source}"
     if isinstance(error, errors.PermissionDeniedError) and error.body.lstrip().startswith("<"):
         hint = "blocked before reaching the API (Cloudflare or a proxy): a web page, not the API"
     if isinstance(error, errors.RateLimitError) and error.retry_after is not None:

@@ -26,8 +26,9 @@ from clodura_cli.errors import (
 )
 from clodura_cli.inputs import EMAIL, Decoded, Inputs, collect, decode, parse_rows
 from clodura_cli.ledger import Job, Ledger
-from clodura_cli.output import parse_fields
+from clodura_cli.output import check_fields, parse_fields
 from clodura_cli.reveal import (
+    REVEAL_ROW_FIELDS,
     Entry,
     Poller,
     Revealer,
@@ -142,6 +143,8 @@ def run_reveal(
     chosen = api.output_format(options.fmt, options.output)
     options.concurrency = int(api.setting("concurrency", options.concurrency))
     columns = parse_fields(options.fields)
+    for warning in check_fields(columns, (*spec.PERSON_RECORD_FIELDS, *REVEAL_ROW_FIELDS)):
+        report.warn(warning)
     if options.dry_run:
         _dry_run(options, inputs, webhook, api)
         return

@@ -14,7 +14,7 @@ from clodura_cli.cli import report
 from clodura_cli.cli.session import ApiOptions
 from clodura_cli.errors import UsageError
 from clodura_cli.filters import build_search_body
-from clodura_cli.output import existing_csv_header, parse_fields
+from clodura_cli.output import check_fields, existing_csv_header, parse_fields
 from clodura_cli.search import SearchPlan, SearchRun, plan_search
 
 
@@ -95,6 +95,8 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
         fetch_all=opts.all_pages or next_new,
     )
     columns = parse_fields(opts.fields)
+    for warning in check_fields(columns, spec.PERSON_RECORD_FIELDS):
+        report.warn(warning)
     concurrency = 1 if next_new else int(api.setting("concurrency", opts.concurrency))
     if opts.dry_run:
         print_dry_run(plan, api)

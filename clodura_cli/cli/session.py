@@ -28,6 +28,8 @@ class ApiOptions:
     base_url: str | None = None
     verbose: bool = False
     profile_name: str | None = None
+    #: A key to use instead of the one in force (`auth login --check` tries it before storing).
+    key: str | None = field(default=None, repr=False)
     _profile: Profile | None = field(default=None, repr=False)
 
     @property
@@ -135,10 +137,20 @@ def open_connection(
             key, DEFAULT_BASE_URL, lambda headers, timeout: DirectSender(app, headers, timeout)
         )
         return Connection(client, account_id("sandbox", key))
-    from clodura_cli.credentials import insecure_store_warning, require_key
+    from clodura_cli.cli.exit_codes import note_key_source
+    from clodura_cli.credentials import find_key, insecure_store_warning, require_key
 
     base_url = options.resolved_base_url()
-    key = require_key(options.profile.name)
+    if options.key is not None:
+        key = options.key
+        note_key_source("you entered")
+    else:
+        key = require_key(options.profile.name)
+        found = find_key(options.profile.name)
+        if found is not None and found.origin == "file":
+            note_key_source(f"stored for profile {options.profile.name!r} ({found.path})")
+        else:
+            note_key_source(f"in {config.ENV_API_KEY}")
     report.add_secret(key)
     warning = insecure_store_warning()
     if warning:

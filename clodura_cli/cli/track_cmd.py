@@ -21,8 +21,15 @@ from clodura_cli.errors import (
     UsageError,
 )
 from clodura_cli.ledger import Job, Ledger
-from clodura_cli.output import parse_fields
-from clodura_cli.reveal import Revealer, check_understood, plan_family, reparse_ledger
+from clodura_cli.output import check_fields, parse_fields
+from clodura_cli.reveal import (
+    REVEAL_ROW_FIELDS,
+    Revealer,
+    check_understood,
+    plan_family,
+    reparse_ledger,
+)
+from clodura_cli.spec import PERSON_RECORD_FIELDS
 
 
 def track(
@@ -96,6 +103,8 @@ def track(
     api = ApiOptions(sandbox=sandbox, base_url=base_url, verbose=verbose, profile_name=profile)
     chosen = api.output_format(fmt, output)
     columns = parse_fields(fields)
+    for warning in check_fields(columns, (*PERSON_RECORD_FIELDS, *REVEAL_ROW_FIELDS)):
+        report.warn(warning)
     ledger = Ledger(ledger_path())
     if tracking_ids or wait:
         workers = int(api.setting("concurrency", concurrency))
