@@ -68,6 +68,15 @@ def suggest_field(key: str) -> str | None:
     return _SPELLINGS[close[0]] if close else None
 
 
+def _suggest_preset(path: Path) -> str:
+    """A did-you-mean for a preset name, when the missing file is in the presets folder."""
+    if path.parent != presets_dir():
+        return ""
+    close = difflib.get_close_matches(path.stem, names(), n=1, cutoff=0.6)
+    listing = ", ".join(names()) or "none yet"
+    return (f"; did you mean {close[0]!r}?" if close else "") + f" (presets: {listing})"
+
+
 def read_preset(path: Path) -> Preset:
     """Load and validate a preset file; every mistake is a UsageError naming the file and key."""
     import yaml
@@ -75,7 +84,7 @@ def read_preset(path: Path) -> Preset:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise UsageError(f"{path}: no such preset file") from None
+        raise UsageError(f"{path}: no such preset file{_suggest_preset(path)}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: cannot read it ({exc})") from None
     try:

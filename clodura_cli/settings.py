@@ -173,6 +173,20 @@ def load_profile(flag: str | None = None) -> Profile:
     return Profile(name, {str(k): v for k, v in stored.items()})
 
 
+def check_profile_exists(name: str) -> str:
+    """A profile a command uses must exist (in the config file or the key store), or be the
+    default: a misspelled --profile would otherwise run with the wrong settings and key."""
+    known = profile_names()
+    if name in known:
+        return name
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise UsageError(
+        f"--profile: no profile {quoted(name)}; {hint}profiles: {', '.join(known)} (create one "
+        f"with `clodura auth login --profile {name}` or `clodura config set --profile {name} ...`)"
+    )
+
+
 def profile_names() -> list[str]:
     """Every profile named in the config file or the key store."""
     from clodura_cli.credentials import stored_profiles

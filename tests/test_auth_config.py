@@ -78,10 +78,26 @@ def test_a_key_file_readable_by_others_gets_a_warning(isolated: Path) -> None:
 
 
 def test_missing_key_names_both_ways_for_the_profile() -> None:
+    run_cli("config", "set", "--profile", "work", "per-page", "50")  # a profile without a key
     result = run_cli("search", "--profile", "work", "--seniority", "CEO")
     assert result.exit_code == 3
     assert "clodura auth login --profile work" in result.stderr
     assert "CLODURA_API_KEY" in result.stderr
+
+
+def test_a_misspelled_profile_gets_a_did_you_mean_also_in_the_sandbox() -> None:
+    run_cli("config", "set", "--profile", "work", "per-page", "50")
+    for extra in ([], ["--sandbox"]):
+        result = run_cli("search", *extra, "--profile", "wrok", "--seniority", "CEO")
+        assert result.exit_code == 2
+        assert "--profile: no profile 'wrok'; did you mean 'work'?" in result.stderr
+
+
+def test_a_misspelled_preset_gets_a_did_you_mean() -> None:
+    run_cli("preset", "save", "cfos-fintech", "--seniority", "CEO")
+    result = run_cli("search", "--sandbox", "--preset", "cfo-fintech")
+    assert result.exit_code == 2
+    assert "did you mean 'cfos-fintech'? (presets: cfos-fintech)" in result.stderr
 
 
 def test_bad_profile_name_is_a_usage_error() -> None:

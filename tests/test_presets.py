@@ -190,11 +190,16 @@ def test_edit_validates_after_saving(
     editor.write_text("#!/bin/sh\nprintf 'seniority: [Boss]\\n' > \"$1\"\n")
     editor.chmod(0o755)
     monkeypatch.setenv("EDITOR", str(editor))
+    before = (presets_dir / "p.yaml").read_text()
     result = run_cli("preset", "edit", "p")
     assert result.exit_code == 2
     assert "seniority: 'Boss' is not an accepted value" in result.stderr
+    assert "preset 'p' left as it was (your edit is in " in result.stderr
+    assert (presets_dir / "p.yaml").read_text() == before  # the invalid version is not kept
+    assert [p.name for p in presets_dir.iterdir()] == ["p.yaml"]
     editor.write_text("#!/bin/sh\nprintf 'seniority: [Director]\\n' > \"$1\"\n")
     assert run_cli("preset", "edit", "p").stderr == "preset 'p' is valid\n"
+    assert (presets_dir / "p.yaml").read_text() == "seniority: [Director]\n"
 
 
 def test_new_only_prints_only_people_not_printed_before(
@@ -217,6 +222,7 @@ def test_new_only_prints_only_people_not_printed_before(
     again = run_cli("search", "--sandbox", "--preset", "ceos", "--new-only", "--limit", "30")
     assert {r["personId"] for r in again.jsonl()} == ids_first
     # Another profile, or the same filters without the preset, is another history.
+    assert run_cli("config", "set", "--profile", "x", "per-page", "25").exit_code == 0
     other = run_cli(
         "search", "--sandbox", "--preset", "ceos", "--new-only", "--limit", "5", "--profile", "x"
     )

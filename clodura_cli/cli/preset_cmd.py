@@ -7,6 +7,7 @@ import os
 import shlex
 import subprocess
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -21,11 +22,6 @@ app = typer.Typer(
 )
 
 Name = Annotated[str, typer.Argument(help="Preset name.", show_default=False)]
-#: Search options that describe a run, not a filter: a preset does not keep them.
-_RUN_OPTIONS = (
-    *("limit", "all_pages", "concurrency", "fmt", "output", "fields", "dry_run"),
-    *("preset", "filters", "new_only", "sandbox", "base_url", "verbose", "profile"),
-)
 
 
 def parse_search_flags(args: list[str]) -> dict[str, Any]:
@@ -39,7 +35,15 @@ def parse_search_flags(args: list[str]) -> dict[str, Any]:
     single.command()(search)
     command = get_command(single)
     ctx = command.make_context("clodura preset save NAME", list(args))
-    ignored = [name for name in _RUN_OPTIONS if ctx.params.get(name)]
+    # What is not a filter is whatever search option is not in the filter table: never a list.
+    filters = {f.param for f in spec.SEARCH_FIELDS}
+    ignored = [
+        param.opts[0]
+        for param in command.params
+        if param.name not in filters
+        and param.expose_value
+        and ctx.params.get(str(param.name)) not in (None, False, [], (), param.default)
+    ]
     if ignored:
         report.warn(f"a preset keeps only filters; ignored: {', '.join(ignored)}")
     return {f.api: ctx.params[f.param] for f in spec.SEARCH_FIELDS}
@@ -154,10 +158,35 @@ def edit(name: Name) -> None:
         if not sys.stdin.isatty():
             raise UsageError("preset edit: set $VISUAL or $EDITOR (no terminal to open vi in)")
         editor = "vi"
-    done = subprocess.run([*shlex.split(editor), str(path)], check=False)
-    if done.returncode != 0:
-        raise UsageError(f"the editor exited with status {done.returncode}; preset left as it is")
-    presets.read_preset(path)
+    # The edit happens on a copy: the preset is replaced only by a version that loads.
+    import shutil
+    import tempfile
+
+    from clodura_cli.files import write_private
+
+    draft = Path(tempfile.mkdtemp(prefix="clodura-preset-")) / path.name
+    shutil.copyfile(path, draft)
+    while True:
+        done = subprocess.run([*shlex.split(editor), str(draft)], check=False)
+        if done.returncode != 0:
+            raise UsageError(
+                f"the editor exited with status {done.returncode}; preset left as it was"
+            )
+        try:
+            presets.read_preset(draft)
+            break
+        except UsageError as exc:
+            if not (sys.stdin.isatty() and sys.stderr.isatty()):
+                raise UsageError(
+                    f"{exc.message}; preset {name!r} left as it was (your edit is in {draft})"
+                ) from None
+            report.error(exc.message)
+            if not typer.confirm("Edit again?", default=True, err=True):
+                raise UsageError(
+                    f"preset {name!r} left as it was (your edit is in {draft})"
+                ) from None
+    write_private(path, draft.read_text(encoding="utf-8"))
+    shutil.rmtree(draft.parent, ignore_errors=True)
     report.info(f"preset {name!r} is valid")
 
 

@@ -41,9 +41,11 @@ class ApiOptions:
     def profile(self) -> Profile:
         """The active profile (--profile, CLODURA_PROFILE, or default), read once."""
         if self._profile is None:
-            from clodura_cli.settings import load_profile
+            from clodura_cli.settings import ENV_PROFILE, check_profile_exists, load_profile
 
             self._profile = load_profile(self.profile_name)
+            if self.profile_name or os.environ.get(ENV_PROFILE):
+                check_profile_exists(self._profile.name)
         return self._profile
 
     def setting(self, name: str, flag: Any = None) -> Any:
