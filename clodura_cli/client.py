@@ -162,10 +162,15 @@ class CloduraClient:
             raise
         return RawAnswer(payload, received[-1] if received else b"")
 
-    def credits(self) -> dict[str, Any]:
-        """The account's credit balance, in whichever plan shape the API uses."""
+    def credits(self, *, once: bool = False) -> dict[str, Any]:
+        """The account's credit balance, in whichever plan shape the API uses. ``once``: a
+        single quiet attempt, for a balance that only refines an estimate."""
         path = spec.CREDITS_PATH
-        return object_from_payload(self.request("GET", path), path)
+        if once:
+            payload = self.request("GET", path, retry=RetryPolicy(max_retries=0), quiet=True)
+        else:
+            payload = self.request("GET", path)
+        return object_from_payload(payload, path)
 
     # The one request loop ------------------------------------------------------------------------
 
@@ -177,13 +182,18 @@ class CloduraClient:
         json: Any = None,
         idempotent: bool = True,
         received: list[bytes] | None = None,
+        retry: RetryPolicy | None = None,
+        quiet: bool = False,
     ) -> Any:
         """Send a request, retrying what may be retried, and return its decoded JSON body.
 
         Retried for every request: 429 and a connection that failed before the request was sent.
         Retried only when ``idempotent``: 5xx, timeouts after sending, dropped connections and
         unreadable answers, since a non-idempotent request may already have taken effect.
+        ``retry`` replaces the client's policy for this request; ``quiet`` reports nothing.
         """
+        policy = retry or self.retry
+        emit = (lambda *args, **kwargs: None) if quiet else self._emit
         attempt = 0
         while True:
             attempt += 1
@@ -208,20 +218,20 @@ class CloduraClient:
                 if not isinstance(outcome, CloduraError):
                     if self.throttle:
                         self.throttle.succeeded()
-                    self._emit(method, path, attempt, started, status, body=json)
+                    emit(method, path, attempt, started, status, body=json)
                     return outcome
                 error: CloduraError = outcome
                 if isinstance(error, APIError):
                     retry_after = error.retry_after
                     if error.status == 429 and self.throttle:
                         # A pause longer than the cap is not waited out: the run stops instead.
-                        pause = retry_after if self.retry.delay(1, retry_after) else None
+                        pause = retry_after if policy.delay(1, retry_after) else None
                         self.throttle.rate_limited(pause)
             except TransportError as exc:
                 error = exc
             retryable = _is_retryable(error, idempotent) and not stopping.is_stopping()
-            wait = self.retry.delay(attempt, retry_after, self._rng) if retryable else None
-            self._emit(method, path, attempt, started, status, _describe(error), wait, body=json)
+            wait = policy.delay(attempt, retry_after, self._rng) if retryable else None
+            emit(method, path, attempt, started, status, _describe(error), wait, body=json)
             if wait is None:
                 raise error
             self._sleep(wait)

@@ -85,7 +85,7 @@ def _item(fld: Field, text: str, name: str, warnings: list[str]) -> str:
     if fld.choices:
         return canonical_choice(text, fld.choices, name, open_list=fld.open_list, warnings=warnings)
     if fld.api == "companyDomain":
-        return bare_domain(text, name)
+        return bare_domain(text, name, warnings)
     if fld.api == "linkedinUrl":
         return linkedin_profile_url(text, name)
     return text
@@ -149,13 +149,18 @@ def canonical_choice(
     )
 
 
-def bare_domain(text: str, name: str) -> str:
-    """A bare domain (``acme.com``); a scheme, ``www.``, ``@`` or a path is refused."""
-    domain = text.lower()
+def bare_domain(text: str, name: str, warnings: list[str] | None = None) -> str:
+    """A bare domain (``acme.com``). With ``warnings``, a website address
+    (``https://www.acme.com/``) becomes its domain, with a notice; otherwise a scheme, ``www.``,
+    ``@`` or a path is refused with the domain meant."""
+    domain = text.strip().lower()
     if _DOMAIN_RE.match(domain) and not domain.startswith("www."):
         return domain
-    suggestion = re.sub(r"^[a-z]+://", "", domain).split("/")[0].split("@")[-1]
+    suggestion = re.sub(r"^[a-z]+://", "", domain).split("/")[0].split("?")[0].split("@")[-1]
     suggestion = suggestion.removeprefix("www.")
+    if warnings is not None and "@" not in domain and _DOMAIN_RE.match(suggestion):
+        warnings.append(f"{name}: {quoted(text)} read as the domain {suggestion!r}")
+        return suggestion
     hint = (
         f"use {quoted(suggestion)}"
         if _DOMAIN_RE.match(suggestion)

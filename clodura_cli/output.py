@@ -93,7 +93,10 @@ def cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return "; ".join(cell(item) for item in value)
+        try:
+            return "; ".join(value)  # text items, the usual case, joined in one C call
+        except TypeError:
+            return "; ".join(cell(item) for item in value)
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return str(value)
@@ -174,6 +177,8 @@ class CsvWriter:
         self._raw = raw
         self._header_written = not header
         self._empty_header = empty_header
+        #: First characters that send a text cell the slow way (formula neutralising).
+        self._risky = frozenset() if raw else _FORMULA_FIRST
 
     def write(self, record: dict[str, Any]) -> None:
         if not self._header_written:
@@ -189,8 +194,26 @@ class CsvWriter:
             self._writer.writerow(self._fields)
             self._header_written = True
         assert self._fields is not None
-        get, to_cell = record.get, self._cell
-        self._writer.writerow([to_cell(get(name)) for name in self._fields])
+        # This runs for every cell of every record: plain text that needs no care goes straight
+        # through, everything else by _cell.
+        get, to_cell, risky = record.get, self._cell, self._risky
+        row: list[str] = []
+        append = row.append
+        for name in self._fields:
+            value = get(name)
+            if type(value) is str and (not value or (value[0] not in risky and "\r" not in value)):
+                append(value)
+            elif value is None:
+                append("")
+            elif type(value) is list:
+                try:
+                    text = "; ".join(value)
+                except TypeError:  # not all text: numbers, objects
+                    text = cell(value)
+                append(to_cell(text) if text and (text[0] in risky or "\r" in text) else text)
+            else:
+                append(to_cell(value))
+        self._writer.writerow(row)
 
     def _cell(self, value: Any) -> str:
         text = cell(value)

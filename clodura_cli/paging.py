@@ -57,6 +57,13 @@ def plan_limit(start: int, limit: int) -> LimitPlan:
     """
     target = min(start + limit, spec.RESULT_WINDOW)
     beyond = start + limit - target
+    full = spec.MAX_PER_PAGE
+    if start % full == 0 and (target - start) % full == 0:
+        # Whole pages of the largest size: no plan can use fewer requests.
+        whole = tuple(
+            PageRequest(offset // full + 1, full) for offset in range(start, target, full)
+        )
+        return LimitPlan(whole, 0, beyond)
     # Breadth-first over record offsets: the first time an offset is reached is by fewest requests.
     parent: dict[int, PageRequest] = {}
     frontier = [start]
@@ -148,7 +155,10 @@ def fetch_in_order(
         while pending:
             request, future = pending[0]
             if not future.done():
-                cf.wait([f for _, f in pending], return_when=cf.FIRST_COMPLETED)
+                # Wait for a request still in flight to end (pages already done would make
+                # the wait return at once, a busy loop), then put new ones in flight.
+                running = [f for _, f in pending if not f.done()]
+                cf.wait(running, return_when=cf.FIRST_COMPLETED)
                 refill()
                 continue
             pending.popleft()

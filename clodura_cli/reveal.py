@@ -113,13 +113,28 @@ class RevealRun:
         return sum(1 for entry in self.entries if entry.source == source)
 
 
+#: Phones through partners are a different, dearer product: the ledger keeps them apart, so a
+#: phone revealed without partners never answers for a reveal asked with them.
+PHONE_PARTNERS = "phone+partners"
+
+
+def ledger_kind(kind: str, partners: bool) -> str:
+    """The kind under which the ledger keeps a reveal."""
+    return PHONE_PARTNERS if kind == PHONE and partners else kind
+
+
 def plan_reveals(
-    ledger: Ledger, account: str, kind: str, targets: Iterable[Target], refresh: bool
+    ledger: Ledger,
+    account: str,
+    kind: str,
+    targets: Iterable[Target],
+    refresh: bool,
+    partners: bool = False,
 ) -> tuple[list[Target], list[Entry]]:
     """Split targets into those to submit and those the ledger already answers (read only)."""
     to_submit, known = [], []
     for target in targets:
-        job = ledger.latest(account, kind, target.identity)
+        job = ledger.latest(account, ledger_kind(kind, partners), target.identity)
         reusable = job is not None and job.status in BLOCKING and not (refresh and job.is_final)
         if not reusable:
             to_submit.append(target)
@@ -155,6 +170,7 @@ class Revealer:
         partners: bool = False,
         concurrency: int = 4,
         family: str | None = None,
+        family_source: Callable[[], str | None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -165,10 +181,22 @@ class Revealer:
         self.webhook_url = webhook_url
         self.partners = partners
         self.concurrency = max(1, concurrency)
-        self.family = family
+        self._family = family
+        #: Asked once, only when a finished job's cost depends on the plan.
+        self._family_source = family_source
+        self._family_lock = threading.Lock()
         self._sleep = sleep
         self._clock = clock
         self._rng = random.Random()
+
+    @property
+    def family(self) -> str | None:
+        """The plan family: given, or read once from ``family_source`` when first needed."""
+        with self._family_lock:
+            if self._family is None and self._family_source is not None:
+                source, self._family_source = self._family_source, None
+                self._family = source()
+            return self._family
 
     def body(self, target: Target) -> dict[str, Any]:
         """The request body for one target."""
@@ -197,8 +225,8 @@ class Revealer:
                     run.not_submitted.append(target)
                 return
             job, is_new = self.ledger.claim(
-                self.account, self.kind, target.identity, target.identifiers, target.record,
-                refresh=refresh,
+                self.account, ledger_kind(self.kind, self.partners), target.identity,
+                target.identifiers, target.record, refresh=refresh,
             )  # fmt: skip
             if not is_new:
                 source = "ledger" if job.is_final else "pending"
@@ -317,7 +345,9 @@ class Revealer:
     def _with_cost(self, job: Job) -> Job:
         if job.credits is not None:
             return job
-        cost = known_cost(job.kind, self.family, job)
+        # Only a completed job's cost depends on the plan: nothing else asks for the balance.
+        family = self.family if job.status == "completed" else None
+        cost = known_cost(job.kind, family, job)
         return job if cost is None else self.ledger.update(job.id, credits=cost)
 
 
@@ -423,6 +453,15 @@ class Poller:
                 )
                 self._delay[job.id] = POLL_INITIAL
             self._cond.notify_all()
+
+    def pending_count(self) -> int:
+        """How many of the jobs handed to the poller are still pending (0 if it is busy)."""
+        if not self._cond.acquire(timeout=1.0):
+            return 0
+        try:
+            return sum(1 for job in self._jobs.values() if job.is_pending)
+        finally:
+            self._cond.release()
 
     def stop(self) -> None:
         """Stop polling now (the run is being abandoned)."""

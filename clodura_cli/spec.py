@@ -205,8 +205,20 @@ SEARCH_FIELDS: tuple[Field, ...] = (
         FUNDING_TYPES,
         open_list=True,
     ),
-    Field("fundingFromDate", "--funded-from", Kind.DATE, FUNDING, "Funded on or after YYYY-MM-DD."),
-    Field("fundingToDate", "--funded-to", Kind.DATE, FUNDING, "Funded on or before YYYY-MM-DD."),
+    Field(
+        "fundingFromDate",
+        "--funded-from",
+        Kind.DATE,
+        FUNDING,
+        "Funded on or after YYYY-MM-DD, or relative: today, yesterday, -90d, -6w, -3m, -1y.",
+    ),
+    Field(
+        "fundingToDate",
+        "--funded-to",
+        Kind.DATE,
+        FUNDING,
+        "Funded on or before YYYY-MM-DD, or relative (today, -30d, ...).",
+    ),
     Field("technologyParameters", "--tech", Kind.ARRAY, TECH, "Technology the company uses."),
     Field("webKeywords", "--web-keyword", Kind.ARRAY, TECH, "Keyword on the company website."),
 )

@@ -195,3 +195,48 @@ def test_auth_status_check_in_the_sandbox_says_so(monkeypatch: pytest.MonkeyPatc
     assert result.exit_code == 0
     assert "the API accepts" not in result.stdout
     assert "CLODURA_SANDBOX is set" in result.stdout
+
+
+def test_partners_is_a_product_of_its_own_in_the_ledger(emulator: SandboxApp) -> None:
+    from clodura_cli.sandbox.data import build_dataset
+
+    person = build_dataset().person(21).record["personId"]
+    plain = run_cli("reveal", "phone", "--sandbox", "-f", "jsonl", person)
+    assert plain.exit_code == 0, plain.stderr
+    again = run_cli("reveal", "phone", "--sandbox", "-f", "jsonl", person)
+    assert "1 answered from the ledger" in again.stderr
+    partners = run_cli("reveal", "phone", "--sandbox", "--partners", "-f", "jsonl", person)
+    assert partners.exit_code == 0, partners.stderr
+    assert [b.get("revealPhoneNumberViaPartners") for b in sent(emulator, "phone")] == [None, True]
+    twice = run_cli("reveal", "phone", "--sandbox", "--partners", "-f", "jsonl", person)
+    assert "1 answered from the ledger" in twice.stderr
+    assert len(sent(emulator, "phone")) == 2
+
+
+def test_a_failing_balance_is_asked_once_quietly(emulator: SandboxApp) -> None:
+    from clodura_cli.sandbox.data import build_dataset
+
+    person = build_dataset().person(22).record["personId"]
+    emulator.set_faults(Faults(script=[ScriptedFault("500", 50, "credits")]))
+    reveal = run_cli("reveal", "email", "--sandbox", "--no-wait", "-f", "jsonl", person)
+    assert reveal.exit_code == 0, reveal.stderr
+    assert "retry" not in reveal.stderr
+    assert "could not read the credit balance" in reveal.stderr
+    assert [e["endpoint"] for e in emulator.log] == ["credits", "email"]
+    emulator.log.clear()
+    tracking_id = reveal.jsonl()[0]["trackingId"]
+    tracked = run_cli("track", "--sandbox", tracking_id, "--wait", "-f", "jsonl")
+    assert tracked.exit_code == 0, tracked.stderr
+    assert "retry" not in tracked.stderr
+    endpoints = [e["endpoint"] for e in emulator.log]
+    assert endpoints.count("credits") <= 1 and endpoints[0] == "track"
+
+
+def test_credits_in_every_format_it_offers() -> None:
+    rows = list(csv.DictReader(io.StringIO(run_cli("credits", "--sandbox", "-f", "csv").stdout)))
+    assert [row["pool"] for row in rows] == ["contact views", "direct dials"]
+    assert set(rows[0]) == {"plan", "pool", "used", "maximum", "remaining"}
+    lines = run_cli("credits", "--sandbox", "-f", "jsonl").jsonl()
+    assert [line["remaining"] for line in lines] == [int(row["remaining"]) for row in rows]
+    raw = json.loads(run_cli("credits", "--sandbox", "-f", "json").stdout)
+    assert raw["contactsView"] == int(rows[0]["used"])

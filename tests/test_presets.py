@@ -40,7 +40,7 @@ def write(folder: Path, name: str, text: str) -> Path:
         ("seniority: {CEO: yes}\n", ["seniority:", "is not a list of values"]),
         ("companyEmployeeSize: 51-201\n", ["companyEmployeeSize: '51-201' is not an accepted value", "did you mean '51 - 200'"]),
         ("fundingFromDate: 2024-02-30\n", ["fundingFromDate: '2024-02-30' is not a real date"]),
-        ("companyDomain: www.acme.com\n", ["companyDomain: 'www.acme.com' is not a bare domain"]),
+        ("companyDomain: sales@acme.com\n", ["companyDomain: 'sales@acme.com' is not a bare domain"]),
         ("includeAllOffice: yes\n", ["includeAllOffice: needs a company location"]),
         ("personLocationExclude: 'true'\n", ["personLocationExclude: 'true' is not true or false"]),
         ("description: [not, text]\n", ["description must be text"]),

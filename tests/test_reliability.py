@@ -87,6 +87,9 @@ def test_ctrl_c_while_waiting_for_reveals_keeps_them_resumable(
         run.send_signal(signal.SIGINT)
         _, stderr = run.communicate(timeout=DEADLINE)
     assert run.returncode == 130, stderr
+    assert "5 reveal job(s) still pending" in stderr
+    assert "resume with `clodura track --wait`" in stderr
+    assert "retry" not in stderr
     assert not (tmp_path / "out.csv").exists()
     ledger = Ledger(ledger_file)
     jobs = ledger.jobs()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from helpers import run_cli
 
@@ -25,9 +27,8 @@ INVALID = [
         [arg for i in range(11) for arg in ("--domain", f"d{i}.com")],
         ["--domain", "11 domains", "at most 10"],
     ),
-    (["--domain", "www.acme.com"], ["--domain", "'www.acme.com'", "use 'acme.com'"]),
     (["--domain", "sales@acme.com"], ["--domain", "'sales@acme.com'", "use 'acme.com'"]),
-    (["--domain", "https://acme.com/about"], ["--domain", "use 'acme.com'"]),
+    (["--domain", "acme"], ["--domain", "'acme'", "use a bare domain like acme.com"]),
     (
         ["--linkedin-url", "https://www.linkedin.com/sales/lead/ACwAA,NAME"],
         ["--linkedin-url", "Sales Navigator", "https://www.linkedin.com/in/<name>/"],
@@ -137,3 +138,13 @@ def test_dry_run_shows_the_pages_of_a_limit(monkeypatch: pytest.MonkeyPatch) -> 
         {"page": 2, "perPage": 100},
         {"page": 5, "perPage": 50},
     ]
+
+
+@pytest.mark.parametrize(
+    "given", ["https://acme.com/", "www.acme.com", "HTTPS://www.Acme.com/about"]
+)
+def test_a_website_address_is_read_as_its_domain_with_a_notice(given: str) -> None:
+    result = run_cli("search", "--domain", given, "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["body"]["companyDomain"] == ["acme.com"]
+    assert f"warning: --domain: {given!r} read as the domain 'acme.com'" in result.stderr

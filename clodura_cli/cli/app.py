@@ -73,6 +73,11 @@ class CloduraGroup(TyperGroup):
     def make_context(self, info_name: str | None, args: list[str], *a: Any, **kw: Any) -> Any:
         report.set_quiet(False)
         _add_quiet(self, root=True)
+        for param in self.params:
+            # `clodura completion SHELL` prints the scripts: typer's own two options would
+            # only be a second, different way.
+            if param.name in ("install_completion", "show_completion"):
+                param.hidden = True  # type: ignore[attr-defined]  # a TyperOption
         try:
             return super().make_context(info_name, args, *a, **kw)
         except typer.TyperException as exc:
@@ -246,8 +251,7 @@ def build_app(only: str | None = None) -> typer.Typer:
         help=HELP,
         no_args_is_help=True,
         pretty_exceptions_enable=False,
-        # `clodura completion SHELL` prints the scripts; typer's own options would only confuse.
-        add_completion=False,
+        add_completion=True,  # what answers the shells' TAB; its options are hidden below
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     built.callback()(root)

@@ -7,7 +7,6 @@ import sys
 
 from clodura_cli.cli import options
 from clodura_cli.cli.session import ApiOptions, open_client
-from clodura_cli.errors import UsageError
 
 
 def credits(
@@ -17,25 +16,37 @@ def credits(
     verbose: options.Verbose = False,
     profile: options.Profile = None,
 ) -> None:
-    """Show the credit balance: a table with usage bars, or the API's JSON with -f json.
+    """Show the credit balance: a table with usage bars; the API's answer as is with -f json;
+    one row per pool (plan, pool, used, maximum, remaining) with -f csv or -f jsonl.
 
     Examples:
 
       clodura credits
 
       clodura credits -f json | jq .remainingCredits
+
+      clodura credits -f csv >> balance-history.csv
     """
     api = ApiOptions(sandbox=sandbox, base_url=base_url, verbose=verbose, profile_name=profile)
     chosen = fmt or ("table" if sys.stdout.isatty() else "json")
-    if chosen not in ("table", "json"):
-        raise UsageError(f"--format: credits are shown as table or json, not {chosen!r}")
     with open_client(api) as client:
         balance = client.credits()
     if chosen == "json":
         sys.stdout.write(json.dumps(balance, indent=2) + "\n")
         return
-    from clodura_cli.cli.table import render_credits
     from clodura_cli.credits import pools
 
     family, rows = pools(balance)
+    if chosen in ("csv", "jsonl"):
+        from clodura_cli.output import write_records
+
+        records = (
+            {"plan": family, "pool": pool.name, "used": pool.used, "maximum": pool.maximum,
+             "remaining": pool.remaining}
+            for pool in rows
+        )  # fmt: skip
+        write_records(records, chosen, sys.stdout, ["plan", "pool", "used", "maximum", "remaining"])
+        return
+    from clodura_cli.cli.table import render_credits
+
     render_credits(family, rows, sys.stdout, to_terminal=sys.stdout.isatty())

@@ -179,8 +179,9 @@ def _reveal(
     ledger: Ledger,
 ) -> tuple[list[Entry], CloduraError | None, str | None]:
     to_submit, _ = plan_reveals(
-        ledger, connection.account, options.kind, inputs.targets, options.refresh
-    )
+        ledger, connection.account, options.kind, inputs.targets, options.refresh,
+        options.partners,
+    )  # fmt: skip
     before: dict[str, Any] | None = None
     family = None
     if to_submit:
@@ -208,11 +209,12 @@ def _reveal(
             run = revealer.submit(
                 inputs.targets, refresh=options.refresh, on_job=poller.add if poller else None
             )
+            done = poller.finish() if poller else {}
         except BaseException:
             if poller:
+                _say_what_is_pending(poller)
                 poller.stop()
             raise
-        done = poller.finish() if poller else {}
     _report_sources(run.entries, len(run.not_submitted))
     entries = [Entry(e.target, done.get(e.job.id, e.job), e.source) for e in run.entries]
     spent = None
@@ -245,9 +247,21 @@ def _spending(
     )
 
 
+def _say_what_is_pending(poller: Poller) -> None:
+    """On an interrupt during a wait: how many jobs are left, and how to pick them up."""
+    from clodura_cli import stopping
+
+    pending = poller.pending_count()
+    if stopping.is_stopping() and pending:
+        report.info(
+            f"{pending} reveal job(s) still pending; their tracking ids are in the ledger: "
+            "resume with `clodura track --wait`"
+        )
+
+
 def _balance(connection: Connection) -> dict[str, Any] | None:
     try:
-        return connection.client.credits()
+        return connection.client.credits(once=True)
     except CloduraError as exc:
         report.warn(f"could not read the credit balance ({exc}); assuming the dearer plan")
         return None
@@ -351,8 +365,9 @@ def _dry_run(options: RevealOptions, inputs: Inputs, webhook: str | None, api: A
         with connection.client:
             ledger = Ledger(ledger_path())
             to_submit, known = plan_reveals(
-                ledger, connection.account, options.kind, inputs.targets, options.refresh
-            )
+                ledger, connection.account, options.kind, inputs.targets, options.refresh,
+                options.partners,
+            )  # fmt: skip
             before = _balance(connection) if to_submit else None
             family = plan_family(before) if before else None
     path = spec.REVEAL_EMAIL_PATH if options.kind == EMAIL else spec.REVEAL_PHONE_PATH

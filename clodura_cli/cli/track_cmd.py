@@ -145,7 +145,7 @@ def _fetch(
             connection.account,
             "email",
             concurrency=concurrency,
-            family=_family(client),
+            family_source=lambda: _family(client),
         )
         if tracking_ids:
             jobs = [_fetch_one(revealer, ledger, connection.account, tid) for tid in tracking_ids]
@@ -176,9 +176,9 @@ def _fetch_one(revealer: Revealer, ledger: Ledger, account: str, tracking_id: st
 def _family(client: CloduraClient) -> str | None:
     """The plan family, so that finished jobs' costs can be recorded where the rules fix them."""
     try:
-        return plan_family(client.credits())
+        return plan_family(client.credits(once=True))
     except CloduraError:
-        return None
+        return None  # costs stay unknown; nothing else depends on it
 
 
 def _wait(revealer: Revealer, jobs: list[Job], timeout: float) -> list[Job]:
