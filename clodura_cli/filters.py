@@ -38,32 +38,38 @@ class SearchRequest:
 
 
 def build_search_body(
-    values: Mapping[str, Any], label: Label = flag_label, *, resolve_dates: bool = True
+    values: Mapping[str, Any],
+    label: Label = flag_label,
+    *,
+    resolve_dates: bool = True,
+    fields: Mapping[str, Field] = spec.FIELDS_BY_API,
 ) -> SearchRequest:
     """Turn filter values keyed by API field name into a validated, normalised request body.
 
     A value of None (or an empty list) means "not given" and is not sent. Relative dates
     (``today``, ``-90d``) become calendar dates, or stay relative with ``resolve_dates=False``
-    (how presets keep them, so that a cron job's window moves with the days).
+    (how presets keep them, so that a cron job's window moves with the days). ``fields`` is
+    the endpoint's field table (Search People by default, or ``spec.ORG_FIELDS_BY_API``).
     """
     request = SearchRequest(body={})
     for name, value in values.items():
-        fld = spec.FIELDS_BY_API.get(name)
+        fld = fields.get(name)
         if fld is None:
-            raise ValidationError(name, "not a Search People field")
+            what = "Search People" if fields is spec.FIELDS_BY_API else "Search Organizations"
+            raise ValidationError(name, f"not a {what} field")
         if value is None or (isinstance(value, (list, tuple)) and not value):
             continue
         normalised = _normalise(fld, value, label(fld), request.warnings)
         if fld.kind is Kind.DATE and resolve_dates:
             normalised = resolve_date(normalised).isoformat()
         request.body[name] = normalised
-    _check_combinations(request.body, label)
+    _check_combinations(request.body, label, fields)
     return request
 
 
 def _normalise(fld: Field, value: Any, name: str, warnings: list[str]) -> Any:
     if fld.kind is Kind.INT:
-        return _integer(value, name)
+        return _integer(value, name, fld.maximum)
     if fld.kind is Kind.BOOL:
         if not isinstance(value, bool):
             raise ValidationError(name, f"{quoted(value)} is not true or false")
@@ -84,20 +90,18 @@ def _normalise(fld: Field, value: Any, name: str, warnings: list[str]) -> Any:
 def _item(fld: Field, text: str, name: str, warnings: list[str]) -> str:
     if fld.choices:
         return canonical_choice(text, fld.choices, name, open_list=fld.open_list, warnings=warnings)
-    if fld.api == "companyDomain":
+    if fld.api in ("companyDomain", "domain"):
         return bare_domain(text, name, warnings)
     if fld.api == "linkedinUrl":
         return linkedin_profile_url(text, name)
     return text
 
 
-def _integer(value: Any, name: str) -> int:
+def _integer(value: Any, name: str, maximum: int = spec.MAX_PAGE) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(
-            name, f"{quoted(value)} is not a whole number; use 1 to {spec.MAX_PAGE}"
-        )
-    if not 1 <= value <= spec.MAX_PAGE:
-        raise ValidationError(name, f"{value} is out of range; use 1 to {spec.MAX_PAGE}")
+        raise ValidationError(name, f"{quoted(value)} is not a whole number; use 1 to {maximum}")
+    if not 1 <= value <= maximum:
+        raise ValidationError(name, f"{value} is out of range; use 1 to {maximum}")
     return value
 
 
@@ -234,9 +238,15 @@ def resolve_date(text: str) -> dt.date:
     return dt.date(year, month + 1, min(now.day, last_day))
 
 
-def _check_combinations(body: Mapping[str, Any], label: Label) -> None:
+def _check_combinations(
+    body: Mapping[str, Any], label: Label, fields: Mapping[str, Field] = spec.FIELDS_BY_API
+) -> None:
     def name(api: str) -> str:
-        return label(spec.FIELDS_BY_API[api])
+        return label(fields[api])
+
+    locations = (
+        spec.ORG_LOCATION_FIELDS if "organisationCity" in fields else spec.COMPANY_LOCATION_FIELDS
+    )
 
     if body.get("personLocationExclude") and not any(
         key in body for key in spec.PERSON_LOCATION_FIELDS
@@ -246,13 +256,10 @@ def _check_combinations(body: Mapping[str, Any], label: Label) -> None:
             "needs a person location to exclude; add "
             + ", ".join(name(key) for key in spec.PERSON_LOCATION_FIELDS[::-1]),
         )
-    if body.get("includeAllOffice") and not any(
-        key in body for key in spec.COMPANY_LOCATION_FIELDS
-    ):
+    if body.get("includeAllOffice") and not any(key in body for key in locations):
         raise ValidationError(
             name("includeAllOffice"),
-            "needs a company location; add "
-            + ", ".join(name(key) for key in spec.COMPANY_LOCATION_FIELDS),
+            "needs a company location; add " + ", ".join(name(key) for key in locations),
         )
     start, end = body.get("fundingFromDate"), body.get("fundingToDate")
     if start and end and resolve_date(end) < resolve_date(start):

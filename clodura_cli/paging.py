@@ -48,14 +48,14 @@ class LimitPlan:
         return sum(page.per_page for page in self.pages)
 
 
-def plan_limit(start: int, limit: int) -> LimitPlan:
+def plan_limit(start: int, limit: int, max_page: int = spec.MAX_PAGE) -> LimitPlan:
     """Cover records [start, start+limit) with the fewest requests, never asking past the limit.
 
     When no set of requests ends exactly at the limit (page and perPage both stop at 100, so
     e.g. 101 records from the first cannot be had exactly), the plan stops at the furthest
     record it can reach without passing the limit.
     """
-    target = min(start + limit, spec.RESULT_WINDOW)
+    target = min(start + limit, max_page * spec.MAX_PER_PAGE)
     beyond = start + limit - target
     full = spec.MAX_PER_PAGE
     if start % full == 0 and (target - start) % full == 0:
@@ -71,7 +71,7 @@ def plan_limit(start: int, limit: int) -> LimitPlan:
     while frontier and target not in seen:
         following = []
         for offset in frontier:
-            for step in _steps(offset, target):
+            for step in _steps(offset, target, max_page):
                 end = offset + step.per_page
                 if end not in seen:
                     seen.add(end)
@@ -89,17 +89,17 @@ def plan_limit(start: int, limit: int) -> LimitPlan:
     return LimitPlan(tuple(pages), target - end, beyond)
 
 
-def _steps(offset: int, horizon: int) -> Iterator[PageRequest]:
+def _steps(offset: int, horizon: int, max_page: int = spec.MAX_PAGE) -> Iterator[PageRequest]:
     """Every request whose first record is ``offset``, largest first, ending by ``horizon``."""
-    smallest = max(1, -(-offset // (spec.MAX_PAGE - 1)))
+    smallest = max(1, -(-offset // (max_page - 1)))
     for size in range(min(spec.MAX_PER_PAGE, horizon - offset), smallest - 1, -1):
         if offset % size == 0:
             yield PageRequest(offset // size + 1, size)
 
 
-def pages_from(first: PageRequest) -> Iterator[PageRequest]:
+def pages_from(first: PageRequest, max_page: int = spec.MAX_PAGE) -> Iterator[PageRequest]:
     """Consecutive pages of one size, from ``first`` to the API's last page."""
-    for page in range(first.page, spec.MAX_PAGE + 1):
+    for page in range(first.page, max_page + 1):
         yield PageRequest(page, first.per_page)
 
 

@@ -77,27 +77,36 @@ def error_message(content: bytes) -> str:
     return body_snippet(text) or "(empty body)"
 
 
-def people_from_payload(payload: Any, path: str) -> list[dict[str, Any]]:
-    """The people records of a search answer: a bare array, or a list wrapped in an object."""
+def people_from_payload(
+    payload: Any, path: str, list_keys: tuple[str, ...] = LIST_WRAPPER_KEYS
+) -> list[dict[str, Any]]:
+    """The records of a search answer: a bare array, or a list wrapped in an object under one
+    of ``list_keys``."""
     records = payload
     if isinstance(payload, dict):
-        for key in LIST_WRAPPER_KEYS:
+        for key in list_keys:
             if isinstance(payload.get(key), list):
                 records = payload[key]
                 break
         else:
             keys = ", ".join(sorted(map(str, payload))[:8]) or "none"
             raise InvalidResponseError(
-                f"expected a list of people, got an object (keys: {keys})", path
+                f"expected a list of {_noun(path)}, got an object (keys: {keys})", path
             )
     if not isinstance(records, list):
-        raise InvalidResponseError(f"expected a list of people, got {type(records).__name__}", path)
+        raise InvalidResponseError(
+            f"expected a list of {_noun(path)}, got {type(records).__name__}", path
+        )
     for index, record in enumerate(records):
         if not isinstance(record, dict):
             raise InvalidResponseError(
                 f"record {index} is {type(record).__name__}, not an object: {record!r:.80}", path
             )
     return records
+
+
+def _noun(path: str) -> str:
+    return "organisations" if "organisation" in path else "people"
 
 
 def object_from_payload(payload: Any, path: str, required: tuple[str, ...] = ()) -> dict[str, Any]:

@@ -16,6 +16,11 @@ from clodura_cli.filters import SearchRequest, build_search_body
 from clodura_cli.text import quoted
 
 DESCRIPTION = "description"
+#: A preset of organisation filters says so: `kind: organisations` (people presets say nothing).
+KIND = "kind"
+PEOPLE, ORGANISATIONS = "people", "organisations"
+_KIND_WORDS = {"people": PEOPLE, "organisations": ORGANISATIONS, "organizations": ORGANISATIONS,
+               "orgs": ORGANISATIONS}  # fmt: skip
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
 #: Every way a user might spell a field: API name, flag, flag without dashes, snake_case.
 _SPELLINGS = {
@@ -57,6 +62,8 @@ class Preset:
     fields: dict[str, Any]
     description: str | None = None
     warnings: list[str] = field(default_factory=list)
+    #: "people" (for `clodura search`) or "organisations" (for `clodura orgs`).
+    kind: str = PEOPLE
 
 
 def suggest_field(key: str) -> str | None:
@@ -77,8 +84,13 @@ def _suggest_preset(path: Path) -> str:
     return (f"; did you mean {close[0]!r}?" if close else "") + f" (presets: {listing})"
 
 
-def read_preset(path: Path) -> Preset:
-    """Load and validate a preset file; every mistake is a UsageError naming the file and key."""
+def _fields_of(kind: str) -> Any:
+    return spec.ORG_FIELDS_BY_API if kind == ORGANISATIONS else spec.FIELDS_BY_API
+
+
+def read_preset(path: Path, kind: str | None = None) -> Preset:
+    """Load and validate a preset file; every mistake is a UsageError naming the file and key.
+    With ``kind``, a preset of the other kind is refused, saying which command takes it."""
     import yaml
 
     try:
@@ -104,33 +116,49 @@ def read_preset(path: Path) -> Preset:
     description = data.pop(DESCRIPTION, None)
     if description is not None and not isinstance(description, str):
         raise UsageError(f"{path}: description must be text")
+    found = _KIND_WORDS.get(str(data.pop(KIND, PEOPLE)).strip().casefold())
+    if found is None:
+        raise UsageError(f"{path}: kind must be people or organisations")
+    if kind is not None and found != kind:
+        orgs = found == ORGANISATIONS
+        command, other = ("orgs", "organisation") if orgs else ("search", "people")
+        raise UsageError(
+            f"{path}: this preset holds {other} filters (saved from `clodura {command}`); use it "
+            f"with `clodura {command} --preset {path.stem}`"
+        )
+    fields = _fields_of(found)
+    what = "Search Organizations" if found == ORGANISATIONS else "Search People"
     for key in data:
-        if not isinstance(key, str) or key not in spec.FIELDS_BY_API:
-            hint = suggest_field(str(key))
+        if not isinstance(key, str) or key not in fields:
+            hint = suggest_field(str(key)) if found == PEOPLE else None
             did_you_mean = f"did you mean {quoted(hint)}? " if hint else ""
             raise UsageError(
-                f"{path}: {quoted(key)} is not a Search People field; {did_you_mean}"
+                f"{path}: {quoted(key)} is not a {what} field; {did_you_mean}"
                 "keys are the API's field names, e.g. personTitle, companyEmployeeSize"
             )
-    request = validate(data, path)
-    return Preset(path, dict(data), description, request.warnings)
+    request = validate(data, path, kind=found)
+    return Preset(path, dict(data), description, request.warnings, found)
 
 
 def validate(
-    values: dict[str, Any], path: Path | str, *, resolve_dates: bool = False
+    values: dict[str, Any], path: Path | str, *, resolve_dates: bool = False, kind: str = PEOPLE
 ) -> SearchRequest:
     """Check preset values with the flags' rules, naming the file and the key in errors."""
     try:
         return build_search_body(
-            values, label=lambda fld: f"{path}: {fld.api}", resolve_dates=resolve_dates
+            values,
+            label=lambda fld: f"{path}: {fld.api}",
+            resolve_dates=resolve_dates,
+            fields=_fields_of(kind),
         )
     except ValidationError as exc:
         raise UsageError(exc.message) from None
 
 
-def load(name_or_path: str, *, is_path: bool = False) -> Preset:
-    """A preset by name (in the presets folder) or by path (--filters)."""
-    return read_preset(Path(name_or_path) if is_path else preset_path(name_or_path))
+def load(name_or_path: str, *, is_path: bool = False, kind: str | None = None) -> Preset:
+    """A preset by name (in the presets folder) or by path (--filters); with ``kind``, only a
+    preset of that kind."""
+    return read_preset(Path(name_or_path) if is_path else preset_path(name_or_path), kind)
 
 
 def merge(layers: Iterable[dict[str, Any]]) -> dict[str, Any]:
@@ -144,7 +172,14 @@ def merge(layers: Iterable[dict[str, Any]]) -> dict[str, Any]:
     return merged
 
 
-def save(name: str, body: dict[str, Any], description: str | None, *, force: bool) -> Path:
+def save(
+    name: str,
+    body: dict[str, Any],
+    description: str | None,
+    *,
+    force: bool,
+    kind: str = PEOPLE,
+) -> Path:
     """Write a preset; refuses to replace an existing one without ``force``."""
     import yaml
 
@@ -154,6 +189,8 @@ def save(name: str, body: dict[str, Any], description: str | None, *, force: boo
     data: dict[str, Any] = {}
     if description:
         data[DESCRIPTION] = description
+    if kind != PEOPLE:
+        data[KIND] = kind
     data.update(body)
     write_private(path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
     return path

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -16,11 +16,41 @@ from clodura_cli.paging import (
     pages_from,
     plan_limit,
 )
+from clodura_cli.spec import Field
 
 if TYPE_CHECKING:
     from clodura_cli.client import CloduraClient
 
 DEFAULT_PER_PAGE = 25
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A paged search endpoint: where it is, its filters, how far it pages, what it returns."""
+
+    name: str
+    path: str
+    fields: Mapping[str, Field]
+    max_page: int
+    #: Keys a page's list may be wrapped under, besides a bare array.
+    list_keys: tuple[str, ...]
+    #: The field that names a record (what --new-only remembers, what a pipe passes on).
+    id_field: str
+
+    @property
+    def window(self) -> int:
+        """The last record the endpoint serves."""
+        return self.max_page * spec.MAX_PER_PAGE
+
+
+PEOPLE = Endpoint(
+    "people", spec.SEARCH_PEOPLE_PATH, spec.FIELDS_BY_API, spec.MAX_PAGE,
+    ("data", "results", "people"), "personId",
+)  # fmt: skip
+ORGANISATIONS = Endpoint(
+    "organisations", spec.ORG_SEARCH_PATH, spec.ORG_FIELDS_BY_API, spec.ORG_MAX_PAGE,
+    ("data", "results", "organisations", "organizations", "orgs", "companies"), "organisationId",
+)  # fmt: skip
 
 
 @dataclass
@@ -32,13 +62,14 @@ class SearchPlan:
     #: "page" (one page), "limit" (exactly the planned pages) or "all" (until the set ends).
     mode: str
     limit_plan: LimitPlan | None = None
+    endpoint: Endpoint = PEOPLE
 
     def pages(self) -> list[PageRequest] | Iterator[PageRequest]:
         """The page requests, in order."""
         if self.limit_plan is not None:
             return list(self.limit_plan.pages)
         if self.mode == "all":
-            return pages_from(self.first)
+            return pages_from(self.first, self.endpoint.max_page)
         return [self.first]
 
     def request_body(self, page: PageRequest) -> dict[str, Any]:
@@ -53,6 +84,7 @@ def plan_search(
     per_page: int | None = None,
     limit: int | None = None,
     fetch_all: bool = False,
+    endpoint: Endpoint = PEOPLE,
 ) -> SearchPlan:
     """Decide the pages of a search: one page, a --limit, or --all."""
     if limit is not None and fetch_all:
@@ -61,18 +93,19 @@ def plan_search(
         raise UsageError(f"--limit: {limit} is not a positive number of records")
     body = {k: v for k, v in filters.items() if k not in ("page", "perPage")}
     if fetch_all:
-        return SearchPlan(body, PageRequest(page, per_page or spec.MAX_PER_PAGE), "all")
+        first = PageRequest(page, per_page or spec.MAX_PER_PAGE)
+        return SearchPlan(body, first, "all", endpoint=endpoint)
     first = PageRequest(page, per_page or DEFAULT_PER_PAGE)
     if limit is None:
-        return SearchPlan(body, first, "page")
-    limit_plan = plan_limit(first.offset, limit)
+        return SearchPlan(body, first, "page", endpoint=endpoint)
+    limit_plan = plan_limit(first.offset, limit, endpoint.max_page)
     if not limit_plan.pages:
         raise UsageError(
             f"--limit: {limit} records from record {first.offset + 1} cannot be fetched without "
             "paying for records past the limit (page and perPage stop at 100); "
             "raise --limit or start at an earlier --page"
         )
-    return SearchPlan(body, first, "limit", limit_plan)
+    return SearchPlan(body, first, "limit", limit_plan, endpoint)
 
 
 @dataclass
@@ -99,7 +132,8 @@ def iterate_records(
     def fetch(page: PageRequest) -> list[dict[str, Any]]:
         try:
             # A page longer than asked for is cut: never more records than were paid for.
-            return client.search_people(plan.request_body(page))[: page.per_page]
+            body = plan.request_body(page)
+            return client.search(plan.endpoint, body)[: page.per_page]
         except CloduraError as exc:
             if plan.mode != "page":
                 exc.context = (
@@ -122,4 +156,4 @@ def iterate_records(
         yield from records
     if plan.mode == "all" and last is not None:
         page, count = last
-        run.truncated = page.page == spec.MAX_PAGE and count == page.per_page
+        run.truncated = page.page == plan.endpoint.max_page and count == page.per_page

@@ -11,11 +11,14 @@ REVEAL_EMAIL_PATH = f"{API_PREFIX}/search/people/email/match"
 REVEAL_PHONE_PATH = f"{API_PREFIX}/search/people/phone/match"
 TRACK_PATH = f"{API_PREFIX}/search/people/track"
 CREDITS_PATH = f"{API_PREFIX}/credits"
+ORG_SEARCH_PATH = f"{API_PREFIX}/organisation/search"  # British spelling, as documented
 
 #: Output formats of the commands that print records.
 OUTPUT_FORMATS = ("table", "json", "jsonl", "csv")
 
 MAX_PAGE = 100
+#: Search Organizations serves up to 500 pages of up to 100.
+ORG_MAX_PAGE = 500
 MAX_PER_PAGE = 100
 MAX_DOMAINS = 10
 #: The API never serves a record past page 100 of 100.
@@ -98,6 +101,8 @@ class Field:
     choices: tuple[str, ...] = ()
     #: True when values outside ``choices`` are still accepted (with a warning).
     open_list: bool = False
+    #: The largest value of an integer field.
+    maximum: int = MAX_PAGE
 
     @property
     def param(self) -> str:
@@ -224,6 +229,42 @@ SEARCH_FIELDS: tuple[Field, ...] = (
 )
 
 FIELDS_BY_API = {field.api: field for field in SEARCH_FIELDS}
+
+
+def _shared(api: str) -> Field:
+    """A company filter Search Organizations takes under the same name as Search People."""
+    return FIELDS_BY_API[api]
+
+
+#: Search Organizations. Part A names organisationId, domain, organisationName, the organisation
+#: locations and includeAllOffice; industry, business model, revenue, size, web keywords and
+#: technologies are sent under the names Search People uses for them.
+ORG_FIELDS: tuple[Field, ...] = (
+    Field("page", "--page", Kind.INT, PAGING, "Page to fetch (1-500).", maximum=ORG_MAX_PAGE),
+    Field("perPage", "--per-page", Kind.INT, PAGING, "Records per page (1-100)."),
+    Field("organisationName", "--name", Kind.STRING, COMPANY, "Organisation name."),
+    Field("organisationId", "--org-id", Kind.ARRAY, COMPANY, "Organisation id."),
+    Field("domain", "--domain", Kind.STRING, COMPANY, "Bare company domain (acme.com)."),
+    Field("organisationCity", "--city", Kind.ARRAY, LOCATION, "City of an office."),
+    Field("organisationState", "--state", Kind.ARRAY, LOCATION, "State of an office."),
+    Field("organisationCountry", "--country", Kind.ARRAY, LOCATION, "Country of an office."),
+    Field(
+        "includeAllOffice",
+        "--all-offices",
+        Kind.BOOL,
+        LOCATION,
+        "Match the location on every office, not just HQ.",
+    ),
+    _shared("industry"),
+    _shared("industryKeywords"),
+    _shared("businessModel"),
+    _shared("revenue"),
+    _shared("companyEmployeeSize"),
+    _shared("webKeywords"),
+    _shared("technologyParameters"),
+)
+ORG_FIELDS_BY_API = {field.api: field for field in ORG_FIELDS}
+ORG_LOCATION_FIELDS = ("organisationCity", "organisationState", "organisationCountry")
 
 PERSON_LOCATION_FIELDS = ("personCity", "personState", "personCountry")
 COMPANY_LOCATION_FIELDS = ("companyCountry", "companyState", "companyCity")

@@ -208,6 +208,12 @@ def _add_search(target: typer.Typer) -> None:
     )
 
 
+def _add_orgs(target: typer.Typer) -> None:
+    from clodura_cli.cli import orgs_cmd
+
+    target.command(name="orgs", epilog=orgs_cmd.ORGS_EXAMPLES)(orgs_cmd.orgs)
+
+
 def _add_group(module: str, name: str) -> Callable[[typer.Typer], None]:
     def add(target: typer.Typer) -> None:
         group = importlib.import_module(f"clodura_cli.cli.{module}").app
@@ -228,6 +234,7 @@ def _add_command(module: str, name: str) -> Callable[[typer.Typer], None]:
 #: Every command, in the order help lists them; each is imported only when registered.
 COMMANDS: dict[str, Callable[[typer.Typer], None]] = {
     "search": _add_search,
+    "orgs": _add_orgs,
     "reveal": _add_group("reveal_cmd", "reveal"),
     "track": _add_command("track_cmd", "track"),
     "credits": _add_command("credits_cmd", "credits"),

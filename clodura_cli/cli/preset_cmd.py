@@ -24,19 +24,22 @@ app = typer.Typer(
 Name = Annotated[str, typer.Argument(help="Preset name.", show_default=False)]
 
 
-def parse_search_flags(args: list[str]) -> dict[str, Any]:
-    """Search People fields from `clodura search` flags, parsed by the search command itself."""
+def parse_search_flags(args: list[str], orgs: bool = False) -> dict[str, Any]:
+    """Filter values from `clodura search` (or, with ``orgs``, `clodura orgs`) flags, parsed by
+    that command itself."""
     from typer.main import get_command
 
     from clodura_cli import spec
+    from clodura_cli.cli.orgs_cmd import orgs as orgs_command
     from clodura_cli.cli.search_cmd import search
 
     single = typer.Typer()
-    single.command()(search)
+    single.command()(orgs_command if orgs else search)
     command = get_command(single)
     ctx = command.make_context("clodura preset save NAME", list(args))
+    table = spec.ORG_FIELDS if orgs else spec.SEARCH_FIELDS
     # What is not a filter is whatever search option is not in the filter table: never a list.
-    filters = {f.param for f in spec.SEARCH_FIELDS}
+    filters = {f.param for f in table}
     ignored = [
         param.opts[0]
         for param in command.params
@@ -46,7 +49,7 @@ def parse_search_flags(args: list[str]) -> dict[str, Any]:
     ]
     if ignored:
         report.warn(f"a preset keeps only filters; ignored: {', '.join(ignored)}")
-    return {f.api: ctx.params[f.param] for f in spec.SEARCH_FIELDS}
+    return {f.api: ctx.params[f.param] for f in table}
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
@@ -57,6 +60,12 @@ def save(
         str | None, typer.Option(help="What the preset is for.", show_default=False)
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing preset.")] = False,
+    orgs: Annotated[
+        bool,
+        typer.Option(
+            "--orgs", help="Save organisation filters (the flags of `clodura orgs`), for its use."
+        ),
+    ] = False,
 ) -> None:
     """Save search flags as a preset (the same flags as `clodura search`).
 
@@ -66,15 +75,18 @@ def save(
 
       clodura preset save new-funding --funding-type "Series A" --funded-from -30d --force
     """
-    from clodura_cli import presets
+    from clodura_cli import presets, spec
     from clodura_cli.filters import build_search_body
 
-    request = build_search_body(parse_search_flags(ctx.args), resolve_dates=False)
+    fields = spec.ORG_FIELDS_BY_API if orgs else spec.FIELDS_BY_API
+    values = parse_search_flags(ctx.args, orgs=orgs)
+    request = build_search_body(values, resolve_dates=False, fields=fields)
     if not request.body:
         raise UsageError("preset save: give at least one search filter, e.g. --seniority CEO")
     for warning in request.warnings:
         report.warn(warning)
-    path = presets.save(name, request.body, description, force=force)
+    kind = presets.ORGANISATIONS if orgs else presets.PEOPLE
+    path = presets.save(name, request.body, description, force=force, kind=kind)
     report.info(f"preset {name!r} saved to {path}")
 
 
@@ -125,7 +137,7 @@ def show(
 
       clodura preset show cfos-fintech --resolve
     """
-    from clodura_cli import presets
+    from clodura_cli import presets, spec
     from clodura_cli.filters import build_search_body
 
     loaded = presets.load(name)
@@ -134,7 +146,8 @@ def show(
         return
     from clodura_cli.cli.session import ApiOptions
 
-    body = build_search_body(loaded.fields).body
+    fields = spec.ORG_FIELDS_BY_API if loaded.kind == presets.ORGANISATIONS else spec.FIELDS_BY_API
+    body = build_search_body(loaded.fields, fields=fields).body
     per_page = body.pop("perPage", None) or ApiOptions(profile_name=profile).setting("per-page")
     resolved = {"page": body.pop("page", 1), "perPage": per_page, **body}
     sys.stdout.write(json.dumps(resolved, indent=2, ensure_ascii=False) + "\n")

@@ -9,9 +9,10 @@ from clodura_cli.cli import complete, options
 from clodura_cli.cli.session import ApiOptions
 
 
-def opt(api_name: str) -> Any:
-    """The typer option for a Search People field, from its entry in the spec."""
-    fld = spec.FIELDS_BY_API[api_name]
+def opt(api_name: str, fields: Any = spec.FIELDS_BY_API) -> Any:
+    """The typer option for a search field, from its entry in the spec (Search People's, or
+    with ``fields`` another endpoint's)."""
+    fld = fields[api_name]
     help_text = fld.help
     if fld.choices:
         kind = "Known values" if fld.open_list else "One of"
@@ -160,6 +161,11 @@ def search(
     from clodura_cli.cli.search_flow import SearchOptions, run_search
 
     flags = {f.api: ctx.params[f.param] for f in spec.SEARCH_FIELDS}
+    org_ids = None
+    if org_id == "-":
+        from clodura_cli.cli.search_flow import org_ids_from_stdin
+
+        flags["organizationId"], org_ids = None, org_ids_from_stdin()
     run_search(
         flags,
         SearchOptions(
@@ -167,6 +173,7 @@ def search(
             output=output, fields=fields, dry_run=dry_run, presets=preset or [],
             filter_files=filters or [], new_only=new_only, raw_csv=raw_csv, append=append,
             forget="all" if forget_all else "query" if forget else None, wide=wide,
+            org_ids=org_ids,
         ),
         ApiOptions(sandbox=sandbox, base_url=base_url, verbose=verbose, profile_name=profile),
     )  # fmt: skip

@@ -15,7 +15,7 @@ from clodura_cli.cli.session import ApiOptions
 from clodura_cli.errors import UsageError
 from clodura_cli.filters import build_search_body
 from clodura_cli.output import check_fields, existing_csv_header, parse_fields
-from clodura_cli.search import SearchPlan, SearchRun, plan_search
+from clodura_cli.search import PEOPLE, Endpoint, SearchPlan, SearchRun, plan_search
 
 
 @dataclass
@@ -38,6 +38,9 @@ class SearchOptions:
     #: --forget: "query" (this query) or "all" (every query of the profile); None to search.
     forget: str | None = None
     wide: bool = False
+    endpoint: Endpoint = PEOPLE
+    #: `--org-id -`: organisation ids read from stdin, one search each.
+    org_ids: list[str] | None = None
 
 
 def merged_filters(flags: dict[str, Any], opts: SearchOptions) -> tuple[dict[str, Any], str]:
@@ -46,8 +49,9 @@ def merged_filters(flags: dict[str, Any], opts: SearchOptions) -> tuple[dict[str
         return flags, ""
     from clodura_cli import presets
 
-    layers = [presets.load(name).fields for name in opts.presets]
-    layers += [presets.load(path, is_path=True).fields for path in opts.filter_files]
+    kind = opts.endpoint.name
+    layers = [presets.load(name, kind=kind).fields for name in opts.presets]
+    layers += [presets.load(path, is_path=True, kind=kind).fields for path in opts.filter_files]
     sources = [f"preset:{n}" for n in opts.presets] + [f"file:{p}" for p in opts.filter_files]
     return presets.merge([*layers, flags]), ",".join(sources)
 
@@ -65,10 +69,11 @@ def query_key(unresolved: dict[str, Any], sources: str) -> str:
 
 
 def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> None:
-    """The whole search command."""
+    """The whole search command (people, or organisations with ``opts.endpoint``)."""
+    endpoint = opts.endpoint
     values, sources = merged_filters(flags, opts)
-    unresolved = build_search_body(values, resolve_dates=False).body
-    request = build_search_body(values)
+    unresolved = build_search_body(values, resolve_dates=False, fields=endpoint.fields).body
+    request = build_search_body(values, fields=endpoint.fields)
     for warning in request.warnings:
         report.warn(warning)
     chosen = api.output_format(opts.fmt, opts.output)
@@ -87,42 +92,59 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
     if per_page is None and not opts.all_pages:
         per_page = min(spec.MAX_PER_PAGE, opts.limit or 0) if next_new else None
         per_page = per_page or int(api.setting("per-page"))
-    plan = plan_search(
-        request.body,
-        page=request.body.get("page", 1),
-        per_page=per_page,
-        limit=None if next_new else opts.limit,
-        fetch_all=opts.all_pages or next_new,
-    )
+    # `--org-id -`: the same search once for each organisation id read from stdin.
+    bodies = [request.body] if opts.org_ids is None else [
+        {**request.body, "organizationId": org_id} for org_id in opts.org_ids
+    ]  # fmt: skip
+    plans = [
+        plan_search(
+            body,
+            page=request.body.get("page", 1),
+            per_page=per_page,
+            limit=None if next_new else opts.limit,
+            fetch_all=opts.all_pages or next_new,
+            endpoint=endpoint,
+        )
+        for body in bodies
+    ]
     columns = parse_fields(opts.fields)
-    for warning in check_fields(columns, spec.PERSON_RECORD_FIELDS):
+    for warning in check_fields(columns, RECORD_FIELDS[endpoint.name]):
         report.warn(warning)
+    if columns is None and chosen == "csv" and endpoint is not PEOPLE:
+        columns = list(RECORD_FIELDS[endpoint.name])
     concurrency = 1 if next_new else int(api.setting("concurrency", opts.concurrency))
     if opts.dry_run:
-        print_dry_run(plan, api)
+        print_dry_run(plans, api)
         return
     from clodura_cli.cli.session import open_client
     from clodura_cli.search import iterate_records
 
     if not next_new:
-        warn_about_plan(plan, opts.limit)
+        warn_about_plan(plans[0], opts.limit)
     run = SearchRun()
     fresh: list[str] = []
     skipped = [0]
+
+    def fetched(client: Any, on_page: Any) -> Iterator[dict[str, Any]]:
+        for plan in plans:
+            yield from iterate_records(
+                client, plan, concurrency=concurrency, run=run, on_page=on_page
+            )
+
     with open_client(api, concurrency=concurrency, rate=opts.rate) as client:
         count = _write(
             opts,
             chosen,
             columns,
             lambda on_page: _records(
-                iterate_records(client, plan, concurrency=concurrency, run=run, on_page=on_page),
+                fetched(client, on_page),
                 seen if emitted is not None else None,
                 fresh,
                 skipped,
                 opts.limit if next_new else None,
             ),
-            _total_pages(plan) if not next_new else None,
-            plan.mode != "page",
+            _total_pages(plans[0]) if not next_new and len(plans) == 1 else None,
+            plans[0].mode != "page" or len(plans) > 1,
             keep_old=emitted is not None and not opts.append,
         )
     if emitted is not None:
@@ -139,9 +161,21 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
         report.info(f"{verb} {count} record{'s' if count != 1 else ''} to {opts.output}")
     if run.truncated:
         report.warn(
-            f"stopped at page {spec.MAX_PAGE}, the end of the API's {spec.RESULT_WINDOW:,}-record "
-            "window: results may be truncated; narrow the filters to see the rest"
+            f"stopped at page {endpoint.max_page}, the end of the API's {endpoint.window:,}-"
+            "record window: results may be truncated; narrow the filters to see the rest"
         )
+
+
+#: The fields each endpoint's records are known to carry (for --fields checks and CSV columns).
+RECORD_FIELDS: dict[str, tuple[str, ...]] = {
+    "people": spec.PERSON_RECORD_FIELDS,
+    "organisations": (
+        "organisationId", "organisationName", "domain", "domains", "industry",
+        "industryKeywords", "companyEmployeeSize", "revenue", "businessModel",
+        "organisationCity", "organisationState", "organisationCountry", "offices",
+        "technologies", "webKeywords",
+    ),
+}  # fmt: skip
 
 
 class _NothingNew(Exception):
@@ -176,6 +210,7 @@ def _write(
             count = render(
                 rows, chosen, columns, stream, to_terminal=to_terminal, raw_csv=opts.raw_csv,
                 csv_header=csv_header, empty_header=opts.output is not None, wide=opts.wide,
+                summary=opts.endpoint.name,
             )  # fmt: skip
             if keep and count == 0:
                 raise _NothingNew
@@ -263,7 +298,7 @@ def warn_about_plan(plan: SearchPlan, limit: int | None) -> None:
         return
     if limit_plan.beyond_window:
         report.warn(
-            f"--limit {limit}: the API serves no record past number {spec.RESULT_WINDOW:,}; "
+            f"--limit {limit}: the API serves no record past number {plan.endpoint.window:,}; "
             f"fetching up to {limit - limit_plan.beyond_window}"
         )
     if limit_plan.shortfall:
@@ -274,20 +309,63 @@ def warn_about_plan(plan: SearchPlan, limit: int | None) -> None:
         )
 
 
-def print_dry_run(plan: SearchPlan, api: ApiOptions) -> None:
-    """Print the first request as JSON, with the planned pages of a multi-page run."""
-    url = api.resolved_base_url() + spec.SEARCH_PEOPLE_PATH
-    pages = plan.pages()
-    preview: dict[str, Any] = {
-        "method": "POST",
-        "url": url,
-        "body": plan.request_body(pages[0] if isinstance(pages, list) and pages else plan.first),
-    }
-    if plan.mode != "page":
-        preview["pages"] = (
-            [{"page": p.page, "perPage": p.per_page} for p in pages]
-            if isinstance(pages, list)
-            else f"pages {plan.first.page}-{spec.MAX_PAGE} of {plan.first.per_page}, "
-            "until a page comes back short"
-        )
-    sys.stdout.write(json.dumps(preview, indent=2, ensure_ascii=False) + "\n")
+def print_dry_run(plans: list[SearchPlan], api: ApiOptions) -> None:
+    """Print the first request as JSON, with the planned pages of a multi-page run (one such
+    object per search when several organisation ids are searched, as a JSON array)."""
+    previews = []
+    for plan in plans:
+        url = api.resolved_base_url() + plan.endpoint.path
+        pages = plan.pages()
+        first = pages[0] if isinstance(pages, list) and pages else plan.first
+        preview: dict[str, Any] = {
+            "method": "POST",
+            "url": url,
+            "body": plan.request_body(first),
+        }
+        if plan.mode != "page":
+            preview["pages"] = (
+                [{"page": p.page, "perPage": p.per_page} for p in pages]
+                if isinstance(pages, list)
+                else f"pages {plan.first.page}-{plan.endpoint.max_page} of {plan.first.per_page}, "
+                "until a page comes back short"
+            )
+        previews.append(preview)
+    shown: Any = previews[0] if len(previews) == 1 else previews
+    sys.stdout.write(json.dumps(shown, indent=2, ensure_ascii=False) + "\n")
+
+
+def org_ids_from_stdin() -> list[str]:
+    """`--org-id -`: organisation ids from stdin, as JSON Lines records (organisationId or
+    organizationId, as `clodura orgs -f jsonl` prints them) or one id a line."""
+    if sys.stdin.isatty():
+        raise UsageError("--org-id -: standard input is a terminal; pipe the ids in")
+    ids: list[str] = []
+    for number, line in enumerate(sys.stdin.read().splitlines(), 1):
+        text = line.strip()
+        if not text:
+            continue
+        value: Any = text
+        if text.startswith(("{", '"')):
+            try:
+                value = json.loads(text)
+            except (ValueError, RecursionError):
+                report.warn(f"--org-id -: line {number} is not valid JSON; skipped")
+                continue
+        if isinstance(value, dict):
+            value = next(
+                (value[k] for k in ("organisationId", "organizationId", "id") if value.get(k)),
+                None,
+            )
+        if (
+            not isinstance(value, (str, int))
+            or isinstance(value, bool)
+            or not str(value).strip()
+            or any(ch.isspace() for ch in str(value).strip())
+        ):
+            report.warn(f"--org-id -: line {number} holds no organisation id; skipped")
+            continue
+        ids.append(str(value).strip())
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        raise UsageError("--org-id -: no organisation ids on standard input")
+    return ids

@@ -55,6 +55,20 @@ def _who(record: dict[str, Any]) -> str:
     return _name(record) or cell(record.get("personId")) or cell(record.get("linkedinUrl"))
 
 
+def _either(*names: str) -> Callable[[dict[str, Any]], str]:
+    """The first of several spellings a record carries (the organisation answer is
+    undocumented: organisationName or organizationName or name)."""
+    return lambda record: next((cell(record[n]) for n in names if record.get(n)), "")
+
+
+def _org_location(record: dict[str, Any]) -> str:
+    parts = [
+        _either(f"organisation{part}", f"organization{part}", part.lower())(record)
+        for part in ("City", "State", "Country")
+    ]
+    return ", ".join(part for part in parts if part)
+
+
 #: The default columns of each kind of table, in the order shown.
 SUMMARIES: dict[str, tuple[Column, ...]] = {
     "people": (
@@ -66,6 +80,14 @@ SUMMARIES: dict[str, tuple[Column, ...]] = {
         Column("Location", _location, 4),
         Column("Email", _get("contactEmailStatus"), 5),
         Column("personId", _get("personId"), 8),
+    ),
+    "organisations": (
+        Column("Name", _either("organisationName", "organizationName", "name"), 1),
+        Column("Domain", _either("domain", "domains", "companyDomain", "website"), 2),
+        Column("Industry", _either("industry"), 3),
+        Column("Size", _either("companyEmployeeSize", "employeeSize", "employees"), 4),
+        Column("Location", _org_location, 5),
+        Column("Id", _either("organisationId", "organizationId", "id"), 6, whole=True),
     ),
     "email": (
         Column("Person", _who, 1),

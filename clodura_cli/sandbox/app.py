@@ -33,7 +33,14 @@ from clodura_cli.sandbox.reveal import (
     validate_email_reveal,
     validate_phone_reveal,
 )
-from clodura_cli.sandbox.search import ApiProblem, matching_indexes, validate_search
+from clodura_cli.sandbox.search import (
+    ApiProblem,
+    matching_companies,
+    matching_indexes,
+    org_record,
+    validate_org_search,
+    validate_search,
+)
 from clodura_cli.sandbox.state import Job, SandboxState, credits_payload
 
 DEFAULT_JOB_DELAY = 1.0
@@ -236,6 +243,7 @@ class SandboxApp:
             ("POST", spec.REVEAL_EMAIL_PATH): self._reveal_email,
             ("POST", spec.REVEAL_PHONE_PATH): self._reveal_phone,
             ("GET", spec.CREDITS_PATH): self._credits,
+            ("POST", spec.ORG_SEARCH_PATH): self._org_search,
         }
         if path.startswith(spec.TRACK_PATH + "/"):
             if method != "GET":
@@ -271,6 +279,15 @@ class SandboxApp:
         suffix = b',"page":%d,"perPage":%d}' % (body["page"], body["perPage"])
         raw = b"[" + b",".join(self._record_json(p.record) + suffix for p in page) + b"]"
         return Answer(200, None, records=len(page), raw=raw)
+
+    def _org_search(self, key: str, raw: bytes, path: str) -> Answer:
+        body = _json_object(raw)
+        validate_org_search(body)
+        found = matching_companies(self.dataset, body)
+        start = (body["page"] - 1) * body["perPage"]
+        page = [org_record(c) for c in found[start : start + body["perPage"]]]
+        pagination = {"page": body["page"], "perPage": body["perPage"], "total": len(found)}
+        return Answer(200, {"data": page, "pagination": pagination}, records=len(page))
 
     def _record_json(self, record: dict[str, Any]) -> bytes:
         """A person's record as JSON without its closing brace, serialised once per app."""
@@ -439,6 +456,7 @@ def _endpoint(method: str, path: str) -> str | None:
         spec.REVEAL_EMAIL_PATH: "email",
         spec.REVEAL_PHONE_PATH: "phone",
         spec.CREDITS_PATH: "credits",
+        spec.ORG_SEARCH_PATH: "orgs",
     }
     if path.startswith(spec.TRACK_PATH + "/"):
         return "track"

@@ -32,7 +32,7 @@ FAULT_KINDS = {
     "drop": "connection closed without an answer, after the request was handled",
     "timeout": "request handled, then no answer before the client's read timeout",
 }
-ENDPOINTS = ("search", "email", "phone", "track", "credits", "*")
+ENDPOINTS = ("search", "orgs", "email", "phone", "track", "credits", "*")
 
 
 class FaultSpecError(ValueError):

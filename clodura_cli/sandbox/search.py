@@ -270,3 +270,73 @@ def matching_people(
 ) -> list[Person]:
     """Everyone the body's filters select, in the data set's stable order."""
     return [dataset.person(i) for i in matching_indexes(dataset, body, unlocked)]
+
+
+# Search Organizations ------------------------------------------------------------------------
+
+#: Organisation filters, by the name the company filters of Search People use for them.
+_ORG_AS_COMPANY = {
+    "organisationId": "organizationId",
+    "organisationName": "organizationName",
+    "domain": "companyDomain",
+    "organisationCity": "companyCity",
+    "organisationState": "companyState",
+    "organisationCountry": "companyCountry",
+}
+_ORG_CLOSED = {f.api: f.choices for f in spec.ORG_FIELDS if f.choices and not f.open_list}
+
+
+def validate_org_search(body: Mapping[str, Any]) -> None:
+    """Raise the 400 or 422 the API answers for a bad Search Organizations body."""
+    for name, value in body.items():
+        fld = spec.ORG_FIELDS_BY_API.get(name)
+        if fld is None:
+            raise ApiProblem(400, f"Unknown parameter '{name}'")
+        _check_type(fld.kind, name, value)
+    for name, top in (("page", spec.ORG_MAX_PAGE), ("perPage", spec.MAX_PER_PAGE)):
+        if name not in body:
+            raise ApiProblem(400, f"{name} is required")
+        if not 1 <= body[name] <= top:
+            raise ApiProblem(400, f"{name} must be between 1 and {top}")
+    if not any(body.get(name) for name in body if name not in ("page", "perPage")):
+        raise ApiProblem(400, "At least one filter is required")
+    for name, choices in _ORG_CLOSED.items():
+        for value in body.get(name) or []:
+            if value not in choices:
+                raise ApiProblem(400, f"Invalid value '{value}' for {name}")
+    if body.get("domain"):
+        check_domain(body["domain"])
+    if body.get("includeAllOffice") and not any(body.get(n) for n in spec.ORG_LOCATION_FIELDS):
+        raise ApiProblem(422, "includeAllOffice requires an organisation location filter")
+
+
+def matching_companies(dataset: Dataset, body: Mapping[str, Any]) -> list[Company]:
+    """The organisations the body selects, in the data set's order."""
+    translated = {_ORG_AS_COMPANY.get(name, name): value for name, value in body.items()}
+    if isinstance(translated.get("companyDomain"), str):
+        translated["companyDomain"] = [translated["companyDomain"]]
+    tests = _company_tests(translated)
+    return [company for company in dataset.companies if all(test(company) for test in tests)]
+
+
+def org_record(company: Company) -> dict[str, Any]:
+    """An organisation as the emulator answers it: the same id, domain and size its people
+    carry as organizationId, companyDomain and companyEmployeeSize."""
+    city, state, country = company.hq
+    return {
+        "organisationId": company.id,
+        "organisationName": company.name,
+        "domain": company.domains[0] if company.domains else None,
+        "domains": list(company.domains),
+        "industry": company.industry,
+        "industryKeywords": list(company.keywords),
+        "companyEmployeeSize": company.employee_size,
+        "revenue": company.revenue,
+        "businessModel": company.business_model,
+        "organisationCity": city,
+        "organisationState": state,
+        "organisationCountry": country,
+        "offices": [{"city": c, "state": s, "country": n} for c, s, n in company.offices],
+        "technologies": list(company.technologies),
+        "webKeywords": list(company.web_keywords),
+    }

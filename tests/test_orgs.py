@@ -1,0 +1,176 @@
+"""`clodura orgs`: Search Organizations through the search machinery, and into a people search."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fake import Answer, Received, fake_server
+from helpers import run_cli
+
+from clodura_cli.sandbox.app import SandboxApp
+from clodura_cli.sandbox.data import VENDOR_ORGANIZATION_ID, build_dataset
+
+
+def org_bodies(emulator: SandboxApp) -> list[Any]:
+    return [entry["body"] for entry in emulator.log if entry["endpoint"] == "orgs"]
+
+
+def test_each_filter_reaches_the_body_under_its_api_name(emulator: SandboxApp) -> None:
+    result = run_cli(
+        "orgs", "--sandbox", "--name", "Clodura.AI", "--org-id", "1", "--org-id", "2",
+        "--domain", "https://www.clodura.ai/", "--city", "Pune", "--state", "Maharashtra",
+        "--country", "India", "--all-offices", "--industry", "Software",
+        "--industry-keyword", "AI", "--business-model", "product", "--revenue", "1M-10M",
+        "--employees", "51-200", "--web-keyword", "B2B data", "--tech", "AWS", "-f", "jsonl",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert org_bodies(emulator) == [
+        {
+            "organisationName": "Clodura.AI", "organisationId": ["1", "2"],
+            "domain": "clodura.ai", "organisationCity": ["Pune"],
+            "organisationState": ["Maharashtra"], "organisationCountry": ["India"],
+            "includeAllOffice": True, "industry": ["Software"], "industryKeywords": ["AI"],
+            "businessModel": ["Product"], "revenue": ["1M-10M"],
+            "companyEmployeeSize": ["51 - 200"], "webKeywords": ["B2B data"],
+            "technologyParameters": ["AWS"], "page": 1, "perPage": 25,
+        }
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        ([], "orgs: give at least one filter"),
+        (["--page", "1"], "orgs: give at least one filter"),
+        (["--revenue", "2M"], "--revenue: '2M' is not an accepted value"),
+        (["--domain", "sales@acme.com"], "--domain: 'sales@acme.com' is not a bare domain"),
+        (["--all-offices", "--name", "x"], "--all-offices: needs a company location"),
+        (["--page", "501", "--name", "x"], "--page: 501 is out of range; use 1 to 500"),
+        (["--name", "x", "--limit", "3", "--all"], "--limit and --all"),
+    ],
+)
+def test_bad_orgs_input_is_exit_2_and_sends_nothing(
+    emulator: SandboxApp, args: list[str], says: str
+) -> None:
+    result = run_cli("orgs", "--sandbox", *args)
+    assert result.exit_code == 2
+    assert says in result.stderr
+    assert emulator.log == []
+
+
+def test_the_sandbox_organisations_agree_with_their_people(emulator: SandboxApp) -> None:
+    result = run_cli("orgs", "--sandbox", "--domain", "clodura.ai", "-f", "json")
+    [org] = json.loads(result.stdout)
+    people = run_cli("search", "--sandbox", "--org-id", org["organisationId"], "-f", "json")
+    records = json.loads(people.stdout)
+    assert org["organisationId"] == VENDOR_ORGANIZATION_ID
+    assert records and all(r["organizationId"] == org["organisationId"] for r in records)
+    assert all(org["domain"] in r["companyDomain"] for r in records)
+    assert {r["companyEmployeeSize"] for r in records} == {org["companyEmployeeSize"]}
+
+
+def test_paging_and_limits_work_as_in_search(emulator: SandboxApp) -> None:
+    everyone = run_cli("orgs", "--sandbox", "--industry-keyword", "AI", "--all", "-f", "jsonl")
+    assert everyone.exit_code == 0, everyone.stderr
+    total = len(everyone.jsonl())
+    assert 30 < total < 100  # one short page ends the run (pages already in flight are empty)
+    pages = sorted((b["page"], b["perPage"]) for b in org_bodies(emulator))
+    assert pages == [(n, 100) for n in range(1, len(pages) + 1)]
+    assert len({r["organisationId"] for r in everyone.jsonl()}) == total
+    emulator.log.clear()
+    limited = run_cli("orgs", "--sandbox", "--industry-keyword", "AI", "--limit", "30")
+    assert [r["organisationId"] for r in limited.jsonl()] == [
+        r["organisationId"] for r in everyone.jsonl()[:30]
+    ]
+    assert [(b["page"], b["perPage"]) for b in org_bodies(emulator)] == [(1, 30)]
+
+
+def test_table_and_csv_show_organisations(emulator: SandboxApp, tmp_path: Path) -> None:
+    table = run_cli("orgs", "--sandbox", "--domain", "clodura.ai", "-f", "table")
+    header = table.stdout.splitlines()[1]
+    for column in ("Name", "Domain", "Industry", "Size", "Location", "Id"):
+        assert column in header
+    assert "Clodura.AI" in table.stdout and VENDOR_ORGANIZATION_ID in table.stdout
+    run_cli("orgs", "--sandbox", "--domain", "clodura.ai", "-o", str(tmp_path / "o.csv"))
+    [row] = list(csv.DictReader(io.StringIO((tmp_path / "o.csv").read_text())))
+    assert row["organisationId"] == VENDOR_ORGANIZATION_ID and row["domain"] == "clodura.ai"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        [{"organisationId": "1", "extra": {"kept": True}}],
+        {"data": [{"organisationId": "1", "extra": {"kept": True}}], "pagination": {"total": 1}},
+        {"results": [{"organisationId": "1", "extra": {"kept": True}}]},
+        {"organisations": [{"organisationId": "1", "extra": {"kept": True}}]},
+        {"organizations": [{"organisationId": "1", "extra": {"kept": True}}]},
+        {"orgs": [{"organisationId": "1", "extra": {"kept": True}}]},
+        {"companies": [{"organisationId": "1", "extra": {"kept": True}}]},
+    ],
+)
+def test_every_answer_shape_is_read_and_unknown_fields_kept(
+    monkeypatch: pytest.MonkeyPatch, payload: Any
+) -> None:
+    def answer(request: Received) -> Answer:
+        return Answer(200, json.dumps(payload).encode())
+
+    with fake_server(answer) as fake:
+        monkeypatch.setenv("CLODURA_BASE_URL", fake.url)
+        monkeypatch.setenv("CLODURA_API_KEY", "k-test-0123456789")
+        result = run_cli("orgs", "--name", "x", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == [{"organisationId": "1", "extra": {"kept": True}}]
+    assert fake.paths() == ["/api/v1/organisation/search"]
+
+
+def test_orgs_piped_into_a_people_search_runs_once_per_id(emulator: SandboxApp) -> None:
+    orgs = run_cli("orgs", "--sandbox", "--industry-keyword", "AI", "--limit", "3", "-f", "jsonl")
+    ids = [r["organisationId"] for r in orgs.jsonl()]
+    emulator.log.clear()
+    people = run_cli(
+        "search", "--sandbox", "--org-id", "-", "--limit", "2", "-f", "jsonl",
+        input=orgs.stdout + "\n" + ids[0] + "\nnot json {\n",
+    )  # fmt: skip
+    assert people.exit_code == 0, people.stderr
+    searched = [b["organizationId"] for b in emulator_search_bodies(emulator)]
+    assert searched == ids  # once per id, duplicates read once, in order
+    assert {r["organizationId"] for r in people.jsonl()} <= set(ids)
+    assert all(len([r for r in people.jsonl() if r["organizationId"] == i]) <= 2 for i in ids)
+
+
+def emulator_search_bodies(emulator: SandboxApp) -> list[Any]:
+    return [entry["body"] for entry in emulator.log if entry["endpoint"] == "search"]
+
+
+def test_org_id_dash_with_nothing_piped_is_a_usage_error(emulator: SandboxApp) -> None:
+    result = run_cli("search", "--sandbox", "--org-id", "-", input="\n\n")
+    assert result.exit_code == 2
+    assert "--org-id -: no organisation ids on standard input" in result.stderr
+    assert emulator.log == []
+
+
+def test_organisation_presets_are_marked_and_kept_apart(emulator: SandboxApp) -> None:
+    saved = run_cli("preset", "save", "ai-orgs", "--orgs", "--industry-keyword", "AI")
+    assert saved.exit_code == 0, saved.stderr
+    shown = run_cli("preset", "show", "ai-orgs").stdout
+    assert "kind: organisations" in shown
+    used = run_cli("orgs", "--sandbox", "--preset", "ai-orgs", "--limit", "2", "-f", "jsonl")
+    assert used.exit_code == 0, used.stderr
+    assert org_bodies(emulator)[0]["industryKeywords"] == ["AI"]
+    refused = run_cli("search", "--sandbox", "--preset", "ai-orgs")
+    assert refused.exit_code == 2
+    assert "this preset holds organisation filters (saved from `clodura orgs`)" in refused.stderr
+    assert "clodura orgs --preset ai-orgs" in refused.stderr
+    run_cli("preset", "save", "ceos", "--seniority", "CEO")
+    other = run_cli("orgs", "--sandbox", "--preset", "ceos")
+    assert other.exit_code == 2 and "holds people filters" in other.stderr
+
+
+def test_the_vendor_organisation_is_in_the_data() -> None:
+    companies = {c.id: c for c in build_dataset().companies}
+    assert "clodura.ai" in companies[VENDOR_ORGANIZATION_ID].domains
