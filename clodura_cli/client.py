@@ -202,6 +202,8 @@ class CloduraClient:
         received: list[bytes] | None = None,
         retry: RetryPolicy | None = None,
         quiet: bool = False,
+        headers: Mapping[str, str] | None = None,
+        raw: bool = False,
     ) -> Any:
         """Send a request, retrying what may be retried, and return its decoded JSON body.
 
@@ -209,7 +211,11 @@ class CloduraClient:
         Retried only when ``idempotent``: 5xx, timeouts after sending, dropped connections and
         unreadable answers, since a non-idempotent request may already have taken effect.
         ``retry`` replaces the client's policy for this request; ``quiet`` reports nothing.
+        ``headers`` are added (they never replace the key); with ``raw``, a success is
+        returned as the Reply itself, not decoded.
         """
+        if headers:
+            headers = {k: v for k, v in headers.items() if k.lower() != "x-api-key"}
         policy = retry or self.retry
         emit = (lambda *args, **kwargs: None) if quiet else self._emit
         attempt = 0
@@ -226,13 +232,17 @@ class CloduraClient:
             try:
                 with self.throttle.slot() if self.throttle else contextlib.nullcontext():
                     started = time.monotonic()
-                    reply = self._sender.send(method, path, json)
+                    reply = (
+                        self._sender.send(method, path, json, headers)
+                        if headers
+                        else self._sender.send(method, path, json)
+                    )
                     if received is not None:
                         received.append(reply.content)
                     status = reply.status_code
                     if self.throttle:
                         self.throttle.observe(reply.headers)
-                    outcome = self._outcome(reply, path)
+                    outcome = self._outcome(reply, path, raw=raw)
                 if not isinstance(outcome, CloduraError):
                     if self.throttle:
                         self.throttle.succeeded()
@@ -254,10 +264,13 @@ class CloduraClient:
                 raise error
             self._sleep(wait)
 
-    def _outcome(self, response: Reply, path: str) -> Any:
-        """The decoded body of a success, or the error a response stands for (not raised)."""
+    def _outcome(self, response: Reply, path: str, *, raw: bool = False) -> Any:
+        """The decoded body of a success (the Reply with ``raw``), or the error a response
+        stands for (not raised)."""
         content = response.content
         status = response.status_code
+        if raw and 200 <= status < 300:
+            return response
         if 200 <= status < 300:
             try:
                 payload = decode_json(

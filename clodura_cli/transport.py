@@ -42,8 +42,11 @@ class Reply:
 class Sender(Protocol):
     """Carries one request and brings back its answer."""
 
-    def send(self, method: str, path: str, body: Any) -> Reply:
-        """Send ``body`` (JSON, or None for no body); raise TransportError when no answer came."""
+    def send(
+        self, method: str, path: str, body: Any, headers: Mapping[str, str] | None = None
+    ) -> Reply:
+        """Send ``body`` (JSON, or None for no body) with any extra ``headers``; raise
+        TransportError when no answer came."""
 
     def close(self) -> None:
         """Release connections."""
@@ -85,11 +88,13 @@ class HttpxSender:
             trust_env=not base_url.startswith("http://"),
         )
 
-    def send(self, method: str, path: str, body: Any) -> Reply:
+    def send(
+        self, method: str, path: str, body: Any, headers: Mapping[str, str] | None = None
+    ) -> Reply:
         """One request over httpx, its answer read against the size cap and the deadline."""
         end = time.monotonic() + self._deadline
         try:
-            with self._http.stream(method, path, json=body) as response:
+            with self._http.stream(method, path, json=body, headers=headers) as response:
                 headers = {name.lower(): value for name, value in response.headers.items()}
                 content = self._read(response, path, end)
         except self._httpx.DecodingError as exc:

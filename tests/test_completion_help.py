@@ -217,3 +217,17 @@ def test_help_is_cached_and_the_cache_follows_the_terminal_width(
     assert len(list((isolated / "cache" / "help").iterdir())) == 2
     cached[0].write_text("stale\n")
     assert helped("100") == "stale\n"  # proves the second call came from the cache
+
+
+def test_orgs_and_api_complete_and_have_examples(env: dict[str, str]) -> None:
+    assert complete_bash("clodura or", env) == ["orgs"]
+    assert complete_bash("clodura ap", env) == ["api"]
+    assert complete_bash("clodura orgs --revenue 1", env) == [
+        "1M-10M",
+        "11M-100M",
+        "101M-500M",
+        "1B+",
+    ]
+    for command in ("orgs", "api"):
+        text = run_cli(command, "--help").stdout
+        assert "Examples:" in text and f"clodura {command} " in text

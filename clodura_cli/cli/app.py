@@ -214,6 +214,12 @@ def _add_orgs(target: typer.Typer) -> None:
     target.command(name="orgs", epilog=orgs_cmd.ORGS_EXAMPLES)(orgs_cmd.orgs)
 
 
+def _add_api(target: typer.Typer) -> None:
+    from clodura_cli.cli import api_cmd
+
+    target.command(name="api", epilog=api_cmd.API_EXAMPLES)(api_cmd.api)
+
+
 def _add_group(module: str, name: str) -> Callable[[typer.Typer], None]:
     def add(target: typer.Typer) -> None:
         group = importlib.import_module(f"clodura_cli.cli.{module}").app
@@ -242,6 +248,7 @@ COMMANDS: dict[str, Callable[[typer.Typer], None]] = {
     "auth": _add_group("auth_cmd", "auth"),
     "config": _add_group("config_cmd", "config"),
     "sandbox": _add_group("sandbox_cmd", "sandbox"),
+    "api": _add_api,
     "completion": lambda target: _register(target, "completion", completion),
 }
 

@@ -103,6 +103,8 @@ def classify(error: errors.CloduraError) -> tuple[ExitCode, str]:
         message = f"{error.context}: {message}"
     if isinstance(error, errors.AuthenticationError):
         hint = f"check the key {_key_source}"
+    if isinstance(error, errors.NotFoundError) and "/track/" not in error.path:
+        hint = "no such endpoint or record: check the path"
     if isinstance(error, errors.PermissionDeniedError) and error.body.lstrip().startswith("<"):
         hint = "blocked before reaching the API (Cloudflare or a proxy): a web page, not the API"
     if isinstance(error, errors.RateLimitError) and error.retry_after is not None:

@@ -81,7 +81,9 @@ class DirectSender:
         self.headers = dict(headers)
         self.timeout = timeout
 
-    def send(self, method: str, path: str, body: Any) -> Reply:
+    def send(
+        self, method: str, path: str, body: Any, headers: Mapping[str, str] | None = None
+    ) -> Reply:
         """Call the emulator as a WSGI server would."""
         raw = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
         environ: dict[str, Any] = {
@@ -92,7 +94,7 @@ class DirectSender:
             "wsgi.input": io.BytesIO(raw),
             "clodura.read_timeout": self.timeout,
         }
-        for name, value in self.headers.items():
+        for name, value in {**(headers or {}), **self.headers}.items():
             environ["HTTP_" + name.upper().replace("-", "_")] = value
         answer: dict[str, Any] = {}
 

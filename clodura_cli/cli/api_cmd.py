@@ -1,0 +1,301 @@
+"""`clodura api`: any endpoint, the way `gh api` works, with the key, retries and ledger of
+every other command."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from clodura_cli import spec
+from clodura_cli.cli import options, report
+from clodura_cli.cli.session import ApiOptions
+from clodura_cli.errors import CloduraError, UsageError
+
+API_EXAMPLES = (
+    "Examples:\n\n"
+    "  clodura api credits\n\n"
+    "  clodura api search/people -F page=1 -F perPage=5 -f 'seniority[]=CEO'\n\n"
+    "  clodura api organisation/search -f domain=acme.com --paginate | jq .organisationName\n\n"
+    "  clodura api search/people/email/match -f personId=123 -f webhookUrl=https://h.example/x\n\n"
+    "  clodura api search/people/track/TRACKING_ID -i\n\n"
+)
+_FIELD_RE = re.compile(r"^(?P<key>[A-Za-z0-9_.-]+)(?P<array>\[\])?=(?P<value>.*)\Z", re.DOTALL)
+_NUMBER_RE = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?\Z")
+_REVEALS = {spec.REVEAL_EMAIL_PATH: "email", spec.REVEAL_PHONE_PATH: "phone"}
+_PAGED = {spec.SEARCH_PEOPLE_PATH, spec.ORG_SEARCH_PATH}
+
+
+def api_path(text: str) -> str:
+    """``/api/v1/...`` as given, or a path relative to it (``credits`` -> ``/api/v1/credits``)."""
+    path = text.strip().lstrip("/")
+    if not path or any(ch.isspace() for ch in path) or "://" in path:
+        raise UsageError(f"api: {text!r} is not an API path; give e.g. credits or /api/v1/credits")
+    prefix = spec.API_PREFIX.lstrip("/") + "/"
+    return "/" + (path if path.startswith(prefix) else prefix + path)
+
+
+def _typed(value: str, key: str) -> Any:
+    """A -F value: true, false, null and numbers as JSON; @file reads a file; else text."""
+    if value in ("true", "false", "null"):
+        return json.loads(value)
+    if _NUMBER_RE.match(value):
+        return json.loads(value)
+    if value.startswith("@"):
+        name = value[1:]
+        try:
+            data = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"-F {key}: cannot read {name!r}: {exc.strerror}") from None
+        return data.rstrip("\n")
+    return value
+
+
+def build_body(raw_fields: list[str], typed_fields: list[str]) -> dict[str, Any] | None:
+    """The JSON body from -f (text) and -F (typed) fields; ``key[]=v`` builds arrays."""
+    body: dict[str, Any] = {}
+    given = [(item, False) for item in raw_fields] + [(item, True) for item in typed_fields]
+    for item, typed in given:
+        match = _FIELD_RE.match(item)
+        flag = "-F" if typed else "-f"
+        if match is None:
+            raise UsageError(f"{flag} {item!r}: give key=value (key[]=value adds to an array)")
+        key, value = match["key"], match["value"]
+        parsed = _typed(value, key) if typed else value
+        if match["array"]:
+            existing = body.setdefault(key, [])
+            if not isinstance(existing, list):
+                raise UsageError(f"{flag} {key}[]: {key} is already set to a single value")
+            existing.append(parsed)
+        else:
+            body[key] = parsed
+    return body or None
+
+
+def _headers(given: list[str]) -> dict[str, str]:
+    headers = {}
+    for item in given:
+        name, sep, value = item.partition(":")
+        name = name.strip()
+        if not sep or not name or any(ch.isspace() for ch in name):
+            raise UsageError(f"-H {item!r}: give 'Name: value'")
+        if name.lower() == "x-api-key":
+            raise UsageError("-H X-API-KEY: the key comes from your profile; it is never replaced")
+        headers[name] = value.strip()
+    return headers
+
+
+def _read_input(name: str) -> Any:
+    try:
+        text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"--input: cannot read {name!r}: {exc.strerror}") from None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise UsageError(f"--input: not valid JSON ({exc})") from None
+
+
+def api(
+    path: Annotated[
+        str, typer.Argument(help="/api/v1/... or a path relative to it.", show_default=False)
+    ],
+    method: Annotated[
+        str | None,
+        typer.Option(
+            "--method",
+            "-X",
+            help="HTTP method (default GET, or POST with a body).",
+            show_default=False,
+        ),
+    ] = None,
+    raw_field: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--raw-field",
+            "-f",
+            help="key=value added to the JSON body as text (key[]=v: array).",
+            metavar="KEY=VALUE",
+            show_default=False,
+        ),
+    ] = None,
+    field: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--field",
+            "-F",
+            help="key=value as JSON: true, false, null, numbers; @file reads a file.",
+            metavar="KEY=VALUE",
+            show_default=False,
+        ),
+    ] = None,
+    input_file: Annotated[
+        str | None,
+        typer.Option(
+            "--input",
+            help="A JSON body from FILE (- for stdin), sent as is.",
+            metavar="FILE",
+            show_default=False,
+        ),
+    ] = None,
+    header: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--header",
+            "-H",
+            help="'Name: value' added to the request (never the key).",
+            show_default=False,
+        ),
+    ] = None,
+    include: Annotated[
+        bool, typer.Option("--include", "-i", help="Print the status line and headers on stderr.")
+    ] = False,
+    paginate: Annotated[
+        bool,
+        typer.Option(
+            "--paginate", help="Follow page for the two search endpoints; print JSON Lines."
+        ),
+    ] = False,
+    dry_run: options.DryRun = False,
+    sandbox: options.Sandbox = False,
+    base_url: options.BaseUrl = None,
+    verbose: options.Verbose = False,
+    profile: options.Profile = None,
+) -> None:
+    """Call any API endpoint with your key, retries and exit codes, the way `gh api` does.
+
+    A POST to a reveal endpoint goes through the ledger like `clodura reveal`: a person
+    revealed before is answered from it, never paid for twice.
+    """  # fmt: skip
+    target = api_path(path)
+    if input_file is not None and (raw_field or field):
+        raise UsageError("--input and -f/-F: give the body one way")
+    body = _read_input(input_file) if input_file is not None else build_body(
+        raw_field or [], field or []
+    )  # fmt: skip
+    verb = (method or ("POST" if body is not None else "GET")).upper()
+    if verb not in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"):
+        raise UsageError(f"-X: {method!r} is not an HTTP method")
+    extra = _headers(header or [])
+    if paginate and (target not in _PAGED or verb != "POST"):
+        raise UsageError("--paginate: only for POST search/people and organisation/search")
+    api_options = ApiOptions(sandbox=sandbox, base_url=base_url, verbose=verbose,
+                             profile_name=profile)  # fmt: skip
+    if dry_run:
+        from clodura_cli.urls import DEFAULT_BASE_URL
+
+        root = DEFAULT_BASE_URL if api_options.use_sandbox else api_options.resolved_base_url()
+        preview = {"method": verb, "url": root + target, "body": body}
+        sys.stdout.write(json.dumps(preview, indent=2, ensure_ascii=False) + "\n")
+        return
+    if verb == "POST" and target in _REVEALS:
+        _reveal_through_the_ledger(_REVEALS[target], body, api_options)
+        return
+    if paginate:
+        _paginate(target, body or {}, api_options)
+        return
+    from clodura_cli.cli.session import open_client
+
+    received: list[bytes] = []
+    with open_client(api_options) as client:
+        try:
+            reply = client.request(
+                verb, target, json=body, idempotent=verb in ("GET", "HEAD"),
+                received=received, headers=extra, raw=True,
+            )  # fmt: skip
+        except CloduraError:
+            if received:
+                _show(received[-1])
+            raise
+    if include:
+        report.say(f"HTTP {reply.status_code}")
+        for name, value in reply.headers.items():
+            report.say(f"{name}: {value}")
+    _show(reply.content)
+
+
+def _show(content: bytes) -> None:
+    """The body: pretty and coloured on a terminal, as received in a pipe."""
+    if not sys.stdout.isatty():
+        sys.stdout.buffer.write(content) if hasattr(sys.stdout, "buffer") else sys.stdout.write(
+            content.decode("utf-8", errors="replace")
+        )  # fmt: skip
+        sys.stdout.flush()
+        return
+    from clodura_cli.parsing import loads_or_none
+
+    payload = loads_or_none(content)
+    if payload is None and content.strip() != b"null":
+        from clodura_cli.text import printable
+
+        sys.stdout.write(printable(content.decode("utf-8", errors="replace")) + "\n")
+        return
+    import os
+
+    from rich.console import Console
+    from rich.json import JSON
+
+    console = Console(no_color="NO_COLOR" in os.environ, highlight=False)
+    console.print(JSON.from_data(payload))
+
+
+def _paginate(target: str, body: dict[str, Any], api_options: ApiOptions) -> None:
+    """Every page of a search, as JSON Lines, through the search machinery."""
+    from clodura_cli.cli.session import open_client
+    from clodura_cli.output import write_records
+    from clodura_cli.search import ORGANISATIONS, PEOPLE, iterate_records, plan_search
+
+    endpoint = PEOPLE if target == spec.SEARCH_PEOPLE_PATH else ORGANISATIONS
+    page, per_page = body.get("page", 1), body.get("perPage", spec.MAX_PER_PAGE)
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (page, per_page)):
+        raise UsageError("--paginate: page and perPage must be numbers (use -F page=1)")
+    plan = plan_search(body, page=page, per_page=per_page, fetch_all=True, endpoint=endpoint)
+    with open_client(api_options) as client:
+        write_records(iterate_records(client, plan, concurrency=1), "jsonl", sys.stdout)
+
+
+def _reveal_through_the_ledger(kind: str, body: Any, api_options: ApiOptions) -> None:
+    """A reveal POSTed through `api` is claimed in the ledger first, like any reveal."""
+    from clodura_cli.cli.reveal_flow import ledger_path
+    from clodura_cli.cli.session import open_connection
+    from clodura_cli.errors import ValidationError
+    from clodura_cli.inputs import Target, identifiers_for
+    from clodura_cli.ledger import Ledger, identity_of
+    from clodura_cli.reveal import Revealer, output_row
+
+    if not isinstance(body, dict):
+        raise UsageError("api: a reveal needs a JSON object body (-f personId=...)")
+    try:
+        identifiers = identifiers_for(body, kind)
+    except ValidationError as exc:
+        raise UsageError(f"api: the reveal body {exc.message.removeprefix('row: ')}") from None
+    extra = sorted(set(body) - set(identifiers) - {"webhookUrl", "revealPhoneNumberViaPartners"})
+    if extra:
+        report.warn(f"api: a reveal sends only its identifiers and options; ignored: {extra}")
+    partners = body.get("revealPhoneNumberViaPartners") is True
+    target = Target(identifiers, dict(identifiers), identity_of(identifiers))
+    connection = open_connection(api_options)
+    ledger = Ledger(ledger_path())
+    with connection.client:
+        revealer = Revealer(
+            connection.client, ledger, connection.account, kind,
+            webhook_url=body.get("webhookUrl"), partners=partners, concurrency=1,
+        )  # fmt: skip
+        run = revealer.submit([target])
+    entry = run.entries[0]
+    if run.fatal is not None:
+        raise run.fatal
+    if entry.source == "submitted":
+        answers = [a for a in ledger.answers(entry.job.id) if a.call == "submit"]
+        if answers:
+            _show(answers[-1].body)
+            return
+    report.info(
+        "answered from the ledger: this person was revealed (or is being revealed) already; "
+        "nothing was sent (`clodura reveal --refresh` reveals again)"
+    )
+    sys.stdout.write(json.dumps(output_row(entry), ensure_ascii=False) + "\n")
