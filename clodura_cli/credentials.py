@@ -11,12 +11,10 @@ from clodura_cli.errors import MissingKeyError, UnsendableKeyError, UsageError
 from clodura_cli.files import readable_by_others, write_private
 from clodura_cli.text import quoted
 
-CREDENTIALS_FILE = "credentials"
-
 
 def credentials_path() -> Path:
     """The key store: ``profile=key`` lines, mode 0600, in a folder of mode 0700."""
-    return config.config_dir() / CREDENTIALS_FILE
+    return config.credentials_file()
 
 
 def _read() -> dict[str, str]:

@@ -39,7 +39,7 @@ _SPELLINGS = {
 
 def presets_dir() -> Path:
     """The folder of saved presets."""
-    return config.config_dir() / "presets"
+    return config.presets_dir()
 
 
 def check_name(name: str) -> str:

@@ -18,6 +18,7 @@ from clodura_cli.errors import (
     CloduraError,
     NotFoundError,
     PaymentRequiredError,
+    PendingJobsError,
     PermissionDeniedError,
     RateLimitError,
     TransportError,
@@ -382,7 +383,20 @@ def reparse_ledger(ledger: Ledger) -> int:
     return changed
 
 
-NOT_UNDERSTOOD = ("answer not understood", "which this version does not know")
+#: How a job's message says the API answered a status word this version does not know.
+UNKNOWN_WORD = "which this version does not know"
+NOT_UNDERSTOOD = ("answer not understood", UNKNOWN_WORD)
+
+
+def still_pending(pending: list[Job], timeout: float, resume: str) -> PendingJobsError:
+    """The error for jobs still pending when a wait ends, naming an unknown status word the
+    API answered for one of them (the likely reason the wait never ended)."""
+    word = next((job.message for job in pending if job.message and UNKNOWN_WORD in job.message), "")
+    why = f" ({word})" if word else ""
+    return PendingJobsError(
+        f"{len(pending)} reveal job(s) still pending after {timeout:g}s{why}; {resume}",
+        [job.tracking_id or "" for job in pending],
+    )
 
 
 def check_understood(jobs: Iterable[Job], waiting: bool = False) -> None:
@@ -407,8 +421,7 @@ def _not_understood(job: Job, outcome: Outcome, payload: Any, *, result: bool = 
     kept = f"it is kept in the ledger: clodura track {ref} --raw"
     if outcome.word is not None and outcome.status is None:
         return (
-            f"the API answered status {outcome.word!r}, which this version does not know; "
-            f"not taken as final; {kept}"
+            f"the API answered status {outcome.word!r}, {UNKNOWN_WORD}; not taken as final; {kept}"
         )
     if isinstance(payload, dict):
         shape = "keys: " + ", ".join(sorted(map(str, payload))[:8]) if payload else "empty object"

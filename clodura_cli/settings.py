@@ -19,7 +19,6 @@ from clodura_cli.urls import check_base_url, check_webhook_url
 
 DEFAULT_PROFILE = "default"
 ENV_PROFILE = "CLODURA_PROFILE"
-CONFIG_FILE = "config.yaml"
 _PROFILE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
 
 
@@ -110,7 +109,7 @@ def active_profile(flag: str | None = None) -> str:
 
 def config_path() -> Path:
     """The YAML config file."""
-    return config.config_dir() / CONFIG_FILE
+    return config.config_file()
 
 
 def setting(name: str) -> Setting:

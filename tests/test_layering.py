@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 import json
+import pkgutil
 import subprocess
 import sys
 
 import pytest
 
+import clodura_cli
+
+
+def _modules(package: str) -> list[str]:
+    found = pkgutil.walk_packages(clodura_cli.__path__, "clodura_cli.")
+    return sorted(info.name for info in found if not info.ispkg and info.name.startswith(package))
+
+
+#: Every module outside the command-line layer: derived from the package, never a hand list.
 LIBRARY_MODULES = [
-    "clodura_cli.client",
-    "clodura_cli.errors",
-    "clodura_cli.filters",
-    "clodura_cli.output",
-    "clodura_cli.paging",
-    "clodura_cli.parsing",
-    "clodura_cli.retry",
-    "clodura_cli.search",
-    "clodura_cli.spec",
-    "clodura_cli.config",
-    "clodura_cli.sandbox.app",
-    "clodura_cli.sandbox.runtime",
+    m
+    for m in _modules("clodura_cli.")
+    if not m.startswith("clodura_cli.cli")
+    and m != "clodura_cli.__main__"  # `python -m` runs the CLI
 ]
+SANDBOX_MODULES = _modules("clodura_cli.sandbox.")
 
 
 def loaded_after(code: str) -> set[str]:
@@ -45,6 +48,18 @@ def test_library_module_imports_neither_typer_nor_rich(module: str) -> None:
     assert "typer" not in loaded
     assert "rich" not in loaded
     assert "click" not in loaded
+
+
+def test_the_module_lists_are_derived_and_complete() -> None:
+    assert "clodura_cli.answers" in LIBRARY_MODULES and "clodura_cli.sandbox.app" in LIBRARY_MODULES
+    assert not any(m.startswith("clodura_cli.cli") for m in LIBRARY_MODULES)
+    assert len(LIBRARY_MODULES) >= 30
+
+
+@pytest.mark.parametrize("module", SANDBOX_MODULES)
+def test_the_sandbox_never_imports_the_cli(module: str) -> None:
+    loaded = loaded_after(f"import {module}")
+    assert not {m for m in loaded if m.startswith("clodura_cli.cli")}, module
 
 
 @pytest.mark.parametrize("args", [["--version"], ["--help"], ["search", "--help"]])

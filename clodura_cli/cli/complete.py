@@ -49,7 +49,7 @@ def profile_names(incomplete: str) -> list[str]:
     from clodura_cli import config
 
     found = {"default"}
-    config_file = config.config_dir() / "config.yaml"
+    config_file = config.config_file()
     if config_file.exists():
         inside = False
         for line in config_file.read_text(encoding="utf-8", errors="replace").splitlines():
@@ -57,7 +57,7 @@ def profile_names(incomplete: str) -> list[str]:
                 inside = line.rstrip() == "profiles:"
             elif inside and re.match(r"^  [^\s#][^:]*:\s*(\{\})?$", line):
                 found.add(line.strip().split(":")[0].strip("'\""))
-    store = config.config_dir() / "credentials"
+    store = config.credentials_file()
     if store.exists():
         for line in store.read_text(encoding="utf-8", errors="replace").splitlines():
             name = line.partition("=")[0].strip()

@@ -94,12 +94,9 @@ def path() -> None:
       clodura config path
     """
     from clodura_cli import config
-    from clodura_cli.cli.entry import help_cache_dir
-    from clodura_cli.credentials import credentials_path
-    from clodura_cli.presets import presets_dir
-    from clodura_cli.settings import config_path
 
     sys.stdout.write(
-        f"config: {config_path()}\nkeys: {credentials_path()}\npresets: {presets_dir()}\n"
-        f"data: {config.data_dir()}\ncache: {help_cache_dir()}\n"
+        f"config: {config.config_file()}\nkeys: {config.credentials_file()}\n"
+        f"presets: {config.presets_dir()}\ndata: {config.data_dir()}\n"
+        f"cache: {config.help_cache_dir()}\n"
     )

@@ -74,11 +74,10 @@ def _help_cache_file(argv: list[str]) -> Path | None:
 
 
 def help_cache_dir() -> Path:
-    """Where rendered help is kept: CLODURA_CACHE_DIR, else the XDG cache folder."""
-    from pathlib import Path
+    """Where rendered help is kept (``config.help_cache_dir``)."""
+    from clodura_cli import config
 
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(os.environ.get("CLODURA_CACHE_DIR") or Path(base) / "clodura") / "help"
+    return config.help_cache_dir()
 
 
 class _Tee:

@@ -19,7 +19,6 @@ from clodura_cli.errors import (
     CloduraError,
     CreditGuardError,
     MissingKeyError,
-    PendingJobsError,
     RejectedRevealsError,
     UnconfirmedRevealsError,
     UsageError,
@@ -39,6 +38,7 @@ from clodura_cli.reveal import (
     plan_reveals,
     reveal_body,
     spent_between,
+    still_pending,
     worst_case,
 )
 from clodura_cli.urls import check_webhook_url
@@ -72,7 +72,7 @@ class RevealOptions:
 
 def ledger_path() -> Path:
     """Where the reveal ledger lives."""
-    return config.data_dir() / "ledger.db"
+    return config.ledger_file()
 
 
 def read_inputs(
@@ -319,15 +319,12 @@ def _finish(
     check_understood((e.job for e in entries), waiting=True)
     pending = [e.job for e in entries if e.job.is_pending]
     if pending and options.wait:
-        ids = [job.tracking_id or "" for job in pending]
-        for tracking_id in ids:
-            report.info(f"pending: {tracking_id}")
-        unknown = [job.message for job in pending if job.message and "does not know" in job.message]
-        why = f" ({unknown[0]})" if unknown else ""
-        raise PendingJobsError(
-            f"{len(pending)} reveal(s) still pending after {options.timeout:g}s{why}; their "
-            "tracking ids are in the ledger: resume with `clodura track --wait`",
-            ids,
+        for job in pending:
+            report.info(f"pending: {job.tracking_id or ''}")
+        raise still_pending(
+            pending,
+            options.timeout,
+            "their tracking ids are in the ledger: resume with `clodura track --wait`",
         )
     unconfirmed = [
         e.job

@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from clodura_cli.client import CloduraClient
 from clodura_cli.errors import (
     CloduraError,
-    PendingJobsError,
     UnconfirmedRevealsError,
     UsageError,
 )
@@ -28,6 +27,7 @@ from clodura_cli.reveal import (
     check_understood,
     plan_family,
     reparse_ledger,
+    still_pending,
 )
 from clodura_cli.spec import PERSON_RECORD_FIELDS
 
@@ -195,14 +195,7 @@ def _wait(revealer: Revealer, jobs: list[Job], timeout: float) -> list[Job]:
 def _raise_if_pending(jobs: list[Job], wait: bool, timeout: float) -> None:
     pending = [job for job in jobs if job.is_pending]
     if wait and pending:
-        ids = [job.tracking_id or "" for job in pending]
-        unknown = [job.message for job in pending if job.message and "does not know" in job.message]
-        why = f" ({unknown[0]})" if unknown else ""
-        raise PendingJobsError(
-            f"{len(pending)} job(s) still pending after {timeout:g}s{why}; "
-            "run `clodura track --wait` again",
-            ids,
-        )
+        raise still_pending(pending, timeout, "run `clodura track --wait` again")
     unknown_jobs = [job for job in jobs if job.status == "unknown"]
     if wait and unknown_jobs:
         raise UnconfirmedRevealsError(

@@ -420,12 +420,10 @@ def _code_stamp(seed: int) -> str:
 
 
 def cache_folder() -> Path:
-    """Where the generated data set is cached: CLODURA_CACHE_DIR, else the XDG cache folder."""
-    override = os.environ.get("CLODURA_CACHE_DIR")
-    if override:
-        return Path(override) / "sandbox"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "clodura" / "sandbox"
+    """Where the generated data set is cached (``config.sandbox_cache_dir``)."""
+    from clodura_cli import config
+
+    return config.sandbox_cache_dir()
 
 
 _ARRAYS = ("person_id", "company", "first", "last", "slug", "seniority", "title", "function",
