@@ -240,3 +240,50 @@ def test_credits_in_every_format_it_offers() -> None:
     assert [line["remaining"] for line in lines] == [int(row["remaining"]) for row in rows]
     raw = json.loads(run_cli("credits", "--sandbox", "-f", "json").stdout)
     assert raw["contactsView"] == int(rows[0]["used"])
+
+
+def test_track_never_splits_an_email(tmp_path: Path) -> None:
+    from clodura_cli.sandbox.data import build_dataset
+
+    people = [build_dataset().person(i).record["personId"] for i in range(40, 46)]
+    revealed = run_cli("reveal", "email", "--sandbox", "-f", "jsonl", *people)
+    assert revealed.exit_code == 0, revealed.stderr
+    emails = [row["email"] for row in revealed.jsonl() if row.get("email")]
+    assert emails
+    env = {**base_env(tmp_path), "CLODURA_SANDBOX": "1"}  # the same ledger, in tmp_path/data
+    for columns in (80, 140):
+        shown = run_in_pty(["track", "--sandbox", "-f", "table"], columns, env)
+        assert shown.exit_code == 0, shown.stdout
+        rows = [line for line in shown.stdout.splitlines() if line.startswith("│")]
+        assert len(rows) == len(people)  # one line per job
+        for email in emails:
+            assert sum(email in row for row in rows) == 1, (email, shown.stdout)
+
+
+def test_preset_save_names_every_option_that_is_not_a_filter(isolated: Path) -> None:
+    result = run_cli(
+        "preset", "save", "x", "--seniority", "CEO", "--rate", "5", "--raw-csv", "--limit", "3",
+        "--new-only", "-f", "csv",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    line = next(ln for ln in result.stderr.splitlines() if ln.startswith("warning:"))
+    for flag in ("--limit", "--rate", "--new-only", "--format", "--raw-csv"):
+        assert flag in line, line
+    saved = (isolated / "config" / "presets" / "x.yaml").read_text()
+    assert saved == "seniority:\n- CEO\n"
+
+
+def test_help_shows_one_way_to_completion() -> None:
+    text = run_cli("--help").stdout
+    assert "--install-completion" not in text and "--show-completion" not in text
+    assert "completion" in text
+
+
+def test_credits_spent_shows_both_balances(emulator: SandboxApp) -> None:
+    from clodura_cli.sandbox.data import build_dataset
+
+    people = [build_dataset().person(i).record["personId"] for i in range(60, 63)]
+    result = run_cli("reveal", "email", "--sandbox", "-f", "jsonl", *people)
+    assert result.exit_code == 0, result.stderr
+    line = next(ln for ln in result.stderr.splitlines() if ln.startswith("credits spent"))
+    assert "balance before: contact views" in line and "; after: contact views" in line
