@@ -100,6 +100,7 @@ def _read_input(name: str) -> Any:
         raise UsageError(f"--input: not valid JSON ({exc})") from None
 
 
+@options.with_api_options
 def api(
     path: Annotated[
         str, typer.Argument(help="/api/v1/... or a path relative to it.", show_default=False)
@@ -161,10 +162,8 @@ def api(
         ),
     ] = False,
     dry_run: options.DryRun = False,
-    sandbox: options.Sandbox = False,
-    base_url: options.BaseUrl = None,
-    verbose: options.Verbose = False,
-    profile: options.Profile = None,
+    *,
+    api: ApiOptions,
 ) -> None:
     """Call any API endpoint with your key, retries and exit codes, the way `gh api` does.
 
@@ -183,8 +182,7 @@ def api(
     extra = _headers(header or [])
     if paginate and (target not in _PAGED or verb != "POST"):
         raise UsageError("--paginate: only for POST search/people and organisation/search")
-    api_options = ApiOptions(sandbox=sandbox, base_url=base_url, verbose=verbose,
-                             profile_name=profile)  # fmt: skip
+    api_options = api
     if dry_run:
         from clodura_cli.urls import DEFAULT_BASE_URL
 

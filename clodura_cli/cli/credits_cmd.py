@@ -9,13 +9,8 @@ from clodura_cli.cli import options
 from clodura_cli.cli.session import ApiOptions, open_client
 
 
-def credits(
-    fmt: options.Format = None,
-    sandbox: options.Sandbox = False,
-    base_url: options.BaseUrl = None,
-    verbose: options.Verbose = False,
-    profile: options.Profile = None,
-) -> None:
+@options.with_api_options
+def credits(fmt: options.Format = None, *, api: ApiOptions) -> None:
     """Show the credit balance: a table with usage bars; the API's answer as is with -f json;
     one row per pool (plan, pool, used, maximum, remaining) with -f csv or -f jsonl.
 
@@ -27,7 +22,6 @@ def credits(
 
       clodura credits -f csv >> balance-history.csv
     """
-    api = ApiOptions(sandbox=sandbox, base_url=base_url, verbose=verbose, profile_name=profile)
     chosen = fmt or ("table" if sys.stdout.isatty() else "json")
     with open_client(api) as client:
         balance = client.credits()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -150,3 +153,45 @@ Wide = Annotated[
         rich_help_panel=OUTPUT_PANEL,
     ),
 ]
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def inject(
+    function: F, name: str, params: list[tuple[str, Any, Any]], build: Callable[..., Any]
+) -> F:
+    """Declare ``params`` (name, Annotated type, default) on a command once, here, and hand
+    the command one object built from them: typer sees the options, the command sees
+    ``name=build(**values)`` (it declares ``*, name: ...``)."""
+    signature = inspect.signature(function, eval_str=True)  # annotations as objects
+    own = [p for p in signature.parameters.values() if p.name != name]
+    added = [
+        inspect.Parameter(param, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kind)
+        for param, kind, default in params
+    ]
+
+    @functools.wraps(function)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        kwargs[name] = build(**{param: kwargs.pop(param) for param, _, _ in params})
+        return function(*args, **kwargs)
+
+    command.__signature__ = signature.replace(parameters=[*own, *added])  # type: ignore[attr-defined]
+    hints = {k: v for k, v in getattr(function, "__annotations__", {}).items() if k != name}
+    command.__annotations__ = {**hints, **{p.name: p.annotation for p in added}}
+    return command  # type: ignore[return-value]
+
+
+def _api_options(**values: Any) -> Any:
+    from clodura_cli.cli.session import ApiOptions
+
+    profile = values.pop("profile")
+    return ApiOptions(**values, profile_name=profile)
+
+
+def with_api_options(function: F) -> F:
+    """--sandbox, --base-url, --verbose and --profile, handed to the command as one
+    ``api: ApiOptions``."""
+    params = [("sandbox", Sandbox, False), ("base_url", BaseUrl, None),
+              ("verbose", Verbose, False), ("profile", Profile, None)]  # fmt: skip
+    return inject(function, "api", params, _api_options)

@@ -22,6 +22,7 @@ def _org(api_name: str) -> object:
     return opt(api_name, spec.ORG_FIELDS_BY_API)
 
 
+@options.with_api_options
 def orgs(
     ctx: typer.Context,
     page: Annotated[int | None, _org("page")] = None,
@@ -68,10 +69,8 @@ def orgs(
     raw_csv: options.RawCsv = False,
     wide: options.Wide = False,
     dry_run: options.DryRun = False,
-    sandbox: options.Sandbox = False,
-    base_url: options.BaseUrl = None,
-    verbose: options.Verbose = False,
-    profile: options.Profile = None,
+    *,
+    api: ApiOptions,
 ) -> None:
     """Search organisations (Search Organizations) with any of its filters; at least one.
 
@@ -95,5 +94,5 @@ def orgs(
             output=output, fields=fields, dry_run=dry_run, presets=preset or [],
             raw_csv=raw_csv, wide=wide, endpoint=ORGANISATIONS,
         ),
-        ApiOptions(sandbox=sandbox, base_url=base_url, verbose=verbose, profile_name=profile),
+        api,
     )  # fmt: skip

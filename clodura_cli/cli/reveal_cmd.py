@@ -7,6 +7,8 @@ from typing import Annotated
 import typer
 
 from clodura_cli.cli import options
+from clodura_cli.cli.options import F
+from clodura_cli.cli.reveal_flow import RevealOptions
 from clodura_cli.cli.session import ApiOptions
 
 app = typer.Typer(
@@ -108,7 +110,25 @@ DryRun = Annotated[
 ]
 
 
+def with_reveal_options(function: F) -> F:
+    """The options both reveal commands take, declared once, handed over as one
+    ``run: RevealOptions`` (its kind is set by the command)."""
+    from clodura_cli.cli.reveal_flow import RevealOptions
+
+    params = [
+        ("input_file", InputFile, None), ("webhook_url", WebhookUrl, None), ("wait", Wait, True),
+        ("timeout", Timeout, 300.0), ("concurrency", options.Concurrency, None),
+        ("rate", options.Rate, None), ("refresh", Refresh, False),
+        ("max_credits", MaxCredits, None), ("dry_run", DryRun, False), ("yes", Yes, False),
+        ("fmt", options.Format, None), ("output", options.Output, None),
+        ("fields", options.Fields, None), ("raw_csv", options.RawCsv, False),
+    ]  # fmt: skip
+    return options.inject(function, "run", params, lambda **v: RevealOptions(kind="", **v))
+
+
 @app.command()
+@options.with_api_options
+@with_reveal_options
 def email(
     person_ids: PersonIds = None,
     linkedin_url: LinkedinUrls = None,
@@ -124,24 +144,9 @@ def email(
     domain: Annotated[
         str | None, typer.Option(help="Bare company domain.", rich_help_panel=INPUT_PANEL)
     ] = None,
-    input_file: InputFile = None,
-    webhook_url: WebhookUrl = None,
-    wait: Wait = True,
-    timeout: Timeout = 300.0,
-    concurrency: options.Concurrency = None,
-    rate: options.Rate = None,
-    refresh: Refresh = False,
-    max_credits: MaxCredits = None,
-    dry_run: DryRun = False,
-    yes: Yes = False,
-    fmt: options.Format = None,
-    output: options.Output = None,
-    fields: options.Fields = None,
-    raw_csv: options.RawCsv = False,
-    sandbox: options.Sandbox = False,
-    base_url: options.BaseUrl = None,
-    verbose: options.Verbose = False,
-    profile: options.Profile = None,
+    *,
+    run: RevealOptions,
+    api: ApiOptions,
 ) -> None:
     """Reveal email addresses of people by id, LinkedIn URL, or name and company domain.
 
@@ -153,25 +158,17 @@ def email(
 
       clodura reveal email --first-name Kapil --last-name Khangaonkar --domain clodura.ai --sandbox
     """
-    from clodura_cli.cli.reveal_flow import RevealOptions, run_reveal
+    from clodura_cli.cli.reveal_flow import run_reveal
     from clodura_cli.inputs import EMAIL, from_arguments
 
-    rows = from_arguments(
-        EMAIL, person_ids or [], linkedin_url or [], (first_name, last_name, domain)
-    )
-    run_reveal(
-        RevealOptions(
-            kind=EMAIL, input_file=input_file, webhook_url=webhook_url, partners=False,
-            wait=wait, timeout=timeout, concurrency=concurrency, rate=rate, refresh=refresh,
-            max_credits=max_credits, dry_run=dry_run, yes=yes, fmt=fmt, output=output,
-            fields=fields, raw_csv=raw_csv,
-        ),
-        rows,
-        ApiOptions(sandbox=sandbox, base_url=base_url, verbose=verbose, profile_name=profile),
-    )  # fmt: skip
+    names = (first_name, last_name, domain)
+    run.kind = EMAIL
+    run_reveal(run, from_arguments(EMAIL, person_ids or [], linkedin_url or [], names), api)
 
 
 @app.command()
+@options.with_api_options
+@with_reveal_options
 def phone(
     person_ids: PersonIds = None,
     linkedin_url: LinkedinUrls = None,
@@ -183,24 +180,9 @@ def phone(
             rich_help_panel=REVEAL_PANEL,
         ),
     ] = False,
-    input_file: InputFile = None,
-    webhook_url: WebhookUrl = None,
-    wait: Wait = True,
-    timeout: Timeout = 300.0,
-    concurrency: options.Concurrency = None,
-    rate: options.Rate = None,
-    refresh: Refresh = False,
-    max_credits: MaxCredits = None,
-    dry_run: DryRun = False,
-    yes: Yes = False,
-    fmt: options.Format = None,
-    output: options.Output = None,
-    fields: options.Fields = None,
-    raw_csv: options.RawCsv = False,
-    sandbox: options.Sandbox = False,
-    base_url: options.BaseUrl = None,
-    verbose: options.Verbose = False,
-    profile: options.Profile = None,
+    *,
+    run: RevealOptions,
+    api: ApiOptions,
 ) -> None:
     """Reveal phone numbers of people by id or LinkedIn URL.
 
@@ -210,17 +192,9 @@ def phone(
 
       clodura reveal phone --input leads.csv --partners --webhook-url https://hooks.example.com/c
     """
-    from clodura_cli.cli.reveal_flow import RevealOptions, run_reveal
+    from clodura_cli.cli.reveal_flow import run_reveal
     from clodura_cli.inputs import PHONE, from_arguments
 
+    run.kind, run.partners = PHONE, partners
     rows = from_arguments(PHONE, person_ids or [], linkedin_url or [], (None, None, None))
-    run_reveal(
-        RevealOptions(
-            kind=PHONE, input_file=input_file, webhook_url=webhook_url, partners=partners,
-            wait=wait, timeout=timeout, concurrency=concurrency, rate=rate, refresh=refresh,
-            max_credits=max_credits, dry_run=dry_run, yes=yes, fmt=fmt, output=output,
-            fields=fields, raw_csv=raw_csv,
-        ),
-        rows,
-        ApiOptions(sandbox=sandbox, base_url=base_url, verbose=verbose, profile_name=profile),
-    )  # fmt: skip
+    run_reveal(run, rows, api)

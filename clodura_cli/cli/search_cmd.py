@@ -44,6 +44,7 @@ SEARCH_EXAMPLES = (
 )
 
 
+@options.with_api_options
 def search(
     ctx: typer.Context,
     page: Annotated[int | None, opt("page")] = None,
@@ -152,10 +153,8 @@ def search(
     fields: options.Fields = None,
     raw_csv: options.RawCsv = False,
     dry_run: options.DryRun = False,
-    sandbox: options.Sandbox = False,
-    base_url: options.BaseUrl = None,
-    verbose: options.Verbose = False,
-    profile: options.Profile = None,
+    *,
+    api: ApiOptions,
 ) -> None:
     """Search people with any combination of Search People filters."""
     from clodura_cli.cli.search_flow import SearchOptions, run_search
@@ -175,5 +174,5 @@ def search(
             forget="all" if forget_all else "query" if forget else None, wide=wide,
             org_ids=org_ids,
         ),
-        ApiOptions(sandbox=sandbox, base_url=base_url, verbose=verbose, profile_name=profile),
+        api,
     )  # fmt: skip

@@ -32,6 +32,7 @@ from clodura_cli.reveal import (
 from clodura_cli.spec import PERSON_RECORD_FIELDS
 
 
+@options.with_api_options
 def track(
     tracking_ids: Annotated[
         list[str] | None,
@@ -75,10 +76,8 @@ def track(
     output: options.Output = None,
     fields: options.Fields = None,
     raw_csv: options.RawCsv = False,
-    sandbox: options.Sandbox = False,
-    base_url: options.BaseUrl = None,
-    verbose: options.Verbose = False,
-    profile: options.Profile = None,
+    *,
+    api: ApiOptions,
 ) -> None:
     """Show reveal jobs: fetch given tracking ids, list the ledger, or wait for pending jobs.
 
@@ -100,7 +99,6 @@ def track(
     if reparse:
         _reparse()
         return
-    api = ApiOptions(sandbox=sandbox, base_url=base_url, verbose=verbose, profile_name=profile)
     chosen = api.output_format(fmt, output)
     columns = parse_fields(fields)
     for warning in check_fields(columns, (*PERSON_RECORD_FIELDS, *REVEAL_ROW_FIELDS)):
