@@ -182,28 +182,32 @@ def api(
     extra = _headers(header or [])
     if paginate and (target not in _PAGED or verb != "POST"):
         raise UsageError("--paginate: only for POST search/people and organisation/search")
-    api_options = api
     if dry_run:
         from clodura_cli.urls import DEFAULT_BASE_URL
 
-        root = DEFAULT_BASE_URL if api_options.use_sandbox else api_options.resolved_base_url()
+        root = DEFAULT_BASE_URL if api.use_sandbox else api.resolved_base_url()
         preview = {"method": verb, "url": root + target, "body": body}
         sys.stdout.write(json.dumps(preview, indent=2, ensure_ascii=False) + "\n")
-        return
-    if verb == "POST" and target in _REVEALS:
-        _reveal_through_the_ledger(_REVEALS[target], body, api_options)
-        return
-    if paginate:
-        _paginate(target, body or {}, api_options)
-        return
+    elif verb == "POST" and target in _REVEALS:
+        _reveal_through_the_ledger(_REVEALS[target], body, api)
+    elif paginate:
+        _paginate(target, body or {}, api)
+    else:
+        _call(verb, target, body, extra, include, api)
+
+
+def _call(
+    verb: str, target: str, body: Any, headers: dict[str, str], include: bool, api: ApiOptions
+) -> None:
+    """One request through the client's retry loop; the answer shown whatever its status."""
     from clodura_cli.cli.session import open_client
 
     received: list[bytes] = []
-    with open_client(api_options) as client:
+    with open_client(api) as client:
         try:
             reply = client.request(
                 verb, target, json=body, idempotent=verb in ("GET", "HEAD"),
-                received=received, headers=extra, raw=True,
+                received=received, headers=headers, raw=True,
             )  # fmt: skip
         except CloduraError:
             if received:

@@ -118,6 +118,34 @@ Rate = Annotated[
         show_default=False,
     ),
 ]
+Limit = Annotated[
+    int | None,
+    typer.Option(
+        "--limit",
+        help="Fetch exactly up to N records across pages.",
+        rich_help_panel="Paging",
+        show_default=False,
+    ),
+]
+AllPages = Annotated[
+    bool,
+    typer.Option(
+        "--all",
+        help="Fetch every page until the results end (the API stops at its last page: 100 for "
+        "people, 500 for organisations).",
+        rich_help_panel="Paging",
+    ),
+]
+Presets = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--preset",
+        help="Saved preset to start from (repeatable; later ones override earlier ones).",
+        rich_help_panel="Presets",
+        show_default=False,
+        autocompletion=complete.preset_names,
+    ),
+]
 Profile = Annotated[
     str | None,
     typer.Option(

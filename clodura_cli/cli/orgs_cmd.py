@@ -6,7 +6,8 @@ import typer
 
 from clodura_cli import spec
 from clodura_cli.cli import options
-from clodura_cli.cli.search_cmd import Flag, Many, Text, opt
+from clodura_cli.cli.search_cmd import Flag, Many, Text, opt, with_search_options
+from clodura_cli.cli.search_flow import SearchOptions
 from clodura_cli.cli.session import ApiOptions
 
 ORGS_EXAMPLES = (
@@ -23,24 +24,11 @@ def _org(api_name: str) -> object:
 
 
 @options.with_api_options
+@with_search_options
 def orgs(
     ctx: typer.Context,
     page: Annotated[int | None, _org("page")] = None,
     per_page: Annotated[int | None, _org("perPage")] = None,
-    limit: Annotated[
-        int | None,
-        typer.Option(help="Fetch exactly up to N records across pages.", rich_help_panel="Paging"),
-    ] = None,
-    all_pages: Annotated[
-        bool,
-        typer.Option(
-            "--all",
-            help="Fetch every page until the results end (the API stops at page 500).",
-            rich_help_panel="Paging",
-        ),
-    ] = False,
-    concurrency: options.Concurrency = None,
-    rate: options.Rate = None,
     name: Annotated[Text, _org("organisationName")] = None,
     org_id: Annotated[Many, _org("organisationId")] = None,
     domain: Annotated[Text, _org("domain")] = None,
@@ -55,44 +43,24 @@ def orgs(
     employees: Annotated[Many, _org("companyEmployeeSize")] = None,
     web_keyword: Annotated[Many, _org("webKeywords")] = None,
     tech: Annotated[Many, _org("technologyParameters")] = None,
-    preset: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="Saved organisation preset (`clodura preset save NAME --orgs ...`); repeatable.",
-            rich_help_panel="Presets",
-            show_default=False,
-        ),
-    ] = None,
-    fmt: options.Format = None,
-    output: options.Output = None,
-    fields: options.Fields = None,
-    raw_csv: options.RawCsv = False,
-    wide: options.Wide = False,
-    dry_run: options.DryRun = False,
     *,
+    opts: SearchOptions,
     api: ApiOptions,
 ) -> None:
     """Search organisations (Search Organizations) with any of its filters; at least one.
 
     Use an organisation's id in `clodura search --org-id` for the most precise people search.
     """
-    from clodura_cli.cli.search_flow import SearchOptions, run_search
+    from clodura_cli.cli.search_flow import run_search
     from clodura_cli.errors import UsageError
     from clodura_cli.search import ORGANISATIONS
 
     flags = {f.api: ctx.params[f.param] for f in spec.ORG_FIELDS}
     filters = {k: v for k, v in flags.items() if k not in ("page", "perPage") and v}
-    if not filters and not preset:
+    if not filters and not opts.presets:
         raise UsageError(
             "orgs: give at least one filter (the API needs one), e.g. --domain acme.com or "
             "--name Acme; see `clodura orgs --help`"
         )
-    run_search(
-        flags,
-        SearchOptions(
-            limit=limit, all_pages=all_pages, concurrency=concurrency, rate=rate, fmt=fmt,
-            output=output, fields=fields, dry_run=dry_run, presets=preset or [],
-            raw_csv=raw_csv, wide=wide, endpoint=ORGANISATIONS,
-        ),
-        api,
-    )  # fmt: skip
+    opts.endpoint = ORGANISATIONS
+    run_search(flags, opts, api)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -86,7 +86,6 @@ def serve(
     """
     from clodura_cli.sandbox.app import SandboxApp
     from clodura_cli.sandbox.faults import Faults, FaultSpecError
-    from clodura_cli.sandbox.keys import SANDBOX_KEYS
     from clodura_cli.sandbox.runtime import state_path
     from clodura_cli.sandbox.server import make_server
 
@@ -120,7 +119,13 @@ def serve(
         state_path(config.data_dir()), job_delay=job_delay, faults=faults, dialect=dialect
     )
     app_.dataset  # noqa: B018 - build the data set before announcing readiness
-    server = make_server(app_, host, port, quiet=not access_log)
+    _serve(make_server(app_, host, port, quiet=not access_log))
+
+
+def _serve(server: Any) -> None:
+    """Announce the server's URL and keys on stdout, then serve until stopped."""
+    from clodura_cli.sandbox.keys import SANDBOX_KEYS
+
     bound_host, bound_port = str(server.server_address[0]), server.server_address[1]
     shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
     url = f"http://{shown_host}:{bound_port}"

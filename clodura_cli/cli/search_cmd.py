@@ -6,6 +6,8 @@ import typer
 
 from clodura_cli import spec
 from clodura_cli.cli import complete, options
+from clodura_cli.cli.options import F
+from clodura_cli.cli.search_flow import SearchOptions
 from clodura_cli.cli.session import ApiOptions
 
 
@@ -44,25 +46,30 @@ SEARCH_EXAMPLES = (
 )
 
 
+def with_search_options(function: F) -> F:
+    """The options `search` and `orgs` share (paging, presets, output), declared once and
+    handed over as one ``opts: SearchOptions``."""
+    params = [
+        ("limit", options.Limit, None), ("all_pages", options.AllPages, False),
+        ("concurrency", options.Concurrency, None), ("rate", options.Rate, None),
+        ("preset", options.Presets, None), ("fmt", options.Format, None),
+        ("output", options.Output, None), ("fields", options.Fields, None),
+        ("raw_csv", options.RawCsv, False), ("wide", options.Wide, False),
+        ("dry_run", options.DryRun, False),
+    ]  # fmt: skip
+
+    def build(preset: list[str] | None, **values: Any) -> SearchOptions:
+        return SearchOptions(presets=preset or [], **values)
+
+    return options.inject(function, "opts", params, build)
+
+
 @options.with_api_options
+@with_search_options
 def search(
     ctx: typer.Context,
     page: Annotated[int | None, opt("page")] = None,
     per_page: Annotated[int | None, opt("perPage")] = None,
-    limit: Annotated[
-        int | None,
-        typer.Option(help="Fetch exactly up to N records across pages.", rich_help_panel="Paging"),
-    ] = None,
-    all_pages: Annotated[
-        bool,
-        typer.Option(
-            "--all",
-            help="Fetch every page until the results end (the API stops at page 100).",
-            rich_help_panel="Paging",
-        ),
-    ] = False,
-    concurrency: options.Concurrency = None,
-    rate: options.Rate = None,
     person_id: Annotated[Text, opt("personId")] = None,
     first_name: Annotated[Text, opt("firstName")] = None,
     last_name: Annotated[Text, opt("lastName")] = None,
@@ -94,15 +101,6 @@ def search(
     funded_to: Annotated[Text, opt("fundingToDate")] = None,
     tech: Annotated[Many, opt("technologyParameters")] = None,
     web_keyword: Annotated[Many, opt("webKeywords")] = None,
-    preset: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="Saved preset to start from (repeatable; later ones override earlier ones).",
-            rich_help_panel="Presets",
-            show_default=False,
-            autocompletion=complete.preset_names,
-        ),
-    ] = None,
     filters: Annotated[
         list[str] | None,
         typer.Option(
@@ -147,32 +145,16 @@ def search(
             rich_help_panel=options.OUTPUT_PANEL,
         ),
     ] = False,
-    wide: options.Wide = False,
-    fmt: options.Format = None,
-    output: options.Output = None,
-    fields: options.Fields = None,
-    raw_csv: options.RawCsv = False,
-    dry_run: options.DryRun = False,
     *,
+    opts: SearchOptions,
     api: ApiOptions,
 ) -> None:
     """Search people with any combination of Search People filters."""
-    from clodura_cli.cli.search_flow import SearchOptions, run_search
+    from clodura_cli.cli.search_flow import org_ids_from_stdin, run_search
 
     flags = {f.api: ctx.params[f.param] for f in spec.SEARCH_FIELDS}
-    org_ids = None
     if org_id == "-":
-        from clodura_cli.cli.search_flow import org_ids_from_stdin
-
-        flags["organizationId"], org_ids = None, org_ids_from_stdin()
-    run_search(
-        flags,
-        SearchOptions(
-            limit=limit, all_pages=all_pages, concurrency=concurrency, rate=rate, fmt=fmt,
-            output=output, fields=fields, dry_run=dry_run, presets=preset or [],
-            filter_files=filters or [], new_only=new_only, raw_csv=raw_csv, append=append,
-            forget="all" if forget_all else "query" if forget else None, wide=wide,
-            org_ids=org_ids,
-        ),
-        api,
-    )  # fmt: skip
+        flags["organizationId"], opts.org_ids = None, org_ids_from_stdin()
+    opts.filter_files, opts.new_only, opts.append = filters or [], new_only, append
+    opts.forget = "all" if forget_all else "query" if forget else None
+    run_search(flags, opts, api)
