@@ -1,4 +1,4 @@
-"""The credit balance in both plan shapes, as rows a person can read."""
+"""Credits: the balance in both plan shapes as rows a person can read, and what reveals cost."""
 
 from __future__ import annotations
 
@@ -6,7 +6,49 @@ from dataclasses import dataclass
 from typing import Any, Union
 
 from clodura_cli.errors import InvalidResponseError
-from clodura_cli.reveal import MULTI_PROVIDER, STANDARD, plan_family
+from clodura_cli.inputs import EMAIL, PHONE
+
+STANDARD = "standard"
+MULTI_PROVIDER = "multi-provider"
+#: Worst-case credits per reveal, by plan family and kind (Part A of the API contract).
+WORST_CASE = {
+    (STANDARD, EMAIL): 2,
+    (STANDARD, PHONE): 2,
+    (MULTI_PROVIDER, EMAIL): 6,
+    (MULTI_PROVIDER, PHONE): 20,
+}
+
+
+def plan_family(balance: dict[str, Any]) -> str | None:
+    """Which plan family a Credits answer belongs to, or None when it is neither shape."""
+    if "remainingCredits" in balance:
+        return MULTI_PROVIDER
+    if "contactsView" in balance or "maxContacts" in balance:
+        return STANDARD
+    return None
+
+
+def worst_case(kind: str, family: str | None, count: int) -> int:
+    """The most ``count`` reveals can cost; an unknown family is assumed the dearer one."""
+    per = WORST_CASE[(family or MULTI_PROVIDER, kind)]
+    return per * count
+
+
+def spent_between(before: dict[str, Any], after: dict[str, Any]) -> int | None:
+    """Credits the balance moved by between two Credits answers of the same plan."""
+    family = plan_family(before)
+    if family != plan_family(after) or family is None:
+        return None
+    try:
+        if family == MULTI_PROVIDER:
+            return int(before["remainingCredits"]) - int(after["remainingCredits"])
+        return sum(
+            int(after.get(name, 0)) - int(before.get(name, 0))
+            for name in ("contactsView", "directDials")
+        )
+    except (TypeError, ValueError):
+        return None
+
 
 Amount = Union[int, float, str, None]  # noqa: UP007 - a runtime alias on Python 3.10
 

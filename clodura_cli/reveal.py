@@ -12,6 +12,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from clodura_cli.answers import Outcome, read_answer
+from clodura_cli.credits import (  # pricing lives in credits.py
+    MULTI_PROVIDER,
+    STANDARD,
+    plan_family,
+    spent_between,
+    worst_case,
+)
 from clodura_cli.errors import (
     APIError,
     AuthenticationError,
@@ -30,15 +37,8 @@ from clodura_cli.ledger import BLOCKING, FINAL, PENDING, Job, Ledger
 if TYPE_CHECKING:
     from clodura_cli.client import CloduraClient, RawAnswer
 
-STANDARD = "standard"
-MULTI_PROVIDER = "multi-provider"
-#: Worst-case credits per reveal, by plan family and kind (Part A of the API contract).
-WORST_CASE = {
-    (STANDARD, EMAIL): 2,
-    (STANDARD, PHONE): 2,
-    (MULTI_PROVIDER, EMAIL): 6,
-    (MULTI_PROVIDER, PHONE): 20,
-}
+__all__ = ["MULTI_PROVIDER", "STANDARD", "plan_family", "spent_between", "worst_case"]
+
 POLL_INITIAL = 1.0
 #: How long a claim without a recorded answer is taken as in flight in another run.
 CLAIM_GRACE = 90.0
@@ -47,37 +47,6 @@ POLL_MAX = 10.0
 TRACK_404_GRACE = 120.0
 #: Errors after which no further reveal is submitted: every one would fail the same way.
 FATAL = (AuthenticationError, PermissionDeniedError, PaymentRequiredError, RateLimitError)
-
-
-def plan_family(balance: dict[str, Any]) -> str | None:
-    """Which plan family a Credits answer belongs to, or None when it is neither shape."""
-    if "remainingCredits" in balance:
-        return MULTI_PROVIDER
-    if "contactsView" in balance or "maxContacts" in balance:
-        return STANDARD
-    return None
-
-
-def worst_case(kind: str, family: str | None, count: int) -> int:
-    """The most ``count`` reveals can cost; an unknown family is assumed the dearer one."""
-    per = WORST_CASE[(family or MULTI_PROVIDER, kind)]
-    return per * count
-
-
-def spent_between(before: dict[str, Any], after: dict[str, Any]) -> int | None:
-    """Credits the balance moved by between two Credits answers of the same plan."""
-    family = plan_family(before)
-    if family != plan_family(after) or family is None:
-        return None
-    try:
-        if family == MULTI_PROVIDER:
-            return int(before["remainingCredits"]) - int(after["remainingCredits"])
-        return sum(
-            int(after.get(name, 0)) - int(before.get(name, 0))
-            for name in ("contactsView", "directDials")
-        )
-    except (TypeError, ValueError):
-        return None
 
 
 def known_cost(kind: str, family: str | None, job: Job) -> int | None:

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from clodura_cli import spec
+from clodura_cli import config, spec
 from clodura_cli.cli import options, report
 from clodura_cli.cli.session import ApiOptions
 from clodura_cli.errors import CloduraError, UsageError
@@ -262,7 +262,6 @@ def _paginate(target: str, body: dict[str, Any], api_options: ApiOptions) -> Non
 
 def _reveal_through_the_ledger(kind: str, body: Any, api_options: ApiOptions) -> None:
     """A reveal POSTed through `api` is claimed in the ledger first, like any reveal."""
-    from clodura_cli.cli.reveal_flow import ledger_path
     from clodura_cli.cli.session import open_connection
     from clodura_cli.errors import ValidationError
     from clodura_cli.inputs import Target, identifiers_for
@@ -281,7 +280,7 @@ def _reveal_through_the_ledger(kind: str, body: Any, api_options: ApiOptions) ->
     partners = body.get("revealPhoneNumberViaPartners") is True
     target = Target(identifiers, dict(identifiers), identity_of(identifiers))
     connection = open_connection(api_options)
-    ledger = Ledger(ledger_path())
+    ledger = Ledger(config.ledger_file())
     with connection.client:
         revealer = Revealer(
             connection.client, ledger, connection.account, kind,

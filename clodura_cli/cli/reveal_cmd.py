@@ -8,8 +8,8 @@ import typer
 
 from clodura_cli.cli import options
 from clodura_cli.cli.options import F
-from clodura_cli.cli.reveal_flow import RevealOptions
 from clodura_cli.cli.session import ApiOptions
+from clodura_cli.reveal_run import RevealOptions
 
 app = typer.Typer(
     help="Reveal emails or phone numbers; every job is kept in a local ledger.\n\n"
@@ -113,7 +113,7 @@ DryRun = Annotated[
 def with_reveal_options(function: F) -> F:
     """The options both reveal commands take, declared once, handed over as one
     ``run: RevealOptions`` (its kind is set by the command)."""
-    from clodura_cli.cli.reveal_flow import RevealOptions
+    from clodura_cli.reveal_run import RevealOptions
 
     params = [
         ("input_file", InputFile, None), ("webhook_url", WebhookUrl, None), ("wait", Wait, True),

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clodura_cli import spec
+from clodura_cli import config, spec
 from clodura_cli.cli import report
 from clodura_cli.cli.session import ApiOptions
 from clodura_cli.errors import UsageError
@@ -251,10 +251,9 @@ def _forget(emitted: Any, opts: SearchOptions) -> None:
 
 
 def _emitted_people(api: ApiOptions, query: str) -> Any:
-    from clodura_cli.cli.reveal_flow import ledger_path
     from clodura_cli.ledger import Ledger
 
-    return Ledger(ledger_path()).emitted_people(api.profile.name, query)
+    return Ledger(config.ledger_file()).emitted_people(api.profile.name, query)
 
 
 def _records(

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from clodura_cli import config
 from clodura_cli.cli import options, report
 from clodura_cli.cli.render import destination, render
-from clodura_cli.cli.reveal_flow import job_rows, ledger_path
 from clodura_cli.cli.session import ApiOptions, open_connection
+from clodura_cli.reveal_run import job_rows
 
 if TYPE_CHECKING:
     from clodura_cli.client import CloduraClient
@@ -103,7 +104,7 @@ def track(
     columns = parse_fields(fields)
     for warning in check_fields(columns, (*PERSON_RECORD_FIELDS, *REVEAL_ROW_FIELDS)):
         report.warn(warning)
-    ledger = Ledger(ledger_path())
+    ledger = Ledger(config.ledger_file())
     if tracking_ids or wait:
         workers = int(api.setting("concurrency", concurrency))
         jobs = _fetch(ledger, api, tracking_ids or [], wait, timeout, workers, rate)
@@ -209,7 +210,7 @@ def _print_raw(references: list[str]) -> None:
 
     if not references:
         raise UsageError("--raw: give the tracking id (or person id) of the job to show")
-    ledger = Ledger(ledger_path())
+    ledger = Ledger(config.ledger_file())
     shown = []
     for reference in references:
         jobs = _jobs_named(ledger, reference)
@@ -241,6 +242,6 @@ def _jobs_named(ledger: Ledger, reference: str) -> list[Job]:
 
 def _reparse() -> None:
     """Run the current reader over every stored answer, in the order they came."""
-    ledger = Ledger(ledger_path())
+    ledger = Ledger(config.ledger_file())
     changed = reparse_ledger(ledger)
     report.info(f"reparsed the stored answers: {changed} job(s) updated")

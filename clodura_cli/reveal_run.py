@@ -1,0 +1,313 @@
+"""Revealing people, as one use case: targets and options in, entries and what they cost out.
+
+The command line only parses, asks (through ``confirm``), shows progress and renders; the
+order of things that keeps money safe lives here: read the ledger, price the worst case, ask,
+claim and submit, poll, read the balance again, and decide which outcome is an error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from clodura_cli import spec
+from clodura_cli.client import CloduraClient
+from clodura_cli.errors import (
+    CloduraError,
+    RejectedRevealsError,
+    UnconfirmedRevealsError,
+    UsageError,
+)
+from clodura_cli.inputs import EMAIL, Decoded, Inputs, collect, decode, parse_rows
+from clodura_cli.ledger import Job, Ledger
+from clodura_cli.reveal import (
+    Entry,
+    Poller,
+    Revealer,
+    check_understood,
+    claimed_elsewhere,
+    plan_family,
+    plan_reveals,
+    reveal_body,
+    spent_between,
+    still_pending,
+    worst_case,
+)
+
+
+@dataclass
+class RevealOptions:
+    """Everything the reveal commands take besides the people."""
+
+    kind: str
+    input_file: str | None = None
+    webhook_url: str | None = None
+    partners: bool = False
+    wait: bool = True
+    timeout: float = 300.0
+    concurrency: int | None = None
+    rate: float | None = None
+    refresh: bool = False
+    max_credits: int | None = None
+    dry_run: bool = False
+    yes: bool = False
+    fmt: str | None = None
+    output: str | None = None
+    fields: str | None = None
+    raw_csv: bool = False
+
+
+@dataclass
+class RevealResult:
+    """What a run did: an entry per person in input order, the error that stopped it, what it
+    spent, and anything worth telling the user."""
+
+    entries: list[Entry]
+    fatal: CloduraError | None = None
+    spending: str | None = None
+    not_submitted: int = 0
+    notices: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+#: Asked before submitting: (people, worst-case credits, plan family); raises to stop the run.
+Confirm = Callable[[int, int, str | None], None]
+Warn = Callable[[str], None]
+#: Shows progress over this many people: a context yielding a callback per finished job.
+Progress = Callable[[int], AbstractContextManager[Callable[[Any], None] | None]]
+
+
+def load_inputs(
+    kind: str, rows_from_args: list[tuple[str, dict[str, Any]]], input_file: str | None, stdin: Any
+) -> Inputs:
+    """Targets from the arguments and the --input file (``-``: ``stdin``); bad rows are in
+    ``problems``, never submitted."""
+    inputs = Inputs()
+    collect(rows_from_args, kind, inputs)
+    if input_file is not None:
+        decoded = _read_input(input_file, stdin)
+        rows, problems = parse_rows(decoded.text)
+        inputs.problems.extend(problems)
+        inputs.non_utf8 = decoded.non_utf8
+        collect(rows, kind, inputs)
+    return inputs
+
+
+def _read_input(name: str, stdin: Any) -> Decoded:
+    if name == "-":
+        if stdin.isatty():
+            raise UsageError("--input -: standard input is a terminal; pipe the records in")
+        return decode(stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode())
+    try:
+        return decode(Path(name).read_bytes())
+    except OSError as exc:
+        raise UsageError(f"--input: cannot read {name!r}: {exc.strerror}") from None
+
+
+def balance(client: CloduraClient, warn: Warn) -> dict[str, Any] | None:
+    """The credit balance, in one quiet attempt; None (and a warning) when it cannot be read."""
+    try:
+        return client.credits(once=True)
+    except CloduraError as exc:
+        warn(f"could not read the credit balance ({exc}); assuming the dearer plan")
+        return None
+
+
+def reveal(
+    client: CloduraClient,
+    ledger: Ledger,
+    account: str,
+    inputs: Inputs,
+    options: RevealOptions,
+    webhook: str | None,
+    *,
+    confirm: Confirm,
+    warn: Warn,
+    progress: Progress | None = None,
+    on_interrupt: Callable[[int], None] | None = None,
+) -> RevealResult:
+    """Reveal every target: nobody already answered by the ledger is submitted again, the
+    worst case is priced and confirmed first, and (``options.wait``) jobs are polled while the
+    submissions go on. ``warn`` hears at once what the user must know before being asked."""
+    to_submit, _ = plan_reveals(
+        ledger, account, options.kind, inputs.targets, options.refresh, options.partners
+    )
+    before = balance(client, warn) if to_submit else None
+    family = plan_family(before) if before else None
+    if to_submit:
+        confirm(len(to_submit), worst_case(options.kind, family, len(to_submit)), family)
+    revealer = Revealer(
+        client, ledger, account, options.kind, webhook_url=webhook, partners=options.partners,
+        concurrency=options.concurrency or 4, family=family,
+    )  # fmt: skip
+    deadline = time.monotonic() + options.timeout
+    showing = progress(len(inputs.targets)) if progress else contextlib.nullcontext(None)
+    with showing as on_update:
+        # Polling starts while submissions go on: each job is looked at about a second after
+        # it was submitted, on threads of its own.
+        poller = Poller(revealer, deadline, on_update=on_update) if options.wait else None
+        try:
+            run = revealer.submit(
+                inputs.targets, refresh=options.refresh, on_job=poller.add if poller else None
+            )
+            done = poller.finish() if poller else {}
+        except BaseException:
+            if poller:
+                if on_interrupt is not None:
+                    on_interrupt(poller.pending_count())
+                poller.stop()
+            raise
+    entries = [Entry(e.target, done.get(e.job.id, e.job), e.source) for e in run.entries]
+    result = RevealResult(entries, run.fatal, not_submitted=len(run.not_submitted))
+    result.notices, result.warnings = sources(run.entries, len(run.not_submitted))
+    if before is not None and run.count("submitted") and not any(e.job.is_pending for e in entries):
+        result.spending = spending(entries, before, balance(client, result.warnings.append))
+    return result
+
+
+def sources(entries: list[Entry], not_submitted: int) -> tuple[list[str], list[str]]:
+    """Notices and warnings on where each answer came from (the ledger, another run, now)."""
+    notices, warnings = [], []
+    from_ledger = sum(1 for e in entries if e.source == "ledger")
+    pending = sum(1 for e in entries if e.source == "pending" and e.job.status != "unknown")
+    elsewhere = [e for e in entries if e.source == "pending" and claimed_elsewhere(e.job)]
+    unknown = [
+        e
+        for e in entries
+        if e.source == "pending" and e.job.status == "unknown" and e not in elsewhere
+    ]
+    if elsewhere:
+        notices.append(f"{len(elsewhere)} being submitted by another run right now: waiting for it")
+    if from_ledger:
+        notices.append(
+            f"{from_ledger} answered from the ledger: no credits spent on them "
+            "(--refresh to reveal again)"
+        )
+    if pending:
+        notices.append(f"{pending} already submitted earlier: polling them, not resubmitting")
+    if unknown:
+        warnings.append(
+            f"{len(unknown)} earlier submission(s) have no answer recorded and may have been "
+            "charged; not resubmitted (see `clodura track --pending`)"
+        )
+    if not_submitted:
+        warnings.append(f"{not_submitted} not submitted: the run stopped at the error below")
+    return notices, warnings
+
+
+def spending(
+    entries: list[Entry], before: dict[str, Any], after: dict[str, Any] | None
+) -> str | None:
+    """What this run spent: from its own jobs' answers when they all say, else from the
+    balance (which other runs at the same time move too); both balances shown."""
+    from clodura_cli.credits import pools
+
+    def left(balance: dict[str, Any]) -> str:
+        return ", ".join(f"{pool.name} {pool.remaining}" for pool in pools(balance)[1])
+
+    balances = f"; balance before: {left(before)}; after: {left(after)}" if after else ""
+    mine = [e.job.credits for e in entries if e.source == "submitted"]
+    if mine and all(credits is not None for credits in mine):
+        return (
+            f"credits spent by this run: {sum(c or 0 for c in mine)} (from its answers{balances})"
+        )
+    moved = spent_between(before, after) if after else None
+    if moved is None:
+        return None
+    return (
+        f"credits spent: {moved}, by the balance (other runs at the same time count too{balances})"
+    )
+
+
+def failure(result: RevealResult, options: RevealOptions) -> CloduraError | None:
+    """The error the run ends with, if any: the one that stopped it, an answer not understood,
+    jobs still pending after the wait, submissions whose answer was lost, or refusals."""
+    if result.fatal is not None:
+        return result.fatal
+    entries = result.entries
+    check_understood((e.job for e in entries), waiting=True)
+    pending = [e.job for e in entries if e.job.is_pending]
+    if pending and options.wait:
+        return still_pending(
+            pending,
+            options.timeout,
+            "their tracking ids are in the ledger: resume with `clodura track --wait`",
+        )
+    unconfirmed = [
+        e.job
+        for e in entries
+        if e.source == "submitted" and e.job.status in ("unknown", "not_sent")
+    ]
+    if unconfirmed:
+        lost = sum(1 for job in unconfirmed if job.status == "unknown")
+        return UnconfirmedRevealsError(
+            f"{len(unconfirmed)} submission(s) failed ({unconfirmed[0].message}); {lost} may "
+            "have reached the API and are recorded as unknown, not resubmitted: "
+            "see `clodura track --pending`"
+        )
+    rejected = [e.job for e in entries if e.job.status == "rejected" and e.source == "submitted"]
+    if rejected:
+        return RejectedRevealsError(
+            f"{len(rejected)} reveal(s) refused by the API ({rejected[0].message}); "
+            "nothing charged for them"
+        )
+    return None
+
+
+def preview(
+    options: RevealOptions,
+    inputs: Inputs,
+    webhook: str | None,
+    base_url: str,
+    checked: tuple[CloduraClient, Ledger, str] | None,
+    warn: Warn,
+) -> dict[str, Any]:
+    """What a dry run shows: the bodies that would be sent, what the ledger already answers,
+    and the worst-case cost (priced by the plan when a client and ledger are ``checked``)."""
+    to_submit, known = inputs.targets, list[Entry]()
+    family = None
+    if checked is not None:
+        client, ledger, account = checked
+        to_submit, known = plan_reveals(
+            ledger, account, options.kind, inputs.targets, options.refresh, options.partners
+        )
+        before = balance(client, warn) if to_submit else None
+        family = plan_family(before) if before else None
+    path = spec.REVEAL_EMAIL_PATH if options.kind == EMAIL else spec.REVEAL_PHONE_PATH
+    return {
+        "method": "POST",
+        "url": base_url + path,
+        "bodies": [reveal_body(options.kind, t, webhook, options.partners) for t in to_submit],
+        "fromLedger": sum(1 for e in known if e.source == "ledger"),
+        "alreadyPending": sum(1 for e in known if e.source == "pending"),
+        "planFamily": family,
+        "worstCaseCredits": worst_case(options.kind, family, len(to_submit)),
+    }
+
+
+def job_rows(jobs: list[Job]) -> list[dict[str, Any]]:
+    """Ledger jobs as output rows."""
+    import datetime as dt
+
+    from clodura_cli.inputs import Target
+    from clodura_cli.ledger import identity_of
+    from clodura_cli.reveal import output_row
+
+    rows = []
+    for job in jobs:
+        target = Target(job.identifiers, dict(job.record), identity_of(job.identifiers))
+        submitted = dt.datetime.fromtimestamp(job.submitted_at, dt.timezone.utc)
+        row = {
+            "kind": job.kind,
+            "submittedAt": submitted.strftime("%Y-%m-%d %H:%M:%SZ"),
+            **output_row(Entry(target, job, "ledger")),
+        }
+        if job.message and "revealMessage" not in row:
+            row["revealMessage"] = job.message
+        rows.append(row)
+    return rows
