@@ -98,6 +98,29 @@ def load_inputs(
     return inputs
 
 
+#: Where sandbox reveals say they post results when no webhook is configured.
+SANDBOX_WEBHOOK = "https://example.com/clodura-sandbox-webhook"
+ENV_WEBHOOK_URL = "CLODURA_WEBHOOK_URL"
+
+
+def webhook_for(options: RevealOptions, configured: str | None, sandbox: bool) -> str | None:
+    """The webhook URL the reveals send: the one configured (flag, environment or profile),
+    else in the sandbox a placeholder; checked. Email reveals and --partners need one."""
+    from clodura_cli.urls import check_webhook_url
+
+    url = configured or (SANDBOX_WEBHOOK if sandbox else None)
+    if url is not None:
+        return check_webhook_url(url)
+    if options.kind == EMAIL or options.partners:
+        why = "email reveals" if options.kind == EMAIL else "--partners"
+        raise UsageError(
+            f"--webhook-url: {why} need a webhook URL the API can post results to; "
+            f"pass --webhook-url https://..., set {ENV_WEBHOOK_URL}, or run "
+            "`clodura config set webhook-url https://...`"
+        )
+    return None
+
+
 def _read_input(name: str, stdin: Any) -> Decoded:
     if name == "-":
         if stdin.isatty():

@@ -19,10 +19,7 @@ from clodura_cli.ledger import Ledger
 from clodura_cli.output import check_fields, parse_fields
 from clodura_cli.reveal import REVEAL_ROW_FIELDS, output_row
 from clodura_cli.reveal_run import RevealOptions
-from clodura_cli.urls import check_webhook_url
 
-ENV_WEBHOOK_URL = "CLODURA_WEBHOOK_URL"
-SANDBOX_WEBHOOK = "https://example.com/clodura-sandbox-webhook"
 CONFIRM_ABOVE = 50
 
 
@@ -99,19 +96,8 @@ def read_inputs(
 def resolve_webhook(options: RevealOptions, api: ApiOptions) -> str | None:
     """--webhook-url, else CLODURA_WEBHOOK_URL, else the profile's webhook-url, else (sandbox)
     a placeholder; checked."""
-    url = api.setting("webhook-url", options.webhook_url) or (
-        SANDBOX_WEBHOOK if api.use_sandbox else None
-    )
-    if url is not None:
-        return check_webhook_url(url)
-    if options.kind == EMAIL or options.partners:
-        why = "email reveals" if options.kind == EMAIL else "--partners"
-        raise UsageError(
-            f"--webhook-url: {why} need a webhook URL the API can post results to; "
-            f"pass --webhook-url https://..., set {ENV_WEBHOOK_URL}, or run "
-            "`clodura config set webhook-url https://...`"
-        )
-    return None
+    configured = api.setting("webhook-url", options.webhook_url)
+    return reveal_run.webhook_for(options, configured, api.use_sandbox)
 
 
 def _confirm(options: RevealOptions, count: int, worst: int, family: str | None) -> None:
