@@ -37,7 +37,8 @@ class Run:
 
 _runner = CliRunner()
 # Building the click command tree from the typer app takes most of an in-process run; the
-# tree holds no per-run state, so the test runner builds it once.
+# tree holds no per-run state, so the test runner builds it once. There is no public way: typer
+# 0.28's CliRunner.invoke takes only a Typer app and calls typer.main.get_command on it itself.
 _command_cache: dict[int, Any] = {}
 
 
@@ -98,6 +99,18 @@ class Server:
         self.set_faults()
         self.set_job_delay(SERVER_JOB_DELAY)
         self.clear_log()
+
+    def env_for(self, home: Path, key: str, **extra: str) -> dict[str, str]:
+        """A clean server, and the environment of a `clodura` process that uses it."""
+        self.reset()
+        return {**base_env(home), "CLODURA_BASE_URL": self.url, "CLODURA_API_KEY": key, **extra}
+
+    def point(self, monkeypatch: Any, key: str, **extra: str) -> Server:
+        """A clean server, and this test's in-process runs pointed at it."""
+        self.reset()
+        for name, value in {"CLODURA_BASE_URL": self.url, "CLODURA_API_KEY": key, **extra}.items():
+            monkeypatch.setenv(name, value)
+        return self
 
     def count(self, endpoint: str) -> int:
         """How many requests to one endpoint the server has logged."""
@@ -274,3 +287,19 @@ def screen(text: str, columns: int) -> list[str]:
         while len(lines) <= row:
             lines.append([])
     return ["".join(line).rstrip() for line in lines]
+
+
+def error_line(stderr: str, *, required: bool = True) -> str | None:
+    """The one ``error:`` line of a run's stderr: never two, never a traceback. Without
+    ``required``, None when the run printed no error."""
+    assert "Traceback" not in stderr, stderr
+    lines = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 if required else len(lines) <= 1, stderr
+    return lines[0] if lines else None
+
+
+def person_ids(count: int, start: int = 0) -> list[str]:
+    """Ids of ``count`` people of the sandbox data set, from index ``start``."""
+    from clodura_cli.sandbox.data import build_dataset
+
+    return [build_dataset().person(i).record["personId"] for i in range(start, start + count)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from helpers import run_cli, sent
+from helpers import error_line, run_cli, sent
 
 from clodura_cli.cli.exit_codes import ExitCode
 from clodura_cli.sandbox.app import SandboxApp
@@ -30,10 +30,7 @@ def test_exit_codes_are_the_documented_numbers() -> None:
 
 
 def one_error_line(stderr: str) -> str:
-    lines = [line for line in stderr.splitlines() if line.startswith("error:")]
-    assert len(lines) == 1, stderr
-    assert "Traceback" not in stderr
-    return lines[0]
+    return str(error_line(stderr))
 
 
 @pytest.mark.parametrize(

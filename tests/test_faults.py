@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from helpers import Run, Server, run_cli
+from helpers import Run, Server, error_line, run_cli
 
 from clodura_cli.sandbox.data import build_dataset
 
@@ -23,12 +23,7 @@ PEOPLE = [p.record["personId"] for p in build_dataset().people[2000:2200]]
 
 @pytest.fixture
 def api(server: Server, monkeypatch: pytest.MonkeyPatch) -> Server:
-    server.reset()
-    monkeypatch.setenv("CLODURA_BASE_URL", server.url)
-    monkeypatch.setenv("CLODURA_API_KEY", KEY)
-    monkeypatch.setenv("CLODURA_MAX_RETRIES", "2")
-    monkeypatch.setenv("CLODURA_TIMEOUT", "0.5")
-    return server
+    return server.point(monkeypatch, KEY, CLODURA_MAX_RETRIES="2", CLODURA_TIMEOUT="0.5")
 
 
 _next_person = iter(PEOPLE)
@@ -87,10 +82,7 @@ OBJECT_MESSAGES = {
 
 
 def one_error_line(result: Run) -> str | None:
-    assert "Traceback" not in result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-    assert len(lines) <= 1, result.stderr
-    return lines[0] if lines else None
+    return error_line(result.stderr, required=False)
 
 
 @pytest.mark.parametrize("command", COMMANDS)

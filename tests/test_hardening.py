@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from fake import Answer, FakeServer, Received, always, fake_server
-from helpers import DEADLINE, run_cli
+from helpers import DEADLINE, error_line, run_cli
 
 from clodura_cli.sandbox.app import SandboxApp
 
@@ -24,10 +24,8 @@ def point_at(monkeypatch: pytest.MonkeyPatch, fake: FakeServer) -> None:
     monkeypatch.setenv("CLODURA_API_KEY", KEY)
 
 
-def one_line(text: str) -> str:
-    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("sandbox:")]
-    assert len(lines) == 1, text
-    return lines[0]
+def one_line(stderr: str) -> str:
+    return str(error_line(stderr))
 
 
 # -- output files ----------------------------------------------------------------------------

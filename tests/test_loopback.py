@@ -28,10 +28,7 @@ KEY = "sandbox-standard"
 
 @pytest.fixture
 def env(server: Server, tmp_path: Path) -> dict[str, str]:
-    server.reset()
-    values = base_env(tmp_path)
-    values.update(CLODURA_BASE_URL=server.url, CLODURA_API_KEY=KEY)
-    return values
+    return server.env_for(tmp_path, KEY)
 
 
 def clodura(

@@ -147,10 +147,7 @@ def test_slots_never_exceed_the_concurrency() -> None:
 
 @pytest.fixture
 def api(server: Server, monkeypatch: pytest.MonkeyPatch) -> Server:
-    server.reset()
-    monkeypatch.setenv("CLODURA_BASE_URL", server.url)
-    monkeypatch.setenv("CLODURA_API_KEY", "sandbox-multi")
-    return server
+    return server.point(monkeypatch, "sandbox-multi")
 
 
 @pytest.mark.loopback

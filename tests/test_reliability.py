@@ -17,8 +17,8 @@ from helpers import (
     CLODURA,
     DEADLINE,
     Server,
-    base_env,
     interrupt_export,
+    person_ids,
     run_cli,
     sent,
     spawn,
@@ -28,23 +28,17 @@ from helpers import (
 from clodura_cli.client import CloduraClient
 from clodura_cli.ledger import Ledger
 from clodura_cli.sandbox.app import SandboxApp
-from clodura_cli.sandbox.data import build_dataset
 
 HOOK = "https://hooks.example.com/clodura"
 
 
 @pytest.fixture
 def env(server: Server, tmp_path: Path) -> dict[str, str]:
-    server.reset()
-    values = base_env(tmp_path)
-    values.update(
-        CLODURA_BASE_URL=server.url, CLODURA_API_KEY="sandbox-multi", CLODURA_WEBHOOK_URL=HOOK
-    )
-    return values
+    return server.env_for(tmp_path, "sandbox-multi", CLODURA_WEBHOOK_URL=HOOK)
 
 
 def people(start: int, count: int) -> list[str]:
-    return [p.record["personId"] for p in build_dataset().people[start : start + count]]
+    return person_ids(count, start)
 
 
 # Interruptions ---------------------------------------------------------------------------------

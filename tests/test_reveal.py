@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import run_cli, sent
+from helpers import person_ids, run_cli, sent
 
 from clodura_cli import reveal
 from clodura_cli.ledger import Ledger
@@ -28,7 +28,7 @@ def quick_polling(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def ids(count: int, start: int = 0) -> list[str]:
-    return [str(p["personId"]) for p in PEOPLE[start : start + count]]
+    return person_ids(count, start)
 
 
 def reveal_email(*args: str, input: str | None = None) -> Any:
