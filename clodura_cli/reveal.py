@@ -126,18 +126,16 @@ def reveal_body(
     return body
 
 
-class Revealer:
-    """Submits reveals through the ledger and polls the track endpoint until they finish."""
+class Tracker:
+    """Follows reveal jobs to their end: reads submission and track answers into the ledger,
+    polls the track endpoint, and prices finished jobs where the plan fixes the cost. Both
+    `reveal` (through Revealer) and `track` use it."""
 
     def __init__(
         self,
         client: CloduraClient,
         ledger: Ledger,
-        account: str,
-        kind: str,
         *,
-        webhook_url: str | None = None,
-        partners: bool = False,
         concurrency: int = 4,
         family: str | None = None,
         family_source: Callable[[], str | None] | None = None,
@@ -146,10 +144,6 @@ class Revealer:
     ) -> None:
         self.client = client
         self.ledger = ledger
-        self.account = account
-        self.kind = kind
-        self.webhook_url = webhook_url
-        self.partners = partners
         self.concurrency = max(1, concurrency)
         self._family = family
         #: Asked once, only when a finished job's cost depends on the plan.
@@ -167,71 +161,6 @@ class Revealer:
                 source, self._family_source = self._family_source, None
                 self._family = source()
             return self._family
-
-    def body(self, target: Target) -> dict[str, Any]:
-        """The request body for one target."""
-        return reveal_body(self.kind, target, self.webhook_url, self.partners)
-
-    def submit(
-        self,
-        targets: list[Target],
-        *,
-        refresh: bool = False,
-        on_job: Callable[[Job], None] | None = None,
-    ) -> RevealRun:
-        """Claim each target in the ledger and submit the new ones, ``concurrency`` at a time.
-
-        ``on_job`` hears of every job as soon as it has a tracking id (or is found pending in
-        the ledger), so that polling can start while submissions go on.
-        """
-        run = RevealRun(self.kind)
-        stop = threading.Event()
-        lock = threading.Lock()
-        entries: dict[int, Entry] = {}
-
-        def one(index: int, target: Target) -> None:
-            if stop.is_set():
-                with lock:
-                    run.not_submitted.append(target)
-                return
-            job, is_new = self.ledger.claim(
-                self.account, ledger_kind(self.kind, self.partners), target.identity,
-                target.identifiers, target.record, refresh=refresh,
-            )  # fmt: skip
-            if not is_new:
-                source = "ledger" if job.is_final else "pending"
-                entries[index] = Entry(target, job, source)
-            else:
-                job = self._send(job, target, stop, run, lock)
-                entries[index] = Entry(target, job, "submitted")
-            if on_job is not None and (_pollable(job) or claimed_elsewhere(job)):
-                on_job(job)
-
-        with cf.ThreadPoolExecutor(self.concurrency, thread_name_prefix="reveal") as pool:
-            futures = [pool.submit(one, i, target) for i, target in enumerate(targets)]
-            for future in futures:
-                future.result()
-        run.entries = [entries[i] for i in sorted(entries)]
-        return run
-
-    def _send(
-        self, job: Job, target: Target, stop: threading.Event, run: RevealRun, lock: threading.Lock
-    ) -> Job:
-        reveal = self.client.reveal_email if self.kind == EMAIL else self.client.reveal_phone
-        try:
-            answer = reveal(self.body(target))
-        except CloduraError as exc:
-            if exc.raw:
-                self.ledger.keep_answer(job.id, "submit", exc.raw)
-            status = _status_after_failure(exc)
-            if isinstance(exc, FATAL):
-                stop.set()
-                with lock:
-                    run.fatal = run.fatal or exc
-            return self.ledger.update(job.id, status=status, message=str(exc))
-        # Kept as received before anything else happens: a later version may read it better.
-        self.ledger.keep_answer(job.id, "submit", answer.content)
-        return self.record_submission(job, answer.payload)
 
     def record_submission(self, job: Job, payload: Any) -> Job:
         """Store what a submission answer says: a tracking id, or already the final result."""
@@ -321,13 +250,99 @@ class Revealer:
         return job if cost is None else self.ledger.update(job.id, credits=cost)
 
 
+class Revealer(Tracker):
+    """Submits reveals through the ledger (claim first, never twice), then tracks them."""
+
+    def __init__(
+        self,
+        client: CloduraClient,
+        ledger: Ledger,
+        account: str,
+        kind: str,
+        *,
+        webhook_url: str | None = None,
+        partners: bool = False,
+        **tracking: Any,
+    ) -> None:
+        super().__init__(client, ledger, **tracking)
+        self.account = account
+        self.kind = kind
+        self.webhook_url = webhook_url
+        self.partners = partners
+
+    def body(self, target: Target) -> dict[str, Any]:
+        """The request body for one target."""
+        return reveal_body(self.kind, target, self.webhook_url, self.partners)
+
+    def submit(
+        self,
+        targets: list[Target],
+        *,
+        refresh: bool = False,
+        on_job: Callable[[Job], None] | None = None,
+    ) -> RevealRun:
+        """Claim each target in the ledger and submit the new ones, ``concurrency`` at a time.
+
+        ``on_job`` hears of every job as soon as it has a tracking id (or is found pending in
+        the ledger), so that polling can start while submissions go on.
+        """
+        run = RevealRun(self.kind)
+        stop = threading.Event()
+        lock = threading.Lock()
+        entries: dict[int, Entry] = {}
+
+        def one(index: int, target: Target) -> None:
+            if stop.is_set():
+                with lock:
+                    run.not_submitted.append(target)
+                return
+            job, is_new = self.ledger.claim(
+                self.account, ledger_kind(self.kind, self.partners), target.identity,
+                target.identifiers, target.record, refresh=refresh,
+            )  # fmt: skip
+            if not is_new:
+                source = "ledger" if job.is_final else "pending"
+                entries[index] = Entry(target, job, source)
+            else:
+                job = self._send(job, target, stop, run, lock)
+                entries[index] = Entry(target, job, "submitted")
+            if on_job is not None and (_pollable(job) or claimed_elsewhere(job)):
+                on_job(job)
+
+        with cf.ThreadPoolExecutor(self.concurrency, thread_name_prefix="reveal") as pool:
+            futures = [pool.submit(one, i, target) for i, target in enumerate(targets)]
+            for future in futures:
+                future.result()
+        run.entries = [entries[i] for i in sorted(entries)]
+        return run
+
+    def _send(
+        self, job: Job, target: Target, stop: threading.Event, run: RevealRun, lock: threading.Lock
+    ) -> Job:
+        reveal = self.client.reveal_email if self.kind == EMAIL else self.client.reveal_phone
+        try:
+            answer = reveal(self.body(target))
+        except CloduraError as exc:
+            if exc.raw:
+                self.ledger.keep_answer(job.id, "submit", exc.raw)
+            status = _status_after_failure(exc)
+            if isinstance(exc, FATAL):
+                stop.set()
+                with lock:
+                    run.fatal = run.fatal or exc
+            return self.ledger.update(job.id, status=status, message=str(exc))
+        # Kept as received before anything else happens: a later version may read it better.
+        self.ledger.keep_answer(job.id, "submit", answer.content)
+        return self.record_submission(job, answer.payload)
+
+
 def reparse_ledger(ledger: Ledger) -> int:
     """Read every stored answer again with the current reader; returns the jobs that changed.
 
     Answers are replayed in the order they arrived, each as the reveal or track code would
     have read it, so that a newer version recovers what an older one could not read.
     """
-    replayer = Revealer(None, ledger, "", EMAIL)  # type: ignore[arg-type]  # no API call is made
+    replayer = Tracker(None, ledger)  # type: ignore[arg-type]  # no API call is made
     changed = 0
     by_job: dict[int, list[Any]] = {}
     for answer in ledger.answers():
@@ -409,7 +424,7 @@ class Poller:
     submitted, then backing off (x2 with jitter, at most POLL_MAX), on threads of its own."""
 
     def __init__(
-        self, revealer: Revealer, deadline: float, on_update: Callable[[Job], None] | None = None
+        self, revealer: Tracker, deadline: float, on_update: Callable[[Job], None] | None = None
     ) -> None:
         self._revealer = revealer
         self._deadline = deadline

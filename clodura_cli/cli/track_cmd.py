@@ -24,7 +24,7 @@ from clodura_cli.ledger import Job, Ledger
 from clodura_cli.output import check_fields, parse_fields
 from clodura_cli.reveal import (
     REVEAL_ROW_FIELDS,
-    Revealer,
+    Tracker,
     check_understood,
     plan_family,
     reparse_ledger,
@@ -138,16 +138,11 @@ def _fetch(
 ) -> list[Job]:
     connection = open_connection(api, concurrency=concurrency, rate=rate)
     with connection.client as client:
-        revealer = Revealer(
-            client,
-            ledger,
-            connection.account,
-            "email",
-            concurrency=concurrency,
-            family_source=lambda: _family(client),
+        tracker = Tracker(
+            client, ledger, concurrency=concurrency, family_source=lambda: _family(client)
         )
         if tracking_ids:
-            jobs = [_fetch_one(revealer, ledger, connection.account, tid) for tid in tracking_ids]
+            jobs = [_fetch_one(tracker, ledger, connection.account, tid) for tid in tracking_ids]
         else:
             jobs = ledger.jobs(connection.account, pending_only=True)
             unknown = [job for job in jobs if job.tracking_id is None]
@@ -157,19 +152,19 @@ def _fetch(
                     "answer was lost) and cannot be polled; they were not resubmitted"
                 )
         if wait:
-            jobs = _wait(revealer, jobs, timeout)
+            jobs = _wait(tracker, jobs, timeout)
     return jobs
 
 
-def _fetch_one(revealer: Revealer, ledger: Ledger, account: str, tracking_id: str) -> Job:
-    answer = revealer.client.track(tracking_id)
+def _fetch_one(tracker: Tracker, ledger: Ledger, account: str, tracking_id: str) -> Job:
+    answer = tracker.client.track(tracking_id)
     job = ledger.by_tracking_id(tracking_id)
     if job is None:
         payload = answer.payload if isinstance(answer.payload, dict) else {}
         kind = str(payload.get("type") or "email")
         inputs = payload.get("input") if isinstance(payload.get("input"), dict) else {}
         job = ledger.record_tracked(account, tracking_id, kind, inputs or {})
-    return revealer.record_track(job, answer)
+    return tracker.record_track(job, answer)
 
 
 def _family(client: CloduraClient) -> str | None:
@@ -180,14 +175,14 @@ def _family(client: CloduraClient) -> str | None:
         return None  # costs stay unknown; nothing else depends on it
 
 
-def _wait(revealer: Revealer, jobs: list[Job], timeout: float) -> list[Job]:
+def _wait(tracker: Tracker, jobs: list[Job], timeout: float) -> list[Job]:
     from clodura_cli.cli.progress import count_progress
 
     waiting = [job for job in jobs if job.tracking_id and job.is_pending]
     if not waiting:
         return jobs
     with count_progress("waiting", len(waiting)) as advance:
-        done = {job.id: job for job in revealer.wait(waiting, timeout, on_update=advance)}
+        done = {job.id: job for job in tracker.wait(waiting, timeout, on_update=advance)}
     return [done.get(job.id, job) for job in jobs]
 
 
