@@ -83,13 +83,19 @@ Progress = Callable[[int], AbstractContextManager[Callable[[Any], None] | None]]
 
 
 def load_inputs(
-    kind: str, rows_from_args: list[tuple[str, dict[str, Any]]], input_file: str | None, stdin: Any
+    kind: str,
+    rows_from_args: list[tuple[str, dict[str, Any]]],
+    input_file: str | None,
+    stdin: Any,
+    stdin_is_terminal: bool = False,
 ) -> Inputs:
-    """Targets from the arguments and the --input file (``-``: ``stdin``); bad rows are in
-    ``problems``, never submitted."""
+    """Targets from the arguments and the --input file (``-``: ``stdin``, refused when it is a
+    terminal); bad rows are in ``problems``, never submitted."""
     inputs = Inputs()
     collect(rows_from_args, kind, inputs)
     if input_file is not None:
+        if input_file == "-" and stdin_is_terminal:
+            raise UsageError("--input -: standard input is a terminal; pipe the records in")
         decoded = _read_input(input_file, stdin)
         rows, problems = parse_rows(decoded.text)
         inputs.problems.extend(problems)
@@ -123,8 +129,6 @@ def webhook_for(options: RevealOptions, configured: str | None, sandbox: bool) -
 
 def _read_input(name: str, stdin: Any) -> Decoded:
     if name == "-":
-        if stdin.isatty():
-            raise UsageError("--input -: standard input is a terminal; pipe the records in")
         return decode(stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode())
     try:
         return decode(Path(name).read_bytes())

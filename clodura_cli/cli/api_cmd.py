@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from clodura_cli import config, spec
-from clodura_cli.cli import options, report
+from clodura_cli.cli import options, report, terminal
 from clodura_cli.cli.session import ApiOptions
 from clodura_cli.errors import CloduraError, UsageError
 
@@ -222,7 +222,7 @@ def _call(
 
 def _show(content: bytes) -> None:
     """The body: pretty and coloured on a terminal, as received in a pipe."""
-    if not sys.stdout.isatty():
+    if not terminal.is_terminal("stdout"):
         sys.stdout.buffer.write(content) if hasattr(sys.stdout, "buffer") else sys.stdout.write(
             content.decode("utf-8", errors="replace")
         )  # fmt: skip

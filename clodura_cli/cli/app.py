@@ -13,7 +13,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
-from clodura_cli import __version__, config, stopping
+from clodura_cli import config, stopping, version_line
 from clodura_cli.cli import complete, report
 from clodura_cli.cli.exit_codes import EXIT_CODE_HELP, ExitCode, classify
 from clodura_cli.errors import CloduraError, UsageError
@@ -162,7 +162,7 @@ def _silence_stdout() -> None:
 
 def _version(value: bool) -> None:
     if value:
-        sys.stdout.write(f"clodura {__version__}\n")
+        sys.stdout.write(version_line())
         raise typer.Exit()
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from clodura_cli.cli import options, report
+from clodura_cli.cli import options, report, terminal
 from clodura_cli.errors import UsageError
 
 app = typer.Typer(
@@ -43,7 +43,7 @@ def login(
     name = active_profile(profile)
     if with_key:
         key = sys.stdin.readline()
-    elif sys.stdin.isatty():
+    elif terminal.is_terminal("stdin"):
         key = typer.prompt(f"API key for profile {name!r}", hide_input=True, err=True)
     else:
         raise UsageError(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from clodura_cli.cli import options
+from clodura_cli.cli import options, terminal
 from clodura_cli.cli.session import ApiOptions, open_client
 
 
@@ -22,7 +22,7 @@ def credits(fmt: options.Format = None, *, api: ApiOptions) -> None:
 
       clodura credits -f csv >> balance-history.csv
     """
-    chosen = fmt or ("table" if sys.stdout.isatty() else "json")
+    chosen = fmt or ("table" if terminal.is_terminal("stdout") else "json")
     with open_client(api) as client:
         balance = client.credits()
     if chosen == "json":
@@ -43,4 +43,4 @@ def credits(fmt: options.Format = None, *, api: ApiOptions) -> None:
         return
     from clodura_cli.cli.table import render_credits
 
-    render_credits(family, rows, sys.stdout, to_terminal=sys.stdout.isatty())
+    render_credits(family, rows, sys.stdout, to_terminal=terminal.is_terminal("stdout"))

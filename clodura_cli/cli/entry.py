@@ -23,10 +23,10 @@ _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def main() -> None:
     """Console-script entry point."""
     argv = sys.argv[1:]
-    if argv == ["--version"]:
-        from clodura_cli import __version__
+    if argv == ["--version"]:  # answered before typer is imported; the app has the same option
+        from clodura_cli import version_line
 
-        sys.stdout.write(f"clodura {__version__}\n")
+        sys.stdout.write(version_line())
         return
     cached = _help_cache_file(argv)
     if cached is not None and cached.is_file():

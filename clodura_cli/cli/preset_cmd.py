@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from clodura_cli.cli import options, report
+from clodura_cli.cli import options, report, terminal
 from clodura_cli.errors import UsageError
 
 app = typer.Typer(
@@ -168,7 +168,7 @@ def edit(name: Name) -> None:
         raise UsageError(f"no preset {name!r}; create it with `clodura preset save {name} ...`")
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
     if not editor:
-        if not sys.stdin.isatty():
+        if not terminal.is_terminal("stdin"):
             raise UsageError("preset edit: set $VISUAL or $EDITOR (no terminal to open vi in)")
         editor = "vi"
     # The edit happens on a copy: the preset is replaced only by a version that loads.
@@ -189,7 +189,7 @@ def edit(name: Name) -> None:
             presets.read_preset(draft)
             break
         except UsageError as exc:
-            if not (sys.stdin.isatty() and sys.stderr.isatty()):
+            if not terminal.can_ask():
                 raise UsageError(
                     f"{exc.message}; preset {name!r} left as it was (your edit is in {draft})"
                 ) from None

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from clodura_cli.cli import report
+from clodura_cli.cli import report, terminal
 
 PageCallback = Callable[[Any, int], None]
 
@@ -16,7 +15,7 @@ PageCallback = Callable[[Any, int], None]
 @contextlib.contextmanager
 def page_progress(total_pages: int | None, enabled: bool) -> Iterator[PageCallback | None]:
     """A callback advancing a bar per page fetched; None when stderr is not a terminal."""
-    if not enabled or not sys.stderr.isatty() or report.is_quiet():
+    if not enabled or not terminal.is_terminal("stderr") or report.is_quiet():
         yield None
         return
     from rich.console import Console
@@ -44,7 +43,7 @@ def page_progress(total_pages: int | None, enabled: bool) -> Iterator[PageCallba
 @contextlib.contextmanager
 def count_progress(label: str, total: int) -> Iterator[Callable[[Any], None] | None]:
     """A callback counting finished reveal jobs on a bar; None when stderr is not a terminal."""
-    if not sys.stderr.isatty() or report.is_quiet():
+    if not terminal.is_terminal("stderr") or report.is_quiet():
         yield None
         return
     from rich.console import Console

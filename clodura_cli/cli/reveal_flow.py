@@ -10,7 +10,7 @@ from typing import Any
 import typer
 
 from clodura_cli import config, reveal_run, spec
-from clodura_cli.cli import report
+from clodura_cli.cli import report, terminal
 from clodura_cli.cli.render import destination, render
 from clodura_cli.cli.session import ApiOptions, open_connection
 from clodura_cli.errors import CreditGuardError, MissingKeyError, UsageError
@@ -59,7 +59,7 @@ def run_reveal(
     with destination(options.output, chosen) as stream:
         render(
             (output_row(e) for e in finished), chosen, columns, stream,
-            to_terminal=options.output is None and sys.stdout.isatty(),
+            to_terminal=terminal.output_to_terminal(options.output),
             summary=options.kind, raw_csv=options.raw_csv,
         )  # fmt: skip
     if result.spending is not None:
@@ -77,7 +77,9 @@ def read_inputs(
     kind: str, rows_from_args: list[tuple[str, dict[str, Any]]], input_file: str | None
 ) -> Inputs:
     """Targets from the arguments and the --input file, with per-row problems reported."""
-    inputs = reveal_run.load_inputs(kind, rows_from_args, input_file, sys.stdin)
+    inputs = reveal_run.load_inputs(
+        kind, rows_from_args, input_file, sys.stdin, terminal.is_terminal("stdin")
+    )
     for problem in inputs.problems:
         report.warn(f"--input {problem}")
     if len(inputs.problems) > 1:
@@ -108,7 +110,7 @@ def _confirm(options: RevealOptions, count: int, worst: int, family: str | None)
             f"--max-credits {options.max_credits}: {count} {options.kind} reveal(s) may cost up to "
             f"{worst} credits ({plan}); nothing was submitted. Raise --max-credits or reveal fewer"
         )
-    if worst > CONFIRM_ABOVE and not options.yes and sys.stdin.isatty() and sys.stderr.isatty():
+    if worst > CONFIRM_ABOVE and not options.yes and terminal.can_ask():
         question = (
             f"Reveal {count} {options.kind}(s), which may cost up to {worst} credits ({plan})?"
         )

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from clodura_cli import config, spec
-from clodura_cli.cli import report
+from clodura_cli.cli import report, terminal
 from clodura_cli.cli.session import ApiOptions
 from clodura_cli.errors import UsageError
 from clodura_cli.filters import build_search_body
@@ -197,7 +197,7 @@ def _write(
     from clodura_cli.cli.progress import page_progress
     from clodura_cli.cli.render import destination, render
 
-    to_terminal = opts.output is None and sys.stdout.isatty()
+    to_terminal = terminal.output_to_terminal(opts.output)
     csv_header = True
     if opts.append and chosen == "csv" and opts.output is not None:
         header = existing_csv_header(opts.output)
@@ -336,7 +336,7 @@ def print_dry_run(plans: list[SearchPlan], api: ApiOptions) -> None:
 def org_ids_from_stdin() -> list[str]:
     """`--org-id -`: organisation ids from stdin, as JSON Lines records (organisationId or
     organizationId, as `clodura orgs -f jsonl` prints them) or one id a line."""
-    if sys.stdin.isatty():
+    if terminal.is_terminal("stdin"):
         raise UsageError("--org-id -: standard input is a terminal; pipe the ids in")
     ids: list[str] = []
     for number, line in enumerate(sys.stdin.read().splitlines(), 1):

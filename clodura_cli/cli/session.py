@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from clodura_cli import config
-from clodura_cli.cli import report
+from clodura_cli.cli import report, terminal
 
 if TYPE_CHECKING:
     from clodura_cli.client import CloduraClient
@@ -69,7 +68,7 @@ class ApiOptions:
         configured = self.setting("format")
         if configured:
             return str(configured)
-        return "table" if sys.stdout.isatty() else "jsonl"
+        return "table" if terminal.is_terminal("stdout") else "jsonl"
 
 
 @dataclass

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from clodura_cli import config
-from clodura_cli.cli import options, report
+from clodura_cli.cli import options, report, terminal
 from clodura_cli.cli.render import destination, render
 from clodura_cli.cli.session import ApiOptions, open_connection
 from clodura_cli.reveal_run import job_rows
@@ -116,7 +116,7 @@ def track(
             chosen,
             columns,
             stream,
-            to_terminal=output is None and sys.stdout.isatty(),
+            to_terminal=terminal.output_to_terminal(output),
             summary="jobs",
             raw_csv=raw_csv,
         )

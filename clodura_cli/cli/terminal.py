@@ -1,0 +1,37 @@
+"""Which of the standard streams is a terminal: asked here, in one place, when needed.
+
+Like httpie's Environment, this is what decides tables versus JSON Lines, prompts versus none,
+and progress bars versus silence; tests replace ``streams`` to act as a terminal or a pipe.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+#: The streams asked about; a test may replace one with a stand-in.
+streams: dict[str, Callable[[], Any]] = {
+    "stdin": lambda: sys.stdin,
+    "stdout": lambda: sys.stdout,
+    "stderr": lambda: sys.stderr,
+}
+
+
+def is_terminal(name: str) -> bool:
+    """True when the stream (stdin, stdout or stderr) is a terminal."""
+    stream = streams[name]()
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # a closed or stand-in stream
+        return False
+
+
+def output_to_terminal(output: str | None) -> bool:
+    """True when records go to a terminal: no --output file, and stdout is one."""
+    return output is None and is_terminal("stdout")
+
+
+def can_ask() -> bool:
+    """True when a question can be asked and answered: stdin and stderr are terminals."""
+    return is_terminal("stdin") and is_terminal("stderr")
