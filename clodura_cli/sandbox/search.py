@@ -62,13 +62,18 @@ def _date(value: Any, name: str) -> dt.date:
     raise ApiProblem(400, f"{name} must be a date in YYYY-MM-DD format")
 
 
-def validate_search(body: Mapping[str, Any]) -> None:
-    """Raise the 400 or 422 the API answers for a bad Search People body."""
+def _check_known(body: Mapping[str, Any], fields: Mapping[str, spec.Field]) -> None:
+    """400 for a parameter the endpoint does not take, or a value of the wrong type."""
     for name, value in body.items():
-        fld = spec.FIELDS_BY_API.get(name)
+        fld = fields.get(name)
         if fld is None:
             raise ApiProblem(400, f"Unknown parameter '{name}'")
         _check_type(fld.kind, name, value)
+
+
+def validate_search(body: Mapping[str, Any]) -> None:
+    """Raise the 400 or 422 the API answers for a bad Search People body."""
+    _check_known(body, spec.FIELDS_BY_API)
     for name in ("page", "perPage"):
         if name not in body:
             raise ApiProblem(400, f"{name} is required")
@@ -288,11 +293,7 @@ _ORG_CLOSED = {f.api: f.choices for f in spec.ORG_FIELDS if f.choices and not f.
 
 def validate_org_search(body: Mapping[str, Any]) -> None:
     """Raise the 400 or 422 the API answers for a bad Search Organizations body."""
-    for name, value in body.items():
-        fld = spec.ORG_FIELDS_BY_API.get(name)
-        if fld is None:
-            raise ApiProblem(400, f"Unknown parameter '{name}'")
-        _check_type(fld.kind, name, value)
+    _check_known(body, spec.ORG_FIELDS_BY_API)
     for name, top in (("page", spec.ORG_MAX_PAGE), ("perPage", spec.MAX_PER_PAGE)):
         if name not in body:
             raise ApiProblem(400, f"{name} is required")
