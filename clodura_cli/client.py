@@ -22,13 +22,13 @@ from clodura_cli.errors import (
     make_status_error,
 )
 from clodura_cli.parsing import (
-    LIST_WRAPPER_KEYS,
     decode_json,
     error_message,
     object_from_payload,
     people_from_payload,
 )
 from clodura_cli.retry import RetryPolicy, parse_retry_after
+from clodura_cli.search import PEOPLE, Endpoint
 from clodura_cli.throttle import Throttle
 from clodura_cli.transport import DEFAULT_MAX_RESPONSE_BYTES, HttpxSender, Reply, Sender
 from clodura_cli.urls import DEFAULT_BASE_URL, check_base_url
@@ -37,8 +37,6 @@ if TYPE_CHECKING:
     import ssl
 
     import httpx
-
-    from clodura_cli.search import Endpoint
 
 __all__ = ["DEFAULT_BASE_URL", "CloduraClient", "RequestEvent"]
 
@@ -130,17 +128,12 @@ class CloduraClient:
 
     def search_people(self, body: Mapping[str, Any]) -> list[dict[str, Any]]:
         """One page of Search People; an exhausted result set (404 included) is an empty list."""
-        return self._search(spec.SEARCH_PEOPLE_PATH, body, LIST_WRAPPER_KEYS)
+        return self.search(PEOPLE, body)
 
     def search(self, endpoint: Endpoint, body: Mapping[str, Any]) -> list[dict[str, Any]]:
-        """One page of a paged search endpoint (people or organisations)."""
-        if endpoint.path == spec.SEARCH_PEOPLE_PATH:
-            return self.search_people(body)  # one way in for people, whatever calls
-        return self._search(endpoint.path, body, endpoint.list_keys)
-
-    def _search(
-        self, path: str, body: Mapping[str, Any], list_keys: tuple[str, ...]
-    ) -> list[dict[str, Any]]:
+        """One page of a paged search endpoint (people or organisations); an exhausted result
+        set (404 included) is an empty list."""
+        path = endpoint.path
         try:
             payload = self.request("POST", path, json=dict(body))
         except NotFoundError as exc:
@@ -154,7 +147,7 @@ class CloduraClient:
                     status=404,
                 ) from None
             return []
-        return people_from_payload(payload, path, list_keys)
+        return people_from_payload(payload, path, endpoint.list_keys)
 
     def reveal_email(self, body: Mapping[str, Any]) -> RawAnswer:
         """Queue an email reveal; never resent once it may have left. The answer is read by
@@ -232,11 +225,7 @@ class CloduraClient:
             try:
                 with self.throttle.slot() if self.throttle else contextlib.nullcontext():
                     started = time.monotonic()
-                    reply = (
-                        self._sender.send(method, path, json, headers)
-                        if headers
-                        else self._sender.send(method, path, json)
-                    )
+                    reply = self._sender.send(method, path, json, headers)
                     if received is not None:
                         received.append(reply.content)
                     status = reply.status_code

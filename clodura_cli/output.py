@@ -206,10 +206,7 @@ class CsvWriter:
             elif value is None:
                 append("")
             elif type(value) is list:
-                try:
-                    text = "; ".join(value)
-                except TypeError:  # not all text: numbers, objects
-                    text = cell(value)
+                text = cell(value)
                 append(to_cell(text) if text and (text[0] in risky or "\r" in text) else text)
             else:
                 append(to_cell(value))
@@ -279,6 +276,15 @@ def atomic_output(path: str) -> contextlib.AbstractContextManager[TextIO]:
     an existing one keeps its mode; through a symlink, the file it points to is replaced. A
     device, FIFO or socket (``/dev/null``, ``/dev/stdout``, a named pipe) is written directly.
     """
+    target = _regular_file(path)
+    if target is None:
+        return written_directly(Path(path))
+    return replaced_atomically(target, private=False)
+
+
+def _regular_file(path: str) -> Path | None:
+    """The regular file ``--output PATH`` names (through a symlink, the file it points to), or
+    None for a stream written directly; a folder, or a file in a missing folder, is refused."""
     target = Path(path)
     try:
         mode = target.stat().st_mode
@@ -289,13 +295,13 @@ def atomic_output(path: str) -> contextlib.AbstractContextManager[TextIO]:
     if mode is not None and stat.S_ISDIR(mode):
         raise UsageError(f"--output: {path!r} is a folder; give a file name inside it")
     if is_stream(target):
-        return written_directly(target)
+        return None
     if target.is_symlink():
         target = Path(os.path.realpath(target))
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise UsageError(f"--output: folder {str(directory)!r} does not exist")
-    return replaced_atomically(target, private=False)
+    return target
 
 
 def is_stream(target: Path) -> bool:
@@ -315,13 +321,11 @@ def is_stream(target: Path) -> bool:
 def appended(path: str) -> Iterator[TextIO]:
     """A text stream appending to ``path`` (created if new); a failed run cuts the file back to
     what it was, or removes the file it created."""
-    target = Path(path)
-    if is_stream(target):
-        with written_directly(target) as stream:
+    target = _regular_file(path)
+    if target is None:
+        with written_directly(Path(path)) as stream:
             yield stream
         return
-    if target.is_dir():
-        raise UsageError(f"--output: {quoted(path)} is a folder; give a file name inside it")
     try:
         size = target.stat().st_size
     except FileNotFoundError:

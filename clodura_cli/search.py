@@ -16,6 +16,7 @@ from clodura_cli.paging import (
     pages_from,
     plan_limit,
 )
+from clodura_cli.parsing import LIST_WRAPPER_KEYS
 from clodura_cli.spec import Field
 
 if TYPE_CHECKING:
@@ -34,8 +35,10 @@ class Endpoint:
     max_page: int
     #: Keys a page's list may be wrapped under, besides a bare array.
     list_keys: tuple[str, ...]
-    #: The field that names a record (what --new-only remembers, what a pipe passes on).
+    #: The field that names a record (what --new-only remembers).
     id_field: str
+    #: The fields its records are known to carry (for --fields checks and CSV columns).
+    record_fields: tuple[str, ...]
 
     @property
     def window(self) -> int:
@@ -44,12 +47,13 @@ class Endpoint:
 
 
 PEOPLE = Endpoint(
-    "people", spec.SEARCH_PEOPLE_PATH, spec.FIELDS_BY_API, spec.MAX_PAGE,
-    ("data", "results", "people"), "personId",
+    "people", spec.SEARCH_PEOPLE_PATH, spec.FIELDS_BY_API, spec.MAX_PAGE, LIST_WRAPPER_KEYS,
+    "personId", spec.PERSON_RECORD_FIELDS,
 )  # fmt: skip
 ORGANISATIONS = Endpoint(
     "organisations", spec.ORG_SEARCH_PATH, spec.ORG_FIELDS_BY_API, spec.ORG_MAX_PAGE,
     ("data", "results", "organisations", "organizations", "orgs", "companies"), "organisationId",
+    spec.ORG_RECORD_FIELDS,
 )  # fmt: skip
 
 

@@ -264,6 +264,13 @@ ORG_FIELDS: tuple[Field, ...] = (
     _shared("technologyParameters"),
 )
 ORG_FIELDS_BY_API = {field.api: field for field in ORG_FIELDS}
+#: The fields an organisation record is known to carry (the answer's shape is undocumented;
+#: these are the emulator's, and anything else the API sends is kept).
+ORG_RECORD_FIELDS = (
+    "organisationId", "organisationName", "domain", "domains", "industry", "industryKeywords",
+    "companyEmployeeSize", "revenue", "businessModel", "organisationCity", "organisationState",
+    "organisationCountry", "offices", "technologies", "webKeywords",
+)  # fmt: skip
 ORG_LOCATION_FIELDS = ("organisationCity", "organisationState", "organisationCountry")
 
 PERSON_LOCATION_FIELDS = ("personCity", "personState", "personCountry")

@@ -287,10 +287,10 @@ def test_search_answers_are_read_or_refused_loudly(
 def test_a_page_longer_than_asked_for_is_cut_to_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     from clodura_cli.client import CloduraClient
 
-    def thirty(self: CloduraClient, body: Any) -> list[dict[str, Any]]:
+    def thirty(self: CloduraClient, endpoint: Any, body: Any) -> list[dict[str, Any]]:
         return [{"personId": str(i)} for i in range(30)]
 
-    monkeypatch.setattr(CloduraClient, "search_people", thirty)
+    monkeypatch.setattr(CloduraClient, "search", thirty)
     result = run_cli("search", "--sandbox", "--limit", "10", "-f", "jsonl")
     assert result.exit_code == 0, result.stderr
     assert [r["personId"] for r in result.jsonl()] == [str(i) for i in range(10)]

@@ -10,8 +10,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from fake import Answer, FakeServer, Received, always, fake_server
-from helpers import DEADLINE, error_line, run_cli
+from fake import Answer, FakeServer, Received, Script, always, fake_server
+from helpers import DEADLINE, Run, error_line, run_cli
 
 from clodura_cli.sandbox.app import SandboxApp
 
@@ -22,6 +22,19 @@ KEY = "k-test-0123456789"
 def point_at(monkeypatch: pytest.MonkeyPatch, fake: FakeServer) -> None:
     monkeypatch.setenv("CLODURA_BASE_URL", fake.url)
     monkeypatch.setenv("CLODURA_API_KEY", KEY)
+
+
+def search_against(
+    monkeypatch: pytest.MonkeyPatch, script: Answer | Script, *extra: str, **env: str
+) -> tuple[Run, FakeServer]:
+    """`clodura search --title CEO -f jsonl` (then ``extra``, which may override the format)
+    against a fake server answering by ``script`` (or always with one answer), ``env`` set."""
+    with fake_server(script if callable(script) else always(script)) as fake:
+        point_at(monkeypatch, fake)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        result = run_cli("search", "--title", "CEO", "-f", "jsonl", *extra)
+    return result, fake
 
 
 def one_line(stderr: str) -> str:
@@ -148,10 +161,9 @@ def test_https_still_honours_https_proxy(monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_an_answer_past_the_cap_exits_7_without_a_retry(monkeypatch: pytest.MonkeyPatch) -> None:
     chunks = (b"x" * 65536 for _ in range(48))  # 3 MiB, streamed with no length given
-    with fake_server(always(Answer(200, chunks=chunks))) as fake:
-        point_at(monkeypatch, fake)
-        monkeypatch.setenv("CLODURA_MAX_RESPONSE_MB", "1")
-        result = run_cli("search", "--title", "CEO", "-f", "jsonl")
+    result, fake = search_against(
+        monkeypatch, Answer(200, chunks=chunks), CLODURA_MAX_RESPONSE_MB="1"
+    )
     assert result.exit_code == 7
     assert "larger than 1 MiB" in one_line(result.stderr)
     assert "max-response-mb" in result.stderr
@@ -162,10 +174,7 @@ def test_a_declared_length_past_the_cap_is_refused_before_reading(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     body = b"[" + b"0," * 600_000 + b"0]"
-    with fake_server(always(Answer(200, body))) as fake:
-        point_at(monkeypatch, fake)
-        monkeypatch.setenv("CLODURA_MAX_RESPONSE_MB", "1")
-        result = run_cli("search", "--title", "CEO", "-f", "jsonl")
+    result, _ = search_against(monkeypatch, Answer(200, body), CLODURA_MAX_RESPONSE_MB="1")
     assert result.exit_code == 7
     assert "larger than 1 MiB" in result.stderr
 
@@ -173,10 +182,8 @@ def test_a_declared_length_past_the_cap_is_refused_before_reading(
 def test_a_gzip_bomb_is_cut_at_the_cap_as_it_expands(monkeypatch: pytest.MonkeyPatch) -> None:
     bomb = gzip.compress(b"\0" * (64 * 1024 * 1024), compresslevel=9)
     assert len(bomb) < 100_000
-    with fake_server(always(Answer(200, bomb, {"Content-Encoding": "gzip"}))) as fake:
-        point_at(monkeypatch, fake)
-        monkeypatch.setenv("CLODURA_MAX_RESPONSE_MB", "2")
-        result = run_cli("search", "--title", "CEO", "-f", "jsonl")
+    gzipped = Answer(200, bomb, {"Content-Encoding": "gzip"})
+    result, _ = search_against(monkeypatch, gzipped, CLODURA_MAX_RESPONSE_MB="2")
     assert result.exit_code == 7
     assert "larger than 2 MiB" in result.stderr
 
@@ -192,11 +199,7 @@ def test_a_trickling_server_meets_the_overall_deadline(monkeypatch: pytest.Monke
 
         return Answer(200, chunks=drip())  # type: ignore[arg-type]
 
-    with fake_server(trickle) as fake:
-        point_at(monkeypatch, fake)
-        monkeypatch.setenv("CLODURA_TIMEOUT", "0.5")
-        monkeypatch.setenv("CLODURA_MAX_RETRIES", "0")
-        result = run_cli("search", "--title", "CEO", "-f", "jsonl")
+    result, _ = search_against(monkeypatch, trickle, CLODURA_TIMEOUT="0.5", CLODURA_MAX_RETRIES="0")
     assert result.exit_code == 7
     assert "longer than 1s in all" in result.stderr
 
@@ -217,9 +220,7 @@ def test_server_text_in_an_error_is_one_clean_short_line(
 ) -> None:
     body = json.dumps({"message": HOSTILE}).encode() if as_json else HOSTILE.encode()
     content_type = "application/json" if as_json else "text/plain"
-    with fake_server(always(Answer(400, body, {"Content-Type": content_type}))) as fake:
-        point_at(monkeypatch, fake)
-        result = run_cli("search", "--title", "CEO", "-f", "jsonl")
+    result, _ = search_against(monkeypatch, Answer(400, body, {"Content-Type": content_type}))
     assert result.exit_code == 6
     line = one_line(result.stderr)
     assert line.startswith("error: ")
@@ -231,9 +232,7 @@ def test_server_text_in_an_error_is_one_clean_short_line(
 def test_tables_strip_bidi_overrides_and_cut_huge_cells(monkeypatch: pytest.MonkeyPatch) -> None:
     record = {"personId": "1", "firstName": "\u202eevil", "personTitle": "T" * 5_000_000}
     page = json.dumps({"people": [record]}).encode()
-    with fake_server(always(Answer(200, page))) as fake:
-        point_at(monkeypatch, fake)
-        result = run_cli("search", "--title", "CEO", "--limit", "1", "-f", "table")
+    result, _ = search_against(monkeypatch, Answer(200, page), "--limit", "1", "-f", "table")
     assert result.exit_code == 0, result.stderr
     assert "\u202e" not in result.stdout and "evil" in result.stdout
     assert result.stdout.count("T") < 1000
@@ -243,10 +242,7 @@ def test_tables_strip_bidi_overrides_and_cut_huge_cells(monkeypatch: pytest.Monk
 
 
 def test_a_deeply_nested_answer_is_unreadable_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
-    with fake_server(always(Answer(200, b"[" * 100_000))) as fake:
-        point_at(monkeypatch, fake)
-        monkeypatch.setenv("CLODURA_MAX_RETRIES", "0")
-        result = run_cli("search", "--title", "CEO", "-f", "jsonl")
+    result, _ = search_against(monkeypatch, Answer(200, b"[" * 100_000), CLODURA_MAX_RETRIES="0")
     assert result.exit_code == 7
     assert "nested too deeply" in one_line(result.stderr)
 
@@ -254,9 +250,7 @@ def test_a_deeply_nested_answer_is_unreadable_not_a_crash(monkeypatch: pytest.Mo
 def test_a_deeply_nested_error_body_still_gives_its_status(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    with fake_server(always(Answer(400, b"[" * 100_000))) as fake:
-        point_at(monkeypatch, fake)
-        result = run_cli("search", "--title", "CEO", "-f", "jsonl")
+    result, _ = search_against(monkeypatch, Answer(400, b"[" * 100_000))
     assert result.exit_code == 6
     assert len(one_line(result.stderr)) < 600
 
@@ -404,9 +398,7 @@ def test_a_retry_after_date_too_far_away_exits_5_at_once(
 
     later = format_datetime(datetime.now(timezone.utc) + timedelta(hours=2), usegmt=True)
     answer = Answer(429, b'{"message": "slow down"}', {"Retry-After": later})
-    with fake_server(always(answer)) as fake:
-        point_at(monkeypatch, fake)
-        result = run_cli("search", "--title", "CEO", "-f", "jsonl")
+    result, fake = search_against(monkeypatch, answer)
     assert result.exit_code == 5
     assert len(fake.received) == 1
     assert "the API asks to wait 71" in result.stderr or "the API asks to wait 72" in result.stderr

@@ -223,9 +223,10 @@ def _call(
 def _show(content: bytes) -> None:
     """The body: pretty and coloured on a terminal, as received in a pipe."""
     if not terminal.is_terminal("stdout"):
-        sys.stdout.buffer.write(content) if hasattr(sys.stdout, "buffer") else sys.stdout.write(
-            content.decode("utf-8", errors="replace")
-        )  # fmt: skip
+        if hasattr(sys.stdout, "buffer"):
+            sys.stdout.buffer.write(content)
+        else:  # a text-only stand-in stream
+            sys.stdout.write(content.decode("utf-8", errors="replace"))
         sys.stdout.flush()
         return
     from clodura_cli.parsing import loads_or_none

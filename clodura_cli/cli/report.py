@@ -70,10 +70,9 @@ def error(message: str) -> None:
     say(message, prefix="error:", style="red")
 
 
-def warn(message: str, *, changes_result: bool = True) -> None:
-    """A warning line; under --quiet only when it changes the result."""
-    if _quiet and not changes_result:
-        return
+def warn(message: str) -> None:
+    """A warning line. Every warning says something about the result (what was skipped,
+    assumed or cut), so --quiet keeps them."""
     say(message, prefix="warning:", style="yellow")
 
 

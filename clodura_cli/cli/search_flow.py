@@ -108,10 +108,10 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
         for body in bodies
     ]
     columns = parse_fields(opts.fields)
-    for warning in check_fields(columns, RECORD_FIELDS[endpoint.name]):
+    for warning in check_fields(columns, endpoint.record_fields):
         report.warn(warning)
     if columns is None and chosen == "csv" and endpoint is not PEOPLE:
-        columns = list(RECORD_FIELDS[endpoint.name])
+        columns = list(endpoint.record_fields)
     concurrency = 1 if next_new else int(api.setting("concurrency", opts.concurrency))
     if opts.dry_run:
         print_dry_run(plans, api)
@@ -122,8 +122,7 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
     if not next_new:
         warn_about_plan(plans[0], opts.limit)
     run = SearchRun()
-    fresh: list[str] = []
-    skipped = [0]
+    memory = _NewOnly(seen, endpoint.id_field, opts.limit if next_new else None)
 
     def fetched(client: Any, on_page: Any) -> Iterator[dict[str, Any]]:
         for plan in plans:
@@ -136,23 +135,21 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
             opts,
             chosen,
             columns,
-            lambda on_page: _records(
-                fetched(client, on_page),
-                seen if emitted is not None else None,
-                fresh,
-                skipped,
-                opts.limit if next_new else None,
+            lambda on_page: (
+                memory.filter(fetched(client, on_page))
+                if emitted is not None
+                else fetched(client, on_page)
             ),
             _total_pages(plans[0]) if not next_new and len(plans) == 1 else None,
             plans[0].mode != "page" or len(plans) > 1,
             keep_old=emitted is not None and not opts.append,
         )
     if emitted is not None:
-        emitted.record(fresh)
-        cost = " (already paid for: each record fetched may cost credits)" if skipped[0] else ""
+        emitted.record(memory.fresh)
+        cost = " (already paid for: each record fetched may cost credits)" if memory.skipped else ""
         report.info(
-            f"--new-only: {len(fresh)} new of {run.records} found; {skipped[0]} seen before "
-            f"skipped{cost}"
+            f"--new-only: {len(memory.fresh)} new of {run.records} found; {memory.skipped} seen "
+            f"before skipped{cost}"
         )
     if count == 0:
         report.info("No results" if emitted is None else "Nothing new")
@@ -164,18 +161,6 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
             f"stopped at page {endpoint.max_page}, the end of the API's {endpoint.window:,}-"
             "record window: results may be truncated; narrow the filters to see the rest"
         )
-
-
-#: The fields each endpoint's records are known to carry (for --fields checks and CSV columns).
-RECORD_FIELDS: dict[str, tuple[str, ...]] = {
-    "people": spec.PERSON_RECORD_FIELDS,
-    "organisations": (
-        "organisationId", "organisationName", "domain", "domains", "industry",
-        "industryKeywords", "companyEmployeeSize", "revenue", "businessModel",
-        "organisationCity", "organisationState", "organisationCountry", "offices",
-        "technologies", "webKeywords",
-    ),
-}  # fmt: skip
 
 
 class _NothingNew(Exception):
@@ -256,33 +241,35 @@ def _emitted_people(api: ApiOptions, query: str) -> Any:
     return Ledger(config.ledger_file()).emitted_people(api.profile.name, query)
 
 
-def _records(
-    records: Iterator[dict[str, Any]],
-    seen: set[str] | None,
-    fresh: list[str],
-    skipped: list[int],
-    wanted: int | None,
-) -> Iterator[dict[str, Any]]:
-    """The records to write: with --new-only, only people not seen before (up to ``wanted``)."""
-    if seen is None:
-        yield from records
-        return
-    try:
-        for record in records:
-            person_id = str(record.get("personId") or "")
-            if person_id and person_id in seen:
-                skipped[0] += 1
-                continue
-            if person_id:
-                seen.add(person_id)
-                fresh.append(person_id)
-            yield record
-            if wanted is not None and len(fresh) >= wanted:
-                return
-    finally:
-        close = getattr(records, "close", None)
-        if close is not None:
-            close()  # stop fetching: no page is asked for after the last one needed
+@dataclass
+class _NewOnly:
+    """--new-only over a stream of records: who was seen, who is new, how many were skipped."""
+
+    seen: set[str]
+    id_field: str
+    #: --limit N with --new-only: stop after N new people.
+    wanted: int | None = None
+    fresh: list[str] = field(default_factory=list)
+    skipped: int = 0
+
+    def filter(self, records: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """Only the records not seen before (up to ``wanted``); stops the fetching after."""
+        try:
+            for record in records:
+                record_id = str(record.get(self.id_field) or "")
+                if record_id and record_id in self.seen:
+                    self.skipped += 1
+                    continue
+                if record_id:
+                    self.seen.add(record_id)
+                    self.fresh.append(record_id)
+                yield record
+                if self.wanted is not None and len(self.fresh) >= self.wanted:
+                    return
+        finally:
+            close = getattr(records, "close", None)
+            if close is not None:
+                close()  # stop fetching: no page is asked for after the last one needed
 
 
 def _total_pages(plan: SearchPlan) -> int | None:

@@ -192,10 +192,8 @@ def render_table(
     )
     columns = _columns(rows, fields, summary)
     cells = [[clean(column.value(row)) for column in columns] for row in rows]
-    if fitting:
-        widths = layout(columns, cells, console.width)
-    else:
-        widths = dict(enumerate(layout(columns, cells, 10**9).values()))
+    # Off a terminal (or --wide) every column fits, at its natural width.
+    widths = layout(columns, cells, console.width if fitting else 10**9)
     table = Table(header_style="bold", show_lines=False, pad_edge=False, expand=False)
     for index, size in widths.items():
         table.add_column(columns[index].header, no_wrap=True, width=size)
