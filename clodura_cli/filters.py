@@ -29,29 +29,60 @@ def flag_label(fld: Field) -> str:
     return fld.flag.split("/")[0]
 
 
+#: The fields that say where a search starts and how long its pages are, not what it finds.
+PAGING_FIELDS = ("page", "perPage")
+
+
+@dataclass(frozen=True)
+class Paging:
+    """Where a search starts and how many records a page holds; None where not given."""
+
+    page: int | None = None
+    per_page: int | None = None
+
+
 @dataclass
 class SearchRequest:
-    """A validated Search People body, and warnings worth showing the user."""
+    """A validated search: its filters and its paging, kept apart; and warnings worth showing.
 
-    body: dict[str, Any]
+    ``filters`` keep relative dates (``-90d``) as given, which is what a preset saves and what
+    `--new-only` names a query by; ``body`` resolves them to the calendar dates sent today.
+    """
+
+    filters: dict[str, Any]
+    paging: Paging = Paging()
     warnings: list[str] = field(default_factory=list)
+    #: The date filters, resolved when the body is built.
+    dates: tuple[str, ...] = ()
+
+    @property
+    def body(self) -> dict[str, Any]:
+        """The filters as sent today: relative dates become calendar dates."""
+        return {
+            name: resolve_date(value).isoformat() if name in self.dates else value
+            for name, value in self.filters.items()
+        }
+
+    def as_given(self) -> dict[str, Any]:
+        """Paging and filters in one mapping, relative dates kept: what a preset stores."""
+        paging = {"page": self.paging.page, "perPage": self.paging.per_page}
+        return {**{k: v for k, v in paging.items() if v is not None}, **self.filters}
 
 
 def build_search_body(
     values: Mapping[str, Any],
     label: Label = flag_label,
     *,
-    resolve_dates: bool = True,
     fields: Mapping[str, Field] = spec.FIELDS_BY_API,
 ) -> SearchRequest:
-    """Turn filter values keyed by API field name into a validated, normalised request body.
+    """Turn values keyed by API field name into a validated, normalised search request.
 
-    A value of None (or an empty list) means "not given" and is not sent. Relative dates
-    (``today``, ``-90d``) become calendar dates, or stay relative with ``resolve_dates=False``
-    (how presets keep them, so that a cron job's window moves with the days). ``fields`` is
-    the endpoint's field table (Search People by default, or ``spec.ORG_FIELDS_BY_API``).
+    A value of None (or an empty list) means "not given" and is not sent. ``page`` and
+    ``perPage`` go to the request's paging, everything else to its filters. ``fields`` is the
+    endpoint's field table (Search People by default, or ``spec.ORG_FIELDS_BY_API``).
     """
-    request = SearchRequest(body={})
+    normalised: dict[str, Any] = {}
+    warnings: list[str] = []
     for name, value in values.items():
         fld = fields.get(name)
         if fld is None:
@@ -59,12 +90,11 @@ def build_search_body(
             raise ValidationError(name, f"not a {what} field")
         if value is None or (isinstance(value, (list, tuple)) and not value):
             continue
-        normalised = _normalise(fld, value, label(fld), request.warnings)
-        if fld.kind is Kind.DATE and resolve_dates:
-            normalised = resolve_date(normalised).isoformat()
-        request.body[name] = normalised
-    _check_combinations(request.body, label, fields)
-    return request
+        normalised[name] = _normalise(fld, value, label(fld), warnings)
+    _check_combinations(normalised, label, fields)
+    paging = Paging(normalised.pop("page", None), normalised.pop("perPage", None))
+    dates = tuple(name for name in normalised if fields[name].kind is Kind.DATE)
+    return SearchRequest(normalised, paging, warnings, dates)
 
 
 def _normalise(fld: Field, value: Any, name: str, warnings: list[str]) -> Any:

@@ -140,15 +140,12 @@ def read_preset(path: Path, kind: str | None = None) -> Preset:
     return Preset(path, dict(data), description, request.warnings, found)
 
 
-def validate(
-    values: dict[str, Any], path: Path | str, *, resolve_dates: bool = False, kind: str = PEOPLE
-) -> SearchRequest:
+def validate(values: dict[str, Any], path: Path | str, *, kind: str = PEOPLE) -> SearchRequest:
     """Check preset values with the flags' rules, naming the file and the key in errors."""
     try:
         return build_search_body(
             values,
             label=lambda fld: f"{path}: {fld.api}",
-            resolve_dates=resolve_dates,
             fields=_fields_of(kind),
         )
     except ValidationError as exc:

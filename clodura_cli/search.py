@@ -59,9 +59,9 @@ ORGANISATIONS = Endpoint(
 
 @dataclass
 class SearchPlan:
-    """Which pages one search asks for."""
+    """Which pages one search asks for, and the filters every page carries."""
 
-    body: dict[str, Any]
+    filters: dict[str, Any]
     first: PageRequest
     #: "page" (one page), "limit" (exactly the planned pages) or "all" (until the set ends).
     mode: str
@@ -78,7 +78,7 @@ class SearchPlan:
 
     def request_body(self, page: PageRequest) -> dict[str, Any]:
         """The body sent for one page."""
-        return {**self.body, "page": page.page, "perPage": page.per_page}
+        return {**self.filters, "page": page.page, "perPage": page.per_page}
 
 
 def plan_search(
@@ -90,18 +90,18 @@ def plan_search(
     fetch_all: bool = False,
     endpoint: Endpoint = PEOPLE,
 ) -> SearchPlan:
-    """Decide the pages of a search: one page, a --limit, or --all."""
+    """Decide the pages of a search: one page, a --limit, or --all. ``filters`` hold no
+    paging: ``page`` and ``per_page`` say where it starts."""
     if limit is not None and fetch_all:
         raise UsageError("--limit and --all: give one of them (--limit N stops after N records)")
     if limit is not None and limit < 1:
         raise UsageError(f"--limit: {limit} is not a positive number of records")
-    body = {k: v for k, v in filters.items() if k not in ("page", "perPage")}
     if fetch_all:
         first = PageRequest(page, per_page or spec.MAX_PER_PAGE)
-        return SearchPlan(body, first, "all", endpoint=endpoint)
+        return SearchPlan(filters, first, "all", endpoint=endpoint)
     first = PageRequest(page, per_page or DEFAULT_PER_PAGE)
     if limit is None:
-        return SearchPlan(body, first, "page", endpoint=endpoint)
+        return SearchPlan(filters, first, "page", endpoint=endpoint)
     limit_plan = plan_limit(first.offset, limit, endpoint.max_page)
     if not limit_plan.pages:
         raise UsageError(
@@ -109,7 +109,7 @@ def plan_search(
             "paying for records past the limit (page and perPage stop at 100); "
             "raise --limit or start at an earlier --page"
         )
-    return SearchPlan(body, first, "limit", limit_plan, endpoint)
+    return SearchPlan(filters, first, "limit", limit_plan, endpoint)
 
 
 @dataclass

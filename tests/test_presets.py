@@ -329,3 +329,14 @@ def test_random_yaml_never_produces_a_traceback(tmp_path: Path, document: str) -
     assert "Traceback" not in result.stderr
     if result.exit_code == 2:
         assert result.stderr.startswith("error: ") or "warning:" in result.stderr
+
+
+def test_a_request_keeps_filters_and_paging_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(filters, "today", lambda: dt.date(2026, 3, 31))
+    request = filters.build_search_body(
+        {"perPage": 50, "fundingFromDate": "-1m", "seniority": "cxo", "page": None}
+    )
+    assert request.paging == filters.Paging(page=None, per_page=50)
+    assert request.filters == {"fundingFromDate": "-1m", "seniority": ["CXO"]}
+    assert request.body == {"fundingFromDate": "2026-02-28", "seniority": ["CXO"]}
+    assert request.as_given() == {"perPage": 50, "fundingFromDate": "-1m", "seniority": ["CXO"]}

@@ -249,6 +249,7 @@ def _show(content: bytes) -> None:
 def _paginate(target: str, body: dict[str, Any], api_options: ApiOptions) -> None:
     """Every page of a search, as JSON Lines, through the search machinery."""
     from clodura_cli.cli.session import open_client
+    from clodura_cli.filters import PAGING_FIELDS
     from clodura_cli.output import write_records
     from clodura_cli.search import ORGANISATIONS, PEOPLE, iterate_records, plan_search
 
@@ -256,7 +257,8 @@ def _paginate(target: str, body: dict[str, Any], api_options: ApiOptions) -> Non
     page, per_page = body.get("page", 1), body.get("perPage", spec.MAX_PER_PAGE)
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in (page, per_page)):
         raise UsageError("--paginate: page and perPage must be numbers (use -F page=1)")
-    plan = plan_search(body, page=page, per_page=per_page, fetch_all=True, endpoint=endpoint)
+    filters = {k: v for k, v in body.items() if k not in PAGING_FIELDS}
+    plan = plan_search(filters, page=page, per_page=per_page, fetch_all=True, endpoint=endpoint)
     with open_client(api_options) as client:
         write_records(iterate_records(client, plan, concurrency=1), "jsonl", sys.stdout)
 

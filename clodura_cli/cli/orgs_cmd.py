@@ -53,11 +53,11 @@ def orgs(
     """
     from clodura_cli.cli.search_flow import run_search
     from clodura_cli.errors import UsageError
+    from clodura_cli.filters import PAGING_FIELDS
     from clodura_cli.search import ORGANISATIONS
 
     flags = {f.api: ctx.params[f.param] for f in spec.ORG_FIELDS}
-    filters = {k: v for k, v in flags.items() if k not in ("page", "perPage") and v}
-    if not filters and not opts.presets:
+    if not any(v for k, v in flags.items() if k not in PAGING_FIELDS) and not opts.presets:
         raise UsageError(
             "orgs: give at least one filter (the API needs one), e.g. --domain acme.com or "
             "--name Acme; see `clodura orgs --help`"

@@ -80,13 +80,13 @@ def save(
 
     fields = spec.ORG_FIELDS_BY_API if orgs else spec.FIELDS_BY_API
     values = parse_search_flags(ctx.args, orgs=orgs)
-    request = build_search_body(values, resolve_dates=False, fields=fields)
-    if not request.body:
+    request = build_search_body(values, fields=fields)
+    if not request.as_given():
         raise UsageError("preset save: give at least one search filter, e.g. --seniority CEO")
     for warning in request.warnings:
         report.warn(warning)
     kind = presets.ORGANISATIONS if orgs else presets.PEOPLE
-    path = presets.save(name, request.body, description, force=force, kind=kind)
+    path = presets.save(name, request.as_given(), description, force=force, kind=kind)
     report.info(f"preset {name!r} saved to {path}")
 
 
@@ -147,9 +147,9 @@ def show(
     from clodura_cli.cli.session import ApiOptions
 
     fields = spec.ORG_FIELDS_BY_API if loaded.kind == presets.ORGANISATIONS else spec.FIELDS_BY_API
-    body = build_search_body(loaded.fields, fields=fields).body
-    per_page = body.pop("perPage", None) or ApiOptions(profile_name=profile).setting("per-page")
-    resolved = {"page": body.pop("page", 1), "perPage": per_page, **body}
+    request = build_search_body(loaded.fields, fields=fields)
+    per_page = request.paging.per_page or ApiOptions(profile_name=profile).setting("per-page")
+    resolved = {"page": request.paging.page or 1, "perPage": per_page, **request.body}
     sys.stdout.write(json.dumps(resolved, indent=2, ensure_ascii=False) + "\n")
 
 

@@ -13,7 +13,7 @@ from clodura_cli import config, spec
 from clodura_cli.cli import report, terminal
 from clodura_cli.cli.session import ApiOptions
 from clodura_cli.errors import UsageError
-from clodura_cli.filters import build_search_body
+from clodura_cli.filters import SearchRequest, build_search_body
 from clodura_cli.output import check_fields, existing_csv_header, parse_fields
 from clodura_cli.search import PEOPLE, Endpoint, SearchPlan, SearchRun, plan_search
 
@@ -56,15 +56,14 @@ def merged_filters(flags: dict[str, Any], opts: SearchOptions) -> tuple[dict[str
     return presets.merge([*layers, flags]), ",".join(sources)
 
 
-def query_key(unresolved: dict[str, Any], sources: str) -> str:
+def query_key(request: SearchRequest, sources: str) -> str:
     """What `--new-only` remembers people under: the presets used, or the filters themselves.
 
     Relative dates stay unresolved here, so a cron job's query keeps its name day after day.
     """
     import hashlib
 
-    body = {k: v for k, v in unresolved.items() if k not in ("page", "perPage")}
-    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
+    digest = hashlib.sha256(json.dumps(request.filters, sort_keys=True).encode()).hexdigest()[:16]
     return f"{sources}|{digest}" if sources else f"query|{digest}"
 
 
@@ -72,7 +71,6 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
     """The whole search command (people, or organisations with ``opts.endpoint``)."""
     endpoint = opts.endpoint
     values, sources = merged_filters(flags, opts)
-    unresolved = build_search_body(values, resolve_dates=False, fields=endpoint.fields).body
     request = build_search_body(values, fields=endpoint.fields)
     for warning in request.warnings:
         report.warn(warning)
@@ -80,12 +78,12 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
     _check_append(opts, chosen)
     # The ledger is opened and read before anything is paid for: busy or broken, nothing is sent.
     remembered = opts.new_only or opts.forget is not None
-    emitted = _emitted_people(api, query_key(unresolved, sources)) if remembered else None
+    emitted = _emitted_people(api, query_key(request, sources)) if remembered else None
     if opts.forget:
         _forget(emitted, opts)
         return
     seen = emitted.seen() if emitted is not None else set()
-    per_page = request.body.get("perPage")
+    per_page = request.paging.per_page
     # --new-only --limit N: the next N people not seen before, a page at a time, so that no
     # page is paid for past the one that completes them.
     next_new = opts.new_only and opts.limit is not None
@@ -93,19 +91,20 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
         per_page = min(spec.MAX_PER_PAGE, opts.limit or 0) if next_new else None
         per_page = per_page or int(api.setting("per-page"))
     # `--org-id -`: the same search once for each organisation id read from stdin.
-    bodies = [request.body] if opts.org_ids is None else [
-        {**request.body, "organizationId": org_id} for org_id in opts.org_ids
+    filters = request.body
+    searches = [filters] if opts.org_ids is None else [
+        {**filters, "organizationId": org_id} for org_id in opts.org_ids
     ]  # fmt: skip
     plans = [
         plan_search(
-            body,
-            page=request.body.get("page", 1),
+            each,
+            page=request.paging.page or 1,
             per_page=per_page,
             limit=None if next_new else opts.limit,
             fetch_all=opts.all_pages or next_new,
             endpoint=endpoint,
         )
-        for body in bodies
+        for each in searches
     ]
     columns = parse_fields(opts.fields)
     for warning in check_fields(columns, endpoint.record_fields):
