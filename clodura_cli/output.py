@@ -7,7 +7,7 @@ import csv
 import json
 import os
 import stat
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
@@ -58,6 +58,16 @@ def parse_fields(text: str | None) -> list[str] | None:
     if not fields:
         raise UsageError("--fields: give field names separated by commas, or 'all'")
     return [ALL_FIELDS] if ALL_FIELDS in fields else list(dict.fromkeys(fields))
+
+
+def chosen_columns(
+    text: str | None, known: Iterable[str], warn: Callable[[str], None]
+) -> list[str] | None:
+    """The ``--fields`` columns (None: the format's own), checked against ``known``."""
+    chosen = parse_fields(text)
+    for warning in check_fields(chosen, known):
+        warn(warning)
+    return chosen
 
 
 def check_fields(fields: Sequence[str] | None, known: Iterable[str]) -> list[str]:

@@ -33,6 +33,7 @@ from clodura_cli.errors import (
 )
 from clodura_cli.inputs import EMAIL, PHONE, Target
 from clodura_cli.ledger import BLOCKING, FINAL, PENDING, Job, Ledger
+from clodura_cli.spec import PERSON_RECORD_FIELDS
 
 if TYPE_CHECKING:
     from clodura_cli.client import CloduraClient, RawAnswer
@@ -542,6 +543,8 @@ REVEAL_ROW_FIELDS = (
     "email", "emailStatus", "phones", "phoneTypes", "revealStatus", "trackingId", "provider",
     "credits", "revealMessage", "kind", "submittedAt",
 )  # fmt: skip
+#: Every column a reveal or track row may have.
+REVEAL_COLUMNS = (*PERSON_RECORD_FIELDS, *REVEAL_ROW_FIELDS)
 
 
 def output_row(entry: Entry) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from clodura_cli import spec
 from clodura_cli.client import CloduraClient
 from clodura_cli.errors import (
     CloduraError,
+    CreditGuardError,
     RejectedRevealsError,
     UnconfirmedRevealsError,
     UsageError,
@@ -61,6 +62,12 @@ class RevealOptions:
     fields: str | None = None
     raw_csv: bool = False
 
+    @property
+    def workers(self) -> int:
+        """Connections a run needs: submissions and polls each get ``concurrency`` requests in
+        flight, so waiting for results does not slow the submissions down."""
+        return (self.concurrency or 4) * (2 if self.wait else 1)
+
 
 @dataclass
 class RevealResult:
@@ -75,8 +82,9 @@ class RevealResult:
     warnings: list[str] = field(default_factory=list)
 
 
-#: Asked before submitting: (people, worst-case credits, plan family); raises to stop the run.
-Confirm = Callable[[int, int, str | None], None]
+#: Asked before submitting: (people, worst-case credits, the plan it is priced as); raises to
+#: stop the run.
+Confirm = Callable[[int, int, str], None]
 Warn = Callable[[str], None]
 #: Shows progress over this many people: a context yielding a callback per finished job.
 Progress = Callable[[int], AbstractContextManager[Callable[[Any], None] | None]]
@@ -156,18 +164,19 @@ def reveal(
     confirm: Confirm,
     warn: Warn,
     progress: Progress | None = None,
-    on_interrupt: Callable[[int], None] | None = None,
+    notice: Callable[[str], None] | None = None,
 ) -> RevealResult:
     """Reveal every target: nobody already answered by the ledger is submitted again, the
-    worst case is priced and confirmed first, and (``options.wait``) jobs are polled while the
-    submissions go on. ``warn`` hears at once what the user must know before being asked."""
+    worst case is priced, held to ``--max-credits`` and confirmed first, and (``options.wait``)
+    jobs are polled while the submissions go on. ``warn`` hears at once what the user must know
+    before being asked; ``notice``, on an interrupt, what is left pending."""
     to_submit, _ = plan_reveals(
         ledger, account, options.kind, inputs.targets, options.refresh, options.partners
     )
     before = balance(client, warn) if to_submit else None
     family = plan_family(before) if before else None
     if to_submit:
-        confirm(len(to_submit), worst_case(options.kind, family, len(to_submit)), family)
+        _guard(options, len(to_submit), family, confirm)
     revealer = Revealer(
         client, ledger, account, options.kind, webhook_url=webhook, partners=options.partners,
         concurrency=options.concurrency or 4, family=family,
@@ -185,8 +194,7 @@ def reveal(
             done = poller.finish() if poller else {}
         except BaseException:
             if poller:
-                if on_interrupt is not None:
-                    on_interrupt(poller.pending_count())
+                _left_pending(poller.pending_count(), notice)
                 poller.stop()
             raise
     entries = [Entry(e.target, done.get(e.job.id, e.job), e.source) for e in run.entries]
@@ -195,6 +203,29 @@ def reveal(
     if before is not None and run.count("submitted") and not any(e.job.is_pending for e in entries):
         result.spending = spending(entries, before, balance(client, result.warnings.append))
     return result
+
+
+def _guard(options: RevealOptions, count: int, family: str | None, confirm: Confirm) -> None:
+    """The credit guard, before anything is submitted: --max-credits, then ``confirm``."""
+    worst = worst_case(options.kind, family, count)
+    plan = family or "unknown plan, priced as Multi-Provider"
+    if options.max_credits is not None and worst > options.max_credits:
+        raise CreditGuardError(
+            f"--max-credits {options.max_credits}: {count} {options.kind} reveal(s) may cost up to "
+            f"{worst} credits ({plan}); nothing was submitted. Raise --max-credits or reveal fewer"
+        )
+    confirm(count, worst, plan)
+
+
+def _left_pending(pending: int, notice: Callable[[str], None] | None) -> None:
+    """On an interrupt during a wait: how many jobs are left, and how to pick them up."""
+    from clodura_cli import stopping
+
+    if notice is not None and stopping.is_stopping() and pending:
+        notice(
+            f"{pending} reveal job(s) still pending; their tracking ids are in the ledger: "
+            "resume with `clodura track --wait`"
+        )
 
 
 def sources(entries: list[Entry], not_submitted: int) -> tuple[list[str], list[str]]:

@@ -9,15 +9,15 @@ from typing import Any
 
 import typer
 
-from clodura_cli import config, reveal_run, spec
+from clodura_cli import config, reveal_run
 from clodura_cli.cli import report, terminal
 from clodura_cli.cli.render import destination, render
 from clodura_cli.cli.session import ApiOptions, open_connection
 from clodura_cli.errors import CreditGuardError, MissingKeyError, UsageError
 from clodura_cli.inputs import EMAIL, Inputs
 from clodura_cli.ledger import Ledger
-from clodura_cli.output import check_fields, parse_fields
-from clodura_cli.reveal import REVEAL_ROW_FIELDS, output_row
+from clodura_cli.output import chosen_columns
+from clodura_cli.reveal import REVEAL_COLUMNS, output_row
 from clodura_cli.reveal_run import RevealOptions
 
 CONFIRM_ABOVE = 50
@@ -28,28 +28,23 @@ def run_reveal(
 ) -> None:
     """The whole reveal command."""
     inputs = read_inputs(options.kind, rows_from_args, options.input_file)
-    webhook = resolve_webhook(options, api)
+    configured = api.setting("webhook-url", options.webhook_url)  # flag, environment, profile
+    webhook = reveal_run.webhook_for(options, configured, api.use_sandbox)
     chosen = api.output_format(options.fmt, options.output)
     options.concurrency = int(api.setting("concurrency", options.concurrency))
-    columns = parse_fields(options.fields)
-    for warning in check_fields(columns, (*spec.PERSON_RECORD_FIELDS, *REVEAL_ROW_FIELDS)):
-        report.warn(warning)
+    columns = chosen_columns(options.fields, REVEAL_COLUMNS, report.warn)
     if options.dry_run:
         _dry_run(options, inputs, webhook, api)
         return
     from clodura_cli.cli.progress import count_progress
 
-    # Submissions and polls each get --concurrency requests in flight, so waiting for results
-    # does not slow the submissions down.
-    workers = (options.concurrency or 4) * (2 if options.wait else 1)
-    connection = open_connection(api, concurrency=workers, rate=options.rate)
-    ledger = Ledger(config.ledger_file())
+    connection = open_connection(api, concurrency=options.workers, rate=options.rate)
     with connection.client:
         result = reveal_run.reveal(
-            connection.client, ledger, connection.account, inputs, options, webhook,
-            confirm=lambda count, worst, family: _confirm(options, count, worst, family),
+            connection.client, Ledger(config.ledger_file()), connection.account, inputs, options,
+            webhook, confirm=lambda count, worst, plan: _ask(options, count, worst, plan),
             warn=report.warn, progress=lambda total: count_progress("revealing", total),
-            on_interrupt=_say_what_is_pending,
+            notice=report.info,
         )  # fmt: skip
     for notice in result.notices:
         report.info(notice)
@@ -95,38 +90,14 @@ def read_inputs(
     return inputs
 
 
-def resolve_webhook(options: RevealOptions, api: ApiOptions) -> str | None:
-    """--webhook-url, else CLODURA_WEBHOOK_URL, else the profile's webhook-url, else (sandbox)
-    a placeholder; checked."""
-    configured = api.setting("webhook-url", options.webhook_url)
-    return reveal_run.webhook_for(options, configured, api.use_sandbox)
-
-
-def _confirm(options: RevealOptions, count: int, worst: int, family: str | None) -> None:
-    """The credit guard: --max-credits, then a question on a terminal above 50 credits."""
-    plan = family or "unknown plan, priced as Multi-Provider"
-    if options.max_credits is not None and worst > options.max_credits:
-        raise CreditGuardError(
-            f"--max-credits {options.max_credits}: {count} {options.kind} reveal(s) may cost up to "
-            f"{worst} credits ({plan}); nothing was submitted. Raise --max-credits or reveal fewer"
-        )
+def _ask(options: RevealOptions, count: int, worst: int, plan: str) -> None:
+    """Above 50 credits, on a terminal and without --yes: ask before submitting."""
     if worst > CONFIRM_ABOVE and not options.yes and terminal.can_ask():
         question = (
             f"Reveal {count} {options.kind}(s), which may cost up to {worst} credits ({plan})?"
         )
         if not typer.confirm(question, err=True):
             raise CreditGuardError("stopped before submitting: not confirmed")
-
-
-def _say_what_is_pending(pending: int) -> None:
-    """On an interrupt during a wait: how many jobs are left, and how to pick them up."""
-    from clodura_cli import stopping
-
-    if stopping.is_stopping() and pending:
-        report.info(
-            f"{pending} reveal job(s) still pending; their tracking ids are in the ledger: "
-            "resume with `clodura track --wait`"
-        )
 
 
 def _dry_run(options: RevealOptions, inputs: Inputs, webhook: str | None, api: ApiOptions) -> None:

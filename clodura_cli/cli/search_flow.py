@@ -14,7 +14,7 @@ from clodura_cli.cli import report, terminal
 from clodura_cli.cli.session import ApiOptions
 from clodura_cli.errors import UsageError
 from clodura_cli.filters import SearchRequest, build_search_body
-from clodura_cli.output import check_fields, existing_csv_header, parse_fields
+from clodura_cli.output import chosen_columns, existing_csv_header
 from clodura_cli.search import PEOPLE, Endpoint, SearchPlan, SearchRun, plan_search
 
 
@@ -106,9 +106,7 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
         )
         for each in searches
     ]
-    columns = parse_fields(opts.fields)
-    for warning in check_fields(columns, endpoint.record_fields):
-        report.warn(warning)
+    columns = chosen_columns(opts.fields, endpoint.record_fields, report.warn)
     if columns is None and chosen == "csv" and endpoint is not PEOPLE:
         columns = list(endpoint.record_fields)
     concurrency = 1 if next_new else int(api.setting("concurrency", opts.concurrency))

@@ -11,26 +11,25 @@ from clodura_cli import config
 from clodura_cli.cli import options, report, terminal
 from clodura_cli.cli.render import destination, render
 from clodura_cli.cli.session import ApiOptions, open_connection
-from clodura_cli.reveal_run import job_rows
-
-if TYPE_CHECKING:
-    from clodura_cli.client import CloduraClient
 from clodura_cli.errors import (
     CloduraError,
     UnconfirmedRevealsError,
     UsageError,
 )
 from clodura_cli.ledger import Job, Ledger
-from clodura_cli.output import check_fields, parse_fields
+from clodura_cli.output import chosen_columns
 from clodura_cli.reveal import (
-    REVEAL_ROW_FIELDS,
+    REVEAL_COLUMNS,
     Tracker,
     check_understood,
     plan_family,
     reparse_ledger,
     still_pending,
 )
-from clodura_cli.spec import PERSON_RECORD_FIELDS
+from clodura_cli.reveal_run import job_rows
+
+if TYPE_CHECKING:
+    from clodura_cli.client import CloduraClient
 
 
 @options.with_api_options
@@ -101,9 +100,7 @@ def track(
         _reparse()
         return
     chosen = api.output_format(fmt, output)
-    columns = parse_fields(fields)
-    for warning in check_fields(columns, (*PERSON_RECORD_FIELDS, *REVEAL_ROW_FIELDS)):
-        report.warn(warning)
+    columns = chosen_columns(fields, REVEAL_COLUMNS, report.warn)
     ledger = Ledger(config.ledger_file())
     if tracking_ids or wait:
         workers = int(api.setting("concurrency", concurrency))
