@@ -119,6 +119,7 @@ PERSON, LOCATION, COMPANY, FUNDING, TECH, PAGING = (
     "Paging",
 )
 
+# fmt: off
 SEARCH_FIELDS: tuple[Field, ...] = (
     Field("page", "--page", Kind.INT, PAGING, "Page to fetch (1-100)."),
     Field("perPage", "--per-page", Kind.INT, PAGING, "Records per page (1-100)."),
@@ -128,105 +129,44 @@ SEARCH_FIELDS: tuple[Field, ...] = (
     Field("linkedinUrl", "--linkedin-url", Kind.STRING, PERSON, "Standard LinkedIn profile URL."),
     Field("seniority", "--seniority", Kind.ARRAY, PERSON, "Seniority level.", SENIORITIES),
     Field("personTitle", "--title", Kind.ARRAY, PERSON, "Job title (approximate match)."),
-    Field(
-        "includeSimilarTitles",
-        "--similar-titles/--exact-titles",
-        Kind.BOOL,
-        PERSON,
-        "Match titles approximately (API default) or exactly.",
-    ),
-    Field(
-        "functional",
-        "--function",
-        Kind.ARRAY,
-        PERSON,
-        "Department or function.",
-        FUNCTIONS,
-        open_list=True,
-    ),
-    Field(
-        "contactEmailStatus",
-        "--email-status",
-        Kind.STRING,
-        PERSON,
-        "Email verification status.",
-        EMAIL_STATUSES,
-    ),
+    Field("includeSimilarTitles", "--similar-titles/--exact-titles", Kind.BOOL, PERSON,
+          "Match titles approximately (API default) or exactly."),
+    Field("functional", "--function", Kind.ARRAY, PERSON,
+          "Department or function.", FUNCTIONS, open_list=True),
+    Field("contactEmailStatus", "--email-status", Kind.STRING, PERSON,
+          "Email verification status.", EMAIL_STATUSES),
     Field("personCity", "--city", Kind.ARRAY, LOCATION, "Person's city."),
     Field("personState", "--state", Kind.ARRAY, LOCATION, "Person's state."),
     Field("personCountry", "--country", Kind.ARRAY, LOCATION, "Person's country."),
-    Field(
-        "personLocationExclude",
-        "--exclude-location",
-        Kind.BOOL,
-        LOCATION,
-        "Exclude the person-location filters instead of including them.",
-    ),
+    Field("personLocationExclude", "--exclude-location", Kind.BOOL, LOCATION,
+          "Exclude the person-location filters instead of including them."),
     Field("organizationId", "--org-id", Kind.STRING, COMPANY, "Company id."),
     Field("organizationName", "--org-name", Kind.STRING, COMPANY, "Employer name."),
     Field("companyDomain", "--domain", Kind.ARRAY, COMPANY, "Bare company domain (at most 10)."),
-    Field(
-        "companyEmployeeSize",
-        "--employees",
-        Kind.ARRAY,
-        COMPANY,
-        "Headcount range.",
-        EMPLOYEE_SIZES,
-    ),
+    Field("companyEmployeeSize", "--employees", Kind.ARRAY, COMPANY,
+          "Headcount range.", EMPLOYEE_SIZES),
     Field("companyCountry", "--company-country", Kind.ARRAY, LOCATION, "Company HQ country."),
     Field("companyState", "--company-state", Kind.ARRAY, LOCATION, "Company HQ state."),
     Field("companyCity", "--company-city", Kind.ARRAY, LOCATION, "Company HQ city."),
-    Field(
-        "includeAllOffice",
-        "--all-offices",
-        Kind.BOOL,
-        LOCATION,
-        "Match company location on every office, not just HQ.",
-    ),
-    Field(
-        "excludeViewedPeople",
-        "--exclude-viewed",
-        Kind.BOOL,
-        PERSON,
-        "Omit contacts already viewed or unlocked.",
-    ),
+    Field("includeAllOffice", "--all-offices", Kind.BOOL, LOCATION,
+          "Match company location on every office, not just HQ."),
+    Field("excludeViewedPeople", "--exclude-viewed", Kind.BOOL, PERSON,
+          "Omit contacts already viewed or unlocked."),
     Field("industry", "--industry", Kind.ARRAY, COMPANY, "Industry."),
     Field("industryKeywords", "--industry-keyword", Kind.ARRAY, COMPANY, "Industry keyword."),
     Field("revenue", "--revenue", Kind.ARRAY, COMPANY, "Annual revenue band.", REVENUES),
-    Field(
-        "businessModel",
-        "--business-model",
-        Kind.ARRAY,
-        COMPANY,
-        "Business model.",
-        BUSINESS_MODELS,
-    ),
-    Field(
-        "fundingType",
-        "--funding-type",
-        Kind.ARRAY,
-        FUNDING,
-        "Funding round type.",
-        FUNDING_TYPES,
-        open_list=True,
-    ),
-    Field(
-        "fundingFromDate",
-        "--funded-from",
-        Kind.DATE,
-        FUNDING,
-        "Funded on or after YYYY-MM-DD, or relative: today, yesterday, -90d, -6w, -3m, -1y.",
-    ),
-    Field(
-        "fundingToDate",
-        "--funded-to",
-        Kind.DATE,
-        FUNDING,
-        "Funded on or before YYYY-MM-DD, or relative (today, -30d, ...).",
-    ),
+    Field("businessModel", "--business-model", Kind.ARRAY, COMPANY,
+          "Business model.", BUSINESS_MODELS),
+    Field("fundingType", "--funding-type", Kind.ARRAY, FUNDING,
+          "Funding round type.", FUNDING_TYPES, open_list=True),
+    Field("fundingFromDate", "--funded-from", Kind.DATE, FUNDING,
+          "Funded on or after YYYY-MM-DD, or relative: today, yesterday, -90d, -6w, -3m, -1y."),
+    Field("fundingToDate", "--funded-to", Kind.DATE, FUNDING,
+          "Funded on or before YYYY-MM-DD, or relative (today, -30d, ...)."),
     Field("technologyParameters", "--tech", Kind.ARRAY, TECH, "Technology the company uses."),
     Field("webKeywords", "--web-keyword", Kind.ARRAY, TECH, "Keyword on the company website."),
 )
+# fmt: on
 
 FIELDS_BY_API = {field.api: field for field in SEARCH_FIELDS}
 
@@ -239,6 +179,7 @@ def _shared(api: str) -> Field:
 #: Search Organizations. Part A names organisationId, domain, organisationName, the organisation
 #: locations and includeAllOffice; industry, business model, revenue, size, web keywords and
 #: technologies are sent under the names Search People uses for them.
+# fmt: off
 ORG_FIELDS: tuple[Field, ...] = (
     Field("page", "--page", Kind.INT, PAGING, "Page to fetch (1-500).", maximum=ORG_MAX_PAGE),
     Field("perPage", "--per-page", Kind.INT, PAGING, "Records per page (1-100)."),
@@ -248,13 +189,8 @@ ORG_FIELDS: tuple[Field, ...] = (
     Field("organisationCity", "--city", Kind.ARRAY, LOCATION, "City of an office."),
     Field("organisationState", "--state", Kind.ARRAY, LOCATION, "State of an office."),
     Field("organisationCountry", "--country", Kind.ARRAY, LOCATION, "Country of an office."),
-    Field(
-        "includeAllOffice",
-        "--all-offices",
-        Kind.BOOL,
-        LOCATION,
-        "Match the location on every office, not just HQ.",
-    ),
+    Field("includeAllOffice", "--all-offices", Kind.BOOL, LOCATION,
+          "Match the location on every office, not just HQ."),
     _shared("industry"),
     _shared("industryKeywords"),
     _shared("businessModel"),
@@ -263,6 +199,7 @@ ORG_FIELDS: tuple[Field, ...] = (
     _shared("webKeywords"),
     _shared("technologyParameters"),
 )
+# fmt: on
 ORG_FIELDS_BY_API = {field.api: field for field in ORG_FIELDS}
 #: The fields an organisation record is known to carry (the answer's shape is undocumented;
 #: these are the emulator's, and anything else the API sends is kept).

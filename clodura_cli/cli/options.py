@@ -187,15 +187,22 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def inject(
-    function: F, name: str, params: list[tuple[str, Any, Any]], build: Callable[..., Any]
+    function: F,
+    name: str,
+    params: list[tuple[str, Any, Any]],
+    build: Callable[..., Any],
+    *,
+    first: bool = False,
 ) -> F:
     """Declare ``params`` (name, Annotated type, default) on a command once, here, and hand
     the command one object built from them: typer sees the options, the command sees
-    ``name=build(**values)`` (it declares ``*, name: ...``)."""
+    ``name=build(**values)`` (it declares ``*, name: ...``). With ``first``, they come before
+    the command's own options in its help."""
     signature = inspect.signature(function, eval_str=True)  # annotations as objects
-    own = [p for p in signature.parameters.values() if p.name != name]
+    keyword = inspect.Parameter.KEYWORD_ONLY  # typer passes every value by name
+    own = [p.replace(kind=keyword) for p in signature.parameters.values() if p.name != name]
     added = [
-        inspect.Parameter(param, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kind)
+        inspect.Parameter(param, keyword, default=default, annotation=kind)
         for param, kind, default in params
     ]
 
@@ -204,7 +211,8 @@ def inject(
         kwargs[name] = build(**{param: kwargs.pop(param) for param, _, _ in params})
         return function(*args, **kwargs)
 
-    command.__signature__ = signature.replace(parameters=[*own, *added])  # type: ignore[attr-defined]
+    ordered = [*added, *own] if first else [*own, *added]
+    command.__signature__ = signature.replace(parameters=ordered)  # type: ignore[attr-defined]
     hints = {k: v for k, v in getattr(function, "__annotations__", {}).items() if k != name}
     command.__annotations__ = {**hints, **{p.name: p.annotation for p in added}}
     return command  # type: ignore[return-value]

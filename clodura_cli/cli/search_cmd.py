@@ -1,5 +1,6 @@
 """`clodura search`: every Search People filter as a flag, results in any format."""
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -31,9 +32,28 @@ def opt(api_name: str, fields: Any = spec.FIELDS_BY_API) -> Any:
     )
 
 
-Text = str | None
-Many = list[str] | None
-Flag = bool | None
+#: The Python type of a filter's flag, by the kind of its field (None: not given).
+FLAG_TYPES: dict[spec.Kind, Any] = {
+    spec.Kind.STRING: str | None,
+    spec.Kind.DATE: str | None,
+    spec.Kind.ARRAY: list[str] | None,
+    spec.Kind.BOOL: bool | None,
+    spec.Kind.INT: int | None,
+}
+
+
+def with_filters(table: tuple[spec.Field, ...]) -> Callable[[F], F]:
+    """A flag for every field of an endpoint's filter table, declared from the table itself,
+    handed to the command as ``flags``: the filter values keyed by API field name."""
+    by_api = {fld.api: fld for fld in table}
+    params = [
+        (fld.param, Annotated[FLAG_TYPES[fld.kind], opt(fld.api, by_api)], None) for fld in table
+    ]
+
+    def build(**values: Any) -> dict[str, Any]:
+        return {fld.api: values[fld.param] for fld in table}
+
+    return lambda function: options.inject(function, "flags", params, build, first=True)
 
 
 SEARCH_EXAMPLES = (
@@ -66,41 +86,8 @@ def with_search_options(function: F) -> F:
 
 @options.with_api_options
 @with_search_options
+@with_filters(spec.SEARCH_FIELDS)
 def search(
-    ctx: typer.Context,
-    page: Annotated[int | None, opt("page")] = None,
-    per_page: Annotated[int | None, opt("perPage")] = None,
-    person_id: Annotated[Text, opt("personId")] = None,
-    first_name: Annotated[Text, opt("firstName")] = None,
-    last_name: Annotated[Text, opt("lastName")] = None,
-    linkedin_url: Annotated[Text, opt("linkedinUrl")] = None,
-    seniority: Annotated[Many, opt("seniority")] = None,
-    title: Annotated[Many, opt("personTitle")] = None,
-    similar_titles: Annotated[Flag, opt("includeSimilarTitles")] = None,
-    function: Annotated[Many, opt("functional")] = None,
-    email_status: Annotated[Text, opt("contactEmailStatus")] = None,
-    exclude_viewed: Annotated[Flag, opt("excludeViewedPeople")] = None,
-    city: Annotated[Many, opt("personCity")] = None,
-    state: Annotated[Many, opt("personState")] = None,
-    country: Annotated[Many, opt("personCountry")] = None,
-    exclude_location: Annotated[Flag, opt("personLocationExclude")] = None,
-    company_country: Annotated[Many, opt("companyCountry")] = None,
-    company_state: Annotated[Many, opt("companyState")] = None,
-    company_city: Annotated[Many, opt("companyCity")] = None,
-    all_offices: Annotated[Flag, opt("includeAllOffice")] = None,
-    org_id: Annotated[Text, opt("organizationId")] = None,
-    org_name: Annotated[Text, opt("organizationName")] = None,
-    domain: Annotated[Many, opt("companyDomain")] = None,
-    employees: Annotated[Many, opt("companyEmployeeSize")] = None,
-    industry: Annotated[Many, opt("industry")] = None,
-    industry_keyword: Annotated[Many, opt("industryKeywords")] = None,
-    revenue: Annotated[Many, opt("revenue")] = None,
-    business_model: Annotated[Many, opt("businessModel")] = None,
-    funding_type: Annotated[Many, opt("fundingType")] = None,
-    funded_from: Annotated[Text, opt("fundingFromDate")] = None,
-    funded_to: Annotated[Text, opt("fundingToDate")] = None,
-    tech: Annotated[Many, opt("technologyParameters")] = None,
-    web_keyword: Annotated[Many, opt("webKeywords")] = None,
     filters: Annotated[
         list[str] | None,
         typer.Option(
@@ -146,14 +133,14 @@ def search(
         ),
     ] = False,
     *,
+    flags: dict[str, Any],
     opts: SearchOptions,
     api: ApiOptions,
 ) -> None:
     """Search people with any combination of Search People filters."""
     from clodura_cli.cli.search_flow import org_ids_from_stdin, run_search
 
-    flags = {f.api: ctx.params[f.param] for f in spec.SEARCH_FIELDS}
-    if org_id == "-":
+    if flags["organizationId"] == "-":
         flags["organizationId"], opts.org_ids = None, org_ids_from_stdin()
     opts.filter_files, opts.new_only, opts.append = filters or [], new_only, append
     opts.forget = "all" if forget_all else "query" if forget else None
