@@ -39,6 +39,13 @@ EXIT_CODE_HELP = {
     ExitCode.TERMINATED: "terminated (SIGTERM); likewise nothing partial is left behind",
 }
 
+#: Hints too long for a line of the table.
+_RAISE_THE_CAP = "if such an answer is expected, raise it: clodura config set max-response-mb N"
+_SEE_TRACK = "the API does not know it: see the tracking ids in `clodura track`"
+_SLOW_DOWN = "still rate limited after the retries; try again later or lower --concurrency"
+_CHECK_NETWORK = "check your network and CLODURA_BASE_URL, then try again"
+_NOT_JSON = "the API sent an answer that is not the expected JSON; try again later"
+
 #: Checked in order: the first class the exception is an instance of decides.
 ERROR_TABLE: tuple[tuple[type[errors.CloduraError], ExitCode, str], ...] = (
     (errors.UsageError, ExitCode.USAGE, ""),
@@ -47,39 +54,19 @@ ERROR_TABLE: tuple[tuple[type[errors.CloduraError], ExitCode, str], ...] = (
     (errors.PendingJobsError, ExitCode.PENDING, ""),
     (errors.UnconfirmedRevealsError, ExitCode.NETWORK, ""),
     (errors.UnreadableAnswerError, ExitCode.NETWORK, ""),
-    (
-        errors.ResponseTooLargeError,
-        ExitCode.NETWORK,
-        "if such an answer is expected, raise it: clodura config set max-response-mb N",
-    ),
+    (errors.ResponseTooLargeError, ExitCode.NETWORK, _RAISE_THE_CAP),
     (errors.RejectedRevealsError, ExitCode.REJECTED, ""),
     (errors.MissingKeyError, ExitCode.AUTH, ""),
     (errors.UnsendableKeyError, ExitCode.AUTH, ""),
     (errors.AuthenticationError, ExitCode.AUTH, "check the key in CLODURA_API_KEY"),
     (errors.PermissionDeniedError, ExitCode.AUTH, "your plan does not include this endpoint"),
-    (
-        errors.NotFoundError,
-        ExitCode.REJECTED,
-        "the API does not know it: see the tracking ids in `clodura track`",
-    ),
+    (errors.NotFoundError, ExitCode.REJECTED, _SEE_TRACK),
     (errors.PaymentRequiredError, ExitCode.CREDITS, "credits exhausted: see `clodura credits`"),
-    (
-        errors.RateLimitError,
-        ExitCode.RATE_LIMITED,
-        "still rate limited after the retries; try again later or lower --concurrency",
-    ),
+    (errors.RateLimitError, ExitCode.RATE_LIMITED, _SLOW_DOWN),
     (errors.ServerError, ExitCode.NETWORK, "the API failed; try again later"),
     (errors.APIError, ExitCode.REJECTED, "the API rejected the request"),
-    (
-        errors.TransportError,
-        ExitCode.NETWORK,
-        "check your network and CLODURA_BASE_URL, then try again",
-    ),
-    (
-        errors.InvalidResponseError,
-        ExitCode.NETWORK,
-        "the API sent an answer that is not the expected JSON; try again later",
-    ),
+    (errors.TransportError, ExitCode.NETWORK, _CHECK_NETWORK),
+    (errors.InvalidResponseError, ExitCode.NETWORK, _NOT_JSON),
 )
 
 

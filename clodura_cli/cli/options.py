@@ -25,47 +25,28 @@ def _check_format(value: str | None) -> str | None:
     return lowered
 
 
-Sandbox = Annotated[
-    bool,
-    typer.Option(
-        "--sandbox",
-        help="Use the built-in emulator with synthetic data: no key, no credits "
-        "(or CLODURA_SANDBOX=1).",
-        rich_help_panel=API_PANEL,
-    ),
-]
-BaseUrl = Annotated[
-    str | None,
-    typer.Option(
-        "--base-url",
-        help="API base URL (or CLODURA_BASE_URL). Plain http only to loopback.",
-        rich_help_panel=API_PANEL,
-        show_default=False,
-    ),
-]
-Verbose = Annotated[
-    bool,
-    typer.Option(
-        "--verbose",
-        "-v",
-        help="Log each request (method, path, status, time, retries) on stderr; "
-        "the key is never shown.",
-        rich_help_panel=API_PANEL,
-    ),
-]
-Format = Annotated[
-    str | None,
-    typer.Option(
-        "--format",
-        "-f",
-        help="table, json, jsonl or csv. Default: table on a terminal, jsonl in a pipe, "
-        "or from the --output extension.",
-        callback=_check_format,
-        autocompletion=complete.choices(FORMATS),
-        rich_help_panel=OUTPUT_PANEL,
-        show_default=False,
-    ),
-]
+# One option a few lines: the declarations read as a table (ruff would give each ten).
+# fmt: off
+Sandbox = Annotated[bool, typer.Option(
+    "--sandbox", rich_help_panel=API_PANEL,
+    help="Use the built-in emulator with synthetic data: no key, no credits "
+         "(or CLODURA_SANDBOX=1).",
+)]
+BaseUrl = Annotated[str | None, typer.Option(
+    "--base-url", rich_help_panel=API_PANEL, show_default=False,
+    help="API base URL (or CLODURA_BASE_URL). Plain http only to loopback.",
+)]
+Verbose = Annotated[bool, typer.Option(
+    "--verbose", "-v", rich_help_panel=API_PANEL,
+    help="Log each request (method, path, status, time, retries) on stderr; "
+         "the key is never shown.",
+)]
+Format = Annotated[str | None, typer.Option(
+    "--format", "-f", callback=_check_format, autocompletion=complete.choices(FORMATS),
+    rich_help_panel=OUTPUT_PANEL, show_default=False,
+    help="table, json, jsonl or csv. Default: table on a terminal, jsonl in a pipe, "
+         "or from the --output extension.",
+)]
 
 
 def _stdout_dash(value: str | None) -> str | None:
@@ -73,114 +54,55 @@ def _stdout_dash(value: str | None) -> str | None:
     return None if value == "-" else value
 
 
-Output = Annotated[
-    str | None,
-    typer.Option(
-        "--output",
-        "-o",
-        help="Write to FILE atomically instead of stdout (format from the extension; - is stdout).",
-        callback=_stdout_dash,
-        metavar="FILE",
-        rich_help_panel=OUTPUT_PANEL,
-        show_default=False,
-    ),
-]
-Fields = Annotated[
-    str | None,
-    typer.Option(
-        "--fields",
-        help="Comma-separated record fields to output, in order; 'all' for every field.",
-        metavar="a,b,c",
-        rich_help_panel=OUTPUT_PANEL,
-        show_default=False,
-    ),
-]
-Concurrency = Annotated[
-    int | None,
-    typer.Option(
-        "--concurrency",
-        help="Requests in flight at once, 1-16 (default 4, or the concurrency setting).",
-        min=1,
-        max=16,
-        rich_help_panel="Paging",
-        show_default=False,
-    ),
-]
-Rate = Annotated[
-    float | None,
-    typer.Option(
-        "--rate",
-        help="At most N requests per second (or the rate setting); 429s lower it further.",
-        min=0.1,
-        max=1000,
-        metavar="N",
-        rich_help_panel="Paging",
-        show_default=False,
-    ),
-]
-Limit = Annotated[
-    int | None,
-    typer.Option(
-        "--limit",
-        help="Fetch exactly up to N records across pages.",
-        rich_help_panel="Paging",
-        show_default=False,
-    ),
-]
-AllPages = Annotated[
-    bool,
-    typer.Option(
-        "--all",
-        help="Fetch every page until the results end (the API stops at its last page: 100 for "
-        "people, 500 for organisations).",
-        rich_help_panel="Paging",
-    ),
-]
-Presets = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--preset",
-        help="Saved preset to start from (repeatable; later ones override earlier ones).",
-        rich_help_panel="Presets",
-        show_default=False,
-        autocompletion=complete.preset_names,
-    ),
-]
-Profile = Annotated[
-    str | None,
-    typer.Option(
-        "--profile",
-        help="Profile whose key and settings to use (or CLODURA_PROFILE; default: default).",
-        autocompletion=complete.profile_names,
-        rich_help_panel=API_PANEL,
-        show_default=False,
-    ),
-]
-RawCsv = Annotated[
-    bool,
-    typer.Option(
-        "--raw-csv",
-        help="Write CSV cells exactly as received: no ' before cells a spreadsheet would run as a "
-        "formula (=, +, -, @).",
-        rich_help_panel=OUTPUT_PANEL,
-    ),
-]
-DryRun = Annotated[
-    bool,
-    typer.Option(
-        "--dry-run",
-        help="Print the request that would be sent as JSON and exit; needs no key, sends nothing.",
-        rich_help_panel=API_PANEL,
-    ),
-]
-Wide = Annotated[
-    bool,
-    typer.Option(
-        "--wide",
-        help="In a table, show every column uncut (a terminal shows what fits its width).",
-        rich_help_panel=OUTPUT_PANEL,
-    ),
-]
+Output = Annotated[str | None, typer.Option(
+    "--output", "-o", callback=_stdout_dash, metavar="FILE", rich_help_panel=OUTPUT_PANEL,
+    show_default=False,
+    help="Write to FILE atomically instead of stdout (format from the extension; - is stdout).",
+)]
+Fields = Annotated[str | None, typer.Option(
+    "--fields", metavar="a,b,c", rich_help_panel=OUTPUT_PANEL, show_default=False,
+    help="Comma-separated record fields to output, in order; 'all' for every field.",
+)]
+Concurrency = Annotated[int | None, typer.Option(
+    "--concurrency", min=1, max=16, rich_help_panel="Paging", show_default=False,
+    help="Requests in flight at once, 1-16 (default 4, or the concurrency setting).",
+)]
+Rate = Annotated[float | None, typer.Option(
+    "--rate", min=0.1, max=1000, metavar="N", rich_help_panel="Paging", show_default=False,
+    help="At most N requests per second (or the rate setting); 429s lower it further.",
+)]
+Limit = Annotated[int | None, typer.Option(
+    "--limit", rich_help_panel="Paging", show_default=False,
+    help="Fetch exactly up to N records across pages.",
+)]
+AllPages = Annotated[bool, typer.Option(
+    "--all", rich_help_panel="Paging",
+    help="Fetch every page until the results end (the API stops at its last page: 100 for "
+         "people, 500 for organisations).",
+)]
+Presets = Annotated[list[str] | None, typer.Option(
+    "--preset", rich_help_panel="Presets", show_default=False, autocompletion=complete.preset_names,
+    help="Saved preset to start from (repeatable; later ones override earlier ones).",
+)]
+Profile = Annotated[str | None, typer.Option(
+    "--profile", autocompletion=complete.profile_names, rich_help_panel=API_PANEL,
+    show_default=False,
+    help="Profile whose key and settings to use (or CLODURA_PROFILE; default: default).",
+)]
+RawCsv = Annotated[bool, typer.Option(
+    "--raw-csv", rich_help_panel=OUTPUT_PANEL,
+    help="Write CSV cells exactly as received: no ' before cells a spreadsheet would run as a "
+         "formula (=, +, -, @).",
+)]
+DryRun = Annotated[bool, typer.Option(
+    "--dry-run", rich_help_panel=API_PANEL,
+    help="Print the request that would be sent as JSON and exit; needs no key, sends nothing.",
+)]
+Wide = Annotated[bool, typer.Option(
+    "--wide", rich_help_panel=OUTPUT_PANEL,
+    help="In a table, show every column uncut (a terminal shows what fits its width).",
+)]
+# fmt: on
 
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 import typer
 
@@ -24,90 +24,47 @@ PersonIds = Annotated[
     list[str] | None,
     typer.Argument(help="Person ids to reveal.", show_default=False, metavar="[PERSON_ID]..."),
 ]
-LinkedinUrls = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--linkedin-url",
-        help="Standard LinkedIn profile URL. Repeatable.",
-        rich_help_panel=INPUT_PANEL,
-        show_default=False,
-    ),
-]
-InputFile = Annotated[
-    str | None,
-    typer.Option(
-        "--input",
-        "-i",
-        help="JSON Lines, a JSON array, CSV with a header (any `clodura search` output), or one "
-        "person id per line; - reads stdin.",
-        metavar="FILE",
-        rich_help_panel=INPUT_PANEL,
-        show_default=False,
-    ),
-]
-WebhookUrl = Annotated[
-    str | None,
-    typer.Option(
-        "--webhook-url",
-        help="Where the API posts results (https; or CLODURA_WEBHOOK_URL).",
-        rich_help_panel=REVEAL_PANEL,
-        show_default=False,
-    ),
-]
-Wait = Annotated[
-    bool,
-    typer.Option(
-        "--wait/--no-wait",
-        help="Poll until every job is done; --no-wait only submits and prints the tracking ids.",
-        rich_help_panel=REVEAL_PANEL,
-    ),
-]
-Timeout = Annotated[
-    float,
-    typer.Option(
-        "--timeout",
-        help="Seconds to wait for the jobs before exiting 8 (resume with `clodura track --wait`).",
-        min=0,
-        rich_help_panel=REVEAL_PANEL,
-    ),
-]
-Refresh = Annotated[
-    bool,
-    typer.Option(
-        "--refresh",
-        help="Reveal again people the ledger already has a result for (spends credits again).",
-        rich_help_panel=REVEAL_PANEL,
-    ),
-]
-MaxCredits = Annotated[
-    int | None,
-    typer.Option(
-        "--max-credits",
-        help="Exit 4 without submitting when the worst-case cost is above N.",
-        min=0,
-        metavar="N",
-        rich_help_panel=REVEAL_PANEL,
-        show_default=False,
-    ),
-]
-Yes = Annotated[
-    bool,
-    typer.Option(
-        "--yes",
-        "-y",
-        help="Do not ask before a run that may cost over 50 credits.",
-        rich_help_panel=REVEAL_PANEL,
-    ),
-]
-DryRun = Annotated[
-    bool,
-    typer.Option(
-        "--dry-run",
-        help="Print what would be submitted, what the ledger answers and the worst-case cost; "
-        "submit nothing.",
-        rich_help_panel=REVEAL_PANEL,
-    ),
-]
+# One option a few lines, as in options.py.
+# fmt: off
+LinkedinUrls = Annotated[list[str] | None, typer.Option(
+    "--linkedin-url", rich_help_panel=INPUT_PANEL, show_default=False,
+    help="Standard LinkedIn profile URL. Repeatable.",
+)]
+InputFile = Annotated[str | None, typer.Option(
+    "--input", "-i", metavar="FILE", rich_help_panel=INPUT_PANEL, show_default=False,
+    help="JSON Lines, a JSON array, CSV with a header (any `clodura search` output), or one "
+         "person id per line; - reads stdin.",
+)]
+WebhookUrl = Annotated[str | None, typer.Option(
+    "--webhook-url", rich_help_panel=REVEAL_PANEL, show_default=False,
+    help="Where the API posts results (https; or CLODURA_WEBHOOK_URL).",
+)]
+Wait = Annotated[bool, typer.Option(
+    "--wait/--no-wait", rich_help_panel=REVEAL_PANEL,
+    help="Poll until every job is done; --no-wait only submits and prints the tracking ids.",
+)]
+Timeout = Annotated[float, typer.Option(
+    "--timeout", min=0, rich_help_panel=REVEAL_PANEL,
+    help="Seconds to wait for the jobs before exiting 8 (resume with `clodura track --wait`).",
+)]
+Refresh = Annotated[bool, typer.Option(
+    "--refresh", rich_help_panel=REVEAL_PANEL,
+    help="Reveal again people the ledger already has a result for (spends credits again).",
+)]
+MaxCredits = Annotated[int | None, typer.Option(
+    "--max-credits", min=0, metavar="N", rich_help_panel=REVEAL_PANEL, show_default=False,
+    help="Exit 4 without submitting when the worst-case cost is above N.",
+)]
+Yes = Annotated[bool, typer.Option(
+    "--yes", "-y", rich_help_panel=REVEAL_PANEL,
+    help="Do not ask before a run that may cost over 50 credits.",
+)]
+DryRun = Annotated[bool, typer.Option(
+    "--dry-run", rich_help_panel=REVEAL_PANEL,
+    help="Print what would be submitted, what the ledger answers and the worst-case cost; "
+         "submit nothing.",
+)]
+# fmt: on
 
 
 def with_reveal_options(function: F) -> F:
@@ -126,12 +83,29 @@ def with_reveal_options(function: F) -> F:
     return options.inject(function, "run", params, lambda **v: RevealOptions(kind="", **v))
 
 
+class People(NamedTuple):
+    """Who the command line names, besides --input."""
+
+    ids: list[str]
+    linkedin_urls: list[str]
+
+
+def with_people(function: F) -> F:
+    """The person ids and --linkedin-url both reveal commands take, first in their help,
+    handed over as one ``people: People``."""
+    params = [("person_ids", PersonIds, None), ("linkedin_url", LinkedinUrls, None)]
+
+    def build(person_ids: list[str] | None, linkedin_url: list[str] | None) -> People:
+        return People(person_ids or [], linkedin_url or [])
+
+    return options.inject(function, "people", params, build, first=True)
+
+
 @app.command()
 @options.with_api_options
 @with_reveal_options
+@with_people
 def email(
-    person_ids: PersonIds = None,
-    linkedin_url: LinkedinUrls = None,
     first_name: Annotated[
         str | None,
         typer.Option(
@@ -145,6 +119,7 @@ def email(
         str | None, typer.Option(help="Bare company domain.", rich_help_panel=INPUT_PANEL)
     ] = None,
     *,
+    people: People,
     run: RevealOptions,
     api: ApiOptions,
 ) -> None:
@@ -161,17 +136,15 @@ def email(
     from clodura_cli.cli.reveal_flow import run_reveal
     from clodura_cli.inputs import EMAIL, from_arguments
 
-    names = (first_name, last_name, domain)
     run.kind = EMAIL
-    run_reveal(run, from_arguments(EMAIL, person_ids or [], linkedin_url or [], names), api)
+    run_reveal(run, from_arguments(EMAIL, *people, (first_name, last_name, domain)), api)
 
 
 @app.command()
 @options.with_api_options
 @with_reveal_options
+@with_people
 def phone(
-    person_ids: PersonIds = None,
-    linkedin_url: LinkedinUrls = None,
     partners: Annotated[
         bool,
         typer.Option(
@@ -181,6 +154,7 @@ def phone(
         ),
     ] = False,
     *,
+    people: People,
     run: RevealOptions,
     api: ApiOptions,
 ) -> None:
@@ -196,5 +170,4 @@ def phone(
     from clodura_cli.inputs import PHONE, from_arguments
 
     run.kind, run.partners = PHONE, partners
-    rows = from_arguments(PHONE, person_ids or [], linkedin_url or [], (None, None, None))
-    run_reveal(run, rows, api)
+    run_reveal(run, from_arguments(PHONE, *people, (None, None, None)), api)

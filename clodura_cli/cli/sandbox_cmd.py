@@ -21,6 +21,11 @@ app = typer.Typer(
 _LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
+def _fraction(help_text: str) -> Any:
+    """A fault rate: the fraction of requests, 0 to 1, that get the fault."""
+    return typer.Option(help=help_text, min=0, max=1)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Loopback address to listen on.")] = "127.0.0.1",
@@ -46,18 +51,12 @@ def serve(
             help="Send RateLimit-Limit/-Remaining/-Reset/-Policy with every answer.",
         ),
     ] = False,
-    error_rate: Annotated[
-        float, typer.Option(help="Fraction of requests answered 500/502/503.", min=0, max=1)
-    ] = 0.0,
-    html_rate: Annotated[
-        float, typer.Option(help="Fraction answered with an HTML error page.", min=0, max=1)
-    ] = 0.0,
+    error_rate: Annotated[float, _fraction("Fraction of requests answered 500/502/503.")] = 0.0,
+    html_rate: Annotated[float, _fraction("Fraction answered with an HTML error page.")] = 0.0,
     truncate_rate: Annotated[
-        float, typer.Option(help="Fraction answered with a truncated JSON body.", min=0, max=1)
+        float, _fraction("Fraction answered with a truncated JSON body.")
     ] = 0.0,
-    drop_rate: Annotated[
-        float, typer.Option(help="Fraction whose connection is dropped.", min=0, max=1)
-    ] = 0.0,
+    drop_rate: Annotated[float, _fraction("Fraction whose connection is dropped.")] = 0.0,
     fault: Annotated[
         list[str] | None,
         typer.Option(

@@ -69,6 +69,19 @@ def _org_location(record: dict[str, Any]) -> str:
     return ", ".join(part for part in parts if part)
 
 
+def _reveal(*contact: Column) -> tuple[Column, ...]:
+    """A reveal's columns: who, the company, what was revealed, then the job's status and
+    tracking id, which a narrow terminal drops first."""
+    last = 3 + len(contact)
+    return (
+        Column("Person", _who, 1),
+        Column("Company", _get("organizationName"), 3),
+        *contact,
+        Column("Reveal", _get("revealStatus"), last),
+        Column("trackingId", _get("trackingId"), last + 1),
+    )
+
+
 #: The default columns of each kind of table, in the order shown.
 SUMMARIES: dict[str, tuple[Column, ...]] = {
     "people": (
@@ -89,21 +102,11 @@ SUMMARIES: dict[str, tuple[Column, ...]] = {
         Column("Location", _org_location, 5),
         Column("Id", _either("organisationId", "organizationId", "id"), 6, whole=True),
     ),
-    "email": (
-        Column("Person", _who, 1),
-        Column("Company", _get("organizationName"), 3),
+    "email": _reveal(
         Column("Email", _get("email"), 2, whole=True),
         Column("Email status", _get("emailStatus"), 4),
-        Column("Reveal", _get("revealStatus"), 5),
-        Column("trackingId", _get("trackingId"), 6),
     ),
-    "phone": (
-        Column("Person", _who, 1),
-        Column("Company", _get("organizationName"), 3),
-        Column("Phones", _get("phones"), 2, whole=True),
-        Column("Reveal", _get("revealStatus"), 4),
-        Column("trackingId", _get("trackingId"), 5),
-    ),
+    "phone": _reveal(Column("Phones", _get("phones"), 2, whole=True)),
     "jobs": (
         Column("Submitted", _get("submittedAt"), 5),
         Column("Kind", _get("kind"), 4),
