@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 APP_NAME = "clodura"
@@ -22,24 +22,24 @@ def env_flag(name: str, environ: Mapping[str, str] | None = None) -> bool:
     return (environ if environ is not None else os.environ).get(name, "").strip().lower() in _TRUE
 
 
-def config_dir() -> Path:
-    """The configuration directory (CLODURA_CONFIG_DIR, else the platform's)."""
-    override = os.environ.get(ENV_CONFIG_DIR)
+def _platform_dir(env: str, kind: str) -> Path:
+    override = os.environ.get(env)
     if override:
         return Path(override)
     import platformdirs
 
-    return Path(platformdirs.user_config_dir(APP_NAME))
+    where = platformdirs.user_config_dir if kind == "config" else platformdirs.user_data_dir
+    return Path(where(APP_NAME))
+
+
+def config_dir() -> Path:
+    """The configuration directory (CLODURA_CONFIG_DIR, else the platform's)."""
+    return _platform_dir(ENV_CONFIG_DIR, "config")
 
 
 def data_dir() -> Path:
     """The data directory (CLODURA_DATA_DIR, else the platform's)."""
-    override = os.environ.get(ENV_DATA_DIR)
-    if override:
-        return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir(APP_NAME))
+    return _platform_dir(ENV_DATA_DIR, "data")
 
 
 def cache_dir() -> Path:
@@ -54,34 +54,29 @@ def cache_dir() -> Path:
     return Path(base) / APP_NAME
 
 
+class _Under:
+    """A path under one of the folders, looked up on each call (the environment may move the
+    folders between calls, as tests do)."""
+
+    __slots__ = ("folder", "name")
+
+    def __init__(self, folder: Callable[[], Path], name: str) -> None:
+        self.folder, self.name = folder, name
+
+    def __call__(self) -> Path:
+        return self.folder() / self.name
+
+
 # Every file the tool keeps, named once.
-
-
-def config_file() -> Path:
-    """Profiles and their settings."""
-    return config_dir() / "config.yaml"
-
-
-def credentials_file() -> Path:
-    """The key store: ``profile=key`` lines, mode 0600."""
-    return config_dir() / "credentials"
-
-
-def presets_dir() -> Path:
-    """Saved searches, one YAML file each."""
-    return config_dir() / "presets"
-
-
-def ledger_file() -> Path:
-    """The reveal ledger and what --new-only remembers (SQLite)."""
-    return data_dir() / "ledger.db"
-
-
-def help_cache_dir() -> Path:
-    """Rendered help, printed from here on the next call."""
-    return cache_dir() / "help"
-
-
-def sandbox_cache_dir() -> Path:
-    """The sandbox's generated data set."""
-    return cache_dir() / "sandbox"
+#: Profiles and their settings.
+config_file = _Under(config_dir, "config.yaml")
+#: The key store: ``profile=key`` lines, mode 0600.
+credentials_file = _Under(config_dir, "credentials")
+#: Saved searches, one YAML file each.
+presets_dir = _Under(config_dir, "presets")
+#: The reveal ledger and what --new-only remembers (SQLite).
+ledger_file = _Under(data_dir, "ledger.db")
+#: Rendered help, printed from here on the next call.
+help_cache_dir = _Under(cache_dir, "help")
+#: The sandbox's generated data set.
+sandbox_cache_dir = _Under(cache_dir, "sandbox")

@@ -238,25 +238,6 @@ class CsvWriter:
         self._stream.flush()
 
 
-def open_writer(
-    fmt: str,
-    stream: TextIO,
-    fields: Sequence[str] | None,
-    *,
-    raw_csv: bool = False,
-    csv_header: bool = True,
-    empty_header: bool = False,
-) -> RecordWriter:
-    """A streaming writer for a machine format (json, jsonl or csv)."""
-    if fmt == "jsonl":
-        return JsonLinesWriter(stream, fields)
-    if fmt == "json":
-        return JsonArrayWriter(stream, fields)
-    if fmt == "csv":
-        return CsvWriter(stream, fields, raw=raw_csv, header=csv_header, empty_header=empty_header)
-    raise UsageError(f"--format: {fmt!r} is not a streaming format; use json, jsonl or csv")
-
-
 def write_records(
     records: Iterable[dict[str, Any]],
     fmt: str,
@@ -267,10 +248,17 @@ def write_records(
     csv_header: bool = True,
     empty_header: bool = False,
 ) -> int:
-    """Write every record in a machine format and return how many were written."""
-    writer = open_writer(
-        fmt, stream, fields, raw_csv=raw_csv, csv_header=csv_header, empty_header=empty_header
-    )
+    """Write every record in a machine format (json, jsonl or csv), streaming, and return how
+    many were written."""
+    writer: RecordWriter
+    if fmt == "csv":
+        writer = CsvWriter(
+            stream, fields, raw=raw_csv, header=csv_header, empty_header=empty_header
+        )
+    elif fmt in ("json", "jsonl"):
+        writer = (JsonLinesWriter if fmt == "jsonl" else JsonArrayWriter)(stream, fields)
+    else:
+        raise UsageError(f"--format: {fmt!r} is not a streaming format; use json, jsonl or csv")
     count = 0
     for record in records:
         writer.write(record)

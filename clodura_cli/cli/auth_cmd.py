@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 import typer
 
 from clodura_cli.cli import options, report, terminal
+from clodura_cli.cli.options import F
 from clodura_cli.errors import UsageError
 
 app = typer.Typer(
@@ -20,14 +21,35 @@ Check = Annotated[
 ]
 
 
+class Account(NamedTuple):
+    """Whose key, and where to check it with the API (``check``)."""
+
+    profile: str
+    base_url: str | None
+    check: bool
+
+
+def with_account(function: F) -> F:
+    """--check, --profile and --base-url, handed over as one ``account: Account``."""
+    params = [("check", Check, False), ("profile", options.Profile, None),
+              ("base_url", options.BaseUrl, None)]  # fmt: skip
+
+    def build(check: bool, profile: str | None, base_url: str | None) -> Account:
+        from clodura_cli.settings import active_profile
+
+        return Account(active_profile(profile), base_url, check)
+
+    return options.inject(function, "account", params, build)
+
+
 @app.command()
+@with_account
 def login(
     with_key: Annotated[
         bool, typer.Option("--with-key", help="Read the key from stdin instead of a prompt.")
     ] = False,
-    check: Check = False,
-    profile: options.Profile = None,
-    base_url: options.BaseUrl = None,
+    *,
+    account: Account,
 ) -> None:
     """Store an API key for a profile: a hidden prompt, or stdin with --with-key.
 
@@ -38,9 +60,8 @@ def login(
       clodura auth login --with-key --profile work < key.txt
     """
     from clodura_cli.credentials import check_key_text, store_key
-    from clodura_cli.settings import active_profile
 
-    name = active_profile(profile)
+    name = account.profile
     if with_key:
         key = sys.stdin.readline()
     elif terminal.is_terminal("stdin"):
@@ -51,18 +72,15 @@ def login(
         )
     key = check_key_text(key)
     report.add_secret(key)
-    if check:
-        _check(name, base_url, key)  # before storing: a key the API refuses is not kept
+    if account.check:
+        _check(name, account.base_url, key)  # before storing: a key the API refuses is not kept
     path = store_key(name, key)
     report.info(f"key stored for profile {name!r} in {path} (readable by you only)")
 
 
 @app.command()
-def status(
-    check: Check = False,
-    profile: options.Profile = None,
-    base_url: options.BaseUrl = None,
-) -> None:
+@with_account
+def status(*, account: Account) -> None:
     """Show which profile and key are in use, and where the key comes from.
 
     Examples:
@@ -72,9 +90,8 @@ def status(
       clodura auth status --check --profile work
     """
     from clodura_cli.credentials import find_key, insecure_store_warning, require_key
-    from clodura_cli.settings import active_profile
 
-    name = active_profile(profile)
+    name = account.profile
     found = find_key(name)
     sys.stdout.write(f"profile: {name}\n")
     if found is None:
@@ -87,8 +104,8 @@ def status(
     warning = insecure_store_warning()
     if warning:
         report.warn(warning)
-    if check:
-        _check(name, base_url)
+    if account.check:
+        _check(name, account.base_url)
 
 
 @app.command()
