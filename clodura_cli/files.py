@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
@@ -41,6 +40,8 @@ def replaced_atomically(path: Path, *, private: bool) -> Iterator[TextIO]:
     With ``private`` the file is created with mode 0600. Otherwise an existing file keeps its
     mode, and a new one gets the umask's mode without group or world write.
     """
+    import tempfile  # only a write needs it: a dry run starts faster without
+
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
         if not private:
