@@ -83,29 +83,10 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
         _forget(emitted, opts)
         return
     seen = emitted.seen() if emitted is not None else set()
-    per_page = request.paging.per_page
     # --new-only --limit N: the next N people not seen before, a page at a time, so that no
     # page is paid for past the one that completes them.
     next_new = opts.new_only and opts.limit is not None
-    if per_page is None and not opts.all_pages:
-        per_page = min(spec.MAX_PER_PAGE, opts.limit or 0) if next_new else None
-        per_page = per_page or int(api.setting("per-page"))
-    # `--org-id -`: the same search once for each organisation id read from stdin.
-    filters = request.body
-    searches = [filters] if opts.org_ids is None else [
-        {**filters, "organizationId": org_id} for org_id in opts.org_ids
-    ]  # fmt: skip
-    plans = [
-        plan_search(
-            each,
-            page=request.paging.page or 1,
-            per_page=per_page,
-            limit=None if next_new else opts.limit,
-            fetch_all=opts.all_pages or next_new,
-            endpoint=endpoint,
-        )
-        for each in searches
-    ]
+    plans = _plans(request, opts, api, next_new)
     columns = chosen_columns(opts.fields, endpoint.record_fields, report.warn)
     if columns is None and chosen == "csv" and endpoint is not PEOPLE:
         columns = list(endpoint.record_fields)
@@ -143,17 +124,51 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
         )
     if emitted is not None:
         emitted.record(memory.fresh)
+    _report(opts, count, run, memory if emitted is not None else None)
+
+
+def _plans(
+    request: SearchRequest, opts: SearchOptions, api: ApiOptions, next_new: bool
+) -> list[SearchPlan]:
+    """The pages to fetch: one plan, or with `--org-id -` one per organisation id."""
+    per_page = request.paging.per_page
+    if per_page is None and not opts.all_pages:
+        per_page = min(spec.MAX_PER_PAGE, opts.limit or 0) if next_new else None
+        per_page = per_page or int(api.setting("per-page"))
+    filters = request.body
+    searches = [filters] if opts.org_ids is None else [
+        {**filters, "organizationId": org_id} for org_id in opts.org_ids
+    ]  # fmt: skip
+    return [
+        plan_search(
+            each,
+            page=request.paging.page or 1,
+            per_page=per_page,
+            limit=None if next_new else opts.limit,
+            fetch_all=opts.all_pages or next_new,
+            endpoint=opts.endpoint,
+        )
+        for each in searches
+    ]
+
+
+def _report(
+    opts: SearchOptions, count: int | None, run: SearchRun, memory: _NewOnly | None
+) -> None:
+    """What the search did, on stderr: --new-only's tally, the count written, truncation."""
+    if memory is not None:
         cost = " (already paid for: each record fetched may cost credits)" if memory.skipped else ""
         report.info(
             f"--new-only: {len(memory.fresh)} new of {run.records} found; {memory.skipped} seen "
             f"before skipped{cost}"
         )
     if count == 0:
-        report.info("No results" if emitted is None else "Nothing new")
+        report.info("No results" if memory is None else "Nothing new")
     elif opts.output is not None and count is not None:
         verb = "appended" if opts.append else "wrote"
         report.info(f"{verb} {count} record{'s' if count != 1 else ''} to {opts.output}")
     if run.truncated:
+        endpoint = opts.endpoint
         report.warn(
             f"stopped at page {endpoint.max_page}, the end of the API's {endpoint.window:,}-"
             "record window: results may be truncated; narrow the filters to see the rest"
