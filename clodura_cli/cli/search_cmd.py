@@ -12,10 +12,8 @@ from clodura_cli.cli.search_flow import SearchOptions
 from clodura_cli.cli.session import ApiOptions
 
 
-def opt(api_name: str, fields: Any = spec.FIELDS_BY_API) -> Any:
-    """The typer option for a search field, from its entry in the spec (Search People's, or
-    with ``fields`` another endpoint's)."""
-    fld = fields[api_name]
+def filter_option(fld: spec.Field) -> Any:
+    """The typer option for a filter, from its entry in the spec."""
     help_text = fld.help
     if fld.choices:
         kind = "Known values" if fld.open_list else "One of"
@@ -45,9 +43,8 @@ FLAG_TYPES: dict[spec.Kind, Any] = {
 def with_filters(table: tuple[spec.Field, ...]) -> Callable[[F], F]:
     """A flag for every field of an endpoint's filter table, declared from the table itself,
     handed to the command as ``flags``: the filter values keyed by API field name."""
-    by_api = {fld.api: fld for fld in table}
     params = [
-        (fld.param, Annotated[FLAG_TYPES[fld.kind], opt(fld.api, by_api)], None) for fld in table
+        (fld.param, Annotated[FLAG_TYPES[fld.kind], filter_option(fld)], None) for fld in table
     ]
 
     def build(**values: Any) -> dict[str, Any]:
