@@ -100,67 +100,49 @@ def _read_input(name: str) -> Any:
         raise UsageError(f"--input: not valid JSON ({exc})") from None
 
 
+# One option a few lines, as in options.py.
+# fmt: off
+EndpointPath = Annotated[str, typer.Argument(
+    show_default=False, help="/api/v1/... or a path relative to it.",
+)]
+Method = Annotated[str | None, typer.Option(
+    "--method", "-X", show_default=False, help="HTTP method (default GET, or POST with a body).",
+)]
+RawFields = Annotated[list[str] | None, typer.Option(
+    "--raw-field", "-f", metavar="KEY=VALUE", show_default=False,
+    help="key=value added to the JSON body as text (key[]=v: array).",
+)]
+JsonFields = Annotated[list[str] | None, typer.Option(
+    "--field", "-F", metavar="KEY=VALUE", show_default=False,
+    help="key=value as JSON: true, false, null, numbers; @file reads a file.",
+)]
+InputBody = Annotated[str | None, typer.Option(
+    "--input", metavar="FILE", show_default=False,
+    help="A JSON body from FILE (- for stdin), sent as is.",
+)]
+Headers = Annotated[list[str] | None, typer.Option(
+    "--header", "-H", show_default=False,
+    help="'Name: value' added to the request (never the key).",
+)]
+Include = Annotated[bool, typer.Option(
+    "--include", "-i", help="Print the status line and headers on stderr.",
+)]
+Paginate = Annotated[bool, typer.Option(
+    "--paginate", help="Follow page for the two search endpoints; print JSON Lines.",
+)]
+# fmt: on
+
+
 @options.with_api_options
 def api(
-    path: Annotated[
-        str, typer.Argument(help="/api/v1/... or a path relative to it.", show_default=False)
-    ],
-    method: Annotated[
-        str | None,
-        typer.Option(
-            "--method",
-            "-X",
-            help="HTTP method (default GET, or POST with a body).",
-            show_default=False,
-        ),
-    ] = None,
-    raw_field: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--raw-field",
-            "-f",
-            help="key=value added to the JSON body as text (key[]=v: array).",
-            metavar="KEY=VALUE",
-            show_default=False,
-        ),
-    ] = None,
-    field: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--field",
-            "-F",
-            help="key=value as JSON: true, false, null, numbers; @file reads a file.",
-            metavar="KEY=VALUE",
-            show_default=False,
-        ),
-    ] = None,
-    input_file: Annotated[
-        str | None,
-        typer.Option(
-            "--input",
-            help="A JSON body from FILE (- for stdin), sent as is.",
-            metavar="FILE",
-            show_default=False,
-        ),
-    ] = None,
-    header: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--header",
-            "-H",
-            help="'Name: value' added to the request (never the key).",
-            show_default=False,
-        ),
-    ] = None,
-    include: Annotated[
-        bool, typer.Option("--include", "-i", help="Print the status line and headers on stderr.")
-    ] = False,
-    paginate: Annotated[
-        bool,
-        typer.Option(
-            "--paginate", help="Follow page for the two search endpoints; print JSON Lines."
-        ),
-    ] = False,
+    path: EndpointPath,
+    method: Method = None,
+    raw_field: RawFields = None,
+    field: JsonFields = None,
+    input_file: InputBody = None,
+    header: Headers = None,
+    include: Include = False,
+    paginate: Paginate = False,
     dry_run: options.DryRun = False,
     *,
     api: ApiOptions,
