@@ -24,7 +24,7 @@ from clodura_cli.errors import (
     UnconfirmedRevealsError,
     UsageError,
 )
-from clodura_cli.inputs import EMAIL, Decoded, Inputs, collect, decode, parse_rows
+from clodura_cli.inputs import EMAIL, Decoded, Inputs, Target, collect, decode, parse_rows
 from clodura_cli.ledger import Job, Ledger
 from clodura_cli.reveal import (
     Entry,
@@ -77,7 +77,6 @@ class RevealResult:
     entries: list[Entry]
     fatal: CloduraError | None = None
     spending: str | None = None
-    not_submitted: int = 0
     notices: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -170,11 +169,7 @@ def reveal(
     worst case is priced, held to ``--max-credits`` and confirmed first, and (``options.wait``)
     jobs are polled while the submissions go on. ``warn`` hears at once what the user must know
     before being asked; ``notice``, on an interrupt, what is left pending."""
-    to_submit, _ = plan_reveals(
-        ledger, account, options.kind, inputs.targets, options.refresh, options.partners
-    )
-    before = balance(client, warn) if to_submit else None
-    family = plan_family(before) if before else None
+    to_submit, _, before, family = _priced(client, ledger, account, inputs, options, warn)
     if to_submit:
         _guard(options, len(to_submit), family, confirm)
     revealer = Revealer(
@@ -198,11 +193,28 @@ def reveal(
                 poller.stop()
             raise
     entries = [Entry(e.target, done.get(e.job.id, e.job), e.source) for e in run.entries]
-    result = RevealResult(entries, run.fatal, not_submitted=len(run.not_submitted))
+    result = RevealResult(entries, run.fatal)
     result.notices, result.warnings = sources(run.entries, len(run.not_submitted))
     if before is not None and run.count("submitted") and not any(e.job.is_pending for e in entries):
         result.spending = spending(entries, before, balance(client, result.warnings.append))
     return result
+
+
+def _priced(
+    client: CloduraClient,
+    ledger: Ledger,
+    account: str,
+    inputs: Inputs,
+    options: RevealOptions,
+    warn: Warn,
+) -> tuple[list[Target], list[Entry], dict[str, Any] | None, str | None]:
+    """Who the ledger leaves to submit and who it answers, and the balance and plan family the
+    submissions are priced by (the balance is read only when someone is left to submit)."""
+    to_submit, known = plan_reveals(
+        ledger, account, options.kind, inputs.targets, options.refresh, options.partners
+    )
+    before = balance(client, warn) if to_submit else None
+    return to_submit, known, before, plan_family(before) if before else None
 
 
 def _guard(options: RevealOptions, count: int, family: str | None, confirm: Confirm) -> None:
@@ -330,12 +342,7 @@ def preview(
     to_submit, known = inputs.targets, list[Entry]()
     family = None
     if checked is not None:
-        client, ledger, account = checked
-        to_submit, known = plan_reveals(
-            ledger, account, options.kind, inputs.targets, options.refresh, options.partners
-        )
-        before = balance(client, warn) if to_submit else None
-        family = plan_family(before) if before else None
+        to_submit, known, _, family = _priced(*checked, inputs, options, warn)
     path = spec.REVEAL_EMAIL_PATH if options.kind == EMAIL else spec.REVEAL_PHONE_PATH
     return {
         "method": "POST",
@@ -352,7 +359,6 @@ def job_rows(jobs: list[Job]) -> list[dict[str, Any]]:
     """Ledger jobs as output rows."""
     import datetime as dt
 
-    from clodura_cli.inputs import Target
     from clodura_cli.ledger import identity_of
     from clodura_cli.reveal import output_row
 
