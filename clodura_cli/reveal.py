@@ -12,13 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from clodura_cli.answers import Outcome, read_answer
-from clodura_cli.credits import (  # pricing lives in credits.py
-    MULTI_PROVIDER,
-    STANDARD,
-    plan_family,
-    spent_between,
-    worst_case,
-)
+from clodura_cli.credits import STANDARD
 from clodura_cli.errors import (
     APIError,
     AuthenticationError,
@@ -37,8 +31,6 @@ from clodura_cli.spec import PERSON_RECORD_FIELDS
 
 if TYPE_CHECKING:
     from clodura_cli.client import CloduraClient, RawAnswer
-
-__all__ = ["MULTI_PROVIDER", "STANDARD", "plan_family", "spent_between", "worst_case"]
 
 POLL_INITIAL = 1.0
 #: How long a claim without a recorded answer is taken as in flight in another run.

@@ -17,6 +17,7 @@ from typing import Any
 
 from clodura_cli import spec
 from clodura_cli.client import CloduraClient
+from clodura_cli.credits import plan_family, spent_between, worst_case
 from clodura_cli.errors import (
     CloduraError,
     CreditGuardError,
@@ -32,12 +33,10 @@ from clodura_cli.reveal import (
     Revealer,
     check_understood,
     claimed_elsewhere,
-    plan_family,
+    output_row,
     plan_reveals,
     reveal_body,
-    spent_between,
     still_pending,
-    worst_case,
 )
 
 
@@ -360,7 +359,6 @@ def job_rows(jobs: list[Job]) -> list[dict[str, Any]]:
     import datetime as dt
 
     from clodura_cli.ledger import identity_of
-    from clodura_cli.reveal import output_row
 
     rows = []
     for job in jobs:

@@ -129,7 +129,7 @@ def logout(profile: options.Profile = None) -> None:
 def _check(profile: str, base_url: str | None, key: str | None = None) -> None:
     from clodura_cli import config
     from clodura_cli.cli.session import ApiOptions, open_client
-    from clodura_cli.reveal import plan_family
+    from clodura_cli.credits import plan_family
 
     if config.env_flag(config.ENV_SANDBOX):
         sys.stdout.write(

@@ -11,6 +11,7 @@ from clodura_cli import config
 from clodura_cli.cli import options, report, terminal
 from clodura_cli.cli.render import destination, render
 from clodura_cli.cli.session import ApiOptions, open_connection
+from clodura_cli.credits import plan_family
 from clodura_cli.errors import (
     CloduraError,
     UnconfirmedRevealsError,
@@ -22,7 +23,6 @@ from clodura_cli.reveal import (
     REVEAL_COLUMNS,
     Tracker,
     check_understood,
-    plan_family,
     reparse_ledger,
     still_pending,
 )
