@@ -110,8 +110,9 @@ def insecure_store_warning() -> str | None:
     return None
 
 
-def require_key(profile: str) -> str:
-    """The key in force, or a MissingKeyError naming both ways to provide one."""
+def require_key(profile: str) -> KeySource:
+    """The key in force and where it comes from, or a MissingKeyError naming both ways to
+    provide one."""
     found = find_key(profile)
     if found is None:
         suffix = "" if profile == "default" else f" --profile {profile}"
@@ -119,4 +120,4 @@ def require_key(profile: str) -> str:
             f"no API key for profile {quoted(profile)}: run `clodura auth login{suffix}` or set "
             f"{config.ENV_API_KEY}; or add --sandbox to try the tool on synthetic data"
         )
-    return found.key
+    return found

@@ -139,16 +139,16 @@ def open_connection(
         )
         return Connection(client, account_id("sandbox", key))
     from clodura_cli.cli.exit_codes import note_key_source
-    from clodura_cli.credentials import find_key, insecure_store_warning, require_key
+    from clodura_cli.credentials import insecure_store_warning, require_key
 
     base_url = options.resolved_base_url()
     if options.key is not None:
         key = options.key
         note_key_source("you entered")
     else:
-        key = require_key(options.profile.name)
-        found = find_key(options.profile.name)
-        if found is not None and found.origin == "file":
+        found = require_key(options.profile.name)
+        key = found.key
+        if found.origin == "file":
             note_key_source(f"stored for profile {options.profile.name!r} ({found.path})")
         else:
             note_key_source(f"in {config.ENV_API_KEY}")
