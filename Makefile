@@ -25,8 +25,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# Tests run on four workers: most of them wait on subprocesses and sockets, not on the CPU.
+TEST_WORKERS ?= 4
+
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 # The suite must hold on a busy machine: three runs in a fresh clone beside two CPU burners.
 stress-test:
