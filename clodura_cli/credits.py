@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Union
 
-from clodura_cli.errors import InvalidResponseError
+from clodura_cli.api.errors import InvalidResponseError
 from clodura_cli.inputs import EMAIL, PHONE
 
 STANDARD = "standard"

@@ -9,10 +9,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from clodura_cli.errors import UsageError, ValidationError
-from clodura_cli.filters import bare_domain, linkedin_profile_url
-from clodura_cli.ledger import Identity, identity_of
-from clodura_cli.text import has_controls, quoted
+from clodura_cli.api.errors import UsageError, ValidationError
+from clodura_cli.api.filters import bare_domain, linkedin_profile_url
+from clodura_cli.base.text import has_controls, quoted
+from clodura_cli.store.ledger import Identity, identity_of
 
 EMAIL = "email"
 PHONE = "phone"

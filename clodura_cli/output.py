@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-from clodura_cli.errors import UsageError
-from clodura_cli.files import new_file_mode, replaced_atomically, written_directly
-from clodura_cli.spec import OUTPUT_FORMATS, PERSON_RECORD_FIELDS
-from clodura_cli.text import quoted
+from clodura_cli.api.errors import UsageError
+from clodura_cli.api.spec import OUTPUT_FORMATS, PERSON_RECORD_FIELDS
+from clodura_cli.base.text import quoted
+from clodura_cli.store.files import new_file_mode, replaced_atomically, written_directly
 
 FORMATS = OUTPUT_FORMATS
 _EXTENSION_FORMATS = {

@@ -11,9 +11,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from clodura_cli.answers import Outcome, read_answer
-from clodura_cli.credits import STANDARD
-from clodura_cli.errors import (
+from clodura_cli.api.answers import Outcome, read_answer
+from clodura_cli.api.errors import (
     APIError,
     AuthenticationError,
     CloduraError,
@@ -25,12 +24,13 @@ from clodura_cli.errors import (
     TransportError,
     UnreadableAnswerError,
 )
+from clodura_cli.api.spec import PERSON_RECORD_FIELDS
+from clodura_cli.credits import STANDARD
 from clodura_cli.inputs import EMAIL, PHONE, Target
-from clodura_cli.ledger import BLOCKING, FINAL, PENDING, Job, Ledger
-from clodura_cli.spec import PERSON_RECORD_FIELDS
+from clodura_cli.store.ledger import BLOCKING, FINAL, PENDING, Job, Ledger
 
 if TYPE_CHECKING:
-    from clodura_cli.client import CloduraClient, RawAnswer
+    from clodura_cli.api.client import CloduraClient, RawAnswer
 
 POLL_INITIAL = 1.0
 #: How long a claim without a recorded answer is taken as in flight in another run.

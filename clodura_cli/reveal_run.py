@@ -15,18 +15,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clodura_cli import spec
-from clodura_cli.client import CloduraClient
-from clodura_cli.credits import plan_family, spent_between, worst_case
-from clodura_cli.errors import (
+from clodura_cli.api import spec
+from clodura_cli.api.client import CloduraClient
+from clodura_cli.api.errors import (
     CloduraError,
     CreditGuardError,
     RejectedRevealsError,
     UnconfirmedRevealsError,
     UsageError,
 )
+from clodura_cli.credits import plan_family, spent_between, worst_case
 from clodura_cli.inputs import EMAIL, Decoded, Inputs, Target, collect, decode, parse_rows
-from clodura_cli.ledger import Job, Ledger
 from clodura_cli.reveal import (
     Entry,
     Poller,
@@ -38,6 +37,7 @@ from clodura_cli.reveal import (
     reveal_body,
     still_pending,
 )
+from clodura_cli.store.ledger import Job, Ledger
 
 
 @dataclass
@@ -118,7 +118,7 @@ ENV_WEBHOOK_URL = "CLODURA_WEBHOOK_URL"
 def webhook_for(options: RevealOptions, configured: str | None, sandbox: bool) -> str | None:
     """The webhook URL the reveals send: the one configured (flag, environment or profile),
     else in the sandbox a placeholder; checked. Email reveals and --partners need one."""
-    from clodura_cli.urls import check_webhook_url
+    from clodura_cli.api.urls import check_webhook_url
 
     url = configured or (SANDBOX_WEBHOOK if sandbox else None)
     if url is not None:
@@ -230,7 +230,7 @@ def _guard(options: RevealOptions, count: int, family: str | None, confirm: Conf
 
 def _left_pending(pending: int, notice: Callable[[str], None] | None) -> None:
     """On an interrupt during a wait: how many jobs are left, and how to pick them up."""
-    from clodura_cli import stopping
+    from clodura_cli.base import stopping
 
     if notice is not None and stopping.is_stopping() and pending:
         notice(
@@ -358,7 +358,7 @@ def job_rows(jobs: list[Job]) -> list[dict[str, Any]]:
     """Ledger jobs as output rows."""
     import datetime as dt
 
-    from clodura_cli.ledger import identity_of
+    from clodura_cli.store.ledger import identity_of
 
     rows = []
     for job in jobs:

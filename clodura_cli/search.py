@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from clodura_cli import spec
-from clodura_cli.errors import CloduraError, UsageError
-from clodura_cli.paging import (
+from clodura_cli.api import spec
+from clodura_cli.api.endpoints import DEFAULT_PER_PAGE, PEOPLE, Endpoint
+from clodura_cli.api.errors import CloduraError, UsageError
+from clodura_cli.api.paging import (
     LimitPlan,
     PageRequest,
     fetch_in_order,
@@ -16,45 +17,9 @@ from clodura_cli.paging import (
     pages_from,
     plan_limit,
 )
-from clodura_cli.parsing import LIST_WRAPPER_KEYS
-from clodura_cli.spec import Field
 
 if TYPE_CHECKING:
-    from clodura_cli.client import CloduraClient
-
-DEFAULT_PER_PAGE = 25
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """A paged search endpoint: where it is, its filters, how far it pages, what it returns."""
-
-    name: str
-    path: str
-    fields: Mapping[str, Field]
-    max_page: int
-    #: Keys a page's list may be wrapped under, besides a bare array.
-    list_keys: tuple[str, ...]
-    #: The field that names a record (what --new-only remembers).
-    id_field: str
-    #: The fields its records are known to carry (for --fields checks and CSV columns).
-    record_fields: tuple[str, ...]
-
-    @property
-    def window(self) -> int:
-        """The last record the endpoint serves."""
-        return self.max_page * spec.MAX_PER_PAGE
-
-
-PEOPLE = Endpoint(
-    "people", spec.SEARCH_PEOPLE_PATH, spec.FIELDS_BY_API, spec.MAX_PAGE, LIST_WRAPPER_KEYS,
-    "personId", spec.PERSON_RECORD_FIELDS,
-)  # fmt: skip
-ORGANISATIONS = Endpoint(
-    "organisations", spec.ORG_SEARCH_PATH, spec.ORG_FIELDS_BY_API, spec.ORG_MAX_PAGE,
-    ("data", "results", "organisations", "organizations", "orgs", "companies"), "organisationId",
-    spec.ORG_RECORD_FIELDS,
-)  # fmt: skip
+    from clodura_cli.api.client import CloduraClient
 
 
 @dataclass

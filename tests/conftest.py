@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from helpers import Server, run_cli, running_server
 
-from clodura_cli import retry, stopping
+from clodura_cli.api import retry
+from clodura_cli.base import stopping
 from clodura_cli.sandbox.app import SandboxApp
 from clodura_cli.sandbox.runtime import forget_apps, in_process_app
 

@@ -10,10 +10,10 @@ import pytest
 from fake import Answer, Received, fake_server
 from helpers import run_cli
 
-from clodura_cli.ledger import Ledger
 from clodura_cli.sandbox.app import SandboxApp
 from clodura_cli.sandbox.data import build_dataset
 from clodura_cli.sandbox.faults import Faults, ScriptedFault
+from clodura_cli.store.ledger import Ledger
 
 KEY = "k-test-0123456789"
 
@@ -47,7 +47,7 @@ def test_fields_build_the_body_and_choose_the_method(emulator: SandboxApp, tmp_p
 
 
 def test_typed_fields() -> None:
-    from clodura_cli.cli.api_cmd import build_body
+    from clodura_cli.cli.commands.api_cmd import build_body
 
     assert build_body(["a=true", "n=12"], ["t=true", "f=false", "z=null", "i=-3", "x=1.5e2"]) == {
         "a": "true", "n": "12", "t": True, "f": False, "z": None, "i": -3, "x": 150.0,

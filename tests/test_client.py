@@ -8,9 +8,9 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from clodura_cli import errors
-from clodura_cli.client import CloduraClient, RequestEvent
-from clodura_cli.retry import RetryPolicy
+from clodura_cli.api import errors
+from clodura_cli.api.client import CloduraClient, RequestEvent
+from clodura_cli.api.retry import RetryPolicy
 
 Handler = Callable[[httpx.Request], httpx.Response]
 

@@ -15,7 +15,7 @@ import pytest
 from helpers import run_cli
 from typer.main import get_command
 
-from clodura_cli import spec
+from clodura_cli.api import spec
 from clodura_cli.cli.app import app
 from clodura_cli.cli.complete import script
 from clodura_cli.cli.docs import replace_reference

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from helpers import run_cli
 
-from clodura_cli.answers import read_answer
-from clodura_cli.ledger import Ledger
+from clodura_cli.api.answers import read_answer
 from clodura_cli.sandbox.data import build_dataset
 from clodura_cli.sandbox.dialects import DIALECTS
 from clodura_cli.sandbox.keys import SANDBOX_KEYS
 from clodura_cli.sandbox.reveal import job_outcome
 from clodura_cli.sandbox.state import Job as SandboxJob
+from clodura_cli.store.ledger import Ledger
 
 KEY = "sandbox-multi"
 HOOK = "https://hooks.example.com/h"
@@ -232,7 +232,7 @@ def test_an_unreadable_submission_exits_7_and_keeps_the_answer(
 def mock_client(status: int, content: bytes, content_type: str = "application/json") -> Any:
     import httpx
 
-    from clodura_cli.client import CloduraClient
+    from clodura_cli.api.client import CloduraClient
 
     def answer(request: httpx.Request) -> httpx.Response:
         return httpx.Response(status, content=content, headers={"Content-Type": content_type})
@@ -268,7 +268,7 @@ def mock_client(status: int, content: bytes, content_type: str = "application/js
 def test_search_answers_are_read_or_refused_loudly(
     status: int, body: bytes, kind: str, outcome: Any
 ) -> None:
-    from clodura_cli.errors import CloduraError
+    from clodura_cli.api.errors import CloduraError
 
     client = mock_client(status, body, "application/json" if kind == "json" else kind)
     assert client.base_url == "https://api.example.test"  # /api/v1 is normalised away
@@ -285,7 +285,7 @@ def test_search_answers_are_read_or_refused_loudly(
 
 
 def test_a_page_longer_than_asked_for_is_cut_to_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    from clodura_cli.client import CloduraClient
+    from clodura_cli.api.client import CloduraClient
 
     def thirty(self: CloduraClient, endpoint: Any, body: Any) -> list[dict[str, Any]]:
         return [{"personId": str(i)} for i in range(30)]
@@ -317,7 +317,7 @@ def test_a_page_longer_than_asked_for_is_cut_to_the_limit(monkeypatch: pytest.Mo
 def test_credits_values_show_as_given(
     monkeypatch: pytest.MonkeyPatch, balance: dict[str, Any], shown: str
 ) -> None:
-    from clodura_cli.client import CloduraClient
+    from clodura_cli.api.client import CloduraClient
 
     monkeypatch.setattr(CloduraClient, "credits", lambda self: balance)
     result = run_cli("credits", "--sandbox", "-f", "table")
@@ -326,8 +326,8 @@ def test_credits_values_show_as_given(
 
 
 def test_a_403_web_page_is_an_edge_block_not_a_plan_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    from clodura_cli.api.errors import make_status_error
     from clodura_cli.cli.exit_codes import ExitCode, classify
-    from clodura_cli.errors import make_status_error
 
     page = "<!DOCTYPE html><title>Attention Required! | Cloudflare</title>"
     code, message = classify(

@@ -66,8 +66,8 @@ def test_404_on_search_is_no_results_and_exit_0(emulator: SandboxApp) -> None:
 def test_invalid_key_is_401_and_exit_3(
     emulator: SandboxApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from clodura_cli.client import CloduraClient
-    from clodura_cli.errors import AuthenticationError
+    from clodura_cli.api.client import CloduraClient
+    from clodura_cli.api.errors import AuthenticationError
     from clodura_cli.sandbox.runtime import sandbox_transport
 
     with (
@@ -151,7 +151,7 @@ def test_persistent_failures_exit_7_naming_the_cause(
 def test_unexpected_error_exits_1_without_traceback(
     emulator: SandboxApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from clodura_cli.cli import search_flow
+    from clodura_cli.cli.commands import search_flow
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("something impossible")
@@ -164,7 +164,7 @@ def test_unexpected_error_exits_1_without_traceback(
 
 
 def test_debug_shows_the_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
-    from clodura_cli.cli import search_flow
+    from clodura_cli.cli.commands import search_flow
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("something impossible")

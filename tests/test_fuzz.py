@@ -13,7 +13,7 @@ from helpers import run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clodura_cli import spec
+from clodura_cli.api import spec
 
 EXAMPLES = int(os.environ.get("CLODURA_FUZZ_EXAMPLES", "1000"))
 DOCUMENTED = {0, 2, 3, 4, 5, 6, 7, 8, 9}
@@ -179,10 +179,10 @@ def test_any_answer_is_read_or_refused_never_a_crash(
 
     import httpx
 
+    from clodura_cli.api.client import CloduraClient
+    from clodura_cli.api.errors import CloduraError
+    from clodura_cli.api.retry import RetryPolicy
     from clodura_cli.cli.table import render_table
-    from clodura_cli.client import CloduraClient
-    from clodura_cli.errors import CloduraError
-    from clodura_cli.retry import RetryPolicy
 
     headers = {"Content-Type": content_type}
     if gzipped:

@@ -343,8 +343,8 @@ def test_a_busy_ledger_is_named_with_its_own_exit_code(
 ) -> None:
     import sqlite3
 
-    from clodura_cli import sqlite_file
-    from clodura_cli.ledger import Ledger
+    from clodura_cli.store import sqlite_file
+    from clodura_cli.store.ledger import Ledger
 
     path = isolated / "data" / "ledger.db"
     Ledger(path).close()
@@ -382,7 +382,7 @@ def test_a_corrupt_ledger_is_named_with_how_to_move_it_aside(
 
 
 def test_retry_after_as_an_http_date() -> None:
-    from clodura_cli.retry import parse_retry_after
+    from clodura_cli.api.retry import parse_retry_after
 
     now = 1_700_000_000.0  # Tue, 14 Nov 2023 22:13:20 GMT
     assert parse_retry_after("Tue, 14 Nov 2023 22:13:25 GMT", now) == 5.0
@@ -431,8 +431,8 @@ def test_config_values_with_control_characters_are_refused(value: str, isolated:
 
 
 def test_track_wait_fails_while_jobs_stay_unknown(isolated: Path, emulator: SandboxApp) -> None:
-    from clodura_cli.ledger import Identity, Ledger, account_id
     from clodura_cli.sandbox.keys import DEFAULT_KEY
+    from clodura_cli.store.ledger import Identity, Ledger, account_id
 
     ledger = Ledger(isolated / "data" / "ledger.db")
     account = account_id("sandbox", DEFAULT_KEY)

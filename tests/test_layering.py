@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -25,6 +27,77 @@ LIBRARY_MODULES = [
     and m != "clodura_cli.__main__"  # `python -m` runs the CLI
 ]
 SANDBOX_MODULES = _modules("clodura_cli.sandbox.")
+PACKAGE = Path(clodura_cli.__file__).parent
+
+#: Which folder may import which: each floor only from the floors below it (the use cases
+#: live at the top of the package, ""). The command line may import anything.
+FLOORS = ("base", "api", "store", "")
+MAY_IMPORT = {
+    **{floor: set(FLOORS[: i + 1]) for i, floor in enumerate(FLOORS)},
+    "sandbox": {"base", "api", "store", "sandbox"},
+}
+#: The only modules outside the sandbox that may import it: the command that serves it and
+#: the session that runs it in-process.
+SANDBOX_USERS = {"clodura_cli.cli.session", "clodura_cli.cli.commands.sandbox_cmd"}
+
+
+def folder_of(module: str) -> str:
+    """The role folder a module sits in ("" for the use cases at the top of the package)."""
+    parts = module.split(".")[1:]
+    return parts[0] if len(parts) > 1 else ""
+
+
+def imports_of(module: str) -> set[str]:
+    """Every clodura_cli module a module imports, lazily or not, read from its source."""
+    path = PACKAGE.joinpath(*module.split(".")[1:]).with_suffix(".py")
+    if not path.exists():
+        path = path.with_suffix("") / "__init__.py"
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module.startswith("clodura_cli"):
+                for alias in node.names:
+                    sub = f"{node.module}.{alias.name}"
+                    found.add(sub if sub in ALL_MODULES else node.module)
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("clodura_cli.")}
+    return {m for m in found if m in ALL_MODULES}
+
+
+ALL_MODULES = set(_modules("clodura_cli."))
+
+
+@pytest.mark.parametrize("module", sorted(m for m in ALL_MODULES if m in LIBRARY_MODULES))
+def test_no_arrow_runs_up_the_floors(module: str) -> None:
+    allowed = MAY_IMPORT[folder_of(module)]
+    upward = {m for m in imports_of(module) if folder_of(m) not in allowed and m != "clodura_cli"}
+    assert upward == set(), f"{module} ({folder_of(module) or 'use cases'}) imports {upward}"
+
+
+def test_only_the_serve_command_and_the_session_import_the_sandbox() -> None:
+    users = {
+        m for m in ALL_MODULES
+        if folder_of(m) != "sandbox" and any(i.startswith("clodura_cli.sandbox") for i in imports_of(m))
+    }  # fmt: skip
+    assert users == SANDBOX_USERS
+
+
+def test_no_import_circle() -> None:
+    graph = {m: imports_of(m) - {m} for m in ALL_MODULES}
+    state: dict[str, int] = {}
+
+    def visit(module: str, path: list[str]) -> None:
+        state[module] = 1
+        for other in sorted(graph[module]):
+            if state.get(other) == 1:
+                raise AssertionError(" -> ".join([*path[path.index(other) :], other]))
+            if other not in state:
+                visit(other, [*path, other])
+        state[module] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
 
 
 def loaded_after(code: str) -> set[str]:
@@ -51,7 +124,10 @@ def test_library_module_imports_neither_typer_nor_rich(module: str) -> None:
 
 
 def test_the_module_lists_are_derived_and_complete() -> None:
-    assert "clodura_cli.answers" in LIBRARY_MODULES and "clodura_cli.sandbox.app" in LIBRARY_MODULES
+    assert (
+        "clodura_cli.api.answers" in LIBRARY_MODULES
+        and "clodura_cli.sandbox.app" in LIBRARY_MODULES
+    )
     assert not any(m.startswith("clodura_cli.cli") for m in LIBRARY_MODULES)
     assert len(LIBRARY_MODULES) >= 30
 

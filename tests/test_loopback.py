@@ -171,8 +171,8 @@ def test_reveal_pipeline_times_out_then_track_wait_finishes_in_a_new_process(
 def test_sigkill_during_submissions_loses_no_tracking_id(
     server: Server, env: dict[str, str], tmp_path: Path
 ) -> None:
-    from clodura_cli.ledger import Ledger
     from clodura_cli.sandbox.data import build_dataset
+    from clodura_cli.store.ledger import Ledger
 
     server.set_faults(latency=0.15)
     ids = [p.record["personId"] for p in build_dataset().people[100:160]]

@@ -12,7 +12,7 @@ from helpers import pages_requested, run_cli, sent
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clodura_cli import filters, spec
+from clodura_cli.api import filters, spec
 from clodura_cli.sandbox.app import SandboxApp
 
 

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clodura_cli import spec
-from clodura_cli.errors import ValidationError
-from clodura_cli.filters import build_search_body, canonical_choice
+from clodura_cli.api import spec
+from clodura_cli.api.errors import ValidationError
+from clodura_cli.api.filters import build_search_body, canonical_choice
+from clodura_cli.api.paging import PageRequest, fetch_in_order, plan_limit
 from clodura_cli.output import CsvWriter
-from clodura_cli.paging import PageRequest, fetch_in_order, plan_limit
 
 valid_start = st.builds(lambda p, s: (p - 1) * s, st.integers(1, 100), st.integers(1, 100))
 

@@ -7,8 +7,8 @@ import threading
 import pytest
 from helpers import Server, run_cli
 
+from clodura_cli.api.throttle import CUT_INTERVAL, RECOVERY_QUIET, Throttle, rate_hint
 from clodura_cli.sandbox.data import build_dataset
-from clodura_cli.throttle import CUT_INTERVAL, RECOVERY_QUIET, Throttle, rate_hint
 
 
 class FakeTime:

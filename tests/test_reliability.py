@@ -25,9 +25,9 @@ from helpers import (
     wait_for,
 )
 
-from clodura_cli.client import CloduraClient
-from clodura_cli.ledger import Ledger
+from clodura_cli.api.client import CloduraClient
 from clodura_cli.sandbox.app import SandboxApp
+from clodura_cli.store.ledger import Ledger
 
 HOOK = "https://hooks.example.com/clodura"
 

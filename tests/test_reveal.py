@@ -12,10 +12,10 @@ import pytest
 from helpers import person_ids, run_cli, sent
 
 from clodura_cli import reveal
-from clodura_cli.ledger import Ledger
 from clodura_cli.sandbox.app import SandboxApp
 from clodura_cli.sandbox.data import build_dataset
 from clodura_cli.sandbox.faults import Faults, ScriptedFault
+from clodura_cli.store.ledger import Ledger
 
 HOOK = "https://example.com/clodura-sandbox-webhook"
 PEOPLE = [p.record for p in build_dataset().people[:12]]
@@ -363,9 +363,9 @@ def test_credits_spent_are_reported(emulator: SandboxApp) -> None:
 
 def test_credits_spent_count_this_runs_jobs_while_another_run_spends() -> None:
     """The balance moved by 50 (another run spent 44 meanwhile); this run's jobs say 6."""
-    from clodura_cli.ledger import Job
     from clodura_cli.reveal import Entry
     from clodura_cli.reveal_run import spending as _spending
+    from clodura_cli.store.ledger import Job
 
     def entry(credits: int | None, source: str = "submitted") -> Entry:
         job = Job(1, "a", "email", "1", None, None, {}, {}, "t", "completed", None, credits,

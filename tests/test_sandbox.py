@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from clodura_cli import spec
+from clodura_cli.api import spec
 from clodura_cli.sandbox.app import SandboxApp
 from clodura_cli.sandbox.data import build_dataset, generate
 from clodura_cli.sandbox.faults import Faults, FaultSpecError, ScriptedFault

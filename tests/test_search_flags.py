@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from helpers import run_cli, sent
 
-from clodura_cli import spec
+from clodura_cli.api import spec
 from clodura_cli.sandbox.app import SandboxApp
 
 # flag arguments -> (API field, the value the emulator must receive)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from helpers import run_cli
 
+from clodura_cli.api.spec import PERSON_RECORD_FIELDS
 from clodura_cli.sandbox.app import SandboxApp
-from clodura_cli.spec import PERSON_RECORD_FIELDS
 
 QUERY = ["search", "--sandbox", "--seniority", "CXO", "--function", "Finance", "--per-page", "5"]
 

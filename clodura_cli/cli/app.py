@@ -13,10 +13,12 @@ from typing import Annotated, Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
-from clodura_cli import config, stopping, version_line
+from clodura_cli import version_line
+from clodura_cli.api.errors import CloduraError, UsageError
+from clodura_cli.base import stopping
 from clodura_cli.cli import complete, report
 from clodura_cli.cli.exit_codes import EXIT_CODE_HELP, ExitCode, classify
-from clodura_cli.errors import CloduraError, UsageError
+from clodura_cli.store import config
 
 _EXIT_CODES = "\n\n".join(f"  {int(code):>3}  {text}" for code, text in EXIT_CODE_HELP.items())
 HELP = f"""Prospect with the Clodura B2B data API from the terminal, pipelines and cron.
@@ -201,7 +203,7 @@ def completion(
 
 
 def _add_search(target: typer.Typer) -> None:
-    from clodura_cli.cli import search_cmd
+    from clodura_cli.cli.commands import search_cmd
 
     target.command(name="search", no_args_is_help=False, epilog=search_cmd.SEARCH_EXAMPLES)(
         search_cmd.search
@@ -209,20 +211,20 @@ def _add_search(target: typer.Typer) -> None:
 
 
 def _add_orgs(target: typer.Typer) -> None:
-    from clodura_cli.cli import orgs_cmd
+    from clodura_cli.cli.commands import orgs_cmd
 
     target.command(name="orgs", epilog=orgs_cmd.ORGS_EXAMPLES)(orgs_cmd.orgs)
 
 
 def _add_api(target: typer.Typer) -> None:
-    from clodura_cli.cli import api_cmd
+    from clodura_cli.cli.commands import api_cmd
 
     target.command(name="api", epilog=api_cmd.API_EXAMPLES)(api_cmd.api)
 
 
 def _add_group(module: str, name: str) -> Callable[[typer.Typer], None]:
     def add(target: typer.Typer) -> None:
-        group = importlib.import_module(f"clodura_cli.cli.{module}").app
+        group = importlib.import_module(f"clodura_cli.cli.commands.{module}").app
         target.add_typer(group, name=name)
 
     return add
@@ -231,7 +233,7 @@ def _add_group(module: str, name: str) -> Callable[[typer.Typer], None]:
 def _add_command(module: str, name: str) -> Callable[[typer.Typer], None]:
     def add(target: typer.Typer) -> None:
         target.command(name=name)(
-            getattr(importlib.import_module(f"clodura_cli.cli.{module}"), name)
+            getattr(importlib.import_module(f"clodura_cli.cli.commands.{module}"), name)
         )
 
     return add

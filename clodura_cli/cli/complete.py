@@ -39,14 +39,14 @@ def choices(values: Iterable[str]) -> Completer:
 
 def preset_names(incomplete: str) -> list[str]:
     """Complete the names of saved presets."""
-    from clodura_cli.presets import names
+    from clodura_cli.store.presets import names
 
     return _matching(names(), incomplete)
 
 
 def profile_names(incomplete: str) -> list[str]:
     """Complete profile names, read without YAML: keys under `profiles:` and the key store."""
-    from clodura_cli import config
+    from clodura_cli.store import config
 
     found = {"default"}
     config_file = config.config_file()

@@ -44,11 +44,14 @@ def main() -> None:
 def _code_stamp() -> str:
     """Changes whenever any module of the package changes."""
     newest = 0
-    for folder in (_PACKAGE, os.path.join(_PACKAGE, "cli")):
-        with os.scandir(folder) as entries:
-            newest = max(
-                [newest, *(e.stat().st_mtime_ns for e in entries if e.name.endswith(".py"))]
-            )
+    folders = [_PACKAGE]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir() and not entry.name.startswith((".", "_")):
+                    folders.append(entry.path)
+                elif entry.name.endswith(".py"):
+                    newest = max(newest, entry.stat().st_mtime_ns)
     return str(newest)
 
 
@@ -75,7 +78,7 @@ def _help_cache_file(argv: list[str]) -> Path | None:
 
 def help_cache_dir() -> Path:
     """Where rendered help is kept (``config.help_cache_dir``)."""
-    from clodura_cli import config
+    from clodura_cli.store import config
 
     return config.help_cache_dir()
 
@@ -115,6 +118,6 @@ def _recording(target: Path) -> Iterator[None]:
 
 def _store(target: Path, text: str) -> None:
     with contextlib.suppress(OSError):
-        from clodura_cli.files import write_private
+        from clodura_cli.store.files import write_private
 
         write_private(target, text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from clodura_cli import errors
+from clodura_cli.api import errors
 
 
 class ExitCode(IntEnum):

@@ -9,8 +9,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from clodura_cli.api.spec import OUTPUT_FORMATS as FORMATS
 from clodura_cli.cli import complete
-from clodura_cli.spec import OUTPUT_FORMATS as FORMATS
 
 API_PANEL = "API"
 OUTPUT_PANEL = "Output"

@@ -7,10 +7,10 @@ import sys
 import threading
 from typing import TYPE_CHECKING, TextIO
 
-from clodura_cli.text import one_line, printable
+from clodura_cli.base.text import one_line, printable
 
 if TYPE_CHECKING:
-    from clodura_cli.client import RequestEvent
+    from clodura_cli.api.client import RequestEvent
 
 _lock = threading.Lock()
 _secrets: set[str] = set()

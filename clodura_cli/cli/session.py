@@ -6,12 +6,12 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from clodura_cli import config
 from clodura_cli.cli import report, terminal
+from clodura_cli.store import config
 
 if TYPE_CHECKING:
-    from clodura_cli.client import CloduraClient
-    from clodura_cli.settings import Profile
+    from clodura_cli.api.client import CloduraClient
+    from clodura_cli.store.settings import Profile
 
 ENV_CA_BUNDLE = "CLODURA_CA_BUNDLE"
 SANDBOX_NOTICE = (
@@ -40,7 +40,7 @@ class ApiOptions:
     def profile(self) -> Profile:
         """The active profile (--profile, CLODURA_PROFILE, or default), read once."""
         if self._profile is None:
-            from clodura_cli.settings import ENV_PROFILE, check_profile_exists, load_profile
+            from clodura_cli.store.settings import ENV_PROFILE, check_profile_exists, load_profile
 
             self._profile = load_profile(self.profile_name)
             if self.profile_name or os.environ.get(ENV_PROFILE):
@@ -53,7 +53,7 @@ class ApiOptions:
 
     def resolved_base_url(self) -> str:
         """--base-url, else CLODURA_BASE_URL, else the profile's base-url, else the public API."""
-        from clodura_cli.urls import check_base_url
+        from clodura_cli.api.urls import check_base_url
 
         return check_base_url(str(self.setting("base-url", self.base_url)))
 
@@ -94,11 +94,11 @@ def open_connection(
     Requests share one throttle: at most ``concurrency`` in flight and ``rate`` per second
     (--rate, or the rate setting), both lowered on 429 and raised again slowly.
     """
-    from clodura_cli import retry as retry_settings
-    from clodura_cli.client import CloduraClient
-    from clodura_cli.ledger import account_id
-    from clodura_cli.throttle import Throttle
-    from clodura_cli.urls import DEFAULT_BASE_URL
+    from clodura_cli.api import retry as retry_settings
+    from clodura_cli.api.client import CloduraClient
+    from clodura_cli.api.throttle import Throttle
+    from clodura_cli.api.urls import DEFAULT_BASE_URL
+    from clodura_cli.store.ledger import account_id
 
     timeout = float(options.setting("timeout"))
     policy = retry_settings.RetryPolicy(
@@ -139,7 +139,7 @@ def open_connection(
         )
         return Connection(client, account_id("sandbox", key))
     from clodura_cli.cli.exit_codes import note_key_source
-    from clodura_cli.credentials import insecure_store_warning, require_key
+    from clodura_cli.store.credentials import insecure_store_warning, require_key
 
     base_url = options.resolved_base_url()
     if options.key is not None:
@@ -169,6 +169,6 @@ def tls_verification() -> Any:
     try:
         return ssl.create_default_context(cafile=bundle)
     except (OSError, ssl.SSLError) as exc:
-        from clodura_cli.errors import UsageError
+        from clodura_cli.api.errors import UsageError
 
         raise UsageError(f"{ENV_CA_BUNDLE}: cannot load {bundle!r} ({exc})") from None

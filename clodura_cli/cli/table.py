@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from clodura_cli.base.text import one_line
 from clodura_cli.cli import report
 from clodura_cli.output import ALL_FIELDS, PAGING_ECHO, cell
-from clodura_cli.text import one_line
 
 #: A cell is cut to this before layout: a 32 MB field must not cost the table half a minute.
 CELL_LIMIT = 200

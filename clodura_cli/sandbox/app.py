@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from clodura_cli import spec
+from clodura_cli.api import spec
 from clodura_cli.sandbox import dialects
 from clodura_cli.sandbox.data import (
     DEFAULT_SEED,

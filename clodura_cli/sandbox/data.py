@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, overload
 
-from clodura_cli import spec
-from clodura_cli.files import private_dir
+from clodura_cli.api import spec
 from clodura_cli.sandbox import vocabulary as vocab
+from clodura_cli.store.files import private_dir
 
 DEFAULT_SEED = 20261127
 COMPANY_COUNT = 1_100
@@ -414,14 +414,14 @@ def _code_stamp(seed: int) -> str:
     """Changes whenever the code that generates the data set does."""
     digest = hashlib.sha256(str(seed).encode())
     here = Path(__file__).resolve().parent
-    for path in (here / "data.py", here / "vocabulary.py", here.parent / "spec.py"):
+    for path in (here / "data.py", here / "vocabulary.py", here.parent / "api" / "spec.py"):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:20]
 
 
 def cache_folder() -> Path:
     """Where the generated data set is cached (``config.sandbox_cache_dir``)."""
-    from clodura_cli import config
+    from clodura_cli.store import config
 
     return config.sandbox_cache_dir()
 

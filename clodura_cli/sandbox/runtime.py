@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from clodura_cli.errors import APIConnectionError, APITimeoutError
+from clodura_cli.api.errors import APIConnectionError, APITimeoutError
+from clodura_cli.api.transport import Reply
 from clodura_cli.sandbox.app import (
     DEFAULT_JOB_DELAY,
     DroppedConnection,
@@ -20,7 +21,6 @@ from clodura_cli.sandbox.app import (
 )
 from clodura_cli.sandbox.dialects import ENV_DIALECT
 from clodura_cli.sandbox.faults import Faults
-from clodura_cli.transport import Reply
 
 if TYPE_CHECKING:
     import httpx

@@ -7,7 +7,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from clodura_cli import spec
+from clodura_cli.api import spec
+from clodura_cli.api.spec import Kind
 from clodura_cli.sandbox import vocabulary as vocab
 from clodura_cli.sandbox.data import (
     FUNCTIONS,
@@ -19,7 +20,6 @@ from clodura_cli.sandbox.data import (
     Person,
     title_words,
 )
-from clodura_cli.spec import Kind
 
 
 class ApiProblem(Exception):

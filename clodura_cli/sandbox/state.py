@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from clodura_cli.sandbox.keys import SANDBOX_KEYS, STANDARD
-from clodura_cli.sqlite_file import SharedDatabase
+from clodura_cli.store.sqlite_file import SharedDatabase
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (

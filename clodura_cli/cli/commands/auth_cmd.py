@@ -7,9 +7,9 @@ from typing import Annotated, NamedTuple
 
 import typer
 
+from clodura_cli.api.errors import UsageError
 from clodura_cli.cli import options, report, terminal
 from clodura_cli.cli.options import F
-from clodura_cli.errors import UsageError
 
 app = typer.Typer(
     help="Store, check and remove your API key.\n\nExample:\n\n  clodura auth login",
@@ -35,7 +35,7 @@ def with_account(function: F) -> F:
               ("base_url", options.BaseUrl, None)]  # fmt: skip
 
     def build(check: bool, profile: str | None, base_url: str | None) -> Account:
-        from clodura_cli.settings import active_profile
+        from clodura_cli.store.settings import active_profile
 
         return Account(active_profile(profile), base_url, check)
 
@@ -59,7 +59,7 @@ def login(
 
       clodura auth login --with-key --profile work < key.txt
     """
-    from clodura_cli.credentials import check_key_text, store_key
+    from clodura_cli.store.credentials import check_key_text, store_key
 
     name = account.profile
     if with_key:
@@ -89,7 +89,7 @@ def status(*, account: Account) -> None:
 
       clodura auth status --check --profile work
     """
-    from clodura_cli.credentials import find_key, insecure_store_warning, require_key
+    from clodura_cli.store.credentials import find_key, insecure_store_warning, require_key
 
     name = account.profile
     found = find_key(name)
@@ -116,8 +116,8 @@ def logout(profile: options.Profile = None) -> None:
 
       clodura auth logout --profile work
     """
-    from clodura_cli.credentials import remove_key
-    from clodura_cli.settings import active_profile
+    from clodura_cli.store.credentials import remove_key
+    from clodura_cli.store.settings import active_profile
 
     name = active_profile(profile)
     if remove_key(name):
@@ -127,9 +127,9 @@ def logout(profile: options.Profile = None) -> None:
 
 
 def _check(profile: str, base_url: str | None, key: str | None = None) -> None:
-    from clodura_cli import config
     from clodura_cli.cli.session import ApiOptions, open_client
     from clodura_cli.credits import plan_family
+    from clodura_cli.store import config
 
     if config.env_flag(config.ENV_SANDBOX):
         sys.stdout.write(

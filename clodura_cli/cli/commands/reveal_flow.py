@@ -9,16 +9,17 @@ from typing import Any
 
 import typer
 
-from clodura_cli import config, reveal_run
+from clodura_cli import reveal_run
+from clodura_cli.api.errors import CreditGuardError, MissingKeyError, UsageError
 from clodura_cli.cli import report, terminal
 from clodura_cli.cli.render import destination, render
 from clodura_cli.cli.session import ApiOptions, open_connection
-from clodura_cli.errors import CreditGuardError, MissingKeyError, UsageError
 from clodura_cli.inputs import EMAIL, Inputs
-from clodura_cli.ledger import Ledger
 from clodura_cli.output import chosen_columns
 from clodura_cli.reveal import REVEAL_COLUMNS, output_row
 from clodura_cli.reveal_run import RevealOptions
+from clodura_cli.store import config
+from clodura_cli.store.ledger import Ledger
 
 CONFIRM_ABOVE = 50
 
@@ -102,7 +103,7 @@ def _ask(options: RevealOptions, count: int, worst: int, plan: str) -> None:
 
 def _dry_run(options: RevealOptions, inputs: Inputs, webhook: str | None, api: ApiOptions) -> None:
     """Print what would be submitted, what the ledger answers, and the worst-case cost."""
-    from clodura_cli.urls import DEFAULT_BASE_URL
+    from clodura_cli.api.urls import DEFAULT_BASE_URL
 
     base = DEFAULT_BASE_URL if api.use_sandbox else api.resolved_base_url()
     try:

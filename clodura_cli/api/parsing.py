@@ -6,8 +6,8 @@ import json
 import re
 from typing import Any
 
-from clodura_cli.errors import InvalidResponseError
-from clodura_cli.text import SERVER_TEXT_LIMIT, one_line
+from clodura_cli.api.errors import InvalidResponseError
+from clodura_cli.base.text import SERVER_TEXT_LIMIT, one_line
 
 #: Keys under which a search answer may wrap its list instead of sending a bare array.
 LIST_WRAPPER_KEYS = ("data", "results", "people")

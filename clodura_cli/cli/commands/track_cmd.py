@@ -7,17 +7,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from clodura_cli import config
-from clodura_cli.cli import options, report, terminal
-from clodura_cli.cli.render import destination, render
-from clodura_cli.cli.session import ApiOptions, open_connection
-from clodura_cli.credits import plan_family
-from clodura_cli.errors import (
+from clodura_cli.api.errors import (
     CloduraError,
     UnconfirmedRevealsError,
     UsageError,
 )
-from clodura_cli.ledger import Job, Ledger
+from clodura_cli.cli import options, report, terminal
+from clodura_cli.cli.render import destination, render
+from clodura_cli.cli.session import ApiOptions, open_connection
+from clodura_cli.credits import plan_family
 from clodura_cli.output import chosen_columns
 from clodura_cli.reveal import (
     REVEAL_COLUMNS,
@@ -27,9 +25,11 @@ from clodura_cli.reveal import (
     still_pending,
 )
 from clodura_cli.reveal_run import job_rows
+from clodura_cli.store import config
+from clodura_cli.store.ledger import Job, Ledger
 
 if TYPE_CHECKING:
-    from clodura_cli.client import CloduraClient
+    from clodura_cli.api.client import CloduraClient
 
 
 @options.with_api_options

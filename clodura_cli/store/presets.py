@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clodura_cli import config, spec, yamlfile
-from clodura_cli.errors import UsageError, ValidationError
-from clodura_cli.files import write_private
-from clodura_cli.filters import SearchRequest, build_search_body
-from clodura_cli.text import quoted
+from clodura_cli.api import spec
+from clodura_cli.api.errors import UsageError, ValidationError
+from clodura_cli.api.filters import SearchRequest, build_search_body
+from clodura_cli.base.text import quoted
+from clodura_cli.store import config, yamlfile
+from clodura_cli.store.files import write_private
 
 DESCRIPTION = "description"
 #: A preset of organisation filters says so: `kind: organisations` (people presets say nothing).

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from clodura_cli import spec
+from clodura_cli.api import spec
 
 if TYPE_CHECKING:
     from concurrent.futures import Future

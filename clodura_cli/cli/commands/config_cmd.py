@@ -26,7 +26,7 @@ def get(name: Name, profile: options.Profile = None) -> None:
 
       clodura config get format
     """
-    from clodura_cli.settings import load_profile
+    from clodura_cli.store.settings import load_profile
 
     value, source = load_profile(profile).lookup(name)
     sys.stdout.write(f"{'' if value is None else value}\n")
@@ -47,7 +47,7 @@ def set_(
 
       clodura config set base-url http://127.0.0.1:8765 --profile local
     """
-    from clodura_cli.settings import active_profile, save_setting
+    from clodura_cli.store.settings import active_profile, save_setting
 
     stored = save_setting(active_profile(profile), name, value)
     report.info(f"{name} = {stored} (profile {active_profile(profile)!r})")
@@ -61,7 +61,7 @@ def unset(name: Name, profile: options.Profile = None) -> None:
 
       clodura config unset per-page
     """
-    from clodura_cli.settings import active_profile, save_setting
+    from clodura_cli.store.settings import active_profile, save_setting
 
     save_setting(active_profile(profile), name, None)
     report.info(f"{name} unset (profile {active_profile(profile)!r})")
@@ -75,7 +75,7 @@ def list_(profile: options.Profile = None) -> None:
 
       clodura config list --profile work
     """
-    from clodura_cli.settings import SETTINGS, load_profile, profile_names
+    from clodura_cli.store.settings import SETTINGS, load_profile, profile_names
 
     loaded = load_profile(profile)
     sys.stdout.write(f"# profile: {loaded.name} (profiles: {', '.join(profile_names())})\n")
@@ -93,7 +93,7 @@ def path() -> None:
 
       clodura config path
     """
-    from clodura_cli import config
+    from clodura_cli.store import config
 
     sys.stdout.write(
         f"config: {config.config_file()}\nkeys: {config.credentials_file()}\n"

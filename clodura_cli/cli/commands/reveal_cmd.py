@@ -133,7 +133,7 @@ def email(
 
       clodura reveal email --first-name Kapil --last-name Khangaonkar --domain clodura.ai --sandbox
     """
-    from clodura_cli.cli.reveal_flow import run_reveal
+    from clodura_cli.cli.commands.reveal_flow import run_reveal
     from clodura_cli.inputs import EMAIL, from_arguments
 
     run.kind = EMAIL
@@ -166,7 +166,7 @@ def phone(
 
       clodura reveal phone --input leads.csv --partners --webhook-url https://hooks.example.com/c
     """
-    from clodura_cli.cli.reveal_flow import run_reveal
+    from clodura_cli.cli.commands.reveal_flow import run_reveal
     from clodura_cli.inputs import PHONE, from_arguments
 
     run.kind, run.partners = PHONE, partners

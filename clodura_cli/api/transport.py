@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from clodura_cli.errors import (
+from clodura_cli.api.errors import (
     APIConnectionError,
     APITimeoutError,
     InvalidResponseError,

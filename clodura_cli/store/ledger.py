@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from clodura_cli.sqlite_file import SharedDatabase
+from clodura_cli.store.sqlite_file import SharedDatabase
 
 #: Answers are kept up to this size each.
 MAX_ANSWER_BYTES = 1024 * 1024

@@ -5,10 +5,10 @@ from typing import Annotated, Any
 
 import typer
 
-from clodura_cli import spec
+from clodura_cli.api import spec
 from clodura_cli.cli import complete, options
+from clodura_cli.cli.commands.search_flow import SearchOptions
 from clodura_cli.cli.options import F
-from clodura_cli.cli.search_flow import SearchOptions
 from clodura_cli.cli.session import ApiOptions
 
 
@@ -135,7 +135,7 @@ def search(
     api: ApiOptions,
 ) -> None:
     """Search people with any combination of Search People filters."""
-    from clodura_cli.cli.search_flow import org_ids_from_stdin, run_search
+    from clodura_cli.cli.commands.search_flow import org_ids_from_stdin, run_search
 
     if flags["organizationId"] == "-":
         flags["organizationId"], opts.org_ids = None, org_ids_from_stdin()

@@ -6,10 +6,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from clodura_cli import config
-from clodura_cli.errors import MissingKeyError, UnsendableKeyError, UsageError
-from clodura_cli.files import readable_by_others, write_private
-from clodura_cli.text import quoted
+from clodura_cli.api.errors import MissingKeyError, UnsendableKeyError, UsageError
+from clodura_cli.base.text import quoted
+from clodura_cli.store import config
+from clodura_cli.store.files import readable_by_others, write_private
 
 
 def credentials_path() -> Path:

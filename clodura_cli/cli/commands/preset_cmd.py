@@ -12,8 +12,8 @@ from typing import Annotated, Any
 
 import typer
 
+from clodura_cli.api.errors import UsageError
 from clodura_cli.cli import options, report, terminal
-from clodura_cli.errors import UsageError
 
 app = typer.Typer(
     help="Save, list, show, edit and delete search presets.\n\n"
@@ -29,9 +29,9 @@ def parse_search_flags(args: list[str], orgs: bool = False) -> dict[str, Any]:
     that command itself."""
     from typer.main import get_command
 
-    from clodura_cli import spec
-    from clodura_cli.cli.orgs_cmd import orgs as orgs_command
-    from clodura_cli.cli.search_cmd import search
+    from clodura_cli.api import spec
+    from clodura_cli.cli.commands.orgs_cmd import orgs as orgs_command
+    from clodura_cli.cli.commands.search_cmd import search
 
     single = typer.Typer()
     single.command()(orgs_command if orgs else search)
@@ -75,8 +75,9 @@ def save(
 
       clodura preset save new-funding --funding-type "Series A" --funded-from -30d --force
     """
-    from clodura_cli import presets, spec
-    from clodura_cli.filters import build_search_body
+    from clodura_cli.api import spec
+    from clodura_cli.api.filters import build_search_body
+    from clodura_cli.store import presets
 
     fields = spec.ORG_FIELDS_BY_API if orgs else spec.FIELDS_BY_API
     values = parse_search_flags(ctx.args, orgs=orgs)
@@ -100,7 +101,7 @@ def list_(
 
       clodura preset list
     """
-    from clodura_cli import presets
+    from clodura_cli.store import presets
 
     rows = []
     for name in presets.names():
@@ -137,8 +138,9 @@ def show(
 
       clodura preset show cfos-fintech --resolve
     """
-    from clodura_cli import presets, spec
-    from clodura_cli.filters import build_search_body
+    from clodura_cli.api import spec
+    from clodura_cli.api.filters import build_search_body
+    from clodura_cli.store import presets
 
     loaded = presets.load(name)
     if not resolve:
@@ -161,7 +163,7 @@ def edit(name: Name) -> None:
 
       EDITOR=nano clodura preset edit cfos-fintech
     """
-    from clodura_cli import presets
+    from clodura_cli.store import presets
 
     path = presets.preset_path(name)
     if not path.exists():
@@ -175,7 +177,7 @@ def edit(name: Name) -> None:
     import shutil
     import tempfile
 
-    from clodura_cli.files import write_private
+    from clodura_cli.store.files import write_private
 
     draft = Path(tempfile.mkdtemp(prefix="clodura-preset-")) / path.name
     shutil.copyfile(path, draft)
@@ -211,7 +213,7 @@ def delete(name: Name) -> None:
 
       clodura preset delete cfos-fintech
     """
-    from clodura_cli import presets
+    from clodura_cli.store import presets
 
     path = presets.preset_path(name)
     if not path.exists():
@@ -228,6 +230,6 @@ def path() -> None:
 
       clodura preset path
     """
-    from clodura_cli import presets
+    from clodura_cli.store import presets
 
     sys.stdout.write(f"{presets.presets_dir()}\n")

@@ -11,10 +11,11 @@ from typing import Annotated, Any
 
 import typer
 
-from clodura_cli import config, spec
+from clodura_cli.api import spec
+from clodura_cli.api.errors import CloduraError, UsageError
 from clodura_cli.cli import options, report, terminal
 from clodura_cli.cli.session import ApiOptions
-from clodura_cli.errors import CloduraError, UsageError
+from clodura_cli.store import config
 
 API_EXAMPLES = (
     "Examples:\n\n"
@@ -165,7 +166,7 @@ def api(
     if paginate and (target not in _PAGED or verb != "POST"):
         raise UsageError("--paginate: only for POST search/people and organisation/search")
     if dry_run:
-        from clodura_cli.urls import DEFAULT_BASE_URL
+        from clodura_cli.api.urls import DEFAULT_BASE_URL
 
         root = DEFAULT_BASE_URL if api.use_sandbox else api.resolved_base_url()
         preview = {"method": verb, "url": root + target, "body": body}
@@ -211,11 +212,11 @@ def _show(content: bytes) -> None:
             sys.stdout.write(content.decode("utf-8", errors="replace"))
         sys.stdout.flush()
         return
-    from clodura_cli.parsing import loads_or_none
+    from clodura_cli.api.parsing import loads_or_none
 
     payload = loads_or_none(content)
     if payload is None and content.strip() != b"null":
-        from clodura_cli.text import printable
+        from clodura_cli.base.text import printable
 
         sys.stdout.write(printable(content.decode("utf-8", errors="replace")) + "\n")
         return
@@ -230,10 +231,11 @@ def _show(content: bytes) -> None:
 
 def _paginate(target: str, body: dict[str, Any], api_options: ApiOptions) -> None:
     """Every page of a search, as JSON Lines, through the search machinery."""
+    from clodura_cli.api.endpoints import ORGANISATIONS, PEOPLE
+    from clodura_cli.api.filters import PAGING_FIELDS
     from clodura_cli.cli.session import open_client
-    from clodura_cli.filters import PAGING_FIELDS
     from clodura_cli.output import write_records
-    from clodura_cli.search import ORGANISATIONS, PEOPLE, iterate_records, plan_search
+    from clodura_cli.search import iterate_records, plan_search
 
     endpoint = PEOPLE if target == spec.SEARCH_PEOPLE_PATH else ORGANISATIONS
     page, per_page = body.get("page", 1), body.get("perPage", spec.MAX_PER_PAGE)
@@ -247,11 +249,11 @@ def _paginate(target: str, body: dict[str, Any], api_options: ApiOptions) -> Non
 
 def _reveal_through_the_ledger(kind: str, body: Any, api_options: ApiOptions) -> None:
     """A reveal POSTed through `api` is claimed in the ledger first, like any reveal."""
+    from clodura_cli.api.errors import ValidationError
     from clodura_cli.cli.session import open_connection
-    from clodura_cli.errors import ValidationError
     from clodura_cli.inputs import Target, identifiers_for
-    from clodura_cli.ledger import Ledger, identity_of
     from clodura_cli.reveal import Revealer, output_row
+    from clodura_cli.store.ledger import Ledger, identity_of
 
     if not isinstance(body, dict):
         raise UsageError("api: a reveal needs a JSON object body (-f personId=...)")

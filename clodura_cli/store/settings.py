@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clodura_cli import config, yamlfile
-from clodura_cli.errors import UsageError
-from clodura_cli.files import write_private
-from clodura_cli.spec import OUTPUT_FORMATS as FORMATS
-from clodura_cli.text import has_controls, quoted
-from clodura_cli.urls import check_base_url, check_webhook_url
+from clodura_cli.api.errors import UsageError
+from clodura_cli.api.spec import OUTPUT_FORMATS as FORMATS
+from clodura_cli.api.urls import check_base_url, check_webhook_url
+from clodura_cli.base.text import has_controls, quoted
+from clodura_cli.store import config, yamlfile
+from clodura_cli.store.files import write_private
 
 DEFAULT_PROFILE = "default"
 ENV_PROFILE = "CLODURA_PROFILE"
@@ -188,7 +188,7 @@ def check_profile_exists(name: str) -> str:
 
 def profile_names() -> list[str]:
     """Every profile named in the config file or the key store."""
-    from clodura_cli.credentials import stored_profiles
+    from clodura_cli.store.credentials import stored_profiles
 
     names = set(_load_file().get("profiles", {})) | set(stored_profiles())
     return sorted(names | {DEFAULT_PROFILE})

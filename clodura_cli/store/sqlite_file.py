@@ -11,8 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from clodura_cli.errors import LocalStateError
-from clodura_cli.files import private_dir
+from clodura_cli.api.errors import LocalStateError
+from clodura_cli.store.files import private_dir
 
 #: How long opening a file another process is setting up may take before it counts as busy.
 OPEN_TIMEOUT = 30.0

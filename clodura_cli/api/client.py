@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from clodura_cli import __version__, spec, stopping
-from clodura_cli.errors import (
+from clodura_cli import __version__
+from clodura_cli.api import spec
+from clodura_cli.api.endpoints import PEOPLE, Endpoint
+from clodura_cli.api.errors import (
     APIConnectionError,
     APIError,
     CloduraError,
@@ -21,17 +23,17 @@ from clodura_cli.errors import (
     TransportError,
     make_status_error,
 )
-from clodura_cli.parsing import (
+from clodura_cli.api.parsing import (
     decode_json,
     error_message,
     object_from_payload,
     people_from_payload,
 )
-from clodura_cli.retry import RetryPolicy, parse_retry_after
-from clodura_cli.search import PEOPLE, Endpoint
-from clodura_cli.throttle import Throttle
-from clodura_cli.transport import DEFAULT_MAX_RESPONSE_BYTES, HttpxSender, Reply, Sender
-from clodura_cli.urls import DEFAULT_BASE_URL, check_base_url
+from clodura_cli.api.retry import RetryPolicy, parse_retry_after
+from clodura_cli.api.throttle import Throttle
+from clodura_cli.api.transport import DEFAULT_MAX_RESPONSE_BYTES, HttpxSender, Reply, Sender
+from clodura_cli.api.urls import DEFAULT_BASE_URL, check_base_url
+from clodura_cli.base import stopping
 
 if TYPE_CHECKING:
     import ssl
@@ -151,7 +153,7 @@ class CloduraClient:
 
     def reveal_email(self, body: Mapping[str, Any]) -> RawAnswer:
         """Queue an email reveal; never resent once it may have left. The answer is read by
-        ``clodura_cli.answers``, whatever its shape, and kept as received."""
+        ``clodura_cli.api.answers``, whatever its shape, and kept as received."""
         return self._raw("POST", spec.REVEAL_EMAIL_PATH, dict(body))
 
     def reveal_phone(self, body: Mapping[str, Any]) -> RawAnswer:

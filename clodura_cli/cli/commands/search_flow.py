@@ -9,13 +9,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clodura_cli import config, spec
+from clodura_cli.api import spec
+from clodura_cli.api.endpoints import PEOPLE, Endpoint
+from clodura_cli.api.errors import UsageError
+from clodura_cli.api.filters import SearchRequest, build_search_body
 from clodura_cli.cli import report, terminal
 from clodura_cli.cli.session import ApiOptions
-from clodura_cli.errors import UsageError
-from clodura_cli.filters import SearchRequest, build_search_body
 from clodura_cli.output import chosen_columns, existing_csv_header
-from clodura_cli.search import PEOPLE, Endpoint, SearchPlan, SearchRun, plan_search
+from clodura_cli.search import SearchPlan, SearchRun, plan_search
+from clodura_cli.store import config
 
 
 @dataclass
@@ -47,7 +49,7 @@ def merged_filters(flags: dict[str, Any], opts: SearchOptions) -> tuple[dict[str
     """Presets in order, then --filters files, then the flags; and a name for the query."""
     if not opts.presets and not opts.filter_files:
         return flags, ""
-    from clodura_cli import presets
+    from clodura_cli.store import presets
 
     kind = opts.endpoint.name
     layers = [presets.load(name, kind=kind).fields for name in opts.presets]
@@ -248,7 +250,7 @@ def _forget(emitted: Any, opts: SearchOptions) -> None:
 
 
 def _emitted_people(api: ApiOptions, query: str) -> Any:
-    from clodura_cli.ledger import Ledger
+    from clodura_cli.store.ledger import Ledger
 
     return Ledger(config.ledger_file()).emitted_people(api.profile.name, query)
 

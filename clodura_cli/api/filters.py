@@ -8,10 +8,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from clodura_cli import spec
-from clodura_cli.errors import ValidationError
-from clodura_cli.spec import Field, Kind
-from clodura_cli.text import quoted
+from clodura_cli.api import spec
+from clodura_cli.api.errors import ValidationError
+from clodura_cli.api.spec import Field, Kind
+from clodura_cli.base.text import quoted
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 _RELATIVE_RE = re.compile(r"^-\s*(\d{1,5})\s*([dwmy])\Z")

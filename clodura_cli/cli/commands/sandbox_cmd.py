@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 import typer
 
-from clodura_cli import config
+from clodura_cli.api.errors import UsageError
 from clodura_cli.cli import report
-from clodura_cli.errors import UsageError
+from clodura_cli.store import config
 
 app = typer.Typer(
     help="Run the API emulator on loopback, or reset its state.\n\n"

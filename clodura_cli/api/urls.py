@@ -5,8 +5,8 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
-from clodura_cli.errors import InsecureTransportError, UsageError
-from clodura_cli.text import quoted
+from clodura_cli.api.errors import InsecureTransportError, UsageError
+from clodura_cli.base.text import quoted
 
 DEFAULT_BASE_URL = "https://api.clodura.ai"
 

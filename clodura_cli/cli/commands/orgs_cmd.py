@@ -2,10 +2,10 @@
 
 from typing import Any
 
-from clodura_cli import spec
+from clodura_cli.api import spec
 from clodura_cli.cli import options
-from clodura_cli.cli.search_cmd import with_filters, with_search_options
-from clodura_cli.cli.search_flow import SearchOptions
+from clodura_cli.cli.commands.search_cmd import with_filters, with_search_options
+from clodura_cli.cli.commands.search_flow import SearchOptions
 from clodura_cli.cli.session import ApiOptions
 
 ORGS_EXAMPLES = (
@@ -25,10 +25,10 @@ def orgs(*, flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> None
 
     Use an organisation's id in `clodura search --org-id` for the most precise people search.
     """
-    from clodura_cli.cli.search_flow import run_search
-    from clodura_cli.errors import UsageError
-    from clodura_cli.filters import PAGING_FIELDS
-    from clodura_cli.search import ORGANISATIONS
+    from clodura_cli.api.endpoints import ORGANISATIONS
+    from clodura_cli.api.errors import UsageError
+    from clodura_cli.api.filters import PAGING_FIELDS
+    from clodura_cli.cli.commands.search_flow import run_search
 
     if not any(v for k, v in flags.items() if k not in PAGING_FIELDS) and not opts.presets:
         raise UsageError(
