@@ -303,3 +303,89 @@ def person_ids(count: int, start: int = 0) -> list[str]:
     from clodura_cli.sandbox.data import build_dataset
 
     return [build_dataset().person(i).record["personId"] for i in range(start, start + count)]
+
+
+@dataclass
+class Arranged:
+    """What a run printed on each stream, as bytes, however each stream was arranged."""
+
+    exit_code: int
+    stdout: bytes
+    stderr: bytes
+
+
+def run_arranged(
+    command: list[str],
+    env: dict[str, str],
+    terminals: set[str],
+    *,
+    stdin: bytes = b"",
+    columns: int = 100,
+) -> Arranged:
+    """Run ``command`` with each of stdin, stdout and stderr named in ``terminals`` on a
+    pseudo-terminal of its own and the others on a pipe (stdin: ``stdin`` is written to it) or,
+    for stdout, a file: every arrangement a person's shell makes (`cmd > file` typed at a
+    terminal is stdout a file, stderr a terminal). A terminal stdout is raw, so the bytes
+    read back are the bytes written."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import tempfile
+    import termios
+    import tty
+
+    masters: dict[str, int] = {}
+    ends: dict[str, Any] = {}
+    opened: list[int] = []
+    for name in ("stdin", "stdout", "stderr"):
+        if name in terminals:
+            master, slave = pty.openpty()
+            fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
+            if name == "stdout":
+                tty.setraw(slave)
+            masters[name], ends[name] = master, slave
+            opened.append(slave)
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the child, closed below
+    ends.setdefault("stdin", subprocess.PIPE)
+    ends.setdefault("stdout", spool)
+    ends.setdefault("stderr", subprocess.PIPE)
+    run_env = {**env, "TERM": "xterm-256color", "COLUMNS": str(columns)}
+    seen = {name: b"" for name in masters}
+    piped_err = b""
+    try:
+        with spawn(command, stdin=ends["stdin"], stdout=ends["stdout"], stderr=ends["stderr"],
+                   env=run_env) as process:  # fmt: skip
+            for fd in opened:
+                os.close(fd)
+            opened.clear()
+            if process.stdin is not None:
+                process.stdin.write(stdin)
+                process.stdin.close()
+            readers = {masters[n]: n for n in ("stdout", "stderr") if n in masters}
+            if process.stderr is not None:
+                readers[process.stderr.fileno()] = "piped"
+            end = time.monotonic() + DEADLINE
+            while readers and time.monotonic() < end:
+                ready, _, _ = select.select(list(readers), [], [], 0.2)
+                for fd in ready:
+                    try:
+                        chunk = os.read(fd, 65536)
+                    except OSError:  # the terminal's last writer closed it
+                        chunk = b""
+                    if not chunk:
+                        del readers[fd]
+                    elif readers[fd] == "piped":
+                        piped_err += chunk
+                    else:
+                        seen[readers[fd]] += chunk
+            code = process.wait(timeout=DEADLINE)
+    finally:
+        for fd in [*opened, *masters.values()]:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+    spool.seek(0)
+    stdout = seen["stdout"] if "stdout" in masters else spool.read()
+    spool.close()
+    stderr = seen["stderr"] if "stderr" in masters else piped_err
+    return Arranged(code, stdout, stderr)

@@ -12,6 +12,17 @@ from clodura_cli.cli import report, terminal
 PageCallback = Callable[[Any, int], None]
 
 
+def _bar(*columns: Any, console: Any) -> Any:
+    """A transient bar on stderr that leaves stdout alone: rich's default redirects
+    sys.stdout into the bar's console (stderr), which sent every record to the terminal
+    instead of the file or pipe the user named."""
+    from rich.progress import Progress
+
+    return Progress(
+        *columns, console=console, transient=True, redirect_stdout=False, redirect_stderr=False
+    )
+
+
 @contextlib.contextmanager
 def page_progress(total_pages: int | None, enabled: bool) -> Iterator[PageCallback | None]:
     """A callback advancing a bar per page fetched; None when stderr is not a terminal."""
@@ -19,7 +30,7 @@ def page_progress(total_pages: int | None, enabled: bool) -> Iterator[PageCallba
         yield None
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 
     console = Console(stderr=True, no_color="NO_COLOR" in os.environ)
     columns = [
@@ -28,7 +39,7 @@ def page_progress(total_pages: int | None, enabled: bool) -> Iterator[PageCallba
         MofNCompleteColumn(),
         TextColumn("{task.fields[records]} records"),
     ]
-    with Progress(*columns, console=console, transient=True) as progress:
+    with _bar(*columns, console=console) as progress:
         task = progress.add_task("fetch", total=total_pages, records=0)
         fetched = 0
 
@@ -47,12 +58,10 @@ def count_progress(label: str, total: int) -> Iterator[Callable[[Any], None] | N
         yield None
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 
     console = Console(stderr=True, no_color="NO_COLOR" in os.environ)
-    with Progress(
-        TextColumn(label), BarColumn(), MofNCompleteColumn(), console=console, transient=True
-    ) as bar:
+    with _bar(TextColumn(label), BarColumn(), MofNCompleteColumn(), console=console) as bar:
         task = bar.add_task(label, total=total)
         finished: set[Any] = set()
 

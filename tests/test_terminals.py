@@ -1,0 +1,149 @@
+"""Records go to stdout and only there, whichever of stdin, stdout and stderr is a terminal.
+
+A progress bar once captured stdout whenever stderr was a terminal: `clodura search ... > leads.csv`
+typed at a shell printed the CSV on the screen and left the file empty. Each command here runs
+under the eight arrangements of stdin, stdout and stderr being a terminal (a pseudo-terminal of
+its own) or not (a pipe; stdout a file), and its stdout must be byte for byte what the
+all-pipes run printed, with no record on stderr.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import CLODURA, base_env, person_ids, run_arranged
+
+STREAMS = ("stdin", "stdout", "stderr")
+#: Every arrangement, the all-pipes one first (it is the reference).
+ARRANGEMENTS = [
+    frozenset(name for name, on in zip(STREAMS, flags, strict=True) if on)
+    for flags in itertools.product((False, True), repeat=3)
+]
+SMALL_DOMAIN = "vectormedia.example"  # 45 people: --all over pages of 10
+REVEALED = person_ids(4, start=40)
+REVEAL_FIELDS = "personId,email,emailStatus,revealStatus"
+
+COMMANDS: dict[str, list[str]] = {
+    "search --limit 300": ["search", "--sandbox", "--seniority", "Manager", "--limit", "300",
+                           "-f", "jsonl"],
+    "search --all": ["search", "--sandbox", "--domain", SMALL_DOMAIN, "--all", "--per-page", "10",
+                     "-f", "csv"],
+    "orgs --limit 150": ["orgs", "--sandbox", "--employees", "51-200", "--limit", "150", "-f",
+                         "csv"],
+    "reveal email --input -": ["reveal", "email", "--sandbox", "--input", "-", "-f", "jsonl",
+                               "--fields", REVEAL_FIELDS],
+    "track": ["track", "-f", "jsonl", "--fields", "personId,kind,email,revealStatus"],
+}  # fmt: skip
+#: How many records each command prints, and the field naming each record.
+EXPECTED = {
+    "search --limit 300": (300, "personId"),
+    "search --all": (45, "personId"),
+    "orgs --limit 150": (150, "organisationId"),
+    "reveal email --input -": (len(REVEALED), "personId"),
+    "track": (len(REVEALED), "personId"),
+}
+
+
+def _records(command: str, stdout: bytes) -> list[dict[str, Any]]:
+    text = stdout.decode()
+    if "-f" in COMMANDS[command] and COMMANDS[command][COMMANDS[command].index("-f") + 1] == "csv":
+        import csv
+        import io
+
+        return list(csv.DictReader(io.StringIO(text)))
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def _run(command: str, home: Path, terminals: frozenset[str]) -> Any:
+    env = {**base_env(home), "CLODURA_SANDBOX_JOB_DELAY": "0.05"}
+    args = [CLODURA, *COMMANDS[command]]
+    stdin = b""
+    if command.startswith("reveal"):
+        lines = "".join(json.dumps({"personId": pid}) + "\n" for pid in REVEALED).encode()
+        if "stdin" in terminals:  # `--input -` on a terminal is refused: the same rows from a file
+            source = home / "people.jsonl"
+            source.write_bytes(lines)
+            args[args.index("-")] = str(source)
+        else:
+            stdin = lines
+    return run_arranged(args, env, set(terminals), stdin=stdin)
+
+
+@pytest.fixture(scope="module")
+def track_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory whose ledger holds finished reveals, for `track` to list."""
+    home = tmp_path_factory.mktemp("track")
+    seeded = _run("reveal email --input -", home, frozenset())
+    assert seeded.exit_code == 0, seeded.stderr
+    return home
+
+
+@pytest.fixture(scope="module")
+def references(tmp_path_factory: pytest.TempPathFactory, track_home: Path) -> dict[str, bytes]:
+    """What each command prints with every stream a pipe (the files they name all hold)."""
+    found = {}
+    for command, (count, key) in EXPECTED.items():
+        home = track_home if command == "track" else tmp_path_factory.mktemp("ref")
+        run = _run(command, home, frozenset())
+        assert run.exit_code == 0, run.stderr
+        records = _records(command, run.stdout)
+        assert len(records) == count and all(r[key] for r in records), run.stdout[:300]
+        found[command] = run.stdout
+    return found
+
+
+@pytest.mark.parametrize("terminals", ARRANGEMENTS, ids=lambda t: "+".join(sorted(t)) or "pipes")
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_records_go_to_stdout_and_only_there(
+    command: str,
+    terminals: frozenset[str],
+    references: dict[str, bytes],
+    track_home: Path,
+    tmp_path: Path,
+) -> None:
+    home = track_home if command == "track" else tmp_path
+    run = _run(command, home, terminals)
+    assert run.exit_code == 0, run.stderr.decode(errors="replace")
+    assert run.stdout == references[command]
+    _, key = EXPECTED[command]
+    names = [str(r[key]) for r in _records(command, references[command])]
+    leaked = [name for name in names if name.encode() in run.stderr]
+    assert leaked == [], run.stderr[-500:]
+
+
+def _in_a_terminal(pipeline: str, home: Path) -> Any:
+    """A shell pipeline typed at a terminal: the shell's stdin and stderr are the terminal."""
+    env = {**base_env(home), "CLODURA_SANDBOX_JOB_DELAY": "0.05", "CLODURA": CLODURA}
+    return run_arranged(["bash", "-c", pipeline], env, {"stdin", "stderr"})
+
+
+def test_readme_all_into_jq_from_a_terminal(tmp_path: Path) -> None:
+    out = tmp_path / "urls.txt"
+    pipeline = (
+        f'"$CLODURA" search --sandbox --domain {SMALL_DOMAIN} --per-page 10 --all '
+        f"| jq -r .linkedinUrl > {shlex.quote(str(out))}"
+    )
+    run = _in_a_terminal(pipeline, tmp_path)
+    assert run.exit_code == 0, run.stderr
+    urls = out.read_text().splitlines()
+    assert len(urls) == 45 and all(u.startswith("https://www.linkedin.com/in/") for u in urls)
+    assert b"linkedin.com/in/" not in run.stderr
+
+
+def test_readme_search_into_reveal_into_a_csv_from_a_terminal(tmp_path: Path) -> None:
+    out = tmp_path / "ctos.csv"
+    pipeline = (
+        '"$CLODURA" search --sandbox --seniority CXO --employees 51-200 --limit 30 '
+        '| "$CLODURA" reveal email --sandbox --input - -f csv --fields personId,email,emailStatus '
+        f"> {shlex.quote(str(out))}"
+    )
+    run = _in_a_terminal(pipeline, tmp_path)
+    assert run.exit_code == 0, run.stderr
+    rows = out.read_text().splitlines()
+    assert rows[0] == "personId,email,emailStatus" and len(rows) == 31
+    assert not any(row.split(",")[0].encode() in run.stderr for row in rows[1:])
