@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,44 @@ PHONE = "phone"
 _ID_COLUMNS = ("personId", "linkedinUrl", "firstName")
 #: Longest input line read as data; longer ones are reported and skipped.
 MAX_LINE = 100_000
+#: The most an --input file may hold: larger ones are refused whole (``--input /dev/zero``
+#: must stop, not grow until memory runs out).
+MAX_INPUT_BYTES = 100 * 1024 * 1024
+MAX_INPUT_ROWS = 1_000_000
+#: Lines end at CR LF, LF or a lone CR (old Mac spreadsheets save that way) and nowhere else:
+#: a form feed, \x1c-\x1e, NEL or U+2028 inside a line is data (and no id holds it).
+_LINE_END = re.compile(r"\r\n|\r|\n")
+_LINE_END_BYTES = re.compile(rb"\r\n|\r|\n")
+
+
+def lines_of(text: str) -> list[str]:
+    """The lines of a text, split only at CR LF, LF and CR."""
+    lines = _LINE_END.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def read_bounded(stream: Any, name: str) -> bytes:
+    """An input file's bytes, refused (nothing sent) past MAX_INPUT_BYTES or when its first
+    chunk is mostly binary."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = stream.read(1024 * 1024)
+        if not chunk:
+            break
+        if not chunks:
+            junk = sum(chunk.count(bytes([byte])) for byte in _CONTROL_BYTES)
+            _refuse_binary(junk, len(chunk))
+        size += len(chunk)
+        if size > MAX_INPUT_BYTES:
+            raise UsageError(
+                f"--input {name}: larger than {MAX_INPUT_BYTES // (1024 * 1024)} MB, the most an "
+                "input file may hold; split it (nothing was sent)"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 @dataclass
@@ -66,7 +105,7 @@ def decode(data: bytes) -> Decoded:
         return Decoded(text)
     lines = []
     other = set()
-    for number, raw in enumerate(data.split(b"\n"), 1):
+    for number, raw in enumerate(_LINE_END_BYTES.split(data), 1):
         try:
             lines.append(raw.decode("utf-8"))
         except UnicodeDecodeError:
@@ -110,12 +149,19 @@ _NAME_KEYS = {"firstName", "lastName", "companyDomain"}
 
 def parse_rows(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
     """Rows of a JSON array, JSON Lines, CSV with a header, or plain lines of ids/URLs."""
+    lines = lines_of(text)
+    if len(lines) > MAX_INPUT_ROWS:
+        raise UsageError(
+            f"--input: more than {MAX_INPUT_ROWS:,} lines, the most an input file may hold; "
+            "split it (nothing was sent)"
+        )
+    text = "\n".join(lines)
     stripped = text.lstrip()
     if stripped.startswith("["):
         return _json_array(stripped)
     if stripped.startswith("{"):
         return _json_lines(text)
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    first = next((line for line in lines if line.strip()), "")
     if any(name in first.split(",") or name in first.split("\t") for name in _ID_COLUMNS):
         return _csv_rows(text)
     return _plain_lines(text)
@@ -141,7 +187,7 @@ def _json_array(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]
 
 def _json_lines(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
     rows, problems = [], []
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         if len(line) > MAX_LINE:
@@ -163,7 +209,8 @@ def _json_lines(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]
 
 
 def _csv_rows(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
-    delimiter = "\t" if "\t" in text.splitlines()[0] and "," not in text.splitlines()[0] else ","
+    head = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in head and "," not in head else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     rows, problems = [], []
     while True:
@@ -190,7 +237,7 @@ def _plain_record(value: str) -> dict[str, Any]:
 
 def _plain_lines(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
     rows, problems = [], []
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(text.split("\n"), 1):
         value = line.strip()
         if not value:
             continue

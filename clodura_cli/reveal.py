@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import json
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from clodura_cli.api.errors import (
     APIError,
     AuthenticationError,
     CloduraError,
+    LocalStateError,
     NotFoundError,
     PaymentRequiredError,
     PendingJobsError,
@@ -210,10 +212,17 @@ class Tracker:
 
     def record_track(self, job: Job, answer: RawAnswer) -> Job:
         """Store what a track answer says; keep the answer itself when it changes the job."""
-        return self.apply_track(job, read_answer(answer.payload), answer.payload, answer.content)
+        return self.apply_track(
+            job, read_answer(answer.payload), answer.payload, answer.content, answer.headers
+        )
 
     def apply_track(
-        self, job: Job, outcome: Outcome, payload: Any, content: bytes | None = None
+        self,
+        job: Job,
+        outcome: Outcome,
+        payload: Any,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Job:
         """Update a job from a track answer read into ``outcome`` (``content``: keep it)."""
         changes: dict[str, Any] = {}
@@ -230,7 +239,8 @@ class Tracker:
         if outcome.credits is not None:
             changes["credits"] = _whole(outcome.credits)
         if content is not None and any(getattr(job, k) != v for k, v in changes.items()):
-            self.ledger.keep_answer(job.id, "track", content)
+            final = changes.get("status", job.status) in FINAL
+            self.ledger.keep_answer(job.id, "track", content, headers, final=final)
         updated = self.ledger.update(job.id, **changes)
         return self._with_cost(updated) if updated.is_final else updated
 
@@ -255,13 +265,17 @@ class Revealer(Tracker):
         *,
         webhook_url: str | None = None,
         partners: bool = False,
+        rescue: Callable[[str], None] | None = None,
         **tracking: Any,
     ) -> None:
+        """``rescue`` hears, as text, an answer the ledger could not record (a full disk):
+        the person and the answer as received, so that nothing paid for is lost."""
         super().__init__(client, ledger, **tracking)
         self.account = account
         self.kind = kind
         self.webhook_url = webhook_url
         self.partners = partners
+        self.rescue = rescue
 
     def body(self, target: Target) -> dict[str, Any]:
         """The request body for one target."""
@@ -289,16 +303,20 @@ class Revealer(Tracker):
                 with lock:
                     run.not_submitted.append(target)
                 return
-            job, is_new = self.ledger.claim(
-                self.account, ledger_kind(self.kind, self.partners), target.identity,
-                target.identifiers, target.record, refresh=refresh,
-            )  # fmt: skip
-            if not is_new:
-                source = "ledger" if job.is_final else "pending"
-                entries[index] = Entry(target, job, source)
-            else:
-                job = self._send(job, target, stop, run, lock)
-                entries[index] = Entry(target, job, "submitted")
+            try:
+                job, is_new = self.ledger.claim(
+                    self.account, ledger_kind(self.kind, self.partners), target.identity,
+                    target.identifiers, target.record, refresh=refresh,
+                )  # fmt: skip
+                if not is_new:
+                    source = "ledger" if job.is_final else "pending"
+                    entries[index] = Entry(target, job, source)
+                else:
+                    job = self._send(job, target, stop, run, lock)
+                    entries[index] = Entry(target, job, "submitted")
+            except LocalStateError:
+                stop.set()  # the ledger cannot record: nothing more may be paid for
+                raise
             if on_job is not None and (_pollable(job) or claimed_elsewhere(job)):
                 on_job(job)
 
@@ -316,17 +334,45 @@ class Revealer(Tracker):
         try:
             answer = reveal(self.body(target))
         except CloduraError as exc:
-            if exc.raw:
-                self.ledger.keep_answer(job.id, "submit", exc.raw)
             status = _status_after_failure(exc)
             if isinstance(exc, FATAL):
                 stop.set()
                 with lock:
                     run.fatal = run.fatal or exc
-            return self.ledger.update(job.id, status=status, message=str(exc))
+            with self._rescued(job, exc.raw):
+                if exc.raw:
+                    self.ledger.keep_answer(job.id, "submit", exc.raw, exc.headers)
+                return self.ledger.update(job.id, status=status, message=str(exc))
         # Kept as received before anything else happens: a later version may read it better.
-        self.ledger.keep_answer(job.id, "submit", answer.content)
-        return self.record_submission(job, answer.payload)
+        with self._rescued(job, answer.content):
+            self.ledger.keep_answer(job.id, "submit", answer.content, answer.headers)
+            return self.record_submission(job, answer.payload)
+
+    @contextlib.contextmanager
+    def _rescued(self, job: Job, content: bytes | None) -> Iterator[None]:
+        """When the ledger cannot record an answer that arrived (a full disk), hand the
+        answer to ``rescue`` before the error goes on: it may hold a paid job's tracking id."""
+        try:
+            yield
+        except LocalStateError:
+            if self.rescue is not None:
+                self.rescue(unrecorded(job, content))
+            raise
+
+
+def unrecorded(job: Job, content: bytes | None) -> str:
+    """An answer the ledger could not record, as one line a person can act on."""
+    from clodura_cli.api.parsing import loads_or_none
+
+    who = job.person_id or job.linkedin_url or job.name_key or f"job {job.id}"
+    text = (content or b"").decode("utf-8", errors="replace")
+    tracking = read_answer(loads_or_none(text)).tracking_id if text else None
+    return (
+        f"NOT RECORDED in the ledger: the {job.kind} reveal of {who} was answered "
+        f"(tracking id {tracking or 'not found in the answer'}); the answer as received: "
+        f"{text[:2000] or '(empty)'}; keep this line: `clodura track --attach "
+        f"{who}={tracking or 'TRACKING_ID'}` brings it back once the ledger can be written"
+    )
 
 
 def reparse_ledger(ledger: Ledger) -> int:

@@ -8,11 +8,11 @@ claim and submit, poll, read the balance again, and decide which outcome is an e
 from __future__ import annotations
 
 import contextlib
+import io
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from clodura_cli.api import spec
@@ -25,7 +25,16 @@ from clodura_cli.api.errors import (
     UsageError,
 )
 from clodura_cli.credits import plan_family, spent_between, worst_case
-from clodura_cli.inputs import EMAIL, Decoded, Inputs, Target, collect, decode, parse_rows
+from clodura_cli.inputs import (
+    EMAIL,
+    Decoded,
+    Inputs,
+    Target,
+    collect,
+    decode,
+    parse_rows,
+    read_bounded,
+)
 from clodura_cli.reveal import (
     Entry,
     Poller,
@@ -110,6 +119,9 @@ def load_inputs(
     return inputs
 
 
+#: The ledger room made before submitting, per submission and at most.
+RESERVE_PER_SUBMISSION = 64 * 1024
+RESERVE_CAP = 64 * 1024 * 1024
 #: Where sandbox reveals say they post results when no webhook is configured.
 SANDBOX_WEBHOOK = "https://example.com/clodura-sandbox-webhook"
 ENV_WEBHOOK_URL = "CLODURA_WEBHOOK_URL"
@@ -135,9 +147,11 @@ def webhook_for(options: RevealOptions, configured: str | None, sandbox: bool) -
 
 def _read_input(name: str, stdin: Any) -> Decoded:
     if name == "-":
-        return decode(stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode())
+        source = stdin.buffer if hasattr(stdin, "buffer") else io.BytesIO(stdin.read().encode())
+        return decode(read_bounded(source, "-"))
     try:
-        return decode(Path(name).read_bytes())
+        with open(name, "rb") as stream:
+            return decode(read_bounded(stream, repr(name)))
     except OSError as exc:
         raise UsageError(f"--input: cannot read {name!r}: {exc.strerror}") from None
 
@@ -145,10 +159,17 @@ def _read_input(name: str, stdin: Any) -> Decoded:
 def balance(client: CloduraClient, warn: Warn) -> dict[str, Any] | None:
     """The credit balance, in one quiet attempt; None (and a warning) when it cannot be read."""
     try:
-        return client.credits(once=True)
+        found = client.credits(once=True)
     except CloduraError as exc:
         warn(f"could not read the credit balance ({exc}); assuming the dearer plan")
         return None
+    if plan_family(found) is None:
+        keys = ", ".join(sorted(map(str, found))[:8]) or "none"
+        warn(
+            f"the credit balance has neither plan's shape (keys: {keys}); assuming the dearer plan"
+        )
+        return None
+    return found
 
 
 def reveal(
@@ -163,17 +184,21 @@ def reveal(
     warn: Warn,
     progress: Progress | None = None,
     notice: Callable[[str], None] | None = None,
+    rescue: Callable[[str], None] | None = None,
 ) -> RevealResult:
     """Reveal every target: nobody already answered by the ledger is submitted again, the
     worst case is priced, held to ``--max-credits`` and confirmed first, and (``options.wait``)
     jobs are polled while the submissions go on. ``warn`` hears at once what the user must know
-    before being asked; ``notice``, on an interrupt, what is left pending."""
+    before being asked; ``notice``, on an interrupt, what is left pending; ``rescue``, an
+    answer the ledger could not record."""
     to_submit, _, before, family = _priced(client, ledger, account, inputs, options, warn)
     if to_submit:
         _guard(options, len(to_submit), family, confirm)
+        # Room for every answer to come, found before anything is paid for.
+        ledger.reserve(min(RESERVE_CAP, len(to_submit) * RESERVE_PER_SUBMISSION))
     revealer = Revealer(
         client, ledger, account, options.kind, webhook_url=webhook, partners=options.partners,
-        concurrency=options.concurrency or 4, family=family,
+        concurrency=options.concurrency or 4, family=family, rescue=rescue,
     )  # fmt: skip
     deadline = time.monotonic() + options.timeout
     showing = progress(len(inputs.targets)) if progress else contextlib.nullcontext(None)

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from clodura_cli.api.client import CloduraClient
 
 
+#: Hears of each page as it arrives: the page and how many records it held.
+PageCallback = Callable[[PageRequest, int], None]
+
+
 @dataclass
 class SearchPlan:
     """Which pages one search asks for, and the filters every page carries."""
@@ -93,7 +97,7 @@ def iterate_records(
     *,
     concurrency: int = 4,
     run: SearchRun | None = None,
-    on_page: Callable[[PageRequest, int], None] | None = None,
+    on_page: PageCallback | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Every record of the plan, in order, as its page arrives."""
     run = run if run is not None else SearchRun()

@@ -11,6 +11,7 @@ from helpers import run_cli, sent
 
 from clodura_cli.sandbox.app import SandboxApp
 from clodura_cli.sandbox.faults import Faults, ScriptedFault
+from clodura_cli.store.formats import names_text
 
 KEY = "ck_live_0123456789abcdefWXYZ"
 
@@ -129,7 +130,7 @@ def test_set_get_unset_and_list(isolated: Path) -> None:
         (["set", "formt", "csv"], "did you mean 'format'? settings: base-url, webhook-url"),
         (["set", "per-page", "500"], "per-page: 500 is out of range; use 1 to 100"),
         (["set", "concurrency", "many"], "concurrency: 'many' is not a whole number"),
-        (["set", "format", "xml"], "one of table, json, jsonl, csv"),
+        (["set", "format", "xml"], f"use {names_text()}"),
         (["set", "base-url", "http://api.example.com"], "plain http"),
         (["set", "webhook-url", "ftp://x"], "must be an https:// URL"),
         (["get", "colour"], "'colour' is not a setting"),

@@ -19,6 +19,7 @@ from clodura_cli.api import spec
 from clodura_cli.cli.app import app
 from clodura_cli.cli.complete import script
 from clodura_cli.cli.docs import replace_reference
+from clodura_cli.store.formats import FORMAT_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 CLODURA = str(Path(sys.executable).with_name("clodura"))
@@ -73,7 +74,7 @@ def escaped(value: str) -> str:
         ("--business-model", spec.BUSINESS_MODELS),
         ("--function", spec.FUNCTIONS),
         ("--funding-type", spec.FUNDING_TYPES),
-        ("--format", ("table", "json", "jsonl", "csv")),
+        ("--format", FORMAT_NAMES),
     ],
 )
 def test_enumeration_flags_complete_to_their_values(

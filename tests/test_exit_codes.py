@@ -151,12 +151,12 @@ def test_persistent_failures_exit_7_naming_the_cause(
 def test_unexpected_error_exits_1_without_traceback(
     emulator: SandboxApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from clodura_cli.cli.commands import search_flow
+    from clodura_cli import search_run
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("something impossible")
 
-    monkeypatch.setattr(search_flow, "plan_search", broken)
+    monkeypatch.setattr(search_run, "plan_search", broken)
     result = run_cli(*SEARCH)
     assert result.exit_code == 1
     line = one_error_line(result.stderr)
@@ -164,12 +164,12 @@ def test_unexpected_error_exits_1_without_traceback(
 
 
 def test_debug_shows_the_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
-    from clodura_cli.cli.commands import search_flow
+    from clodura_cli import search_run
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("something impossible")
 
-    monkeypatch.setattr(search_flow, "plan_search", broken)
+    monkeypatch.setattr(search_run, "plan_search", broken)
     monkeypatch.setenv("CLODURA_DEBUG", "1")
     from typer.testing import CliRunner
 

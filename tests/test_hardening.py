@@ -364,7 +364,7 @@ def test_a_busy_ledger_is_named_with_its_own_exit_code(
     assert emulator.log == []
 
 
-def test_a_corrupt_ledger_is_named_with_how_to_move_it_aside(
+def test_a_corrupt_ledger_is_named_and_never_moved_aside(
     isolated: Path, emulator: SandboxApp
 ) -> None:
     path = isolated / "data" / "ledger.db"
@@ -374,7 +374,8 @@ def test_a_corrupt_ledger_is_named_with_how_to_move_it_aside(
     assert result.exit_code == 9
     line = one_line(result.stderr)
     assert f"the ledger {path} cannot be read" in line
-    assert f"mv {path} {path}.broken" in line
+    assert "clodura track --backup FILE" in line
+    assert "mv " not in line and "move" not in line and "delete" not in line
     assert emulator.log == []
 
 

@@ -17,7 +17,7 @@ from clodura_cli.api import spec
 from clodura_cli.api.errors import ValidationError
 from clodura_cli.api.filters import build_search_body, canonical_choice
 from clodura_cli.api.paging import PageRequest, fetch_in_order, plan_limit
-from clodura_cli.output import CsvWriter
+from clodura_cli.store.formats import CsvWriter
 
 valid_start = st.builds(lambda p, s: (p - 1) * s, st.integers(1, 100), st.integers(1, 100))
 

@@ -8,6 +8,7 @@ import pytest
 from helpers import run_cli
 
 from clodura_cli.sandbox.app import SandboxApp
+from clodura_cli.store.formats import names_text
 
 # arguments -> fragments the one error line must contain
 INVALID = [
@@ -48,7 +49,7 @@ INVALID = [
     (["--title", "  "], ["--title", "empty value"]),
     (["--limit", "0"], ["--limit", "0"]),
     (["--limit", "5", "--all"], ["--limit and --all"]),
-    (["--format", "xml"], ["'xml' is not a format", "table, json, jsonl, csv"]),
+    (["--format", "xml"], ["'xml' is not a format", names_text()]),
     (["--output", "leads.xlsx"], ["--output", "'leads.xlsx'", "add --format"]),
     (["--fields", " , "], ["--fields"]),
 ]

@@ -6,7 +6,7 @@ import contextlib
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -31,7 +31,13 @@ from clodura_cli.api.parsing import (
 )
 from clodura_cli.api.retry import RetryPolicy, parse_retry_after
 from clodura_cli.api.throttle import Throttle
-from clodura_cli.api.transport import DEFAULT_MAX_RESPONSE_BYTES, HttpxSender, Reply, Sender
+from clodura_cli.api.transport import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    HttpxSender,
+    Params,
+    Reply,
+    Sender,
+)
 from clodura_cli.api.urls import DEFAULT_BASE_URL, check_base_url
 from clodura_cli.base import stopping
 
@@ -69,10 +75,15 @@ EventHook = Callable[[RequestEvent], None]
 
 @dataclass(frozen=True)
 class RawAnswer:
-    """A decoded answer and its body exactly as received (kept for paid calls)."""
+    """A decoded answer, its body exactly as received and its headers (kept for paid calls)."""
 
     payload: Any
     content: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+#: Headers never kept with an answer: they carry sessions or credentials.
+_SECRET_HEADERS = frozenset({"set-cookie", "cookie", "authorization", "x-api-key"})
 
 
 class CloduraClient:
@@ -102,6 +113,7 @@ class CloduraClient:
         self._on_event = on_event
         self._sleep = sleep
         self._rng = random.Random()
+        self._key = api_key.encode("utf-8", errors="replace")
         headers = {"X-API-KEY": api_key, "User-Agent": USER_AGENT, "Accept": "application/json"}
         if sender is not None:
             self._sender = sender(headers, timeout)
@@ -165,15 +177,32 @@ class CloduraClient:
         return self._raw("GET", f"{spec.TRACK_PATH}/{quote(tracking_id, safe='')}", None)
 
     def _raw(self, method: str, path: str, body: Any) -> RawAnswer:
-        received: list[bytes] = []
+        received: list[Reply] = []
         try:
             payload = self.request(
                 method, path, json=body, idempotent=method == "GET", received=received
             )
         except CloduraError as exc:
-            exc.raw = received[-1] if received else None  # an unreadable answer is kept too
+            if received:  # an unreadable answer is kept too
+                exc.raw, exc.headers = received[-1].content, self.kept_headers(received[-1])
             raise
-        return RawAnswer(payload, received[-1] if received else b"")
+        last = received[-1] if received else Reply(200, {}, b"")
+        return RawAnswer(payload, last.content, self.kept_headers(last))
+
+    def kept_headers(self, reply: Reply) -> dict[str, str]:
+        """The headers of an answer worth keeping with it: none that carries a session, a
+        credential or the key."""
+        key = self._key.decode("utf-8", errors="replace")
+        return {
+            name: value
+            for name, value in reply.headers.items()
+            if name.lower() not in _SECRET_HEADERS and not (key and key in value)
+        }
+
+    def redacted(self, content: bytes) -> bytes:
+        """An answer with every occurrence of the key replaced: a server that echoes the key
+        must not get it stored in the ledger or printed."""
+        return content.replace(self._key, b"***") if self._key and self._key in content else content
 
     def credits(self, *, once: bool = False) -> dict[str, Any]:
         """The account's credit balance, in whichever plan shape the API uses. ``once``: a
@@ -194,11 +223,12 @@ class CloduraClient:
         *,
         json: Any = None,
         idempotent: bool = True,
-        received: list[bytes] | None = None,
+        received: list[Reply] | None = None,
         retry: RetryPolicy | None = None,
         quiet: bool = False,
         headers: Mapping[str, str] | None = None,
         raw: bool = False,
+        params: Params = None,
     ) -> Any:
         """Send a request, retrying what may be retried, and return its decoded JSON body.
 
@@ -206,8 +236,9 @@ class CloduraClient:
         Retried only when ``idempotent``: 5xx, timeouts after sending, dropped connections and
         unreadable answers, since a non-idempotent request may already have taken effect.
         ``retry`` replaces the client's policy for this request; ``quiet`` reports nothing.
-        ``headers`` are added (they never replace the key); with ``raw``, a success is
-        returned as the Reply itself, not decoded.
+        ``headers`` are added (they never replace the key), ``params`` form the query; with
+        ``raw``, a success is returned as the Reply itself, not decoded. ``received`` collects
+        every answer, the key redacted from its body.
         """
         if headers:
             headers = {k: v for k, v in headers.items() if k.lower() != "x-api-key"}
@@ -227,9 +258,11 @@ class CloduraClient:
             try:
                 with self.throttle.slot() if self.throttle else contextlib.nullcontext():
                     started = time.monotonic()
-                    reply = self._sender.send(method, path, json, headers)
+                    reply = self._sender.send(method, path, json, headers, params)
                     if received is not None:
-                        received.append(reply.content)
+                        received.append(
+                            Reply(reply.status_code, reply.headers, self.redacted(reply.content))
+                        )
                     status = reply.status_code
                     if self.throttle:
                         self.throttle.observe(reply.headers)

@@ -38,6 +38,8 @@ class CloduraError(Exception):
         self.context: str | None = None
         #: The body of the answer that caused it, as received, when there was one.
         self.raw: bytes | None = None
+        #: That answer's headers, secrets left out.
+        self.headers: dict[str, str] | None = None
 
 
 class UsageError(CloduraError):

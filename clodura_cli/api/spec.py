@@ -13,9 +13,6 @@ TRACK_PATH = f"{API_PREFIX}/search/people/track"
 CREDITS_PATH = f"{API_PREFIX}/credits"
 ORG_SEARCH_PATH = f"{API_PREFIX}/organisation/search"  # British spelling, as documented
 
-#: Output formats of the commands that print records.
-OUTPUT_FORMATS = ("table", "json", "jsonl", "csv")
-
 MAX_PAGE = 100
 #: Search Organizations serves up to 500 pages of up to 100.
 ORG_MAX_PAGE = 500

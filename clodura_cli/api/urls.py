@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import ipaddress
-from urllib.parse import urlsplit
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit, urlunsplit
 
+from clodura_cli.api import spec
 from clodura_cli.api.errors import InsecureTransportError, UsageError
-from clodura_cli.base.text import quoted
+from clodura_cli.base.text import has_controls, quoted
 
 DEFAULT_BASE_URL = "https://api.clodura.ai"
+#: Longer base URLs than this are refused: no real one is near it.
+MAX_URL_LENGTH = 2048
 
 
 def is_loopback(host: str) -> bool:
@@ -32,8 +37,14 @@ def _host(url: str) -> tuple[str, str]:
 
 
 def check_base_url(base_url: str) -> str:
-    """The base URL without a trailing slash or the API's own `/api/v1` (every path adds it);
-    refuses plain http except to loopback."""
+    """The base URL, parsed once: scheme and host in lower case (every later decision, such as
+    "plain http never goes through a proxy", reads this form), without a trailing slash, a
+    query or the API's own `/api/v1` (every path adds it); plain http only to loopback."""
+    if len(base_url) > MAX_URL_LENGTH or has_controls(base_url):
+        raise UsageError(
+            f"base URL {quoted(base_url)} is not an http(s) URL (too long, or it holds control "
+            f"characters); use e.g. {DEFAULT_BASE_URL}"
+        )
     scheme, host = _host(base_url)
     if scheme not in ("http", "https") or not host:
         raise UsageError(
@@ -44,17 +55,77 @@ def check_base_url(base_url: str) -> str:
             f"base URL {quoted(base_url)} uses plain http; the API key is only sent over https "
             "(or http to a loopback address such as 127.0.0.1)"
         )
-    cleaned = base_url.strip().rstrip("/")
-    if cleaned.lower().endswith("/api/v1"):
-        cleaned = cleaned[: -len("/api/v1")]
-    return cleaned
+    parts = urlsplit(base_url.strip())
+    netloc = parts.netloc
+    if "@" in netloc:
+        raise UsageError(f"base URL {quoted(base_url)}: give no user or password in it")
+    path = parts.path.rstrip("/")
+    if path.lower().endswith("/api/v1"):
+        path = path[: -len("/api/v1")]
+    return urlunsplit((scheme, netloc.lower(), path, "", ""))
 
 
 def check_webhook_url(url: str) -> str:
-    """A webhook URL the API may post results to: https, or http only to loopback."""
+    """A webhook URL the API may post results to: https, or http only to loopback; never one
+    with spaces or control characters (a CR/LF would forge a header of the request)."""
     scheme, host = _host(url)
-    if host and (scheme == "https" or (scheme == "http" and is_loopback(host))):
+    clean = not has_controls(url) and not any(ch.isspace() for ch in url)
+    if clean and host and (scheme == "https" or (scheme == "http" and is_loopback(host))):
         return url
     raise UsageError(
-        f"--webhook-url: {quoted(url)} must be an https:// URL (http only to loopback)"
+        f"--webhook-url: {quoted(url)} must be an https:// URL (http only to loopback), "
+        "without spaces or control characters"
     )
+
+
+@dataclass(frozen=True)
+class ApiPath:
+    """A path given to `clodura api`, as it will be sent and as the API will route it."""
+
+    #: The path sent: under /api/v1, dot segments resolved, no fragment.
+    path: str
+    #: The query string as given (sent as is).
+    query: str
+    #: The path as a server routes it: percent-decoded, lower case, single slashes; what
+    #: decides whether a request spends credits.
+    canonical: str
+
+    def ends_with(self, tail: str) -> bool:
+        """True when the routed path ends in ``tail`` (e.g. ``email/match``)."""
+        return self.canonical.endswith("/" + tail.strip("/").lower())
+
+
+_SLASHES = re.compile(r"/{2,}")
+
+
+def api_path(text: str) -> ApiPath:
+    """``/api/v1/...`` as given, or a path relative to it (``credits`` -> ``/api/v1/credits``),
+    normalised the way the HTTP stack sends it and the server reads it. A path whose ``..``
+    would leave /api/v1 is refused."""
+    raw = text.strip()
+    if not raw or any(ch.isspace() for ch in raw) or "://" in raw or has_controls(raw):
+        raise UsageError(
+            f"api: {quoted(text)} is not an API path; give e.g. credits or /api/v1/credits"
+        )
+    raw = raw.split("#", 1)[0]  # a fragment is never sent
+    path_part, _, query = raw.partition("?")
+    prefix = spec.API_PREFIX.strip("/")
+    stripped = path_part.lstrip("/")
+    if not (stripped.lower() + "/").startswith(prefix + "/"):
+        stripped = f"{prefix}/{stripped}"
+    segments: list[str] = []
+    for segment in stripped.split("/"):
+        word = unquote(segment)
+        if word in ("", "."):
+            continue
+        if word == "..":
+            if len(segments) <= len(prefix.split("/")):
+                raise UsageError(
+                    f"api: {quoted(text)} leaves {spec.API_PREFIX}; give a path under it"
+                )
+            segments.pop()
+            continue
+        segments.append(segment)
+    path = "/" + "/".join(segments)
+    canonical = _SLASHES.sub("/", unquote(path).lower()).rstrip("/")
+    return ApiPath(path, query, canonical)

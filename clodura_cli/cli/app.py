@@ -16,7 +16,7 @@ from typer.core import TyperGroup
 from clodura_cli import version_line
 from clodura_cli.api.errors import CloduraError, UsageError
 from clodura_cli.base import stopping
-from clodura_cli.cli import complete, report
+from clodura_cli.cli import complete, report, terminal
 from clodura_cli.cli.exit_codes import EXIT_CODE_HELP, ExitCode, classify
 from clodura_cli.store import config
 
@@ -155,11 +155,7 @@ def _on_sigint(signum: int, frame: Any) -> None:
 
 
 def _silence_stdout() -> None:
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):
-        pass
+    terminal.silence_stdout()
 
 
 def _version(value: bool) -> None:
@@ -296,6 +292,11 @@ def main(args: list[str] | None = None) -> None:
     try:
         build_app(only)(args=argv, prog_name="clodura")
     except SystemExit as exc:
+        if exc.code == 1 and isinstance(exc.__context__, BrokenPipeError):
+            # Help printed into a closed pipe (`--help | head`): rich and typer exit 1 for it,
+            # but the reader going away is no failure.
+            _silence_stdout()
+            raise SystemExit(0) from None
         if not stopping.is_stopping():
             raise
         # Interrupted: what had to be cleaned up was, on the way here. Threads still at work

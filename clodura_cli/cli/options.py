@@ -9,19 +9,29 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from clodura_cli.api.spec import OUTPUT_FORMATS as FORMATS
 from clodura_cli.cli import complete
+from clodura_cli.store.formats import FORMAT_NAMES, names_text
 
 API_PANEL = "API"
 OUTPUT_PANEL = "Output"
+
+
+def finite(value: float | None) -> float | None:
+    """A number option that is a number: nan and infinities are refused (they pass any range
+    check and would turn a rate or a timeout into nonsense)."""
+    import math
+
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a finite number")
+    return value
 
 
 def _check_format(value: str | None) -> str | None:
     if value is None:
         return None
     lowered = value.lower()
-    if lowered not in FORMATS:
-        raise typer.BadParameter(f"{value!r} is not a format; use one of {', '.join(FORMATS)}")
+    if lowered not in FORMAT_NAMES:
+        raise typer.BadParameter(f"{value!r} is not a format; use {names_text()}")
     return lowered
 
 
@@ -42,9 +52,9 @@ Verbose = Annotated[bool, typer.Option(
          "the key is never shown.",
 )]
 Format = Annotated[str | None, typer.Option(
-    "--format", "-f", callback=_check_format, autocompletion=complete.choices(FORMATS),
+    "--format", "-f", callback=_check_format, autocompletion=complete.choices(FORMAT_NAMES),
     rich_help_panel=OUTPUT_PANEL, show_default=False,
-    help="table, json, jsonl or csv. Default: table on a terminal, jsonl in a pipe, "
+    help=f"{names_text()}. Default: table on a terminal, jsonl in a pipe, "
          "or from the --output extension.",
 )]
 
@@ -68,7 +78,8 @@ Concurrency = Annotated[int | None, typer.Option(
     help="Requests in flight at once, 1-16 (default 4, or the concurrency setting).",
 )]
 Rate = Annotated[float | None, typer.Option(
-    "--rate", min=0.1, max=1000, metavar="N", rich_help_panel="Paging", show_default=False,
+    "--rate", min=0.1, max=1000, metavar="N", callback=finite, rich_help_panel="Paging",
+    show_default=False,
     help="At most N requests per second (or the rate setting); 429s lower it further.",
 )]
 Limit = Annotated[int | None, typer.Option(

@@ -7,68 +7,123 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TextIO
 
-from clodura_cli.output import appended, atomic_output, write_records
+from clodura_cli.api.errors import UsageError
+from clodura_cli.cli import report, terminal
+from clodura_cli.store.files import appended, atomic_output
+from clodura_cli.store.formats import FORMATS, WriteOptions, appendable, names_text, read_header
+from clodura_cli.store.formats import write_records as write_machine
 
-#: Formats written straight to stdout: every JSON Lines or CSV line stands on its own, so a
-#: failed run may keep the lines it wrote; a table is printed only once every row is in.
-DIRECT_FORMATS = ("jsonl", "csv", "table")
 _SPOOL_IN_MEMORY = 8 * 1024 * 1024
 
 
-@contextlib.contextmanager
-def destination(
-    output: str | None, fmt: str = "jsonl", *, append: bool = False
-) -> Iterator[TextIO]:
-    """Where the records go: a file that appears only when complete (or, with ``append``, grows
-    only when the run completes), or stdout.
+@dataclass(frozen=True)
+class Output:
+    """Where and how a command's records are written, as the user asked."""
 
-    On stdout, JSON Lines and CSV stream as they come; a JSON array is held back until it is
-    complete, so a failed run never prints half an array.
-    """
-    if output is not None:
-        with appended(output) if append else atomic_output(output) as stream:
-            yield stream
+    fmt: str
+    #: The --output file; None for stdout.
+    path: str | None = None
+    #: The --fields columns (None: the format's own choice).
+    columns: Sequence[str] | None = None
+    append: bool = False
+    #: --raw-csv: no guard before cells a spreadsheet would run as formulas.
+    raw: bool = False
+    wide: bool = False
+    #: Which table of columns a table shows (people, organisations, email, jobs, ...).
+    summary: str = "people"
+
+    @property
+    def to_terminal(self) -> bool:
+        """True when the records go to a terminal."""
+        return terminal.output_to_terminal(self.path)
+
+    def check_append(self, columns: Sequence[str] | None) -> None:
+        """Refuse, before anything is sent, an --append the file cannot take: no file, a format
+        that cannot grow, or a header without the columns this run would write."""
+        if not self.append:
+            return
+        if self.path is None:
+            raise UsageError("--append: give the file to append to with -o FILE")
+        if not FORMATS[self.fmt].appendable:
+            raise UsageError(
+                f"--append: {self.fmt} cannot be appended to; use {names_text(appendable())} "
+                "(-f " + "|".join(appendable()) + ")"
+            )
+        header = read_header(Path(self.path), self.fmt)
+        _check_header(header, columns, self.path)
+
+
+def _check_header(header: list[str] | None, columns: Sequence[str] | None, path: str) -> None:
+    if header is None or columns is None:
         return
-    if fmt in DIRECT_FORMATS:
-        yield sys.stdout
+    missing = [name for name in columns if name not in header]
+    if missing:
+        raise UsageError(
+            f"--append: {path} has other columns; it lacks {', '.join(missing)} (write to a new "
+            "file, or choose columns it has with --fields)"
+        )
+
+
+def write_output(
+    records: Iterable[dict[str, Any]], output: Output, *, empty_header: bool | None = None
+) -> int:
+    """Write the records as ``output`` says; returns how many were written.
+
+    A file appears only when complete (with --append, it grows under its lock and a failed run
+    removes what it added); on stdout JSON Lines and CSV stream as they come, a JSON array is
+    held back until complete, so a failed run never prints half an array.
+    """
+    if empty_header is None:
+        empty_header = output.path is not None
+    with _destination(output) as (stream, start):
+        columns = output.columns
+        header = True
+        if output.append and start and output.path is not None:
+            existing = read_header(Path(output.path), output.fmt)
+            if existing is not None:
+                _check_header(existing, columns, output.path)
+                columns, header = existing, False
+        if output.fmt == "table":
+            from clodura_cli.cli.table import render_table
+
+            rows = list(records)
+            if rows:
+                render_table(rows, columns, stream, to_terminal=output.to_terminal,
+                             summary=output.summary, wide=output.wide)  # fmt: skip
+            return len(rows)
+        options = WriteOptions(
+            raw=output.raw, header=header, empty_header=empty_header,
+            to_terminal=output.to_terminal,
+        )  # fmt: skip
+        return write_machine(records, output.fmt, stream, columns, options)
+
+
+@contextlib.contextmanager
+def _destination(output: Output) -> Iterator[tuple[TextIO, int]]:
+    """The stream to write to, and the size of the file appended to (0 otherwise)."""
+    if output.path is not None:
+        if output.append:
+            path = output.path
+
+            def waiting() -> None:
+                report.info(f"waiting for another clodura that is appending to {path}")
+
+            with appended(path, on_wait=waiting) as target:
+                yield target.stream, target.start
+            return
+        with atomic_output(output.path) as stream:
+            yield stream, 0
+        return
+    if FORMATS[output.fmt].streams_to_stdout or output.fmt == "table":
+        yield sys.stdout, 0
         sys.stdout.flush()
         return
     with tempfile.SpooledTemporaryFile(_SPOOL_IN_MEMORY, mode="w+", encoding="utf-8") as spool:
-        yield spool  # type: ignore[misc]
+        yield spool, 0  # type: ignore[misc]
         spool.seek(0)
         shutil.copyfileobj(spool, sys.stdout)
         sys.stdout.flush()
-
-
-def render(
-    records: Iterable[dict[str, Any]],
-    fmt: str,
-    fields: Sequence[str] | None,
-    stream: TextIO,
-    *,
-    to_terminal: bool = False,
-    summary: str = "people",
-    raw_csv: bool = False,
-    csv_header: bool = True,
-    empty_header: bool = False,
-    wide: bool = False,
-) -> int:
-    """Write records in ``fmt`` to ``stream``; returns how many were written."""
-    if fmt == "table":
-        from clodura_cli.cli.table import render_table
-
-        rows = list(records)
-        if rows:
-            render_table(rows, fields, stream, to_terminal=to_terminal, summary=summary, wide=wide)
-        return len(rows)
-    return write_records(
-        records,
-        fmt,
-        stream,
-        fields,
-        raw_csv=raw_csv,
-        csv_header=csv_header,
-        empty_header=empty_header,
-    )

@@ -160,15 +160,21 @@ def open_connection(
 
 
 def tls_verification() -> Any:
-    """Certificates are always verified; CLODURA_CA_BUNDLE adds a corporate proxy's CA."""
+    """Certificates are always verified; CLODURA_CA_BUNDLE adds a corporate proxy's CA to the
+    public ones (the system's and those httpx trusts), never replaces them."""
     bundle = os.environ.get(ENV_CA_BUNDLE, "").strip()
     if not bundle:
         return True
     import ssl
 
+    import certifi
+
+    context = ssl.create_default_context()  # the system's CAs
+    context.load_verify_locations(cafile=certifi.where())
     try:
-        return ssl.create_default_context(cafile=bundle)
+        context.load_verify_locations(cafile=bundle)
     except (OSError, ssl.SSLError) as exc:
         from clodura_cli.api.errors import UsageError
 
         raise UsageError(f"{ENV_CA_BUNDLE}: cannot load {bundle!r} ({exc})") from None
+    return context

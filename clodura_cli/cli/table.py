@@ -13,7 +13,7 @@ from rich.text import Text
 
 from clodura_cli.base.text import one_line
 from clodura_cli.cli import report
-from clodura_cli.output import ALL_FIELDS, PAGING_ECHO, cell
+from clodura_cli.store.formats import ALL_FIELDS, PAGING_ECHO, cell
 
 #: A cell is cut to this before layout: a 32 MB field must not cost the table half a minute.
 CELL_LIMIT = 200

@@ -35,3 +35,14 @@ def output_to_terminal(output: str | None) -> bool:
 def can_ask() -> bool:
     """True when a question can be asked and answered: stdin and stderr are terminals."""
     return is_terminal("stdin") and is_terminal("stderr")
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null: a reader that went away (`| head`) must not fail the flush
+    at exit."""
+    import contextlib
+    import os
+
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from clodura_cli.api.errors import APIConnectionError, APITimeoutError
-from clodura_cli.api.transport import Reply
+from clodura_cli.api.transport import Params, Reply
 from clodura_cli.sandbox.app import (
     DEFAULT_JOB_DELAY,
     DroppedConnection,
@@ -82,13 +82,22 @@ class DirectSender:
         self.timeout = timeout
 
     def send(
-        self, method: str, path: str, body: Any, headers: Mapping[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        body: Any,
+        headers: Mapping[str, str] | None = None,
+        params: Params = None,
     ) -> Reply:
-        """Call the emulator as a WSGI server would."""
+        """Call the emulator as a WSGI server would: the path in PATH_INFO, the query in
+        QUERY_STRING."""
+        from urllib.parse import urlencode
+
         raw = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
         environ: dict[str, Any] = {
             "REQUEST_METHOD": method,
             "PATH_INFO": path,
+            "QUERY_STRING": urlencode(params or {}, doseq=True),
             "CONTENT_LENGTH": str(len(raw)),
             "CONTENT_TYPE": "application/json",
             "wsgi.input": io.BytesIO(raw),

@@ -22,8 +22,9 @@ def _read() -> dict[str, str]:
     if not path.exists():
         return {}
     keys = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        name, sep, key = line.partition("=")
+    # Lines end at a newline only: splitlines() would also cut a key at \x0b or \x1c.
+    for line in path.read_text(encoding="utf-8").split("\n"):
+        name, sep, key = line.removesuffix("\r").partition("=")
         if sep and name.strip() and key.strip():
             keys[name.strip()] = key.strip()
     return keys

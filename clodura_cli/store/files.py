@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -89,3 +89,161 @@ def readable_by_others(path: Path) -> bool:
         return bool(path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO))
     except FileNotFoundError:
         return False
+
+
+# Output files ---------------------------------------------------------------------------------
+
+
+def output_target(path: str) -> Path | None:
+    """The regular file ``--output PATH`` names (through a symlink, the file it points to), or
+    None for a stream written directly; a folder, a file in a missing folder, or a symlink
+    another user planted in a shared folder is refused."""
+    from clodura_cli.api.errors import UsageError
+
+    target = Path(path)
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise UsageError(f"--output: cannot use {path!r}: {exc.strerror}") from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise UsageError(f"--output: {path!r} is a folder; give a file name inside it")
+    if is_stream(target):
+        return None
+    if target.is_symlink():
+        _refuse_planted_symlink(target, path)
+        target = Path(os.path.realpath(target))
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise UsageError(f"--output: folder {str(directory)!r} does not exist")
+    return target
+
+
+def _refuse_planted_symlink(link: Path, given: str) -> None:
+    """The rule the kernel's protected_symlinks applies to opens: in a world-writable sticky
+    folder (/tmp), a symlink is followed only when its owner is the user or the folder's owner.
+    Anyone may plant one there, pointing at a file the user can write and they cannot."""
+    from clodura_cli.api.errors import UsageError
+
+    folder = link.parent if str(link.parent) else Path(".")
+    shared = folder.stat()
+    owner = os.lstat(link).st_uid
+    sticky_and_open = shared.st_mode & stat.S_ISVTX and shared.st_mode & stat.S_IWOTH
+    if sticky_and_open and owner not in (os.geteuid(), shared.st_uid):
+        raise UsageError(
+            f"--output: {given!r} is a symlink owned by another user in the shared folder "
+            f"{str(folder)!r}; it is not followed (it could point anywhere): remove it or write "
+            "somewhere else"
+        )
+
+
+def is_stream(target: Path) -> bool:
+    """A device, FIFO or socket, or a symlink under /dev or /proc (``/dev/stdout`` may lead to a
+    regular file the shell opened): written, never replaced. A path that does not exist yet is
+    a new regular file, wherever it is (/dev/shm holds ordinary files)."""
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        return False
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        return True
+    parts = target.absolute().parts
+    return len(parts) > 1 and parts[1] in ("dev", "proc") and target.is_symlink()
+
+
+def atomic_output(path: str) -> contextlib.AbstractContextManager[TextIO]:
+    """A text stream for ``--output PATH``.
+
+    A regular file (new or existing) is replaced only when the block ends without error, and
+    an existing one keeps its mode; through a symlink, the file it points to is replaced. A
+    device, FIFO or socket (``/dev/null``, ``/dev/stdout``, a named pipe) is written directly.
+    """
+    target = output_target(path)
+    if target is None:
+        return written_directly(Path(path))
+    return replaced_atomically(target, private=False)
+
+
+class Appending:
+    """A file being appended to under its lock: the stream, and what the file held before."""
+
+    def __init__(self, stream: TextIO, path: Path | None, start: int) -> None:
+        self.stream = stream
+        self.path = path
+        #: The file's size when this run took the lock (0: new or empty).
+        self.start = start
+
+
+@contextlib.contextmanager
+def appended(path: str, on_wait: Callable[[], None] | None = None) -> Iterator[Appending]:
+    """Append to ``path`` (created if new), one writer at a time.
+
+    The file is locked (flock) for the whole run; another run appending to it waits, after
+    ``on_wait``. A failed run removes exactly the bytes it added, under the lock, and a file it
+    created and left empty; whatever other runs appended before or after is kept.
+    """
+    target = output_target(path)
+    if target is None:
+        with written_directly(Path(path)) as stream:
+            yield Appending(stream, None, 0)
+        return
+    fd, created = _open_locked(target, on_wait)
+    try:
+        start = os.fstat(fd).st_size
+        # The stream writes through a second descriptor of the same open file: closing it
+        # (which may flush a buffer) happens before the cut below, and the lock, which
+        # belongs to the open file, is held until ``fd`` closes.
+        stream = os.fdopen(os.dup(fd), "a", encoding="utf-8", newline="")
+        try:
+            if start and not _ends_with_newline(fd, start):
+                stream.write("\n")
+            yield Appending(stream, target, start)
+            stream.flush()
+            os.fsync(stream.fileno())
+            stream.close()
+        except BaseException:
+            with contextlib.suppress(OSError):
+                stream.close()
+            os.ftruncate(fd, start)
+            if created and start == 0:
+                target.unlink(missing_ok=True)
+            raise
+    finally:
+        os.close(fd)
+
+
+def _open_locked(target: Path, on_wait: Callable[[], None] | None) -> tuple[int, bool]:
+    """A descriptor of ``target`` holding its exclusive lock, and whether this run created it.
+
+    A run that created the file and failed removes it: whoever was waiting on the removed file
+    opens the path again."""
+    import fcntl
+
+    while True:
+        created = False
+        try:
+            fd = os.open(target, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_EXCL, new_file_mode())
+            created = True
+        except FileExistsError:
+            try:
+                fd = os.open(target, os.O_RDWR | os.O_APPEND)
+            except FileNotFoundError:
+                continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(target))
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd, created
+        os.close(fd)
+
+
+def _ends_with_newline(fd: int, size: int) -> bool:
+    return os.pread(fd, 1, size - 1) == b"\n"

@@ -23,17 +23,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from clodura_cli.store.sqlite_file import SharedDatabase
+from clodura_cli.store.sqlite_file import Schema, SharedDatabase
 
-#: Answers are kept up to this size each.
-MAX_ANSWER_BYTES = 1024 * 1024
 FINAL = frozenset({"completed", "failed"})
 PENDING = frozenset({"queued", "processing"})
 #: Statuses under which the person must not be submitted again: it may cost twice.
 BLOCKING = FINAL | PENDING | {"unknown"}
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS jobs (
+#: Answers are kept up to this size each.
+MAX_ANSWER_BYTES = 1024 * 1024
+#: And up to this much per job, besides the submission's answer and the one that made the job
+#: final, which are always kept: a job polled for hours must not fill the disk.
+MAX_JOB_ANSWER_BYTES = 4 * 1024 * 1024
+
+_JOBS = """
+CREATE TABLE jobs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     account TEXT NOT NULL,
     kind TEXT NOT NULL,
@@ -42,35 +46,66 @@ CREATE TABLE IF NOT EXISTS jobs (
     name_key TEXT,
     identifiers TEXT NOT NULL,
     record TEXT NOT NULL,
-    tracking_id TEXT UNIQUE,
+    tracking_id TEXT,
     status TEXT NOT NULL,
     result TEXT,
-    credits INTEGER,
+    credits NUMERIC,
     message TEXT,
     submitted_at REAL NOT NULL,
-    updated_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS jobs_person ON jobs (account, kind, person_id);
-CREATE INDEX IF NOT EXISTS jobs_linkedin ON jobs (account, kind, linkedin_url);
-CREATE INDEX IF NOT EXISTS jobs_name ON jobs (account, kind, name_key);
-CREATE INDEX IF NOT EXISTS jobs_status ON jobs (account, status);
-CREATE TABLE IF NOT EXISTS answers (
+    updated_at REAL NOT NULL,
+    interim TEXT,
+    dropped_answers INTEGER NOT NULL DEFAULT 0
+)"""
+_JOB_INDEXES = """
+CREATE INDEX jobs_person ON jobs (account, kind, person_id);
+CREATE INDEX jobs_linkedin ON jobs (account, kind, linkedin_url);
+CREATE INDEX jobs_name ON jobs (account, kind, name_key);
+CREATE INDEX jobs_status ON jobs (account, status);
+CREATE INDEX jobs_tracking ON jobs (tracking_id)
+"""
+_V0_COLUMNS = (
+    "id, account, kind, person_id, linkedin_url, name_key, identifiers, record, tracking_id, "
+    "status, result, credits, message, submitted_at, updated_at"
+)
+SCHEMA = Schema(
+    version=1,
+    create=f"""{_JOBS};
+{_JOB_INDEXES};
+CREATE TABLE answers (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     job_id INTEGER NOT NULL REFERENCES jobs (id),
     call TEXT NOT NULL,
     received_at REAL NOT NULL,
     body BLOB NOT NULL,
-    truncated INTEGER NOT NULL DEFAULT 0
+    truncated INTEGER NOT NULL DEFAULT 0,
+    headers TEXT
 );
-CREATE INDEX IF NOT EXISTS answers_job ON answers (job_id);
-CREATE TABLE IF NOT EXISTS emitted (
+CREATE INDEX answers_job ON answers (job_id);
+CREATE TABLE emitted (
     profile TEXT NOT NULL,
     query TEXT NOT NULL,
     person_id TEXT NOT NULL,
     emitted_at REAL NOT NULL,
     PRIMARY KEY (profile, query, person_id)
 );
-"""
+CREATE TABLE reserve (space BLOB)
+""",
+    steps=(
+        # 1: a tracking id may name several jobs (a batch id); credits may be decimal; interim
+        # values and answers not kept are recorded; answers keep their headers.
+        (
+            1,
+            f"""{_JOBS.replace("CREATE TABLE jobs", "CREATE TABLE jobs_v1")};
+INSERT INTO jobs_v1 ({_V0_COLUMNS}) SELECT {_V0_COLUMNS} FROM jobs;
+DROP TABLE jobs;
+ALTER TABLE jobs_v1 RENAME TO jobs;
+{_JOB_INDEXES};
+ALTER TABLE answers ADD COLUMN headers TEXT;
+CREATE TABLE reserve (space BLOB)
+""",
+        ),
+    ),
+)
 
 
 def account_id(base_url: str, api_key: str) -> str:
@@ -94,10 +129,14 @@ class Job:
     tracking_id: str | None
     status: str
     result: dict[str, Any] | None
-    credits: int | None
+    credits: float | None
     message: str | None
     submitted_at: float
     updated_at: float
+    #: Values an answer carried while the job was still pending: kept, never the result.
+    interim: dict[str, Any] | None = None
+    #: Answers between the first and the last that were not kept (the per-job cap).
+    dropped_answers: int = 0
 
     @property
     def is_final(self) -> bool:
@@ -119,6 +158,8 @@ class StoredAnswer:
     received_at: float
     body: bytes
     truncated: bool
+    #: The answer's headers (cookies, auth and anything carrying the key left out).
+    headers: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -133,10 +174,11 @@ class Identity:
 class Ledger:
     """The SQLite ledger file; safe to share between threads and processes."""
 
-    def __init__(self, path: Path, clock: Any = time.time) -> None:
+    def __init__(self, path: Path, clock: Any = time.time, *, read_only: bool = False) -> None:
+        """``read_only``: for listing only; works where the data folder cannot be written."""
         self.path = path
         self._clock = clock
-        self._store = SharedDatabase(path, _SCHEMA)
+        self._store = SharedDatabase(path, SCHEMA, read_only=read_only)
 
     def close(self) -> None:
         """Close the file."""
@@ -192,13 +234,14 @@ class Ledger:
             return self._insert(db, account, kind, who, identifiers, record, None, "unknown"), True
 
     def update(self, job_id: int, **changes: Any) -> Job:
-        """Store new values for a job (status, tracking_id, result, credits, message)."""
-        allowed = {"status", "tracking_id", "result", "credits", "message"}
+        """Store new values for a job (status, tracking_id, result, credits, message, interim)."""
+        allowed = {"status", "tracking_id", "result", "credits", "message", "interim"}
         unknown = set(changes) - allowed
         if unknown:
             raise ValueError(f"cannot update {sorted(unknown)}")
-        if "result" in changes and changes["result"] is not None:
-            changes["result"] = json.dumps(changes["result"])
+        for name in ("result", "interim"):
+            if changes.get(name) is not None:
+                changes[name] = _json(changes[name])
         assignments = ", ".join(f"{name} = ?" for name in changes)
         with self._store.write() as db:
             db.execute(
@@ -207,15 +250,38 @@ class Ledger:
             )
             return _job(db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone())
 
-    def keep_answer(self, job_id: int, call: str, body: bytes) -> None:
-        """Store an answer to a paid call exactly as received (at most MAX_ANSWER_BYTES)."""
+    def keep_answer(
+        self,
+        job_id: int,
+        call: str,
+        body: bytes,
+        headers: dict[str, str] | None = None,
+        *,
+        final: bool = False,
+    ) -> bool:
+        """Store an answer to a paid call exactly as received (at most MAX_ANSWER_BYTES), with
+        its headers. Past MAX_JOB_ANSWER_BYTES for the job, an answer that is neither the
+        submission's nor a final one is counted, not kept; returns whether it was kept."""
+        kept = body[:MAX_ANSWER_BYTES]
         with self._store.write() as db:
+            if call == "track" and not final:
+                stored = db.execute(
+                    "SELECT COALESCE(SUM(LENGTH(body)), 0) FROM answers WHERE job_id = ?",
+                    (job_id,),
+                ).fetchone()[0]
+                if stored + len(kept) > MAX_JOB_ANSWER_BYTES:
+                    db.execute(
+                        "UPDATE jobs SET dropped_answers = dropped_answers + 1 WHERE id = ?",
+                        (job_id,),
+                    )
+                    return False
             db.execute(
-                "INSERT INTO answers (job_id, call, received_at, body, truncated) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (job_id, call, self._clock(), body[:MAX_ANSWER_BYTES],
-                 int(len(body) > MAX_ANSWER_BYTES)),
+                "INSERT INTO answers (job_id, call, received_at, body, truncated, headers) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (job_id, call, self._clock(), kept, int(len(body) > MAX_ANSWER_BYTES),
+                 None if headers is None else json.dumps(headers)),
             )  # fmt: skip
+        return True
 
     def answers(self, job_id: int | None = None) -> list[StoredAnswer]:
         """The stored answers of one job, or of every job, oldest first."""
@@ -223,9 +289,18 @@ class Ledger:
         rows = self._store.read(sql + " ORDER BY id", () if job_id is None else (job_id,))
         return [
             StoredAnswer(row["job_id"], row["call"], row["received_at"], bytes(row["body"]),
-                         bool(row["truncated"]))
+                         bool(row["truncated"]), _loaded(row, "headers"))
             for row in rows
         ]  # fmt: skip
+
+    def reserve(self, size: int) -> None:
+        """Make sure ``size`` bytes can be written to the ledger before paying for anything:
+        write them, then free them, so the file (and its journal) keep the room for the
+        answers to come. A full disk is found now, when nothing has been submitted."""
+        with self._store.write() as db:
+            db.execute("INSERT INTO reserve VALUES (zeroblob(?))", (max(0, int(size)),))
+        with self._store.write() as db:
+            db.execute("DELETE FROM reserve")
 
     def by_person(self, person_id: str) -> list[Job]:
         """Every job for a person id, newest first."""
@@ -275,8 +350,8 @@ class Ledger:
                 who.person_id,
                 who.linkedin_url,
                 who.name_key,
-                json.dumps(identifiers),
-                json.dumps(record),
+                _json(identifiers),
+                _json(record),
                 tracking_id,
                 status,
                 now,
@@ -383,4 +458,26 @@ def _job(row: sqlite3.Row) -> Job:
         message=row["message"],
         submitted_at=row["submitted_at"],
         updated_at=row["updated_at"],
+        # A ledger of an older format read without upgrading it lacks the newer columns.
+        interim=_loaded(row, "interim"),
+        dropped_answers=_loaded(row, "dropped_answers", raw=True) or 0,
     )
+
+
+def _loaded(row: sqlite3.Row, column: str, *, raw: bool = False) -> Any:
+    """A column's value (JSON decoded unless ``raw``); None where the row lacks it."""
+    columns = row.keys()  # a Row's own `in` looks at its values, not its column names
+    if column not in columns or row[column] is None:
+        return None
+    return row[column] if raw else json.loads(row[column])
+
+
+def _json(value: Any) -> str:
+    """A value as JSON for a column; one nested past reading is stored capped (its answer is
+    kept as received in any case)."""
+    try:
+        return json.dumps(value)
+    except RecursionError:
+        from clodura_cli.base.values import cap_depth
+
+        return json.dumps(cap_depth(value))

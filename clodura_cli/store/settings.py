@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from clodura_cli.api.errors import UsageError
-from clodura_cli.api.spec import OUTPUT_FORMATS as FORMATS
 from clodura_cli.api.urls import check_base_url, check_webhook_url
 from clodura_cli.base.text import has_controls, quoted
 from clodura_cli.store import config, yamlfile
@@ -37,10 +36,9 @@ def _number(kind: type, minimum: float, maximum: float) -> Callable[[str, Any], 
 
 
 def _format(name: str, raw: Any) -> str:
-    value = str(raw).strip().lower()
-    if value not in FORMATS:
-        raise UsageError(f"{name}: {quoted(raw)} is not a format; use one of {', '.join(FORMATS)}")
-    return value
+    from clodura_cli.store.formats import check_format
+
+    return check_format(str(raw), name)
 
 
 def _base_url(name: str, raw: Any) -> str:

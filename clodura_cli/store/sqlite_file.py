@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +38,59 @@ def _explained(path: Path | None) -> Iterator[None]:
 
 
 def _unreadable(path: Path | None, exc: Exception) -> LocalStateError:
+    if "full" in str(exc) or "readonly" in str(exc) or "read-only" in str(exc):
+        why = "the disk is full or the folder is read-only"
+        return LocalStateError(
+            f"the ledger {path} cannot be written ({exc}): {why}; free space or fix the "
+            "permissions, then run the command again (what was recorded is kept)"
+        )
+    # Never advise moving or deleting it: it holds paid jobs, and a new ledger would pay again.
     return LocalStateError(
-        f"the ledger {path} cannot be read ({exc}); move it aside to start a new one "
-        f"(mv {path} {path}.broken): the reveals recorded in it are then no longer known, so "
-        "keep the old file to look them up"
+        f"the ledger {path} cannot be read ({exc}); it holds your paid jobs: keep it, and make a "
+        f"copy first with `clodura track --backup FILE` (or cp {path}*)"
     )
+
+
+def _unwritable(path: Path, exc: OSError) -> LocalStateError:
+    return LocalStateError(
+        f"the data folder {path.parent} cannot be written ({exc.strerror or exc}): the ledger "
+        f"lives there; set CLODURA_DATA_DIR to a folder you can write, or fix its permissions"
+    )
+
+
+def _open_read_only(path: Path, schema: str | Schema) -> sqlite3.Connection:
+    """The file opened for reading only: as usual where SQLite can keep its shared-memory file
+    beside it, else as an immutable file (a folder nobody can write, so nobody changes it).
+    No file yet: an empty database of the schema, in memory (nothing to read, nothing made)."""
+    if not path.exists():
+        db = sqlite3.connect(":memory:", check_same_thread=False)
+        db.row_factory = sqlite3.Row
+        db.executescript(schema if isinstance(schema, str) else schema.create)
+        return db
+    with _explained(path):
+        for flags in ("mode=ro", "mode=ro&immutable=1"):
+            db = sqlite3.connect(
+                f"{path.absolute().as_uri()}?{flags}", uri=True, timeout=BUSY_TIMEOUT,
+                check_same_thread=False,
+            )  # fmt: skip
+            db.row_factory = sqlite3.Row
+            try:
+                db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlite3.OperationalError:
+                db.close()
+                continue
+            return db
+        raise LocalStateError(f"the ledger {path} cannot be opened for reading")
+
+
+@dataclass(frozen=True)
+class Schema:
+    """A database's tables: the whole of them for a new file, and the steps that bring a file
+    of an older format to them (each step: the version it reaches, its SQL statements)."""
+
+    version: int
+    create: str
+    steps: tuple[tuple[int, str], ...] = ()
 
 
 def _retry_while_busy(step: Callable[[], None]) -> None:
@@ -61,33 +110,92 @@ def _retry_while_busy(step: Callable[[], None]) -> None:
         delay = min(0.2, delay * 2)
 
 
+def copy_database(source: Path, target: Path) -> None:
+    """A consistent copy of a database file through SQLite's backup interface, owner-only."""
+    os.close(os.open(target, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600))
+    reader = sqlite3.connect(str(source), timeout=BUSY_TIMEOUT)
+    writer = sqlite3.connect(str(target))
+    try:
+        reader.backup(writer)
+    finally:
+        writer.close()
+        reader.close()
+
+
+def _run(db: sqlite3.Connection, statements: str) -> None:
+    """Statements one by one, inside the open transaction (executescript would commit it)."""
+    for statement in statements.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 class SharedDatabase:
     """One connection guarded by a lock; writes take the file's lock at once (BEGIN IMMEDIATE)."""
 
-    def __init__(self, path: Path | None, schema: str) -> None:
-        if path is not None:
-            private_dir(path.parent)
-            # Created owner-only before SQLite opens it; its -wal and -shm files take its mode.
-            os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    def __init__(self, path: Path | None, schema: str | Schema, *, read_only: bool = False) -> None:
+        """``read_only``: only read (a listing), which works in a folder that cannot be
+        written; nothing is created or upgraded."""
         self._path = path
+        self._lock = threading.RLock()
+        if read_only and path is not None:
+            self._db = _open_read_only(path, schema)
+            return
+        if path is not None:
+            try:
+                private_dir(path.parent)
+                # Created owner-only before SQLite opens it; its -wal and -shm take its mode.
+                os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+            except OSError as exc:
+                raise _unwritable(path, exc) from None
         self._db = sqlite3.connect(
             str(path) if path is not None else ":memory:",
             timeout=BUSY_TIMEOUT,
             check_same_thread=False,
         )
         self._db.row_factory = sqlite3.Row
-        self._lock = threading.RLock()
         with self._lock, _explained(path):
             _retry_while_busy(lambda: self._prepare(path is not None, schema))
         with self.write():
             pass  # a file another process holds is found busy now, before anything is paid for
 
-    def _prepare(self, on_disk: bool, schema: str) -> None:
+    def _prepare(self, on_disk: bool, schema: str | Schema) -> None:
         if on_disk:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(schema)
+        if isinstance(schema, str):
+            self._db.executescript(schema)
+            self._db.commit()
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            tables = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if not tables:
+                _run(self._db, schema.create)
+            elif version > schema.version:
+                raise LocalStateError(
+                    f"the ledger {self._path} was written by a newer clodura (format {version}; "
+                    f"this one knows {schema.version}): upgrade clodura to use it"
+                )
+            elif version < schema.version:
+                self._migrate(version, schema)
+            self._db.execute(f"PRAGMA user_version = {int(schema.version)}")
+        except BaseException:
+            self._db.rollback()
+            raise
         self._db.commit()
+
+    def _migrate(self, version: int, schema: Schema) -> None:
+        """Bring an older file to ``schema``, in place, after a copy of it as it was: a file in
+        use holds paid work, and the copy is what a failed upgrade falls back to."""
+        if self._path is not None:
+            # Copied through a second connection: one holding a write transaction cannot be
+            # the source of a backup, and in WAL mode the other reads the file as it was.
+            copy = self._path.with_name(f"{self._path.name}.v{version}.bak")
+            copy_database(self._path, copy)
+        for reached, statements in schema.steps:
+            if reached > version:
+                _run(self._db, statements)
 
     def close(self) -> None:
         """Close the file."""

@@ -4,18 +4,24 @@ every other command."""
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 import typer
 
 from clodura_cli.api import spec
 from clodura_cli.api.errors import CloduraError, UsageError
+from clodura_cli.api.transport import Reply
+from clodura_cli.api.urls import api_path, check_webhook_url
+from clodura_cli.base.text import has_controls, quoted
 from clodura_cli.cli import options, report, terminal
 from clodura_cli.cli.session import ApiOptions
 from clodura_cli.store import config
+from clodura_cli.store.formats import json_text
 
 API_EXAMPLES = (
     "Examples:\n\n"
@@ -27,17 +33,11 @@ API_EXAMPLES = (
 )
 _FIELD_RE = re.compile(r"^(?P<key>[A-Za-z0-9_.-]+)(?P<array>\[\])?=(?P<value>.*)\Z", re.DOTALL)
 _NUMBER_RE = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?\Z")
-_REVEALS = {spec.REVEAL_EMAIL_PATH: "email", spec.REVEAL_PHONE_PATH: "phone"}
+#: Paths whose POST spends credits on a reveal: they go through the ledger.
+_REVEALS = {"email/match": "email", "phone/match": "phone"}
 _PAGED = {spec.SEARCH_PEOPLE_PATH, spec.ORG_SEARCH_PATH}
-
-
-def api_path(text: str) -> str:
-    """``/api/v1/...`` as given, or a path relative to it (``credits`` -> ``/api/v1/credits``)."""
-    path = text.strip().lstrip("/")
-    if not path or any(ch.isspace() for ch in path) or "://" in path:
-        raise UsageError(f"api: {text!r} is not an API path; give e.g. credits or /api/v1/credits")
-    prefix = spec.API_PREFIX.lstrip("/") + "/"
-    return "/" + (path if path.startswith(prefix) else prefix + path)
+#: Headers that -H may not set: the key, and what the HTTP stack must decide itself.
+_RESERVED_HEADERS = ("x-api-key", "content-length", "host", "transfer-encoding", "connection")
 
 
 def _typed(value: str, key: str) -> Any:
@@ -45,7 +45,10 @@ def _typed(value: str, key: str) -> Any:
     if value in ("true", "false", "null"):
         return json.loads(value)
     if _NUMBER_RE.match(value):
-        return json.loads(value)
+        number = json.loads(value)
+        if isinstance(number, float) and not math.isfinite(number):
+            raise UsageError(f"-F {key}: {value} is too large to send as a number")
+        return number
     if value.startswith("@"):
         name = value[1:]
         try:
@@ -83,11 +86,26 @@ def _headers(given: list[str]) -> dict[str, str]:
         name, sep, value = item.partition(":")
         name = name.strip()
         if not sep or not name or any(ch.isspace() for ch in name):
-            raise UsageError(f"-H {item!r}: give 'Name: value'")
+            raise UsageError(f"-H {quoted(item)}: give 'Name: value'")
+        if has_controls(item):
+            raise UsageError(
+                f"-H {quoted(item)}: a header cannot hold a line break or a control character"
+            )
         if name.lower() == "x-api-key":
             raise UsageError("-H X-API-KEY: the key comes from your profile; it is never replaced")
+        if name.lower() in _RESERVED_HEADERS:
+            raise UsageError(f"-H {name}: set by the HTTP stack itself; it cannot be given")
         headers[name] = value.strip()
     return headers
+
+
+def _check_webhook(body: Any) -> None:
+    """A webhook URL in a body gets the checks `reveal` makes: it receives personal data."""
+    if isinstance(body, dict) and "webhookUrl" in body:
+        url = body["webhookUrl"]
+        if not isinstance(url, str):
+            raise UsageError("webhookUrl: give the URL as text")
+        check_webhook_url(url)
 
 
 def _read_input(name: str) -> Any:
@@ -153,7 +171,8 @@ def api(
     A POST to a reveal endpoint goes through the ledger like `clodura reveal`: a person
     revealed before is answered from it, never paid for twice.
     """  # fmt: skip
-    target = api_path(path)
+    given = api_path(path)
+    target = given.path
     if input_file is not None and (raw_field or field):
         raise UsageError("--input and -f/-F: give the body one way")
     body = _read_input(input_file) if input_file is not None else build_body(
@@ -163,44 +182,55 @@ def api(
     if verb not in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"):
         raise UsageError(f"-X: {method!r} is not an HTTP method")
     extra = _headers(header or [])
-    if paginate and (target not in _PAGED or verb != "POST"):
+    _check_webhook(body)
+    paged = next((p for p in _PAGED if given.canonical == p.lower()), None)
+    if paginate and (paged is None or verb != "POST"):
         raise UsageError("--paginate: only for POST search/people and organisation/search")
+    reveal = next((kind for tail, kind in _REVEALS.items() if given.ends_with(tail)), None)
     if dry_run:
         from clodura_cli.api.urls import DEFAULT_BASE_URL
 
         root = DEFAULT_BASE_URL if api.use_sandbox else api.resolved_base_url()
-        preview = {"method": verb, "url": root + target, "body": body}
-        sys.stdout.write(json.dumps(preview, indent=2, ensure_ascii=False) + "\n")
-    elif verb == "POST" and target in _REVEALS:
-        _reveal_through_the_ledger(_REVEALS[target], body, api)
-    elif paginate:
-        _paginate(target, body or {}, api)
+        query = f"?{given.query}" if given.query else ""
+        preview = {"method": verb, "url": root + target + query, "body": body}
+        sys.stdout.write(json_text(preview, indent=2) + "\n")
+    elif verb == "POST" and reveal is not None:
+        _reveal_through_the_ledger(reveal, body, api)
+    elif paginate and paged is not None:
+        _paginate(paged, body or {}, api)
     else:
-        _call(verb, target, body, extra, include, api)
+        params = parse_qsl(given.query, keep_blank_values=True) if given.query else None
+        _call(verb, target, body, extra, include, api, params)
 
 
 def _call(
-    verb: str, target: str, body: Any, headers: dict[str, str], include: bool, api: ApiOptions
+    verb: str,
+    target: str,
+    body: Any,
+    headers: dict[str, str],
+    include: bool,
+    api: ApiOptions,
+    params: list[tuple[str, str]] | None = None,
 ) -> None:
     """One request through the client's retry loop; the answer shown whatever its status."""
     from clodura_cli.cli.session import open_client
 
-    received: list[bytes] = []
+    received: list[Reply] = []
     with open_client(api) as client:
         try:
             reply = client.request(
                 verb, target, json=body, idempotent=verb in ("GET", "HEAD"),
-                received=received, headers=headers, raw=True,
+                received=received, headers=headers, raw=True, params=params,
             )  # fmt: skip
         except CloduraError:
             if received:
-                _show(received[-1])
+                _show(received[-1].content)
             raise
     if include:
         report.say(f"HTTP {reply.status_code}")
         for name, value in reply.headers.items():
             report.say(f"{name}: {value}")
-    _show(reply.content)
+    _show(client.redacted(reply.content))
 
 
 def _show(content: bytes) -> None:
@@ -223,10 +253,13 @@ def _show(content: bytes) -> None:
     import os
 
     from rich.console import Console
-    from rich.json import JSON
+    from rich.highlighter import JSONHighlighter
+    from rich.text import Text
 
+    # Our own JSON text (controls and bidi overrides escaped), coloured by rich's highlighter:
+    # rich's JSON renderable would decode the escapes and print them raw.
     console = Console(no_color="NO_COLOR" in os.environ, highlight=False)
-    console.print(JSON.from_data(payload))
+    console.print(JSONHighlighter()(Text(json_text(payload, indent=2))), soft_wrap=True)
 
 
 def _paginate(target: str, body: dict[str, Any], api_options: ApiOptions) -> None:
@@ -234,8 +267,8 @@ def _paginate(target: str, body: dict[str, Any], api_options: ApiOptions) -> Non
     from clodura_cli.api.endpoints import ORGANISATIONS, PEOPLE
     from clodura_cli.api.filters import PAGING_FIELDS
     from clodura_cli.cli.session import open_client
-    from clodura_cli.output import write_records
     from clodura_cli.search import iterate_records, plan_search
+    from clodura_cli.store.formats import write_records
 
     endpoint = PEOPLE if target == spec.SEARCH_PEOPLE_PATH else ORGANISATIONS
     page, per_page = body.get("page", 1), body.get("perPage", spec.MAX_PER_PAGE)
@@ -278,12 +311,30 @@ def _reveal_through_the_ledger(kind: str, body: Any, api_options: ApiOptions) ->
     if run.fatal is not None:
         raise run.fatal
     if entry.source == "submitted":
-        answers = [a for a in ledger.answers(entry.job.id) if a.call == "submit"]
-        if answers:
-            _show(answers[-1].body)
-            return
+        _submitted(entry.job, ledger)
+        return
     report.info(
         "answered from the ledger: this person was revealed (or is being revealed) already; "
         "nothing was sent (`clodura reveal --refresh` reveals again)"
     )
-    sys.stdout.write(json.dumps(output_row(entry), ensure_ascii=False) + "\n")
+    sys.stdout.write(json_text(output_row(entry)) + "\n")
+
+
+def _submitted(job: Any, ledger: Any) -> None:
+    """What a reveal sent through `api` came to: its answer as received, and the exit a
+    `clodura reveal` would give (a lost answer may have been charged: never "nothing sent")."""
+    from clodura_cli.api.errors import RejectedRevealsError, UnconfirmedRevealsError
+
+    answers = [a for a in ledger.answers(job.id) if a.call == "submit"]
+    if answers and answers[-1].body:
+        _show(answers[-1].body)
+    if job.status == "unknown":
+        raise UnconfirmedRevealsError(
+            f"the reveal's answer was lost ({job.message}); it may have reached the API and been "
+            "charged: recorded as unknown in the ledger and not resubmitted "
+            "(see `clodura track --pending`)"
+        )
+    if job.status == "not_sent":
+        raise UnconfirmedRevealsError(f"the reveal was not sent ({job.message})")
+    if job.status == "rejected":
+        raise RejectedRevealsError(f"the API refused the reveal ({job.message}); nothing charged")

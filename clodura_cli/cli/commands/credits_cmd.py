@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 from clodura_cli.cli import options, terminal
 from clodura_cli.cli.session import ApiOptions, open_client
+from clodura_cli.store.formats import json_text
+
+POOL_COLUMNS = ("plan", "pool", "used", "maximum", "remaining")
 
 
 @options.with_api_options
 def credits(fmt: options.Format = None, *, api: ApiOptions) -> None:
     """Show the credit balance: a table with usage bars; the API's answer as is with -f json;
-    one row per pool (plan, pool, used, maximum, remaining) with -f csv or -f jsonl.
+    one row per pool (plan, pool, used, maximum, remaining) in the other formats (JSON Lines
+    in a pipe, unless the format setting says otherwise).
 
     Examples:
 
@@ -22,24 +25,24 @@ def credits(fmt: options.Format = None, *, api: ApiOptions) -> None:
 
       clodura credits -f csv >> balance-history.csv
     """
-    chosen = fmt or ("table" if terminal.is_terminal("stdout") else "json")
+    chosen = api.output_format(fmt, None)
     with open_client(api) as client:
         balance = client.credits()
     if chosen == "json":
-        sys.stdout.write(json.dumps(balance, indent=2) + "\n")
+        sys.stdout.write(json_text(balance, indent=2) + "\n")
         return
     from clodura_cli.credits import pools
 
     family, rows = pools(balance)
-    if chosen in ("csv", "jsonl"):
-        from clodura_cli.output import write_records
+    if chosen != "table":
+        from clodura_cli.cli.render import Output, write_output
 
         records = (
             {"plan": family, "pool": pool.name, "used": pool.used, "maximum": pool.maximum,
              "remaining": pool.remaining}
             for pool in rows
         )  # fmt: skip
-        write_records(records, chosen, sys.stdout, ["plan", "pool", "used", "maximum", "remaining"])
+        write_output(records, Output(chosen, columns=POOL_COLUMNS), empty_header=False)
         return
     from clodura_cli.cli.table import render_credits
 

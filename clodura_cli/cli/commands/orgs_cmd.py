@@ -5,8 +5,8 @@ from typing import Any
 from clodura_cli.api import spec
 from clodura_cli.cli import options
 from clodura_cli.cli.commands.search_cmd import with_filters, with_search_options
-from clodura_cli.cli.commands.search_flow import SearchOptions
 from clodura_cli.cli.session import ApiOptions
+from clodura_cli.search_run import SearchOptions
 
 ORGS_EXAMPLES = (
     "Examples:\n\n"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import subprocess
@@ -13,7 +12,9 @@ from typing import Annotated, Any
 import typer
 
 from clodura_cli.api.errors import UsageError
+from clodura_cli.base.text import one_line
 from clodura_cli.cli import options, report, terminal
+from clodura_cli.store.formats import json_text
 
 app = typer.Typer(
     help="Save, list, show, edit and delete search presets.\n\n"
@@ -113,13 +114,15 @@ def list_(
         except UsageError as exc:
             rows.append({"name": name, "filters": None, "description": f"invalid: {exc.message}"})
     if as_json:
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        sys.stdout.write(json_text(rows, indent=2) + "\n")
         return
     if not rows:
         report.info("No presets (save one with `clodura preset save NAME --seniority CEO ...`)")
     for row in rows:
-        count = "?" if row["filters"] is None else row["filters"]
-        sys.stdout.write(f"{row['name']}\t{count} filters\t{row['description'] or ''}\n")
+        count = row["filters"]
+        filters = "? filters" if count is None else f"{count} filter{'' if count == 1 else 's'}"
+        # A description comes from a file anyone may have written: no escape reaches a terminal.
+        sys.stdout.write(f"{row['name']}\t{filters}\t{one_line(str(row['description'] or ''))}\n")
 
 
 @app.command()
@@ -152,7 +155,7 @@ def show(
     request = build_search_body(loaded.fields, fields=fields)
     per_page = request.paging.per_page or ApiOptions(profile_name=profile).setting("per-page")
     resolved = {"page": request.paging.page or 1, "perPage": per_page, **request.body}
-    sys.stdout.write(json.dumps(resolved, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.write(json_text(resolved, indent=2) + "\n")
 
 
 @app.command()

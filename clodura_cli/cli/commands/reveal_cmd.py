@@ -44,7 +44,7 @@ Wait = Annotated[bool, typer.Option(
     help="Poll until every job is done; --no-wait only submits and prints the tracking ids.",
 )]
 Timeout = Annotated[float, typer.Option(
-    "--timeout", min=0, rich_help_panel=REVEAL_PANEL,
+    "--timeout", min=0, callback=options.finite, rich_help_panel=REVEAL_PANEL,
     help="Seconds to wait for the jobs before exiting 8 (resume with `clodura track --wait`).",
 )]
 Refresh = Annotated[bool, typer.Option(

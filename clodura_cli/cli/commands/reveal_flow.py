@@ -3,7 +3,6 @@ progress, messages and output. What happens in between is `clodura_cli.reveal_ru
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
@@ -12,13 +11,14 @@ import typer
 from clodura_cli import reveal_run
 from clodura_cli.api.errors import CreditGuardError, MissingKeyError, UsageError
 from clodura_cli.cli import report, terminal
-from clodura_cli.cli.render import destination, render
+from clodura_cli.cli.render import Output, write_output
 from clodura_cli.cli.session import ApiOptions, open_connection
 from clodura_cli.inputs import EMAIL, Inputs
 from clodura_cli.output import chosen_columns
 from clodura_cli.reveal import REVEAL_COLUMNS, output_row
 from clodura_cli.reveal_run import RevealOptions
 from clodura_cli.store import config
+from clodura_cli.store.formats import json_text
 from clodura_cli.store.ledger import Ledger
 
 CONFIRM_ABOVE = 50
@@ -45,19 +45,15 @@ def run_reveal(
             connection.client, Ledger(config.ledger_file()), connection.account, inputs, options,
             webhook, confirm=lambda count, worst, plan: _ask(options, count, worst, plan),
             warn=report.warn, progress=lambda total: count_progress("revealing", total),
-            notice=report.info,
+            notice=report.info, rescue=lambda text: report.say(text, prefix="error:"),
         )  # fmt: skip
     for notice in result.notices:
         report.info(notice)
     for warning in result.warnings:
         report.warn(warning)
     finished = [e for e in result.entries if not e.job.is_pending or not options.wait]
-    with destination(options.output, chosen) as stream:
-        render(
-            (output_row(e) for e in finished), chosen, columns, stream,
-            to_terminal=terminal.output_to_terminal(options.output),
-            summary=options.kind, raw_csv=options.raw_csv,
-        )  # fmt: skip
+    output = Output(chosen, options.output, columns, raw=options.raw_csv, summary=options.kind)
+    write_output((output_row(e) for e in finished), output, empty_header=False)
     if result.spending is not None:
         report.info(result.spending)
     error = reveal_run.failure(result, options)
@@ -115,4 +111,4 @@ def _dry_run(options: RevealOptions, inputs: Inputs, webhook: str | None, api: A
         with connection.client:
             checked = (connection.client, Ledger(config.ledger_file()), connection.account)
             shown = reveal_run.preview(options, inputs, webhook, base, checked, report.warn)
-    sys.stdout.write(json.dumps(shown, indent=2) + "\n")
+    sys.stdout.write(json_text(shown, indent=2) + "\n")

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from clodura_cli.api.errors import UsageError
-from clodura_cli.cli import report
+from clodura_cli.cli import options, report
 from clodura_cli.store import config
 
 app = typer.Typer(
@@ -23,7 +23,7 @@ _LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 def _fraction(help_text: str) -> Any:
     """A fault rate: the fraction of requests, 0 to 1, that get the fault."""
-    return typer.Option(help=help_text, min=0, max=1)
+    return typer.Option(help=help_text, min=0, max=1, callback=options.finite)
 
 
 @app.command()
@@ -31,15 +31,25 @@ def serve(
     host: Annotated[str, typer.Option(help="Loopback address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port; 0 picks a free one.", min=0, max=65535)] = 0,
     job_delay: Annotated[
-        float, typer.Option(help="Seconds until a reveal job completes.", min=0)
+        float,
+        typer.Option(help="Seconds until a reveal job completes.", min=0, callback=options.finite),
     ] = 1.0,
-    latency: Annotated[float, typer.Option(help="Seconds added to every request.", min=0)] = 0.0,
+    latency: Annotated[
+        float, typer.Option(help="Seconds added to every request.", min=0, callback=options.finite)
+    ] = 0.0,
     rate_limit: Annotated[
-        float, typer.Option(help="Requests per second before 429s (0: no limit).", min=0)
+        float,
+        typer.Option(
+            help="Requests per second before 429s (0: no limit).", min=0, callback=options.finite
+        ),
     ] = 0.0,
     retry_after: Annotated[
         float | None,
-        typer.Option(help="Retry-After sent with 429s (default: computed from the limit).", min=0),
+        typer.Option(
+            help="Retry-After sent with 429s (default: computed from the limit).",
+            min=0,
+            callback=options.finite,
+        ),
     ] = None,
     no_retry_after: Annotated[
         bool, typer.Option("--no-retry-after", help="Send 429s without Retry-After.")

@@ -7,9 +7,9 @@ import typer
 
 from clodura_cli.api import spec
 from clodura_cli.cli import complete, options
-from clodura_cli.cli.commands.search_flow import SearchOptions
 from clodura_cli.cli.options import F
 from clodura_cli.cli.session import ApiOptions
+from clodura_cli.search_run import SearchOptions
 
 
 def filter_option(fld: spec.Field) -> Any:

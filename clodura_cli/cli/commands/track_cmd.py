@@ -12,8 +12,8 @@ from clodura_cli.api.errors import (
     UnconfirmedRevealsError,
     UsageError,
 )
-from clodura_cli.cli import options, report, terminal
-from clodura_cli.cli.render import destination, render
+from clodura_cli.cli import options, report
+from clodura_cli.cli.render import Output, write_output
 from clodura_cli.cli.session import ApiOptions, open_connection
 from clodura_cli.credits import plan_family
 from clodura_cli.output import chosen_columns
@@ -26,6 +26,7 @@ from clodura_cli.reveal import (
 )
 from clodura_cli.reveal_run import job_rows
 from clodura_cli.store import config
+from clodura_cli.store.formats import json_text
 from clodura_cli.store.ledger import Job, Ledger
 
 if TYPE_CHECKING:
@@ -46,7 +47,8 @@ def track(
         ),
     ] = False,
     timeout: Annotated[
-        float, typer.Option(help="Seconds to wait before exiting 8.", min=0)
+        float,
+        typer.Option(help="Seconds to wait before exiting 8.", min=0, callback=options.finite),
     ] = 300.0,
     pending: Annotated[
         bool, typer.Option("--pending", help="List only unfinished jobs (pending or unknown).")
@@ -70,6 +72,16 @@ def track(
             "jobs; no API call.",
         ),
     ] = False,
+    backup: Annotated[
+        str | None,
+        typer.Option(
+            "--backup",
+            metavar="FILE",
+            help="Write a consistent copy of the ledger (your paid jobs) to FILE, even while "
+            "other runs use it; no API call.",
+            show_default=False,
+        ),
+    ] = None,
     concurrency: options.Concurrency = None,
     rate: options.Rate = None,
     fmt: options.Format = None,
@@ -92,7 +104,12 @@ def track(
       clodura track 6f1c2e0a9b7d4c55a1e2f3a4b5c6d7e8 --raw
 
       clodura track --reparse
+
+      clodura track --backup ledger-copy.db
     """
+    if backup is not None:
+        _backup(backup)
+        return
     if raw:
         _print_raw(tracking_ids or [])
         return
@@ -101,22 +118,15 @@ def track(
         return
     chosen = api.output_format(fmt, output)
     columns = chosen_columns(fields, REVEAL_COLUMNS, report.warn)
-    ledger = Ledger(config.ledger_file())
+    # Listing only reads: it works where the data folder cannot be written.
+    ledger = Ledger(config.ledger_file(), read_only=not (tracking_ids or wait))
     if tracking_ids or wait:
         workers = int(api.setting("concurrency", concurrency))
         jobs = _fetch(ledger, api, tracking_ids or [], wait, timeout, workers, rate)
     else:
         jobs = ledger.jobs(pending_only=pending, limit=limit)
-    with destination(output, chosen) as stream:
-        count = render(
-            job_rows(jobs),
-            chosen,
-            columns,
-            stream,
-            to_terminal=terminal.output_to_terminal(output),
-            summary="jobs",
-            raw_csv=raw_csv,
-        )
+    target = Output(chosen, output, columns, raw=raw_csv, summary="jobs")
+    count = write_output(job_rows(jobs), target, empty_header=False)
     if count == 0:
         report.info("No reveal jobs" + (" pending" if pending or wait else ""))
     _raise_if_pending(jobs, wait, timeout)
@@ -202,7 +212,7 @@ def _print_raw(references: list[str]) -> None:
 
     if not references:
         raise UsageError("--raw: give the tracking id (or person id) of the job to show")
-    ledger = Ledger(config.ledger_file())
+    ledger = Ledger(config.ledger_file(), read_only=True)
     shown = []
     for reference in references:
         jobs = _jobs_named(ledger, reference)
@@ -219,7 +229,7 @@ def _print_raw(references: list[str]) -> None:
                               "kind": job.kind, "call": answer.call,
                               "receivedAt": answer.received_at, "truncated": answer.truncated,
                               "body": body})  # fmt: skip
-    sys.stdout.write(json.dumps(shown, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.write(json_text(shown, indent=2) + "\n")
 
 
 def _jobs_named(ledger: Ledger, reference: str) -> list[Job]:
@@ -237,3 +247,31 @@ def _reparse() -> None:
     ledger = Ledger(config.ledger_file())
     changed = reparse_ledger(ledger)
     report.info(f"reparsed the stored answers: {changed} job(s) updated")
+
+
+def _backup(target: str) -> None:
+    """A consistent copy of the ledger, made through SQLite's backup interface."""
+    from pathlib import Path
+
+    path = Path(target)
+    if path.is_dir():
+        raise UsageError(f"--backup: {target!r} is a folder; give a file name inside it")
+    if not path.parent.is_dir():
+        raise UsageError(f"--backup: folder {str(path.parent)!r} does not exist")
+    import shutil
+    import sqlite3
+
+    from clodura_cli.store.sqlite_file import copy_database
+
+    source = config.ledger_file()
+    if not source.exists():
+        raise UsageError(f"--backup: there is no ledger yet ({source})")
+    try:
+        copy_database(source, path)
+    except sqlite3.DatabaseError as exc:
+        # Unreadable to SQLite: copy its bytes (and its journal's) as they are.
+        for suffix in ("", "-wal", "-shm"):
+            if Path(f"{source}{suffix}").exists():
+                shutil.copyfile(f"{source}{suffix}", f"{path}{suffix}")
+        report.warn(f"the ledger could not be read ({exc}); its files were copied byte for byte")
+    report.info(f"copied the ledger {source} to {target}")

@@ -1,0 +1,294 @@
+"""Searching people or organisations, as one use case: filters merged from presets and flags,
+pages planned, `--new-only` memory read and kept, records fetched in order.
+
+The command line parses flags, shows progress and messages and renders; what is asked for,
+in which order, and who counts as new is decided here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from clodura_cli.api import spec
+from clodura_cli.api.endpoints import PEOPLE, Endpoint
+from clodura_cli.api.errors import UsageError
+from clodura_cli.api.filters import SearchRequest, build_search_body
+from clodura_cli.search import PageCallback, SearchPlan, SearchRun, iterate_records, plan_search
+
+if TYPE_CHECKING:
+    from clodura_cli.api.client import CloduraClient
+    from clodura_cli.store.ledger import EmittedPeople
+
+
+@dataclass
+class SearchOptions:
+    """What a search is asked to do, besides its filters."""
+
+    limit: int | None = None
+    all_pages: bool = False
+    concurrency: int | None = None
+    fmt: str | None = None
+    output: str | None = None
+    fields: str | None = None
+    dry_run: bool = False
+    presets: list[str] = field(default_factory=list)
+    filter_files: list[str] = field(default_factory=list)
+    new_only: bool = False
+    rate: float | None = None
+    raw_csv: bool = False
+    append: bool = False
+    #: --forget: "query" (this query) or "all" (every query of the profile); None to search.
+    forget: str | None = None
+    wide: bool = False
+    endpoint: Endpoint = PEOPLE
+    #: `--org-id -`: organisation ids read from stdin, one search each.
+    org_ids: list[str] | None = None
+
+
+def merged_filters(flags: dict[str, Any], opts: SearchOptions) -> tuple[dict[str, Any], str]:
+    """Presets in order, then --filters files, then the flags; and a name for the query."""
+    if not opts.presets and not opts.filter_files:
+        return flags, ""
+    from clodura_cli.store import presets
+
+    kind = opts.endpoint.name
+    layers = [presets.load(name, kind=kind).fields for name in opts.presets]
+    layers += [presets.load(path, is_path=True, kind=kind).fields for path in opts.filter_files]
+    sources = [f"preset:{n}" for n in opts.presets] + [f"file:{p}" for p in opts.filter_files]
+    return presets.merge([*layers, flags]), ",".join(sources)
+
+
+def query_key(request: SearchRequest, sources: str) -> str:
+    """What `--new-only` remembers people under: the presets used, or the filters themselves.
+
+    Relative dates stay unresolved here, so a cron job's query keeps its name day after day.
+    """
+    digest = hashlib.sha256(json.dumps(request.filters, sort_keys=True).encode()).hexdigest()[:16]
+    return f"{sources}|{digest}" if sources else f"query|{digest}"
+
+
+@dataclass
+class NewOnly:
+    """--new-only over a stream of records: who was seen, who is new, how many were skipped."""
+
+    seen: set[str]
+    id_field: str
+    #: --limit N with --new-only: stop after N new people.
+    wanted: int | None = None
+    fresh: list[str] = field(default_factory=list)
+    skipped: int = 0
+
+    def filter(self, records: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """Only the records not seen before (up to ``wanted``); stops the fetching after."""
+        try:
+            for record in records:
+                record_id = str(record.get(self.id_field) or "")
+                if record_id and record_id in self.seen:
+                    self.skipped += 1
+                    continue
+                if record_id:
+                    self.seen.add(record_id)
+                    self.fresh.append(record_id)
+                yield record
+                if self.wanted is not None and len(self.fresh) >= self.wanted:
+                    return
+        finally:
+            close = getattr(records, "close", None)
+            if close is not None:
+                close()  # stop fetching: no page is asked for after the last one needed
+
+
+class Search:
+    """One search: its request, its plans, its memory, and what it fetched.
+
+    Built before anything is sent: the filters are checked, the plans made and the ledger (for
+    --new-only) opened and read, so that a mistake or a busy ledger costs nothing.
+    """
+
+    def __init__(
+        self,
+        flags: dict[str, Any],
+        opts: SearchOptions,
+        *,
+        profile: str,
+        per_page: int,
+        concurrency: int,
+        ledger_file: Path,
+    ) -> None:
+        self.opts = opts
+        self.endpoint = opts.endpoint
+        values, sources = merged_filters(flags, opts)
+        self.request = build_search_body(values, fields=self.endpoint.fields)
+        self.warnings = list(self.request.warnings)
+        self.memory: EmittedPeople | None = None
+        if opts.new_only or opts.forget is not None:
+            from clodura_cli.store.ledger import Ledger
+
+            ledger = Ledger(ledger_file)
+            self.memory = ledger.emitted_people(profile, query_key(self.request, sources))
+        #: --new-only --limit N: the next N people not seen before, a page at a time, so that
+        #: no page is paid for past the one that completes them.
+        self.next_new = opts.new_only and opts.limit is not None
+        self.concurrency = 1 if self.next_new else concurrency
+        self.plans = self._plans(per_page) if opts.forget is None else []
+        self.run = SearchRun()
+        self.new_only: NewOnly | None = None
+
+    def _plans(self, per_page_setting: int) -> list[SearchPlan]:
+        """The pages to fetch: one plan, or with `--org-id -` one per organisation id."""
+        opts, request = self.opts, self.request
+        per_page = request.paging.per_page
+        if per_page is None and not opts.all_pages:
+            per_page = min(spec.MAX_PER_PAGE, opts.limit or 0) if self.next_new else None
+            per_page = per_page or per_page_setting
+        filters = request.body
+        searches = [filters] if opts.org_ids is None else [
+            {**filters, "organizationId": org_id} for org_id in opts.org_ids
+        ]  # fmt: skip
+        plans = [
+            plan_search(
+                each,
+                page=request.paging.page or 1,
+                per_page=per_page,
+                limit=None if self.next_new else opts.limit,
+                fetch_all=opts.all_pages or self.next_new,
+                endpoint=opts.endpoint,
+            )
+            for each in searches
+        ]
+        if not self.next_new:
+            self.warnings += plan_warnings(plans[0], opts.limit)
+        return plans
+
+    def forget(self) -> int:
+        """--forget / --forget-all: clear what --new-only remembers; returns how many people."""
+        if self.opts.forget != "all" and not self.opts.new_only:
+            raise UsageError(
+                "--forget goes with --new-only and the query's filters or preset: it clears what "
+                "--new-only remembers for that query (--forget-all: for every query)"
+            )
+        assert self.memory is not None
+        return self.memory.forget(every_query=self.opts.forget == "all")
+
+    @property
+    def total_pages(self) -> int | None:
+        """How many pages the run asks for, when that is known beforehand."""
+        if self.next_new or len(self.plans) != 1:
+            return None
+        pages = self.plans[0].pages()
+        return len(pages) if isinstance(pages, list) else None
+
+    @property
+    def many_pages(self) -> bool:
+        """True when the run may ask for more than one page (worth a progress bar)."""
+        return self.plans[0].mode != "page" or len(self.plans) > 1
+
+    @property
+    def keeps_an_unchanged_file(self) -> bool:
+        """--new-only that finds nobody leaves an existing output file as it was."""
+        return self.memory is not None and not self.opts.append
+
+    def records(
+        self, client: CloduraClient, on_page: PageCallback | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Every record to write, in order, fetched as they are consumed (--new-only: only the
+        people not seen before)."""
+
+        def fetched() -> Iterator[dict[str, Any]]:
+            for plan in self.plans:
+                yield from iterate_records(
+                    client, plan, concurrency=self.concurrency, run=self.run, on_page=on_page
+                )
+
+        if self.memory is None:
+            return fetched()
+        seen = self.memory.seen()
+        wanted = self.opts.limit if self.next_new else None
+        self.new_only = NewOnly(seen, self.endpoint.id_field, wanted)
+        return self.new_only.filter(fetched())
+
+    def remember(self) -> None:
+        """--new-only: the people written are remembered, once the output is complete."""
+        if self.memory is not None and self.new_only is not None:
+            self.memory.record(self.new_only.fresh)
+
+    def preview(self, base_url: str) -> Any:
+        """What a dry run prints: the first request, with the planned pages of a multi-page run
+        (one such object per search when several organisation ids are searched)."""
+        previews = []
+        for plan in self.plans:
+            pages = plan.pages()
+            first = pages[0] if isinstance(pages, list) and pages else plan.first
+            shown: dict[str, Any] = {
+                "method": "POST",
+                "url": base_url + plan.endpoint.path,
+                "body": plan.request_body(first),
+            }
+            if plan.mode != "page":
+                shown["pages"] = (
+                    [{"page": p.page, "perPage": p.per_page} for p in pages]
+                    if isinstance(pages, list)
+                    else f"pages {plan.first.page}-{plan.endpoint.max_page} of "
+                    f"{plan.first.per_page}, until a page comes back short"
+                )
+            previews.append(shown)
+        return previews[0] if len(previews) == 1 else previews
+
+
+def plan_warnings(plan: SearchPlan, limit: int | None) -> list[str]:
+    """What of a --limit cannot be fetched, said before fetching."""
+    limit_plan = plan.limit_plan
+    if limit_plan is None or limit is None:
+        return []
+    warnings = []
+    if limit_plan.beyond_window:
+        warnings.append(
+            f"--limit {limit}: the API serves no record past number {plan.endpoint.window:,}; "
+            f"fetching up to {limit - limit_plan.beyond_window}"
+        )
+    if limit_plan.shortfall:
+        warnings.append(
+            f"--limit {limit}: the API's pages (page and perPage at most 100) cannot end exactly "
+            f"there without charging for records past the limit; fetching "
+            f"{limit_plan.records} records instead"
+        )
+    return warnings
+
+
+def org_ids_from_text(text: str) -> tuple[list[str], list[str]]:
+    """`--org-id -`: organisation ids from JSON Lines records (organisationId or
+    organizationId, as `clodura orgs -f jsonl` prints them) or one id a line; and a warning
+    per line that holds none."""
+    ids: list[str] = []
+    warnings: list[str] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        item = line.strip()
+        if not item:
+            continue
+        value: Any = item
+        if item.startswith(("{", '"')):
+            try:
+                value = json.loads(item)
+            except (ValueError, RecursionError):
+                warnings.append(f"--org-id -: line {number} is not valid JSON; skipped")
+                continue
+        if isinstance(value, dict):
+            value = next(
+                (value[k] for k in ("organisationId", "organizationId", "id") if value.get(k)),
+                None,
+            )
+        if (
+            not isinstance(value, (str, int))
+            or isinstance(value, bool)
+            or not str(value).strip()
+            or any(ch.isspace() for ch in str(value).strip())
+        ):
+            warnings.append(f"--org-id -: line {number} holds no organisation id; skipped")
+            continue
+        ids.append(str(value).strip())
+    return list(dict.fromkeys(ids)), warnings

@@ -1,0 +1,336 @@
+"""The output formats, one record each, and the writers that stream records in them.
+
+Every list of formats the tool shows (help, errors, completion, settings, the --append check,
+the extension a file name implies) is derived from ``FORMATS``: a new format is an entry here
+and, if it writes differently from the others, a writer.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, TextIO
+
+from clodura_cli.api.errors import UsageError
+from clodura_cli.api.spec import PERSON_RECORD_FIELDS
+from clodura_cli.base.text import printable
+from clodura_cli.base.values import cap_depth
+
+ALL_FIELDS = "all"
+#: Fields the API echoes into every record; left out of tables and default columns.
+PAGING_ECHO = frozenset({"page", "perPage"})
+#: A people file's first columns: the documented record fields.
+DEFAULT_PERSON_COLUMNS = tuple(name for name in PERSON_RECORD_FIELDS if name not in PAGING_ECHO)
+#: A cell starting with one of these is read as a formula by spreadsheet programs.
+_FORMULA_FIRST = frozenset("=+-@\t\r")
+#: A phone number as every spreadsheet reads it (`+1 312 555 0193`, `+13125550193`): a value,
+#: never a formula, so it is written without the guard. `+1-312-555-0193` is a sum to Excel.
+_PHONE = re.compile(r"\+\d+(?: \d+)*\Z")
+#: Characters JSON leaves raw that a terminal acts on (C1 controls, bidi overrides, line and
+#: paragraph separators): always written as \\u escapes, which read back the same.
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+@dataclass(frozen=True)
+class WriteOptions:
+    """How records are written, whatever the format."""
+
+    #: No guard before cells a spreadsheet would run as formulas (--raw-csv).
+    raw: bool = False
+    #: Write a header row (False when appending under an existing one).
+    header: bool = True
+    #: Write the header even when no record comes (a new file always has one).
+    empty_header: bool = False
+    #: The stream is a terminal: cells lose control characters and escape sequences.
+    to_terminal: bool = False
+
+
+class RecordWriter(Protocol):
+    """Writes records to a stream as they come."""
+
+    def write(self, record: dict[str, Any]) -> None:
+        """Write one record."""
+
+    def close(self) -> None:
+        """Finish the output (closing brackets); does not close the stream."""
+
+
+WriterFactory = Callable[[TextIO, "Sequence[str] | None", WriteOptions], RecordWriter]
+
+
+@dataclass(frozen=True)
+class Format:
+    """One output format and how the tool treats it."""
+
+    name: str
+    #: File name endings that imply it (the first is its own).
+    extensions: tuple[str, ...]
+    #: Records may go to stdout as they come; False: held until complete (a JSON array), or
+    #: drawn once every row is in (the table).
+    streams_to_stdout: bool
+    #: --append may add to an existing file.
+    appendable: bool
+    #: The first line is a header of column names (read back when appending).
+    header: bool
+    #: The writer, or None for the table (drawn by the command line).
+    writer: WriterFactory | None
+    #: One line for help texts.
+    description: str
+
+
+def cell(value: Any) -> str:
+    """A record value as flat text: arrays joined with '; ', objects as JSON; what nests
+    deeper than MAX_DEPTH becomes a marker (never a recursion error)."""
+    if type(value) is str:  # the common case first: this runs for every cell
+        return value
+    if isinstance(value, list):
+        try:
+            return "; ".join(value)  # text items, the usual case, joined in one C call
+        except TypeError:
+            return _flat(cap_depth(value))
+    if isinstance(value, dict):
+        return _flat(cap_depth(value))
+    return _scalar(value)
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else str(value)
+
+
+def _flat(value: Any) -> str:
+    """A value already capped in depth, as flat text."""
+    if isinstance(value, list):
+        return "; ".join(_flat(item) for item in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _scalar(value)
+
+
+def json_text(value: Any, indent: int | None = None) -> str:
+    """A value as JSON (one line unless ``indent``), Unicode kept, characters a terminal would
+    act on escaped: what a server or a file supplied never moves the cursor or reorders text."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, indent=indent)
+    except RecursionError:
+        text = json.dumps(cap_depth(value), ensure_ascii=False, indent=indent)
+    if _UNSAFE_IN_JSON.search(text):
+        text = _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return text
+
+
+def select(record: dict[str, Any], fields: Sequence[str] | None) -> dict[str, Any]:
+    """The record with only ``fields``, in that order (absent ones as null); all when None."""
+    if fields is None or list(fields) == [ALL_FIELDS]:
+        return record
+    return {name: record.get(name) for name in fields}
+
+
+def guarded(text: str) -> str:
+    """A cell a spreadsheet would run as a formula, prefixed with a quote (phones excepted)."""
+    if text and text[0] in _FORMULA_FIRST and not _PHONE.match(text):
+        return "'" + text
+    return text
+
+
+class JsonLinesWriter:
+    """One JSON object per line."""
+
+    def __init__(
+        self, stream: TextIO, fields: Sequence[str] | None, options: WriteOptions = WriteOptions()
+    ) -> None:
+        self._stream = stream
+        self._fields = fields
+
+    def write(self, record: dict[str, Any]) -> None:
+        self._stream.write(json_text(select(record, self._fields)) + "\n")
+
+    def close(self) -> None:
+        self._stream.flush()
+
+
+class JsonArrayWriter:
+    """One JSON array, written element by element so nothing is held in memory."""
+
+    def __init__(
+        self, stream: TextIO, fields: Sequence[str] | None, options: WriteOptions = WriteOptions()
+    ) -> None:
+        self._stream = stream
+        self._fields = fields
+        self._count = 0
+
+    def write(self, record: dict[str, Any]) -> None:
+        self._stream.write("[\n  " if self._count == 0 else ",\n  ")
+        self._stream.write(json_text(select(record, self._fields)))
+        self._count += 1
+
+    def close(self) -> None:
+        self._stream.write("[]\n" if self._count == 0 else "\n]\n")
+        self._stream.flush()
+
+
+class DelimitedWriter:
+    """A header of field names, then one row per record, cells separated by ``delimiter``."""
+
+    delimiter = ","
+
+    def __init__(
+        self, stream: TextIO, fields: Sequence[str] | None, options: WriteOptions = WriteOptions()
+    ) -> None:
+        self._writer = csv.writer(stream, delimiter=self.delimiter, lineterminator="\n")
+        self._stream = stream
+        self._fields = None if fields is None or list(fields) == [ALL_FIELDS] else list(fields)
+        self._options = options
+        self._header_written = not options.header
+        #: First characters that send a text cell the slow way (guard, terminal cleaning).
+        self._risky = frozenset() if options.raw else _FORMULA_FIRST
+
+    def write(self, record: dict[str, Any]) -> None:
+        if not self._header_written:
+            if self._fields is None:
+                # The header comes before the first row: the documented fields, then whatever
+                # else the first record carries (but the paging echo, page and perPage).
+                extra = [
+                    name
+                    for name in record
+                    if name not in DEFAULT_PERSON_COLUMNS and name not in PAGING_ECHO
+                ]
+                self._fields = [*DEFAULT_PERSON_COLUMNS, *extra]
+            self._writer.writerow(self._fields)
+            self._header_written = True
+        assert self._fields is not None
+        # This runs for every cell of every record: plain text that needs no care goes straight
+        # through, everything else by _cell.
+        get, to_cell, risky = record.get, self._cell, self._risky
+        slow = self._options.to_terminal
+        row: list[str] = []
+        append = row.append
+        for name in self._fields:
+            value = get(name)
+            if (
+                type(value) is str
+                and not slow
+                and (not value or (value[0] not in risky and "\r" not in value))
+            ):
+                append(value)
+            elif value is None:
+                append("")
+            else:
+                append(to_cell(value))
+        self._writer.writerow(row)
+
+    def _cell(self, value: Any) -> str:
+        text = cell(value)
+        if self._options.to_terminal:
+            text = printable(text)
+        if not self._options.raw:
+            text = guarded(text)
+        if "\r" in text:
+            # A lone carriage return would not be quoted with "\n" line endings and would split
+            # the row for readers; line breaks inside a cell become "\n", which is quoted.
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        return text
+
+    def close(self) -> None:
+        if not self._header_written and self._options.empty_header:
+            self._writer.writerow(self._fields or DEFAULT_PERSON_COLUMNS)
+        self._stream.flush()
+
+
+class CsvWriter(DelimitedWriter):
+    """Comma-separated values."""
+
+
+class TsvWriter(DelimitedWriter):
+    """Tab-separated values."""
+
+    delimiter = "\t"
+
+
+# One format a line: the registry reads as a table.
+# fmt: off
+FORMATS: dict[str, Format] = {f.name: f for f in (
+    Format("table", (".txt",), False, False, False, None, "a table that fits the terminal"),
+    Format("json", (".json",), False, False, False, JsonArrayWriter, "one JSON array"),
+    Format("jsonl", (".jsonl", ".ndjson"), True, True, False, JsonLinesWriter, "JSON Lines"),
+    Format("csv", (".csv",), True, True, True, CsvWriter, "comma-separated, with a header"),
+    Format("tsv", (".tsv",), True, True, True, TsvWriter, "tab-separated, with a header"),
+)}
+# fmt: on
+FORMAT_NAMES = tuple(FORMATS)
+
+
+def names_text(names: Iterable[str] = FORMAT_NAMES) -> str:
+    """Format names as prose: ``table, json, jsonl or csv``."""
+    listed = list(names)
+    return ", ".join(listed[:-1]) + f" or {listed[-1]}" if len(listed) > 1 else "".join(listed)
+
+
+def check_format(value: str, name: str = "--format") -> str:
+    """A format name in lower case, or a usage error naming the formats."""
+    lowered = value.strip().lower()
+    if lowered not in FORMATS:
+        raise UsageError(f"{name}: {value!r} is not a format; use {names_text()}")
+    return lowered
+
+
+def appendable() -> tuple[str, ...]:
+    """The formats --append can add to."""
+    return tuple(f.name for f in FORMATS.values() if f.appendable)
+
+
+def format_for_suffix(path: str) -> str | None:
+    """The format a file name's ending implies (``leads.csv`` -> ``csv``), or None."""
+    suffix = Path(path).suffix.lower()
+    return next((f.name for f in FORMATS.values() if suffix in f.extensions), None)
+
+
+def known_extensions() -> str:
+    """Every file ending that implies a format, for an error message."""
+    return ", ".join(ext for f in FORMATS.values() for ext in f.extensions)
+
+
+def writer_for(
+    fmt: str, stream: TextIO, fields: Sequence[str] | None, options: WriteOptions
+) -> RecordWriter:
+    """The writer of a format that streams records (every one but the table)."""
+    factory = FORMATS[fmt].writer
+    if factory is None:
+        raise UsageError(f"--format: {fmt} is drawn, not streamed")
+    return factory(stream, fields, options)
+
+
+def write_records(
+    records: Iterable[dict[str, Any]],
+    fmt: str,
+    stream: TextIO,
+    fields: Sequence[str] | None = None,
+    options: WriteOptions = WriteOptions(),
+) -> int:
+    """Write every record in a machine format, streaming, and return how many were written."""
+    writer = writer_for(fmt, stream, fields, options)
+    count = 0
+    for record in records:
+        writer.write(record)
+        count += 1
+    writer.close()
+    return count
+
+
+def read_header(path: Path, fmt: str) -> list[str] | None:
+    """The header row of an existing, non-empty file in a format that has one; else None."""
+    if not FORMATS[fmt].header:
+        return None
+    delimiter = getattr(FORMATS[fmt].writer, "delimiter", ",")
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as stream:
+            return next(csv.reader(stream, delimiter=delimiter), None) or None
+    except (FileNotFoundError, IsADirectoryError, UnicodeDecodeError, csv.Error):
+        return None
