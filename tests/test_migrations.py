@@ -1,0 +1,128 @@
+"""Ledgers in use hold paid work: each change of format upgrades them in place, after a copy.
+
+`tests/data/ledger-v0.sql` is the schema every ledger had before formats were numbered (as
+written by clodura 0.x up to the batch that introduced versions); a ledger of each older format
+is built here and opened by today's code.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+from helpers import person_ids, run_cli
+
+from clodura_cli.sandbox.app import SandboxApp
+from clodura_cli.store.ledger import SCHEMA, Ledger
+
+V0 = (Path(__file__).parent / "data" / "ledger-v0.sql").read_text()
+
+
+def v0_ledger(path: Path) -> None:
+    """A ledger as clodura wrote it before versions: two paid jobs, their answers, memory."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path)
+    db.executescript(V0)
+    rows = [
+        ("acct", "email", "111", None, None, json.dumps({"personId": "111"}),
+         json.dumps({"personId": "111", "firstName": "Ann"}), "T-111", "completed",
+         json.dumps({"email": "ann@x.example", "emailStatus": "verified"}), 2, None, 1.0, 2.0),
+        ("acct", "phone", "222", None, None, json.dumps({"personId": "222"}),
+         json.dumps({"personId": "222"}), "T-222", "queued", None, None, None, 3.0, 3.0),
+    ]  # fmt: skip
+    db.executemany(
+        "INSERT INTO jobs (account, kind, person_id, linkedin_url, name_key, identifiers, record, "
+        "tracking_id, status, result, credits, message, submitted_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    db.execute("INSERT INTO answers (job_id, call, received_at, body) VALUES (1, 'submit', 1, ?)",
+               (b'{"trackingId": "T-111", "status": "queued"}',))  # fmt: skip
+    db.execute("INSERT INTO emitted VALUES ('default', 'query|abc', '333', 5.0)")
+    db.commit()
+    db.close()
+
+
+def test_a_v0_ledger_is_upgraded_in_place_after_a_copy(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.db"
+    v0_ledger(path)
+    before = sqlite3.connect(path).execute("SELECT * FROM jobs ORDER BY id").fetchall()
+    ledger = Ledger(path)
+    jobs = ledger.jobs()
+    assert [(j.person_id, j.kind, j.status, j.tracking_id, j.credits) for j in reversed(jobs)] == [
+        ("111", "email", "completed", "T-111", 2),
+        ("222", "phone", "queued", "T-222", None),
+    ]
+    assert jobs[-1].result == {"email": "ann@x.example", "emailStatus": "verified"}
+    assert [a.body for a in ledger.answers(1)] == [b'{"trackingId": "T-111", "status": "queued"}']
+    assert ledger.emitted_people("default", "query|abc").seen() == {"333"}
+    version = sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0]
+    assert version == SCHEMA.version
+    copy = path.with_name("ledger.db.v0.bak")
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+    kept = sqlite3.connect(copy)
+    assert kept.execute("SELECT * FROM jobs ORDER BY id").fetchall() == before
+    assert kept.execute("PRAGMA user_version").fetchone()[0] == 0
+
+
+def test_the_upgraded_ledger_takes_what_the_new_format_allows(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.db"
+    v0_ledger(path)
+    ledger = Ledger(path)
+    # A tracking id may now name two jobs (a batch id); credits may be decimal.
+    from clodura_cli.store.ledger import identity_of
+
+    ids = {"personId": "444"}
+    job, _ = ledger.claim("acct", "email", identity_of(ids), ids, ids)
+    updated = ledger.update(job.id, tracking_id="T-111", credits=0.04, interim={"email": "i@x"})
+    assert (updated.tracking_id, updated.credits, updated.interim) == (
+        "T-111",
+        0.04,
+        {"email": "i@x"},
+    )
+    assert ledger.keep_answer(job.id, "track", b"{}", {"x-request-id": "R1"})
+    assert ledger.answers(job.id)[0].headers == {"x-request-id": "R1"}
+
+
+def test_opening_an_upgraded_ledger_again_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.db"
+    v0_ledger(path)
+    Ledger(path).close()
+    copy = path.with_name("ledger.db.v0.bak")
+    stamp = copy.stat().st_mtime_ns
+    Ledger(path).close()
+    assert copy.stat().st_mtime_ns == stamp
+
+
+def test_a_ledger_from_a_newer_clodura_is_refused_not_damaged(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "ledger.db"
+    v0_ledger(path)
+    Ledger(path).close()
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {SCHEMA.version + 1}")
+    db.commit()
+    db.close()
+    result = run_cli("track", "--wait", env={"CLODURA_DATA_DIR": str(path.parent)})
+    assert result.exit_code == 9
+    assert "written by a newer clodura" in result.stderr
+
+
+def test_the_commands_work_on_an_upgraded_ledger(isolated: Path, emulator: SandboxApp) -> None:
+    path = isolated / "data" / "ledger.db"
+    v0_ledger(path)
+    listed = run_cli("track", "-f", "jsonl")
+    assert listed.exit_code == 0, listed.stderr
+    assert {row["personId"] for row in listed.jsonl()} == {"111", "222"}
+    person = person_ids(1, start=3)[0]
+    revealed = run_cli("reveal", "email", "--sandbox", person, "-f", "jsonl")
+    assert revealed.exit_code == 0, revealed.stderr
+    assert revealed.jsonl()[0]["revealStatus"] == "completed"
+
+
+@pytest.mark.parametrize("version", range(SCHEMA.version))
+def test_every_older_format_has_its_schema_kept_for_these_tests(version: int) -> None:
+    """A new format keeps its predecessor's schema under tests/data, for a test like these."""
+    assert (Path(__file__).parent / "data" / f"ledger-v{version}.sql").exists()
