@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
-import json
 import random
 import threading
 import time
@@ -12,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from clodura_cli.api.answers import Outcome, read_answer
+from clodura_cli.api.answers import Asked, Outcome, classify_word, normal_word, read_answer
 from clodura_cli.api.errors import (
     APIError,
     AuthenticationError,
@@ -29,7 +28,7 @@ from clodura_cli.api.errors import (
 from clodura_cli.api.spec import PERSON_RECORD_FIELDS
 from clodura_cli.credits import STANDARD
 from clodura_cli.inputs import EMAIL, PHONE, Target
-from clodura_cli.store.ledger import BLOCKING, FINAL, PENDING, Job, Ledger
+from clodura_cli.store.ledger import BLOCKING, FINAL, OPEN, Job, Ledger
 
 if TYPE_CHECKING:
     from clodura_cli.api.client import CloduraClient, RawAnswer
@@ -45,12 +44,23 @@ FATAL = (AuthenticationError, PermissionDeniedError, PaymentRequiredError, RateL
 
 
 def known_cost(kind: str, family: str | None, job: Job) -> int | None:
-    """A finished job's cost where the documented rules fix it (Standard plans), else None."""
+    """A finished job's cost where the documented rules fix it (Standard plans), else None.
+    Status words price the same in any case (``VERIFIED`` is verified)."""
     if family != STANDARD or job.status != "completed" or job.result is None:
-        return 0 if job.status == "failed" else None
-    if kind == EMAIL:
-        return 2 if job.result.get("emailStatus") == "verified" else 0
+        return 0 if job.status in ("failed", "abandoned") else None
+    if base_kind(kind) == EMAIL:
+        return 2 if normal_word(job.result.get("emailStatus")) == "verified" else 0
     return 2 if job.result.get("phones") else 0
+
+
+def base_kind(kind: str) -> str:
+    """What a ledger kind reveals: ``phone+partners`` is a phone reveal."""
+    return PHONE if kind.startswith(PHONE) else EMAIL
+
+
+def asked_of(job: Job) -> Asked:
+    """Who a job is for, as an answer may name them."""
+    return Asked(job.person_id, job.linkedin_url)
 
 
 @dataclass
@@ -88,6 +98,16 @@ def ledger_kind(kind: str, partners: bool) -> str:
     return PHONE_PARTNERS if kind == PHONE and partners else kind
 
 
+#: Jobs whose answer was lost or not read: they may have been charged, so --refresh replaces
+#: them only once the user has agreed.
+STUCK = frozenset({"unknown", "unread"})
+
+
+def replaceable_stuck(job: Job) -> bool:
+    """A stuck job --refresh may replace (once agreed): never one another run is submitting."""
+    return job.status in STUCK and not claimed_elsewhere(job)
+
+
 def plan_reveals(
     ledger: Ledger,
     account: str,
@@ -95,12 +115,16 @@ def plan_reveals(
     targets: Iterable[Target],
     refresh: bool,
     partners: bool = False,
+    stuck: bool = False,
 ) -> tuple[list[Target], list[Entry]]:
-    """Split targets into those to submit and those the ledger already answers (read only)."""
+    """Split targets into those to submit and those the ledger already answers (read only);
+    with ``stuck``, --refresh also replaces jobs whose answer was lost or not read."""
     to_submit, known = [], []
     for target in targets:
         job = ledger.latest(account, ledger_kind(kind, partners), target.identity)
         reusable = job is not None and job.status in BLOCKING and not (refresh and job.is_final)
+        if reusable and stuck and refresh and job is not None and replaceable_stuck(job):
+            reusable = False
         if not reusable:
             to_submit.append(target)
         else:
@@ -147,6 +171,8 @@ class Tracker:
         self._sleep = sleep
         self._clock = clock
         self._rng = random.Random()
+        #: Where answers held values under keys the reader did not know (said once per run).
+        self.found_at: set[str] = set()
 
     @property
     def family(self) -> str | None:
@@ -157,21 +183,42 @@ class Tracker:
                 self._family = source()
             return self._family
 
-    def record_submission(self, job: Job, payload: Any) -> Job:
-        """Store what a submission answer says: a tracking id, or already the final result."""
-        outcome = read_answer(payload)
+    def read(self, job: Job, payload: Any, headers: dict[str, str] | None = None) -> Outcome:
+        """An answer read for this job: its kind, for the person it asks about."""
+        outcome = read_answer(payload, base_kind(job.kind), asked_of(job), headers)
+        self.found_at.update(outcome.found_at)
+        return outcome
+
+    def record_submission(
+        self, job: Job, payload: Any, headers: dict[str, str] | None = None
+    ) -> Job:
+        """Store what a submission answer says: a tracking id, already the final result, or a
+        refusal (no job, no charge)."""
+        outcome = self.read(job, payload, headers)
+        status = outcome.status
+        if status == "unread" and outcome.taken and outcome.mismatch is None:
+            status = "pending"  # "success" at the top of a submission: the request was taken
         changes: dict[str, Any] = {}
         if outcome.tracking_id is not None:
             changes["tracking_id"] = outcome.tracking_id
-        if outcome.is_final:
-            changes.update(status=outcome.status, result=outcome.result, message=outcome.message)
-            if outcome.credits is not None:
-                changes["credits"] = _whole(outcome.credits)
+        if status == "completed":
+            changes.update(status="completed", result=outcome.result, message=None)
+        elif status == "failed" or (outcome.tracking_id is None and _refused(outcome, payload)):
+            if outcome.tracking_id is None:  # no job was queued: nothing charged, not blocked
+                changes.update(status="rejected", message=_refusal(outcome))
+            else:
+                changes.update(status="failed", message=_refusal(outcome))
+        elif status == "unread":
+            changes.update(status="unread", message=_not_understood(job, outcome, payload))
         elif outcome.tracking_id is not None:
-            changes["status"] = outcome.ledger_status or "queued"
+            changes["status"] = outcome.ledger_status if status == "pending" else "queued"
+            if outcome.interim:
+                changes["interim"] = outcome.interim
         else:
             # Neither an id to poll nor a result: the job may exist and may be charged.
             changes.update(status="unknown", message=_not_understood(job, outcome, payload))
+        if outcome.credits is not None and changes.get("status") == "completed":
+            changes["credits"] = _whole(outcome.credits)
         updated = self.ledger.update(job.id, **changes)
         return self._with_cost(updated) if updated.is_final else updated
 
@@ -199,22 +246,24 @@ class Tracker:
         try:
             answer = self.client.track(job.tracking_id)
         except NotFoundError as exc:
+            # A paid job is failed only by an answer that says so: the track endpoint is a
+            # guess, and the result may be on its way to the webhook.
             if time.time() - job.submitted_at < TRACK_404_GRACE:
-                # Right after submission a job may not be visible yet: not lost, not ready.
                 return self.ledger.update(job.id, message=f"not ready yet ({exc})")
-            return self.ledger.update(job.id, status="failed", message=str(exc))
-        except (TransportError, APIError) as exc:
-            if isinstance(exc, (AuthenticationError, PermissionDeniedError)):
-                raise
-            # Keep polling later: the job is still out there.
-            return self.ledger.update(job.id, message=str(exc))
+            return self.ledger.update(job.id, message=f"{WAITING_FOR_WEBHOOK} ({exc})")
+        except (AuthenticationError, PermissionDeniedError):
+            raise
+        except CloduraError as exc:
+            # Keep polling later: the job is still out there (an empty answer says nothing).
+            return self.ledger.update(job.id, message=f"still pending ({exc})")
         return self.record_track(job, answer)
 
     def record_track(self, job: Job, answer: RawAnswer) -> Job:
         """Store what a track answer says; keep the answer itself when it changes the job."""
-        return self.apply_track(
-            job, read_answer(answer.payload), answer.payload, answer.content, answer.headers
-        )
+        if answer.payload is None and not answer.content.strip():
+            return self.ledger.update(job.id, message="still pending (an empty answer)")
+        outcome = self.read(job, answer.payload, answer.headers)
+        return self.apply_track(job, outcome, answer.payload, answer.content, answer.headers)
 
     def apply_track(
         self,
@@ -224,19 +273,26 @@ class Tracker:
         content: bytes | None = None,
         headers: dict[str, str] | None = None,
     ) -> Job:
-        """Update a job from a track answer read into ``outcome`` (``content``: keep it)."""
+        """Update a job from a track (or webhook) answer read into ``outcome``; ``content``:
+        keep the answer when it changes the job."""
         changes: dict[str, Any] = {}
-        if outcome.status is None:
+        if outcome.tracking_id is not None and job.tracking_id is None:
+            changes["tracking_id"] = outcome.tracking_id
+        status = outcome.status
+        if status == "completed":
+            changes.update(status="completed", result=outcome.result, message=None)
+        elif status == "failed":
+            changes.update(status="failed", message=_refusal(outcome))
+        elif status == "pending":
+            changes.update(status=outcome.ledger_status, message=None)
+            if outcome.interim:
+                changes["interim"] = outcome.interim
+        elif status == "unread":
+            changes.update(status="unread", message=_not_understood(job, outcome, payload))
+        else:
             # A word we do not know is never final: keep polling, and say which word it was.
             changes["message"] = _not_understood(job, outcome, payload)
-        else:
-            changes["status"] = outcome.ledger_status
-            changes["message"] = outcome.message if outcome.status == "failed" else None
-        if outcome.result:
-            changes["result"] = outcome.result
-        elif outcome.status == "completed" and not job.result:
-            changes["message"] = _not_understood(job, outcome, payload, result=True)
-        if outcome.credits is not None:
+        if outcome.credits is not None and status == "completed":
             changes["credits"] = _whole(outcome.credits)
         if content is not None and any(getattr(job, k) != v for k, v in changes.items()):
             final = changes.get("status", job.status) in FINAL
@@ -286,6 +342,7 @@ class Revealer(Tracker):
         targets: list[Target],
         *,
         refresh: bool = False,
+        stuck: bool = False,
         on_job: Callable[[Job], None] | None = None,
     ) -> RevealRun:
         """Claim each target in the ledger and submit the new ones, ``concurrency`` at a time.
@@ -307,6 +364,7 @@ class Revealer(Tracker):
                 job, is_new = self.ledger.claim(
                     self.account, ledger_kind(self.kind, self.partners), target.identity,
                     target.identifiers, target.record, refresh=refresh,
+                    replace=replaceable_stuck if refresh and stuck else None,
                 )  # fmt: skip
                 if not is_new:
                     source = "ledger" if job.is_final else "pending"
@@ -346,7 +404,7 @@ class Revealer(Tracker):
         # Kept as received before anything else happens: a later version may read it better.
         with self._rescued(job, answer.content):
             self.ledger.keep_answer(job.id, "submit", answer.content, answer.headers)
-            return self.record_submission(job, answer.payload)
+            return self.record_submission(job, answer.payload, answer.headers)
 
     @contextlib.contextmanager
     def _rescued(self, job: Job, content: bytes | None) -> Iterator[None]:
@@ -362,11 +420,9 @@ class Revealer(Tracker):
 
 def unrecorded(job: Job, content: bytes | None) -> str:
     """An answer the ledger could not record, as one line a person can act on."""
-    from clodura_cli.api.parsing import loads_or_none
-
     who = job.person_id or job.linkedin_url or job.name_key or f"job {job.id}"
     text = (content or b"").decode("utf-8", errors="replace")
-    tracking = read_answer(loads_or_none(text)).tracking_id if text else None
+    tracking = read_answer(stored_payload(content or b"")).tracking_id if text else None
     return (
         f"NOT RECORDED in the ledger: the {job.kind} reveal of {who} was answered "
         f"(tracking id {tracking or 'not found in the answer'}); the answer as received: "
@@ -379,7 +435,9 @@ def reparse_ledger(ledger: Ledger) -> int:
     """Read every stored answer again with the current reader; returns the jobs that changed.
 
     Answers are replayed in the order they arrived, each as the reveal or track code would
-    have read it, so that a newer version recovers what an older one could not read.
+    have read it (the same decoding: a byte-order mark, trailing text and header-only ids are
+    read), so that a newer version recovers what an older one could not read. An answer that
+    was an HTTP error, and jobs the API refused or the user gave up, are left as they are.
     """
     replayer = Tracker(None, ledger)  # type: ignore[arg-type]  # no API call is made
     changed = 0
@@ -388,17 +446,21 @@ def reparse_ledger(ledger: Ledger) -> int:
         by_job.setdefault(answer.job_id, []).append(answer)
     for job_id, answers in by_job.items():
         before = ledger.get(job_id)
+        if before.status in ("rejected", "not_sent", "abandoned"):
+            continue
         job = before
         for answer in answers:
-            text = answer.body.decode("utf-8", errors="replace")
-            try:
-                payload = json.loads(text)
-            except (ValueError, RecursionError):
+            headers = answer.headers or {}
+            if not headers.get(":status", "200").startswith("2"):
+                continue
+            payload = stored_payload(answer.body)
+            if payload is None and not headers:
                 continue
             if answer.call == "submit":
-                job = replayer.record_submission(job, payload)
+                job = replayer.record_submission(job, payload, headers)
             else:
-                job = replayer.apply_track(job, read_answer(payload), payload)
+                outcome = replayer.read(job, payload, headers)
+                job = replayer.apply_track(job, outcome, payload)
         if (job.status, job.result, job.tracking_id) != (
             before.status, before.result, before.tracking_id
         ):  # fmt: skip
@@ -406,15 +468,47 @@ def reparse_ledger(ledger: Ledger) -> int:
     return changed
 
 
+def stored_payload(body: bytes) -> Any:
+    """A kept answer's first JSON value, read as a live answer is; None when it holds none."""
+    from clodura_cli.api.parsing import first_value
+
+    try:
+        return first_value(body)
+    except (ValueError, RecursionError):
+        return None
+
+
+#: How a job's message says polling found nothing and the result is expected by webhook.
+WAITING_FOR_WEBHOOK = "waiting for the webhook delivery"
+
+
+def _refused(outcome: Outcome, payload: Any) -> bool:
+    """An answer without a tracking id that says the request failed (an error field, a failed
+    word, success false): no job was queued. A neutral message alone is not a refusal."""
+    if classify_word(outcome.word) == "failed":
+        return True
+    top = payload if isinstance(payload, dict) else {}
+    return bool(top.get("error") or top.get("errors")) or top.get("success") is False
+
+
+def _refusal(outcome: Outcome) -> str:
+    """What a failed answer said, or which word it used."""
+    return outcome.message or f"the API answered {outcome.word!r}"
+
+
 #: How a job's message says the API answered a status word this version does not know.
 UNKNOWN_WORD = "which this version does not know"
-NOT_UNDERSTOOD = ("answer not understood", UNKNOWN_WORD)
+NOT_UNDERSTOOD = ("answer not understood", "answer for someone else", UNKNOWN_WORD)
 
 
 def still_pending(pending: list[Job], timeout: float, resume: str) -> PendingJobsError:
     """The error for jobs still pending when a wait ends, naming an unknown status word the
     API answered for one of them (the likely reason the wait never ended)."""
-    word = next((job.message for job in pending if job.message and UNKNOWN_WORD in job.message), "")
+    reasons = (UNKNOWN_WORD, WAITING_FOR_WEBHOOK)
+    word = next(
+        (job.message for job in pending if job.message and any(r in job.message for r in reasons)),
+        "",
+    )
     why = f" ({word})" if word else ""
     return PendingJobsError(
         f"{len(pending)} reveal job(s) still pending after {timeout:g}s{why}; {resume}",
@@ -423,12 +517,15 @@ def still_pending(pending: list[Job], timeout: float, resume: str) -> PendingJob
 
 
 def check_understood(jobs: Iterable[Job], waiting: bool = False) -> None:
-    """Raise UnreadableAnswerError when an answer of these jobs was not understood (a job still
-    pending on an unknown status word is left to the caller when ``waiting``)."""
+    """Raise UnreadableAnswerError when an answer of these jobs was not understood: a job
+    ``unread`` (done without what was paid for, or for someone else) or one whose answer gave
+    no id and no result (a job still pending on an unknown status word is left to the caller
+    when ``waiting``). The message names what was missing and where the answer is kept."""
     unread = [
         job for job in jobs
-        if job.message and any(part in job.message for part in NOT_UNDERSTOOD)
-        and not (waiting and job.is_pending)
+        if job.status == "unread"
+        or (job.message and any(part in job.message for part in NOT_UNDERSTOOD)
+            and not (waiting and job.is_pending))
     ]  # fmt: skip
     if unread:
         raise UnreadableAnswerError(f"{len(unread)} answer(s) not read: {unread[0].message}")
@@ -438,10 +535,12 @@ def _whole(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
-def _not_understood(job: Job, outcome: Outcome, payload: Any, *, result: bool = False) -> str:
+def _not_understood(job: Job, outcome: Outcome, payload: Any) -> str:
     """What the reader did not find or did not know, and where the answer is kept."""
     ref = job.tracking_id or outcome.tracking_id or job.person_id or f"job:{job.id}"
     kept = f"it is kept in the ledger: clodura track {ref} --raw"
+    if outcome.mismatch is not None:
+        return f"answer for someone else: {outcome.mismatch}; not delivered; {kept}"
     if outcome.word is not None and outcome.status is None:
         return (
             f"the API answered status {outcome.word!r}, {UNKNOWN_WORD}; not taken as final; {kept}"
@@ -450,8 +549,10 @@ def _not_understood(job: Job, outcome: Outcome, payload: Any, *, result: bool = 
         shape = "keys: " + ", ".join(sorted(map(str, payload))[:8]) if payload else "empty object"
     else:
         shape = type(payload).__name__
-    if result:
-        what = "result (email, phones) in an answer that says the job is done"
+    if outcome.status == "unread":
+        paid = "email address" if base_kind(job.kind) == EMAIL else "phone number"
+        what = f"{paid} for {ref if job.person_id is None else job.person_id}, in an answer that "
+        what += f"says the job is done ({outcome.word!r})"
     else:
         missing = [m for m in outcome.missing if not (job.tracking_id and m.startswith("tracking"))]
         what = " and no ".join(missing)
@@ -495,7 +596,7 @@ class Poller:
         if not self._cond.acquire(timeout=1.0):
             return 0
         try:
-            return sum(1 for job in self._jobs.values() if job.is_pending)
+            return sum(1 for job in self._jobs.values() if job.is_open)
         finally:
             self._cond.release()
 
@@ -552,7 +653,7 @@ class Poller:
 
 
 def _pollable(job: Job) -> bool:
-    return job.tracking_id is not None and job.status in PENDING
+    return job.tracking_id is not None and job.status in OPEN
 
 
 def claimed_elsewhere(job: Job, now: float | None = None) -> bool:
@@ -579,7 +680,7 @@ def _status_after_failure(exc: CloduraError) -> str:
 #: The columns a reveal adds to the input record (and `clodura track` adds to those).
 REVEAL_ROW_FIELDS = (
     "email", "emailStatus", "phones", "phoneTypes", "revealStatus", "trackingId", "provider",
-    "credits", "revealMessage", "kind", "submittedAt",
+    "credits", "revealMessage", "kind", "submittedAt", "interimEmail", "interimPhones",
 )  # fmt: skip
 #: Every column a reveal or track row may have.
 REVEAL_COLUMNS = (*PERSON_RECORD_FIELDS, *REVEAL_ROW_FIELDS)
@@ -590,7 +691,7 @@ def output_row(entry: Entry) -> dict[str, Any]:
     job = entry.job
     row = dict(entry.target.record)
     result = job.result or {}
-    if job.kind == EMAIL:
+    if base_kind(job.kind) == EMAIL:
         row["email"] = result.get("email")
         row["emailStatus"] = result.get("emailStatus")
     else:
@@ -611,4 +712,8 @@ def output_row(entry: Entry) -> dict[str, Any]:
             row[key] = value
     if job.message and (job.status not in FINAL or job.message.startswith("answer not under")):
         row["revealMessage"] = job.message
+    if job.interim:
+        # Seen while the job was still pending: kept apart, never the result.
+        row["interimEmail"] = job.interim.get("email")
+        row["interimPhones"] = job.interim.get("phones")
     return row

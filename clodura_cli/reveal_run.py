@@ -20,9 +20,9 @@ from clodura_cli.api.client import CloduraClient
 from clodura_cli.api.errors import (
     CloduraError,
     CreditGuardError,
-    RejectedRevealsError,
     UnconfirmedRevealsError,
     UsageError,
+    refusal_error,
 )
 from clodura_cli.credits import plan_family, spent_between, worst_case
 from clodura_cli.inputs import (
@@ -43,6 +43,7 @@ from clodura_cli.reveal import (
     claimed_elsewhere,
     output_row,
     plan_reveals,
+    replaceable_stuck,
     reveal_body,
     still_pending,
 )
@@ -185,13 +186,18 @@ def reveal(
     progress: Progress | None = None,
     notice: Callable[[str], None] | None = None,
     rescue: Callable[[str], None] | None = None,
+    confirm_stuck: Callable[[int], None] | None = None,
 ) -> RevealResult:
     """Reveal every target: nobody already answered by the ledger is submitted again, the
     worst case is priced, held to ``--max-credits`` and confirmed first, and (``options.wait``)
     jobs are polled while the submissions go on. ``warn`` hears at once what the user must know
     before being asked; ``notice``, on an interrupt, what is left pending; ``rescue``, an
-    answer the ledger could not record."""
-    to_submit, _, before, family = _priced(client, ledger, account, inputs, options, warn)
+    answer the ledger could not record; ``confirm_stuck``, with --refresh, how many people have
+    a job whose answer was lost or not read (it raises to keep them as they are)."""
+    stuck = _stuck(ledger, account, inputs, options, confirm_stuck)
+    to_submit, _, before, family = _priced(
+        client, ledger, account, inputs, options, warn, stuck=stuck
+    )
     if to_submit:
         _guard(options, len(to_submit), family, confirm)
         # Room for every answer to come, found before anything is paid for.
@@ -208,8 +214,9 @@ def reveal(
         poller = Poller(revealer, deadline, on_update=on_update) if options.wait else None
         try:
             run = revealer.submit(
-                inputs.targets, refresh=options.refresh, on_job=poller.add if poller else None
-            )
+                inputs.targets, refresh=options.refresh, stuck=stuck,
+                on_job=poller.add if poller else None,
+            )  # fmt: skip
             done = poller.finish() if poller else {}
         except BaseException:
             if poller:
@@ -219,6 +226,7 @@ def reveal(
     entries = [Entry(e.target, done.get(e.job.id, e.job), e.source) for e in run.entries]
     result = RevealResult(entries, run.fatal)
     result.notices, result.warnings = sources(run.entries, len(run.not_submitted))
+    result.notices += [f"read {where}" for where in sorted(revealer.found_at)]
     if before is not None and run.count("submitted") and not any(e.job.is_pending for e in entries):
         result.spending = spending(entries, before, balance(client, result.warnings.append))
     return result
@@ -231,14 +239,40 @@ def _priced(
     inputs: Inputs,
     options: RevealOptions,
     warn: Warn,
+    *,
+    stuck: bool = False,
 ) -> tuple[list[Target], list[Entry], dict[str, Any] | None, str | None]:
     """Who the ledger leaves to submit and who it answers, and the balance and plan family the
     submissions are priced by (the balance is read only when someone is left to submit)."""
     to_submit, known = plan_reveals(
-        ledger, account, options.kind, inputs.targets, options.refresh, options.partners
+        ledger, account, options.kind, inputs.targets, options.refresh, options.partners, stuck
     )
     before = balance(client, warn) if to_submit else None
     return to_submit, known, before, plan_family(before) if before else None
+
+
+def _stuck(
+    ledger: Ledger,
+    account: str,
+    inputs: Inputs,
+    options: RevealOptions,
+    confirm_stuck: Callable[[int], None] | None,
+) -> bool:
+    """--refresh over people whose job's answer was lost or not read: they may have been
+    charged, so they are submitted again only once ``confirm_stuck`` agrees."""
+    if not options.refresh:
+        return False
+    _, known = plan_reveals(ledger, account, options.kind, inputs.targets, True, options.partners)
+    count = sum(1 for entry in known if replaceable_stuck(entry.job))
+    if not count:
+        return False
+    if confirm_stuck is None:
+        raise UsageError(
+            f"--refresh: {count} person(s) have a job whose answer was lost or not read and may "
+            "have been charged; add --yes to submit them again"
+        )
+    confirm_stuck(count)
+    return True
 
 
 def _guard(options: RevealOptions, count: int, family: str | None, confirm: Confirm) -> None:
@@ -344,9 +378,20 @@ def failure(result: RevealResult, options: RevealOptions) -> CloduraError | None
             "have reached the API and are recorded as unknown, not resubmitted: "
             "see `clodura track --pending`"
         )
+    stuck = [
+        e.job for e in entries
+        if e.source == "pending" and e.job.status == "unknown" and not claimed_elsewhere(e.job)
+    ]  # fmt: skip
+    if stuck:
+        return UnconfirmedRevealsError(
+            f"{len(stuck)} person(s) have an earlier submission whose answer was lost: it may "
+            "have been charged, so it was not resubmitted; settle it with `clodura track "
+            "--attach PERSON_ID=TRACKING_ID` (an id found elsewhere) or `clodura track "
+            "--abandon PERSON_ID` (then --refresh submits again)"
+        )
     rejected = [e.job for e in entries if e.job.status == "rejected" and e.source == "submitted"]
     if rejected:
-        return RejectedRevealsError(
+        return refusal_error(
             f"{len(rejected)} reveal(s) refused by the API ({rejected[0].message}); "
             "nothing charged for them"
         )

@@ -1,22 +1,31 @@
-"""The one tolerant reader of reveal and track answers: every shape the real API may send.
+"""The one tolerant reader of reveal, track and webhook answers: evidence, not key names.
 
-The reveal, track and webhook answers are only half documented (see the API contract, Part
-B2). Whatever shape arrives, it is read here into one ``Outcome``: the job's status, its
-tracking id and what was paid for (email, phones, providers, credits). The rules:
+The reveal and track answers are only half documented (the API contract, Parts B2 and B4).
+Whatever shape arrives, it is read here into one ``Outcome``: the job's status, its tracking id
+and what was paid for. The rules (B4):
 
-- the tracking id is ``trackingId``, ``tracking_id``, ``id``, ``jobId`` or ``job_id``, at the
-  top or under ``data``;
-- status words are compared case-insensitively; an unknown word is never final;
-- the result is under ``result``, ``data`` or ``results`` (a list: its items), or flat at the
-  top level; a result that carries an email or a phone is done, whatever the word says;
-- phones are strings or objects; the best email is taken from ``providers[]`` when there is
-  no top-level one.
+- **Done needs evidence.** A job is complete only when the answer holds what was paid for (an
+  email address for an email reveal, at least one phone number for a phone reveal) or says
+  explicitly that nothing was found (a not-found word, ``emailStatus: not_found``, an explicit
+  empty list of phones). A done word without either is ``unread``: kept, never a success.
+- **Find values by what they are.** When the known keys give nothing, the answer is searched
+  (bounded) for email addresses, and for phone numbers under keys that speak of phones; where a
+  value was found is reported.
+- **The right person.** An answer that names people (ids, LinkedIn URLs) or holds several is
+  used only for the entry of the person asked; ids compare as exact strings of digits.
+- **Envelopes do not speak for the job.** The innermost status wins; "success", "ok",
+  "accepted" at the top of a submission mean the request was taken.
+- **Interim values.** An email or phone in an answer whose status is still pending is interim.
+- **Ids from anywhere.** ``_id``, ``requestId``, ``uuid``, a one-element list, or a header.
 
 Nothing is dropped: fields this reader does not know stay in the result.
 """
 
 from __future__ import annotations
 
+import itertools
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,44 +35,83 @@ PENDING_WORDS = frozenset(
     "started waiting".split()
 )
 DONE_WORDS = frozenset(
-    "completed complete success succeeded successful done finished found".split()
+    "completed complete success succeeded successful done finished found ok".split()
 )
-FAILED_WORDS = frozenset(
-    "failed failure error not_found notfound no_result no_results cancelled canceled expired "
-    "rejected".split()
+#: Words that say the job looked and found nothing: an answer, not a failure.
+NOT_FOUND_WORDS = frozenset(
+    "not_found notfound no_result no_results no_match nomatch unavailable none".split()
 )
+FAILED_WORDS = frozenset("failed failure error cancelled canceled expired rejected".split())
+#: Words at the top of a submission that only say the request was taken.
+TAKEN_WORDS = frozenset("success ok accepted created true".split())
 #: Pending words that mean the job has not started yet (the rest: it is being worked on).
 _QUEUED_WORDS = frozenset("queued pending submitted accepted created waiting".split())
-TRACKING_ID_KEYS = ("trackingId", "tracking_id", "trackingID", "id", "jobId", "job_id")
-_STATUS_KEYS = ("status", "state", "jobStatus")
-_RESULT_KEYS = ("result", "data", "results")
-_EMAIL_KEYS = ("email", "emailAddress", "email_address", "workEmail")
-_EMAIL_STATUS_KEYS = ("emailStatus", "email_status", "verificationStatus")
+TRACKING_ID_KEYS = (
+    "trackingId", "tracking_id", "trackingID", "jobId", "job_id", "requestId", "request_id",
+    "_id", "uuid", "id",
+)  # fmt: skip
+_TRACKING_HEADERS = ("x-tracking-id", "x-request-id", "x-job-id")
+_STATUS_KEYS = ("status", "state", "jobStatus", "job_status")
+_RESULT_KEYS = ("result", "results", "data", "payload", "response", "contact", "person")
+_EMAIL_KEYS = ("email", "emailAddress", "email_address", "workEmail", "work_email")
+_EMAIL_STATUS_KEYS = ("emailStatus", "email_status", "verificationStatus", "verification_status")
 _PHONE_KEYS = ("phones", "phone", "phoneNumbers", "phone_numbers", "mobile", "directDial")
-_MESSAGE_KEYS = ("message", "error", "detail", "reason")
+_MESSAGE_KEYS = ("message", "error", "detail", "reason", "msg")
 _CREDIT_KEYS = ("credits", "creditsUsed", "credits_used", "cost")
+_PERSON_ID_KEYS = ("personId", "person_id", "personID")
+_LINKEDIN_KEYS = ("linkedinUrl", "linkedin_url", "linkedInUrl", "linkedin")
 #: Envelope fields that describe the job, not its result.
 _JOB_KEYS = frozenset(
     [*TRACKING_ID_KEYS, *_STATUS_KEYS, *_MESSAGE_KEYS, "type", "input", "success", "statusCode"]
 )
 _EMAIL_RANK = {"verified": 0, "valid": 0, "guessed": 1, "catch_all": 1, "unverified": 2}
+_EMAIL_NOT_FOUND = frozenset({"not_found", "notfound", "unavailable", "none", "no_email"})
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+\Z"
+)
+_PHONE_KEY = re.compile(r"phone|mobile|direct|dial|number|cell|tel", re.IGNORECASE)
+_PHONE_TEXT = re.compile(r"^\+?[\d\s().-]{7,24}\Z")
+#: How far the search for values by what they are looks.
+SEARCH_DEPTH = 12
+SEARCH_NODES = 5000
+
+
+@dataclass(frozen=True)
+class Asked:
+    """Who a job is for, as the answer may name them (ids compare as exact text)."""
+
+    person_id: str | None = None
+    linkedin_url: str | None = None
 
 
 @dataclass
 class Outcome:
-    """What one reveal or track answer says about a job."""
+    """What one reveal, track or webhook answer says about a job."""
 
-    #: "pending", "completed" or "failed"; None when the answer gives no status we know.
+    #: "pending", "completed", "failed" or "unread" (a done word without what was paid for);
+    #: None when the answer gives no status word we know and no evidence either way.
     status: str | None
     #: The status word as the API sent it.
     word: str | None = None
     tracking_id: str | None = None
-    #: The result in our shape (email, emailStatus, phones, providers, ...), unknown fields kept.
+    #: The result in our shape (email, emailStatus, phones, providers, ...), unknown fields kept;
+    #: only for a final answer with evidence.
     result: dict[str, Any] | None = None
     message: str | None = None
     credits: float | None = None
     #: What the reader looked for and did not find, for the error message.
     missing: list[str] = field(default_factory=list)
+    #: An email or phones in an answer still pending: kept, never the result.
+    interim: dict[str, Any] | None = None
+    #: Where values were found by what they are (``result.data.contact.email``).
+    found_at: list[str] = field(default_factory=list)
+    #: The answer names people, none of them the one asked: what it named.
+    mismatch: str | None = None
+    #: The envelope says the request was taken ("success", "accepted" at the top).
+    taken: bool = False
+    #: The answer explicitly says nothing was found.
+    not_found: bool = False
 
     @property
     def is_final(self) -> bool:
@@ -72,7 +120,7 @@ class Outcome:
 
     @property
     def ledger_status(self) -> str | None:
-        """The job status to record: queued, processing, completed or failed (None: keep)."""
+        """The job status to record: queued, processing, completed, failed or unread."""
         if self.status == "pending":
             word = normal_word(self.word)
             return "queued" if word is None or word in _QUEUED_WORDS else "processing"
@@ -81,123 +129,297 @@ class Outcome:
 
 def normal_word(word: Any) -> str | None:
     """A status word in lower case with its spaces and dashes as underscores."""
+    if isinstance(word, bool):
+        return "true" if word else None
     if not isinstance(word, str) or not word.strip():
         return None
     return "_".join(word.strip().casefold().replace("-", " ").split())
 
 
 def classify_word(word: Any) -> str | None:
-    """pending, completed or failed for a status word; None for a word we do not know."""
+    """pending, completed, not_found or failed for a status word; None for one we do not know."""
     normal = normal_word(word)
     if normal is None:
         return None
     for status, words in (("pending", PENDING_WORDS), ("completed", DONE_WORDS),
-                           ("failed", FAILED_WORDS)):  # fmt: skip
+                           ("not_found", NOT_FOUND_WORDS), ("failed", FAILED_WORDS)):  # fmt: skip
         if normal in words:
             return status
     return None
 
 
-def read_answer(payload: Any) -> Outcome:
-    """Read a submission, track or webhook answer, whatever its shape."""
-    envelope: dict[str, Any] = payload if isinstance(payload, dict) else {}
-    inner = envelope.get("data")
-    data: dict[str, Any] = inner if isinstance(inner, dict) else {}
-    tracking_id = _first_text(envelope, TRACKING_ID_KEYS) or _first_text(data, TRACKING_ID_KEYS)
-    word = _first_text(envelope, _STATUS_KEYS) or _first_text(data, _STATUS_KEYS)
-    message = _first_text(envelope, _MESSAGE_KEYS) or _first_text(data, _MESSAGE_KEYS)
-    parts = _result_parts(payload)
-    result = _normal_result(parts)
-    credits = _credits(parts, envelope)
-    status = classify_word(word)
-    if result is not None and (result.get("email") or result.get("phones")):
-        status = "completed"  # paid data is final whatever the word says
-    elif status is None and word is None and result is not None and "emailStatus" in result:
-        status = "completed"  # e.g. {"email": null, "emailStatus": "not_found"}
-    missing = []
+# Reading ---------------------------------------------------------------------------------------
+
+
+def read_answer(
+    payload: Any,
+    kind: str | None = None,
+    asked: Asked | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Outcome:
+    """Read a submission, track or webhook answer for a job of ``kind`` ("email" or "phone";
+    None: either) for the person ``asked``, whatever its shape."""
+    payload = _unwrapped(payload)
+    chain = _envelopes(payload)
+    tracking_id = _first_in(chain, TRACKING_ID_KEYS) or _tracking_header(headers)
+    word = _inner_word(chain)
+    top_word = normal_word(_first_text(chain[0], _STATUS_KEYS)) if chain else None
+    if top_word is None and chain and chain[0].get("success") is True:
+        top_word = "success"
+    taken = top_word in TAKEN_WORDS
+    message = _first_in(list(reversed(chain)), _MESSAGE_KEYS)
+    entries = _entries(payload, chain)
+    chosen, mismatch = _entry_for(entries, asked)
+    outcome = Outcome(None, word, tracking_id, message=message, taken=taken)
+    if mismatch is not None:
+        outcome.status, outcome.mismatch = "unread", mismatch
+        outcome.missing.append(f"an entry for the person asked ({mismatch})")
+        return outcome
+    found = _evidence(chosen, kind, outcome, asked)
+    outcome.credits = _credits([*([chosen[1]] if chosen else []), *reversed(chain)])
     if tracking_id is None:
-        missing.append("tracking id (trackingId, tracking_id, id, jobId)")
-    if word is None and status is None:
-        missing.append("status")
-    if not (result and (result.get("email") or result.get("phones") or "emailStatus" in result)):
-        missing.append("result")
-    return Outcome(status, word, tracking_id, result, message, credits, missing)
+        outcome.missing.append("tracking id (trackingId, tracking_id, id, jobId, requestId)")
+    _decide(outcome, classify_word(word), found, kind)
+    return outcome
 
 
-def _first_text(mapping: dict[str, Any], keys: tuple[str, ...]) -> str | None:
-    for key in keys:
-        value = mapping.get(key)
-        if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
-            return str(value).strip()
+def _decide(
+    outcome: Outcome, word_class: str | None, found: dict[str, Any] | None, kind: str | None
+) -> None:
+    """The status from the word and the evidence of what was paid for (B4: done needs
+    evidence): an email for an email reveal, a phone for a phone reveal."""
+    paid = {"email": ("email",), "phone": ("phones",)}.get(kind or "", ("email", "phones"))
+    if found is not None and any(found.get(key) for key in paid):
+        if word_class == "pending":
+            outcome.status, outcome.interim = "pending", _interim(found)
+        else:
+            outcome.status, outcome.result = "completed", found
+        return
+    if outcome.not_found or word_class == "not_found":
+        outcome.not_found = True
+        outcome.status, outcome.result = "completed", found or {}
+        return
+    if word_class == "pending":
+        outcome.status = "pending"
+    elif word_class == "failed":
+        outcome.status = "failed"
+    elif word_class == "completed":
+        outcome.status = "unread"
+        outcome.missing.append("what was paid for, in an answer that says the job is done")
+    else:
+        if outcome.word is None:
+            outcome.missing.append("status")
+        outcome.missing.append("result")
+
+
+def _unwrapped(payload: Any) -> Any:
+    """A one-element list stands for its element."""
+    if isinstance(payload, list) and len(payload) == 1 and isinstance(payload[0], dict):
+        return payload[0]
+    return payload
+
+
+def _envelopes(payload: Any) -> list[dict[str, Any]]:
+    """The payload and the objects it wraps the job in (``data``, ``result``...), outermost
+    first, as long as each inner one still speaks of the job (a status or a tracking id)."""
+    chain: list[dict[str, Any]] = []
+    current = payload
+    while isinstance(current, dict) and len(chain) < 6:
+        chain.append(current)
+        inner = next(
+            (current[k] for k in ("data", "job", "result", "payload", "response")
+             if isinstance(current.get(k), dict)),
+            None,
+        )  # fmt: skip
+        if inner is None or not any(k in inner for k in (*_STATUS_KEYS, *TRACKING_ID_KEYS)):
+            break
+        current = inner
+    return chain
+
+
+def _inner_word(chain: list[dict[str, Any]]) -> str | None:
+    """The innermost status word: an envelope's word does not speak for the job."""
+    for part in reversed(chain):
+        word = _first_text(part, _STATUS_KEYS)
+        if word is not None:
+            return word
+    if chain and isinstance(chain[0].get("success"), bool):
+        return "success" if chain[0]["success"] else "failed"
     return None
 
 
-def _result_parts(payload: Any) -> list[dict[str, Any]]:
-    """The objects that may hold the result, most specific first."""
-    if isinstance(payload, list):
-        return [item for item in payload if isinstance(item, dict)]
-    if not isinstance(payload, dict):
-        return []
-    for key in _RESULT_KEYS:
-        value = payload.get(key)
-        if isinstance(value, dict):
-            inner = _result_parts(value) if any(k in value for k in _RESULT_KEYS) else []
-            return [*inner, value]
-        if isinstance(value, list) and any(isinstance(item, dict) for item in value):
-            return [item for item in value if isinstance(item, dict)]
-    # Flat: the result's fields sit beside the job's (the webhook payload seen in public code).
-    flat = {k: v for k, v in payload.items() if k not in _JOB_KEYS}
-    return [flat] if flat else []
-
-
-def _normal_result(parts: list[dict[str, Any]]) -> dict[str, Any] | None:
-    if not parts:
+def _tracking_header(headers: Mapping[str, str] | None) -> str | None:
+    """A tracking id given only in a header: Location's last path segment, X-Request-Id..."""
+    if not headers:
         return None
-    result: dict[str, Any] = {}
-    for part in reversed(parts):  # the most specific part wins
-        result.update({k: v for k, v in part.items() if k not in _JOB_KEYS or k == "type"})
+    lowered = {name.lower(): value for name, value in headers.items()}
+    location = lowered.get("location", "").split("?")[0].rstrip("/")
+    if location and "/" in location:
+        last = location.rsplit("/", 1)[1]
+        if last and last.lower() not in ("match", "email", "phone", "track"):
+            return last
+    return next((lowered[h].strip() for h in _TRACKING_HEADERS if lowered.get(h, "").strip()), None)
+
+
+def _entries(payload: Any, chain: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    """The objects that may hold the result, with where each sits: the items of a results
+    list, the values of a map keyed by id, one result object, or the job object itself."""
+    if isinstance(payload, list):
+        return [(f"[{i}]", item) for i, item in enumerate(payload) if isinstance(item, dict)]
+    if not chain:
+        return []
+    job = chain[-1]
+    path = ".".join(_chain_path(chain)) or ""
+    for key in _RESULT_KEYS:
+        value = job.get(key)
+        where = f"{path}.{key}" if path else key
+        if isinstance(value, list) and any(isinstance(item, dict) for item in value):
+            return [
+                (f"{where}[{i}]", item) for i, item in enumerate(value) if isinstance(item, dict)
+            ]
+        if isinstance(value, dict) and value:
+            keyed = _keyed_by_id(value)
+            if keyed:
+                return [(f"{where}.{k}", {"personId": k, **v}) for k, v in keyed]
+            return [(where, _flat_result(value))]
+    flat = {k: v for k, v in job.items() if k not in _JOB_KEYS}
+    return [(path, flat)] if flat else []
+
+
+def _chain_path(chain: list[dict[str, Any]]) -> list[str]:
+    names = []
+    for outer, inner in itertools.pairwise(chain):
+        names.append(next(k for k, v in outer.items() if v is inner))
+    return names
+
+
+def _flat_result(value: dict[str, Any]) -> dict[str, Any]:
+    """A result object whose own result sits one level deeper is read at that level too."""
+    for key in ("result", "data"):
+        inner = value.get(key)
+        if isinstance(inner, dict) and not _keyed_by_id(inner):
+            merged = {k: v for k, v in value.items() if k != key}
+            merged.update(inner)
+            return merged
+    return value
+
+
+def _keyed_by_id(value: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """A map from person ids (digits) to their results, or nothing."""
+    if value and all(str(k).isdigit() and isinstance(v, dict) for k, v in value.items()):
+        return [(str(k), v) for k, v in value.items()]
+    return []
+
+
+def _names(entry: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The person id and LinkedIn URL an entry names, if any."""
+    person = next((entry[k] for k in _PERSON_ID_KEYS if entry.get(k) is not None), None)
+    if isinstance(person, bool) or not isinstance(person, (str, int)):
+        person = None
+    url = next((entry[k] for k in _LINKEDIN_KEYS if isinstance(entry.get(k), str)), None)
+    return (str(person).strip() if person is not None else None), url
+
+
+def normal_linkedin(url: str | None) -> str | None:
+    """A LinkedIn URL as the ledger compares it."""
+    if not url:
+        return None
+    text = url.strip().lower().split("?")[0].split("#")[0].rstrip("/")
+    text = re.sub(r"^(https?://)?([a-z]{2,3}\.)?linkedin\.com", "https://www.linkedin.com", text)
+    return text + "/"
+
+
+def _entry_for(
+    entries: list[tuple[str, dict[str, Any]]], asked: Asked | None
+) -> tuple[tuple[str, dict[str, Any]] | None, str | None]:
+    """The entry for the person asked, or the mismatch when the answer names only others."""
+    if not entries:
+        return None, None
+    named = [(where, e, *_names(e)) for where, e in entries]
+    naming = [n for n in named if n[2] or n[3]]
+    if asked is not None and naming and (asked.person_id or asked.linkedin_url):
+        want_url = normal_linkedin(asked.linkedin_url)
+        for where, entry, person, url in naming:
+            if asked.person_id and person is not None and person == asked.person_id:
+                return (where, entry), None
+            if want_url and url and normal_linkedin(url) == want_url:
+                return (where, entry), None
+        others = ", ".join(str(p or u) for _, _, p, u in naming[:5])
+        who = asked.person_id or asked.linkedin_url
+        return None, f"it names {others}, not {who}"
+    if len(entries) == 1:
+        return entries[0], None
+    # Several entries, none naming anyone: the first that holds something.
+    for where, entry in entries:
+        if any(entry.get(k) for k in (*_EMAIL_KEYS, *_PHONE_KEYS, "providers")):
+            return (where, entry), None
+    return entries[0], None
+
+
+# Evidence --------------------------------------------------------------------------------------
+
+
+def _evidence(
+    chosen: tuple[str, dict[str, Any]] | None,
+    kind: str | None,
+    outcome: Outcome,
+    asked: Asked | None,
+) -> dict[str, Any] | None:
+    """The result in our shape from the chosen entry: known keys first, then values found by
+    what they are (never inside an object that names someone else). Sets
+    ``outcome.not_found`` for an explicit not-found."""
+    if chosen is None:
+        return None
+    where, entry = chosen
+    result = {k: v for k, v in entry.items() if k not in _JOB_KEYS or k == "type"}
     result.pop("type", None)
-    providers = [p for p in _as_list(result.get("providers")) if isinstance(p, dict)]
-    email, email_status = _email(parts, providers)
-    phones = _phones(parts, providers)
-    known_email = any(k in part for part in parts for k in _EMAIL_KEYS)
-    known_phone = any(k in part for part in parts for k in _PHONE_KEYS)
+    providers = [p for p in _as_list(entry.get("providers")) if isinstance(p, dict)]
+    email, status = _email(entry, providers)
+    phones = _phones(entry, providers)
     for key in (*_EMAIL_KEYS, *_EMAIL_STATUS_KEYS, *_PHONE_KEYS):
         result.pop(key, None)
-    if known_email or email is not None or email_status is not None:
-        result["email"] = email
-        result["emailStatus"] = email_status
-    if known_phone or phones:
+    if kind in (None, "email") and email is None:
+        email = _search_email(entry, where, outcome.found_at, asked)
+    if email is None and status is None:
+        status = next(
+            (str(v) for _, key, v in _walk(entry, where, asked)
+             if key in _EMAIL_STATUS_KEYS and isinstance(v, str)),
+            None,
+        )  # fmt: skip
+    if kind in (None, "phone") and not phones:
+        phones = _search_phones(entry, where, outcome.found_at, asked)
+    if normal_word(status) in _EMAIL_NOT_FOUND and not email:
+        outcome.not_found = kind in (None, "email")
+    explicit_empty = any(isinstance(entry.get(k), list) and not entry[k] for k in _PHONE_KEYS)
+    if kind == "phone" and not phones and explicit_empty:
+        outcome.not_found = True
+    if email is not None or status is not None or any(k in entry for k in _EMAIL_KEYS):
+        result["email"], result["emailStatus"] = email, status
+    if phones or any(k in entry for k in _PHONE_KEYS) or kind == "phone":
         result["phones"] = phones
     if providers:
         result["providers"] = providers
+    if kind == "email" and not phones:
+        result.pop("phones", None)
     return result
 
 
-def _email(
-    parts: list[dict[str, Any]], providers: list[dict[str, Any]]
-) -> tuple[str | None, str | None]:
-    for part in parts:
-        email = _email_text(_first_value(part, _EMAIL_KEYS))
-        status = _first_text(part, _EMAIL_STATUS_KEYS)
-        if email is not None or status is not None:
-            if email is None and providers:
-                break  # no top-level email: look in the providers
-            return email, status
+def _email(entry: dict[str, Any], providers: list[dict[str, Any]]) -> tuple[str | None, str | None]:
+    email = _email_text(_first_value(entry, _EMAIL_KEYS))
+    status = _first_text(entry, _EMAIL_STATUS_KEYS)
+    if email is not None:
+        return email, status
     candidates = []
     for provider in providers:
-        email = _email_text(_first_value(provider, _EMAIL_KEYS))
-        if email is not None:
-            status = _first_text(provider, _EMAIL_STATUS_KEYS)
-            candidates.append((_EMAIL_RANK.get((status or "").casefold(), 3), email, status))
+        found = _email_text(_first_value(provider, _EMAIL_KEYS))
+        if found is not None:
+            provider_status = _first_text(provider, _EMAIL_STATUS_KEYS)
+            rank = _EMAIL_RANK.get(normal_word(provider_status) or "", 3)
+            candidates.append((rank, found, provider_status))
     if candidates:
-        _, email, status = min(candidates, key=lambda c: c[0])
-        return email, status
-    for part in parts:
-        status = _first_text(part, _EMAIL_STATUS_KEYS)
-        if status is not None:
-            return None, status
-    return None, None
+        _, found, provider_status = min(candidates, key=lambda c: c[0])
+        return found, provider_status
+    return None, status
 
 
 def _email_text(value: Any) -> str | None:
@@ -205,40 +427,167 @@ def _email_text(value: Any) -> str | None:
         value = next((v for v in value if _email_text(v)), None)
     if isinstance(value, dict):
         value = _first_value(value, ("email", "address", "value"))
-    if isinstance(value, str) and "@" in value:
+    if isinstance(value, str) and _EMAIL.match(value.strip()):
         return value.strip()
     return None
 
 
-def _phones(parts: list[dict[str, Any]], providers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _phones(entry: dict[str, Any], providers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     phones: list[dict[str, Any]] = []
-    for source in (*parts, *providers):
+    for source in (entry, *providers):
         for key in _PHONE_KEYS:
-            for item in _as_list(source.get(key)):
-                phone = _phone(item)
-                if phone is not None and phone["number"] not in {p["number"] for p in phones}:
+            for phone in _phone_values(source.get(key), key):
+                if phone["number"] not in {p["number"] for p in phones}:
                     phones.append(phone)
-        if phones and source in parts:
+        if phones and source is entry:
             break  # top-level phones found: the providers' copies add nothing
     return phones
 
 
-def _phone(item: Any) -> dict[str, Any] | None:
-    if isinstance(item, (str, int)) and not isinstance(item, bool) and str(item).strip():
-        return {"number": str(item).strip(), "type": None}
-    if isinstance(item, dict):
-        number = _first_text(item, ("number", "phone", "phoneNumber", "value", "e164"))
-        if number is None:
-            return None
-        return {**item, "number": number, "type": item.get("type")}
-    return None
+def _phone_values(value: Any, key: str) -> Iterator[dict[str, Any]]:
+    """Phones in a value found under a phone key: strings, objects, lists, or a map whose keys
+    are the types (``{"mobile": "+1..."}``)."""
+    if isinstance(value, list):
+        for item in value:
+            yield from _phone_values(item, key)
+    elif isinstance(value, dict):
+        single = _phone(value)
+        if single is not None:
+            yield single
+            return
+        for kind, item in value.items():
+            if isinstance(item, (str, int)) and not isinstance(item, bool):
+                phone = _phone_text(item)
+                if phone is not None:
+                    yield {"number": phone, "type": str(kind)}
+    else:
+        phone = _phone_text(value)
+        if phone is not None:
+            yield {"number": phone, "type": None}
 
 
-def _credits(parts: list[dict[str, Any]], envelope: dict[str, Any]) -> float | None:
-    for source in (*parts, envelope):
+def _phone_text(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    text = str(value).strip()
+    digits = sum(ch.isdigit() for ch in text)
+    return text if text and _PHONE_TEXT.match(text) and digits >= 7 else None
+
+
+def _phone(item: dict[str, Any]) -> dict[str, Any] | None:
+    """A phone object: ``{number, type}``, ``{phone_number, phone_type}``, or ``{number,
+    countryCode}`` joined into one international number."""
+    number = _first_text(item, ("number", "phone", "phoneNumber", "phone_number", "value", "e164"))
+    if number is None or _phone_text(number) is None:
+        return None
+    code = _first_text(item, ("countryCode", "country_code", "dialCode", "dial_code"))
+    if code and not number.startswith("+"):
+        number = f"+{code.lstrip('+')} {number}"
+    kind = item.get("type", item.get("phone_type", item.get("phoneType")))
+    return {**item, "number": number, "type": kind}
+
+
+def _walk(value: Any, where: str, asked: Asked | None) -> Iterator[tuple[str, str, Any]]:
+    """(path, key, value) of everything in a value that may belong to the person asked,
+    breadth first, bounded in depth and size: what was sent (``input``) is not read as what
+    came back, and an object naming someone else is not entered."""
+    queue: list[tuple[Any, str, int]] = [(value, where, 0)]
+    seen = 0
+    while queue and seen < SEARCH_NODES:
+        current, path, depth = queue.pop(0)
+        if depth > SEARCH_DEPTH:
+            continue
+        items: list[tuple[str, Any]]
+        if isinstance(current, dict):
+            if depth and _names_someone_else(current, asked):
+                continue
+            items = [(str(k), v) for k, v in current.items() if k != "input"]
+        elif isinstance(current, list):
+            items = [(f"[{i}]", v) for i, v in enumerate(current)]
+        else:
+            continue
+        for key, item in items:
+            seen += 1
+            child = f"{path}{key}" if key.startswith("[") else (f"{path}.{key}" if path else key)
+            if not isinstance(item, (dict, list)):
+                yield child, key, item
+            else:
+                queue.append((item, child, depth + 1))
+
+
+def _names_someone_else(entry: dict[str, Any], asked: Asked | None) -> bool:
+    person, url = _names(entry)
+    if person is None and url is None:
+        return False
+    if asked is None or not (asked.person_id or asked.linkedin_url):
+        return True  # whose it is cannot be told: not read as the job's own
+    if asked.person_id and person is not None:
+        return person != asked.person_id
+    if asked.linkedin_url and url is not None:
+        return normal_linkedin(url) != normal_linkedin(asked.linkedin_url)
+    return False
+
+
+def _search_email(
+    entry: dict[str, Any], where: str, found_at: list[str], asked: Asked | None
+) -> str | None:
+    """An email address anywhere in the entry, preferring keys that speak of mail."""
+    hits = [(path, key, v.strip()) for path, key, v in _walk(entry, where, asked)
+            if isinstance(v, str) and _EMAIL.match(v.strip())]  # fmt: skip
+    if not hits:
+        return None
+    hits.sort(key=lambda hit: 0 if "mail" in hit[0].lower() else 1)
+    found_at.append(f"email from {hits[0][0]}")
+    return hits[0][2]
+
+
+def _search_phones(
+    entry: dict[str, Any], where: str, found_at: list[str], asked: Asked | None
+) -> list[dict[str, Any]]:
+    """Phone numbers anywhere in the entry, under keys that speak of phones."""
+    phones: list[dict[str, Any]] = []
+    for path, key, value in _walk(entry, where, asked):
+        parent = path.rsplit(".", 1)[0] if "." in path else ""
+        if not _PHONE_KEY.search(key) and not _PHONE_KEY.search(parent):
+            continue
+        for phone in _phone_values(value, key):
+            if phone["number"] not in {p["number"] for p in phones}:
+                phones.append(phone)
+                found_at.append(f"phone from {path}")
+    return phones
+
+
+def _interim(found: dict[str, Any]) -> dict[str, Any]:
+    interim: dict[str, Any] = {}
+    if found.get("email"):
+        interim["email"] = found["email"]
+    if found.get("phones"):
+        interim["phones"] = [p["number"] for p in found["phones"]]
+    return interim
+
+
+def _credits(sources: list[dict[str, Any]]) -> float | None:
+    for source in sources:
         value = _first_value(source, _CREDIT_KEYS)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
+    return None
+
+
+def _first_in(chain: list[dict[str, Any]], keys: tuple[str, ...]) -> str | None:
+    """The first text under ``keys``, looking from the innermost envelope out."""
+    for part in reversed(chain):
+        found = _first_text(part, keys)
+        if found is not None:
+            return found
+    return None
+
+
+def _first_text(mapping: dict[str, Any], keys: tuple[str, ...]) -> str | None:
+    for key in keys:
+        value = mapping.get(key)
+        if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
+            return str(value).strip()
     return None
 
 

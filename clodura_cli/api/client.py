@@ -179,9 +179,12 @@ class CloduraClient:
     def _raw(self, method: str, path: str, body: Any) -> RawAnswer:
         received: list[Reply] = []
         try:
+            # An empty success is read too: an id may come in a header, and an empty track
+            # answer says the job is still pending.
             payload = self.request(
-                method, path, json=body, idempotent=method == "GET", received=received
-            )
+                method, path, json=body, idempotent=method == "GET", received=received,
+                empty_ok=True,
+            )  # fmt: skip
         except CloduraError as exc:
             if received:  # an unreadable answer is kept too
                 exc.raw, exc.headers = received[-1].content, self.kept_headers(received[-1])
@@ -193,11 +196,12 @@ class CloduraClient:
         """The headers of an answer worth keeping with it: none that carries a session, a
         credential or the key."""
         key = self._key.decode("utf-8", errors="replace")
-        return {
+        kept = {
             name: value
             for name, value in reply.headers.items()
             if name.lower() not in _SECRET_HEADERS and not (key and key in value)
         }
+        return {":status": str(reply.status_code), **kept}
 
     def redacted(self, content: bytes) -> bytes:
         """An answer with every occurrence of the key replaced: a server that echoes the key
@@ -229,6 +233,7 @@ class CloduraClient:
         headers: Mapping[str, str] | None = None,
         raw: bool = False,
         params: Params = None,
+        empty_ok: bool = False,
     ) -> Any:
         """Send a request, retrying what may be retried, and return its decoded JSON body.
 
@@ -266,7 +271,7 @@ class CloduraClient:
                     status = reply.status_code
                     if self.throttle:
                         self.throttle.observe(reply.headers)
-                    outcome = self._outcome(reply, path, raw=raw)
+                    outcome = self._outcome(reply, path, raw=raw, empty_ok=empty_ok)
                 if not isinstance(outcome, CloduraError):
                     if self.throttle:
                         self.throttle.succeeded()
@@ -288,13 +293,17 @@ class CloduraClient:
                 raise error
             self._sleep(wait)
 
-    def _outcome(self, response: Reply, path: str, *, raw: bool = False) -> Any:
-        """The decoded body of a success (the Reply with ``raw``), or the error a response
-        stands for (not raised)."""
+    def _outcome(
+        self, response: Reply, path: str, *, raw: bool = False, empty_ok: bool = False
+    ) -> Any:
+        """The decoded body of a success (the Reply with ``raw``; None for an empty body with
+        ``empty_ok``), or the error a response stands for (not raised)."""
         content = response.content
         status = response.status_code
         if raw and 200 <= status < 300:
             return response
+        if empty_ok and 200 <= status < 300 and not content.strip(b" \t\r\n"):
+            return None
         if 200 <= status < 300:
             try:
                 payload = decode_json(

@@ -23,6 +23,8 @@ CloduraError
 ├── PendingJobsError            reveal jobs still unfinished when the wait ended
 ├── UnconfirmedRevealsError     reveals whose submission may or may not have reached the API
 └── RejectedRevealsError        reveals the API refused (no job, no charge)
+    ├── RefusedForCreditsError  ... because of credits (exit 4)
+    └── RefusedForKeyError      ... because of the key or the plan (exit 3)
 """
 
 from __future__ import annotations
@@ -180,6 +182,31 @@ class UnconfirmedRevealsError(CloduraError):
 
 class RejectedRevealsError(CloduraError):
     """Submissions the API refused: no job was created and nothing was charged."""
+
+
+class RefusedForCreditsError(RejectedRevealsError):
+    """Refused because the credits ran out (the answer said so in words)."""
+
+
+class RefusedForKeyError(RejectedRevealsError):
+    """Refused because of the key or the plan (the answer said so in words)."""
+
+
+def refusal_error(message: str) -> RejectedRevealsError:
+    """The refusal error a refusal's own words call for: credits, the key, or anything else."""
+    lowered = message.lower()
+    if any(word in lowered for word in _CREDIT_WORDS):
+        return RefusedForCreditsError(message)
+    if any(word in lowered for word in _KEY_WORDS):
+        return RefusedForKeyError(message)
+    return RejectedRevealsError(message)
+
+
+_CREDIT_WORDS = ("credit", "balance", "quota", "insufficient fund")
+_KEY_WORDS = (
+    "api key", "api-key", "apikey", "unauthori", "forbidden", "invalid key", "authenticat",
+    "permission", "plan",
+)  # fmt: skip
 
 
 _STATUS_ERRORS: dict[int, type[APIError]] = {

@@ -15,6 +15,16 @@ _MESSAGE_KEYS = ("message", "error", "detail")
 _SNIPPET_LENGTH = 200
 
 
+def first_value(content: bytes | str) -> Any:
+    """The first JSON value of a body: a byte-order mark skipped, whatever the content type
+    says, and trailing text after the value (``<!-- 0.012s -->``) ignored. ValueError when the
+    body holds no JSON value; RecursionError when it nests too deeply to read."""
+    text = content.decode("utf-8", errors="replace") if isinstance(content, bytes) else content
+    text = text.lstrip("\ufeff \t\r\n")
+    value, _ = json.JSONDecoder().raw_decode(text)
+    return value
+
+
 def decode_json(content: bytes, content_type: str, path: str, status: int) -> Any:
     """Parse a response body as JSON, or explain what arrived instead."""
     try:
@@ -22,14 +32,14 @@ def decode_json(content: bytes, content_type: str, path: str, status: int) -> An
     except RecursionError:
         raise _too_deep(path, status) from None
     except (ValueError, UnicodeDecodeError):
-        pass  # empty, not JSON, or not UTF-8: look closer below
+        pass  # empty, not JSON, not UTF-8, a BOM or trailing text: look closer below
     text = content.decode("utf-8", errors="replace")
-    if not text.strip():
+    if not text.strip(" \t\r\n\ufeff"):
         raise InvalidResponseError(
             f"empty response body (status {status}) where JSON was expected", path, status=status
         )
     try:
-        return json.loads(text)
+        return first_value(text)
     except RecursionError:
         raise _too_deep(path, status) from None
     except ValueError:

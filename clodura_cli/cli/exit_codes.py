@@ -55,6 +55,8 @@ ERROR_TABLE: tuple[tuple[type[errors.CloduraError], ExitCode, str], ...] = (
     (errors.UnconfirmedRevealsError, ExitCode.NETWORK, ""),
     (errors.UnreadableAnswerError, ExitCode.NETWORK, ""),
     (errors.ResponseTooLargeError, ExitCode.NETWORK, _RAISE_THE_CAP),
+    (errors.RefusedForCreditsError, ExitCode.CREDITS, ""),
+    (errors.RefusedForKeyError, ExitCode.AUTH, ""),
     (errors.RejectedRevealsError, ExitCode.REJECTED, ""),
     (errors.MissingKeyError, ExitCode.AUTH, ""),
     (errors.UnsendableKeyError, ExitCode.AUTH, ""),

@@ -9,14 +9,17 @@ tolerant reader is tested against each:
 - ``wrapped``: everything under ``data``, ``tracking_id``, words like ``in_progress`` and
   ``success``, an email only inside ``providers[]``;
 - ``upper``: the documented envelope with upper-case words and the result as a ``results`` list;
-- ``seed``: search records as in the vendor's example (locations and size as arrays).
+- ``seed``: search records as in the vendor's example (locations and size as arrays);
+- ``jsend``: JSend envelopes (``status: success`` at the top, the job's own status inside), the
+  email under ``contact.work_email`` and phones as ``phone_numbers`` objects, keys no documented
+  shape uses: read by evidence, not by key names (B4).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-DIALECTS = ("default", "flat", "wrapped", "upper", "seed")
+DIALECTS = ("default", "flat", "wrapped", "upper", "seed", "jsend")
 ENV_DIALECT = "CLODURA_SANDBOX_DIALECT"
 _WRAPPED_WORDS = {"queued": "pending", "processing": "in_progress", "completed": "success",
                   "failed": "error"}  # fmt: skip
@@ -38,6 +41,8 @@ def submission(dialect: str, tracking_id: str) -> dict[str, Any]:
         return {"success": True, "data": {"tracking_id": tracking_id, "status": "pending"}}
     if dialect == "upper":
         return {"trackingId": tracking_id, "status": "QUEUED"}
+    if dialect == "jsend":
+        return {"status": "success", "data": {"requestId": tracking_id, "status": "queued"}}
     return {"trackingId": tracking_id, "status": "queued"}
 
 
@@ -65,7 +70,25 @@ def track(dialect: str, payload: dict[str, Any]) -> dict[str, Any]:
         upper.pop("result")
         upper["results"] = [] if result is None else [result]
         return upper
+    if dialect == "jsend":
+        return {"status": "success", "data": _jsend_job(payload, status, result)}
     return payload
+
+
+def _jsend_job(payload: dict[str, Any], status: str, result: dict[str, Any] | None) -> Any:
+    job: dict[str, Any] = {"requestId": payload["trackingId"], "status": status}
+    if result is None:
+        return job
+    found: dict[str, Any] = {"contact": {}}
+    if "phones" in result:
+        found["phone_numbers"] = [
+            {"phone_number": p["number"], "phone_type": p["type"]} for p in result["phones"]
+        ]
+    else:
+        found["contact"] = {"work_email": result.get("email"),
+                            "email_status": result.get("emailStatus")}  # fmt: skip
+    job["result"] = found
+    return job
 
 
 def search_record(dialect: str, record: dict[str, Any], vendor_size: str | None) -> dict[str, Any]:

@@ -4,7 +4,10 @@ A job's status moves through:
 
     unknown    written before the request is sent; stays so if the answer never arrives
     queued / processing   the API answered with a tracking id
-    completed / failed    final, from the track endpoint
+    unread     an answer said "done" without what was paid for, or named someone else: kept,
+               polled on, never delivered (a newer reader may read it: track --reparse)
+    completed / failed    final, from an answer that holds the evidence
+    abandoned  given up by the user (track --abandon); --refresh may submit again
     rejected   the API refused the submission (no job, no charge)
     not_sent   the request certainly never left this machine
 
@@ -18,17 +21,20 @@ import hashlib
 import json
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from clodura_cli.store.sqlite_file import Schema, SharedDatabase
 
-FINAL = frozenset({"completed", "failed"})
+FINAL = frozenset({"completed", "failed", "abandoned"})
 PENDING = frozenset({"queued", "processing"})
+#: Still waiting for an answer that can be used: polled, listed as pending. ``unread``: an answer
+#: said the job was done without holding what was paid for (or named someone else).
+OPEN = PENDING | {"unread"}
 #: Statuses under which the person must not be submitted again: it may cost twice.
-BLOCKING = FINAL | PENDING | {"unknown"}
+BLOCKING = FINAL | OPEN | {"unknown"}
 
 #: Answers are kept up to this size each.
 MAX_ANSWER_BYTES = 1024 * 1024
@@ -148,6 +154,11 @@ class Job:
         """True while the API is still working on the job."""
         return self.status in PENDING
 
+    @property
+    def is_open(self) -> bool:
+        """True while the job waits for an answer that can be used (pending or unread)."""
+        return self.status in OPEN
+
 
 @dataclass(frozen=True)
 class StoredAnswer:
@@ -217,11 +228,13 @@ class Ledger:
         record: dict[str, Any],
         *,
         refresh: bool = False,
+        replace: Callable[[Job], bool] | None = None,
     ) -> tuple[Job, bool]:
         """The job that answers for this person, and True when it is new and must be submitted.
 
         A new job is written with status ``unknown`` before its request is sent. An existing
-        final job is reused unless ``refresh``; a pending or unknown one is always reused.
+        final job is reused unless ``refresh``; a pending or unknown one is reused unless
+        ``replace`` (asked inside the transaction) says it may be replaced.
         """
         with self._store.write() as db:
             existing = self._latest(db, account, kind, who)
@@ -229,6 +242,7 @@ class Ledger:
                 existing is not None
                 and existing.status in BLOCKING
                 and not (refresh and existing.is_final)
+                and not (replace is not None and replace(existing))
             ):
                 return existing, False
             return self._insert(db, account, kind, who, identifiers, record, None, "unknown"), True
@@ -313,10 +327,12 @@ class Ledger:
         """A job as the ledger holds it now."""
         return _job(self._store.read("SELECT * FROM jobs WHERE id = ?", (job_id,))[0])
 
-    def by_tracking_id(self, tracking_id: str) -> Job | None:
-        """The job with this tracking id, whichever account it belongs to."""
-        rows = self._store.read("SELECT * FROM jobs WHERE tracking_id = ?", (tracking_id,))
-        return _job(rows[0]) if rows else None
+    def by_tracking_id(self, tracking_id: str) -> list[Job]:
+        """Every job with this tracking id (a batch id may name several), oldest first."""
+        rows = self._store.read(
+            "SELECT * FROM jobs WHERE tracking_id = ? ORDER BY id", (tracking_id,)
+        )
+        return [_job(row) for row in rows]
 
     def record_tracked(
         self, account: str, tracking_id: str, kind: str, identifiers: dict[str, Any]
@@ -374,7 +390,7 @@ class Ledger:
             conditions.append("account = ?")
             values.append(account)
         if pending_only:
-            conditions.append("status IN ('queued', 'processing', 'unknown')")
+            conditions.append("status IN ('queued', 'processing', 'unread', 'unknown')")
         if conditions:
             sql += " WHERE " + " AND ".join(conditions)
         sql += " ORDER BY id DESC"

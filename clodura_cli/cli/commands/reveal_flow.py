@@ -46,6 +46,7 @@ def run_reveal(
             webhook, confirm=lambda count, worst, plan: _ask(options, count, worst, plan),
             warn=report.warn, progress=lambda total: count_progress("revealing", total),
             notice=report.info, rescue=lambda text: report.say(text, prefix="error:"),
+            confirm_stuck=lambda count: _ask_stuck(options, count),
         )  # fmt: skip
     for notice in result.notices:
         report.info(notice)
@@ -95,6 +96,24 @@ def _ask(options: RevealOptions, count: int, worst: int, plan: str) -> None:
         )
         if not typer.confirm(question, err=True):
             raise CreditGuardError("stopped before submitting: not confirmed")
+
+
+def _ask_stuck(options: RevealOptions, count: int) -> None:
+    """--refresh over jobs whose answer was lost: --yes, or a yes on a terminal."""
+    if options.yes:
+        return
+    question = (
+        f"--refresh: {count} person(s) have a job whose answer was lost or not read, which may "
+        "have been charged. Submit them again (they may be charged again)?"
+    )
+    if terminal.can_ask():
+        if not typer.confirm(question, err=True):
+            raise UsageError("--refresh: not confirmed; those jobs are kept as they are")
+        return
+    raise UsageError(
+        f"--refresh: {count} person(s) have a job whose answer was lost or not read and may have "
+        "been charged; add --yes to submit them again"
+    )
 
 
 def _dry_run(options: RevealOptions, inputs: Inputs, webhook: str | None, api: ApiOptions) -> None:

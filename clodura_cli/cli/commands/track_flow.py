@@ -1,0 +1,165 @@
+"""`clodura track` at the command line: what each of its modes prints. The jobs themselves are
+followed by `clodura_cli.tracking`."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from clodura_cli import tracking
+from clodura_cli.api.errors import UsageError
+from clodura_cli.cli import report
+from clodura_cli.cli.render import Output, write_output
+from clodura_cli.cli.session import ApiOptions, open_connection
+from clodura_cli.reveal import Tracker, reparse_ledger, stored_payload
+from clodura_cli.reveal_run import job_rows
+from clodura_cli.store import config
+from clodura_cli.store.formats import json_text
+from clodura_cli.store.ledger import Job, Ledger, StoredAnswer
+
+
+@dataclass
+class TrackOptions:
+    """What `clodura track` was asked to do."""
+
+    tracking_ids: list[str]
+    wait: bool = False
+    timeout: float = 300.0
+    pending: bool = False
+    limit: int | None = None
+    concurrency: int | None = None
+    rate: float | None = None
+    #: Whom --attach / --abandon mean: email or phone (needed when a person has both).
+    kind: str | None = None
+
+
+def show_jobs(track: TrackOptions, output: Output, api: ApiOptions) -> None:
+    """List the ledger, or fetch the given tracking ids, or wait for the open jobs; then exit
+    the way the jobs' state says."""
+    fetching = bool(track.tracking_ids) or track.wait
+    # Listing only reads: it works where the data folder cannot be written.
+    ledger = Ledger(config.ledger_file(), read_only=not fetching)
+    if fetching:
+        jobs = _fetch(ledger, api, track)
+    else:
+        jobs = ledger.jobs(pending_only=track.pending, limit=track.limit)
+    count = write_output(job_rows(jobs), output, empty_header=False)
+    if count == 0:
+        report.info("No reveal jobs" + (" pending" if track.pending or track.wait else ""))
+    error = tracking.ending(jobs, bool(track.tracking_ids), track.wait, track.timeout)
+    if error is not None:
+        raise error
+
+
+def _fetch(ledger: Ledger, api: ApiOptions, track: TrackOptions) -> list[Job]:
+    workers = int(api.setting("concurrency", track.concurrency))
+    connection = open_connection(api, concurrency=workers, rate=track.rate)
+    with connection.client as client:
+        tracker = Tracker(
+            client, ledger, concurrency=workers, family_source=lambda: tracking.family_of(client)
+        )
+        jobs: list[Job] = []
+        for tracking_id in track.tracking_ids:
+            jobs += tracking.fetch(tracker, ledger, connection.account, tracking_id)
+        if not track.tracking_ids:
+            jobs, unknown = tracking.open_jobs(ledger, connection.account)
+            if unknown:
+                report.warn(
+                    f"{len(unknown)} job(s) have no tracking id (status unknown: the submission's "
+                    "answer was lost) and cannot be polled; they were not resubmitted"
+                )
+        if track.wait:
+            from clodura_cli.cli.progress import count_progress
+
+            open_count = sum(1 for job in jobs if job.tracking_id and job.is_open)
+            with count_progress("waiting", open_count) as advance:
+                jobs = tracking.wait(tracker, jobs, track.timeout, advance)
+    for where in sorted(tracker.found_at):
+        report.info(f"read {where}")
+    return jobs
+
+
+def print_raw(references: list[str]) -> None:
+    """The stored answers of the named jobs, as JSON (bodies that hold no JSON as text)."""
+    if not references:
+        raise UsageError("--raw: give the tracking id (or person id) of the job to show")
+    ledger = Ledger(config.ledger_file(), read_only=True)
+    shown: list[dict[str, Any]] = []
+    for reference in references:
+        jobs = tracking.jobs_named(ledger, reference)
+        if not jobs:
+            raise UsageError(f"--raw: no job in the ledger for {reference!r}")
+        for job in jobs:
+            shown += raw_rows(job, ledger.answers(job.id))
+    sys.stdout.write(json_text(shown, indent=2) + "\n")
+
+
+def raw_rows(job: Job, answers: list[StoredAnswer]) -> list[dict[str, Any]]:
+    """A job's kept answers as --raw shows them, and how many were not kept."""
+    rows: list[dict[str, Any]] = []
+    for answer in answers:
+        body = stored_payload(answer.body)
+        if body is None:
+            body = answer.body.decode("utf-8", errors="replace")
+        rows.append({"trackingId": job.tracking_id, "personId": job.person_id,
+                     "kind": job.kind, "call": answer.call, "receivedAt": answer.received_at,
+                     "truncated": answer.truncated, "headers": answer.headers,
+                     "body": body})  # fmt: skip
+    if job.dropped_answers:
+        why = "answers between the first and the final one, past 4 MiB a job"
+        rows.append({"trackingId": job.tracking_id, "personId": job.person_id,
+                     "notKept": job.dropped_answers, "why": why})  # fmt: skip
+    return rows
+
+
+def reparse() -> None:
+    """Run the current reader over every stored answer, in the order they came."""
+    changed = reparse_ledger(Ledger(config.ledger_file()))
+    report.info(f"reparsed the stored answers: {changed} job(s) updated")
+
+
+def attach(spec: str, kind: str | None) -> None:
+    """Give a stuck job the tracking id found elsewhere; `track --wait` then follows it."""
+    job = tracking.attach(Ledger(config.ledger_file()), spec, kind)
+    report.info(
+        f"attached tracking id {job.tracking_id} to the {job.kind} job of {job.person_id or ''}; "
+        "`clodura track --wait` follows it"
+    )
+
+
+def abandon(person: str, kind: str | None) -> None:
+    """Give a stuck job up, after printing the answers it had (they stay in the ledger)."""
+    job, answers = tracking.abandon(Ledger(config.ledger_file()), person, kind)
+    sys.stdout.write(json_text(raw_rows(job, answers), indent=2) + "\n")
+    report.warn(
+        f"abandoned the {job.kind} job of {person}: it no longer blocks a new submission; "
+        "`clodura reveal --refresh` may submit the person again, which may be charged again"
+    )
+
+
+def backup(target: str) -> None:
+    """A consistent copy of the ledger, made through SQLite's backup interface (or, for a file
+    SQLite cannot read, its bytes as they are)."""
+    import shutil
+    import sqlite3
+
+    from clodura_cli.store.sqlite_file import copy_database
+
+    path = Path(target)
+    if path.is_dir():
+        raise UsageError(f"--backup: {target!r} is a folder; give a file name inside it")
+    if not path.parent.is_dir():
+        raise UsageError(f"--backup: folder {str(path.parent)!r} does not exist")
+    source = config.ledger_file()
+    if not source.exists():
+        raise UsageError(f"--backup: there is no ledger yet ({source})")
+    try:
+        copy_database(source, path)
+    except sqlite3.DatabaseError as exc:
+        for suffix in ("", "-wal", "-shm"):
+            if Path(f"{source}{suffix}").exists():
+                shutil.copyfile(f"{source}{suffix}", f"{path}{suffix}")
+        report.warn(f"the ledger could not be read ({exc}); its files were copied byte for byte")
+    report.info(f"copied the ledger {source} to {target}")
