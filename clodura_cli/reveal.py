@@ -5,6 +5,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -28,6 +29,7 @@ from clodura_cli.api.errors import (
 from clodura_cli.api.spec import PERSON_RECORD_FIELDS
 from clodura_cli.credits import STANDARD
 from clodura_cli.inputs import EMAIL, PHONE, Target
+from clodura_cli.store.deliveries import Deliveries
 from clodura_cli.store.ledger import BLOCKING, FINAL, OPEN, Job, Ledger
 
 if TYPE_CHECKING:
@@ -145,10 +147,49 @@ def reveal_body(
     return body
 
 
+@dataclass
+class Polling:
+    """Whether the track endpoint is asked. The vendor documents none (it is our guess): with
+    ``auto`` it is tried and, once it answers that it does not exist, remembered as missing for
+    that base URL; ``on`` always asks; ``off`` never does. Without polling, results come only by
+    webhook delivery, which a receiver (`clodura listen`, `reveal --listen`) brings in."""
+
+    base_url: str
+    mode: str = "auto"
+    deliveries: Deliveries | None = None
+
+    def usable(self) -> bool:
+        """True when the track endpoint is to be asked."""
+        if self.mode in ("on", "off"):
+            return self.mode == "on"
+        return (
+            self.deliveries is None or self.deliveries.track_available(self.base_url) is not False
+        )
+
+    def note(self, available: bool) -> None:
+        """Remember what the endpoint showed (in ``auto`` mode)."""
+        deliveries = self.deliveries
+        if self.mode != "auto" or deliveries is None:
+            return
+        if deliveries.track_available(self.base_url) is not available:
+            deliveries.note_track(self.base_url, available)
+
+    def receiver(self) -> str | None:
+        """The URL of a receiver that is alive on this ledger, if any."""
+        return self.deliveries.receiver_alive() if self.deliveries is not None else None
+
+
+#: Why a wait may end at once: nothing can bring the results in.
+ONLY_BY_WEBHOOK = (
+    "this API delivers results only to your webhook: run `clodura listen` (or `reveal "
+    "--listen`), or bring deliveries in with `clodura track --import`"
+)
+
+
 class Tracker:
-    """Follows reveal jobs to their end: reads submission and track answers into the ledger,
-    polls the track endpoint, and prices finished jobs where the plan fixes the cost. Both
-    `reveal` (through Revealer) and `track` use it."""
+    """Follows reveal jobs to their end: reads submission, track and webhook answers into the
+    ledger, polls the track endpoint (where there is one), and prices finished jobs where the
+    plan fixes the cost. `reveal` (through Revealer), `track` and `listen` use it."""
 
     def __init__(
         self,
@@ -160,9 +201,17 @@ class Tracker:
         family_source: Callable[[], str | None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        polling: Polling | None = None,
+        replaying: bool = False,
     ) -> None:
+        """``polling``: whether to ask the track endpoint (None: always); ``replaying``: a
+        rereading of kept answers, which may change a final job."""
         self.client = client
         self.ledger = ledger
+        self.polling = polling
+        self.replaying = replaying
+        #: Set when a wait ended because nothing can bring the results in.
+        self.stopped_because: str | None = None
         self.concurrency = max(1, concurrency)
         self._family = family
         #: Asked once, only when a finished job's cost depends on the plan.
@@ -220,7 +269,21 @@ class Tracker:
         if outcome.credits is not None and changes.get("status") == "completed":
             changes["credits"] = _whole(outcome.credits)
         updated = self.ledger.update(job.id, **changes)
+        if updated.tracking_id and updated.is_open and not self.replaying:
+            updated = self.apply_held_deliveries(updated)
         return self._with_cost(updated) if updated.is_final else updated
+
+    def apply_held_deliveries(self, job: Job) -> Job:
+        """Deliveries that came before the job's tracking id was recorded (a webhook can beat
+        the submission's answer) and were kept unmatched: applied now."""
+        assert job.tracking_id is not None
+        deliveries = self.ledger.deliveries()
+        for held in deliveries.unmatched_for(job.tracking_id):
+            payload = stored_payload(held.body)
+            outcome = self.read(job, payload, held.headers)
+            job = self.apply_track(job, outcome, payload, held.body, held.headers, call="webhook")
+            deliveries.settle(held.id, "applied", [*held.job_ids, job.id])
+        return job
 
     def wait(
         self,
@@ -236,26 +299,34 @@ class Tracker:
         return [done.get(job.id, job) for job in jobs]
 
     def _poll(self, job: Job) -> Job:
-        if job.tracking_id is None:
-            # Another run claimed this person moments ago: wait for it to record the tracking id.
-            refreshed = self.ledger.get(job.id)
-            if refreshed.tracking_id is None:
-                return refreshed
-            job = refreshed
-        assert job.tracking_id is not None
+        # A delivery (this process's receiver, or `clodura listen` in another) may have
+        # answered the job since: read it again, and leave a job with its answer alone.
+        job = self.ledger.get(job.id)
+        if job.tracking_id is None or not job.is_open:
+            return job  # another run claimed it moments ago, or it has its answer
+        if self.polling is not None and not self.polling.usable():
+            return job  # no track endpoint here: the webhook brings the result
         try:
             answer = self.client.track(job.tracking_id)
         except NotFoundError as exc:
             # A paid job is failed only by an answer that says so: the track endpoint is a
             # guess, and the result may be on its way to the webhook.
-            if time.time() - job.submitted_at < TRACK_404_GRACE:
+            if not _endpoint_missing(exc, job):
                 return self.ledger.update(job.id, message=f"not ready yet ({exc})")
+            if self.polling is not None:
+                self.polling.note(False)
             return self.ledger.update(job.id, message=f"{WAITING_FOR_WEBHOOK} ({exc})")
         except (AuthenticationError, PermissionDeniedError):
             raise
+        except APIError as exc:
+            if exc.status == 405 and self.polling is not None:
+                self.polling.note(False)
+            return self.ledger.update(job.id, message=f"{WAITING_FOR_WEBHOOK} ({exc})")
         except CloduraError as exc:
             # Keep polling later: the job is still out there (an empty answer says nothing).
             return self.ledger.update(job.id, message=f"still pending ({exc})")
+        if self.polling is not None:
+            self.polling.note(True)
         return self.record_track(job, answer)
 
     def record_track(self, job: Job, answer: RawAnswer) -> Job:
@@ -272,9 +343,16 @@ class Tracker:
         payload: Any,
         content: bytes | None = None,
         headers: dict[str, str] | None = None,
+        *,
+        call: str = "track",
     ) -> Job:
         """Update a job from a track (or webhook) answer read into ``outcome``; ``content``:
-        keep the answer when it changes the job."""
+        keep the answer when it changes the job. A job that has its final answer keeps it: a
+        late or repeated answer (a redelivery, a poll racing a delivery) changes nothing."""
+        if not self.replaying:
+            job = self.ledger.get(job.id)
+            if job.is_final:
+                return job
         changes: dict[str, Any] = {}
         if outcome.tracking_id is not None and job.tracking_id is None:
             changes["tracking_id"] = outcome.tracking_id
@@ -294,9 +372,10 @@ class Tracker:
             changes["message"] = _not_understood(job, outcome, payload)
         if outcome.credits is not None and status == "completed":
             changes["credits"] = _whole(outcome.credits)
-        if content is not None and any(getattr(job, k) != v for k, v in changes.items()):
+        changed = any(getattr(job, k) != v for k, v in changes.items())
+        if content is not None and (changed or call == "webhook"):
             final = changes.get("status", job.status) in FINAL
-            self.ledger.keep_answer(job.id, "track", content, headers, final=final)
+            self.ledger.keep_answer(job.id, call, content, headers, final=final)
         updated = self.ledger.update(job.id, **changes)
         return self._with_cost(updated) if updated.is_final else updated
 
@@ -439,7 +518,7 @@ def reparse_ledger(ledger: Ledger) -> int:
     read), so that a newer version recovers what an older one could not read. An answer that
     was an HTTP error, and jobs the API refused or the user gave up, are left as they are.
     """
-    replayer = Tracker(None, ledger)  # type: ignore[arg-type]  # no API call is made
+    replayer = Tracker(None, ledger, replaying=True)  # type: ignore[arg-type]  # no API call
     changed = 0
     by_job: dict[int, list[Any]] = {}
     for answer in ledger.answers():
@@ -482,6 +561,19 @@ def stored_payload(body: bytes) -> Any:
 WAITING_FOR_WEBHOOK = "waiting for the webhook delivery"
 
 
+_NO_ROUTE = re.compile(r"no route|cannot (get|post)|route not found|not implemented", re.I)
+
+
+def _endpoint_missing(exc: NotFoundError, job: Job) -> bool:
+    """A 404 that says the server has no track endpoint, not that the job is not ready: a web
+    page, an empty body, a router's words ("No route", "Cannot GET"), or any 404 for a job
+    accepted longer ago than the grace period."""
+    body = exc.body or ""
+    if not body.strip() or body.lstrip().startswith("<") or _NO_ROUTE.search(body):
+        return True
+    return time.time() - job.submitted_at >= TRACK_404_GRACE
+
+
 def _refused(outcome: Outcome, payload: Any) -> bool:
     """An answer without a tracking id that says the request failed (an error field, a failed
     word, success false): no job was queued. A neutral message alone is not a refusal."""
@@ -501,17 +593,25 @@ UNKNOWN_WORD = "which this version does not know"
 NOT_UNDERSTOOD = ("answer not understood", "answer for someone else", UNKNOWN_WORD)
 
 
-def still_pending(pending: list[Job], timeout: float, resume: str) -> PendingJobsError:
-    """The error for jobs still pending when a wait ends, naming an unknown status word the
-    API answered for one of them (the likely reason the wait never ended)."""
+def still_pending(
+    pending: list[Job], timeout: float, resume: str, why: str | None = None
+) -> PendingJobsError:
+    """The error for jobs still pending when a wait ends: ``why`` it ended early, or an
+    unknown status word the API answered for one of them (the likely reason it never ended)."""
+    if why is not None:
+        return PendingJobsError(
+            f"{len(pending)} reveal job(s) still pending: {why}; pending: "
+            + ", ".join(job.tracking_id or f"job:{job.id}" for job in pending[:10]),
+            [job.tracking_id or "" for job in pending],
+        )
     reasons = (UNKNOWN_WORD, WAITING_FOR_WEBHOOK)
     word = next(
         (job.message for job in pending if job.message and any(r in job.message for r in reasons)),
         "",
     )
-    why = f" ({word})" if word else ""
+    shown = f" ({word})" if word else ""
     return PendingJobsError(
-        f"{len(pending)} reveal job(s) still pending after {timeout:g}s{why}; {resume}",
+        f"{len(pending)} reveal job(s) still pending after {timeout:g}s{shown}; {resume}",
         [job.tracking_id or "" for job in pending],
     )
 
@@ -561,7 +661,11 @@ def _not_understood(job: Job, outcome: Outcome, payload: Any) -> str:
 
 class Poller:
     """Polls the track endpoint for jobs handed to it, each about POLL_INITIAL after it was
-    submitted, then backing off (x2 with jitter, at most POLL_MAX), on threads of its own."""
+    submitted, then backing off (x2 with jitter, at most POLL_MAX), on threads of its own.
+
+    Where the track endpoint is missing it does not poll: it reads the jobs from the ledger
+    every half second, as deliveries answer them (a receiver in this process or another); with
+    no receiver alive, the wait ends at once, saying why (``Tracker.stopped_because``)."""
 
     def __init__(
         self, revealer: Tracker, deadline: float, on_update: Callable[[Job], None] | None = None
@@ -624,6 +728,8 @@ class Poller:
         try:
             with cf.ThreadPoolExecutor(revealer.concurrency, thread_name_prefix="track") as pool:
                 while True:
+                    if not self._by_delivery():
+                        return
                     with self._cond:
                         now = self._clock()
                         if now >= self._deadline or (self._closed and not self._due):
@@ -640,6 +746,28 @@ class Poller:
                         self._settled(job)
         except BaseException as exc:  # surfaced by finish(), in the caller's thread
             self._error = exc
+
+    def _by_delivery(self) -> bool:
+        """Where there is no track endpoint: the jobs as deliveries left them in the ledger.
+        False when the wait should end now (nothing can bring the results in)."""
+        polling = self._revealer.polling
+        if polling is None or polling.usable():
+            return True
+        with self._cond:
+            waiting = [job_id for job_id in self._due if self._jobs[job_id].tracking_id]
+        if not waiting:
+            return True
+        for job in self._revealer.ledger.jobs_by_ids(waiting):
+            if not job.is_open:
+                with self._cond:
+                    self._due.pop(job.id, None)
+                self._settled(job)
+        if polling.receiver() is None:
+            self._revealer.stopped_because = ONLY_BY_WEBHOOK
+            with self._cond:
+                self._deadline = self._clock()
+            return False
+        return True
 
     def _settled(self, job: Job) -> None:
         with self._cond:

@@ -38,6 +38,7 @@ from clodura_cli.inputs import (
 from clodura_cli.reveal import (
     Entry,
     Poller,
+    Polling,
     Revealer,
     check_understood,
     claimed_elsewhere,
@@ -63,6 +64,11 @@ class RevealOptions:
     concurrency: int | None = None
     rate: float | None = None
     refresh: bool = False
+    #: --listen: a webhook receiver in this process for the length of the run.
+    listen: bool = False
+    listen_host: str = "127.0.0.1"
+    listen_port: int = 8787
+    listen_path: str = "/webhook"
     max_credits: int | None = None
     dry_run: bool = False
     yes: bool = False
@@ -88,6 +94,8 @@ class RevealResult:
     spending: str | None = None
     notices: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Why the wait ended before its time (nothing could bring the results in).
+    stopped_because: str | None = None
 
 
 #: Asked before submitting: (people, worst-case credits, the plan it is priced as); raises to
@@ -187,6 +195,7 @@ def reveal(
     notice: Callable[[str], None] | None = None,
     rescue: Callable[[str], None] | None = None,
     confirm_stuck: Callable[[int], None] | None = None,
+    polling: Polling | None = None,
 ) -> RevealResult:
     """Reveal every target: nobody already answered by the ledger is submitted again, the
     worst case is priced, held to ``--max-credits`` and confirmed first, and (``options.wait``)
@@ -204,7 +213,7 @@ def reveal(
         ledger.reserve(min(RESERVE_CAP, len(to_submit) * RESERVE_PER_SUBMISSION))
     revealer = Revealer(
         client, ledger, account, options.kind, webhook_url=webhook, partners=options.partners,
-        concurrency=options.concurrency or 4, family=family, rescue=rescue,
+        concurrency=options.concurrency or 4, family=family, rescue=rescue, polling=polling,
     )  # fmt: skip
     deadline = time.monotonic() + options.timeout
     showing = progress(len(inputs.targets)) if progress else contextlib.nullcontext(None)
@@ -224,7 +233,7 @@ def reveal(
                 poller.stop()
             raise
     entries = [Entry(e.target, done.get(e.job.id, e.job), e.source) for e in run.entries]
-    result = RevealResult(entries, run.fatal)
+    result = RevealResult(entries, run.fatal, stopped_because=revealer.stopped_because)
     result.notices, result.warnings = sources(run.entries, len(run.not_submitted))
     result.notices += [f"read {where}" for where in sorted(revealer.found_at)]
     if before is not None and run.count("submitted") and not any(e.job.is_pending for e in entries):
@@ -365,6 +374,7 @@ def failure(result: RevealResult, options: RevealOptions) -> CloduraError | None
             pending,
             options.timeout,
             "their tracking ids are in the ledger: resume with `clodura track --wait`",
+            why=result.stopped_because,
         )
     unconfirmed = [
         e.job

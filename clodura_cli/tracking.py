@@ -57,9 +57,11 @@ def wait(tracker: Tracker, jobs: list[Job], timeout: float, on_update: object = 
     return [done.get(job.id, job) for job in jobs]
 
 
-def ending(jobs: list[Job], fetched: bool, waited: bool, timeout: float) -> CloduraError | None:
-    """How a fetch or a wait ends: answers not read (7), jobs still pending after a wait (8),
-    lost answers (7)."""
+def ending(
+    jobs: list[Job], fetched: bool, waited: bool, timeout: float, why: str | None = None
+) -> CloduraError | None:
+    """How a fetch or a wait ends: answers not read (7), jobs still pending after a wait (8;
+    ``why`` it ended early), lost answers (7)."""
     if not (fetched or waited):
         return None
     try:
@@ -70,7 +72,7 @@ def ending(jobs: list[Job], fetched: bool, waited: bool, timeout: float) -> Clod
         return None
     pending = [job for job in jobs if job.is_pending]
     if pending:
-        return still_pending(pending, timeout, "run `clodura track --wait` again")
+        return still_pending(pending, timeout, "run `clodura track --wait` again", why)
     unknown = [job for job in jobs if job.status == "unknown"]
     if unknown:
         return UnconfirmedRevealsError(

@@ -174,7 +174,7 @@ ROWS = [
     # Polling is a guess --------------------------------------------------------------------------------
     Row("a track 404 forever never fails a job", "email", Q,
         [Answer(404, b'{"message": "Not Found"}')], {"222": None}, "queued", 8,
-        says="waiting for the webhook delivery"),
+        says="this API delivers results only to your webhook"),
     Row("an unknown word forever", "email", Q, [{"status": "mulling"}], {"222": None}, "queued", 8,
         says="'mulling'"),
 ]  # fmt: skip

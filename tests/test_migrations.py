@@ -18,14 +18,16 @@ from helpers import person_ids, run_cli
 from clodura_cli.sandbox.app import SandboxApp
 from clodura_cli.store.ledger import SCHEMA, Ledger
 
-V0 = (Path(__file__).parent / "data" / "ledger-v0.sql").read_text()
+DATA = Path(__file__).parent / "data"
 
 
-def v0_ledger(path: Path) -> None:
-    """A ledger as clodura wrote it before versions: two paid jobs, their answers, memory."""
+def v0_ledger(path: Path, version: int = 0) -> None:
+    """A ledger as clodura wrote it in an older format (0: before formats were numbered): two
+    paid jobs, their answers, memory."""
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path)
-    db.executescript(V0)
+    db.executescript((DATA / f"ledger-v{version}.sql").read_text())
+    db.execute(f"PRAGMA user_version = {version}")
     rows = [
         ("acct", "email", "111", None, None, json.dumps({"personId": "111"}),
          json.dumps({"personId": "111", "firstName": "Ann"}), "T-111", "completed",
@@ -46,9 +48,10 @@ def v0_ledger(path: Path) -> None:
     db.close()
 
 
-def test_a_v0_ledger_is_upgraded_in_place_after_a_copy(tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", range(SCHEMA.version))
+def test_an_older_ledger_is_upgraded_in_place_after_a_copy(tmp_path: Path, version: int) -> None:
     path = tmp_path / "ledger.db"
-    v0_ledger(path)
+    v0_ledger(path, version)
     before = sqlite3.connect(path).execute("SELECT * FROM jobs ORDER BY id").fetchall()
     ledger = Ledger(path)
     jobs = ledger.jobs()
@@ -59,13 +62,15 @@ def test_a_v0_ledger_is_upgraded_in_place_after_a_copy(tmp_path: Path) -> None:
     assert jobs[-1].result == {"email": "ann@x.example", "emailStatus": "verified"}
     assert [a.body for a in ledger.answers(1)] == [b'{"trackingId": "T-111", "status": "queued"}']
     assert ledger.emitted_people("default", "query|abc").seen() == {"333"}
-    version = sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0]
-    assert version == SCHEMA.version
-    copy = path.with_name("ledger.db.v0.bak")
+    now = sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0]
+    assert now == SCHEMA.version
+    copy = path.with_name(f"ledger.db.v{version}.bak")
     assert stat.S_IMODE(copy.stat().st_mode) == 0o600
     kept = sqlite3.connect(copy)
     assert kept.execute("SELECT * FROM jobs ORDER BY id").fetchall() == before
-    assert kept.execute("PRAGMA user_version").fetchone()[0] == 0
+    assert kept.execute("PRAGMA user_version").fetchone()[0] == version
+    tables = {row[0] for row in sqlite3.connect(path).execute("SELECT name FROM sqlite_master")}
+    assert {"deliveries", "receivers", "track_endpoints", "reserve"} <= tables
 
 
 def test_the_upgraded_ledger_takes_what_the_new_format_allows(tmp_path: Path) -> None:

@@ -602,3 +602,36 @@ def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+# Deliveries ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeliveryFacts:
+    """What a webhook delivery says about which job it answers."""
+
+    tracking_id: str | None
+    #: The people it names (person ids, LinkedIn URLs).
+    named: list[Asked]
+    #: "email" or "phone" when it says (a type field) or shows (what it holds); None otherwise.
+    kind: str | None
+
+
+def delivery_facts(payload: Any, headers: Mapping[str, str] | None = None) -> DeliveryFacts:
+    """The tracking id, people and kind a delivery carries, for matching it to its job."""
+    payload = _unwrapped(payload)
+    chain = _envelopes(payload)
+    tracking_id = _first_in(chain, TRACKING_ID_KEYS) or _tracking_header(headers)
+    named = []
+    for _, entry in _entries(payload, chain):
+        person, url = _names(entry)
+        if person or url:
+            named.append(Asked(person, url))
+    stated = normal_word(_first_in(chain, ("type", "kind", "revealType")))
+    kind = stated if stated in ("email", "phone") else None
+    if kind is None:
+        outcome = read_answer(payload, None, None, headers)
+        result = outcome.result or outcome.interim or {}
+        kind = "phone" if result.get("phones") else "email" if result.get("email") else None
+    return DeliveryFacts(tracking_id, named, kind)

@@ -241,6 +241,7 @@ COMMANDS: dict[str, Callable[[typer.Typer], None]] = {
     "orgs": _add_orgs,
     "reveal": _add_group("reveal_cmd", "reveal"),
     "track": _add_command("track_cmd", "track"),
+    "listen": _add_command("listen_cmd", "listen"),
     "credits": _add_command("credits_cmd", "credits"),
     "preset": _add_group("preset_cmd", "preset"),
     "auth": _add_group("auth_cmd", "auth"),

@@ -70,6 +70,43 @@ class ApiOptions:
             return str(configured)
         return "table" if terminal.is_terminal("stdout") else "jsonl"
 
+    def webhook_secret(self) -> str | None:
+        """The secret deliveries are checked with: the webhook-secret setting (or
+        CLODURA_WEBHOOK_SECRET), else under --sandbox the sandbox's own."""
+        secret = self.setting("webhook-secret")
+        if secret is None and self.use_sandbox:
+            from clodura_cli.sandbox.keys import WEBHOOK_SECRET
+
+            return WEBHOOK_SECRET
+        return str(secret) if secret else None
+
+    def account(self) -> str | None:
+        """The account this profile acts for (the URL and a key hash), or None when no key is
+        at hand: reading the key store never fails here."""
+        from clodura_cli.store.ledger import account_id
+
+        if self.use_sandbox:
+            from clodura_cli.sandbox.keys import DEFAULT_KEY, SANDBOX_KEYS
+
+            env_key = os.environ.get(config.ENV_API_KEY, "").strip()
+            return account_id("sandbox", env_key if env_key in SANDBOX_KEYS else DEFAULT_KEY)
+        from clodura_cli.api.errors import CloduraError
+        from clodura_cli.store.credentials import find_key
+
+        try:
+            found = find_key(self.profile.name)
+            return account_id(self.resolved_base_url(), found.key) if found else None
+        except CloduraError:
+            return None
+
+    def polling(self, account: str, ledger: Any) -> Any:
+        """How the track endpoint is used for this account's API (the track-endpoint setting,
+        and what ``ledger`` remembers of it)."""
+        from clodura_cli.reveal import Polling
+
+        base = account.split("#", maxsplit=1)[0]
+        return Polling(base, str(self.setting("track-endpoint")), ledger.deliveries())
+
 
 @dataclass
 class Connection:

@@ -126,8 +126,12 @@ _MIN_WIDTH = 12
 def _columns(
     rows: Sequence[dict[str, Any]], fields: Sequence[str] | None, summary: str
 ) -> list[Column]:
-    if fields is None:
+    if fields is None and summary in SUMMARIES:
         return list(SUMMARIES[summary])
+    if fields is None:
+        # Records of no known kind (deliveries, verdicts, articles): their own fields, in the
+        # order they come, the first ones first when the terminal is narrow.
+        fields = [ALL_FIELDS]
     names = list(fields)
     if names == [ALL_FIELDS]:
         names = [n for n in dict.fromkeys(n for row in rows for n in row) if n not in PAGING_ECHO]

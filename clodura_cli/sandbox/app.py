@@ -42,6 +42,7 @@ from clodura_cli.sandbox.search import (
     validate_search,
 )
 from clodura_cli.sandbox.state import Job, SandboxState, credits_payload
+from clodura_cli.sandbox.webhook import Courier, deliverable
 
 DEFAULT_JOB_DELAY = 1.0
 CONTROL_PREFIX = "/_sandbox"
@@ -102,8 +103,13 @@ class SandboxApp:
         seed: int = DEFAULT_SEED,
         clock: Callable[[], float] = time.time,
         dialect: str = "default",
+        track: bool = True,
     ) -> None:
+        """``track``: whether the (undocumented) track endpoint exists; without it the
+        results come only by webhook, as the vendor documents."""
         self.state = SandboxState(state_path)
+        self.track_enabled = track
+        self.courier = Courier(self._delivery)
         #: Which shape the answers take (see clodura_cli.sandbox.dialects).
         self.dialect = dialects.check_dialect(dialect)
         self.job_delay = job_delay
@@ -119,6 +125,11 @@ class SandboxApp:
         self._matches: OrderedDict[str, list[int]] = OrderedDict()
         self._records_json: dict[str, bytes] = {}
         self._matches_lock = threading.Lock()
+
+    def close(self) -> None:
+        """Stop delivering webhooks and close the state file."""
+        self.courier.stop()
+        self.state.close()
 
     @property
     def dataset(self) -> Dataset:
@@ -246,6 +257,8 @@ class SandboxApp:
             ("POST", spec.ORG_SEARCH_PATH): self._org_search,
         }
         if path.startswith(spec.TRACK_PATH + "/"):
+            if not self.track_enabled:
+                raise ApiProblem(404, f"No route for {method} {spec.TRACK_PATH}")
             if method != "GET":
                 raise ApiProblem(405, "Method not allowed")
             return self._track
@@ -319,12 +332,16 @@ class SandboxApp:
         return people
 
     def _reveal_email(self, key: str, raw: bytes, path: str) -> Answer:
-        return self._submit(key, EMAIL, validate_email_reveal(_json_object(raw)))
+        body = _json_object(raw)
+        return self._submit(key, EMAIL, validate_email_reveal(body), body.get("webhookUrl"))
 
     def _reveal_phone(self, key: str, raw: bytes, path: str) -> Answer:
-        return self._submit(key, PHONE, validate_phone_reveal(_json_object(raw)))
+        body = _json_object(raw)
+        return self._submit(key, PHONE, validate_phone_reveal(body), body.get("webhookUrl"))
 
-    def _submit(self, key: str, kind: str, identifiers: dict[str, Any]) -> Answer:
+    def _submit(
+        self, key: str, kind: str, identifiers: dict[str, Any], webhook: Any = None
+    ) -> Answer:
         now = self.clock()
         job = Job(
             tracking_id=uuid.uuid4().hex,
@@ -341,7 +358,23 @@ class SandboxApp:
             self._settle(db, key)
             check_can_reveal(self.state.account(db, key), kind)
             self.state.add_job(db, job)
+        if deliverable(webhook):
+            # Like the real service: the result is posted to the webhook once the job is done.
+            self.courier.schedule(job.tracking_id, str(webhook), time.monotonic() + self.job_delay)
         return Answer(200, dialects.submission(self.dialect, job.tracking_id))
+
+    def _delivery(self, tracking_id: str) -> Any:
+        """What the webhook receives for a job, once it is final (in the dialect's shape)."""
+        with self.state.transaction() as db:
+            job = self.state.job(db, tracking_id)
+            if job is not None:
+                self._settle(db, job.key)
+                job = self.state.job(db, tracking_id)
+        if job is None or job.status not in ("completed", "failed"):
+            return None
+        payload = {"trackingId": job.tracking_id, "type": job.type, "status": job.status,
+                   "input": job.input, "result": job.result}  # fmt: skip
+        return dialects.track(self.dialect, payload)
 
     def _track(self, key: str, raw: bytes, path: str) -> Answer:
         tracking_id = path[len(spec.TRACK_PATH) + 1 :]

@@ -59,3 +59,7 @@ SANDBOX_KEYS: dict[str, SandboxPlan] = {
 
 #: The key `--sandbox` uses when the environment holds no sandbox key.
 DEFAULT_KEY = "sandbox-standard"
+
+#: The secret the sandbox signs its webhook deliveries with (`clodura sandbox keys` shows it;
+#: `--sandbox` commands that receive deliveries check with it).
+WEBHOOK_SECRET = "sandbox-webhook-secret"

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     import httpx
 
 JOB_DELAY_ENV = "CLODURA_SANDBOX_JOB_DELAY"
+#: off: the sandbox has no track endpoint (404), like an API that only posts to webhooks.
+TRACK_ENV = "CLODURA_SANDBOX_TRACK"
 FAULTS_ENV = "CLODURA_SANDBOX_FAULTS"
 _apps: dict[Path, SandboxApp] = {}
 _apps_lock = threading.Lock()
@@ -48,7 +50,10 @@ def in_process_app(data_dir: Path) -> SandboxApp:
             faults = Faults.from_mapping(json.loads(os.environ.get(FAULTS_ENV) or "{}"))
             delay = float(os.environ.get(JOB_DELAY_ENV) or DEFAULT_JOB_DELAY)
             dialect = os.environ.get(ENV_DIALECT) or "default"
-            app = SandboxApp(state_path(data_dir), job_delay=delay, faults=faults, dialect=dialect)
+            track = os.environ.get(TRACK_ENV, "on").strip().lower() not in ("off", "0", "false")
+            app = SandboxApp(
+                state_path(data_dir), job_delay=delay, faults=faults, dialect=dialect, track=track
+            )
             _apps[data_dir] = app
         return app
 
@@ -57,7 +62,7 @@ def forget_apps() -> None:
     """Drop every in-process emulator (tests start each case afresh)."""
     with _apps_lock:
         for app in _apps.values():
-            app.state.close()
+            app.close()
         _apps.clear()
 
 

@@ -72,6 +72,8 @@ class _Under:
 config_file = _Under(config_dir, "config.yaml")
 #: The key store: ``profile=key`` lines, mode 0600.
 credentials_file = _Under(config_dir, "credentials")
+#: Webhook signing secrets: ``profile=secret`` lines, mode 0600, beside the keys.
+webhook_secrets_file = _Under(config_dir, "webhook-secrets")
 #: Saved searches, one YAML file each.
 presets_dir = _Under(config_dir, "presets")
 #: The reveal ledger and what --new-only remembers (SQLite).

@@ -17,8 +17,8 @@ def credentials_path() -> Path:
     return config.credentials_file()
 
 
-def _read() -> dict[str, str]:
-    path = credentials_path()
+def _read(path: Path | None = None) -> dict[str, str]:
+    path = path or credentials_path()
     if not path.exists():
         return {}
     keys = {}
@@ -30,8 +30,25 @@ def _read() -> dict[str, str]:
     return keys
 
 
-def _write(keys: dict[str, str]) -> None:
-    write_private(credentials_path(), "".join(f"{n}={k}\n" for n, k in sorted(keys.items())))
+def _write(keys: dict[str, str], path: Path | None = None) -> None:
+    text = "".join(f"{n}={k}\n" for n, k in sorted(keys.items()))
+    write_private(path or credentials_path(), text)
+
+
+def webhook_secret(profile: str) -> str | None:
+    """The profile's stored webhook signing secret, if any."""
+    return _read(config.webhook_secrets_file()).get(profile)
+
+
+def store_webhook_secret(profile: str, secret: str | None) -> None:
+    """Save (or with None forget) the profile's webhook signing secret, owner-only."""
+    path = config.webhook_secrets_file()
+    secrets = _read(path)
+    if secret is None:
+        secrets.pop(profile, None)
+    else:
+        secrets[profile] = secret
+    _write(secrets, path)
 
 
 def stored_profiles() -> list[str]:

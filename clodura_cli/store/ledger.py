@@ -17,6 +17,7 @@ transaction, so two runs revealing the same person submit once.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from clodura_cli.store.deliveries import Deliveries
 from clodura_cli.store.sqlite_file import Schema, SharedDatabase
 
 FINAL = frozenset({"completed", "failed", "abandoned"})
@@ -73,8 +75,36 @@ _V0_COLUMNS = (
     "id, account, kind, person_id, linkedin_url, name_key, identifiers, record, tracking_id, "
     "status, result, credits, message, submitted_at, updated_at"
 )
+_WEBHOOKS = """
+CREATE TABLE deliveries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    received_at REAL NOT NULL,
+    digest TEXT NOT NULL UNIQUE,
+    body BLOB NOT NULL,
+    headers TEXT,
+    verified INTEGER,
+    state TEXT NOT NULL,
+    jobs TEXT,
+    source TEXT NOT NULL,
+    tracking_id TEXT
+);
+CREATE INDEX deliveries_state ON deliveries (state);
+CREATE INDEX deliveries_tracking ON deliveries (tracking_id);
+CREATE TABLE receivers (
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    url TEXT NOT NULL,
+    started_at REAL NOT NULL,
+    beat_at REAL NOT NULL,
+    PRIMARY KEY (host, pid)
+);
+CREATE TABLE track_endpoints (
+    base_url TEXT PRIMARY KEY,
+    available INTEGER NOT NULL,
+    noted_at REAL NOT NULL
+)"""
 SCHEMA = Schema(
-    version=1,
+    version=2,
     create=f"""{_JOBS};
 {_JOB_INDEXES};
 CREATE TABLE answers (
@@ -94,7 +124,8 @@ CREATE TABLE emitted (
     emitted_at REAL NOT NULL,
     PRIMARY KEY (profile, query, person_id)
 );
-CREATE TABLE reserve (space BLOB)
+CREATE TABLE reserve (space BLOB);
+{_WEBHOOKS}
 """,
     steps=(
         # 1: a tracking id may name several jobs (a batch id); credits may be decimal; interim
@@ -110,6 +141,9 @@ ALTER TABLE answers ADD COLUMN headers TEXT;
 CREATE TABLE reserve (space BLOB)
 """,
         ),
+        # 2: webhook deliveries (kept raw, matched to jobs), receivers' heartbeats, and which
+        # APIs have no track endpoint.
+        (2, _WEBHOOKS),
     ),
 )
 
@@ -323,6 +357,15 @@ class Ledger:
         )
         return [_job(row) for row in rows]
 
+    def jobs_by_ids(self, job_ids: Iterable[int]) -> list[Job]:
+        """The jobs with these ids, as the ledger holds them now."""
+        ids = list(job_ids)
+        if not ids:
+            return []
+        marks = ", ".join("?" * len(ids))
+        rows = self._store.read(f"SELECT * FROM jobs WHERE id IN ({marks})", ids)
+        return [_job(row) for row in rows]
+
     def get(self, job_id: int) -> Job:
         """A job as the ledger holds it now."""
         return _job(self._store.read("SELECT * FROM jobs WHERE id = ?", (job_id,))[0])
@@ -375,6 +418,28 @@ class Ledger:
             ),
         )
         return _job(db.execute("SELECT * FROM jobs WHERE id = ?", (cursor.lastrowid,)).fetchone())
+
+    def deliveries(self) -> Deliveries:
+        """The webhook deliveries, receivers and track endpoints kept in the same file."""
+        return Deliveries(self._store, self._clock)
+
+    def batch(self) -> contextlib.AbstractContextManager[Any]:
+        """One transaction around several changes: all are committed together, or none."""
+        return self._store.write()
+
+    def open_jobs_of(self, kind: str, who: Identity) -> list[Job]:
+        """A person's jobs of a kind still waiting for an answer (or whose answer was lost),
+        of any account, newest first: what a delivery naming the person may answer."""
+        found = []
+        for column, value in (("person_id", who.person_id), ("linkedin_url", who.linkedin_url)):
+            if value:
+                rows = self._store.read(
+                    f"SELECT * FROM jobs WHERE {column} = ? AND kind = ? AND status IN "
+                    "('queued', 'processing', 'unread', 'unknown') ORDER BY id DESC",
+                    (value, kind),
+                )
+                found += [_job(row) for row in rows]
+        return list({job.id: job for job in found}.values())
 
     def emitted_people(self, profile: str, query: str) -> EmittedPeople:
         """The record of people `search --new-only` emitted for a profile and query."""

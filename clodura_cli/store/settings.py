@@ -55,6 +55,25 @@ def _webhook(name: str, raw: Any) -> str:
         raise UsageError(f"{name}: {exc.message.removeprefix('--webhook-url: ')}") from None
 
 
+def _choice(*choices: str) -> Callable[[str, Any], str]:
+    def parse(name: str, raw: Any) -> str:
+        value = str(raw).strip().lower()
+        if value not in choices:
+            raise UsageError(f"{name}: {quoted(raw)} is not accepted; use {', '.join(choices)}")
+        return value
+
+    return parse
+
+
+def _secret(name: str, raw: Any) -> str:
+    value = str(raw).strip()
+    if len(value) < 8 or any(ch.isspace() for ch in value) or has_controls(value):
+        raise UsageError(
+            f"{name}: give at least 8 characters, without spaces or control characters"
+        )
+    return value
+
+
 @dataclass(frozen=True)
 class Setting:
     """One setting: how its text is checked, its built-in default, and what it does."""
@@ -63,6 +82,8 @@ class Setting:
     parse: Callable[[str, Any], Any]
     default: Any
     help: str
+    #: Kept beside the keys (owner-only), set from standard input only, never shown.
+    secret: bool = False
 
     @property
     def env(self) -> str:
@@ -87,6 +108,19 @@ SETTINGS: dict[str, Setting] = {
             "seconds to wait for bytes of an answer; a whole answer gets twice this",
         ),
         Setting("max-response-mb", _number(int, 1, 4096), 64, "largest answer read, in MiB"),
+        Setting(
+            "track-endpoint",
+            _choice("auto", "on", "off"),
+            "auto",
+            "poll the (undocumented) track endpoint: auto tries it and remembers if it is missing",
+        ),
+        Setting(
+            "webhook-secret",
+            _secret,
+            None,
+            "the secret deliveries are signed with (X-Clodura-Signature); set from stdin only",
+            secret=True,
+        ),
     )
 }
 
@@ -155,6 +189,11 @@ class Profile:
         raw = os.environ.get(spec.env)
         if raw is not None and raw.strip():
             return spec.parse(spec.env, raw), "environment"
+        if spec.secret:
+            from clodura_cli.store.credentials import webhook_secret
+
+            stored = webhook_secret(self.name)
+            return (stored, "stored") if stored else (None, "default")
         if name in self.stored:
             return spec.parse(f"{config_path()}: {self.name}.{name}", self.stored[name]), "profile"
         return spec.default, "default"
@@ -198,6 +237,11 @@ def save_setting(profile: str, name: str, raw: str | None) -> Any:
     if raw is not None and has_controls(raw):
         raise UsageError(f"{name}: the value holds control characters; nothing stored")
     value = None if raw is None else spec.parse(name, raw)
+    if spec.secret:
+        from clodura_cli.store.credentials import store_webhook_secret
+
+        store_webhook_secret(profile, value)
+        return value
     data = _load_file()
     profiles = data.setdefault("profiles", {})
     values = profiles.setdefault(profile, {}) or {}

@@ -7,7 +7,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,17 @@ def _unreadable(path: Path | None, exc: Exception) -> LocalStateError:
         f"the ledger {path} cannot be read ({exc}); it holds your paid jobs: keep it, and make a "
         f"copy first with `clodura track --backup FILE` (or cp {path}*)"
     )
+
+
+def _create_private(path: Path) -> None:
+    """Create the file owner-only before SQLite opens it (its -wal and -shm take its mode).
+    An existing file is not opened here: closing any descriptor of a file drops every POSIX
+    lock this process holds on it, SQLite's own included (another connection of this process
+    would lose its locks, and another process could then checkpoint its journal away)."""
+    if path.exists():
+        return
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
 
 
 def _unwritable(path: Path, exc: OSError) -> LocalStateError:
@@ -137,14 +148,15 @@ class SharedDatabase:
         written; nothing is created or upgraded."""
         self._path = path
         self._lock = threading.RLock()
+        #: How deep the write transactions of the thread holding the lock are nested.
+        self._depth = 0
         if read_only and path is not None:
             self._db = _open_read_only(path, schema)
             return
         if path is not None:
             try:
                 private_dir(path.parent)
-                # Created owner-only before SQLite opens it; its -wal and -shm take its mode.
-                os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+                _create_private(path)
             except OSError as exc:
                 raise _unwritable(path, exc) from None
         self._db = sqlite3.connect(
@@ -166,6 +178,8 @@ class SharedDatabase:
             self._db.executescript(schema)
             self._db.commit()
             return
+        if self._format(schema) == schema.version:
+            return  # nothing to create or upgrade: no write, no lock taken
         self._db.execute("BEGIN IMMEDIATE")
         try:
             tables = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
@@ -184,6 +198,13 @@ class SharedDatabase:
             self._db.rollback()
             raise
         self._db.commit()
+
+    def _format(self, schema: Schema) -> int | None:
+        """The file's format version, None for a file with no tables yet."""
+        tables = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        self._db.commit()  # the reads above must not hold a transaction open
+        return int(version) if tables else None
 
     def _migrate(self, version: int, schema: Schema) -> None:
         """Bring an older file to ``schema``, in place, after a copy of it as it was: a file in
@@ -204,14 +225,26 @@ class SharedDatabase:
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, serialised within this process and against other processes."""
+        """One write transaction, serialised within this process and against other processes.
+        Nested in another (the same thread holds the lock), it is part of the outer one: one
+        commit for all, or none."""
         with self._lock, _explained(self._path):
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self._db
+                finally:
+                    self._depth -= 1
+                return
             self._db.execute("BEGIN IMMEDIATE")
+            self._depth = 1
             try:
                 yield self._db
             except BaseException:
                 self._db.rollback()
                 raise
+            finally:
+                self._depth = 0
             self._db.commit()
 
     @contextmanager

@@ -26,17 +26,30 @@ def get(name: Name, profile: options.Profile = None) -> None:
 
       clodura config get format
     """
-    from clodura_cli.store.settings import load_profile
+    from clodura_cli.store.settings import load_profile, setting
 
     value, source = load_profile(profile).lookup(name)
-    sys.stdout.write(f"{'' if value is None else value}\n")
+    sys.stdout.write(f"{_shown(value, setting(name).secret)}\n")
     report.info(f"({source})")
+
+
+def _shown(value: object, secret: bool) -> str:
+    """A value as printed: a secret only says whether it is set."""
+    if value is None:
+        return ""
+    return "******** (set; never shown)" if secret else str(value)
 
 
 @app.command(name="set")
 def set_(
     name: Name,
-    value: Annotated[str, typer.Argument(help="The new value.", show_default=False)],
+    value: Annotated[
+        str | None,
+        typer.Argument(
+            help="The new value (a secret, such as webhook-secret, is read from stdin instead).",
+            show_default=False,
+        ),
+    ] = None,
     profile: options.Profile = None,
 ) -> None:
     """Store a setting in the profile.
@@ -46,11 +59,33 @@ def set_(
       clodura config set format csv
 
       clodura config set base-url http://127.0.0.1:8765 --profile local
-    """
-    from clodura_cli.store.settings import active_profile, save_setting
 
+      clodura config set webhook-secret < secret.txt
+    """
+    from clodura_cli.api.errors import UsageError
+    from clodura_cli.store.settings import active_profile, save_setting, setting
+
+    spec = setting(name)
+    if spec.secret:
+        if value is not None:
+            raise UsageError(
+                f"{name}: give the value on standard input, not on the command line (ps and the "
+                f"shell's history would show it): clodura config set {name} < FILE"
+            )
+        value = _read_secret(name)
+    elif value is None:
+        raise UsageError(f"config set {name}: give the new value")
     stored = save_setting(active_profile(profile), name, value)
-    report.info(f"{name} = {stored} (profile {active_profile(profile)!r})")
+    report.info(f"{name} = {_shown(stored, spec.secret)} (profile {active_profile(profile)!r})")
+
+
+def _read_secret(name: str) -> str:
+    """A secret from standard input: a hidden prompt on a terminal, else its first line."""
+    from clodura_cli.cli import terminal
+
+    if terminal.can_ask():
+        return str(typer.prompt(name, hide_input=True, err=True))
+    return sys.stdin.readline().strip()
 
 
 @app.command()
@@ -81,7 +116,7 @@ def list_(profile: options.Profile = None) -> None:
     sys.stdout.write(f"# profile: {loaded.name} (profiles: {', '.join(profile_names())})\n")
     for name, spec in SETTINGS.items():
         value, source = loaded.lookup(name)
-        shown = "" if value is None else value
+        shown = _shown(value, spec.secret)
         sys.stdout.write(f"{name} = {shown}  # {source}; {spec.help}; env {spec.env}\n")
 
 

@@ -3,8 +3,11 @@ progress, messages and output. What happens in between is `clodura_cli.reveal_ru
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import typer
 
@@ -30,23 +33,28 @@ def run_reveal(
     """The whole reveal command."""
     inputs = read_inputs(options.kind, rows_from_args, options.input_file)
     configured = api.setting("webhook-url", options.webhook_url)  # flag, environment, profile
-    webhook = reveal_run.webhook_for(options, configured, api.use_sandbox)
     chosen = api.output_format(options.fmt, options.output)
     options.concurrency = int(api.setting("concurrency", options.concurrency))
     columns = chosen_columns(options.fields, REVEAL_COLUMNS, report.warn)
+    # Checked before anything else: a missing webhook is a usage error, whatever the key.
+    webhook = (
+        None if options.listen else reveal_run.webhook_for(options, configured, api.use_sandbox)
+    )
     if options.dry_run:
         _dry_run(options, inputs, webhook, api)
         return
     from clodura_cli.cli.progress import count_progress
 
     connection = open_connection(api, concurrency=options.workers, rate=options.rate)
-    with connection.client:
+    ledger = Ledger(config.ledger_file())
+    with connection.client, _receiving(options, api, ledger, configured) as webhook:
         result = reveal_run.reveal(
-            connection.client, Ledger(config.ledger_file()), connection.account, inputs, options,
-            webhook, confirm=lambda count, worst, plan: _ask(options, count, worst, plan),
+            connection.client, ledger, connection.account, inputs, options, webhook,
+            confirm=lambda count, worst, plan: _ask(options, count, worst, plan),
             warn=report.warn, progress=lambda total: count_progress("revealing", total),
             notice=report.info, rescue=lambda text: report.say(text, prefix="error:"),
             confirm_stuck=lambda count: _ask_stuck(options, count),
+            polling=api.polling(connection.account, ledger),
         )  # fmt: skip
     for notice in result.notices:
         report.info(notice)
@@ -64,6 +72,34 @@ def run_reveal(
                 report.info(f"pending: {entry.job.tracking_id or ''}")
     if error is not None:
         raise error
+
+
+@contextlib.contextmanager
+def _receiving(
+    options: RevealOptions, api: ApiOptions, ledger: Ledger, configured: str | None
+) -> Iterator[str | None]:
+    """The webhook URL the reveals send; with --listen, a receiver in this process for the
+    length of the run (its own URL is sent to the sandbox or a loopback API; any other API
+    needs the public URL of a tunnel to it, --webhook-url)."""
+    if not options.listen:
+        yield reveal_run.webhook_for(options, configured, api.use_sandbox)  # checked before too
+        return
+    from clodura_cli.api.urls import is_loopback
+    from clodura_cli.cli.commands.listen_flow import line_for
+    from clodura_cli.listen import ListenOptions, running
+    from clodura_cli.webhooks import Receiver
+
+    local = api.use_sandbox or is_loopback(urlsplit(api.resolved_base_url()).hostname or "")
+    if configured is None and not local:
+        raise UsageError(
+            "--listen: the API cannot reach a receiver on this machine; start a tunnel to it "
+            f"(port {options.listen_port}) and pass its public https URL as --webhook-url"
+        )
+    settings = ListenOptions(options.listen_host, options.listen_port, options.listen_path)
+    receiver = Receiver(ledger, api.webhook_secret())
+    with running(settings, receiver, lambda got: report.info(line_for(got))) as server:
+        report.info(f"receiving deliveries at {server.url}")
+        yield reveal_run.webhook_for(options, configured or server.url, api.use_sandbox)
 
 
 def read_inputs(

@@ -84,6 +84,13 @@ def serve(
         ),
     ] = "default",
     access_log: Annotated[bool, typer.Option(help="Log each request on stderr.")] = False,
+    no_track: Annotated[
+        bool,
+        typer.Option(
+            "--no-track",
+            help="No track endpoint (404), like an API that posts results only to webhooks.",
+        ),
+    ] = False,
 ) -> None:
     """Serve the emulator on loopback until Ctrl-C, printing its URL and keys.
 
@@ -125,8 +132,9 @@ def serve(
     except ValueError as exc:
         raise UsageError(f"--dialect: {exc}") from None
     app_ = SandboxApp(
-        state_path(config.data_dir()), job_delay=job_delay, faults=faults, dialect=dialect
-    )
+        state_path(config.data_dir()), job_delay=job_delay, faults=faults, dialect=dialect,
+        track=not no_track,
+    )  # fmt: skip
     app_.dataset  # noqa: B018 - build the data set before announcing readiness
     _serve(make_server(app_, host, port, quiet=not access_log))
 
@@ -175,7 +183,7 @@ def keys(
 
       clodura sandbox keys --json
     """
-    from clodura_cli.sandbox.keys import SANDBOX_KEYS
+    from clodura_cli.sandbox.keys import SANDBOX_KEYS, WEBHOOK_SECRET
 
     if as_json:
         payload = {key: {"plan": p.name, "family": p.family} for key, p in SANDBOX_KEYS.items()}
@@ -183,3 +191,7 @@ def keys(
         return
     for key, plan in SANDBOX_KEYS.items():
         sys.stdout.write(f"{key:<18} {plan.name}: {plan.description}\n")
+    sys.stdout.write(
+        f"webhook secret: {WEBHOOK_SECRET} (the sandbox signs its deliveries with it; "
+        f"CLODURA_WEBHOOK_SECRET={WEBHOOK_SECRET} clodura listen checks them)\n"
+    )

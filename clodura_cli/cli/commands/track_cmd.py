@@ -3,7 +3,8 @@ ledger's own tools (raw answers, rereading them, a backup, settling stuck jobs).
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 
@@ -54,6 +55,23 @@ Abandon = Annotated[str | None, typer.Option(
     help="Give a person's stuck job up, after printing its answers; `reveal --refresh` may then "
          "submit again (and may be charged again).",
 )]
+Import = Annotated[str | None, typer.Option(
+    "--import", metavar="FILE", rich_help_panel=LEDGER_PANEL, show_default=False,
+    help="Apply webhook deliveries captured elsewhere (a JSON body, an array, or JSON Lines; - "
+         "for stdin), as `clodura listen` would.",
+)]
+Unmatched = Annotated[bool, typer.Option(
+    "--unmatched", rich_help_panel=LEDGER_PANEL,
+    help="List the deliveries that matched no job (--reparse matches them once it exists).",
+)]
+Unverified = Annotated[bool, typer.Option(
+    "--unverified", rich_help_panel=LEDGER_PANEL,
+    help="List the deliveries kept aside for a missing or wrong signature.",
+)]
+ApplyUnverified = Annotated[bool, typer.Option(
+    "--apply-unverified", rich_help_panel=LEDGER_PANEL,
+    help="Apply the deliveries kept aside as unverified (look at them first).",
+)]
 Kind = Annotated[str | None, typer.Option(
     "--kind", rich_help_panel=LEDGER_PANEL, show_default=False,
     help="email or phone: which of a person's jobs --attach or --abandon means.",
@@ -73,6 +91,10 @@ def track(
     backup: Backup = None,
     attach: Attach = None,
     abandon: Abandon = None,
+    import_: Import = None,
+    unmatched: Unmatched = False,
+    unverified: Unverified = False,
+    apply_unverified: ApplyUnverified = False,
     kind: Kind = None,
     concurrency: options.Concurrency = None,
     rate: options.Rate = None,
@@ -97,29 +119,38 @@ def track(
 
       clodura track --attach 3597524184265130552=6f1c2e0a9b7d4c55a1e2f3a4b5c6d7e8
 
+      clodura track --import deliveries.jsonl
+
       clodura track --backup ledger-copy.db
     """
     from clodura_cli.cli.commands import track_flow as flow
 
     if kind is not None and kind not in ("email", "phone"):
         raise UsageError(f"--kind: {kind!r} is not a kind; use email or phone")
-    actions = {"--backup": backup, "--raw": raw or None, "--reparse": reparse or None,
-               "--attach": attach, "--abandon": abandon}  # fmt: skip
-    chosen = [name for name, value in actions.items() if value is not None]
+    actions: dict[str, tuple[object, Callable[[], None]]] = {
+        "--backup": (backup, lambda: flow.backup(str(backup))),
+        "--raw": (raw or None, lambda: flow.print_raw(tracking_ids or [])),
+        "--reparse": (reparse or None, flow.reparse),
+        "--attach": (attach, lambda: flow.attach(str(attach), kind)),
+        "--abandon": (abandon, lambda: flow.abandon(str(abandon), kind)),
+        "--import": (import_, lambda: flow.import_deliveries(str(import_), api)),
+        "--apply-unverified": (apply_unverified or None, flow.apply_unverified),
+    }
+    chosen = [name for name, (value, _) in actions.items() if value is not None]
     if len(chosen) > 1:
         raise UsageError(f"{' and '.join(chosen)}: give one of them")
-    if backup is not None:
-        return flow.backup(backup)
-    if raw:
-        return flow.print_raw(tracking_ids or [])
-    if reparse:
-        return flow.reparse()
-    if attach is not None:
-        return flow.attach(attach, kind)
-    if abandon is not None:
-        return flow.abandon(abandon, kind)
+    if chosen:
+        return actions[chosen[0]][1]()
+    if unmatched or unverified:
+        return flow.held("unmatched" if unmatched else "unverified", _output(fmt, output, api))
     return _show(tracking_ids, wait, timeout, pending, limit, kind, concurrency, rate, fmt,
                  output, fields, raw_csv, api)  # fmt: skip
+
+
+def _output(fmt: str | None, output: str | None, api: ApiOptions) -> Any:
+    from clodura_cli.cli.render import Output
+
+    return Output(api.output_format(fmt, output), output, summary="records")
 
 
 def _show(

@@ -33,6 +33,8 @@ class TrackOptions:
     rate: float | None = None
     #: Whom --attach / --abandon mean: email or phone (needed when a person has both).
     kind: str | None = None
+    #: Why a wait ended before its time (nothing could bring the results in).
+    stopped_because: str | None = None
 
 
 def show_jobs(track: TrackOptions, output: Output, api: ApiOptions) -> None:
@@ -48,7 +50,9 @@ def show_jobs(track: TrackOptions, output: Output, api: ApiOptions) -> None:
     count = write_output(job_rows(jobs), output, empty_header=False)
     if count == 0:
         report.info("No reveal jobs" + (" pending" if track.pending or track.wait else ""))
-    error = tracking.ending(jobs, bool(track.tracking_ids), track.wait, track.timeout)
+    error = tracking.ending(
+        jobs, bool(track.tracking_ids), track.wait, track.timeout, track.stopped_because
+    )
     if error is not None:
         raise error
 
@@ -58,8 +62,9 @@ def _fetch(ledger: Ledger, api: ApiOptions, track: TrackOptions) -> list[Job]:
     connection = open_connection(api, concurrency=workers, rate=track.rate)
     with connection.client as client:
         tracker = Tracker(
-            client, ledger, concurrency=workers, family_source=lambda: tracking.family_of(client)
-        )
+            client, ledger, concurrency=workers, family_source=lambda: tracking.family_of(client),
+            polling=api.polling(connection.account, ledger),
+        )  # fmt: skip
         jobs: list[Job] = []
         for tracking_id in track.tracking_ids:
             jobs += tracking.fetch(tracker, ledger, connection.account, tracking_id)
@@ -78,6 +83,7 @@ def _fetch(ledger: Ledger, api: ApiOptions, track: TrackOptions) -> list[Job]:
                 jobs = tracking.wait(tracker, jobs, track.timeout, advance)
     for where in sorted(tracker.found_at):
         report.info(f"read {where}")
+    track.stopped_because = tracker.stopped_because
     return jobs
 
 
@@ -115,9 +121,71 @@ def raw_rows(job: Job, answers: list[StoredAnswer]) -> list[dict[str, Any]]:
 
 
 def reparse() -> None:
-    """Run the current reader over every stored answer, in the order they came."""
-    changed = reparse_ledger(Ledger(config.ledger_file()))
-    report.info(f"reparsed the stored answers: {changed} job(s) updated")
+    """Run the current reader over every stored answer, in the order they came; then match the
+    deliveries kept unmatched, whose job may exist by now."""
+    from clodura_cli.webhooks import Receiver
+
+    ledger = Ledger(config.ledger_file())
+    changed = reparse_ledger(ledger)
+    matched = Receiver(ledger, None).apply_kept("unmatched")
+    applied = sum(1 for got in matched if got.state == "applied")
+    report.info(
+        f"reparsed the stored answers: {changed} job(s) updated; {applied} of {len(matched)} "
+        "unmatched deliveries matched a job now"
+    )
+
+
+def import_deliveries(source: str, api: ApiOptions) -> None:
+    """Deliveries captured elsewhere, applied as `clodura listen` would."""
+    from clodura_cli import webhooks
+
+    text = _read_source(source)
+    items = webhooks.import_items(text)
+    receiver = webhooks.Receiver(Ledger(config.ledger_file()), api.webhook_secret())
+    tally: dict[str, int] = {}
+    for body, headers in items:
+        got = receiver.receive(body, headers or {}, source="import", check=headers is not None)
+        tally[got.state] = tally.get(got.state, 0) + 1
+    report.info(
+        f"imported {len(items)} deliveries: {tally.get('applied', 0)} applied, "
+        f"{tally.get('already', 0)} already applied, {tally.get('unmatched', 0)} unmatched, "
+        f"{tally.get('unverified', 0)} unverified (signature missing or wrong: "
+        "`clodura track --unverified`)"
+    )
+
+
+def _read_source(source: str) -> str:
+    if source == "-":
+        return sys.stdin.read()
+    try:
+        return Path(source).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"--import: cannot read {source!r}: {exc}") from None
+
+
+def held(state: str, output: Output) -> None:
+    """The deliveries kept unmatched or unverified, as records."""
+    deliveries = Ledger(config.ledger_file(), read_only=True).deliveries().listed(state)
+    rows = [
+        {"delivery": d.id, "receivedAt": d.received_at, "trackingId": d.tracking_id,
+         "verified": d.verified, "source": d.source, "body": stored_payload(d.body)
+         or d.body.decode("utf-8", errors="replace")}
+        for d in deliveries
+    ]  # fmt: skip
+    if write_output(rows, output, empty_header=False) == 0:
+        report.info(f"No {state} deliveries")
+
+
+def apply_unverified() -> None:
+    """Apply the deliveries kept aside for a missing or wrong signature (after looking)."""
+    from clodura_cli.webhooks import Receiver
+
+    got = Receiver(Ledger(config.ledger_file()), None).apply_kept("unverified")
+    applied = sum(1 for g in got if g.state == "applied")
+    report.warn(
+        f"applied {applied} of {len(got)} unverified deliveries ({len(got) - applied} matched "
+        "no job and are kept as unmatched)"
+    )
 
 
 def attach(spec: str, kind: str | None) -> None:

@@ -1,0 +1,185 @@
+"""Webhook deliveries, as one use case: checked, kept raw in the ledger, matched to their job
+and read by the same reader as track answers.
+
+The vendor documents one way to get a reveal's result: a POST to the ``webhookUrl`` sent with
+the request. Whatever brings a delivery in (`clodura listen`, `reveal --listen`,
+`track --import`) hands it to a ``Receiver``:
+
+1. its signature is checked when a secret is set (``X-Clodura-Signature``: HMAC-SHA256 of the
+   raw body, hex, optionally ``sha256=``); a missing or wrong one is kept aside, never applied;
+2. in one ledger transaction the raw body and its headers (secrets left out) are kept, and the
+   delivery is matched (by tracking id, else by the person it names among the open jobs of the
+   kind it carries) and applied; a delivery that matches no job is kept as unmatched;
+3. only then is it acknowledged: nothing acknowledged is lost, and a redelivery of the same
+   body changes nothing (one update, credits counted once).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from clodura_cli.api.answers import delivery_facts
+from clodura_cli.reveal import Tracker, base_kind, stored_payload
+from clodura_cli.store.deliveries import StoredDelivery
+from clodura_cli.store.ledger import Job, Ledger, identity_of
+
+SIGNATURE_HEADER = "x-clodura-signature"
+#: The largest delivery a receiver reads (413 past it).
+MAX_DELIVERY_BYTES = 1024 * 1024
+#: Headers never kept with a delivery.
+_SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "x-api-key"})
+
+
+def signature(secret: str, body: bytes) -> str:
+    """The signature a delivery of ``body`` carries under ``secret``: HMAC-SHA256, hex."""
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def signed(secret: str, body: bytes, header: str | None) -> bool:
+    """True when ``header`` is the body's signature (``sha256=`` allowed), compared in
+    constant time."""
+    if not header:
+        return False
+    given = header.strip()
+    given = given[len("sha256=") :] if given.lower().startswith("sha256=") else given
+    return hmac.compare_digest(given.lower(), signature(secret, body))
+
+
+@dataclass
+class Received:
+    """What became of one delivery."""
+
+    #: applied, already (a redelivery), unmatched, or unverified (kept aside, not applied).
+    state: str
+    delivery_id: int
+    jobs: list[Job] = field(default_factory=list)
+    tracking_id: str | None = None
+    #: True: signed right; False: signature missing or wrong; None: no secret to check with.
+    verified: bool | None = None
+    #: Who the delivery names, when it names someone.
+    person: str | None = None
+
+
+class Receiver:
+    """Takes deliveries into one ledger."""
+
+    def __init__(self, ledger: Ledger, secret: str | None) -> None:
+        self.ledger = ledger
+        self.secret = secret or None
+        self.deliveries = ledger.deliveries()
+        self.tracker = Tracker(None, ledger)  # type: ignore[arg-type]  # no API call is made
+
+    def receive(
+        self,
+        body: bytes,
+        headers: Mapping[str, str],
+        *,
+        source: str = "listen",
+        check: bool = True,
+    ) -> Received:
+        """Keep, match and apply one delivery, in one transaction; ``check``: verify its
+        signature when a secret is set (an import whose items carry no headers does not)."""
+        lowered = {name.lower(): value for name, value in headers.items()}
+        kept = {n: v for n, v in lowered.items() if n not in _SECRET_HEADERS}
+        verified = None
+        if self.secret is not None and check:
+            verified = signed(self.secret, body, lowered.get(SIGNATURE_HEADER))
+        payload = stored_payload(body)
+        facts = delivery_facts(payload, kept)
+        digest = hashlib.sha256(body).hexdigest()
+        with self.ledger.batch():
+            stored, new = self.deliveries.store(
+                digest, body, kept, verified, source, facts.tracking_id
+            )
+            if not new:
+                state = "already" if stored.state == "applied" else stored.state
+                return Received(state, stored.id, [], facts.tracking_id, stored.verified)
+            if verified is False:
+                return Received("unverified", stored.id, [], facts.tracking_id, False)
+            return self.apply(stored, payload)
+
+    def apply(self, stored: StoredDelivery, payload: Any = None) -> Received:
+        """Match a kept delivery to its jobs and apply it (or keep it as unmatched)."""
+        if payload is None:
+            payload = stored_payload(stored.body)
+        facts = delivery_facts(payload, stored.headers)
+        person = next((a.person_id or a.linkedin_url for a in facts.named), None)
+        jobs = self.match(facts)
+        received = Received("unmatched", stored.id, [], facts.tracking_id, stored.verified, person)
+        if not jobs:
+            self.deliveries.settle(stored.id, "unmatched", [])
+            return received
+        with self.ledger.batch():
+            for job in jobs:
+                outcome = self.tracker.read(job, payload, stored.headers)
+                received.jobs.append(
+                    self.tracker.apply_track(
+                        job, outcome, payload, stored.body, stored.headers, call="webhook"
+                    )
+                )
+            self.deliveries.settle(stored.id, "applied", [job.id for job in jobs])
+        received.state = "applied"
+        received.person = person or next((j.person_id for j in received.jobs), None)
+        return received
+
+    def match(self, facts: Any) -> list[Job]:
+        """The jobs a delivery answers: those with its tracking id, else the open jobs (of the
+        kind it carries) of the people it names."""
+        if facts.tracking_id:
+            jobs = self.ledger.by_tracking_id(facts.tracking_id)
+            if jobs:
+                return jobs
+        found: dict[int, Job] = {}
+        for asked in facts.named:
+            who = identity_of({"personId": asked.person_id, "linkedinUrl": asked.linkedin_url})
+            for kind in ("email", "phone", "phone+partners"):
+                if facts.kind is None or base_kind(kind) == facts.kind:
+                    for job in self.ledger.open_jobs_of(kind, who):
+                        found[job.id] = job
+        return list(found.values())
+
+    def apply_kept(self, state: str) -> list[Received]:
+        """Apply the deliveries kept in ``state`` (unverified: after the user looked;
+        unmatched: once their job exists)."""
+        return [self.apply(stored) for stored in self.deliveries.listed(state)]
+
+
+def import_items(text: str) -> list[tuple[bytes, dict[str, str] | None]]:
+    """Deliveries captured elsewhere (a webhook inspector, a no-code tool): a JSON body, a JSON
+    array of bodies, or JSON Lines. An item ``{"headers": {...}, "body": ...}`` carries its
+    headers (its signature is then checked when a secret is set); a body given as text is kept
+    byte for byte, one given as JSON is kept as compact JSON."""
+    import json
+
+    from clodura_cli.api.errors import UsageError
+
+    stripped = text.strip()
+    if not stripped:
+        raise UsageError("--import: nothing to import")
+    try:
+        whole = json.loads(stripped)
+        values = whole if isinstance(whole, list) else [whole]
+    except ValueError:
+        values = []
+        for number, line in enumerate(stripped.splitlines(), 1):
+            if line.strip():
+                try:
+                    values.append(json.loads(line))
+                except ValueError:
+                    raise UsageError(f"--import: line {number} is not JSON") from None
+    items: list[tuple[bytes, dict[str, str] | None]] = []
+    for value in values:
+        if isinstance(value, dict) and "body" in value and set(value) <= {"body", "headers"}:
+            body, headers = value["body"], value.get("headers")
+            raw = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+            given = (
+                {str(k): str(v) for k, v in headers.items()} if isinstance(headers, dict) else None
+            )
+            items.append((raw, given))
+        else:
+            items.append((json.dumps(value).encode(), None))
+    return items

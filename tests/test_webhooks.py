@@ -1,0 +1,404 @@
+"""Reveal results arrive by webhook: `clodura listen`, `reveal --listen`, `track --import`.
+
+The sandbox here has no track endpoint (CLODURA_SANDBOX_TRACK=off, `sandbox serve --no-track`),
+as the vendor documents: results come only by delivery.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+import os
+import signal
+import stat
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from helpers import CLODURA, DEADLINE, base_env, error_line, person_ids, run_cli, spawn, wait_for
+
+from clodura_cli.listen import ListenOptions, running
+from clodura_cli.sandbox.data import build_dataset
+from clodura_cli.sandbox.keys import SANDBOX_KEYS, WEBHOOK_SECRET
+from clodura_cli.sandbox.reveal import job_outcome
+from clodura_cli.sandbox.state import Job as SandboxJob
+from clodura_cli.store.ledger import Ledger, identity_of
+from clodura_cli.webhooks import Receiver, signature
+
+SECRET = "s3cret-for-tests"
+PEOPLE = person_ids(20, start=300)
+
+
+def expected_emails(people: list[str], key: str = "sandbox-standard") -> dict[str, Any]:
+    family = SANDBOX_KEYS[key].family
+    found = {}
+    for person in people:
+        job = SandboxJob("t", key, "email", {"personId": person}, 0, 0, "queued", None, 0)
+        dataset = build_dataset()
+        _, result, _ = job_outcome(job, dataset.people[dataset.by_id[person]], family)
+        found[person] = (result or {}).get("email")
+    return found
+
+
+# reveal --listen over the in-process sandbox -------------------------------------------------
+
+
+def test_reveal_listen_gets_every_email_with_no_track_endpoint(
+    monkeypatch: pytest.MonkeyPatch, isolated: Path
+) -> None:
+    monkeypatch.setenv("CLODURA_SANDBOX_TRACK", "off")
+    result = run_cli("reveal", "email", "--sandbox", "--listen", "--listen-port", "0", *PEOPLE,
+                     "-f", "jsonl", "--timeout", "60")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    got = {row["personId"]: row["email"] for row in result.jsonl()}
+    assert got == expected_emails(PEOPLE)
+    assert "receiving deliveries at http://127.0.0.1:" in result.stderr
+    assert result.stderr.count(" verified") >= len(PEOPLE)  # every delivery signed and checked
+    answers = Ledger(isolated / "data" / "ledger.db").answers()
+    assert sum(1 for a in answers if a.call == "webhook") == len(PEOPLE)
+
+
+def test_reveal_listen_to_a_remote_api_needs_a_public_url(emulator: Any) -> None:
+    result = run_cli("reveal", "email", "1", "--listen", env={
+        "CLODURA_BASE_URL": "https://api.clodura.ai", "CLODURA_API_KEY": "k-0123456789"})  # fmt: skip
+    assert result.exit_code == 2
+    assert "pass its public https URL as --webhook-url" in str(error_line(result.stderr))
+
+
+def test_without_a_track_endpoint_or_a_receiver_the_wait_ends_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CLODURA_SANDBOX_TRACK", "off")
+    started = time.monotonic()
+    result = run_cli("reveal", "email", "--sandbox", PEOPLE[0], "--timeout", "120")
+    assert result.exit_code == 8
+    line = str(error_line(result.stderr))
+    assert "this API delivers results only to your webhook: run `clodura listen`" in line
+    assert time.monotonic() - started < 60
+    again = run_cli("track", "--wait", "--sandbox", "--timeout", "120")
+    assert again.exit_code == 8 and "clodura track --import" in again.stderr
+
+
+# clodura listen in a process of its own, beside `sandbox serve --no-track` ---------------------
+
+
+@contextlib.contextmanager
+def serving(home: Path, *args: str) -> Iterator[str]:
+    """`clodura sandbox serve --no-track` on a free port; its URL."""
+    command = [CLODURA, "sandbox", "serve", "--port", "0", "--no-track", "--job-delay", "0.2",
+               *args]  # fmt: skip
+    with spawn(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+               env=base_env(home)) as process:  # fmt: skip
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        yield first.split()[-1]
+        process.terminate()
+
+
+@contextlib.contextmanager
+def listening(env: dict[str, str], *args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`clodura listen --port 0` in a process of its own; its delivery URL."""
+    command = [CLODURA, "listen", "--port", "0", *args]
+    with spawn(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+               env=env) as process:  # fmt: skip
+        assert process.stderr is not None
+        first = process.stderr.readline()
+        assert first.startswith("listening on http://127.0.0.1:"), first
+        yield process, first.split()[-1]
+
+
+def test_listen_in_one_process_reveal_in_another_then_track_wait(tmp_path: Path) -> None:
+    with serving(tmp_path) as api:
+        env = {**base_env(tmp_path), "CLODURA_BASE_URL": api, "CLODURA_API_KEY": "sandbox-standard",
+               "CLODURA_WEBHOOK_SECRET": WEBHOOK_SECRET}  # fmt: skip
+        with listening(env, "-f", "jsonl") as (receiver, hook):
+            people = PEOPLE[:8]
+            submitted = subprocess.run(
+                [CLODURA, "reveal", "email", "--no-wait", "--webhook-url", hook, *people, "-f",
+                 "jsonl"], capture_output=True, text=True, env=env, timeout=DEADLINE, check=False,
+            )  # fmt: skip
+            assert submitted.returncode == 0, submitted.stderr
+            waited = subprocess.run(
+                [CLODURA, "track", "--wait", "--timeout", "60", "-f", "jsonl"],
+                capture_output=True, text=True, env=env, timeout=DEADLINE * 2, check=False,
+            )  # fmt: skip
+            receiver.send_signal(signal.SIGTERM)
+            out, err = receiver.communicate(timeout=DEADLINE)
+    assert waited.returncode == 0, waited.stderr
+    ledger = Ledger(tmp_path / "data" / "ledger.db")
+    assert {j.person_id: (j.result or {}).get("email") for j in ledger.jobs()} == expected_emails(
+        people
+    )
+    assert receiver.returncode == 0, err
+    assert "stopped" in err and err.count("  verified") == len(people)
+    assert {json.loads(line)["personId"] for line in out.splitlines()} == set(people)
+
+
+def test_listen_until_done_and_timeout(tmp_path: Path) -> None:
+    env = base_env(tmp_path)
+    with listening(env, "--until-done") as (receiver, _):
+        assert receiver.wait(timeout=DEADLINE) == 0  # nothing pending: done at once
+    ledger = Ledger(tmp_path / "data" / "ledger.db")
+    ids = {"personId": "42"}
+    job, _ = ledger.claim("acct", "email", identity_of(ids), ids, ids)
+    ledger.update(job.id, tracking_id="T-42", status="queued")
+    with listening(env, "--timeout", "1") as (receiver, _):
+        _, err = receiver.communicate(timeout=DEADLINE)
+    assert receiver.returncode == 8
+    assert "1 job(s) still waiting for an answer after 1s" in err
+
+
+def test_kill_9_loses_nothing_that_was_acknowledged(tmp_path: Path) -> None:
+    env = base_env(tmp_path)
+    acknowledged: list[bytes] = []
+    with listening(env) as (receiver, hook):
+        stop = threading.Event()
+
+        def post() -> None:
+            with httpx.Client(timeout=5) as client:
+                for n in range(500):
+                    body = json.dumps({"trackingId": f"K{n}", "status": "completed"}).encode()
+                    try:
+                        answer = client.post(hook, content=body,
+                                             headers={"Content-Type": "application/json"})  # fmt: skip
+                    except httpx.HTTPError:
+                        return
+                    if answer.status_code == 200:
+                        acknowledged.append(body)
+                    if stop.is_set():
+                        return
+
+        thread = threading.Thread(target=post)
+        thread.start()
+        wait_for(lambda: len(acknowledged) >= 20, "twenty deliveries acknowledged")
+        os.kill(receiver.pid, signal.SIGKILL)
+        stop.set()
+        thread.join(timeout=DEADLINE)
+    kept = {
+        d.body for d in Ledger(tmp_path / "data" / "ledger.db").deliveries().listed("unmatched")
+    }
+    assert acknowledged and set(acknowledged) <= kept
+
+
+# The receiver in this process: signatures, limits, browsers ---------------------------------------
+
+
+@pytest.fixture
+def receiver_url(isolated: Path) -> Iterator[tuple[str, Ledger]]:
+    ledger = Ledger(isolated / "data" / "ledger.db")
+    options = ListenOptions(port=0)
+    with running(options, Receiver(ledger, SECRET)) as server:
+        yield server.url, ledger
+
+
+def queued_job(ledger: Ledger, person: str = "222", tracking_id: str = "T1") -> int:
+    ids = {"personId": person}
+    job, _ = ledger.claim("acct", "email", identity_of(ids), ids, ids)
+    ledger.update(job.id, tracking_id=tracking_id, status="queued")
+    return job.id
+
+
+def post(url: str, body: bytes, **headers: str) -> httpx.Response:
+    return httpx.post(url, content=body, headers={"Content-Type": "application/json", **headers})
+
+
+DONE = json.dumps({"trackingId": "T1", "status": "completed", "email": "bob@acme.example",
+                   "emailStatus": "verified", "credits": 2}).encode()  # fmt: skip
+
+
+def sign(body: bytes, secret: str = SECRET) -> str:
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+@pytest.mark.parametrize("header", [sign(DONE), "sha256=" + sign(DONE), sign(DONE).upper()])
+def test_a_signed_delivery_is_applied(receiver_url: tuple[str, Ledger], header: str) -> None:
+    url, ledger = receiver_url
+    job_id = queued_job(ledger)
+    answer = post(url, DONE, **{"X-Clodura-Signature": header})
+    assert answer.status_code == 200
+    job = ledger.get(job_id)
+    assert (job.status, (job.result or {}).get("email")) == ("completed", "bob@acme.example")
+
+
+@pytest.mark.parametrize("header", [None, sign(DONE, "other-secret"), "sha256=", "garbage"])
+def test_a_missing_or_wrong_signature_is_kept_aside_never_applied(
+    receiver_url: tuple[str, Ledger], header: str | None
+) -> None:
+    url, ledger = receiver_url
+    job_id = queued_job(ledger)
+    extra = {} if header is None else {"X-Clodura-Signature": header}
+    answer = post(url, DONE, **extra)
+    assert answer.status_code == 401
+    assert ledger.get(job_id).status == "queued"
+    listed = run_cli("track", "--unverified", "-f", "jsonl")
+    assert listed.exit_code == 0 and listed.jsonl()[0]["trackingId"] == "T1"
+    applied = run_cli("track", "--apply-unverified")
+    assert applied.exit_code == 0, applied.stderr
+    assert ledger.get(job_id).status == "completed"
+
+
+def test_a_redelivery_is_applied_once(receiver_url: tuple[str, Ledger]) -> None:
+    url, ledger = receiver_url
+    job_id = queued_job(ledger)
+    for _ in range(3):
+        assert post(url, DONE, **{"X-Clodura-Signature": sign(DONE)}).status_code == 200
+    job = ledger.get(job_id)
+    assert job.credits == 2
+    assert [a.call for a in ledger.answers(job_id)] == ["webhook"]
+    assert len(ledger.deliveries().listed("applied")) == 1
+
+
+def test_a_delivery_before_its_job_is_matched_later(receiver_url: tuple[str, Ledger]) -> None:
+    url, ledger = receiver_url
+    early = json.dumps({"trackingId": "T-early", "status": "completed",
+                        "email": "ann@acme.example"}).encode()  # fmt: skip
+    assert post(url, early, **{"X-Clodura-Signature": sign(early)}).status_code == 200
+    assert len(ledger.deliveries().listed("unmatched")) == 1
+    assert run_cli("track", "--unmatched", "-f", "jsonl").jsonl()[0]["trackingId"] == "T-early"
+    job_id = queued_job(ledger, "333", "T-early")  # recorded by hand: no submission to read
+    reparsed = run_cli("track", "--reparse")
+    assert "1 of 1 unmatched deliveries matched" in reparsed.stderr
+    assert (ledger.get(job_id).result or {}).get("email") == "ann@acme.example"
+
+
+def test_a_delivery_that_beats_the_submission_answer_is_applied_with_it(
+    receiver_url: tuple[str, Ledger],
+) -> None:
+    from clodura_cli.reveal import Tracker
+
+    url, ledger = receiver_url
+    early = json.dumps({"trackingId": "T-fast", "status": "completed",
+                        "email": "cy@acme.example"}).encode()  # fmt: skip
+    post(url, early, **{"X-Clodura-Signature": sign(early)})
+    ids = {"personId": "444"}
+    job, _ = ledger.claim("acct", "email", identity_of(ids), ids, ids)
+    recorded = Tracker(None, ledger).record_submission(  # type: ignore[arg-type]
+        job, {"trackingId": "T-fast", "status": "queued"}
+    )
+    assert (recorded.status, (recorded.result or {}).get("email")) == (
+        "completed", "cy@acme.example")  # fmt: skip
+
+
+def test_matched_by_person_when_the_delivery_has_no_tracking_id(
+    receiver_url: tuple[str, Ledger],
+) -> None:
+    url, ledger = receiver_url
+    job_id = queued_job(ledger, "555", "T-other")
+    body = json.dumps({"personId": "555", "type": "email", "status": "done",
+                       "email": "dee@acme.example"}).encode()  # fmt: skip
+    assert post(url, body, **{"X-Clodura-Signature": sign(body)}).status_code == 200
+    assert (ledger.get(job_id).result or {}).get("email") == "dee@acme.example"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "body", "status"),
+    [
+        ("POST", "", {"Content-Type": "application/json"}, b"x" * (1024 * 1024 + 1), 413),
+        ("POST", "", {"Content-Type": "text/plain"}, b"{}", 415),
+        ("POST", "", {"Content-Type": "application/json", "Origin": "https://evil.example"},
+         b"{}", 403),
+        ("GET", "", {}, b"", 405),
+        ("POST", "/other", {"Content-Type": "application/json"}, b"{}", 404),
+    ],
+    ids=["too large", "not json", "from a web page", "not a post", "another path"],
+)  # fmt: skip
+def test_what_a_receiver_refuses(
+    receiver_url: tuple[str, Ledger],
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: bytes,
+    status: int,
+) -> None:
+    url, ledger = receiver_url
+    target = url.rsplit("/", 1)[0] + path if path else url
+    answer = httpx.request(method, target, content=body or None, headers=headers)
+    assert answer.status_code == status
+    assert ledger.deliveries().listed("unmatched") == []
+    assert ledger.deliveries().listed("unverified") == []
+
+
+def test_the_receiver_says_it_is_alive_while_it_runs(isolated: Path) -> None:
+    ledger = Ledger(isolated / "data" / "ledger.db")
+    with running(ListenOptions(port=0), Receiver(ledger, None)) as server:
+        assert ledger.deliveries().receiver_alive() == server.url
+    assert ledger.deliveries().receiver_alive() is None
+
+
+def test_forward_to_passes_body_and_signature_unchanged(isolated: Path) -> None:
+    from fake import Answer, fake_server
+
+    ledger = Ledger(isolated / "data" / "ledger.db")
+    with fake_server(lambda r: Answer(200, b"{}")) as target:
+        options = ListenOptions(port=0, forward_to=target.url + "/hook")
+        with running(options, Receiver(ledger, SECRET)) as server:
+            post(server.url, DONE, **{"X-Clodura-Signature": sign(DONE)})
+            wait_for(lambda: target.received, "the forwarded delivery")
+    [forwarded] = target.received
+    assert forwarded.body == DONE and forwarded.path == "/hook"
+    assert forwarded.headers["x-clodura-signature"] == sign(DONE)
+
+
+# track --import ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", ["one body", "an array", "json lines", "with headers"])
+def test_track_import_applies_captured_deliveries(isolated: Path, shape: str) -> None:
+    ledger = Ledger(isolated / "data" / "ledger.db")
+    ids = [queued_job(ledger, str(600 + n), f"T-imp{n}") for n in range(2)]
+    bodies = [{"trackingId": f"T-imp{n}", "status": "completed", "email": f"p{n}@acme.example"}
+              for n in range(2)]  # fmt: skip
+    source = isolated / "captured.json"
+    if shape == "one body":
+        source.write_text(json.dumps(bodies[0]))
+    elif shape == "an array":
+        source.write_text(json.dumps(bodies))
+    elif shape == "json lines":
+        source.write_text("".join(json.dumps(b) + "\n" for b in bodies))
+    else:
+        raw = json.dumps(bodies[0])
+        good = {"headers": {"X-Clodura-Signature": sign(raw.encode())}, "body": raw}
+        bad = {"headers": {"X-Clodura-Signature": "nope"}, "body": json.dumps(bodies[1])}
+        source.write_text(json.dumps([good, bad]))
+    result = run_cli("track", "--import", str(source), env={"CLODURA_WEBHOOK_SECRET": SECRET})
+    assert result.exit_code == 0, result.stderr
+    emails = [(ledger.get(i).result or {}).get("email") for i in ids]
+    if shape == "one body":
+        assert "1 applied" in result.stderr and emails == ["p0@acme.example", None]
+    elif shape == "with headers":
+        assert "1 applied" in result.stderr and "1 unverified" in result.stderr
+        assert emails == ["p0@acme.example", None]
+    else:
+        assert "2 applied" in result.stderr and emails == ["p0@acme.example", "p1@acme.example"]
+    again = run_cli("track", "--import", str(source))
+    assert "already applied" in again.stderr
+
+
+# The secret ----------------------------------------------------------------------------------------
+
+
+def test_the_webhook_secret_comes_from_stdin_and_is_never_shown(isolated: Path) -> None:
+    refused = run_cli("config", "set", "webhook-secret", SECRET)
+    assert refused.exit_code == 2 and "not on the command line" in refused.stderr
+    stored = run_cli("config", "set", "webhook-secret", input=SECRET + "\n")
+    assert stored.exit_code == 0, stored.stderr
+    assert SECRET not in stored.stdout + stored.stderr
+    path = isolated / "config" / "webhook-secrets"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and SECRET in path.read_text()
+    for args in (("config", "get", "webhook-secret"), ("config", "list")):
+        shown = run_cli(*args)
+        assert SECRET not in shown.stdout and "never shown" in shown.stdout
+
+
+def test_the_sandbox_signs_with_the_secret_it_shows() -> None:
+    shown = run_cli("sandbox", "keys")
+    assert WEBHOOK_SECRET in shown.stdout
+    body = b'{"x": 1}'
+    assert signature(WEBHOOK_SECRET, body) == sign(body, WEBHOOK_SECRET)
