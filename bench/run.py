@@ -284,6 +284,87 @@ def wasted_credit_figures(env: dict[str, str], url: str, tmp: Path) -> list[Figu
     return figures
 
 
+def listen_figures(env: dict[str, str], tmp: Path) -> list[Figure]:
+    """`clodura listen` against clients posting as fast as they can (4 keep-alive connections),
+    every delivery signed and applied to a job of the ledger (one commit each); beside it, a
+    bare loop that only commits the same bodies to SQLite."""
+    import hashlib
+    import hmac
+    import http.client
+    import sqlite3
+    import threading
+
+    from clodura_cli.store.ledger import Ledger, identity_of
+
+    count, secret = 2000, "bench-secret"
+    home = tmp / "listen"
+    ledger = Ledger(home / "data" / "ledger.db")
+    for n in range(count):
+        ids = {"personId": str(10**12 + n)}
+        job, _ = ledger.claim("bench", "email", identity_of(ids), ids, ids)
+        ledger.update(job.id, tracking_id=f"B{n}", status="queued")
+    ledger.close()
+    bodies = [
+        json.dumps({"trackingId": f"B{n}", "status": "completed",
+                    "email": f"p{n}@bench.example", "emailStatus": "verified"}).encode()
+        for n in range(count)
+    ]  # fmt: skip
+    listen_env = {**env, "CLODURA_DATA_DIR": str(home / "data"), "CLODURA_WEBHOOK_SECRET": secret}
+    process = subprocess.Popen([CLODURA, "listen", "--port", "0"], env=listen_env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert process.stderr is not None
+    url = process.stderr.readline().split()[-1]
+    threading.Thread(target=process.stderr.read, daemon=True).start()  # drain the lines
+    host, port = url.split("//")[1].split("/")[0].split(":")
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def client(part: list[bytes]) -> None:
+        connection = http.client.HTTPConnection(host, int(port), timeout=30)
+        for body in part:
+            mark = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+            started = time.perf_counter()
+            connection.request("POST", "/webhook", body=body, headers={
+                "Content-Type": "application/json", "X-Clodura-Signature": mark})  # fmt: skip
+            answer = connection.getresponse()
+            answer.read()
+            spent = time.perf_counter() - started
+            if answer.status != 200:
+                raise SystemExit(f"bench: listen answered {answer.status}")
+            with lock:
+                latencies.append(spent)
+        connection.close()
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(bodies[i::4],)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    process.terminate()
+    process.wait(timeout=30)
+    rate = count / wall
+    p99 = sorted(latencies)[int(len(latencies) * 0.99) - 1]
+    applied = Ledger(home / "data" / "ledger.db").deliveries().listed("applied")
+    bare_db = sqlite3.connect(tmp / "bare.db")
+    bare_db.execute("PRAGMA journal_mode=WAL")
+    bare_db.execute("PRAGMA synchronous=NORMAL")
+    bare_db.execute("CREATE TABLE d (body BLOB)")
+    bare_started = time.perf_counter()
+    for body in bodies:
+        bare_db.execute("INSERT INTO d VALUES (?)", (body,))
+        bare_db.commit()
+    bare = count / (time.perf_counter() - bare_started)
+    return [
+        ratio("listen: deliveries applied per second", rate, 300, ">= 300/s",
+              f"{len(applied)} of {count} applied in {wall:.2f} s; a bare SQLite commit loop: "
+              f"{bare:.0f}/s, listen is {rate / bare:.2f}x of it", most=False),
+        ratio("listen: p99 answer time (ms)", p99 * 1000, 50, "<= 50 ms",
+              f"median {statistics.median(latencies) * 1000:.1f} ms"),
+    ]  # fmt: skip
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="clodura-bench-") as folder:
         tmp = Path(folder)
@@ -307,6 +388,7 @@ def main() -> int:
             lambda: memory_and_cpu_figures(api_env, url, tmp),
             lambda: reveal_figures(api_env, url),
             lambda: wasted_credit_figures(api_env, url, tmp),
+            lambda: listen_figures(env, tmp),
         ]
         figures: list[Figure] = []
         try:

@@ -25,7 +25,7 @@ class ExitCode(IntEnum):
 
 
 EXIT_CODE_HELP = {
-    ExitCode.OK: "success, including a search with no results",
+    ExitCode.OK: "success, including a search with no results; a receiver stopped by the user",
     ExitCode.INTERNAL: "unexpected internal error",
     ExitCode.USAGE: "usage or validation error, detected before any request is sent",
     ExitCode.AUTH: "authentication or permission: no key, 401, 403",
@@ -33,7 +33,7 @@ EXIT_CODE_HELP = {
     ExitCode.RATE_LIMITED: "rate limited: 429 still returned after the retries",
     ExitCode.REJECTED: "request rejected by the API: 400, 422, or an unknown tracking id",
     ExitCode.NETWORK: "network failure, timeout, 5xx or unreadable response after the retries",
-    ExitCode.PENDING: "still pending: a wait for reveal jobs reached its timeout",
+    ExitCode.PENDING: "still pending: a wait for reveal jobs reached its timeout (or no receiver)",
     ExitCode.LEDGER: "the local ledger is busy (another clodura holds it) or unreadable",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C); partial output files are not left behind",
     ExitCode.TERMINATED: "terminated (SIGTERM); likewise nothing partial is left behind",
