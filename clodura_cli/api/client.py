@@ -114,6 +114,8 @@ class CloduraClient:
         self._sleep = sleep
         self._rng = random.Random()
         self._key = api_key.encode("utf-8", errors="replace")
+        #: Filters an emulator said it took without applying them (X-Sandbox-Not-Emulated).
+        self.not_emulated: set[str] = set()
         headers = {"X-API-KEY": api_key, "User-Agent": USER_AGENT, "Accept": "application/json"}
         if sender is not None:
             self._sender = sender(headers, timeout)
@@ -148,8 +150,9 @@ class CloduraClient:
         """One page of a paged search endpoint (people or organisations); an exhausted result
         set (404 included) is an empty list."""
         path = endpoint.path
+        received: list[Reply] = []
         try:
-            payload = self.request("POST", path, json=dict(body))
+            payload = self.request("POST", path, json=dict(body), received=received)
         except NotFoundError as exc:
             if not exc.body.strip() or exc.body.lstrip().startswith("<"):
                 # A web page or nothing at all: a wrong URL or a proxy, not "no results".
@@ -161,6 +164,8 @@ class CloduraClient:
                     status=404,
                 ) from None
             return []
+        said = received[-1].headers.get("x-sandbox-not-emulated", "") if received else ""
+        self.not_emulated.update(name.strip() for name in said.split(",") if name.strip())
         return people_from_payload(payload, path, endpoint.list_keys)
 
     def reveal_email(self, body: Mapping[str, Any]) -> RawAnswer:

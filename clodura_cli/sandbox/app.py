@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 from clodura_cli.api import spec
 from clodura_cli.sandbox import dialects
@@ -33,10 +34,12 @@ from clodura_cli.sandbox.reveal import (
     validate_email_reveal,
     validate_phone_reveal,
 )
+from clodura_cli.sandbox.routes import route_for
 from clodura_cli.sandbox.search import (
     ApiProblem,
     matching_companies,
     matching_indexes,
+    not_emulated,
     org_record,
     validate_org_search,
     validate_search,
@@ -77,6 +80,17 @@ class DroppedConnection(Exception):
 
 class SimulatedTimeout(Exception):
     """Raised in-process when the client's read timeout would expire before the answer."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """A request as a handler sees it: the key, the raw body, the path and the query (parsed
+    from QUERY_STRING, as a real server splits them)."""
+
+    key: str
+    body: bytes
+    path: str
+    query: dict[str, list[str]]
 
 
 @dataclass
@@ -209,7 +223,9 @@ class SandboxApp:
             entry["status"] = 502
             _hold(respond_at)
             return _respond(start_response, 502, _HTML_PAGE, content_type="text/html")
-        answer = self._handle(method, path, environ.get("HTTP_X_API_KEY"), raw, entry)
+        query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        request = Request(environ.get("HTTP_X_API_KEY") or "", raw, path, query)
+        answer = self._handle(method, request, entry)
         entry["status"] = answer.status
         entry["records"] = answer.records
         body = answer.raw if answer.raw is not None else _json_bytes(answer.payload)
@@ -234,44 +250,32 @@ class SandboxApp:
         headers = [*answer.headers, *self.injector.rate_headers()]
         return _respond(start_response, answer.status, body, headers, content_type)
 
-    def _handle(
-        self, method: str, path: str, key: str | None, raw: bytes, entry: dict[str, Any]
-    ) -> Answer:
+    def _handle(self, method: str, request: Request, entry: dict[str, Any]) -> Answer:
         try:
-            handler = self._route(method, path)
-            if key is None or key not in SANDBOX_KEYS:
+            handler = self._route(method, request.path)
+            if request.key not in SANDBOX_KEYS:
                 raise ApiProblem(401, "Missing or invalid API key")
-            entry["plan"] = SANDBOX_KEYS[key].name
-            return handler(key, raw, path)
+            entry["plan"] = SANDBOX_KEYS[request.key].name
+            return handler(request)
         except ApiProblem as problem:
             return Answer(
                 problem.status, {"message": problem.message, "statusCode": problem.status}
             )
 
-    def _route(self, method: str, path: str) -> Callable[[str, bytes, str], Answer]:
-        routes: dict[tuple[str, str], Callable[[str, bytes, str], Answer]] = {
-            ("POST", spec.SEARCH_PEOPLE_PATH): self._search,
-            ("POST", spec.REVEAL_EMAIL_PATH): self._reveal_email,
-            ("POST", spec.REVEAL_PHONE_PATH): self._reveal_phone,
-            ("GET", spec.CREDITS_PATH): self._credits,
-            ("POST", spec.ORG_SEARCH_PATH): self._org_search,
-        }
-        if path.startswith(spec.TRACK_PATH + "/"):
-            if not self.track_enabled:
-                raise ApiProblem(404, f"No route for {method} {spec.TRACK_PATH}")
-            if method != "GET":
-                raise ApiProblem(405, "Method not allowed")
-            return self._track
-        handler = routes.get((method, path))
-        if handler is None:
-            if any(route_path == path for _, route_path in routes):
-                raise ApiProblem(405, "Method not allowed")
-            raise ApiProblem(404, f"No route for {method} {path}")
+    def _route(self, method: str, path: str) -> Callable[[Request], Answer]:
+        route = route_for(path)
+        if route is None or (route.name == "track" and not self.track_enabled):
+            where = route.path if route is not None else path
+            raise ApiProblem(404, f"No route for {method} {where}")
+        if method != route.method:
+            raise ApiProblem(405, "Method not allowed")
+        handler: Callable[[Request], Answer] = getattr(self, route.handler)
         return handler
 
     # Endpoints -------------------------------------------------------------------------------
 
-    def _search(self, key: str, raw: bytes, path: str) -> Answer:
+    def _search(self, request: Request) -> Answer:
+        key, raw = request.key, request.body
         body = _json_object(raw)
         validate_search(body)
         with self.state.transaction() as db:
@@ -291,16 +295,18 @@ class SandboxApp:
                 self.state.save_account(db, account)
         suffix = b',"page":%d,"perPage":%d}' % (body["page"], body["perPage"])
         raw = b"[" + b",".join(self._record_json(p.record) + suffix for p in page) + b"]"
-        return Answer(200, None, records=len(page), raw=raw)
+        return Answer(200, None, len(page), not_emulated("search", body), raw)
 
-    def _org_search(self, key: str, raw: bytes, path: str) -> Answer:
+    def _org_search(self, request: Request) -> Answer:
+        raw = request.body
         body = _json_object(raw)
         validate_org_search(body)
         found = matching_companies(self.dataset, body)
         start = (body["page"] - 1) * body["perPage"]
         page = [org_record(c) for c in found[start : start + body["perPage"]]]
         pagination = {"page": body["page"], "perPage": body["perPage"], "total": len(found)}
-        return Answer(200, {"data": page, "pagination": pagination}, records=len(page))
+        answer = {"data": page, "pagination": pagination}
+        return Answer(200, answer, len(page), not_emulated("orgs", body))
 
     def _record_json(self, record: dict[str, Any]) -> bytes:
         """A person's record as JSON without its closing brace, serialised once per app."""
@@ -331,11 +337,13 @@ class SandboxApp:
                 self._matches.popitem(last=False)
         return people
 
-    def _reveal_email(self, key: str, raw: bytes, path: str) -> Answer:
+    def _reveal_email(self, request: Request) -> Answer:
+        key, raw = request.key, request.body
         body = _json_object(raw)
         return self._submit(key, EMAIL, validate_email_reveal(body), body.get("webhookUrl"))
 
-    def _reveal_phone(self, key: str, raw: bytes, path: str) -> Answer:
+    def _reveal_phone(self, request: Request) -> Answer:
+        key, raw = request.key, request.body
         body = _json_object(raw)
         return self._submit(key, PHONE, validate_phone_reveal(body), body.get("webhookUrl"))
 
@@ -376,7 +384,8 @@ class SandboxApp:
                    "input": job.input, "result": job.result}  # fmt: skip
         return dialects.track(self.dialect, payload)
 
-    def _track(self, key: str, raw: bytes, path: str) -> Answer:
+    def _track(self, request: Request) -> Answer:
+        key, path = request.key, request.path
         tracking_id = path[len(spec.TRACK_PATH) + 1 :]
         with self.state.transaction() as db:
             self._settle(db, key)
@@ -397,7 +406,8 @@ class SandboxApp:
         }
         return Answer(200, dialects.track(self.dialect, payload))
 
-    def _credits(self, key: str, raw: bytes, path: str) -> Answer:
+    def _credits(self, request: Request) -> Answer:
+        key = request.key
         with self.state.transaction() as db:
             self._settle(db, key)
             account = self.state.account(db, key)
@@ -484,16 +494,8 @@ def _charge_export(account: Any, records: int) -> None:
 
 
 def _endpoint(method: str, path: str) -> str | None:
-    names = {
-        spec.SEARCH_PEOPLE_PATH: "search",
-        spec.REVEAL_EMAIL_PATH: "email",
-        spec.REVEAL_PHONE_PATH: "phone",
-        spec.CREDITS_PATH: "credits",
-        spec.ORG_SEARCH_PATH: "orgs",
-    }
-    if path.startswith(spec.TRACK_PATH + "/"):
-        return "track"
-    return names.get(path)
+    route = route_for(path)
+    return route.name if route is not None else None
 
 
 def _read_body(environ: dict[str, Any]) -> bytes:

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from clodura_cli.sandbox.routes import FAULT_TARGETS
+
 #: Every fault a script or a rate can ask for, and what it does.
 FAULT_KINDS = {
     "400": "400 with a JSON message",
@@ -32,7 +34,8 @@ FAULT_KINDS = {
     "drop": "connection closed without an answer, after the request was handled",
     "timeout": "request handled, then no answer before the client's read timeout",
 }
-ENDPOINTS = ("search", "orgs", "email", "phone", "track", "credits", "*")
+#: What a scripted fault may target (the endpoint table's names, or "*").
+ENDPOINTS = FAULT_TARGETS
 
 
 class FaultSpecError(ValueError):

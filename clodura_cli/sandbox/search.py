@@ -21,6 +21,19 @@ from clodura_cli.sandbox.data import (
     title_words,
 )
 
+#: Filters the emulator takes but does not apply, by endpoint (its route's name): never ignored
+#: silently, a request carrying one is answered with the header X-Sandbox-Not-Emulated naming it,
+#: and the command says so. Every other filter of the spec's tables is applied (a test derived
+#: from those tables checks each one narrows the results).
+NOT_EMULATED: dict[str, frozenset[str]] = {"search": frozenset(), "orgs": frozenset()}
+NOT_EMULATED_HEADER = "X-Sandbox-Not-Emulated"
+
+
+def not_emulated(endpoint: str, body: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The header naming the filters of ``body`` the emulator does not apply (none: no header)."""
+    names = sorted(n for n in NOT_EMULATED.get(endpoint, ()) if body.get(n) not in (None, [], ""))
+    return ((NOT_EMULATED_HEADER, ", ".join(names)),) if names else ()
+
 
 class ApiProblem(Exception):
     """An error answer: status code and message."""

@@ -59,6 +59,10 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
         raise
     search.remember()
     _report(search, output, count)
+    for name in sorted(client.not_emulated):
+        field = endpoint.fields.get(name)
+        flag = field.flag.split("/")[0] if field is not None else name
+        report.warn(f"the sandbox does not emulate {flag}; it was sent but has no effect")
 
 
 class _NothingNew(Exception):
