@@ -7,14 +7,13 @@ import importlib
 import os
 import signal
 import sys
-from collections.abc import Callable
 from typing import Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
 
 from clodura_cli import version_line
-from clodura_cli.api.errors import CloduraError, UsageError
+from clodura_cli.api.errors import CloduraError
 from clodura_cli.base import stopping
 from clodura_cli.cli import complete, report, terminal
 from clodura_cli.cli.exit_codes import EXIT_CODE_HELP, ExitCode, classify
@@ -175,85 +174,33 @@ def root(
     """Prospect with the Clodura B2B data API."""
 
 
-def completion(
-    shell: Annotated[
-        str,
-        typer.Argument(
-            help="bash, zsh or fish.",
-            autocompletion=complete.choices(("bash", "zsh", "fish")),
-            show_default=False,
-        ),
-    ],
-) -> None:
-    """Print the shell completion script for bash, zsh or fish.
-
-    Examples:
-
-      clodura completion bash > ~/.local/share/bash-completion/completions/clodura
-
-      clodura completion fish > ~/.config/fish/completions/clodura.fish
-    """
-    if shell not in ("bash", "zsh", "fish"):
-        raise UsageError(f"completion: {shell!r} is not a supported shell; use bash, zsh or fish")
-    sys.stdout.write(complete.script(shell))
-
-
-def _add_search(target: typer.Typer) -> None:
-    from clodura_cli.cli.commands import search_cmd
-
-    target.command(name="search", no_args_is_help=False, epilog=search_cmd.SEARCH_EXAMPLES)(
-        search_cmd.search
-    )
-
-
-def _add_orgs(target: typer.Typer) -> None:
-    from clodura_cli.cli.commands import orgs_cmd
-
-    target.command(name="orgs", epilog=orgs_cmd.ORGS_EXAMPLES)(orgs_cmd.orgs)
-
-
-def _add_api(target: typer.Typer) -> None:
-    from clodura_cli.cli.commands import api_cmd
-
-    target.command(name="api", epilog=api_cmd.API_EXAMPLES)(api_cmd.api)
-
-
-def _add_group(module: str, name: str) -> Callable[[typer.Typer], None]:
-    def add(target: typer.Typer) -> None:
-        group = importlib.import_module(f"clodura_cli.cli.commands.{module}").app
-        target.add_typer(group, name=name)
-
-    return add
-
-
-def _add_command(module: str, name: str) -> Callable[[typer.Typer], None]:
-    def add(target: typer.Typer) -> None:
-        target.command(name=name)(
-            getattr(importlib.import_module(f"clodura_cli.cli.commands.{module}"), name)
-        )
-
-    return add
-
-
-#: Every command, in the order help lists them; each is imported only when registered.
-COMMANDS: dict[str, Callable[[typer.Typer], None]] = {
-    "search": _add_search,
-    "orgs": _add_orgs,
-    "reveal": _add_group("reveal_cmd", "reveal"),
-    "track": _add_command("track_cmd", "track"),
-    "listen": _add_command("listen_cmd", "listen"),
-    "credits": _add_command("credits_cmd", "credits"),
-    "preset": _add_group("preset_cmd", "preset"),
-    "auth": _add_group("auth_cmd", "auth"),
-    "config": _add_group("config_cmd", "config"),
-    "sandbox": _add_group("sandbox_cmd", "sandbox"),
-    "api": _add_api,
-    "completion": lambda target: _register(target, "completion", completion),
+#: Every command, in the order help lists them, and its module under cli/commands, imported
+#: only when the command runs. A module holds a group of commands (``app``, a typer.Typer) or
+#: one command: the function of the command's name, its help's epilog in ``EXAMPLES``.
+COMMANDS: dict[str, str] = {
+    "search": "search_cmd",
+    "orgs": "orgs_cmd",
+    "reveal": "reveal_cmd",
+    "track": "track_cmd",
+    "listen": "listen_cmd",
+    "credits": "credits_cmd",
+    "preset": "preset_cmd",
+    "auth": "auth_cmd",
+    "config": "config_cmd",
+    "sandbox": "sandbox_cmd",
+    "api": "api_cmd",
+    "completion": "completion_cmd",
 }
 
 
-def _register(target: typer.Typer, name: str, function: Callable[..., None]) -> None:
-    target.command(name=name)(function)
+def register(target: typer.Typer, name: str) -> None:
+    """Add one command (or group) to the application: the one way every command is added."""
+    module = importlib.import_module(f"clodura_cli.cli.commands.{COMMANDS[name]}")
+    group = getattr(module, "app", None)
+    if isinstance(group, typer.Typer):
+        target.add_typer(group, name=name)
+        return
+    target.command(name=name, epilog=getattr(module, "EXAMPLES", None))(getattr(module, name))
 
 
 def build_app(only: str | None = None) -> typer.Typer:
@@ -268,9 +215,9 @@ def build_app(only: str | None = None) -> typer.Typer:
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     built.callback()(root)
-    for name, register in COMMANDS.items():
+    for name in COMMANDS:
         if only is None or name == only:
-            register(built)
+            register(built, name)
     return built
 
 

@@ -1,4 +1,22 @@
-"""Options shared by several commands, defined once."""
+"""Options shared by several commands, defined once, and how they reach a command.
+
+A command declares its own options as typer parameters, as usual. An option several commands
+share is an ``Annotated`` alias here (``Format``, ``Output``...), used like any typer type. A
+*group* of shared options that a command wants as one object is declared with ``inject``, which
+adds the group's parameters to the command's signature (so typer shows them) and hands the
+command one object built from their values::
+
+    def with_api_options(function):          # below: --sandbox, --base-url, --verbose, --profile
+        params = [("sandbox", Sandbox, False), ("base_url", BaseUrl, None), ...]
+        return inject(function, "api", params, ApiOptions)
+
+    @with_api_options
+    def credits(fmt: Format = None, *, api: ApiOptions) -> None:
+        ...                                  # typer sees --format and the four API options
+
+The object is built once, before the command runs; commands do not change it afterwards (they
+make a changed copy with dataclasses.replace where a flag of their own completes it).
+"""
 
 from __future__ import annotations
 

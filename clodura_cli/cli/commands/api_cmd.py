@@ -23,7 +23,7 @@ from clodura_cli.cli.session import ApiOptions
 from clodura_cli.store import config
 from clodura_cli.store.formats import json_text
 
-API_EXAMPLES = (
+EXAMPLES = (
     "Examples:\n\n"
     "  clodura api credits\n\n"
     "  clodura api search/people -F page=1 -F perPage=5 -f 'seniority[]=CEO'\n\n"

@@ -1,5 +1,6 @@
 """`clodura orgs`: Search Organizations, through the same paging and output as `search`."""
 
+from dataclasses import replace
 from typing import Any
 
 from clodura_cli.api import spec
@@ -8,7 +9,7 @@ from clodura_cli.cli.commands.search_cmd import with_filters, with_search_option
 from clodura_cli.cli.session import ApiOptions
 from clodura_cli.search_run import SearchOptions
 
-ORGS_EXAMPLES = (
+EXAMPLES = (
     "Examples:\n\n"
     "  clodura orgs --sandbox --domain clodura.ai\n\n"
     '  clodura orgs --industry-keyword FinTech --employees "51 - 200" --all -o orgs.csv\n\n'
@@ -35,5 +36,4 @@ def orgs(*, flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> None
             "orgs: give at least one filter (the API needs one), e.g. --domain acme.com or "
             "--name Acme; see `clodura orgs --help`"
         )
-    opts.endpoint = ORGANISATIONS
-    run_search(flags, opts, api)
+    run_search(flags, replace(opts, endpoint=ORGANISATIONS), api)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, NamedTuple
 
 import typer
@@ -153,8 +154,8 @@ def email(
     from clodura_cli.cli.commands.reveal_flow import run_reveal
     from clodura_cli.inputs import EMAIL, from_arguments
 
-    run.kind = EMAIL
-    run_reveal(run, from_arguments(EMAIL, *people, (first_name, last_name, domain)), api)
+    rows = from_arguments(EMAIL, *people, (first_name, last_name, domain))
+    run_reveal(replace(run, kind=EMAIL), rows, api)
 
 
 @app.command()
@@ -186,5 +187,5 @@ def phone(
     from clodura_cli.cli.commands.reveal_flow import run_reveal
     from clodura_cli.inputs import PHONE, from_arguments
 
-    run.kind, run.partners = PHONE, partners
-    run_reveal(run, from_arguments(PHONE, *people, (None, None, None)), api)
+    rows = from_arguments(PHONE, *people, (None, None, None))
+    run_reveal(replace(run, kind=PHONE, partners=partners), rows, api)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,7 +35,7 @@ def run_reveal(
     inputs = read_inputs(options.kind, rows_from_args, options.input_file)
     configured = api.setting("webhook-url", options.webhook_url)  # flag, environment, profile
     chosen = api.output_format(options.fmt, options.output)
-    options.concurrency = int(api.setting("concurrency", options.concurrency))
+    options = replace(options, concurrency=int(api.setting("concurrency", options.concurrency)))
     columns = chosen_columns(options.fields, REVEAL_COLUMNS, report.warn)
     # Checked before anything else: a missing webhook is a usage error, whatever the key.
     webhook = (

@@ -1,6 +1,7 @@
 """`clodura search`: every Search People filter as a flag, results in any format."""
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Annotated, Any
 
 import typer
@@ -53,7 +54,7 @@ def with_filters(table: tuple[spec.Field, ...]) -> Callable[[F], F]:
     return lambda function: options.inject(function, "flags", params, build, first=True)
 
 
-SEARCH_EXAMPLES = (
+EXAMPLES = (
     "Examples:\n\n"
     '  clodura search --sandbox --seniority CEO --employees 51-200 --country "United States"\n\n'
     '  clodura search --title "vp sales" --funded-from 2024-01-01 --all -o leads.csv\n\n'
@@ -137,8 +138,10 @@ def search(
     """Search people with any combination of Search People filters."""
     from clodura_cli.cli.commands.search_flow import org_ids_from_stdin, run_search
 
+    org_ids = None
     if flags["organizationId"] == "-":
-        flags["organizationId"], opts.org_ids = None, org_ids_from_stdin()
-    opts.filter_files, opts.new_only, opts.append = filters or [], new_only, append
-    opts.forget = "all" if forget_all else "query" if forget else None
-    run_search(flags, opts, api)
+        flags, org_ids = {**flags, "organizationId": None}, org_ids_from_stdin()
+    forgetting = "all" if forget_all else "query" if forget else None
+    own = replace(opts, filter_files=filters or [], new_only=new_only, append=append,
+                  forget=forgetting, org_ids=org_ids)  # fmt: skip
+    run_search(flags, own, api)

@@ -1,0 +1,34 @@
+"""`clodura completion`: the shell completion scripts."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from clodura_cli.api.errors import UsageError
+from clodura_cli.cli import complete
+
+
+def completion(
+    shell: Annotated[
+        str,
+        typer.Argument(
+            help="bash, zsh or fish.",
+            autocompletion=complete.choices(("bash", "zsh", "fish")),
+            show_default=False,
+        ),
+    ],
+) -> None:
+    """Print the shell completion script for bash, zsh or fish.
+
+    Examples:
+
+      clodura completion bash > ~/.local/share/bash-completion/completions/clodura
+
+      clodura completion fish > ~/.config/fish/completions/clodura.fish
+    """
+    if shell not in ("bash", "zsh", "fish"):
+        raise UsageError(f"completion: {shell!r} is not a supported shell; use bash, zsh or fish")
+    sys.stdout.write(complete.script(shell))
