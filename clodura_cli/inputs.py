@@ -76,6 +76,8 @@ class Inputs:
     targets: list[Target] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     duplicates: int = 0
+    #: Rows whose person id a spreadsheet damaged: (label, how, sent by another identifier).
+    damaged: list[tuple[str, str, bool]] = field(default_factory=list)
     #: Lines (1-based) that were not UTF-8: names on them are read as Windows-1252, but an
     #: identifier on them is junk, never a paid submission.
     non_utf8: frozenset[int] = frozenset()
@@ -225,10 +227,20 @@ def _csv_rows(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
         if None in record:
             problems.append(f"line {number}: more cells than header columns; extra cells ignored")
             record.pop(None)
-        values = {k: v for k, v in record.items() if k is not None and v not in (None, "")}
+        values = {
+            k: _unguarded(v) for k, v in record.items() if k is not None and v not in (None, "")
+        }
         if values:
             rows.append((f"line {number}", values))
     return rows, problems
+
+
+def _unguarded(value: Any) -> Any:
+    """A cell without the apostrophe a CSV writer put before a character a spreadsheet would
+    run as a formula (and that comes back when the sheet is saved again)."""
+    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r":
+        return value[1:]
+    return value
 
 
 def _plain_record(value: str) -> dict[str, Any]:
@@ -263,10 +275,29 @@ def _first(value: Any) -> str | None:
     return text or None
 
 
-def identifiers_for(record: dict[str, Any], kind: str) -> dict[str, Any]:
-    """What to send for a record: personId, else linkedinUrl, else first + last name + domain."""
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d*)?[eE][+-]?\d+\Z")
+_DECIMAL = re.compile(r"^\d+[.,]\d*\Z")
+
+
+def damaged_id(value: Any) -> str | None:
+    """How a spreadsheet damaged an id, or None: scientific notation (2.15846224800326E+018), a
+    decimal point, or 16 to 19 digits whose digits after the 15th are all zeros (a number
+    format keeps only 15 significant digits; a genuine id ending so is one in ten thousand)."""
+    text = str(value).strip()
+    if _SCIENTIFIC.match(text):
+        return "in scientific notation"
+    if _DECIMAL.match(text):
+        return "with a decimal point"
+    if text.isdigit() and 16 <= len(text) <= 19 and set(text[15:]) == {"0"}:
+        return "with every digit after the 15th a zero"
+    return None
+
+
+def identifiers_for(record: dict[str, Any], kind: str, *, trust_ids: bool = True) -> dict[str, Any]:
+    """What to send for a record: personId, else linkedinUrl, else first + last name + domain.
+    Unless ``trust_ids``, a person id a spreadsheet damaged is passed over for the others."""
     person_id = _first(record.get("personId"))
-    if person_id:
+    if person_id and (trust_ids or damaged_id(person_id) is None):
         return {"personId": person_id}
     linkedin = _first(record.get("linkedinUrl"))
     if linkedin:
@@ -285,21 +316,35 @@ def identifiers_for(record: dict[str, Any], kind: str) -> dict[str, Any]:
     raise ValidationError("row", f"has no {needed}")
 
 
-def collect(rows: Iterable[tuple[str, dict[str, Any]]], kind: str, inputs: Inputs) -> None:
-    """Add each row's target to ``inputs``; report and skip rows that name nobody."""
+def collect(
+    rows: Iterable[tuple[str, dict[str, Any]]],
+    kind: str,
+    inputs: Inputs,
+    *,
+    trust_ids: bool = True,
+) -> None:
+    """Add each row's target to ``inputs``; report and skip rows that name nobody. Unless
+    ``trust_ids``, a row whose person id a spreadsheet damaged falls back to its other
+    identifiers (counted in ``inputs.damaged``), or is skipped when it has none."""
     seen = {json.dumps(t.identifiers, sort_keys=True) for t in inputs.targets}
     for label, record in rows:
+        damage = None if trust_ids else damaged_id(_first(record.get("personId")) or "")
         try:
-            identifiers = identifiers_for(record, kind)
+            identifiers = identifiers_for(record, kind, trust_ids=trust_ids)
         except ValidationError as exc:
+            if damage is not None:
+                inputs.damaged.append((label, damage, False))
+                continue
             inputs.problems.append(f"{label}: {exc.message.removeprefix('row: ')}; skipped")
             continue
+        if damage is not None:
+            inputs.damaged.append((label, damage, True))
         junk = _junk(identifiers, label, inputs.non_utf8)
         if junk:
             inputs.problems.append(f"{label}: the identifier {junk}; skipped")
             continue
         person_id = str(identifiers.get("personId", ""))
-        if person_id and not person_id.isdigit():
+        if person_id and not person_id.isdigit() and not trust_ids:
             inputs.problems.append(
                 f"{label}: person id {quoted(person_id)} is not digits as documented ids are; "
                 "sent anyway"
@@ -309,7 +354,9 @@ def collect(rows: Iterable[tuple[str, dict[str, Any]]], kind: str, inputs: Input
             inputs.duplicates += 1
             continue
         seen.add(key)
-        identity = identity_of({**record, **identifiers})
+        # Known by what is sent, nothing else: an id a spreadsheet broke must never answer
+        # for the person its row's LinkedIn URL names (see the ledger's identities).
+        identity = identity_of(identifiers)
         inputs.targets.append(Target(identifiers, dict(record), identity))
 
 

@@ -12,7 +12,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from clodura_cli.api.answers import Asked, Outcome, classify_word, normal_word, read_answer
+from clodura_cli.api.answers import (
+    Asked,
+    Outcome,
+    classify_word,
+    named_in,
+    normal_word,
+    read_answer,
+)
 from clodura_cli.api.errors import (
     APIError,
     AuthenticationError,
@@ -30,7 +37,7 @@ from clodura_cli.api.spec import PERSON_RECORD_FIELDS
 from clodura_cli.credits import STANDARD
 from clodura_cli.inputs import EMAIL, PHONE, Target
 from clodura_cli.store.deliveries import Deliveries
-from clodura_cli.store.ledger import BLOCKING, FINAL, OPEN, Job, Ledger
+from clodura_cli.store.ledger import BLOCKING, FINAL, OPEN, Job, Ledger, identity_of
 
 if TYPE_CHECKING:
     from clodura_cli.api.client import CloduraClient, RawAnswer
@@ -380,6 +387,10 @@ class Tracker:
         return self._with_cost(updated) if updated.is_final else updated
 
     def _with_cost(self, job: Job) -> Job:
+        """A finished job: what its answer names of the person is learnt, and its cost
+        recorded where the plan's rules fix it."""
+        if job.found:
+            self.ledger.learn(job, identity_of(named_in(job.result or {})))
         if job.credits is not None:
             return job
         # Only a completed job's cost depends on the plan: nothing else asks for the balance.

@@ -64,6 +64,8 @@ class RevealOptions:
     concurrency: int | None = None
     rate: float | None = None
     refresh: bool = False
+    #: --trust-ids: send person ids as they are, even those a spreadsheet seems to have damaged.
+    trust_ids: bool = False
     #: --listen: a webhook receiver in this process for the length of the run.
     listen: bool = False
     listen_host: str = "127.0.0.1"
@@ -112,9 +114,12 @@ def load_inputs(
     input_file: str | None,
     stdin: Any,
     stdin_is_terminal: bool = False,
+    *,
+    trust_ids: bool = False,
 ) -> Inputs:
     """Targets from the arguments and the --input file (``-``: ``stdin``, refused when it is a
-    terminal); bad rows are in ``problems``, never submitted."""
+    terminal); bad rows are in ``problems``, never submitted; the file's person ids that a
+    spreadsheet damaged are passed over unless ``trust_ids``."""
     inputs = Inputs()
     collect(rows_from_args, kind, inputs)
     if input_file is not None:
@@ -124,7 +129,7 @@ def load_inputs(
         rows, problems = parse_rows(decoded.text)
         inputs.problems.extend(problems)
         inputs.non_utf8 = decoded.non_utf8
-        collect(rows, kind, inputs)
+        collect(rows, kind, inputs, trust_ids=trust_ids)
     return inputs
 
 
@@ -152,6 +157,25 @@ def webhook_for(options: RevealOptions, configured: str | None, sandbox: bool) -
             "`clodura config set webhook-url https://...`"
         )
     return None
+
+
+def damage_report(inputs: Inputs) -> str | None:
+    """One warning for the rows whose person id a spreadsheet damaged, or None."""
+    if not inputs.damaged:
+        return None
+    hows = sorted({how for _, how, _ in inputs.damaged})
+    sent = sum(1 for _, _, fell_back in inputs.damaged if fell_back)
+    skipped = [label for label, _, fell_back in inputs.damaged if not fell_back]
+    text = (
+        f"--input: {len(inputs.damaged)} row(s) have a person id a spreadsheet damaged "
+        f"({'; '.join(hows)}), never sent: {sent} revealed by their LinkedIn URL or name "
+        f"instead, {len(skipped)} skipped"
+    )
+    if skipped:
+        text += (
+            f" ({', '.join(skipped[:3])}{'...' if len(skipped) > 3 else ''}: no other identifier)"
+        )
+    return text + "; import the id column as Text, or --trust-ids to send ids as they are"
 
 
 def _read_input(name: str, stdin: Any) -> Decoded:

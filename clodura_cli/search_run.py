@@ -18,6 +18,7 @@ from clodura_cli.api import spec
 from clodura_cli.api.endpoints import PEOPLE, Endpoint
 from clodura_cli.api.errors import UsageError
 from clodura_cli.api.filters import SearchRequest, build_search_body
+from clodura_cli.inputs import damaged_id
 from clodura_cli.search import PageCallback, SearchPlan, SearchRun, iterate_records, plan_search
 
 if TYPE_CHECKING:
@@ -266,6 +267,7 @@ def org_ids_from_text(text: str) -> tuple[list[str], list[str]]:
     per line that holds none."""
     ids: list[str] = []
     warnings: list[str] = []
+    damaged: list[int] = []
     for number, line in enumerate(text.splitlines(), 1):
         item = line.strip()
         if not item:
@@ -290,5 +292,15 @@ def org_ids_from_text(text: str) -> tuple[list[str], list[str]]:
         ):
             warnings.append(f"--org-id -: line {number} holds no organisation id; skipped")
             continue
+        if damaged_id(value) is not None:
+            damaged.append(number)
+            continue
         ids.append(str(value).strip())
+    if damaged:
+        lines = ", ".join(map(str, damaged[:5])) + ("..." if len(damaged) > 5 else "")
+        warnings.append(
+            f"--org-id -: {len(damaged)} id(s) a spreadsheet damaged (scientific notation, a "
+            f"decimal point, or every digit after the 15th a zero) skipped, never searched "
+            f"(line {lines}); import the id column as Text, or give a genuine one with --org-id ID"
+        )
     return list(dict.fromkeys(ids)), warnings

@@ -4,6 +4,7 @@ how a wait ended."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from clodura_cli.api.errors import CloduraError, UnconfirmedRevealsError, UsageError
@@ -15,6 +16,17 @@ if TYPE_CHECKING:
 
 #: Statuses a person's job may be settled from by hand: no usable answer has come.
 STUCK = frozenset({"unknown", "unread", "queued", "processing"})
+
+
+def moment(field: str, text: str) -> float:
+    """The local time a user wrote (2026-11-30, or 2026-11-30T09:00) as a timestamp."""
+    try:
+        when = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(
+            f"{field}: {text!r} is not a date; use YYYY-MM-DD, or YYYY-MM-DDTHH:MM"
+        ) from None
+    return when.timestamp()
 
 
 def jobs_named(ledger: Ledger, reference: str) -> list[Job]:

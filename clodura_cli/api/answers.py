@@ -60,15 +60,18 @@ _MESSAGE_KEYS = ("message", "error", "detail", "reason", "msg")
 _CREDIT_KEYS = ("credits", "creditsUsed", "credits_used", "cost")
 _PERSON_ID_KEYS = ("personId", "person_id", "personID")
 _LINKEDIN_KEYS = ("linkedinUrl", "linkedin_url", "linkedInUrl", "linkedin")
+_FIRST_KEYS = ("firstName", "first_name")
+_LAST_KEYS = ("lastName", "last_name")
+_DOMAIN_KEYS = ("companyDomain", "company_domain", "domain")
 #: Envelope fields that describe the job, not its result.
 _JOB_KEYS = frozenset(
     [*TRACKING_ID_KEYS, *_STATUS_KEYS, *_MESSAGE_KEYS, "type", "input", "success", "statusCode"]
 )
 _EMAIL_RANK = {"verified": 0, "valid": 0, "guessed": 1, "catch_all": 1, "unverified": 2}
 _EMAIL_NOT_FOUND = frozenset({"not_found", "notfound", "unavailable", "none", "no_email"})
+#: An address, internationalised ones (RFC 6531: josé.müller@bücher.example) included.
 _EMAIL = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+\Z"
+    r"^[\w.!#$%&'*+/=?^`{|}~-]+@[^\W_](?:[\w-]*[^\W_])?(?:\.[^\W_](?:[\w-]*[^\W_])?)+\Z"
 )
 _PHONE_KEY = re.compile(r"phone|mobile|direct|dial|number|cell|tel", re.IGNORECASE)
 _PHONE_TEXT = re.compile(r"^\+?[\d\s().-]{7,24}\Z")
@@ -318,6 +321,20 @@ def _names(entry: dict[str, Any]) -> tuple[str | None, str | None]:
         person = None
     url = next((entry[k] for k in _LINKEDIN_KEYS if isinstance(entry.get(k), str)), None)
     return (str(person).strip() if person is not None else None), url
+
+
+def named_in(result: dict[str, Any]) -> dict[str, Any]:
+    """The identifiers a result names of its person, in request keys (personId, linkedinUrl,
+    firstName + lastName + companyDomain): what the ledger may learn from a found answer."""
+    person, url = _names(result)
+    named: dict[str, Any] = {"personId": person, "linkedinUrl": normal_linkedin(url)}
+    first, last = _first_text(result, _FIRST_KEYS), _first_text(result, _LAST_KEYS)
+    domain = _first_text(result, _DOMAIN_KEYS) or next(
+        (str(v[0]) for k in _DOMAIN_KEYS if isinstance(v := result.get(k), list) and v), None
+    )
+    if first and last and domain:
+        named.update(firstName=first, lastName=last, companyDomain=domain.lower())
+    return {name: value for name, value in named.items() if value}
 
 
 def normal_linkedin(url: str | None) -> str | None:

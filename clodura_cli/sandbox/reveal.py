@@ -131,7 +131,7 @@ def find_person(dataset: Dataset, identifiers: Mapping[str, Any]) -> Person | No
 
 
 def _email_address(first: str, last: str, domain: str) -> str:
-    local = f"{first}.{last}".lower().replace(" ", "").replace("'", "")
+    local = re.sub(r"[^\w.]", "", f"{first}.{last}".lower()).strip(".")
     return f"{local}@{domain}"
 
 
@@ -153,8 +153,17 @@ def job_outcome(
     if person is not None and roll < 3:
         return "failed", None, 0
     if job.type == EMAIL:
-        return _email_outcome(job, person, family, roll)
-    return _phone_outcome(job, person, family, roll)
+        status, result, cost = _email_outcome(job, person, family, roll)
+    else:
+        status, result, cost = _phone_outcome(job, person, family, roll)
+    if person is not None:
+        # A result names the person it found, whichever identifier was sent.
+        record = person.record
+        named = {
+            name: record[name] for name in ("personId", "linkedinUrl", "firstName", "lastName")
+        }
+        result = {**named, "companyDomain": person.company.domains[0], **result}
+    return status, result, cost
 
 
 def _email_outcome(

@@ -8,6 +8,7 @@ A job's status moves through:
                polled on, never delivered (a newer reader may read it: track --reparse)
     completed / failed    final, from an answer that holds the evidence
     abandoned  given up by the user (track --abandon); --refresh may submit again
+    forgotten  a not-found answer the user chose to ask again (track --forget-not-found)
     rejected   the API refused the submission (no job, no charge)
     not_sent   the request certainly never left this machine
 
@@ -37,6 +38,9 @@ PENDING = frozenset({"queued", "processing"})
 OPEN = PENDING | {"unread"}
 #: Statuses under which the person must not be submitted again: it may cost twice.
 BLOCKING = FINAL | OPEN | {"unknown"}
+
+#: The message of a job whose not-found answer was forgotten.
+FORGOTTEN = "not found; forgotten by track --forget-not-found: may be asked again"
 
 #: Answers are kept up to this size each.
 MAX_ANSWER_BYTES = 1024 * 1024
@@ -103,8 +107,41 @@ CREATE TABLE track_endpoints (
     available INTEGER NOT NULL,
     noted_at REAL NOT NULL
 )"""
+_IDENTITIES = """
+CREATE TABLE identities (
+    job_id INTEGER NOT NULL REFERENCES jobs (id),
+    account TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    value TEXT NOT NULL
+);
+CREATE INDEX identities_value ON identities (account, kind, name, value);
+CREATE UNIQUE INDEX identities_once ON identities (job_id, name, value);
+CREATE INDEX jobs_open ON jobs (status)"""
+
+
+def _sent_identity(db: sqlite3.Connection) -> None:
+    """Format 3: a job is known by the identifier it sent and nothing else (a person id a
+    spreadsheet damaged must not answer for the person its row's LinkedIn URL names); what the
+    answers name is learnt apart (the identities table)."""
+    rows = db.execute("SELECT id, identifiers FROM jobs").fetchall()
+    for row in rows:
+        who = identity_of(json.loads(row[1]))
+        db.execute(
+            "UPDATE jobs SET person_id = ?, linkedin_url = ?, name_key = ? WHERE id = ?",
+            (who.person_id, who.linkedin_url, who.name_key, row[0]),
+        )
+    _run_sql(db, _IDENTITIES)
+
+
+def _run_sql(db: sqlite3.Connection, statements: str) -> None:
+    for statement in statements.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 SCHEMA = Schema(
-    version=2,
+    version=3,
     create=f"""{_JOBS};
 {_JOB_INDEXES};
 CREATE TABLE answers (
@@ -125,7 +162,8 @@ CREATE TABLE emitted (
     PRIMARY KEY (profile, query, person_id)
 );
 CREATE TABLE reserve (space BLOB);
-{_WEBHOOKS}
+{_WEBHOOKS};
+{_IDENTITIES}
 """,
     steps=(
         # 1: a tracking id may name several jobs (a batch id); credits may be decimal; interim
@@ -144,6 +182,7 @@ CREATE TABLE reserve (space BLOB)
         # 2: webhook deliveries (kept raw, matched to jobs), receivers' heartbeats, and which
         # APIs have no track endpoint.
         (2, _WEBHOOKS),
+        (3, _sent_identity),
     ),
 )
 
@@ -192,6 +231,12 @@ class Job:
     def is_open(self) -> bool:
         """True while the job waits for an answer that can be used (pending or unread)."""
         return self.status in OPEN
+
+    @property
+    def found(self) -> bool:
+        """True when the job completed with what was paid for: an email or a phone number."""
+        result = self.result or {}
+        return self.status == "completed" and bool(result.get("email") or result.get("phones"))
 
 
 @dataclass(frozen=True)
@@ -246,7 +291,50 @@ class Ledger:
             "ORDER BY id DESC LIMIT 1",
             (account, kind, *values),
         ).fetchone()
+        names = [clause.split(" ")[0] for clause in clauses]
+        either = " OR ".join("(identities.name = ? AND identities.value = ?)" for _ in names)
+        pairs = [part for name, value in zip(names, values, strict=True) for part in (name, value)]
+        learnt = db.execute(
+            "SELECT jobs.* FROM identities JOIN jobs ON jobs.id = identities.job_id "
+            f"WHERE identities.account = ? AND identities.kind = ? AND ({either}) "
+            "ORDER BY jobs.id DESC LIMIT 1",
+            (account, kind, *pairs),
+        ).fetchone()
+        if learnt is not None and (row is None or learnt["id"] > row["id"]):
+            row = learnt
         return None if row is None else _job(row)
+
+    def learn(self, job: Job, named: Identity) -> None:
+        """What a found answer ``named`` of the person (their id, LinkedIn URL, name and
+        domain) answers for them from now on. Only a found result teaches: a not-found answer
+        stays tied to the identifier that was sent."""
+        if not job.found:
+            return
+        learnt = [(name, value) for name, value in (
+            ("person_id", named.person_id), ("linkedin_url", named.linkedin_url),
+            ("name_key", named.name_key)) if value and value != getattr(job, name)]  # fmt: skip
+        if not learnt:
+            return
+        with self._store.write() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO identities VALUES (?, ?, ?, ?, ?)",
+                [(job.id, job.account, job.kind, name, value) for name, value in learnt],
+            )
+
+    def forget_not_found(self, since: float | None = None) -> list[Job]:
+        """Mark the not-found answers (jobs submitted since ``since``) as forgotten, so that the
+        person may be asked again; their raw answers stay. Returns the jobs forgotten."""
+        with self._store.write() as db:
+            rows = db.execute(
+                "SELECT * FROM jobs WHERE status = 'completed' AND submitted_at >= ?",
+                (since or 0.0,),
+            ).fetchall()
+            found_nothing = [job for job in map(_job, rows) if not job.found]
+            db.executemany(
+                "UPDATE jobs SET status = 'forgotten', message = ?, updated_at = ? WHERE id = ?",
+                [(FORGOTTEN, self._clock(), job.id) for job in found_nothing],
+            )
+        return found_nothing
 
     def latest(self, account: str, kind: str, who: Identity) -> Job | None:
         """The newest job for this person, if any."""

@@ -101,7 +101,9 @@ class Schema:
 
     version: int
     create: str
-    steps: tuple[tuple[int, str], ...] = ()
+    #: A step is SQL statements, or a function given the connection (inside the transaction)
+    #: for what SQL cannot say.
+    steps: tuple[tuple[int, str | Callable[[sqlite3.Connection], None]], ...] = ()
 
 
 def _retry_while_busy(step: Callable[[], None]) -> None:
@@ -214,9 +216,12 @@ class SharedDatabase:
             # the source of a backup, and in WAL mode the other reads the file as it was.
             copy = self._path.with_name(f"{self._path.name}.v{version}.bak")
             copy_database(self._path, copy)
-        for reached, statements in schema.steps:
+        for reached, step in schema.steps:
             if reached > version:
-                _run(self._db, statements)
+                if callable(step):
+                    step(self._db)
+                else:
+                    _run(self._db, step)
 
     def close(self) -> None:
         """Close the file."""

@@ -36,6 +36,11 @@ InputFile = Annotated[str | None, typer.Option(
     help="JSON Lines, a JSON array, CSV with a header (any `clodura search` output), or one "
          "person id per line; - reads stdin.",
 )]
+TrustIds = Annotated[bool, typer.Option(
+    "--trust-ids", rich_help_panel=INPUT_PANEL,
+    help="Send person ids as they are, even those a spreadsheet seems to have damaged "
+         "(2.15846224800326E+018, a decimal point, digits after the 15th all zeros).",
+)]
 WebhookUrl = Annotated[str | None, typer.Option(
     "--webhook-url", rich_help_panel=REVEAL_PANEL, show_default=False,
     help="Where the API posts results (https; or CLODURA_WEBHOOK_URL).",
@@ -89,7 +94,8 @@ def with_reveal_options(function: F) -> F:
     from clodura_cli.reveal_run import RevealOptions
 
     params = [
-        ("input_file", InputFile, None), ("webhook_url", WebhookUrl, None), ("wait", Wait, True),
+        ("input_file", InputFile, None), ("trust_ids", TrustIds, False),
+        ("webhook_url", WebhookUrl, None), ("wait", Wait, True),
         ("timeout", Timeout, 300.0), ("concurrency", options.Concurrency, None),
         ("rate", options.Rate, None), ("refresh", Refresh, False),
         ("max_credits", MaxCredits, None), ("dry_run", DryRun, False), ("yes", Yes, False),

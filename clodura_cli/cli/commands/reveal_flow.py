@@ -32,7 +32,7 @@ def run_reveal(
     options: RevealOptions, rows_from_args: list[tuple[str, dict[str, Any]]], api: ApiOptions
 ) -> None:
     """The whole reveal command."""
-    inputs = read_inputs(options.kind, rows_from_args, options.input_file)
+    inputs = read_inputs(options.kind, rows_from_args, options.input_file, options.trust_ids)
     configured = api.setting("webhook-url", options.webhook_url)  # flag, environment, profile
     chosen = api.output_format(options.fmt, options.output)
     options = replace(options, concurrency=int(api.setting("concurrency", options.concurrency)))
@@ -104,12 +104,19 @@ def _receiving(
 
 
 def read_inputs(
-    kind: str, rows_from_args: list[tuple[str, dict[str, Any]]], input_file: str | None
+    kind: str,
+    rows_from_args: list[tuple[str, dict[str, Any]]],
+    input_file: str | None,
+    trust_ids: bool = False,
 ) -> Inputs:
     """Targets from the arguments and the --input file, with per-row problems reported."""
     inputs = reveal_run.load_inputs(
-        kind, rows_from_args, input_file, sys.stdin, terminal.is_terminal("stdin")
-    )
+        kind, rows_from_args, input_file, sys.stdin, terminal.is_terminal("stdin"),
+        trust_ids=trust_ids,
+    )  # fmt: skip
+    damage = reveal_run.damage_report(inputs)
+    if damage is not None:
+        report.warn(damage)
     for problem in inputs.problems:
         report.warn(f"--input {problem}")
     if len(inputs.problems) > 1:

@@ -55,6 +55,16 @@ Abandon = Annotated[str | None, typer.Option(
     help="Give a person's stuck job up, after printing its answers; `reveal --refresh` may then "
          "submit again (and may be charged again).",
 )]
+ForgetNotFound = Annotated[bool, typer.Option(
+    "--forget-not-found", rich_help_panel=LEDGER_PANEL,
+    help="Forget the not-found answers (their raw answers stay), so that `reveal` asks for "
+         "those people again; says how many.",
+)]
+Since = Annotated[str | None, typer.Option(
+    "--since", metavar="DATE", rich_help_panel=LEDGER_PANEL, show_default=False,
+    help="With --forget-not-found: only jobs submitted on or after DATE (2026-11-30, or "
+         "2026-11-30T09:00).",
+)]
 Import = Annotated[str | None, typer.Option(
     "--import", metavar="FILE", rich_help_panel=LEDGER_PANEL, show_default=False,
     help="Apply webhook deliveries captured elsewhere (a JSON body, an array, or JSON Lines; - "
@@ -91,6 +101,8 @@ def track(
     backup: Backup = None,
     attach: Attach = None,
     abandon: Abandon = None,
+    forget_not_found: ForgetNotFound = False,
+    since: Since = None,
     import_: Import = None,
     unmatched: Unmatched = False,
     unverified: Unverified = False,
@@ -121,6 +133,8 @@ def track(
 
       clodura track --import deliveries.jsonl
 
+      clodura track --forget-not-found --since 2026-11-30
+
       clodura track --backup ledger-copy.db
     """
     from clodura_cli.cli.commands import track_flow as flow
@@ -133,10 +147,13 @@ def track(
         "--reparse": (reparse or None, flow.reparse),
         "--attach": (attach, lambda: flow.attach(str(attach), kind)),
         "--abandon": (abandon, lambda: flow.abandon(str(abandon), kind)),
+        "--forget-not-found": (forget_not_found or None, lambda: flow.forget_not_found(since)),
         "--import": (import_, lambda: flow.import_deliveries(str(import_), api)),
         "--apply-unverified": (apply_unverified or None, flow.apply_unverified),
     }
     chosen = [name for name, (value, _) in actions.items() if value is not None]
+    if since is not None and chosen != ["--forget-not-found"]:
+        raise UsageError("--since: give it with --forget-not-found")
     if len(chosen) > 1:
         raise UsageError(f"{' and '.join(chosen)}: give one of them")
     if chosen:

@@ -4,6 +4,7 @@ followed by `clodura_cli.tracking`."""
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -204,6 +205,20 @@ def abandon(person: str, kind: str | None) -> None:
     report.warn(
         f"abandoned the {job.kind} job of {person}: it no longer blocks a new submission; "
         "`clodura reveal --refresh` may submit the person again, which may be charged again"
+    )
+
+
+def forget_not_found(since: str | None) -> None:
+    """Forget the not-found answers (since a date), saying how many of each kind."""
+    start = tracking.moment("--since", since) if since is not None else None
+    forgotten = Ledger(config.ledger_file()).forget_not_found(start)
+    kinds = Counter(job.kind for job in forgotten)
+    each = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
+    report.info(
+        f"forgot {len(forgotten)} not-found answer(s){f' ({each})' if each else ''}"
+        f"{f' since {since}' if since else ''}; their answers stay in the ledger, and "
+        "`clodura reveal` asks for those people again (a not-found email is free on Standard "
+        "plans; a phone may be charged)"
     )
 
 

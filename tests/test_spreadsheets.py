@@ -1,0 +1,334 @@
+"""Spreadsheets: a file that went through Excel or LibreOffice comes back as the user saved it,
+and an id the spreadsheet damaged is never sent, never pays, never poisons the ledger."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import run_cli, sent
+
+from clodura_cli import reveal
+from clodura_cli.inputs import damaged_id, decode, parse_rows
+from clodura_cli.sandbox.app import SandboxApp
+from clodura_cli.sandbox.data import build_dataset
+from clodura_cli.sandbox.keys import STANDARD
+from clodura_cli.sandbox.reveal import find_person, job_outcome
+from clodura_cli.sandbox.state import Job as SandboxJob
+from clodura_cli.store.ledger import Ledger
+
+DATA = Path(__file__).parent / "data"
+COLUMNS = ["personId", "firstName", "lastName", "linkedinUrl", "companyDomain"]
+
+
+@pytest.fixture(autouse=True)
+def quick_polling(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reveal, "POLL_INITIAL", 0.05)
+    monkeypatch.setattr(reveal, "POLL_MAX", 0.1)
+
+
+def people(count: int, *, verified: bool) -> list[dict[str, Any]]:
+    """Sandbox people whose email reveal (Standard plan) finds a verified address, or nothing."""
+    dataset = build_dataset()
+    chosen = []
+    for person in dataset.people:
+        record = person.record
+        job = SandboxJob("t", "k", "email", {"personId": record["personId"]}, 0, 0, "", None, 0)
+        status, result, _ = job_outcome(job, find_person(dataset, job.input), STANDARD)
+        found = status == "completed" and (result or {}).get("emailStatus")
+        if found == ("verified" if verified else "not_found"):
+            chosen.append({**{name: record[name] for name in COLUMNS},
+                           "companyDomain": person.company.domains[0]})  # fmt: skip
+        if len(chosen) == count:
+            return chosen
+    raise AssertionError("not enough sandbox people")
+
+
+# How spreadsheets damage a 19-digit id ---------------------------------------------------------
+
+
+def as_float_g(person_id: str) -> str:
+    """Python's (and LibreOffice's General format's) %.15g: 2.15846224800326e+18."""
+    return format(float(person_id), ".15g")
+
+
+def as_excel_e(person_id: str) -> str:
+    """The scientific form a sheet saves: 2.15846224800326E+018."""
+    mantissa, exponent = format(float(person_id), ".14E").split("E")
+    return f"{mantissa}E{exponent[0]}{int(exponent[1:]):03d}"
+
+
+def as_number_format(person_id: str) -> str:
+    """A column formatted as a number: 15 significant digits, then zeros."""
+    return str(int(Decimal(format(float(person_id), ".15g"))))
+
+
+DAMAGES = [as_float_g, as_excel_e, as_number_format]
+
+
+@pytest.mark.parametrize(
+    ("value", "how"),
+    [
+        ("2.15846224800326E+018", "in scientific notation"),
+        ("2.15846224800326e+18", "in scientific notation"),
+        ("2,15846224800326E+18", "in scientific notation"),
+        ("2158462248003260000", "with every digit after the 15th a zero"),
+        ("2158462248003260", "with every digit after the 15th a zero"),
+        ("12345.0", "with a decimal point"),
+        ("2158462248003261247", None),
+        ("215846224800326", None),  # 15 digits: a number format keeps them all
+        ("100000000000000", None),
+        ("2158462248003261240", None),  # a zero or two at the end is ordinary
+        ("acme-42", None),
+    ],
+)
+def test_what_counts_as_damaged(value: str, how: str | None) -> None:
+    assert damaged_id(value) == how
+
+
+def saved_by_a_spreadsheet(
+    rows: list[dict[str, Any]], damage: Any, *, encoding: str = "utf-8-sig", guard: bool = True
+) -> bytes:
+    """What a user's sheet saves: ids damaged one way, the guard apostrophes it shows kept,
+    in the given encoding (a BOM for UTF-8, as Excel writes it; or the local code page)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        saved = {**row, "personId": damage(row["personId"]) if damage else row["personId"]}
+        if guard:
+            saved["firstName"] = "'=" + saved["firstName"]  # a guarded cell, saved as shown
+        writer.writerow(saved)
+    return out.getvalue().encode(encoding)
+
+
+def reveal_email(*args: str, input: str | None = None) -> Any:
+    return run_cli(
+        "reveal", "email", "--sandbox", "-f", "jsonl", "--concurrency", "1", *args, input=input
+    )
+
+
+@pytest.mark.parametrize("damage", DAMAGES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "cp1252"])
+def test_a_round_trip_through_a_spreadsheet_never_sends_a_damaged_id(
+    tmp_path: Path, emulator: SandboxApp, damage: Any, encoding: str
+) -> None:
+    rows = people(4, verified=True)
+    path = tmp_path / "roundtrip.csv"
+    path.write_bytes(saved_by_a_spreadsheet(rows, damage, encoding=encoding))
+    result = reveal_email("--input", str(path))
+    assert result.exit_code == 0, result.stderr
+    # Every row revealed by its LinkedIn URL, none by the broken id, none collapsed into another.
+    assert sent(emulator, "email") == [
+        {"linkedinUrl": row["linkedinUrl"], "webhookUrl": reveal_hook()} for row in rows
+    ]
+    warnings = [line for line in result.stderr.splitlines() if "spreadsheet damaged" in line]
+    assert len(warnings) == 1, result.stderr
+    assert warnings[0].startswith("warning: --input: 4 row(s) have a person id a spreadsheet")
+    assert "4 revealed by their LinkedIn URL or name instead, 0 skipped" in warnings[0]
+    assert "duplicate" not in result.stderr
+    assert "is not digits" not in result.stderr
+    assert [r["email"] is not None for r in result.jsonl()] == [True] * 4
+
+
+def reveal_hook() -> str:
+    return "https://example.com/clodura-sandbox-webhook"
+
+
+def test_names_come_back_from_the_local_code_page_and_without_the_guard(
+    tmp_path: Path, emulator: SandboxApp
+) -> None:
+    saved = "firstName,lastName,companyDomain\r\n'=José,Müller,Example.COM\r\n'+Zoë,'-5,x.io\r\n"
+    path = tmp_path / "names.csv"
+    path.write_bytes(saved.encode("cp1252"))
+    result = reveal_email("--input", str(path))
+    assert result.exit_code == 0, result.stderr
+    bodies = sent(emulator, "email")
+    assert [(b["firstName"], b["lastName"]) for b in bodies] == [("=José", "Müller"),
+                                                                ("+Zoë", "-5")]  # fmt: skip
+
+
+def test_a_bom_and_guard_apostrophes_are_read_past() -> None:
+    saved = "\ufeffpersonId,phone,note\r\n123,'+1 512 555 0168,'-5\r\n456,'plain,'@x\r\n"
+    rows, problems = parse_rows(decode(saved.encode()).text)
+    assert problems == []
+    assert [values for _, values in rows] == [
+        {"personId": "123", "phone": "+1 512 555 0168", "note": "-5"},
+        {"personId": "456", "phone": "'plain", "note": "@x"},
+    ]
+
+
+def test_a_damaged_id_with_no_other_identifier_is_skipped_and_named(
+    tmp_path: Path, emulator: SandboxApp
+) -> None:
+    good, bad = people(2, verified=True)
+    path = tmp_path / "ids.csv"
+    path.write_text(f"personId\n{good['personId']}\n{as_excel_e(bad['personId'])}\n")
+    result = reveal_email("--input", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert sent(emulator, "email") == [{"personId": good["personId"], "webhookUrl": reveal_hook()}]
+    assert "1 row(s) have a person id a spreadsheet damaged (in scientific notation)" in (
+        result.stderr
+    )
+    assert "0 revealed by their LinkedIn URL or name instead, 1 skipped (line 3: no other" in (
+        result.stderr
+    )
+
+
+def test_every_row_damaged_and_nothing_else_to_send_exits_2_sending_nothing(
+    tmp_path: Path, emulator: SandboxApp
+) -> None:
+    rows = people(3, verified=True)
+    path = tmp_path / "ids.csv"
+    path.write_text("personId\n" + "".join(as_number_format(r["personId"]) + "\n" for r in rows))
+    result = reveal_email("--input", str(path))
+    assert result.exit_code == 2
+    assert "3 row(s) have a person id a spreadsheet damaged" in result.stderr
+    assert "import the id column as Text, or --trust-ids" in result.stderr
+    assert emulator.log == []
+
+
+def test_trust_ids_sends_ids_as_they_are(tmp_path: Path, emulator: SandboxApp) -> None:
+    (row,) = people(1, verified=True)
+    path = tmp_path / "ids.csv"
+    path.write_text(f"personId,linkedinUrl\n{as_number_format(row['personId'])},"
+                    f"{row['linkedinUrl']}\n")  # fmt: skip
+    result = reveal_email("--input", str(path), "--trust-ids")
+    assert result.exit_code == 0, result.stderr
+    assert sent(emulator, "email") == [
+        {"personId": as_number_format(row["personId"]), "webhookUrl": reveal_hook()}
+    ]
+    assert "spreadsheet damaged" not in result.stderr
+
+
+def test_org_ids_a_spreadsheet_damaged_are_not_searched(emulator: SandboxApp) -> None:
+    org = build_dataset().people[0].record["organizationId"]
+    text = f"{org}\n{as_excel_e(org)}\n{as_number_format(org)}\n"
+    result = run_cli("search", "--sandbox", "--org-id", "-", "-f", "jsonl", input=text)
+    assert result.exit_code == 0, result.stderr
+    assert [body.get("organizationId") for body in sent(emulator)] == [org]
+    assert "--org-id -: 2 id(s) a spreadsheet damaged" in result.stderr
+    assert "(line 2, 3)" in result.stderr
+
+
+# The ledger answers only for what was sent ----------------------------------------------------
+
+
+def test_the_poisoning_sequence_finds_the_emails_and_pays_once(
+    tmp_path: Path, emulator: SandboxApp, isolated: Path
+) -> None:
+    rows = people(3, verified=True)
+    mangled = tmp_path / "mangled.csv"
+    mangled.write_bytes(saved_by_a_spreadsheet(rows, as_number_format, guard=False))
+    # An older version sent the broken ids (as --trust-ids does): nobody has them.
+    first = reveal_email("--input", str(mangled), "--trust-ids")
+    assert first.exit_code == 0, first.stderr
+    assert [r["emailStatus"] for r in first.jsonl()] == ["not_found"] * 3
+    correct = tmp_path / "correct.csv"
+    correct.write_bytes(saved_by_a_spreadsheet(rows, None, guard=False))
+    emulator.log.clear()
+    second = reveal_email("--input", str(correct))
+    assert second.exit_code == 0, second.stderr
+    assert sent(emulator, "email") == [
+        {"personId": row["personId"], "webhookUrl": reveal_hook()} for row in rows
+    ]
+    found = second.jsonl()
+    assert [(r["personId"], r["emailStatus"], r["credits"]) for r in found] == [
+        (row["personId"], "verified", 2) for row in rows
+    ]
+    # Paid once: a third run answers from the ledger, by id or by LinkedIn URL.
+    emulator.log.clear()
+    third = reveal_email("--input", str(correct))
+    by_url = reveal_email(*[arg for r in rows for arg in ("--linkedin-url", r["linkedinUrl"])])
+    assert (third.exit_code, by_url.exit_code) == (0, 0)
+    assert emulator.log == []
+    assert [r["email"] for r in third.jsonl()] == [r["email"] for r in found]
+    assert [r["email"] for r in by_url.jsonl()] == [r["email"] for r in found]
+
+
+def test_a_found_answer_teaches_the_other_identifiers_a_not_found_does_not(
+    emulator: SandboxApp, isolated: Path
+) -> None:
+    (person,) = people(1, verified=True)
+    (nobody,) = people(1, verified=False)
+    assert reveal_email(person["personId"], nobody["personId"]).exit_code == 0
+    emulator.log.clear()
+    by_name = reveal_email(
+        "--first-name", person["firstName"].upper(), "--last-name", person["lastName"],
+        "--domain", person["companyDomain"], "--linkedin-url", nobody["linkedinUrl"],
+    )  # fmt: skip
+    assert by_name.exit_code == 0, by_name.stderr
+    # The found person's name answers from the ledger; the not-found one's URL is asked.
+    assert sent(emulator, "email") == [
+        {"linkedinUrl": nobody["linkedinUrl"], "webhookUrl": reveal_hook()}
+    ]
+    ledger = Ledger(isolated / "data" / "ledger.db")
+    learnt = sqlite3.connect(ledger.path).execute("SELECT name FROM identities").fetchall()
+    assert sorted(name for (name,) in learnt) == ["linkedin_url", "name_key"]
+
+
+def test_forget_not_found_lets_them_be_asked_again(emulator: SandboxApp) -> None:
+    nobody = people(2, verified=False)
+    ids = [row["personId"] for row in nobody]
+    first = reveal_email(*ids)
+    assert [r["revealStatus"] for r in first.jsonl()] == ["completed", "completed"]
+    assert all(r["email"] is None for r in first.jsonl())
+    later = run_cli("track", "--forget-not-found", "--since", "2999-01-01")
+    assert later.exit_code == 0, later.stderr
+    assert "forgot 0 not-found answer(s) since 2999-01-01" in later.stderr
+    forget = run_cli("track", "--forget-not-found")
+    assert forget.exit_code == 0, forget.stderr
+    assert "forgot 2 not-found answer(s) (2 email)" in forget.stderr
+    emulator.log.clear()
+    again = reveal_email(*ids)
+    assert again.exit_code == 0, again.stderr
+    assert [b["personId"] for b in sent(emulator, "email")] == ids
+    raw = run_cli("track", ids[0], "--raw")
+    assert raw.stdout.count('"call": "submit"') == 2  # the forgotten job's answers stay
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--forget-not-found", "--since", "last tuesday"],
+            "--since: 'last tuesday' is not a date",
+        ),
+        (["--since", "2026-01-01"], "--since: give it with --forget-not-found"),
+    ],
+)
+def test_forget_not_found_input_errors(args: list[str], message: str) -> None:
+    result = run_cli("track", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_a_format_2_ledger_poisoned_by_a_damaged_id_is_healed_on_upgrade(isolated: Path) -> None:
+    """Before format 3 a job was also indexed by its input row's LinkedIn URL: a damaged id's
+    not-found answered for the real person. The upgrade indexes it by what was sent only."""
+    path = isolated / "data" / "ledger.db"
+    path.parent.mkdir(parents=True)
+    db = sqlite3.connect(path)
+    db.executescript((DATA / "ledger-v2.sql").read_text())
+    db.execute("PRAGMA user_version = 2")
+    (row,) = people(1, verified=True)
+    broken = as_number_format(row["personId"])
+    db.execute(
+        "INSERT INTO jobs (account, kind, person_id, linkedin_url, name_key, identifiers, record, "
+        "tracking_id, status, result, credits, message, submitted_at, updated_at) "
+        "VALUES (?, 'email', ?, ?, NULL, ?, ?, 'T1', 'completed', ?, 0, NULL, 1, 1)",
+        ("sandbox-account", broken, row["linkedinUrl"], json.dumps({"personId": broken}),
+         json.dumps({"personId": broken, "linkedinUrl": row["linkedinUrl"]}),
+         json.dumps({"email": None, "emailStatus": "not_found"})),
+    )  # fmt: skip
+    db.commit()
+    db.close()
+    (job,) = Ledger(path).jobs()
+    assert (job.person_id, job.linkedin_url) == (broken, None)
+    assert path.with_name("ledger.db.v2.bak").exists()
