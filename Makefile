@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 		{ echo "clodura-cli needs Python 3.10 or newer ($(PYTHON) is older)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,xlsx]'
 	touch $(STAMP)
 
 install: $(STAMP)

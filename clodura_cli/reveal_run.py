@@ -78,6 +78,7 @@ class RevealOptions:
     output: str | None = None
     fields: str | None = None
     raw_csv: bool = False
+    bom: bool = False
 
     @property
     def workers(self) -> int:

@@ -42,6 +42,7 @@ class SearchOptions:
     new_only: bool = False
     rate: float | None = None
     raw_csv: bool = False
+    bom: bool = False
     append: bool = False
     #: --forget: "query" (this query) or "all" (every query of the profile); None to search.
     forget: str | None = None

@@ -50,7 +50,7 @@ INVALID = [
     (["--limit", "0"], ["--limit", "0"]),
     (["--limit", "5", "--all"], ["--limit and --all"]),
     (["--format", "xml"], ["'xml' is not a format", names_text()]),
-    (["--output", "leads.xlsx"], ["--output", "'leads.xlsx'", "add --format"]),
+    (["--output", "leads.xls"], ["--output", "'leads.xls'", "add --format"]),
     (["--fields", " , "], ["--fields"]),
 ]
 

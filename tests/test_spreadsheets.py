@@ -7,20 +7,27 @@ import csv
 import io
 import json
 import sqlite3
+import sys
+import xml.etree.ElementTree as ET
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import run_cli, sent
+from helpers import CLODURA, base_env, run_arranged, run_cli, sent
+from typer.testing import CliRunner
 
 from clodura_cli import reveal
+from clodura_cli.cli import terminal
+from clodura_cli.cli.app import app
 from clodura_cli.inputs import damaged_id, decode, parse_rows
 from clodura_cli.sandbox.app import SandboxApp
 from clodura_cli.sandbox.data import build_dataset
 from clodura_cli.sandbox.keys import STANDARD
 from clodura_cli.sandbox.reveal import find_person, job_outcome
 from clodura_cli.sandbox.state import Job as SandboxJob
+from clodura_cli.store.formats import WriteOptions, write_records
 from clodura_cli.store.ledger import Ledger
 
 DATA = Path(__file__).parent / "data"
@@ -332,3 +339,166 @@ def test_a_format_2_ledger_poisoned_by_a_damaged_id_is_healed_on_upgrade(isolate
     (job,) = Ledger(path).jobs()
     assert (job.person_id, job.linkedin_url) == (broken, None)
     assert path.with_name("ledger.db.v2.bak").exists()
+
+
+# Writing for spreadsheets: --bom and -f xlsx --------------------------------------------------
+
+_NS = {"x": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+
+
+def sheet_cells(data: bytes) -> tuple[list[list[Any]], ET.Element]:
+    """The cells of the workbook's one sheet, read back with the standard library: text
+    cells as str, numbers as float, booleans as bool; and the sheet's XML."""
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        names = [n for n in book.namelist() if n.startswith("xl/worksheets/")]
+        assert names == ["xl/worksheets/sheet1.xml"]
+        root = ET.fromstring(book.read(names[0]))
+    rows: list[list[Any]] = []
+    for row in root.iterfind(".//x:sheetData/x:row", _NS):
+        values: list[Any] = []
+        for c in row.iterfind("x:c", _NS):
+            column = ord(c.get("r", "A")[0]) - ord("A")  # fewer than 27 columns here
+            values.extend([None] * (column - len(values)))
+            kind = c.get("t")
+            if kind == "inlineStr":
+                values.append("".join(t.text or "" for t in c.iterfind(".//x:t", _NS)))
+            elif kind == "b":
+                values.append(c.findtext("x:v", namespaces=_NS) == "1")
+            else:
+                values.append(float(c.findtext("x:v", namespaces=_NS) or "nan"))
+        rows.append(values)
+    return rows, root
+
+
+def test_xlsx_keeps_every_digit_and_runs_no_formula(tmp_path: Path, emulator: SandboxApp) -> None:
+    jsonl = run_cli("search", "--sandbox", "--seniority", "Manager", "--limit", "30",
+                    "-f", "jsonl")  # fmt: skip
+    path = tmp_path / "leads.xlsx"
+    result = run_cli("search", "--sandbox", "--seniority", "Manager", "--limit", "30",
+                     "-o", str(path))  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    rows, root = sheet_cells(path.read_bytes())
+    header, body = rows[0], rows[1:]
+    assert header[:4] == ["personId", "firstName", "lastName", "linkedinUrl"]
+    expected = jsonl.jsonl()
+    assert [row[0] for row in body] == [r["personId"] for r in expected]
+    assert all(len(row[0]) == 19 for row in body)
+    seniority = header.index("seniority")
+    assert [row[seniority] for row in body] == ["; ".join(r["seniority"]) if isinstance(
+        r["seniority"], list) else r["seniority"] for r in expected]  # fmt: skip
+    assert root.findall(".//x:f", _NS) == []  # not one formula
+    pane = root.find(".//x:pane", _NS)
+    assert pane is not None and (pane.get("ySplit"), pane.get("state")) == ("1", "frozen")
+    assert {c.get("s") for c in root.iterfind(".//x:row[@r='1']/x:c", _NS)} == {"1"}  # bold
+
+
+def test_xlsx_cells_say_what_each_value_is() -> None:
+    warnings: list[str] = []
+    record = {
+        "personId": "2158462248003261247", "formula": "=HYPERLINK(\"http://x\")",
+        "zip": "02139", "phone": "+1 512 555 0168", "minus": "-5", "count": 42, "share": 0.5,
+        "bigId": 2158462248003261247, "flag": True, "tags": ["a", "b"], "nested": {"k": 1},
+        "missing": None, "long": "x" * 40_000, "date": "2026-11-30",
+    }  # fmt: skip
+    out = io.BytesIO()
+    count = write_records([record], "xlsx", out, list(record), WriteOptions(warn=warnings.append))
+    assert count == 1
+    rows, root = sheet_cells(out.getvalue())
+    assert rows[0] == list(record)[: len(rows[0])]
+    assert rows[1] == [
+        "2158462248003261247", '=HYPERLINK("http://x")', "02139", "+1 512 555 0168", "-5", 42.0,
+        0.5, "2158462248003261247", True, "a; b", '{"k":1}', None, "x" * 32_767, "2026-11-30",
+    ]  # fmt: skip
+    assert root.findall(".//x:f", _NS) == []
+    assert warnings == [
+        "xlsx: 1 cell(s) longer than the 32,767 characters a sheet holds were cut; -f jsonl keeps "
+        "them whole"
+    ]
+
+
+def test_xlsx_through_a_pipe_is_a_whole_workbook(emulator: SandboxApp) -> None:
+    result = CliRunner().invoke(app, ["search", "--sandbox", "--limit", "3", "-f", "xlsx"])
+    assert result.exit_code == 0, result.stderr
+    rows, _ = sheet_cells(result.stdout_bytes)
+    assert len(rows) == 4
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-f", "xlsx", "-o", "x.xlsx", "--append"], "--append: xlsx cannot be appended to"),
+        (["-f", "xlsx", "--all"], "--format xlsx: a workbook is bytes, not for a terminal"),
+    ],
+)
+def test_xlsx_refused_where_it_cannot_go(
+    args: list[str], message: str, emulator: SandboxApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(terminal, "is_terminal", lambda name: name == "stdout")
+    result = run_cli("search", "--sandbox", "--seniority", "CEO", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert emulator.log == []
+
+
+def test_xlsx_without_its_library_says_how_to_install_it(
+    tmp_path: Path, emulator: SandboxApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "xlsxwriter", None)  # as if never installed
+    result = run_cli("search", "--sandbox", "--seniority", "CEO", "-o", str(tmp_path / "x.xlsx"))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "error: --format xlsx: needs the xlsxwriter library, not installed; "
+        "pip install 'clodura-cli[xlsx]'"
+    )
+    assert emulator.log == [] and not (tmp_path / "x.xlsx").exists()
+
+
+def test_bom_starts_a_new_csv_and_never_lands_mid_append(
+    tmp_path: Path, emulator: SandboxApp
+) -> None:
+    path = tmp_path / "leads.csv"
+    first = run_cli("search", "--sandbox", "--seniority", "Manager", "--limit", "5", "--bom",
+                    "-o", str(path))  # fmt: skip
+    assert first.exit_code == 0, first.stderr
+    assert path.read_bytes().startswith(b"\xef\xbb\xbfpersonId,")
+    more = run_cli("search", "--sandbox", "--seniority", "Director", "--limit", "5", "--bom",
+                   "--append", "-o", str(path))  # fmt: skip
+    assert more.exit_code == 0, more.stderr
+    data = path.read_bytes()
+    assert data.count(b"\xef\xbb\xbf") == 1
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert len(rows) == 10 and rows[0]["personId"].isdigit()
+    plain = run_cli("search", "--sandbox", "--limit", "2", "-f", "csv")
+    assert not plain.stdout.startswith("\ufeff")
+
+
+def test_the_csv_bom_setting_and_what_it_leaves_alone(
+    emulator: SandboxApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run_cli("config", "set", "csv-bom", "yes").exit_code == 0
+    tsv = run_cli("search", "--sandbox", "--limit", "2", "-f", "tsv")
+    assert tsv.stdout.startswith("\ufeffpersonId\t") and tsv.stdout.count("\ufeff") == 1
+    jsonl = run_cli("search", "--sandbox", "--limit", "2", "-f", "jsonl")
+    assert jsonl.stdout.startswith("{")
+    monkeypatch.setattr(terminal, "is_terminal", lambda name: name == "stdout")
+    shown = run_cli("search", "--sandbox", "--limit", "2", "-f", "csv")
+    assert shown.stdout.startswith("personId,")  # a terminal shows no mark
+    bad = run_cli("config", "set", "csv-bom", "maybe")
+    assert bad.exit_code == 2 and "csv-bom: 'maybe' is not accepted; use true or false" in (
+        bad.stderr
+    )
+
+
+@pytest.mark.parametrize("terminals", [{"stderr"}, {"stdin", "stderr"}, {"stdout", "stderr"}])
+def test_xlsx_as_a_shell_redirects_it(tmp_path: Path, terminals: set[str]) -> None:
+    """`clodura search -f xlsx > leads.xlsx` typed at a terminal: a whole workbook in the file;
+    with stdout itself a terminal, nothing written and exit 2."""
+    command = [CLODURA, "search", "--sandbox", "--limit", "3", "-f", "xlsx"]
+    ran = run_arranged(command, base_env(tmp_path), terminals)
+    if "stdout" in terminals:
+        assert (ran.exit_code, ran.stdout) == (2, b"")
+        assert b"a workbook is bytes, not for a terminal" in ran.stderr
+        return
+    assert ran.exit_code == 0, ran.stderr
+    rows, _ = sheet_cells(ran.stdout)
+    assert len(rows) == 4 and rows[0][0] == "personId"

@@ -123,6 +123,11 @@ RawCsv = Annotated[bool, typer.Option(
     help="Write CSV cells exactly as received: no ' before cells a spreadsheet would run as a "
          "formula (=, +, -, @).",
 )]
+Bom = Annotated[bool, typer.Option(
+    "--bom", rich_help_panel=OUTPUT_PANEL,
+    help="Start a new CSV or TSV with a UTF-8 byte-order mark, so that Excel reads José, not "
+         "JosÃ© (or the csv-bom setting); never in the middle of an --append.",
+)]
 DryRun = Annotated[bool, typer.Option(
     "--dry-run", rich_help_panel=API_PANEL,
     help="Print the request that would be sent as JSON and exit; needs no key, sends nothing.",

@@ -35,6 +35,8 @@ class Output:
     wide: bool = False
     #: Which table of columns a table shows (people, organisations, email, jobs, ...).
     summary: str = "people"
+    #: --bom (or the csv-bom setting): a UTF-8 byte-order mark at the start of a new CSV/TSV.
+    bom: bool = False
 
     @property
     def to_terminal(self) -> bool:
@@ -97,7 +99,8 @@ def write_output(
             return len(rows)
         options = WriteOptions(
             raw=output.raw, header=header, empty_header=empty_header,
-            to_terminal=output.to_terminal,
+            to_terminal=output.to_terminal, warn=report.warn,
+            bom=output.bom and start == 0 and not output.to_terminal,
         )  # fmt: skip
         return write_machine(records, output.fmt, stream, columns, options)
 
@@ -105,6 +108,7 @@ def write_output(
 @contextlib.contextmanager
 def _destination(output: Output) -> Iterator[tuple[TextIO, int]]:
     """The stream to write to, and the size of the file appended to (0 otherwise)."""
+    binary = FORMATS[output.fmt].binary
     if output.path is not None:
         if output.append:
             path = output.path
@@ -115,8 +119,17 @@ def _destination(output: Output) -> Iterator[tuple[TextIO, int]]:
             with appended(path, on_wait=waiting) as target:
                 yield target.stream, target.start
             return
-        with atomic_output(output.path) as stream:
+        with atomic_output(output.path, binary) as stream:
             yield stream, 0
+        return
+    if binary:
+        # Assembled whole, then copied: stdout may be a pipe a zip file cannot seek in.
+        with tempfile.SpooledTemporaryFile(_SPOOL_IN_MEMORY, mode="w+b") as binary_spool:
+            yield binary_spool, 0  # type: ignore[misc]
+            binary_spool.seek(0)
+            sys.stdout.flush()
+            shutil.copyfileobj(binary_spool, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
         return
     if FORMATS[output.fmt].streams_to_stdout or output.fmt == "table":
         yield sys.stdout, 0

@@ -58,7 +58,22 @@ class ApiOptions:
         return check_base_url(str(self.setting("base-url", self.base_url)))
 
     def output_format(self, fmt: str | None, output: str | None) -> str:
-        """--format, else the --output extension, else the format setting, else by terminal."""
+        """--format, else the --output extension, else the format setting, else by terminal;
+        a format that cannot be written here (a workbook to a terminal, a library missing) is
+        refused before anything is sent."""
+        chosen = self._chosen_format(fmt, output)
+        from clodura_cli.api.errors import UsageError
+        from clodura_cli.store.formats import FORMATS, check_available
+
+        if FORMATS[chosen].binary and terminal.output_to_terminal(output):
+            raise UsageError(
+                f"--format {chosen}: a workbook is bytes, not for a terminal; write it to a file "
+                f"with -o results.{chosen}, or redirect standard output"
+            )
+        check_available(chosen)
+        return chosen
+
+    def _chosen_format(self, fmt: str | None, output: str | None) -> str:
         from clodura_cli.output import format_for_path
 
         if fmt:
@@ -69,6 +84,10 @@ class ApiOptions:
         if configured:
             return str(configured)
         return "table" if terminal.is_terminal("stdout") else "jsonl"
+
+    def bom(self, flag: bool) -> bool:
+        """--bom, else the csv-bom setting."""
+        return bool(self.setting("csv-bom", True if flag else None))
 
     def webhook_secret(self) -> str | None:
         """The secret deliveries are checked with: the webhook-secret setting (or

@@ -7,7 +7,7 @@ import os
 import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 
 def private_dir(path: Path) -> Path:
@@ -34,8 +34,9 @@ def new_file_mode() -> int:
 
 
 @contextlib.contextmanager
-def replaced_atomically(path: Path, *, private: bool) -> Iterator[TextIO]:
-    """A text stream whose content replaces ``path`` only if the block ends without error.
+def replaced_atomically(path: Path, *, private: bool, binary: bool = False) -> Iterator[Any]:
+    """A text (or ``binary``) stream whose content replaces ``path`` only if the block ends
+    without error.
 
     With ``private`` the file is created with mode 0600. Otherwise an existing file keeps its
     mode, and a new one gets the umask's mode without group or world write.
@@ -50,7 +51,8 @@ def replaced_atomically(path: Path, *, private: bool) -> Iterator[TextIO]:
             except FileNotFoundError:
                 mode = new_file_mode()
             os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
+        with (os.fdopen(fd, "wb") if binary else
+              os.fdopen(fd, "w", encoding="utf-8", newline="")) as stream:  # fmt: skip
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
@@ -62,17 +64,20 @@ def replaced_atomically(path: Path, *, private: bool) -> Iterator[TextIO]:
 
 
 @contextlib.contextmanager
-def written_directly(path: Path) -> Iterator[TextIO]:
-    """A text stream onto a device, a FIFO or a socket: these are written, never replaced."""
+def written_directly(path: Path, binary: bool = False) -> Iterator[Any]:
+    """A text (or ``binary``) stream onto a device, a FIFO or a socket: these are written,
+    never replaced."""
+    text = {} if binary else {"encoding": "utf-8", "newline": ""}
+    mode = "wb" if binary else "w"
     if stat.S_ISSOCK(path.stat().st_mode):
         import socket
 
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.connect(str(path))
-            with sock.makefile("w", encoding="utf-8", newline="") as stream:
+            with sock.makefile(mode, **text) as stream:  # type: ignore[call-overload]
                 yield stream
         return
-    with open(path, "w", encoding="utf-8", newline="") as stream:
+    with open(path, mode, **text) as stream:  # type: ignore[call-overload]
         yield stream
 
 
@@ -152,8 +157,8 @@ def is_stream(target: Path) -> bool:
     return len(parts) > 1 and parts[1] in ("dev", "proc") and target.is_symlink()
 
 
-def atomic_output(path: str) -> contextlib.AbstractContextManager[TextIO]:
-    """A text stream for ``--output PATH``.
+def atomic_output(path: str, binary: bool = False) -> contextlib.AbstractContextManager[Any]:
+    """A text (or ``binary``) stream for ``--output PATH``.
 
     A regular file (new or existing) is replaced only when the block ends without error, and
     an existing one keeps its mode; through a symlink, the file it points to is replaced. A
@@ -161,8 +166,8 @@ def atomic_output(path: str) -> contextlib.AbstractContextManager[TextIO]:
     """
     target = output_target(path)
     if target is None:
-        return written_directly(Path(path))
-    return replaced_atomically(target, private=False)
+        return written_directly(Path(path), binary)
+    return replaced_atomically(target, private=False, binary=binary)
 
 
 class Appending:

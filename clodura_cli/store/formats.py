@@ -16,15 +16,22 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from clodura_cli.api.errors import UsageError
-from clodura_cli.api.spec import PERSON_RECORD_FIELDS
 from clodura_cli.base.text import printable
 from clodura_cli.base.values import cap_depth
+from clodura_cli.store.cells import (
+    ALL_FIELDS,
+    DEFAULT_PERSON_COLUMNS,
+    PAGING_ECHO,
+    PLAIN,
+    WriteOptions,
+    cell,
+    header_for,
+    select,
+)
 
-ALL_FIELDS = "all"
-#: Fields the API echoes into every record; left out of tables and default columns.
-PAGING_ECHO = frozenset({"page", "perPage"})
-#: A people file's first columns: the documented record fields.
-DEFAULT_PERSON_COLUMNS = tuple(name for name in PERSON_RECORD_FIELDS if name not in PAGING_ECHO)
+__all__ = ["ALL_FIELDS", "DEFAULT_PERSON_COLUMNS", "PAGING_ECHO", "WriteOptions", "cell",
+           "header_for", "select"]  # fmt: skip
+
 #: A cell starting with one of these is read as a formula by spreadsheet programs.
 _FORMULA_FIRST = frozenset("=+-@\t\r")
 #: A phone number as every spreadsheet reads it (`+1 312 555 0193`, `+13125550193`): a value,
@@ -33,20 +40,6 @@ _PHONE = re.compile(r"\+\d+(?: \d+)*\Z")
 #: Characters JSON leaves raw that a terminal acts on (C1 controls, bidi overrides, line and
 #: paragraph separators): always written as \\u escapes, which read back the same.
 _UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
-
-
-@dataclass(frozen=True)
-class WriteOptions:
-    """How records are written, whatever the format."""
-
-    #: No guard before cells a spreadsheet would run as formulas (--raw-csv).
-    raw: bool = False
-    #: Write a header row (False when appending under an existing one).
-    header: bool = True
-    #: Write the header even when no record comes (a new file always has one).
-    empty_header: bool = False
-    #: The stream is a terminal: cells lose control characters and escape sequences.
-    to_terminal: bool = False
 
 
 class RecordWriter(Protocol):
@@ -59,7 +52,8 @@ class RecordWriter(Protocol):
         """Finish the output (closing brackets); does not close the stream."""
 
 
-WriterFactory = Callable[[TextIO, "Sequence[str] | None", WriteOptions], RecordWriter]
+#: (stream, fields, options) -> writer; the stream is binary for a binary format.
+WriterFactory = Callable[[Any, "Sequence[str] | None", WriteOptions], RecordWriter]
 
 
 @dataclass(frozen=True)
@@ -80,38 +74,10 @@ class Format:
     writer: WriterFactory | None
     #: One line for help texts.
     description: str
-
-
-def cell(value: Any) -> str:
-    """A record value as flat text: arrays joined with '; ', objects as JSON; what nests
-    deeper than MAX_DEPTH becomes a marker (never a recursion error)."""
-    if type(value) is str:  # the common case first: this runs for every cell
-        return value
-    if isinstance(value, list):
-        try:
-            return "; ".join(value)  # text items, the usual case, joined in one C call
-        except TypeError:
-            return _flat(cap_depth(value))
-    if isinstance(value, dict):
-        return _flat(cap_depth(value))
-    return _scalar(value)
-
-
-def _scalar(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value if isinstance(value, str) else str(value)
-
-
-def _flat(value: Any) -> str:
-    """A value already capped in depth, as flat text."""
-    if isinstance(value, list):
-        return "; ".join(_flat(item) for item in value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return _scalar(value)
+    #: Bytes, not text (a workbook): never to a terminal, written through a binary stream.
+    binary: bool = False
+    #: The module it needs beyond the standard library, and how to get it.
+    needs: tuple[str, str] | None = None
 
 
 def json_text(value: Any, indent: int | None = None) -> str:
@@ -126,13 +92,6 @@ def json_text(value: Any, indent: int | None = None) -> str:
     return text
 
 
-def select(record: dict[str, Any], fields: Sequence[str] | None) -> dict[str, Any]:
-    """The record with only ``fields``, in that order (absent ones as null); all when None."""
-    if fields is None or list(fields) == [ALL_FIELDS]:
-        return record
-    return {name: record.get(name) for name in fields}
-
-
 def guarded(text: str) -> str:
     """A cell a spreadsheet would run as a formula, prefixed with a quote (phones excepted)."""
     if text and text[0] in _FORMULA_FIRST and not _PHONE.match(text):
@@ -144,7 +103,7 @@ class JsonLinesWriter:
     """One JSON object per line."""
 
     def __init__(
-        self, stream: TextIO, fields: Sequence[str] | None, options: WriteOptions = WriteOptions()
+        self, stream: TextIO, fields: Sequence[str] | None, options: WriteOptions = PLAIN
     ) -> None:
         self._stream = stream
         self._fields = fields
@@ -160,7 +119,7 @@ class JsonArrayWriter:
     """One JSON array, written element by element so nothing is held in memory."""
 
     def __init__(
-        self, stream: TextIO, fields: Sequence[str] | None, options: WriteOptions = WriteOptions()
+        self, stream: TextIO, fields: Sequence[str] | None, options: WriteOptions = PLAIN
     ) -> None:
         self._stream = stream
         self._fields = fields
@@ -182,7 +141,7 @@ class DelimitedWriter:
     delimiter = ","
 
     def __init__(
-        self, stream: TextIO, fields: Sequence[str] | None, options: WriteOptions = WriteOptions()
+        self, stream: TextIO, fields: Sequence[str] | None, options: WriteOptions = PLAIN
     ) -> None:
         self._writer = csv.writer(stream, delimiter=self.delimiter, lineterminator="\n")
         self._stream = stream
@@ -195,16 +154,8 @@ class DelimitedWriter:
     def write(self, record: dict[str, Any]) -> None:
         if not self._header_written:
             if self._fields is None:
-                # The header comes before the first row: the documented fields, then whatever
-                # else the first record carries (but the paging echo, page and perPage).
-                extra = [
-                    name
-                    for name in record
-                    if name not in DEFAULT_PERSON_COLUMNS and name not in PAGING_ECHO
-                ]
-                self._fields = [*DEFAULT_PERSON_COLUMNS, *extra]
-            self._writer.writerow(self._fields)
-            self._header_written = True
+                self._fields = header_for(record)
+            self._write_header(self._fields)
         assert self._fields is not None
         # This runs for every cell of every record: plain text that needs no care goes straight
         # through, everything else by _cell.
@@ -238,9 +189,15 @@ class DelimitedWriter:
             text = text.replace("\r\n", "\n").replace("\r", "\n")
         return text
 
+    def _write_header(self, fields: Sequence[str]) -> None:
+        if self._options.bom:
+            self._stream.write("\ufeff")
+        self._writer.writerow(fields)
+        self._header_written = True
+
     def close(self) -> None:
         if not self._header_written and self._options.empty_header:
-            self._writer.writerow(self._fields or DEFAULT_PERSON_COLUMNS)
+            self._write_header(self._fields or DEFAULT_PERSON_COLUMNS)
         self._stream.flush()
 
 
@@ -254,6 +211,14 @@ class TsvWriter(DelimitedWriter):
     delimiter = "\t"
 
 
+def _workbook(stream: Any, fields: Sequence[str] | None, options: WriteOptions) -> RecordWriter:
+    from clodura_cli.store.workbook import WorkbookWriter
+
+    return WorkbookWriter(stream, fields, options)
+
+
+XLSX_HINT = "pip install 'clodura-cli[xlsx]'"
+
 # One format a line: the registry reads as a table.
 # fmt: off
 FORMATS: dict[str, Format] = {f.name: f for f in (
@@ -262,6 +227,8 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("jsonl", (".jsonl", ".ndjson"), True, True, False, JsonLinesWriter, "JSON Lines"),
     Format("csv", (".csv",), True, True, True, CsvWriter, "comma-separated, with a header"),
     Format("tsv", (".tsv",), True, True, True, TsvWriter, "tab-separated, with a header"),
+    Format("xlsx", (".xlsx",), False, False, False, _workbook, "an Excel workbook (ids as text)",
+           binary=True, needs=("xlsxwriter", XLSX_HINT)),
 )}
 # fmt: on
 FORMAT_NAMES = tuple(FORMATS)
@@ -279,6 +246,17 @@ def check_format(value: str, name: str = "--format") -> str:
     if lowered not in FORMATS:
         raise UsageError(f"{name}: {value!r} is not a format; use {names_text()}")
     return lowered
+
+
+def check_available(fmt: str) -> None:
+    """Refuse, before anything is sent, a format whose library is not installed."""
+    needs = FORMATS[fmt].needs
+    if needs is None:
+        return
+    import importlib.util
+
+    if importlib.util.find_spec(needs[0]) is None:
+        raise UsageError(f"--format {fmt}: needs the {needs[0]} library, not installed; {needs[1]}")
 
 
 def appendable() -> tuple[str, ...]:
@@ -312,7 +290,7 @@ def write_records(
     fmt: str,
     stream: TextIO,
     fields: Sequence[str] | None = None,
-    options: WriteOptions = WriteOptions(),
+    options: WriteOptions = PLAIN,
 ) -> int:
     """Write every record in a machine format, streaming, and return how many were written."""
     writer = writer_for(fmt, stream, fields, options)

@@ -65,6 +65,17 @@ def _choice(*choices: str) -> Callable[[str, Any], str]:
     return parse
 
 
+def _boolean(name: str, raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    value = str(raw).strip().lower()
+    if value in ("true", "yes", "on", "1"):
+        return True
+    if value in ("false", "no", "off", "0"):
+        return False
+    raise UsageError(f"{name}: {quoted(raw)} is not accepted; use true or false")
+
+
 def _secret(name: str, raw: Any) -> str:
     value = str(raw).strip()
     if len(value) < 8 or any(ch.isspace() for ch in value) or has_controls(value):
@@ -97,6 +108,13 @@ SETTINGS: dict[str, Setting] = {
         Setting("base-url", _base_url, "https://api.clodura.ai", "API base URL"),
         Setting("webhook-url", _webhook, None, "where the API posts reveal results"),
         Setting("format", _format, None, "default output format (table on a terminal, else jsonl)"),
+        Setting(
+            "csv-bom",
+            _boolean,
+            False,
+            "start a new CSV or TSV with a UTF-8 byte-order mark, so that Excel reads accents "
+            "right (--bom)",
+        ),
         Setting("per-page", _number(int, 1, 100), 25, "records per page of a search"),
         Setting("concurrency", _number(int, 1, 16), 4, "requests in flight at once"),
         Setting("rate", _number(float, 0.1, 1000), None, "most requests per second (no cap)"),

@@ -62,7 +62,8 @@ def run_reveal(
     for warning in result.warnings:
         report.warn(warning)
     finished = [e for e in result.entries if not e.job.is_pending or not options.wait]
-    output = Output(chosen, options.output, columns, raw=options.raw_csv, summary=options.kind)
+    output = Output(chosen, options.output, columns, raw=options.raw_csv, summary=options.kind,
+                    bom=api.bom(options.bom))  # fmt: skip
     write_output((output_row(e) for e in finished), output, empty_header=False)
     if result.spending is not None:
         report.info(result.spending)

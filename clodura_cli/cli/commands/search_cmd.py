@@ -72,7 +72,8 @@ def with_search_options(function: F) -> F:
         ("concurrency", options.Concurrency, None), ("rate", options.Rate, None),
         ("preset", options.Presets, None), ("fmt", options.Format, None),
         ("output", options.Output, None), ("fields", options.Fields, None),
-        ("raw_csv", options.RawCsv, False), ("wide", options.Wide, False),
+        ("raw_csv", options.RawCsv, False), ("bom", options.Bom, False),
+        ("wide", options.Wide, False),
         ("dry_run", options.DryRun, False),
     ]  # fmt: skip
 

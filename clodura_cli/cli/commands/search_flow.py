@@ -26,7 +26,7 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
     if columns is None and FORMATS[chosen].header and endpoint is not PEOPLE:
         columns = list(endpoint.record_fields)
     output = Output(chosen, opts.output, columns, opts.append, opts.raw_csv, opts.wide,
-                    endpoint.name)  # fmt: skip
+                    endpoint.name, bom=api.bom(opts.bom))  # fmt: skip
     output.check_append(columns or DEFAULT_PERSON_COLUMNS)
     # The ledger is opened and read before anything is paid for: busy or broken, nothing is sent.
     search = Search(

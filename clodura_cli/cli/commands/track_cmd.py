@@ -114,6 +114,7 @@ def track(
     output: options.Output = None,
     fields: options.Fields = None,
     raw_csv: options.RawCsv = False,
+    bom: options.Bom = False,
     *,
     api: ApiOptions,
 ) -> None:
@@ -161,7 +162,7 @@ def track(
     if unmatched or unverified:
         return flow.held("unmatched" if unmatched else "unverified", _output(fmt, output, api))
     return _show(tracking_ids, wait, timeout, pending, limit, kind, concurrency, rate, fmt,
-                 output, fields, raw_csv, api)  # fmt: skip
+                 output, fields, raw_csv, bom, api)  # fmt: skip
 
 
 def _output(fmt: str | None, output: str | None, api: ApiOptions) -> Any:
@@ -173,7 +174,7 @@ def _output(fmt: str | None, output: str | None, api: ApiOptions) -> Any:
 def _show(
     tracking_ids: list[str] | None, wait: bool, timeout: float, pending: bool, limit: int | None,
     kind: str | None, concurrency: int | None, rate: float | None, fmt: str | None,
-    output: str | None, fields: str | None, raw_csv: bool, api: ApiOptions,
+    output: str | None, fields: str | None, raw_csv: bool, bom: bool, api: ApiOptions,
 ) -> None:  # fmt: skip
     from clodura_cli.cli.commands.track_flow import TrackOptions, show_jobs
     from clodura_cli.cli.render import Output
@@ -181,7 +182,8 @@ def _show(
     from clodura_cli.reveal import REVEAL_COLUMNS
 
     columns = chosen_columns(fields, REVEAL_COLUMNS, report.warn)
-    target = Output(api.output_format(fmt, output), output, columns, raw=raw_csv, summary="jobs")
+    target = Output(api.output_format(fmt, output), output, columns, raw=raw_csv, summary="jobs",
+                    bom=api.bom(bom))  # fmt: skip
     options_ = TrackOptions(tracking_ids or [], wait, timeout, pending, limit, concurrency, rate,
                             kind)  # fmt: skip
     show_jobs(options_, target, api)

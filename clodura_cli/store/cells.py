@@ -1,0 +1,89 @@
+"""Records as cells: the flat text of a value, the columns of a file, and how a writer is
+asked to write; shared by every writer (the text formats and the workbook)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from clodura_cli.api.spec import PERSON_RECORD_FIELDS
+from clodura_cli.base.values import cap_depth
+
+ALL_FIELDS = "all"
+#: Fields the API echoes into every record; left out of tables and default columns.
+PAGING_ECHO = frozenset({"page", "perPage"})
+#: A people file's first columns: the documented record fields.
+DEFAULT_PERSON_COLUMNS = tuple(name for name in PERSON_RECORD_FIELDS if name not in PAGING_ECHO)
+
+
+@dataclass(frozen=True)
+class WriteOptions:
+    """How records are written, whatever the format."""
+
+    #: No guard before cells a spreadsheet would run as formulas (--raw-csv).
+    raw: bool = False
+    #: Write a header row (False when appending under an existing one).
+    header: bool = True
+    #: Write the header even when no record comes (a new file always has one).
+    empty_header: bool = False
+    #: The stream is a terminal: cells lose control characters and escape sequences.
+    to_terminal: bool = False
+    #: Start with a UTF-8 byte-order mark (--bom: Excel then reads the file as UTF-8); only
+    #: ever at the very start of a file or stream.
+    bom: bool = False
+    #: Where a writer says what it had to change (a cell cut to what a sheet holds).
+    warn: Callable[[str], None] | None = None
+
+
+#: Writing with every option at its default.
+PLAIN = WriteOptions()
+
+
+def cell(value: Any) -> str:
+    """A record value as flat text: arrays joined with '; ', objects as JSON; what nests
+    deeper than MAX_DEPTH becomes a marker (never a recursion error)."""
+    if type(value) is str:  # the common case first: this runs for every cell
+        return value
+    if isinstance(value, list):
+        try:
+            return "; ".join(value)  # text items, the usual case, joined in one C call
+        except TypeError:
+            return _flat(cap_depth(value))
+    if isinstance(value, dict):
+        return _flat(cap_depth(value))
+    return _scalar(value)
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else str(value)
+
+
+def _flat(value: Any) -> str:
+    """A value already capped in depth, as flat text."""
+    if isinstance(value, list):
+        return "; ".join(_flat(item) for item in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _scalar(value)
+
+
+def header_for(record: dict[str, Any]) -> list[str]:
+    """The columns of a file whose first record is ``record``: the documented fields, then
+    whatever else it carries (but the paging echo, page and perPage)."""
+    extra = [
+        name for name in record if name not in DEFAULT_PERSON_COLUMNS and name not in PAGING_ECHO
+    ]
+    return [*DEFAULT_PERSON_COLUMNS, *extra]
+
+
+def select(record: dict[str, Any], fields: Sequence[str] | None) -> dict[str, Any]:
+    """The record with only ``fields``, in that order (absent ones as null); all when None."""
+    if fields is None or list(fields) == [ALL_FIELDS]:
+        return record
+    return {name: record.get(name) for name in fields}
