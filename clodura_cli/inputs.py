@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,8 +149,12 @@ def _junk(identifiers: dict[str, Any], label: str, non_utf8: frozenset[int]) -> 
 _NAME_KEYS = {"firstName", "lastName", "companyDomain"}
 
 
-def parse_rows(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
-    """Rows of a JSON array, JSON Lines, CSV with a header, or plain lines of ids/URLs."""
+def parse_rows(
+    text: str, is_header: Callable[[list[str]], bool] | None = None
+) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
+    """Rows of a JSON array, JSON Lines, CSV with a header, or plain lines of ids/URLs.
+    ``is_header`` says whether a first line's cells are a header (by default: it names
+    personId, linkedinUrl or firstName)."""
     lines = lines_of(text)
     if len(lines) > MAX_INPUT_ROWS:
         raise UsageError(
@@ -164,7 +168,8 @@ def parse_rows(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
     if stripped.startswith("{"):
         return _json_lines(text)
     first = next((line for line in lines if line.strip()), "")
-    if any(name in first.split(",") or name in first.split("\t") for name in _ID_COLUMNS):
+    cells = [cell.strip() for cell in re.split("[,\t]", first)]
+    if is_header(cells) if is_header else any(name in cells for name in _ID_COLUMNS):
         return _csv_rows(text)
     return _plain_lines(text)
 

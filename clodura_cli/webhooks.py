@@ -111,6 +111,11 @@ class Receiver:
         jobs = self.match(facts)
         received = Received("unmatched", stored.id, [], facts.tracking_id, stored.verified, person)
         if not jobs:
+            verified = self.apply_verification(payload, stored.body)
+            if verified:
+                self.deliveries.settle(stored.id, "applied", [])
+                received.state, received.person = "applied", verified
+                return received
             self.deliveries.settle(stored.id, "unmatched", [])
             return received
         with self.ledger.batch():
@@ -125,6 +130,28 @@ class Receiver:
         received.state = "applied"
         received.person = person or next((j.person_id for j in received.jobs), None)
         return received
+
+    def apply_verification(self, payload: Any, body: bytes) -> str | None:
+        """A queued verification's verdict (matched by its document id): the item is updated,
+        and its email returned; None when the delivery is not one."""
+        from clodura_cli.vendor import VERIFY, column, data_of
+
+        data = data_of(payload)
+        document = column(data, "documentId", "document_id", "docId") if isinstance(
+            data, dict) else None  # fmt: skip
+        if document is None:
+            return None
+        items = self.ledger.items()
+        found = items.by_document(str(document))
+        for item in found:
+            reading = VERIFY.read(200, payload, item.body)
+            if reading.status == "pending":
+                continue
+            items.answered(
+                item.id, reading.status, result=reading.result, credits=reading.credits,
+                document_id=reading.document_id, message=reading.message, answer=body,
+            )  # fmt: skip
+        return str(found[0].body.get("email")) if found else None
 
     def match(self, facts: Any) -> list[Job]:
         """The jobs a delivery answers: those with its tracking id, else the open jobs (of the

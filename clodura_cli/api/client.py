@@ -181,6 +181,11 @@ class CloduraClient:
         """The state of one reveal job, as received."""
         return self._raw("GET", f"{spec.TRACK_PATH}/{quote(tracking_id, safe='')}", None)
 
+    def paid(self, path: str, body: Mapping[str, Any]) -> RawAnswer:
+        """A paid request (verification, enrichment, news): never resent once it may have
+        left; the answer is kept as received (its status under the ``:status`` header)."""
+        return self._raw("POST", path, dict(body))
+
     def _raw(self, method: str, path: str, body: Any) -> RawAnswer:
         received: list[Reply] = []
         try:

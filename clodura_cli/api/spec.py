@@ -12,6 +12,10 @@ REVEAL_PHONE_PATH = f"{API_PREFIX}/search/people/phone/match"
 TRACK_PATH = f"{API_PREFIX}/search/people/track"
 CREDITS_PATH = f"{API_PREFIX}/credits"
 ORG_SEARCH_PATH = f"{API_PREFIX}/organisation/search"  # British spelling, as documented
+VERIFY_EMAIL_PATH = f"{API_PREFIX}/verify/email"
+ENRICH_PERSON_PATH = f"{API_PREFIX}/cleanup/enrich"
+ENRICH_ORG_PATH = f"{API_PREFIX}/organisation/enrich"
+ORG_NEWS_PATH = f"{API_PREFIX}/organisation/news"
 
 MAX_PAGE = 100
 #: Search Organizations serves up to 500 pages of up to 100.

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from clodura_cli.api import spec
-from clodura_cli.sandbox import dialects
+from clodura_cli.sandbox import dialects, vendor
 from clodura_cli.sandbox.data import (
     DEFAULT_SEED,
     VENDOR_EMPLOYEE_SIZE,
@@ -53,6 +53,7 @@ CONTROL_PREFIX = "/_sandbox"
 _QUEUED_SHARE = 0.3
 _STATUS_TEXT = {
     200: "OK",
+    202: "Accepted",
     400: "Bad Request",
     401: "Unauthorized",
     402: "Payment Required",
@@ -405,6 +406,40 @@ class SandboxApp:
             "result": job.result,
         }
         return Answer(200, dialects.track(self.dialect, payload))
+
+    def _verify_email(self, request: Request) -> Answer:
+        return self._vendor(request, vendor.verify_email)
+
+    def _enrich_person(self, request: Request) -> Answer:
+        return self._vendor(request, vendor.enrich_person)
+
+    def _enrich_org(self, request: Request) -> Answer:
+        return self._vendor(request, vendor.enrich_org)
+
+    def _org_news(self, request: Request) -> Answer:
+        return self._vendor(request, vendor.org_news)
+
+    def _vendor(
+        self, request: Request, handler: Callable[[vendor.Context, dict[str, Any]], vendor.Outcome]
+    ) -> Answer:
+        """Verification, enrichment and news (clodura_cli.sandbox.vendor): answered and charged
+        in one transaction; a queued verification's verdict is posted to its webhook later."""
+        body = _json_object(request.body)
+        with self.state.transaction() as db:
+            self._settle(db, request.key)
+            account = self.state.account(db, request.key)
+            context = vendor.Context(self.dataset, account, self.clock(), self.job_delay)
+            outcome = handler(context, body)
+            vendor.charge(account, outcome.cost)
+            self.state.save_account(db, account)
+        if outcome.delivery is not None and deliverable(outcome.webhook):
+            self.courier.schedule(
+                str(outcome.delivery["documentId"]),
+                str(outcome.webhook),
+                time.monotonic() + self.job_delay,
+                outcome.delivery,
+            )
+        return Answer(outcome.status, outcome.payload)
 
     def _credits(self, request: Request) -> Answer:
         key = request.key

@@ -13,6 +13,9 @@ tolerant reader is tested against each:
 - ``jsend``: JSend envelopes (``status: success`` at the top, the job's own status inside), the
   email under ``contact.work_email`` and phones as ``phone_numbers`` objects, keys no documented
   shape uses: read by evidence, not by key names (B4).
+
+Email Verification, Enrich Contacts, Enrich Company and Company News (clodura_cli.sandbox.vendor)
+answer in the default shape whatever the dialect: no dialect rewrites them yet.
 """
 
 from __future__ import annotations

@@ -120,14 +120,30 @@ def find_person(dataset: Dataset, identifiers: Mapping[str, Any]) -> Person | No
     if "personId" in identifiers:
         index = dataset.by_id.get(identifiers["personId"])
     elif "linkedinUrl" in identifiers:
-        url = identifiers["linkedinUrl"].split("?")[0].rstrip("/").lower() + "/"
-        index = dataset.by_linkedin.get(re.sub(r"^https?://([a-z]{2,3}\.)?", "https://www.", url))
+        index = dataset.by_linkedin.get(profile_key(identifiers["linkedinUrl"]))
     else:
         body = {name: identifiers[name] for name in ("firstName", "lastName")}
         body["companyDomain"] = [identifiers["companyDomain"]]
         found = matching_indexes(dataset, body, frozenset())
         index = found[0] if found else None
     return None if index is None else dataset.person(index)
+
+
+def profile_key(url: str) -> str:
+    """A LinkedIn profile URL as the data set indexes it: https://www., lower case, no query,
+    one trailing slash."""
+    url = url.split("?", maxsplit=1)[0].rstrip("/").lower() + "/"
+    return re.sub(r"^https?://([a-z]{2,3}\.)?", "https://www.", url)
+
+
+def sandbox_address(first: str, last: str, domain: str) -> str:
+    """The address the sandbox gives first.last at a company domain (under a reserved name)."""
+    return _email_address(first, last, _reserved(domain))
+
+
+def reserved_domain(domain: str) -> str:
+    """A company domain as the sandbox's addresses use it (see _reserved)."""
+    return _reserved(domain)
 
 
 def _email_address(first: str, last: str, domain: str) -> str:

@@ -37,6 +37,13 @@ ROUTES: tuple[Route, ...] = (
     Route("track", "GET", spec.TRACK_PATH, "_track", prefix=True,
           description="a reveal job's state (undocumented; --no-track removes it)"),
     Route("credits", "GET", spec.CREDITS_PATH, "_credits", description="the credit balance"),
+    Route("verify", "POST", spec.VERIFY_EMAIL_PATH, "_verify_email",
+          description="Email Verification (202 and a webhook delivery when deep and catch-all)"),
+    Route("enrich-person", "POST", spec.ENRICH_PERSON_PATH, "_enrich_person",
+          description="Enrich Contacts (Cleanup & Enrich)"),
+    Route("enrich-org", "POST", spec.ENRICH_ORG_PATH, "_enrich_org",
+          description="Enrich Company"),
+    Route("news", "POST", spec.ORG_NEWS_PATH, "_org_news", description="Company News"),
 )
 # fmt: on
 #: What a scripted fault may target: an endpoint's name, or every endpoint.

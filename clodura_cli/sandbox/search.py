@@ -25,7 +25,15 @@ from clodura_cli.sandbox.data import (
 #: silently, a request carrying one is answered with the header X-Sandbox-Not-Emulated naming it,
 #: and the command says so. Every other filter of the spec's tables is applied (a test derived
 #: from those tables checks each one narrows the results).
-NOT_EMULATED: dict[str, frozenset[str]] = {"search": frozenset(), "orgs": frozenset()}
+NOT_EMULATED: dict[str, frozenset[str]] = {
+    "search": frozenset(),
+    "orgs": frozenset(),
+    # Every parameter of verification, enrichment and news is applied (clodura_cli.sandbox.vendor).
+    "verify": frozenset(),
+    "enrich-person": frozenset(),
+    "enrich-org": frozenset(),
+    "news": frozenset(),
+}
 NOT_EMULATED_HEADER = "X-Sandbox-Not-Emulated"
 
 

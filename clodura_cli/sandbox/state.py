@@ -1,4 +1,17 @@
-"""What the sandbox remembers between processes: credits spent, reveal jobs, people unlocked."""
+"""What the sandbox remembers between processes: credits spent, reveal jobs, people unlocked.
+
+Format 1 (the file's ``user_version``) added three columns to ``accounts`` for the
+verification, enrichment and news endpoints, whose prices are decimal (0.04, 0.1): an older
+file is upgraded in place when it is opened (after a copy of it, ``state.db.v0.bak``).
+
+- ``fraction`` (Multi-Provider plans): the part of one credit already spent out of
+  ``remaining``, 0 <= fraction < 1. The pool is ``remaining - fraction``; ``remaining`` stays the
+  whole number the search and reveal endpoints count with, which makes it the pool rounded up.
+- ``other_spent`` (every plan): credits spent on those endpoints. On Standard plans it is the
+  only record of them (their contact-view and direct-dial pools are not touched, and the
+  Credits answer does not show it); on Multi-Provider plans they are also taken from the pool.
+- ``verifications``: how many verifications the key has asked for (numbers the document ids).
+"""
 
 from __future__ import annotations
 
@@ -6,18 +19,22 @@ import json
 import sqlite3
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from clodura_cli.sandbox.keys import SANDBOX_KEYS, STANDARD
-from clodura_cli.store.sqlite_file import SharedDatabase
+from clodura_cli.store.sqlite_file import Schema, SharedDatabase
 
-_SCHEMA = """
+_TABLES = """
 CREATE TABLE IF NOT EXISTS accounts (
     key TEXT PRIMARY KEY,
     contacts_used INTEGER NOT NULL,
     direct_dials_used INTEGER NOT NULL,
-    remaining INTEGER NOT NULL
+    remaining INTEGER NOT NULL,
+    fraction REAL NOT NULL DEFAULT 0,
+    other_spent REAL NOT NULL DEFAULT 0,
+    verifications INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS jobs (
     tracking_id TEXT PRIMARY KEY,
@@ -36,6 +53,18 @@ CREATE TABLE IF NOT EXISTS unlocked (
     PRIMARY KEY (key, person_id)
 );
 """
+_SCHEMA = Schema(
+    version=1,
+    create=_TABLES,
+    steps=(
+        (
+            1,
+            "ALTER TABLE accounts ADD COLUMN fraction REAL NOT NULL DEFAULT 0;"
+            "ALTER TABLE accounts ADD COLUMN other_spent REAL NOT NULL DEFAULT 0;"
+            "ALTER TABLE accounts ADD COLUMN verifications INTEGER NOT NULL DEFAULT 0",
+        ),
+    ),
+)
 
 
 @dataclass
@@ -46,6 +75,16 @@ class Account:
     contacts_used: int
     direct_dials_used: int
     remaining: int
+    #: Multi-Provider: the part of one credit already spent out of ``remaining`` (see above).
+    fraction: float = 0.0
+    #: Credits spent on the verification, enrichment and news endpoints.
+    other_spent: float = 0.0
+    #: Verifications asked for so far.
+    verifications: int = 0
+
+    def balance(self) -> Decimal:
+        """A Multi-Provider pool, to the hundredth of a credit (never below zero)."""
+        return max(Decimal(0), Decimal(self.remaining) - _decimal(self.fraction))
 
 
 @dataclass
@@ -87,18 +126,35 @@ class SandboxState:
                 key, plan.contacts_used, plan.direct_dials_used, plan.remaining_credits
             )
             db.execute(
-                "INSERT INTO accounts VALUES (?, ?, ?, ?)",
+                "INSERT INTO accounts (key, contacts_used, direct_dials_used, remaining) "
+                "VALUES (?, ?, ?, ?)",
                 (key, account.contacts_used, account.direct_dials_used, account.remaining),
             )
             return account
-        return Account(key, row["contacts_used"], row["direct_dials_used"], row["remaining"])
+        return Account(
+            key,
+            row["contacts_used"],
+            row["direct_dials_used"],
+            row["remaining"],
+            row["fraction"],
+            row["other_spent"],
+            row["verifications"],
+        )
 
     def save_account(self, db: sqlite3.Connection, account: Account) -> None:
         """Store a changed balance."""
         db.execute(
-            "UPDATE accounts SET contacts_used = ?, direct_dials_used = ?, remaining = ? "
-            "WHERE key = ?",
-            (account.contacts_used, account.direct_dials_used, account.remaining, account.key),
+            "UPDATE accounts SET contacts_used = ?, direct_dials_used = ?, remaining = ?, "
+            "fraction = ?, other_spent = ?, verifications = ? WHERE key = ?",
+            (
+                account.contacts_used,
+                account.direct_dials_used,
+                account.remaining,
+                account.fraction,
+                account.other_spent,
+                account.verifications,
+                account.key,
+            ),
         )
 
     def add_job(self, db: sqlite3.Connection, job: Job) -> None:
@@ -166,7 +222,28 @@ def credits_payload(account: Account) -> dict[str, Any]:
             "directDials": account.direct_dials_used,
             "maxDirectDials": plan.max_direct_dials,
         }
-    return {"remainingCredits": account.remaining}
+    if not account.fraction:
+        return {"remainingCredits": account.remaining}
+    # A pool with hundredths spent out of it (verifications): a number like 99999.96.
+    return {"remainingCredits": float(account.balance())}
+
+
+def _decimal(value: float) -> Decimal:
+    """A stored amount as the decimal it was (amounts are kept to the hundredth)."""
+    return Decimal(str(round(value, 4)))
+
+
+def spend_decimal(account: Account, cost: Decimal) -> None:
+    """Take a decimal cost: counted in ``other_spent`` on every plan, and taken from the pool
+    on Multi-Provider plans (never below empty), ``remaining`` staying the pool rounded up."""
+    if cost <= 0:
+        return
+    account.other_spent = float(_decimal(account.other_spent) + cost)
+    if SANDBOX_KEYS[account.key].family == STANDARD:
+        return
+    left = max(Decimal(0), account.balance() - cost)
+    whole = int(left.to_integral_value(rounding="ROUND_CEILING"))
+    account.remaining, account.fraction = whole, float(whole - left)
 
 
 def _job(row: sqlite3.Row) -> Job:

@@ -4,6 +4,9 @@ Only to plain http on loopback (a receiver on this machine, `clodura listen` or
 `reveal --listen`): a sandbox result never leaves the machine. Each delivery is signed with the
 sandbox's webhook secret (``X-Clodura-Signature``, HMAC-SHA256 of the body, hex), sent when the
 job is ready, and retried a few times while the receiver is down.
+
+A delivery is either a reveal job's result, looked up when it is due (it may not be final yet),
+or a payload prepared when the request was answered (a queued email verification's verdict).
 """
 
 from __future__ import annotations
@@ -47,17 +50,19 @@ class Courier:
     def __init__(self, payload_for: Callable[[str], Any | None]) -> None:
         """``payload_for(tracking_id)``: the delivery for a job once it is final, else None."""
         self._payload_for = payload_for
-        self._queue: list[tuple[float, int, str, str, int]] = []
+        #: (when, order, tracking id, url, tries, prepared payload or None).
+        self._queue: list[tuple[float, int, str, str, int, Any]] = []
         self._cond = threading.Condition()
         self._count = 0
         self._stopped = False
         self._thread: threading.Thread | None = None
 
-    def schedule(self, tracking_id: str, url: str, at: float) -> None:
-        """Deliver the job's result to ``url`` at ``at`` (time.monotonic)."""
+    def schedule(self, tracking_id: str, url: str, at: float, payload: Any = None) -> None:
+        """Deliver the job's result to ``url`` at ``at`` (time.monotonic); ``payload``: post
+        this instead (a result known already), with the same signature."""
         with self._cond:
             self._count += 1
-            heapq.heappush(self._queue, (at, self._count, tracking_id, url, 0))
+            heapq.heappush(self._queue, (at, self._count, tracking_id, url, 0, payload))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="courier", daemon=True)
                 self._thread.start()
@@ -80,24 +85,29 @@ class Courier:
                     self._cond.wait(timeout=wait)
                 if self._stopped:
                     return
-                _, _, tracking_id, url, tries = heapq.heappop(self._queue)
-            try:
-                payload = self._payload_for(tracking_id)
-            except Exception:  # the emulator's state is gone: nothing to deliver any more
-                return
+                _, _, tracking_id, url, tries, prepared = heapq.heappop(self._queue)
+            payload = prepared
+            if payload is None:
+                try:
+                    payload = self._payload_for(tracking_id)
+                except Exception:  # the emulator's state is gone: nothing to deliver any more
+                    return
             if payload is None:  # not ready yet: look again a little later
                 self._again(tracking_id, url, tries, 0.1)
                 continue
             if not self._post(url, payload):
-                self._again(tracking_id, url, tries + 1, FIRST_RETRY * 2**tries)
+                self._again(tracking_id, url, tries + 1, FIRST_RETRY * 2**tries, prepared)
 
-    def _again(self, tracking_id: str, url: str, tries: int, delay: float) -> None:
+    def _again(
+        self, tracking_id: str, url: str, tries: int, delay: float, prepared: Any = None
+    ) -> None:
         if tries >= TRIES:
             return
         with self._cond:
             self._count += 1
             heapq.heappush(
-                self._queue, (time.monotonic() + delay, self._count, tracking_id, url, tries)
+                self._queue,
+                (time.monotonic() + delay, self._count, tracking_id, url, tries, prepared),
             )
 
     @staticmethod

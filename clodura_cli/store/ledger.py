@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from clodura_cli.store.deliveries import Deliveries
+from clodura_cli.store.items import ITEMS_SQL, PaidItems
 from clodura_cli.store.sqlite_file import Schema, SharedDatabase
 
 FINAL = frozenset({"completed", "failed", "abandoned"})
@@ -141,7 +142,7 @@ def _run_sql(db: sqlite3.Connection, statements: str) -> None:
 
 
 SCHEMA = Schema(
-    version=3,
+    version=4,
     create=f"""{_JOBS};
 {_JOB_INDEXES};
 CREATE TABLE answers (
@@ -163,7 +164,8 @@ CREATE TABLE emitted (
 );
 CREATE TABLE reserve (space BLOB);
 {_WEBHOOKS};
-{_IDENTITIES}
+{_IDENTITIES};
+{ITEMS_SQL}
 """,
     steps=(
         # 1: a tracking id may name several jobs (a batch id); credits may be decimal; interim
@@ -183,6 +185,8 @@ CREATE TABLE reserve (space BLOB)
         # APIs have no track endpoint.
         (2, _WEBHOOKS),
         (3, _sent_identity),
+        # 4: verifications, enrichments and news requests: paid items.
+        (4, ITEMS_SQL),
     ),
 )
 
@@ -510,6 +514,10 @@ class Ledger:
     def deliveries(self) -> Deliveries:
         """The webhook deliveries, receivers and track endpoints kept in the same file."""
         return Deliveries(self._store, self._clock)
+
+    def items(self) -> PaidItems:
+        """The paid verifications, enrichments and news requests kept in the same file."""
+        return PaidItems(self._store, self._clock)
 
     def batch(self) -> contextlib.AbstractContextManager[Any]:
         """One transaction around several changes: all are committed together, or none."""

@@ -187,6 +187,9 @@ def api(
     if paginate and (paged is None or verb != "POST"):
         raise UsageError("--paginate: only for POST search/people and organisation/search")
     reveal = next((kind for tail, kind in _REVEALS.items() if given.ends_with(tail)), None)
+    from clodura_cli.vendor import BY_PATH
+
+    bought = next((e for path, e in BY_PATH.items() if given.canonical == path.lower()), None)
     if dry_run:
         from clodura_cli.api.urls import DEFAULT_BASE_URL
 
@@ -196,6 +199,8 @@ def api(
         sys.stdout.write(json_text(preview, indent=2) + "\n")
     elif verb == "POST" and reveal is not None:
         _reveal_through_the_ledger(reveal, body, api)
+    elif verb == "POST" and bought is not None:
+        _paid_through_the_ledger(bought, body, api)
     elif paginate and paged is not None:
         _paginate(paged, body or {}, api)
     else:
@@ -318,6 +323,41 @@ def _reveal_through_the_ledger(kind: str, body: Any, api_options: ApiOptions) ->
         "nothing was sent (`clodura reveal --refresh` reveals again)"
     )
     sys.stdout.write(json_text(output_row(entry)) + "\n")
+
+
+def _paid_through_the_ledger(endpoint: Any, body: Any, api_options: ApiOptions) -> None:
+    """A verification, enrichment or news request POSTed through `api` is claimed in the
+    ledger first, as its command would: asked before, it is answered from there."""
+    from clodura_cli import paid
+    from clodura_cli.api.errors import RejectedRevealsError, UnconfirmedRevealsError
+    from clodura_cli.cli.session import open_connection
+    from clodura_cli.store.ledger import Ledger
+    from clodura_cli.vendor import purchase_for_body
+
+    if not isinstance(body, dict):
+        raise UsageError(f"api: {endpoint.path} needs a JSON object body (-f name=value)")
+    connection = open_connection(api_options)
+    items = Ledger(config.ledger_file()).items()
+    with connection.client:
+        basket = paid.buy(connection.client, items, connection.account, endpoint,
+                          [purchase_for_body(endpoint, body)], concurrency=1)  # fmt: skip
+    if basket.fatal is not None:
+        raise basket.fatal
+    (bought,) = basket.bought
+    item = bought.item
+    if bought.source != "sent":
+        report.info(
+            f"answered from the ledger ({item.status}): this was asked already; nothing was sent "
+            "(the command's --refresh asks again)"
+        )
+    if item.answer:
+        _show(item.answer)
+    if item.status in ("unknown", "not_sent", "unread"):
+        raise UnconfirmedRevealsError(
+            f"{endpoint.name}: {item.message or item.status}; kept in the ledger as {item.status}"
+        )
+    if item.status == "rejected":
+        raise RejectedRevealsError(f"the API refused it ({item.message}); nothing charged")
 
 
 def _submitted(job: Any, ledger: Any) -> None:

@@ -1,0 +1,121 @@
+"""`clodura enrich person|org`: contact and company enrichment through the ledger."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from clodura_cli.cli import options
+from clodura_cli.cli.commands.paid_flow import PaidOptions, with_paid_options
+from clodura_cli.cli.session import ApiOptions
+
+app = typer.Typer(
+    help="Enrich people or organisations; every answer is kept in the local ledger and never "
+    "paid for twice.\n\nExample:\n\n  clodura search --seniority CEO --limit 20 | clodura enrich "
+    "person --input -",
+    no_args_is_help=True,
+)
+PERSON_COLUMNS = ("linkedinUrl", "email", "firstName", "lastName", "organisationName",
+                  "matchConfidence", "personId", "personTitle", "functional", "seniority",
+                  "personCity", "personState", "personCountry", "organisationId", "domain",
+                  "industry", "employeeSize", "revenue", "status", "credits",
+                  "message")  # fmt: skip
+ORG_COLUMNS = ("organisationId", "organisationName", "domain", "linkedinUrl", "foundedYear",
+               "industry", "employeeSize", "revenue", "hqAddress", "phone", "website",
+               "technographics", "acquisitions", "funding", "status", "credits",
+               "message")  # fmt: skip
+
+# fmt: off
+PersonFlag = Annotated[str | None, typer.Option(show_default=False)]
+OrgIds = Annotated[list[str] | None, typer.Argument(
+    help="Organisation ids to enrich.", show_default=False, metavar="[ORG_ID]...",
+)]
+OrgLinkedinUrls = Annotated[list[str] | None, typer.Option(
+    "--org-linkedin-url", show_default=False, help="A company's LinkedIn URL. Repeatable.",
+)]
+AddOn = Annotated[bool, typer.Option(help="Add-on: +1 credit per organisation.")]
+# fmt: on
+
+
+@app.command(
+    epilog="Examples:\n\n  clodura enrich person --sandbox --linkedin-url "
+    "https://www.linkedin.com/in/aarav-hernandez-7b16da/\n\n  clodura enrich person --email "
+    "ann@acme.com --first-name Ann --last-name Lee\n\n  clodura search --title cto --limit 50 "
+    "| clodura enrich person --input - -o ctos.csv"
+)
+@options.with_api_options
+@with_paid_options
+def person(
+    linkedin_url: PersonFlag = None,
+    email: PersonFlag = None,
+    first_name: PersonFlag = None,
+    last_name: PersonFlag = None,
+    org_name: PersonFlag = None,
+    org_linkedin_url: PersonFlag = None,
+    *,
+    paid_opts: PaidOptions,
+    api: ApiOptions,
+) -> None:
+    """Enrich people by LinkedIn URL (highest confidence), email (medium), or first and last
+    name with the company's LinkedIn URL (medium) or name (low). 2 credits for a person, 1 for
+    organisation details only, 0 for no match."""
+    from clodura_cli.cli.commands import paid_flow
+    from clodura_cli.vendor import (
+        ENRICH_PERSON,
+        PERSON_INPUT_COLUMNS,
+        person_purchase,
+        person_row,
+    )
+
+    given = {"linkedinUrl": linkedin_url, "email": email, "firstName": first_name,
+             "lastName": last_name, "organisationName": org_name,
+             "orgLinkedinUrl": org_linkedin_url}  # fmt: skip
+    flags = {k: v for k, v in given.items() if v}
+    rows = [("the flags", flags)] if flags else []
+    rows += paid_flow.read_records(paid_opts.input_file, [], "linkedinUrl", PERSON_INPUT_COLUMNS)
+    purchases = paid_flow.purchases_of(rows, lambda label, r: person_purchase(r, label))
+    paid_flow.run_paid(ENRICH_PERSON, purchases, paid_opts, api, _rows(person_row),
+                       PERSON_COLUMNS, "enrichment")  # fmt: skip
+
+
+@app.command(
+    epilog="Examples:\n\n  clodura enrich org --sandbox 6964146847109114255 --funding\n\n"
+    "  clodura orgs --domain acme.com -f jsonl | clodura enrich org --input -\n\n"
+    "  clodura enrich org --org-linkedin-url https://www.linkedin.com/company/acme/"
+)
+@options.with_api_options
+@with_paid_options
+def org(
+    org_ids: OrgIds = None,
+    org_linkedin_url: OrgLinkedinUrls = None,
+    technographics: AddOn = False,
+    acquisitions: AddOn = False,
+    funding: AddOn = False,
+    *,
+    paid_opts: PaidOptions,
+    api: ApiOptions,
+) -> None:
+    """Enrich organisations by id or LinkedIn URL: firmographics (1 credit), and the
+    technographics, acquisitions and funding add-ons (+1 credit each)."""
+    from clodura_cli.cli.commands import paid_flow
+    from clodura_cli.vendor import ENRICH_ORG, ORG_INPUT_COLUMNS, org_purchase, org_row
+
+    add_ons = [name for name, on in (("technographics", technographics),
+               ("acquisitions", acquisitions), ("funding", funding)) if on]  # fmt: skip
+    rows = paid_flow.read_records(
+        paid_opts.input_file, org_ids or [], "organisationId", ORG_INPUT_COLUMNS
+    )
+    rows += [(f"--org-linkedin-url {u}", {"orgLinkedinUrl": u}) for u in org_linkedin_url or []]
+    purchases = paid_flow.purchases_of(rows, lambda label, r: org_purchase(r, add_ons, label))
+    paid_flow.run_paid(ENRICH_ORG, purchases, paid_opts, api, _rows(org_row), ORG_COLUMNS,
+                       "enrichment")  # fmt: skip
+
+
+def _rows(row: Any) -> Any:
+    def rows_of(bought: Any) -> list[dict[str, Any]]:
+        item = bought.item
+        made = row(bought.purchase.record, item.result)
+        return [{**made, "status": item.status, "credits": item.credits, "message": item.message}]
+
+    return rows_of

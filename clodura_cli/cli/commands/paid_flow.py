@@ -1,0 +1,282 @@
+"""The sequence every paid command shares (verify, enrich person, enrich org, news): read the
+inputs, price them, dry run or guard, buy through the ledger, write the rows, say what it cost."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import typer
+
+from clodura_cli import paid
+from clodura_cli.api.errors import (
+    CreditGuardError,
+    MissingKeyError,
+    RejectedRevealsError,
+    UnconfirmedRevealsError,
+    UsageError,
+)
+from clodura_cli.cli import options, report, terminal
+from clodura_cli.cli.progress import count_progress
+from clodura_cli.cli.render import Output, write_output
+from clodura_cli.cli.session import ApiOptions, open_connection
+from clodura_cli.inputs import decode, parse_rows, read_bounded
+from clodura_cli.output import chosen_columns
+from clodura_cli.paid import Bought, PaidEndpoint, Purchase
+from clodura_cli.store import config
+from clodura_cli.store.formats import json_text
+from clodura_cli.store.items import PaidItems
+from clodura_cli.store.ledger import Ledger
+from clodura_cli.vendor import plain_name as _plain
+
+#: Above this worst case, a run on a terminal asks first (as reveal does).
+CONFIRM_ABOVE = 50.0
+
+# One option a few lines, as in options.py.
+# fmt: off
+InputFile = Annotated[str | None, typer.Option(
+    "--input", "-i", metavar="FILE", show_default=False,
+    help="Rows to process: CSV with a header, JSON Lines, a JSON array, or one value a line "
+         "(- for stdin); columns are recognised by name, ignoring case and punctuation.",
+)]
+Refresh = Annotated[bool, typer.Option(
+    "--refresh", help="Ask the API again even when the ledger has the answer (may be charged).",
+)]
+MaxAge = Annotated[float | None, typer.Option(
+    "--max-age", metavar="DAYS", min=0, show_default=False, callback=options.finite,
+    help="Treat answers in the ledger older than DAYS as stale and ask again.",
+)]
+MaxCredits = Annotated[float | None, typer.Option(
+    "--max-credits", min=0, show_default=False, callback=options.finite,
+    help="Exit 4 before sending anything when the worst case is above this (decimals allowed).",
+)]
+Yes = Annotated[bool, typer.Option(
+    "--yes", "-y", help="Do not ask before a run whose worst case is above 50 credits.",
+)]
+Append = Annotated[bool, typer.Option(
+    "--append", rich_help_panel=options.OUTPUT_PANEL,
+    help="Add to the --output file (CSV, TSV or JSON Lines) under its header.",
+)]
+# fmt: on
+
+
+@dataclass(frozen=True)
+class PaidOptions:
+    """The options every paid command has."""
+
+    input_file: str | None = None
+    refresh: bool = False
+    max_age: float | None = None
+    max_credits: float | None = None
+    dry_run: bool = False
+    yes: bool = False
+    concurrency: int | None = None
+    rate: float | None = None
+    fmt: str | None = None
+    output: str | None = None
+    fields: str | None = None
+    append: bool = False
+    raw_csv: bool = False
+    bom: bool = False
+
+
+def with_paid_options(function: Any) -> Any:
+    """--input, --refresh, --max-age, --max-credits, --dry-run, --yes, concurrency and output
+    options, handed to the command as one ``paid_opts: PaidOptions``."""
+    params = [
+        ("input_file", InputFile, None),
+        ("refresh", Refresh, False), ("max_age", MaxAge, None), ("max_credits", MaxCredits, None),
+        ("dry_run", options.DryRun, False), ("yes", Yes, False),
+        ("concurrency", options.Concurrency, None), ("rate", options.Rate, None),
+        ("fmt", options.Format, None), ("output", options.Output, None),
+        ("fields", options.Fields, None), ("append", Append, False),
+        ("raw_csv", options.RawCsv, False), ("bom", options.Bom, False),
+    ]  # fmt: skip
+    return options.inject(function, "paid_opts", params, PaidOptions)
+
+
+def read_records(
+    input_file: str | None, values: list[str], field: str, columns: tuple[str, ...] = ()
+) -> list[tuple[str, Any]]:
+    """(label, record) for each value given on the command line and each row of --input (a
+    CSV's header is recognised by naming ``field`` or one of ``columns``, in any spelling)."""
+    rows: list[tuple[str, Any]] = [(f"argument {i}", {field: v}) for i, v in enumerate(values, 1)]
+    if input_file is None:
+        return rows
+    if input_file == "-" and terminal.is_terminal("stdin"):
+        raise UsageError("--input -: standard input is a terminal; pipe the rows in")
+    if input_file == "-":
+        data = read_bounded(sys.stdin.buffer, "--input")
+    else:
+        with _open(input_file) as stream:
+            data = read_bounded(stream, "--input")
+    known = {_plain(name) for name in (field, *columns)}
+    parsed, problems = parse_rows(
+        decode(data).text, lambda cells: bool(known & set(map(_plain, cells)))
+    )
+    for problem in problems:
+        report.warn(f"--input {problem}")
+    for label, record in parsed:
+        plain = set(record) == {"personId"} or set(record) == {"linkedinUrl"}
+        # One plain value a line is the command's own kind of value.
+        rows.append((label, {field: next(iter(record.values()))} if plain else record))
+    return rows
+
+
+def _open(name: str) -> Any:
+    try:
+        return open(name, "rb")  # read whole by read_bounded
+    except OSError as exc:
+        raise UsageError(f"--input: cannot read {name!r} ({exc.strerror})") from None
+
+
+def purchases_of(
+    rows: Iterable[tuple[str, Any]], make: Callable[[str, dict[str, Any]], Purchase]
+) -> list[Purchase]:
+    """The purchases of the rows; a row that cannot be bought is reported and skipped (exit 2
+    when none is left); the same item twice is bought once."""
+    purchases: dict[str, Purchase] = {}
+    duplicates = 0
+    for label, record in rows:
+        try:
+            purchase = make(label, record)
+        except UsageError as exc:
+            report.warn(f"{exc.message}; skipped")
+            continue
+        if purchase.key in purchases:
+            duplicates += 1
+            continue
+        purchases[purchase.key] = purchase
+    if duplicates:
+        report.info(f"{duplicates} duplicate input(s) processed once")
+    if not purchases:
+        raise UsageError("nothing to send: every input was refused (see above)")
+    return list(purchases.values())
+
+
+def run_paid(
+    endpoint: PaidEndpoint,
+    purchases: list[Purchase],
+    opts: PaidOptions,
+    api: ApiOptions,
+    rows_of: Callable[[Bought], list[dict[str, Any]]],
+    columns: tuple[str, ...],
+    noun: str,
+    more: Callable[[list[Bought]], list[Purchase]] | None = None,
+) -> None:
+    """Price, guard, buy and write: the whole of a paid command once its inputs are read.
+    ``more`` names what to buy next from what was bought (the next pages), until nothing."""
+    chosen = api.output_format(opts.fmt, opts.output)
+    fields = chosen_columns(opts.fields, columns, report.warn)
+    output = Output(chosen, opts.output, fields, opts.append, opts.raw_csv, summary="records",
+                    bom=api.bom(opts.bom))  # fmt: skip
+    output.check_append(fields or list(columns))
+    if opts.dry_run:
+        return _dry_run(endpoint, purchases, api)
+    concurrency = int(api.setting("concurrency", opts.concurrency))
+    connection = open_connection(api, concurrency=concurrency, rate=opts.rate)
+    items = Ledger(config.ledger_file()).items()
+    max_age = None if opts.max_age is None else opts.max_age * 86400
+    total = paid.Basket()
+    with connection.client:
+        while purchases:
+            fresh = [p for p in purchases if opts.refresh or not _answered(
+                items, connection.account, endpoint, p, max_age)]  # fmt: skip
+            _guard(opts, len(fresh), paid.worst_case(endpoint, fresh) + total.spent, noun)
+            with count_progress(noun, len(purchases)) as tick:
+                basket = paid.buy(
+                    connection.client, items, connection.account, endpoint, purchases,
+                    concurrency=concurrency, refresh=opts.refresh, max_age=max_age, on_item=tick,
+                )  # fmt: skip
+            total.bought += basket.bought
+            total.not_sent += basket.not_sent
+            total.fatal = total.fatal or basket.fatal
+            if basket.fatal is not None or basket.not_sent or more is None:
+                break
+            purchases = more(basket.bought)
+    write_output((row for b in total.bought for row in rows_of(b)), output, empty_header=False)
+    _report(total, noun)
+
+
+def _answered(
+    items: PaidItems, account: str, endpoint: PaidEndpoint, p: Purchase, max_age: float | None
+) -> bool:
+    """True when the ledger answers for the item (or holds it): it costs nothing now."""
+    return items.holds(account, endpoint.name, p.key, max_age)
+
+
+def _guard(opts: PaidOptions, count: int, worst: float, noun: str) -> None:
+    if opts.max_credits is not None and worst > opts.max_credits:
+        raise CreditGuardError(
+            f"--max-credits {opts.max_credits:g}: {count} {noun} request(s) may cost up to "
+            f"{worst:g} credits; nothing was sent"
+        )
+    question = f"Send {count} {noun}(s), up to {worst:g} credits?"
+    if (
+        worst > CONFIRM_ABOVE
+        and not opts.yes
+        and terminal.can_ask()
+        and not typer.confirm(question, err=True)
+    ):
+        raise CreditGuardError("stopped before sending: not confirmed")
+
+
+def _dry_run(endpoint: PaidEndpoint, purchases: list[Purchase], api: ApiOptions) -> None:
+    """The bodies that would be sent, what the ledger answers, and the worst case."""
+    answered: set[str] = set()
+    try:
+        connection = open_connection(api)
+    except MissingKeyError:
+        report.warn("no API key: the ledger could not be checked")
+    else:
+        with connection.client:
+            items = Ledger(config.ledger_file()).items()
+            answered = {p.key for p in purchases
+                        if _answered(items, connection.account, endpoint, p, None)}  # fmt: skip
+    fresh = [p for p in purchases if p.key not in answered]
+    shown = {
+        "method": "POST",
+        "path": endpoint.path,
+        "bodies": [p.body for p in fresh],
+        "answeredByLedger": len(answered),
+        "worstCaseCredits": paid.worst_case(endpoint, fresh),
+    }
+    sys.stdout.write(json_text(shown, indent=2) + "\n")
+
+
+def _report(basket: paid.Basket, noun: str) -> None:
+    from_ledger = sum(1 for b in basket.bought if b.source == "ledger")
+    if from_ledger:
+        report.info(
+            f"{from_ledger} answered from the ledger: no credits spent on them (--refresh to "
+            "ask again)"
+        )
+    report.info(f"credits spent by this run: {basket.spent:g} (from the answers and prices)")
+    pending = basket.count("pending")
+    if pending:
+        report.info(
+            f"{pending} {noun}(s) queued by the API: the answer is posted to the webhook; "
+            "`clodura listen` receives it, `clodura track --import FILE` brings in one received "
+            "elsewhere"
+        )
+    if basket.fatal is not None:
+        raise basket.fatal
+    unknown = [b for b in basket.bought if b.item.status == "unknown"]
+    unread = [b for b in basket.bought if b.item.status == "unread"]
+    if basket.not_sent:
+        report.warn(f"{len(basket.not_sent)} {noun} request(s) not sent; rerun to send them")
+    if unknown or unread:
+        first = next((b.item.message for b in [*unread, *unknown] if b.item.message), None)
+        raise UnconfirmedRevealsError(
+            f"{len(unknown)} {noun}(s) got no answer and {len(unread)} an answer not "
+            "understood: they may have been charged, are kept in the ledger, and are not sent "
+            f"again without --refresh{f' ({first})' if first else ''}"
+        )
+    rejected = [b for b in basket.bought if b.item.status == "rejected"]
+    if rejected:
+        raise RejectedRevealsError(
+            f"{len(rejected)} {noun} request(s) refused by the API (nothing charged): "
+            f"{rejected[0].item.message}"
+        )

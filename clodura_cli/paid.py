@@ -1,0 +1,191 @@
+"""Buying items from the synchronous paid endpoints (verification, enrichment, company news) as
+a use case: each item is claimed in the ledger before its request leaves, so that none is paid
+for twice; answers are kept as received and read by evidence (Part B4 of the API contract).
+
+An endpoint here is a small table row (``PaidEndpoint``): its path, the price of one request,
+and how its answer is read. The commands build ``Purchase`` items and hand them to ``buy``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from clodura_cli.api.errors import (
+    APIError,
+    AuthenticationError,
+    CloduraError,
+    LocalStateError,
+    PaymentRequiredError,
+    PermissionDeniedError,
+    RateLimitError,
+    TransportError,
+)
+from clodura_cli.store.items import Item, PaidItems
+
+if TYPE_CHECKING:
+    from clodura_cli.api.client import CloduraClient
+
+#: Errors after which nothing more is sent: every other item would fail the same way.
+FATAL = (AuthenticationError, PermissionDeniedError, PaymentRequiredError, RateLimitError)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What an answer holds, read by evidence."""
+
+    status: str  # completed | no_match | pending | unread
+    result: Any = None
+    credits: float | None = None
+    document_id: str | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class PaidEndpoint:
+    """One paid endpoint: where it is, what one request may cost, how its answer is read."""
+
+    name: str
+    path: str
+    #: The most one request (its body) may cost.
+    worst: Callable[[dict[str, Any]], float]
+    #: (HTTP status, decoded answer, the body sent) -> what it holds.
+    read: Callable[[int, Any, dict[str, Any]], Reading]
+
+
+@dataclass(frozen=True)
+class Purchase:
+    """One item to buy: its ledger key, the body to send, the input record it answers."""
+
+    key: str
+    body: dict[str, Any]
+    record: dict[str, Any]
+
+
+@dataclass
+class Bought:
+    """What came of one purchase: the item, and whether the ledger answered ("ledger"), it
+    was sent now ("sent"), or another run holds it ("held")."""
+
+    purchase: Purchase
+    item: Item
+    source: str
+
+
+@dataclass
+class Basket:
+    """A whole run: what came of each purchase, in input order, and why it stopped."""
+
+    bought: list[Bought] = field(default_factory=list)
+    not_sent: list[Purchase] = field(default_factory=list)
+    fatal: CloduraError | None = None
+
+    def count(self, *statuses: str, source: str | None = None) -> int:
+        """How many items have one of ``statuses`` (from ``source`` if given)."""
+        return sum(
+            1
+            for b in self.bought
+            if b.item.status in statuses and (source is None or b.source == source)
+        )
+
+    @property
+    def spent(self) -> float:
+        """The credits this run's answers say (or the prices say) were spent."""
+        return sum(b.item.credits or 0.0 for b in self.bought if b.source == "sent")
+
+
+def worst_case(endpoint: PaidEndpoint, purchases: list[Purchase]) -> float:
+    """The most the purchases may cost (before the ledger answers any)."""
+    return round(sum(endpoint.worst(p.body) for p in purchases), 4)
+
+
+def buy(
+    client: CloduraClient,
+    items: PaidItems,
+    account: str,
+    endpoint: PaidEndpoint,
+    purchases: list[Purchase],
+    *,
+    concurrency: int = 4,
+    refresh: bool = False,
+    max_age: float | None = None,
+    on_item: Callable[[Bought], None] | None = None,
+) -> Basket:
+    """Claim each purchase in the ledger and send the new ones, ``concurrency`` at a time."""
+    basket = Basket()
+    stop = threading.Event()
+    lock = threading.Lock()
+    done: dict[int, Bought] = {}
+
+    def one(index: int, purchase: Purchase) -> None:
+        if stop.is_set():
+            with lock:
+                basket.not_sent.append(purchase)
+            return
+        item, is_new = items.claim(
+            account, endpoint.name, purchase.key, purchase.body, purchase.record,
+            refresh=refresh, max_age=max_age,
+        )  # fmt: skip
+        if not is_new:
+            source = "ledger" if item.status in ("completed", "no_match") else "held"
+            bought = Bought(purchase, item, source)
+        else:
+            bought = Bought(purchase, _send(client, items, endpoint, item, stop, basket), "sent")
+        done[index] = bought
+        if on_item is not None:
+            on_item(bought)
+
+    with cf.ThreadPoolExecutor(concurrency, thread_name_prefix=endpoint.name) as pool:
+        futures = [pool.submit(one, i, p) for i, p in enumerate(purchases)]
+        for future in futures:
+            try:
+                future.result()
+            except LocalStateError:
+                stop.set()
+                raise
+    basket.bought = [done[i] for i in sorted(done)]
+    return basket
+
+
+def _send(
+    client: CloduraClient,
+    items: PaidItems,
+    endpoint: PaidEndpoint,
+    item: Item,
+    stop: threading.Event,
+    basket: Basket,
+) -> Item:
+    try:
+        answer = client.paid(endpoint.path, item.body)
+    except CloduraError as exc:
+        if isinstance(exc, FATAL):
+            stop.set()
+            basket.fatal = basket.fatal or exc
+        return items.answered(
+            item.id, _status_after_failure(exc), message=str(exc), answer=exc.raw,
+            headers=exc.headers,
+        )  # fmt: skip
+    status = int(answer.headers.get(":status", "200"))
+    reading = endpoint.read(status, answer.payload, item.body)
+    return items.answered(
+        item.id, reading.status, result=reading.result, credits=reading.credits,
+        document_id=reading.document_id, message=reading.message, answer=answer.content,
+        headers=answer.headers,
+    )  # fmt: skip
+
+
+def _status_after_failure(exc: CloduraError) -> str:
+    """What a failed request means for the item: refused, never sent, or unknown."""
+    if isinstance(exc, TransportError):
+        return "unknown" if exc.request_sent else "not_sent"
+    if isinstance(exc, APIError) and 400 <= exc.status < 500:
+        return "rejected"
+    return "unknown"  # 5xx or an unreadable answer: it may have been charged
+
+
+def reread(endpoint: PaidEndpoint, item: Item, payload: Any, status: int = 200) -> Reading:
+    """An item's answer read again (a delivery, or a newer reader over a kept answer)."""
+    return endpoint.read(status, payload, item.body)

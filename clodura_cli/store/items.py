@@ -1,0 +1,200 @@
+"""Paid items in the ledger file: every verification, enrichment and news request, written
+before it leaves, with its answer as received, so that none is paid for twice.
+
+An item is what one request buys, named by a key (``verify:deep:ann@acme.com``,
+``enrich-org:123:technographics``). Its status moves through:
+
+    unknown    written before the request is sent; stays so if no answer arrives (it may
+               have been charged: not sent again without --refresh)
+    pending    the API queued it (202): the answer comes by webhook
+    completed  answered with what was paid for
+    no_match   answered that nothing matched (nothing charged)
+    unread     answered in a shape that could not be read: kept, shown, never empty
+    rejected   the API refused it (4xx: nothing charged)
+    not_sent   certainly never left this machine
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from clodura_cli.store.sqlite_file import SharedDatabase
+
+ITEMS_SQL = """
+CREATE TABLE items (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
+    item_key TEXT NOT NULL,
+    body TEXT NOT NULL,
+    record TEXT NOT NULL,
+    status TEXT NOT NULL,
+    result TEXT,
+    credits NUMERIC,
+    document_id TEXT,
+    message TEXT,
+    answer BLOB,
+    headers TEXT,
+    submitted_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX items_key ON items (account, endpoint, item_key);
+CREATE INDEX items_document ON items (document_id)"""
+
+#: Answered: the ledger answers for the item from now on (unless --refresh or --max-age).
+ANSWERED = frozenset({"completed", "no_match"})
+#: Not to be sent again without --refresh: it may have been charged, or is on its way.
+BLOCKING = ANSWERED | {"unknown", "pending", "unread"}
+
+
+@dataclass
+class Item:
+    """One paid request and what came of it."""
+
+    id: int
+    account: str
+    endpoint: str
+    key: str
+    body: dict[str, Any]
+    record: dict[str, Any]
+    status: str
+    result: Any
+    credits: float | None
+    document_id: str | None
+    message: str | None
+    answer: bytes | None
+    headers: dict[str, str] | None
+    submitted_at: float
+    updated_at: float
+
+
+class PaidItems:
+    """The items of one ledger file."""
+
+    def __init__(self, store: SharedDatabase, clock: Callable[[], float]) -> None:
+        self._store = store
+        self._clock = clock
+
+    def claim(
+        self,
+        account: str,
+        endpoint: str,
+        key: str,
+        body: dict[str, Any],
+        record: dict[str, Any],
+        *,
+        refresh: bool = False,
+        max_age: float | None = None,
+    ) -> tuple[Item, bool]:
+        """The item that answers for ``key``, and True when it is new and must be sent.
+
+        Inside one write transaction, so that two runs at once send it once. An answered item
+        is reused unless ``refresh`` or older than ``max_age`` seconds; an unknown, pending or
+        unread one is reused unless ``refresh``."""
+        now = self._clock()
+        with self._store.write() as db:
+            row = db.execute(
+                "SELECT * FROM items WHERE account = ? AND endpoint = ? AND item_key = ? "
+                "ORDER BY id DESC LIMIT 1",
+                (account, endpoint, key),
+            ).fetchone()
+            if (
+                row is not None
+                and not refresh
+                and row["status"] in BLOCKING
+                and not _stale(row["status"], row["updated_at"], now, max_age)
+            ):
+                return _item(row), False
+            cursor = db.execute(
+                "INSERT INTO items (account, endpoint, item_key, body, record, status, "
+                "submitted_at, updated_at) VALUES (?, ?, ?, ?, ?, 'unknown', ?, ?)",
+                (account, endpoint, key, _json(body), _json(record), now, now),
+            )
+            return self._get(db, int(cursor.lastrowid or 0)), True
+
+    def holds(self, account: str, endpoint: str, key: str, max_age: float | None = None) -> bool:
+        """True when a claim would reuse what the ledger has (nothing would be sent)."""
+        rows = self._store.read(
+            "SELECT status, updated_at FROM items WHERE account = ? AND endpoint = ? AND "
+            "item_key = ? ORDER BY id DESC LIMIT 1",
+            (account, endpoint, key),
+        )
+        if not rows or rows[0]["status"] not in BLOCKING:
+            return False
+        return not _stale(rows[0]["status"], rows[0]["updated_at"], self._clock(), max_age)
+
+    def answered(
+        self,
+        item_id: int,
+        status: str,
+        *,
+        result: Any = None,
+        credits: float | None = None,
+        document_id: str | None = None,
+        message: str | None = None,
+        answer: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Item:
+        """Record what came of an item (its answer kept as received)."""
+        with self._store.write() as db:
+            db.execute(
+                "UPDATE items SET status = ?, result = ?, credits = ?, "
+                "document_id = COALESCE(?, document_id), message = ?, "
+                "answer = COALESCE(?, answer), headers = COALESCE(?, headers), updated_at = ? "
+                "WHERE id = ?",
+                (status, None if result is None else _json(result), credits, document_id,
+                 message, answer, None if headers is None else json.dumps(headers),
+                 self._clock(), item_id),
+            )  # fmt: skip
+            return self._get(db, item_id)
+
+    def by_document(self, document_id: str) -> list[Item]:
+        """The items a document id (a queued verification's) names."""
+        rows = self._store.read("SELECT * FROM items WHERE document_id = ?", (document_id,))
+        return [_item(row) for row in rows]
+
+    def listed(self, endpoint: str | None = None, status: str | None = None) -> list[Item]:
+        """Items, newest first, of one endpoint and status if given."""
+        clauses, values = [], []
+        for column, value in (("endpoint", endpoint), ("status", status)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                values.append(value)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self._store.read(f"SELECT * FROM items{where} ORDER BY id DESC", values)
+        return [_item(row) for row in rows]
+
+    def _get(self, db: sqlite3.Connection, item_id: int) -> Item:
+        return _item(db.execute("SELECT * FROM items WHERE id = ?", (item_id,)).fetchone())
+
+
+def _stale(status: str, updated_at: float, now: float, max_age: float | None) -> bool:
+    return max_age is not None and status in ANSWERED and now - updated_at > max_age
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _item(row: sqlite3.Row) -> Item:
+    return Item(
+        id=row["id"],
+        account=row["account"],
+        endpoint=row["endpoint"],
+        key=row["item_key"],
+        body=json.loads(row["body"]),
+        record=json.loads(row["record"]),
+        status=row["status"],
+        result=None if row["result"] is None else json.loads(row["result"]),
+        credits=None if row["credits"] is None else float(row["credits"]),
+        document_id=row["document_id"],
+        message=row["message"],
+        answer=row["answer"],
+        headers=None if row["headers"] is None else json.loads(row["headers"]),
+        submitted_at=row["submitted_at"],
+        updated_at=row["updated_at"],
+    )

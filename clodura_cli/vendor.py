@@ -1,0 +1,419 @@
+"""The vendor's other paid endpoints: email verification, person and organisation enrichment,
+company news. For each: the body sent (British spelling, as documented), the ledger key of what
+it buys, its price, how its answer is read by evidence, and the output row.
+
+Reading by evidence (Part B4): an answer is complete only when it holds what was paid for, for
+what was asked; an answer that names another email, person or organisation, or holds nothing
+recognisable, is ``unread`` (kept raw, reported, never printed as an empty success).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from clodura_cli.api import spec
+from clodura_cli.api.answers import normal_linkedin
+from clodura_cli.api.errors import ValidationError
+from clodura_cli.inputs import damaged_id
+from clodura_cli.paid import PaidEndpoint, Purchase, Reading
+
+VERDICTS = ("Deliverable", "Undeliverable", "Risky (Catch-all)", "Pending")
+NEWS_CATEGORIES = (
+    "Acquisition", "Announcements", "Bankruptcy", "Expansion", "IPO", "Investment", "Issue",
+    "Launch", "Layoff", "Partnership", "Patent", "Funding",
+)  # fmt: skip
+ADD_ONS = {"technographics": "includeTechnographics", "acquisitions": "includeAcquisitions",
+           "funding": "includeFunding"}  # fmt: skip
+STANDARD_PRICE, DEEP_PRICE = 0.04, 0.1
+NEWS_PRICE = 2.0
+NEWS_MAX_PAGE = 100
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
+_CREDIT_KEYS = ("creditsUsed", "credits_used", "creditUsed", "credits", "creditsCharged")
+
+
+# Helpers shared by the readers ----------------------------------------------------------------
+
+
+def column(record: dict[str, Any], *names: str) -> Any:
+    """A record's value under any spelling of a column name (``E-mail Address`` is ``email``,
+    ``organizationName`` is ``organisationName``): compared ignoring case and punctuation."""
+    wanted = {plain_name(name) for name in names}
+    for key, value in record.items():
+        if plain_name(str(key)) in wanted and value not in (None, "", []):
+            return value[0] if isinstance(value, list) else value
+    return None
+
+
+def plain_name(name: str) -> str:
+    """A column name as compared: lower case, letters and digits, British spelling."""
+    return re.sub(r"[^a-z0-9]", "", name.lower()).replace("organization", "organisation")
+
+
+def data_of(payload: Any) -> Any:
+    """The answer's content: under ``data`` / ``result`` when wrapped, else the answer."""
+    if isinstance(payload, dict):
+        for key in ("data", "result", "results"):
+            if key in payload:
+                inner = payload[key]
+                return inner[0] if isinstance(inner, list) and len(inner) == 1 else inner
+    return payload
+
+
+def _credits(payload: Any) -> float | None:
+    for source in (payload, data_of(payload)):
+        if isinstance(source, dict):
+            value = column(source, *_CREDIT_KEYS)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return float(value)
+    return None
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value in ({}, [], "")
+
+
+def _unread(why: str) -> Reading:
+    return Reading("unread", message=f"answer not understood: {why}; kept in the ledger")
+
+
+# 7. Email verification ------------------------------------------------------------------------
+
+#: How an input file may name its columns (compared by ``plain_name``).
+EMAIL_COLUMNS = ("email", "emailAddress", "workEmail")
+
+
+def verify_purchase(record: dict[str, Any], deep: bool, webhook: str | None) -> Purchase:
+    """One verification: the record's email (refused when it is not an address)."""
+    email = str(column(record, *EMAIL_COLUMNS) or "").strip()
+    if not _EMAIL.match(email):
+        raise ValidationError("email", f"{email!r} is not an email address")
+    body: dict[str, Any] = {"email": email, "deepVerification": deep}
+    if webhook:
+        body["webhookUrl"] = webhook
+    key = f"{'deep' if deep else 'standard'}:{email.lower()}"
+    return Purchase(key, body, {**record, "email": email})
+
+
+def read_verification(status: int, payload: Any, body: dict[str, Any]) -> Reading:
+    """A verdict for the address asked, or pending (202, In-progress, Pending), or unread."""
+    data = data_of(payload)
+    if not isinstance(data, dict):
+        return _unread("no verification in the answer")
+    named = column(data, "email", "emailAddress", "address")
+    if named and str(named).strip().lower() != body["email"].lower():
+        return _unread(f"it verifies {named}, not {body['email']}")
+    verdict_text = column(data, "verdict", "result", "status", "emailStatus")
+    verdict = _verdict(verdict_text)
+    state = column(data, "state", "verificationState")
+    document = column(data, "documentId", "document_id", "docId", "id")
+    price = DEEP_PRICE if body.get("deepVerification") else STANDARD_PRICE
+    result = {"verdict": verdict or (str(verdict_text) if verdict_text else None),
+              "state": state, "deep": bool(column(data, "deepVerification", "deep")
+                                           if column(data, "deepVerification", "deep")
+                                           is not None else body.get("deepVerification")),
+              "verifiedAt": column(data, "verifiedAt", "timestamp", "verified_at"),
+              "documentId": None if document is None else str(document)}  # fmt: skip
+    pending = status == 202 or verdict == "Pending" or _word(state) in ("inprogress", "pending")
+    credits = _credits(payload)
+    if pending:
+        return Reading("pending", {**result, "verdict": "Pending"}, credits if credits else price,
+                       result["documentId"])  # fmt: skip
+    if verdict is None:
+        return _unread(f"no verdict ({', '.join(VERDICTS)}) in the answer")
+    return Reading("completed", result, price if credits is None else credits,
+                   result["documentId"])  # fmt: skip
+
+
+def _word(value: Any) -> str:
+    return re.sub(r"[^a-z]", "", str(value or "").lower())
+
+
+def _verdict(value: Any) -> str | None:
+    word = _word(value)
+    if not word:
+        return None
+    if "catchall" in word or word.startswith("risky"):
+        return "Risky (Catch-all)"
+    if word in ("undeliverable", "invalid", "bounce", "bounced"):
+        return "Undeliverable"
+    if word in ("deliverable", "valid"):
+        return "Deliverable"
+    if word in ("pending", "inprogress", "queued"):
+        return "Pending"
+    return None
+
+
+def verify_worst(body: dict[str, Any]) -> float:
+    return DEEP_PRICE if body.get("deepVerification") else STANDARD_PRICE
+
+
+def verify_row(record: dict[str, Any], result: Any) -> dict[str, Any]:
+    result = result if isinstance(result, dict) else {}
+    return {**record, **{name: result.get(name) for name in
+                         ("verdict", "state", "deep", "verifiedAt", "documentId")}}  # fmt: skip
+
+
+VERIFY = PaidEndpoint("verify", spec.VERIFY_EMAIL_PATH, verify_worst, read_verification)
+
+
+# 8. Person enrichment -------------------------------------------------------------------------
+
+_PERSON_INPUTS = {
+    "linkedinUrl": ("linkedinUrl", "linkedin", "linkedinProfile", "profileUrl"),
+    "email": ("email", "emailAddress", "workEmail"),
+    "firstName": ("firstName", "first"),
+    "lastName": ("lastName", "last", "surname"),
+    "orgLinkedinUrl": ("orgLinkedinUrl", "companyLinkedinUrl", "organisationLinkedinUrl"),
+    "organisationName": ("organisationName", "companyName", "company", "organisation"),
+}
+
+
+PERSON_INPUT_COLUMNS = tuple(name for names in _PERSON_INPUTS.values() for name in names)
+ORG_INPUT_COLUMNS = ("organisationId", "orgId", "orgLinkedinUrl", "organisationLinkedinUrl",
+                     "companyLinkedinUrl")  # fmt: skip
+
+
+def person_purchase(record: dict[str, Any], label: str) -> Purchase:
+    """One person to enrich: the identifiers the record has (refused, naming the row, when
+    they cannot match: nothing, or a name without any company)."""
+    body = {}
+    for name, spellings in _PERSON_INPUTS.items():
+        value = column(record, *spellings)
+        if value is not None and str(value).strip():
+            body[name] = str(value).strip()
+    if "linkedinUrl" in body:
+        body["linkedinUrl"] = normal_linkedin(body["linkedinUrl"]) or body["linkedinUrl"]
+    if not body:
+        raise ValidationError(label, "has no identifier (linkedinUrl, email, or first and last "
+                                     "name with orgLinkedinUrl or organisationName)")  # fmt: skip
+    named = "firstName" in body and "lastName" in body
+    company = "orgLinkedinUrl" in body or "organisationName" in body
+    if not ("linkedinUrl" in body or "email" in body or (named and company)):
+        raise ValidationError(label, "cannot match: first and last name need orgLinkedinUrl or "
+                                     "organisationName (or give linkedinUrl or email)")  # fmt: skip
+    key = "|".join(f"{k}={str(v).lower()}" for k, v in sorted(body.items()))
+    return Purchase(key, body, {**record, "matchConfidence": match_confidence(body)})
+
+
+def match_confidence(body: dict[str, Any]) -> str:
+    """As documented: a LinkedIn URL is the highest; an email or a name with the company's
+    LinkedIn URL medium; a name with the company's name low."""
+    if "linkedinUrl" in body:
+        return "highest"
+    if "email" in body or "orgLinkedinUrl" in body:
+        return "medium"
+    return "low"
+
+
+def read_person(status: int, payload: Any, body: dict[str, Any]) -> Reading:
+    """A person (2 credits), only their organisation (1), no match (0), or unread."""
+    data = data_of(payload)
+    credits = _credits(payload)
+    if _empty(data):
+        return Reading("no_match", None, credits or 0.0, message="no match")
+    if not isinstance(data, dict):
+        return _unread("no person in the answer")
+    url = column(data, "linkedinUrl", "linkedin")
+    if url and "linkedinUrl" in body and normal_linkedin(str(url)) != body["linkedinUrl"]:
+        return _unread(f"it names {url}, not {body['linkedinUrl']}")
+    email = column(data, "email", "workEmail")
+    if (
+        email
+        and "email" in body
+        and "linkedinUrl" not in body
+        and (str(email).lower() != body["email"].lower())
+    ):
+        return _unread(f"it names {email}, not {body['email']}")
+    person = (
+        column(data, "personId", "id")
+        or url
+        or (column(data, "firstName") and column(data, "lastName"))
+    )
+    organisation = _organisation(data)
+    if person:
+        return Reading("completed", data, 2.0 if credits is None else credits)
+    if organisation is not None:
+        return Reading("completed", data, 1.0 if credits is None else credits,
+                       message="organisation details only")  # fmt: skip
+    return _unread("no person or organisation in the answer")
+
+
+def _organisation(data: dict[str, Any]) -> dict[str, Any] | None:
+    inner = column(data, "organisation", "organisationDetails", "company")
+    if isinstance(inner, dict) and (column(inner, "organisationId", "organisationName", "name",
+                                           "domain")):  # fmt: skip
+        return inner
+    return None
+
+
+def person_worst(body: dict[str, Any]) -> float:
+    return 2.0
+
+
+PERSON_FIELDS = ("personId", "firstName", "lastName", "linkedinUrl", "personTitle",
+                 "functional", "seniority", "personCity", "personState",
+                 "personCountry")  # fmt: skip
+ORG_FIELDS = ("organisationId", "organisationName", "domain", "industry", "employeeSize",
+              "revenue")  # fmt: skip
+
+
+def person_row(record: dict[str, Any], result: Any) -> dict[str, Any]:
+    data = result if isinstance(result, dict) else {}
+    row = dict(record)
+    for name in PERSON_FIELDS:
+        value = column(data, name)
+        if value is not None or name not in row:
+            row[name] = value if value is not None else row.get(name)
+    organisation = _organisation(data) or {}
+    for name in ORG_FIELDS:
+        row[name] = column(organisation, name) if organisation else row.get(name)
+    return row
+
+
+ENRICH_PERSON = PaidEndpoint("enrich-person", spec.ENRICH_PERSON_PATH, person_worst, read_person)
+
+
+# 9. Organisation enrichment -------------------------------------------------------------------
+
+
+def org_purchase(record: dict[str, Any], add_ons: list[str], label: str) -> Purchase:
+    """One organisation: its id (wins when both are given), else its LinkedIn URL."""
+    org_id = column(record, "organisationId", "orgId", "id")
+    url = column(record, "orgLinkedinUrl", "organisationLinkedinUrl", "companyLinkedinUrl",
+                 "linkedinUrl")  # fmt: skip
+    body: dict[str, Any] = {}
+    damage = None if org_id is None else damaged_id(org_id)
+    if damage is not None and not url:
+        raise ValidationError(label, f"organisation id {org_id} is {damage}: a spreadsheet "
+                                     "damaged it, and the row has no orgLinkedinUrl")  # fmt: skip
+    if org_id is not None and str(org_id).strip() and damage is None:
+        body["organisationId"] = str(org_id).strip()
+    elif url:
+        body["orgLinkedinUrl"] = str(url).strip()
+    else:
+        raise ValidationError(label, "has no organisationId or orgLinkedinUrl")
+    for add_on in add_ons:
+        body[ADD_ONS[add_on]] = True
+    what = body.get("organisationId") or str(body.get("orgLinkedinUrl")).lower()
+    key = f"{what}|{'+'.join(sorted(add_ons))}"
+    return Purchase(key, body, record)
+
+
+def read_org(status: int, payload: Any, body: dict[str, Any]) -> Reading:
+    data = data_of(payload)
+    credits = _credits(payload)
+    if _empty(data):
+        return Reading("no_match", None, credits or 0.0, message="organisation not found")
+    if not isinstance(data, dict):
+        return _unread("no organisation in the answer")
+    named = column(data, "organisationId", "orgId")
+    asked = body.get("organisationId")
+    if asked and named is not None and str(named) != asked:
+        return _unread(f"it describes organisation {named}, not {asked}")
+    if not column(data, "organisationId", "organisationName", "name", "domain"):
+        return _unread("no organisation in the answer")
+    return Reading("completed", data, org_worst(body) if credits is None else credits)
+
+
+def org_worst(body: dict[str, Any]) -> float:
+    return 1.0 + sum(1 for flag in ADD_ONS.values() if body.get(flag))
+
+
+def org_row(record: dict[str, Any], result: Any) -> dict[str, Any]:
+    data = result if isinstance(result, dict) else {}
+    return {**record, **data}
+
+
+ENRICH_ORG = PaidEndpoint("enrich-org", spec.ENRICH_ORG_PATH, org_worst, read_org)
+
+
+# 10. Company news -----------------------------------------------------------------------------
+
+
+def news_body(org: dict[str, Any], since: str, until: str, categories: list[str],
+              keywords: list[str], title: str | None, page: int) -> dict[str, Any]:  # fmt: skip
+    body: dict[str, Any] = {**org, "publishedSince": since, "publishedUntil": until}
+    if title:
+        body["articleTitle"] = title
+    if categories:
+        body["category"] = categories
+    if keywords:
+        body["keywords"] = keywords
+    body["page"] = page
+    return body
+
+
+def news_purchase(body: dict[str, Any]) -> Purchase:
+    what = body.get("organisationId") or str(body.get("orgLinkedinUrl")).lower()
+    parts = [what, body["publishedSince"], body["publishedUntil"],
+             ",".join(sorted(body.get("category", []))),
+             ",".join(sorted(k.lower() for k in body.get("keywords", []))),
+             body.get("articleTitle") or "", str(body["page"])]  # fmt: skip
+    return Purchase("|".join(parts), body, {})
+
+
+def read_news(status: int, payload: Any, body: dict[str, Any]) -> Reading:
+    """A page of articles (2 credits, even empty), or unread."""
+    if not isinstance(payload, dict):
+        if isinstance(payload, list):
+            return Reading("completed", {"articles": payload}, NEWS_PRICE)
+        return _unread("no articles in the answer")
+    named = column(payload, "organisationId")
+    asked = body.get("organisationId")
+    if asked and named is not None and str(named) != asked:
+        return _unread(f"it holds news of {named}, not {asked}")
+    for key in ("articles", "news", "data", "results", "items"):
+        articles = payload.get(key)
+        if isinstance(articles, dict):
+            articles = articles.get("articles")
+        if isinstance(articles, list):
+            pages = column(payload, "totalPages", "pages")
+            result = {"articles": articles,
+                      "totalPages": pages if isinstance(pages, int) else None,
+                      "organisationId": named or asked,
+                      "orgLinkedinUrl": column(payload, "orgLinkedinUrl", "linkedinUrl")
+                      or body.get("orgLinkedinUrl")}  # fmt: skip
+            credits = _credits(payload)
+            return Reading("completed", result, NEWS_PRICE if credits is None else credits)
+    return _unread("no articles in the answer")
+
+
+def news_worst(body: dict[str, Any]) -> float:
+    return NEWS_PRICE
+
+
+def news_rows(result: Any) -> list[dict[str, Any]]:
+    """One row per article, with the organisation's id and LinkedIn URL on each."""
+    data = result if isinstance(result, dict) else {}
+    lead = {"organisationId": data.get("organisationId"),
+            "orgLinkedinUrl": data.get("orgLinkedinUrl")}  # fmt: skip
+    return [{**lead, **a} if isinstance(a, dict) else {**lead, "article": a}
+            for a in data.get("articles") or []]  # fmt: skip
+
+
+NEWS = PaidEndpoint("news", spec.ORG_NEWS_PATH, news_worst, read_news)
+
+#: Every paid endpoint, by its path: what `clodura api` sends through the ledger.
+BY_PATH = {e.path: e for e in (VERIFY, ENRICH_PERSON, ENRICH_ORG, NEWS)}
+
+
+def purchase_for_body(endpoint: PaidEndpoint, body: dict[str, Any]) -> Purchase:
+    """A body sent as it is (by `clodura api`), keyed as its command would key it, so that
+    the command and `api` answer for each other; a body no command would send is keyed by
+    itself."""
+    import json
+
+    try:
+        if endpoint is VERIFY:
+            made = verify_purchase(body, bool(body.get("deepVerification")), None)
+        elif endpoint is ENRICH_PERSON:
+            made = person_purchase(body, "body")
+        elif endpoint is ENRICH_ORG:
+            add_ons = [name for name, flag in ADD_ONS.items() if body.get(flag)]
+            made = org_purchase(body, add_ons, "body")
+        else:
+            made = news_purchase(body)
+    except (ValidationError, KeyError):
+        return Purchase("body:" + json.dumps(body, sort_keys=True), body, {})
+    return Purchase(made.key, body, made.record)

@@ -1,0 +1,383 @@
+"""verify, enrich person, enrich org, news: each request claimed in the ledger before it leaves,
+answers read by evidence, never paid for twice (against a scripted loopback server)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fake import Answer, FakeServer, Received, fake_server
+from helpers import run_cli
+
+from clodura_cli.store.ledger import Ledger
+
+KEY = "live-key-for-tests-0123456789"
+
+
+@pytest.fixture
+def api(monkeypatch: pytest.MonkeyPatch) -> Callable[[Callable[[Received], Answer]], Any]:
+    """Point the CLI at a fake API answering with ``script``."""
+    stack: list[Any] = []
+
+    def start(script: Callable[[Received], Answer]) -> FakeServer:
+        manager = fake_server(script)
+        fake = manager.__enter__()
+        stack.append(manager)
+        monkeypatch.setenv("CLODURA_BASE_URL", fake.url)
+        monkeypatch.setenv("CLODURA_API_KEY", KEY)
+        monkeypatch.setenv("CLODURA_MAX_RETRIES", "1")
+        return fake
+
+    yield start  # type: ignore[misc]
+    for manager in reversed(stack):
+        manager.__exit__(None, None, None)
+
+
+def body(request: Received) -> dict[str, Any]:
+    return json.loads(request.body)
+
+
+def as_json(value: Any, status: int = 200) -> Answer:
+    return Answer(status, json.dumps(value).encode(), {"Content-Type": "application/json"})
+
+
+def verdicts(request: Received) -> Answer:
+    email = body(request)["email"]
+    verdict = "Undeliverable" if email.startswith("no") else "Deliverable"
+    return as_json({"email": email, "deepVerification": False, "documentId": f"doc-{email}",
+                    "state": "Completed", "verdict": verdict, "verifiedAt": "2026-12-01T10:00:00Z",
+                    "creditsUsed": 0.04})  # fmt: skip
+
+
+# verify ---------------------------------------------------------------------------------------
+
+
+def test_verify_sends_once_and_answers_again_from_the_ledger(api: Any) -> None:
+    fake = api(verdicts)
+    first = run_cli("verify", "ann@acme.com", "no-one@acme.com", "-f", "jsonl",
+                    "--concurrency", "1")  # fmt: skip
+    assert first.exit_code == 0, first.stderr
+    assert [(r.method, r.path) for r in fake.received] == [("POST", "/api/v1/verify/email")] * 2
+    assert [body(r) for r in fake.received] == [
+        {"email": "ann@acme.com", "deepVerification": False},
+        {"email": "no-one@acme.com", "deepVerification": False},
+    ]
+    rows = first.jsonl()
+    assert [(r["email"], r["verdict"], r["status"], r["credits"]) for r in rows] == [
+        ("ann@acme.com", "Deliverable", "completed", 0.04),
+        ("no-one@acme.com", "Undeliverable", "completed", 0.04),
+    ]
+    assert "credits spent by this run: 0.08" in first.stderr
+    again = run_cli("verify", "ANN@acme.com", "-f", "jsonl")
+    assert again.exit_code == 0, again.stderr
+    assert len(fake.received) == 2
+    assert again.jsonl()[0]["verdict"] == "Deliverable"
+    assert "1 answered from the ledger: no credits spent on them" in again.stderr
+
+
+def test_verify_input_rows_come_back_with_the_verdict_columns(api: Any, tmp_path: Path) -> None:
+    api(verdicts)
+    path = tmp_path / "contacts.csv"
+    path.write_text("Name,E-mail Address\nAnn,ann@acme.com\nBob,not-an-address\n")
+    result = run_cli("verify", "--input", str(path), "-f", "csv", "--fields",
+                     "Name,email,verdict")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == ["Name,email,verdict", "Ann,ann@acme.com,Deliverable"]
+    assert "email: 'not-an-address' is not an email address; skipped" in result.stderr
+
+
+def test_a_verdict_for_another_address_is_unread_kept_and_not_paid_again(api: Any) -> None:
+    fake = api(lambda r: as_json({"email": "someone@else.com", "verdict": "Deliverable"}))
+    result = run_cli("verify", "ann@acme.com", "-f", "jsonl")
+    assert result.exit_code == 7
+    assert result.jsonl()[0]["status"] == "unread"
+    assert result.jsonl()[0]["verdict"] is None
+    assert "it verifies someone@else.com, not ann@acme.com" in result.stderr
+    again = run_cli("verify", "ann@acme.com", "-f", "jsonl")
+    assert len(fake.received) == 1 and again.exit_code == 7  # still not understood, not resent
+    (item,) = Ledger(_ledger()).items().listed("verify")
+    assert item.answer == b'{"email": "someone@else.com", "verdict": "Deliverable"}'
+
+
+def test_a_queued_verification_is_pending_with_a_hint(api: Any) -> None:
+    api(lambda r: as_json({"email": body(r)["email"], "documentId": "D1", "state": "In-progress",
+                           "verdict": "Pending", "verifiedAt": None}, 202))  # fmt: skip
+    result = run_cli("verify", "ann@acme.com", "--deep", "--webhook-url",
+                     "https://hooks.example.org/x", "-f", "jsonl")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    (row,) = result.jsonl()
+    assert (row["verdict"], row["status"], row["documentId"], row["credits"]) == (
+        "Pending",
+        "pending",
+        "D1",
+        0.1,
+    )
+    assert "queued by the API: the answer is posted to the webhook" in result.stderr
+
+
+def test_deep_verification_needs_a_webhook(api: Any) -> None:
+    fake = api(verdicts)
+    result = run_cli("verify", "--deep", "ann@acme.com")
+    assert result.exit_code == 2
+    assert "--deep: a deep verification may be queued" in result.stderr
+    assert fake.received == []
+
+
+def test_the_credit_guard_counts_decimal_prices(api: Any) -> None:
+    fake = api(verdicts)
+    refused = run_cli("verify", "a@x.com", "b@x.com", "--max-credits", "0.05")
+    assert refused.exit_code == 4
+    assert "may cost up to 0.08 credits; nothing was sent" in refused.stderr
+    assert fake.received == []
+    allowed = run_cli("verify", "a@x.com", "b@x.com", "--max-credits", "0.08", "-f", "jsonl")
+    assert allowed.exit_code == 0 and len(fake.received) == 2
+
+
+def test_an_answer_lost_to_a_server_error_is_never_sent_again_without_refresh(api: Any) -> None:
+    answers = iter([Answer(500, b"oops"), *[None] * 5])
+
+    def script(request: Received) -> Answer:
+        return next(answers) or verdicts(request)
+
+    fake = api(script)
+    lost = run_cli("verify", "ann@acme.com", "-f", "jsonl")
+    assert lost.exit_code == 7 and lost.jsonl()[0]["status"] == "unknown"
+    held = run_cli("verify", "ann@acme.com", "-f", "jsonl")
+    assert held.exit_code == 7 and len(fake.received) == 1
+    refreshed = run_cli("verify", "ann@acme.com", "--refresh", "-f", "jsonl")
+    assert refreshed.exit_code == 0 and len(fake.received) == 2
+    assert refreshed.jsonl()[0]["verdict"] == "Deliverable"
+
+
+# enrich person --------------------------------------------------------------------------------
+
+
+def test_enrich_person_sends_the_british_spelling_and_shows_the_confidence(
+    api: Any, tmp_path: Path
+) -> None:
+    person = {"personId": "42", "firstName": "Ann", "lastName": "Lee",
+              "linkedinUrl": "https://www.linkedin.com/in/ann-lee/", "personTitle": "CTO",
+              "organisation": {"organisationId": "7", "organisationName": "Acme"}}  # fmt: skip
+
+    def script(request: Received) -> Answer:
+        sent = body(request)
+        if sent.get("organisationName") == "Nobody Inc":
+            return as_json({"data": None, "message": "No match found"})
+        return as_json({"data": person, "creditsUsed": 2})
+
+    fake = api(script)
+    path = tmp_path / "search.jsonl"
+    path.write_text(
+        json.dumps({"firstName": "Ann", "lastName": "Lee", "organizationName": "Acme"}) + "\n"
+        + json.dumps({"firstName": "Zed", "lastName": "Q", "organizationName": "Nobody Inc"})
+        + "\n" + json.dumps({"firstName": "Solo", "lastName": "Name"}) + "\n"
+    )  # fmt: skip
+    result = run_cli("enrich", "person", "--input", str(path), "-f", "jsonl",
+                     "--concurrency", "1")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert [body(r) for r in fake.received] == [
+        {"firstName": "Ann", "lastName": "Lee", "organisationName": "Acme"},
+        {"firstName": "Zed", "lastName": "Q", "organisationName": "Nobody Inc"},
+    ]
+    assert "line 3: cannot match: first and last name need orgLinkedinUrl" in result.stderr
+    ann, zed = result.jsonl()
+    assert (ann["matchConfidence"], ann["personId"], ann["personTitle"], ann["organisationId"],
+            ann["status"], ann["credits"]) == ("low", "42", "CTO", "7", "completed", 2)  # fmt: skip
+    assert (zed["status"], zed["credits"], zed["personId"]) == ("no_match", 0, None)
+
+
+def test_enrich_person_refuses_a_person_it_cannot_match(api: Any) -> None:
+    fake = api(verdicts)
+    result = run_cli("enrich", "person", "--first-name", "Ann", "--last-name", "Lee")
+    assert result.exit_code == 2
+    assert "the flags: cannot match" in result.stderr
+    assert fake.received == []
+
+
+def test_enrich_person_answer_naming_someone_else_is_unread(api: Any) -> None:
+    api(lambda r: as_json({"data": {"personId": "9",
+                                    "linkedinUrl": "https://www.linkedin.com/in/other/"}}))  # fmt: skip
+    result = run_cli("enrich", "person", "--linkedin-url", "linkedin.com/in/ann-lee", "-f", "jsonl")
+    assert result.exit_code == 7
+    assert result.jsonl()[0]["status"] == "unread"
+    assert result.jsonl()[0]["matchConfidence"] == "highest"
+
+
+# enrich org -----------------------------------------------------------------------------------
+
+
+def test_enrich_org_add_ons_are_part_of_what_is_bought(api: Any) -> None:
+    fake = api(lambda r: as_json({"data": {"organisationId": "7", "organisationName": "Acme",
+                                           "funding": []}}))  # fmt: skip
+    plain = run_cli("enrich", "org", "7", "-f", "jsonl")
+    funded = run_cli("enrich", "org", "7", "--funding", "-f", "jsonl")
+    again = run_cli("enrich", "org", "7", "--funding", "-f", "jsonl")
+    assert (plain.exit_code, funded.exit_code, again.exit_code) == (0, 0, 0)
+    assert [body(r) for r in fake.received] == [
+        {"organisationId": "7"}, {"organisationId": "7", "includeFunding": True},
+    ]  # fmt: skip
+    assert [plain.jsonl()[0]["credits"], funded.jsonl()[0]["credits"]] == [1, 2]
+
+
+def test_enrich_org_from_orgs_output_and_damaged_ids(api: Any) -> None:
+    fake = api(lambda r: as_json({"data": {"organisationId": body(r).get("organisationId", "8"),
+                                           "organisationName": "Acme"}}))  # fmt: skip
+    lines = [{"organisationId": "6964146847109114255"},
+             {"organisationId": "6.96414684710911E+18"},
+             {"organisationId": "6964146847109110000",
+              "orgLinkedinUrl": "https://www.linkedin.com/company/acme/"}]  # fmt: skip
+    text = "".join(json.dumps(line) + "\n" for line in lines)
+    result = run_cli("enrich", "org", "--input", "-", "-f", "jsonl", "--concurrency", "1",
+                     input=text)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert [body(r) for r in fake.received] == [
+        {"organisationId": "6964146847109114255"},
+        {"orgLinkedinUrl": "https://www.linkedin.com/company/acme/"},
+    ]
+    assert "line 2: organisation id 6.96414684710911E+18 is in scientific notation" in (
+        result.stderr
+    )
+
+
+# news -----------------------------------------------------------------------------------------
+
+
+def news_pages(total: int, per_page: int = 2) -> Callable[[Received], Answer]:
+    def script(request: Received) -> Answer:
+        page = body(request)["page"]
+        articles = [{"title": f"p{page}-{i}", "publishedAt": "2026-11-01", "category": "Funding"}
+                    for i in range(per_page)] if page <= total else []  # fmt: skip
+        return as_json({"organisationId": "7", "page": page, "totalPages": total,
+                        "articles": articles})  # fmt: skip
+
+    return script
+
+
+def test_news_all_fetches_exactly_the_pages_there_are(api: Any) -> None:
+    fake = api(news_pages(3))
+    result = run_cli("news", "7", "--since", "2026-01-01", "--until", "2026-11-30", "--all",
+                     "--category", "funding", "-f", "jsonl")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    sent = [body(r) for r in fake.received]
+    assert sorted(b["page"] for b in sent) == [1, 2, 3]
+    assert sent[0] == {"organisationId": "7", "publishedSince": "2026-01-01",
+                       "publishedUntil": "2026-11-30", "category": ["Funding"], "page": 1}  # fmt: skip
+    rows = result.jsonl()
+    assert [r["title"] for r in rows] == ["p1-0", "p1-1", "p2-0", "p2-1", "p3-0", "p3-1"]
+    assert {r["organisationId"] for r in rows} == {"7"}
+    assert "credits spent by this run: 6" in result.stderr
+    again = run_cli("news", "7", "--since", "2026-01-01", "--until", "2026-11-30", "--all",
+                    "--category", "Funding", "-f", "jsonl")  # fmt: skip
+    assert len(fake.received) == 3 and len(again.jsonl()) == 6
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["7", "--category", "Fundng"],
+            "--category: 'Fundng' is not a news category; did you mean 'Funding'?",
+        ),
+        (["7", "--since", "2026-02-30"], "--since: '2026-02-30' is not a real date"),
+        (["7", "--since", "2026-05-01", "--until", "2026-04-01"], "--until: 2026-04-01 is before"),
+        ([], "give an ORG_ID or --org-linkedin-url"),
+        (["7", "--page", "101"], "101"),
+    ],
+)
+def test_news_input_errors_send_nothing(api: Any, args: list[str], message: str) -> None:
+    fake = api(news_pages(1))
+    result = run_cli("news", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert fake.received == []
+
+
+def test_dry_run_prints_bodies_and_the_worst_case(api: Any) -> None:
+    fake = api(verdicts)
+    result = run_cli("verify", "a@x.com", "b@x.com", "--dry-run")
+    assert result.exit_code == 0
+    shown = json.loads(result.stdout)
+    assert shown["bodies"] == [{"email": "a@x.com", "deepVerification": False},
+                               {"email": "b@x.com", "deepVerification": False}]  # fmt: skip
+    assert (shown["path"], shown["worstCaseCredits"]) == ("/api/v1/verify/email", 0.08)
+    assert fake.received == []
+
+
+# The ledger -----------------------------------------------------------------------------------
+
+
+def test_two_runs_at_once_claim_an_item_once(isolated: Path) -> None:
+    items = Ledger(_ledger()).items()
+    results: list[bool] = []
+    barrier = threading.Barrier(8)
+
+    def claim() -> None:
+        barrier.wait()
+        _, is_new = items.claim("acct", "verify", "standard:a@x.com", {"email": "a@x.com"}, {})
+        results.append(is_new)
+
+    threads = [threading.Thread(target=claim) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results) == [False] * 7 + [True]
+
+
+def test_max_age_makes_old_answers_stale(isolated: Path) -> None:
+    now = [1000.0]
+    items = Ledger(_ledger(), clock=lambda: now[0]).items()
+    item, _ = items.claim("acct", "verify", "k", {}, {})
+    items.answered(item.id, "completed", result={"verdict": "Deliverable"}, credits=0.04)
+    now[0] += 3 * 86400
+    assert items.claim("acct", "verify", "k", {}, {}, max_age=4 * 86400)[1] is False
+    assert items.claim("acct", "verify", "k", {}, {}, max_age=2 * 86400)[1] is True
+
+
+def _ledger() -> Path:
+    from clodura_cli.store import config
+
+    return config.ledger_file()
+
+
+def test_api_posts_to_the_paid_paths_go_through_the_ledger(api: Any) -> None:
+    fake = api(verdicts)
+    first = run_cli("verify", "ann@acme.com", "-f", "jsonl")
+    assert first.exit_code == 0
+    for path in ("verify/email", "/api/v1/verify/./email", "VERIFY/EMAIL/"):
+        again = run_cli("api", path, "-f", "email=Ann@acme.com", "-F", "deepVerification=false")
+        assert again.exit_code == 0, again.stderr
+        assert "answered from the ledger (completed)" in again.stderr
+        assert json.loads(again.stdout)["verdict"] == "Deliverable"
+    assert len(fake.received) == 1
+    other = run_cli("api", "verify/email", "-f", "email=bob@acme.com")
+    assert other.exit_code == 0 and len(fake.received) == 2
+    assert json.loads(other.stdout)["email"] == "bob@acme.com"
+    assert run_cli("verify", "bob@acme.com").exit_code == 0 and len(fake.received) == 2
+
+
+def test_a_queued_verdict_arrives_by_import_and_is_then_answered_from_the_ledger(
+    api: Any, tmp_path: Path
+) -> None:
+    fake = api(lambda r: as_json({"email": body(r)["email"], "documentId": "D7",
+                                  "state": "In-progress", "verdict": "Pending"}, 202))  # fmt: skip
+    hook = ["--webhook-url", "https://hooks.example.org/x"]
+    queued = run_cli("verify", "ann@acme.com", "--deep", *hook, "-f", "jsonl")
+    assert queued.jsonl()[0]["status"] == "pending"
+    delivery = tmp_path / "delivery.json"
+    delivery.write_text(json.dumps({"email": "ann@acme.com", "deepVerification": True,
+                                    "documentId": "D7", "state": "Completed",
+                                    "verdict": "Risky (Catch-all)", "creditsUsed": 0.1}))  # fmt: skip
+    imported = run_cli("track", "--import", str(delivery))
+    assert imported.exit_code == 0, imported.stderr
+    done = run_cli("verify", "ann@acme.com", "--deep", *hook, "-f", "jsonl")
+    assert done.exit_code == 0, done.stderr
+    assert (done.jsonl()[0]["verdict"], done.jsonl()[0]["status"]) == (
+        "Risky (Catch-all)",
+        "completed",
+    )
+    assert len(fake.received) == 1
