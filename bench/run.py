@@ -265,6 +265,26 @@ def reveal_figures(env: dict[str, str], url: str) -> list[Figure]:
     ]  # fmt: skip
 
 
+def enrichment_figures(env: dict[str, str], url: str, tmp: Path) -> list[Figure]:
+    """A bulk `enrich person` of 100 rows at 300 ms a request, against the ideal for its
+    concurrency (every request through the ledger: claimed before, answered after)."""
+    from clodura_cli.sandbox.data import build_dataset
+
+    set_faults(url, latency=EXPORT_LATENCY)
+    rows = tmp / "enrich.csv"
+    urls = [build_dataset().person(i).record["linkedinUrl"] for i in range(100)]
+    rows.write_text("linkedinUrl\n" + "".join(f"{u}\n" for u in urls))
+    command = [CLODURA, "enrich", "person", "--input", str(rows), "--concurrency", "4",
+               "--refresh", "-f", "jsonl"]  # fmt: skip
+    walls = [run(command, env)[0] for _ in range(3)]
+    wall = statistics.median(walls)
+    ideal = 100 * EXPORT_LATENCY / 4
+    return [
+        ratio("bulk enrichment, 100 rows at 300 ms (conc. 4)", wall / ideal, 1.15,
+              "<= 1.15x ideal", f"{wall:.2f} s vs ideal {ideal:.2f} s, median of 3"),
+    ]  # fmt: skip
+
+
 def wasted_credit_figures(env: dict[str, str], url: str, tmp: Path) -> list[Figure]:
     set_faults(url, latency=LATENCY)
     figures = []
@@ -387,6 +407,7 @@ def main() -> int:
             lambda: rate_limited_figures(api_env, url),
             lambda: memory_and_cpu_figures(api_env, url, tmp),
             lambda: reveal_figures(api_env, url),
+            lambda: enrichment_figures(api_env, url, tmp),
             lambda: wasted_credit_figures(api_env, url, tmp),
             lambda: listen_figures(env, tmp),
         ]

@@ -300,3 +300,38 @@ def test_no_flag_or_setting_turns_tls_verification_off() -> None:
     text = " ".join(run_cli(*path, "--help").stdout for path in (["search"], ["reveal", "email"]))
     assert "insecure" not in text.lower() and "no-verify" not in text.lower()
     assert os.environ.get("CLODURA_INSECURE") is None
+
+
+@pytest.mark.loopback
+def test_a_bulk_enrichment_interrupted_and_resumed_pays_for_no_item_twice(
+    server: Server, env: dict[str, str], tmp_path: Path
+) -> None:
+    """500 rows, Ctrl-C a fifth of the way, the same command again: every person enriched,
+    none sent twice (an item whose answer was lost would stay unknown, not be resent)."""
+    from clodura_cli.sandbox.data import build_dataset
+
+    server.set_faults(latency=0.02)
+    urls = [build_dataset().person(i).record["linkedinUrl"] for i in range(7000, 7500)]
+    rows = tmp_path / "people.csv"
+    rows.write_text("LinkedIn URL\n" + "".join(f"{url}\n" for url in urls))
+    command = [CLODURA, "enrich", "person", "--input", str(rows), "-f", "jsonl",
+               "--concurrency", "4"]  # fmt: skip
+    with spawn(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as run:
+        wait_for(lambda: server.count("enrich-person") >= 100, "a hundred enrichments")
+        run.send_signal(signal.SIGINT)
+        _, stderr = run.communicate(timeout=DEADLINE)
+    assert run.returncode == 130, stderr
+    first = server.count("enrich-person")
+    assert 100 <= first < 500
+    resumed = subprocess.run(command, capture_output=True, text=True, env=env, timeout=DEADLINE,
+                             check=False)  # fmt: skip
+    sent = [entry["body"]["linkedinUrl"] for entry in server.log()
+            if entry["endpoint"] == "enrich-person"]  # fmt: skip
+    assert len(sent) == len(set(sent)), "an item was paid for twice"
+    out = [json.loads(line) for line in resumed.stdout.splitlines()]
+    assert [row["linkedinUrl"] for row in out] == urls
+    lost = [row for row in out if row["status"] == "unknown"]
+    assert resumed.returncode == (7 if lost else 0), resumed.stderr
+    assert {row["status"] for row in out} <= {"completed", "no_match", "unknown"}
+    assert set(sent) | {row["linkedinUrl"] for row in lost} == set(urls)
+    assert f"{first - len(lost)} answered from the ledger" in resumed.stderr

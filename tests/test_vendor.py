@@ -381,3 +381,53 @@ def test_a_queued_verdict_arrives_by_import_and_is_then_answered_from_the_ledger
         "completed",
     )
     assert len(fake.received) == 1
+
+
+# Against the sandbox ---------------------------------------------------------------------------
+
+
+def test_the_four_commands_end_to_end_in_the_sandbox(emulator: Any) -> None:
+    from clodura_cli.sandbox.data import build_dataset
+
+    person = build_dataset().person(0)
+    record, org = person.record, person.record["organizationId"]
+    verify = run_cli("verify", "--sandbox", "someone@nowhere.invalid", "-f", "jsonl")
+    enrich = run_cli("enrich", "person", "--sandbox", "--linkedin-url", record["linkedinUrl"],
+                     "-f", "jsonl")  # fmt: skip
+    company = run_cli("enrich", "org", "--sandbox", org, "--technographics", "-f", "jsonl")
+    news = run_cli("news", "--sandbox", org, "--since", "2023-01-01", "--until", "2026-11-30",
+                   "--all", "-f", "jsonl")  # fmt: skip
+    for result in (verify, enrich, company, news):
+        assert result.exit_code == 0, result.stderr
+    assert verify.jsonl()[0]["verdict"] == "Undeliverable"
+    (row,) = enrich.jsonl()
+    assert (row["personId"], row["organisationId"], row["status"], row["credits"]) == (
+        record["personId"],
+        org,
+        "completed",
+        2,
+    )
+    (firm,) = company.jsonl()
+    assert (firm["organisationId"], firm["credits"]) == (org, 2)
+    assert isinstance(firm["technographics"], list)
+    bodies = [entry["body"] for entry in emulator.log if entry["endpoint"] == "news"]
+    pages = [b["page"] for b in bodies]
+    articles = news.jsonl()
+    assert sorted(pages) == list(range(1, len(pages) + 1))
+    assert len(articles) <= 10 * len(pages) and all(a["organisationId"] == org for a in articles)
+    again = run_cli("news", "--sandbox", org, "--since", "2023-01-01", "--until", "2026-11-30",
+                    "--all", "-f", "jsonl")  # fmt: skip
+    assert again.jsonl() == articles
+    assert sum(1 for entry in emulator.log if entry["endpoint"] == "news") == len(pages)
+
+
+def test_no_news_still_costs_its_request_and_a_refusal_is_exit_6(emulator: Any) -> None:
+    nobody = "https://www.linkedin.com/company/nobody/"
+    empty = run_cli("news", "--sandbox", "--org-linkedin-url", nobody, "-f", "jsonl")
+    assert (empty.exit_code, empty.stdout) == (0, "")
+    assert "credits spent by this run: 2" in empty.stderr
+    rejected = run_cli("api", "organisation/news", "--sandbox", "-f", "organisationId=1")
+    assert rejected.exit_code == 6
+    assert "publishedSince is required); nothing charged" in rejected.stderr
+    (item,) = Ledger(_ledger()).items().listed("news", "rejected")
+    assert item.credits is None
