@@ -66,6 +66,8 @@ class RevealOptions:
     refresh: bool = False
     #: --trust-ids: send person ids as they are, even those a spreadsheet seems to have damaged.
     trust_ids: bool = False
+    #: --suppress FILE...: people never to reveal.
+    suppress: list[str] | None = None
     #: --listen: a webhook receiver in this process for the length of the run.
     listen: bool = False
     listen_host: str = "127.0.0.1"

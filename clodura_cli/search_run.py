@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +20,7 @@ from clodura_cli.api.errors import UsageError
 from clodura_cli.api.filters import SearchRequest, build_search_body
 from clodura_cli.inputs import damaged_id
 from clodura_cli.search import PageCallback, SearchPlan, SearchRun, iterate_records, plan_search
+from clodura_cli.suppress import Suppression
 
 if TYPE_CHECKING:
     from clodura_cli.api.client import CloduraClient
@@ -48,6 +49,8 @@ class SearchOptions:
     forget: str | None = None
     wide: bool = False
     endpoint: Endpoint = PEOPLE
+    #: --suppress: people and companies dropped before output.
+    suppress: Suppression | None = None
     #: `--org-id -`: organisation ids read from stdin, one search each.
     org_ids: list[str] | None = None
 
@@ -84,11 +87,17 @@ class NewOnly:
     wanted: int | None = None
     fresh: list[str] = field(default_factory=list)
     skipped: int = 0
+    #: --suppress: records dropped before output (they were fetched: search records cost).
+    drop: Callable[[dict[str, Any]], bool] | None = None
+    suppressed: int = 0
 
     def filter(self, records: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         """Only the records not seen before (up to ``wanted``); stops the fetching after."""
         try:
             for record in records:
+                if self.drop is not None and self.drop(record):
+                    self.suppressed += 1
+                    continue
                 record_id = str(record.get(self.id_field) or "")
                 if record_id and record_id in self.seen:
                     self.skipped += 1
@@ -133,9 +142,10 @@ class Search:
 
             ledger = Ledger(ledger_file)
             self.memory = ledger.emitted_people(profile, query_key(self.request, sources))
-        #: --new-only --limit N: the next N people not seen before, a page at a time, so that
-        #: no page is paid for past the one that completes them.
-        self.next_new = opts.new_only and opts.limit is not None
+        #: --new-only (or --suppress) --limit N: the next N people not seen before (nor
+        #: suppressed), a page at a time, so that no page is paid for past the one that
+        #: completes them.
+        self.next_new = (opts.new_only or opts.suppress is not None) and opts.limit is not None
         self.concurrency = 1 if self.next_new else concurrency
         self.plans = self._plans(per_page) if opts.forget is None else []
         self.run = SearchRun()
@@ -207,11 +217,12 @@ class Search:
                     client, plan, concurrency=self.concurrency, run=self.run, on_page=on_page
                 )
 
-        if self.memory is None:
+        if self.memory is None and self.opts.suppress is None:
             return fetched()
-        seen = self.memory.seen()
+        seen = self.memory.seen() if self.memory is not None else set()
         wanted = self.opts.limit if self.next_new else None
-        self.new_only = NewOnly(seen, self.endpoint.id_field, wanted)
+        drop = self.opts.suppress.matches if self.opts.suppress is not None else None
+        self.new_only = NewOnly(seen, self.endpoint.id_field, wanted, drop=drop)
         return self.new_only.filter(fetched())
 
     def remember(self) -> None:

@@ -85,7 +85,7 @@ EMAIL_COLUMNS = ("email", "emailAddress", "workEmail")
 
 def verify_purchase(record: dict[str, Any], deep: bool, webhook: str | None) -> Purchase:
     """One verification: the record's email (refused when it is not an address)."""
-    email = str(column(record, *EMAIL_COLUMNS) or "").strip()
+    email = _bare_email(column(record, *EMAIL_COLUMNS))
     if not _EMAIL.match(email):
         raise ValidationError("email", f"{email!r} is not an email address")
     body: dict[str, Any] = {"email": email, "deepVerification": deep}
@@ -93,6 +93,16 @@ def verify_purchase(record: dict[str, Any], deep: bool, webhook: str | None) -> 
         body["webhookUrl"] = webhook
     key = f"{'deep' if deep else 'standard'}:{email.lower()}"
     return Purchase(key, body, {**record, "email": email})
+
+
+def _bare_email(value: Any) -> str:
+    """An address as written in a CRM or a mail header: quotes, angle brackets and a
+    ``mailto:`` taken off (``"Ann" <ann@acme.com>`` is ann@acme.com)."""
+    text = str(value or "").strip()
+    if "<" in text and text.endswith(">"):
+        text = text[text.rindex("<") + 1 : -1]
+    text = text.strip().strip("\"'").strip()
+    return text[len("mailto:") :] if text.lower().startswith("mailto:") else text
 
 
 def read_verification(status: int, payload: Any, body: dict[str, Any]) -> Reading:
@@ -184,6 +194,8 @@ def person_purchase(record: dict[str, Any], label: str) -> Purchase:
             body[name] = str(value).strip()
     if "linkedinUrl" in body:
         body["linkedinUrl"] = normal_linkedin(body["linkedinUrl"]) or body["linkedinUrl"]
+    if "orgLinkedinUrl" in body:
+        body["orgLinkedinUrl"] = normal_company_url(body["orgLinkedinUrl"])
     if not body:
         raise ValidationError(label, "has no identifier (linkedinUrl, email, or first and last "
                                      "name with orgLinkedinUrl or organisationName)")  # fmt: skip
@@ -192,8 +204,24 @@ def person_purchase(record: dict[str, Any], label: str) -> Purchase:
     if not ("linkedinUrl" in body or "email" in body or (named and company)):
         raise ValidationError(label, "cannot match: first and last name need orgLinkedinUrl or "
                                      "organisationName (or give linkedinUrl or email)")  # fmt: skip
-    key = "|".join(f"{k}={str(v).lower()}" for k, v in sorted(body.items()))
-    return Purchase(key, body, {**record, "matchConfidence": match_confidence(body)})
+    return Purchase(person_key(body), body, {**record, "matchConfidence": match_confidence(body)})
+
+
+def person_key(body: dict[str, Any]) -> str:
+    """Who a person enrichment is for, by the strongest identifier it sends: the same LinkedIn
+    URL (or else email, or else name at company) asked again is the same item, whatever else
+    the row holds."""
+    if "linkedinUrl" in body:
+        return f"linkedin:{body['linkedinUrl']}"
+    if "email" in body:
+        return f"email:{body['email'].lower()}"
+    company = body.get("orgLinkedinUrl") or body.get("organisationName")
+    return f"name:{body['firstName'].lower()}|{body['lastName'].lower()}|{str(company).lower()}"
+
+
+def normal_company_url(url: str) -> str:
+    """A company's LinkedIn URL as compared: https://www.linkedin.com/company/slug/."""
+    return normal_linkedin(url) or url.strip()
 
 
 def match_confidence(body: dict[str, Any]) -> str:
@@ -290,7 +318,7 @@ def org_purchase(record: dict[str, Any], add_ons: list[str], label: str) -> Purc
     if org_id is not None and str(org_id).strip() and damage is None:
         body["organisationId"] = str(org_id).strip()
     elif url:
-        body["orgLinkedinUrl"] = str(url).strip()
+        body["orgLinkedinUrl"] = normal_company_url(str(url))
     else:
         raise ValidationError(label, "has no organisationId or orgLinkedinUrl")
     for add_on in add_ons:

@@ -131,7 +131,10 @@ def test_the_credit_guard_counts_decimal_prices(api: Any) -> None:
     fake = api(verdicts)
     refused = run_cli("verify", "a@x.com", "b@x.com", "--max-credits", "0.05")
     assert refused.exit_code == 4
-    assert "may cost up to 0.08 credits; nothing was sent" in refused.stderr
+    assert (
+        "--max-credits 0.05: 2 verification(s) may cost up to 0.08 credits; they were not "
+        "sent" in refused.stderr
+    )
     assert fake.received == []
     allowed = run_cli("verify", "a@x.com", "b@x.com", "--max-credits", "0.08", "-f", "jsonl")
     assert allowed.exit_code == 0 and len(fake.received) == 2
@@ -431,3 +434,74 @@ def test_no_news_still_costs_its_request_and_a_refusal_is_exit_6(emulator: Any) 
     assert "publishedSince is required); nothing charged" in rejected.stderr
     (item,) = Ledger(_ledger()).items().listed("news", "rejected")
     assert item.credits is None
+
+
+@pytest.mark.parametrize("terminals", [{"stderr"}, {"stdout", "stderr"}])
+def test_paid_commands_on_a_terminal_show_progress_and_their_rows(
+    tmp_path: Path, terminals: set[str]
+) -> None:
+    from helpers import CLODURA, base_env, run_arranged
+
+    command = [CLODURA, "verify", "--sandbox", "a@nowhere.invalid", "b@nowhere.invalid",
+               "-f", "jsonl"]  # fmt: skip
+    ran = run_arranged(command, base_env(tmp_path), terminals)
+    assert ran.exit_code == 0, ran.stderr
+    lines = ran.stdout.decode().replace("\r\n", "\n").splitlines()
+    assert [json.loads(line)["email"] for line in lines] == ["a@nowhere.invalid",
+                                                             "b@nowhere.invalid"]  # fmt: skip
+    assert b"Traceback" not in ran.stderr and b"internal error" not in ran.stderr
+
+
+def test_the_same_person_or_company_in_another_form_is_not_paid_again(api: Any) -> None:
+    def script(request: Received) -> Answer:
+        sent = body(request)
+        if "organisationId" in sent or "orgLinkedinUrl" in sent:
+            return as_json({"data": {"organisationId": "7", "organisationName": "Acme"}})
+        return as_json({"data": {"personId": "42", "linkedinUrl": sent.get("linkedinUrl")}})
+
+    fake = api(script)
+    url = "https://www.linkedin.com/in/ann-lee/"
+    full = json.dumps({"linkedinUrl": url, "firstName": "Ann", "lastName": "Lee",
+                       "organizationName": "Acme"}) + "\n"  # fmt: skip
+    assert run_cli("enrich", "person", "--input", "-", input=full).exit_code == 0
+    again = run_cli("enrich", "person", "--linkedin-url", "http://LinkedIn.com/in/Ann-Lee")
+    assert again.exit_code == 0 and "1 answered from the ledger" in again.stderr
+    for form in ("https://www.linkedin.com/company/acme", "https://www.linkedin.com/company/acme/",
+                 "https://WWW.LinkedIn.com/company/Acme/?trk=x"):  # fmt: skip
+        assert run_cli("enrich", "org", "--org-linkedin-url", form).exit_code == 0
+    assert [body(r) for r in fake.received][1:] == [
+        {"orgLinkedinUrl": "https://www.linkedin.com/company/acme/"}
+    ]
+
+
+@pytest.mark.parametrize("written", ['"a@b.test"', "<A@b.test>", "mailto:a@b.test"])
+def test_an_address_as_a_crm_or_mail_header_writes_it(api: Any, written: str) -> None:
+    fake = api(verdicts)
+    assert run_cli("verify", "a@b.test").exit_code == 0
+    again = run_cli("verify", "--input", "-", "-f", "jsonl", input=written + "\n")
+    assert again.exit_code == 0, again.stderr
+    assert len(fake.received) == 1 and again.jsonl()[0]["email"].lower() == "a@b.test"
+
+
+def test_news_all_over_the_cap_writes_what_it_paid_for_then_exits_4(api: Any) -> None:
+    fake = api(news_pages(500, per_page=1))
+    result = run_cli("news", "7", "--all", "--max-credits", "10", "-f", "jsonl")
+    assert result.exit_code == 4
+    assert [r["title"] for r in result.jsonl()] == ["p1-0"]
+    assert len(fake.received) == 1
+    assert (
+        "--max-credits 10: 99 more news request(s) may cost up to 198 credits after the 2 "
+        "this run spent; they were not sent" in result.stderr
+    )
+    assert "the API has 500 pages; --all stops at page 100" in result.stderr
+
+
+def test_verify_csv_columns_are_the_rows_own(api: Any, tmp_path: Path) -> None:
+    api(verdicts)
+    path = tmp_path / "c.csv"
+    path.write_text("Name,Email\nAnn,ann@acme.com\n")
+    result = run_cli("verify", "--input", str(path), "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[0] == (
+        "Name,Email,email,verdict,state,deep,verifiedAt,documentId,status,credits,message"
+    )

@@ -128,6 +128,12 @@ Bom = Annotated[bool, typer.Option(
     help="Start a new CSV or TSV with a UTF-8 byte-order mark, so that Excel reads José, not "
          "JosÃ© (or the csv-bom setting); never in the middle of an --append.",
 )]
+Suppress = Annotated[list[str] | None, typer.Option(
+    "--suppress", metavar="FILE", show_default=False,
+    help="A suppression list: emails, domains, LinkedIn URLs or person ids, one a line, or a "
+         "CSV/JSON Lines export with such columns. Matching people are dropped (reveals, "
+         "verifications, enrichments: never sent). Repeatable.",
+)]
 DryRun = Annotated[bool, typer.Option(
     "--dry-run", rich_help_panel=API_PANEL,
     help="Print the request that would be sent as JSON and exit; needs no key, sends nothing.",

@@ -53,7 +53,8 @@ def page_progress(total_pages: int | None, enabled: bool) -> Iterator[PageCallba
 
 @contextlib.contextmanager
 def count_progress(label: str, total: int) -> Iterator[Callable[[Any], None] | None]:
-    """A callback counting finished reveal jobs on a bar; None when stderr is not a terminal."""
+    """A callback counting finished items (reveal jobs, paid items) on a bar; None when stderr
+    is not a terminal. An item with ``is_pending`` true is not finished yet."""
     if not terminal.is_terminal("stderr") or report.is_quiet():
         yield None
         return
@@ -67,7 +68,7 @@ def count_progress(label: str, total: int) -> Iterator[Callable[[Any], None] | N
 
         def advance(item: Any) -> None:
             key = getattr(item, "id", id(item))
-            if not item.is_pending and key not in finished:
+            if not getattr(item, "is_pending", False) and key not in finished:
                 finished.add(key)
                 bar.update(task, completed=len(finished))
 

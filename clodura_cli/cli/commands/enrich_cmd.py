@@ -26,8 +26,26 @@ ORG_COLUMNS = ("organisationId", "organisationName", "domain", "linkedinUrl", "f
                "technographics", "acquisitions", "funding", "status", "credits",
                "message")  # fmt: skip
 
+
 # fmt: off
-PersonFlag = Annotated[str | None, typer.Option(show_default=False)]
+LinkedinUrl = Annotated[str | None, typer.Option(
+    show_default=False, help="The person's LinkedIn URL (match confidence: highest).",
+)]
+Email = Annotated[str | None, typer.Option(
+    show_default=False, help="The person's email (medium; better with the first and last name).",
+)]
+FirstName = Annotated[str | None, typer.Option(
+    show_default=False, help="First name: with --last-name and --org-linkedin-url or --org-name.",
+)]
+LastName = Annotated[str | None, typer.Option(
+    show_default=False, help="Last name.",
+)]
+OrgName = Annotated[str | None, typer.Option(
+    show_default=False, help="The employer's name (with the names: low confidence).",
+)]
+OrgLinkedinUrl = Annotated[str | None, typer.Option(
+    show_default=False, help="The employer's LinkedIn URL (with the names: medium confidence).",
+)]
 OrgIds = Annotated[list[str] | None, typer.Argument(
     help="Organisation ids to enrich.", show_default=False, metavar="[ORG_ID]...",
 )]
@@ -47,12 +65,13 @@ AddOn = Annotated[bool, typer.Option(help="Add-on: +1 credit per organisation.")
 @options.with_api_options
 @with_paid_options
 def person(
-    linkedin_url: PersonFlag = None,
-    email: PersonFlag = None,
-    first_name: PersonFlag = None,
-    last_name: PersonFlag = None,
-    org_name: PersonFlag = None,
-    org_linkedin_url: PersonFlag = None,
+    linkedin_url: LinkedinUrl = None,
+    email: Email = None,
+    first_name: FirstName = None,
+    last_name: LastName = None,
+    org_name: OrgName = None,
+    org_linkedin_url: OrgLinkedinUrl = None,
+    suppress: options.Suppress = None,
     *,
     paid_opts: PaidOptions,
     api: ApiOptions,
@@ -76,7 +95,7 @@ def person(
     rows += paid_flow.read_records(paid_opts.input_file, [], "linkedinUrl", PERSON_INPUT_COLUMNS)
     purchases = paid_flow.purchases_of(rows, lambda label, r: person_purchase(r, label))
     paid_flow.run_paid(ENRICH_PERSON, purchases, paid_opts, api, _rows(person_row),
-                       PERSON_COLUMNS, "enrichment")  # fmt: skip
+                       PERSON_COLUMNS, "enrichment", suppress=suppress)  # fmt: skip
 
 
 @app.command(

@@ -80,7 +80,10 @@ def news(
 
     if bool(org_id) == bool(org_linkedin_url):
         raise UsageError("news: give an ORG_ID or --org-linkedin-url (one of them)")
-    org = {"organisationId": org_id} if org_id else {"orgLinkedinUrl": org_linkedin_url}
+    from clodura_cli.vendor import normal_company_url
+
+    org = ({"organisationId": org_id} if org_id
+           else {"orgLinkedinUrl": normal_company_url(str(org_linkedin_url))})  # fmt: skip
     start = resolve_date(date_text(since, "--since")).isoformat()
     end = resolve_date(date_text(until, "--until")).isoformat()
     if end < start:
@@ -106,6 +109,11 @@ def news(
         number = last.purchase.body["page"]
         pages = result.get("totalPages")
         final = min(NEWS_MAX_PAGE, pages if isinstance(pages, int) else number + 1)
+        if isinstance(pages, int) and pages > NEWS_MAX_PAGE and number == page:
+            report.warn(
+                f"news: the API has {pages} pages; --all stops at page {NEWS_MAX_PAGE}, the most "
+                "it serves: narrow --since/--until or --category to see the rest"
+            )
         return [news_purchase(body(n)) for n in range(number + 1, final + 1)]
 
     paid_flow.run_paid(NEWS, [news_purchase(body(page))], paid_opts, api, rows_of, COLUMNS,

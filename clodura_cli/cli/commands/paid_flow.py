@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 import typer
@@ -26,7 +26,7 @@ from clodura_cli.inputs import decode, parse_rows, read_bounded
 from clodura_cli.output import chosen_columns
 from clodura_cli.paid import Bought, PaidEndpoint, Purchase
 from clodura_cli.store import config
-from clodura_cli.store.formats import json_text
+from clodura_cli.store.formats import FORMATS, json_text
 from clodura_cli.store.items import PaidItems
 from clodura_cli.store.ledger import Ledger
 from clodura_cli.vendor import plain_name as _plain
@@ -165,6 +165,7 @@ def run_paid(
     columns: tuple[str, ...],
     noun: str,
     more: Callable[[list[Bought]], list[Purchase]] | None = None,
+    suppress: list[str] | None = None,
 ) -> None:
     """Price, guard, buy and write: the whole of a paid command once its inputs are read.
     ``more`` names what to buy next from what was bought (the next pages), until nothing."""
@@ -173,6 +174,10 @@ def run_paid(
     output = Output(chosen, opts.output, fields, opts.append, opts.raw_csv, summary="records",
                     bom=api.bom(opts.bom))  # fmt: skip
     output.check_append(fields or list(columns))
+    if suppress:
+        from clodura_cli.cli.commands.reveal_flow import suppressed
+
+        purchases = suppressed(purchases, suppress, "send")
     if opts.dry_run:
         return _dry_run(endpoint, purchases, api)
     concurrency = int(api.setting("concurrency", opts.concurrency))
@@ -180,15 +185,23 @@ def run_paid(
     items = Ledger(config.ledger_file()).items()
     max_age = None if opts.max_age is None else opts.max_age * 86400
     total = paid.Basket()
+    stopped: CreditGuardError | None = None
     with connection.client:
         while purchases:
             fresh = [p for p in purchases if opts.refresh or not _answered(
                 items, connection.account, endpoint, p, max_age)]  # fmt: skip
-            _guard(opts, len(fresh), paid.worst_case(endpoint, fresh) + total.spent, noun)
+            try:
+                _guard(opts, len(fresh), paid.worst_case(endpoint, fresh), noun, total.spent)
+            except CreditGuardError as exc:
+                if not total.bought:
+                    raise
+                stopped = exc  # what was bought is written first
+                break
             with count_progress(noun, len(purchases)) as tick:
                 basket = paid.buy(
                     connection.client, items, connection.account, endpoint, purchases,
-                    concurrency=concurrency, refresh=opts.refresh, max_age=max_age, on_item=tick,
+                    concurrency=concurrency, refresh=opts.refresh, max_age=max_age,
+                    on_item=None if tick is None else lambda bought: tick(bought.item),
                 )  # fmt: skip
             total.bought += basket.bought
             total.not_sent += basket.not_sent
@@ -196,8 +209,14 @@ def run_paid(
             if basket.fatal is not None or basket.not_sent or more is None:
                 break
             purchases = more(basket.bought)
-    write_output((row for b in total.bought for row in rows_of(b)), output, empty_header=False)
+    rows = [row for b in total.bought for row in rows_of(b)]
+    if fields is None and FORMATS[chosen].header:
+        # A file's columns are the rows' own (the input's first), not a search's.
+        output = replace(output, columns=list(dict.fromkeys(k for row in rows for k in row)))
+    write_output(rows, output, empty_header=False)
     _report(total, noun)
+    if stopped is not None:
+        raise stopped
 
 
 def _answered(
@@ -207,11 +226,14 @@ def _answered(
     return items.holds(account, endpoint.name, p.key, max_age)
 
 
-def _guard(opts: PaidOptions, count: int, worst: float, noun: str) -> None:
-    if opts.max_credits is not None and worst > opts.max_credits:
+def _guard(opts: PaidOptions, count: int, worst: float, noun: str, spent: float = 0.0) -> None:
+    """--max-credits (counting what this run spent already) and the question above 50."""
+    if opts.max_credits is not None and worst + spent > opts.max_credits:
+        already = f" after the {spent:g} this run spent" if spent else ""
         raise CreditGuardError(
-            f"--max-credits {opts.max_credits:g}: {count} {noun} request(s) may cost up to "
-            f"{worst:g} credits; nothing was sent"
+            f"--max-credits {opts.max_credits:g}: {count}{' more' if spent else ''} {noun}(s) "
+            "may cost up to "
+            f"{worst:g} credits{already}; they were not sent"
         )
     question = f"Send {count} {noun}(s), up to {worst:g} credits?"
     if (
@@ -266,7 +288,7 @@ def _report(basket: paid.Basket, noun: str) -> None:
     unknown = [b for b in basket.bought if b.item.status == "unknown"]
     unread = [b for b in basket.bought if b.item.status == "unread"]
     if basket.not_sent:
-        report.warn(f"{len(basket.not_sent)} {noun} request(s) not sent; rerun to send them")
+        report.warn(f"{len(basket.not_sent)} {noun}(s) not sent; rerun to send them")
     if unknown or unread:
         first = next((b.item.message for b in [*unread, *unknown] if b.item.message), None)
         raise UnconfirmedRevealsError(
@@ -277,6 +299,6 @@ def _report(basket: paid.Basket, noun: str) -> None:
     rejected = [b for b in basket.bought if b.item.status == "rejected"]
     if rejected:
         raise RejectedRevealsError(
-            f"{len(rejected)} {noun} request(s) refused by the API (nothing charged): "
+            f"{len(rejected)} {noun}(s) refused by the API (nothing charged): "
             f"{rejected[0].item.message}"
         )

@@ -95,6 +95,7 @@ def with_reveal_options(function: F) -> F:
 
     params = [
         ("input_file", InputFile, None), ("trust_ids", TrustIds, False),
+        ("suppress", options.Suppress, None),
         ("webhook_url", WebhookUrl, None), ("wait", Wait, True),
         ("timeout", Timeout, 300.0), ("concurrency", options.Concurrency, None),
         ("rate", options.Rate, None), ("refresh", Refresh, False),

@@ -33,6 +33,7 @@ def run_reveal(
 ) -> None:
     """The whole reveal command."""
     inputs = read_inputs(options.kind, rows_from_args, options.input_file, options.trust_ids)
+    inputs.targets = suppressed(inputs.targets, options.suppress, "reveal")
     configured = api.setting("webhook-url", options.webhook_url)  # flag, environment, profile
     chosen = api.output_format(options.fmt, options.output)
     options = replace(options, concurrency=int(api.setting("concurrency", options.concurrency)))
@@ -102,6 +103,27 @@ def _receiving(
     with running(settings, receiver, lambda got: report.info(line_for(got))) as server:
         report.info(f"receiving deliveries at {server.url}")
         yield reveal_run.webhook_for(options, configured or server.url, api.use_sandbox)
+
+
+def suppressed(targets: list[Any], files: list[str] | None, what: str) -> list[Any]:
+    """The targets --suppress leaves (each has a ``record``; reveal targets also
+    ``identifiers``), saying how many it dropped; nothing is left: exit 2."""
+    from clodura_cli.suppress import load
+
+    suppression = load(files or [])
+    if suppression is None:
+        return targets
+    kept = [t for t in targets
+            if not suppression.matches({**t.record, **getattr(t, "identifiers", {})})]  # fmt: skip
+    dropped = len(targets) - len(kept)
+    report.info(
+        f"--suppress: {dropped} of {len(targets)} skipped ({suppression.entries} entries"
+        f"{f', {suppression.ignored} unusable lines ignored' if suppression.ignored else ''}); "
+        f"nothing sent for them"
+    )
+    if not kept:
+        raise UsageError(f"nothing to {what}: every input is on the suppression list")
+    return kept
 
 
 def read_inputs(

@@ -74,11 +74,13 @@ def with_search_options(function: F) -> F:
         ("output", options.Output, None), ("fields", options.Fields, None),
         ("raw_csv", options.RawCsv, False), ("bom", options.Bom, False),
         ("wide", options.Wide, False),
-        ("dry_run", options.DryRun, False),
+        ("dry_run", options.DryRun, False), ("suppress", options.Suppress, None),
     ]  # fmt: skip
 
-    def build(preset: list[str] | None, **values: Any) -> SearchOptions:
-        return SearchOptions(presets=preset or [], **values)
+    def build(preset: list[str] | None, suppress: list[str] | None, **values: Any) -> SearchOptions:
+        from clodura_cli.suppress import load
+
+        return SearchOptions(presets=preset or [], suppress=load(suppress or []), **values)
 
     return options.inject(function, "opts", params, build)
 

@@ -100,7 +100,13 @@ def _write(search: Search, client: Any, output: Output) -> int | None:
 
 def _report(search: Search, output: Output, count: int | None) -> None:
     """What the search did, on stderr: --new-only's tally, the count written, truncation."""
-    run, memory = search.run, search.new_only
+    run = search.run
+    memory = search.new_only if search.memory is not None else None
+    if search.new_only is not None and search.new_only.suppressed:
+        report.info(
+            f"--suppress: {search.new_only.suppressed} record(s) dropped (fetched: search "
+            "records are charged when fetched)"
+        )
     if memory is not None:
         cost = " (already paid for: each record fetched may cost credits)" if memory.skipped else ""
         report.info(

@@ -36,6 +36,7 @@ def verify(
     emails: Emails = None,
     deep: Deep = False,
     webhook_url: WebhookUrl = None,
+    suppress: options.Suppress = None,
     *,
     paid_opts: PaidOptions,
     api: ApiOptions,
@@ -69,4 +70,5 @@ def verify(
         row = verify_row(bought.purchase.record, item.result)
         return [{**row, "status": item.status, "credits": item.credits, "message": item.message}]
 
-    paid_flow.run_paid(VERIFY, purchases, paid_opts, api, rows_of, COLUMNS, "verification")
+    paid_flow.run_paid(VERIFY, purchases, paid_opts, api, rows_of, COLUMNS, "verification",
+                       suppress=suppress)  # fmt: skip

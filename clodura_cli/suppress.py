@@ -1,0 +1,147 @@
+"""--suppress FILE: people and companies never to pay for again (a CRM's suppression list).
+
+A file holds emails, domains, LinkedIn URLs or person ids, one a line, or is any CSV / JSON
+Lines / JSON array whose columns name them (``Email``, ``E-mail Address``, ``LinkedIn URL``,
+``Person ID``, ``Domain``, ``Website``: compared ignoring case, spaces and punctuation). Emails
+and URLs are compared normalised: case, ``www.``, a trailing ``/``, an email's ``+tag``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from clodura_cli.api.answers import normal_linkedin
+from clodura_cli.api.errors import UsageError
+from clodura_cli.inputs import damaged_id, decode, parse_rows
+
+_COLUMNS = {
+    "email": ("email", "emailAddress", "workEmail", "e-mail"),
+    "linkedin": ("linkedinUrl", "linkedin", "linkedinProfile", "linkedinProfileUrl"),
+    "person": ("personId", "person", "contactId"),
+    "domain": ("domain", "website", "companyDomain", "companyWebsite", "emailDomain"),
+}
+_RECORD_DOMAINS = ("companyDomain", "domain", "website", "organisationDomain")
+
+
+def _plain(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+_BY_PLAIN = {_plain(name): kind for kind, names in _COLUMNS.items() for name in names}
+
+
+def normal_email(value: Any) -> str | None:
+    """An email as compared: lower case, without a ``+tag``."""
+    text = str(value or "").strip().lower()
+    if text.count("@") != 1:
+        return None
+    local, domain = text.split("@")
+    return f"{local.split('+')[0]}@{domain}" if local and "." in domain else None
+
+
+def normal_domain(value: Any) -> str | None:
+    """A domain as compared: no scheme, ``www.``, path or port; lower case."""
+    text = str(value or "").strip().lower()
+    text = re.sub(r"^[a-z]+://", "", text).split("/")[0].split(":")[0]
+    text = text.removeprefix("www.")
+    return text if "." in text and " " not in text else None
+
+
+@dataclass
+class Suppression:
+    """The union of the suppression files given."""
+
+    emails: set[str] = field(default_factory=set)
+    linkedin: set[str] = field(default_factory=set)
+    people: set[str] = field(default_factory=set)
+    domains: set[str] = field(default_factory=set)
+    #: Entries read, and lines that named nothing usable (or a damaged id).
+    entries: int = 0
+    ignored: int = 0
+
+    def add(self, kind: str, value: Any) -> None:
+        """One entry of a known kind; an unusable one is counted as ignored."""
+        text = str(value or "").strip()
+        normal: str | None
+        if kind == "email":
+            normal, target = normal_email(text), self.emails
+        elif kind == "linkedin":
+            normal, target = normal_linkedin(text), self.linkedin
+        elif kind == "person":
+            normal = text if text and damaged_id(text) is None else None
+            target = self.people
+        else:
+            normal, target = normal_domain(text), self.domains
+        if normal is None:
+            self.ignored += 1
+            return
+        target.add(normal)
+        self.entries += 1
+
+    def add_plain(self, value: str) -> None:
+        """One bare line: what it is, by what it looks like."""
+        text = value.strip()
+        if "@" in text:
+            self.add("email", text)
+        elif "linkedin.com" in text.lower():
+            self.add("linkedin", text)
+        elif text.isdigit() or damaged_id(text):
+            self.add("person", text)
+        else:
+            self.add("domain", text)
+
+    def matches(self, record: dict[str, Any]) -> bool:
+        """True when the record names a suppressed person, email or company domain."""
+        plain = {_plain(str(k)): v for k, v in record.items()}
+        email = normal_email(plain.get("email"))
+        if email and (email in self.emails or email.split("@")[1] in self.domains):
+            return True
+        url = plain.get("linkedinurl")
+        if url and normal_linkedin(str(url)) in self.linkedin:
+            return True
+        person = plain.get("personid")
+        if person is not None and str(person) in self.people:
+            return True
+        for name in _RECORD_DOMAINS:
+            for value in _listed(plain.get(_plain(name))):
+                if normal_domain(value) in self.domains:
+                    return True
+        return False
+
+
+def _listed(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def load(paths: Iterable[str]) -> Suppression | None:
+    """The suppression of every file given (None for none); a file that cannot be read is a
+    usage error, before anything is sent."""
+    files = list(paths)
+    if not files:
+        return None
+    suppression = Suppression()
+    for name in files:
+        try:
+            data = Path(name).read_bytes()
+        except OSError as exc:
+            raise UsageError(f"--suppress: cannot read {name!r} ({exc.strerror})") from None
+        rows, _ = parse_rows(
+            decode(data).text, lambda cells: any(_plain(c) in _BY_PLAIN for c in cells)
+        )
+        for _, record in rows:
+            if len(record) == 1 and next(iter(record)) in ("personId", "linkedinUrl"):
+                # A bare line (or a one-column file): what it is, by what it looks like.
+                suppression.add_plain(str(next(iter(record.values()))))
+                continue
+            known = [(kind, v) for k, v in record.items() if (kind := _BY_PLAIN.get(_plain(k)))]
+            for kind, value in known:
+                for each in _listed(value):
+                    if each not in (None, ""):
+                        suppression.add(kind, each)
+    return suppression

@@ -1,0 +1,99 @@
+"""--suppress FILE: a CRM's suppression list; matching people are never paid for again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import person_ids, run_cli, sent
+
+from clodura_cli import reveal
+from clodura_cli.sandbox.app import SandboxApp
+from clodura_cli.sandbox.data import build_dataset
+from clodura_cli.suppress import load
+
+
+@pytest.fixture(autouse=True)
+def quick_polling(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reveal, "POLL_INITIAL", 0.05)
+    monkeypatch.setattr(reveal, "POLL_MAX", 0.1)
+
+
+def test_a_crm_export_and_a_plain_list_are_read_by_what_they_hold(tmp_path: Path) -> None:
+    crm = tmp_path / "hubspot.csv"
+    crm.write_bytes(
+        "\ufeffFirst Name,E-mail Address,LinkedIn URL,Person ID,Website\r\n"
+        "Ann,Ann+News@Acme.com,linkedin.com/in/Ann-Lee,,\r\n"
+        "Bob,,,1877055212287098270,https://www.Globex.example/about\r\n"
+        "Eve,,,2.15846224800326E+18,\r\n".encode()
+    )
+    plain = tmp_path / "plain.txt"
+    plain.write_text("zed@initech.example\nhttps://www.linkedin.com/in/zed/\nhooli.example\n42\n")
+    suppression = load([str(crm), str(plain)])
+    assert suppression is not None
+    assert (suppression.emails, suppression.linkedin, suppression.people, suppression.domains) == (
+        {"ann@acme.com", "zed@initech.example"},
+        {"https://www.linkedin.com/in/ann-lee/", "https://www.linkedin.com/in/zed/"},
+        {"1877055212287098270", "42"},
+        {"globex.example", "hooli.example"},
+    )
+    assert suppression.ignored == 1  # the id a spreadsheet damaged
+    assert suppression.matches({"email": "ANN@acme.com"})
+    assert suppression.matches({"linkedinUrl": "https://linkedin.com/in/ann-lee"})
+    assert suppression.matches({"companyDomain": ["globex.example"]})
+    assert suppression.matches({"Work Email": "x@hooli.example"}) is False  # not an email column
+    assert suppression.matches({"email": "x@hooli.example"})
+    assert not suppression.matches({"email": "ann@acme.co", "personId": "4"})
+
+
+def test_reveal_sends_nothing_for_suppressed_people(tmp_path: Path, emulator: SandboxApp) -> None:
+    ids = person_ids(3)
+    listed = tmp_path / "suppress.txt"
+    listed.write_text(f"{ids[1]}\n")
+    result = run_cli("reveal", "email", "--sandbox", "-f", "jsonl", "--concurrency", "1",
+                     "--suppress", str(listed), *ids)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert [b["personId"] for b in sent(emulator, "email")] == [ids[0], ids[2]]
+    assert "--suppress: 1 of 3 skipped (1 entries); nothing sent for them" in result.stderr
+    everyone = tmp_path / "everyone.txt"
+    everyone.write_text("\n".join(ids) + "\n")
+    emulator.log.clear()
+    none = run_cli("reveal", "email", "--sandbox", "--suppress", str(everyone), *ids)
+    assert none.exit_code == 2
+    assert "nothing to reveal: every input is on the suppression list" in none.stderr
+    assert emulator.log == []
+
+
+def test_search_drops_suppressed_people_and_limit_counts_what_is_written(
+    tmp_path: Path, emulator: SandboxApp
+) -> None:
+    first = run_cli("search", "--sandbox", "--seniority", "Manager", "--limit", "10",
+                    "-f", "jsonl").jsonl()  # fmt: skip
+    listed = tmp_path / "suppress.csv"
+    listed.write_text("Person ID\n" + "".join(f"{r['personId']}\n" for r in first[:4]))
+    emulator.log.clear()
+    result = run_cli("search", "--sandbox", "--seniority", "Manager", "--limit", "10",
+                     "--suppress", str(listed), "-f", "jsonl")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    rows = result.jsonl()
+    assert len(rows) == 10
+    assert not {r["personId"] for r in rows} & {r["personId"] for r in first[:4]}
+    assert [r["personId"] for r in rows[:6]] == [r["personId"] for r in first[4:]]
+    assert "--suppress: 4 record(s) dropped (fetched: search records are charged" in result.stderr
+
+
+def test_verify_and_enrich_send_nothing_for_suppressed_rows(
+    tmp_path: Path, emulator: SandboxApp
+) -> None:
+    person: Any = build_dataset().person(0).record
+    listed = tmp_path / "suppress.txt"
+    listed.write_text("bob@nowhere.invalid\n" + person["linkedinUrl"] + "\n")
+    verify = run_cli("verify", "--sandbox", "Bob+x@nowhere.invalid", "ann@nowhere.invalid",
+                     "--suppress", str(listed), "-f", "jsonl")  # fmt: skip
+    assert verify.exit_code == 0, verify.stderr
+    assert [b["email"] for b in sent(emulator, "verify")] == ["ann@nowhere.invalid"]
+    enrich = run_cli("enrich", "person", "--sandbox", "--linkedin-url", person["linkedinUrl"],
+                     "--suppress", str(listed))  # fmt: skip
+    assert enrich.exit_code == 2
+    assert sent(emulator, "enrich-person") == []
