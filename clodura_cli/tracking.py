@@ -19,13 +19,21 @@ STUCK = frozenset({"unknown", "unread", "queued", "processing"})
 
 
 def moment(field: str, text: str) -> float:
-    """The local time a user wrote (2026-11-30, or 2026-11-30T09:00) as a timestamp."""
+    """The local time a user wrote (2026-11-30, 2026-11-30T09:00, today, yesterday, -7d) as a
+    timestamp (a date alone: its midnight)."""
+    from clodura_cli.api.filters import date_text, resolve_date
+
     try:
         when = dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise UsageError(
-            f"{field}: {text!r} is not a date; use YYYY-MM-DD, or YYYY-MM-DDTHH:MM"
-        ) from None
+        try:
+            day = resolve_date(date_text(text, field))
+        except UsageError:
+            raise UsageError(
+                f"{field}: {text!r} is not a date; use YYYY-MM-DD, YYYY-MM-DDTHH:MM, today, "
+                "yesterday or -N with d, w, m or y (-7d)"
+            ) from None
+        when = dt.datetime.combine(day, dt.time())
     return when.timestamp()
 
 

@@ -502,3 +502,10 @@ def test_xlsx_as_a_shell_redirects_it(tmp_path: Path, terminals: set[str]) -> No
     assert ran.exit_code == 0, ran.stderr
     rows, _ = sheet_cells(ran.stdout)
     assert len(rows) == 4 and rows[0][0] == "personId"
+
+
+def test_forget_not_found_takes_the_date_forms_news_takes(emulator: SandboxApp) -> None:
+    for since in ("yesterday", "-7d", "2026-11-30T09:00"):
+        result = run_cli("track", "--forget-not-found", "--since", since)
+        assert result.exit_code == 0, result.stderr
+        assert f"forgot 0 not-found answer(s) since {since}" in result.stderr

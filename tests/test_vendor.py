@@ -86,7 +86,8 @@ def test_verify_input_rows_come_back_with_the_verdict_columns(api: Any, tmp_path
     result = run_cli("verify", "--input", str(path), "-f", "csv", "--fields",
                      "Name,email,verdict")  # fmt: skip
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.splitlines() == ["Name,email,verdict", "Ann,ann@acme.com,Deliverable"]
+    assert result.stdout.splitlines() == ["Name,email,verdict", "Ann,ann@acme.com,Deliverable",
+                                          "Bob,,"]  # fmt: skip
     assert "email: 'not-an-address' is not an email address; skipped" in result.stderr
 
 
@@ -187,7 +188,8 @@ def test_enrich_person_sends_the_british_spelling_and_shows_the_confidence(
         {"firstName": "Zed", "lastName": "Q", "organisationName": "Nobody Inc"},
     ]
     assert "line 3: cannot match: first and last name need orgLinkedinUrl" in result.stderr
-    ann, zed = result.jsonl()
+    ann, zed, solo = result.jsonl()
+    assert (solo["firstName"], solo["status"]) == ("Solo", "skipped")
     assert (ann["matchConfidence"], ann["personId"], ann["personTitle"], ann["organisationId"],
             ann["status"], ann["credits"]) == ("low", "42", "CTO", "7", "completed", 2)  # fmt: skip
     assert (zed["status"], zed["credits"], zed["personId"]) == ("no_match", 0, None)
@@ -505,3 +507,20 @@ def test_verify_csv_columns_are_the_rows_own(api: Any, tmp_path: Path) -> None:
     assert result.stdout.splitlines()[0] == (
         "Name,Email,email,verdict,state,deep,verifiedAt,documentId,status,credits,message"
     )
+
+
+def test_verify_input_every_row_comes_back(api: Any, tmp_path: Path) -> None:
+    fake = api(verdicts)
+    path = tmp_path / "crm.csv"
+    path.write_bytes(b"\xef\xbb\xbfName,E-mail Address\r\nAnn,ann@acme.test\r\nAnn2,ANN@acme.test"
+                     b"\r\nBad,notanemail\r\nZed,no-zed@acme.test\r\n")  # fmt: skip
+    listed = tmp_path / "suppress.txt"
+    listed.write_text("no-zed@acme.test\n")
+    result = run_cli("verify", "--input", str(path), "--suppress", str(listed), "-f", "csv",
+                     "--fields", "Name,verdict,status")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "Name,verdict,status", "Ann,Deliverable,completed", "Ann2,Deliverable,completed",
+        "Bad,,skipped", "Zed,,suppressed",
+    ]  # fmt: skip
+    assert len(fake.received) == 1

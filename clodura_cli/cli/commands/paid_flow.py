@@ -132,19 +132,34 @@ def _open(name: str) -> Any:
         raise UsageError(f"--input: cannot read {name!r} ({exc.strerror})") from None
 
 
+@dataclass
+class Batch:
+    """What to buy, and every input row in order with its purchase (or why it has none), so
+    that each row comes back in the output, the skipped and the repeated ones too."""
+
+    purchases: list[Purchase]
+    rows: list[tuple[dict[str, Any], Purchase | None, str | None]]
+
+
 def purchases_of(
     rows: Iterable[tuple[str, Any]], make: Callable[[str, dict[str, Any]], Purchase]
-) -> list[Purchase]:
+) -> Batch:
     """The purchases of the rows; a row that cannot be bought is reported and skipped (exit 2
     when none is left); the same item twice is bought once."""
     purchases: dict[str, Purchase] = {}
+    layout: list[tuple[dict[str, Any], Purchase | None, str | None]] = []
     duplicates = 0
+    rows = list(rows)
+    if not rows:
+        raise UsageError("nothing to send: give values as arguments or flags, or --input FILE")
     for label, record in rows:
         try:
             purchase = make(label, record)
         except UsageError as exc:
             report.warn(f"{exc.message}; skipped")
+            layout.append((record, None, exc.message))
             continue
+        layout.append((record, purchase, None))
         if purchase.key in purchases:
             duplicates += 1
             continue
@@ -153,12 +168,32 @@ def purchases_of(
         report.info(f"{duplicates} duplicate input(s) processed once")
     if not purchases:
         raise UsageError("nothing to send: every input was refused (see above)")
-    return list(purchases.values())
+    return Batch(list(purchases.values()), layout)
+
+
+def _row_by_row(
+    batch: Batch,
+    bought: list[Bought],
+    rows_of: Callable[[Bought], list[dict[str, Any]]],
+    unsent: dict[str, str],
+) -> list[dict[str, Any]]:
+    """Every input row in order: with what its item came to, or why it was not sent
+    (``unsent``: key -> suppressed or not_sent)."""
+    by_key = {b.purchase.key: b for b in bought}
+    out: list[dict[str, Any]] = []
+    for record, purchase, problem in batch.rows:
+        found = by_key.get(purchase.key) if purchase is not None else None
+        if found is not None:
+            out += rows_of(Bought(purchase, found.item, found.source))  # type: ignore[arg-type]
+        else:
+            status = "skipped" if purchase is None else unsent.get(purchase.key, "not_sent")
+            out.append({**record, "status": status, "message": problem})
+    return out
 
 
 def run_paid(
     endpoint: PaidEndpoint,
-    purchases: list[Purchase],
+    purchases: list[Purchase] | Batch,
     opts: PaidOptions,
     api: ApiOptions,
     rows_of: Callable[[Bought], list[dict[str, Any]]],
@@ -168,18 +203,24 @@ def run_paid(
     suppress: list[str] | None = None,
 ) -> None:
     """Price, guard, buy and write: the whole of a paid command once its inputs are read.
-    ``more`` names what to buy next from what was bought (the next pages), until nothing."""
+    ``more`` names what to buy next from what was bought (the next pages), until nothing. A
+    ``Batch`` writes one row per input row."""
+    batch = purchases if isinstance(purchases, Batch) else None
+    wanted: list[Purchase] = purchases.purchases if isinstance(purchases, Batch) else purchases
     chosen = api.output_format(opts.fmt, opts.output)
     fields = chosen_columns(opts.fields, columns, report.warn)
     output = Output(chosen, opts.output, fields, opts.append, opts.raw_csv, summary="records",
                     bom=api.bom(opts.bom))  # fmt: skip
     output.check_append(fields or list(columns))
+    unsent: dict[str, str] = {}
     if suppress:
         from clodura_cli.cli.commands.reveal_flow import suppressed
 
-        purchases = suppressed(purchases, suppress, "send")
+        kept = suppressed(wanted, suppress, "send")
+        unsent = {p.key: "suppressed" for p in wanted if p not in kept}
+        wanted = kept
     if opts.dry_run:
-        return _dry_run(endpoint, purchases, api)
+        return _dry_run(endpoint, wanted, api)
     concurrency = int(api.setting("concurrency", opts.concurrency))
     connection = open_connection(api, concurrency=concurrency, rate=opts.rate)
     items = Ledger(config.ledger_file()).items()
@@ -187,8 +228,8 @@ def run_paid(
     total = paid.Basket()
     stopped: CreditGuardError | None = None
     with connection.client:
-        while purchases:
-            fresh = [p for p in purchases if opts.refresh or not _answered(
+        while wanted:
+            fresh = [p for p in wanted if opts.refresh or not _answered(
                 items, connection.account, endpoint, p, max_age)]  # fmt: skip
             try:
                 _guard(opts, len(fresh), paid.worst_case(endpoint, fresh), noun, total.spent)
@@ -197,9 +238,9 @@ def run_paid(
                     raise
                 stopped = exc  # what was bought is written first
                 break
-            with count_progress(noun, len(purchases)) as tick:
+            with count_progress(noun, len(wanted)) as tick:
                 basket = paid.buy(
-                    connection.client, items, connection.account, endpoint, purchases,
+                    connection.client, items, connection.account, endpoint, wanted,
                     concurrency=concurrency, refresh=opts.refresh, max_age=max_age,
                     on_item=None if tick is None else lambda bought: tick(bought.item),
                 )  # fmt: skip
@@ -208,8 +249,9 @@ def run_paid(
             total.fatal = total.fatal or basket.fatal
             if basket.fatal is not None or basket.not_sent or more is None:
                 break
-            purchases = more(basket.bought)
-    rows = [row for b in total.bought for row in rows_of(b)]
+            wanted = more(basket.bought)
+    rows = (_row_by_row(batch, total.bought, rows_of, unsent) if batch is not None
+            else [row for b in total.bought for row in rows_of(b)])  # fmt: skip
     if fields is None and FORMATS[chosen].header:
         # A file's columns are the rows' own (the input's first), not a search's.
         output = replace(output, columns=list(dict.fromkeys(k for row in rows for k in row)))
@@ -292,7 +334,8 @@ def _report(basket: paid.Basket, noun: str) -> None:
     if unknown or unread:
         first = next((b.item.message for b in [*unread, *unknown] if b.item.message), None)
         raise UnconfirmedRevealsError(
-            f"{len(unknown)} {noun}(s) got no answer and {len(unread)} an answer not "
+            f"{len(unknown)} {noun}(s) got no answer (or are being sent by another run right "
+            f"now) and {len(unread)} an answer not "
             "understood: they may have been charged, are kept in the ledger, and are not sent "
             f"again without --refresh{f' ({first})' if first else ''}"
         )
