@@ -390,7 +390,7 @@ def test_a_lost_job_blocks_the_person_until_settled(lost: Any) -> None:
 
 
 def test_attach_names_the_choice_when_a_person_has_two_kinds(lost: Any) -> None:
-    run_cli("reveal", "phone", "222")  # answered Q: a phone job, queued
+    run_cli("reveal", "phone", "222", "--no-wait")  # answered Q: a phone job, queued
     both = run_cli("track", "--attach", "222=T9")
     assert both.exit_code == 2 and "add --kind" in str(error_line(both.stderr))
     one = run_cli("track", "--attach", "222=T9", "--kind", "email")
