@@ -373,11 +373,21 @@ def news_body(org: dict[str, Any], since: str, until: str, categories: list[str]
 
 
 def news_purchase(body: dict[str, Any]) -> Purchase:
+    """One news request, keyed by everything that changes its answer: the organisation, the
+    window, the filters, the page (1 when not sent, as the API defaults) and any other field a
+    body sent through `clodura api` carries (``perPage``)."""
     what = body.get("organisationId") or str(body.get("orgLinkedinUrl")).lower()
     parts = [what, body["publishedSince"], body["publishedUntil"],
              ",".join(sorted(body.get("category", []))),
              ",".join(sorted(k.lower() for k in body.get("keywords", []))),
-             body.get("articleTitle") or "", str(body["page"])]  # fmt: skip
+             body.get("articleTitle") or "", str(body.get("page", 1))]  # fmt: skip
+    known = {"organisationId", "orgLinkedinUrl", "publishedSince", "publishedUntil", "category",
+             "keywords", "articleTitle", "page"}  # fmt: skip
+    others = {k: v for k, v in body.items() if k not in known}
+    if others:
+        import json
+
+        parts.append(json.dumps(others, sort_keys=True))
     return Purchase("|".join(parts), body, {})
 
 

@@ -253,7 +253,7 @@ def test_enrich_org_from_orgs_output_and_damaged_ids(api: Any) -> None:
 
 def news_pages(total: int, per_page: int = 2) -> Callable[[Received], Answer]:
     def script(request: Received) -> Answer:
-        page = body(request)["page"]
+        page = body(request).get("page", 1)
         articles = [{"title": f"p{page}-{i}", "publishedAt": "2026-11-01", "category": "Funding"}
                     for i in range(per_page)] if page <= total else []  # fmt: skip
         return as_json({"organisationId": "7", "page": page, "totalPages": total,
@@ -524,3 +524,18 @@ def test_verify_input_every_row_comes_back(api: Any, tmp_path: Path) -> None:
         "Bad,,skipped", "Zed,,suppressed",
     ]  # fmt: skip
     assert len(fake.received) == 1
+
+
+def test_api_news_without_a_page_is_the_commands_page_1_and_other_fields_are_apart(
+    api: Any,
+) -> None:
+    fake = api(news_pages(1))
+    window = ["--since", "2026-01-01", "--until", "2026-11-30"]
+    assert run_cli("news", "7", *window, "-f", "jsonl").exit_code == 0
+    fields = ["-f", "organisationId=7", "-f", "publishedSince=2026-01-01",
+              "-f", "publishedUntil=2026-11-30"]  # fmt: skip
+    same = run_cli("api", "organisation/news", *fields)
+    assert same.exit_code == 0 and "answered from the ledger" in same.stderr
+    other = run_cli("api", "organisation/news", *fields, "-F", "perPage=100")
+    assert other.exit_code == 0 and "answered from the ledger" not in other.stderr
+    assert len(fake.received) == 2
