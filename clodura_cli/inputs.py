@@ -38,7 +38,33 @@ def lines_of(text: str) -> list[str]:
     return lines
 
 
-def read_bounded(stream: Any, name: str) -> bytes:
+def read_input(name: str, stdin: Any, flag: str = "--input") -> Decoded:
+    """The text of an input file given to ``flag`` (``-``: ``stdin``), bounded and decoded."""
+    if name == "-":
+        source = stdin.buffer if hasattr(stdin, "buffer") else io.BytesIO(stdin.read().encode())
+        return decode(read_bounded(source, "-", flag))
+    try:
+        with open(name, "rb") as stream:
+            return decode(read_bounded(stream, repr(name), flag))
+    except OSError as exc:
+        raise UsageError(f"{flag}: cannot read {name!r}: {exc.strerror}") from None
+
+
+def column_key(name: str) -> str:
+    """A column name as compared: letters and digits in lower case, British spelling
+    (``E-mail Address`` is ``emailaddress``, ``organizationName`` ``organisationname``)."""
+    return re.sub(r"[^a-z0-9]", "", name.lower()).replace("organization", "organisation")
+
+
+def plain_value(record: dict[str, Any]) -> str | None:
+    """The value of a bare line (one value a line, which ``parse_rows`` reads as a person id
+    or a LinkedIn URL), or None for a record with columns."""
+    if len(record) == 1 and next(iter(record)) in ("personId", "linkedinUrl"):
+        return str(next(iter(record.values())))
+    return None
+
+
+def read_bounded(stream: Any, name: str, flag: str = "--input") -> bytes:
     """An input file's bytes, refused (nothing sent) past MAX_INPUT_BYTES or when its first
     chunk is mostly binary."""
     chunks: list[bytes] = []
@@ -53,7 +79,7 @@ def read_bounded(stream: Any, name: str) -> bytes:
         size += len(chunk)
         if size > MAX_INPUT_BYTES:
             raise UsageError(
-                f"--input {name}: larger than {MAX_INPUT_BYTES // (1024 * 1024)} MB, the most an "
+                f"{flag} {name}: larger than {MAX_INPUT_BYTES // (1024 * 1024)} MB, the most an "
                 "input file may hold; split it (nothing was sent)"
             )
         chunks.append(chunk)

@@ -15,22 +15,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from clodura_cli.api.errors import (
-    APIError,
-    AuthenticationError,
+    STOPS_A_RUN,
     CloduraError,
     LocalStateError,
-    PaymentRequiredError,
-    PermissionDeniedError,
-    RateLimitError,
-    TransportError,
+    state_after_failure,
 )
 from clodura_cli.store.items import Item, PaidItems
 
 if TYPE_CHECKING:
     from clodura_cli.api.client import CloduraClient
-
-#: Errors after which nothing more is sent: every other item would fail the same way.
-FATAL = (AuthenticationError, PermissionDeniedError, PaymentRequiredError, RateLimitError)
 
 
 @dataclass(frozen=True)
@@ -161,11 +154,11 @@ def _send(
     try:
         answer = client.paid(endpoint.path, item.body)
     except CloduraError as exc:
-        if isinstance(exc, FATAL):
+        if isinstance(exc, STOPS_A_RUN):
             stop.set()
             basket.fatal = basket.fatal or exc
         return items.answered(
-            item.id, _status_after_failure(exc), message=str(exc), answer=exc.raw,
+            item.id, state_after_failure(exc), message=str(exc), answer=exc.raw,
             headers=exc.headers,
         )  # fmt: skip
     status = int(answer.headers.get(":status", "200"))
@@ -175,17 +168,3 @@ def _send(
         document_id=reading.document_id, message=reading.message, answer=answer.content,
         headers=answer.headers,
     )  # fmt: skip
-
-
-def _status_after_failure(exc: CloduraError) -> str:
-    """What a failed request means for the item: refused, never sent, or unknown."""
-    if isinstance(exc, TransportError):
-        return "unknown" if exc.request_sent else "not_sent"
-    if isinstance(exc, APIError) and 400 <= exc.status < 500:
-        return "rejected"
-    return "unknown"  # 5xx or an unreadable answer: it may have been charged
-
-
-def reread(endpoint: PaidEndpoint, item: Item, payload: Any, status: int = 200) -> Reading:
-    """An item's answer read again (a delivery, or a newer reader over a kept answer)."""
-    return endpoint.read(status, payload, item.body)

@@ -21,17 +21,16 @@ from clodura_cli.api.answers import (
     read_answer,
 )
 from clodura_cli.api.errors import (
+    STOPS_A_RUN,
     APIError,
     AuthenticationError,
     CloduraError,
     LocalStateError,
     NotFoundError,
-    PaymentRequiredError,
     PendingJobsError,
     PermissionDeniedError,
-    RateLimitError,
-    TransportError,
     UnreadableAnswerError,
+    state_after_failure,
 )
 from clodura_cli.api.spec import PERSON_RECORD_FIELDS
 from clodura_cli.credits import STANDARD
@@ -49,7 +48,7 @@ POLL_MAX = 10.0
 #: A track 404 this soon after submission means "not ready yet", not "lost".
 TRACK_404_GRACE = 120.0
 #: Errors after which no further reveal is submitted: every one would fail the same way.
-FATAL = (AuthenticationError, PermissionDeniedError, PaymentRequiredError, RateLimitError)
+FATAL = STOPS_A_RUN
 
 
 def known_cost(kind: str, family: str | None, job: Job) -> int | None:
@@ -482,7 +481,7 @@ class Revealer(Tracker):
         try:
             answer = reveal(self.body(target))
         except CloduraError as exc:
-            status = _status_after_failure(exc)
+            status = state_after_failure(exc)
             if isinstance(exc, FATAL):
                 stop.set()
                 with lock:
@@ -804,16 +803,6 @@ def claimed_elsewhere(job: Job, now: float | None = None) -> bool:
     age = (time.time() if now is None else now) - job.submitted_at
     unanswered = job.status == "unknown" and job.tracking_id is None and not job.message
     return unanswered and age < CLAIM_GRACE
-
-
-def _status_after_failure(exc: CloduraError) -> str:
-    """What a failed submission means for the job: refused, never sent, or unknown."""
-    if isinstance(exc, TransportError):
-        return "unknown" if exc.request_sent else "not_sent"
-    if isinstance(exc, APIError) and 400 <= exc.status < 500:
-        return "rejected"
-    # 5xx or an unreadable answer: the job may exist and may be charged.
-    return "unknown"
 
 
 #: The columns a reveal adds to the input record (and `clodura track` adds to those).

@@ -8,7 +8,6 @@ claim and submit, poll, read the balance again, and decide which outcome is an e
 from __future__ import annotations
 
 import contextlib
-import io
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -27,13 +26,11 @@ from clodura_cli.api.errors import (
 from clodura_cli.credits import plan_family, spent_between, worst_case
 from clodura_cli.inputs import (
     EMAIL,
-    Decoded,
     Inputs,
     Target,
     collect,
-    decode,
     parse_rows,
-    read_bounded,
+    read_input,
 )
 from clodura_cli.reveal import (
     Entry,
@@ -128,7 +125,7 @@ def load_inputs(
     if input_file is not None:
         if input_file == "-" and stdin_is_terminal:
             raise UsageError("--input -: standard input is a terminal; pipe the records in")
-        decoded = _read_input(input_file, stdin)
+        decoded = read_input(input_file, stdin)
         rows, problems = parse_rows(decoded.text)
         inputs.problems.extend(problems)
         inputs.non_utf8 = decoded.non_utf8
@@ -179,17 +176,6 @@ def damage_report(inputs: Inputs) -> str | None:
             f" ({', '.join(skipped[:3])}{'...' if len(skipped) > 3 else ''}: no other identifier)"
         )
     return text + "; import the id column as Text, or --trust-ids to send ids as they are"
-
-
-def _read_input(name: str, stdin: Any) -> Decoded:
-    if name == "-":
-        source = stdin.buffer if hasattr(stdin, "buffer") else io.BytesIO(stdin.read().encode())
-        return decode(read_bounded(source, "-"))
-    try:
-        with open(name, "rb") as stream:
-            return decode(read_bounded(stream, repr(name)))
-    except OSError as exc:
-        raise UsageError(f"--input: cannot read {name!r}: {exc.strerror}") from None
 
 
 def balance(client: CloduraClient, warn: Warn) -> dict[str, Any] | None:

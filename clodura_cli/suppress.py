@@ -11,12 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from clodura_cli.api.answers import normal_linkedin
 from clodura_cli.api.errors import UsageError
-from clodura_cli.inputs import damaged_id, decode, parse_rows
+from clodura_cli.inputs import column_key, damaged_id, parse_rows, plain_value, read_input
 
 _COLUMNS = {
     "email": ("email", "emailAddress", "workEmail", "e-mail"),
@@ -27,11 +26,7 @@ _COLUMNS = {
 _RECORD_DOMAINS = ("companyDomain", "domain", "website", "organisationDomain")
 
 
-def _plain(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
-_BY_PLAIN = {_plain(name): kind for kind, names in _COLUMNS.items() for name in names}
+_BY_PLAIN = {column_key(name): kind for kind, names in _COLUMNS.items() for name in names}
 
 
 def normal_email(value: Any) -> str | None:
@@ -96,7 +91,7 @@ class Suppression:
 
     def matches(self, record: dict[str, Any]) -> bool:
         """True when the record names a suppressed person, email or company domain."""
-        plain = {_plain(str(k)): v for k, v in record.items()}
+        plain = {column_key(str(k)): v for k, v in record.items()}
         email = normal_email(plain.get("email"))
         if email and (email in self.emails or email.split("@")[1] in self.domains):
             return True
@@ -107,7 +102,7 @@ class Suppression:
         if person is not None and str(person) in self.people:
             return True
         for name in _RECORD_DOMAINS:
-            for value in _listed(plain.get(_plain(name))):
+            for value in _listed(plain.get(column_key(name))):
                 if normal_domain(value) in self.domains:
                     return True
         return False
@@ -127,19 +122,19 @@ def load(paths: Iterable[str]) -> Suppression | None:
         return None
     suppression = Suppression()
     for name in files:
-        try:
-            data = Path(name).read_bytes()
-        except OSError as exc:
-            raise UsageError(f"--suppress: cannot read {name!r} ({exc.strerror})") from None
+        if name == "-":
+            raise UsageError("--suppress: give a file; standard input is for --input")
         rows, _ = parse_rows(
-            decode(data).text, lambda cells: any(_plain(c) in _BY_PLAIN for c in cells)
+            read_input(name, None, "--suppress").text,
+            lambda cells: any(column_key(c) in _BY_PLAIN for c in cells),
         )
         for _, record in rows:
-            if len(record) == 1 and next(iter(record)) in ("personId", "linkedinUrl"):
+            value = plain_value(record)
+            if value is not None:
                 # A bare line (or a one-column file): what it is, by what it looks like.
-                suppression.add_plain(str(next(iter(record.values()))))
+                suppression.add_plain(value)
                 continue
-            known = [(kind, v) for k, v in record.items() if (kind := _BY_PLAIN.get(_plain(k)))]
+            known = [(kind, v) for k, v in record.items() if (kind := _BY_PLAIN.get(column_key(k)))]
             for kind, value in known:
                 for each in _listed(value):
                     if each not in (None, ""):

@@ -15,7 +15,7 @@ from typing import Any
 from clodura_cli.api import spec
 from clodura_cli.api.answers import normal_linkedin
 from clodura_cli.api.errors import ValidationError
-from clodura_cli.inputs import damaged_id
+from clodura_cli.inputs import column_key, damaged_id
 from clodura_cli.paid import PaidEndpoint, Purchase, Reading
 
 VERDICTS = ("Deliverable", "Undeliverable", "Risky (Catch-all)", "Pending")
@@ -38,16 +38,11 @@ _CREDIT_KEYS = ("creditsUsed", "credits_used", "creditUsed", "credits", "credits
 def column(record: dict[str, Any], *names: str) -> Any:
     """A record's value under any spelling of a column name (``E-mail Address`` is ``email``,
     ``organizationName`` is ``organisationName``): compared ignoring case and punctuation."""
-    wanted = {plain_name(name) for name in names}
+    wanted = {column_key(name) for name in names}
     for key, value in record.items():
-        if plain_name(str(key)) in wanted and value not in (None, "", []):
+        if column_key(str(key)) in wanted and value not in (None, "", []):
             return value[0] if isinstance(value, list) else value
     return None
-
-
-def plain_name(name: str) -> str:
-    """A column name as compared: lower case, letters and digits, British spelling."""
-    return re.sub(r"[^a-z0-9]", "", name.lower()).replace("organization", "organisation")
 
 
 def data_of(payload: Any) -> Any:
@@ -79,7 +74,7 @@ def _unread(why: str) -> Reading:
 
 # 7. Email verification ------------------------------------------------------------------------
 
-#: How an input file may name its columns (compared by ``plain_name``).
+#: How an input file may name its columns (compared by ``column_key``).
 EMAIL_COLUMNS = ("email", "emailAddress", "workEmail")
 
 
@@ -118,10 +113,10 @@ def read_verification(status: int, payload: Any, body: dict[str, Any]) -> Readin
     state = column(data, "state", "verificationState")
     document = column(data, "documentId", "document_id", "docId", "id")
     price = DEEP_PRICE if body.get("deepVerification") else STANDARD_PRICE
+    deep = column(data, "deepVerification", "deep")
     result = {"verdict": verdict or (str(verdict_text) if verdict_text else None),
-              "state": state, "deep": bool(column(data, "deepVerification", "deep")
-                                           if column(data, "deepVerification", "deep")
-                                           is not None else body.get("deepVerification")),
+              "state": state,
+              "deep": bool(body.get("deepVerification") if deep is None else deep),
               "verifiedAt": column(data, "verifiedAt", "timestamp", "verified_at"),
               "documentId": None if document is None else str(document)}  # fmt: skip
     pending = status == 202 or verdict == "Pending" or _word(state) in ("inprogress", "pending")

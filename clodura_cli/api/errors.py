@@ -229,3 +229,18 @@ def make_status_error(
     else:
         cls = _STATUS_ERRORS.get(status, APIError)
     return cls(status, message, path, retry_after=retry_after, body=body)
+
+
+#: Errors after which a run sends nothing more: every other paid request would fail alike.
+STOPS_A_RUN = (AuthenticationError, PermissionDeniedError, PaymentRequiredError, RateLimitError)
+
+
+def state_after_failure(exc: CloduraError) -> str:
+    """What a failed paid request means in the ledger: ``rejected`` (refused, no charge),
+    ``not_sent`` (it never left), or ``unknown`` (it may have reached the API and been
+    charged: a 5xx, a lost or unreadable answer)."""
+    if isinstance(exc, TransportError):
+        return "unknown" if exc.request_sent else "not_sent"
+    if isinstance(exc, APIError) and 400 <= exc.status < 500:
+        return "rejected"
+    return "unknown"

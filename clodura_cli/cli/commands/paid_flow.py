@@ -22,14 +22,12 @@ from clodura_cli.cli import options, report, terminal
 from clodura_cli.cli.progress import count_progress
 from clodura_cli.cli.render import Output, write_output
 from clodura_cli.cli.session import ApiOptions, open_connection
-from clodura_cli.inputs import decode, parse_rows, read_bounded
+from clodura_cli.inputs import column_key, parse_rows, plain_value, read_input
 from clodura_cli.output import chosen_columns
 from clodura_cli.paid import Bought, PaidEndpoint, Purchase
 from clodura_cli.store import config
 from clodura_cli.store.formats import FORMATS, json_text
-from clodura_cli.store.items import PaidItems
 from clodura_cli.store.ledger import Ledger
-from clodura_cli.vendor import plain_name as _plain
 
 #: Above this worst case, a run on a terminal asks first (as reveal does).
 CONFIRM_ABOVE = 50.0
@@ -107,29 +105,18 @@ def read_records(
         return rows
     if input_file == "-" and terminal.is_terminal("stdin"):
         raise UsageError("--input -: standard input is a terminal; pipe the rows in")
-    if input_file == "-":
-        data = read_bounded(sys.stdin.buffer, "--input")
-    else:
-        with _open(input_file) as stream:
-            data = read_bounded(stream, "--input")
-    known = {_plain(name) for name in (field, *columns)}
+    known = {column_key(name) for name in (field, *columns)}
     parsed, problems = parse_rows(
-        decode(data).text, lambda cells: bool(known & set(map(_plain, cells)))
+        read_input(input_file, sys.stdin).text,
+        lambda cells: bool(known & set(map(column_key, cells))),
     )
     for problem in problems:
         report.warn(f"--input {problem}")
     for label, record in parsed:
-        plain = set(record) == {"personId"} or set(record) == {"linkedinUrl"}
+        value = plain_value(record)
         # One plain value a line is the command's own kind of value.
-        rows.append((label, {field: next(iter(record.values()))} if plain else record))
+        rows.append((label, record if value is None else {field: value}))
     return rows
-
-
-def _open(name: str) -> Any:
-    try:
-        return open(name, "rb")  # read whole by read_bounded
-    except OSError as exc:
-        raise UsageError(f"--input: cannot read {name!r} ({exc.strerror})") from None
 
 
 @dataclass
@@ -229,8 +216,8 @@ def run_paid(
     stopped: CreditGuardError | None = None
     with connection.client:
         while wanted:
-            fresh = [p for p in wanted if opts.refresh or not _answered(
-                items, connection.account, endpoint, p, max_age)]  # fmt: skip
+            fresh = [p for p in wanted if opts.refresh or not items.holds(
+                connection.account, endpoint.name, p.key, max_age)]  # fmt: skip
             try:
                 _guard(opts, len(fresh), paid.worst_case(endpoint, fresh), noun, total.spent)
             except CreditGuardError as exc:
@@ -259,13 +246,6 @@ def run_paid(
     _report(total, noun)
     if stopped is not None:
         raise stopped
-
-
-def _answered(
-    items: PaidItems, account: str, endpoint: PaidEndpoint, p: Purchase, max_age: float | None
-) -> bool:
-    """True when the ledger answers for the item (or holds it): it costs nothing now."""
-    return items.holds(account, endpoint.name, p.key, max_age)
 
 
 def _guard(opts: PaidOptions, count: int, worst: float, noun: str, spent: float = 0.0) -> None:
@@ -298,7 +278,7 @@ def _dry_run(endpoint: PaidEndpoint, purchases: list[Purchase], api: ApiOptions)
         with connection.client:
             items = Ledger(config.ledger_file()).items()
             answered = {p.key for p in purchases
-                        if _answered(items, connection.account, endpoint, p, None)}  # fmt: skip
+                        if items.holds(connection.account, endpoint.name, p.key)}  # fmt: skip
     fresh = [p for p in purchases if p.key not in answered]
     shown = {
         "method": "POST",
