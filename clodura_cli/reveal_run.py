@@ -78,6 +78,7 @@ class RevealOptions:
     fields: str | None = None
     raw_csv: bool = False
     bom: bool = False
+    layout: str | None = None
 
     @property
     def workers(self) -> int:

@@ -44,6 +44,7 @@ class SearchOptions:
     rate: float | None = None
     raw_csv: bool = False
     bom: bool = False
+    layout: str | None = None
     append: bool = False
     #: --forget: "query" (this query) or "all" (every query of the profile); None to search.
     forget: str | None = None

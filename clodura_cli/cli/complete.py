@@ -44,6 +44,19 @@ def preset_names(incomplete: str) -> list[str]:
     return _matching(names(), incomplete)
 
 
+def layout_names(incomplete: str) -> list[str]:
+    """Complete --layout: the user's own layouts and the built-in ones (file names only)."""
+    from clodura_cli.store import config
+
+    folders = (config.config_dir() / "layouts", os.path.join(os.path.dirname(__file__), "..",
+               "store", "crm_layouts"))  # fmt: skip
+    names: set[str] = set()
+    for folder in folders:
+        if os.path.isdir(folder):
+            names.update(n[: -len(".yaml")] for n in os.listdir(folder) if n.endswith(".yaml"))
+    return _matching(sorted(names), incomplete)
+
+
 def profile_names(incomplete: str) -> list[str]:
     """Complete profile names, read without YAML: keys under `profiles:` and the key store."""
     from clodura_cli.store import config

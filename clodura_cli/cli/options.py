@@ -128,6 +128,13 @@ Bom = Annotated[bool, typer.Option(
     help="Start a new CSV or TSV with a UTF-8 byte-order mark, so that Excel reads José, not "
          "JosÃ© (or the csv-bom setting); never in the middle of an --append.",
 )]
+CrmLayout = Annotated[str | None, typer.Option(
+    "--layout", metavar="NAME|FILE", rich_help_panel=OUTPUT_PANEL, show_default=False,
+    autocompletion=complete.layout_names,
+    help="Columns as a CRM's import expects them: hubspot, salesforce, pipedrive, your own "
+         "(layouts/NAME.yaml in the config directory) or a PATH.yaml. --fields still takes the "
+         "original field names.",
+)]
 Suppress = Annotated[list[str] | None, typer.Option(
     "--suppress", metavar="FILE", show_default=False,
     help="A suppression list: emails, domains, LinkedIn URLs or person ids, one a line, or a "

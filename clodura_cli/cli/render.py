@@ -16,6 +16,7 @@ from clodura_cli.cli import report, terminal
 from clodura_cli.store.files import appended, atomic_output
 from clodura_cli.store.formats import FORMATS, WriteOptions, appendable, names_text, read_header
 from clodura_cli.store.formats import write_records as write_machine
+from clodura_cli.store.layouts import Layout
 
 _SPOOL_IN_MEMORY = 8 * 1024 * 1024
 
@@ -37,6 +38,13 @@ class Output:
     summary: str = "people"
     #: --bom (or the csv-bom setting): a UTF-8 byte-order mark at the start of a new CSV/TSV.
     bom: bool = False
+    #: --layout: the columns renamed and ordered for a CRM's import.
+    layout: Layout | None = None
+
+    @property
+    def written(self) -> Sequence[str] | None:
+        """The columns written: the --fields ones (None: the format's own), laid out."""
+        return self.columns if self.layout is None else self.layout.names(self.columns)
 
     @property
     def to_terminal(self) -> bool:
@@ -56,7 +64,7 @@ class Output:
                 "(-f " + "|".join(appendable()) + ")"
             )
         header = read_header(Path(self.path), self.fmt)
-        _check_header(header, columns, self.path)
+        _check_header(header, columns if self.layout is None else self.written, self.path)
 
 
 def _check_header(header: list[str] | None, columns: Sequence[str] | None, path: str) -> None:
@@ -82,8 +90,10 @@ def write_output(
     if empty_header is None:
         empty_header = output.path is not None
     with _destination(output) as (stream, start):
-        columns = output.columns
+        columns = output.written
         header = True
+        if output.layout is not None:
+            records = map(output.layout.apply, records)
         if output.append and start and output.path is not None:
             existing = read_header(Path(output.path), output.fmt)
             if existing is not None:
@@ -93,9 +103,10 @@ def write_output(
             from clodura_cli.cli.table import render_table
 
             rows = list(records)
+            summary = "records" if output.layout else output.summary
             if rows:
                 render_table(rows, columns, stream, to_terminal=output.to_terminal,
-                             summary=output.summary, wide=output.wide)  # fmt: skip
+                             summary=summary, wide=output.wide)  # fmt: skip
             return len(rows)
         options = WriteOptions(
             raw=output.raw, header=header, empty_header=empty_header,

@@ -25,7 +25,7 @@ from clodura_cli.cli.session import ApiOptions, open_connection
 from clodura_cli.inputs import column_key, parse_rows, plain_value, read_input
 from clodura_cli.output import chosen_columns
 from clodura_cli.paid import Bought, PaidEndpoint, Purchase
-from clodura_cli.store import config
+from clodura_cli.store import config, layouts
 from clodura_cli.store.formats import FORMATS, json_text
 from clodura_cli.store.ledger import Ledger
 
@@ -78,6 +78,7 @@ class PaidOptions:
     append: bool = False
     raw_csv: bool = False
     bom: bool = False
+    layout: str | None = None
 
 
 def with_paid_options(function: Any) -> Any:
@@ -91,6 +92,7 @@ def with_paid_options(function: Any) -> Any:
         ("fmt", options.Format, None), ("output", options.Output, None),
         ("fields", options.Fields, None), ("append", Append, False),
         ("raw_csv", options.RawCsv, False), ("bom", options.Bom, False),
+        ("layout", options.CrmLayout, None),
     ]  # fmt: skip
     return options.inject(function, "paid_opts", params, PaidOptions)
 
@@ -178,6 +180,11 @@ def _row_by_row(
     return out
 
 
+#: The kind of record each paid command writes: the section of a --layout it takes.
+RECORD_KINDS = {"verify": "people", "enrich-person": "people", "enrich-org": "organisations",
+                "news": "articles"}  # fmt: skip
+
+
 def run_paid(
     endpoint: PaidEndpoint,
     purchases: list[Purchase] | Batch,
@@ -196,8 +203,9 @@ def run_paid(
     wanted: list[Purchase] = purchases.purchases if isinstance(purchases, Batch) else purchases
     chosen = api.output_format(opts.fmt, opts.output)
     fields = chosen_columns(opts.fields, columns, report.warn)
+    layout = layouts.chosen(opts.layout, RECORD_KINDS.get(endpoint.name, "records"))
     output = Output(chosen, opts.output, fields, opts.append, opts.raw_csv, summary="records",
-                    bom=api.bom(opts.bom))  # fmt: skip
+                    bom=api.bom(opts.bom), layout=layout)  # fmt: skip
     output.check_append(fields or list(columns))
     unsent: dict[str, str] = {}
     if suppress:

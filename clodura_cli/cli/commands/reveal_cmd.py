@@ -104,7 +104,7 @@ def with_reveal_options(function: F) -> F:
         ("listen_host", ListenHost, "127.0.0.1"), ("listen_path", ListenPath, "/webhook"),
         ("fmt", options.Format, None), ("output", options.Output, None),
         ("fields", options.Fields, None), ("raw_csv", options.RawCsv, False),
-        ("bom", options.Bom, False),
+        ("bom", options.Bom, False), ("layout", options.CrmLayout, None),
     ]  # fmt: skip
     return options.inject(function, "run", params, lambda **v: RevealOptions(kind="", **v))
 

@@ -21,7 +21,7 @@ from clodura_cli.inputs import EMAIL, Inputs
 from clodura_cli.output import chosen_columns
 from clodura_cli.reveal import REVEAL_COLUMNS, output_row
 from clodura_cli.reveal_run import RevealOptions
-from clodura_cli.store import config
+from clodura_cli.store import config, layouts
 from clodura_cli.store.formats import json_text
 from clodura_cli.store.ledger import Ledger
 
@@ -38,6 +38,7 @@ def run_reveal(
     chosen = api.output_format(options.fmt, options.output)
     options = replace(options, concurrency=int(api.setting("concurrency", options.concurrency)))
     columns = chosen_columns(options.fields, REVEAL_COLUMNS, report.warn)
+    layout = layouts.chosen(options.layout, "people")
     # Checked before anything else: a missing webhook is a usage error, whatever the key.
     webhook = (
         None if options.listen else reveal_run.webhook_for(options, configured, api.use_sandbox)
@@ -64,7 +65,7 @@ def run_reveal(
         report.warn(warning)
     finished = [e for e in result.entries if not e.job.is_pending or not options.wait]
     output = Output(chosen, options.output, columns, raw=options.raw_csv, summary=options.kind,
-                    bom=api.bom(options.bom))  # fmt: skip
+                    bom=api.bom(options.bom), layout=layout)  # fmt: skip
     write_output((output_row(e) for e in finished), output, empty_header=False)
     if result.spending is not None:
         report.info(result.spending)

@@ -73,6 +73,7 @@ def with_search_options(function: F) -> F:
         ("preset", options.Presets, None), ("fmt", options.Format, None),
         ("output", options.Output, None), ("fields", options.Fields, None),
         ("raw_csv", options.RawCsv, False), ("bom", options.Bom, False),
+        ("layout", options.CrmLayout, None),
         ("wide", options.Wide, False),
         ("dry_run", options.DryRun, False), ("suppress", options.Suppress, None),
     ]  # fmt: skip

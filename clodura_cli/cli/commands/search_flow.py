@@ -14,7 +14,7 @@ from clodura_cli.cli.render import Output, write_output
 from clodura_cli.cli.session import ApiOptions
 from clodura_cli.output import chosen_columns
 from clodura_cli.search_run import Search, SearchOptions, org_ids_from_text
-from clodura_cli.store import config
+from clodura_cli.store import config, layouts
 from clodura_cli.store.formats import DEFAULT_PERSON_COLUMNS, FORMATS, json_text
 
 
@@ -26,7 +26,8 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
     if columns is None and FORMATS[chosen].header and endpoint is not PEOPLE:
         columns = list(endpoint.record_fields)
     output = Output(chosen, opts.output, columns, opts.append, opts.raw_csv, opts.wide,
-                    endpoint.name, bom=api.bom(opts.bom))  # fmt: skip
+                    endpoint.name, bom=api.bom(opts.bom),
+                    layout=layouts.chosen(opts.layout, endpoint.name))  # fmt: skip
     output.check_append(columns or DEFAULT_PERSON_COLUMNS)
     # The ledger is opened and read before anything is paid for: busy or broken, nothing is sent.
     search = Search(

@@ -115,6 +115,7 @@ def track(
     fields: options.Fields = None,
     raw_csv: options.RawCsv = False,
     bom: options.Bom = False,
+    layout: options.CrmLayout = None,
     *,
     api: ApiOptions,
 ) -> None:
@@ -162,7 +163,7 @@ def track(
     if unmatched or unverified:
         return flow.held("unmatched" if unmatched else "unverified", _output(fmt, output, api))
     return _show(tracking_ids, wait, timeout, pending, limit, kind, concurrency, rate, fmt,
-                 output, fields, raw_csv, bom, api)  # fmt: skip
+                 output, fields, raw_csv, bom, layout, api)  # fmt: skip
 
 
 def _output(fmt: str | None, output: str | None, api: ApiOptions) -> Any:
@@ -174,16 +175,18 @@ def _output(fmt: str | None, output: str | None, api: ApiOptions) -> Any:
 def _show(
     tracking_ids: list[str] | None, wait: bool, timeout: float, pending: bool, limit: int | None,
     kind: str | None, concurrency: int | None, rate: float | None, fmt: str | None,
-    output: str | None, fields: str | None, raw_csv: bool, bom: bool, api: ApiOptions,
+    output: str | None, fields: str | None, raw_csv: bool, bom: bool, layout: str | None,
+    api: ApiOptions,
 ) -> None:  # fmt: skip
     from clodura_cli.cli.commands.track_flow import TrackOptions, show_jobs
     from clodura_cli.cli.render import Output
     from clodura_cli.output import chosen_columns
     from clodura_cli.reveal import REVEAL_COLUMNS
+    from clodura_cli.store.layouts import chosen
 
     columns = chosen_columns(fields, REVEAL_COLUMNS, report.warn)
     target = Output(api.output_format(fmt, output), output, columns, raw=raw_csv, summary="jobs",
-                    bom=api.bom(bom))  # fmt: skip
+                    bom=api.bom(bom), layout=chosen(layout, "people"))  # fmt: skip
     options_ = TrackOptions(tracking_ids or [], wait, timeout, pending, limit, concurrency, rate,
                             kind)  # fmt: skip
     show_jobs(options_, target, api)

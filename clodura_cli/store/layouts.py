@@ -1,0 +1,210 @@
+"""CRM layouts (--layout): the columns a CRM's import expects, renamed, ordered and filled from
+a record's own fields.
+
+A layout is a YAML file with a section per kind of record (``people``, ``organisations``, or
+any other kind a command writes, such as ``articles``). Each entry of a section is one column:
+its name as the CRM spells it, and where its value comes from::
+
+    description: HubSpot contacts and companies import
+    join: "; "                            # how list values (two phones) share a cell
+    people:
+      First Name: firstName               # a field of the record
+      Email: [email, emailAddress]        # the first of these fields that has a value
+      Full Name: "{firstName} {lastName}" # text with fields in braces; empty ones left out
+
+The built-in layouts are the files in ``crm_layouts/`` beside this module; a user's own live in
+the config directory as ``layouts/NAME.yaml``, or anywhere as ``--layout PATH.yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from clodura_cli.api.errors import UsageError
+from clodura_cli.base.text import quoted
+from clodura_cli.store import config
+from clodura_cli.store.cells import ALL_FIELDS, cell
+
+BUILT_IN = Path(__file__).parent / "crm_layouts"
+_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_MAX_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a layout: its name and where its value comes from."""
+
+    name: str
+    #: Fields tried in order (the first with a value wins); for a template, the fields it names.
+    sources: tuple[str, ...]
+    #: Text with ``{field}`` placeholders, or None for a plain field (or list of fields).
+    template: str | None = None
+
+    def value(self, record: dict[str, Any], join: str) -> Any:
+        """This column's value in ``record`` (None when the record has none)."""
+        if self.template is not None:
+            return _fill(self.template, record, join) or None
+        for source in self.sources:
+            value = record.get(source)
+            if value not in (None, "", []):
+                return join.join(cell(v) for v in value) if isinstance(value, list) else value
+        return None
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A layout's columns for one kind of record."""
+
+    name: str
+    kind: str
+    columns: tuple[Column, ...]
+    join: str = "; "
+
+    def names(self, fields: Sequence[str] | None = None) -> list[str]:
+        """The columns written: every column of the layout; with ``--fields`` (original field
+        names), the layout's columns that draw on a chosen field, in the layout's order, then
+        the chosen fields the layout does not use, under their own names."""
+        if fields is None:
+            return [column.name for column in self.columns]
+        if list(fields) == [ALL_FIELDS]:
+            return [ALL_FIELDS]  # the layout's columns first: apply() puts them there
+        chosen = set(fields)
+        names = [c.name for c in self.columns if chosen.intersection(c.sources)]
+        used = {source for c in self.columns for source in c.sources}
+        return names + [f for f in fields if f not in used and f not in names]
+
+    def apply(self, record: dict[str, Any]) -> dict[str, Any]:
+        """The record with the layout's columns, in order, then its other fields under their
+        own names (written only when ``--fields`` chose them)."""
+        laid = {column.name: column.value(record, self.join) for column in self.columns}
+        for key, value in record.items():
+            laid.setdefault(key, value)
+        return laid
+
+
+def _fill(template: str, record: dict[str, Any], join: str) -> str:
+    """The template with its fields filled; an empty field takes the text before it along, so
+    ``{city}, {state}, {country}`` without a state reads ``Pune, India``."""
+    pieces = _FIELD.split(template)  # literal, field, literal, field, ..., literal
+    out: list[str] = []
+    for index in range(1, len(pieces), 2):
+        value = record.get(pieces[index])
+        text = join.join(cell(v) for v in value) if isinstance(value, list) else cell(value)
+        text = text.strip()
+        if text:
+            out.append((pieces[index - 1] if out else "") + text)
+    if not out:
+        return ""
+    return pieces[0] + "".join(out) + pieces[-1]
+
+
+def built_in_names() -> list[str]:
+    """The layouts shipped with the tool."""
+    return sorted(path.stem for path in BUILT_IN.glob("*.yaml"))
+
+
+def user_dir() -> Path:
+    """Where a user's own layouts live (``layouts/NAME.yaml`` in the config directory)."""
+    return config.config_dir() / "layouts"
+
+
+def available() -> list[str]:
+    """Every layout name --layout takes: the user's own, then the built-in ones."""
+    own = sorted(p.stem for p in user_dir().glob("*.yaml")) if user_dir().is_dir() else []
+    return own + [name for name in built_in_names() if name not in own]
+
+
+def find(text: str) -> Path:
+    """The file a --layout value names: a path to a YAML file, a user's layout, or a built-in
+    one; a usage error with the known names (and the closest) otherwise."""
+    if text.lower().endswith((".yaml", ".yml")) or "/" in text:
+        path = Path(text).expanduser()
+        if not path.is_file():
+            raise UsageError(f"--layout: {text!r}: no such file")
+        return path
+    for folder in (user_dir(), BUILT_IN):
+        path = folder / f"{text}.yaml"
+        if text and path.is_file():
+            return path
+    import difflib
+
+    known = available()
+    close = difflib.get_close_matches(text.lower(), known, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise UsageError(
+        f"--layout: {quoted(text)} is not a layout; {hint}use {', '.join(known)}, or a "
+        f"PATH.yaml (your own go in {user_dir()})"
+    )
+
+
+def load(text: str, kind: str) -> Layout:
+    """The layout ``text`` names, for records of ``kind``; a one-line usage error for a file
+    that cannot be read, is not a layout, or has no section for the kind."""
+    from clodura_cli.store import yamlfile
+
+    path = find(text)
+    name = path.stem
+    try:
+        with open(path, encoding="utf-8-sig") as stream:
+            content = stream.read(_MAX_BYTES + 1)
+        if len(content) > _MAX_BYTES:
+            raise UsageError(f"--layout {name}: {path} is larger than 1 MiB; not a layout")
+        data = yamlfile.load(content)
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"--layout {name}: cannot read {path}: {error}") from None
+    except Exception as error:  # yaml.YAMLError, without importing yaml for the except
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise UsageError(f"--layout {name}: {path} is not valid YAML: {first}") from None
+    return parse(name, data, kind, str(path))
+
+
+def parse(name: str, data: Any, kind: str, where: str = "") -> Layout:
+    """A layout from its parsed YAML (see the module's docstring for the shape)."""
+    where = where or name
+    if not isinstance(data, dict):
+        raise UsageError(f"--layout {name}: {where} must be a mapping of sections")
+    join = data.get("join", "; ")
+    if not isinstance(join, str):
+        raise UsageError(f"--layout {name}: join must be text, such as '; '")
+    sections = [key for key, value in data.items() if isinstance(value, dict)]
+    section = data.get(kind)
+    if not isinstance(section, dict):
+        has = ", ".join(sections) or "none"
+        own = where if not Path(where).is_relative_to(BUILT_IN) else f"a copy in {user_dir()}"
+        raise UsageError(
+            f"--layout {name}: it has no columns for {kind} (its sections: {has}); add a "
+            f"section named {kind} to {own}, or leave out --layout"
+        )
+    if not section:
+        raise UsageError(f"--layout {name}: its {kind} section has no columns")
+    return Layout(name, kind, tuple(_column(name, kind, k, v) for k, v in section.items()), join)
+
+
+def _column(layout: str, kind: str, name: Any, source: Any) -> Column:
+    label = f"--layout {layout}: {kind}: column {str(name)!r}"
+    if not isinstance(name, str) or not name.strip():
+        raise UsageError(f"{label}: a column name must be text")
+    if isinstance(source, str) and "{" in source:
+        fields = tuple(_FIELD.findall(source))
+        if not fields:
+            raise UsageError(f"{label}: {source!r} names no field; write fields as {{firstName}}")
+        return Column(name, fields, source)
+    sources = [source] if isinstance(source, str) else source
+    if not isinstance(sources, list) or not sources or not all(_is_field(s) for s in sources):
+        raise UsageError(
+            f"{label}: give a field name, a list of field names, or text with {{fields}}"
+        )
+    return Column(name, tuple(sources))
+
+
+def _is_field(value: Any) -> bool:
+    return isinstance(value, str) and bool(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", value))
+
+
+def chosen(text: str | None, kind: str) -> Layout | None:
+    """The --layout of a command writing records of ``kind``, or None without one."""
+    return None if text is None else load(text, kind)

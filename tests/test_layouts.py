@@ -1,0 +1,188 @@
+"""--layout: columns renamed and ordered as a CRM's import expects them."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import run_cli, sent
+
+from clodura_cli import reveal
+from clodura_cli.sandbox.app import SandboxApp
+from clodura_cli.store import layouts
+
+HUBSPOT_PEOPLE = ["First Name", "Last Name", "Full Name", "Email", "Phone Number", "Job Title",
+                  "Company Name", "Company Domain Name", "LinkedIn URL", "City", "State/Region",
+                  "Country/Region"]  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def quick_polling(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reveal, "POLL_INITIAL", 0.05)
+    monkeypatch.setattr(reveal, "POLL_MAX", 0.1)
+
+
+def _flat(value: Any) -> str:
+    return "; ".join(value) if isinstance(value, list) else value or ""
+
+
+def _csv(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_hubspot_layout_renames_orders_and_adds_a_full_name(emulator: SandboxApp) -> None:
+    plain = run_cli("search", "--sandbox", "--seniority", "CEO", "--limit", "5", "-f", "jsonl")
+    laid = run_cli("search", "--sandbox", "--seniority", "CEO", "--limit", "5", "-f", "csv",
+                   "--layout", "hubspot")  # fmt: skip
+    assert laid.exit_code == 0, laid.stderr
+    assert laid.stdout.splitlines()[0] == ",".join(HUBSPOT_PEOPLE)
+    rows, originals = _csv(laid.stdout), plain.jsonl()
+    assert len(rows) == len(originals) == 5
+    for row, original in zip(rows, originals, strict=True):
+        assert row["First Name"] == original["firstName"]
+        assert row["Full Name"] == f"{original['firstName']} {original['lastName']}"
+        assert row["Job Title"] == _flat(original["personTitle"])
+        assert row["Company Name"] == _flat(original["organizationName"])
+        assert row["Company Domain Name"] == _flat(original["companyDomain"])
+        assert row["LinkedIn URL"] == _flat(original["linkedinUrl"])
+        assert row["Country/Region"] == _flat(original["personCountry"])
+        assert row["Email"] == ""  # search records hold no address
+
+
+def test_organisations_take_the_layouts_organisation_columns(emulator: SandboxApp) -> None:
+    result = run_cli("orgs", "--sandbox", "--industry", "Computer Software", "--limit", "3",
+                     "-f", "jsonl", "--layout", "salesforce")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    rows = result.jsonl()
+    assert list(rows[0]) == ["Account Name", "Website", "Industry", "Employees", "Annual Revenue",
+                             "Billing City", "Billing State/Province", "Billing Country",
+                             "LinkedIn URL"]  # fmt: skip
+    assert {row["Industry"] for row in rows} == {"Computer Software"}
+
+
+def test_phones_share_one_cell_joined_with_semicolons(emulator: SandboxApp) -> None:
+    found = run_cli("search", "--sandbox", "--limit", "8", "-f", "jsonl").jsonl()
+    ids = [row["personId"] for row in found]
+    result = run_cli("reveal", "phone", "--sandbox", "-f", "jsonl", "--layout", "pipedrive",
+                     "--fields", "all", *ids)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    rows = result.jsonl()
+    assert [row["personId"] for row in rows] == ids
+    with_phones = [row for row in rows if row["phones"]]
+    assert with_phones, "the sandbox has phones for some of these people"
+    for row in rows:
+        assert row["Phone"] == ("; ".join(row["phones"]) or None)
+    layout = layouts.parse("t", {"people": {"Phone": ["phones", "phone"]}}, "people")
+    assert layout.apply({"phones": ["+1 1", "+44 2"]})["Phone"] == "+1 1; +44 2"
+    assert layout.apply({"phones": [], "phone": "+33 3"})["Phone"] == "+33 3"
+
+
+def test_fields_still_take_the_original_names(emulator: SandboxApp) -> None:
+    result = run_cli("search", "--sandbox", "--limit", "2", "-f", "csv", "--layout", "hubspot",
+                     "--fields", "lastName,linkedinUrl,personId")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    # The layout's columns that draw on a chosen field (Full Name uses lastName), in the
+    # layout's order, then the chosen fields it does not use, by their own names.
+    assert result.stdout.splitlines()[0] == "Last Name,Full Name,LinkedIn URL,personId"
+    typo = run_cli("search", "--sandbox", "--limit", "2", "--layout", "hubspot",
+                   "--fields", "LastName")  # fmt: skip
+    assert typo.exit_code == 2
+    assert "did you mean 'lastName'" in typo.stderr
+
+
+def test_a_users_own_layout_and_a_path(isolated: Path, emulator: SandboxApp) -> None:
+    own = isolated / "config" / "layouts"
+    own.mkdir(parents=True)
+    (own / "mycrm.yaml").write_text(
+        "join: ' | '\npeople:\n  Who: '{lastName}, {firstName}'\n  Where: "
+        "'{personCity}, {personState}, {personCountry}'\n  Id: [missing, personId]\n"
+    )
+    result = run_cli("search", "--sandbox", "--limit", "3", "-f", "jsonl", "--layout", "mycrm",
+                     "--fields", "all")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    for row in result.jsonl():
+        assert row["Who"] == f"{row['lastName']}, {row['firstName']}"
+        assert row["Id"] == row["personId"]
+    by_path = run_cli("search", "--sandbox", "--limit", "1", "-f", "csv", "--layout",
+                      str(own / "mycrm.yaml"))  # fmt: skip
+    assert by_path.stdout.splitlines()[0] == "Who,Where,Id"
+
+
+def test_an_empty_field_takes_its_separator_along() -> None:
+    layout = layouts.parse("t", {"people": {"Where": "{city}, {state}, {country}"}}, "people")
+    assert layout.apply({"city": "Pune", "state": "", "country": "India"})["Where"] == "Pune, India"
+    assert layout.apply({"country": "India"})["Where"] == "India"
+    assert layout.apply({})["Where"] is None
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--layout", "hubsopt"], "--layout: 'hubsopt' is not a layout; did you mean 'hubspot'?"),
+        (["--layout", "nowhere.yaml"], "--layout: 'nowhere.yaml': no such file"),
+        (["--layout", "{bad}"], "use hubspot, pipedrive, salesforce, or a PATH.yaml"),
+    ],
+)
+def test_a_bad_layout_is_refused_before_anything_is_sent(
+    args: list[str], message: str, emulator: SandboxApp
+) -> None:
+    result = run_cli("search", "--sandbox", "--limit", "2", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert sent(emulator) == []
+
+
+def test_a_layout_without_the_commands_kind_says_which_it_has(
+    isolated: Path, emulator: SandboxApp
+) -> None:
+    result = run_cli("news", "--sandbox", "100001", "--since", "-30d", "--until", "today",
+                     "--layout", "hubspot")  # fmt: skip
+    assert result.exit_code == 2
+    assert "--layout hubspot: it has no columns for articles (its sections: people, " in (
+        result.stderr
+    )
+    assert sent(emulator, "news") == []
+    broken = isolated / "broken.yaml"
+    broken.write_text("people:\n  Email: [email\n")
+    bad = run_cli("search", "--sandbox", "--limit", "1", "--layout", str(broken))
+    assert bad.exit_code == 2
+    assert f"--layout broken: {broken} is not valid YAML" in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) <= 2  # the sandbox notice and the error
+
+
+def test_append_checks_the_laid_out_header(isolated: Path, emulator: SandboxApp) -> None:
+    target = isolated / "hubspot.csv"
+    first = run_cli("search", "--sandbox", "--limit", "2", "--layout", "hubspot", "-o",
+                    str(target))  # fmt: skip
+    assert first.exit_code == 0, first.stderr
+    more = run_cli("search", "--sandbox", "--limit", "2", "--page", "2", "--layout", "hubspot",
+                   "-o", str(target), "--append")  # fmt: skip
+    assert more.exit_code == 0, more.stderr
+    lines = target.read_text().splitlines()
+    assert lines[0] == ",".join(HUBSPOT_PEOPLE) and len(lines) == 5
+    plain = run_cli("search", "--sandbox", "--limit", "2", "-o", str(target), "--append")
+    assert plain.exit_code == 2
+    assert "--append:" in plain.stderr and "lacks" in plain.stderr
+
+
+def test_verify_and_enrich_write_laid_out_rows(emulator: SandboxApp) -> None:
+    verify = run_cli("verify", "--sandbox", "ann@nowhere.invalid", "-f", "jsonl", "--layout",
+                     "hubspot", "--fields", "email,verdict")  # fmt: skip
+    assert verify.exit_code == 0, verify.stderr
+    assert verify.jsonl() == [{"Email": "ann@nowhere.invalid",
+                               "verdict": verify.jsonl()[0]["verdict"]}]  # fmt: skip
+    assert verify.jsonl()[0]["verdict"]
+    org = run_cli("orgs", "--sandbox", "--industry", "Computer Software", "--limit", "1",
+                  "-f", "jsonl").jsonl()[0]  # fmt: skip
+    enrich = run_cli("enrich", "org", "--sandbox", org["organisationId"], "-f", "jsonl",
+                     "--layout", "hubspot")  # fmt: skip
+    assert enrich.exit_code == 0, enrich.stderr
+    (row,) = enrich.jsonl()
+    assert list(row)[:2] == ["Company Name", "Company Domain Name"]
+    assert (row["Company Name"], row["Company Domain Name"]) == (
+        org["organisationName"],
+        org["domain"],
+    )
