@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from clodura_cli.api.errors import (
@@ -88,6 +89,43 @@ class Basket:
     def spent(self) -> float:
         """The credits this run's answers say (or the prices say) were spent."""
         return sum(b.item.credits or 0.0 for b in self.bought if b.source == "sent")
+
+
+#: How long an item another run claimed moments ago is waited for (it is being sent now)
+#: before it counts as unanswered: longer than a request may take, with its retries.
+IN_FLIGHT = 180.0
+
+
+def in_flight(bought: Bought, now: float) -> bool:
+    """True for an item another run claimed moments ago and has not answered yet (nothing
+    was ever written to it after its claim)."""
+    item = bought.item
+    claimed_only = item.status == "unknown" and item.updated_at == item.submitted_at
+    return bought.source == "held" and claimed_only and now - item.submitted_at < IN_FLIGHT
+
+
+def settle(
+    items: PaidItems,
+    bought: list[Bought],
+    waited: Callable[[Bought], bool],
+    timeout: float,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[Bought]:
+    """The purchases with their items read again until none is ``waited`` for (an answer
+    another run is getting, a verdict a webhook will post) or ``timeout`` seconds passed."""
+    current = list(bought)
+    deadline = clock() + timeout
+    delay = 0.05
+    while True:
+        open_items = [i for i, b in enumerate(current) if waited(b)]
+        if not open_items or clock() >= deadline:
+            return current
+        sleep(min(delay, max(0.0, deadline - clock())))
+        delay = min(delay * 2, 1.0)
+        for index in open_items:
+            current[index] = replace(current[index], item=items.get(current[index].item.id))
 
 
 def worst_case(endpoint: PaidEndpoint, purchases: list[Purchase]) -> float:

@@ -32,6 +32,7 @@ from clodura_cli.store.formats import FORMAT_NAMES, names_text
 
 API_PANEL = "API"
 OUTPUT_PANEL = "Output"
+WEBHOOK_PANEL = "Webhook"
 
 
 def finite(value: float | None) -> float | None:
@@ -134,6 +135,21 @@ CrmLayout = Annotated[str | None, typer.Option(
     help="Columns as a CRM's import expects them: hubspot, salesforce, pipedrive, your own "
          "(layouts/NAME.yaml in the config directory) or a PATH.yaml. --fields still takes the "
          "original field names.",
+)]
+Listen = Annotated[bool, typer.Option(
+    "--listen", rich_help_panel=WEBHOOK_PANEL,
+    help="Receive queued answers by webhook in this process (sends the receiver's own URL to the "
+         "sandbox or a loopback API; else give a tunnel's URL with --webhook-url).",
+)]
+ListenPort = Annotated[int, typer.Option(
+    "--listen-port", min=0, max=65535, rich_help_panel=WEBHOOK_PANEL,
+    help="Port of the --listen receiver (0 picks a free one).",
+)]
+ListenHost = Annotated[str, typer.Option(
+    "--listen-host", rich_help_panel=WEBHOOK_PANEL, help="Address of the --listen receiver.",
+)]
+ListenPath = Annotated[str, typer.Option(
+    "--listen-path", rich_help_panel=WEBHOOK_PANEL, help="Path of the --listen receiver.",
 )]
 Suppress = Annotated[list[str] | None, typer.Option(
     "--suppress", metavar="FILE", show_default=False,

@@ -152,6 +152,11 @@ class PaidItems:
             )  # fmt: skip
             return self._get(db, item_id)
 
+    def get(self, item_id: int) -> Item:
+        """An item as the ledger holds it now (another run or a delivery may have answered it)."""
+        rows = self._store.read("SELECT * FROM items WHERE id = ?", (item_id,))
+        return _item(rows[0])
+
     def by_document(self, document_id: str) -> list[Item]:
         """The items a document id (a queued verification's) names."""
         rows = self._store.read("SELECT * FROM items WHERE document_id = ?", (document_id,))

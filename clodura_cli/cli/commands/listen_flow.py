@@ -3,13 +3,16 @@ jobs answered, and how the receiver stops (Ctrl-C, SIGTERM, --until-done, --time
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
-from clodura_cli.api.errors import PendingJobsError
+from clodura_cli.api.errors import PendingJobsError, UsageError
 from clodura_cli.cli import report
 from clodura_cli.cli.session import ApiOptions
 from clodura_cli.listen import ListenOptions, WebhookServer, heartbeat
@@ -130,3 +133,26 @@ def line_for(received: Any) -> str:
         received.verified
     ]
     return f"{stamp}  {received.tracking_id or '-'}  {received.person or '-'}  {status}  {verified}"
+
+
+@contextlib.contextmanager
+def receiving(
+    settings: ListenOptions, api: ApiOptions, ledger: Ledger, configured: str | None
+) -> Iterator[str]:
+    """A receiver in this process for the length of a run (--listen); yields the webhook URL
+    to send: ``configured`` (a tunnel's public URL), else the receiver's own, which only the
+    sandbox or a loopback API can reach (any other API: a usage error, before anything is
+    sent)."""
+    from clodura_cli.api.urls import is_loopback
+    from clodura_cli.listen import running
+
+    local = api.use_sandbox or is_loopback(urlsplit(api.resolved_base_url()).hostname or "")
+    if configured is None and not local:
+        raise UsageError(
+            "--listen: the API cannot reach a receiver on this machine; start a tunnel to it "
+            f"(port {settings.port}) and pass its public https URL as --webhook-url"
+        )
+    receiver = Receiver(ledger, api.webhook_secret())
+    with running(settings, receiver, lambda got: report.info(line_for(got))) as server:
+        report.info(f"receiving deliveries at {server.url}")
+        yield configured or server.url

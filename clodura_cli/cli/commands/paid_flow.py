@@ -4,6 +4,7 @@ inputs, price them, dry run or guard, buy through the ledger, write the rows, sa
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Annotated, Any
@@ -27,6 +28,7 @@ from clodura_cli.output import chosen_columns
 from clodura_cli.paid import Bought, PaidEndpoint, Purchase
 from clodura_cli.store import config, layouts
 from clodura_cli.store.formats import FORMATS, json_text
+from clodura_cli.store.items import PaidItems
 from clodura_cli.store.ledger import Ledger
 
 #: Above this worst case, a run on a terminal asks first (as reveal does).
@@ -195,10 +197,12 @@ def run_paid(
     noun: str,
     more: Callable[[list[Bought]], list[Purchase]] | None = None,
     suppress: list[str] | None = None,
+    wait_pending: float | None = None,
 ) -> None:
     """Price, guard, buy and write: the whole of a paid command once its inputs are read.
     ``more`` names what to buy next from what was bought (the next pages), until nothing. A
-    ``Batch`` writes one row per input row."""
+    ``Batch`` writes one row per input row. ``wait_pending``: seconds to wait for queued
+    answers (a --listen receiver is posting them into the ledger)."""
     batch = purchases if isinstance(purchases, Batch) else None
     wanted: list[Purchase] = purchases.purchases if isinstance(purchases, Batch) else purchases
     chosen = api.output_format(opts.fmt, opts.output)
@@ -245,6 +249,7 @@ def run_paid(
             if basket.fatal is not None or basket.not_sent or more is None:
                 break
             wanted = more(basket.bought)
+    total.bought = _settle(items, total.bought, noun, wait_pending)
     rows = (_row_by_row(batch, total.bought, rows_of, unsent) if batch is not None
             else [row for b in total.bought for row in rows_of(b)])  # fmt: skip
     if fields is None and FORMATS[chosen].header:
@@ -254,6 +259,28 @@ def run_paid(
     _report(total, noun)
     if stopped is not None:
         raise stopped
+
+
+def _settle(
+    items: PaidItems, bought: list[Bought], noun: str, wait_pending: float | None
+) -> list[Bought]:
+    """Wait for what another run is sending right now (never paid twice, never reported as
+    unanswered while it is on its way), and with --listen for the queued answers."""
+    held = sum(1 for b in bought if paid.in_flight(b, time.time()))
+    if held:
+        report.info(f"waiting for {held} {noun}(s) another clodura run is sending right now")
+        bought = paid.settle(items, bought, lambda b: paid.in_flight(b, time.time()),
+                             paid.IN_FLIGHT)  # fmt: skip
+
+    def queued(b: Bought) -> bool:
+        return b.item.status == "pending" and b.source == "sent"
+
+    pending = sum(1 for b in bought if queued(b))
+    if pending and wait_pending:
+        report.info(f"waiting up to {wait_pending:g} s for {pending} queued {noun}(s) to be "
+                    "posted to the webhook")  # fmt: skip
+        bought = paid.settle(items, bought, queued, wait_pending)
+    return bought
 
 
 def _guard(opts: PaidOptions, count: int, worst: float, noun: str, spent: float = 0.0) -> None:

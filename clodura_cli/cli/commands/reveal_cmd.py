@@ -65,21 +65,6 @@ Yes = Annotated[bool, typer.Option(
     "--yes", "-y", rich_help_panel=REVEAL_PANEL,
     help="Do not ask before a run that may cost over 50 credits.",
 )]
-Listen = Annotated[bool, typer.Option(
-    "--listen", rich_help_panel=REVEAL_PANEL,
-    help="Receive the results by webhook in this process (sends the receiver's own URL to the "
-         "sandbox or a loopback API; else give a tunnel's URL with --webhook-url).",
-)]
-ListenPort = Annotated[int, typer.Option(
-    "--listen-port", min=0, max=65535, rich_help_panel=REVEAL_PANEL,
-    help="Port of the --listen receiver (0 picks a free one).",
-)]
-ListenHost = Annotated[str, typer.Option(
-    "--listen-host", rich_help_panel=REVEAL_PANEL, help="Address of the --listen receiver.",
-)]
-ListenPath = Annotated[str, typer.Option(
-    "--listen-path", rich_help_panel=REVEAL_PANEL, help="Path of the --listen receiver.",
-)]
 DryRun = Annotated[bool, typer.Option(
     "--dry-run", rich_help_panel=REVEAL_PANEL,
     help="Print what would be submitted, what the ledger answers and the worst-case cost; "
@@ -100,8 +85,9 @@ def with_reveal_options(function: F) -> F:
         ("timeout", Timeout, 300.0), ("concurrency", options.Concurrency, None),
         ("rate", options.Rate, None), ("refresh", Refresh, False),
         ("max_credits", MaxCredits, None), ("dry_run", DryRun, False), ("yes", Yes, False),
-        ("listen", Listen, False), ("listen_port", ListenPort, 8787),
-        ("listen_host", ListenHost, "127.0.0.1"), ("listen_path", ListenPath, "/webhook"),
+        ("listen", options.Listen, False), ("listen_port", options.ListenPort, 8787),
+        ("listen_host", options.ListenHost, "127.0.0.1"),
+        ("listen_path", options.ListenPath, "/webhook"),
         ("fmt", options.Format, None), ("output", options.Output, None),
         ("fields", options.Fields, None), ("raw_csv", options.RawCsv, False),
         ("bom", options.Bom, False), ("layout", options.CrmLayout, None),

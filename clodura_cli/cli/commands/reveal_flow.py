@@ -8,7 +8,6 @@ import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
-from urllib.parse import urlsplit
 
 import typer
 
@@ -88,22 +87,12 @@ def _receiving(
     if not options.listen:
         yield reveal_run.webhook_for(options, configured, api.use_sandbox)  # checked before too
         return
-    from clodura_cli.api.urls import is_loopback
-    from clodura_cli.cli.commands.listen_flow import line_for
-    from clodura_cli.listen import ListenOptions, running
-    from clodura_cli.webhooks import Receiver
+    from clodura_cli.cli.commands.listen_flow import receiving
+    from clodura_cli.listen import ListenOptions
 
-    local = api.use_sandbox or is_loopback(urlsplit(api.resolved_base_url()).hostname or "")
-    if configured is None and not local:
-        raise UsageError(
-            "--listen: the API cannot reach a receiver on this machine; start a tunnel to it "
-            f"(port {options.listen_port}) and pass its public https URL as --webhook-url"
-        )
     settings = ListenOptions(options.listen_host, options.listen_port, options.listen_path)
-    receiver = Receiver(ledger, api.webhook_secret())
-    with running(settings, receiver, lambda got: report.info(line_for(got))) as server:
-        report.info(f"receiving deliveries at {server.url}")
-        yield reveal_run.webhook_for(options, configured or server.url, api.use_sandbox)
+    with receiving(settings, api, ledger, configured) as url:
+        yield reveal_run.webhook_for(options, url, api.use_sandbox)
 
 
 def suppressed(targets: list[Any], files: list[str] | None, what: str) -> list[Any]:

@@ -20,12 +20,17 @@ Emails = Annotated[list[str] | None, typer.Argument(
 )]
 Deep = Annotated[bool, typer.Option(
     "--deep", help="Deep verification (0.1 credits instead of 0.04); may be queued, so it needs "
-                   "--webhook-url.",
+                   "--webhook-url or --listen.",
 )]
 WebhookUrl = Annotated[str | None, typer.Option(
     "--webhook-url", show_default=False,
     help="Where the API posts a queued verdict (https; or CLODURA_WEBHOOK_URL); receive it "
-         "with `clodura listen`.",
+         "with --listen or `clodura listen`.",
+)]
+Timeout = Annotated[float, typer.Option(
+    "--timeout", min=0, callback=options.finite,
+    help="With --listen: seconds to wait for queued verdicts (those still queued are kept as "
+         "pending; `clodura listen` or `track --import` completes them later).",
 )]
 # fmt: on
 
@@ -36,6 +41,11 @@ def verify(
     emails: Emails = None,
     deep: Deep = False,
     webhook_url: WebhookUrl = None,
+    listen: options.Listen = False,
+    listen_port: options.ListenPort = 8787,
+    listen_host: options.ListenHost = "127.0.0.1",
+    listen_path: options.ListenPath = "/webhook",
+    timeout: Timeout = 300.0,
     suppress: options.Suppress = None,
     *,
     paid_opts: PaidOptions,
@@ -51,18 +61,40 @@ def verify(
 
       clodura verify --input contacts.csv -o verified.csv --max-credits 5
 
+      clodura verify --sandbox --deep --listen ann@pixelhealth.test
+
       clodura verify --deep --webhook-url https://hooks.example.org/clodura bob@acme.com
     """
     from clodura_cli.cli.commands import paid_flow
-    from clodura_cli.vendor import EMAIL_COLUMNS, VERIFY, verify_purchase, verify_row
+    from clodura_cli.listen import ListenOptions
+    from clodura_cli.vendor import EMAIL_COLUMNS
 
     hook = api.setting("webhook-url", webhook_url)
-    if deep and not hook and not api.use_sandbox:
+    if deep and not hook and not listen and not api.use_sandbox:
         raise UsageError(
             "--deep: a deep verification may be queued and its verdict posted to a webhook; "
-            "give --webhook-url (or CLODURA_WEBHOOK_URL)"
+            "give --listen, --webhook-url or CLODURA_WEBHOOK_URL"
         )
     rows = paid_flow.read_records(paid_opts.input_file, emails or [], "email", EMAIL_COLUMNS)
+    if not listen or paid_opts.dry_run:
+        own = f"http://{listen_host}:{listen_port}{listen_path}" if listen else None
+        return _verify(rows, deep, hook or own, suppress, paid_opts, api, None)
+    from clodura_cli.cli.commands.listen_flow import receiving
+    from clodura_cli.store import config
+    from clodura_cli.store.ledger import Ledger
+
+    settings = ListenOptions(listen_host, listen_port, listen_path)
+    with receiving(settings, api, Ledger(config.ledger_file()), hook) as url:
+        _verify(rows, deep, url, suppress, paid_opts, api, timeout)
+
+
+def _verify(
+    rows: list[tuple[str, Any]], deep: bool, hook: str | None, suppress: list[str] | None,
+    paid_opts: PaidOptions, api: ApiOptions, wait_pending: float | None,
+) -> None:  # fmt: skip
+    from clodura_cli.cli.commands import paid_flow
+    from clodura_cli.vendor import VERIFY, verify_purchase, verify_row
+
     purchases = paid_flow.purchases_of(rows, lambda _, r: verify_purchase(r, deep, hook))
 
     def rows_of(bought: Any) -> list[dict[str, Any]]:
@@ -71,4 +103,4 @@ def verify(
         return [{**row, "status": item.status, "credits": item.credits, "message": item.message}]
 
     paid_flow.run_paid(VERIFY, purchases, paid_opts, api, rows_of, COLUMNS, "verification",
-                       suppress=suppress)  # fmt: skip
+                       suppress=suppress, wait_pending=wait_pending)  # fmt: skip
