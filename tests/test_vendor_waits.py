@@ -132,3 +132,28 @@ def test_an_item_a_dead_run_left_is_reported_at_once(
     assert result.exit_code == 7
     assert "another clodura run is sending" not in result.stderr
     assert sent(emulator, "verify") == []
+
+
+def test_a_news_page_past_the_last_known_one_is_not_paid_for(emulator: SandboxApp) -> None:
+    org = build_dataset().companies[0].id
+    window = ("--since", "2023-01-01", "--until", "2026-11-30")
+    past = run_cli("news", "--sandbox", org, *window, "--page", "99", "-f", "jsonl")
+    assert past.exit_code == 0, past.stderr  # nothing known yet: the API is asked
+    assert [b["page"] for b in sent(emulator, "news")] == [99]
+    first = run_cli("news", "--sandbox", org, *window, "-f", "jsonl")
+    assert first.exit_code == 0, first.stderr
+    (item,) = [
+        i for i in Ledger(config.ledger_file()).items().listed("news") if i.body["page"] == 1
+    ]
+    pages = item.result["totalPages"]
+    assert isinstance(pages, int) and 1 <= pages < 98
+    emulator.log.clear()
+    beyond = run_cli("news", "--sandbox", org, *window, "--page", str(pages + 1), "-f", "jsonl")
+    assert beyond.exit_code == 0, beyond.stderr
+    assert sent(emulator, "news") == []
+    assert beyond.stdout == ""
+    assert (f"news: page {pages + 1} is past the last page ({pages}) the API gave for this "
+            "query; nothing sent (--refresh asks anyway)") in beyond.stderr  # fmt: skip
+    asked = run_cli("news", "--sandbox", org, *window, "--page", str(pages + 1), "--refresh")
+    assert asked.exit_code == 0, asked.stderr
+    assert [b["page"] for b in sent(emulator, "news")] == [pages + 1]

@@ -152,6 +152,15 @@ class PaidItems:
             )  # fmt: skip
             return self._get(db, item_id)
 
+    def latest(self, account: str, endpoint: str, key: str) -> Item | None:
+        """The newest item of a key, whatever its status, or None."""
+        rows = self._store.read(
+            "SELECT * FROM items WHERE account = ? AND endpoint = ? AND item_key = ? "
+            "ORDER BY id DESC LIMIT 1",
+            (account, endpoint, key),
+        )
+        return _item(rows[0]) if rows else None
+
     def get(self, item_id: int) -> Item:
         """An item as the ledger holds it now (another run or a delivery may have answered it)."""
         rows = self._store.read("SELECT * FROM items WHERE id = ?", (item_id,))

@@ -116,8 +116,34 @@ def news(
             )
         return [news_purchase(body(n)) for n in range(number + 1, final + 1)]
 
+    last = None if paid_opts.refresh or page == 1 else _last_page(body, page, api)
+    if last is not None and page > last:
+        report.info(
+            f"news: page {page} is past the last page ({last}) the API gave for this query; "
+            "nothing sent (--refresh asks anyway)"
+        )
+        return
     paid_flow.run_paid(NEWS, [news_purchase(body(page))], paid_opts, api, rows_of, COLUMNS,
                        "news request", more if all_pages else None)  # fmt: skip
+
+
+def _last_page(body: Any, page: int, api: ApiOptions) -> int | None:
+    """The number of pages the ledger's answers to this query (any earlier page) report."""
+    from clodura_cli.store import config
+    from clodura_cli.store.ledger import Ledger
+    from clodura_cli.vendor import NEWS, news_purchase
+
+    account = api.account()
+    if account is None or not config.ledger_file().exists():
+        return None
+    items = Ledger(config.ledger_file()).items()
+    for number in range(1, page):
+        item = items.latest(account, NEWS.name, news_purchase(body(number)).key)
+        result = item.result if item is not None and item.status == "completed" else None
+        pages = result.get("totalPages") if isinstance(result, dict) else None
+        if isinstance(pages, int):
+            return pages
+    return None
 
 
 def _category(name: str) -> str:
