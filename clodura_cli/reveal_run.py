@@ -419,7 +419,43 @@ def failure(result: RevealResult, options: RevealOptions) -> CloduraError | None
             f"{len(rejected)} reveal(s) refused by the API ({rejected[0].message}); "
             "nothing charged for them"
         )
+    failed = [e.job for e in entries if e.job.status == "failed" and e.source != "ledger"]
+    if failed:
+        return refusal_error(
+            f"{len(failed)} reveal(s) failed at the API ({failed[0].message or 'no reason given'})"
+        )
     return None
+
+
+def tally(entries: list[Entry]) -> str:
+    """One line of counts for the end of a run: found, not found, failed (with the first
+    reasons), still pending, without an answer, and how many the ledger answered."""
+    counts: dict[str, int] = {}
+    reasons: list[str] = []
+    for entry in entries:
+        job = entry.job
+        if job.status == "completed":
+            result = job.result or {}
+            what = "found" if result.get("email") or result.get("phones") else "not found"
+        elif job.status in ("failed", "rejected"):
+            what = "failed"
+            if job.message and job.message not in reasons:
+                reasons.append(job.message)
+        elif job.is_pending:
+            what = "pending"
+        else:
+            what = "without an answer" if job.status in ("unknown", "unread") else job.status
+        counts[what] = counts.get(what, 0) + 1
+    parts = [f"{counts.pop('found', 0)} found"]
+    for what in ("not found", "failed", "pending", "without an answer", *sorted(counts)):
+        if counts.get(what):
+            reason = f" ({'; '.join(reasons[:2])})" if what == "failed" and reasons else ""
+            parts.append(f"{counts.pop(what)} {what}{reason}")
+    from_ledger = sum(1 for e in entries if e.source == "ledger")
+    ledger = f"; {from_ledger} of them answered from the ledger" if from_ledger else ""
+    if not any(e.source == "submitted" for e in entries):
+        ledger += "; nothing submitted, no credits spent"
+    return f"{len(entries)} reveal(s): {', '.join(parts)}{ledger}"
 
 
 def preview(

@@ -389,3 +389,10 @@ def run_arranged(
     spool.close()
     stderr = seen["stderr"] if "stderr" in masters else piped_err
     return Arranged(code, stdout, stderr)
+
+
+def sandbox_fails(person_id: str, kind: str = "email") -> bool:
+    """True when the sandbox fails this person's reveal (about 3 in 100): the run exits 6."""
+    from clodura_cli.sandbox.reveal import _digest
+
+    return _digest(person_id, kind) % 100 < 3

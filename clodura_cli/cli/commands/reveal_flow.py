@@ -65,7 +65,11 @@ def run_reveal(
     finished = [e for e in result.entries if not e.job.is_pending or not options.wait]
     output = Output(chosen, options.output, columns, raw=options.raw_csv, summary=options.kind,
                     bom=api.bom(options.bom), layout=layout)  # fmt: skip
-    write_output((output_row(e) for e in finished), output, empty_header=False)
+    written = write_output((output_row(e) for e in finished), output, empty_header=False)
+    if options.output is not None:
+        report.info(f"wrote {written} record{'s' if written != 1 else ''} to {options.output}")
+    if result.entries:
+        report.info(reveal_run.tally(result.entries))
     if result.spending is not None:
         report.info(result.spending)
     error = reveal_run.failure(result, options)
