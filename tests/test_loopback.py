@@ -229,6 +229,45 @@ def test_on_a_terminal_a_costly_run_asks_first_and_no_means_nothing_sent(
     assert [e for e in server.log() if e["endpoint"] == "email"] == []
 
 
+@pytest.mark.parametrize(("answer", "code", "submitted"), [(b"n\n", 4, 0), (b"y\n", 0, 30)])
+def test_at_the_end_of_a_pipe_the_question_is_asked_on_the_terminal(
+    answer: bytes, code: int, submitted: int, server: Server, env: dict[str, str]
+) -> None:
+    """`search ... | clodura reveal --input -` typed at a terminal: stdin is the pipe, stderr the
+    terminal, which is also the process's controlling terminal (/dev/tty)."""
+    import fcntl
+    import pty
+    import termios
+
+    from clodura_cli.sandbox.data import build_dataset
+
+    ids = [p.record["personId"] for p in build_dataset().people[500:530]]  # 30 x 2 = 60 > 50
+    master, slave = pty.openpty()
+
+    def controlling_terminal() -> None:  # what a shell gives the commands of a pipeline
+        fcntl.ioctl(2, termios.TIOCSCTTY, 0)
+
+    run_env = {**env, "CLODURA_WEBHOOK_URL": "https://hooks.example.com/c", "TERM": "dumb"}
+    try:
+        with spawn([CLODURA, "reveal", "email", "--input", "-", "--no-wait", "-f", "jsonl"],
+                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=slave,
+                   start_new_session=True, preexec_fn=controlling_terminal,
+                   env=run_env) as run:  # fmt: skip
+            os.close(slave)
+            assert run.stdin is not None and run.stdout is not None
+            run.stdin.write("".join(f"{i}\n" for i in ids).encode())
+            run.stdin.close()
+            seen = read_pty_until(master, b"[y/N]")
+            assert b"Reveal 30 email(s), which may cost up to 60 credits (standard)?" in seen
+            os.write(master, answer)
+            out = run.stdout.read()
+            assert run.wait(timeout=DEADLINE) == code
+    finally:
+        os.close(master)
+    assert len([e for e in server.log() if e["endpoint"] == "email"]) == submitted
+    assert len(out.splitlines()) == submitted
+
+
 def test_without_a_terminal_a_costly_run_never_prompts(server: Server, env: dict[str, str]) -> None:
     from clodura_cli.sandbox.data import build_dataset
 

@@ -37,6 +37,30 @@ def can_ask() -> bool:
     return is_terminal("stdin") and is_terminal("stderr")
 
 
+def confirm(question: str) -> bool | None:
+    """Ask a yes/no question (the answer no unless y/yes); None when there is no terminal to
+    ask on. Where stdin is a pipe (`search ... | clodura reveal --input -`) but stderr is a
+    terminal, the answer is read from the controlling terminal, /dev/tty, as sudo and git do;
+    without any terminal nothing is asked."""
+    if not is_terminal("stderr"):
+        return None
+    if is_terminal("stdin"):
+        import typer
+
+        return bool(typer.confirm(question, err=True))
+    try:
+        tty = open("/dev/tty", encoding="utf-8", errors="replace")  # noqa: SIM115
+    except OSError:  # no controlling terminal (cron, a service): never ask
+        return None
+    with tty:
+        sys.stderr.write(f"{question} [y/N]: ")
+        sys.stderr.flush()
+        answer = tty.readline()
+    if not answer.endswith("\n"):
+        sys.stderr.write("\n")  # end of input (Ctrl-D): the line the question left open
+    return answer.strip().lower() in ("y", "yes")
+
+
 def silence_stdout() -> None:
     """Point stdout at /dev/null: a reader that went away (`| head`) must not fail the flush
     at exit."""

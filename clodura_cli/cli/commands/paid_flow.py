@@ -293,12 +293,7 @@ def _guard(opts: PaidOptions, count: int, worst: float, noun: str, spent: float 
             f"{worst:g} credits{already}; they were not sent"
         )
     question = f"Send {count} {noun}(s), up to {worst:g} credits?"
-    if (
-        worst > CONFIRM_ABOVE
-        and not opts.yes
-        and terminal.can_ask()
-        and not typer.confirm(question, err=True)
-    ):
+    if worst > CONFIRM_ABOVE and not opts.yes and terminal.confirm(question) is False:
         raise CreditGuardError("stopped before sending: not confirmed")
 
 

@@ -9,8 +9,6 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-import typer
-
 from clodura_cli import reveal_run
 from clodura_cli.api.errors import CreditGuardError, MissingKeyError, UsageError
 from clodura_cli.cli import report, terminal
@@ -151,11 +149,11 @@ def read_inputs(
 
 def _ask(options: RevealOptions, count: int, worst: int, plan: str) -> None:
     """Above 50 credits, on a terminal and without --yes: ask before submitting."""
-    if worst > CONFIRM_ABOVE and not options.yes and terminal.can_ask():
+    if worst > CONFIRM_ABOVE and not options.yes:
         question = (
             f"Reveal {count} {options.kind}(s), which may cost up to {worst} credits ({plan})?"
         )
-        if not typer.confirm(question, err=True):
+        if terminal.confirm(question) is False:
             raise CreditGuardError("stopped before submitting: not confirmed")
 
 
@@ -167,9 +165,10 @@ def _ask_stuck(options: RevealOptions, count: int) -> None:
         f"--refresh: {count} person(s) have a job whose answer was lost or not read, which may "
         "have been charged. Submit them again (they may be charged again)?"
     )
-    if terminal.can_ask():
-        if not typer.confirm(question, err=True):
-            raise UsageError("--refresh: not confirmed; those jobs are kept as they are")
+    answer = terminal.confirm(question)
+    if answer is False:
+        raise UsageError("--refresh: not confirmed; those jobs are kept as they are")
+    if answer:
         return
     raise UsageError(
         f"--refresh: {count} person(s) have a job whose answer was lost or not read and may have "
