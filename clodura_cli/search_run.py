@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from clodura_cli.api import spec
 from clodura_cli.api.endpoints import PEOPLE, Endpoint
-from clodura_cli.api.errors import UsageError
+from clodura_cli.api.errors import CreditGuardError, UsageError
 from clodura_cli.api.filters import SearchRequest, build_search_body
 from clodura_cli.inputs import damaged_id
 from clodura_cli.search import PageCallback, SearchPlan, SearchRun, iterate_records, plan_search
@@ -54,6 +54,8 @@ class SearchOptions:
     suppress: Suppression | None = None
     #: `--org-id -`: organisation ids read from stdin, one search each.
     org_ids: list[str] | None = None
+    #: --max-credits: the most records the run may fetch (search records cost a credit each).
+    max_credits: float | None = None
 
 
 def merged_filters(flags: dict[str, Any], opts: SearchOptions) -> tuple[dict[str, Any], str]:
@@ -148,9 +150,42 @@ class Search:
         #: completes them.
         self.next_new = (opts.new_only or opts.suppress is not None) and opts.limit is not None
         self.concurrency = 1 if self.next_new else concurrency
+        #: --max-credits as records (a credit each); an open-ended run (--all, or the next N
+        #: new people) stops there, any other is refused when it plans more.
+        self.cap = None if opts.max_credits is None else int(opts.max_credits)
+        if self.cap is not None and self.cap < 1:
+            raise CreditGuardError(
+                f"--max-credits {opts.max_credits:g}: a search fetches at least one record (a "
+                "credit each); nothing sent"
+            )
         self.plans = self._plans(per_page) if opts.forget is None else []
+        #: True when the run stopped at --max-credits.
+        self.capped = False
+        if self.cap is not None and not self.open_ended and opts.forget is None:
+            worst = self.worst_case()
+            if worst > self.cap:
+                raise CreditGuardError(
+                    f"--max-credits {opts.max_credits:g}: this search may fetch up to {worst} "
+                    "records, a credit each; nothing sent (lower --limit or raise --max-credits)"
+                )
         self.run = SearchRun()
         self.new_only: NewOnly | None = None
+
+    @property
+    def open_ended(self) -> bool:
+        """True when how many records the run fetches is not known beforehand."""
+        return self.opts.all_pages or self.next_new
+
+    def worst_case(self) -> int:
+        """The most records (a credit each) the run may fetch."""
+        return sum(self._plan_worst(plan) for plan in self.plans)
+
+    def _plan_worst(self, plan: SearchPlan) -> int:
+        pages = plan.pages()
+        if isinstance(pages, list):
+            return sum(page.per_page for page in pages)
+        window = max(0, plan.endpoint.max_page - plan.first.page + 1) * plan.first.per_page
+        return window if self.cap is None else min(window, self.cap)
 
     def _plans(self, per_page_setting: int) -> list[SearchPlan]:
         """The pages to fetch: one plan, or with `--org-id -` one per organisation id."""
@@ -159,6 +194,11 @@ class Search:
         if per_page is None and not opts.all_pages:
             per_page = min(spec.MAX_PER_PAGE, opts.limit or 0) if self.next_new else None
             per_page = per_page or per_page_setting
+        if self.next_new and self.cap is not None:
+            per_page = min(per_page or spec.MAX_PER_PAGE, self.cap)
+        # --all under --max-credits: exactly the pages that reach the cap, fetched at once.
+        capped_all = opts.all_pages and self.cap is not None and not self.next_new
+        limit = self.cap if capped_all else (None if self.next_new else opts.limit)
         filters = request.body
         searches = [filters] if opts.org_ids is None else [
             {**filters, "organizationId": org_id} for org_id in opts.org_ids
@@ -168,14 +208,14 @@ class Search:
                 each,
                 page=request.paging.page or 1,
                 per_page=per_page,
-                limit=None if self.next_new else opts.limit,
-                fetch_all=opts.all_pages or self.next_new,
+                limit=limit,
+                fetch_all=(opts.all_pages or self.next_new) and not capped_all,
                 endpoint=opts.endpoint,
             )
             for each in searches
         ]
         if not self.next_new:
-            self.warnings += plan_warnings(plans[0], opts.limit)
+            self.warnings += plan_warnings(plans[0], limit)
         return plans
 
     def forget(self) -> int:
@@ -213,10 +253,24 @@ class Search:
         people not seen before)."""
 
         def fetched() -> Iterator[dict[str, Any]]:
-            for plan in self.plans:
-                yield from iterate_records(
+            for planned in self.plans:
+                plan = planned
+                left = None if self.cap is None else self.cap - self.run.records
+                if left is not None and self.open_ended:
+                    if left < 1:
+                        self.capped = True
+                        return
+                    if not self.next_new and self._plan_worst(plan) > left:
+                        plan = plan_search(plan.filters, page=plan.first.page, limit=left,
+                                           endpoint=plan.endpoint)  # fmt: skip
+                records = iterate_records(
                     client, plan, concurrency=self.concurrency, run=self.run, on_page=on_page
                 )
+                if left is not None and self.next_new:
+                    records = self._capped(records, plan.first.per_page, left)
+                yield from records
+            if self.cap is not None and self.opts.all_pages and not self.next_new:
+                self.capped = self.capped or self.run.records >= self.cap
 
         if self.memory is None and self.opts.suppress is None:
             return fetched()
@@ -225,6 +279,25 @@ class Search:
         drop = self.opts.suppress.matches if self.opts.suppress is not None else None
         self.new_only = NewOnly(seen, self.endpoint.id_field, wanted, drop=drop)
         return self.new_only.filter(fetched())
+
+    def _capped(
+        self, records: Iterator[dict[str, Any]], per_page: int, left: int
+    ) -> Iterator[dict[str, Any]]:
+        """Records until the next page would take the run past the ``left`` records
+        --max-credits allows (pages come one at a time here: the page after the last record
+        read is never asked for)."""
+        count = 0
+        try:
+            for record in records:
+                yield record
+                count += 1
+                if count % per_page == 0 and count + per_page > left:
+                    self.capped = True
+                    return
+        finally:
+            close = getattr(records, "close", None)
+            if close is not None:
+                close()
 
     def remember(self) -> None:
         """--new-only: the people written are remembered, once the output is complete."""
@@ -243,6 +316,7 @@ class Search:
                 "url": base_url + plan.endpoint.path,
                 "body": plan.request_body(first),
             }
+            shown["worstCaseCredits"] = self._plan_worst(plan)
             if plan.mode != "page":
                 shown["pages"] = (
                     [{"page": p.page, "perPage": p.per_page} for p in pages]

@@ -121,6 +121,7 @@ def test_dry_run_needs_no_key_and_sends_nothing(emulator: SandboxApp) -> None:
             "seniority": ["CXO"],
             "companyEmployeeSize": ["11 - 50"],
         },
+        "worstCaseCredits": 50,
     }
     assert emulator.log == []
 

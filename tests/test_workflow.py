@@ -3,10 +3,11 @@ cron-friendly messages."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
-from helpers import run_cli, sent
+from helpers import pages_requested, run_cli, sent
 
 from clodura_cli import reveal
 from clodura_cli.sandbox.app import SandboxApp
@@ -64,3 +65,55 @@ def test_a_reveal_the_api_failed_exits_6_with_the_reason(emulator: SandboxApp) -
     assert "2 reveal(s): 1 found, 1 failed (the API answered 'failed')" in result.stderr
     assert "error: 1 reveal(s) failed at the API (the API answered 'failed')" in result.stderr
     assert len(sent(emulator, "email")) == 2
+
+
+# 5. search credit cap -------------------------------------------------------------------------
+
+
+def test_a_search_planning_more_than_the_cap_sends_nothing(emulator: SandboxApp) -> None:
+    result = run_cli("search", "--sandbox", "--seniority", "Manager", "--limit", "250",
+                     "--max-credits", "100")  # fmt: skip
+    assert result.exit_code == 4
+    assert (
+        "--max-credits 100: this search may fetch up to 250 records, a credit each; nothing sent"
+    ) in result.stderr
+    assert sent(emulator) == []
+
+
+def test_all_stops_at_the_cap_and_exits_0(emulator: SandboxApp) -> None:
+    result = run_cli("search", "--sandbox", "--seniority", "Manager", "--all", "--max-credits",
+                     "250", "-f", "jsonl")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert len(result.jsonl()) == 250
+    assert sum(per_page for _, per_page in pages_requested(emulator)) == 250
+    assert "--max-credits 250: stopped at 250 records fetched (a credit each)" in result.stderr
+    orgs = run_cli("orgs", "--sandbox", "--industry", "Computer Software", "--all",
+                   "--max-credits", "7", "-f", "jsonl")  # fmt: skip
+    assert orgs.exit_code == 0, orgs.stderr
+    assert len(orgs.jsonl()) == 7
+    assert [b["perPage"] for b in sent(emulator, "orgs")] == [7]
+
+
+def test_dry_run_prints_the_most_the_run_can_cost(emulator: SandboxApp) -> None:
+    capped = run_cli("search", "--sandbox", "--title", "cto", "--all", "--max-credits", "250",
+                     "--dry-run")  # fmt: skip
+    assert capped.exit_code == 0, capped.stderr
+    assert json.loads(capped.stdout)["worstCaseCredits"] == 250
+    limited = run_cli("search", "--sandbox", "--title", "cto", "--limit", "130", "--dry-run")
+    assert json.loads(limited.stdout)["worstCaseCredits"] == 130
+    everything = run_cli("search", "--sandbox", "--title", "cto", "--all", "--dry-run")
+    assert json.loads(everything.stdout)["worstCaseCredits"] == 100 * 100
+    assert sent(emulator) == []
+
+
+def test_new_only_never_fetches_a_page_past_the_cap(emulator: SandboxApp) -> None:
+    args = ["search", "--sandbox", "--seniority", "Manager", "--new-only", "--limit", "30",
+            "--max-credits", "45", "-f", "jsonl"]  # fmt: skip
+    first = run_cli(*args)
+    assert first.exit_code == 0, first.stderr
+    assert len(first.jsonl()) == 30
+    emulator.log.clear()
+    second = run_cli(*args)  # everyone of the first page was seen: the next page would pass 45
+    assert second.exit_code == 0, second.stderr
+    assert pages_requested(emulator) == [(1, 30)]
+    assert "--max-credits 45: stopped at 30 records fetched" in second.stderr

@@ -129,6 +129,12 @@ Bom = Annotated[bool, typer.Option(
     help="Start a new CSV or TSV with a UTF-8 byte-order mark, so that Excel reads José, not "
          "JosÃ© (or the csv-bom setting); never in the middle of an --append.",
 )]
+SearchMaxCredits = Annotated[float | None, typer.Option(
+    "--max-credits", min=0, metavar="N", rich_help_panel="Paging", show_default=False,
+    callback=finite,
+    help="Search records cost a credit each: exit 4 before sending when the run plans more "
+         "than N records; --all stops at N records (and exits 0).",
+)]
 CrmLayout = Annotated[str | None, typer.Option(
     "--layout", metavar="NAME|FILE", rich_help_panel=OUTPUT_PANEL, show_default=False,
     autocompletion=complete.layout_names,

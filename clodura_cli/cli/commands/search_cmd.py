@@ -69,6 +69,7 @@ def with_search_options(function: F) -> F:
     handed over as one ``opts: SearchOptions``."""
     params = [
         ("limit", options.Limit, None), ("all_pages", options.AllPages, False),
+        ("max_credits", options.SearchMaxCredits, None),
         ("concurrency", options.Concurrency, None), ("rate", options.Rate, None),
         ("preset", options.Presets, None), ("fmt", options.Format, None),
         ("output", options.Output, None), ("fields", options.Fields, None),

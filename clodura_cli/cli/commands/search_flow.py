@@ -119,6 +119,11 @@ def _report(search: Search, output: Output, count: int | None) -> None:
     elif output.path is not None and count is not None:
         verb = "appended" if output.append else "wrote"
         report.info(f"{verb} {count} record{'s' if count != 1 else ''} to {output.path}")
+    if search.capped:
+        report.info(
+            f"--max-credits {search.opts.max_credits:g}: stopped at {run.records} records "
+            "fetched (a credit each); rerun with a higher cap for the rest"
+        )
     if run.truncated:
         endpoint = search.endpoint
         report.warn(
