@@ -54,6 +54,8 @@ class SearchOptions:
     suppress: Suppression | None = None
     #: `--org-id -`: organisation ids read from stdin, one search each.
     org_ids: list[str] | None = None
+    #: --memory NAME: what --new-only remembers people under (default: the preset's name).
+    memory: str | None = None
     #: --max-credits: the most records the run may fetch (search records cost a credit each).
     max_credits: float | None = None
 
@@ -71,13 +73,17 @@ def merged_filters(flags: dict[str, Any], opts: SearchOptions) -> tuple[dict[str
     return presets.merge([*layers, flags]), ",".join(sources)
 
 
-def query_key(request: SearchRequest, sources: str) -> str:
-    """What `--new-only` remembers people under: the presets used, or the filters themselves.
-
-    Relative dates stay unresolved here, so a cron job's query keeps its name day after day.
-    """
+def query_key(request: SearchRequest, sources: str, memory: str | None = None) -> str:
+    """What `--new-only` remembers people under: the name given with --memory, else the
+    presets (and filter files) used, by name, so that editing a preset keeps its memory; else
+    a hash of the filters themselves (relative dates unresolved, so that a cron job's query
+    keeps its name day after day)."""
+    if memory is not None:
+        return f"memory:{memory}"
+    if sources:
+        return sources
     digest = hashlib.sha256(json.dumps(request.filters, sort_keys=True).encode()).hexdigest()[:16]
-    return f"{sources}|{digest}" if sources else f"query|{digest}"
+    return f"query|{digest}"
 
 
 @dataclass
@@ -140,11 +146,14 @@ class Search:
         self.request = build_search_body(values, fields=self.endpoint.fields)
         self.warnings = list(self.request.warnings)
         self.memory: EmittedPeople | None = None
+        #: What --new-only remembers people under (memory:NAME, preset:NAME or query|hash).
+        self.memory_key = ""
         if opts.new_only or opts.forget is not None:
             from clodura_cli.store.ledger import Ledger
 
             ledger = Ledger(ledger_file)
-            self.memory = ledger.emitted_people(profile, query_key(self.request, sources))
+            self.memory_key = query_key(self.request, sources, opts.memory)
+            self.memory = ledger.emitted_people(profile, self.memory_key)
         #: --new-only (or --suppress) --limit N: the next N people not seen before (nor
         #: suppressed), a page at a time, so that no page is paid for past the one that
         #: completes them.

@@ -218,7 +218,7 @@ def test_new_only_prints_only_people_not_printed_before(
     assert pages_requested(emulator) == [(1, 50), (2, 50)]
     assert "50 new of 100 found; 30 seen before skipped" in second.stderr
     forgotten = run_cli("search", "--sandbox", "--preset", "ceos", "--new-only", "--forget")
-    assert "forgot 80 people seen for this query" in forgotten.stderr
+    assert "forgot 80 people seen for preset:ceos" in forgotten.stderr
     again = run_cli("search", "--sandbox", "--preset", "ceos", "--new-only", "--limit", "30")
     assert {r["personId"] for r in again.jsonl()} == ids_first
     # Another profile, or the same filters without the preset, is another history.

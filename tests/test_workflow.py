@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import pages_requested, run_cli, sent
@@ -117,3 +118,79 @@ def test_new_only_never_fetches_a_page_past_the_cap(emulator: SandboxApp) -> Non
     assert second.exit_code == 0, second.stderr
     assert pages_requested(emulator) == [(1, 30)]
     assert "--max-credits 45: stopped at 30 records fetched" in second.stderr
+
+
+# 6. --new-only memory by preset name ----------------------------------------------------------
+
+
+def _ids(result: Any) -> list[str]:
+    assert result.exit_code == 0, result.stderr
+    return [row["personId"] for row in result.jsonl()]
+
+
+def test_editing_a_preset_keeps_its_memory(emulator: SandboxApp) -> None:
+    assert run_cli("preset", "save", "mgrs", "--seniority", "Manager").exit_code == 0
+    args = ["search", "--sandbox", "--preset", "mgrs", "--new-only", "--limit", "10", "-f", "jsonl"]
+    first = _ids(run_cli(*args))
+    assert len(first) == 10
+    edited = run_cli("preset", "save", "mgrs", "--seniority", "Manager", "--seniority",
+                     "Director", "--force")  # fmt: skip
+    assert edited.exit_code == 0, edited.stderr
+    everyone = _ids(run_cli("search", "--sandbox", "--preset", "mgrs", "--limit", "40",
+                            "-f", "jsonl"))  # fmt: skip
+    assert set(first) & set(everyone[:20]), "the edited preset finds some of the same people"
+    again = run_cli(*args)
+    second = _ids(again)
+    assert len(second) == 10 and not set(second) & set(first)
+    assert second == [i for i in everyone if i not in first][:10]
+    forgot = run_cli("search", "--sandbox", "--preset", "mgrs", "--new-only", "--forget")
+    assert "--new-only: forgot 20 people seen for preset:mgrs" in forgot.stderr
+
+
+def test_memory_names_what_ad_hoc_queries_share(emulator: SandboxApp) -> None:
+    base = ["search", "--sandbox", "--new-only", "--memory", "weekly", "-f", "jsonl"]
+    first = _ids(run_cli(*base, "--title", "cto", "--limit", "5"))
+    broader = _ids(run_cli(*base, "--title", "cto", "--seniority", "CXO", "--limit", "5"))
+    assert not set(first) & set(broader)
+    alone = _ids(run_cli("search", "--sandbox", "--new-only", "--title", "cto", "--limit", "5",
+                         "-f", "jsonl"))  # fmt: skip
+    assert alone == first  # without --memory the query's own memory is empty
+    wrong = run_cli("search", "--sandbox", "--title", "cto", "--memory", "weekly")
+    assert wrong.exit_code == 2
+    assert "--memory: give it with --new-only (or --forget)" in wrong.stderr
+
+
+def test_memory_kept_under_old_preset_keys_is_found_after_the_upgrade(
+    isolated: Path, emulator: SandboxApp
+) -> None:
+    import sqlite3
+
+    from clodura_cli.store.ledger import SCHEMA
+
+    assert SCHEMA.version == 5
+    assert run_cli("preset", "save", "mgrs", "--seniority", "Manager").exit_code == 0
+    seen = _ids(run_cli("search", "--sandbox", "--preset", "mgrs", "--limit", "6", "-f", "jsonl"))
+    path = isolated / "data" / "ledger.db"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path)
+    db.executescript((Path(__file__).parent / "data" / "ledger-v4.sql").read_text())
+    db.execute("PRAGMA user_version = 4")
+    rows = [("default", "preset:mgrs|1111aaaa", p, 1.0) for p in seen[:3]]
+    rows += [("default", "preset:mgrs|2222bbbb", p, 2.0) for p in seen[2:]]  # edited once
+    rows += [("default", "query|3333cccc", "42", 3.0)]
+    db.executemany("INSERT INTO emitted VALUES (?, ?, ?, ?)", rows)
+    db.commit()
+    db.close()
+    result = run_cli("search", "--sandbox", "--preset", "mgrs", "--new-only", "--limit", "4",
+                     "-f", "jsonl")  # fmt: skip
+    fresh = _ids(result)
+    assert not set(fresh) & set(seen)
+    assert "6 seen before skipped" in result.stderr
+    keys = (
+        sqlite3.connect(path)
+        .execute("SELECT query, count(*) FROM emitted GROUP BY query ORDER BY query")
+        .fetchall()
+    )
+    assert keys == [("preset:mgrs", 10), ("query|3333cccc", 1)]
+    copies = list(path.parent.glob("ledger*.db*"))
+    assert any("v4" in c.name for c in copies), copies  # the copy made before the upgrade

@@ -135,6 +135,23 @@ def _sent_identity(db: sqlite3.Connection) -> None:
     _run_sql(db, _IDENTITIES)
 
 
+def _memory_by_name(db: sqlite3.Connection) -> None:
+    """Format 5: `--new-only` remembers a preset's people under the preset's name, not under
+    the name and a hash of its filters (editing the preset made everyone new again). Memory
+    kept under every earlier version of a preset's filters is merged into its name."""
+    queries = [row[0] for row in db.execute("SELECT DISTINCT query FROM emitted")]
+    for query in queries:
+        sources, _, _ = query.rpartition("|")
+        if not sources or sources == "query":
+            continue  # an ad-hoc query keeps its hash
+        db.execute(
+            "INSERT OR IGNORE INTO emitted (profile, query, person_id, emitted_at) "
+            "SELECT profile, ?, person_id, emitted_at FROM emitted WHERE query = ?",
+            (sources, query),
+        )
+        db.execute("DELETE FROM emitted WHERE query = ?", (query,))
+
+
 def _run_sql(db: sqlite3.Connection, statements: str) -> None:
     for statement in statements.split(";"):
         if statement.strip():
@@ -142,7 +159,7 @@ def _run_sql(db: sqlite3.Connection, statements: str) -> None:
 
 
 SCHEMA = Schema(
-    version=4,
+    version=5,
     create=f"""{_JOBS};
 {_JOB_INDEXES};
 CREATE TABLE answers (
@@ -187,6 +204,7 @@ CREATE TABLE reserve (space BLOB)
         (3, _sent_identity),
         # 4: verifications, enrichments and news requests: paid items.
         (4, ITEMS_SQL),
+        (5, _memory_by_name),
     ),
 )
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from clodura_cli.api import spec
+from clodura_cli.api.errors import UsageError
 from clodura_cli.cli import complete, options
 from clodura_cli.cli.options import F
 from clodura_cli.cli.session import ApiOptions
@@ -110,6 +111,17 @@ def search(
             rich_help_panel="Presets",
         ),
     ] = False,
+    memory: Annotated[
+        str | None,
+        typer.Option(
+            "--memory",
+            metavar="NAME",
+            show_default=False,
+            help="With --new-only or --forget: remember people under NAME (default: the preset's "
+            "name, or the query's filters without a preset).",
+            rich_help_panel="Presets",
+        ),
+    ] = None,
     forget: Annotated[
         bool,
         typer.Option(
@@ -147,6 +159,10 @@ def search(
     if flags["organizationId"] == "-":
         flags, org_ids = {**flags, "organizationId": None}, org_ids_from_stdin()
     forgetting = "all" if forget_all else "query" if forget else None
+    if memory is not None and not (new_only or forget):
+        raise UsageError("--memory: give it with --new-only (or --forget), which it names")
+    if memory is not None and (not memory.strip() or len(memory) > 200):
+        raise UsageError(f"--memory: {memory!r} is not a name; use a short text like cfos-weekly")
     own = replace(opts, filter_files=filters or [], new_only=new_only, append=append,
-                  forget=forgetting, org_ids=org_ids)  # fmt: skip
+                  forget=forgetting, org_ids=org_ids, memory=memory)  # fmt: skip
     run_search(flags, own, api)

@@ -37,7 +37,8 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
     )  # fmt: skip
     if opts.forget:
         forgotten = search.forget()
-        what = "every query of this profile" if opts.forget == "all" else "this query"
+        named = search.memory_key.replace("memory:", "--memory ").replace("|", " ")
+        what = "every query of this profile" if opts.forget == "all" else named
         report.info(f"--new-only: forgot {forgotten} people seen for {what}")
         return
     for warning in search.warnings:
