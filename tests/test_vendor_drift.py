@@ -1,11 +1,304 @@
-"""The readers of the four paid commands (verify, enrich person, enrich org, news) find what was
-paid for wherever an answer holds it (API contract, Part B2 and B4): one answer a variant."""
+"""verify, enrich person, enrich org and news in every dialect of the sandbox: whatever shape the
+answer takes (API contract, Part B2), the output holds the same paid facts as in the documented
+shape, credits are counted the same, and nothing is printed as an empty success (Part B4).
+
+A matrix over the emulator's dialects (the expected values come from the emulator's own
+decisions, which are the default dialect's answers), then answers no reader can understand:
+kept raw, reported, never shown as a success; then single answers, one shape a reader once
+misread a row.
+"""
 
 from __future__ import annotations
 
+import json
+import math
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import run_cli, wait_for
+
+from clodura_cli.listen import ListenOptions, running
+from clodura_cli.sandbox import dialects, vendor
+from clodura_cli.sandbox.app import SandboxApp
+from clodura_cli.sandbox.data import Company, build_dataset
+from clodura_cli.sandbox.keys import WEBHOOK_SECRET
+from clodura_cli.sandbox.reveal import sandbox_address
+from clodura_cli.sandbox.runtime import in_process_app
+from clodura_cli.store.ledger import Ledger
+from clodura_cli.webhooks import Receiver
+
+KEY = "sandbox-multi"
+DATA = build_dataset()
+ADD_ONS = ("technographics", "acquisitions", "funding")
+WINDOW = ["--since", "2023-01-01", "--until", "2026-11-30"]
+
+
+def _address(number: int) -> str:
+    record, company = DATA.person(number).record, DATA.person(number).company
+    return sandbox_address(record["firstName"], record["lastName"], company.domains[0])
+
+
+def _people(count: int) -> list[int]:
+    """People of companies whose mail server is not catch-all, each of another company."""
+    found: list[int] = []
+    companies: set[str] = set()
+    for number in range(len(DATA.people)):
+        company = DATA.person(number).company
+        if company.id in companies or vendor.is_catch_all(company):
+            continue
+        if vendor.verdict(DATA, _address(number)) == vendor.DELIVERABLE:
+            found.append(number)
+            companies.add(company.id)
+        if len(found) == count:
+            return found
+    raise AssertionError("the data set has too few people")
+
+
+BY_URL, BY_EMAIL, BY_NAME, AT_COMPANY = _people(4)
+CATCH_ALL = next(c for c in DATA.companies if vendor.is_catch_all(c))
+RISKY = "who@" + CATCH_ALL.domains[0]
+DELIVERABLE = _address(BY_EMAIL)
+UNDELIVERABLE = "nobody@nowhere.invalid"
+#: An organisation with every add-on, and one with news over more than one page.
+RICH = next(c for c in DATA.companies
+            if all(vendor.org_object(DATA, c, ADD_ONS)[name] for name in ADD_ONS))  # fmt: skip
+BUSY = next(c for c in DATA.companies if 20 < len(vendor.archive(DATA, c)) < 40)
+QUIET = next(c for c in DATA.companies if not vendor.archive(DATA, c))
+
+
+@pytest.fixture(params=dialects.DIALECTS)
+def sandbox(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, isolated: Path
+) -> SandboxApp:
+    """The in-process emulator `--sandbox` uses, answering in the dialect of the case."""
+    monkeypatch.setenv("CLODURA_SANDBOX_DIALECT", request.param)
+    monkeypatch.setenv("CLODURA_API_KEY", KEY)
+    app = in_process_app(isolated / "data")
+    assert app.dialect == request.param
+    return app
+
+
+def requests_to(app: SandboxApp, endpoint: str) -> int:
+    return sum(1 for entry in app.log if entry["endpoint"] == endpoint)
+
+
+def spent(stderr: str) -> str:
+    """What the run says it spent."""
+    (line,) = [ln for ln in stderr.splitlines() if "credits spent by this run" in ln]
+    return line.split("credits spent by this run: ")[1].split(" ")[0]
+
+
+def ledger() -> Ledger:
+    from clodura_cli.store import config
+
+    return Ledger(config.ledger_file())
+
+
+# verify -------------------------------------------------------------------------------------
+
+
+def test_verify_gives_the_verdict_of_each_address_asked(sandbox: SandboxApp) -> None:
+    emails = [DELIVERABLE, UNDELIVERABLE, RISKY]
+    result = run_cli("verify", "--sandbox", *emails, "-f", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    rows = result.jsonl()
+    assert [(r["email"], r["verdict"], r["state"], r["deep"], r["status"], r["credits"])
+            for r in rows] == [
+        (DELIVERABLE, "Deliverable", "Completed", False, "completed", 0.04),
+        (UNDELIVERABLE, "Undeliverable", "Completed", False, "completed", 0.04),
+        (RISKY, "Risky (Catch-all)", "Completed", False, "completed", 0.04),
+    ]  # fmt: skip
+    assert all(len(str(r["documentId"])) == 24 and r["verifiedAt"] for r in rows), rows
+    assert spent(result.stderr) == "0.12"
+    assert requests_to(sandbox, "verify") == 3
+
+
+@pytest.fixture
+def receiver(isolated: Path) -> Iterator[str]:
+    """`clodura listen` in this process, checking the sandbox's signature: its URL."""
+    with running(ListenOptions(port=0), Receiver(ledger(), WEBHOOK_SECRET)) as server:
+        yield server.url
+
+
+def test_a_queued_deep_verification_is_pending_then_delivered(
+    sandbox: SandboxApp, receiver: str
+) -> None:
+    args = ["verify", "--sandbox", "--deep", "--webhook-url", receiver, RISKY, "-f", "jsonl"]
+    queued = run_cli(*args)
+    assert queued.exit_code == 0, queued.stderr
+    (row,) = queued.jsonl()
+    assert (row["verdict"], row["status"], row["deep"], row["credits"]) == (
+        "Pending", "pending", True, 0.1,
+    )  # fmt: skip
+    assert len(str(row["documentId"])) == 24
+    assert "1 verification(s) queued by the API" in queued.stderr
+
+    def settled() -> Any:
+        (item,) = ledger().items().listed("verify")
+        return item if item.status == "completed" else None
+
+    item = wait_for(settled, "the signed delivery of the verdict")
+    assert item.result["verdict"] == vendor.deep_verdict(RISKY)
+    assert item.document_id == row["documentId"]
+    again = run_cli(*args)
+    assert again.exit_code == 0, again.stderr
+    (done,) = again.jsonl()
+    assert (done["verdict"], done["status"], done["deep"], done["credits"]) == (
+        vendor.deep_verdict(RISKY), "completed", True, 0.1,
+    )  # fmt: skip
+    assert "1 answered from the ledger" in again.stderr
+    assert requests_to(sandbox, "verify") == 1
+
+
+# enrich person ------------------------------------------------------------------------------
+
+
+def test_enrich_person_gives_the_person_asked_or_says_what_matched(
+    sandbox: SandboxApp, tmp_path: Path
+) -> None:
+    by_url, by_email, by_name = (DATA.person(n).record for n in (BY_URL, BY_EMAIL, BY_NAME))
+    at_company = DATA.person(AT_COMPANY).company
+    rows = [
+        {"linkedinUrl": by_url["linkedinUrl"]},
+        {"email": DELIVERABLE},
+        {"firstName": by_name["firstName"], "lastName": by_name["lastName"],
+         "organizationName": DATA.person(BY_NAME).company.name},
+        {"email": "no.one.here@" + at_company.domains[0]},
+        {"email": UNDELIVERABLE},
+    ]  # fmt: skip
+    source = tmp_path / "people.jsonl"
+    source.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    result = run_cli("enrich", "person", "--sandbox", "--input", str(source), "-f", "jsonl",
+                     "--concurrency", "1")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    shown = [(r["matchConfidence"], r["status"], r["credits"], r["personId"], r["firstName"],
+              r["lastName"], r["organisationId"]) for r in result.jsonl()]  # fmt: skip
+    assert shown == [
+        ("highest", "completed", 2, by_url["personId"], by_url["firstName"], by_url["lastName"],
+         by_url["organizationId"]),
+        ("medium", "completed", 2, by_email["personId"], by_email["firstName"],
+         by_email["lastName"], by_email["organizationId"]),
+        ("low", "completed", 2, by_name["personId"], by_name["firstName"], by_name["lastName"],
+         by_name["organizationId"]),
+        ("medium", "completed", 1, None, None, None, at_company.id),
+        ("medium", "no_match", 0, None, None, None, None),
+    ]  # fmt: skip
+    emails = [r.get("email") for r in result.jsonl()]
+    assert emails == [None, DELIVERABLE, None, rows[3]["email"], UNDELIVERABLE]
+    titles = [r["personTitle"] for r in result.jsonl()[:3]]  # the first of the person's titles
+    assert titles == [DATA.person(n).record["personTitle"][0] for n in (BY_URL, BY_EMAIL, BY_NAME)]
+    assert spent(result.stderr) == "7"
+    assert "organisation details only" in result.jsonl()[3]["message"]
+
+
+# enrich org ---------------------------------------------------------------------------------
+
+
+def _org_facts(row: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(row.get(name) for name in ("organisationId", "organisationName", "domain",
+                                            "linkedinUrl", *ADD_ONS))  # fmt: skip
+
+
+def _expected_org(company: Company) -> tuple[Any, ...]:
+    return _org_facts(vendor.org_object(DATA, company, ADD_ONS))
+
+
+def test_enrich_org_gives_the_organisation_and_its_add_ons(sandbox: SandboxApp) -> None:
+    plain = DATA.person(BY_URL).company
+    result = run_cli("enrich", "org", "--sandbox", RICH.id, "--technographics", "--acquisitions",
+                     "--funding", "-f", "jsonl", "--concurrency", "1")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    (row,) = result.jsonl()
+    assert _org_facts(row) == _expected_org(RICH)
+    assert (row["status"], row["credits"]) == ("completed", 4)
+    by_url = run_cli("enrich", "org", "--sandbox", "--org-linkedin-url",
+                     vendor.company_linkedin_url(plain), "-f", "jsonl")  # fmt: skip
+    assert by_url.exit_code == 0, by_url.stderr
+    (row,) = by_url.jsonl()
+    assert _org_facts(row)[:4] == _expected_org(plain)[:4]
+    assert (row["status"], row["credits"]) == ("completed", 1)
+    nobody = run_cli("enrich", "org", "--sandbox", "1234", "-f", "jsonl")
+    assert nobody.exit_code == 0, nobody.stderr
+    (row,) = nobody.jsonl()
+    assert (row["organisationId"], row.get("organisationName"), row["status"], row["credits"]) == (
+        "1234", None, "no_match", 0,
+    )  # fmt: skip
+    assert [spent(r.stderr) for r in (result, by_url, nobody)] == ["4", "1", "0"]
+
+
+# news ---------------------------------------------------------------------------------------
+
+ARTICLE = ("organisationId", "articleId", "title", "url", "publishedAt", "category", "source",
+           "summary")  # fmt: skip
+
+
+@pytest.mark.parametrize("by", ["id", "url"])
+def test_news_gives_every_article_with_its_organisation(sandbox: SandboxApp, by: str) -> None:
+    org = [BUSY.id] if by == "id" else ["--org-linkedin-url", vendor.company_linkedin_url(BUSY)]
+    result = run_cli("news", "--sandbox", *org, *WINDOW, "--all", "-f", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    expected = [{"organisationId": BUSY.id, **a} for a in vendor.archive(DATA, BUSY)]
+    assert [tuple(r.get(k) for k in ARTICLE) for r in result.jsonl()] == [
+        tuple(a[k] for k in ARTICLE) for a in expected
+    ]
+    pages = math.ceil(len(expected) / vendor.NEWS_PER_PAGE)
+    assert requests_to(sandbox, "news") == pages  # no page asked twice, none past the last
+    assert spent(result.stderr) == str(2 * pages)
+
+
+def test_no_news_is_an_empty_page_that_still_costs_its_request(sandbox: SandboxApp) -> None:
+    result = run_cli("news", "--sandbox", QUIET.id, *WINDOW, "--all", "-f", "jsonl")
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert spent(result.stderr) == "2"
+    (item,) = ledger().items().listed("news")
+    assert (item.status, item.result["organisationId"], item.result["articles"]) == (
+        "completed", QUIET.id, [],
+    )  # fmt: skip
+
+
+# Answers nobody can read ---------------------------------------------------------------------
+
+UNREADABLE = [{"status": "success", "data": {"ref": "r-1"}}, {"status": "COMPLETED"},
+              {"success": True, "data": {"items": 0, "done": True}}]  # fmt: skip
+COMMANDS = {
+    "verify": ["verify", DELIVERABLE],
+    "enrich-person": ["enrich", "person", "--email", DELIVERABLE],
+    "enrich-org": ["enrich", "org", RICH.id, "--funding"],
+    "news": ["news", BUSY.id, *WINDOW],
+}
+#: What a row would hold if the answer had been taken for a success.
+PAID = {"verify": ("verdict", "state", "documentId"),
+        "enrich-person": ("personId", "firstName", "organisationId", "organisationName"),
+        "enrich-org": ("organisationName", "domain", "funding"),
+        "news": ("articleId", "title")}  # fmt: skip
+
+
+@pytest.mark.parametrize("shape", UNREADABLE, ids=json.dumps)
+@pytest.mark.parametrize("endpoint", list(COMMANDS))
+def test_an_unreadable_answer_is_kept_raw_and_reported_not_shown_as_success(
+    monkeypatch: pytest.MonkeyPatch, isolated: Path, endpoint: str, shape: dict[str, Any]
+) -> None:
+    monkeypatch.setenv("CLODURA_API_KEY", KEY)
+    monkeypatch.setattr(dialects, "vendor_answer", lambda dialect, name, payload: shape)
+    app = in_process_app(isolated / "data")
+    command = [*COMMANDS[endpoint], "--sandbox", "-f", "jsonl"]
+    result = run_cli(*command)
+    assert result.exit_code == 7, result.stderr
+    assert "answer not understood" in result.stderr
+    assert "credits spent by this run" in result.stderr
+    for row in result.jsonl():
+        assert row["status"] == "unread"
+        assert all(row.get(name) in (None, []) for name in PAID[endpoint]), row
+    if endpoint == "news":
+        assert result.jsonl() == []  # no article rows made up
+    (item,) = ledger().items().listed(endpoint)
+    assert (item.status, json.loads(item.answer)) == ("unread", shape)
+    again = run_cli(*command)
+    assert again.exit_code == 7
+    assert requests_to(app, endpoint) == 1  # kept, not paid for again without --refresh
+
 
 # Single answers: one shape a reader once misread, and what it must make of it ----------------
 
