@@ -4,7 +4,10 @@ it buys, its price, how its answer is read by evidence, and the output row.
 
 Reading by evidence (Part B4): an answer is complete only when it holds what was paid for, for
 what was asked; an answer that names another email, person or organisation, or holds nothing
-recognisable, is ``unread`` (kept raw, reported, never printed as an empty success).
+recognisable, is ``unread`` (kept raw, reported, never printed as an empty success). What was
+paid for is looked for wherever the shapes of Part B2 put it: under envelopes (``data``,
+``results``, JSend), in a nested ``person`` / ``organization`` / ``pagination``, under other
+spellings (snake_case, American) or a bare ``id``; the rows name it as documented.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import re
 from typing import Any
 
 from clodura_cli.api import spec
-from clodura_cli.api.answers import normal_linkedin
+from clodura_cli.api.answers import classify_word, normal_linkedin
 from clodura_cli.api.errors import ValidationError
 from clodura_cli.inputs import column_key, damaged_id
 from clodura_cli.paid import PaidEndpoint, Purchase, Reading
@@ -100,27 +103,41 @@ def _bare_email(value: Any) -> str:
     return text[len("mailto:") :] if text.lower().startswith("mailto:") else text
 
 
+#: Where a verification's fields may be named (compared as ``column`` compares names).
+_VERDICT_KEYS = ("verdict", "result", "emailStatus", "status")
+_STATE_KEYS = ("state", "verificationState", "status")
+_DOCUMENT_KEYS = ("documentId", "docId", "id", "requestId", "jobId", "uuid")
+_VERIFIED_AT_KEYS = ("verifiedAt", "timestamp", "checkedAt")
+_SEARCH_DEPTH = 4
+
+
 def read_verification(status: int, payload: Any, body: dict[str, Any]) -> Reading:
-    """A verdict for the address asked, or pending (202, In-progress, Pending), or unread."""
-    data = data_of(payload)
-    if not isinstance(data, dict):
+    """A verdict for the address asked, or pending (202, In-progress, Pending), or unread.
+
+    By evidence (B4): the verdict is read in whichever object of the answer holds one (under
+    the known keys, else a value that is a verdict word); the address, document id, state and
+    time are read in that object, then in the envelopes around it."""
+    entry = _verification_entry(payload, body["email"])
+    if entry is None:
         return _unread("no verification in the answer")
-    named = column(data, "email", "emailAddress", "address")
-    if named and str(named).strip().lower() != body["email"].lower():
-        return _unread(f"it verifies {named}, not {body['email']}")
-    verdict_text = column(data, "verdict", "result", "status", "emailStatus")
-    verdict = _verdict(verdict_text)
-    state = column(data, "state", "verificationState")
-    document = column(data, "documentId", "document_id", "docId", "id")
+    if isinstance(entry, str):
+        return _unread(f"it verifies {entry}, not {body['email']}")
+    verdict, chain = entry
+    state = _first(
+        chain, _STATE_KEYS, lambda v: isinstance(v, str) and _verdict(v) in (None, "Pending")
+    )
+    document = _first(chain, _DOCUMENT_KEYS, lambda v: isinstance(v, (str, int)))
     price = DEEP_PRICE if body.get("deepVerification") else STANDARD_PRICE
-    deep = column(data, "deepVerification", "deep")
-    result = {"verdict": verdict or (str(verdict_text) if verdict_text else None),
-              "state": state,
+    deep = _first(chain, ("deepVerification", "deep"), lambda v: isinstance(v, bool))
+    result = {"verdict": verdict,
+              "state": _state_word(state),
               "deep": bool(body.get("deepVerification") if deep is None else deep),
-              "verifiedAt": column(data, "verifiedAt", "timestamp", "verified_at"),
+              "verifiedAt": _first(chain, _VERIFIED_AT_KEYS, lambda v: isinstance(v, str)),
               "documentId": None if document is None else str(document)}  # fmt: skip
-    pending = status == 202 or verdict == "Pending" or _word(state) in ("inprogress", "pending")
+    pending = status == 202 or verdict == "Pending" or classify_word(state) == "pending"
     credits = _credits(payload)
+    if credits is None:
+        credits = _number(_first(chain, _CREDIT_KEYS, _is_number))
     if pending:
         return Reading("pending", {**result, "verdict": "Pending"}, credits if credits else price,
                        result["documentId"])  # fmt: skip
@@ -130,8 +147,106 @@ def read_verification(status: int, payload: Any, body: dict[str, Any]) -> Readin
                    result["documentId"])  # fmt: skip
 
 
+def verification_document(payload: Any) -> str | None:
+    """The document id a verification answer (or a delivery) carries, wherever it sits."""
+    entry = _verification_entry(payload, None)
+    if not isinstance(entry, tuple):
+        return None
+    document = _first(entry[1], _DOCUMENT_KEYS, lambda v: isinstance(v, (str, int)))
+    return None if document is None else str(document)
+
+
+def _verification_entry(
+    payload: Any, email: str | None
+) -> tuple[str | None, list[Any]] | str | None:
+    """(verdict, the object holding it and the objects around it, innermost first) for the
+    address asked; the address when the answer verifies only another one; None when the
+    answer holds no object. Without a verdict anywhere, the innermost object is the entry."""
+    tree = _tree(payload)
+    if not tree:
+        return None
+    held = [(verdict, chain) for chain in tree if (verdict := _verdict_in(chain[0])) is not None]
+    other = None
+    for verdict, chain in sorted(held, key=lambda found: -len(found[1])):
+        named = _first(chain, ("email", "emailAddress", "address"), lambda v: isinstance(v, str))
+        if email is not None and named and named.strip().lower() != email.lower():
+            other = other or named
+            continue
+        return verdict, chain
+    if other is not None:
+        return str(other)
+    chain = max(tree, key=len)
+    named = _first(chain, ("email", "emailAddress", "address"), lambda v: isinstance(v, str))
+    if email is not None and named and named.strip().lower() != email.lower():
+        return str(named)
+    return None, chain
+
+
+def _tree(payload: Any) -> list[list[dict[str, Any]]]:
+    """Every object of an answer, outermost first, each as a chain: the object, then the
+    objects around it (innermost first); lists are looked into, a few levels deep."""
+    chains: list[list[dict[str, Any]]] = []
+    queue: list[tuple[Any, list[dict[str, Any]]]] = [(payload, [])]
+    while queue and len(chains) < 500:
+        value, around = queue.pop(0)
+        if isinstance(value, dict):
+            chain = [value, *around]
+            chains.append(chain)
+            if len(chain) <= _SEARCH_DEPTH:
+                queue += [(v, chain) for v in value.values() if isinstance(v, (dict, list))]
+        elif isinstance(value, list) and len(around) <= _SEARCH_DEPTH:
+            queue += [(v, around) for v in value if isinstance(v, (dict, list))]
+    return chains
+
+
+def _first(chain: list[dict[str, Any]], names: tuple[str, ...], accept: Any) -> Any:
+    """The first accepted value under one of ``names`` (in that order), looking in each object
+    of ``chain`` in turn."""
+    wanted = [column_key(name) for name in names]
+    for part in chain:
+        keyed = {column_key(str(k)): v for k, v in part.items()}
+        for name in wanted:
+            value = keyed.get(name)
+            if value not in (None, "") and accept(value):
+                return value
+    return None
+
+
+def _verdict_in(part: dict[str, Any]) -> str | None:
+    """The verdict an object holds: under a known key, else a value that says it (B4)."""
+    found = _first([part], _VERDICT_KEYS, lambda v: isinstance(v, str) and _verdict(v))
+    if found is not None:
+        return _verdict(found)
+    for value in part.values():
+        if isinstance(value, str) and _word(value) in _VERDICT_WORDS:
+            return _verdict(value)
+    return None
+
+
+def _state_word(state: Any) -> str | None:
+    """A verification's state in the documented words (Completed, In-progress) when it is one
+    of the words for them, else as given."""
+    if state is None:
+        return None
+    return {"completed": "Completed", "pending": "In-progress"}.get(
+        classify_word(state) or "", str(state)
+    )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if _is_number(value) else None
+
+
 def _word(value: Any) -> str:
     return re.sub(r"[^a-z]", "", str(value or "").lower())
+
+
+#: Words that are a verdict whatever key holds them.
+_VERDICT_WORDS = frozenset(("deliverable", "undeliverable", "riskycatchall", "catchall"))
 
 
 def _verdict(value: Any) -> str | None:
@@ -230,17 +345,20 @@ def match_confidence(body: dict[str, Any]) -> str:
 
 
 def read_person(status: int, payload: Any, body: dict[str, Any]) -> Reading:
-    """A person (2 credits), only their organisation (1), no match (0), or unread."""
+    """A person (2 credits), only their organisation (1), no match (0), or unread. The person
+    is the answer's content, or the object it holds under ``person`` or ``contact``."""
     data = data_of(payload)
     credits = _credits(payload)
     if _empty(data):
         return Reading("no_match", None, credits or 0.0, message="no match")
     if not isinstance(data, dict):
         return _unread("no person in the answer")
-    url = column(data, "linkedinUrl", "linkedin")
+    found = _person_in(data)
+    person = data if found is None else found
+    url = column(person, "linkedinUrl", "linkedin")
     if url and "linkedinUrl" in body and normal_linkedin(str(url)) != body["linkedinUrl"]:
         return _unread(f"it names {url}, not {body['linkedinUrl']}")
-    email = column(data, "email", "workEmail")
+    email = column(person, "email", "workEmail")
     if (
         email
         and "email" in body
@@ -248,18 +366,37 @@ def read_person(status: int, payload: Any, body: dict[str, Any]) -> Reading:
         and (str(email).lower() != body["email"].lower())
     ):
         return _unread(f"it names {email}, not {body['email']}")
-    person = (
-        column(data, "personId", "id")
-        or url
-        or (column(data, "firstName") and column(data, "lastName"))
-    )
-    organisation = _organisation(data)
-    if person:
-        return Reading("completed", data, 2.0 if credits is None else credits)
+    organisation = _organisation(person) or _organisation(data)
+    if found is not None:
+        if found is not data and organisation is not None:
+            found = {**found, "organisation": organisation}  # as the documented answer has it
+        return Reading("completed", found, 2.0 if credits is None else credits)
     if organisation is not None:
         return Reading("completed", data, 1.0 if credits is None else credits,
                        message="organisation details only")  # fmt: skip
+    if _says_not_found(data):
+        return Reading("no_match", None, credits or 0.0, message="no match")
     return _unread("no person or organisation in the answer")
+
+
+def _person_in(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The object that describes a person (an id, a LinkedIn URL, or first and last names):
+    the answer's content, or what it holds under ``person`` or ``contact``."""
+    for part in (data, column(data, "person", "contact")):
+        if isinstance(part, dict) and (
+            column(part, "personId", "id")
+            or column(part, "linkedinUrl", "linkedin")
+            or (column(part, "firstName") and column(part, "lastName"))
+        ):
+            return part
+    return None
+
+
+def _says_not_found(data: dict[str, Any]) -> bool:
+    """True for an answer whose status or match type is a word for "nothing found"
+    (``NOT_FOUND``, ``no_match``, ``none``)."""
+    return _first([data], ("status", "matchType"),
+                  lambda v: classify_word(v) == "not_found") is not None  # fmt: skip
 
 
 def _organisation(data: dict[str, Any]) -> dict[str, Any] | None:
@@ -281,16 +418,21 @@ ORG_FIELDS = ("organisationId", "organisationName", "domain", "industry", "emplo
               "revenue")  # fmt: skip
 
 
+#: Other names an answer may give an id under (a flat answer's bare ``id``).
+_ID_NAMES = {"personId": ("personId", "id"), "organisationId": ("organisationId", "orgId", "id")}
+
+
 def person_row(record: dict[str, Any], result: Any) -> dict[str, Any]:
     data = result if isinstance(result, dict) else {}
     row = dict(record)
     for name in PERSON_FIELDS:
-        value = column(data, name)
+        value = column(data, *_ID_NAMES.get(name, (name,)))
         if value is not None or name not in row:
             row[name] = value if value is not None else row.get(name)
     organisation = _organisation(data) or {}
     for name in ORG_FIELDS:
-        row[name] = column(organisation, name) if organisation else row.get(name)
+        found = column(organisation, *_ID_NAMES.get(name, (name,)))
+        row[name] = found if organisation else row.get(name)
     return row
 
 
@@ -324,28 +466,55 @@ def org_purchase(record: dict[str, Any], add_ons: list[str], label: str) -> Purc
 
 
 def read_org(status: int, payload: Any, body: dict[str, Any]) -> Reading:
+    """An organisation (the answer's content, or the object it holds under ``organisation``
+    or ``company``), not found (0 credits), or unread."""
     data = data_of(payload)
     credits = _credits(payload)
     if _empty(data):
         return Reading("no_match", None, credits or 0.0, message="organisation not found")
     if not isinstance(data, dict):
         return _unread("no organisation in the answer")
-    named = column(data, "organisationId", "orgId")
+    org = next((part for part in (data, column(data, "organisation", "company"))
+                if isinstance(part, dict) and column(part, "organisationId", "organisationName",
+                                                     "name", "domain")), None)  # fmt: skip
+    if org is None:
+        if _says_not_found(data):
+            return Reading("no_match", None, credits or 0.0, message="organisation not found")
+        return _unread("no organisation in the answer")
+    named = column(org, "organisationId", "orgId", "id")
     asked = body.get("organisationId")
     if asked and named is not None and str(named) != asked:
         return _unread(f"it describes organisation {named}, not {asked}")
-    if not column(data, "organisationId", "organisationName", "name", "domain"):
-        return _unread("no organisation in the answer")
-    return Reading("completed", data, org_worst(body) if credits is None else credits)
+    return Reading("completed", org, org_worst(body) if credits is None else credits)
 
 
 def org_worst(body: dict[str, Any]) -> float:
     return 1.0 + sum(1 for flag in ADD_ONS.values() if body.get(flag))
 
 
+#: Enrich Company's fields, as the documentation names them.
+COMPANY_FIELDS = ("organisationId", "organisationName", "domain", "linkedinUrl", "foundedYear",
+                  "industry", "employeeSize", "revenue", "hqAddress", "phone", "website",
+                  "technographics", "acquisitions", "funding")  # fmt: skip
+
+
 def org_row(record: dict[str, Any], result: Any) -> dict[str, Any]:
     data = result if isinstance(result, dict) else {}
-    return {**record, **data}
+    return {**record, **documented(data, COMPANY_FIELDS, "organisationId")}
+
+
+def documented(data: dict[str, Any], names: tuple[str, ...], id_name: str) -> dict[str, Any]:
+    """An answer's object with each field ``names`` spells otherwise under its documented name
+    (``organization_name``, ``organizationName``: ``organisationName``) and a bare ``id`` as
+    ``id_name``; other fields as they are, and a documented spelling given too wins."""
+    spelled = {column_key(name): name for name in names}
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = spelled.get(column_key(str(key)), key)
+        out[key if name != key and name in data else name] = value
+    if id_name not in out and "id" in out:
+        out[id_name] = out.pop("id")
+    return out
 
 
 ENRICH_ORG = PaidEndpoint("enrich-org", spec.ENRICH_ORG_PATH, org_worst, read_org)
@@ -386,30 +555,48 @@ def news_purchase(body: dict[str, Any]) -> Purchase:
     return Purchase("|".join(parts), body, {})
 
 
+#: Where a news answer may hold its articles.
+_ARTICLE_LISTS = ("articles", "news", "data", "results", "items")
+
+
 def read_news(status: int, payload: Any, body: dict[str, Any]) -> Reading:
-    """A page of articles (2 credits, even empty), or unread."""
+    """A page of articles (2 credits, even empty), or unread. The articles, the organisation
+    and the number of pages are read wherever the answer's objects (not its lists) hold
+    them: at the top, or in envelopes (``data``) and parts (``pagination``)."""
     if not isinstance(payload, dict):
         if isinstance(payload, list):
             return Reading("completed", {"articles": payload}, NEWS_PRICE)
         return _unread("no articles in the answer")
-    named = column(payload, "organisationId")
+    parts = _objects(payload)
+    named = _first(parts, ("organisationId", "orgId"), lambda v: isinstance(v, (str, int)))
     asked = body.get("organisationId")
     if asked and named is not None and str(named) != asked:
         return _unread(f"it holds news of {named}, not {asked}")
-    for key in ("articles", "news", "data", "results", "items"):
-        articles = payload.get(key)
-        if isinstance(articles, dict):
-            articles = articles.get("articles")
-        if isinstance(articles, list):
-            pages = column(payload, "totalPages", "pages")
-            result = {"articles": articles,
-                      "totalPages": pages if isinstance(pages, int) else None,
-                      "organisationId": named or asked,
-                      "orgLinkedinUrl": column(payload, "orgLinkedinUrl", "linkedinUrl")
-                      or body.get("orgLinkedinUrl")}  # fmt: skip
-            credits = _credits(payload)
-            return Reading("completed", result, NEWS_PRICE if credits is None else credits)
-    return _unread("no articles in the answer")
+    articles = next((part[key] for part in parts for key in _ARTICLE_LISTS
+                     if isinstance(part.get(key), list)), None)  # fmt: skip
+    if articles is None:
+        return _unread("no articles in the answer")
+    pages = _first(parts, ("totalPages", "pages"), lambda v: _is_number(v) and isinstance(v, int))
+    url = _first(parts, ("orgLinkedinUrl", "linkedinUrl"), lambda v: isinstance(v, str))
+    result = {"articles": articles,
+              "totalPages": pages,
+              "organisationId": None if named is None and not asked else str(named or asked),
+              "orgLinkedinUrl": url or body.get("orgLinkedinUrl")}  # fmt: skip
+    credits = _credits(payload)
+    if credits is None:
+        credits = _number(_first(parts, _CREDIT_KEYS, _is_number))
+    return Reading("completed", result, NEWS_PRICE if credits is None else credits)
+
+
+def _objects(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """An answer's objects, outermost first, without looking into its lists."""
+    found: list[dict[str, Any]] = []
+    queue: list[Any] = [payload]
+    while queue and len(found) < 50:
+        part = queue.pop(0)
+        found.append(part)
+        queue += [value for value in part.values() if isinstance(value, dict)]
+    return found
 
 
 def news_worst(body: dict[str, Any]) -> float:
@@ -421,8 +608,13 @@ def news_rows(result: Any) -> list[dict[str, Any]]:
     data = result if isinstance(result, dict) else {}
     lead = {"organisationId": data.get("organisationId"),
             "orgLinkedinUrl": data.get("orgLinkedinUrl")}  # fmt: skip
-    return [{**lead, **a} if isinstance(a, dict) else {**lead, "article": a}
-            for a in data.get("articles") or []]  # fmt: skip
+    return [{**lead, **documented(a, ARTICLE_FIELDS, "articleId")} if isinstance(a, dict)
+            else {**lead, "article": a} for a in data.get("articles") or []]  # fmt: skip
+
+
+#: An article's fields in a news row, as the rows name them.
+ARTICLE_FIELDS = ("organisationId", "orgLinkedinUrl", "articleId", "title", "url", "publishedAt",
+                  "category", "source", "summary")  # fmt: skip
 
 
 NEWS = PaidEndpoint("news", spec.ORG_NEWS_PATH, news_worst, read_news)

@@ -134,11 +134,9 @@ class Receiver:
     def apply_verification(self, payload: Any, body: bytes) -> str | None:
         """A queued verification's verdict (matched by its document id): the item is updated,
         and its email returned; None when the delivery is not one."""
-        from clodura_cli.vendor import VERIFY, column, data_of
+        from clodura_cli.vendor import VERIFY, verification_document
 
-        data = data_of(payload)
-        document = column(data, "documentId", "document_id", "docId") if isinstance(
-            data, dict) else None  # fmt: skip
+        document = verification_document(payload)
         if document is None:
             return None
         items = self.ledger.items()

@@ -316,6 +316,91 @@ def test_news_pages_and_filters(app: SandboxApp) -> None:
     assert balance(app) == {"remainingCredits": 100_000 - 2 * (len(pages) + 7)}
 
 
+# Dialects ----------------------------------------------------------------------------------------
+
+DEFAULT_KEYS = {
+    "verify": VERIFY_KEYS, "queued": VERIFY_KEYS[:-1], "enrich-person": ["data", "matchType",
+    "creditsUsed"], "enrich-org": ["data", "creditsUsed"], "news": ["organisationId",
+    "orgLinkedinUrl", "page", "perPage", "totalArticles", "totalPages", "articles"],
+}  # fmt: skip
+#: The top-level keys of each answer, and where its status or verdict word sits, by dialect.
+DIALECT_KEYS = {
+    "default": DEFAULT_KEYS,
+    "seed": DEFAULT_KEYS,
+    "flat": {"verify": ["id", "status", "email", "deepVerification", "verdict", "verifiedAt",
+                        "creditsUsed"],
+             "queued": ["id", "status", "email", "deepVerification", "verdict", "verifiedAt"],
+             "enrich-person": ["status", "matchType", "id", *PERSON_KEYS[1:], "creditsUsed"],
+             "enrich-org": ["status", "id", *ORG_KEYS[1:], "technographics", "creditsUsed"],
+             "news": ["status", "page", "perPage", "totalArticles", "totalPages", "articles"]},
+    "wrapped": {name: ["success", "data"] for name in DEFAULT_KEYS},
+    "upper": {"verify": ["documentId", "email", "deepVerification", "state", "results",
+                         "creditsUsed"],
+              "queued": ["documentId", "email", "deepVerification", "state", "results"],
+              "enrich-person": ["results", "matchType", "creditsUsed"],
+              "enrich-org": ["results", "creditsUsed"],
+              "news": [*DEFAULT_KEYS["news"][:-1], "results"]},
+    "jsend": {name: ["status", "data"] for name in DEFAULT_KEYS},
+}  # fmt: skip
+WORDS = {
+    "default": ("Completed", "Deliverable", "In-progress", "Pending", "person"),
+    "seed": ("Completed", "Deliverable", "In-progress", "Pending", "person"),
+    "flat": ("COMPLETED", "DELIVERABLE", "IN_PROGRESS", "PENDING", "PERSON"),
+    "wrapped": ("success", "deliverable", "in_progress", "pending", "person"),
+    "upper": ("COMPLETED", "DELIVERABLE", "IN-PROGRESS", None, "PERSON"),
+    "jsend": ("completed", "deliverable", "queued", None, "person"),
+}
+
+
+def _words(dialect: str, verify: Any, queued: Any, person: Any) -> tuple[Any, ...]:
+    """(state, verdict, queued state, queued verdict, match type) wherever the dialect puts
+    them."""
+    if dialect in ("wrapped", "jsend"):
+        verify, queued, person = verify["data"], queued["data"], person["data"]
+    if dialect == "jsend":
+        return (verify["status"], verify["result"]["deliverability"], queued["status"], None,
+                person["matchType"])  # fmt: skip
+    if dialect == "upper":
+        return (verify["state"], verify["results"][0]["verdict"], queued["state"], None,
+                person["matchType"])  # fmt: skip
+    state = "status" if dialect == "flat" else "state"
+    match = person["match_type"] if dialect == "wrapped" else person["matchType"]
+    return verify[state], verify["verdict"], queued[state], queued["verdict"], match
+
+
+@pytest.mark.parametrize("dialect", list(DIALECT_KEYS))
+def test_each_dialect_answers_the_vendor_endpoints_in_its_own_shape(
+    tmp_path: Path, dialect: str
+) -> None:
+    app = SandboxApp(tmp_path / "state.db", job_delay=0.05, dialect=dialect)
+    try:
+        queued = call(app, "verify", email="who@" + CATCH_ALL.domains[0], deepVerification=True)
+        answers = {
+            "verify": answer(app, "verify", email=ADDRESS),
+            "queued": queued.json(),
+            "enrich-person": answer(app, "enrich-person", linkedinUrl=RECORD["linkedinUrl"]),
+            "enrich-org": answer(app, "enrich-org", **ORG, includeTechnographics=True),
+            "news": answer(app, "news", **ORG, **WINDOW),
+        }
+        assert balance(app) == {"remainingCredits": 99993.86}  # charged as in every dialect
+    finally:
+        app.close()
+    assert queued.status_code == 202
+    assert {name: list(a) for name, a in answers.items()} == DIALECT_KEYS[dialect]
+    got = _words(dialect, answers["verify"], answers["queued"], answers["enrich-person"])
+    assert got == WORDS[dialect]
+    person = answers["enrich-person"]
+    if dialect == "seed":
+        assert person["data"]["personCity"] == [RECORD["personCity"]]
+        size = person["data"]["organisation"]["employeeSize"]
+        assert size == [COMPANY.employee_size.replace(" ", "")]
+    elif dialect == "wrapped":
+        assert "person_id" in person["data"] and "organisation_id" in person["data"]["organisation"]
+    elif dialect == "jsend":
+        assert person["data"]["person"]["personId"] == RECORD["personId"]
+        assert person["data"]["organization"]["organizationId"] == COMPANY.id
+
+
 # The state file ----------------------------------------------------------------------------------
 
 

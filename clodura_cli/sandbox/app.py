@@ -408,22 +408,26 @@ class SandboxApp:
         return Answer(200, dialects.track(self.dialect, payload))
 
     def _verify_email(self, request: Request) -> Answer:
-        return self._vendor(request, vendor.verify_email)
+        return self._vendor(request, "verify", vendor.verify_email)
 
     def _enrich_person(self, request: Request) -> Answer:
-        return self._vendor(request, vendor.enrich_person)
+        return self._vendor(request, "enrich-person", vendor.enrich_person)
 
     def _enrich_org(self, request: Request) -> Answer:
-        return self._vendor(request, vendor.enrich_org)
+        return self._vendor(request, "enrich-org", vendor.enrich_org)
 
     def _org_news(self, request: Request) -> Answer:
-        return self._vendor(request, vendor.org_news)
+        return self._vendor(request, "news", vendor.org_news)
 
     def _vendor(
-        self, request: Request, handler: Callable[[vendor.Context, dict[str, Any]], vendor.Outcome]
+        self,
+        request: Request,
+        endpoint: str,
+        handler: Callable[[vendor.Context, dict[str, Any]], vendor.Outcome],
     ) -> Answer:
         """Verification, enrichment and news (clodura_cli.sandbox.vendor): answered and charged
-        in one transaction; a queued verification's verdict is posted to its webhook later."""
+        in one transaction; a queued verification's verdict is posted to its webhook later.
+        The answer and the delivery are in the dialect's shape."""
         body = _json_object(request.body)
         with self.state.transaction() as db:
             self._settle(db, request.key)
@@ -437,9 +441,11 @@ class SandboxApp:
                 str(outcome.delivery["documentId"]),
                 str(outcome.webhook),
                 time.monotonic() + self.job_delay,
-                outcome.delivery,
+                dialects.vendor_answer(self.dialect, endpoint, outcome.delivery),
             )
-        return Answer(outcome.status, outcome.payload)
+        return Answer(
+            outcome.status, dialects.vendor_answer(self.dialect, endpoint, outcome.payload)
+        )
 
     def _credits(self, request: Request) -> Answer:
         key = request.key

@@ -5,7 +5,8 @@ The app's thin handlers parse the body, open a state transaction and call these 
 returns an :class:`Outcome` (status, answer, cost, and for a queued verification the delivery to
 post to the webhook). Every choice is derived from sha256 of stable inputs (the company's id, the
 address, the domain), never drawn at random: the same request gets the same verdict, match,
-firmographics and articles. The answers are in the documented (default) shape only.
+firmographics and articles. The answers are made in the documented (default) shape; the app
+hands them (and a queued verdict's delivery) to clodura_cli.sandbox.dialects for the others.
 
 Credits. These endpoints have decimal prices (0.04 per verification, 0.1 per deep one; 2, 1 or 0
 per contact enrichment; 1 to 4 per company enrichment; 2 per news request). What a request costs

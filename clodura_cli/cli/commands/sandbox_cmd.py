@@ -79,8 +79,8 @@ def serve(
     dialect: Annotated[
         str,
         typer.Option(
-            help="Shape of the answers: default (documented), flat, wrapped, upper or seed "
-            "(the other shapes the real API may send)."
+            help="Shape of the answers: default (documented), flat, wrapped, upper, seed or "
+            "jsend (the other shapes the real API may send)."
         ),
     ] = "default",
     access_log: Annotated[bool, typer.Option(help="Log each request on stderr.")] = False,
