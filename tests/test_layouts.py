@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import run_cli, sent
+from helpers import run_cli, sandbox_fails, sent
 
 from clodura_cli import reveal
 from clodura_cli.sandbox.app import SandboxApp
@@ -65,7 +65,7 @@ def test_organisations_take_the_layouts_organisation_columns(emulator: SandboxAp
 
 def test_phones_share_one_cell_joined_with_semicolons(emulator: SandboxApp) -> None:
     found = run_cli("search", "--sandbox", "--limit", "8", "-f", "jsonl").jsonl()
-    ids = [row["personId"] for row in found]
+    ids = [row["personId"] for row in found if not sandbox_fails(row["personId"], "phone")]
     result = run_cli("reveal", "phone", "--sandbox", "-f", "jsonl", "--layout", "pipedrive",
                      "--fields", "all", *ids)  # fmt: skip
     assert result.exit_code == 0, result.stderr
