@@ -95,6 +95,30 @@ def test_verbose_logs_requests_and_retries_but_never_the_key(
     assert "sandbox-multi" not in done.stderr + done.stdout
 
 
+def test_cron_logs_quiet_retries_and_timestamped_lines(server: Server, env: dict[str, str]) -> None:
+    import re
+
+    server.set_faults(retry_after=0, script=["429:1@search"])
+    quiet = clodura("search", "-q", "--title", "cto", "--limit", "5", env=env)
+    assert quiet.returncode == 0, quiet.stderr
+    assert [e["status"] for e in server.log()] == [429, 200]  # it did retry, silently
+    assert quiet.stderr == ""
+    server.set_faults(retry_after=0, script=["429:1@search"])
+    stamped = clodura("search", "--title", "cto", "--limit", "5", "-o", "/dev/null", env={
+        **env, "CLODURA_LOG_TIMESTAMPS": "1"})  # fmt: skip
+    lines = stamped.stderr.splitlines()
+    assert len(lines) == 2 and lines[0].split(" ", 1)[1].startswith("retry: ")
+    iso = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d ")
+    assert all(iso.match(line) for line in lines), lines
+    flag = clodura("search", "--title", "cto", "--limit", "1", "-o", "/dev/null",
+                   "--log-timestamps", env=env)  # fmt: skip
+    assert (
+        iso.match(flag.stderr) and flag.stderr.split(" ", 1)[1] == "wrote 1 record to /dev/null\n"
+    )
+    failed = clodura("--log-timestamps", "search", "--seniority", "Boss", env=env)
+    assert failed.returncode == 2 and iso.match(failed.stderr), failed.stderr
+
+
 def test_dropped_connection_and_truncated_body_are_retried(
     server: Server, env: dict[str, str]
 ) -> None:

@@ -56,9 +56,29 @@ def _quiet_option() -> Any:
     )
 
 
+def _set_timestamps(ctx: Any, param: Any, value: bool) -> None:
+    if value:
+        report.set_timestamps(True)
+
+
+def _timestamps_option() -> Any:
+    from typer.core import TyperOption
+
+    return TyperOption(
+        param_decls=["--log-timestamps"],
+        is_flag=True,
+        default=False,
+        expose_value=False,
+        is_eager=True,
+        callback=_set_timestamps,
+        help=f"Start every stderr line with an ISO 8601 time, for logs (or "
+        f"{report.ENV_LOG_TIMESTAMPS}=1).",
+    )
+
+
 def _add_quiet(command: Any, *, root: bool = False) -> None:
-    """-q/--quiet on every command (and before it: `clodura -q ...`), declared once here
-    rather than in every signature."""
+    """-q/--quiet and --log-timestamps on every command (and before it: `clodura -q ...`),
+    declared once here rather than in every signature."""
     subcommands = getattr(command, "commands", None)
     for sub in (subcommands or {}).values():
         _add_quiet(sub)
@@ -66,6 +86,7 @@ def _add_quiet(command: Any, *, root: bool = False) -> None:
         "--quiet" in getattr(param, "opts", ()) for param in command.params
     ):
         command.params.append(_quiet_option())
+        command.params.append(_timestamps_option())
 
 
 class CloduraGroup(TyperGroup):
@@ -73,6 +94,7 @@ class CloduraGroup(TyperGroup):
 
     def make_context(self, info_name: str | None, args: list[str], *a: Any, **kw: Any) -> Any:
         report.set_quiet(False)
+        report.set_timestamps(config.env_flag(report.ENV_LOG_TIMESTAMPS))
         _add_quiet(self, root=True)
         for param in self.params:
             # `clodura completion SHELL` prints the scripts: typer's own two options would

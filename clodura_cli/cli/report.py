@@ -15,12 +15,20 @@ if TYPE_CHECKING:
 _lock = threading.Lock()
 _secrets: set[str] = set()
 _quiet = False
+_timestamps = False
+ENV_LOG_TIMESTAMPS = "CLODURA_LOG_TIMESTAMPS"
 
 
 def set_quiet(quiet: bool) -> None:
     """-q/--quiet: notices, banners, progress and summaries are not shown."""
     global _quiet
     _quiet = quiet
+
+
+def set_timestamps(on: bool) -> None:
+    """--log-timestamps / CLODURA_LOG_TIMESTAMPS=1: every line starts with an ISO 8601 time."""
+    global _timestamps
+    _timestamps = on
 
 
 def is_quiet() -> bool:
@@ -60,6 +68,10 @@ def say(message: str, *, prefix: str = "", style: str = "") -> None:
             codes = {"red": "31", "yellow": "33", "dim": "2", "cyan": "36"}
             prefix = f"\x1b[{codes.get(style, '0')};1m{prefix}\x1b[0m"
         line = f"{prefix} {line}"
+    if _timestamps:
+        import datetime as dt
+
+        line = f"{dt.datetime.now().astimezone().isoformat(timespec='seconds')} {line}"
     with _lock:
         stream.write(line + "\n")
         stream.flush()
@@ -83,7 +95,8 @@ def info(message: str) -> None:
 
 
 class RequestReporter:
-    """Reports retries always, and every request with --verbose."""
+    """Reports retries (unless --quiet: a cron job's log keeps only errors), and every request
+    with --verbose."""
 
     def __init__(self, verbose: bool, debug: bool = False) -> None:
         self.verbose = verbose
@@ -101,7 +114,7 @@ class RequestReporter:
                 prefix="http:",
                 style="dim",
             )
-        if event.retry_in is not None:
+        if event.retry_in is not None and not _quiet:
             say(
                 f"{event.method} {event.path}: {event.error}; retry {event.attempt} "
                 f"in {event.retry_in:.1f}s",

@@ -96,8 +96,7 @@ def _write(search: Search, client: Any, output: Output) -> int | None:
             rows = list(records)
         return write_output(counted(rows), output)  # drawn after the bar is cleared
     except _NothingNew:
-        report.info(f"--new-only: nothing new; {output.path} left as it was")
-        return None
+        return None  # said by _report, in the one line of a day with nothing new
 
 
 def _report(search: Search, output: Output, count: int | None) -> None:
@@ -109,14 +108,20 @@ def _report(search: Search, output: Output, count: int | None) -> None:
             f"--suppress: {search.new_only.suppressed} record(s) dropped (fetched: search "
             "records are charged when fetched)"
         )
-    if memory is not None:
-        cost = " (already paid for: each record fetched may cost credits)" if memory.skipped else ""
+    cost = " (already paid for: each record fetched may cost credits)"
+    if memory is not None and not memory.fresh:
+        kept = f"; {output.path} left as it was" if count is None else ""
+        seen = (
+            f", {memory.skipped} seen before (fetching may cost credits)" if memory.skipped else ""
+        )
+        report.info(f"--new-only: nothing new: {run.records} found{seen}{kept}")
+    elif memory is not None:
         report.info(
             f"--new-only: {len(memory.fresh)} new of {run.records} found; {memory.skipped} seen "
-            f"before skipped{cost}"
+            f"before skipped{cost if memory.skipped else ''}"
         )
-    if count == 0:
-        report.info("No results" if memory is None else "Nothing new")
+    if count == 0 and memory is None:
+        report.info("No results")
     elif output.path is not None and count is not None:
         verb = "appended" if output.append else "wrote"
         report.info(f"{verb} {count} record{'s' if count != 1 else ''} to {output.path}")
