@@ -194,3 +194,32 @@ def test_memory_kept_under_old_preset_keys_is_found_after_the_upgrade(
     assert keys == [("preset:mgrs", 10), ("query|3333cccc", 1)]
     copies = list(path.parent.glob("ledger*.db*"))
     assert any("v4" in c.name for c in copies), copies  # the copy made before the upgrade
+
+
+# 9. tables ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("width", [50, 80, 120])
+def test_ids_and_times_are_shown_whole_or_left_out_with_a_hint(
+    width: int, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    from clodura_cli.cli.table import render_table
+
+    monkeypatch.setenv("COLUMNS", str(width))
+    rows = [{"email": f"person{n}@example.com", "verdict": "Risky (Catch-all)",
+             "documentId": f"{n:024x}", "verifiedAt": f"2026-12-01T10:0{n}:00Z",
+             "trackingId": f"6f1c2e0a9b7d4c55a1e2f3a4b5c6d7e{n}",
+             "message": "a long message " * 5} for n in range(3)]  # fmt: skip
+    out = io.StringIO()
+    render_table(rows, None, out, to_terminal=True, summary="records")
+    shown = out.getvalue()
+    hint = capsys.readouterr().err.strip()
+    assert all(len(line) <= width for line in shown.splitlines())
+    assert len(hint) <= width
+    for name in ("documentId", "verifiedAt", "trackingId"):
+        if name in shown.splitlines()[1]:
+            assert all(row[name] in shown for row in rows), (name, shown)
+        else:
+            assert name in hint or "columns not shown" in hint, (name, hint)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -78,7 +79,7 @@ def _reveal(*contact: Column) -> tuple[Column, ...]:
         Column("Company", _get("organizationName"), 3),
         *contact,
         Column("Reveal", _get("revealStatus"), last),
-        Column("trackingId", _get("trackingId"), last + 1),
+        Column("trackingId", _get("trackingId"), last + 1, whole=True),
     )
 
 
@@ -92,7 +93,7 @@ SUMMARIES: dict[str, tuple[Column, ...]] = {
         Column("Domain", _get("companyDomain"), 7),
         Column("Location", _location, 4),
         Column("Email", _get("contactEmailStatus"), 5),
-        Column("personId", _get("personId"), 8),
+        Column("personId", _get("personId"), 8, whole=True),
     ),
     "organisations": (
         Column("Name", _either("organisationName", "organizationName", "name"), 1),
@@ -108,17 +109,20 @@ SUMMARIES: dict[str, tuple[Column, ...]] = {
     ),
     "phone": _reveal(Column("Phones", _get("phones"), 2, whole=True)),
     "jobs": (
-        Column("Submitted", _get("submittedAt"), 5),
+        Column("Submitted", _get("submittedAt"), 5, whole=True),
         Column("Kind", _get("kind"), 4),
         Column("Person", _who, 1),
         Column("Status", _get("revealStatus"), 2),
         Column("Result", lambda r: cell(r.get("email")) or cell(r.get("phones")), 3, whole=True),
         Column("Credits", _get("credits"), 6),
-        Column("trackingId", _get("trackingId"), 7),
+        Column("trackingId", _get("trackingId"), 7, whole=True),
     ),
 }
 #: Table borders and padding take this many characters per column (and one more in all).
 _COLUMN_OVERHEAD = 3
+#: Columns of records of no known kind shown whole or not at all: an id cut in the middle is
+#: a different id, a time cut is a different time, an address cut is no address.
+_WHOLE = re.compile(r"(?:Id|ID|_id|^id|At|_at|Date|date|Time|time|[Ee]mail)$")
 #: A column narrower than this (or its header) is not worth showing.
 _MIN_WIDTH = 12
 
@@ -135,7 +139,8 @@ def _columns(
     names = list(fields)
     if names == [ALL_FIELDS]:
         names = [n for n in dict.fromkeys(n for row in rows for n in row) if n not in PAGING_ECHO]
-    return [Column(name, _get(name), index + 1) for index, name in enumerate(names)]
+    return [Column(name, _get(name), index + 1, _WHOLE.search(name) is not None)
+            for index, name in enumerate(names)]  # fmt: skip
 
 
 def _cut(text: str, width: int) -> str:
@@ -208,8 +213,19 @@ def render_table(
         table.add_row(*(Text(_cut(row[index], size)) for index, size in widths.items()))
     console.print(table)
     if len(widths) < len(columns):
-        hidden = ", ".join(c.header for i, c in enumerate(columns) if i not in widths)
-        report.info(f"not shown at this width: {hidden} (--wide for every column)")
+        hidden = [c.header for i, c in enumerate(columns) if i not in widths]
+        report.info(_hint(hidden, console.width if fitting else 10**9))
+
+
+def _hint(hidden: list[str], width: int) -> str:
+    """The columns left out, on one line of the terminal's width: as many names as fit."""
+    for shown in range(len(hidden), 0, -1):
+        rest = len(hidden) - shown
+        names = ", ".join(hidden[:shown]) + (f" and {rest} more" if rest else "")
+        line = f"not shown: {names} (--wide shows all)"
+        if len(line) <= width:
+            return line
+    return f"{len(hidden)} columns not shown (--wide shows all)"
 
 
 def _bar(used: int, maximum: int, width: int = 20) -> str:
