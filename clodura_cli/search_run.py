@@ -136,6 +136,7 @@ class Search:
         values, sources = merged_filters(flags, opts)
         self.request = build_search_body(values, fields=self.endpoint.fields)
         self.warnings = list(self.request.warnings)
+        self.notices = list(self.request.notices)
         self.memory: EmittedPeople | None = None
         if opts.new_only or opts.forget is not None:
             from clodura_cli.store.ledger import Ledger
