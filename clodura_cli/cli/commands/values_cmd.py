@@ -40,8 +40,10 @@ def values(
     fmt: options.Format = None,
     output: options.Output = None,
 ) -> None:
-    """List the values a filter knows (the app's lists; the API may accept others), or those
-    matching TEXT; flags take them as they are printed."""
+    """List a filter's known values, or those TEXT matches.
+
+    Closed lists take only these; open ones also send other values, with a warning.
+    """
     from clodura_cli.api.vocabulary import list_values
     from clodura_cli.cli import report
     from clodura_cli.cli.render import Output, write_output
