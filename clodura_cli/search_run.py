@@ -145,6 +145,7 @@ class Search:
         values, sources = merged_filters(flags, opts)
         self.request = build_search_body(values, fields=self.endpoint.fields)
         self.warnings = list(self.request.warnings)
+        self.notices = list(self.request.notices)
         self.memory: EmittedPeople | None = None
         #: What --new-only remembers people under (memory:NAME, preset:NAME or query|hash).
         self.memory_key = ""

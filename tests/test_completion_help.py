@@ -16,6 +16,7 @@ from helpers import run_cli
 from typer.main import get_command
 
 from clodura_cli.api import spec
+from clodura_cli.api.vocabulary import load
 from clodura_cli.cli.app import app
 from clodura_cli.cli.complete import script
 from clodura_cli.cli.docs import replace_reference
@@ -72,8 +73,11 @@ def escaped(value: str) -> str:
         ("--revenue", spec.REVENUES),
         ("--email-status", spec.EMAIL_STATUSES),
         ("--business-model", spec.BUSINESS_MODELS),
-        ("--function", spec.FUNCTIONS),
-        ("--funding-type", spec.FUNDING_TYPES),
+        ("--function", load("functions").values),
+        ("--funding-type", load("funding-types").values),
+        ("--industry", load("industries").values),
+        ("--country", load("countries").values),
+        ("--company-country", load("countries").values),
         ("--format", FORMAT_NAMES),
     ],
 )
@@ -87,6 +91,21 @@ def test_completion_narrows_by_prefix(env: dict[str, str]) -> None:
     assert complete_bash("clodura search --seniority C", env) == ["Chairman", "CEO", "CXO"]
     assert complete_bash("clodura search --employees 10", env) == ["1001\\ -\\ 5000", "10000+"]
     assert complete_bash("clodura re", env) == ["reveal"]
+
+
+def test_known_values_complete_by_prefix(env: dict[str, str]) -> None:
+    assert complete_bash("clodura search --industry Software", env) == ["Software\\ Development"]
+    assert complete_bash("clodura orgs --country Korea", env) == ["Korea\\ North", "Korea\\ South"]
+    assert complete_bash("clodura search --function Cy", env) == ["Cyber\\ Security"]
+    assert complete_bash("clodura search --funding-type Post-", env) == [
+        "Post-IPO\\ Debt",
+        "Post-IPO\\ Equity",
+        "Post-IPO\\ Secondary",
+    ]
+    assert complete_bash("clodura values ", env) == [
+        "seniority", "function", "email-status", "country", "employees", "company-country",
+        "industry", "revenue", "business-model", "funding-type",
+    ]  # fmt: skip
 
 
 def test_presets_and_profiles_complete_by_name(env: dict[str, str], isolated: Path) -> None:
@@ -112,7 +131,10 @@ def test_zsh_and_fish_get_unescaped_values(env: dict[str, str]) -> None:
     assert fish.stdout.splitlines() == ["Vice President"]
 
 
-def test_a_completion_request_imports_no_httpx_yaml_or_sandbox(env: dict[str, str]) -> None:
+@pytest.mark.parametrize("words", ["clodura search --preset ", "clodura search --industry "])
+def test_a_completion_request_imports_no_httpx_yaml_or_sandbox(
+    env: dict[str, str], words: str
+) -> None:
     probe = (
         "import sys, json, atexit\n"
         "atexit.register(lambda: print(json.dumps(sorted(sys.modules)), file=sys.__stderr__))\n"
@@ -120,14 +142,16 @@ def test_a_completion_request_imports_no_httpx_yaml_or_sandbox(env: dict[str, st
     )
     done = subprocess.run(
         [sys.executable, "-c", probe],
-        env={**env, "_CLODURA_COMPLETE": "complete_bash", "COMP_WORDS": "clodura search --preset ",
-             "COMP_CWORD": "3"},
+        env={**env, "_CLODURA_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": "3"},
         capture_output=True, text=True, timeout=30, check=False,
     )  # fmt: skip
     loaded = set(json.loads(done.stderr.strip().splitlines()[-1]))
     assert "typer" in loaded
     assert not {m for m in loaded if m.split(".")[0] in ("httpx", "yaml")}
     assert not {m for m in loaded if m.startswith("clodura_cli.sandbox")}
+    if "--industry" in words:  # the candidates came from the shipped list
+        assert "Software\\ Development" in done.stdout.splitlines()
+        assert "clodura_cli.api.vocabulary" in loaded
 
 
 def test_tab_tab_in_a_real_bash_lists_the_seniorities(env: dict[str, str], tmp_path: Path) -> None:

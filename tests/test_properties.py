@@ -111,7 +111,7 @@ def spellings(choice: str) -> st.SearchStrategy[str]:
     )
 
 
-CLOSED = [f for f in spec.SEARCH_FIELDS if f.choices and not f.open_list]
+CLOSED = [f for f in spec.SEARCH_FIELDS if f.choices]
 
 
 @settings(max_examples=300, deadline=None)

@@ -146,4 +146,7 @@ def test_unknown_value_of_an_open_list_is_sent_with_a_warning(emulator: SandboxA
     result = run_cli("search", "--sandbox", "-f", "jsonl", "--function", "Sorcery")
     assert result.exit_code == 0
     assert sent(emulator)[0]["functional"] == ["Sorcery"]
-    assert "warning: --function: 'Sorcery' is not one of the documented values" in result.stderr
+    assert (
+        "warning: --function: 'Sorcery' is not a known function; sending it as given "
+        "(see: clodura values function)\n"
+    ) in result.stderr

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shlex
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from clodura_cli.api import spec
+from clodura_cli.api import spec, vocabulary
 from clodura_cli.api.errors import ValidationError
 from clodura_cli.api.spec import Field, Kind
+from clodura_cli.base import fuzzy
 from clodura_cli.base.text import quoted
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
@@ -54,6 +56,8 @@ class SearchRequest:
     warnings: list[str] = field(default_factory=list)
     #: The date filters, resolved when the body is built.
     dates: tuple[str, ...] = ()
+    #: What was read as something else, worth a line (``--country USA`` is United States).
+    notices: list[str] = field(default_factory=list)
 
     @property
     def body(self) -> dict[str, Any]:
@@ -82,7 +86,7 @@ def build_search_body(
     endpoint's field table (Search People by default, or ``spec.ORG_FIELDS_BY_API``).
     """
     normalised: dict[str, Any] = {}
-    warnings: list[str] = []
+    notes = _Notes()
     for name, value in values.items():
         fld = fields.get(name)
         if fld is None:
@@ -90,14 +94,22 @@ def build_search_body(
             raise ValidationError(name, f"not a {what} field")
         if value is None or (isinstance(value, (list, tuple)) and not value):
             continue
-        normalised[name] = _normalise(fld, value, label(fld), warnings)
+        normalised[name] = _normalise(fld, value, label(fld), notes)
     _check_combinations(normalised, label, fields)
     paging = Paging(normalised.pop("page", None), normalised.pop("perPage", None))
     dates = tuple(name for name in normalised if fields[name].kind is Kind.DATE)
-    return SearchRequest(normalised, paging, warnings, dates)
+    return SearchRequest(normalised, paging, notes.warnings, dates, notes.notices)
 
 
-def _normalise(fld: Field, value: Any, name: str, warnings: list[str]) -> Any:
+@dataclass
+class _Notes:
+    """What normalising the values had to say: warnings, and notices of what was read how."""
+
+    warnings: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+
+def _normalise(fld: Field, value: Any, name: str, notes: _Notes) -> Any:
     if fld.kind is Kind.INT:
         return _integer(value, name, fld.maximum)
     if fld.kind is Kind.BOOL:
@@ -112,16 +124,20 @@ def _normalise(fld: Field, value: Any, name: str, warnings: list[str]) -> Any:
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, (list, tuple)):
             raise ValidationError(name, f"{quoted(value)} is not a list of values")
+        # Never split on commas: 24 industry names hold one.
         texts = [_text(item, name) for item in items]
-        return _dedupe(_item(fld, text, name, warnings) for text in texts)
-    return _item(fld, _text(value, name), name, warnings)
+        return _dedupe(_item(fld, text, name, notes) for text in texts)
+    return _item(fld, _text(value, name), name, notes)
 
 
-def _item(fld: Field, text: str, name: str, warnings: list[str]) -> str:
+def _item(fld: Field, text: str, name: str, notes: _Notes) -> str:
     if fld.choices:
-        return canonical_choice(text, fld.choices, name, open_list=fld.open_list, warnings=warnings)
+        known = vocabulary.for_field(fld)
+        return canonical_choice(text, fld.choices, name, suggested=known.suggested if known else {})
+    if fld.values:
+        return known_value(text, vocabulary.load(fld.values), name, notes, field_name=fld.name)
     if fld.api in ("companyDomain", "domain"):
-        return bare_domain(text, name, warnings)
+        return bare_domain(text, name, notes.warnings)
     if fld.api == "linkedinUrl":
         return linkedin_profile_url(text, name)
     return text
@@ -148,8 +164,16 @@ def _dedupe(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def _choice_key(text: str) -> str:
-    return "".join(text.split()).casefold()
+def _several(text: str, name: str) -> str:
+    """For a value with commas, how to give several values instead ("" for one without)."""
+    parts = [part.strip() for part in text.split(",")]
+    if len(parts) < 2 or not all(parts):
+        return ""
+    if name.startswith("--"):
+        return "to give several, repeat the flag: " + " ".join(
+            f"{name} {shlex.quote(part)}" for part in parts
+        )
+    return "to give several, make each an item of a list: [" + ", ".join(parts) + "]"
 
 
 def canonical_choice(
@@ -157,30 +181,51 @@ def canonical_choice(
     choices: tuple[str, ...],
     name: str,
     *,
-    open_list: bool = False,
-    warnings: list[str] | None = None,
+    suggested: Mapping[str, tuple[str, ...]] | None = None,
 ) -> str:
-    """The canonical spelling of ``text`` among ``choices``, matched ignoring case and spaces."""
-    by_key = {_choice_key(choice): choice for choice in choices}
-    found = by_key.get(_choice_key(text))
+    """The canonical spelling of ``text`` among ``choices``, matched ignoring case and spaces;
+    anything else is refused with what was likely meant. ``suggested`` maps other names (by
+    ``fuzzy.key``) to the choices to suggest for them (``VP``: Vice President)."""
+    found = vocabulary.exact(text, choices)
     if found is not None:
         return found
-    import difflib  # only a mistake needs it
-
-    close = difflib.get_close_matches(text, choices, n=1, cutoff=0.6) or difflib.get_close_matches(
-        _choice_key(text), list(by_key), n=1, cutoff=0.6
-    )
-    hint = f"did you mean {quoted(by_key.get(close[0], close[0]))}? " if close else ""
-    if open_list:
-        if warnings is not None:
-            warnings.append(
-                f"{name}: {quoted(text)} is not one of the documented values; sending it as given. "
-                f"{hint}Documented: {', '.join(choices)}"
-            )
-        return text
+    several = _several(text, name)
+    close = None if several else fuzzy.best(text, choices, aliases=suggested)
+    hint = f"{several}; " if several else f"did you mean {quoted(close)}? " if close else ""
     raise ValidationError(
         name, f"{quoted(text)} is not an accepted value; {hint}accepted: {', '.join(choices)}"
     )
+
+
+def known_value(
+    text: str, known: vocabulary.ValueList, name: str, notes: _Notes, *, field_name: str
+) -> str:
+    """A value of an open list: its known spelling; for another name of a value (a country's
+    code), that value, with a notice; anything else as given, with a warning naming the
+    closest known values (the API may accept values the list lacks, such as older names)."""
+    found = known.exact(text)
+    if found is not None:
+        return found
+    other = known.other_name(text)
+    if other is not None:
+        notes.notices.append(f"{name}: {quoted(text)} read as {quoted(other)}, the API's name")
+        return other
+    closest = known.suggestions(text)
+    surest = len(closest) == 1 and closest[0][1] <= fuzzy.Tier.ACRONYM
+    several = "" if surest else _several(text, name)
+    if surest:
+        advice = f"; did you mean {quoted(closest[0][0])}?"
+    elif several:
+        advice = f"; {several}"
+    elif closest:
+        listed = ", ".join(quoted(value) for value, _ in closest)
+        advice = f"; closest: {listed} (see: clodura values {field_name} {shlex.quote(text)})"
+    else:
+        advice = f" (see: clodura values {field_name})"
+    notes.warnings.append(
+        f"{name}: {quoted(text)} is not a known {known.noun}; sending it as given{advice}"
+    )
+    return text
 
 
 def bare_domain(text: str, name: str, warnings: list[str] | None = None) -> str:

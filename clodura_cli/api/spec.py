@@ -54,21 +54,8 @@ EMPLOYEE_SIZES = (
 )
 REVENUES = ("< 1M", "1M-10M", "11M-100M", "101M-500M", "501M-1B", "1B+")
 BUSINESS_MODELS = ("Product", "Services", "Solutions")
-#: Open lists: the documented values; the API accepts others ("and more").
-FUNCTIONS = (
-    "Admin",
-    "Analytics",
-    "Engineering",
-    "Finance",
-    "HR",
-    "IT",
-    "Marketing",
-    "Operations",
-    "Product Management",
-    "Sales",
-    "Security",
-    "Support",
-)
+#: The funding types the vendor's page documents (the sandbox draws from them). The filter
+#: itself is an open list, checked against the app's longer list (``api/lists``).
 FUNDING_TYPES = (
     "Pre Seed Round",
     "Seed Round",
@@ -99,11 +86,18 @@ class Field:
     kind: Kind
     panel: str
     help: str
+    #: A closed list: any other value is refused before anything is sent.
     choices: tuple[str, ...] = ()
-    #: True when values outside ``choices`` are still accepted (with a warning).
-    open_list: bool = False
+    #: An open list, by name (a file in ``api/lists``, see ``api.vocabulary``): other values are
+    #: sent with a warning and the closest known ones.
+    values: str = ""
     #: The largest value of an integer field.
     maximum: int = MAX_PAGE
+
+    @property
+    def name(self) -> str:
+        """The flag's name (``--funding-type`` -> ``funding-type``): `clodura values` FIELD."""
+        return self.flag.split("/")[0].lstrip("-")
 
     @property
     def param(self) -> str:
@@ -133,12 +127,13 @@ SEARCH_FIELDS: tuple[Field, ...] = (
     Field("includeSimilarTitles", "--similar-titles/--exact-titles", Kind.BOOL, PERSON,
           "Match titles approximately (API default) or exactly."),
     Field("functional", "--function", Kind.ARRAY, PERSON,
-          "Department or function.", FUNCTIONS, open_list=True),
+          "Department or function.", values="functions"),
     Field("contactEmailStatus", "--email-status", Kind.STRING, PERSON,
           "Email verification status.", EMAIL_STATUSES),
     Field("personCity", "--city", Kind.ARRAY, LOCATION, "Person's city."),
     Field("personState", "--state", Kind.ARRAY, LOCATION, "Person's state."),
-    Field("personCountry", "--country", Kind.ARRAY, LOCATION, "Person's country."),
+    Field("personCountry", "--country", Kind.ARRAY, LOCATION,
+          "Person's country: a name or an ISO code (US, GBR).", values="countries"),
     Field("personLocationExclude", "--exclude-location", Kind.BOOL, LOCATION,
           "Exclude the person-location filters instead of including them."),
     Field("organizationId", "--org-id", Kind.STRING, COMPANY, "Company id."),
@@ -146,20 +141,21 @@ SEARCH_FIELDS: tuple[Field, ...] = (
     Field("companyDomain", "--domain", Kind.ARRAY, COMPANY, "Bare company domain (at most 10)."),
     Field("companyEmployeeSize", "--employees", Kind.ARRAY, COMPANY,
           "Headcount range.", EMPLOYEE_SIZES),
-    Field("companyCountry", "--company-country", Kind.ARRAY, LOCATION, "Company HQ country."),
+    Field("companyCountry", "--company-country", Kind.ARRAY, LOCATION,
+          "Company HQ country: a name or an ISO code.", values="countries"),
     Field("companyState", "--company-state", Kind.ARRAY, LOCATION, "Company HQ state."),
     Field("companyCity", "--company-city", Kind.ARRAY, LOCATION, "Company HQ city."),
     Field("includeAllOffice", "--all-offices", Kind.BOOL, LOCATION,
           "Match company location on every office, not just HQ."),
     Field("excludeViewedPeople", "--exclude-viewed", Kind.BOOL, PERSON,
           "Omit contacts already viewed or unlocked."),
-    Field("industry", "--industry", Kind.ARRAY, COMPANY, "Industry."),
+    Field("industry", "--industry", Kind.ARRAY, COMPANY, "Industry.", values="industries"),
     Field("industryKeywords", "--industry-keyword", Kind.ARRAY, COMPANY, "Industry keyword."),
     Field("revenue", "--revenue", Kind.ARRAY, COMPANY, "Annual revenue band.", REVENUES),
     Field("businessModel", "--business-model", Kind.ARRAY, COMPANY,
           "Business model.", BUSINESS_MODELS),
     Field("fundingType", "--funding-type", Kind.ARRAY, FUNDING,
-          "Funding round type.", FUNDING_TYPES, open_list=True),
+          "Funding round type.", values="funding-types"),
     Field("fundingFromDate", "--funded-from", Kind.DATE, FUNDING,
           "Funded on or after YYYY-MM-DD, or relative: today, yesterday, -90d, -6w, -3m, -1y."),
     Field("fundingToDate", "--funded-to", Kind.DATE, FUNDING,
@@ -189,7 +185,8 @@ ORG_FIELDS: tuple[Field, ...] = (
     Field("domain", "--domain", Kind.STRING, COMPANY, "Bare company domain (acme.com)."),
     Field("organisationCity", "--city", Kind.ARRAY, LOCATION, "City of an office."),
     Field("organisationState", "--state", Kind.ARRAY, LOCATION, "State of an office."),
-    Field("organisationCountry", "--country", Kind.ARRAY, LOCATION, "Country of an office."),
+    Field("organisationCountry", "--country", Kind.ARRAY, LOCATION,
+          "Country of an office: a name or an ISO code.", values="countries"),
     Field("includeAllOffice", "--all-offices", Kind.BOOL, LOCATION,
           "Match the location on every office, not just HQ."),
     _shared("industry"),

@@ -210,6 +210,7 @@ COMMANDS: dict[str, str] = {
     "news": "news_cmd",
     "credits": "credits_cmd",
     "preset": "preset_cmd",
+    "values": "values_cmd",
     "auth": "auth_cmd",
     "config": "config_cmd",
     "sandbox": "sandbox_cmd",

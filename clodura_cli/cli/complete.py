@@ -37,6 +37,18 @@ def choices(values: Iterable[str]) -> Completer:
     return lambda incomplete: _matching(fixed, incomplete)
 
 
+def known_values(list_name: str) -> Completer:
+    """Complete from a list of known values shipped with the package (``industries``), read
+    from its file only when a TAB asks for it."""
+
+    def completer(incomplete: str) -> list[str]:
+        from clodura_cli.api.vocabulary import load
+
+        return _matching(load(list_name).values, incomplete)
+
+    return completer
+
+
 def preset_names(incomplete: str) -> list[str]:
     """Complete the names of saved presets."""
     from clodura_cli.store.presets import names

@@ -248,7 +248,7 @@ def _companies(rng: random.Random, taken: set[int]) -> list[Company]:
     names = [f"{p} {s}" for p in vocab.COMPANY_PREFIXES for s in vocab.COMPANY_SUFFIXES]
     rng.shuffle(names)
     companies = []
-    for name in names[:COMPANY_COUNT]:
+    for number, name in enumerate(names[:COMPANY_COUNT]):
         slug = name.lower().replace(" ", "")
         domains = [slug + rng.choice(_TLDS)]
         if rng.random() < 0.15:
@@ -257,6 +257,8 @@ def _companies(rng: random.Random, taken: set[int]) -> list[Company]:
         hq = rng.choice(vocab.CITIES)
         offices = [hq, *rng.sample(vocab.CITIES, rng.choice((0, 0, 1, 2, 3)))]
         industry, industry_keywords = rng.choice(vocab.INDUSTRIES)
+        if number % 2 and industry in vocab.OLDER_INDUSTRY_NAMES:  # draws nothing more
+            industry = vocab.OLDER_INDUSTRY_NAMES[industry]
         funded = rng.random() < 0.6
         companies.append(
             Company(

@@ -52,7 +52,7 @@ class ApiProblem(Exception):
         self.message = message
 
 
-_CLOSED = {f.api: f.choices for f in spec.SEARCH_FIELDS if f.choices and not f.open_list}
+_CLOSED = {f.api: f.choices for f in spec.SEARCH_FIELDS if f.choices}
 _DOMAIN_RE = re.compile(r"^([a-z0-9-]+\.)+[a-z]{2,}$")
 _PROFILE_RE = re.compile(r"^https?://([a-z]{2,3}\.)?linkedin\.com/in/[^/?#]+/?$", re.IGNORECASE)
 _SALES_NAV_RE = re.compile(r"linkedin\.com/sales/", re.IGNORECASE)
@@ -309,7 +309,7 @@ _ORG_AS_COMPANY = {
     "organisationState": "companyState",
     "organisationCountry": "companyCountry",
 }
-_ORG_CLOSED = {f.api: f.choices for f in spec.ORG_FIELDS if f.choices and not f.open_list}
+_ORG_CLOSED = {f.api: f.choices for f in spec.ORG_FIELDS if f.choices}
 
 
 def validate_org_search(body: Mapping[str, Any]) -> None:

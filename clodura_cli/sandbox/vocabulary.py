@@ -70,7 +70,7 @@ CITIES = (
     ("Sydney", "New South Wales", "Australia"),
     ("Melbourne", "Victoria", "Australia"),
     ("Tokyo", "Tokyo", "Japan"),
-    ("Seoul", "Seoul", "South Korea"),
+    ("Seoul", "Seoul", "Korea South"),
     ("Sao Paulo", "Sao Paulo", "Brazil"),
     ("Mexico City", "Mexico City", "Mexico"),
     ("Lagos", "Lagos", "Nigeria"),
@@ -78,33 +78,42 @@ CITIES = (
     ("Cape Town", "Western Cape", "South Africa"),
 )
 
-#: industry, its keywords
+#: industry, its keywords. The names are the app's (``api/lists/industries.tsv``), but for two
+#: older names the API may still hold (Marketing and Advertising, Internet), so that the warning
+#: a name outside the list gets can be seen; and see OLDER_INDUSTRY_NAMES.
 INDUSTRIES = (
-    ("Computer Software", ("SaaS", "AI", "Cloud", "B2B")),
-    ("Information Technology and Services", ("IT Services", "Cloud", "Consulting")),
+    ("Software Development", ("SaaS", "AI", "Cloud", "B2B")),
+    ("IT Services and IT Consulting", ("IT Services", "Cloud", "Consulting")),
     ("Financial Services", ("FinTech", "Payments", "Banking")),
     ("Banking", ("Banking", "FinTech", "Lending")),
     ("Insurance", ("InsurTech", "Risk", "Claims")),
-    ("Hospital & Health Care", ("HealthTech", "Telemedicine", "Clinics")),
-    ("Pharmaceuticals", ("Biotech", "Drug Discovery", "Clinical Trials")),
+    ("Hospitals and Health Care", ("HealthTech", "Telemedicine", "Clinics")),
+    ("Pharmaceutical Manufacturing", ("Biotech", "Drug Discovery", "Clinical Trials")),
     ("Marketing and Advertising", ("AdTech", "MarTech", "Content")),
     ("Retail", ("E-commerce", "Omnichannel", "Consumer")),
-    ("Logistics and Supply Chain", ("Logistics", "Freight", "Supply Chain")),
-    ("Education Management", ("EdTech", "E-learning", "Higher Education")),
+    (
+        "Transportation, Logistics, Supply Chain and Storage",
+        ("Logistics", "Freight", "Supply Chain"),
+    ),
+    ("E-Learning Providers", ("EdTech", "E-learning", "Higher Education")),
     ("Real Estate", ("PropTech", "Commercial Real Estate", "Rentals")),
     ("Telecommunications", ("5G", "Networking", "Connectivity")),
-    ("Automotive", ("Electric Vehicles", "Mobility", "Autonomous Driving")),
-    ("Computer & Network Security", ("Cybersecurity", "Identity", "Zero Trust")),
+    ("Motor Vehicle Manufacturing", ("Electric Vehicles", "Mobility", "Autonomous Driving")),
+    ("Computer and Network Security", ("Cybersecurity", "Identity", "Zero Trust")),
     ("Internet", ("Marketplace", "Consumer Internet", "Social")),
-    ("Management Consulting", ("Strategy", "Transformation", "Consulting")),
-    ("Renewables & Environment", ("CleanTech", "Solar", "Climate")),
-    ("Food & Beverages", ("FoodTech", "Consumer Goods", "Delivery")),
-    ("Human Resources", ("HR Tech", "Recruiting", "Payroll")),
+    ("Business Consulting and Services", ("Strategy", "Transformation", "Consulting")),
+    ("Renewable Energy Power Generation", ("CleanTech", "Solar", "Climate")),
+    ("Food and Beverage Services", ("FoodTech", "Consumer Goods", "Delivery")),
+    ("Human Resources Services", ("HR Tech", "Recruiting", "Payroll")),
     ("Media Production", ("Streaming", "Video", "Creator Economy")),
     ("Hospitality", ("Travel", "Hotels", "Booking")),
     ("Construction", ("ConTech", "Infrastructure", "Engineering")),
-    ("Semiconductors", ("Chips", "Hardware", "AI")),
+    ("Semiconductor Manufacturing", ("Chips", "Hardware", "AI")),
 )
+#: Every other company of these industries carries the older name, as records the API keeps
+#: from before LinkedIn renamed its industries might: `--industry "Computer Software"` still
+#: finds some, with a warning naming the newer name.
+OLDER_INDUSTRY_NAMES = {"Software Development": "Computer Software"}
 
 TECHNOLOGIES = (
     "Salesforce",

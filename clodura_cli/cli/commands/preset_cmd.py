@@ -85,6 +85,8 @@ def save(
     request = build_search_body(values, fields=fields)
     if not request.as_given():
         raise UsageError("preset save: give at least one search filter, e.g. --seniority CEO")
+    for notice in request.notices:
+        report.info(notice)
     for warning in request.warnings:
         report.warn(warning)
     kind = presets.ORGANISATIONS if orgs else presets.PEOPLE

@@ -18,17 +18,23 @@ def filter_option(fld: spec.Field) -> Any:
     """The typer option for a filter, from its entry in the spec."""
     help_text = fld.help
     if fld.choices:
-        kind = "Known values" if fld.open_list else "One of"
-        help_text += f" {kind}: {', '.join(fld.choices)}."
+        help_text += f" One of: {', '.join(fld.choices)}."
+    if fld.values:
+        help_text += f" Known values: clodura values {fld.name}; others are sent with a warning."
     if fld.kind is spec.Kind.ARRAY:
         help_text += " Repeatable."
+    completer = None
+    if fld.choices:
+        completer = complete.choices(fld.choices)
+    elif fld.values:
+        completer = complete.known_values(fld.values)
     return typer.Option(
         fld.flag,
         help=help_text,
         rich_help_panel=fld.panel,
         show_default=False,
         metavar="DATE" if fld.kind is spec.Kind.DATE else None,
-        autocompletion=complete.choices(fld.choices) if fld.choices else None,
+        autocompletion=completer,
     )
 
 

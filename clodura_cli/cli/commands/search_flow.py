@@ -41,6 +41,8 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
         what = "every query of this profile" if opts.forget == "all" else named
         report.info(f"--new-only: forgot {forgotten} people seen for {what}")
         return
+    for notice in search.notices:
+        report.info(notice)
     for warning in search.warnings:
         report.warn(warning)
     if opts.dry_run:

@@ -1,0 +1,249 @@
+"""The known values of the filters: the lists shipped in ``api/lists``, the spec's closed lists,
+the other names their values go by, and fuzzy lookups in them.
+
+A list is read from its file on first use, once per process; completion reads only the list
+it completes.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from clodura_cli.api import spec
+from clodura_cli.api.errors import UsageError
+from clodura_cli.base import fuzzy
+from clodura_cli.base.text import quoted
+
+#: The folder of the lists, package data (pyproject's wheel target takes the whole package).
+_LISTS = Path(__file__).resolve().parent / "lists"
+#: The column of every record ``clodura values`` prints that holds the value itself.
+VALUE = "value"
+
+
+@dataclass(frozen=True)
+class _Source:
+    """A list shipped as a file: one value a line, or a TSV with a header."""
+
+    noun: str
+    file: str
+    #: The TSV column holding the value (None: a plain list, one value a line).
+    column: str | None = None
+    #: TSV columns holding codes that name the same value (ISO 3166 alpha-2 and alpha-3).
+    codes: tuple[str, ...] = ()
+    #: The TSV column holding the value's group (matched after the value's own words).
+    group: str | None = None
+    #: A file of other names for the values: ``name<TAB>value``, sent as the value.
+    other_names: str | None = None
+    #: A value spelled with other punctuation, accents or '&' is that value, sent as the list
+    #: spells it (a country); otherwise it is only suggested (an industry: the API may hold an
+    #: older spelling).
+    respell: bool = False
+
+
+SOURCES: dict[str, _Source] = {
+    "industries": _Source("industry", "industries.tsv", "industry", group="group"),
+    "countries": _Source(
+        "country",
+        "countries.tsv",
+        "name",
+        codes=("iso2", "iso3"),
+        other_names="country-names.tsv",
+        respell=True,
+    ),
+    "functions": _Source("function", "functions.txt"),
+    "funding-types": _Source("funding type", "funding-types.txt"),
+}
+
+
+#: Matches as sure as each other, for suggestions (see ``ValueList.suggestions``).
+_BANDS = {
+    fuzzy.Tier.ALIAS: 0, fuzzy.Tier.SPELLING: 0, fuzzy.Tier.ACRONYM: 0,
+    fuzzy.Tier.WORDS: 1, fuzzy.Tier.GROUP: 1, fuzzy.Tier.TYPO: 2, fuzzy.Tier.SOME_WORDS: 3,
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ValueList:
+    """The known values of a filter and what helps find them."""
+
+    name: str
+    #: What one value is called in messages ("industry").
+    noun: str
+    values: tuple[str, ...]
+    #: What `clodura values` prints of each value: the value first, then its other columns.
+    records: tuple[dict[str, str], ...]
+    #: Other names (by ``fuzzy.key``) meaning the same value: codes, ISO and common names.
+    same: Mapping[str, str] = field(default_factory=dict)
+    #: Names (by ``fuzzy.key``) that are not values, and the values to suggest for them.
+    suggested: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: A value's group, where the list has groups.
+    groups: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns of the records, in order."""
+        return tuple(self.records[0]) if self.records else (VALUE,)
+
+    def exact(self, text: str) -> str | None:
+        """The value ``text`` is, matched ignoring case and spaces; None when it is none."""
+        return exact(text, self.values)
+
+    def other_name(self, text: str) -> str | None:
+        """The value ``text`` is another name or code for (``USA``: United States)."""
+        return self.same.get(fuzzy.key(text))
+
+    def ranked(self, text: str, *, typo_cutoff: float = 0.6) -> list[tuple[str, fuzzy.Tier]]:
+        """The values ``text`` may mean, surest first."""
+        aliases = {**self.suggested, **{name: (value,) for name, value in self.same.items()}}
+        return fuzzy.ranked(
+            text, self.values, aliases=aliases, groups=self.groups, typo_cutoff=typo_cutoff
+        )
+
+    def suggestions(self, text: str, count: int = 3) -> list[tuple[str, fuzzy.Tier]]:
+        """Up to ``count`` values to suggest for ``text``, surest first, each with how it
+        matched; only as sure as the surest: a name for it or its spelling; else values whose
+        words it starts; else near spellings; else values sharing some of its words."""
+        found = self.ranked(text)
+        if not found:
+            return []
+        band = _BANDS[found[0][1]]
+        return [(value, tier) for value, tier in found if _BANDS[tier] == band][:count]
+
+    def matching(self, text: str | None) -> list[dict[str, str]]:
+        """The records of the values ``text`` matches (every record without it): those it names
+        or spells, abbreviates, starts the words of or nearly spells; failing those, the values
+        that share some of its words."""
+        if text is None or not text.strip():
+            return list(self.records)
+        found = self.ranked(text, typo_cutoff=0.75)
+        close = [value for value, tier in found if tier < fuzzy.Tier.SOME_WORDS]
+        chosen = close or [value for value, _ in found]
+        by_value = {record[VALUE]: record for record in self.records}
+        return [by_value[value] for value in chosen]
+
+
+def _spaceless(text: str) -> str:
+    return "".join(text.split()).casefold()
+
+
+@functools.lru_cache(maxsize=32)
+def _by_spaceless(values: tuple[str, ...]) -> dict[str, str]:
+    return {_spaceless(value): value for value in values}
+
+
+def exact(text: str, values: tuple[str, ...]) -> str | None:
+    """The value of ``values`` that ``text`` is, ignoring case and spaces (``51-200`` is
+    ``51 - 200``); None when it is none."""
+    return _by_spaceless(values).get(_spaceless(text))
+
+
+def _lines(file: str) -> Iterator[list[str]]:
+    text = (_LISTS / file).read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if line.strip():
+            yield [cell.strip() for cell in line.split("\t")]
+
+
+@functools.lru_cache(maxsize=1)
+def _suggestion_table() -> dict[str, dict[str, tuple[str, ...]]]:
+    """suggestions.tsv: list name -> key of a name -> the values suggested for it."""
+    table: dict[str, dict[str, list[str]]] = {}
+    rows = _lines("suggestions.tsv")
+    next(rows)  # the header
+    for list_name, name, value in rows:
+        table.setdefault(list_name, {}).setdefault(fuzzy.key(name), []).append(value)
+    return {name: {k: tuple(v) for k, v in entries.items()} for name, entries in table.items()}
+
+
+@functools.cache
+def load(name: str) -> ValueList:
+    """A list shipped with the package, by name (``industries``, ``countries``...)."""
+    source = SOURCES[name]
+    rows = _lines(source.file)
+    if source.column is None:
+        records = [{VALUE: row[0]} for row in rows]
+    else:
+        header = next(rows)
+        others = [column for column in header if column != source.column]
+        records = []
+        for row in rows:
+            cells = dict(zip(header, row, strict=True))
+            records.append({VALUE: cells[source.column], **{c: cells[c] for c in others}})
+    values = tuple(record[VALUE] for record in records)
+    same = {fuzzy.key(value): value for value in values} if source.respell else {}
+    for record in records:  # the first row of a code wins (Fiji before Fiji Islands)
+        for column in source.codes:
+            if record[column]:
+                same.setdefault(fuzzy.key(record[column]), record[VALUE])
+    if source.other_names:
+        rows = _lines(source.other_names)
+        next(rows)
+        for other, value in rows:
+            same.setdefault(fuzzy.key(other), value)
+    groups = {r[VALUE]: r[source.group] for r in records} if source.group else {}
+    return ValueList(name, source.noun, values, tuple(records), same,
+                     _suggestion_table().get(name, {}), groups)  # fmt: skip
+
+
+@functools.cache
+def _closed(name: str, noun: str, choices: tuple[str, ...]) -> ValueList:
+    records = tuple({VALUE: choice} for choice in choices)
+    return ValueList(name, noun, choices, records, suggested=_suggestion_table().get(name, {}))
+
+
+def for_field(fld: spec.Field) -> ValueList | None:
+    """The known values of a filter: its shipped list, or its closed list of choices."""
+    if fld.values:
+        return load(fld.values)
+    if fld.choices:
+        return _closed(fld.name, fld.help.rstrip(".").lower(), fld.choices)
+    return None
+
+
+def _fields_with_values() -> dict[str, spec.Field]:
+    """Every filter with known values, by its flag's name, as `clodura values` names them."""
+    found: dict[str, spec.Field] = {}
+    for fld in (*spec.SEARCH_FIELDS, *spec.ORG_FIELDS):
+        if fld.values or fld.choices:
+            found.setdefault(fld.name, fld)
+    return found
+
+
+def field_names() -> list[str]:
+    """The names `clodura values` accepts for its FIELD, as help and completion show them."""
+    return list(_fields_with_values())
+
+
+def find_field(name: str) -> spec.Field:
+    """The filter `clodura values NAME` means: a flag's name (``funding-type``, ``--industry``),
+    an API field name (``companyEmployeeSize``) or a list's name (``industries``)."""
+    fields = _fields_with_values()
+    wanted = name.strip().lstrip("-").casefold()
+    for flag_name, fld in fields.items():
+        if wanted in (flag_name, fld.api.casefold(), fld.values):
+            return fld
+    close = fuzzy.best(name, list(fields))
+    hint = f"did you mean {quoted(close)}? " if close else ""
+    raise UsageError(
+        f"values: {quoted(name)} is not a filter with known values; {hint}use one of: "
+        + ", ".join(fields)
+    )
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What `clodura values` prints: the records, their columns, and what a value is called."""
+
+    records: list[dict[str, str]]
+    columns: tuple[str, ...]
+    noun: str
+
+
+def list_values(field_name: str, text: str | None = None) -> Listing:
+    """The known values of a filter, or those ``text`` matches (see ``ValueList.matching``)."""
+    known = for_field(find_field(field_name))
+    assert known is not None  # find_field finds only filters with values
+    return Listing(known.matching(text), known.columns, known.noun)

@@ -1,0 +1,131 @@
+"""Fuzzy matching of typed text against a list of names: other spellings, abbreviations, words
+and typos, ranked from the surest to the loosest."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from enum import IntEnum
+
+_DROPPED = re.compile(r"[.'’]")  # U.S. -> us, d'Ivoire -> divoire
+_SEPARATORS = re.compile(r"[^0-9a-z]+")
+#: Words a name may hold that say nothing about which name is meant.
+_STOP_WORDS = frozenset({"and", "of", "the", "for", "in"})
+
+
+class Tier(IntEnum):
+    """How a name matched what was typed, surest first."""
+
+    #: Named for it in a table of other names (an older name, an abbreviation, a code).
+    ALIAS = 0
+    #: The same words, spelled with other case, accents, punctuation or '&'.
+    SPELLING = 1
+    #: The initials of its words (VP: Vice President).
+    ACRONYM = 2
+    #: Every word typed starts a word of the name (software: Software Development).
+    WORDS = 3
+    #: Every word typed starts a word of the name's group (finance: Banking).
+    GROUP = 4
+    #: A few letters off (Directer: Director).
+    TYPO = 5
+    #: Some of the words typed start words of the name.
+    SOME_WORDS = 6
+
+
+@functools.lru_cache(maxsize=8192)
+def key(text: str) -> str:
+    """Text reduced to lower-case ASCII words: case, accents, punctuation, '&' against 'and'
+    and a leading 'the' do not count."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    words = _SEPARATORS.sub(" ", _DROPPED.sub("", text.replace("&", " and "))).split()
+    if len(words) > 1 and words[0] == "the":
+        words = words[1:]
+    return " ".join(words)
+
+
+def _words(text_key: str) -> list[str]:
+    words = text_key.split()
+    return [word for word in words if word not in _STOP_WORDS] or words
+
+
+def _starts(typed: str, word: str) -> bool:
+    """A typed word starts a word of a name; a final 's' or 'e' may be the typist's
+    (semiconductors: Semiconductor, finance: Financial)."""
+    if word.startswith(typed):
+        return True
+    return len(typed) >= 4 and typed[-1] in "es" and word.startswith(typed[:-1])
+
+
+def _initials(name_key: str) -> str:
+    words = _words(name_key)
+    return "".join(word[0] for word in words) if len(words) > 1 else ""
+
+
+def _covered(typed: list[str], words: list[str]) -> int:
+    return sum(1 for each in typed if any(_starts(each, word) for word in words))
+
+
+def ranked(
+    text: str,
+    names: Sequence[str],
+    *,
+    aliases: Mapping[str, Sequence[str]] | None = None,
+    groups: Mapping[str, str] | None = None,
+    typo_cutoff: float = 0.6,
+) -> list[tuple[str, Tier]]:
+    """The names ``text`` may mean, surest first, each with how it matched.
+
+    ``aliases`` maps the key of another name (see ``key``) to the names it stands for;
+    ``groups`` gives a name's group, matched after the name itself.
+    """
+    import difflib  # only a lookup needs it
+
+    typed = key(text)
+    if not typed:
+        return []
+    typed_words = _words(typed)
+    compact = typed.replace(" ", "")
+    order: dict[str, tuple[float, ...]] = {}
+
+    def offer(name: str, *rank: float) -> None:
+        if name not in order or rank < order[name]:
+            order[name] = rank
+
+    for position, name in enumerate((aliases or {}).get(typed, ())):
+        offer(name, Tier.ALIAS, position)
+    for index, name in enumerate(names):
+        name_key = key(name)
+        words = _words(name_key)
+        covered = _covered(typed_words, words)
+        if name_key == typed:
+            offer(name, Tier.SPELLING, index)
+        elif len(compact) > 1 and _initials(name_key) == compact:
+            offer(name, Tier.ACRONYM, index)
+        elif covered == len(typed_words):
+            offer(name, Tier.WORDS, not name_key.startswith(typed), len(words), index)
+        elif groups and _covered(typed_words, _words(key(groups.get(name, "")))) == len(
+            typed_words
+        ):
+            offer(name, Tier.GROUP, index)
+        else:
+            matcher = difflib.SequenceMatcher(None, typed, name_key)
+            if matcher.real_quick_ratio() >= typo_cutoff and matcher.ratio() >= typo_cutoff:
+                offer(name, Tier.TYPO, -matcher.ratio(), index)
+            elif covered:
+                offer(name, Tier.SOME_WORDS, -covered, len(words), index)
+    return [(name, Tier(int(rank[0]))) for name, rank in sorted(order.items(), key=lambda i: i[1])]
+
+
+def best(
+    text: str,
+    names: Sequence[str],
+    *,
+    aliases: Mapping[str, Sequence[str]] | None = None,
+    loosest: Tier = Tier.TYPO,
+) -> str | None:
+    """The name ``text`` most likely means, matched no looser than ``loosest``; None if none."""
+    found = [name for name, tier in ranked(text, names, aliases=aliases) if tier <= loosest]
+    return found[0] if found else None
