@@ -158,7 +158,12 @@ def test_save_show_and_search_send_the_same_body(presets_dir: Path, emulator: Sa
     from_preset, from_flags = sent(emulator)
     assert shown == from_preset == from_flags
     listed = run_cli("preset", "list").stdout
-    assert listed == "cfos\t7 filters\tCFOs\n"
+    assert listed == "cfos\tsearch\t7 filters\tCFOs\n"
+    assert run_cli("preset", "save", "software", "--orgs", "--domain", "acme.com").exit_code == 0
+    assert run_cli("preset", "list").stdout.splitlines() == [
+        "cfos\tsearch\t7 filters\tCFOs",
+        "software\torgs\t1 filter\t",
+    ]
 
 
 def test_save_refuses_to_overwrite_without_force_and_needs_a_filter(presets_dir: Path) -> None:

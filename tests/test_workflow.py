@@ -4,11 +4,13 @@ cron-friendly messages."""
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import pages_requested, run_cli, sent
+from helpers import CLODURA, DEADLINE, base_env, pages_requested, run_cli, sent, spawn
 
 from clodura_cli import reveal
 from clodura_cli.sandbox.app import SandboxApp
@@ -223,3 +225,68 @@ def test_ids_and_times_are_shown_whole_or_left_out_with_a_hint(
             assert all(row[name] in shown for row in rows), (name, shown)
         else:
             assert name in hint or "columns not shown" in hint, (name, hint)
+
+
+# 12. smaller ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_stopping_sandbox_serve_is_no_error(signum: int, isolated: Path) -> None:
+    command = [CLODURA, "sandbox", "serve", "--port", "0"]
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+    with spawn(command, env=base_env(isolated), **pipes) as serve:
+        assert serve.stdout is not None
+        banner = [serve.stdout.readline()]
+        while banner[-1] and not banner[-1].startswith("Try: "):
+            banner.append(serve.stdout.readline())  # ends at "Try:", or at EOF if it died
+        assert banner[0].startswith("Sandbox API listening on http://127.0.0.1:"), banner
+        assert banner[-1].startswith("Try: "), banner
+        serve.send_signal(signum)
+        _, err = serve.communicate(timeout=DEADLINE)
+    assert serve.returncode == 0, err
+    assert err == "sandbox stopped\n"
+
+
+def test_top_help_fits_a_40_line_screen_and_exit_codes_are_a_topic(isolated: Path) -> None:
+    env = {**base_env(isolated), "COLUMNS": "80"}
+    top = subprocess.run([CLODURA, "--help"], capture_output=True, text=True, env=env,
+                         timeout=DEADLINE, check=False)  # fmt: skip
+    assert top.returncode == 0, top.stderr
+    lines = top.stdout.splitlines()
+    assert len(lines) <= 40, top.stdout
+    assert all(len(line) <= 80 for line in lines)
+    assert "clodura help exit-codes" in top.stdout and "130" not in top.stdout
+    for command in ("search", "orgs", "reveal", "verify", "enrich", "news", "values", "help"):
+        assert any(line.startswith(f"│ {command} ") for line in lines), command
+    codes = run_cli("help", "exit-codes")
+    assert codes.exit_code == 0
+    assert "    4  credits: 402, or a credit guard stopped the run\n" in codes.stdout
+    assert "  130  interrupted (Ctrl-C)" in codes.stdout
+    unknown = run_cli("help", "exit-code")
+    assert (
+        unknown.exit_code == 2 and "help: 'exit-code' is not a topic or command" in unknown.stderr
+    )
+
+
+def test_api_include_shows_the_status_and_headers_of_an_error_too(emulator: SandboxApp) -> None:
+    result = run_cli("api", "--sandbox", "search/people/track/nope", "-i")
+    assert result.exit_code == 6
+    lines = result.stderr.splitlines()
+    assert "HTTP 404" in lines
+    assert "content-type: application/json" in lines
+    assert json.loads(result.stdout)["message"] == "Unknown tracking id 'nope'"
+
+
+def test_an_empty_upstream_is_an_empty_result(tmp_path: Path, emulator: SandboxApp) -> None:
+    orgs = run_cli("orgs", "--sandbox", "--domain", "nothing.invalid", "-f", "jsonl")
+    assert orgs.exit_code == 0 and orgs.stdout == ""
+    target = tmp_path / "people.csv"
+    result = run_cli("search", "--sandbox", "--org-id", "-", "-o", str(target), input=orgs.stdout)
+    assert result.exit_code == 0, result.stderr
+    assert "--org-id -: no organisations on standard input (the search before found none)" in (
+        result.stderr
+    )
+    assert target.read_text().startswith("personId,firstName,")
+    assert sent(emulator) == []
+    junk = run_cli("search", "--sandbox", "--org-id", "-", input="not an id\n")
+    assert junk.exit_code == 2

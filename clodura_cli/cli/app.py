@@ -16,23 +16,16 @@ from clodura_cli import version_line
 from clodura_cli.api.errors import CloduraError
 from clodura_cli.base import stopping
 from clodura_cli.cli import complete, report, terminal
-from clodura_cli.cli.exit_codes import EXIT_CODE_HELP, ExitCode, classify
+from clodura_cli.cli.exit_codes import ExitCode, classify
 from clodura_cli.store import config
 
-_EXIT_CODES = "\n\n".join(f"  {int(code):>3}  {text}" for code, text in EXIT_CODE_HELP.items())
-HELP = f"""Prospect with the Clodura B2B data API from the terminal, pipelines and cron.
+HELP = """Prospect with the Clodura B2B data API from the terminal, pipelines and cron.
 
 Try it without a key: clodura search --sandbox --seniority CEO
 
-Examples:
+  clodura search --seniority CEO --employees 51-200 -o ceos.csv
 
-  clodura search --seniority CEO --employees 51-200 -f csv -o ceos.csv
-
-  clodura search --title "vp sales" --all -f jsonl | jq -r .linkedinUrl
-
-Exit codes:
-
-{_EXIT_CODES}
+Exit codes and what they mean: clodura help exit-codes
 """
 
 
@@ -216,6 +209,19 @@ COMMANDS: dict[str, str] = {
     "sandbox": "sandbox_cmd",
     "api": "api_cmd",
     "completion": "completion_cmd",
+    "help": "help_cmd",
+}
+
+
+#: A command's line in the top-level help where its help's first sentence is too long for one
+#: line at 80 columns (the list must fit a 40-line screen).
+SHORT_HELP = {
+    "orgs": "Search organisations with any of their filters",
+    "listen": "Receive webhook deliveries into the ledger, until Ctrl-C",
+    "news": "A company's news, one row per article",
+    "api": "Call any endpoint with your key, as `gh api` does",
+    "reveal": "Reveal emails or phone numbers, each paid for once",
+    "enrich": "Enrich people or organisations, each paid for once",
 }
 
 
@@ -224,9 +230,22 @@ def register(target: typer.Typer, name: str) -> None:
     module = importlib.import_module(f"clodura_cli.cli.commands.{COMMANDS[name]}")
     group = getattr(module, "app", None)
     if isinstance(group, typer.Typer):
-        target.add_typer(group, name=name)
+        target.add_typer(group, name=name, short_help=SHORT_HELP.get(name))
         return
-    target.command(name=name, epilog=getattr(module, "EXAMPLES", None))(getattr(module, name))
+    function = getattr(module, name)
+    brief = SHORT_HELP.get(name) or short_help(function.__doc__)
+    target.command(name=name, epilog=getattr(module, "EXAMPLES", None),
+                   short_help=brief)(function)  # fmt: skip
+
+
+def short_help(doc: str | None) -> str | None:
+    """A command's line in the command list: the first sentence of its help, on one line."""
+    if not doc:
+        return None
+    first = " ".join(doc.strip().split("\n\n")[0].split())
+    for end in (". ", ": ", "; "):
+        first = first.split(end)[0]
+    return first.rstrip(".")
 
 
 def build_app(only: str | None = None) -> typer.Typer:

@@ -228,14 +228,21 @@ def _call(
                 received=received, headers=headers, raw=True, params=params,
             )  # fmt: skip
         except CloduraError:
-            if received:
-                _show(received[-1].content)
+            if received:  # an error's answer is shown as a success's is, headers too
+                if include:
+                    _head(received[-1])
+                _show(client.redacted(received[-1].content))
             raise
     if include:
-        report.say(f"HTTP {reply.status_code}")
-        for name, value in reply.headers.items():
-            report.say(f"{name}: {value}")
+        _head(reply)
     _show(client.redacted(reply.content))
+
+
+def _head(reply: Reply) -> None:
+    """-i: the status line and headers, on stderr."""
+    report.say(f"HTTP {reply.status_code}")
+    for name, value in reply.headers.items():
+        report.say(f"{name}: {value}")
 
 
 def _show(content: bytes) -> None:

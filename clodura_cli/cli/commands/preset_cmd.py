@@ -94,11 +94,16 @@ def save(
     report.info(f"preset {name!r} saved to {path}")
 
 
+#: The command a preset of each kind is for.
+_FOR = {"people": "search", "organisations": "orgs"}
+
+
 @app.command(name="list")
 def list_(
     as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
 ) -> None:
-    """List presets: name, number of filters, description.
+    """List presets: name, the command that takes it (search or orgs), number of filters,
+    description.
 
     Example:
 
@@ -110,11 +115,11 @@ def list_(
     for name in presets.names():
         try:
             loaded = presets.load(name)
-            rows.append(
-                {"name": name, "filters": len(loaded.fields), "description": loaded.description}
-            )
+            rows.append({"name": name, "for": _FOR[loaded.kind], "filters": len(loaded.fields),
+                         "description": loaded.description})  # fmt: skip
         except UsageError as exc:
-            rows.append({"name": name, "filters": None, "description": f"invalid: {exc.message}"})
+            rows.append({"name": name, "for": None, "filters": None,
+                         "description": f"invalid: {exc.message}"})  # fmt: skip
     if as_json:
         sys.stdout.write(json_text(rows, indent=2) + "\n")
         return
@@ -124,7 +129,9 @@ def list_(
         count = row["filters"]
         filters = "? filters" if count is None else f"{count} filter{'' if count == 1 else 's'}"
         # A description comes from a file anyone may have written: no escape reaches a terminal.
-        sys.stdout.write(f"{row['name']}\t{filters}\t{one_line(str(row['description'] or ''))}\n")
+        used_by = row["for"] or "?"
+        description = one_line(str(row["description"] or ""))
+        sys.stdout.write(f"{row['name']}\t{used_by}\t{filters}\t{description}\n")
 
 
 @app.command()

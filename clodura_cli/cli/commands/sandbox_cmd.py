@@ -141,20 +141,24 @@ def serve(
 
 def _serve(server: Any) -> None:
     """Announce the server's URL and keys on stdout, then serve until stopped."""
+    from clodura_cli.cli.app import Terminated
     from clodura_cli.sandbox.keys import SANDBOX_KEYS
 
     bound_host, bound_port = str(server.server_address[0]), server.server_address[1]
     shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
     url = f"http://{shown_host}:{bound_port}"
-    sys.stdout.write(f"Sandbox API listening on {url}\n")
-    for key, plan in SANDBOX_KEYS.items():
-        sys.stdout.write(f"  key {key:<18} {plan.name}: {plan.description}\n")
-    sys.stdout.write(
-        f"Try: CLODURA_BASE_URL={url} CLODURA_API_KEY=sandbox-standard clodura search\n"
-    )
-    sys.stdout.flush()
-    try:
+    try:  # from the banner on: a signal right after it stops the server as well
+        sys.stdout.write(f"Sandbox API listening on {url}\n")
+        for key, plan in SANDBOX_KEYS.items():
+            sys.stdout.write(f"  key {key:<18} {plan.name}: {plan.description}\n")
+        sys.stdout.write(
+            f"Try: CLODURA_BASE_URL={url} CLODURA_API_KEY=sandbox-standard clodura search\n"
+        )
+        sys.stdout.flush()
         server.serve_forever(poll_interval=0.2)
+    except (KeyboardInterrupt, Terminated):
+        # Stopping a server is how it ends, not a failure: exit 0, as `clodura listen` does.
+        report.info("sandbox stopped")
     finally:
         server.server_close()
 

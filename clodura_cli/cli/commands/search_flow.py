@@ -29,6 +29,11 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
                     endpoint.name, bom=api.bom(opts.bom),
                     layout=layouts.chosen(opts.layout, endpoint.name))  # fmt: skip
     output.check_append(columns or DEFAULT_PERSON_COLUMNS)
+    if opts.org_ids == []:
+        report.info("--org-id -: no organisations on standard input (the search before found "
+                    "none): nothing searched, no credits spent")  # fmt: skip
+        write_output([], output)
+        return
     # The ledger is opened and read before anything is paid for: busy or broken, nothing is sent.
     search = Search(
         flags, opts, profile=api.profile.name, per_page=int(api.setting("per-page")),
@@ -147,6 +152,6 @@ def org_ids_from_stdin() -> list[str]:
     ids, warnings = org_ids_from_text(sys.stdin.read())
     for warning in warnings:
         report.warn(warning)
-    if not ids:
+    if not ids and warnings:
         raise UsageError("--org-id -: no organisation ids on standard input")
-    return ids
+    return ids  # none at all: the search upstream found no organisation

@@ -1,0 +1,50 @@
+"""`clodura help`: topics that do not belong to one command (exit codes), and any command's
+help by name."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from clodura_cli.api.errors import UsageError
+from clodura_cli.cli import complete
+
+TOPICS = ("exit-codes",)
+
+
+def help(
+    topic: Annotated[
+        str | None,
+        typer.Argument(
+            help="exit-codes, or a command's name.",
+            autocompletion=complete.choices(TOPICS),
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Show a help topic (exit-codes) or a command's help.
+
+    Examples:
+
+      clodura help exit-codes
+
+      clodura help search
+    """
+    from clodura_cli.cli.app import COMMANDS, main
+
+    if topic is None:
+        return main(["--help"])
+    if topic == "exit-codes":
+        from clodura_cli.cli.exit_codes import EXIT_CODE_HELP
+
+        sys.stdout.write("Exit codes of every clodura command:\n\n")
+        for code, text in EXIT_CODE_HELP.items():
+            sys.stdout.write(f"  {int(code):>3}  {text}\n")
+        return None
+    if topic in COMMANDS:
+        return main([topic, "--help"])
+    raise UsageError(
+        f"help: {topic!r} is not a topic or command; use exit-codes or one of {', '.join(COMMANDS)}"
+    )
