@@ -20,6 +20,7 @@ from clodura_cli.api.paging import (
 
 if TYPE_CHECKING:
     from clodura_cli.api.client import CloduraClient
+    from clodura_cli.store.page_cache import PageCache
 
 
 #: Hears of each page as it arrives: the page and how many records it held.
@@ -98,15 +99,23 @@ def iterate_records(
     concurrency: int = 4,
     run: SearchRun | None = None,
     on_page: PageCallback | None = None,
+    cache: PageCache | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Every record of the plan, in order, as its page arrives."""
+    """Every record of the plan, in order, as its page arrives (from the ``cache`` when it has
+    the page: paid for already)."""
     run = run if run is not None else SearchRun()
 
     def fetch(page: PageRequest) -> list[dict[str, Any]]:
         try:
             # A page longer than asked for is cut: never more records than were paid for.
             body = plan.request_body(page)
-            return client.search(plan.endpoint, body)[: page.per_page]
+            kept = None if cache is None else cache.get(plan.endpoint.path, body)
+            if kept is not None:
+                return kept[: page.per_page]
+            records = client.search(plan.endpoint, body)[: page.per_page]
+            if cache is not None:
+                cache.put(plan.endpoint.path, body, records)
+            return records
         except CloduraError as exc:
             if plan.mode != "page":
                 exc.context = (

@@ -25,6 +25,7 @@ from clodura_cli.suppress import Suppression
 if TYPE_CHECKING:
     from clodura_cli.api.client import CloduraClient
     from clodura_cli.store.ledger import EmittedPeople
+    from clodura_cli.store.page_cache import PageCache
 
 
 @dataclass
@@ -54,6 +55,8 @@ class SearchOptions:
     suppress: Suppression | None = None
     #: `--org-id -`: organisation ids read from stdin, one search each.
     org_ids: list[str] | None = None
+    #: --refresh: ask the API again for pages the page cache holds.
+    refresh: bool = False
     #: --memory NAME: what --new-only remembers people under (default: the preset's name).
     memory: str | None = None
     #: --max-credits: the most records the run may fetch (search records cost a credit each).
@@ -257,7 +260,10 @@ class Search:
         return self.memory is not None and not self.opts.append
 
     def records(
-        self, client: CloduraClient, on_page: PageCallback | None = None
+        self,
+        client: CloduraClient,
+        on_page: PageCallback | None = None,
+        cache: PageCache | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Every record to write, in order, fetched as they are consumed (--new-only: only the
         people not seen before)."""
@@ -273,9 +279,8 @@ class Search:
                     if not self.next_new and self._plan_worst(plan) > left:
                         plan = plan_search(plan.filters, page=plan.first.page, limit=left,
                                            endpoint=plan.endpoint)  # fmt: skip
-                records = iterate_records(
-                    client, plan, concurrency=self.concurrency, run=self.run, on_page=on_page
-                )
+                records = iterate_records(client, plan, concurrency=self.concurrency,
+                                          run=self.run, on_page=on_page, cache=cache)  # fmt: skip
                 if left is not None and self.next_new:
                     records = self._capped(records, plan.first.per_page, left)
                 yield from records

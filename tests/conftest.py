@@ -41,6 +41,8 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("CLODURA_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("CLODURA_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("NO_COLOR", "1")
+    # Each test asks the API what it tests; the page cache's own tests turn it on.
+    monkeypatch.setenv("CLODURA_SEARCH_CACHE_TTL", "0")
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.setenv("CLODURA_SANDBOX_JOB_DELAY", "0.2")
     monkeypatch.setattr(retry, "INITIAL_DELAY", 0.001)

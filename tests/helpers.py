@@ -124,6 +124,8 @@ def base_env(tmp_path: Path) -> dict[str, str]:
         CLODURA_CONFIG_DIR=str(tmp_path / "config"),
         CLODURA_CACHE_DIR=str(tmp_path / "cache"),
         NO_COLOR="1",
+        # Each test asks the API what it tests; the page cache's own tests turn it on.
+        CLODURA_SEARCH_CACHE_TTL="0",
     )
     return env
 

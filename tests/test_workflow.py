@@ -10,7 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import CLODURA, DEADLINE, base_env, pages_requested, run_cli, sent, spawn
+from helpers import (
+    CLODURA,
+    DEADLINE,
+    base_env,
+    pages_requested,
+    run_cli,
+    sent,
+    spawn,
+    wait_for,
+)
 
 from clodura_cli import reveal
 from clodura_cli.sandbox.app import SandboxApp
@@ -290,3 +299,97 @@ def test_an_empty_upstream_is_an_empty_result(tmp_path: Path, emulator: SandboxA
     assert sent(emulator) == []
     junk = run_cli("search", "--sandbox", "--org-id", "-", input="not an id\n")
     assert junk.exit_code == 2
+
+
+# 1. the page cache ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cache_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLODURA_SEARCH_CACHE_TTL", "1h")
+
+
+def test_a_rerun_reuses_the_pages_it_paid_for(
+    cache_on: None, tmp_path: Path, emulator: SandboxApp
+) -> None:
+    args = ["search", "--sandbox", "--seniority", "Manager", "--limit", "250"]
+    first = run_cli(*args, "-o", str(tmp_path / "a.csv"))
+    assert first.exit_code == 0, first.stderr
+    assert sum(n for _, n in pages_requested(emulator)) == 250
+    emulator.log.clear()
+    again = run_cli(*args, "-o", str(tmp_path / "b.csv"))
+    assert again.exit_code == 0, again.stderr
+    assert sent(emulator) == []  # nothing asked, nothing paid
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+    assert ("reused 3 pages, 250 records, fetched just now: no credits spent for them "
+            "(--refresh asks the API again)") in again.stderr  # fmt: skip
+    more = run_cli("search", "--sandbox", "--seniority", "Manager", "--limit", "300", "-f", "jsonl")
+    assert more.exit_code == 0, more.stderr
+    assert [b["page"] for b in sent(emulator)] == [3]  # only the page it did not have
+    emulator.log.clear()
+    refreshed = run_cli(*args, "--refresh", "-f", "jsonl")
+    assert refreshed.exit_code == 0, refreshed.stderr
+    assert sum(n for _, n in pages_requested(emulator)) == 250
+    assert "reused" not in refreshed.stderr
+
+
+def test_pages_go_stale_after_the_ttl_and_zero_turns_the_cache_off(
+    cache_on: None, monkeypatch: pytest.MonkeyPatch, emulator: SandboxApp
+) -> None:
+    import time
+
+    args = ["search", "--sandbox", "--title", "cto", "--limit", "10", "-f", "jsonl"]
+    assert run_cli(*args).exit_code == 0
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 3601)  # an hour and a second later
+    emulator.log.clear()
+    assert run_cli(*args).exit_code == 0
+    assert len(sent(emulator)) == 1
+    monkeypatch.setattr(time, "time", real)
+    monkeypatch.setenv("CLODURA_SEARCH_CACHE_TTL", "0")
+    emulator.log.clear()
+    assert run_cli(*args).exit_code == 0
+    assert len(sent(emulator)) == 1
+    bad = run_cli(*args, env={"CLODURA_SEARCH_CACHE_TTL": "an hour"})
+    assert (
+        bad.exit_code == 2 and "CLODURA_SEARCH_CACHE_TTL: 'an hour' is not a duration" in bad.stderr
+    )
+
+
+def test_a_cache_that_cannot_be_written_is_skipped_with_a_warning(
+    cache_on: None, isolated: Path, emulator: SandboxApp
+) -> None:
+    folder = isolated / "cache"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "pages.db").mkdir()  # a folder where the file should be: unusable
+    result = run_cli("search", "--sandbox", "--title", "cto", "--limit", "5", "-f", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    assert len(result.jsonl()) == 5
+    assert "warning: the page cache " in result.stderr
+    assert "cannot be used" in result.stderr and "searching without it" in result.stderr
+
+
+@pytest.mark.loopback
+def test_an_interrupted_export_resumes_without_paying_again(server: Any, tmp_path: Path) -> None:
+    env = {**server.env_for(tmp_path, "sandbox-standard"), "CLODURA_SEARCH_CACHE_TTL": "1h"}
+    server.set_faults(latency=0.3)
+    target = tmp_path / "all.csv"
+    command = [CLODURA, "search", "--seniority", "Manager", "--all", "--concurrency", "1",
+               "-o", str(target)]  # fmt: skip
+    with spawn(command, env=env, stderr=subprocess.PIPE, text=True) as run:
+        wait_for(lambda: server.count("search") >= 3, "three pages fetched")
+        run.send_signal(signal.SIGINT)
+        _, err = run.communicate(timeout=DEADLINE)
+    assert run.returncode == 130
+    assert not target.exists()
+    assert "page(s) fetched are kept: run the same command again to resume" in err
+    fetched = server.count("search")
+    server.set_faults(latency=0)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120,
+                          check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    reused = int(done.stderr.split("reused ")[1].split(" page")[0])
+    assert reused >= fetched - 1  # a page in flight at the interrupt may not have been kept
+    bodies = [e["body"] for e in server.log() if e["endpoint"] == "search"]
+    pages = [b["page"] for b in bodies]
+    assert len(pages) == len(set(pages)) + (fetched - reused)  # pages asked twice: none kept

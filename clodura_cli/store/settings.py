@@ -76,6 +76,20 @@ def _boolean(name: str, raw: Any) -> bool:
     raise UsageError(f"{name}: {quoted(raw)} is not accepted; use true or false")
 
 
+def _duration(name: str, raw: Any) -> float:
+    """Seconds from ``3600``, ``90s``, ``30m``, ``1h`` or ``2d``; 0 turns the thing off."""
+    import re
+
+    text = str(raw).strip().lower()
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([smhd]?)", text)
+    if match is None:
+        raise UsageError(
+            f"{name}: {quoted(raw)} is not a duration; use seconds or 30m, 1h, 2d (0: off)"
+        )
+    scale = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+    return float(match.group(1)) * scale
+
+
 def _secret(name: str, raw: Any) -> str:
     value = str(raw).strip()
     if len(value) < 8 or any(ch.isspace() for ch in value) or has_controls(value):
@@ -116,6 +130,13 @@ SETTINGS: dict[str, Setting] = {
             "right (--bom)",
         ),
         Setting("per-page", _number(int, 1, 100), 25, "records per page of a search"),
+        Setting(
+            "search-cache-ttl",
+            _duration,
+            3600.0,
+            "how long a search keeps the pages it paid for, so that a rerun reuses them (30m, 1h; "
+            "0: no cache)",
+        ),
         Setting("concurrency", _number(int, 1, 16), 4, "requests in flight at once"),
         Setting("rate", _number(float, 0.1, 1000), None, "most requests per second (no cap)"),
         Setting("max-retries", _number(int, 0, 20), 4, "retries after 429, 5xx and network errors"),

@@ -71,6 +71,13 @@ EXAMPLES = (
 )
 
 
+SearchRefresh = Annotated[bool, typer.Option(
+    "--refresh", rich_help_panel="Paging",
+    help="Ask the API again for pages this account fetched within search-cache-ttl (default "
+         "1 hour), instead of reusing them for free.",
+)]  # fmt: skip
+
+
 def with_search_options(function: F) -> F:
     """The options `search` and `orgs` share (paging, presets, output), declared once and
     handed over as one ``opts: SearchOptions``."""
@@ -84,6 +91,7 @@ def with_search_options(function: F) -> F:
         ("layout", options.CrmLayout, None),
         ("wide", options.Wide, False),
         ("dry_run", options.DryRun, False), ("suppress", options.Suppress, None),
+        ("refresh", SearchRefresh, False),
     ]  # fmt: skip
 
     def build(preset: list[str] | None, suppress: list[str] | None, **values: Any) -> SearchOptions:

@@ -16,6 +16,7 @@ from clodura_cli.output import chosen_columns
 from clodura_cli.search_run import Search, SearchOptions, org_ids_from_text
 from clodura_cli.store import config, layouts
 from clodura_cli.store.formats import DEFAULT_PERSON_COLUMNS, FORMATS, json_text
+from clodura_cli.store.page_cache import PageCache, Reused
 
 
 def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> None:
@@ -54,11 +55,13 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
         preview = search.preview(api.resolved_base_url())
         sys.stdout.write(json_text(preview, indent=2) + "\n")
         return
+    from clodura_cli.cli.app import Terminated
     from clodura_cli.cli.session import open_client
 
+    cache = _page_cache(opts.refresh, api)
     try:
         with open_client(api, concurrency=search.concurrency, rate=opts.rate) as client:
-            count = _write(search, client, output)
+            count = _write(search, client, output, cache)
     except BrokenPipeError:
         if search.memory is not None:
             report.warn(
@@ -66,8 +69,18 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
                 "run is remembered, so they count as new next time"
             )
         raise
+    except (KeyboardInterrupt, Terminated):
+        if cache is not None and cache.kept:
+            report.info(f"the {cache.kept} page(s) fetched are kept: run the same command again "
+                        "to resume without paying for them")  # fmt: skip
+        raise
+    finally:
+        if cache is not None:
+            cache.close()
     search.remember()
     _report(search, output, count)
+    if cache is not None and cache.reused.pages:
+        report.info(_reuse_line(cache.reused))
     for name in sorted(client.not_emulated):
         field = endpoint.fields.get(name)
         flag = field.flag.split("/")[0] if field is not None else name
@@ -78,7 +91,31 @@ class _NothingNew(Exception):
     """--new-only found nobody new: the existing output file is kept as it was."""
 
 
-def _write(search: Search, client: Any, output: Output) -> int | None:
+def _page_cache(refresh: bool, api: ApiOptions) -> PageCache | None:
+    """The pages this account paid for within search-cache-ttl (None: the setting is 0, or
+    there is no key to tell the account by)."""
+    from clodura_cli.store.page_cache import PageCache
+
+    ttl = float(api.setting("search-cache-ttl"))
+    account = api.account()
+    if ttl <= 0 or account is None:
+        return None
+    return PageCache(config.cache_dir() / "pages.db", account, ttl, refresh=refresh,
+                     warn=report.warn)  # fmt: skip
+
+
+def _reuse_line(reused: Reused) -> str:
+    import time
+
+    minutes = max(0, round((time.time() - (reused.oldest or time.time())) / 60))
+    ago = "just now" if minutes == 0 else f"{minutes} minute{'s' if minutes != 1 else ''} ago"
+    return (
+        f"reused {reused.pages} page{'s' if reused.pages != 1 else ''}, {reused.records:,} "
+        f"records, fetched {ago}: no credits spent for them (--refresh asks the API again)"
+    )
+
+
+def _write(search: Search, client: Any, output: Output, cache: PageCache | None) -> int | None:
     """Fetch and write, with a progress bar on a terminal's stderr. A table is drawn once the
     bar is gone; a file that --new-only would only empty is left alone. Returns how many
     records were written (None: the file was left as it was)."""
@@ -97,7 +134,7 @@ def _write(search: Search, client: Any, output: Output) -> int | None:
 
     try:
         with page_progress(search.total_pages, search.many_pages) as on_page:
-            records = search.records(client, on_page)
+            records = search.records(client, on_page, cache)
             if output.fmt != "table":
                 return write_output(counted(records), output)
             rows = list(records)
