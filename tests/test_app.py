@@ -30,8 +30,9 @@ def test_python_dash_m_runs_the_same_app() -> None:
 
 
 def test_help_lists_every_exit_code() -> None:
-    result = run_cli("--help")
+    result = run_cli("help", "exit-codes")
     assert result.exit_code == 0
+    assert "clodura help exit-codes" in run_cli("--help").stdout
     text = " ".join(result.stdout.split())
     for code, meaning in EXIT_CODE_HELP.items():
         assert f"{int(code)} {meaning}" in text
