@@ -385,6 +385,107 @@ def listen_figures(env: dict[str, str], tmp: Path) -> list[Figure]:
     ]  # fmt: skip
 
 
+#: The history the "cost grows with the work" figures run on (issue 24, item 9).
+HISTORY = int(os.environ.get("BENCH_HISTORY", "1000000"))
+
+
+def _history_ledger(path: Path, jobs: int, remembered: int, memory: str) -> tuple[int, int]:
+    """A ledger of ``jobs`` revealed people (one in 20,000 still pending) and ``remembered``
+    people `--new-only` printed under ``memory``, none of them in the sandbox; returns the
+    file's size after the jobs and after the memory."""
+    import sqlite3
+
+    env_before = os.environ.get("CLODURA_DATA_DIR")
+    os.environ["CLODURA_DATA_DIR"] = str(path.parent)
+    try:
+        from clodura_cli.sandbox.keys import DEFAULT_KEY
+        from clodura_cli.store.ledger import Ledger, account_id
+
+        Ledger(path).close()  # the file, in today's format
+    finally:
+        if env_before is None:
+            del os.environ["CLODURA_DATA_DIR"]
+        else:
+            os.environ["CLODURA_DATA_DIR"] = env_before
+    account = account_id("sandbox", DEFAULT_KEY)
+    db = sqlite3.connect(path)
+
+    def rows() -> object:
+        for n in range(jobs):
+            person = str(10**18 + n)
+            done = n % 20_000 != 0
+            result = json.dumps({"email": f"p{n}@bench.example", "emailStatus": "verified"})
+            yield (account, "email", person, json.dumps({"personId": person}),
+                   json.dumps({"personId": person, "firstName": "Ann", "lastName": "Lee"}),
+                   f"{n:032x}", "completed" if done else "queued", result if done else None,
+                   2 if done else None, 1.7e9, 1.7e9)  # fmt: skip
+
+    db.executemany(
+        "INSERT INTO jobs (account, kind, person_id, identifiers, record, tracking_id, status, "
+        "result, credits, submitted_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows(),  # type: ignore[arg-type]
+    )
+    db.commit()
+    after_jobs = path.stat().st_size
+    db.executemany("INSERT INTO emitted VALUES ('default', ?, ?, 1.0e9)",
+                   ((memory, str(2 * 10**18 + n)) for n in range(remembered)))  # fmt: skip
+    db.commit()
+    db.close()
+    return after_jobs, path.stat().st_size
+
+
+def history_figures(env: dict[str, str], tmp: Path) -> list[Figure]:
+    """Cost grows with the work, not with the history: the same commands on a ledger of a
+    million jobs and a million remembered people, and on an empty one."""
+    import sqlite3
+
+    big, empty = tmp / "history" / "ledger.db", tmp / "history-empty" / "ledger.db"
+    big.parent.mkdir()
+    empty.parent.mkdir()
+    started = time.perf_counter()
+    with_jobs, with_memory = _history_ledger(big, HISTORY, HISTORY, "memory:bench")
+    _history_ledger(empty, 0, 0, "memory:bench")
+    made = time.perf_counter() - started
+    found = subprocess.run([CLODURA, "search", "--sandbox", "--limit", "100", "-f", "jsonl"],
+                           env=env, capture_output=True, text=True, check=True)  # fmt: skip
+    people = [json.loads(line)["personId"] for line in found.stdout.splitlines()]
+    sides = {"big": big, "empty": empty}
+
+    def on(side: str, *args: str) -> list[str]:
+        return ["env", f"CLODURA_DATA_DIR={sides[side].parent}", CLODURA, *args]
+
+    reveal = ["reveal", "email", "--sandbox", "--dry-run", *people]
+    new_only = ["search", "--sandbox", "--seniority", "Manager", "--new-only", "--memory",
+                "bench", "--limit", "1000", "-f", "jsonl"]  # fmt: skip
+
+    def forget_the_run(name: str) -> None:
+        # Each --new-only run starts from the same memory: what a run added is taken out.
+        for path in sides.values():
+            with sqlite3.connect(path) as db:
+                db.execute("DELETE FROM emitted WHERE emitted_at > 1.5e9")
+
+    measured = interleaved({
+        "reveal big": on("big", *reveal), "reveal empty": on("empty", *reveal),
+        "new big": on("big", *new_only), "new empty": on("empty", *new_only),
+        "pending": on("big", "track", "--pending", "-f", "jsonl"),
+    }, {**env, "CLODURA_SEARCH_CACHE_TTL": "0"}, before=forget_the_run)  # fmt: skip
+    wall = {name: median_wall(samples) for name, samples in measured.items()}
+    per_job = with_jobs / max(1, HISTORY)
+    per_person = (with_memory - with_jobs) / max(1, HISTORY)
+    history = f"{HISTORY:,} jobs + {HISTORY:,} remembered, made in {made:.0f} s"
+    return [
+        ratio("reveal dry run of 100, big ledger vs empty", wall["reveal big"] / wall["reveal empty"],
+              1.3, "<= 1.3x", f"{wall['reveal big'] * 1000:.0f} ms vs "
+              f"{wall['reveal empty'] * 1000:.0f} ms; {history}"),
+        ratio("search --new-only 1,000, big memory vs empty", wall["new big"] / wall["new empty"],
+              1.3, "<= 1.3x", f"{wall['new big'] * 1000:.0f} ms vs {wall['new empty'] * 1000:.0f} ms"),
+        ratio("track --pending on the big ledger (s)", wall["pending"], 0.5, "<= 0.5 s",
+              f"{HISTORY // 20_000} pending of {HISTORY:,}"),
+        ratio("ledger bytes per job", per_job, 1000, "stated in README",
+              f"{per_job:.0f} B a job, {per_person:.0f} B a remembered person"),
+    ]  # fmt: skip
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="clodura-bench-") as folder:
         tmp = Path(folder)
@@ -400,21 +501,24 @@ def main() -> int:
         run([CLODURA, *DEMO], env)  # warm: the population cache, the OS file cache
         server, url = serve({**env, "CLODURA_DATA_DIR": str(tmp / "server")})
         api_env = {**env, "CLODURA_BASE_URL": url, "CLODURA_API_KEY": "sandbox-multi"}
-        steps: list[Callable[[], list[Figure]]] = [
-            lambda: startup_figures(env),
-            lambda: demo_figure(env, tmp),
-            lambda: export_figures(api_env, url),
-            lambda: rate_limited_figures(api_env, url),
-            lambda: memory_and_cpu_figures(api_env, url, tmp),
-            lambda: reveal_figures(api_env, url),
-            lambda: enrichment_figures(api_env, url, tmp),
-            lambda: wasted_credit_figures(api_env, url, tmp),
-            lambda: listen_figures(env, tmp),
-        ]
+        steps: dict[str, Callable[[], list[Figure]]] = {
+            "startup": lambda: startup_figures(env),
+            "demo": lambda: demo_figure(env, tmp),
+            "export": lambda: export_figures(api_env, url),
+            "rate": lambda: rate_limited_figures(api_env, url),
+            "memory": lambda: memory_and_cpu_figures(api_env, url, tmp),
+            "reveal": lambda: reveal_figures(api_env, url),
+            "enrichment": lambda: enrichment_figures(api_env, url, tmp),
+            "credits": lambda: wasted_credit_figures(api_env, url, tmp),
+            "listen": lambda: listen_figures(env, tmp),
+            "history": lambda: history_figures(env, tmp),
+        }
+        # BENCH_ONLY=history,startup runs some of them (the names above).
+        only = [n for n in os.environ.get("BENCH_ONLY", "").split(",") if n] or list(steps)
         figures: list[Figure] = []
         try:
-            for step in steps:
-                for figure in step():
+            for name in only:
+                for figure in steps[name]():
                     figures.append(figure)
                     verdict = "PASS" if figure.passed else "FAIL"
                     print(f"{figure.name:<48} {figure.value:>8.2f}  target {figure.target:<22} {verdict}  ({figure.detail})", flush=True)  # fmt: skip

@@ -24,7 +24,7 @@ from clodura_cli.suppress import Suppression
 
 if TYPE_CHECKING:
     from clodura_cli.api.client import CloduraClient
-    from clodura_cli.store.ledger import EmittedPeople
+    from clodura_cli.store.ledger import EmittedPeople, SeenLookup
     from clodura_cli.store.page_cache import PageCache
 
 
@@ -93,7 +93,7 @@ def query_key(request: SearchRequest, sources: str, memory: str | None = None) -
 class NewOnly:
     """--new-only over a stream of records: who was seen, who is new, how many were skipped."""
 
-    seen: set[str]
+    seen: SeenLookup | set[str]
     id_field: str
     #: --limit N with --new-only: stop after N new people.
     wanted: int | None = None
@@ -289,7 +289,7 @@ class Search:
 
         if self.memory is None and self.opts.suppress is None:
             return fetched()
-        seen = self.memory.seen() if self.memory is not None else set()
+        seen: SeenLookup | set[str] = self.memory.lookup() if self.memory is not None else set()
         wanted = self.opts.limit if self.next_new else None
         drop = self.opts.suppress.matches if self.opts.suppress is not None else None
         self.new_only = NewOnly(seen, self.endpoint.id_field, wanted, drop=drop)

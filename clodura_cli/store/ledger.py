@@ -578,6 +578,23 @@ class Ledger:
         return [_job(row) for row in self._store.read(sql, values)]
 
 
+class SeenLookup:
+    """The people `--new-only` saw before, as a set that reads the ledger only for the ids it
+    is asked about (a memory of a million people costs nothing to open), plus those added."""
+
+    def __init__(self, memory: EmittedPeople) -> None:
+        self._memory = memory
+        self._added: set[str] = set()
+
+    def __contains__(self, person_id: object) -> bool:
+        return person_id in self._added or (
+            isinstance(person_id, str) and self._memory.knows(person_id)
+        )
+
+    def add(self, person_id: str) -> None:
+        self._added.add(person_id)
+
+
 class EmittedPeople:
     """Who `search --new-only` has already emitted, per profile and query (same file)."""
 
@@ -588,12 +605,25 @@ class EmittedPeople:
         self.query = query
 
     def seen(self) -> set[str]:
-        """Person ids emitted before for this profile and query."""
+        """Person ids emitted before for this profile and query (all of them: for tests and
+        small uses; a search asks ``lookup()``, whose cost does not grow with the memory)."""
         rows = self._store.read(
             "SELECT person_id FROM emitted WHERE profile = ? AND query = ?",
             (self.profile, self.query),
         )
         return {row[0] for row in rows}
+
+    def lookup(self) -> SeenLookup:
+        """Who was emitted before, asked one person at a time through the table's key."""
+        return SeenLookup(self)
+
+    def knows(self, person_id: str) -> bool:
+        """True when this person was emitted before for this profile and query."""
+        rows = self._store.read(
+            "SELECT 1 FROM emitted WHERE profile = ? AND query = ? AND person_id = ?",
+            (self.profile, self.query, person_id),
+        )
+        return bool(rows)
 
     def forget(self, *, every_query: bool = False) -> int:
         """Forget who was emitted for this query (or for every query of the profile); returns
