@@ -18,14 +18,13 @@ from clodura_cli.api import spec
 from clodura_cli.api.endpoints import PEOPLE, Endpoint
 from clodura_cli.api.errors import CreditGuardError, UsageError
 from clodura_cli.api.filters import SearchRequest, build_search_body
-from clodura_cli.inputs import damaged_id
 from clodura_cli.search import PageCallback, SearchPlan, SearchRun, iterate_records, plan_search
-from clodura_cli.suppress import Suppression
 
 if TYPE_CHECKING:
     from clodura_cli.api.client import CloduraClient
     from clodura_cli.store.ledger import EmittedPeople, SeenLookup
     from clodura_cli.store.page_cache import PageCache
+    from clodura_cli.suppress import Suppression
 
 
 @dataclass
@@ -394,6 +393,8 @@ def org_ids_from_text(text: str) -> tuple[list[str], list[str]]:
         ):
             warnings.append(f"--org-id -: line {number} holds no organisation id; skipped")
             continue
+        from clodura_cli.inputs import damaged_id  # reading input files: not at start-up
+
         if damaged_id(value) is not None:
             damaged.append(number)
             continue

@@ -38,8 +38,10 @@ class Tier(IntEnum):
 def key(text: str) -> str:
     """Text reduced to lower-case ASCII words: case, accents, punctuation, '&' against 'and'
     and a leading 'the' do not count."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    if not text.isascii():  # most names are: they skip the accents' pass
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.casefold()
     words = _SEPARATORS.sub(" ", _DROPPED.sub("", text.replace("&", " and "))).split()
     if len(words) > 1 and words[0] == "the":
         words = words[1:]
@@ -89,6 +91,8 @@ def ranked(
     typed_words = _words(typed)
     compact = typed.replace(" ", "")
     order: dict[str, tuple[float, ...]] = {}
+    # What was typed is the matcher's second sequence, indexed once for every name.
+    matcher = difflib.SequenceMatcher(None, "", typed)
 
     def offer(name: str, *rank: float) -> None:
         if name not in order or rank < order[name]:
@@ -111,7 +115,7 @@ def ranked(
         ):
             offer(name, Tier.GROUP, index)
         else:
-            matcher = difflib.SequenceMatcher(None, typed, name_key)
+            matcher.set_seq1(name_key)
             if matcher.real_quick_ratio() >= typo_cutoff and matcher.ratio() >= typo_cutoff:
                 offer(name, Tier.TYPO, -matcher.ratio(), index)
             elif covered:

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from clodura_cli.api import spec
-from clodura_cli.sandbox import dialects, vendor
+from clodura_cli.sandbox import dialects
 from clodura_cli.sandbox.data import (
     DEFAULT_SEED,
     VENDOR_EMPLOYEE_SIZE,
@@ -408,26 +408,30 @@ class SandboxApp:
         return Answer(200, dialects.track(self.dialect, payload))
 
     def _verify_email(self, request: Request) -> Answer:
-        return self._vendor(request, "verify", vendor.verify_email)
+        return self._vendor(request, "verify", "verify_email")
 
     def _enrich_person(self, request: Request) -> Answer:
-        return self._vendor(request, "enrich-person", vendor.enrich_person)
+        return self._vendor(request, "enrich-person", "enrich_person")
 
     def _enrich_org(self, request: Request) -> Answer:
-        return self._vendor(request, "enrich-org", vendor.enrich_org)
+        return self._vendor(request, "enrich-org", "enrich_org")
 
     def _org_news(self, request: Request) -> Answer:
-        return self._vendor(request, "news", vendor.org_news)
+        return self._vendor(request, "news", "org_news")
 
     def _vendor(
         self,
         request: Request,
         endpoint: str,
-        handler: Callable[[vendor.Context, dict[str, Any]], vendor.Outcome],
+        handler_name: str,
     ) -> Answer:
         """Verification, enrichment and news (clodura_cli.sandbox.vendor): answered and charged
         in one transaction; a queued verification's verdict is posted to its webhook later.
         The answer and the delivery are in the dialect's shape."""
+        from clodura_cli.sandbox import vendor  # imported by the requests that need it
+
+        handler: Callable[[vendor.Context, dict[str, Any]], vendor.Outcome]
+        handler = getattr(vendor, handler_name)
         body = _json_object(request.body)
         with self.state.transaction() as db:
             self._settle(db, request.key)

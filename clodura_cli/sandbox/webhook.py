@@ -17,8 +17,6 @@ import hmac
 import json
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -112,6 +110,9 @@ class Courier:
 
     @staticmethod
     def _post(url: str, payload: Any) -> bool:
+        import urllib.error  # here: a search in the sandbox never posts, nor pays for these
+        import urllib.request
+
         body = json.dumps(payload, separators=(",", ":")).encode()
         request = urllib.request.Request(
             url,

@@ -95,9 +95,11 @@ def with_search_options(function: F) -> F:
     ]  # fmt: skip
 
     def build(preset: list[str] | None, suppress: list[str] | None, **values: Any) -> SearchOptions:
+        if not suppress:
+            return SearchOptions(presets=preset or [], **values)
         from clodura_cli.suppress import load
 
-        return SearchOptions(presets=preset or [], suppress=load(suppress or []), **values)
+        return SearchOptions(presets=preset or [], suppress=load(suppress), **values)
 
     return options.inject(function, "opts", params, build)
 

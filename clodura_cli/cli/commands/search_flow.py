@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clodura_cli.api.endpoints import PEOPLE
 from clodura_cli.api.errors import UsageError
@@ -16,7 +16,6 @@ from clodura_cli.output import chosen_columns
 from clodura_cli.search_run import Search, SearchOptions, org_ids_from_text
 from clodura_cli.store import config, layouts
 from clodura_cli.store.formats import DEFAULT_PERSON_COLUMNS, FORMATS, json_text
-from clodura_cli.store.page_cache import PageCache, Reused
 
 
 def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> None:
@@ -89,6 +88,10 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
 
 class _NothingNew(Exception):
     """--new-only found nobody new: the existing output file is kept as it was."""
+
+
+if TYPE_CHECKING:
+    from clodura_cli.store.page_cache import PageCache, Reused
 
 
 def _page_cache(refresh: bool, api: ApiOptions) -> PageCache | None:
