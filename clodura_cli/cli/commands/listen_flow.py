@@ -8,7 +8,7 @@ import datetime as dt
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,6 +20,19 @@ from clodura_cli.store import config
 from clodura_cli.store.formats import json_text
 from clodura_cli.store.ledger import Ledger
 from clodura_cli.webhooks import Received, Receiver
+
+
+def _bound(
+    settings: ListenOptions, receiver: Receiver, heard: Callable[[Received], None]
+) -> WebhookServer:
+    """The receiver's server, listening; a port in use is a usage error naming it."""
+    try:
+        return WebhookServer(settings, receiver, heard)
+    except OSError as exc:
+        raise UsageError(
+            f"listen: cannot listen on {settings.host}:{settings.port} ({exc.strerror}); "
+            "choose another --port"
+        ) from None
 
 
 def serve(
@@ -47,15 +60,7 @@ def serve(
                     sys.stdout.write(json_text(row) + "\n")
                 sys.stdout.flush()
 
-    try:
-        server = WebhookServer(settings, Receiver(ledger, secret), heard)
-    except OSError as exc:
-        from clodura_cli.api.errors import UsageError
-
-        raise UsageError(
-            f"listen: cannot listen on {settings.host}:{settings.port} ({exc.strerror}); "
-            "choose another --port"
-        ) from None
+    server = _bound(settings, Receiver(ledger, secret), heard)
     for line in banner(server.url, settings.path, secret is not None, settings.host):
         report.say(line)
     ended: dict[str, Any] = {}

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -11,6 +12,9 @@ from clodura_cli.api.errors import UsageError
 from clodura_cli.cli import options, report
 from clodura_cli.cli.commands.paid_flow import PaidOptions, with_paid_options
 from clodura_cli.cli.session import ApiOptions
+
+if TYPE_CHECKING:
+    from clodura_cli.paid import Bought, Purchase
 
 COLUMNS = ("organisationId", "orgLinkedinUrl", "publishedAt", "category", "title", "source",
            "url", "summary", "articleId")  # fmt: skip
@@ -74,34 +78,44 @@ def news(
 
       clodura news 6964146847109114255 --since 2026-01-01 --until 2026-06-30 --all -o news.csv
     """
-    from clodura_cli.api.filters import date_text, resolve_date
     from clodura_cli.cli.commands import paid_flow
-    from clodura_cli.vendor import NEWS, NEWS_MAX_PAGE, news_body, news_purchase, news_rows
+    from clodura_cli.vendor import NEWS
 
-    if bool(org_id) == bool(org_linkedin_url):
-        raise UsageError("news: give an ORG_ID or --org-linkedin-url (one of them)")
-    from clodura_cli.vendor import normal_company_url
+    query = _query(org_id, org_linkedin_url, since, until, category, keyword, title, page)
+    last = None if paid_opts.refresh or page == 1 else query.last_known_page(api)
+    if last is not None and page > last:
+        report.info(
+            f"news: page {page} is past the last page ({last}) the API gave for this query; "
+            "nothing sent (--refresh asks anyway)"
+        )
+        return
+    paid_flow.run_paid(NEWS, [query.purchase(page)], paid_opts, api, _rows, COLUMNS,
+                       "news request", query.next_pages if all_pages else None)  # fmt: skip
 
-    org = ({"organisationId": org_id} if org_id
-           else {"orgLinkedinUrl": normal_company_url(str(org_linkedin_url))})  # fmt: skip
-    start = resolve_date(date_text(since, "--since")).isoformat()
-    end = resolve_date(date_text(until, "--until")).isoformat()
-    if end < start:
-        raise UsageError(f"--until: {end} is before --since {start}")
-    categories = [_category(name) for name in category or []]
 
-    def body(number: int) -> dict[str, Any]:
-        return news_body(org, start, end, categories, keyword or [], title, number)
+@dataclass(frozen=True)
+class _Query:
+    """One news query: what every page's body carries, and the page it started at."""
 
-    def rows_of(bought: Any) -> list[dict[str, Any]]:
-        if bought.item.status != "completed":
-            report.warn(f"news page {bought.purchase.body['page']}: {bought.item.status}: "
-                        f"{bought.item.message or ''}")  # fmt: skip
-        return news_rows(bought.item.result)
+    org: dict[str, str]
+    start: str
+    end: str
+    categories: list[str]
+    keywords: list[str]
+    title: str | None
+    first_page: int
 
-    def more(bought: list[Any]) -> list[Any]:
+    def purchase(self, number: int) -> Purchase:
+        from clodura_cli.vendor import news_body, news_purchase
+
+        return news_purchase(news_body(self.org, self.start, self.end, self.categories,
+                                       self.keywords, self.title, number))  # fmt: skip
+
+    def next_pages(self, bought: list[Bought]) -> list[Purchase]:
         """The next pages: all of them at once when the answer says how many there are, else
         one at a time until a page comes back empty; never past page 100."""
+        from clodura_cli.vendor import NEWS_MAX_PAGE
+
         last = bought[-1]
         result = last.item.result if last.item.status == "completed" else None
         if not result or not result.get("articles"):
@@ -109,41 +123,60 @@ def news(
         number = last.purchase.body["page"]
         pages = result.get("totalPages")
         final = min(NEWS_MAX_PAGE, pages if isinstance(pages, int) else number + 1)
-        if isinstance(pages, int) and pages > NEWS_MAX_PAGE and number == page:
+        if isinstance(pages, int) and pages > NEWS_MAX_PAGE and number == self.first_page:
             report.warn(
                 f"news: the API has {pages} pages; --all stops at page {NEWS_MAX_PAGE}, the most "
                 "it serves: narrow --since/--until or --category to see the rest"
             )
-        return [news_purchase(body(n)) for n in range(number + 1, final + 1)]
+        return [self.purchase(n) for n in range(number + 1, final + 1)]
 
-    last = None if paid_opts.refresh or page == 1 else _last_page(body, page, api)
-    if last is not None and page > last:
-        report.info(
-            f"news: page {page} is past the last page ({last}) the API gave for this query; "
-            "nothing sent (--refresh asks anyway)"
-        )
-        return
-    paid_flow.run_paid(NEWS, [news_purchase(body(page))], paid_opts, api, rows_of, COLUMNS,
-                       "news request", more if all_pages else None)  # fmt: skip
+    def last_known_page(self, api: ApiOptions) -> int | None:
+        """The number of pages the ledger's answers to this query (any earlier page) report."""
+        from clodura_cli.store import config
+        from clodura_cli.store.ledger import Ledger
+        from clodura_cli.vendor import NEWS
 
-
-def _last_page(body: Any, page: int, api: ApiOptions) -> int | None:
-    """The number of pages the ledger's answers to this query (any earlier page) report."""
-    from clodura_cli.store import config
-    from clodura_cli.store.ledger import Ledger
-    from clodura_cli.vendor import NEWS, news_purchase
-
-    account = api.account()
-    if account is None or not config.ledger_file().exists():
+        account = api.account()
+        if account is None or not config.ledger_file().exists():
+            return None
+        items = Ledger(config.ledger_file()).items()
+        for number in range(1, self.first_page):
+            item = items.latest(account, NEWS.name, self.purchase(number).key)
+            result = item.result if item is not None and item.status == "completed" else None
+            pages = result.get("totalPages") if isinstance(result, dict) else None
+            if isinstance(pages, int):
+                return pages
         return None
-    items = Ledger(config.ledger_file()).items()
-    for number in range(1, page):
-        item = items.latest(account, NEWS.name, news_purchase(body(number)).key)
-        result = item.result if item is not None and item.status == "completed" else None
-        pages = result.get("totalPages") if isinstance(result, dict) else None
-        if isinstance(pages, int):
-            return pages
-    return None
+
+
+def _query(
+    org_id: str | None, org_linkedin_url: str | None, since: str, until: str,
+    category: list[str] | None, keyword: list[str] | None, title: str | None, page: int,
+) -> _Query:  # fmt: skip
+    """The flags checked and read into one query (usage errors before anything is sent)."""
+    from clodura_cli.api.filters import date_text, resolve_date
+    from clodura_cli.vendor import normal_company_url
+
+    if bool(org_id) == bool(org_linkedin_url):
+        raise UsageError("news: give an ORG_ID or --org-linkedin-url (one of them)")
+    org = ({"organisationId": str(org_id)} if org_id
+           else {"orgLinkedinUrl": normal_company_url(str(org_linkedin_url))})  # fmt: skip
+    start = resolve_date(date_text(since, "--since")).isoformat()
+    end = resolve_date(date_text(until, "--until")).isoformat()
+    if end < start:
+        raise UsageError(f"--until: {end} is before --since {start}")
+    categories = [_category(name) for name in category or []]
+    return _Query(org, start, end, categories, keyword or [], title, page)
+
+
+def _rows(bought: Bought) -> list[dict[str, Any]]:
+    """One row per article of a page bought (a page not answered is said, not hidden)."""
+    from clodura_cli.vendor import news_rows
+
+    if bought.item.status != "completed":
+        report.warn(f"news page {bought.purchase.body['page']}: {bought.item.status}: "
+                    f"{bought.item.message or ''}")  # fmt: skip
+    return news_rows(bought.item.result)
 
 
 def _category(name: str) -> str:

@@ -220,12 +220,35 @@ def run_paid(
         wanted = kept
     if opts.dry_run:
         return _dry_run(endpoint, wanted, api)
+    items = Ledger(config.ledger_file()).items()
+    total, stopped = _buy_all(endpoint, wanted, opts, api, items, noun, more)
+    total.bought = _settle(items, total.bought, noun, wait_pending)
+    rows = (_row_by_row(batch, total.bought, rows_of, unsent) if batch is not None
+            else [row for b in total.bought for row in rows_of(b)])  # fmt: skip
+    if fields is None and FORMATS[chosen].header:
+        # A file's columns are the rows' own (the input's first), not a search's.
+        output = replace(output, columns=list(dict.fromkeys(k for row in rows for k in row)))
+    write_output(rows, output, empty_header=False)
+    _report(total, noun)
+    if stopped is not None:
+        raise stopped
+
+
+def _buy_all(
+    endpoint: PaidEndpoint,
+    wanted: list[Purchase],
+    opts: PaidOptions,
+    api: ApiOptions,
+    items: PaidItems,
+    noun: str,
+    more: Callable[[list[Bought]], list[Purchase]] | None,
+) -> tuple[paid.Basket, CreditGuardError | None]:
+    """Buy the purchases, then what ``more`` names next, each round priced and guarded; a
+    guard that stops a later round is returned, so that what was bought is written first."""
     concurrency = int(api.setting("concurrency", opts.concurrency))
     connection = open_connection(api, concurrency=concurrency, rate=opts.rate)
-    items = Ledger(config.ledger_file()).items()
     max_age = None if opts.max_age is None else opts.max_age * 86400
     total = paid.Basket()
-    stopped: CreditGuardError | None = None
     with connection.client:
         while wanted:
             fresh = [p for p in wanted if opts.refresh or not items.holds(
@@ -235,8 +258,7 @@ def run_paid(
             except CreditGuardError as exc:
                 if not total.bought:
                     raise
-                stopped = exc  # what was bought is written first
-                break
+                return total, exc
             with count_progress(noun, len(wanted)) as tick:
                 basket = paid.buy(
                     connection.client, items, connection.account, endpoint, wanted,
@@ -249,16 +271,7 @@ def run_paid(
             if basket.fatal is not None or basket.not_sent or more is None:
                 break
             wanted = more(basket.bought)
-    total.bought = _settle(items, total.bought, noun, wait_pending)
-    rows = (_row_by_row(batch, total.bought, rows_of, unsent) if batch is not None
-            else [row for b in total.bought for row in rows_of(b)])  # fmt: skip
-    if fields is None and FORMATS[chosen].header:
-        # A file's columns are the rows' own (the input's first), not a search's.
-        output = replace(output, columns=list(dict.fromkeys(k for row in rows for k in row)))
-    write_output(rows, output, empty_header=False)
-    _report(total, noun)
-    if stopped is not None:
-        raise stopped
+    return total, None
 
 
 def _settle(

@@ -35,7 +35,9 @@ def run_reveal(
     chosen = api.output_format(options.fmt, options.output)
     options = replace(options, concurrency=int(api.setting("concurrency", options.concurrency)))
     columns = chosen_columns(options.fields, REVEAL_COLUMNS, report.warn)
-    layout = layouts.chosen(options.layout, "people")
+    output = Output(chosen, options.output, columns, raw=options.raw_csv, summary=options.kind,
+                    bom=api.bom(options.bom),
+                    layout=layouts.chosen(options.layout, "people"))  # fmt: skip
     # Checked before anything else: a missing webhook is a usage error, whatever the key.
     webhook = (
         None if options.listen else reveal_run.webhook_for(options, configured, api.use_sandbox)
@@ -56,13 +58,16 @@ def run_reveal(
             confirm_stuck=lambda count: _ask_stuck(options, count),
             polling=api.polling(connection.account, ledger),
         )  # fmt: skip
+    _finish(result, options, output)
+
+
+def _finish(result: reveal_run.RevealResult, options: RevealOptions, output: Output) -> None:
+    """Write what finished, say what the run did, and end with its error if it has one."""
     for notice in result.notices:
         report.info(notice)
     for warning in result.warnings:
         report.warn(warning)
     finished = [e for e in result.entries if not e.job.is_pending or not options.wait]
-    output = Output(chosen, options.output, columns, raw=options.raw_csv, summary=options.kind,
-                    bom=api.bom(options.bom), layout=layout)  # fmt: skip
     written = write_output((output_row(e) for e in finished), output, empty_header=False)
     if options.output is not None:
         report.info(f"wrote {written} record{'s' if written != 1 else ''} to {options.output}")

@@ -20,15 +20,7 @@ from clodura_cli.store.formats import DEFAULT_PERSON_COLUMNS, FORMATS, json_text
 
 def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> None:
     """The whole search command (people, or organisations with ``opts.endpoint``)."""
-    endpoint = opts.endpoint
-    chosen = api.output_format(opts.fmt, opts.output)
-    columns = chosen_columns(opts.fields, endpoint.record_fields, report.warn)
-    if columns is None and FORMATS[chosen].header and endpoint is not PEOPLE:
-        columns = list(endpoint.record_fields)
-    output = Output(chosen, opts.output, columns, opts.append, opts.raw_csv, opts.wide,
-                    endpoint.name, bom=api.bom(opts.bom),
-                    layout=layouts.chosen(opts.layout, endpoint.name))  # fmt: skip
-    output.check_append(columns or DEFAULT_PERSON_COLUMNS)
+    output = _output(opts, api)
     if opts.org_ids == []:
         report.info("--org-id -: no organisations on standard input (the search before found "
                     "none): nothing searched, no credits spent")  # fmt: skip
@@ -54,9 +46,29 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
         preview = search.preview(api.resolved_base_url())
         sys.stdout.write(json_text(preview, indent=2) + "\n")
         return
+    _fetch(search, output, api)
+
+
+def _output(opts: SearchOptions, api: ApiOptions) -> Output:
+    """Where and how the records go, checked before anything is sent (--append's header)."""
+    endpoint = opts.endpoint
+    chosen = api.output_format(opts.fmt, opts.output)
+    columns = chosen_columns(opts.fields, endpoint.record_fields, report.warn)
+    if columns is None and FORMATS[chosen].header and endpoint is not PEOPLE:
+        columns = list(endpoint.record_fields)
+    output = Output(chosen, opts.output, columns, opts.append, opts.raw_csv, opts.wide,
+                    endpoint.name, bom=api.bom(opts.bom),
+                    layout=layouts.chosen(opts.layout, endpoint.name))  # fmt: skip
+    output.check_append(columns or DEFAULT_PERSON_COLUMNS)
+    return output
+
+
+def _fetch(search: Search, output: Output, api: ApiOptions) -> None:
+    """Fetch (or reuse) the pages, write the records, remember and report."""
     from clodura_cli.cli.app import Terminated
     from clodura_cli.cli.session import open_client
 
+    opts = search.opts
     cache = _page_cache(opts.refresh, api)
     try:
         with open_client(api, concurrency=search.concurrency, rate=opts.rate) as client:
@@ -81,7 +93,7 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
     if cache is not None and cache.reused.pages:
         report.info(_reuse_line(cache.reused))
     for name in sorted(client.not_emulated):
-        field = endpoint.fields.get(name)
+        field = search.endpoint.fields.get(name)
         flag = field.flag.split("/")[0] if field is not None else name
         report.warn(f"the sandbox does not emulate {flag}; it was sent but has no effect")
 
