@@ -166,11 +166,20 @@ def test_a_10000_record_export_under_a_rate_limit_is_complete_with_few_429s(api:
 
 @pytest.mark.loopback
 def test_rate_flag_keeps_under_the_limit(api: Server) -> None:
+    # 50 pages against a burst of 30: without --rate's spacing the burst runs out and 429s come.
     api.set_faults(rate_limit=30)
-    result = run_cli("search", "--limit", "2000", "--fields", "personId", "--rate", "25")
+    result = run_cli(
+        "search", "--limit", "5000", "--per-page", "100", "--fields", "personId",
+        "--rate", "25", "--concurrency", "8",
+    )  # fmt: skip
     assert result.exit_code == 0, result.stderr
-    assert len(result.stdout.splitlines()) == 2000
-    assert [e["status"] for e in api.log()] == [200] * 20
+    assert len(result.stdout.splitlines()) == 5000
+    log = api.log()
+    assert [e["status"] for e in log] == [200] * 50
+    # The client sends one request every 1/25 s: the 50 arrive over at least 49/25 s. Half of
+    # that leaves room for a busy machine; with the rate ignored they come in a fraction of it.
+    times = sorted(e["time"] for e in log)
+    assert times[-1] - times[0] >= 0.5 * 49 / 25, times
 
 
 @pytest.mark.loopback
