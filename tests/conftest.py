@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import Server, run_cli, running_server
+from helpers import Server, SkippingClock, run_cli, running_server
 
 from clodura_cli.api import retry
 from clodura_cli.base import stopping
@@ -50,6 +50,17 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     yield tmp_path
     forget_apps()
     stopping.reset()
+
+
+@pytest.fixture(autouse=True)
+def clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> SkippingClock | None:
+    """The clock of the throttle's and retries' waits: one that skips them, so no test sleeps
+    for the throttle's floor or a Retry-After; None (the real clock) under ``real_clock``."""
+    if request.node.get_closest_marker("real_clock"):
+        return None
+    skipping = SkippingClock()
+    monkeypatch.setattr(retry, "CLOCK", retry.Clock(skipping.monotonic, skipping.sleep))
+    return skipping
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -69,6 +70,26 @@ def pages_requested(emulator: SandboxApp) -> list[tuple[int, int]]:
 
 
 CLODURA = str(Path(sys.executable).with_name("clodura"))
+
+
+class SkippingClock:
+    """Real time, except that a sleep returns at once and moves this clock forward instead: the
+    throttle's spacing and pauses and the retries' backoff keep their order and length in this
+    clock's time and cost no real time. ``slept`` lists every wait asked for."""
+
+    def __init__(self) -> None:
+        self._ahead = 0.0
+        self._lock = threading.Lock()
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        with self._lock:
+            return time.monotonic() + self._ahead
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.slept.append(seconds)
+            self._ahead += max(0.0, seconds)
 
 
 @dataclass

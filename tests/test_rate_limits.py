@@ -151,6 +151,7 @@ def api(server: Server, monkeypatch: pytest.MonkeyPatch) -> Server:
 
 
 @pytest.mark.loopback
+@pytest.mark.real_clock  # the server's limit runs in real time: so must the client's waits
 def test_a_10000_record_export_under_a_rate_limit_is_complete_with_few_429s(api: Server) -> None:
     api.set_faults(rate_limit=60)
     result = run_cli("search", "--all", "--fields", "personId", "--concurrency", "8")
@@ -165,6 +166,7 @@ def test_a_10000_record_export_under_a_rate_limit_is_complete_with_few_429s(api:
 
 
 @pytest.mark.loopback
+@pytest.mark.real_clock  # the server's limit runs in real time: so must the client's waits
 def test_rate_flag_keeps_under_the_limit(api: Server) -> None:
     # 50 pages against a burst of 30: without --rate's spacing the burst runs out and 429s come.
     api.set_faults(rate_limit=30)
@@ -183,6 +185,7 @@ def test_rate_flag_keeps_under_the_limit(api: Server) -> None:
 
 
 @pytest.mark.loopback
+@pytest.mark.real_clock  # the server's limit runs in real time: so must the client's waits
 def test_reveal_submissions_under_a_rate_limit_go_out_once_each(api: Server) -> None:
     api.set_faults(rate_limit=20)
     people = [p.record["personId"] for p in build_dataset().people[3000:3060]]
@@ -200,6 +203,7 @@ def test_reveal_submissions_under_a_rate_limit_go_out_once_each(api: Server) -> 
 
 
 @pytest.mark.loopback
+@pytest.mark.real_clock  # the server's limit runs in real time: so must the client's waits
 def test_an_api_that_announces_its_limit_is_never_hit(api: Server) -> None:
     api.set_faults(rate_limit=10, omit_retry_after=True, rate_limit_headers=True)
     result = run_cli("search", "--limit", "2000", "--per-page", "100", "--fields", "personId")
