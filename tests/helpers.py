@@ -59,6 +59,22 @@ def run_cli(*args: str, input: str | None = None, env: dict[str, str] | None = N
     return Run(result.exit_code, result.stdout, result.stderr)
 
 
+#: Bytes no export writes: a run that fails must leave them as they are, to the last byte.
+OLD_BYTES = b"old\r\nexport \xff without a final newline"
+
+#: An export that writes two pages, then fails on the third (exit 6) under
+#: fail_on_the_third_page: one that has begun writing its output when it fails.
+FAILING_EXPORT = ["search", "--sandbox", "--seniority", "Manager", "--all", "--concurrency", "1",
+                  "--fields", "personId", "-f", "jsonl"]  # fmt: skip
+
+
+def fail_on_the_third_page(emulator: SandboxApp) -> None:
+    """The emulator answers the third search request with a 400."""
+    from clodura_cli.sandbox.faults import Faults, ScriptedFault
+
+    emulator.set_faults(Faults(script=[ScriptedFault("400", 1, "search", after=2)]))
+
+
 def sent(emulator: SandboxApp, endpoint: str = "search") -> list[Any]:
     """Bodies of the requests the emulator received at one endpoint, in order."""
     return [entry["body"] for entry in emulator.log if entry["endpoint"] == endpoint]

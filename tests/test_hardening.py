@@ -11,7 +11,15 @@ from pathlib import Path
 
 import pytest
 from fake import Answer, FakeServer, Received, Script, always, fake_server
-from helpers import DEADLINE, Run, error_line, run_cli
+from helpers import (
+    DEADLINE,
+    FAILING_EXPORT,
+    OLD_BYTES,
+    Run,
+    error_line,
+    fail_on_the_third_page,
+    run_cli,
+)
 
 from clodura_cli.sandbox.app import SandboxApp
 
@@ -78,10 +86,15 @@ def test_a_folder_is_refused_by_the_name_the_user_gave(
     assert list(folder.iterdir()) == []
 
 
-def test_replacing_a_file_keeps_its_mode(tmp_path: Path) -> None:
+def test_replacing_a_file_keeps_its_mode(tmp_path: Path, emulator: SandboxApp) -> None:
     target = tmp_path / "pii.csv"
-    target.write_text("old\n")
+    target.write_bytes(OLD_BYTES)
     target.chmod(0o600)
+    fail_on_the_third_page(emulator)
+    failed = run_cli(*FAILING_EXPORT, "-o", str(target))
+    assert failed.exit_code == 6, failed.stderr
+    assert target.read_bytes() == OLD_BYTES  # a failed run leaves the file as it was
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
     result = run_cli(*SEARCH, "-o", str(target))
     assert result.exit_code == 0, result.stderr
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
@@ -98,11 +111,17 @@ def test_a_new_export_is_never_group_or_world_writable(tmp_path: Path) -> None:
     assert stat.S_IMODE((tmp_path / "new.csv").stat().st_mode) == 0o644
 
 
-def test_a_symlinked_file_is_replaced_where_it_points(tmp_path: Path) -> None:
+def test_a_symlinked_file_is_replaced_where_it_points(tmp_path: Path, emulator: SandboxApp) -> None:
     real = tmp_path / "real.jsonl"
-    real.write_text("old\n")
+    real.write_bytes(OLD_BYTES)
     link = tmp_path / "link.jsonl"
     link.symlink_to(real)
+    fail_on_the_third_page(emulator)
+    failed = run_cli(*FAILING_EXPORT, "-o", str(link))
+    assert failed.exit_code == 6, failed.stderr
+    assert link.is_symlink() and real.read_bytes() == OLD_BYTES  # a failed run changes neither
+    left = sorted(p.name for p in tmp_path.iterdir() if "jsonl" in p.name)
+    assert left == ["link.jsonl", "real.jsonl"]  # and no temporary
     result = run_cli(*SEARCH, "-o", str(link))
     assert result.exit_code == 0, result.stderr
     assert link.is_symlink()

@@ -13,6 +13,7 @@ import pytest
 from helpers import (
     CLODURA,
     DEADLINE,
+    OLD_BYTES,
     Server,
     base_env,
     interrupt_export,
@@ -126,15 +127,17 @@ def test_connection_refused_exits_7(tmp_path: Path) -> None:
     assert "connection failed" in done.stderr
 
 
-def test_ctrl_c_exits_130_and_leaves_no_output_file(
+def test_ctrl_c_exits_130_and_leaves_the_output_file_as_it_was(
     server: Server, env: dict[str, str], tmp_path: Path
 ) -> None:
+    # (A new file is never created: test_reliability's SIGTERM test.)
     target = tmp_path / "leads.jsonl"
+    target.write_bytes(OLD_BYTES)
     ended = interrupt_export(server, env, target, signal.SIGINT)
     stderr = ended.stderr
     assert ended.exit_code == 130, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
-    assert not target.exists()
+    assert target.read_bytes() == OLD_BYTES
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".leads")] == []
 
 
