@@ -53,7 +53,9 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 
 @pytest.fixture(autouse=True)
-def clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> SkippingClock | None:
+def wait_clock(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> SkippingClock | None:
     """The clock of the throttle's and retries' waits: one that skips them, so no test sleeps
     for the throttle's floor or a Retry-After; None (the real clock) under ``real_clock``."""
     if request.node.get_closest_marker("real_clock"):

@@ -98,7 +98,7 @@ def test_429_is_retried_honouring_retry_after_then_succeeds(emulator: SandboxApp
     assert "HTTP 429" in retries[0] and "retry 1 in 0.0s" in retries[0]
 
 
-def test_429_after_all_retries_exits_5(emulator: SandboxApp, clock: SkippingClock) -> None:
+def test_429_after_all_retries_exits_5(emulator: SandboxApp, wait_clock: SkippingClock) -> None:
     emulator.set_faults(Faults(retry_after=0, script=[ScriptedFault("429", 99)]))
     result = run_cli(*SEARCH)
     assert result.exit_code == 5
@@ -106,7 +106,7 @@ def test_429_after_all_retries_exits_5(emulator: SandboxApp, clock: SkippingCloc
     assert "try again later" in one_error_line(result.stderr)
     # After a 429 with no success the throttle's rate floor is one request per 2 s: the last
     # three attempts waited for it, in the test's clock (which skips waits), not for real.
-    assert sorted(clock.slept)[-3:] == pytest.approx([2.0, 2.0, 2.0], abs=0.05)
+    assert sorted(wait_clock.slept)[-3:] == pytest.approx([2.0, 2.0, 2.0], abs=0.05)
 
 
 def test_retry_after_beyond_the_cap_stops_at_once(emulator: SandboxApp) -> None:
