@@ -230,9 +230,14 @@ def test_new_only_prints_only_people_not_printed_before(
 
 
 def test_new_only_with_dry_run_records_nothing(presets_dir: Path, emulator: SandboxApp) -> None:
-    run_cli("search", "--sandbox", "--seniority", "CEO", "--new-only", "--limit", "5", "--dry-run")
-    result = run_cli("search", "--sandbox", "--seniority", "CEO", "--new-only", "--limit", "5")
-    assert len(result.jsonl()) == 5
+    query = ("search", "--sandbox", "--seniority", "CEO", "--limit", "5")
+    first_five = [r["personId"] for r in run_cli(*query).jsonl()]
+    emulator.log.clear()
+    dry = run_cli(*query, "--new-only", "--dry-run")
+    assert dry.exit_code == 0, dry.stderr
+    assert emulator.log == []
+    # Had the dry run remembered anyone, these would be the next five.
+    assert [r["personId"] for r in run_cli(*query, "--new-only").jsonl()] == first_five
 
 
 def test_new_only_records_nothing_when_the_run_fails(
@@ -240,11 +245,13 @@ def test_new_only_records_nothing_when_the_run_fails(
 ) -> None:
     from clodura_cli.sandbox.faults import Faults, ScriptedFault
 
+    query = ("search", "--sandbox", "--seniority", "CEO", "--limit", "150")
+    first = [r["personId"] for r in run_cli(*query).jsonl()]
     emulator.set_faults(Faults(script=[ScriptedFault.parse("400@search+1")]))
-    failed = run_cli("search", "--sandbox", "--seniority", "CEO", "--new-only", "--limit", "150")
+    failed = run_cli(*query, "--new-only")
     assert failed.exit_code == 6
-    retried = run_cli("search", "--sandbox", "--seniority", "CEO", "--new-only", "--limit", "150")
-    assert len(retried.jsonl()) == 150
+    # Had the failed run remembered its first page, these would start after it.
+    assert [r["personId"] for r in run_cli(*query, "--new-only").jsonl()] == first
 
 
 # Properties ---------------------------------------------------------------------------------
