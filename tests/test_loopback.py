@@ -40,10 +40,29 @@ def clodura(
     )
 
 
-def test_serve_prints_its_keys(server: Server) -> None:
-    assert server.process.poll() is None
-    keys = httpx.get(f"{server.url}/api/v1/credits", headers={"X-API-KEY": KEY})
-    assert keys.status_code == 200
+def test_serve_prints_its_keys(tmp_path: Path) -> None:
+    from clodura_cli.sandbox.keys import SANDBOX_KEYS
+
+    command = [CLODURA, "sandbox", "serve", "--port", "0"]
+    with spawn(command, stdout=subprocess.PIPE, env=base_env(tmp_path)) as process:
+        assert process.stdout is not None
+        shown = read_pty_until(process.stdout.fileno(), b" clodura search\n").decode()
+        lines = shown.splitlines()
+        assert lines[0].startswith("Sandbox API listening on http://127.0.0.1:"), shown
+        url = lines[0].split()[-1]
+        printed = {line.split()[1]: line for line in lines if line.startswith("  key ")}
+        assert sorted(printed) == sorted(SANDBOX_KEYS)
+        for key, plan in SANDBOX_KEYS.items():
+            assert plan.name in printed[key]
+        assert lines[-1] == (
+            f"Try: CLODURA_BASE_URL={url} CLODURA_API_KEY=sandbox-standard clodura search"
+        )
+        # The URL printed is where it listens, and each key printed is one it takes.
+        for key in printed:
+            answer = httpx.get(f"{url}/api/v1/credits", headers={"X-API-KEY": key})
+            assert answer.status_code == 200, key
+        refused = httpx.get(f"{url}/api/v1/credits", headers={"X-API-KEY": "sandbox-nope"})
+        assert refused.status_code == 401
 
 
 def test_search_in_a_pipe_defaults_to_jsonl(server: Server, env: dict[str, str]) -> None:
