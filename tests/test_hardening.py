@@ -428,7 +428,10 @@ def test_a_retry_after_date_too_far_away_exits_5_at_once(
 def test_plain_http_only_to_localhost_or_a_literal_loopback_ip(url: str) -> None:
     result = run_cli("search", "--base-url", url, "--title", "CEO", "--dry-run")
     assert result.exit_code == 2
-    assert "http" in one_line(result.stderr)
+    assert one_line(result.stderr) == (
+        f"error: base URL '{url}' uses plain http; the API key is only sent over https "
+        "(or http to a loopback address such as 127.0.0.1)"
+    )
 
 
 @pytest.mark.parametrize("name", ["good\n", "a\x1bb", "x\u202ey"])
