@@ -161,6 +161,53 @@ def test_csv_neutralises_formulas_unless_raw(hostile_person: str) -> None:
     assert raw_row["firstName"] == '=HYPERLINK("http://evil.example","x")'
 
 
+#: One cell for each first character a spreadsheet runs as a formula, and how CSV and TSV
+#: write it: behind a quote (a carriage return also becomes a line feed, quoted).
+FORMULA_CELLS = {
+    "=": ("=1+2", "'=1+2"),
+    "+": ("+1+2", "'+1+2"),
+    "-": ("-1+2", "'-1+2"),
+    "@": ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
+    "\t": ("\t=1+2", "'\t=1+2"),
+    "\r": ("\r=1+2", "'\n=1+2"),
+}
+SEARCHED_FIELDS = ["firstName", "lastName", "personTitle", "organizationName", "personCity",
+                   "personState"]  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+def test_every_formula_character_is_guarded_in_search_output(
+    emulator: SandboxApp, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    record = emulator.dataset.people[1].record
+    for name, (value, _) in zip(SEARCHED_FIELDS, FORMULA_CELLS.values(), strict=True):
+        monkeypatch.setitem(record, name, value)
+    result = run_cli("search", "--sandbox", "--person-id", record["personId"], "-f", fmt,
+                     "--fields", ",".join(SEARCHED_FIELDS))  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    delimiter = "," if fmt == "csv" else "\t"
+    rows = list(csv.DictReader(io.StringIO(result.stdout, newline=""), delimiter=delimiter))
+    written = [cell for _, cell in FORMULA_CELLS.values()]
+    assert rows == [dict(zip(SEARCHED_FIELDS, written, strict=True))]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+def test_every_formula_character_is_guarded_in_reveal_output(
+    emulator: SandboxApp, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    ids = person_ids(len(FORMULA_CELLS), start=1)
+    for index, (value, _) in enumerate(FORMULA_CELLS.values(), start=1):
+        monkeypatch.setitem(emulator.dataset.people[index].record, "firstName", value)
+    result = run_cli("reveal", "email", "--sandbox", "--webhook-url", HOOK, "-f", fmt,
+                     "--fields", "personId,firstName", *ids)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    delimiter = "," if fmt == "csv" else "\t"
+    rows = list(csv.DictReader(io.StringIO(result.stdout, newline=""), delimiter=delimiter))
+    assert [(row["personId"], row["firstName"]) for row in rows] == [
+        (pid, written) for pid, (_, written) in zip(ids, FORMULA_CELLS.values(), strict=True)
+    ]
+
+
 def test_table_strips_escape_sequences_from_server_data(hostile_person: str) -> None:
     result = run_cli("search", "--sandbox", "--person-id", hostile_person, "-f", "table")
     assert result.exit_code == 0
