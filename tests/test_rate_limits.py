@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from helpers import Server, run_cli
+from helpers import DEADLINE, Server, run_cli
 
 from clodura_cli.api.throttle import CUT_INTERVAL, RECOVERY_QUIET, Throttle, rate_hint
 from clodura_cli.sandbox.data import build_dataset
@@ -125,15 +125,20 @@ def test_slots_never_exceed_the_concurrency() -> None:
     inside = 0
     most = 0
     lock = threading.Lock()
-    barrier = threading.Event()
+    # All twelve ask for a slot at once; three at a time meet inside, so the slots are all
+    # taken together however slow the machine, and a throttle that let a fourth in would have
+    # it inside while they wait.
+    start = threading.Barrier(12, timeout=DEADLINE)
+    together = threading.Barrier(3, timeout=DEADLINE)
 
     def work() -> None:
         nonlocal inside, most
+        start.wait()
         with throttle.slot():
             with lock:
                 inside += 1
                 most = max(most, inside)
-            barrier.wait(0.05)
+            together.wait()
             with lock:
                 inside -= 1
 
@@ -142,6 +147,7 @@ def test_slots_never_exceed_the_concurrency() -> None:
         thread.start()
     for thread in threads:
         thread.join()
+    assert not start.broken and not together.broken
     assert most == 3
 
 
