@@ -136,6 +136,32 @@ def test_dash_is_stdout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert not (tmp_path / "-").exists()
 
 
+# -- redirects ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+@pytest.mark.parametrize(
+    ("args", "path"),
+    [(("search", "--title", "CEO", "-f", "jsonl"), "/api/v1/search/people"),
+     (("credits", "-f", "json"), "/api/v1/credits")],
+    ids=["search", "credits"],
+)  # fmt: skip
+def test_a_redirect_is_never_followed(
+    monkeypatch: pytest.MonkeyPatch, status: int, args: tuple[str, ...], path: str
+) -> None:
+    # The redirect points back at the same server, which records whatever reaches it: a
+    # client that followed it would send the request, and the key, a second time.
+    where: dict[str, str] = {}
+    with fake_server(lambda _: Answer(status, b"", {"Location": where["url"] + "/moved"})) as api:
+        where["url"] = api.url
+        monkeypatch.setenv("CLODURA_BASE_URL", api.url)
+        monkeypatch.setenv("CLODURA_API_KEY", "k-redirected-0123456789")
+        result = run_cli(*args)
+    assert api.paths() == [path]
+    assert result.exit_code == 6
+    assert f"HTTP {status} from {path}" in one_line(result.stderr)
+
+
 # -- proxies ---------------------------------------------------------------------------------
 
 PAGE = json.dumps({"people": [{"personId": "1"}]}).encode()
