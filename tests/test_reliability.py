@@ -9,6 +9,7 @@ import os
 import signal
 import stat
 import subprocess
+import time
 from pathlib import Path
 
 import httpx
@@ -53,6 +54,26 @@ def test_sigterm_during_an_export_exits_143_and_leaves_no_file(
     assert ended.exit_code == 143, stderr
     assert "terminated" in stderr and "Traceback" not in stderr
     assert list(tmp_path.glob("*.csv")) == [] and list(tmp_path.glob(".all.csv*")) == []
+
+
+@pytest.mark.loopback
+def test_no_request_starts_after_ctrl_c(server: Server, env: dict[str, str]) -> None:
+    # Every answer is held 1 s: the two submissions in flight when the signal comes are still
+    # being answered, and a run that went on would send the next ones a second later.
+    server.set_faults(latency=1.0)
+    ids = people(5100, 6)
+    command = [CLODURA, "reveal", "email", "--no-wait", "--concurrency", "2", *ids]
+    with spawn(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+               env=env) as run:  # fmt: skip
+        wait_for(lambda: server.count("email") >= 2, "two submissions in flight")
+        signalled = time.time()
+        run.send_signal(signal.SIGINT)
+        _, stderr = run.communicate(timeout=DEADLINE)
+    assert run.returncode == 130, stderr
+    arrived = [e["time"] - signalled for e in server.log() if e["endpoint"] == "email"]
+    # What was sent before the signal may be logged a little after it, never a second after.
+    assert [t for t in arrived if t > 0.5] == [], arrived
+    assert 2 <= len(arrived) < len(ids)
 
 
 @pytest.mark.loopback
