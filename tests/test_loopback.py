@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -248,6 +249,60 @@ def test_on_a_terminal_a_costly_run_asks_first_and_no_means_nothing_sent(
             assert run.wait(timeout=DEADLINE) == 4
     finally:
         os.close(master)
+    assert [e for e in server.log() if e["endpoint"] == "email"] == []
+
+
+#: Runs a command as the terminal's own session, as a login shell runs it: Ctrl-C typed at the
+#: terminal (\x03) sends SIGINT to it, through the terminal driver, as it would to a person.
+CONTROLLING_TERMINAL = (
+    "import fcntl, os, sys, termios; os.setsid(); fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
+
+
+def on_a_terminal(args: list[str], env: dict[str, str], answer: bytes) -> tuple[int, bytes]:
+    """Run `clodura ARGS` with a terminal as stdin, stdout and stderr; once it asks [y/N],
+    type ``answer``. The exit code and all the terminal showed."""
+    import pty
+
+    master, slave = pty.openpty()
+    command = [sys.executable, "-c", CONTROLLING_TERMINAL, CLODURA, *args]
+    run_env = {**env, "CLODURA_WEBHOOK_URL": "https://hooks.example.com/c", "TERM": "dumb"}
+    try:
+        with spawn(command, stdin=slave, stdout=slave, stderr=slave, close_fds=True,
+                   env=run_env) as run:  # fmt: skip
+            os.close(slave)
+            seen = read_pty_until(master, b"[y/N]")  # or until it ends without asking
+            if b"[y/N]" in seen:
+                os.write(master, answer)
+            seen += read_pty_until(master, b"\0never\0")  # until it ends
+            return run.wait(timeout=DEADLINE), seen
+    finally:
+        os.close(master)
+
+
+def test_on_a_terminal_yes_submits_a_costly_run_without_asking(
+    server: Server, env: dict[str, str]
+) -> None:
+    from clodura_cli.sandbox.data import build_dataset
+
+    ids = [p.record["personId"] for p in build_dataset().people[330:360]]  # 60 credits > 50
+    code, seen = on_a_terminal(["reveal", "email", "--yes", "--no-wait", *ids], env, b"n\n")
+    assert b"[y/N]" not in seen
+    assert code == 0, seen
+    assert len([e for e in server.log() if e["endpoint"] == "email"]) == 30
+
+
+def test_ctrl_c_at_the_prompt_exits_130_and_sends_nothing(
+    server: Server, env: dict[str, str]
+) -> None:
+    from clodura_cli.sandbox.data import build_dataset
+
+    ids = [p.record["personId"] for p in build_dataset().people[360:390]]
+    code, seen = on_a_terminal(["reveal", "email", "--no-wait", *ids], env, b"\x03")
+    assert b"may cost up to 60 credits (standard)" in seen and b"[y/N]" in seen
+    assert code == 130, seen
+    assert b"interrupted" in seen and b"Traceback" not in seen
     assert [e for e in server.log() if e["endpoint"] == "email"] == []
 
 
