@@ -76,7 +76,7 @@ def test_invalid_key_is_401_and_exit_3(
     from clodura_cli.sandbox.server import make_server
 
     server = make_server(emulator, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
         monkeypatch.setenv("CLODURA_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}")
