@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from helpers import Server, SkippingClock, run_cli, running_server
 
+from clodura_cli import reveal
 from clodura_cli.api import retry
 from clodura_cli.base import stopping
 from clodura_cli.sandbox.app import SandboxApp
@@ -34,7 +35,8 @@ _CLEARED = (
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Temporary dirs, NO_COLOR, a fixed width, fast reveal jobs and retries that barely wait."""
+    """Temporary dirs, NO_COLOR, a fixed width, fast reveal jobs and polls, and retries that
+    barely wait."""
     for name in _CLEARED:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CLODURA_CONFIG_DIR", str(tmp_path / "config"))
@@ -45,6 +47,9 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("CLODURA_SANDBOX_JOB_DELAY", "0.2")
     monkeypatch.setattr(retry, "INITIAL_DELAY", 0.001)
     monkeypatch.setattr(retry, "MAX_DELAY", 0.004)
+    # A reveal's polls: the emulator's jobs take 0.2 s, not the API's seconds.
+    monkeypatch.setattr(reveal, "POLL_INITIAL", 0.05)
+    monkeypatch.setattr(reveal, "POLL_MAX", 0.1)
     forget_apps()
     stopping.reset()
     yield tmp_path
