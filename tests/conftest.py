@@ -70,6 +70,16 @@ def wait_clock(
     return skipping
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that uses the shared `clodura sandbox serve` is a loopback test, marked or not:
+    `make test-fast` (-m "not loopback") never starts the server."""
+    for item in items:
+        if "server" in getattr(item, "fixturenames", ()) and not item.get_closest_marker(
+            "loopback"
+        ):
+            item.add_marker(pytest.mark.loopback)
+
+
 @pytest.fixture
 def cli() -> Any:
     """The in-process command runner."""

@@ -77,18 +77,21 @@ def escaped(value: str) -> str:
         ("--format", FORMAT_NAMES),
     ],
 )
+@pytest.mark.slow
 def test_enumeration_flags_complete_to_their_values(
     env: dict[str, str], flag: str, values: tuple[str, ...]
 ) -> None:
     assert complete_bash(f"clodura search {flag} ", env) == [escaped(v) for v in values]
 
 
+@pytest.mark.slow
 def test_completion_narrows_by_prefix(env: dict[str, str]) -> None:
     assert complete_bash("clodura search --seniority C", env) == ["Chairman", "CEO", "CXO"]
     assert complete_bash("clodura search --employees 10", env) == ["1001\\ -\\ 5000", "10000+"]
     assert complete_bash("clodura re", env) == ["reveal"]
 
 
+@pytest.mark.slow
 def test_presets_and_profiles_complete_by_name(env: dict[str, str], isolated: Path) -> None:
     run_cli("preset", "save", "fintech-cfos", "--seniority", "CXO")
     run_cli("preset", "save", "founders", "--seniority", "Founder")
@@ -99,6 +102,7 @@ def test_presets_and_profiles_complete_by_name(env: dict[str, str], isolated: Pa
     assert complete_bash("clodura credits --profile a", env) == ["agency"]
 
 
+@pytest.mark.slow
 def test_zsh_and_fish_get_unescaped_values(env: dict[str, str]) -> None:
     base = {**env, "_TYPER_COMPLETE_ARGS": "clodura search --seniority Vi"}
     zsh = subprocess.run([CLODURA], env={**base, "_CLODURA_COMPLETE": "complete_zsh"},
@@ -112,6 +116,7 @@ def test_zsh_and_fish_get_unescaped_values(env: dict[str, str]) -> None:
     assert fish.stdout.splitlines() == ["Vice President"]
 
 
+@pytest.mark.slow
 def test_a_completion_request_imports_no_httpx_yaml_or_sandbox(env: dict[str, str]) -> None:
     probe = (
         "import sys, json, atexit\n"
@@ -130,6 +135,7 @@ def test_a_completion_request_imports_no_httpx_yaml_or_sandbox(env: dict[str, st
     assert not {m for m in loaded if m.startswith("clodura_cli.sandbox")}
 
 
+@pytest.mark.slow
 def test_tab_tab_in_a_real_bash_lists_the_seniorities(env: dict[str, str], tmp_path: Path) -> None:
     """A real interactive bash, with the checked-in script sourced, sees the candidates."""
     master, slave = pty.openpty()
@@ -200,6 +206,7 @@ def test_every_command_help_has_an_example(path: list[str]) -> None:
     assert f"clodura {' '.join(path)}" in example  # an example of this command, not another
 
 
+@pytest.mark.slow
 def test_help_is_cached_and_the_cache_follows_the_terminal_width(
     env: dict[str, str], isolated: Path
 ) -> None:
@@ -220,6 +227,7 @@ def test_help_is_cached_and_the_cache_follows_the_terminal_width(
     assert helped("100") == "stale\n"  # proves the second call came from the cache
 
 
+@pytest.mark.slow
 def test_orgs_and_api_complete_and_have_examples(env: dict[str, str]) -> None:
     assert complete_bash("clodura or", env) == ["orgs"]
     assert complete_bash("clodura ap", env) == ["api"]

@@ -65,6 +65,7 @@ def output_values(rows: list[dict[str, Any]], kind: str) -> dict[str, Any]:
     return {row["personId"]: row["email"] if kind == "email" else row["phones"] for row in rows}
 
 
+@pytest.mark.slow  # 66 reveals that wait for their jobs
 @pytest.mark.parametrize("dialect_env", DIALECTS, indirect=True)
 @pytest.mark.parametrize("kind", ["email", "phone"])
 @pytest.mark.parametrize("how", ["wait", "no-wait then track", "input"])

@@ -197,6 +197,7 @@ main()
 
 
 @pytest.mark.parametrize("debug", [True, False])
+@pytest.mark.slow
 def test_debug_shows_the_traceback(tmp_path: Path, debug: bool) -> None:
     env = base_env(tmp_path)
     if debug:

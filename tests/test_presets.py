@@ -182,6 +182,7 @@ def test_show_delete_and_path(presets_dir: Path) -> None:
     assert run_cli("preset", "delete", "p").exit_code == 2
 
 
+@pytest.mark.slow
 def test_edit_validates_after_saving(
     presets_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -286,6 +287,7 @@ def flag_sets(draw: st.DrawFn) -> list[str]:
     return args
 
 
+@pytest.mark.slow  # generated inputs by the hundred
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -315,6 +317,7 @@ yaml_values = st.recursive(
 )
 
 
+@pytest.mark.slow  # generated inputs by the hundred
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
