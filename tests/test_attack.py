@@ -358,6 +358,7 @@ def trickling_headers() -> Iterator[str]:
         thread.join(timeout=DEADLINE)
 
 
+@pytest.mark.slow
 def test_headers_that_trickle_meet_the_overall_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
     with trickling_headers() as url:
         monkeypatch.setenv("CLODURA_BASE_URL", url)

@@ -224,6 +224,7 @@ def test_a_declared_length_past_the_cap_is_refused_before_reading(
     assert "larger than 1 MiB" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_gzip_bomb_is_cut_at_the_cap_as_it_expands(monkeypatch: pytest.MonkeyPatch) -> None:
     bomb = gzip.compress(b"\0" * (64 * 1024 * 1024), compresslevel=9)
     assert len(bomb) < 100_000
@@ -233,6 +234,7 @@ def test_a_gzip_bomb_is_cut_at_the_cap_as_it_expands(monkeypatch: pytest.MonkeyP
     assert "larger than 2 MiB" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_trickling_server_meets_the_overall_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
     import time
 

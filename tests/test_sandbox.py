@@ -58,6 +58,7 @@ def people(app: SandboxApp, **body: Any) -> list[dict[str, Any]]:
 # The data set -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_data_set_is_large_varied_and_deterministic() -> None:
     data = build_dataset()
     assert len(data.people) >= 20_000
