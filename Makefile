@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 STAMP = $(VENV)/.installed-dev
 
-.PHONY: install demo test stress-test lint clean completions docs fuzz bench
+.PHONY: install demo test test-fast stress-test lint clean completions docs fuzz bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -30,6 +30,13 @@ TEST_WORKERS ?= 4
 
 test: lint
 	$(BIN)/pytest -n $(TEST_WORKERS)
+
+# The inner loop: the tests that stay in this process. No loopback server, no terminal or other
+# process, no fuzz, no hundreds of generated inputs, no exhaustive matrix (markers in
+# pyproject.toml). Bytecode is cached even under PYTHONDONTWRITEBYTECODE: without it every run
+# recompiles the test files' rewritten asserts.
+test-fast: $(STAMP)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n $(TEST_WORKERS) -m "not loopback and not fuzz and not slow"
 
 # The suite must hold on a busy machine: three runs in a fresh clone beside two CPU burners.
 stress-test:

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import Server, run_cli, running_server
+from helpers import Server, SkippingClock, run_cli, running_server
 
+from clodura_cli import reveal
 from clodura_cli.api import retry
 from clodura_cli.base import stopping
 from clodura_cli.sandbox.app import SandboxApp
@@ -34,7 +35,8 @@ _CLEARED = (
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Temporary dirs, NO_COLOR, a fixed width, fast reveal jobs and retries that barely wait."""
+    """Temporary dirs, NO_COLOR, a fixed width, fast reveal jobs and polls, and retries that
+    barely wait."""
     for name in _CLEARED:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CLODURA_CONFIG_DIR", str(tmp_path / "config"))
@@ -47,11 +49,37 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("CLODURA_SANDBOX_JOB_DELAY", "0.2")
     monkeypatch.setattr(retry, "INITIAL_DELAY", 0.001)
     monkeypatch.setattr(retry, "MAX_DELAY", 0.004)
+    # A reveal's polls: the emulator's jobs take 0.2 s, not the API's seconds.
+    monkeypatch.setattr(reveal, "POLL_INITIAL", 0.05)
+    monkeypatch.setattr(reveal, "POLL_MAX", 0.1)
     forget_apps()
     stopping.reset()
     yield tmp_path
     forget_apps()
     stopping.reset()
+
+
+@pytest.fixture(autouse=True)
+def wait_clock(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> SkippingClock | None:
+    """The clock of the throttle's and retries' waits: one that skips them, so no test sleeps
+    for the throttle's floor or a Retry-After; None (the real clock) under ``real_clock``."""
+    if request.node.get_closest_marker("real_clock"):
+        return None
+    skipping = SkippingClock()
+    monkeypatch.setattr(retry, "CLOCK", retry.Clock(skipping.monotonic, skipping.sleep))
+    return skipping
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that uses the shared `clodura sandbox serve` is a loopback test, marked or not:
+    `make test-fast` (-m "not loopback") never starts the server."""
+    for item in items:
+        if "server" in getattr(item, "fixturenames", ()) and not item.get_closest_marker(
+            "loopback"
+        ):
+            item.add_marker(pytest.mark.loopback)
 
 
 @pytest.fixture

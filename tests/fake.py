@@ -100,7 +100,8 @@ def fake_server(script: Script) -> Iterator[FakeServer]:
     stop = threading.Event()
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(script, received, stop))
     httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    # shutdown() waits for the loop to look again: every 0.5 s by default, for every test.
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
         yield FakeServer(f"http://127.0.0.1:{httpd.server_address[1]}", received, stop)

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -58,6 +59,22 @@ def run_cli(*args: str, input: str | None = None, env: dict[str, str] | None = N
     return Run(result.exit_code, result.stdout, result.stderr)
 
 
+#: Bytes no export writes: a run that fails must leave them as they are, to the last byte.
+OLD_BYTES = b"old\r\nexport \xff without a final newline"
+
+#: An export that writes two pages, then fails on the third (exit 6) under
+#: fail_on_the_third_page: one that has begun writing its output when it fails.
+FAILING_EXPORT = ["search", "--sandbox", "--seniority", "Manager", "--all", "--concurrency", "1",
+                  "--fields", "personId", "-f", "jsonl"]  # fmt: skip
+
+
+def fail_on_the_third_page(emulator: SandboxApp) -> None:
+    """The emulator answers the third search request with a 400."""
+    from clodura_cli.sandbox.faults import Faults, ScriptedFault
+
+    emulator.set_faults(Faults(script=[ScriptedFault("400", 1, "search", after=2)]))
+
+
 def sent(emulator: SandboxApp, endpoint: str = "search") -> list[Any]:
     """Bodies of the requests the emulator received at one endpoint, in order."""
     return [entry["body"] for entry in emulator.log if entry["endpoint"] == endpoint]
@@ -69,6 +86,26 @@ def pages_requested(emulator: SandboxApp) -> list[tuple[int, int]]:
 
 
 CLODURA = str(Path(sys.executable).with_name("clodura"))
+
+
+class SkippingClock:
+    """Real time, except that a sleep returns at once and moves this clock forward instead: the
+    throttle's spacing and pauses and the retries' backoff keep their order and length in this
+    clock's time and cost no real time. ``slept`` lists every wait asked for."""
+
+    def __init__(self) -> None:
+        self._ahead = 0.0
+        self._lock = threading.Lock()
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        with self._lock:
+            return time.monotonic() + self._ahead
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.slept.append(seconds)
+            self._ahead += max(0.0, seconds)
 
 
 @dataclass

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from helpers import run_cli
 
 from clodura_cli import __version__
@@ -19,6 +20,7 @@ def test_version() -> None:
     assert (result.exit_code, result.stdout) == (0, f"clodura {__version__}\n")
 
 
+@pytest.mark.slow
 def test_python_dash_m_runs_the_same_app() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "clodura_cli", "--version"],

@@ -141,6 +141,7 @@ def _append(target: Path, env: dict[str, str], *extra: str) -> subprocess.Popen[
                             env=env)  # fmt: skip
 
 
+@pytest.mark.slow
 def test_two_appends_at_once_write_one_header(tmp_path: Path) -> None:
     target = tmp_path / "leads.csv"
     env = base_env(tmp_path)
@@ -173,6 +174,7 @@ def _wait_for_the_wait(run: subprocess.Popen[str]) -> None:
     assert "waiting for another clodura that is appending" in line
 
 
+@pytest.mark.slow
 def test_a_failing_append_removes_only_its_own_bytes(tmp_path: Path) -> None:
     target = tmp_path / "leads.csv"
     first = run_cli("search", "--sandbox", "--title", "CEO", "--limit", "3", "-o", str(target))
@@ -188,6 +190,7 @@ def test_a_failing_append_removes_only_its_own_bytes(tmp_path: Path) -> None:
     assert len(after.splitlines()) == len(before.splitlines()) + 5
 
 
+@pytest.mark.slow
 def test_a_failing_run_that_created_the_file_leaves_the_waiting_runs_rows(tmp_path: Path) -> None:
     from clodura_cli.store.formats import DEFAULT_PERSON_COLUMNS
 
@@ -263,6 +266,7 @@ def test_a_ledger_without_room_is_found_before_anything_is_sent(
     assert [e for e in emulator.log if e["endpoint"] == "email"] == []
 
 
+@pytest.mark.slow
 def test_reserve_really_needs_the_room(tmp_path: Path) -> None:
     """The reserve is a real write: under a file-size limit it fails as a full disk would."""
     code = (
@@ -354,6 +358,7 @@ def trickling_headers() -> Iterator[str]:
         thread.join(timeout=DEADLINE)
 
 
+@pytest.mark.slow
 def test_headers_that_trickle_meet_the_overall_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
     with trickling_headers() as url:
         monkeypatch.setenv("CLODURA_BASE_URL", url)
@@ -569,6 +574,7 @@ def test_a_webhook_url_with_a_line_break_is_refused(emulator: SandboxApp) -> Non
 # -- 14. smaller ones ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_latin1_stdout_writes_with_replacement_and_says_so_once(tmp_path: Path) -> None:
     env = {**base_env(tmp_path), "PYTHONIOENCODING": "latin-1"}
     done = subprocess.run([CLODURA, "search", "--sandbox", "--seniority", "CEO", "--limit", "200",
@@ -617,6 +623,7 @@ def test_numbers_that_are_not_finite_are_refused(emulator: SandboxApp, args: lis
 
 
 @pytest.mark.parametrize("args", [["--help"], ["search", "--help"], ["reveal", "email", "--help"]])
+@pytest.mark.slow
 def test_help_into_a_closed_pipe_exits_0(tmp_path: Path, args: list[str]) -> None:
     env = base_env(tmp_path)
     for _ in range(2):  # rendered, then from the help cache
@@ -631,6 +638,7 @@ def test_help_into_a_closed_pipe_exits_0(tmp_path: Path, args: list[str]) -> Non
             assert b"Traceback" not in errors and b"Broken pipe" not in errors
 
 
+@pytest.mark.slow
 def test_new_only_into_a_closed_pipe_remembers_nobody_and_says_so(tmp_path: Path) -> None:
     env = base_env(tmp_path)
     command = [CLODURA, "search", "--sandbox", "--seniority", "Manager", "--limit", "300",
@@ -668,6 +676,7 @@ def read_only(folder: Path) -> Iterator[None]:
         subprocess.run(["chattr", "-i", str(folder)], check=True)
 
 
+@pytest.mark.slow
 def test_a_read_only_data_folder_exits_9_and_track_still_lists(
     isolated: Path, emulator: SandboxApp, tmp_path: Path
 ) -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
-from helpers import run_cli, sent
+from helpers import DEADLINE, run_cli, sent
 
 from clodura_cli.sandbox.app import SandboxApp
 from clodura_cli.sandbox.faults import Faults, ScriptedFault
@@ -193,14 +195,52 @@ def test_webhook_url_setting_reaches_the_reveal_body(emulator: SandboxApp) -> No
     assert sent(emulator, "email")[0]["webhookUrl"] == "https://hooks.example.com/from-config"
 
 
-def test_concurrency_setting_limits_requests_in_flight(emulator: SandboxApp) -> None:
-    emulator.set_faults(Faults(latency=0.05))
+class FirstRequestsHeld:
+    """The emulator holds the first ``count`` requests of a run until all of them have come:
+    that many are in flight together however slow the machine (a fixed latency only makes it
+    likely), and a client that allows more sends the others while these are still held."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self._answer = SandboxApp._answer
+        self._cond = threading.Condition()
+        self.count = 0
+        self.arrived = 0
+        self.together: list[bool] = []
+
+        def answer(app: SandboxApp, *args: Any) -> Any:  # a function: it binds to the app
+            return self._held(app, *args)
+
+        monkeypatch.setattr(SandboxApp, "_answer", answer)
+
+    def expect(self, count: int) -> None:
+        with self._cond:
+            self.count, self.arrived = count, 0
+
+    def _held(self, app: SandboxApp, *args: Any) -> Any:
+        with self._cond:
+            self.arrived += 1
+            if self.arrived <= self.count:
+                self._cond.notify_all()
+                came = self._cond.wait_for(lambda: self.arrived >= self.count, DEADLINE)
+                self.together.append(came)
+        return self._answer(app, *args)
+
+
+def test_concurrency_setting_limits_requests_in_flight(
+    emulator: SandboxApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    held = FirstRequestsHeld(monkeypatch)
     run_cli("config", "set", "concurrency", "2")
-    run_cli("search", "--sandbox", "--limit", "800", "--fields", "personId")
-    assert emulator.max_in_flight == 2
+    held.expect(2)
+    result = run_cli("search", "--sandbox", "--limit", "800", "--fields", "personId")
+    assert result.exit_code == 0, result.stderr
+    assert held.together == [True] * 2 and emulator.max_in_flight == 2
     emulator.max_in_flight = 0
-    run_cli("search", "--sandbox", "--limit", "800", "--fields", "personId", "--concurrency", "5")
-    assert emulator.max_in_flight == 5
+    held.expect(5)
+    result = run_cli("search", "--sandbox", "--limit", "800", "--fields", "personId",
+                     "--concurrency", "5")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert held.together == [True] * 7 and emulator.max_in_flight == 5
 
 
 def test_max_retries_setting(emulator: SandboxApp) -> None:

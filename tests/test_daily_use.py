@@ -122,6 +122,7 @@ def test_quiet_silences_notices_but_not_errors(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("columns", [80, 140])
+@pytest.mark.slow
 def test_the_table_fits_the_terminal_one_line_per_person(tmp_path: Path, columns: int) -> None:
     result = run_in_pty([*CEOS, "--limit", "6", "-f", "table"], columns, base_env(tmp_path))
     assert result.exit_code == 0, result.stdout
@@ -142,6 +143,7 @@ def test_the_table_fits_the_terminal_one_line_per_person(tmp_path: Path, columns
     assert all(len(i) == 19 and i.isdigit() for i in ids)  # shown whole or not at all
 
 
+@pytest.mark.slow
 def test_wide_shows_every_column_uncut(tmp_path: Path) -> None:
     result = run_in_pty([*CEOS, "--limit", "3", "--wide"], 80, base_env(tmp_path))
     assert result.exit_code == 0, result.stdout
@@ -248,6 +250,7 @@ def test_credits_in_every_format_it_offers() -> None:
     assert raw["contactsView"] == int(rows[0]["used"])
 
 
+@pytest.mark.slow
 def test_track_never_splits_an_email(tmp_path: Path) -> None:
     from clodura_cli.sandbox.data import build_dataset
 

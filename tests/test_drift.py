@@ -70,6 +70,7 @@ def output_values(rows: list[dict[str, Any]], kind: str) -> dict[str, Any]:
     return {row["personId"]: row["email"] if kind == "email" else row["phones"] for row in rows}
 
 
+@pytest.mark.slow  # 66 reveals that wait for their jobs
 @pytest.mark.parametrize("dialect_env", DIALECTS, indirect=True)
 @pytest.mark.parametrize("kind", ["email", "phone"])
 @pytest.mark.parametrize("how", ["wait", "no-wait then track", "input"])
@@ -184,9 +185,11 @@ def test_raw_answers_are_printed_without_calling_the_api_and_reparse_recovers_th
     shown = run_cli("track", row["trackingId"], "--raw")
     assert shown.exit_code == 0, shown.stderr
     answers = json.loads(shown.stdout)
-    assert [a["call"] for a in answers] == ["submit", "track"]
+    # The submission, then every poll (one that came before the job was done says so).
+    calls = [a["call"] for a in answers]
+    assert calls[0] == "submit" and calls[1:] == ["track"] * (len(calls) - 1) and len(calls) > 1
     assert answers[0]["body"] == {"id": row["trackingId"], "status": "PENDING"}
-    assert answers[1]["body"]["email"] == want[person]
+    assert answers[-1]["body"]["email"] == want[person]
     assert emulator.log == []  # no API call
     by_person = json.loads(run_cli("track", person, "--raw").stdout)
     assert by_person == answers

@@ -214,6 +214,7 @@ def _delivered(row: Row, output: dict[str, Any]) -> Any:
     return output.get("email") if row.kind == "email" else output.get("phones")
 
 
+@pytest.mark.slow  # many rows wait out a real 2 s --timeout
 @pytest.mark.parametrize("row", ROWS, ids=[row.name for row in ROWS])
 def test_the_drift_matrix(
     row: Row, monkeypatch: pytest.MonkeyPatch, isolated: Path, fast_polls: None
@@ -262,6 +263,7 @@ _JSONISH = st.recursive(
 )  # fmt: skip
 
 
+@pytest.mark.slow  # generated inputs by the hundred
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(_JSONISH)
 def test_an_answer_without_an_email_address_never_yields_one(payload: Any) -> None:
@@ -274,6 +276,7 @@ def test_an_answer_without_an_email_address_never_yields_one(payload: Any) -> No
         assert local and "." in domain
 
 
+@pytest.mark.slow  # generated inputs by the hundred
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(_JSONISH, st.sampled_from(["result", "data", "results", "person"]))
 def test_an_email_that_belongs_to_someone_else_is_never_delivered(noise: Any, where: str) -> None:

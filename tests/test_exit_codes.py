@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
-from helpers import error_line, run_cli, sent
+from helpers import DEADLINE, SkippingClock, base_env, error_line, run_cli, sent
 
 from clodura_cli.cli.exit_codes import ExitCode
 from clodura_cli.sandbox.app import SandboxApp
@@ -66,16 +70,26 @@ def test_404_on_search_is_no_results_and_exit_0(emulator: SandboxApp) -> None:
 def test_invalid_key_is_401_and_exit_3(
     emulator: SandboxApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from clodura_cli.api.client import CloduraClient
-    from clodura_cli.api.errors import AuthenticationError
-    from clodura_cli.sandbox.runtime import sandbox_transport
+    # --sandbox always sends a sandbox key: to send another, the emulator is served on loopback.
+    import threading
 
-    with (
-        CloduraClient("not-a-sandbox-key", transport=sandbox_transport(emulator)) as client,
-        pytest.raises(AuthenticationError) as caught,
-    ):
-        client.credits()
-    assert caught.value.status == 401
+    from clodura_cli.sandbox.server import make_server
+
+    server = make_server(emulator, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    try:
+        monkeypatch.setenv("CLODURA_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}")
+        monkeypatch.setenv("CLODURA_API_KEY", "not-a-sandbox-key")
+        result = run_cli(*[arg for arg in SEARCH if arg != "--sandbox"])
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert result.exit_code == 3
+    assert "HTTP 401" in one_error_line(result.stderr)
+    assert "check the key in CLODURA_API_KEY" in result.stderr
+    assert [entry["status"] for entry in emulator.log] == [401]  # never retried
 
 
 def test_exhausted_key_gets_402_and_exit_4(
@@ -98,12 +112,15 @@ def test_429_is_retried_honouring_retry_after_then_succeeds(emulator: SandboxApp
     assert "HTTP 429" in retries[0] and "retry 1 in 0.0s" in retries[0]
 
 
-def test_429_after_all_retries_exits_5(emulator: SandboxApp) -> None:
+def test_429_after_all_retries_exits_5(emulator: SandboxApp, wait_clock: SkippingClock) -> None:
     emulator.set_faults(Faults(retry_after=0, script=[ScriptedFault("429", 99)]))
     result = run_cli(*SEARCH)
     assert result.exit_code == 5
     assert len(emulator.log) == 5  # the first attempt and 4 retries
     assert "try again later" in one_error_line(result.stderr)
+    # After a 429 with no success the throttle's rate floor is one request per 2 s: the last
+    # three attempts waited for it, in the test's clock (which skips waits), not for real.
+    assert sorted(wait_clock.slept)[-3:] == pytest.approx([2.0, 2.0, 2.0], abs=0.05)
 
 
 def test_retry_after_beyond_the_cap_stops_at_once(emulator: SandboxApp) -> None:
@@ -163,17 +180,37 @@ def test_unexpected_error_exits_1_without_traceback(
     assert "RuntimeError: something impossible" in line and "CLODURA_DEBUG=1" in line
 
 
-def test_debug_shows_the_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
-    from clodura_cli import search_run
+#: `clodura search --sandbox ...` as the installed command runs it (its entry point), in a
+#: process where planning the search fails as a bug would.
+BROKEN_SEARCH = f"""
+import sys
+from clodura_cli import search_run
 
-    def broken(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("something impossible")
+def broken(*args, **kwargs):
+    raise RuntimeError("something impossible")
 
-    monkeypatch.setattr(search_run, "plan_search", broken)
-    monkeypatch.setenv("CLODURA_DEBUG", "1")
-    from typer.testing import CliRunner
+search_run.plan_search = broken
+sys.argv = ["clodura", *{list(SEARCH)!r}]
+from clodura_cli.cli.entry import main
+main()
+"""
 
-    from clodura_cli.cli.app import app
 
-    result = CliRunner().invoke(app, list(SEARCH))
-    assert isinstance(result.exception, RuntimeError)
+@pytest.mark.parametrize("debug", [True, False])
+@pytest.mark.slow
+def test_debug_shows_the_traceback(tmp_path: Path, debug: bool) -> None:
+    env = base_env(tmp_path)
+    if debug:
+        env["CLODURA_DEBUG"] = "1"
+    done = subprocess.run(
+        [sys.executable, "-c", BROKEN_SEARCH], capture_output=True, text=True, env=env,
+        timeout=DEADLINE, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    if debug:
+        assert "Traceback (most recent call last)" in done.stderr
+        assert "search_run.py" in done.stderr  # where it was raised from
+        assert done.stderr.rstrip().endswith("RuntimeError: something impossible")
+    else:
+        line = one_error_line(done.stderr)  # also: no traceback
+        assert "RuntimeError: something impossible" in line and "CLODURA_DEBUG=1" in line

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
 from helpers import run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,6 +17,8 @@ from hypothesis import strategies as st
 from clodura_cli.api import spec
 
 EXAMPLES = int(os.environ.get("CLODURA_FUZZ_EXAMPLES", "1000"))
+pytestmark = pytest.mark.fuzz
+
 DOCUMENTED = {0, 2, 3, 4, 5, 6, 7, 8, 9}
 
 texts = st.one_of(

@@ -11,7 +11,15 @@ from pathlib import Path
 
 import pytest
 from fake import Answer, FakeServer, Received, Script, always, fake_server
-from helpers import DEADLINE, Run, error_line, run_cli
+from helpers import (
+    DEADLINE,
+    FAILING_EXPORT,
+    OLD_BYTES,
+    Run,
+    error_line,
+    fail_on_the_third_page,
+    run_cli,
+)
 
 from clodura_cli.sandbox.app import SandboxApp
 
@@ -78,10 +86,15 @@ def test_a_folder_is_refused_by_the_name_the_user_gave(
     assert list(folder.iterdir()) == []
 
 
-def test_replacing_a_file_keeps_its_mode(tmp_path: Path) -> None:
+def test_replacing_a_file_keeps_its_mode(tmp_path: Path, emulator: SandboxApp) -> None:
     target = tmp_path / "pii.csv"
-    target.write_text("old\n")
+    target.write_bytes(OLD_BYTES)
     target.chmod(0o600)
+    fail_on_the_third_page(emulator)
+    failed = run_cli(*FAILING_EXPORT, "-o", str(target))
+    assert failed.exit_code == 6, failed.stderr
+    assert target.read_bytes() == OLD_BYTES  # a failed run leaves the file as it was
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
     result = run_cli(*SEARCH, "-o", str(target))
     assert result.exit_code == 0, result.stderr
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
@@ -98,11 +111,17 @@ def test_a_new_export_is_never_group_or_world_writable(tmp_path: Path) -> None:
     assert stat.S_IMODE((tmp_path / "new.csv").stat().st_mode) == 0o644
 
 
-def test_a_symlinked_file_is_replaced_where_it_points(tmp_path: Path) -> None:
+def test_a_symlinked_file_is_replaced_where_it_points(tmp_path: Path, emulator: SandboxApp) -> None:
     real = tmp_path / "real.jsonl"
-    real.write_text("old\n")
+    real.write_bytes(OLD_BYTES)
     link = tmp_path / "link.jsonl"
     link.symlink_to(real)
+    fail_on_the_third_page(emulator)
+    failed = run_cli(*FAILING_EXPORT, "-o", str(link))
+    assert failed.exit_code == 6, failed.stderr
+    assert link.is_symlink() and real.read_bytes() == OLD_BYTES  # a failed run changes neither
+    left = sorted(p.name for p in tmp_path.iterdir() if "jsonl" in p.name)
+    assert left == ["link.jsonl", "real.jsonl"]  # and no temporary
     result = run_cli(*SEARCH, "-o", str(link))
     assert result.exit_code == 0, result.stderr
     assert link.is_symlink()
@@ -115,6 +134,32 @@ def test_dash_is_stdout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert result.exit_code == 0, result.stderr
     assert len(result.jsonl()) == 3
     assert not (tmp_path / "-").exists()
+
+
+# -- redirects ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+@pytest.mark.parametrize(
+    ("args", "path"),
+    [(("search", "--title", "CEO", "-f", "jsonl"), "/api/v1/search/people"),
+     (("credits", "-f", "json"), "/api/v1/credits")],
+    ids=["search", "credits"],
+)  # fmt: skip
+def test_a_redirect_is_never_followed(
+    monkeypatch: pytest.MonkeyPatch, status: int, args: tuple[str, ...], path: str
+) -> None:
+    # The redirect points back at the same server, which records whatever reaches it: a
+    # client that followed it would send the request, and the key, a second time.
+    where: dict[str, str] = {}
+    with fake_server(lambda _: Answer(status, b"", {"Location": where["url"] + "/moved"})) as api:
+        where["url"] = api.url
+        monkeypatch.setenv("CLODURA_BASE_URL", api.url)
+        monkeypatch.setenv("CLODURA_API_KEY", "k-redirected-0123456789")
+        result = run_cli(*args)
+    assert api.paths() == [path]
+    assert result.exit_code == 6
+    assert f"HTTP {status} from {path}" in one_line(result.stderr)
 
 
 # -- proxies ---------------------------------------------------------------------------------
@@ -179,6 +224,7 @@ def test_a_declared_length_past_the_cap_is_refused_before_reading(
     assert "larger than 1 MiB" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_gzip_bomb_is_cut_at_the_cap_as_it_expands(monkeypatch: pytest.MonkeyPatch) -> None:
     bomb = gzip.compress(b"\0" * (64 * 1024 * 1024), compresslevel=9)
     assert len(bomb) < 100_000
@@ -188,6 +234,7 @@ def test_a_gzip_bomb_is_cut_at_the_cap_as_it_expands(monkeypatch: pytest.MonkeyP
     assert "larger than 2 MiB" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_trickling_server_meets_the_overall_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
     import time
 
@@ -409,7 +456,10 @@ def test_a_retry_after_date_too_far_away_exits_5_at_once(
 def test_plain_http_only_to_localhost_or_a_literal_loopback_ip(url: str) -> None:
     result = run_cli("search", "--base-url", url, "--title", "CEO", "--dry-run")
     assert result.exit_code == 2
-    assert "http" in one_line(result.stderr)
+    assert one_line(result.stderr) == (
+        f"error: base URL '{url}' uses plain http; the API key is only sent over https "
+        "(or http to a loopback address such as 127.0.0.1)"
+    )
 
 
 @pytest.mark.parametrize("name", ["good\n", "a\x1bb", "x\u202ey"])

@@ -115,6 +115,7 @@ def loaded_after(code: str) -> set[str]:
 
 
 @pytest.mark.parametrize("module", LIBRARY_MODULES)
+@pytest.mark.slow
 def test_library_module_imports_neither_typer_nor_rich(module: str) -> None:
     loaded = loaded_after(f"import {module}")
     assert module in loaded
@@ -133,12 +134,14 @@ def test_the_module_lists_are_derived_and_complete() -> None:
 
 
 @pytest.mark.parametrize("module", SANDBOX_MODULES)
+@pytest.mark.slow
 def test_the_sandbox_never_imports_the_cli(module: str) -> None:
     loaded = loaded_after(f"import {module}")
     assert not {m for m in loaded if m.startswith("clodura_cli.cli")}, module
 
 
 @pytest.mark.parametrize("args", [["--version"], ["--help"], ["search", "--help"]])
+@pytest.mark.slow
 def test_version_and_help_do_not_import_httpx_yaml_or_the_sandbox(args: list[str]) -> None:
     loaded = loaded_after(f"from clodura_cli.cli.app import main\nmain({args!r})")
     assert "clodura_cli.cli.app" in loaded

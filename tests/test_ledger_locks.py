@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from helpers import DEADLINE
 
 from clodura_cli.store.ledger import Ledger
@@ -34,6 +35,7 @@ for n in range(3):
 """
 
 
+@pytest.mark.slow
 def test_nothing_written_is_lost_when_the_ledger_is_opened_again(tmp_path: Path) -> None:
     path = tmp_path / "ledger.db"
     done = subprocess.run([sys.executable, "-c", WRITER, str(path), OTHER], capture_output=True,

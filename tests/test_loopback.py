@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -13,6 +14,7 @@ import pytest
 from helpers import (
     CLODURA,
     DEADLINE,
+    OLD_BYTES,
     Server,
     base_env,
     interrupt_export,
@@ -39,10 +41,29 @@ def clodura(
     )
 
 
-def test_serve_prints_its_keys(server: Server) -> None:
-    assert server.process.poll() is None
-    keys = httpx.get(f"{server.url}/api/v1/credits", headers={"X-API-KEY": KEY})
-    assert keys.status_code == 200
+def test_serve_prints_its_keys(tmp_path: Path) -> None:
+    from clodura_cli.sandbox.keys import SANDBOX_KEYS
+
+    command = [CLODURA, "sandbox", "serve", "--port", "0"]
+    with spawn(command, stdout=subprocess.PIPE, env=base_env(tmp_path)) as process:
+        assert process.stdout is not None
+        shown = read_pty_until(process.stdout.fileno(), b" clodura search\n").decode()
+        lines = shown.splitlines()
+        assert lines[0].startswith("Sandbox API listening on http://127.0.0.1:"), shown
+        url = lines[0].split()[-1]
+        printed = {line.split()[1]: line for line in lines if line.startswith("  key ")}
+        assert sorted(printed) == sorted(SANDBOX_KEYS)
+        for key, plan in SANDBOX_KEYS.items():
+            assert plan.name in printed[key]
+        assert lines[-1] == (
+            f"Try: CLODURA_BASE_URL={url} CLODURA_API_KEY=sandbox-standard clodura search"
+        )
+        # The URL printed is where it listens, and each key printed is one it takes.
+        for key in printed:
+            answer = httpx.get(f"{url}/api/v1/credits", headers={"X-API-KEY": key})
+            assert answer.status_code == 200, key
+        refused = httpx.get(f"{url}/api/v1/credits", headers={"X-API-KEY": "sandbox-nope"})
+        assert refused.status_code == 401
 
 
 def test_search_in_a_pipe_defaults_to_jsonl(server: Server, env: dict[str, str]) -> None:
@@ -150,15 +171,17 @@ def test_connection_refused_exits_7(tmp_path: Path) -> None:
     assert "connection failed" in done.stderr
 
 
-def test_ctrl_c_exits_130_and_leaves_no_output_file(
+def test_ctrl_c_exits_130_and_leaves_the_output_file_as_it_was(
     server: Server, env: dict[str, str], tmp_path: Path
 ) -> None:
+    # (A new file is never created: test_reliability's SIGTERM test.)
     target = tmp_path / "leads.jsonl"
+    target.write_bytes(OLD_BYTES)
     ended = interrupt_export(server, env, target, signal.SIGINT)
     stderr = ended.stderr
     assert ended.exit_code == 130, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
-    assert not target.exists()
+    assert target.read_bytes() == OLD_BYTES
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".leads")] == []
 
 
@@ -290,6 +313,60 @@ def test_at_the_end_of_a_pipe_the_question_is_asked_on_the_terminal(
         os.close(master)
     assert len([e for e in server.log() if e["endpoint"] == "email"]) == submitted
     assert len(out.splitlines()) == submitted
+
+
+#: Runs a command as the terminal's own session, as a login shell runs it: Ctrl-C typed at the
+#: terminal (\x03) sends SIGINT to it, through the terminal driver, as it would to a person.
+CONTROLLING_TERMINAL = (
+    "import fcntl, os, sys, termios; os.setsid(); fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
+
+
+def on_a_terminal(args: list[str], env: dict[str, str], answer: bytes) -> tuple[int, bytes]:
+    """Run `clodura ARGS` with a terminal as stdin, stdout and stderr; once it asks [y/N],
+    type ``answer``. The exit code and all the terminal showed."""
+    import pty
+
+    master, slave = pty.openpty()
+    command = [sys.executable, "-c", CONTROLLING_TERMINAL, CLODURA, *args]
+    run_env = {**env, "CLODURA_WEBHOOK_URL": "https://hooks.example.com/c", "TERM": "dumb"}
+    try:
+        with spawn(command, stdin=slave, stdout=slave, stderr=slave, close_fds=True,
+                   env=run_env) as run:  # fmt: skip
+            os.close(slave)
+            seen = read_pty_until(master, b"[y/N]")  # or until it ends without asking
+            if b"[y/N]" in seen:
+                os.write(master, answer)
+            seen += read_pty_until(master, b"\0never\0")  # until it ends
+            return run.wait(timeout=DEADLINE), seen
+    finally:
+        os.close(master)
+
+
+def test_on_a_terminal_yes_submits_a_costly_run_without_asking(
+    server: Server, env: dict[str, str]
+) -> None:
+    from clodura_cli.sandbox.data import build_dataset
+
+    ids = [p.record["personId"] for p in build_dataset().people[330:360]]  # 60 credits > 50
+    code, seen = on_a_terminal(["reveal", "email", "--yes", "--no-wait", *ids], env, b"n\n")
+    assert b"[y/N]" not in seen
+    assert code == 0, seen
+    assert len([e for e in server.log() if e["endpoint"] == "email"]) == 30
+
+
+def test_ctrl_c_at_the_prompt_exits_130_and_sends_nothing(
+    server: Server, env: dict[str, str]
+) -> None:
+    from clodura_cli.sandbox.data import build_dataset
+
+    ids = [p.record["personId"] for p in build_dataset().people[360:390]]
+    code, seen = on_a_terminal(["reveal", "email", "--no-wait", *ids], env, b"\x03")
+    assert b"may cost up to 60 credits (standard)" in seen and b"[y/N]" in seen
+    assert code == 130, seen
+    assert b"interrupted" in seen and b"Traceback" not in seen
+    assert [e for e in server.log() if e["endpoint"] == "email"] == []
 
 
 def test_without_a_terminal_a_costly_run_never_prompts(server: Server, env: dict[str, str]) -> None:

@@ -187,6 +187,7 @@ def test_show_delete_and_path(presets_dir: Path) -> None:
     assert run_cli("preset", "delete", "p").exit_code == 2
 
 
+@pytest.mark.slow
 def test_edit_validates_after_saving(
     presets_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -235,9 +236,14 @@ def test_new_only_prints_only_people_not_printed_before(
 
 
 def test_new_only_with_dry_run_records_nothing(presets_dir: Path, emulator: SandboxApp) -> None:
-    run_cli("search", "--sandbox", "--seniority", "CEO", "--new-only", "--limit", "5", "--dry-run")
-    result = run_cli("search", "--sandbox", "--seniority", "CEO", "--new-only", "--limit", "5")
-    assert len(result.jsonl()) == 5
+    query = ("search", "--sandbox", "--seniority", "CEO", "--limit", "5")
+    first_five = [r["personId"] for r in run_cli(*query).jsonl()]
+    emulator.log.clear()
+    dry = run_cli(*query, "--new-only", "--dry-run")
+    assert dry.exit_code == 0, dry.stderr
+    assert emulator.log == []
+    # Had the dry run remembered anyone, these would be the next five.
+    assert [r["personId"] for r in run_cli(*query, "--new-only").jsonl()] == first_five
 
 
 def test_new_only_records_nothing_when_the_run_fails(
@@ -245,11 +251,13 @@ def test_new_only_records_nothing_when_the_run_fails(
 ) -> None:
     from clodura_cli.sandbox.faults import Faults, ScriptedFault
 
+    query = ("search", "--sandbox", "--seniority", "CEO", "--limit", "150")
+    first = [r["personId"] for r in run_cli(*query).jsonl()]
     emulator.set_faults(Faults(script=[ScriptedFault.parse("400@search+1")]))
-    failed = run_cli("search", "--sandbox", "--seniority", "CEO", "--new-only", "--limit", "150")
+    failed = run_cli(*query, "--new-only")
     assert failed.exit_code == 6
-    retried = run_cli("search", "--sandbox", "--seniority", "CEO", "--new-only", "--limit", "150")
-    assert len(retried.jsonl()) == 150
+    # Had the failed run remembered its first page, these would start after it.
+    assert [r["personId"] for r in run_cli(*query, "--new-only").jsonl()] == first
 
 
 # Properties ---------------------------------------------------------------------------------
@@ -284,6 +292,7 @@ def flag_sets(draw: st.DrawFn) -> list[str]:
     return args
 
 
+@pytest.mark.slow  # generated inputs by the hundred
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -313,6 +322,7 @@ yaml_values = st.recursive(
 )
 
 
+@pytest.mark.slow  # generated inputs by the hundred
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

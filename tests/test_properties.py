@@ -19,6 +19,9 @@ from clodura_cli.api.filters import build_search_body, canonical_choice
 from clodura_cli.api.paging import PageRequest, fetch_in_order, plan_limit
 from clodura_cli.store.formats import CsvWriter
 
+# Hundreds of generated inputs a test: `make test` runs them, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
 valid_start = st.builds(lambda p, s: (p - 1) * s, st.integers(1, 100), st.integers(1, 100))
 
 

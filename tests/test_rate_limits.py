@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from helpers import Server, run_cli
+from helpers import DEADLINE, Server, run_cli
 
 from clodura_cli.api.throttle import CUT_INTERVAL, RECOVERY_QUIET, Throttle, rate_hint
 from clodura_cli.sandbox.data import build_dataset
@@ -125,15 +125,20 @@ def test_slots_never_exceed_the_concurrency() -> None:
     inside = 0
     most = 0
     lock = threading.Lock()
-    barrier = threading.Event()
+    # All twelve ask for a slot at once; three at a time meet inside, so the slots are all
+    # taken together however slow the machine, and a throttle that let a fourth in would have
+    # it inside while they wait.
+    start = threading.Barrier(12, timeout=DEADLINE)
+    together = threading.Barrier(3, timeout=DEADLINE)
 
     def work() -> None:
         nonlocal inside, most
+        start.wait()
         with throttle.slot():
             with lock:
                 inside += 1
                 most = max(most, inside)
-            barrier.wait(0.05)
+            together.wait()
             with lock:
                 inside -= 1
 
@@ -142,6 +147,7 @@ def test_slots_never_exceed_the_concurrency() -> None:
         thread.start()
     for thread in threads:
         thread.join()
+    assert not start.broken and not together.broken
     assert most == 3
 
 
@@ -151,6 +157,7 @@ def api(server: Server, monkeypatch: pytest.MonkeyPatch) -> Server:
 
 
 @pytest.mark.loopback
+@pytest.mark.real_clock  # the server's limit runs in real time: so must the client's waits
 def test_a_10000_record_export_under_a_rate_limit_is_complete_with_few_429s(api: Server) -> None:
     api.set_faults(rate_limit=60)
     result = run_cli("search", "--all", "--fields", "personId", "--concurrency", "8")
@@ -165,15 +172,26 @@ def test_a_10000_record_export_under_a_rate_limit_is_complete_with_few_429s(api:
 
 
 @pytest.mark.loopback
+@pytest.mark.real_clock  # the server's limit runs in real time: so must the client's waits
 def test_rate_flag_keeps_under_the_limit(api: Server) -> None:
+    # 50 pages against a burst of 30: without --rate's spacing the burst runs out and 429s come.
     api.set_faults(rate_limit=30)
-    result = run_cli("search", "--limit", "2000", "--fields", "personId", "--rate", "25")
+    result = run_cli(
+        "search", "--limit", "5000", "--per-page", "100", "--fields", "personId",
+        "--rate", "25", "--concurrency", "8",
+    )  # fmt: skip
     assert result.exit_code == 0, result.stderr
-    assert len(result.stdout.splitlines()) == 2000
-    assert [e["status"] for e in api.log()] == [200] * 20
+    assert len(result.stdout.splitlines()) == 5000
+    log = api.log()
+    assert [e["status"] for e in log] == [200] * 50
+    # The client sends one request every 1/25 s: the 50 arrive over at least 49/25 s. Half of
+    # that leaves room for a busy machine; with the rate ignored they come in a fraction of it.
+    times = sorted(e["time"] for e in log)
+    assert times[-1] - times[0] >= 0.5 * 49 / 25, times
 
 
 @pytest.mark.loopback
+@pytest.mark.real_clock  # the server's limit runs in real time: so must the client's waits
 def test_reveal_submissions_under_a_rate_limit_go_out_once_each(api: Server) -> None:
     api.set_faults(rate_limit=20)
     people = [p.record["personId"] for p in build_dataset().people[3000:3060]]
@@ -191,6 +209,7 @@ def test_reveal_submissions_under_a_rate_limit_go_out_once_each(api: Server) -> 
 
 
 @pytest.mark.loopback
+@pytest.mark.real_clock  # the server's limit runs in real time: so must the client's waits
 def test_an_api_that_announces_its_limit_is_never_hit(api: Server) -> None:
     api.set_faults(rate_limit=10, omit_retry_after=True, rate_limit_headers=True)
     result = run_cli("search", "--limit", "2000", "--per-page", "100", "--fields", "personId")

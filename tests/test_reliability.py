@@ -9,6 +9,7 @@ import os
 import signal
 import stat
 import subprocess
+import time
 from pathlib import Path
 
 import httpx
@@ -54,6 +55,26 @@ def test_sigterm_during_an_export_exits_143_and_leaves_no_file(
     assert ended.exit_code == 143, stderr
     assert "terminated" in stderr and "Traceback" not in stderr
     assert list(tmp_path.glob("*.csv")) == [] and list(tmp_path.glob(".all.csv*")) == []
+
+
+@pytest.mark.loopback
+def test_no_request_starts_after_ctrl_c(server: Server, env: dict[str, str]) -> None:
+    # Every answer is held 1 s: the two submissions in flight when the signal comes are still
+    # being answered, and a run that went on would send the next ones a second later.
+    server.set_faults(latency=1.0)
+    ids = people(5100, 6)
+    command = [CLODURA, "reveal", "email", "--no-wait", "--concurrency", "2", *ids]
+    with spawn(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+               env=env) as run:  # fmt: skip
+        wait_for(lambda: server.count("email") >= 2, "two submissions in flight")
+        signalled = time.time()
+        run.send_signal(signal.SIGINT)
+        _, stderr = run.communicate(timeout=DEADLINE)
+    assert run.returncode == 130, stderr
+    arrived = [e["time"] - signalled for e in server.log() if e["endpoint"] == "email"]
+    # What was sent before the signal may be logged a little after it, never a second after.
+    assert [t for t in arrived if t > 0.5] == [], arrived
+    assert 2 <= len(arrived) < len(ids)
 
 
 @pytest.mark.loopback
@@ -162,6 +183,53 @@ def test_csv_neutralises_formulas_unless_raw(hostile_person: str) -> None:
     raw = run_cli("search", "--sandbox", "--person-id", hostile_person, "-f", "csv", "--raw-csv")
     raw_row = next(csv.DictReader(io.StringIO(raw.stdout)))
     assert raw_row["firstName"] == '=HYPERLINK("http://evil.example","x")'
+
+
+#: One cell for each first character a spreadsheet runs as a formula, and how CSV and TSV
+#: write it: behind a quote (a carriage return also becomes a line feed, quoted).
+FORMULA_CELLS = {
+    "=": ("=1+2", "'=1+2"),
+    "+": ("+1+2", "'+1+2"),
+    "-": ("-1+2", "'-1+2"),
+    "@": ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
+    "\t": ("\t=1+2", "'\t=1+2"),
+    "\r": ("\r=1+2", "'\n=1+2"),
+}
+SEARCHED_FIELDS = ["firstName", "lastName", "personTitle", "organizationName", "personCity",
+                   "personState"]  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+def test_every_formula_character_is_guarded_in_search_output(
+    emulator: SandboxApp, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    record = emulator.dataset.people[1].record
+    for name, (value, _) in zip(SEARCHED_FIELDS, FORMULA_CELLS.values(), strict=True):
+        monkeypatch.setitem(record, name, value)
+    result = run_cli("search", "--sandbox", "--person-id", record["personId"], "-f", fmt,
+                     "--fields", ",".join(SEARCHED_FIELDS))  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    delimiter = "," if fmt == "csv" else "\t"
+    rows = list(csv.DictReader(io.StringIO(result.stdout, newline=""), delimiter=delimiter))
+    written = [cell for _, cell in FORMULA_CELLS.values()]
+    assert rows == [dict(zip(SEARCHED_FIELDS, written, strict=True))]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+def test_every_formula_character_is_guarded_in_reveal_output(
+    emulator: SandboxApp, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    ids = person_ids(len(FORMULA_CELLS), start=1)
+    for index, (value, _) in enumerate(FORMULA_CELLS.values(), start=1):
+        monkeypatch.setitem(emulator.dataset.people[index].record, "firstName", value)
+    result = run_cli("reveal", "email", "--sandbox", "--webhook-url", HOOK, "-f", fmt,
+                     "--fields", "personId,firstName", *ids)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    delimiter = "," if fmt == "csv" else "\t"
+    rows = list(csv.DictReader(io.StringIO(result.stdout, newline=""), delimiter=delimiter))
+    assert [(row["personId"], row["firstName"]) for row in rows] == [
+        (pid, written) for pid, (_, written) in zip(ids, FORMULA_CELLS.values(), strict=True)
+    ]
 
 
 def test_table_strips_escape_sequences_from_server_data(hostile_person: str) -> None:

@@ -333,8 +333,16 @@ def test_credit_guard_prices_multi_provider_plans(
 
 def test_ledger_answers_cost_nothing_in_the_estimate(emulator: SandboxApp) -> None:
     reveal_email(*ids(2))
+    emulator.log.clear()
+    # Of three people two are in the ledger: only the third is priced (2 credits, standard).
+    refused = reveal_email("--max-credits", "1", *ids(3))
+    assert refused.exit_code == 4, refused.stderr
+    assert "1 email reveal(s) may cost up to 2 credits (standard)" in refused.stderr
     result = reveal_email("--max-credits", "2", *ids(3))
     assert result.exit_code == 0, result.stderr
+    assert "2 answered from the ledger" in result.stderr
+    assert sent(emulator, "email") == [{"personId": ids(3)[2], "webhookUrl": HOOK}]
+    assert [r["personId"] for r in result.jsonl()] == ids(3)
 
 
 def test_dry_run_shows_bodies_ledger_and_estimate(emulator: SandboxApp) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from helpers import run_cli
 
 from clodura_cli.api import spec
 from clodura_cli.sandbox.app import SandboxApp
-from clodura_cli.sandbox.data import build_dataset, generate
+from clodura_cli.sandbox.data import RESERVED_SUFFIXES, build_dataset, generate
 from clodura_cli.sandbox.faults import Faults, FaultSpecError, ScriptedFault
 from clodura_cli.sandbox.runtime import sandbox_transport
 
@@ -57,6 +58,7 @@ def people(app: SandboxApp, **body: Any) -> list[dict[str, Any]]:
 # The data set -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_data_set_is_large_varied_and_deterministic() -> None:
     data = build_dataset()
     assert len(data.people) >= 20_000
@@ -296,11 +298,18 @@ def test_email_job_goes_queued_processing_completed_and_charges_once(
     assert statuses["verified"] > 0 and statuses["guessed"] > 0 and statuses["not_found"] > 0
     assert Counter(r["status"] for r in results)["failed"] > 0
     verified = [
-        r
-        for r in results
+        (person, r)
+        for (person, _), r in zip(submitted, results, strict=True)
         if r["status"] == "completed" and r["result"]["emailStatus"] == "verified"
     ]
-    assert verified[0]["result"]["email"].endswith(verified[0]["result"]["email"].split("@")[1])
+    for person, answer in verified:
+        # first.last at the person's company domain, moved under .example unless reserved
+        record, domain = person.record, person.company.domains[0].casefold()
+        local, _, at = answer["result"]["email"].partition("@")
+        assert local == re.sub(r"[^\w.]", "", f"{record['firstName']}.{record['lastName']}".lower())
+        reserved = domain.endswith(RESERVED_SUFFIXES)
+        assert at == (domain if reserved else domain.replace(".", "-") + ".example")
+        assert answer["result"]["personId"] == record["personId"]
     credits = api(app).get(spec.CREDITS_PATH).json()
     assert credits["contactsView"] == 142 + 2 * len(verified)
     # A second app on the same file (another process) sees the same finished job and balance.

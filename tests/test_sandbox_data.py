@@ -38,6 +38,7 @@ def seed_example(kind: str) -> str:
 # The cache ------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_population_is_generated_once_then_loaded_from_the_cache(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -57,6 +58,7 @@ def test_the_population_is_generated_once_then_loaded_from_the_cache(
     build_dataset.cache_clear()
 
 
+@pytest.mark.slow
 def test_an_unreadable_cache_is_regenerated(monkeypatch: pytest.MonkeyPatch) -> None:
     build_dataset.cache_clear()
     build_dataset()

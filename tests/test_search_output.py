@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import run_cli
+from helpers import FAILING_EXPORT, OLD_BYTES, fail_on_the_third_page, run_cli
 
 from clodura_cli.api.spec import PERSON_RECORD_FIELDS
 from clodura_cli.sandbox.app import SandboxApp
@@ -143,11 +143,21 @@ def test_output_file_is_not_created_when_the_run_fails(
     assert list(tmp_path.glob("*.part")) == []
 
 
-def test_output_file_replaces_an_old_one_only_on_success(tmp_path: Path) -> None:
-    target = tmp_path / "leads.jsonl"
-    target.write_text("old\n")
-    assert run_cli(*QUERY, "--domain", "nonexistent-domain.com", "-o", str(target)).exit_code == 0
-    assert target.read_text() == ""
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_output_file_replaces_an_old_one_only_on_success(
+    tmp_path: Path, emulator: SandboxApp, fmt: str
+) -> None:
+    target = tmp_path / f"leads.{fmt}"
+    target.write_bytes(OLD_BYTES)
+    fail_on_the_third_page(emulator)
+    failed = run_cli(*FAILING_EXPORT, "-f", fmt, "-o", str(target))
+    assert failed.exit_code == 6, failed.stderr
+    assert "page 3 (records 201-300)" in failed.stderr  # two pages were written, then it failed
+    assert target.read_bytes() == OLD_BYTES
+    assert [p.name for p in tmp_path.glob("*leads*")] == [target.name]  # no temporary left
+    five = [*QUERY, "--limit", "5", "-f", fmt]
+    assert run_cli(*five, "-o", str(target)).exit_code == 0
+    assert target.read_text() == run_cli(*five).stdout
 
 
 @pytest.mark.parametrize(("fmt", "expected"), [("json", "[]\n"), ("jsonl", ""), ("csv", "")])

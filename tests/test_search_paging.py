@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 import pytest
-from helpers import pages_requested, run_cli
+from helpers import DEADLINE, pages_requested, run_cli
 
 from clodura_cli.sandbox.app import SandboxApp
 from clodura_cli.sandbox.faults import Faults, ScriptedFault
@@ -87,10 +90,33 @@ def test_all_fetches_every_page_until_a_short_one(emulator: SandboxApp) -> None:
     assert "truncated" not in result.stderr
 
 
-def test_all_keeps_page_order_when_pages_arrive_out_of_order(emulator: SandboxApp) -> None:
-    emulator.set_faults(Faults(latency=0.01))
-    result = run_cli("search", "--sandbox", "--seniority", "Director", "--all", "--per-page", "50")
+def test_all_keeps_page_order_when_pages_arrive_out_of_order(
+    emulator: SandboxApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Page 1 is held until page 3 has been answered: a later page always arrives first.
+    answer = SandboxApp._answer
+    third_answered = threading.Event()
+    held: list[bool] = []
+    answered: list[int] = []
+
+    def held_answer(self: SandboxApp, *args: Any) -> Any:
+        entry = args[5]
+        page = entry["body"]["page"] if entry["endpoint"] == "search" else None
+        if page == 1:
+            held.append(third_answered.wait(DEADLINE))
+        result = answer(self, *args)
+        answered.append(page)
+        if page == 3:
+            third_answered.set()
+        return result
+
+    monkeypatch.setattr(SandboxApp, "_answer", held_answer)
+    result = run_cli("search", "--sandbox", "--seniority", "Director", "--all", "--per-page", "50",
+                     "--concurrency", "4")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert held == [True] and answered.index(3) < answered.index(1)
     expected = matching_people(emulator.dataset, {"seniority": ["Director"]}, frozenset())
+    assert len(expected) > 200  # more than the four pages first in flight
     assert [r["personId"] for r in result.jsonl()] == [p.record["personId"] for p in expected]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from fake import Answer, always, fake_server
 from helpers import run_cli
 
 from clodura_cli.sandbox.app import SandboxApp
@@ -105,13 +106,10 @@ def test_missing_key_exits_3_naming_both_ways() -> None:
     assert result.stdout == ""
 
 
-def test_dry_run_needs_no_key_and_sends_nothing(emulator: SandboxApp) -> None:
-    result = run_cli(
-        "search", "--dry-run", "--seniority", "cxo", "--employees", "11-50", "--per-page", "50"
-    )
+def test_dry_run_needs_no_key_and_sends_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    args = ("search", "--dry-run", "--seniority", "cxo", "--employees", "11-50", "--per-page", "50")
+    result = run_cli(*args)
     assert result.exit_code == 0, result.stderr
-    import json
-
     assert json.loads(result.stdout) == {
         "method": "POST",
         "url": "https://api.clodura.ai/api/v1/search/people",
@@ -123,7 +121,13 @@ def test_dry_run_needs_no_key_and_sends_nothing(emulator: SandboxApp) -> None:
         },
         "worstCaseCredits": 50,
     }
-    assert emulator.log == []
+    # The same dry run pointed at a server that would answer: it receives nothing.
+    with fake_server(always(Answer(200, b'{"people": []}'))) as api:
+        monkeypatch.setenv("CLODURA_BASE_URL", api.url)
+        pointed = run_cli(*args)
+    assert pointed.exit_code == 0, pointed.stderr
+    assert json.loads(pointed.stdout)["url"] == f"{api.url}/api/v1/search/people"
+    assert api.received == []
 
 
 def test_dry_run_shows_the_pages_of_a_limit(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -490,6 +490,7 @@ def test_the_csv_bom_setting_and_what_it_leaves_alone(
 
 
 @pytest.mark.parametrize("terminals", [{"stderr"}, {"stdin", "stderr"}, {"stdout", "stderr"}])
+@pytest.mark.slow
 def test_xlsx_as_a_shell_redirects_it(tmp_path: Path, terminals: set[str]) -> None:
     """`clodura search -f xlsx > leads.xlsx` typed at a terminal: a whole workbook in the file;
     with stdout itself a terminal, nothing written and exit 2."""

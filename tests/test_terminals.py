@@ -18,6 +18,9 @@ from typing import Any
 import pytest
 from helpers import CLODURA, base_env, person_ids, run_arranged
 
+# Every test here runs the installed command on pseudo-terminals: `make test-fast` skips them.
+pytestmark = pytest.mark.slow
+
 STREAMS = ("stdin", "stdout", "stderr")
 #: Every arrangement, the all-pipes one first (it is the reference).
 ARRANGEMENTS = [

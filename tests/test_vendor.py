@@ -439,6 +439,7 @@ def test_no_news_still_costs_its_request_and_a_refusal_is_exit_6(emulator: Any) 
 
 
 @pytest.mark.parametrize("terminals", [{"stderr"}, {"stdout", "stderr"}])
+@pytest.mark.slow
 def test_paid_commands_on_a_terminal_show_progress_and_their_rows(
     tmp_path: Path, terminals: set[str]
 ) -> None:

@@ -125,6 +125,7 @@ def listening(env: dict[str, str], *args: str) -> Iterator[tuple[subprocess.Pope
         yield process, first.split()[-1]
 
 
+@pytest.mark.loopback
 def test_listen_in_one_process_reveal_in_another_then_track_wait(tmp_path: Path) -> None:
     with serving(tmp_path) as api:
         env = {**base_env(tmp_path), "CLODURA_BASE_URL": api, "CLODURA_API_KEY": "sandbox-standard",
@@ -152,6 +153,7 @@ def test_listen_in_one_process_reveal_in_another_then_track_wait(tmp_path: Path)
     assert {json.loads(line)["personId"] for line in out.splitlines()} == set(people)
 
 
+@pytest.mark.slow
 def test_listen_until_done_and_timeout(tmp_path: Path) -> None:
     env = base_env(tmp_path)
     with listening(env, "--until-done") as (receiver, _):
@@ -166,6 +168,7 @@ def test_listen_until_done_and_timeout(tmp_path: Path) -> None:
     assert "1 job(s) still waiting for an answer after 1s" in err
 
 
+@pytest.mark.slow
 def test_kill_9_loses_nothing_that_was_acknowledged(tmp_path: Path) -> None:
     env = base_env(tmp_path)
     acknowledged: list[bytes] = []

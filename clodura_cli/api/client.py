@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from clodura_cli import __version__
+from clodura_cli.api import retry as retry_settings
 from clodura_cli.api import spec
 from clodura_cli.api.endpoints import PEOPLE, Endpoint
 from clodura_cli.api.errors import (
@@ -98,7 +99,7 @@ class CloduraClient:
         timeout: float = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         on_event: EventHook | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         max_connections: int = 16,
         throttle: Throttle | None = None,
         verify: ssl.SSLContext | bool = True,
@@ -106,12 +107,13 @@ class CloduraClient:
         sender: Callable[[Mapping[str, str], float], Sender] | None = None,
     ) -> None:
         """``sender`` builds what carries the requests from the headers and the timeout;
-        by default httpx over the network, through ``transport`` when one is given."""
+        by default httpx over the network, through ``transport`` when one is given. ``sleep``
+        waits before a retry: by default that of ``retry.CLOCK`` when the client is built."""
         self.base_url = check_base_url(base_url)
         self.throttle = throttle
         self.retry = retry or RetryPolicy()
         self._on_event = on_event
-        self._sleep = sleep
+        self._sleep = sleep or retry_settings.CLOCK.sleep
         self._rng = random.Random()
         self._key = api_key.encode("utf-8", errors="replace")
         #: Filters an emulator said it took without applying them (X-Sandbox-Not-Emulated).

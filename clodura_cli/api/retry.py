@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 DEFAULT_MAX_RETRIES = 4
@@ -12,6 +13,26 @@ INITIAL_DELAY = 0.5
 MAX_DELAY = 8.0
 #: A Retry-After longer than this is not waited for: the run stops with a rate-limit error.
 RETRY_AFTER_CAP = 60.0
+
+
+@dataclass(frozen=True)
+class Clock:
+    """What a run's waits read the time from and pass it with."""
+
+    monotonic: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+
+
+#: The clock of every wait between requests: retry backoff, Retry-After, and the throttle's
+#: spacing and pauses. A Throttle or CloduraClient built without a clock (or sleep) of its own
+#: reads this one when it is built. It is the real clock; it exists as a seam for tests, which
+#: swap in one whose ``sleep`` returns at once and moves its time forward, e.g.
+#:
+#:     monkeypatch.setattr(retry, "CLOCK", retry.Clock(fake.monotonic, fake.sleep))
+#:
+#: so that a run's waits keep their order and length in the clock's time but cost no real time
+#: (tests/conftest.py does so for every test not marked ``real_clock``).
+CLOCK = Clock()
 
 
 @dataclass(frozen=True)

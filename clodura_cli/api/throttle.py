@@ -9,6 +9,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 
+from clodura_cli.api import retry
+
 #: On a 429 the rate drops to this share of the successes of the last second.
 RATE_DECREASE = 0.95
 #: 429s closer together than this are one event (the requests were in flight together).
@@ -70,6 +72,7 @@ class Throttle:
     Concurrency and rate fall multiplicatively when the API answers 429; concurrency rises
     again with each success, the rate after quiet spells. Rate-limit headers, when the API
     sends them, set the rate directly. ``max_rate`` (``--rate``) is a ceiling never passed.
+    ``clock`` and ``sleep`` default to those of ``retry.CLOCK`` when the throttle is built.
     """
 
     def __init__(
@@ -77,8 +80,8 @@ class Throttle:
         max_concurrency: int,
         max_rate: float | None = None,
         *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.max_concurrency = max(1, max_concurrency)
         self.max_rate = max_rate
@@ -88,8 +91,8 @@ class Throttle:
         #: The rate the server announced in rate-limit headers (None until it does).
         self.announced_rate: float | None = None
         self.times_limited = 0
-        self._clock = clock
-        self._sleep = sleep
+        self._clock = clock or retry.CLOCK.monotonic
+        self._sleep = sleep or retry.CLOCK.sleep
         self._cond = threading.Condition()
         self._in_flight = 0
         self._next_send = 0.0
