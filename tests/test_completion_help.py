@@ -95,6 +95,7 @@ def test_completion_narrows_by_prefix(env: dict[str, str]) -> None:
     assert complete_bash("clodura re", env) == ["reveal"]
 
 
+@pytest.mark.slow
 def test_known_values_complete_by_prefix(env: dict[str, str]) -> None:
     assert complete_bash("clodura search --industry Software", env) == ["Software\\ Development"]
     assert complete_bash("clodura orgs --country Korea", env) == ["Korea\\ North", "Korea\\ South"]

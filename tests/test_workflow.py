@@ -239,6 +239,7 @@ def test_ids_and_times_are_shown_whole_or_left_out_with_a_hint(
 # 12. smaller ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_stopping_sandbox_serve_is_no_error(signum: int, isolated: Path) -> None:
     command = [CLODURA, "sandbox", "serve", "--port", "0"]
@@ -256,6 +257,7 @@ def test_stopping_sandbox_serve_is_no_error(signum: int, isolated: Path) -> None
     assert err == "sandbox stopped\n"
 
 
+@pytest.mark.slow
 def test_top_help_fits_a_40_line_screen_and_exit_codes_are_a_topic(isolated: Path) -> None:
     env = {**base_env(isolated), "COLUMNS": "80"}
     top = subprocess.run([CLODURA, "--help"], capture_output=True, text=True, env=env,
