@@ -3,18 +3,20 @@
 A command's help is rendered by typer and rich (about 0.1 s); it is the same every time for
 the same code, terminal width and colour settings, so the rendered text is kept in the user's
 cache folder and printed from there the next time.
+
+Only os and sys are imported at the top: every start, a TAB's included, pays for what is here.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing itself costs a start a few milliseconds
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
+    from typing import Any
 
 _HELP_FLAGS = ("--help", "-h")
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -77,8 +79,7 @@ def _main() -> None:
     if cached is None:
         run()
         return
-    with _recording(cached):
-        run()
+    _recording(cached, run)
 
 
 def _code_stamp() -> str:
@@ -140,13 +141,14 @@ class _Tee:
         return getattr(self._stream, name)
 
 
-@contextlib.contextmanager
-def _recording(target: Path) -> Iterator[None]:
-    """Keep what the help printed, if it printed it and exited 0."""
+def _recording(target: Path, run: Callable[[], None]) -> None:
+    """Run, and keep what the help printed if it printed it and exited 0."""
+    import contextlib  # the app has imported it by now
+
     tee = _Tee(sys.stdout)
     real, sys.stdout = sys.stdout, tee
     try:
-        yield
+        run()
     except SystemExit as exit_:
         if exit_.code in (0, None) and tee.text:
             with contextlib.suppress(Exception):  # a cache must never break the command
@@ -157,6 +159,8 @@ def _recording(target: Path) -> Iterator[None]:
 
 
 def _store(target: Path, text: str) -> None:
+    import contextlib
+
     with contextlib.suppress(OSError):
         from clodura_cli.store.files import write_private
 
