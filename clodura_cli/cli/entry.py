@@ -1,4 +1,5 @@
-"""The `clodura` command: answers --version and repeated --help without loading the app.
+"""The `clodura` command: answers --version, repeated --help and the completion scripts'
+questions without loading the app.
 
 A command's help is rendered by typer and rich (about 0.1 s); it is the same every time for
 the same code, terminal width and colour settings, so the rendered text is kept in the user's
@@ -19,6 +20,9 @@ if TYPE_CHECKING:
     from typing import Any
 
 _HELP_FLAGS = ("--help", "-h")
+#: What the completion scripts run for candidates they do not hold (``clodura __complete-values
+#: KIND SHELL TYPED``); not a command of the app.
+COMPLETE_VALUES = "__complete-values"
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -65,6 +69,11 @@ def _tolerant_stdout() -> None:
 def _main() -> None:
     _tolerant_stdout()
     argv = sys.argv[1:]
+    if argv[:1] == [COMPLETE_VALUES]:  # a TAB that needs the user's files: no typer (candidates)
+        from clodura_cli.cli.candidates import main as candidates
+
+        candidates(argv[1:])
+        return
     if argv == ["--version"]:  # answered before typer is imported; the app has the same option
         from clodura_cli import version_line
 
