@@ -139,7 +139,8 @@ def test_options_commands_and_arguments(env: dict[str, str]) -> None:
     assert complete_bash("clodura reveal ", env) == ["email", "phone"]
     assert complete_bash("clodura -q search --pre", env) == ["--preset"]
     assert complete_bash("clodura completion ", env) == ["bash", "zsh", "fish"]
-    assert complete_bash("clodura help ", env) == ["exit-codes"]
+    assert complete_bash("clodura help ", env)[:3] == ["exit-codes", "search", "orgs"]
+    assert complete_bash("clodura help s", env) == ["search", "sandbox"]
     assert "--layout" in complete_bash("clodura reveal email --l", env)
     # An option given once is not offered again, under any of its names; a repeatable one is.
     again = complete_bash("clodura search --format csv --seniority CEO -", env)
@@ -172,6 +173,7 @@ def test_presets_profiles_and_layouts_complete_by_name(env: dict[str, str], isol
     (isolated / "config" / "layouts").mkdir()
     (isolated / "config" / "layouts" / "my-crm.yaml").write_text("columns: {}\n")
     assert complete_bash("clodura search --preset f", env) == ["fintech-cfos", "founders"]
+    assert complete_bash("clodura preset show fo", env) == ["founders"]
     assert complete_bash("clodura search --profile ", env) == ["agency", "backup", "default"]
     assert complete_bash("clodura credits --profile a", env) == ["agency"]
     assert complete_bash("clodura search --layout ", env) == [
