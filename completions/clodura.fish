@@ -371,7 +371,8 @@ function __clodura_values
 end
 
 function __clodura_complete
-    set -l words (commandline -opc)
+    # The words before the cursor, unescaped (-x since fish 4, where -o is deprecated).
+    set -l words (commandline -xpc 2>/dev/null; or commandline -opc)
     set -l cur (commandline -ct)
     set -l path clodura
     set -l pending
