@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 STAMP = $(VENV)/.installed-dev
 
-.PHONY: install demo test test-fast stress-test lint clean completions docs fuzz bench
+.PHONY: install demo test test-fast stress-test lint clean completions docs fuzz bench test-map
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -57,6 +57,11 @@ docs: $(STAMP)
 
 fuzz: $(STAMP)
 	CLODURA_FUZZ_EXAMPLES=20000 $(BIN)/pytest tests/test_fuzz.py
+
+# The README's module -> tests table: the suite under coverage, one context per test.
+test-map: $(STAMP)
+	$(BIN)/pytest -n $(TEST_WORKERS) -q --cov=clodura_cli --cov-context=test --cov-report= >/dev/null
+	$(BIN)/python bench/test_map.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shlex
+import shutil
 import statistics
 import subprocess
 import sys
@@ -23,6 +25,7 @@ from pathlib import Path
 
 CLODURA = str(Path(sys.executable).with_name("clodura"))
 PYTHON = sys.executable
+COMPLETIONS = Path(__file__).resolve().parent.parent / "completions"
 #: Latency of the sandbox for the reveal and limit figures.
 LATENCY = 0.05
 #: A realistic API latency for the export figures.
@@ -141,6 +144,70 @@ def startup_figures(env: dict[str, str]) -> list[Figure]:
     sandbox, dry = wall["sandbox"], wall["sandbox dry"]
     figures.append(ratio("sandbox search, 25 records in-process", sandbox / dry, 1.5,
                          "<= 1.5x its dry run", f"{sandbox * 1000:.0f} ms vs {dry * 1000:.0f} ms"))  # fmt: skip
+    return figures
+
+
+#: zsh runs _clodura outside a completion widget with these stand-ins for the completion
+#: system's builtins, each printing the candidates it is given.
+ZSH_STANDINS = """
+compdef() { :; }
+_describe() { print -l -- ${(P)4}; }
+compadd() { print -l -- ${(P)2}; }
+_files() { :; }
+compset() { :; }
+"""
+
+
+def completion_figures(env: dict[str, str], tmp: Path) -> list[Figure]:
+    """One TAB in each shell, the checked-in script sourced, vs `import typer`: a static case
+    (search's flags, from the script's table) and cases that start Python for candidates
+    (`clodura __complete-values`). Each side includes starting the shell and sourcing the
+    script, which a real TAB does not pay. Shells that are not installed are left out."""
+    shell_env = {**env, "PATH": f"{Path(CLODURA).parent}{os.pathsep}{env['PATH']}"}
+    for name in ("fintech-cfos", "founders"):
+        run([CLODURA, "preset", "save", name, "--seniority", "CXO"], env)
+
+    def bash(*words: str) -> list[str]:
+        program = (f"source {COMPLETIONS / 'clodura.bash'}; "
+                   f"COMP_WORDS=({' '.join(shlex.quote(w) for w in words)}); "
+                   f"COMP_CWORD={len(words) - 1}; _clodura_completion clodura")  # fmt: skip
+        return ["bash", "--norc", "--noprofile", "-c", program]
+
+    def zsh(*words: str) -> list[str]:
+        program = tmp / f"zsh-tab-{len(words)}-{words[-2].strip('-')}.zsh"
+        program.write_text(f"{ZSH_STANDINS}\nsource {COMPLETIONS / '_clodura'}\n"
+                           f"words=({' '.join(shlex.quote(w) for w in words)}); "
+                           f"CURRENT={len(words)}; PREFIX={shlex.quote(words[-1])}\n_clodura\n")  # fmt: skip
+        return ["zsh", "-f", str(program)]
+
+    def fish(line: str) -> list[str]:
+        program = f"source {COMPLETIONS / 'clodura.fish'}; complete -C {shlex.quote(line)}"
+        return ["fish", "--no-config", "-c", program]
+
+    cases = {
+        "bash: search's flags (no Python)": bash("clodura", "search", "--s"),
+        "bash: --industry values": bash("clodura", "search", "--industry", "Soft"),
+        "bash: --preset names": bash("clodura", "search", "--preset", ""),
+        "zsh: search's flags (no Python)": zsh("clodura", "search", "--s"),
+        "zsh: --industry values": zsh("clodura", "search", "--industry", "Soft"),
+        "fish: search's flags (no Python)": fish("clodura search --s"),
+        "fish: --industry values": fish("clodura search --industry Soft"),
+    }
+    cases = {name: args for name, args in cases.items() if shutil.which(args[0])}
+    # Scripts printed by earlier versions: typer's mechanism, the whole app for every TAB.
+    earlier = ["env", "_CLODURA_COMPLETE=complete_bash", "COMP_WORDS=clodura search --s",
+               "COMP_CWORD=2", CLODURA]  # fmt: skip
+    measured = interleaved(
+        {"typer": [PYTHON, "-c", "import typer"], "earlier": earlier, **cases}, shell_env
+    )
+    base = median_wall(measured["typer"])
+    figures = []
+    for name in cases:
+        wall = median_wall(measured[name])
+        detail = f"{wall * 1000:.0f} ms vs {base * 1000:.0f} ms"
+        if name.startswith("bash: search"):
+            detail += f"; before, through typer: {median_wall(measured['earlier']) * 1000:.0f} ms"
+        figures.append(ratio(f"TAB in {name}", wall / base, 0.8, "<= 0.8x import typer", detail))
     return figures
 
 
@@ -503,6 +570,7 @@ def main() -> int:
         api_env = {**env, "CLODURA_BASE_URL": url, "CLODURA_API_KEY": "sandbox-multi"}
         steps: dict[str, Callable[[], list[Figure]]] = {
             "startup": lambda: startup_figures(env),
+            "completion": lambda: completion_figures(env, tmp),
             "demo": lambda: demo_figure(env, tmp),
             "export": lambda: export_figures(api_env, url),
             "rate": lambda: rate_limited_figures(api_env, url),

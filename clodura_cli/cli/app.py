@@ -82,18 +82,32 @@ def _add_quiet(command: Any, *, root: bool = False) -> None:
         command.params.append(_timestamps_option())
 
 
+def _as_it_runs(root: Any) -> None:
+    """The root command as it runs: -q on every command, typer's completion options hidden."""
+    _add_quiet(root, root=True)
+    for param in root.params:
+        # `clodura completion SHELL` prints the scripts: typer's own two options would
+        # only be a second, different way.
+        if param.name in ("install_completion", "show_completion"):
+            param.hidden = True
+
+
+def running_command() -> Any:
+    """The whole application's root command as it runs (what the completion scripts hold)."""
+    from typer.main import get_command
+
+    root = get_command(build_app())
+    _as_it_runs(root)
+    return root
+
+
 class CloduraGroup(TyperGroup):
     """Runs a command and turns whatever it raises into a message and an exit code."""
 
     def make_context(self, info_name: str | None, args: list[str], *a: Any, **kw: Any) -> Any:
         report.set_quiet(False)
         report.set_timestamps(config.env_flag(report.ENV_LOG_TIMESTAMPS))
-        _add_quiet(self, root=True)
-        for param in self.params:
-            # `clodura completion SHELL` prints the scripts: typer's own two options would
-            # only be a second, different way.
-            if param.name in ("install_completion", "show_completion"):
-                param.hidden = True  # type: ignore[attr-defined]  # a TyperOption
+        _as_it_runs(self)
         try:
             return super().make_context(info_name, args, *a, **kw)
         except typer.TyperException as exc:

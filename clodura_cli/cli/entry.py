@@ -1,22 +1,28 @@
-"""The `clodura` command: answers --version and repeated --help without loading the app.
+"""The `clodura` command: answers --version, repeated --help and the completion scripts'
+questions without loading the app.
 
 A command's help is rendered by typer and rich (about 0.1 s); it is the same every time for
 the same code, terminal width and colour settings, so the rendered text is kept in the user's
 cache folder and printed from there the next time.
+
+Only os and sys are imported at the top: every start, a TAB's included, pays for what is here.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing itself costs a start a few milliseconds
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
+    from typing import Any
 
 _HELP_FLAGS = ("--help", "-h")
+#: What the completion scripts run for candidates they do not hold (``clodura __complete-values
+#: KIND SHELL TYPED``); not a command of the app.
+COMPLETE_VALUES = "__complete-values"
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -63,6 +69,11 @@ def _tolerant_stdout() -> None:
 def _main() -> None:
     _tolerant_stdout()
     argv = sys.argv[1:]
+    if argv[:1] == [COMPLETE_VALUES]:  # a TAB that needs the user's files: no typer (candidates)
+        from clodura_cli.cli.candidates import main as candidates
+
+        candidates(argv[1:])
+        return
     if argv == ["--version"]:  # answered before typer is imported; the app has the same option
         from clodura_cli import version_line
 
@@ -77,8 +88,7 @@ def _main() -> None:
     if cached is None:
         run()
         return
-    with _recording(cached):
-        run()
+    _recording(cached, run)
 
 
 def _code_stamp() -> str:
@@ -140,13 +150,14 @@ class _Tee:
         return getattr(self._stream, name)
 
 
-@contextlib.contextmanager
-def _recording(target: Path) -> Iterator[None]:
-    """Keep what the help printed, if it printed it and exited 0."""
+def _recording(target: Path, run: Callable[[], None]) -> None:
+    """Run, and keep what the help printed if it printed it and exited 0."""
+    import contextlib  # the app has imported it by now
+
     tee = _Tee(sys.stdout)
     real, sys.stdout = sys.stdout, tee
     try:
-        yield
+        run()
     except SystemExit as exit_:
         if exit_.code in (0, None) and tee.text:
             with contextlib.suppress(Exception):  # a cache must never break the command
@@ -157,6 +168,8 @@ def _recording(target: Path) -> Iterator[None]:
 
 
 def _store(target: Path, text: str) -> None:
+    import contextlib
+
     with contextlib.suppress(OSError):
         from clodura_cli.store.files import write_private
 

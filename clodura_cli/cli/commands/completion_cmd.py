@@ -9,6 +9,7 @@ import typer
 
 from clodura_cli.api.errors import UsageError
 from clodura_cli.cli import complete
+from clodura_cli.cli.complete_scripts import SHELLS, script
 
 
 def completion(
@@ -16,7 +17,7 @@ def completion(
         str,
         typer.Argument(
             help="bash, zsh or fish.",
-            autocompletion=complete.choices(("bash", "zsh", "fish")),
+            autocompletion=complete.choices(SHELLS),
             show_default=False,
         ),
     ],
@@ -29,6 +30,6 @@ def completion(
 
       clodura completion fish > ~/.config/fish/completions/clodura.fish
     """
-    if shell not in ("bash", "zsh", "fish"):
+    if shell not in SHELLS:
         raise UsageError(f"completion: {shell!r} is not a supported shell; use bash, zsh or fish")
-    sys.stdout.write(complete.script(shell))
+    sys.stdout.write(script(shell))

@@ -10,6 +10,7 @@ import typer
 
 from clodura_cli.api.errors import UsageError
 from clodura_cli.cli import complete
+from clodura_cli.cli.app import COMMANDS
 
 TOPICS = ("exit-codes",)
 
@@ -19,7 +20,7 @@ def help(
         str | None,
         typer.Argument(
             help="exit-codes, or a command's name.",
-            autocompletion=complete.choices(TOPICS),
+            autocompletion=complete.choices((*TOPICS, *COMMANDS)),
             show_default=False,
         ),
     ] = None,
@@ -32,7 +33,7 @@ def help(
 
       clodura help search
     """
-    from clodura_cli.cli.app import COMMANDS, main
+    from clodura_cli.cli.app import main
 
     if topic is None:
         return main(["--help"])

@@ -13,7 +13,7 @@ import typer
 
 from clodura_cli.api.errors import UsageError
 from clodura_cli.base.text import one_line
-from clodura_cli.cli import options, report, terminal
+from clodura_cli.cli import complete, options, report, terminal
 from clodura_cli.store.formats import json_text
 
 app = typer.Typer(
@@ -22,7 +22,9 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-Name = Annotated[str, typer.Argument(help="Preset name.", show_default=False)]
+Name = Annotated[str, typer.Argument(
+    help="Preset name.", show_default=False, autocompletion=complete.preset_names,
+)]  # fmt: skip
 
 
 def parse_search_flags(args: list[str], orgs: bool = False) -> dict[str, Any]:
