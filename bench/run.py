@@ -34,7 +34,8 @@ EXPORT_LATENCY = 0.3
 ROUNDS = max(5, int(os.environ.get("BENCH_ROUNDS", "7")))
 DRY_FILTERS = [
     "--seniority", "CEO", "--title", "vp sales", "--employees", "51-200", "--country", "India",
-    "--city", "Pune", "--revenue", "1B+", "--domain", "acme.com", "--industry", "Software",
+    "--city", "Pune", "--revenue", "1B+", "--domain", "acme.com", "--industry",
+    "Software Development",
     "--tech", "AWS", "--web-keyword", "CRM",
 ]  # fmt: skip
 DEMO = ["search", "--sandbox", "--seniority", "CEO", "--seniority", "Founder", "--employees",
