@@ -119,6 +119,8 @@ class WebhookServer(ThreadingHTTPServer):
     ) -> None:
         if ":" in options.host:
             self.address_family = socket.AF_INET6
+        # Set before binding: a port in use makes the base class close the server at once.
+        self._forwarder: threading.Thread | None = None
         super().__init__((options.host, options.port), _Handler)
         self.receiver = receiver
         self.hook_path = options.path
@@ -126,7 +128,6 @@ class WebhookServer(ThreadingHTTPServer):
         self.forward_to = options.forward_to
         self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self._forwards: queue.Queue[tuple[bytes, dict[str, str]] | None] = queue.Queue()
-        self._forwarder: threading.Thread | None = None
         if self.forward_to:
             self._forwarder = threading.Thread(target=self._forward, daemon=True)
             self._forwarder.start()
@@ -191,7 +192,7 @@ def running(
 ) -> Iterator[WebhookServer]:
     """A receiver serving on a thread of its own, saying it is alive in the ledger, for the
     length of the block (`reveal --listen`)."""
-    server = WebhookServer(options, receiver, on_delivery)
+    server = bound(options, receiver, on_delivery)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
                               name="listen", daemon=True)  # fmt: skip
     thread.start()
@@ -202,6 +203,24 @@ def running(
             server.shutdown()
             thread.join(timeout=CLIENT_TIMEOUT)
             server.server_close()
+
+
+def bound(
+    options: ListenOptions,
+    receiver: Receiver,
+    on_delivery: Callable[[Received], None] | None = None,
+) -> WebhookServer:
+    """The receiver's server, listening; a port in use (another receiver) or an address not
+    of this machine is a usage error naming it, before anything is sent."""
+    from clodura_cli.api.errors import UsageError
+
+    try:
+        return WebhookServer(options, receiver, on_delivery)
+    except OSError as exc:
+        raise UsageError(
+            f"listen: cannot listen on {options.host}:{options.port} ({exc.strerror or exc}); "
+            "choose another --port (--listen-port with --listen)"
+        ) from None
 
 
 @contextlib.contextmanager

@@ -419,10 +419,13 @@ def failure(result: RevealResult, options: RevealOptions) -> CloduraError | None
             f"{len(rejected)} reveal(s) refused by the API ({rejected[0].message}); "
             "nothing charged for them"
         )
-    failed = [e.job for e in entries if e.job.status == "failed" and e.source != "ledger"]
+    failed = [e.job for e in entries if e.job.status == "failed"]
     if failed:
+        earlier = sum(1 for e in entries if e.job.status == "failed" and e.source == "ledger")
+        again = f"; {earlier} answered so before, from the ledger (--refresh asks again)"
         return refusal_error(
             f"{len(failed)} reveal(s) failed at the API ({failed[0].message or 'no reason given'})"
+            + (again if earlier else "")
         )
     return None
 

@@ -208,9 +208,10 @@ class Search:
             per_page = per_page or per_page_setting
         if self.next_new and self.cap is not None:
             per_page = min(per_page or spec.MAX_PER_PAGE, self.cap)
-        # --all under --max-credits: exactly the pages that reach the cap, fetched at once.
+        # --all under --max-credits: the whole pages that fit the cap, fetched at once (whole
+        # pages, so that a rerun with a higher cap reuses them from the page cache).
         capped_all = opts.all_pages and self.cap is not None and not self.next_new
-        limit = self.cap if capped_all else (None if self.next_new else opts.limit)
+        limit = _whole_pages(self.cap) if capped_all else (None if self.next_new else opts.limit)
         filters = request.body
         searches = [filters] if opts.org_ids is None else [
             {**filters, "organizationId": org_id} for org_id in opts.org_ids
@@ -230,7 +231,7 @@ class Search:
             self.warnings += plan_warnings(plans[0], limit)
         return plans
 
-    def forget(self) -> int:
+    def forget(self, *, dry_run: bool = False) -> int:
         """--forget / --forget-all: clear what --new-only remembers; returns how many people."""
         if self.opts.forget != "all" and not self.opts.new_only:
             raise UsageError(
@@ -238,7 +239,7 @@ class Search:
                 "--new-only remembers for that query (--forget-all: for every query)"
             )
         assert self.memory is not None
-        return self.memory.forget(every_query=self.opts.forget == "all")
+        return self.memory.forget(every_query=self.opts.forget == "all", dry_run=dry_run)
 
     @property
     def total_pages(self) -> int | None:
@@ -276,7 +277,8 @@ class Search:
                         self.capped = True
                         return
                     if not self.next_new and self._plan_worst(plan) > left:
-                        plan = plan_search(plan.filters, page=plan.first.page, limit=left,
+                        plan = plan_search(plan.filters, page=plan.first.page,
+                                           limit=_whole_pages(left),
                                            endpoint=plan.endpoint)  # fmt: skip
                 records = iterate_records(client, plan, concurrency=self.concurrency,
                                           run=self.run, on_page=on_page, cache=cache)  # fmt: skip
@@ -284,7 +286,7 @@ class Search:
                     records = self._capped(records, plan.first.per_page, left)
                 yield from records
             if self.cap is not None and self.opts.all_pages and not self.next_new:
-                self.capped = self.capped or self.run.records >= self.cap
+                self.capped = self.capped or self.run.records >= (_whole_pages(self.cap) or 0)
 
         if self.memory is None and self.opts.suppress is None:
             return fetched()
@@ -340,6 +342,14 @@ class Search:
                 )
             previews.append(shown)
         return previews[0] if len(previews) == 1 else previews
+
+
+def _whole_pages(records: int | None) -> int | None:
+    """A cap of records rounded down to whole pages of 100 (what --all asks for), or the cap
+    itself when it is less than a page."""
+    if records is None or records < spec.MAX_PER_PAGE:
+        return records
+    return records - records % spec.MAX_PER_PAGE
 
 
 def plan_warnings(plan: SearchPlan, limit: int | None) -> list[str]:

@@ -45,7 +45,7 @@ def test_verify_listen_receives_the_queued_verdict_in_the_same_run(emulator: San
     assert (item.status, item.document_id) == ("completed", row["documentId"])
 
 
-def test_verify_listen_keeps_what_was_not_delivered_in_time_as_pending(
+def test_verify_listen_keeps_what_was_not_delivered_in_time_as_pending_and_exits_8(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     def queue(request: Received) -> Answer:
@@ -59,11 +59,11 @@ def test_verify_listen_keeps_what_was_not_delivered_in_time_as_pending(
         monkeypatch.setenv("CLODURA_API_KEY", KEY)
         result = run_cli("verify", "--deep", "--listen", "--listen-port", "0", "--timeout",
                          "0.5", "bob@acme.com", "-f", "jsonl")  # fmt: skip
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == 8, result.stderr  # still pending when the wait ended, as reveal
     assert len(fake.received) == 1
     (row,) = result.jsonl()
     assert (row["status"], row["documentId"]) == ("pending", "doc-1")
-    assert "1 verification(s) queued by the API" in result.stderr
+    assert "error: 1 verification(s) still queued after 0.5s" in result.stderr
 
 
 def test_listen_needs_a_tunnel_for_an_api_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -96,9 +96,10 @@ def test_all_stops_at_the_cap_and_exits_0(emulator: SandboxApp) -> None:
     result = run_cli("search", "--sandbox", "--seniority", "Manager", "--all", "--max-credits",
                      "250", "-f", "jsonl")  # fmt: skip
     assert result.exit_code == 0, result.stderr
-    assert len(result.jsonl()) == 250
-    assert sum(per_page for _, per_page in pages_requested(emulator)) == 250
-    assert "--max-credits 250: stopped at 250 records fetched (a credit each)" in result.stderr
+    # Whole pages of 100 under the cap: a rerun with a higher cap reuses them, none overlaps.
+    assert len(result.jsonl()) == 200
+    assert sorted(pages_requested(emulator)) == [(1, 100), (2, 100)]
+    assert "--max-credits 250: stopped at 200 records fetched (a credit each" in result.stderr
     orgs = run_cli("orgs", "--sandbox", "--industry", "Computer Software", "--all",
                    "--max-credits", "7", "-f", "jsonl")  # fmt: skip
     assert orgs.exit_code == 0, orgs.stderr
@@ -110,7 +111,7 @@ def test_dry_run_prints_the_most_the_run_can_cost(emulator: SandboxApp) -> None:
     capped = run_cli("search", "--sandbox", "--title", "cto", "--all", "--max-credits", "250",
                      "--dry-run")  # fmt: skip
     assert capped.exit_code == 0, capped.stderr
-    assert json.loads(capped.stdout)["worstCaseCredits"] == 250
+    assert json.loads(capped.stdout)["worstCaseCredits"] == 200
     limited = run_cli("search", "--sandbox", "--title", "cto", "--limit", "130", "--dry-run")
     assert json.loads(limited.stdout)["worstCaseCredits"] == 130
     everything = run_cli("search", "--sandbox", "--title", "cto", "--all", "--dry-run")
@@ -395,3 +396,70 @@ def test_an_interrupted_export_resumes_without_paying_again(server: Any, tmp_pat
     bodies = [e["body"] for e in server.log() if e["endpoint"] == "search"]
     pages = [b["page"] for b in bodies]
     assert len(pages) == len(set(pages)) + (fetched - reused)  # pages asked twice: none kept
+
+
+# Found by a review -----------------------------------------------------------------------------
+
+
+def test_a_layout_append_that_cannot_take_the_results_is_refused_before_paying(
+    tmp_path: Path, emulator: SandboxApp
+) -> None:
+    crm = tmp_path / "crm.csv"
+    made = run_cli("search", "--sandbox", "--seniority", "CEO", "--limit", "2", "--layout",
+                   "hubspot", "-o", str(crm))  # fmt: skip
+    assert made.exit_code == 0, made.stderr
+    verify = run_cli("verify", "--sandbox", "new@pixelhealth.test", "--layout", "hubspot",
+                     "-o", str(crm), "--append")  # fmt: skip
+    assert verify.exit_code == 2
+    assert "lacks verdict, state" in verify.stderr
+    assert sent(emulator, "verify") == []
+    for fmt in ("jsonl", "csv"):
+        result = run_cli("verify", "--sandbox", "a@pixelhealth.test", "--layout", "hubspot",
+                         "-f", fmt)  # fmt: skip
+        assert result.exit_code == 0, result.stderr
+        assert "Undeliverable" in result.stdout or "Deliverable" in result.stdout  # the verdict
+        assert "verdict" in result.stdout and "First Name" in result.stdout
+    queued = run_cli("reveal", "email", "--sandbox", "--no-wait", "--layout", "hubspot", "-f",
+                     "jsonl", _found_ids(1)[0])  # fmt: skip
+    (row,) = queued.jsonl()
+    assert row["revealStatus"] == "queued" and row["trackingId"]  # pending is not a not-found
+
+
+def test_forget_with_dry_run_forgets_nothing(emulator: SandboxApp) -> None:
+    args = ["search", "--sandbox", "--title", "cto", "--new-only", "--memory", "m"]
+    first = _ids(run_cli(*args, "--limit", "5", "-f", "jsonl"))
+    dry = run_cli(*args, "--forget", "--dry-run")
+    assert "--new-only: would forget (--dry-run: nothing forgotten) 5 people" in dry.stderr
+    again = _ids(run_cli(*args, "--limit", "5", "-f", "jsonl"))
+    assert not set(first) & set(again)
+
+
+def test_a_busy_port_is_a_usage_error_not_a_crash(isolated: Path) -> None:
+    import socket
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = str(taken.getsockname()[1])
+    try:
+        listen = run_cli("verify", "--sandbox", "--deep", "--listen", "--listen-port", port,
+                         "who@pixelhealth.test")  # fmt: skip
+        assert listen.exit_code == 2, listen.stderr
+        assert "cannot listen on 127.0.0.1:" in listen.stderr and "Traceback" not in listen.stderr
+        env = base_env(isolated)
+        serve = subprocess.run([CLODURA, "sandbox", "serve", "--port", port], env=env,
+                               capture_output=True, text=True, timeout=DEADLINE, check=False)  # fmt: skip
+        assert serve.returncode == 2, serve.stderr
+        assert f"sandbox serve: cannot listen on 127.0.0.1:{port}" in serve.stderr
+    finally:
+        taken.close()
+
+
+def test_help_takes_a_subcommand_and_a_failed_reveal_stays_exit_6(emulator: SandboxApp) -> None:
+    assert "Usage: clodura reveal email" in run_cli("help", "reveal", "email").stdout
+    first = run_cli("reveal", "email", "--sandbox", FAILING)
+    assert first.exit_code == 6
+    again = run_cli("reveal", "email", "--sandbox", FAILING)
+    assert again.exit_code == 6
+    assert "answered so before, from the ledger (--refresh asks again)" in again.stderr
+    assert len(sent(emulator, "email")) == 1  # not paid, nor asked, twice

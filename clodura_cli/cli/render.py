@@ -40,11 +40,15 @@ class Output:
     bom: bool = False
     #: --layout: the columns renamed and ordered for a CRM's import.
     layout: Layout | None = None
+    #: With a layout and no --fields: the command's result columns written after the layout's.
+    extra: tuple[str, ...] = ()
 
     @property
     def written(self) -> Sequence[str] | None:
         """The columns written: the --fields ones (None: the format's own), laid out."""
-        return self.columns if self.layout is None else self.layout.names(self.columns)
+        if self.layout is None:
+            return self.columns
+        return self.layout.names(self.columns, self.extra)
 
     @property
     def to_terminal(self) -> bool:

@@ -64,17 +64,20 @@ class Layout:
     columns: tuple[Column, ...]
     join: str = "; "
 
-    def names(self, fields: Sequence[str] | None = None) -> list[str]:
+    def names(self, fields: Sequence[str] | None = None, extra: Sequence[str] = ()) -> list[str]:
         """The columns written: every column of the layout; with ``--fields`` (original field
         names), the layout's columns that draw on a chosen field, in the layout's order, then
-        the chosen fields the layout does not use, under their own names."""
-        if fields is None:
-            return [column.name for column in self.columns]
+        the chosen fields the layout does not use, under their own names. Without --fields,
+        ``extra`` (a command's own result columns: a verdict, a reveal's status and tracking
+        id) follow the layout's columns unless the layout uses them: what was paid for is
+        never left out."""
+        used = {source for c in self.columns for source in c.sources}
+        if fields is None:  # the layout's columns, then what the command paid for besides
+            return [column.name for column in self.columns] + [e for e in extra if e not in used]
         if list(fields) == [ALL_FIELDS]:
             return [ALL_FIELDS]  # the layout's columns first: apply() puts them there
         chosen = set(fields)
         names = [c.name for c in self.columns if chosen.intersection(c.sources)]
-        used = {source for c in self.columns for source in c.sources}
         return names + [f for f in fields if f not in used and f not in names]
 
     def apply(self, record: dict[str, Any]) -> dict[str, Any]:

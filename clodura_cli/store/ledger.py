@@ -625,9 +625,14 @@ class EmittedPeople:
         )
         return bool(rows)
 
-    def forget(self, *, every_query: bool = False) -> int:
+    def forget(self, *, every_query: bool = False, dry_run: bool = False) -> int:
         """Forget who was emitted for this query (or for every query of the profile); returns
-        how many people were forgotten."""
+        how many people were (``dry_run``: would be) forgotten."""
+        if dry_run:
+            where = "profile = ?" + ("" if every_query else " AND query = ?")
+            values = (self.profile,) if every_query else (self.profile, self.query)
+            rows = self._store.read(f"SELECT count(*) FROM emitted WHERE {where}", values)
+            return int(rows[0][0])
         with self._store.write() as db:
             if every_query:
                 cursor = db.execute("DELETE FROM emitted WHERE profile = ?", (self.profile,))

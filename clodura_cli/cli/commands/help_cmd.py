@@ -24,6 +24,10 @@ def help(
             show_default=False,
         ),
     ] = None,
+    subcommand: Annotated[
+        list[str] | None,
+        typer.Argument(help="A subcommand (`clodura help reveal email`).", show_default=False),
+    ] = None,
 ) -> None:
     """Show a help topic (exit-codes) or a command's help.
 
@@ -32,6 +36,8 @@ def help(
       clodura help exit-codes
 
       clodura help search
+
+      clodura help reveal email
     """
     from clodura_cli.cli.app import main
 
@@ -45,7 +51,7 @@ def help(
             sys.stdout.write(f"  {int(code):>3}  {text}\n")
         return None
     if topic in COMMANDS:
-        return main([topic, "--help"])
+        return main([topic, *(subcommand or []), "--help"])
     raise UsageError(
         f"help: {topic!r} is not a topic or command; use exit-codes or one of {', '.join(COMMANDS)}"
     )

@@ -8,31 +8,18 @@ import datetime as dt
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 from clodura_cli.api.errors import PendingJobsError, UsageError
 from clodura_cli.cli import report
 from clodura_cli.cli.session import ApiOptions
-from clodura_cli.listen import ListenOptions, WebhookServer, heartbeat
+from clodura_cli.listen import ListenOptions, WebhookServer, bound, heartbeat
 from clodura_cli.store import config
 from clodura_cli.store.formats import json_text
 from clodura_cli.store.ledger import Ledger
 from clodura_cli.webhooks import Received, Receiver
-
-
-def _bound(
-    settings: ListenOptions, receiver: Receiver, heard: Callable[[Received], None]
-) -> WebhookServer:
-    """The receiver's server, listening; a port in use is a usage error naming it."""
-    try:
-        return WebhookServer(settings, receiver, heard)
-    except OSError as exc:
-        raise UsageError(
-            f"listen: cannot listen on {settings.host}:{settings.port} ({exc.strerror}); "
-            "choose another --port"
-        ) from None
 
 
 def serve(
@@ -60,7 +47,7 @@ def serve(
                     sys.stdout.write(json_text(row) + "\n")
                 sys.stdout.flush()
 
-    server = _bound(settings, Receiver(ledger, secret), heard)
+    server = bound(settings, Receiver(ledger, secret), heard)
     for line in banner(server.url, settings.path, secret is not None, settings.host):
         report.say(line)
     ended: dict[str, Any] = {}

@@ -182,6 +182,14 @@ def _row_by_row(
     return out
 
 
+#: What each paid command adds to a --layout's columns: what was paid for, and its status.
+RESULT_COLUMNS = {
+    "verify": ("verdict", "state", "deep", "verifiedAt", "documentId", "status", "credits",
+               "message"),
+    "enrich-person": ("matchConfidence", "status", "credits", "message"),
+    "enrich-org": ("technographics", "acquisitions", "funding", "status", "credits", "message"),
+    "news": ("status", "credits", "message"),
+}  # fmt: skip
 #: The kind of record each paid command writes: the section of a --layout it takes.
 RECORD_KINDS = {"verify": "people", "enrich-person": "people", "enrich-org": "organisations",
                 "news": "articles"}  # fmt: skip
@@ -209,7 +217,8 @@ def run_paid(
     fields = chosen_columns(opts.fields, columns, report.warn)
     layout = layouts.chosen(opts.layout, RECORD_KINDS.get(endpoint.name, "records"))
     output = Output(chosen, opts.output, fields, opts.append, opts.raw_csv, summary="records",
-                    bom=api.bom(opts.bom), layout=layout)  # fmt: skip
+                    bom=api.bom(opts.bom), layout=layout,
+                    extra=RESULT_COLUMNS.get(endpoint.name, ()))  # fmt: skip
     output.check_append(fields or list(columns))
     unsent: dict[str, str] = {}
     if suppress:
@@ -223,15 +232,27 @@ def run_paid(
     items = Ledger(config.ledger_file()).items()
     total, stopped = _buy_all(endpoint, wanted, opts, api, items, noun, more)
     total.bought = _settle(items, total.bought, noun, wait_pending)
+    waited_out = [b for b in total.bought if wait_pending and b.source == "sent"
+                  and b.item.status == "pending"]  # fmt: skip
     rows = (_row_by_row(batch, total.bought, rows_of, unsent) if batch is not None
             else [row for b in total.bought for row in rows_of(b)])  # fmt: skip
-    if fields is None and FORMATS[chosen].header:
+    if fields is None and FORMATS[chosen].header and layout is None:
         # A file's columns are the rows' own (the input's first), not a search's.
         output = replace(output, columns=list(dict.fromkeys(k for row in rows for k in row)))
     write_output(rows, output, empty_header=False)
     _report(total, noun)
     if stopped is not None:
         raise stopped
+    if waited_out:
+        from clodura_cli.api.errors import PendingJobsError
+
+        raise PendingJobsError(
+            f"{len(waited_out)} {noun}(s) still queued after {wait_pending:g}s: their answer is "
+            "posted to the webhook later; keep `clodura listen` running to receive it (the "
+            "ledger then answers for them), or bring a received one in with `clodura track "
+            "--import FILE`",
+            [b.item.document_id or "" for b in waited_out],
+        )
 
 
 def _buy_all(

@@ -36,8 +36,8 @@ def run_reveal(
     options = replace(options, concurrency=int(api.setting("concurrency", options.concurrency)))
     columns = chosen_columns(options.fields, REVEAL_COLUMNS, report.warn)
     output = Output(chosen, options.output, columns, raw=options.raw_csv, summary=options.kind,
-                    bom=api.bom(options.bom),
-                    layout=layouts.chosen(options.layout, "people"))  # fmt: skip
+                    bom=api.bom(options.bom), layout=layouts.chosen(options.layout, "people"),
+                    extra=(*_REVEAL_EXTRA[options.kind], *_REVEAL_EXTRA["all"]))  # fmt: skip
     # Checked before anything else: a missing webhook is a usage error, whatever the key.
     webhook = (
         None if options.listen else reveal_run.webhook_for(options, configured, api.use_sandbox)
@@ -59,6 +59,11 @@ def run_reveal(
             polling=api.polling(connection.account, ledger),
         )  # fmt: skip
     _finish(result, options, output)
+
+
+#: After a --layout's columns: how each reveal ended (a pending one is not a not-found).
+_REVEAL_EXTRA = {"email": ("emailStatus",), "phone": ("phoneTypes",),
+                 "all": ("revealStatus", "trackingId", "revealMessage")}  # fmt: skip
 
 
 def _finish(result: reveal_run.RevealResult, options: RevealOptions, output: Output) -> None:

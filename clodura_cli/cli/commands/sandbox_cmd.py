@@ -136,7 +136,14 @@ def serve(
         track=not no_track,
     )  # fmt: skip
     app_.dataset  # noqa: B018 - build the data set before announcing readiness
-    _serve(make_server(app_, host, port, quiet=not access_log))
+    try:
+        server = make_server(app_, host, port, quiet=not access_log)
+    except OSError as exc:
+        raise UsageError(
+            f"sandbox serve: cannot listen on {host}:{port} ({exc.strerror}); choose another "
+            "--port (0 picks a free one)"
+        ) from None
+    _serve(server)
 
 
 def _serve(server: Any) -> None:

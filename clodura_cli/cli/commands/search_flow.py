@@ -33,10 +33,11 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
         ledger_file=config.ledger_file(),
     )  # fmt: skip
     if opts.forget:
-        forgotten = search.forget()
+        forgotten = search.forget(dry_run=opts.dry_run)
         named = search.memory_key.replace("memory:", "--memory ").replace("|", " ")
         what = "every query of this profile" if opts.forget == "all" else named
-        report.info(f"--new-only: forgot {forgotten} people seen for {what}")
+        verb = "would forget (--dry-run: nothing forgotten)" if opts.dry_run else "forgot"
+        report.info(f"--new-only: {verb} {forgotten} people seen for {what}")
         return
     for notice in search.notices:
         report.info(notice)
@@ -54,7 +55,7 @@ def _output(opts: SearchOptions, api: ApiOptions) -> Output:
     endpoint = opts.endpoint
     chosen = api.output_format(opts.fmt, opts.output)
     columns = chosen_columns(opts.fields, endpoint.record_fields, report.warn)
-    if columns is None and FORMATS[chosen].header and endpoint is not PEOPLE:
+    if columns is None and FORMATS[chosen].header and endpoint is not PEOPLE and not opts.layout:
         columns = list(endpoint.record_fields)
     output = Output(chosen, opts.output, columns, opts.append, opts.raw_csv, opts.wide,
                     endpoint.name, bom=api.bom(opts.bom),
@@ -126,7 +127,8 @@ def _reuse_line(reused: Reused) -> str:
     ago = "just now" if minutes == 0 else f"{minutes} minute{'s' if minutes != 1 else ''} ago"
     return (
         f"reused {reused.pages} page{'s' if reused.pages != 1 else ''}, {reused.records:,} "
-        f"records, fetched {ago}: no credits spent for them (--refresh asks the API again)"
+        f"record{'s' if reused.records != 1 else ''}, fetched {ago}: no credits spent for them "
+        "(--refresh asks the API again)"
     )
 
 
@@ -187,7 +189,8 @@ def _report(search: Search, output: Output, count: int | None) -> None:
     if search.capped:
         report.info(
             f"--max-credits {search.opts.max_credits:g}: stopped at {run.records} records "
-            "fetched (a credit each); rerun with a higher cap for the rest"
+            "fetched (a credit each; whole pages of 100, which a rerun with a higher cap reuses "
+            "for free within search-cache-ttl)"
         )
     if run.truncated:
         endpoint = search.endpoint

@@ -186,7 +186,8 @@ def _show(
 
     columns = chosen_columns(fields, REVEAL_COLUMNS, report.warn)
     target = Output(api.output_format(fmt, output), output, columns, raw=raw_csv, summary="jobs",
-                    bom=api.bom(bom), layout=chosen(layout, "people"))  # fmt: skip
+                    bom=api.bom(bom), layout=chosen(layout, "people"),
+                    extra=("revealStatus", "trackingId", "kind", "submittedAt"))  # fmt: skip
     options_ = TrackOptions(tracking_ids or [], wait, timeout, pending, limit, concurrency, rate,
                             kind)  # fmt: skip
     show_jobs(options_, target, api)
