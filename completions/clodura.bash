@@ -281,9 +281,9 @@ _clodura_values() {
             _clodura_vals=(bash zsh fish) ;;
         'clodura help #1')
             _clodura_vals=(exit-codes search orgs reveal track listen verify enrich news credits preset values auth config sandbox api completion help) ;;
-        'clodura search #'* | 'clodura orgs #'* | 'clodura listen #'* | 'clodura news #'* | 'clodura credits #'* | 'clodura values #'* | 'clodura api #'* | 'clodura completion #'* | 'clodura help #'* | 'clodura enrich person #'* | 'clodura preset save #'* | 'clodura preset list #'* | 'clodura preset show #'* | 'clodura preset edit #'* | 'clodura preset delete #'* | 'clodura preset path #'* | 'clodura auth login #'* | 'clodura auth status #'* | 'clodura auth logout #'* | 'clodura config get #'* | 'clodura config set #'* | 'clodura config unset #'* | 'clodura config list #'* | 'clodura config path #'* | 'clodura sandbox serve #'* | 'clodura sandbox reset #'* | 'clodura sandbox keys #'*)
+        'clodura search #'* | 'clodura orgs #'* | 'clodura listen #'* | 'clodura news #'* | 'clodura credits #'* | 'clodura values #'* | 'clodura api #'* | 'clodura completion #'* | 'clodura enrich person #'* | 'clodura preset save #'* | 'clodura preset list #'* | 'clodura preset show #'* | 'clodura preset edit #'* | 'clodura preset delete #'* | 'clodura preset path #'* | 'clodura auth login #'* | 'clodura auth status #'* | 'clodura auth logout #'* | 'clodura config get #'* | 'clodura config set #'* | 'clodura config unset #'* | 'clodura config list #'* | 'clodura config path #'* | 'clodura sandbox serve #'* | 'clodura sandbox reset #'* | 'clodura sandbox keys #'*)
             ;;
-        'clodura track #'* | 'clodura verify #'* | 'clodura reveal email #'* | 'clodura reveal phone #'* | 'clodura enrich org #'*)
+        'clodura track #'* | 'clodura verify #'* | 'clodura help #'* | 'clodura reveal email #'* | 'clodura reveal phone #'* | 'clodura enrich org #'*)
             _clodura_files=1 ;;
         *) _clodura_files=1 ;;
     esac
