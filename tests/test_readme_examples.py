@@ -5,6 +5,8 @@ directory (a file one example writes is there for a later one), with the install
 first on PATH, `CLODURA_SANDBOX=1`, config, data, cache and home folders of their own,
 `NO_COLOR=1` and stdin from /dev/null. Every command must exit 0, or the code that a `# exits N`
 comment on its line names; a failure names the command and its README line, with its stderr.
+One change is made to the text: a port an example names (`--port 8765`, and the URLs with it)
+becomes a free one, so that the test runs beside a server that holds the port.
 
 A block that cannot run here says so on its first line, visibly to readers too:
 `# not run by the README test: REASON` (a package install, a real key, a tunnel). A block that
@@ -77,11 +79,23 @@ class Block:
 
     @property
     def ports(self) -> set[int]:
-        """The fixed loopback ports the block's commands listen on."""
-        ports = {int(port) for port in re.findall(r"--(?:listen-)?port (\d+)", self.text)}
-        if re.search(r"--listen\b(?!-)", self.text) and "--listen-port" not in self.text:
-            ports.add(LISTEN_PORT)
-        return ports - {0}
+        """The ports the block's commands name (`--port 8765`, `--listen-port 8787`)."""
+        return {int(port) for port in re.findall(r"--(?:listen-)?port (\d+)", self.text)} - {0}
+
+    @property
+    def default_listen_port(self) -> bool:
+        """Whether a command listens on the default port, which it does not name."""
+        return bool(re.search(r"--listen\b(?!-)", self.text)) and "--listen-port" not in self.text
+
+    def on_ports(self, ports: dict[int, int]) -> list[Command]:
+        """The commands with each port they name replaced by another."""
+        commands = []
+        for command in self.commands:
+            text = command.text
+            for old, new in ports.items():
+                text = re.sub(rf"\b{old}\b", str(new), text)
+            commands.append(Command(command.line, text, command.expected))
+        return commands
 
     def missing_tools(self, path: str) -> list[str]:
         used = {m for c in self.commands for m in re.findall(r"(?:^|[|;&(]\s*)(\w+)", c.text)}
@@ -154,6 +168,12 @@ def readme_blocks() -> list[Block]:
     for block in shell:
         block.commands = split_commands(block)
     return shell
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def port_free(port: int) -> bool:
@@ -265,9 +285,8 @@ def test_readme_marks_few_blocks_as_not_run() -> None:
 
 def test_readme_shell_examples_run_against_the_sandbox(tmp_path: Path) -> None:
     blocks = [block for block in readme_blocks() if block.not_run is None]
-    busy = sorted({port for block in blocks for port in block.ports if not port_free(port)})
-    if busy:
-        pytest.skip(f"the README's examples listen on ports {busy}, which something else holds")
+    if any(block.default_listen_port for block in blocks) and not port_free(LISTEN_PORT):
+        pytest.skip(f"the README's `--listen` examples need port {LISTEN_PORT}, which is in use")
     work, home = tmp_path / "work", tmp_path / "home"
     work.mkdir()
     home.mkdir()
@@ -281,6 +300,9 @@ def test_readme_shell_examples_run_against_the_sandbox(tmp_path: Path) -> None:
         if missing:
             skipped.append(f"{block.where()} (needs {', '.join(missing)}, not installed)")
             continue
+        # A port an example names (8765) is another, free one here, so that the test runs beside
+        # whatever holds it (a developer's own `sandbox serve`).
+        block.commands = block.on_ports({port: free_port() for port in block.ports})
         files = tmp_path / "commands" / str(number)
         files.mkdir(parents=True)
         began = time.monotonic()
@@ -326,10 +348,18 @@ def test_the_reader_finds_every_block_and_splits_it_into_commands() -> None:
     blocks[2].commands = split_commands(blocks[2])
     assert blocks[2].commands[0].text == "clodura d | jq .x"
     assert blocks[2].missing_tools(path="/nonexistent") == ["jq"]
-    assert Block(
-        1, "sh", "clodura reveal email --listen 1\nclodura sandbox serve --port 8765 &"
-    ).ports == {8787, 8765}
-    assert Block(1, "sh", "clodura reveal email --listen --listen-port 0 1").ports == set()
+    serving = Block(1, "sh", "clodura sandbox serve --port 8765 &\ncurl http://127.0.0.1:8765/x")
+    serving.commands = split_commands(serving)
+    assert serving.ports == {8765}
+    assert not serving.default_listen_port
+    assert [c.text for c in serving.on_ports({8765: 4321})] == [
+        "clodura sandbox serve --port 4321 &",
+        "curl http://127.0.0.1:4321/x",
+    ]
+    assert Block(1, "sh", "clodura reveal email --listen 1").default_listen_port
+    listening = Block(1, "sh", "clodura reveal email --listen --listen-port 0 1")
+    assert not listening.default_listen_port
+    assert listening.ports == set()
 
 
 def test_a_block_that_hangs_fails_naming_its_command(
