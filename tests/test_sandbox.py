@@ -502,3 +502,23 @@ def test_a_filter_not_emulated_is_reported(monkeypatch: pytest.MonkeyPatch) -> N
     assert "the sandbox does not emulate --tech; it was sent but has no effect" in result.stderr
     quiet = run_cli("search", "--sandbox", "--seniority", "CEO", "--limit", "3", "-f", "jsonl")
     assert "does not emulate" not in quiet.stderr
+
+
+def test_a_base_url_the_sandbox_does_not_use_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLODURA_SANDBOX", "1")
+    monkeypatch.setenv("CLODURA_BASE_URL", "http://127.0.0.1:8765")
+    result = run_cli("search", "--limit", "1", "-q")
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "warning: CLODURA_BASE_URL is not used: CLODURA_SANDBOX=1 answers in this process "
+        "(to reach http://127.0.0.1:8765, unset CLODURA_SANDBOX)\n"
+    )
+    monkeypatch.delenv("CLODURA_SANDBOX")
+    monkeypatch.delenv("CLODURA_BASE_URL")
+    result = run_cli("credits", "--sandbox", "--base-url", "http://127.0.0.1:9", "-q")
+    assert result.exit_code == 0
+    assert (
+        "warning: --base-url is not used: --sandbox answers in this process (to reach http://127.0.0.1:9, leave --sandbox out)"
+        in result.stderr
+    )
+    assert "warning" not in run_cli("search", "--sandbox", "--limit", "1").stderr

@@ -142,6 +142,23 @@ def open_client(
     return open_connection(options, concurrency=concurrency, rate=rate).client
 
 
+def warn_base_url_unused(options: ApiOptions) -> None:
+    """Under the sandbox, a base URL given for this run (a flag, or the environment a script
+    exported for `sandbox serve`) is not used: say so, rather than answer from elsewhere."""
+    from clodura_cli.store.settings import SETTINGS
+
+    env = SETTINGS["base-url"].env
+    given = "--base-url" if options.base_url else env if os.environ.get(env, "").strip() else None
+    if given:
+        by, undo = (
+            ("--sandbox", "leave --sandbox out")
+            if options.sandbox
+            else (f"{config.ENV_SANDBOX}=1", f"unset {config.ENV_SANDBOX}")
+        )
+        url = options.base_url or os.environ[env].strip()
+        report.warn(f"{given} is not used: {by} answers in this process (to reach {url}, {undo})")
+
+
 def open_connection(
     options: ApiOptions, *, concurrency: int = 4, rate: float | None = None
 ) -> Connection:
@@ -187,6 +204,7 @@ def open_connection(
         from clodura_cli.sandbox.runtime import DirectSender, in_process_app
 
         report.info(SANDBOX_NOTICE)
+        warn_base_url_unused(options)
         env_key = os.environ.get(config.ENV_API_KEY, "").strip()
         key = env_key if env_key in SANDBOX_KEYS else DEFAULT_KEY
         app = in_process_app(config.data_dir())
