@@ -8,9 +8,10 @@ it completes.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from clodura_cli.api import spec
 from clodura_cli.api.errors import UsageError
@@ -125,6 +126,29 @@ class ValueList:
         return [by_value[value] for value in chosen]
 
 
+class _Lazy(Mapping[str, Any]):
+    """A mapping built on its first use: a value given exactly (the usual case) never pays
+    for the other names of a list of hundreds."""
+
+    def __init__(self, build: Callable[[], Mapping[str, Any]]) -> None:
+        self._build = build
+        self._built: Mapping[str, Any] | None = None
+
+    def _table(self) -> Mapping[str, Any]:
+        if self._built is None:
+            self._built = self._build()
+        return self._built
+
+    def __getitem__(self, key: str) -> Any:
+        return self._table()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+
 def _spaceless(text: str) -> str:
     return "".join(text.split()).casefold()
 
@@ -173,19 +197,23 @@ def load(name: str) -> ValueList:
             cells = dict(zip(header, row, strict=True))
             records.append({VALUE: cells[source.column], **{c: cells[c] for c in others}})
     values = tuple(record[VALUE] for record in records)
-    same = {fuzzy.key(value): value for value in values} if source.respell else {}
-    for record in records:  # the first row of a code wins (Fiji before Fiji Islands)
-        for column in source.codes:
-            if record[column]:
-                same.setdefault(fuzzy.key(record[column]), record[VALUE])
-    if source.other_names:
-        rows = _lines(source.other_names)
-        next(rows)
-        for other, value in rows:
-            same.setdefault(fuzzy.key(other), value)
+
+    def other_names() -> dict[str, str]:
+        same = {fuzzy.key(value): value for value in values} if source.respell else {}
+        for record in records:  # the first row of a code wins (Fiji before Fiji Islands)
+            for column in source.codes:
+                if record[column]:
+                    same.setdefault(fuzzy.key(record[column]), record[VALUE])
+        if source.other_names:
+            rows = _lines(source.other_names)
+            next(rows)
+            for other, value in rows:
+                same.setdefault(fuzzy.key(other), value)
+        return same
+
     groups = {r[VALUE]: r[source.group] for r in records} if source.group else {}
-    return ValueList(name, source.noun, values, tuple(records), same,
-                     _suggestion_table().get(name, {}), groups)  # fmt: skip
+    return ValueList(name, source.noun, values, tuple(records), _Lazy(other_names),
+                     _Lazy(lambda: _suggestion_table().get(name, {})), groups)  # fmt: skip
 
 
 @functools.cache
