@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from clodura_cli.api import spec
+from clodura_cli.base import stopping
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -118,6 +119,10 @@ def fetch_one_by_one(
             return
 
 
+#: After Ctrl-C, how long pages in flight are given to arrive (they may have been charged).
+INTERRUPT_GRACE = 10.0
+
+
 def fetch_in_order(
     fetch: Fetch,
     pages: Iterable[PageRequest],
@@ -171,6 +176,11 @@ def fetch_in_order(
     finally:
         for _, future in pending:
             future.cancel()
+        if not finished and stopping.is_stopping():
+            # Ctrl-C: pages already asked for may have been charged; give their answers a few
+            # seconds to arrive, so that whoever keeps them (the page cache) can (a second
+            # Ctrl-C stops the wait). No request starts after the interrupt.
+            cf.wait([f for _, f in pending if f.running()], timeout=INTERRUPT_GRACE)
         # After a normal end, let requests already under way finish before the pool goes away;
         # after an error or Ctrl-C, do not wait for them.
         pool.shutdown(wait=finished, cancel_futures=True)
