@@ -186,3 +186,25 @@ def test_verify_and_enrich_write_laid_out_rows(emulator: SandboxApp) -> None:
         org["organisationName"],
         org["domain"],
     )
+
+
+def test_fields_all_puts_the_layouts_columns_first_in_every_format(emulator: SandboxApp) -> None:
+    csv_run = run_cli("search", "--sandbox", "--limit", "2", "--layout", "hubspot", "--fields",
+                      "all", "-f", "csv")  # fmt: skip
+    jsonl_run = run_cli("search", "--sandbox", "--limit", "2", "--layout", "hubspot", "--fields",
+                        "all", "-f", "jsonl")  # fmt: skip
+    header = csv_run.stdout.splitlines()[0].split(",")
+    assert header[: len(HUBSPOT_PEOPLE)] == HUBSPOT_PEOPLE
+    assert header == list(jsonl_run.jsonl()[0])
+    assert "personId" in header and "page" not in header
+
+
+def test_a_yes_column_name_says_to_quote_it(tmp_path: Path, emulator: SandboxApp) -> None:
+    layout = tmp_path / "bool.yaml"
+    layout.write_text("people:\n  yes: email\n")
+    result = run_cli("search", "--sandbox", "--limit", "1", "--layout", str(layout))
+    assert result.exit_code == 2
+    assert "a column named yes, no, on or off is read by YAML as true; quote the name" in (
+        result.stderr
+    )
+    assert sent(emulator) == []

@@ -14,7 +14,15 @@ from typing import Any, TextIO
 from clodura_cli.api.errors import UsageError
 from clodura_cli.cli import report, terminal
 from clodura_cli.store.files import appended, atomic_output
-from clodura_cli.store.formats import FORMATS, WriteOptions, appendable, names_text, read_header
+from clodura_cli.store.formats import (
+    ALL_FIELDS,
+    FORMATS,
+    PAGING_ECHO,
+    WriteOptions,
+    appendable,
+    names_text,
+    read_header,
+)
 from clodura_cli.store.formats import write_records as write_machine
 from clodura_cli.store.layouts import Layout
 
@@ -98,6 +106,9 @@ def write_output(
         header = True
         if output.layout is not None:
             records = map(output.layout.apply, records)
+            if columns is not None and list(columns) == [ALL_FIELDS]:
+                # --fields all: the layout's columns first, as the first record has them.
+                columns, records = _columns_of_first(records)
         if output.append and start and output.path is not None:
             existing = read_header(Path(output.path), output.fmt)
             if existing is not None:
@@ -118,6 +129,19 @@ def write_output(
             bom=output.bom and start == 0 and not output.to_terminal,
         )  # fmt: skip
         return write_machine(records, output.fmt, stream, columns, options)
+
+
+def _columns_of_first(
+    records: Iterable[dict[str, Any]],
+) -> tuple[list[str] | None, Iterable[dict[str, Any]]]:
+    """The first record's fields (the paging echo left out), and the records, that one too."""
+    import itertools
+
+    iterator = iter(records)
+    first = next(iterator, None)
+    if first is None:
+        return None, []
+    return [k for k in first if k not in PAGING_ECHO], itertools.chain([first], iterator)
 
 
 @contextlib.contextmanager

@@ -189,6 +189,11 @@ def parse(name: str, data: Any, kind: str, where: str = "") -> Layout:
 
 def _column(layout: str, kind: str, name: Any, source: Any) -> Column:
     label = f"--layout {layout}: {kind}: column {str(name)!r}"
+    if isinstance(name, bool):
+        raise UsageError(
+            f"--layout {layout}: {kind}: a column named yes, no, on or off is read by YAML as "
+            f"{str(name).lower()}; quote the name ('Yes': field)"
+        )
     if not isinstance(name, str) or not name.strip():
         raise UsageError(f"{label}: a column name must be text")
     if isinstance(source, str) and "{" in source:
