@@ -337,7 +337,7 @@ def test_a_rerun_reuses_the_pages_it_paid_for(
 
 
 def test_pages_go_stale_after_the_ttl_and_zero_turns_the_cache_off(
-    cache_on: None, monkeypatch: pytest.MonkeyPatch, emulator: SandboxApp
+    cache_on: None, monkeypatch: pytest.MonkeyPatch, emulator: SandboxApp, isolated: Path
 ) -> None:
     import time
 
@@ -351,8 +351,11 @@ def test_pages_go_stale_after_the_ttl_and_zero_turns_the_cache_off(
     monkeypatch.setattr(time, "time", real)
     monkeypatch.setenv("CLODURA_SEARCH_CACHE_TTL", "0")
     emulator.log.clear()
-    assert run_cli(*args).exit_code == 0
+    off = run_cli(*args)
+    assert off.exit_code == 0
     assert len(sent(emulator)) == 1
+    assert "search-cache-ttl is 0: the pages kept before were deleted" in off.stderr
+    assert not list((isolated / "cache").glob("pages.db*"))  # no records left behind
     bad = run_cli(*args, env={"CLODURA_SEARCH_CACHE_TTL": "an hour"})
     assert (
         bad.exit_code == 2 and "CLODURA_SEARCH_CACHE_TTL: 'an hour' is not a duration" in bad.stderr

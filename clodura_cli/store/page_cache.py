@@ -86,7 +86,7 @@ class PageCache:
         why = "busy, unreadable or not writable" if isinstance(exc, LocalStateError) else exc
         self._warn(
             f"the page cache {self._path} cannot be used ({why}); searching without it (pages "
-            "are not kept for a rerun)"
+            "are not kept for a rerun; the file only holds such pages: deleting it is safe)"
         )
 
     def get(self, endpoint_path: str, body: dict[str, Any]) -> list[dict[str, Any]] | None:
@@ -137,6 +137,14 @@ class PageCache:
             if self._db is not None:
                 self._db.close()
                 self._db = None
+
+
+def remove(path: Path) -> bool:
+    """Delete the cache (search-cache-ttl 0: what it kept goes too); True when it existed."""
+    existed = path.exists()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return existed
 
 
 def _now() -> float:

@@ -114,7 +114,13 @@ def _page_cache(refresh: bool, api: ApiOptions) -> PageCache | None:
 
     ttl = float(api.setting("search-cache-ttl"))
     account = api.account()
-    if ttl <= 0 or account is None:
+    if ttl <= 0:
+        from clodura_cli.store.page_cache import remove
+
+        if remove(config.cache_dir() / "pages.db"):
+            report.info("search-cache-ttl is 0: the pages kept before were deleted")
+        return None
+    if account is None:
         return None
     return PageCache(config.cache_dir() / "pages.db", account, ttl, refresh=refresh,
                      warn=report.warn)  # fmt: skip
