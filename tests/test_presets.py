@@ -355,3 +355,14 @@ def test_a_request_keeps_filters_and_paging_apart(monkeypatch: pytest.MonkeyPatc
     assert request.filters == {"fundingFromDate": "-1m", "seniority": ["CXO"]}
     assert request.body == {"fundingFromDate": "2026-02-28", "seniority": ["CXO"]}
     assert request.as_given() == {"perPage": 50, "fundingFromDate": "-1m", "seniority": ["CXO"]}
+
+
+def test_saving_over_a_preset_of_the_other_kind_says_so(presets_dir: Path) -> None:
+    assert run_cli("preset", "save", "cfo", "--seniority", "CXO").exit_code == 0
+    flipped = run_cli("preset", "save", "cfo", "--orgs", "--domain", "acme.com", "--force")
+    assert flipped.exit_code == 0, flipped.stderr
+    assert "warning: preset 'cfo' was for `clodura search`; it is now for `clodura orgs`" in (
+        flipped.stderr
+    )
+    same = run_cli("preset", "save", "cfo", "--orgs", "--domain", "globex.com", "--force")
+    assert "warning" not in same.stderr

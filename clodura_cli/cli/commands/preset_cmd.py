@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import subprocess
@@ -92,6 +93,12 @@ def save(
     for warning in request.warnings:
         report.warn(warning)
     kind = presets.ORGANISATIONS if orgs else presets.PEOPLE
+    if force and name in presets.names():
+        with contextlib.suppress(UsageError):  # an unreadable old preset is simply replaced
+            before = presets.load(name).kind
+            if before != kind:
+                report.warn(f"preset {name!r} was for `clodura {_FOR[before]}`; it is now for "
+                            f"`clodura {_FOR[kind]}` (runs that use it must change)")  # fmt: skip
     path = presets.save(name, request.as_given(), description, force=force, kind=kind)
     report.info(f"preset {name!r} saved to {path}")
 
