@@ -2,14 +2,15 @@
 
     make test-map    # runs the suite under coverage (one context per test), prints the table
 
-A module's row names the test files that ran most of its lines (in-process runs only: code run
-in a subprocess is not measured), the files with the most lines first.
+A module's row names the test files that ran most of its lines, each line weighed by how few
+tests ran it (the lines every test runs, such as imports, count for little), in-process runs
+only: code run in a subprocess is not measured.
 """
 
 from __future__ import annotations
 
 import sys
-from collections import Counter, defaultdict
+from collections import defaultdict
 from pathlib import Path
 
 
@@ -19,7 +20,7 @@ def main(data_file: str = ".coverage") -> int:
     data = CoverageData(data_file)
     data.read()
     root = Path("clodura_cli").resolve()
-    rows: dict[str, Counter[str]] = defaultdict(Counter)
+    rows: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for measured in data.measured_files():
         path = Path(measured).resolve()
         if root not in path.parents:
@@ -27,14 +28,15 @@ def main(data_file: str = ".coverage") -> int:
         module = ".".join(path.relative_to(root.parent).with_suffix("").parts)
         module = module.removesuffix(".__init__")
         for _line, contexts in (data.contexts_by_lineno(measured) or {}).items():
-            for context in contexts:
-                test_file = context.split("::")[0].rsplit("/", 1)[-1]
-                if test_file.startswith("test_"):
-                    rows[module][test_file.removesuffix(".py").removesuffix("|run")] += 1
+            files = {c.split("::")[0].rsplit("/", 1)[-1].removesuffix(".py") for c in contexts}
+            files = {f for f in files if f.startswith("test_")}
+            for test_file in files:
+                rows[module][test_file] += 1 / len(files)
     print("| module | tests that run most of it |")
     print("|---|---|")
     for module in sorted(rows):
-        best = [name for name, _ in rows[module].most_common(4)]
+        ranked = sorted(rows[module].items(), key=lambda item: -item[1])
+        best = [name for name, _ in ranked[:4]]
         print(f"| `{module}` | {', '.join(best)} |")
     return 0
 
