@@ -118,14 +118,10 @@ class PaidItems:
 
     def holds(self, account: str, endpoint: str, key: str, max_age: float | None = None) -> bool:
         """True when a claim would reuse what the ledger has (nothing would be sent)."""
-        rows = self._store.read(
-            "SELECT status, updated_at FROM items WHERE account = ? AND endpoint = ? AND "
-            "item_key = ? ORDER BY id DESC LIMIT 1",
-            (account, endpoint, key),
-        )
-        if not rows or rows[0]["status"] not in BLOCKING:
+        row = self._newest("status, updated_at", account, endpoint, key)
+        if row is None or row["status"] not in BLOCKING:
             return False
-        return not _stale(rows[0]["status"], rows[0]["updated_at"], self._clock(), max_age)
+        return not _stale(row["status"], row["updated_at"], self._clock(), max_age)
 
     def answered(
         self,
@@ -154,17 +150,22 @@ class PaidItems:
 
     def latest(self, account: str, endpoint: str, key: str) -> Item | None:
         """The newest item of a key, whatever its status, or None."""
-        rows = self._store.read(
-            "SELECT * FROM items WHERE account = ? AND endpoint = ? AND item_key = ? "
-            "ORDER BY id DESC LIMIT 1",
-            (account, endpoint, key),
-        )
-        return _item(rows[0]) if rows else None
+        row = self._newest("*", account, endpoint, key)
+        return None if row is None else _item(row)
 
     def get(self, item_id: int) -> Item:
         """An item as the ledger holds it now (another run or a delivery may have answered it)."""
-        rows = self._store.read("SELECT * FROM items WHERE id = ?", (item_id,))
-        return _item(rows[0])
+        with self._store.reading() as db:
+            return self._get(db, item_id)
+
+    def _newest(self, columns: str, account: str, endpoint: str, key: str) -> sqlite3.Row | None:
+        """The newest row of a key (``columns`` of it), or None."""
+        rows = self._store.read(
+            f"SELECT {columns} FROM items WHERE account = ? AND endpoint = ? AND item_key = ? "
+            "ORDER BY id DESC LIMIT 1",
+            (account, endpoint, key),
+        )
+        return rows[0] if rows else None
 
     def by_document(self, document_id: str) -> list[Item]:
         """The items a document id (a queued verification's) names."""

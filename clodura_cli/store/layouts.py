@@ -51,7 +51,7 @@ class Column:
         for source in self.sources:
             value = record.get(source)
             if value not in (None, "", []):
-                return join.join(cell(v) for v in value) if isinstance(value, list) else value
+                return _joined(value, join) if isinstance(value, list) else value
         return None
 
 
@@ -89,6 +89,11 @@ class Layout:
         return laid
 
 
+def _joined(values: list[Any], join: str) -> str:
+    """A list's items as one cell (two phones: ``+1 1; +44 2``)."""
+    return join.join(cell(v) for v in values)
+
+
 def _fill(template: str, record: dict[str, Any], join: str) -> str:
     """The template with its fields filled; an empty field takes the text before it along, so
     ``{city}, {state}, {country}`` without a state reads ``Pune, India``."""
@@ -96,8 +101,7 @@ def _fill(template: str, record: dict[str, Any], join: str) -> str:
     out: list[str] = []
     for index in range(1, len(pieces), 2):
         value = record.get(pieces[index])
-        text = join.join(cell(v) for v in value) if isinstance(value, list) else cell(value)
-        text = text.strip()
+        text = (_joined(value, join) if isinstance(value, list) else cell(value)).strip()
         if text:
             out.append((pieces[index - 1] if out else "") + text)
     if not out:

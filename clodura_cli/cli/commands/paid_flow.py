@@ -232,8 +232,7 @@ def run_paid(
     items = Ledger(config.ledger_file()).items()
     total, stopped = _buy_all(endpoint, wanted, opts, api, items, noun, more)
     total.bought = _settle(items, total.bought, noun, wait_pending)
-    waited_out = [b for b in total.bought if wait_pending and b.source == "sent"
-                  and b.item.status == "pending"]  # fmt: skip
+    waited_out = [b for b in total.bought if wait_pending and _queued_by_this_run(b)]
     rows = (_row_by_row(batch, total.bought, rows_of, unsent) if batch is not None
             else [row for b in total.bought for row in rows_of(b)])  # fmt: skip
     if fields is None and FORMATS[chosen].header and layout is None:
@@ -305,16 +304,17 @@ def _settle(
         report.info(f"waiting for {held} {noun}(s) another clodura run is sending right now")
         bought = paid.settle(items, bought, lambda b: paid.in_flight(b, time.time()),
                              paid.IN_FLIGHT)  # fmt: skip
-
-    def queued(b: Bought) -> bool:
-        return b.item.status == "pending" and b.source == "sent"
-
-    pending = sum(1 for b in bought if queued(b))
+    pending = sum(1 for b in bought if _queued_by_this_run(b))
     if pending and wait_pending:
         report.info(f"waiting up to {wait_pending:g} s for {pending} queued {noun}(s) to be "
                     "posted to the webhook")  # fmt: skip
-        bought = paid.settle(items, bought, queued, wait_pending)
+        bought = paid.settle(items, bought, _queued_by_this_run, wait_pending)
     return bought
+
+
+def _queued_by_this_run(bought: Bought) -> bool:
+    """Queued (202) by a request this run sent: its answer comes to this run's webhook."""
+    return bought.item.status == "pending" and bought.source == "sent"
 
 
 def _guard(opts: PaidOptions, count: int, worst: float, noun: str, spent: float = 0.0) -> None:
