@@ -53,6 +53,22 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass  # one line per delivery is written by the command, not one per request
 
+    # A sender may keep its connection open between deliveries. Waiting for its next request
+    # line, the connection is idle: a stopping receiver closes it rather than wait out the
+    # client timeout. One whose request line has come is busy and is answered first.
+    def handle_one_request(self) -> None:
+        if not self.server.idle(self.connection):
+            self.close_connection = True  # the receiver is stopping: no further request
+            return
+        try:
+            super().handle_one_request()
+        finally:
+            self.server.busy(self.connection)
+
+    def parse_request(self) -> bool:
+        self.server.busy(self.connection)
+        return super().parse_request()
+
     def _answer(self, status: int, message: str, *, close: bool = False) -> None:
         body = json.dumps({"message": message}).encode()
         self.send_response(status)
@@ -127,6 +143,9 @@ class WebhookServer(ThreadingHTTPServer):
         self.on_delivery = on_delivery
         self.forward_to = options.forward_to
         self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        self._idle: set[socket.socket] = set()
+        self._idle_lock = threading.Lock()
+        self._closing = False
         self._forwards: queue.Queue[tuple[bytes, dict[str, str]] | None] = queue.Queue()
         if self.forward_to:
             self._forwarder = threading.Thread(target=self._forward, daemon=True)
@@ -150,6 +169,28 @@ class WebhookServer(ThreadingHTTPServer):
             super().process_request_thread(request, client_address)
         finally:
             self._slots.release()
+
+    def idle(self, connection: socket.socket) -> bool:
+        """Mark a connection as waiting for its next request; False once the receiver stops."""
+        with self._idle_lock:
+            if self._closing:
+                return False
+            self._idle.add(connection)
+            return True
+
+    def busy(self, connection: socket.socket) -> None:
+        with self._idle_lock:
+            self._idle.discard(connection)
+
+    def _close_idle(self) -> None:
+        """Stop waiting on kept-alive connections; deliveries being read are answered first.
+        A request that arrives just now is not acknowledged, so its sender delivers it again."""
+        with self._idle_lock:
+            self._closing = True
+            idle, self._idle = self._idle, set()
+        for connection in idle:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
     def heard(self, received: Received, body: bytes, headers: dict[str, str]) -> None:
         """After a delivery was acknowledged: tell the command, forward it if asked."""
@@ -178,6 +219,7 @@ class WebhookServer(ThreadingHTTPServer):
                 urllib.request.urlopen(request, timeout=CLIENT_TIMEOUT).close()
 
     def server_close(self) -> None:
+        self._close_idle()
         super().server_close()
         if self._forwarder is not None:
             self._forwards.put(None)

@@ -27,6 +27,7 @@ from helpers import (
     DEADLINE,
     base_env,
     error_line,
+    loopback,
     person_ids,
     run_cli,
     sandbox_fails,
@@ -220,7 +221,7 @@ def queued_job(ledger: Ledger, person: str = "222", tracking_id: str = "T1") -> 
 
 
 def post(url: str, body: bytes, **headers: str) -> httpx.Response:
-    return httpx.post(url, content=body, headers={"Content-Type": "application/json", **headers})
+    return loopback.post(url, content=body, headers={"Content-Type": "application/json", **headers})
 
 
 DONE = json.dumps({"trackingId": "T1", "status": "completed", "email": "bob@acme.example",
@@ -333,7 +334,7 @@ def test_what_a_receiver_refuses(
 ) -> None:
     url, ledger = receiver_url
     target = url.rsplit("/", 1)[0] + path if path else url
-    answer = httpx.request(method, target, content=body or None, headers=headers)
+    answer = loopback.request(method, target, content=body or None, headers=headers)
     assert answer.status_code == status
     assert ledger.deliveries().listed("unmatched") == []
     assert ledger.deliveries().listed("unverified") == []
@@ -343,6 +344,32 @@ def test_the_receiver_says_it_is_alive_while_it_runs(isolated: Path) -> None:
     ledger = Ledger(isolated / "data" / "ledger.db")
     with running(ListenOptions(port=0), Receiver(ledger, None)) as server:
         assert ledger.deliveries().receiver_alive() == server.url
+    assert ledger.deliveries().receiver_alive() is None
+
+
+def test_a_kept_open_connection_does_not_hold_up_a_stopping_receiver(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sender that keeps its connection open between deliveries (HTTP/1.1 does by default)
+    once made `listen` wait out the client timeout before it could stop."""
+    import http.client
+
+    from clodura_cli import listen
+
+    monkeypatch.setattr(listen._Handler, "timeout", 300.0)  # waiting it out would be seen
+    ledger = Ledger(isolated / "data" / "ledger.db")
+    with running(ListenOptions(port=0), Receiver(ledger, SECRET)) as server:
+        host, port = server.server_address[:2]
+        sender = http.client.HTTPConnection(str(host), int(port), timeout=DEADLINE)
+        sender.request("POST", "/webhook", DONE, {"Content-Type": "application/json",
+                                                  "X-Clodura-Signature": sign(DONE)})  # fmt: skip
+        answer = sender.getresponse()
+        assert answer.status == 200 and answer.getheader("Connection") != "close"
+        answer.read()  # the connection stays open, waiting for the next delivery
+        started = time.monotonic()
+    assert time.monotonic() - started < 60  # stopped without the 300 s wait
+    assert sender.sock is not None and sender.sock.recv(1) == b""  # closed by the receiver
+    sender.close()
     assert ledger.deliveries().receiver_alive() is None
 
 
