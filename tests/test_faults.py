@@ -8,9 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from helpers import Run, Server, error_line, run_cli
+from helpers import Run, Server, error_line, loopback, run_cli
 
 from clodura_cli.sandbox.data import build_dataset
 
@@ -43,7 +42,7 @@ def command_args(name: str, server: Server) -> tuple[list[str], str]:
     if name == "reveal":
         return ["reveal", "email", next(_next_person), "--webhook-url", HOOK], "email"
     if name == "track":
-        answer = httpx.post(
+        answer = loopback.post(
             f"{server.url}/api/v1/search/people/phone/match",
             json={"personId": next(_next_person)},
             headers={"X-API-KEY": KEY},

@@ -9,7 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
 from helpers import (
     CLODURA,
@@ -18,6 +17,7 @@ from helpers import (
     Server,
     base_env,
     interrupt_export,
+    loopback,
     read_pty_until,
     spawn,
     wait_for,
@@ -60,9 +60,9 @@ def test_serve_prints_its_keys(tmp_path: Path) -> None:
         )
         # The URL printed is where it listens, and each key printed is one it takes.
         for key in printed:
-            answer = httpx.get(f"{url}/api/v1/credits", headers={"X-API-KEY": key})
+            answer = loopback.get(f"{url}/api/v1/credits", headers={"X-API-KEY": key})
             assert answer.status_code == 200, key
-        refused = httpx.get(f"{url}/api/v1/credits", headers={"X-API-KEY": "sandbox-nope"})
+        refused = loopback.get(f"{url}/api/v1/credits", headers={"X-API-KEY": "sandbox-nope"})
         assert refused.status_code == 401
 
 
@@ -242,7 +242,7 @@ def test_sigkill_during_submissions_loses_no_tracking_id(
     assert any(job.status == "queued" for job in jobs.values())
     for job in jobs.values():
         if job.tracking_id:
-            answer = httpx.get(
+            answer = loopback.get(
                 f"{server.url}/api/v1/search/people/track/{job.tracking_id}",
                 headers={"X-API-KEY": KEY},
             )

@@ -9,9 +9,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import httpx
 import pytest
-from helpers import Server, run_cli, sandbox_fails, sent
+from helpers import Server, loopback, run_cli, sandbox_fails, sent
 
 from clodura_cli.sandbox import data
 from clodura_cli.sandbox.app import SandboxApp
@@ -92,7 +91,7 @@ def test_the_seed_example_request_finds_the_seed_person_over_http(server: Server
         )  # fmt: skip
         answer = json.loads(done.stdout)
     else:  # a machine without curl: the same bytes through httpx
-        answer = httpx.post(url, content=body.encode(), headers=headers, timeout=60).json()
+        answer = loopback.post(url, content=body.encode(), headers=headers, timeout=60).json()
     expected = vendor_record()
     found = [r for r in answer if r["personId"] == expected["personId"]]
     assert len(found) == 1, answer
