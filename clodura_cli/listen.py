@@ -137,15 +137,15 @@ class WebhookServer(ThreadingHTTPServer):
             self.address_family = socket.AF_INET6
         # Set before binding: a port in use makes the base class close the server at once.
         self._forwarder: threading.Thread | None = None
+        self._idle: set[socket.socket] = set()
+        self._idle_lock = threading.Lock()
+        self._closing = False
         super().__init__((options.host, options.port), _Handler)
         self.receiver = receiver
         self.hook_path = options.path
         self.on_delivery = on_delivery
         self.forward_to = options.forward_to
         self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
-        self._idle: set[socket.socket] = set()
-        self._idle_lock = threading.Lock()
-        self._closing = False
         self._forwards: queue.Queue[tuple[bytes, dict[str, str]] | None] = queue.Queue()
         if self.forward_to:
             self._forwarder = threading.Thread(target=self._forward, daemon=True)
