@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import Server, SkippingClock, run_cli, running_server
+from helpers import Server, SkippingClock, cache_dir, run_cli, running_server
 
 from clodura_cli import reveal
 from clodura_cli.api import retry
@@ -41,7 +41,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CLODURA_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("CLODURA_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("CLODURA_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("CLODURA_CACHE_DIR", str(cache_dir(tmp_path)))
     monkeypatch.setenv("NO_COLOR", "1")
     # Each test asks the API what it tests; the page cache's own tests turn it on.
     monkeypatch.setenv("CLODURA_SEARCH_CACHE_TTL", "0")

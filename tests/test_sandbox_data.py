@@ -39,8 +39,9 @@ def seed_example(kind: str) -> str:
 
 @pytest.mark.slow
 def test_the_population_is_generated_once_then_loaded_from_the_cache(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    monkeypatch.setenv("CLODURA_CACHE_DIR", str(tmp_path / "own-cache"))  # not the shared one
     build_dataset.cache_clear()
     first = build_dataset()
     [cached] = cache_folder().glob("population-*.marshal")
@@ -58,7 +59,10 @@ def test_the_population_is_generated_once_then_loaded_from_the_cache(
 
 
 @pytest.mark.slow
-def test_an_unreadable_cache_is_regenerated(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unreadable_cache_is_regenerated(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("CLODURA_CACHE_DIR", str(tmp_path / "own-cache"))  # not the shared one
     build_dataset.cache_clear()
     build_dataset()
     [cached] = cache_folder().glob("population-*.marshal")
