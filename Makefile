@@ -27,16 +27,19 @@ lint: $(STAMP)
 
 # Tests run on four workers: most of them wait on subprocesses and sockets, not on the CPU.
 TEST_WORKERS ?= 4
+# Bytecode is cached even where PYTHONDONTWRITEBYTECODE is set (this machine and maybe CI's):
+# without it each of the suite's hundreds of `clodura` processes compiles every module it
+# imports from source again, and each worker the test files' rewritten asserts.
+PYTEST = PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n $(TEST_WORKERS)
 
 test: lint
-	$(BIN)/pytest -n $(TEST_WORKERS)
+	$(PYTEST)
 
 # The inner loop: the tests that stay in this process. No loopback server, no terminal or other
 # process, no fuzz, no hundreds of generated inputs, no exhaustive matrix (markers in
-# pyproject.toml). Bytecode is cached even under PYTHONDONTWRITEBYTECODE: without it every run
-# recompiles the test files' rewritten asserts.
+# pyproject.toml).
 test-fast: $(STAMP)
-	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n $(TEST_WORKERS) -m "not loopback and not fuzz and not slow"
+	$(PYTEST) -m "not loopback and not fuzz and not slow"
 
 # The suite must hold on a busy machine: three runs in a fresh clone beside two CPU burners.
 stress-test:

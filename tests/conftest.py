@@ -72,14 +72,29 @@ def wait_clock(
     return skipping
 
 
+#: The longest single tests: started first, so that no worker is left running one of them
+#: alone at the end of a parallel run.
+LONGEST = ("test_readme_examples.py", "test_fuzz.py", "test_terminals.py")
+HEAVY = ("loopback", "slow", "fuzz")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test that uses the shared `clodura sandbox serve` is a loopback test, marked or not:
-    `make test-fast` (-m "not loopback") never starts the server."""
+    `make test-fast` (-m "not loopback") never starts the server. Modules run longest first
+    (their tests keep their order)."""
     for item in items:
         if "server" in getattr(item, "fixturenames", ()) and not item.get_closest_marker(
             "loopback"
         ):
             item.add_marker(pytest.mark.loopback)
+    heavy = {item.path for item in items if any(item.get_closest_marker(m) for m in HEAVY)}
+
+    def weight(item: pytest.Item) -> int:
+        if item.path.name in LONGEST:
+            return LONGEST.index(item.path.name) - len(LONGEST)
+        return 0 if item.path in heavy else 1
+
+    items.sort(key=weight)
 
 
 @pytest.fixture
