@@ -129,3 +129,11 @@ def api_path(text: str) -> ApiPath:
     path = "/" + "/".join(segments)
     canonical = _SLASHES.sub("/", unquote(path).lower()).rstrip("/")
     return ApiPath(path, query, canonical)
+
+
+def account_id(base_url: str, api_key: str) -> str:
+    """Which account a job belongs to, without storing the key: the URL and a short key hash."""
+    import hashlib
+
+    digest = hashlib.sha256(api_key.encode()).hexdigest()[:16]
+    return f"{base_url}#{digest}"

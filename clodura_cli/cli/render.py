@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from clodura_cli.api.errors import UsageError
 from clodura_cli.cli import report, terminal
@@ -24,7 +24,9 @@ from clodura_cli.store.formats import (
     read_header,
 )
 from clodura_cli.store.formats import write_records as write_machine
-from clodura_cli.store.layouts import Layout
+
+if TYPE_CHECKING:
+    from clodura_cli.store.layouts import Layout
 
 _SPOOL_IN_MEMORY = 8 * 1024 * 1024
 
@@ -179,3 +181,13 @@ def _destination(output: Output) -> Iterator[tuple[TextIO, int]]:
         spool.seek(0)
         shutil.copyfileobj(spool, sys.stdout)
         sys.stdout.flush()
+
+
+def layout_of(text: str | None, kind: str) -> Layout | None:
+    """The --layout of a command writing records of ``kind``, None without one (the layouts
+    and their YAML are read only when one is asked for)."""
+    if text is None:
+        return None
+    from clodura_cli.store import layouts
+
+    return layouts.load(text, kind)

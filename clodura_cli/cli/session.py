@@ -102,7 +102,7 @@ class ApiOptions:
     def account(self) -> str | None:
         """The account this profile acts for (the URL and a key hash), or None when no key is
         at hand: reading the key store never fails here."""
-        from clodura_cli.store.ledger import account_id
+        from clodura_cli.api.urls import account_id
 
         if self.use_sandbox:
             from clodura_cli.sandbox.keys import DEFAULT_KEY, SANDBOX_KEYS
@@ -170,8 +170,7 @@ def open_connection(
     from clodura_cli.api import retry as retry_settings
     from clodura_cli.api.client import CloduraClient
     from clodura_cli.api.throttle import Throttle
-    from clodura_cli.api.urls import DEFAULT_BASE_URL
-    from clodura_cli.store.ledger import account_id
+    from clodura_cli.api.urls import DEFAULT_BASE_URL, account_id
 
     timeout = float(options.setting("timeout"))
     policy = retry_settings.RetryPolicy(

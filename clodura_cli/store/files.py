@@ -252,3 +252,11 @@ def _open_locked(target: Path, on_wait: Callable[[], None] | None) -> tuple[int,
 
 def _ends_with_newline(fd: int, size: int) -> bool:
     return os.pread(fd, 1, size - 1) == b"\n"
+
+
+def remove_database(path: Path) -> bool:
+    """Delete a SQLite file with its journal files; True when it existed."""
+    existed = path.exists()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return existed

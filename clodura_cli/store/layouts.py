@@ -215,8 +215,3 @@ def _column(layout: str, kind: str, name: Any, source: Any) -> Column:
 
 def _is_field(value: Any) -> bool:
     return isinstance(value, str) and bool(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", value))
-
-
-def chosen(text: str | None, kind: str) -> Layout | None:
-    """The --layout of a command writing records of ``kind``, or None without one."""
-    return None if text is None else load(text, kind)

@@ -19,7 +19,6 @@ transaction, so two runs revealing the same person submit once.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import sqlite3
 import time
@@ -28,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from clodura_cli.api.urls import account_id  # noqa: F401 - kept importable from here
 from clodura_cli.store.deliveries import Deliveries
 from clodura_cli.store.items import ITEMS_SQL, PaidItems
 from clodura_cli.store.sqlite_file import Schema, SharedDatabase
@@ -207,12 +207,6 @@ CREATE TABLE reserve (space BLOB)
         (5, _memory_by_name),
     ),
 )
-
-
-def account_id(base_url: str, api_key: str) -> str:
-    """Which account a job belongs to, without storing the key: the URL and a short key hash."""
-    digest = hashlib.sha256(api_key.encode()).hexdigest()[:16]
-    return f"{base_url}#{digest}"
 
 
 @dataclass

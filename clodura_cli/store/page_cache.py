@@ -139,14 +139,6 @@ class PageCache:
                 self._db = None
 
 
-def remove(path: Path) -> bool:
-    """Delete the cache (search-cache-ttl 0: what it kept goes too); True when it existed."""
-    existed = path.exists()
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    return existed
-
-
 def _now() -> float:
     return time.time()  # looked up at each call: a test may move the clock
 

@@ -21,12 +21,12 @@ from clodura_cli.api.errors import (
 )
 from clodura_cli.cli import options, report, terminal
 from clodura_cli.cli.progress import count_progress
-from clodura_cli.cli.render import Output, write_output
+from clodura_cli.cli.render import Output, layout_of, write_output
 from clodura_cli.cli.session import ApiOptions, open_connection
 from clodura_cli.inputs import column_key, parse_rows, plain_value, read_input
 from clodura_cli.output import chosen_columns
 from clodura_cli.paid import Bought, PaidEndpoint, Purchase
-from clodura_cli.store import config, layouts
+from clodura_cli.store import config
 from clodura_cli.store.formats import FORMATS, json_text
 from clodura_cli.store.items import PaidItems
 from clodura_cli.store.ledger import Ledger
@@ -215,7 +215,7 @@ def run_paid(
     wanted: list[Purchase] = purchases.purchases if isinstance(purchases, Batch) else purchases
     chosen = api.output_format(opts.fmt, opts.output)
     fields = chosen_columns(opts.fields, columns, report.warn)
-    layout = layouts.chosen(opts.layout, RECORD_KINDS.get(endpoint.name, "records"))
+    layout = layout_of(opts.layout, RECORD_KINDS.get(endpoint.name, "records"))
     output = Output(chosen, opts.output, fields, opts.append, opts.raw_csv, summary="records",
                     bom=api.bom(opts.bom), layout=layout,
                     extra=RESULT_COLUMNS.get(endpoint.name, ()))  # fmt: skip

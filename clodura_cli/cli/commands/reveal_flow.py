@@ -12,13 +12,13 @@ from typing import Any
 from clodura_cli import reveal_run
 from clodura_cli.api.errors import CreditGuardError, MissingKeyError, UsageError
 from clodura_cli.cli import report, terminal
-from clodura_cli.cli.render import Output, write_output
+from clodura_cli.cli.render import Output, layout_of, write_output
 from clodura_cli.cli.session import ApiOptions, open_connection
 from clodura_cli.inputs import EMAIL, Inputs
 from clodura_cli.output import chosen_columns
 from clodura_cli.reveal import REVEAL_COLUMNS, output_row
 from clodura_cli.reveal_run import RevealOptions
-from clodura_cli.store import config, layouts
+from clodura_cli.store import config
 from clodura_cli.store.formats import json_text
 from clodura_cli.store.ledger import Ledger
 
@@ -36,7 +36,7 @@ def run_reveal(
     options = replace(options, concurrency=int(api.setting("concurrency", options.concurrency)))
     columns = chosen_columns(options.fields, REVEAL_COLUMNS, report.warn)
     output = Output(chosen, options.output, columns, raw=options.raw_csv, summary=options.kind,
-                    bom=api.bom(options.bom), layout=layouts.chosen(options.layout, "people"),
+                    bom=api.bom(options.bom), layout=layout_of(options.layout, "people"),
                     extra=(*_REVEAL_EXTRA[options.kind], *_REVEAL_EXTRA["all"]))  # fmt: skip
     # Checked before anything else: a missing webhook is a usage error, whatever the key.
     webhook = (

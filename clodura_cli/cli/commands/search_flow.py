@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Any
 from clodura_cli.api.endpoints import PEOPLE
 from clodura_cli.api.errors import UsageError
 from clodura_cli.cli import report, terminal
-from clodura_cli.cli.render import Output, write_output
+from clodura_cli.cli.render import Output, layout_of, write_output
 from clodura_cli.cli.session import ApiOptions
 from clodura_cli.output import chosen_columns
 from clodura_cli.search_run import Search, SearchOptions, org_ids_from_text
-from clodura_cli.store import config, layouts
+from clodura_cli.store import config
+from clodura_cli.store.files import remove_database
 from clodura_cli.store.formats import DEFAULT_PERSON_COLUMNS, FORMATS, json_text
 
 
@@ -59,7 +60,7 @@ def _output(opts: SearchOptions, api: ApiOptions) -> Output:
         columns = list(endpoint.record_fields)
     output = Output(chosen, opts.output, columns, opts.append, opts.raw_csv, opts.wide,
                     endpoint.name, bom=api.bom(opts.bom),
-                    layout=layouts.chosen(opts.layout, endpoint.name))  # fmt: skip
+                    layout=layout_of(opts.layout, endpoint.name))  # fmt: skip
     output.check_append(columns or DEFAULT_PERSON_COLUMNS)
     return output
 
@@ -110,16 +111,14 @@ if TYPE_CHECKING:
 def _page_cache(refresh: bool, api: ApiOptions) -> PageCache | None:
     """The pages this account paid for within search-cache-ttl (None: the setting is 0, or
     there is no key to tell the account by)."""
-    from clodura_cli.store.page_cache import PageCache
-
     ttl = float(api.setting("search-cache-ttl"))
     account = api.account()
-    if ttl <= 0:
-        from clodura_cli.store.page_cache import remove
-
-        if remove(config.cache_dir() / "pages.db"):
+    if ttl <= 0:  # what was kept goes too
+        if remove_database(config.cache_dir() / "pages.db"):
             report.info("search-cache-ttl is 0: the pages kept before were deleted")
         return None
+    from clodura_cli.store.page_cache import PageCache
+
     if account is None:
         return None
     return PageCache(config.cache_dir() / "pages.db", account, ttl, refresh=refresh,

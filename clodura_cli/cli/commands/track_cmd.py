@@ -179,14 +179,13 @@ def _show(
     api: ApiOptions,
 ) -> None:  # fmt: skip
     from clodura_cli.cli.commands.track_flow import TrackOptions, show_jobs
-    from clodura_cli.cli.render import Output
+    from clodura_cli.cli.render import Output, layout_of
     from clodura_cli.output import chosen_columns
     from clodura_cli.reveal import REVEAL_COLUMNS
-    from clodura_cli.store.layouts import chosen
 
     columns = chosen_columns(fields, REVEAL_COLUMNS, report.warn)
     target = Output(api.output_format(fmt, output), output, columns, raw=raw_csv, summary="jobs",
-                    bom=api.bom(bom), layout=chosen(layout, "people"),
+                    bom=api.bom(bom), layout=layout_of(layout, "people"),
                     extra=("revealStatus", "trackingId", "kind", "submittedAt"))  # fmt: skip
     options_ = TrackOptions(tracking_ids or [], wait, timeout, pending, limit, concurrency, rate,
                             kind)  # fmt: skip
