@@ -169,7 +169,7 @@ FIELDS_BY_API = {field.api: field for field in SEARCH_FIELDS}
 
 
 def _shared(api: str) -> Field:
-    """A company filter Search Organizations takes under the same name as Search People."""
+    """A field Search Organizations takes as Search People does (same name, flag and help)."""
     return FIELDS_BY_API[api]
 
 
@@ -179,7 +179,7 @@ def _shared(api: str) -> Field:
 # fmt: off
 ORG_FIELDS: tuple[Field, ...] = (
     Field("page", "--page", Kind.INT, PAGING, "Page to fetch (1-500).", maximum=ORG_MAX_PAGE),
-    Field("perPage", "--per-page", Kind.INT, PAGING, "Records per page (1-100)."),
+    _shared("perPage"),
     Field("organisationName", "--name", Kind.STRING, COMPANY, "Organisation name."),
     Field("organisationId", "--org-id", Kind.ARRAY, COMPANY, "Organisation id."),
     Field("domain", "--domain", Kind.STRING, COMPANY, "Bare company domain (acme.com)."),
