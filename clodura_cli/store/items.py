@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from clodura_cli.store.sqlite_file import SharedDatabase, from_row
+from clodura_cli.store.sqlite_file import Tables, from_row
 
 ITEMS_SQL = """
 CREATE TABLE items (
@@ -72,12 +71,8 @@ class Item:
     updated_at: float
 
 
-class PaidItems:
+class PaidItems(Tables):
     """The items of one ledger file."""
-
-    def __init__(self, store: SharedDatabase, clock: Callable[[], float]) -> None:
-        self._store = store
-        self._clock = clock
 
     def claim(
         self,

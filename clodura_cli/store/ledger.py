@@ -30,7 +30,7 @@ from typing import Any
 
 from clodura_cli.store.deliveries import Deliveries
 from clodura_cli.store.items import ITEMS_SQL, PaidItems
-from clodura_cli.store.sqlite_file import Schema, SharedDatabase, from_row
+from clodura_cli.store.sqlite_file import Schema, SharedDatabase, Tables, from_row
 
 FINAL = frozenset({"completed", "failed", "abandoned"})
 PENDING = frozenset({"queued", "processing"})
@@ -594,12 +594,11 @@ class SeenLookup:
         self._added.add(person_id)
 
 
-class EmittedPeople:
+class EmittedPeople(Tables):
     """Who `search --new-only` has already emitted, per profile and query (same file)."""
 
     def __init__(self, store: SharedDatabase, clock: Any, profile: str, query: str) -> None:
-        self._store = store
-        self._clock = clock
+        super().__init__(store, clock)
         self.profile = profile
         self.query = query
 

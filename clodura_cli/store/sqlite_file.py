@@ -286,3 +286,12 @@ class SharedDatabase:
         """The rows of one query."""
         with self.reading() as db:
             return db.execute(sql, values).fetchall()
+
+
+class Tables:
+    """Some tables of a shared file, with the clock that dates their changes: the parts of the
+    ledger (its deliveries, paid items, emitted people) are each one."""
+
+    def __init__(self, store: SharedDatabase, clock: Callable[[], float]) -> None:
+        self._store = store
+        self._clock = clock
