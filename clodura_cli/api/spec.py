@@ -79,12 +79,14 @@ class Kind(Enum):
 
 @dataclass(frozen=True)
 class Field:
-    """One Search People body field and the command-line flag that sets it."""
+    """One request body field (of Search People, unless a table says otherwise) and the
+    command-line flag that sets it."""
 
     api: str
     flag: str
     kind: Kind
-    panel: str
+    #: Where the flag stands in the help (None: with the command's own options).
+    panel: str | None
     help: str
     #: A closed list: any other value is refused before anything is sent.
     choices: tuple[str, ...] = ()
