@@ -58,7 +58,6 @@ AddOn = Annotated[bool, typer.Option(help="Add-on: +1 credit per organisation.")
     "ann@acme.com --first-name Ann --last-name Lee\n\n  clodura search --title cto --limit 50 "
     "| clodura enrich person --input - -o ctos.csv"
 )
-@options.with_api_options
 @with_paid_options
 @options.with_filters(PERSON_FIELDS)
 def person(
@@ -92,7 +91,6 @@ def person(
     "  clodura orgs --domain acme.com -f jsonl | clodura enrich org --input -\n\n"
     "  clodura enrich org --org-linkedin-url https://www.linkedin.com/company/acme/"
 )
-@options.with_api_options
 @with_paid_options
 def org(
     org_ids: OrgIds = None,
