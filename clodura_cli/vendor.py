@@ -75,6 +75,21 @@ def _unread(why: str) -> Reading:
     return Reading("unread", message=f"answer not understood: {why}; kept in the ledger")
 
 
+def _opened(
+    payload: Any, no_match: str, missing: str
+) -> tuple[dict[str, Any], float | None] | Reading:
+    """The object an enrichment answer holds and the credits it names; or what the answer
+    comes to without one: an empty answer is a no match (0 credits unless it names some),
+    anything else but an object is unread (``missing`` says what it lacks)."""
+    data = data_of(payload)
+    credits = _credits(payload)
+    if _empty(data):
+        return Reading("no_match", None, credits or 0.0, message=no_match)
+    if not isinstance(data, dict):
+        return _unread(missing)
+    return data, credits
+
+
 # 7. Email verification ------------------------------------------------------------------------
 
 #: How an input file may name its columns (compared by ``column_key``).
@@ -347,12 +362,10 @@ def match_confidence(body: dict[str, Any]) -> str:
 def read_person(status: int, payload: Any, body: dict[str, Any]) -> Reading:
     """A person (2 credits), only their organisation (1), no match (0), or unread. The person
     is the answer's content, or the object it holds under ``person`` or ``contact``."""
-    data = data_of(payload)
-    credits = _credits(payload)
-    if _empty(data):
-        return Reading("no_match", None, credits or 0.0, message="no match")
-    if not isinstance(data, dict):
-        return _unread("no person in the answer")
+    opened = _opened(payload, "no match", "no person in the answer")
+    if isinstance(opened, Reading):
+        return opened
+    data, credits = opened
     found = _person_in(data)
     person = data if found is None else found
     url = column(person, "linkedinUrl", "linkedin")
@@ -468,12 +481,10 @@ def org_purchase(record: dict[str, Any], add_ons: list[str], label: str) -> Purc
 def read_org(status: int, payload: Any, body: dict[str, Any]) -> Reading:
     """An organisation (the answer's content, or the object it holds under ``organisation``
     or ``company``), not found (0 credits), or unread."""
-    data = data_of(payload)
-    credits = _credits(payload)
-    if _empty(data):
-        return Reading("no_match", None, credits or 0.0, message="organisation not found")
-    if not isinstance(data, dict):
-        return _unread("no organisation in the answer")
+    opened = _opened(payload, "organisation not found", "no organisation in the answer")
+    if isinstance(opened, Reading):
+        return opened
+    data, credits = opened
     org = next((part for part in (data, column(data, "organisation", "company"))
                 if isinstance(part, dict) and column(part, "organisationId", "organisationName",
                                                      "name", "domain")), None)  # fmt: skip

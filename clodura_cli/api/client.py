@@ -37,6 +37,7 @@ from clodura_cli.api.transport import (
     HttpxSender,
     Params,
     Reply,
+    Request,
     Sender,
 )
 from clodura_cli.api.urls import DEFAULT_BASE_URL, check_base_url
@@ -275,7 +276,7 @@ class CloduraClient:
             try:
                 with self.throttle.slot() if self.throttle else contextlib.nullcontext():
                     started = time.monotonic()
-                    reply = self._sender.send(method, path, json, headers, params)
+                    reply = self._sender.send(Request(method, path, json, headers, params))
                     if received is not None:
                         received.append(
                             Reply(reply.status_code, reply.headers, self.redacted(reply.content))

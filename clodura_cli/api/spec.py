@@ -79,12 +79,14 @@ class Kind(Enum):
 
 @dataclass(frozen=True)
 class Field:
-    """One Search People body field and the command-line flag that sets it."""
+    """One request body field (of Search People, unless a table says otherwise) and the
+    command-line flag that sets it."""
 
     api: str
     flag: str
     kind: Kind
-    panel: str
+    #: Where the flag stands in the help (None: with the command's own options).
+    panel: str | None
     help: str
     #: A closed list: any other value is refused before anything is sent.
     choices: tuple[str, ...] = ()
@@ -169,7 +171,7 @@ FIELDS_BY_API = {field.api: field for field in SEARCH_FIELDS}
 
 
 def _shared(api: str) -> Field:
-    """A company filter Search Organizations takes under the same name as Search People."""
+    """A field Search Organizations takes as Search People does (same name, flag and help)."""
     return FIELDS_BY_API[api]
 
 
@@ -179,7 +181,7 @@ def _shared(api: str) -> Field:
 # fmt: off
 ORG_FIELDS: tuple[Field, ...] = (
     Field("page", "--page", Kind.INT, PAGING, "Page to fetch (1-500).", maximum=ORG_MAX_PAGE),
-    Field("perPage", "--per-page", Kind.INT, PAGING, "Records per page (1-100)."),
+    _shared("perPage"),
     Field("organisationName", "--name", Kind.STRING, COMPANY, "Organisation name."),
     Field("organisationId", "--org-id", Kind.ARRAY, COMPANY, "Organisation id."),
     Field("domain", "--domain", Kind.STRING, COMPANY, "Bare company domain (acme.com)."),

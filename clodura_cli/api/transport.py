@@ -42,19 +42,25 @@ class Reply:
     content: bytes
 
 
+@dataclass(frozen=True)
+class Request:
+    """One request as a Sender carries it."""
+
+    method: str
+    path: str
+    #: JSON, or None for no body.
+    body: Any = None
+    #: Added to the sender's own headers.
+    headers: Mapping[str, str] | None = None
+    #: The query.
+    params: Params = None
+
+
 class Sender(Protocol):
     """Carries one request and brings back its answer."""
 
-    def send(
-        self,
-        method: str,
-        path: str,
-        body: Any,
-        headers: Mapping[str, str] | None = None,
-        params: Params = None,
-    ) -> Reply:
-        """Send ``body`` (JSON, or None for no body) with any extra ``headers`` and query
-        ``params``; raise TransportError when no answer came."""
+    def send(self, request: Request) -> Reply:
+        """Send the request; raise TransportError when no answer came."""
 
     def close(self) -> None:
         """Release connections."""
@@ -99,21 +105,19 @@ class HttpxSender:
         )
         _bound_by_deadline(self._http)
 
-    def send(
-        self,
-        method: str,
-        path: str,
-        body: Any,
-        headers: Mapping[str, str] | None = None,
-        params: Params = None,
-    ) -> Reply:
+    def send(self, request: Request) -> Reply:
         """One request over httpx, its answer (headers included) read against the size cap
         and the deadline."""
+        path = request.path
         end = time.monotonic() + self._deadline
         _deadline.end = end
         try:
             with self._http.stream(
-                method, path, json=body, headers=headers, params=_query(params)
+                request.method,
+                path,
+                json=request.body,
+                headers=request.headers,
+                params=_query(request.params),
             ) as response:
                 headers = {name.lower(): value for name, value in response.headers.items()}
                 content = self._read(response, path, end)

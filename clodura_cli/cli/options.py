@@ -14,6 +14,10 @@ command one object built from their values::
     def credits(fmt: Format = None, *, api: ApiOptions) -> None:
         ...                                  # typer sees --format and the four API options
 
+A table of request body fields (``spec.Field``: search's and orgs' filters, what `enrich
+person` looks for) becomes a flag a field with ``with_filters``, handed over as one ``flags``
+dict keyed by API name.
+
 The object is built once, before the command runs; commands do not change it afterwards (they
 make a changed copy with dataclasses.replace where a flag of their own completes it).
 """
@@ -27,6 +31,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from clodura_cli.api import spec
 from clodura_cli.cli import complete
 from clodura_cli.store.formats import FORMAT_NAMES, names_text
 
@@ -222,3 +227,51 @@ def with_api_options(function: F) -> F:
     params = [("sandbox", Sandbox, False), ("base_url", BaseUrl, None),
               ("verbose", Verbose, False), ("profile", Profile, None)]  # fmt: skip
     return inject(function, "api", params, _api_options)
+
+
+def filter_option(fld: spec.Field) -> Any:
+    """The typer option for a filter, from its entry in the spec."""
+    help_text = fld.help
+    if fld.choices:
+        help_text += f" One of: {', '.join(fld.choices)}."
+    if fld.values:
+        help_text += f" Known values: clodura values {fld.name}; others are sent with a warning."
+    if fld.kind is spec.Kind.ARRAY:
+        help_text += " Repeatable."
+    completer = None
+    if fld.choices:
+        completer = complete.choices(fld.choices)
+    elif fld.values:
+        completer = complete.known_values(fld.values)
+    return typer.Option(
+        fld.flag,
+        help=help_text,
+        rich_help_panel=fld.panel,
+        show_default=False,
+        metavar="DATE" if fld.kind is spec.Kind.DATE else None,
+        autocompletion=completer,
+    )
+
+
+#: The Python type of a filter's flag, by the kind of its field (None: not given).
+FLAG_TYPES: dict[spec.Kind, Any] = {
+    spec.Kind.STRING: str | None,
+    spec.Kind.DATE: str | None,
+    spec.Kind.ARRAY: list[str] | None,
+    spec.Kind.BOOL: bool | None,
+    spec.Kind.INT: int | None,
+}
+
+
+def with_filters(table: tuple[spec.Field, ...]) -> Callable[[F], F]:
+    """A flag for every field of an endpoint's table (its filters, or what identifies the
+    record to enrich), declared from the table itself, first in the command's help, handed to
+    the command as ``flags``: the values keyed by API field name."""
+    params = [
+        (fld.param, Annotated[FLAG_TYPES[fld.kind], filter_option(fld)], None) for fld in table
+    ]
+
+    def build(**values: Any) -> dict[str, Any]:
+        return {fld.api: values[fld.param] for fld in table}
+
+    return lambda function: inject(function, "flags", params, build, first=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from clodura_cli.api.errors import APIConnectionError, APITimeoutError
-from clodura_cli.api.transport import Params, Reply
+from clodura_cli.api.transport import Reply, Request
 from clodura_cli.sandbox.app import (
     DEFAULT_JOB_DELAY,
     DroppedConnection,
@@ -86,29 +86,23 @@ class DirectSender:
         self.headers = dict(headers)
         self.timeout = timeout
 
-    def send(
-        self,
-        method: str,
-        path: str,
-        body: Any,
-        headers: Mapping[str, str] | None = None,
-        params: Params = None,
-    ) -> Reply:
+    def send(self, request: Request) -> Reply:
         """Call the emulator as a WSGI server would: the path in PATH_INFO, the query in
         QUERY_STRING."""
         from urllib.parse import urlencode
 
+        path, body = request.path, request.body
         raw = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
         environ: dict[str, Any] = {
-            "REQUEST_METHOD": method,
+            "REQUEST_METHOD": request.method,
             "PATH_INFO": path,
-            "QUERY_STRING": urlencode(params or {}, doseq=True),
+            "QUERY_STRING": urlencode(request.params or {}, doseq=True),
             "CONTENT_LENGTH": str(len(raw)),
             "CONTENT_TYPE": "application/json",
             "wsgi.input": io.BytesIO(raw),
             "clodura.read_timeout": self.timeout,
         }
-        for name, value in {**(headers or {}), **self.headers}.items():
+        for name, value in {**(request.headers or {}), **self.headers}.items():
             environ["HTTP_" + name.upper().replace("-", "_")] = value
         answer: dict[str, Any] = {}
 

@@ -8,10 +8,9 @@ import json
 import os
 import socket
 import sqlite3
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from clodura_cli.store.sqlite_file import SharedDatabase
+from clodura_cli.store.sqlite_file import Tables
 
 #: Deliveries whose signature failed are kept aside, at most this many and this much (the
 #: oldest dropped first): a vendor that does not sign is found, a flood is not stored.
@@ -38,12 +37,8 @@ class StoredDelivery:
     tracking_id: str | None
 
 
-class Deliveries:
+class Deliveries(Tables):
     """The deliveries, receivers and track endpoints of one ledger file."""
-
-    def __init__(self, store: SharedDatabase, clock: Callable[[], float]) -> None:
-        self._store = store
-        self._clock = clock
 
     def store(
         self,

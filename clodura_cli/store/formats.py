@@ -99,8 +99,8 @@ def guarded(text: str) -> str:
     return text
 
 
-class JsonLinesWriter:
-    """One JSON object per line."""
+class _JsonWriter:
+    """Each record's fields as a JSON object (the options do not apply to JSON)."""
 
     def __init__(
         self, stream: TextIO, fields: Sequence[str] | None, options: WriteOptions = PLAIN
@@ -108,26 +108,28 @@ class JsonLinesWriter:
         self._stream = stream
         self._fields = fields
 
+    def _object(self, record: dict[str, Any]) -> str:
+        return json_text(select(record, self._fields))
+
+
+class JsonLinesWriter(_JsonWriter):
+    """One JSON object per line."""
+
     def write(self, record: dict[str, Any]) -> None:
-        self._stream.write(json_text(select(record, self._fields)) + "\n")
+        self._stream.write(self._object(record) + "\n")
 
     def close(self) -> None:
         self._stream.flush()
 
 
-class JsonArrayWriter:
+class JsonArrayWriter(_JsonWriter):
     """One JSON array, written element by element so nothing is held in memory."""
 
-    def __init__(
-        self, stream: TextIO, fields: Sequence[str] | None, options: WriteOptions = PLAIN
-    ) -> None:
-        self._stream = stream
-        self._fields = fields
-        self._count = 0
+    _count = 0
 
     def write(self, record: dict[str, Any]) -> None:
         self._stream.write("[\n  " if self._count == 0 else ",\n  ")
-        self._stream.write(json_text(select(record, self._fields)))
+        self._stream.write(self._object(record))
         self._count += 1
 
     def close(self) -> None:

@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from clodura_cli.store.sqlite_file import SharedDatabase
+from clodura_cli.store.sqlite_file import Tables, from_row
 
 ITEMS_SQL = """
 CREATE TABLE items (
@@ -72,12 +71,8 @@ class Item:
     updated_at: float
 
 
-class PaidItems:
+class PaidItems(Tables):
     """The items of one ledger file."""
-
-    def __init__(self, store: SharedDatabase, clock: Callable[[], float]) -> None:
-        self._store = store
-        self._clock = clock
 
     def claim(
         self,
@@ -196,20 +191,6 @@ def _json(value: Any) -> str:
 
 
 def _item(row: sqlite3.Row) -> Item:
-    return Item(
-        id=row["id"],
-        account=row["account"],
-        endpoint=row["endpoint"],
-        key=row["item_key"],
-        body=json.loads(row["body"]),
-        record=json.loads(row["record"]),
-        status=row["status"],
-        result=None if row["result"] is None else json.loads(row["result"]),
-        credits=None if row["credits"] is None else float(row["credits"]),
-        document_id=row["document_id"],
-        message=row["message"],
-        answer=row["answer"],
-        headers=None if row["headers"] is None else json.loads(row["headers"]),
-        submitted_at=row["submitted_at"],
-        updated_at=row["updated_at"],
-    )
+    loads = json.loads
+    return from_row(Item, row, renamed={"key": "item_key"}, body=loads, record=loads,
+                    result=loads, credits=float, headers=loads)  # fmt: skip

@@ -30,7 +30,7 @@ from typing import Any
 from clodura_cli.api.urls import account_id  # noqa: F401 - kept importable from here
 from clodura_cli.store.deliveries import Deliveries
 from clodura_cli.store.items import ITEMS_SQL, PaidItems
-from clodura_cli.store.sqlite_file import Schema, SharedDatabase
+from clodura_cli.store.sqlite_file import Schema, SharedDatabase, Tables, from_row
 
 FINAL = frozenset({"completed", "failed", "abandoned"})
 PENDING = frozenset({"queued", "processing"})
@@ -440,10 +440,9 @@ class Ledger:
         sql = "SELECT * FROM answers" + (" WHERE job_id = ?" if job_id is not None else "")
         rows = self._store.read(sql + " ORDER BY id", () if job_id is None else (job_id,))
         return [
-            StoredAnswer(row["job_id"], row["call"], row["received_at"], bytes(row["body"]),
-                         bool(row["truncated"]), _loaded(row, "headers"))
+            from_row(StoredAnswer, row, body=bytes, truncated=bool, headers=json.loads)
             for row in rows
-        ]  # fmt: skip
+        ]
 
     def reserve(self, size: int) -> None:
         """Make sure ``size`` bytes can be written to the ledger before paying for anything:
@@ -589,12 +588,11 @@ class SeenLookup:
         self._added.add(person_id)
 
 
-class EmittedPeople:
+class EmittedPeople(Tables):
     """Who `search --new-only` has already emitted, per profile and query (same file)."""
 
     def __init__(self, store: SharedDatabase, clock: Any, profile: str, query: str) -> None:
-        self._store = store
-        self._clock = clock
+        super().__init__(store, clock)
         self.profile = profile
         self.query = query
 
@@ -666,34 +664,8 @@ def identity_of(identifiers: dict[str, Any]) -> Identity:
 
 
 def _job(row: sqlite3.Row) -> Job:
-    return Job(
-        id=row["id"],
-        account=row["account"],
-        kind=row["kind"],
-        person_id=row["person_id"],
-        linkedin_url=row["linkedin_url"],
-        name_key=row["name_key"],
-        identifiers=json.loads(row["identifiers"]),
-        record=json.loads(row["record"]),
-        tracking_id=row["tracking_id"],
-        status=row["status"],
-        result=None if row["result"] is None else json.loads(row["result"]),
-        credits=row["credits"],
-        message=row["message"],
-        submitted_at=row["submitted_at"],
-        updated_at=row["updated_at"],
-        # A ledger of an older format read without upgrading it lacks the newer columns.
-        interim=_loaded(row, "interim"),
-        dropped_answers=_loaded(row, "dropped_answers", raw=True) or 0,
-    )
-
-
-def _loaded(row: sqlite3.Row, column: str, *, raw: bool = False) -> Any:
-    """A column's value (JSON decoded unless ``raw``); None where the row lacks it."""
-    columns = row.keys()  # a Row's own `in` looks at its values, not its column names
-    if column not in columns or row[column] is None:
-        return None
-    return row[column] if raw else json.loads(row[column])
+    loads = json.loads
+    return from_row(Job, row, identifiers=loads, record=loads, result=loads, interim=loads)
 
 
 def _json(value: Any) -> str:

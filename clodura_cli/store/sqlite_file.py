@@ -6,19 +6,43 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from clodura_cli.api.errors import LocalStateError
 from clodura_cli.store.files import private_dir
+
+T = TypeVar("T")
 
 #: How long opening a file another process is setting up may take before it counts as busy.
 OPEN_TIMEOUT = 30.0
 #: How long a write waits for another process's transaction before the file counts as busy.
 BUSY_TIMEOUT = 30.0
+
+
+def from_row(
+    kind: type[T],
+    row: sqlite3.Row,
+    *,
+    renamed: Mapping[str, str] | None = None,
+    **read: Callable[[Any], Any],
+) -> T:
+    """A dataclass from a table row: each field from the column of its name (or the one
+    ``renamed`` names for it), through the function ``read`` gives for it if any (``result=
+    json.loads``). NULL stays None; a column the row lacks (a file of an older format read
+    without upgrading it) leaves the field its default."""
+    present = set(row.keys())  # a Row's own `in` looks at its values, not its column names
+    values = {}
+    for field in fields(kind):  # type: ignore[arg-type]
+        column = (renamed or {}).get(field.name, field.name)
+        if column in present:
+            value = row[column]
+            reader = read.get(field.name)
+            values[field.name] = value if value is None or reader is None else reader(value)
+    return kind(**values)
 
 
 @contextmanager
@@ -262,3 +286,12 @@ class SharedDatabase:
         """The rows of one query."""
         with self.reading() as db:
             return db.execute(sql, values).fetchall()
+
+
+class Tables:
+    """Some tables of a shared file, with the clock that dates their changes: the parts of the
+    ledger (its deliveries, paid items, emitted people) are each one."""
+
+    def __init__(self, store: SharedDatabase, clock: Callable[[], float]) -> None:
+        self._store = store
+        self._clock = clock

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
+from clodura_cli.api import spec
 from clodura_cli.cli import options
 from clodura_cli.cli.commands.paid_flow import PaidOptions, with_paid_options
 from clodura_cli.cli.session import ApiOptions
@@ -27,25 +28,20 @@ ORG_COLUMNS = ("organisationId", "organisationName", "domain", "linkedinUrl", "f
                "message")  # fmt: skip
 
 
+#: Who `enrich person` looks for: Enrich Person's body fields, a flag each.
 # fmt: off
-LinkedinUrl = Annotated[str | None, typer.Option(
-    show_default=False, help="The person's LinkedIn URL (match confidence: highest).",
-)]
-Email = Annotated[str | None, typer.Option(
-    show_default=False, help="The person's email (medium; better with the first and last name).",
-)]
-FirstName = Annotated[str | None, typer.Option(
-    show_default=False, help="First name: with --last-name and --org-linkedin-url or --org-name.",
-)]
-LastName = Annotated[str | None, typer.Option(
-    show_default=False, help="Last name.",
-)]
-OrgName = Annotated[str | None, typer.Option(
-    show_default=False, help="The employer's name (with the names: low confidence).",
-)]
-OrgLinkedinUrl = Annotated[str | None, typer.Option(
-    show_default=False, help="The employer's LinkedIn URL (with the names: medium confidence).",
-)]
+PERSON_FIELDS = tuple(
+    spec.Field(api, flag, spec.Kind.STRING, None, help) for api, flag, help in (
+        ("linkedinUrl", "--linkedin-url", "The person's LinkedIn URL (match confidence: highest)."),
+        ("email", "--email", "The person's email (medium; better with the first and last name)."),
+        ("firstName", "--first-name",
+         "First name: with --last-name and --org-linkedin-url or --org-name."),
+        ("lastName", "--last-name", "Last name."),
+        ("organisationName", "--org-name", "The employer's name (with the names: low confidence)."),
+        ("orgLinkedinUrl", "--org-linkedin-url",
+         "The employer's LinkedIn URL (with the names: medium confidence)."),
+    )
+)
 OrgIds = Annotated[list[str] | None, typer.Argument(
     help="Organisation ids to enrich.", show_default=False, metavar="[ORG_ID]...",
 )]
@@ -62,17 +58,12 @@ AddOn = Annotated[bool, typer.Option(help="Add-on: +1 credit per organisation.")
     "ann@acme.com --first-name Ann --last-name Lee\n\n  clodura search --title cto --limit 50 "
     "| clodura enrich person --input - -o ctos.csv"
 )
-@options.with_api_options
 @with_paid_options
+@options.with_filters(PERSON_FIELDS)
 def person(
-    linkedin_url: LinkedinUrl = None,
-    email: Email = None,
-    first_name: FirstName = None,
-    last_name: LastName = None,
-    org_name: OrgName = None,
-    org_linkedin_url: OrgLinkedinUrl = None,
     suppress: options.Suppress = None,
     *,
+    flags: dict[str, Any],
     paid_opts: PaidOptions,
     api: ApiOptions,
 ) -> None:
@@ -87,11 +78,8 @@ def person(
         person_row,
     )
 
-    given = {"linkedinUrl": linkedin_url, "email": email, "firstName": first_name,
-             "lastName": last_name, "organisationName": org_name,
-             "orgLinkedinUrl": org_linkedin_url}  # fmt: skip
-    flags = {k: v for k, v in given.items() if v}
-    rows = [("the flags", flags)] if flags else []
+    given = {k: v for k, v in flags.items() if v}
+    rows = [("the flags", given)] if given else []
     rows += paid_flow.read_records(paid_opts.input_file, [], "linkedinUrl", PERSON_INPUT_COLUMNS)
     purchases = paid_flow.purchases_of(rows, lambda label, r: person_purchase(r, label))
     paid_flow.run_paid(ENRICH_PERSON, purchases, paid_opts, api, _rows(person_row),
@@ -103,7 +91,6 @@ def person(
     "  clodura orgs --domain acme.com -f jsonl | clodura enrich org --input -\n\n"
     "  clodura enrich org --org-linkedin-url https://www.linkedin.com/company/acme/"
 )
-@options.with_api_options
 @with_paid_options
 def org(
     org_ids: OrgIds = None,

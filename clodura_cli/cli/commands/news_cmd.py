@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from clodura_cli.api.errors import UsageError
-from clodura_cli.cli import options, report
+from clodura_cli.cli import report
 from clodura_cli.cli.commands.paid_flow import PaidOptions, with_paid_options
 from clodura_cli.cli.session import ApiOptions
 
@@ -50,7 +50,6 @@ AllPages = Annotated[bool, typer.Option(
 # fmt: on
 
 
-@options.with_api_options
 @with_paid_options
 def news(
     org_id: OrgId = None,

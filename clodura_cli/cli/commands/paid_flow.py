@@ -85,7 +85,8 @@ class PaidOptions:
 
 def with_paid_options(function: Any) -> Any:
     """--input, --refresh, --max-age, --max-credits, --dry-run, --yes, concurrency and output
-    options, handed to the command as one ``paid_opts: PaidOptions``."""
+    options, handed to the command as one ``paid_opts: PaidOptions``; then the API options
+    (``api: ApiOptions``), which every paid command takes."""
     params = [
         ("input_file", InputFile, None),
         ("refresh", Refresh, False), ("max_age", MaxAge, None), ("max_credits", MaxCredits, None),
@@ -96,7 +97,7 @@ def with_paid_options(function: Any) -> Any:
         ("raw_csv", options.RawCsv, False), ("bom", options.Bom, False),
         ("layout", options.CrmLayout, None),
     ]  # fmt: skip
-    return options.inject(function, "paid_opts", params, PaidOptions)
+    return options.with_api_options(options.inject(function, "paid_opts", params, PaidOptions))
 
 
 def read_records(

@@ -1,6 +1,5 @@
 """`clodura search`: every Search People filter as a flag, results in any format."""
 
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Annotated, Any
 
@@ -8,58 +7,10 @@ import typer
 
 from clodura_cli.api import spec
 from clodura_cli.api.errors import UsageError
-from clodura_cli.cli import complete, options
+from clodura_cli.cli import options
 from clodura_cli.cli.options import F
 from clodura_cli.cli.session import ApiOptions
 from clodura_cli.search_run import SearchOptions
-
-
-def filter_option(fld: spec.Field) -> Any:
-    """The typer option for a filter, from its entry in the spec."""
-    help_text = fld.help
-    if fld.choices:
-        help_text += f" One of: {', '.join(fld.choices)}."
-    if fld.values:
-        help_text += f" Known values: clodura values {fld.name}; others are sent with a warning."
-    if fld.kind is spec.Kind.ARRAY:
-        help_text += " Repeatable."
-    completer = None
-    if fld.choices:
-        completer = complete.choices(fld.choices)
-    elif fld.values:
-        completer = complete.known_values(fld.values)
-    return typer.Option(
-        fld.flag,
-        help=help_text,
-        rich_help_panel=fld.panel,
-        show_default=False,
-        metavar="DATE" if fld.kind is spec.Kind.DATE else None,
-        autocompletion=completer,
-    )
-
-
-#: The Python type of a filter's flag, by the kind of its field (None: not given).
-FLAG_TYPES: dict[spec.Kind, Any] = {
-    spec.Kind.STRING: str | None,
-    spec.Kind.DATE: str | None,
-    spec.Kind.ARRAY: list[str] | None,
-    spec.Kind.BOOL: bool | None,
-    spec.Kind.INT: int | None,
-}
-
-
-def with_filters(table: tuple[spec.Field, ...]) -> Callable[[F], F]:
-    """A flag for every field of an endpoint's filter table, declared from the table itself,
-    handed to the command as ``flags``: the filter values keyed by API field name."""
-    params = [
-        (fld.param, Annotated[FLAG_TYPES[fld.kind], filter_option(fld)], None) for fld in table
-    ]
-
-    def build(**values: Any) -> dict[str, Any]:
-        return {fld.api: values[fld.param] for fld in table}
-
-    return lambda function: options.inject(function, "flags", params, build, first=True)
-
 
 EXAMPLES = (
     "Examples:\n\n"
@@ -106,7 +57,7 @@ def with_search_options(function: F) -> F:
 
 @options.with_api_options
 @with_search_options
-@with_filters(spec.SEARCH_FIELDS)
+@options.with_filters(spec.SEARCH_FIELDS)
 def search(
     filters: Annotated[
         list[str] | None,

@@ -35,7 +35,6 @@ Timeout = Annotated[float, typer.Option(
 # fmt: on
 
 
-@options.with_api_options
 @with_paid_options
 def verify(
     emails: Emails = None,
