@@ -116,7 +116,13 @@ def ranked(
             offer(name, Tier.GROUP, index)
         else:
             matcher.set_seq1(name_key)
-            if matcher.real_quick_ratio() >= typo_cutoff and matcher.ratio() >= typo_cutoff:
+            # Each ratio bounds the next from above and costs less (as difflib's own
+            # get_close_matches does): most names are ruled out before the costly one.
+            if (
+                matcher.real_quick_ratio() >= typo_cutoff
+                and matcher.quick_ratio() >= typo_cutoff
+                and matcher.ratio() >= typo_cutoff
+            ):
                 offer(name, Tier.TYPO, -matcher.ratio(), index)
             elif covered:
                 offer(name, Tier.SOME_WORDS, -covered, len(words), index)
