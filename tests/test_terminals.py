@@ -77,44 +77,55 @@ def _run(command: str, home: Path, terminals: frozenset[str]) -> Any:
     return run_arranged(args, env, set(terminals), stdin=stdin)
 
 
-@pytest.fixture(scope="module")
-def track_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data directory whose ledger holds finished reveals, for `track` to list."""
-    home = tmp_path_factory.mktemp("track")
-    seeded = _run("reveal email --input -", home, frozenset())
-    assert seeded.exit_code == 0, seeded.stderr
-    return home
+class Runs:
+    """The all-pipes run of each command (the reference) and the ledger `track` lists, each
+    made the first time a test of this worker needs it: a worker given the tests of one
+    command does not run the other four."""
+
+    def __init__(self, factory: pytest.TempPathFactory) -> None:
+        self._factory = factory
+        self._track_home: Path | None = None
+        self._references: dict[str, bytes] = {}
+
+    def home(self, command: str, fresh: Path) -> Path:
+        """Where ``command`` runs: for `track`, a data directory whose ledger holds finished
+        reveals; for the others ``fresh``."""
+        if command != "track":
+            return fresh
+        if self._track_home is None:
+            self._track_home = self._factory.mktemp("track")
+            seeded = _run("reveal email --input -", self._track_home, frozenset())
+            assert seeded.exit_code == 0, seeded.stderr
+        return self._track_home
+
+    def reference(self, command: str) -> bytes:
+        """What ``command`` prints with every stream a pipe (the files it names all hold)."""
+        if command not in self._references:
+            count, key = EXPECTED[command]
+            run = _run(command, self.home(command, self._factory.mktemp("ref")), frozenset())
+            assert run.exit_code == 0, run.stderr
+            records = _records(command, run.stdout)
+            assert len(records) == count and all(r[key] for r in records), run.stdout[:300]
+            self._references[command] = run.stdout
+        return self._references[command]
 
 
 @pytest.fixture(scope="module")
-def references(tmp_path_factory: pytest.TempPathFactory, track_home: Path) -> dict[str, bytes]:
-    """What each command prints with every stream a pipe (the files they name all hold)."""
-    found = {}
-    for command, (count, key) in EXPECTED.items():
-        home = track_home if command == "track" else tmp_path_factory.mktemp("ref")
-        run = _run(command, home, frozenset())
-        assert run.exit_code == 0, run.stderr
-        records = _records(command, run.stdout)
-        assert len(records) == count and all(r[key] for r in records), run.stdout[:300]
-        found[command] = run.stdout
-    return found
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
+    return Runs(tmp_path_factory)
 
 
 @pytest.mark.parametrize("terminals", ARRANGEMENTS, ids=lambda t: "+".join(sorted(t)) or "pipes")
 @pytest.mark.parametrize("command", list(COMMANDS))
 def test_records_go_to_stdout_and_only_there(
-    command: str,
-    terminals: frozenset[str],
-    references: dict[str, bytes],
-    track_home: Path,
-    tmp_path: Path,
+    command: str, terminals: frozenset[str], runs: Runs, tmp_path: Path
 ) -> None:
-    home = track_home if command == "track" else tmp_path
-    run = _run(command, home, terminals)
+    reference = runs.reference(command)
+    run = _run(command, runs.home(command, tmp_path), terminals)
     assert run.exit_code == 0, run.stderr.decode(errors="replace")
-    assert run.stdout == references[command]
+    assert run.stdout == reference
     _, key = EXPECTED[command]
-    names = [str(r[key]) for r in _records(command, references[command])]
+    names = [str(r[key]) for r in _records(command, reference)]
     leaked = [name for name in names if name.encode() in run.stderr]
     assert leaked == [], run.stderr[-500:]
 
