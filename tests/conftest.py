@@ -46,10 +46,10 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     # Each test asks the API what it tests; the page cache's own tests turn it on.
     monkeypatch.setenv("CLODURA_SEARCH_CACHE_TTL", "0")
     monkeypatch.setenv("COLUMNS", "120")
-    monkeypatch.setenv("CLODURA_SANDBOX_JOB_DELAY", "0.2")
+    monkeypatch.setenv("CLODURA_SANDBOX_JOB_DELAY", "0.05")
     monkeypatch.setattr(retry, "INITIAL_DELAY", 0.001)
     monkeypatch.setattr(retry, "MAX_DELAY", 0.004)
-    # A reveal's polls: the emulator's jobs take 0.2 s, not the API's seconds.
+    # A reveal's polls: the emulator's jobs take 0.05 s, not the API's seconds.
     monkeypatch.setattr(reveal, "POLL_INITIAL", 0.05)
     monkeypatch.setattr(reveal, "POLL_MAX", 0.1)
     forget_apps()
