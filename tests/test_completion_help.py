@@ -232,6 +232,7 @@ def test_an_unknown_kind_or_a_missing_folder_gives_no_candidates(env: dict[str, 
         assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
 
 
+@pytest.mark.slow  # real shells and `clodura` processes: not in make test-fast
 def test_scripts_printed_by_earlier_versions_still_complete(env: dict[str, str]) -> None:
     """Their TAB runs typer's mechanism (`_CLODURA_COMPLETE`), which still answers."""
     words = "clodura search --seniority Vi"
@@ -316,6 +317,7 @@ def test_a_real_bash_offers_files_only_where_a_file_may_be_given(
     assert "Quarterly" not in text
 
 
+@pytest.mark.slow  # real shells and `clodura` processes: not in make test-fast
 @needs_zsh
 def test_tab_in_a_real_zsh_completes_values_commands_and_lists(
     terminal_env: dict[str, str], tmp_path: Path
@@ -386,6 +388,7 @@ def test_every_command_help_has_an_example(path: list[str]) -> None:
     assert f"clodura {path[0]}" in example or "clodura " in example
 
 
+@pytest.mark.slow  # real shells and `clodura` processes: not in make test-fast
 def test_help_is_cached_and_the_cache_follows_the_terminal_width(
     env: dict[str, str], isolated: Path
 ) -> None:

@@ -437,6 +437,7 @@ def test_forget_with_dry_run_forgets_nothing(emulator: SandboxApp) -> None:
     assert not set(first) & set(again)
 
 
+@pytest.mark.slow  # starts `clodura sandbox serve`: not in make test-fast
 def test_a_busy_port_is_a_usage_error_not_a_crash(isolated: Path) -> None:
     import socket
 
