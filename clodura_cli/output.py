@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from clodura_cli.api.errors import UsageError
 from clodura_cli.base.text import quoted
 from clodura_cli.store.files import is_stream
 from clodura_cli.store.formats import ALL_FIELDS, FORMAT_NAMES, format_for_suffix, known_extensions
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    """Where and how a command that writes records was asked to write them: its output options
+    (--format, --output, --fields, --append, --raw-csv, --bom, --layout, --wide), as given."""
+
+    fmt: str | None = None
+    output: str | None = None
+    fields: str | None = None
+    append: bool = False
+    raw_csv: bool = False
+    bom: bool = False
+    layout: str | None = None
+    wide: bool = False
 
 
 def format_for_path(path: str) -> str:

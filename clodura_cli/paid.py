@@ -8,7 +8,6 @@ and how its answer is read. The commands build ``Purchase`` items and hand them 
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import threading
 import time
 from collections.abc import Callable
@@ -18,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 from clodura_cli.api.errors import (
     STOPS_A_RUN,
     CloduraError,
-    LocalStateError,
     state_after_failure,
 )
+from clodura_cli.batch import each_in_order
 from clodura_cli.store.items import Item, PaidItems
 
 if TYPE_CHECKING:
@@ -148,14 +147,8 @@ def buy(
     """Claim each purchase in the ledger and send the new ones, ``concurrency`` at a time."""
     basket = Basket()
     stop = threading.Event()
-    lock = threading.Lock()
-    done: dict[int, Bought] = {}
 
-    def one(index: int, purchase: Purchase) -> None:
-        if stop.is_set():
-            with lock:
-                basket.not_sent.append(purchase)
-            return
+    def one(purchase: Purchase) -> Bought:
         item, is_new = items.claim(
             account, endpoint.name, purchase.key, purchase.body, purchase.record,
             refresh=refresh, max_age=max_age,
@@ -165,19 +158,12 @@ def buy(
             bought = Bought(purchase, item, source)
         else:
             bought = Bought(purchase, _send(client, items, endpoint, item, stop, basket), "sent")
-        done[index] = bought
         if on_item is not None:
             on_item(bought)
+        return bought
 
-    with cf.ThreadPoolExecutor(concurrency, thread_name_prefix=endpoint.name) as pool:
-        futures = [pool.submit(one, i, p) for i, p in enumerate(purchases)]
-        for future in futures:
-            try:
-                future.result()
-            except LocalStateError:
-                stop.set()
-                raise
-    basket.bought = [done[i] for i in sorted(done)]
+    basket.bought = each_in_order(purchases, one, concurrency=concurrency, name=endpoint.name,
+                                  stop=stop, skipped=basket.not_sent.append)  # fmt: skip
     return basket
 
 

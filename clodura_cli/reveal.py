@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import contextlib
 import random
 import re
@@ -33,6 +32,7 @@ from clodura_cli.api.errors import (
     state_after_failure,
 )
 from clodura_cli.api.spec import PERSON_RECORD_FIELDS
+from clodura_cli.batch import each_in_order
 from clodura_cli.credits import STANDARD
 from clodura_cli.inputs import EMAIL, PHONE, Target
 from clodura_cli.store.deliveries import Deliveries
@@ -441,37 +441,24 @@ class Revealer(Tracker):
         """
         run = RevealRun(self.kind)
         stop = threading.Event()
-        lock = threading.Lock()
-        entries: dict[int, Entry] = {}
+        lock = threading.Lock()  # run.fatal, set by whichever submission fails first
 
-        def one(index: int, target: Target) -> None:
-            if stop.is_set():
-                with lock:
-                    run.not_submitted.append(target)
-                return
-            try:
-                job, is_new = self.ledger.claim(
-                    self.account, ledger_kind(self.kind, self.partners), target.identity,
-                    target.identifiers, target.record, refresh=refresh,
-                    replace=replaceable_stuck if refresh and stuck else None,
-                )  # fmt: skip
-                if not is_new:
-                    source = "ledger" if job.is_final else "pending"
-                    entries[index] = Entry(target, job, source)
-                else:
-                    job = self._send(job, target, stop, run, lock)
-                    entries[index] = Entry(target, job, "submitted")
-            except LocalStateError:
-                stop.set()  # the ledger cannot record: nothing more may be paid for
-                raise
-            if on_job is not None and (_pollable(job) or claimed_elsewhere(job)):
-                on_job(job)
+        def one(target: Target) -> Entry:
+            job, is_new = self.ledger.claim(
+                self.account, ledger_kind(self.kind, self.partners), target.identity,
+                target.identifiers, target.record, refresh=refresh,
+                replace=replaceable_stuck if refresh and stuck else None,
+            )  # fmt: skip
+            if not is_new:
+                entry = Entry(target, job, "ledger" if job.is_final else "pending")
+            else:
+                entry = Entry(target, self._send(job, target, stop, run, lock), "submitted")
+            if on_job is not None and (_pollable(entry.job) or claimed_elsewhere(entry.job)):
+                on_job(entry.job)
+            return entry
 
-        with cf.ThreadPoolExecutor(self.concurrency, thread_name_prefix="reveal") as pool:
-            futures = [pool.submit(one, i, target) for i, target in enumerate(targets)]
-            for future in futures:
-                future.result()
-        run.entries = [entries[i] for i in sorted(entries)]
+        run.entries = each_in_order(targets, one, concurrency=self.concurrency, name="reveal",
+                                    stop=stop, skipped=run.not_submitted.append)  # fmt: skip
         return run
 
     def _send(

@@ -32,6 +32,7 @@ from clodura_cli.inputs import (
     parse_rows,
     read_input,
 )
+from clodura_cli.output import OutputOptions
 from clodura_cli.reveal import (
     Entry,
     Poller,
@@ -73,12 +74,7 @@ class RevealOptions:
     max_credits: int | None = None
     dry_run: bool = False
     yes: bool = False
-    fmt: str | None = None
-    output: str | None = None
-    fields: str | None = None
-    raw_csv: bool = False
-    bom: bool = False
-    layout: str | None = None
+    out: OutputOptions = field(default_factory=OutputOptions)
 
     @property
     def workers(self) -> int:

@@ -18,6 +18,7 @@ from clodura_cli.api import spec
 from clodura_cli.api.endpoints import PEOPLE, Endpoint
 from clodura_cli.api.errors import CreditGuardError, UsageError
 from clodura_cli.api.filters import SearchRequest, build_search_body
+from clodura_cli.output import OutputOptions
 from clodura_cli.search import PageCallback, SearchPlan, SearchRun, iterate_records, plan_search
 
 if TYPE_CHECKING:
@@ -34,21 +35,14 @@ class SearchOptions:
     limit: int | None = None
     all_pages: bool = False
     concurrency: int | None = None
-    fmt: str | None = None
-    output: str | None = None
-    fields: str | None = None
+    out: OutputOptions = field(default_factory=OutputOptions)
     dry_run: bool = False
     presets: list[str] = field(default_factory=list)
     filter_files: list[str] = field(default_factory=list)
     new_only: bool = False
     rate: float | None = None
-    raw_csv: bool = False
-    bom: bool = False
-    layout: str | None = None
-    append: bool = False
     #: --forget: "query" (this query) or "all" (every query of the profile); None to search.
     forget: str | None = None
-    wide: bool = False
     endpoint: Endpoint = PEOPLE
     #: --suppress: people and companies dropped before output.
     suppress: Suppression | None = None
@@ -257,7 +251,7 @@ class Search:
     @property
     def keeps_an_unchanged_file(self) -> bool:
         """--new-only that finds nobody leaves an existing output file as it was."""
-        return self.memory is not None and not self.opts.append
+        return self.memory is not None and not self.opts.out.append
 
     def records(
         self,

@@ -14,6 +14,12 @@ command one object built from their values::
     def credits(fmt: Format = None, *, api: ApiOptions) -> None:
         ...                                  # typer sees --format and the four API options
 
+The output options (``--format`` ... ``--layout``) are one more such group, ``OutputOptions``:
+a command that only writes records takes them with ``with_output_options``; a group of its own
+that includes them (``PaidOptions``, ``RevealOptions``, ``SearchOptions``) lists
+``output_params()`` among its params and holds them as one ``out`` built by
+``output_options``.
+
 A table of request body fields (``spec.Field``: search's and orgs' filters, what `enrich
 person` looks for) becomes a flag a field with ``with_filters``, handed over as one ``flags``
 dict keyed by API name.
@@ -24,16 +30,20 @@ make a changed copy with dataclasses.replace where a flag of their own completes
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from clodura_cli.api import spec
 from clodura_cli.cli import complete
 from clodura_cli.store.formats import FORMAT_NAMES, names_text
+
+if TYPE_CHECKING:
+    from clodura_cli.output import OutputOptions
 
 API_PANEL = "API"
 OUTPUT_PANEL = "Output"
@@ -227,6 +237,30 @@ def with_api_options(function: F) -> F:
     params = [("sandbox", Sandbox, False), ("base_url", BaseUrl, None),
               ("verbose", Verbose, False), ("profile", Profile, None)]  # fmt: skip
     return inject(function, "api", params, _api_options)
+
+
+def output_params(append: Any = None) -> list[tuple[str, Any, Any]]:
+    """--format, --output, --fields, --raw-csv, --bom and --layout, in their order in a
+    command's help; a paid command's own --append (``append``) comes after --fields."""
+    params = [("fmt", Format, None), ("output", Output, None), ("fields", Fields, None),
+              ("raw_csv", RawCsv, False), ("bom", Bom, False),
+              ("layout", CrmLayout, None)]  # fmt: skip
+    if append is not None:
+        params.insert(3, ("append", append, False))
+    return params
+
+
+def output_options(values: dict[str, Any]) -> OutputOptions:
+    """The output options' values, taken out of a group's ``values``, as one object."""
+    from clodura_cli.output import OutputOptions
+
+    names = [field.name for field in dataclasses.fields(OutputOptions)]
+    return OutputOptions(**{name: values.pop(name) for name in names if name in values})
+
+
+def with_output_options(function: F) -> F:
+    """The output options, handed to the command as one ``out: OutputOptions``."""
+    return inject(function, "out", output_params(), lambda **values: output_options(values))
 
 
 def filter_option(fld: spec.Field) -> Any:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
 
 import typer
@@ -24,7 +24,7 @@ from clodura_cli.cli.progress import count_progress
 from clodura_cli.cli.render import Output, layout_of, write_output
 from clodura_cli.cli.session import ApiOptions, open_connection
 from clodura_cli.inputs import column_key, parse_rows, plain_value, read_input
-from clodura_cli.output import chosen_columns
+from clodura_cli.output import OutputOptions, chosen_columns
 from clodura_cli.paid import Bought, PaidEndpoint, Purchase
 from clodura_cli.store import config
 from clodura_cli.store.formats import FORMATS, json_text
@@ -74,13 +74,7 @@ class PaidOptions:
     yes: bool = False
     concurrency: int | None = None
     rate: float | None = None
-    fmt: str | None = None
-    output: str | None = None
-    fields: str | None = None
-    append: bool = False
-    raw_csv: bool = False
-    bom: bool = False
-    layout: str | None = None
+    out: OutputOptions = field(default_factory=OutputOptions)
 
 
 def with_paid_options(function: Any) -> Any:
@@ -92,12 +86,14 @@ def with_paid_options(function: Any) -> Any:
         ("refresh", Refresh, False), ("max_age", MaxAge, None), ("max_credits", MaxCredits, None),
         ("dry_run", options.DryRun, False), ("yes", Yes, False),
         ("concurrency", options.Concurrency, None), ("rate", options.Rate, None),
-        ("fmt", options.Format, None), ("output", options.Output, None),
-        ("fields", options.Fields, None), ("append", Append, False),
-        ("raw_csv", options.RawCsv, False), ("bom", options.Bom, False),
-        ("layout", options.CrmLayout, None),
+        *options.output_params(append=Append),
     ]  # fmt: skip
-    return options.with_api_options(options.inject(function, "paid_opts", params, PaidOptions))
+
+    def build(**values: Any) -> PaidOptions:
+        out = options.output_options(values)
+        return PaidOptions(**values, out=out)
+
+    return options.with_api_options(options.inject(function, "paid_opts", params, build))
 
 
 def read_records(
@@ -214,11 +210,12 @@ def run_paid(
     answers (a --listen receiver is posting them into the ledger)."""
     batch = purchases if isinstance(purchases, Batch) else None
     wanted: list[Purchase] = purchases.purchases if isinstance(purchases, Batch) else purchases
-    chosen = api.output_format(opts.fmt, opts.output)
-    fields = chosen_columns(opts.fields, columns, report.warn)
-    layout = layout_of(opts.layout, RECORD_KINDS.get(endpoint.name, "records"))
-    output = Output(chosen, opts.output, fields, opts.append, opts.raw_csv, summary="records",
-                    bom=api.bom(opts.bom), layout=layout,
+    out = opts.out
+    chosen = api.output_format(out.fmt, out.output)
+    fields = chosen_columns(out.fields, columns, report.warn)
+    layout = layout_of(out.layout, RECORD_KINDS.get(endpoint.name, "records"))
+    output = Output(chosen, out.output, fields, out.append, out.raw_csv, summary="records",
+                    bom=api.bom(out.bom), layout=layout,
                     extra=RESULT_COLUMNS.get(endpoint.name, ()))  # fmt: skip
     output.check_append(fields or list(columns))
     unsent: dict[str, str] = {}

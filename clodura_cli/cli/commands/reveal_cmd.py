@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
 import typer
 
@@ -88,11 +88,14 @@ def with_reveal_options(function: F) -> F:
         ("listen", options.Listen, False), ("listen_port", options.ListenPort, 8787),
         ("listen_host", options.ListenHost, "127.0.0.1"),
         ("listen_path", options.ListenPath, "/webhook"),
-        ("fmt", options.Format, None), ("output", options.Output, None),
-        ("fields", options.Fields, None), ("raw_csv", options.RawCsv, False),
-        ("bom", options.Bom, False), ("layout", options.CrmLayout, None),
+        *options.output_params(),
     ]  # fmt: skip
-    return options.inject(function, "run", params, lambda **v: RevealOptions(kind="", **v))
+
+    def build(**values: Any) -> RevealOptions:
+        out = options.output_options(values)
+        return RevealOptions(kind="", **values, out=out)
+
+    return options.inject(function, "run", params, build)
 
 
 class People(NamedTuple):

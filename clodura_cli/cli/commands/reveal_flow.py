@@ -32,11 +32,12 @@ def run_reveal(
     inputs = read_inputs(options.kind, rows_from_args, options.input_file, options.trust_ids)
     inputs.targets = suppressed(inputs.targets, options.suppress, "reveal")
     configured = api.setting("webhook-url", options.webhook_url)  # flag, environment, profile
-    chosen = api.output_format(options.fmt, options.output)
+    out = options.out
+    chosen = api.output_format(out.fmt, out.output)
     options = replace(options, concurrency=int(api.setting("concurrency", options.concurrency)))
-    columns = chosen_columns(options.fields, REVEAL_COLUMNS, report.warn)
-    output = Output(chosen, options.output, columns, raw=options.raw_csv, summary=options.kind,
-                    bom=api.bom(options.bom), layout=layout_of(options.layout, "people"),
+    columns = chosen_columns(out.fields, REVEAL_COLUMNS, report.warn)
+    output = Output(chosen, out.output, columns, raw=out.raw_csv, summary=options.kind,
+                    bom=api.bom(out.bom), layout=layout_of(out.layout, "people"),
                     extra=(*_REVEAL_EXTRA[options.kind], *_REVEAL_EXTRA["all"]))  # fmt: skip
     # Checked before anything else: a missing webhook is a usage error, whatever the key.
     webhook = (
@@ -74,8 +75,8 @@ def _finish(result: reveal_run.RevealResult, options: RevealOptions, output: Out
         report.warn(warning)
     finished = [e for e in result.entries if not e.job.is_pending or not options.wait]
     written = write_output((output_row(e) for e in finished), output, empty_header=False)
-    if options.output is not None:
-        report.info(f"wrote {written} record{'s' if written != 1 else ''} to {options.output}")
+    if output.path is not None:
+        report.info(f"wrote {written} record{'s' if written != 1 else ''} to {output.path}")
     if result.entries:
         report.info(reveal_run.tally(result.entries))
     if result.spending is not None:

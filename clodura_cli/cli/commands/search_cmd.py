@@ -36,21 +36,19 @@ def with_search_options(function: F) -> F:
         ("limit", options.Limit, None), ("all_pages", options.AllPages, False),
         ("max_credits", options.SearchMaxCredits, None),
         ("concurrency", options.Concurrency, None), ("rate", options.Rate, None),
-        ("preset", options.Presets, None), ("fmt", options.Format, None),
-        ("output", options.Output, None), ("fields", options.Fields, None),
-        ("raw_csv", options.RawCsv, False), ("bom", options.Bom, False),
-        ("layout", options.CrmLayout, None),
+        ("preset", options.Presets, None), *options.output_params(),
         ("wide", options.Wide, False),
         ("dry_run", options.DryRun, False), ("suppress", options.Suppress, None),
         ("refresh", SearchRefresh, False),
     ]  # fmt: skip
 
     def build(preset: list[str] | None, suppress: list[str] | None, **values: Any) -> SearchOptions:
+        out = options.output_options(values)
         if not suppress:
-            return SearchOptions(presets=preset or [], **values)
+            return SearchOptions(presets=preset or [], **values, out=out)
         from clodura_cli.suppress import load
 
-        return SearchOptions(presets=preset or [], suppress=load(suppress), **values)
+        return SearchOptions(presets=preset or [], suppress=load(suppress), **values, out=out)
 
     return options.inject(function, "opts", params, build)
 
@@ -130,6 +128,7 @@ def search(
         raise UsageError("--memory: give it with --new-only (or --forget), which it names")
     if memory is not None and (not memory.strip() or len(memory) > 200):
         raise UsageError(f"--memory: {memory!r} is not a name; use a short text like cfos-weekly")
-    own = replace(opts, filter_files=filters or [], new_only=new_only, append=append,
-                  forget=forgetting, org_ids=org_ids, memory=memory)  # fmt: skip
+    own = replace(opts, filter_files=filters or [], new_only=new_only,
+                  out=replace(opts.out, append=append), forget=forgetting, org_ids=org_ids,
+                  memory=memory)  # fmt: skip
     run_search(flags, own, api)

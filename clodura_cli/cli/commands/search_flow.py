@@ -53,14 +53,14 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
 
 def _output(opts: SearchOptions, api: ApiOptions) -> Output:
     """Where and how the records go, checked before anything is sent (--append's header)."""
-    endpoint = opts.endpoint
-    chosen = api.output_format(opts.fmt, opts.output)
-    columns = chosen_columns(opts.fields, endpoint.record_fields, report.warn)
-    if columns is None and FORMATS[chosen].header and endpoint is not PEOPLE and not opts.layout:
+    endpoint, out = opts.endpoint, opts.out
+    chosen = api.output_format(out.fmt, out.output)
+    columns = chosen_columns(out.fields, endpoint.record_fields, report.warn)
+    if columns is None and FORMATS[chosen].header and endpoint is not PEOPLE and not out.layout:
         columns = list(endpoint.record_fields)
-    output = Output(chosen, opts.output, columns, opts.append, opts.raw_csv, opts.wide,
-                    endpoint.name, bom=api.bom(opts.bom),
-                    layout=layout_of(opts.layout, endpoint.name))  # fmt: skip
+    output = Output(chosen, out.output, columns, out.append, out.raw_csv, out.wide,
+                    endpoint.name, bom=api.bom(out.bom),
+                    layout=layout_of(out.layout, endpoint.name))  # fmt: skip
     output.check_append(columns or DEFAULT_PERSON_COLUMNS)
     return output
 

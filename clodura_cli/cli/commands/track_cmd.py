@@ -11,6 +11,7 @@ import typer
 from clodura_cli.api.errors import UsageError
 from clodura_cli.cli import options, report
 from clodura_cli.cli.session import ApiOptions
+from clodura_cli.output import OutputOptions
 
 LEDGER_PANEL = "Ledger"
 
@@ -90,6 +91,7 @@ Kind = Annotated[str | None, typer.Option(
 
 
 @options.with_api_options
+@options.with_output_options
 def track(
     tracking_ids: TrackingIds = None,
     wait: Wait = False,
@@ -110,13 +112,8 @@ def track(
     kind: Kind = None,
     concurrency: options.Concurrency = None,
     rate: options.Rate = None,
-    fmt: options.Format = None,
-    output: options.Output = None,
-    fields: options.Fields = None,
-    raw_csv: options.RawCsv = False,
-    bom: options.Bom = False,
-    layout: options.CrmLayout = None,
     *,
+    out: OutputOptions,
     api: ApiOptions,
 ) -> None:
     """Show reveal jobs: fetch given tracking ids, list the ledger, or wait for open jobs.
@@ -161,32 +158,26 @@ def track(
     if chosen:
         return actions[chosen[0]][1]()
     if unmatched or unverified:
-        return flow.held("unmatched" if unmatched else "unverified", _output(fmt, output, api))
-    return _show(tracking_ids, wait, timeout, pending, limit, kind, concurrency, rate, fmt,
-                 output, fields, raw_csv, bom, layout, api)  # fmt: skip
+        return flow.held("unmatched" if unmatched else "unverified", _deliveries(out, api))
+    asked = flow.TrackOptions(tracking_ids or [], wait, timeout, pending, limit, concurrency, rate,
+                              kind)  # fmt: skip
+    flow.show_jobs(asked, _jobs(out, api), api)
 
 
-def _output(fmt: str | None, output: str | None, api: ApiOptions) -> Any:
+def _deliveries(out: OutputOptions, api: ApiOptions) -> Any:
+    """Where the kept deliveries go: --format and --output only."""
     from clodura_cli.cli.render import Output
 
-    return Output(api.output_format(fmt, output), output, summary="records")
+    return Output(api.output_format(out.fmt, out.output), out.output, summary="records")
 
 
-def _show(
-    tracking_ids: list[str] | None, wait: bool, timeout: float, pending: bool, limit: int | None,
-    kind: str | None, concurrency: int | None, rate: float | None, fmt: str | None,
-    output: str | None, fields: str | None, raw_csv: bool, bom: bool, layout: str | None,
-    api: ApiOptions,
-) -> None:  # fmt: skip
-    from clodura_cli.cli.commands.track_flow import TrackOptions, show_jobs
+def _jobs(out: OutputOptions, api: ApiOptions) -> Any:
+    """Where the jobs go, as the output options say."""
     from clodura_cli.cli.render import Output, layout_of
     from clodura_cli.output import chosen_columns
     from clodura_cli.reveal import REVEAL_COLUMNS
 
-    columns = chosen_columns(fields, REVEAL_COLUMNS, report.warn)
-    target = Output(api.output_format(fmt, output), output, columns, raw=raw_csv, summary="jobs",
-                    bom=api.bom(bom), layout=layout_of(layout, "people"),
-                    extra=("revealStatus", "trackingId", "kind", "submittedAt"))  # fmt: skip
-    options_ = TrackOptions(tracking_ids or [], wait, timeout, pending, limit, concurrency, rate,
-                            kind)  # fmt: skip
-    show_jobs(options_, target, api)
+    columns = chosen_columns(out.fields, REVEAL_COLUMNS, report.warn)
+    return Output(api.output_format(out.fmt, out.output), out.output, columns, raw=out.raw_csv,
+                  summary="jobs", bom=api.bom(out.bom), layout=layout_of(out.layout, "people"),
+                  extra=("revealStatus", "trackingId", "kind", "submittedAt"))  # fmt: skip
