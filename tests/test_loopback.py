@@ -231,8 +231,10 @@ def test_sigkill_during_submissions_loses_no_tracking_id(
         run.wait(timeout=DEADLINE)
     # Requests the server had already received finish there; wait for them, not for a time.
     wait_for(lambda: server.stats()["inFlight"] == 0, "the server to finish what it received")
-    received = [e["body"]["personId"] for e in server.log() if e["endpoint"] == "email"]
-    assert 10 <= len(received) < len(ids)
+    # A request the kill cut before its body arrived is logged without it: nothing was asked.
+    logged = [e for e in server.log() if e["endpoint"] == "email"]
+    received = [e["body"]["personId"] for e in logged if isinstance(e["body"], dict)]
+    assert 10 <= len(logged) and len(received) < len(ids)
     jobs = {job.person_id: job for job in Ledger(tmp_path / "data" / "ledger.db").jobs()}
     for person_id in received:
         job = jobs[person_id]
