@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TextIO
 
 #: The streams asked about; a test may replace one with a stand-in.
 streams: dict[str, Callable[[], Any]] = {
@@ -45,17 +45,28 @@ def confirm(question: str) -> bool | None:
     if not is_terminal("stderr"):
         return None
     if is_terminal("stdin"):
-        import typer
-
-        return bool(typer.confirm(question, err=True))
+        return _asked(question, sys.stdin)
     try:
         tty = open("/dev/tty", encoding="utf-8", errors="replace")  # noqa: SIM115
     except OSError:  # no controlling terminal (cron, a service): never ask
         return None
     with tty:
-        sys.stderr.write(f"{question} [y/N]: ")
-        sys.stderr.flush()
-        answer = tty.readline()
+        return _asked(question, tty)
+
+
+def _asked(question: str, answers: TextIO) -> bool:
+    """The question on stderr, the answer a line read from ``answers`` (a terminal).
+
+    The line is read once the terminal has one: waiting in select rather than in read lets a
+    Ctrl-C that comes at any moment stop the wait. (`input()` missed one that came between the
+    question and the read, and then waited for ever.)"""
+    import select
+
+    sys.stderr.write(f"{question} [y/N]: ")
+    sys.stderr.flush()
+    while not select.select([answers.fileno()], [], [], 0.2)[0]:
+        pass  # a signal's handler runs between the waits
+    answer = answers.readline()
     if not answer.endswith("\n"):
         sys.stderr.write("\n")  # end of input (Ctrl-D): the line the question left open
     return answer.strip().lower() in ("y", "yes")
