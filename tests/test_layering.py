@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import pkgutil
 import subprocess
@@ -48,7 +49,8 @@ def folder_of(module: str) -> str:
     return parts[0] if len(parts) > 1 else ""
 
 
-def imports_of(module: str) -> set[str]:
+@functools.cache  # each module's source is parsed once for all the checks below
+def imports_of(module: str) -> frozenset[str]:
     """Every clodura_cli module a module imports, lazily or not, read from its source."""
     path = PACKAGE.joinpath(*module.split(".")[1:]).with_suffix(".py")
     if not path.exists():
@@ -62,7 +64,7 @@ def imports_of(module: str) -> set[str]:
                     found.add(sub if sub in ALL_MODULES else node.module)
         elif isinstance(node, ast.Import):
             found |= {a.name for a in node.names if a.name.startswith("clodura_cli.")}
-    return {m for m in found if m in ALL_MODULES}
+    return frozenset(m for m in found if m in ALL_MODULES)
 
 
 ALL_MODULES = set(_modules("clodura_cli."))
