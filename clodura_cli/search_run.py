@@ -7,7 +7,6 @@ in which order, and who counts as new is decided here.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -78,6 +77,8 @@ def query_key(request: SearchRequest, sources: str, memory: str | None = None) -
         return f"memory:{memory}"
     if sources:
         return sources
+    import hashlib  # only --new-only needs it: a dry run starts faster without
+
     digest = hashlib.sha256(json.dumps(request.filters, sort_keys=True).encode()).hexdigest()[:16]
     return f"query|{digest}"
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import shutil
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,7 +161,12 @@ def _destination(output: Output) -> Iterator[tuple[TextIO, int]]:
         with atomic_output(output.path, binary) as stream:
             yield stream, 0
         return
+    # What is spooled (a workbook, a JSON array) imports what spools it only then: a dry run,
+    # a stream of lines and a table start faster without.
     if binary:
+        import shutil
+        import tempfile
+
         # Assembled whole, then copied: stdout may be a pipe a zip file cannot seek in.
         with tempfile.SpooledTemporaryFile(_SPOOL_IN_MEMORY, mode="w+b") as binary_spool:
             yield binary_spool, 0  # type: ignore[misc]
@@ -176,6 +179,9 @@ def _destination(output: Output) -> Iterator[tuple[TextIO, int]]:
         yield sys.stdout, 0
         sys.stdout.flush()
         return
+    import shutil
+    import tempfile
+
     with tempfile.SpooledTemporaryFile(_SPOOL_IN_MEMORY, mode="w+", encoding="utf-8") as spool:
         yield spool, 0  # type: ignore[misc]
         spool.seek(0)
