@@ -466,8 +466,9 @@ def _history_ledger(path: Path, jobs: int, remembered: int, memory: str) -> tupl
     env_before = os.environ.get("CLODURA_DATA_DIR")
     os.environ["CLODURA_DATA_DIR"] = str(path.parent)
     try:
+        from clodura_cli.api.urls import account_id
         from clodura_cli.sandbox.keys import DEFAULT_KEY
-        from clodura_cli.store.ledger import Ledger, account_id
+        from clodura_cli.store.ledger import Ledger
 
         Ledger(path).close()  # the file, in today's format
     finally:

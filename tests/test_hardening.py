@@ -482,8 +482,9 @@ def test_config_values_with_control_characters_are_refused(value: str, isolated:
 
 
 def test_track_wait_fails_while_jobs_stay_unknown(isolated: Path, emulator: SandboxApp) -> None:
+    from clodura_cli.api.urls import account_id
     from clodura_cli.sandbox.keys import DEFAULT_KEY
-    from clodura_cli.store.ledger import Identity, Ledger, account_id
+    from clodura_cli.store.ledger import Identity, Ledger
 
     ledger = Ledger(isolated / "data" / "ledger.db")
     account = account_id("sandbox", DEFAULT_KEY)

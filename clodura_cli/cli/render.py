@@ -161,12 +161,16 @@ def _destination(output: Output) -> Iterator[tuple[TextIO, int]]:
         with atomic_output(output.path, binary) as stream:
             yield stream, 0
         return
-    # What is spooled (a workbook, a JSON array) imports what spools it only then: a dry run,
-    # a stream of lines and a table start faster without.
-    if binary:
-        import shutil
-        import tempfile
+    if not binary and (FORMATS[output.fmt].streams_to_stdout or output.fmt == "table"):
+        yield sys.stdout, 0
+        sys.stdout.flush()
+        return
+    # The rest is spooled, and only then are the spooling modules imported: a dry run, a
+    # stream of lines and a table start faster without them.
+    import shutil
+    import tempfile
 
+    if binary:
         # Assembled whole, then copied: stdout may be a pipe a zip file cannot seek in.
         with tempfile.SpooledTemporaryFile(_SPOOL_IN_MEMORY, mode="w+b") as binary_spool:
             yield binary_spool, 0  # type: ignore[misc]
@@ -175,13 +179,6 @@ def _destination(output: Output) -> Iterator[tuple[TextIO, int]]:
             shutil.copyfileobj(binary_spool, sys.stdout.buffer)
             sys.stdout.buffer.flush()
         return
-    if FORMATS[output.fmt].streams_to_stdout or output.fmt == "table":
-        yield sys.stdout, 0
-        sys.stdout.flush()
-        return
-    import shutil
-    import tempfile
-
     with tempfile.SpooledTemporaryFile(_SPOOL_IN_MEMORY, mode="w+", encoding="utf-8") as spool:
         yield spool, 0  # type: ignore[misc]
         spool.seek(0)

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from clodura_cli.api.urls import account_id  # noqa: F401 - kept importable from here
 from clodura_cli.store.deliveries import Deliveries
 from clodura_cli.store.items import ITEMS_SQL, PaidItems
 from clodura_cli.store.sqlite_file import Schema, SharedDatabase, Tables, from_row

@@ -112,13 +112,13 @@ def _page_cache(refresh: bool, api: ApiOptions) -> PageCache | None:
     """The pages this account paid for within search-cache-ttl (None: the setting is 0, or
     there is no key to tell the account by)."""
     ttl = float(api.setting("search-cache-ttl"))
-    account = api.account()
     if ttl <= 0:  # what was kept goes too
         if remove_database(config.cache_dir() / "pages.db"):
             report.info("search-cache-ttl is 0: the pages kept before were deleted")
         return None
     from clodura_cli.store.page_cache import PageCache
 
+    account = api.account()
     if account is None:
         return None
     return PageCache(config.cache_dir() / "pages.db", account, ttl, refresh=refresh,
