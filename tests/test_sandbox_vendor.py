@@ -275,6 +275,14 @@ def test_enrich_org_by_id_or_url_with_add_ons(app: SandboxApp) -> None:
 # Company News ------------------------------------------------------------------------------------
 
 
+def test_every_news_category_has_headlines_and_a_summary_that_fill_in() -> None:
+    text = vendor.news_text()
+    assert tuple(text) == vendor.NEWS_CATEGORIES
+    words = dict.fromkeys(("name", "city", "tech", "amount", "count", "hours", "other"), "x")
+    for headlines, summary in text.values():
+        assert headlines and all(line.format(**words) for line in (*headlines, summary))
+
+
 def test_news_pages_and_filters(app: SandboxApp) -> None:
     everything = vendor.archive(DATA, BUSY)
     total = len(everything)

@@ -34,6 +34,7 @@ Risky (Catch-all) by the address's hash, is posted to the webhook after the job 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import math
 import re
@@ -42,6 +43,7 @@ import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from clodura_cli.api import spec
@@ -83,37 +85,10 @@ _NEWS_START = dt.date(2023, 1, 1)
 _NEWS_DAYS = (dt.date(2026, 11, 30) - _NEWS_START).days + 1
 _NEWS_SOURCES = ("Example Business Wire", "The Example Times", "Ledger Daily", "Market Post",
                  "Industry Example Weekly", "Tech Example Journal")  # fmt: skip
-#: Headlines and summaries by category: {name}, {city}, {tech}, {amount}, {count}, {hours},
-#: {other} (another company).
-_NEWS_TEXT: dict[str, tuple[tuple[str, ...], str]] = {
-    "Acquisition": (("{name} acquires {other}", "{name} completes acquisition of {other}"),
-                    "{name} has agreed to buy {other} for a reported ${amount}M."),
-    "Announcements": (("{name} announces new leadership in {city}",
-                       "{name} shares its annual outlook"),
-                      "{name} made the announcement at an event in {city}."),
-    "Bankruptcy": (("{name} creditor files Chapter 11 petition",
-                    "{name} unit enters administration"),
-                   "A unit linked to {name} sought protection from creditors in {city}."),
-    "Expansion": (("{name} opens new office in {city}", "{name} expands to {city}"),
-                  "{name} will hire {count} people at its new site in {city}."),
-    "IPO": (("{name} files for IPO", "{name} prices initial public offering"),
-            "{name} aims to raise ${amount}M in its listing."),
-    "Investment": (("{name} invests ${amount}M in {tech} platform",
-                    "{name} backs {other} with ${amount}M"),
-                   "The investment extends {name}'s work on {tech}."),
-    "Issue": (("{name} investigates service outage", "{name} recalls {tech} update"),
-              "{name} said customers in {city} were affected for {hours} hours."),
-    "Launch": (("{name} launches {tech} integration", "{name} unveils new {tech} product"),
-               "{name} launched the product for customers of {tech}."),
-    "Layoff": (("{name} cuts {count} jobs", "{name} announces restructuring in {city}"),
-               "{name} will reduce its workforce by {count} positions."),
-    "Partnership": (("{name} partners with {other}", "{name} and {other} sign {tech} alliance"),
-                    "{name} and {other} will work together on {tech}."),
-    "Patent": (("{name} granted patent for {tech} method", "{name} wins {tech} patent case"),
-               "The patent covers {count} claims on {tech}."),
-    "Funding": (("{name} raises ${amount}M", "{name} closes ${amount}M funding round"),
-                "{name} raised ${amount}M to grow its team in {city}."),
-}  # fmt: skip
+#: The articles' headlines and summaries, one row a category of NEWS_CATEGORIES: its name, the
+#: headlines (every column between it and the last), the summary. They may name {name},
+#: {city}, {tech}, {amount}, {count}, {hours} and {other} (another company).
+_NEWS_TEXT_FILE = Path(__file__).resolve().parent / "news.tsv"
 #: Typical amounts of each funding round type, in millions of dollars.
 _ROUND_MILLIONS = {"Pre Seed Round": 0.5, "Seed Round": 2, "Angel Round": 1, "Venture Round": 5,
                    "Private Equity Round": 100, "Post-IPO Equity": 200}  # fmt: skip
@@ -483,6 +458,16 @@ def _texts(body: Mapping[str, Any], name: str) -> list[str]:
     return [item for item in value if item.strip()]
 
 
+@functools.cache
+def news_text() -> dict[str, tuple[tuple[str, ...], str]]:
+    """Each news category's headlines and summary, from ``news.tsv`` (read on first use)."""
+    text = {}
+    for row in _NEWS_TEXT_FILE.read_text(encoding="utf-8").splitlines()[1:]:
+        category, *headlines, summary = row.split("\t")
+        text[category] = (tuple(headlines), summary)
+    return text
+
+
 def archive(dataset: Dataset, company: Company) -> list[dict[str, Any]]:
     """Every article about a company (0 to 60, 2023-01-01 to 2026-11-30), newest first."""
     count = _digest(company.id, "news") % 61
@@ -493,7 +478,7 @@ def archive(dataset: Dataset, company: Company) -> list[dict[str, Any]]:
         article_id = _hex(company.id, "article", str(number), length=16)
         day = _NEWS_START + dt.timedelta(days=roll % _NEWS_DAYS)
         category = NEWS_CATEGORIES[roll // _NEWS_DAYS % len(NEWS_CATEGORIES)]
-        headlines, summary = _NEWS_TEXT[category]
+        headlines, summary = news_text()[category]
         words = {
             "name": company.name,
             "city": vocab.CITIES[roll % len(vocab.CITIES)][0],
