@@ -5,8 +5,13 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import shutil
 import stat
+import subprocess
+import sys
+import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +21,7 @@ from helpers import (
     FAILING_EXPORT,
     OLD_BYTES,
     Run,
+    base_env,
     error_line,
     fail_on_the_third_page,
     run_cli,
@@ -111,7 +117,24 @@ def test_a_new_export_is_never_group_or_world_writable(tmp_path: Path) -> None:
     assert stat.S_IMODE((tmp_path / "new.csv").stat().st_mode) == 0o644
 
 
-def test_a_symlinked_file_is_replaced_where_it_points(tmp_path: Path, emulator: SandboxApp) -> None:
+@pytest.fixture(params=["tmp", "dev-shm"])
+def folder(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path]:
+    """A folder for output files: the test's own, or one under /dev/shm (a memory file system
+    under /dev, whose files are ordinary files all the same)."""
+    if request.param == "tmp":
+        yield tmp_path
+        return
+    if not Path("/dev/shm").is_dir():
+        pytest.skip("no /dev/shm here")
+    shm = Path(tempfile.mkdtemp(dir="/dev/shm", prefix="clodura-test-"))
+    try:
+        yield shm
+    finally:
+        shutil.rmtree(shm)
+
+
+def test_a_symlinked_file_is_replaced_where_it_points(folder: Path, emulator: SandboxApp) -> None:
+    tmp_path = folder
     real = tmp_path / "real.jsonl"
     real.write_bytes(OLD_BYTES)
     link = tmp_path / "link.jsonl"
@@ -126,6 +149,26 @@ def test_a_symlinked_file_is_replaced_where_it_points(tmp_path: Path, emulator: 
     assert result.exit_code == 0, result.stderr
     assert link.is_symlink()
     assert len(real.read_text().splitlines()) == 3
+
+
+@pytest.mark.loopback  # a `clodura` process: its stdout must be a file the shell opened
+def test_dev_stdout_writes_into_the_file_the_shell_opened(tmp_path: Path) -> None:
+    """`clodura ... -o /dev/stdout >> file`: written through the descriptor, not replaced (a
+    replaced file would lose what it held, and the shell's descriptor would point elsewhere)."""
+    target = tmp_path / "all.jsonl"
+    target.write_bytes(b"kept\n")
+    inode = target.stat().st_ino
+    with target.open("ab") as appended:
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "clodura"), *SEARCH, "-f", "jsonl",
+             "-o", "/dev/stdout"],
+            stdout=appended, stderr=subprocess.PIPE, env=base_env(tmp_path), timeout=60,
+            check=False,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert target.stat().st_ino == inode
+    lines = target.read_bytes().splitlines()
+    assert lines[0] == b"kept" and len(lines) == 4
 
 
 def test_dash_is_stdout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

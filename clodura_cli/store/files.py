@@ -65,19 +65,19 @@ def replaced_atomically(path: Path, *, private: bool, binary: bool = False) -> I
 
 @contextlib.contextmanager
 def written_directly(path: Path, binary: bool = False) -> Iterator[Any]:
-    """A text (or ``binary``) stream onto a device, a FIFO or a socket: these are written,
-    never replaced."""
+    """A text (or ``binary``) stream onto a device, a FIFO, a socket or a descriptor's name:
+    these are written, never replaced. Opened to append: ``-o /dev/stdout >> file`` adds to the
+    file the shell opened, as the shell asked, where a plain open would empty it."""
     text = {} if binary else {"encoding": "utf-8", "newline": ""}
-    mode = "wb" if binary else "w"
     if stat.S_ISSOCK(path.stat().st_mode):
         import socket
 
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.connect(str(path))
-            with sock.makefile(mode, **text) as stream:  # type: ignore[call-overload]
+            with sock.makefile("wb" if binary else "w", **text) as stream:  # type: ignore[call-overload]
                 yield stream
         return
-    with open(path, mode, **text) as stream:  # type: ignore[call-overload]
+    with open(path, "ab" if binary else "a", **text) as stream:  # type: ignore[call-overload]
         yield stream
 
 
@@ -144,17 +144,31 @@ def _refuse_planted_symlink(link: Path, given: str) -> None:
 
 
 def is_stream(target: Path) -> bool:
-    """A device, FIFO or socket, or a symlink under /dev or /proc (``/dev/stdout`` may lead to a
-    regular file the shell opened): written, never replaced. A path that does not exist yet is
-    a new regular file, wherever it is (/dev/shm holds ordinary files)."""
+    """A device, FIFO or socket, or a name for an open descriptor (``/dev/stdout``,
+    ``/dev/fd/N``, ``/proc/self/fd/N``: it may lead to a regular file the shell opened):
+    written, never replaced. Any other path is an ordinary file, new or existing, wherever it
+    is: /dev/shm holds ordinary files, and a symlink there is replaced where it points."""
     try:
         mode = target.stat().st_mode
     except OSError:
         return False
     if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
         return True
-    parts = target.absolute().parts
-    return len(parts) > 1 and parts[1] in ("dev", "proc") and target.is_symlink()
+    return _names_a_descriptor(target)
+
+
+def _names_a_descriptor(target: Path) -> bool:
+    """Whether the path, or a link on the way to its file, is under /dev/fd or /proc/*/fd."""
+    path = str(target.absolute())
+    for _ in range(40):  # the kernel's own limit on links followed
+        parts = Path(path).parts
+        if parts[1:3] == ("dev", "fd") or (parts[1:2] == ("proc",) and parts[3:4] == ("fd",)):
+            return True
+        try:
+            path = os.path.join(os.path.dirname(path), os.readlink(path))
+        except OSError:  # not a link (any more): an ordinary file
+            return False
+    return False
 
 
 def atomic_output(path: str, binary: bool = False) -> contextlib.AbstractContextManager[Any]:
