@@ -48,17 +48,25 @@ def key(text: str) -> str:
     return " ".join(words)
 
 
-def _words(text_key: str) -> list[str]:
-    words = text_key.split()
-    return [word for word in words if word not in _STOP_WORDS] or words
+@functools.lru_cache(maxsize=8192)
+def _words(text_key: str) -> tuple[str, ...]:
+    words = tuple(text_key.split())
+    return tuple(word for word in words if word not in _STOP_WORDS) or words
 
 
-def _starts(typed: str, word: str) -> bool:
-    """A typed word starts a word of a name; a final 's' or 'e' may be the typist's
-    (semiconductors: Semiconductor, finance: Financial)."""
-    if word.startswith(typed):
+@functools.lru_cache(maxsize=8192)
+def _spaced(name_key: str) -> str:
+    """A name's words, each after a space: a typed word starts one of them exactly when the
+    typed word after a space is found in it (one substring search, not a loop over words)."""
+    return " " + " ".join(_words(name_key))
+
+
+def _starts(typed: str, spaced: str) -> bool:
+    """A typed word starts a word of a name (``spaced``: see ``_spaced``); a final 's' or 'e'
+    may be the typist's (semiconductors: Semiconductor, finance: Financial)."""
+    if " " + typed in spaced:
         return True
-    return len(typed) >= 4 and typed[-1] in "es" and word.startswith(typed[:-1])
+    return len(typed) >= 4 and typed[-1] in "es" and " " + typed[:-1] in spaced
 
 
 def _initials(name_key: str) -> str:
@@ -66,8 +74,10 @@ def _initials(name_key: str) -> str:
     return "".join(word[0] for word in words) if len(words) > 1 else ""
 
 
-def _covered(typed: list[str], words: list[str]) -> int:
-    return sum(1 for each in typed if any(_starts(each, word) for word in words))
+def _covered(typed: tuple[str, ...], name_key: str) -> int:
+    """How many of the typed words start a word of the name."""
+    spaced = _spaced(name_key)
+    return sum(1 for each in typed if _starts(each, spaced))
 
 
 def ranked(
@@ -103,16 +113,14 @@ def ranked(
     for index, name in enumerate(names):
         name_key = key(name)
         words = _words(name_key)
-        covered = _covered(typed_words, words)
+        covered = _covered(typed_words, name_key)
         if name_key == typed:
             offer(name, Tier.SPELLING, index)
         elif len(compact) > 1 and _initials(name_key) == compact:
             offer(name, Tier.ACRONYM, index)
         elif covered == len(typed_words):
             offer(name, Tier.WORDS, not name_key.startswith(typed), len(words), index)
-        elif groups and _covered(typed_words, _words(key(groups.get(name, "")))) == len(
-            typed_words
-        ):
+        elif groups and _covered(typed_words, key(groups.get(name, ""))) == len(typed_words):
             offer(name, Tier.GROUP, index)
         else:
             matcher.set_seq1(name_key)
