@@ -164,3 +164,49 @@ def test_version_and_help_do_not_import_httpx_yaml_or_the_sandbox(args: list[str
     assert "clodura_cli.cli.app" in loaded
     heavy = {m for m in loaded if m in ("httpx", "yaml") or m.startswith("clodura_cli.sandbox")}
     assert heavy == set()
+
+
+#: A command's body (its docstring aside) reads on one screen: the sequencing lives in the use
+#: cases and the flows, the command only hands its options over.
+MOST_COMMAND_LINES = 40
+
+
+def _command_functions() -> dict[str, Callable[..., object]]:
+    """Every command of the application, by its full name, as the function that was written
+    (unwrapped from the option groups ``options.inject`` adds)."""
+    import inspect
+
+    from typer.main import get_command
+
+    from clodura_cli.cli.app import app
+
+    found: dict[str, Callable[..., object]] = {}
+
+    def walk(command: object, name: str) -> None:
+        for sub_name, sub in getattr(command, "commands", {}).items():
+            walk(sub, f"{name} {sub_name}".strip())
+        callback = getattr(command, "callback", None)
+        if callback is not None and not getattr(command, "commands", None):
+            found[name] = inspect.unwrap(callback)
+
+    walk(get_command(app), "")
+    return found
+
+
+def test_no_command_body_is_over_forty_lines() -> None:
+    import inspect
+    import textwrap
+
+    commands = _command_functions()
+    assert {"search", "reveal email", "track", "sandbox serve", "enrich person"} <= set(commands)
+    long = {}
+    for name, function in commands.items():
+        [node] = ast.parse(textwrap.dedent(inspect.getsource(function))).body
+        assert isinstance(node, ast.FunctionDef), name
+        body = node.body
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            body = body[1:]  # the docstring is help, not code
+        lines = body[-1].end_lineno - body[0].lineno + 1 if body and body[-1].end_lineno else 0
+        if lines > MOST_COMMAND_LINES:
+            long[name] = lines
+    assert not long, f"command bodies over {MOST_COMMAND_LINES} lines: {long}"

@@ -101,49 +101,55 @@ def serve(
       clodura search --seniority CEO
     """
     from clodura_cli.sandbox.app import SandboxApp
-    from clodura_cli.sandbox.faults import Faults, FaultSpecError
     from clodura_cli.sandbox.runtime import state_path
-    from clodura_cli.sandbox.server import make_server
 
     if host not in _LOOPBACK_HOSTS:
         raise UsageError(f"--host: {host!r} is not a loopback address; use 127.0.0.1 or ::1")
+    faults = _faults({
+        "latency": latency, "rate_limit": rate_limit, "retry_after": retry_after,
+        "omit_retry_after": no_retry_after, "rate_limit_headers": rate_limit_headers,
+        "error_rate": error_rate, "html_rate": html_rate, "truncate_rate": truncate_rate,
+        "drop_rate": drop_rate, "seed": seed, "script": fault or [],
+    })  # fmt: skip
+    _check_dialect(dialect)
+    app_ = SandboxApp(
+        state_path(config.data_dir()), job_delay=job_delay, faults=faults, dialect=dialect,
+        track=not no_track,
+    )  # fmt: skip
+    app_.dataset  # noqa: B018 - build the data set before announcing readiness
+    _serve(_bound(app_, host, port, access_log))
+
+
+def _faults(settings: dict[str, Any]) -> Any:
+    """The faults the options ask for; a bad --fault script is a usage error."""
+    from clodura_cli.sandbox.faults import Faults, FaultSpecError
+
     try:
-        faults = Faults.from_mapping(
-            {
-                "latency": latency,
-                "rate_limit": rate_limit,
-                "retry_after": retry_after,
-                "omit_retry_after": no_retry_after,
-                "rate_limit_headers": rate_limit_headers,
-                "error_rate": error_rate,
-                "html_rate": html_rate,
-                "truncate_rate": truncate_rate,
-                "drop_rate": drop_rate,
-                "seed": seed,
-                "script": fault or [],
-            }
-        )
+        return Faults.from_mapping(settings)
     except FaultSpecError as exc:
         raise UsageError(f"--fault: {exc}") from None
+
+
+def _check_dialect(dialect: str) -> None:
     from clodura_cli.sandbox.dialects import check_dialect
 
     try:
         check_dialect(dialect)
     except ValueError as exc:
         raise UsageError(f"--dialect: {exc}") from None
-    app_ = SandboxApp(
-        state_path(config.data_dir()), job_delay=job_delay, faults=faults, dialect=dialect,
-        track=not no_track,
-    )  # fmt: skip
-    app_.dataset  # noqa: B018 - build the data set before announcing readiness
+
+
+def _bound(app_: Any, host: str, port: int, access_log: bool) -> Any:
+    """The server, listening; a port in use is a usage error."""
+    from clodura_cli.sandbox.server import make_server
+
     try:
-        server = make_server(app_, host, port, quiet=not access_log)
+        return make_server(app_, host, port, quiet=not access_log)
     except OSError as exc:
         raise UsageError(
             f"sandbox serve: cannot listen on {host}:{port} ({exc.strerror}); choose another "
             "--port (0 picks a free one)"
         ) from None
-    _serve(server)
 
 
 def _serve(server: Any) -> None:
