@@ -29,6 +29,7 @@ from helpers import (
 
 from clodura_cli.api.client import CloduraClient
 from clodura_cli.sandbox.app import SandboxApp
+from clodura_cli.store.formats import delimiter_of, with_header
 from clodura_cli.store.ledger import Ledger
 
 HOOK = "https://hooks.example.com/clodura"
@@ -199,7 +200,7 @@ SEARCHED_FIELDS = ["firstName", "lastName", "personTitle", "organizationName", "
                    "personState"]  # fmt: skip
 
 
-@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+@pytest.mark.parametrize("fmt", with_header())
 def test_every_formula_character_is_guarded_in_search_output(
     emulator: SandboxApp, monkeypatch: pytest.MonkeyPatch, fmt: str
 ) -> None:
@@ -209,13 +210,13 @@ def test_every_formula_character_is_guarded_in_search_output(
     result = run_cli("search", "--sandbox", "--person-id", record["personId"], "-f", fmt,
                      "--fields", ",".join(SEARCHED_FIELDS))  # fmt: skip
     assert result.exit_code == 0, result.stderr
-    delimiter = "," if fmt == "csv" else "\t"
+    delimiter = delimiter_of(fmt)
     rows = list(csv.DictReader(io.StringIO(result.stdout, newline=""), delimiter=delimiter))
     written = [cell for _, cell in FORMULA_CELLS.values()]
     assert rows == [dict(zip(SEARCHED_FIELDS, written, strict=True))]
 
 
-@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+@pytest.mark.parametrize("fmt", with_header())
 def test_every_formula_character_is_guarded_in_reveal_output(
     emulator: SandboxApp, monkeypatch: pytest.MonkeyPatch, fmt: str
 ) -> None:
@@ -225,7 +226,7 @@ def test_every_formula_character_is_guarded_in_reveal_output(
     result = run_cli("reveal", "email", "--sandbox", "--webhook-url", HOOK, "-f", fmt,
                      "--fields", "personId,firstName", *ids)  # fmt: skip
     assert result.exit_code == 0, result.stderr
-    delimiter = "," if fmt == "csv" else "\t"
+    delimiter = delimiter_of(fmt)
     rows = list(csv.DictReader(io.StringIO(result.stdout, newline=""), delimiter=delimiter))
     assert [(row["personId"], row["firstName"]) for row in rows] == [
         (pid, written) for pid, (_, written) in zip(ids, FORMULA_CELLS.values(), strict=True)

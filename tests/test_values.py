@@ -20,7 +20,7 @@ from clodura_cli.base import fuzzy
 from clodura_cli.cli.exit_codes import ExitCode
 from clodura_cli.sandbox import vocabulary as sandbox_words
 from clodura_cli.sandbox.app import SandboxApp
-from clodura_cli.store.formats import FORMAT_NAMES
+from clodura_cli.store.formats import FORMAT_NAMES, FORMATS, delimiter_of
 
 
 def notice(flag: str, typed: str, name: str) -> str:
@@ -325,8 +325,8 @@ def test_values_writes_every_output_format(fmt: str, tmp_path: Path) -> None:
         assert sheet_cells(path.read_bytes())[0] == rows
         return
     text = path.read_text(encoding="utf-8")
-    if fmt in ("csv", "tsv"):
-        assert list(csv.reader(io.StringIO(text), delimiter="," if fmt == "csv" else "\t")) == rows
+    if FORMATS[fmt].header:
+        assert list(csv.reader(io.StringIO(text), delimiter=delimiter_of(fmt))) == rows
     elif fmt == "json":
         assert json.loads(text) == [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
     elif fmt == "jsonl":

@@ -40,7 +40,7 @@ import typer
 
 from clodura_cli.api import spec
 from clodura_cli.cli import complete
-from clodura_cli.store.formats import FORMAT_NAMES, names_text
+from clodura_cli.store.formats import FORMAT_NAMES, appendable, in_prose, names_text, with_header
 
 if TYPE_CHECKING:
     from clodura_cli.output import OutputOptions
@@ -68,6 +68,9 @@ def _check_format(value: str | None) -> str | None:
         raise typer.BadParameter(f"{value!r} is not a format; use {names_text()}")
     return lowered
 
+
+#: The formats --append adds to, as help texts name them.
+APPENDABLE = in_prose(appendable())
 
 # One option a few lines: the declarations read as a table (ruff would give each ten).
 # fmt: off
@@ -136,13 +139,13 @@ Profile = Annotated[str | None, typer.Option(
 )]
 RawCsv = Annotated[bool, typer.Option(
     "--raw-csv", rich_help_panel=OUTPUT_PANEL,
-    help="Write CSV cells exactly as received: no ' before cells a spreadsheet would run as a "
-         "formula (=, +, -, @).",
+    help=f"Write {in_prose(with_header())} cells exactly as received: no ' before cells a "
+         "spreadsheet would run as a formula (=, +, -, @).",
 )]
 Bom = Annotated[bool, typer.Option(
     "--bom", rich_help_panel=OUTPUT_PANEL,
-    help="Start a new CSV or TSV with a UTF-8 byte-order mark, so that Excel reads José, not "
-         "JosÃ© (or the csv-bom setting); never in the middle of an --append.",
+    help=f"Start a new {in_prose(with_header())} with a UTF-8 byte-order mark, so that Excel "
+         "reads José, not JosÃ© (or the csv-bom setting); never in the middle of an --append.",
 )]
 SearchMaxCredits = Annotated[float | None, typer.Option(
     "--max-credits", min=0, metavar="N", rich_help_panel="Paging", show_default=False,

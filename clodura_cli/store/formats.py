@@ -266,6 +266,22 @@ def appendable() -> tuple[str, ...]:
     return tuple(f.name for f in FORMATS.values() if f.appendable)
 
 
+def with_header() -> tuple[str, ...]:
+    """The formats whose first line is a header: the delimited ones, which a spreadsheet opens
+    (the byte-order mark and the formula guard are theirs)."""
+    return tuple(f.name for f in FORMATS.values() if f.header)
+
+
+def delimiter_of(fmt: str) -> str:
+    """What separates the cells of a format with a header (its writer's delimiter)."""
+    return str(getattr(FORMATS[fmt].writer, "delimiter", ","))
+
+
+def in_prose(names: Iterable[str]) -> str:
+    """Format names as help texts write them: ``JSONL, CSV or TSV``."""
+    return names_text(name.upper() for name in names)
+
+
 def format_for_suffix(path: str) -> str | None:
     """The format a file name's ending implies (``leads.csv`` -> ``csv``), or None."""
     suffix = Path(path).suffix.lower()
@@ -308,9 +324,8 @@ def read_header(path: Path, fmt: str) -> list[str] | None:
     """The header row of an existing, non-empty file in a format that has one; else None."""
     if not FORMATS[fmt].header:
         return None
-    delimiter = getattr(FORMATS[fmt].writer, "delimiter", ",")
     try:
         with open(path, encoding="utf-8-sig", newline="") as stream:
-            return next(csv.reader(stream, delimiter=delimiter), None) or None
+            return next(csv.reader(stream, delimiter=delimiter_of(fmt)), None) or None
     except (FileNotFoundError, IsADirectoryError, UnicodeDecodeError, csv.Error):
         return None

@@ -57,7 +57,7 @@ Yes = Annotated[bool, typer.Option(
 )]
 Append = Annotated[bool, typer.Option(
     "--append", rich_help_panel=options.OUTPUT_PANEL,
-    help="Add to the --output file (CSV, TSV or JSON Lines) under its header.",
+    help=f"Add to the --output file ({options.APPENDABLE}) under its header.",
 )]
 # fmt: on
 

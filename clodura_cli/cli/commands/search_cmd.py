@@ -107,7 +107,7 @@ def search(
         bool,
         typer.Option(
             "--append",
-            help="Add to the -o file instead of replacing it (CSV and JSON Lines; the CSV header "
+            help=f"Add to the -o file instead of replacing it ({options.APPENDABLE}; a header "
             "only when the file is new). A failed run leaves the file as it was.",
             rich_help_panel=options.OUTPUT_PANEL,
         ),
