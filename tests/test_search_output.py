@@ -166,3 +166,24 @@ def test_no_results_is_empty_output_and_exit_0(fmt: str, expected: str) -> None:
     assert result.exit_code == 0
     assert result.stdout == expected
     assert result.stderr.splitlines()[-1] == "No results"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_records_of_another_kind_get_their_own_columns(fmt: str) -> None:
+    """A record with no person field (a new endpoint's) is written with its own fields, not
+    under 16 empty people columns; a person keeps the documented columns first."""
+    from clodura_cli.store.cells import DEFAULT_PERSON_COLUMNS, header_for
+
+    assert header_for({"name": "Fintech", "count": 3, "page": 1}) == ["name", "count"]
+    person = header_for({"personId": "1", "revealStatus": "completed"})
+    assert person == [*DEFAULT_PERSON_COLUMNS, "revealStatus"]
+    from test_spreadsheets import sheet_cells
+
+    from clodura_cli.store.formats import write_records
+
+    stream = io.BytesIO() if fmt == "xlsx" else io.StringIO()
+    write_records([{"name": "Fintech", "count": 3}], fmt, stream)  # type: ignore[arg-type]
+    if fmt == "csv":
+        assert stream.getvalue() == "name,count\nFintech,3\n"
+    else:
+        assert [row[0] for row in sheet_cells(stream.getvalue())[0]] == ["name", "Fintech"]

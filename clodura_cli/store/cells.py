@@ -74,11 +74,14 @@ def _flat(value: Any) -> str:
 
 
 def header_for(record: dict[str, Any]) -> list[str]:
-    """The columns of a file whose first record is ``record``: the documented fields, then
-    whatever else it carries (but the paging echo, page and perPage)."""
+    """The columns of a file whose first record is ``record``: for a person, the documented
+    fields, then whatever else it carries; for a record of another kind (no person field),
+    its own fields, as the table shows them. Never the paging echo, page and perPage."""
     extra = [
         name for name in record if name not in DEFAULT_PERSON_COLUMNS and name not in PAGING_ECHO
     ]
+    if not any(name in record for name in DEFAULT_PERSON_COLUMNS):
+        return extra  # not a person: a column for each person field would be empty
     return [*DEFAULT_PERSON_COLUMNS, *extra]
 
 
