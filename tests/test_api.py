@@ -177,3 +177,15 @@ def test_the_sandbox_answers_unknown_endpoints_with_a_json_404(emulator: Sandbox
     assert result.exit_code == 6
     assert json.loads(result.stdout)["message"] == "No route for GET /api/v1/taxonomy/industries"
     assert "check the path" in result.stderr
+
+
+def test_a_query_reaches_the_server_as_a_query_and_shows_in_verbose(
+    emulator: SandboxApp,
+) -> None:
+    """The query goes as the request's query (QUERY_STRING), never glued into the path, and
+    --verbose names it."""
+    result = run_cli("api", "credits?x=1&kind=phone", "--sandbox", "-v")
+    assert result.exit_code == 0, result.stderr
+    [entry] = emulator.log
+    assert (entry["path"], entry["query"]) == ("/api/v1/credits", "x=1&kind=phone")
+    assert "/api/v1/credits?x=1&kind=phone" in result.stderr

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from clodura_cli.api import errors
+from clodura_cli.api import errors, spec
 from clodura_cli.api.client import CloduraClient, RequestEvent
 from clodura_cli.api.retry import RetryPolicy
 
@@ -235,3 +235,16 @@ def test_the_key_is_not_in_any_error_message() -> None:
         make_client(recorder, retry=RetryPolicy(max_retries=0)).credits()
     assert "test-key-5678" not in str(caught.value)
     assert not caught.value.request_sent
+
+
+@pytest.mark.parametrize(
+    ("path", "noun"),
+    [(spec.SEARCH_PEOPLE_PATH, "people"), (spec.ORG_SEARCH_PATH, "organisations"),
+     (spec.ORG_NEWS_PATH, "articles"), ("/api/v1/taxonomy", "records")],
+)  # fmt: skip
+def test_an_unreadable_list_is_named_by_what_its_endpoint_lists(path: str, noun: str) -> None:
+    from clodura_cli.api.parsing import people_from_payload
+
+    with pytest.raises(errors.InvalidResponseError) as caught:
+        people_from_payload("text", path)
+    assert caught.value.message == f"expected a list of {noun}, got str"

@@ -116,6 +116,15 @@ def test_verbose_logs_requests_and_retries_but_never_the_key(
     assert "sandbox-multi" not in done.stderr + done.stdout
 
 
+def test_a_query_goes_over_http_as_the_query(server: Server, env: dict[str, str]) -> None:
+    """Through httpx and a real server: the query arrives as QUERY_STRING, not in the path."""
+    done = clodura("api", "credits?x=1&kind=phone", "-v", env=env)
+    assert done.returncode == 0, done.stderr
+    [entry] = server.log()
+    assert (entry["path"], entry["query"]) == ("/api/v1/credits", "x=1&kind=phone")
+    assert "http: GET /api/v1/credits?x=1&kind=phone -> 200" in done.stderr
+
+
 def test_cron_logs_quiet_retries_and_timestamped_lines(server: Server, env: dict[str, str]) -> None:
     import re
 

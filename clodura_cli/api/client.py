@@ -262,6 +262,11 @@ class CloduraClient:
             headers = {k: v for k, v in headers.items() if k.lower() != "x-api-key"}
         policy = retry or self.retry
         emit = (lambda *args, **kwargs: None) if quiet else self._emit
+        shown = path  # what --verbose and the logs name: the path and its query
+        if params:
+            from urllib.parse import urlencode
+
+            shown = f"{path}?{urlencode(params, doseq=True)}"
         attempt = 0
         while True:
             attempt += 1
@@ -288,7 +293,7 @@ class CloduraClient:
                 if not isinstance(outcome, CloduraError):
                     if self.throttle:
                         self.throttle.succeeded()
-                    emit(method, path, attempt, started, status, body=json)
+                    emit(method, shown, attempt, started, status, body=json)
                     return outcome
                 error: CloduraError = outcome
                 if isinstance(error, APIError):
@@ -301,7 +306,7 @@ class CloduraClient:
                 error = exc
             retryable = _is_retryable(error, idempotent) and not stopping.is_stopping()
             wait = policy.delay(attempt, retry_after, self._rng) if retryable else None
-            emit(method, path, attempt, started, status, _describe(error), wait, body=json)
+            emit(method, shown, attempt, started, status, _describe(error), wait, body=json)
             if wait is None:
                 raise error
             self._sleep(wait)

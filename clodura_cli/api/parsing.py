@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any
 
+from clodura_cli.api import spec
 from clodura_cli.api.errors import InvalidResponseError
 from clodura_cli.base.text import SERVER_TEXT_LIMIT, one_line
 
@@ -115,8 +116,16 @@ def people_from_payload(
     return records
 
 
+#: What the list an endpoint answers with holds, for messages (any other: records).
+_NOUNS = {
+    spec.SEARCH_PEOPLE_PATH: "people",
+    spec.ORG_SEARCH_PATH: "organisations",
+    spec.ORG_NEWS_PATH: "articles",
+}
+
+
 def _noun(path: str) -> str:
-    return "organisations" if "organisation" in path else "people"
+    return _NOUNS.get(path.partition("?")[0], "records")
 
 
 def object_from_payload(payload: Any, path: str, required: tuple[str, ...] = ()) -> dict[str, Any]:

@@ -174,6 +174,7 @@ class SandboxApp:
         entry: dict[str, Any] = {
             "method": method,
             "path": path,
+            "query": environ.get("QUERY_STRING", ""),
             "endpoint": endpoint,
             "plan": None,
             "body": _loads_or_text(raw),
