@@ -15,6 +15,7 @@ from clodura_cli.api import spec
 from clodura_cli.sandbox.app import SandboxApp
 from clodura_cli.sandbox.data import RESERVED_SUFFIXES, build_dataset, generate
 from clodura_cli.sandbox.faults import Faults, FaultSpecError, ScriptedFault
+from clodura_cli.sandbox.routes import ROUTES
 from clodura_cli.sandbox.runtime import sandbox_transport
 
 
@@ -204,13 +205,8 @@ def test_no_match_is_404_no_results(app: SandboxApp) -> None:
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [
-        ("POST", spec.SEARCH_PEOPLE_PATH),
-        ("POST", spec.REVEAL_EMAIL_PATH),
-        ("POST", spec.REVEAL_PHONE_PATH),
-        ("GET", spec.TRACK_PATH + "/abc"),
-        ("GET", spec.CREDITS_PATH),
-    ],
+    [(route.method, route.path + ("/abc" if route.prefix else "")) for route in ROUTES],
+    ids=[route.name for route in ROUTES],
 )
 def test_unknown_or_missing_key_is_401_everywhere(app: SandboxApp, method: str, path: str) -> None:
     response = api(app, "real-looking-key").request(method, path, json={})

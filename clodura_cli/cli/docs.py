@@ -56,7 +56,25 @@ def reference_markdown() -> str:
         options = _options(command)
         if options:
             lines += ["| option | meaning |", "|---|---|", *options, ""]
+    lines += _sandbox_endpoints()
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _sandbox_endpoints() -> list[str]:
+    """The emulator's endpoints, from its table: what `--fault KIND@NAME` may name."""
+    from clodura_cli.sandbox.routes import ROUTES
+
+    rows = [
+        f"| `{route.name}` | `{route.method} {route.path}{'/ID' if route.prefix else ''}` "
+        f"| {route.description} |"
+        for route in ROUTES
+    ]
+    return [
+        "### Sandbox endpoints", "",
+        "What the emulator answers, by the name `clodura sandbox serve --fault KIND@NAME` and "
+        "its request log use (`*`: every one).", "",
+        "| name | request | what |", "|---|---|---|", *rows, "",
+    ]  # fmt: skip
 
 
 def replace_reference(readme: str) -> str:

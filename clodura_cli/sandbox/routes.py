@@ -1,5 +1,6 @@
-"""Every endpoint the emulator answers, named once: routing, fault targets and docs come from
-this table (a new endpoint is a row here and a handler on the app)."""
+"""Every endpoint the emulator answers, named once: routing, fault targets and the README's
+table of sandbox endpoints (``make docs``) come from this table (a new endpoint is a row here
+and a handler on the app)."""
 
 from __future__ import annotations
 
