@@ -114,7 +114,7 @@ def iterate_records(
                 return kept[: page.per_page]
             records = client.search(plan.endpoint, body)[: page.per_page]
             if cache is not None:
-                cache.put(plan.endpoint.path, body, records)
+                cache.put(plan.endpoint.path, body, records, client.not_emulated)
             return records
         except CloduraError as exc:
             if plan.mode != "page":

@@ -500,6 +500,23 @@ def test_a_filter_not_emulated_is_reported(monkeypatch: pytest.MonkeyPatch) -> N
     assert "does not emulate" not in quiet.stderr
 
 
+def test_a_filter_not_emulated_is_reported_when_its_pages_are_reused(
+    monkeypatch: pytest.MonkeyPatch, emulator: SandboxApp
+) -> None:
+    """A rerun answered from the page cache says it too: the page keeps what it said."""
+    from clodura_cli.sandbox import search as sandbox_search
+
+    monkeypatch.setitem(sandbox_search.NOT_EMULATED, "search", frozenset({"technologyParameters"}))
+    cached = {"CLODURA_SEARCH_CACHE_TTL": "1h"}
+    args = ("search", "--sandbox", "--tech", "AWS", "--limit", "3", "-f", "jsonl")
+    first, again = run_cli(*args, env=cached), run_cli(*args, env=cached)
+    assert len(emulator.log) == 1  # the rerun sent nothing
+    assert "reused 1 page" in again.stderr
+    assert again.stdout == first.stdout
+    for result in (first, again):
+        assert "the sandbox does not emulate --tech; it was sent but has no effect" in result.stderr
+
+
 def test_a_base_url_the_sandbox_does_not_use_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLODURA_SANDBOX", "1")
     monkeypatch.setenv("CLODURA_BASE_URL", "http://127.0.0.1:8765")

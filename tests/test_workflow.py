@@ -467,3 +467,28 @@ def test_help_takes_a_subcommand_and_a_failed_reveal_stays_exit_6(emulator: Sand
     assert again.exit_code == 6
     assert "answered so before, from the ledger (--refresh asks again)" in again.stderr
     assert len(sent(emulator, "email")) == 1  # not paid, nor asked, twice
+
+
+def test_a_real_apis_page_is_kept_as_its_records_and_a_sandbox_page_with_its_notes(
+    tmp_path: Path,
+) -> None:
+    """The stored form of a page of the real API is the list of records, as files written by
+    earlier versions hold it; only a sandbox page that did not emulate a filter says so."""
+    import sqlite3
+
+    from clodura_cli.store.page_cache import PageCache
+
+    cache = PageCache(tmp_path / "pages.db", "acct", 3600.0)
+    cache.put("/p", {"page": 1}, [{"personId": "1"}])
+    cache.put("/p", {"page": 2}, [{"personId": "2"}], {"technologyParameters"})
+    cache.close()
+    with sqlite3.connect(tmp_path / "pages.db") as db:
+        stored = [json.loads(row[0]) for row in db.execute("SELECT records FROM pages ORDER BY 1")]
+    assert [{"personId": "1"}] in stored
+    assert {"records": [{"personId": "2"}], "notEmulated": ["technologyParameters"]} in stored
+    again = PageCache(tmp_path / "pages.db", "acct", 3600.0)
+    assert again.get("/p", {"page": 1}) == [{"personId": "1"}]
+    assert again.not_emulated == set()
+    assert again.get("/p", {"page": 2}) == [{"personId": "2"}]
+    assert again.not_emulated == {"technologyParameters"}
+    again.close()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,6 +67,8 @@ class PageCache:
         self.reused = Reused()
         #: Pages fetched (and kept) by this run.
         self.kept = 0
+        #: What the pages reused said the sandbox does not emulate (kept with such a page).
+        self.not_emulated: set[str] = set()
 
     def _open(self) -> SharedDatabase | None:
         if self._db is None and not self._broken:
@@ -103,10 +105,14 @@ class PageCache:
                     "AND fetched_at >= ?",
                     (self._account, _request(endpoint_path, body), self._clock() - self._ttl),
                 )
-                records = json.loads(rows[0]["records"]) if rows else None
+                kept = json.loads(rows[0]["records"]) if rows else None
             except Exception as exc:
                 self._give_up(exc)
                 return None
+            if isinstance(kept, dict):  # a sandbox page, with what it did not emulate
+                self.not_emulated.update(map(str, kept.get("notEmulated", [])))
+                kept = kept.get("records")
+            records = kept
             if not isinstance(records, list):
                 return None
             fetched = float(rows[0]["fetched_at"])
@@ -115,8 +121,18 @@ class PageCache:
             self.reused.oldest = min(self.reused.oldest or fetched, fetched)
             return records
 
-    def put(self, endpoint_path: str, body: dict[str, Any], records: list[dict[str, Any]]) -> None:
-        """Keep a page just paid for."""
+    def put(
+        self,
+        endpoint_path: str,
+        body: dict[str, Any],
+        records: list[dict[str, Any]],
+        not_emulated: Iterable[str] = (),
+    ) -> None:
+        """Keep a page just paid for; with a sandbox page, the filters it said it does not
+        emulate (said again when the page is reused). A page of the real API is kept as its
+        list of records, as before."""
+        notes = sorted(not_emulated)
+        kept: Any = {"records": records, "notEmulated": notes} if notes else records
         with self._lock:
             db = self._open()
             if db is None:
@@ -126,7 +142,7 @@ class PageCache:
                     conn.execute(
                         "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?)",
                         (self._account, _request(endpoint_path, body), self._clock(),
-                         json.dumps(records, ensure_ascii=False)),
+                         json.dumps(kept, ensure_ascii=False)),
                     )  # fmt: skip
                 self.kept += 1
             except Exception as exc:

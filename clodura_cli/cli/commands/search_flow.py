@@ -94,7 +94,8 @@ def _fetch(search: Search, output: Output, api: ApiOptions) -> None:
     _report(search, output, count)
     if cache is not None and cache.reused.pages:
         report.info(_reuse_line(cache.reused))
-    for name in sorted(client.not_emulated):
+    said = client.not_emulated | (cache.not_emulated if cache is not None else set())
+    for name in sorted(said):
         field = search.endpoint.fields.get(name)
         flag = field.flag.split("/")[0] if field is not None else name
         report.warn(f"the sandbox does not emulate {flag}; it was sent but has no effect")
