@@ -118,6 +118,24 @@ def test_a_symlink_another_user_planted_in_tmp_is_not_followed(tmp_path: Path) -
     assert (private / "created").read_text().startswith("personId,")
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="planting a link as another user needs root")
+@pytest.mark.parametrize("points_to", ["/proc/self/fd/1", "/dev/null"])
+def test_a_planted_symlink_to_a_descriptor_or_device_is_not_followed(
+    tmp_path: Path, points_to: str
+) -> None:
+    """Written directly or not, a link another user planted in a shared folder is refused
+    before anything follows it (to a descriptor: whatever file this process has open)."""
+    shared = tmp_path / "s"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    link = shared / "leads.csv"
+    link.symlink_to(points_to)
+    os.lchown(link, 4242, 4242)
+    result = run_cli("search", "--sandbox", "--title", "CEO", "--limit", "2", "-o", str(link))
+    assert result.exit_code == 2
+    assert "symlink owned by another user" in str(error_line(result.stderr))
+
+
 def test_an_existing_file_never_gets_a_wider_mode(tmp_path: Path) -> None:
     target = tmp_path / "pii.csv"
     target.write_text("old\n")

@@ -152,23 +152,37 @@ def test_a_symlinked_file_is_replaced_where_it_points(folder: Path, emulator: Sa
 
 
 @pytest.mark.loopback  # a `clodura` process: its stdout must be a file the shell opened
-def test_dev_stdout_writes_into_the_file_the_shell_opened(tmp_path: Path) -> None:
-    """`clodura ... -o /dev/stdout >> file`: written through the descriptor, not replaced (a
-    replaced file would lose what it held, and the shell's descriptor would point elsewhere)."""
-    target = tmp_path / "all.jsonl"
-    target.write_bytes(b"kept\n")
+@pytest.mark.parametrize("shell", [">", ">>"])
+@pytest.mark.parametrize("fmt", ["jsonl", "xlsx"])
+def test_dev_stdout_writes_into_the_file_the_shell_opened(
+    tmp_path: Path, fmt: str, shell: str
+) -> None:
+    """`clodura ... -o /dev/stdout > file` (or `>>`): written through the shell's descriptor as
+    it opened it, never replaced (the shell's descriptor would point elsewhere) nor opened
+    again (that would empty a file opened with `>>`); a workbook comes out whole."""
+    target = tmp_path / f"all.{fmt}"
+    kept = b"kept\n" if shell == ">>" else b""
+    target.write_bytes(kept)
     inode = target.stat().st_ino
-    with target.open("ab") as appended:
+    with target.open("ab" if shell == ">>" else "wb") as opened:
         done = subprocess.run(
-            [str(Path(sys.executable).parent / "clodura"), *SEARCH, "-f", "jsonl",
+            [str(Path(sys.executable).parent / "clodura"), *SEARCH, "-f", fmt,
              "-o", "/dev/stdout"],
-            stdout=appended, stderr=subprocess.PIPE, env=base_env(tmp_path), timeout=60,
+            stdout=opened, stderr=subprocess.PIPE, env=base_env(tmp_path), timeout=60,
             check=False,
         )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert target.stat().st_ino == inode
-    lines = target.read_bytes().splitlines()
-    assert lines[0] == b"kept" and len(lines) == 4
+    written = target.read_bytes()
+    assert written.startswith(kept)
+    if fmt == "jsonl":
+        assert len(written[len(kept) :].splitlines()) == 3
+    elif shell == ">":
+        import zipfile
+
+        with zipfile.ZipFile(target) as book:
+            assert book.testzip() is None
+            assert "xl/worksheets/sheet1.xml" in book.namelist()
 
 
 def test_dash_is_stdout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -66,18 +66,26 @@ def replaced_atomically(path: Path, *, private: bool, binary: bool = False) -> I
 @contextlib.contextmanager
 def written_directly(path: Path, binary: bool = False) -> Iterator[Any]:
     """A text (or ``binary``) stream onto a device, a FIFO, a socket or a descriptor's name:
-    these are written, never replaced. Opened to append: ``-o /dev/stdout >> file`` adds to the
-    file the shell opened, as the shell asked, where a plain open would empty it."""
+    these are written, never replaced."""
     text = {} if binary else {"encoding": "utf-8", "newline": ""}
+    mode = "wb" if binary else "w"
     if stat.S_ISSOCK(path.stat().st_mode):
         import socket
 
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.connect(str(path))
-            with sock.makefile("wb" if binary else "w", **text) as stream:  # type: ignore[call-overload]
+            with sock.makefile(mode, **text) as stream:  # type: ignore[call-overload]
                 yield stream
         return
-    with open(path, "ab" if binary else "a", **text) as stream:  # type: ignore[call-overload]
+    own = descriptor_named(path)
+    if isinstance(own, int):
+        # One of this process's descriptors: written through a copy of it, as the shell opened
+        # it (`>`: from the start, emptied; `>>`: added at the end). Opening its name again
+        # would empty a file opened with `>>`.
+        with os.fdopen(os.dup(own), mode, **text) as stream:  # type: ignore[call-overload]
+            yield stream
+        return
+    with open(path, mode, **text) as stream:  # type: ignore[call-overload]
         yield stream
 
 
@@ -114,10 +122,11 @@ def output_target(path: str) -> Path | None:
         raise UsageError(f"--output: cannot use {path!r}: {exc.strerror}") from None
     if mode is not None and stat.S_ISDIR(mode):
         raise UsageError(f"--output: {path!r} is a folder; give a file name inside it")
+    if target.is_symlink():  # before anything follows it, even to a device
+        _refuse_planted_symlink(target, path)
     if is_stream(target):
         return None
     if target.is_symlink():
-        _refuse_planted_symlink(target, path)
         target = Path(os.path.realpath(target))
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
@@ -144,7 +153,7 @@ def _refuse_planted_symlink(link: Path, given: str) -> None:
 
 
 def is_stream(target: Path) -> bool:
-    """A device, FIFO or socket, or a name for an open descriptor (``/dev/stdout``,
+    """A device, FIFO or socket, or the name of an open descriptor (``/dev/stdout``,
     ``/dev/fd/N``, ``/proc/self/fd/N``: it may lead to a regular file the shell opened):
     written, never replaced. Any other path is an ordinary file, new or existing, wherever it
     is: /dev/shm holds ordinary files, and a symlink there is replaced where it points."""
@@ -154,21 +163,27 @@ def is_stream(target: Path) -> bool:
         return False
     if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
         return True
-    return _names_a_descriptor(target)
+    return descriptor_named(target) is not None
 
 
-def _names_a_descriptor(target: Path) -> bool:
-    """Whether the path, or a link on the way to its file, is under /dev/fd or /proc/*/fd."""
-    path = str(target.absolute())
-    for _ in range(40):  # the kernel's own limit on links followed
-        parts = Path(path).parts
-        if parts[1:3] == ("dev", "fd") or (parts[1:2] == ("proc",) and parts[3:4] == ("fd",)):
-            return True
-        try:
-            path = os.path.join(os.path.dirname(path), os.readlink(path))
-        except OSError:  # not a link (any more): an ordinary file
-            return False
-    return False
+#: The names of this process's standard streams.
+_STANDARD = {"stdin": 0, "stdout": 1, "stderr": 2}
+
+
+def descriptor_named(target: Path) -> int | str | None:
+    """The open descriptor a path names by itself, not through links a user made:
+    ``/dev/stdout`` (1), ``/dev/fd/N`` or ``/proc/self/fd/N`` (N), this process's
+    ``/proc/PID/fd/N`` (N); another process's (the path, a str); None for any other path."""
+    parts = Path(os.path.abspath(target)).parts
+    if parts[1:2] == ("dev",) and len(parts) == 3 and parts[2] in _STANDARD:
+        return _STANDARD[parts[2]]
+    if parts[1:3] == ("dev", "fd") and len(parts) == 4 and parts[3].isdigit():
+        return int(parts[3])
+    if parts[1:2] == ("proc",) and parts[3:4] == ("fd",) and len(parts) == 5:
+        if parts[2] in ("self", str(os.getpid())) and parts[4].isdigit():
+            return int(parts[4])
+        return str(target)
+    return None
 
 
 def atomic_output(path: str, binary: bool = False) -> contextlib.AbstractContextManager[Any]:
