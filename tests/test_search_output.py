@@ -170,19 +170,23 @@ def test_no_results_is_empty_output_and_exit_0(fmt: str, expected: str) -> None:
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_records_of_another_kind_get_their_own_columns(fmt: str) -> None:
-    """A record with no person field (a new endpoint's) is written with its own fields, not
-    under 16 empty people columns; a person keeps the documented columns first."""
-    from clodura_cli.store.cells import DEFAULT_PERSON_COLUMNS, header_for
-
-    assert header_for({"name": "Fintech", "count": 3, "page": 1}) == ["name", "count"]
-    person = header_for({"personId": "1", "revealStatus": "completed"})
-    assert person == [*DEFAULT_PERSON_COLUMNS, "revealStatus"]
+    """Records the caller says are not people (a new endpoint's) are written with their own
+    fields, not under 16 empty people columns. People keep the documented columns first, even
+    when the first record lacks them (a job the ledger knew nothing of): a later one holds
+    them, and its person must not be cut off its email."""
     from test_spreadsheets import sheet_cells
 
+    from clodura_cli.store.cells import DEFAULT_PERSON_COLUMNS, WriteOptions, header_for
     from clodura_cli.store.formats import write_records
 
+    assert header_for({"name": "Fintech", "count": 3, "page": 1}, people=False) == [
+        "name", "count",
+    ]  # fmt: skip
+    unknown_first = header_for({"trackingId": "T1", "revealStatus": "completed"})
+    assert unknown_first == [*DEFAULT_PERSON_COLUMNS, "trackingId", "revealStatus"]
     stream = io.BytesIO() if fmt == "xlsx" else io.StringIO()
-    write_records([{"name": "Fintech", "count": 3}], fmt, stream)  # type: ignore[arg-type]
+    other = WriteOptions(people=False)
+    write_records([{"name": "Fintech", "count": 3}], fmt, stream, None, other)  # type: ignore[arg-type]
     if fmt == "csv":
         assert stream.getvalue() == "name,count\nFintech,3\n"
     else:

@@ -127,6 +127,7 @@ def write_output(
             raw=output.raw, header=header, empty_header=empty_header,
             to_terminal=output.to_terminal, warn=report.warn,
             bom=output.bom and start == 0 and not output.to_terminal,
+            people=output.summary != "records",
         )  # fmt: skip
         return write_machine(records, output.fmt, stream, columns, options)
 

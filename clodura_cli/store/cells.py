@@ -35,6 +35,10 @@ class WriteOptions:
     bom: bool = False
     #: Where a writer says what it had to change (a cell cut to what a sheet holds).
     warn: Callable[[str], None] | None = None
+    #: The records are people (search, reveal, track): with no columns chosen, a file starts
+    #: with the documented person columns, whatever the first record holds. False: records of
+    #: another kind, their own fields as columns.
+    people: bool = True
 
 
 #: Writing with every option at its default.
@@ -73,15 +77,16 @@ def _flat(value: Any) -> str:
     return _scalar(value)
 
 
-def header_for(record: dict[str, Any]) -> list[str]:
-    """The columns of a file whose first record is ``record``: for a person, the documented
-    fields, then whatever else it carries; for a record of another kind (no person field),
-    its own fields, as the table shows them. Never the paging echo, page and perPage."""
+def header_for(record: dict[str, Any], people: bool = True) -> list[str]:
+    """The columns of a file whose first record is ``record``: for ``people``, the documented
+    person fields (even those the first record lacks: a later one may hold them), then
+    whatever else it carries; for records of another kind, their own fields, as the table
+    shows them. Never the paging echo, page and perPage."""
+    if not people:
+        return [name for name in record if name not in PAGING_ECHO]
     extra = [
         name for name in record if name not in DEFAULT_PERSON_COLUMNS and name not in PAGING_ECHO
     ]
-    if not any(name in record for name in DEFAULT_PERSON_COLUMNS):
-        return extra  # not a person: a column for each person field would be empty
     return [*DEFAULT_PERSON_COLUMNS, *extra]
 
 

@@ -156,7 +156,7 @@ class DelimitedWriter:
     def write(self, record: dict[str, Any]) -> None:
         if not self._header_written:
             if self._fields is None:
-                self._fields = header_for(record)
+                self._fields = header_for(record, self._options.people)
             self._write_header(self._fields)
         assert self._fields is not None
         # This runs for every cell of every record: plain text that needs no care goes straight
@@ -199,7 +199,9 @@ class DelimitedWriter:
 
     def close(self) -> None:
         if not self._header_written and self._options.empty_header:
-            self._write_header(self._fields or DEFAULT_PERSON_COLUMNS)
+            fields = self._fields or (DEFAULT_PERSON_COLUMNS if self._options.people else None)
+            if fields:  # records of another kind, none written, no columns named: no header
+                self._write_header(fields)
         self._stream.flush()
 
 

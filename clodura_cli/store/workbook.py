@@ -54,7 +54,7 @@ class WorkbookWriter:
 
     def write(self, record: dict[str, Any]) -> None:
         if self._row == 0:
-            self._header(self._fields or header_for(record), record)
+            self._header(self._fields or header_for(record, self._options.people), record)
         assert self._fields is not None
         row, sheet = self._row, self._sheet
         for column, name in enumerate(self._fields):
@@ -91,7 +91,9 @@ class WorkbookWriter:
         if self._row == 0:
             # A new file with no record still has its header; elsewhere, the columns asked.
             fields = self._fields or (
-                DEFAULT_PERSON_COLUMNS if self._options.empty_header else None
+                DEFAULT_PERSON_COLUMNS
+                if self._options.empty_header and self._options.people
+                else None
             )
             if fields:
                 self._header(fields, None)
