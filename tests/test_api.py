@@ -189,3 +189,13 @@ def test_a_query_reaches_the_server_as_a_query_and_shows_in_verbose(
     [entry] = emulator.log
     assert (entry["path"], entry["query"]) == ("/api/v1/credits", "x=1&kind=phone")
     assert "/api/v1/credits?x=1&kind=phone" in result.stderr
+
+
+def test_a_key_typed_into_a_query_is_not_logged(emulator: SandboxApp) -> None:
+    from clodura_cli.sandbox import DEFAULT_KEY
+
+    result = run_cli("api", f"credits?token={DEFAULT_KEY}", "--sandbox", "-v")
+    assert result.exit_code == 0, result.stderr
+    assert emulator.log[0]["query"] == f"token={DEFAULT_KEY}"  # sent as typed
+    assert "/api/v1/credits?token=*** " in result.stderr
+    assert DEFAULT_KEY not in result.stderr

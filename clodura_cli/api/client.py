@@ -266,7 +266,11 @@ class CloduraClient:
         if params:
             from urllib.parse import urlencode
 
-            shown = f"{path}?{urlencode(params, doseq=True)}"
+            key = self._key.decode("utf-8", errors="replace")
+            pairs = params.items() if isinstance(params, Mapping) else params
+            # A key typed into a query is never logged either.
+            shown = path + "?" + urlencode([(k, v.replace(key, "***") if key else v)
+                                            for k, v in pairs], safe="*")  # fmt: skip
         attempt = 0
         while True:
             attempt += 1
