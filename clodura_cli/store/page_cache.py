@@ -110,7 +110,8 @@ class PageCache:
                 self._give_up(exc)
                 return None
             if isinstance(kept, dict):  # a sandbox page, with what it did not emulate
-                self.not_emulated.update(map(str, kept.get("notEmulated", [])))
+                notes = kept.get("notEmulated")
+                self.not_emulated.update(map(str, notes if isinstance(notes, list) else []))
                 kept = kept.get("records")
             records = kept
             if not isinstance(records, list):
