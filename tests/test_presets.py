@@ -366,3 +366,20 @@ def test_saving_over_a_preset_of_the_other_kind_says_so(presets_dir: Path) -> No
     )
     same = run_cli("preset", "save", "cfo", "--orgs", "--domain", "globex.com", "--force")
     assert "warning" not in same.stderr
+
+
+def test_an_aborted_edit_leaves_the_preset_and_no_draft(
+    presets_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    run_cli("preset", "save", "p", "--seniority", "CEO")
+    before = (presets_dir / "p.yaml").read_text()
+    drafts = tmp_path / "temp"
+    drafts.mkdir()
+    monkeypatch.setenv("TMPDIR", str(drafts))
+    monkeypatch.setattr("tempfile.tempdir", None)  # tempfile reads TMPDIR again
+    monkeypatch.setenv("EDITOR", "false")
+    result = run_cli("preset", "edit", "p")
+    assert result.exit_code == 2
+    assert "the editor exited with status 1; preset left as it was" in result.stderr
+    assert (presets_dir / "p.yaml").read_text() == before
+    assert list(drafts.iterdir()) == []

@@ -202,15 +202,29 @@ def edit(name: Name) -> None:
 
     draft = Path(tempfile.mkdtemp(prefix="clodura-preset-")) / path.name
     shutil.copyfile(path, draft)
+    _edit_until_valid(editor, draft, name)
+    write_private(path, draft.read_text(encoding="utf-8"))
+    shutil.rmtree(draft.parent, ignore_errors=True)
+    report.info(f"preset {name!r} is valid")
+
+
+def _edit_until_valid(editor: str, draft: Path, name: str) -> None:
+    """Open the draft in the editor until it loads as a preset; an aborted edit is dropped, an
+    invalid one the user gives up on is kept for them (the error says where)."""
+    import shutil
+
+    from clodura_cli.store import presets
+
     while True:
         done = subprocess.run([*shlex.split(editor), str(draft)], check=False)
         if done.returncode != 0:
+            shutil.rmtree(draft.parent, ignore_errors=True)  # an aborted edit keeps nothing
             raise UsageError(
                 f"the editor exited with status {done.returncode}; preset left as it was"
             )
         try:
             presets.read_preset(draft)
-            break
+            return
         except UsageError as exc:
             if not terminal.can_ask():
                 raise UsageError(
@@ -221,9 +235,6 @@ def edit(name: Name) -> None:
                 raise UsageError(
                     f"preset {name!r} left as it was (your edit is in {draft})"
                 ) from None
-    write_private(path, draft.read_text(encoding="utf-8"))
-    shutil.rmtree(draft.parent, ignore_errors=True)
-    report.info(f"preset {name!r} is valid")
 
 
 @app.command()
