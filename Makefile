@@ -35,9 +35,11 @@ TEST_WORKERS ?= 4
 # files (ledgers, sandbox state, page caches), and each costs 10-30 ms of fsync on a disk against
 # 2-4 ms on tmpfs. A small /dev/shm (a container's 64 MB) is not used: under 1 GiB free, the
 # system's temporary folder stays.
-TEST_TMPDIR ?= $(shell [ -d /dev/shm ] && [ -w /dev/shm ] && \
+ifndef TEST_TMPDIR
+TEST_TMPDIR := $(shell [ -d /dev/shm ] && [ -w /dev/shm ] && \
 	[ "$$(df -Pk /dev/shm 2>/dev/null | awk 'NR==2 {print $$4}')" -gt 1048576 ] 2>/dev/null && \
 	echo /dev/shm)
+endif
 PYTEST = $(if $(TEST_TMPDIR),TMPDIR=$(TEST_TMPDIR) )PYTHONDONTWRITEBYTECODE= \
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 

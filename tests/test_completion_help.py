@@ -197,7 +197,7 @@ def test_the_folders_found_without_platformdirs_are_the_same(
 ) -> None:
     import platformdirs
 
-    for name in ("CLODURA_CONFIG_DIR", "CLODURA_DATA_DIR"):
+    for name in ("CLODURA_CONFIG_DIR", "CLODURA_DATA_DIR", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", "/home/ann")
     for name, value in where.items():

@@ -126,8 +126,8 @@ SETTINGS: dict[str, Setting] = {
             "csv-bom",
             _boolean,
             False,
-            "the default of --bom: a new spreadsheet file (a format with a header) starts with a "
-            "UTF-8 byte-order mark, so that Excel reads accents right",
+            "the default of --bom: a new file of a delimited format (one with a header row) "
+            "starts with a UTF-8 byte-order mark, so that Excel reads accents right",
         ),
         Setting("per-page", _number(int, 1, 100), 25, "records per page of a search"),
         Setting(
