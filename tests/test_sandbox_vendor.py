@@ -438,3 +438,11 @@ def test_a_state_file_of_the_old_format_opens_and_keeps_its_balances(tmp_path: P
     reopened = SandboxApp(path)
     assert balance(reopened) == {"remainingCredits": 774.96}
     reopened.close()
+
+
+def test_every_address_domain_belongs_to_one_company() -> None:
+    """A person is found by address among the people of the company its domain names: that
+    holds only while no two companies share the domain their people's addresses use."""
+    index = vendor._index(DATA)
+    for number, company in enumerate(DATA.companies):
+        assert index.by_domain[company.domains[0].lower()] == number, company.domains
