@@ -90,3 +90,26 @@ def test_serve_refuses_a_bad_fault_script() -> None:
     result = run_cli("sandbox", "serve", "--fault", "teapot@search")
     assert result.exit_code == 2
     assert "unknown fault 'teapot'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("default", "typed", "answer"),
+    [(False, "\n", False), (False, "y\n", True), (False, "", False),
+     (True, "\n", True), (True, "n\n", False), (True, "No\n", False), (True, "", False),
+     (True, "yes\n", True)],
+)  # fmt: skip
+def test_a_question_takes_its_default_from_an_empty_line_never_from_end_of_input(
+    default: bool, typed: str, answer: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+
+    from clodura_cli.cli.terminal import _asked
+
+    read, write = os.pipe()
+    os.write(write, typed.encode())
+    os.close(write)
+    with os.fdopen(read, encoding="utf-8") as answers:
+        assert _asked("Edit again?", answers, default) is answer
+    assert capsys.readouterr().err.startswith(
+        "Edit again? [Y/n]: " if default else "Edit again? [y/N]: "
+    )

@@ -37,24 +37,25 @@ def can_ask() -> bool:
     return is_terminal("stdin") and is_terminal("stderr")
 
 
-def confirm(question: str) -> bool | None:
-    """Ask a yes/no question (the answer no unless y/yes); None when there is no terminal to
-    ask on. Where stdin is a pipe (`search ... | clodura reveal --input -`) but stderr is a
-    terminal, the answer is read from the controlling terminal, /dev/tty, as sudo and git do;
-    without any terminal nothing is asked."""
+def confirm(question: str, *, default: bool = False) -> bool | None:
+    """Ask a yes/no question: the answer is ``default`` (no unless said otherwise) unless the
+    line says the other (y/yes, n/no); None when there is no terminal to ask on. Where stdin
+    is a pipe (`search ... | clodura reveal --input -`) but stderr is a terminal, the answer
+    is read from the controlling terminal, /dev/tty, as sudo and git do; without any terminal
+    nothing is asked."""
     if not is_terminal("stderr"):
         return None
     if is_terminal("stdin"):
-        return _asked(question, sys.stdin)
+        return _asked(question, sys.stdin, default)
     try:
         tty = open("/dev/tty", encoding="utf-8", errors="replace")  # noqa: SIM115
     except OSError:  # no controlling terminal (cron, a service): never ask
         return None
     with tty:
-        return _asked(question, tty)
+        return _asked(question, tty, default)
 
 
-def _asked(question: str, answers: TextIO) -> bool:
+def _asked(question: str, answers: TextIO, default: bool = False) -> bool:
     """The question on stderr, the answer a line read from ``answers`` (a terminal).
 
     The line is read once the terminal has one: waiting in select rather than in read lets a
@@ -62,14 +63,17 @@ def _asked(question: str, answers: TextIO) -> bool:
     question and the read, and then waited for ever.)"""
     import select
 
-    sys.stderr.write(f"{question} [y/N]: ")
+    sys.stderr.write(f"{question} {'[Y/n]' if default else '[y/N]'}: ")
     sys.stderr.flush()
     while not select.select([answers.fileno()], [], [], 0.2)[0]:
         pass  # a signal's handler runs between the waits
     answer = answers.readline()
     if not answer.endswith("\n"):
         sys.stderr.write("\n")  # end of input (Ctrl-D): the line the question left open
-    return answer.strip().lower() in ("y", "yes")
+    said = answer.strip().lower()
+    if default and answer.endswith("\n"):  # yes unless no (end of input is never a yes)
+        return said not in ("n", "no")
+    return said in ("y", "yes")
 
 
 def silence_stdout() -> None:

@@ -231,7 +231,7 @@ def _edit_until_valid(editor: str, draft: Path, name: str) -> None:
                     f"{exc.message}; preset {name!r} left as it was (your edit is in {draft})"
                 ) from None
             report.error(exc.message)
-            if not typer.confirm("Edit again?", default=True, err=True):
+            if not terminal.confirm("Edit again?", default=True):
                 raise UsageError(
                     f"preset {name!r} left as it was (your edit is in {draft})"
                 ) from None
