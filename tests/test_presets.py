@@ -196,11 +196,17 @@ def test_edit_validates_after_saving(
     editor.write_text("#!/bin/sh\nprintf 'seniority: [Boss]\\n' > \"$1\"\n")
     editor.chmod(0o755)
     monkeypatch.setenv("EDITOR", str(editor))
+    drafts = tmp_path / "temp"  # where the kept draft goes, not the system's temporary folder
+    drafts.mkdir()
+    monkeypatch.setenv("TMPDIR", str(drafts))
+    monkeypatch.setattr("tempfile.tempdir", None)
     before = (presets_dir / "p.yaml").read_text()
     result = run_cli("preset", "edit", "p")
     assert result.exit_code == 2
     assert "seniority: 'Boss' is not an accepted value" in result.stderr
     assert "preset 'p' left as it was (your edit is in " in result.stderr
+    [kept] = drafts.glob("clodura-preset-*/p.yaml")  # the user's edit is not lost
+    assert kept.read_text() == "seniority: [Boss]\n"
     assert (presets_dir / "p.yaml").read_text() == before  # the invalid version is not kept
     assert [p.name for p in presets_dir.iterdir()] == ["p.yaml"]
     editor.write_text("#!/bin/sh\nprintf 'seniority: [Director]\\n' > \"$1\"\n")
