@@ -24,6 +24,8 @@ from clodura_cli.store.formats import (
 from clodura_cli.store.formats import write_records as write_machine
 
 if TYPE_CHECKING:
+    from clodura_cli.cli.session import ApiOptions
+    from clodura_cli.output import OutputOptions
     from clodura_cli.store.layouts import Layout
 
 _SPOOL_IN_MEMORY = 8 * 1024 * 1024
@@ -185,6 +187,24 @@ def _destination(output: Output) -> Iterator[tuple[TextIO, int]]:
         spool.seek(0)
         shutil.copyfileobj(spool, sys.stdout)
         sys.stdout.flush()
+
+
+def output_for(
+    out: OutputOptions,
+    api: ApiOptions,
+    fmt: str,
+    columns: Sequence[str] | None,
+    *,
+    summary: str,
+    kind: str,
+    extra: tuple[str, ...] = (),
+) -> Output:
+    """The Output a command's output options ask for, in the format ``fmt`` chosen from them
+    (``api.output_format``) and with ``columns`` chosen from --fields: the byte-order mark as
+    the flag or the setting says, the --layout for records of ``kind``."""
+    layout = layout_of(out.layout, kind)
+    return Output(fmt, out.output, columns, out.append, out.raw_csv, out.wide, summary,
+                  bom=api.bom(out.bom), layout=layout, extra=extra)  # fmt: skip
 
 
 def layout_of(text: str | None, kind: str) -> Layout | None:

@@ -77,6 +77,12 @@ def _flat(value: Any) -> str:
     return _scalar(value)
 
 
+def header_without_records(options: WriteOptions) -> Sequence[str] | None:
+    """The header of a new file that no record came to, with no columns named: the person
+    columns for people, none for records of another kind."""
+    return DEFAULT_PERSON_COLUMNS if options.people else None
+
+
 def header_for(record: dict[str, Any], people: bool = True) -> list[str]:
     """The columns of a file whose first record is ``record``: for ``people``, the documented
     person fields (even those the first record lacks: a later one may hold them), then

@@ -26,6 +26,7 @@ from clodura_cli.store.cells import (
     WriteOptions,
     cell,
     header_for,
+    header_without_records,
     select,
 )
 
@@ -199,7 +200,7 @@ class DelimitedWriter:
 
     def close(self) -> None:
         if not self._header_written and self._options.empty_header:
-            fields = self._fields or (DEFAULT_PERSON_COLUMNS if self._options.people else None)
+            fields = self._fields or header_without_records(self._options)
             if fields:  # records of another kind, none written, no columns named: no header
                 self._write_header(fields)
         self._stream.flush()

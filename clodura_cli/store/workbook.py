@@ -15,10 +15,10 @@ from typing import Any
 
 from clodura_cli.store.cells import (
     ALL_FIELDS,
-    DEFAULT_PERSON_COLUMNS,
     WriteOptions,
     cell,
     header_for,
+    header_without_records,
 )
 
 #: The most characters a cell holds (Excel's limit; LibreOffice's is larger).
@@ -90,11 +90,8 @@ class WorkbookWriter:
     def close(self) -> None:
         if self._row == 0:
             # A new file with no record still has its header; elsewhere, the columns asked.
-            fields = self._fields or (
-                DEFAULT_PERSON_COLUMNS
-                if self._options.empty_header and self._options.people
-                else None
-            )
+            empty = header_without_records(self._options) if self._options.empty_header else None
+            fields = self._fields or empty
             if fields:
                 self._header(fields, None)
         self._book.close()

@@ -21,7 +21,7 @@ from clodura_cli.api.errors import (
 )
 from clodura_cli.cli import options, report, terminal
 from clodura_cli.cli.progress import count_progress
-from clodura_cli.cli.render import Output, layout_of, write_output
+from clodura_cli.cli.render import output_for, write_output
 from clodura_cli.cli.session import ApiOptions, open_connection
 from clodura_cli.inputs import column_key, parse_rows, plain_value, read_input
 from clodura_cli.output import OutputOptions, chosen_columns
@@ -213,10 +213,9 @@ def run_paid(
     out = opts.out
     chosen = api.output_format(out.fmt, out.output)
     fields = chosen_columns(out.fields, columns, report.warn)
-    layout = layout_of(out.layout, RECORD_KINDS.get(endpoint.name, "records"))
-    output = Output(chosen, out.output, fields, out.append, out.raw_csv, summary="records",
-                    bom=api.bom(out.bom), layout=layout,
-                    extra=RESULT_COLUMNS.get(endpoint.name, ()))  # fmt: skip
+    output = output_for(out, api, chosen, fields, summary="records",
+                        kind=RECORD_KINDS.get(endpoint.name, "records"),
+                        extra=RESULT_COLUMNS.get(endpoint.name, ()))  # fmt: skip
     output.check_append(fields or list(columns))
     unsent: dict[str, str] = {}
     if suppress:
@@ -233,7 +232,7 @@ def run_paid(
     waited_out = [b for b in total.bought if wait_pending and _queued_by_this_run(b)]
     rows = (_row_by_row(batch, total.bought, rows_of, unsent) if batch is not None
             else [row for b in total.bought for row in rows_of(b)])  # fmt: skip
-    if fields is None and FORMATS[chosen].header and layout is None:
+    if fields is None and FORMATS[chosen].header and output.layout is None:
         # A file's columns are the rows' own (the input's first), not a search's.
         output = replace(output, columns=list(dict.fromkeys(k for row in rows for k in row)))
     write_output(rows, output, empty_header=False)

@@ -12,7 +12,7 @@ from typing import Any
 from clodura_cli import reveal_run
 from clodura_cli.api.errors import CreditGuardError, MissingKeyError, UsageError
 from clodura_cli.cli import report, terminal
-from clodura_cli.cli.render import Output, layout_of, write_output
+from clodura_cli.cli.render import Output, output_for, write_output
 from clodura_cli.cli.session import ApiOptions, open_connection
 from clodura_cli.inputs import EMAIL, Inputs
 from clodura_cli.output import chosen_columns
@@ -36,9 +36,8 @@ def run_reveal(
     chosen = api.output_format(out.fmt, out.output)
     options = replace(options, concurrency=int(api.setting("concurrency", options.concurrency)))
     columns = chosen_columns(out.fields, REVEAL_COLUMNS, report.warn)
-    output = Output(chosen, out.output, columns, raw=out.raw_csv, summary=options.kind,
-                    bom=api.bom(out.bom), layout=layout_of(out.layout, "people"),
-                    extra=(*_REVEAL_EXTRA[options.kind], *_REVEAL_EXTRA["all"]))  # fmt: skip
+    output = output_for(out, api, chosen, columns, summary=options.kind, kind="people",
+                        extra=(*_REVEAL_EXTRA[options.kind], *_REVEAL_EXTRA["all"]))  # fmt: skip
     # Checked before anything else: a missing webhook is a usage error, whatever the key.
     webhook = (
         None if options.listen else reveal_run.webhook_for(options, configured, api.use_sandbox)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from clodura_cli.api.endpoints import PEOPLE
 from clodura_cli.api.errors import UsageError
 from clodura_cli.cli import report, terminal
-from clodura_cli.cli.render import Output, layout_of, write_output
+from clodura_cli.cli.render import Output, output_for, write_output
 from clodura_cli.cli.session import ApiOptions
 from clodura_cli.output import chosen_columns
 from clodura_cli.search_run import Search, SearchOptions, org_ids_from_text
@@ -58,9 +58,7 @@ def _output(opts: SearchOptions, api: ApiOptions) -> Output:
     columns = chosen_columns(out.fields, endpoint.record_fields, report.warn)
     if columns is None and FORMATS[chosen].header and endpoint is not PEOPLE and not out.layout:
         columns = list(endpoint.record_fields)
-    output = Output(chosen, out.output, columns, out.append, out.raw_csv, out.wide,
-                    endpoint.name, bom=api.bom(out.bom),
-                    layout=layout_of(out.layout, endpoint.name))  # fmt: skip
+    output = output_for(out, api, chosen, columns, summary=endpoint.name, kind=endpoint.name)
     output.check_append(columns or DEFAULT_PERSON_COLUMNS)
     return output
 

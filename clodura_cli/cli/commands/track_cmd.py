@@ -173,11 +173,17 @@ def _deliveries(out: OutputOptions, api: ApiOptions) -> Any:
 
 def _jobs(out: OutputOptions, api: ApiOptions) -> Any:
     """Where the jobs go, as the output options say."""
-    from clodura_cli.cli.render import Output, layout_of
+    from clodura_cli.cli.render import output_for
     from clodura_cli.output import chosen_columns
     from clodura_cli.reveal import REVEAL_COLUMNS
 
     columns = chosen_columns(out.fields, REVEAL_COLUMNS, report.warn)
-    return Output(api.output_format(out.fmt, out.output), out.output, columns, raw=out.raw_csv,
-                  summary="jobs", bom=api.bom(out.bom), layout=layout_of(out.layout, "people"),
-                  extra=("revealStatus", "trackingId", "kind", "submittedAt"))  # fmt: skip
+    return output_for(
+        out,
+        api,
+        api.output_format(out.fmt, out.output),
+        columns,
+        summary="jobs",
+        kind="people",
+        extra=("revealStatus", "trackingId", "kind", "submittedAt"),
+    )
