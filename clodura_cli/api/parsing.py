@@ -125,7 +125,7 @@ _NOUNS = {
 
 
 def _noun(path: str) -> str:
-    return _NOUNS.get(path.partition("?")[0], "records")
+    return _NOUNS.get(path, "records")
 
 
 def object_from_payload(payload: Any, path: str, required: tuple[str, ...] = ()) -> dict[str, Any]:

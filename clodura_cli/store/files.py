@@ -122,11 +122,12 @@ def output_target(path: str) -> Path | None:
         raise UsageError(f"--output: cannot use {path!r}: {exc.strerror}") from None
     if mode is not None and stat.S_ISDIR(mode):
         raise UsageError(f"--output: {path!r} is a folder; give a file name inside it")
-    if target.is_symlink():  # before anything follows it, even to a device
+    link = target.is_symlink()
+    if link:  # before anything follows it, even to a device
         _refuse_planted_symlink(target, path)
     if is_stream(target):
         return None
-    if target.is_symlink():
+    if link:
         target = Path(os.path.realpath(target))
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():

@@ -105,15 +105,14 @@ class PageCache:
                     "AND fetched_at >= ?",
                     (self._account, _request(endpoint_path, body), self._clock() - self._ttl),
                 )
-                kept = json.loads(rows[0]["records"]) if rows else None
+                records = json.loads(rows[0]["records"]) if rows else None
             except Exception as exc:
                 self._give_up(exc)
                 return None
-            if isinstance(kept, dict):  # a sandbox page, with what it did not emulate
-                notes = kept.get("notEmulated")
+            if isinstance(records, dict):  # a sandbox page, with what it did not emulate
+                notes = records.get("notEmulated")
                 self.not_emulated.update(map(str, notes if isinstance(notes, list) else []))
-                kept = kept.get("records")
-            records = kept
+                records = records.get("records")
             if not isinstance(records, list):
                 return None
             fetched = float(rows[0]["fetched_at"])
