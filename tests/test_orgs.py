@@ -143,6 +143,45 @@ def test_orgs_piped_into_a_people_search_runs_once_per_id(emulator: SandboxApp) 
     assert all(len([r for r in people.jsonl() if r["organizationId"] == i]) <= 2 for i in ids)
 
 
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+def test_orgs_written_as_a_table_pipe_their_id_column_not_their_header(
+    emulator: SandboxApp, fmt: str
+) -> None:
+    # `orgs -f csv | search --org-id -` searched the header line as an organisation's id.
+    orgs = run_cli("orgs", "--sandbox", "--industry-keyword", "AI", "--limit", "3", "-f", fmt)
+    delimiter = "\t" if fmt == "tsv" else ","
+    ids = [row["organisationId"] for row in csv.DictReader(io.StringIO(orgs.stdout),
+                                                           delimiter=delimiter)]  # fmt: skip
+    assert len(ids) == 3
+    emulator.log.clear()
+    people = run_cli("search", "--sandbox", "--org-id", "-", "--limit", "1", "-f", "jsonl",
+                     input="\n" + orgs.stdout)  # fmt: skip
+    assert people.exit_code == 0, people.stderr
+    assert [b["organizationId"] for b in emulator_search_bodies(emulator)] == ids
+    assert "skipped" not in people.stderr
+
+
+def test_a_csv_without_an_id_column_is_refused_before_any_search(emulator: SandboxApp) -> None:
+    result = run_cli("search", "--sandbox", "--org-id", "-", "-f", "jsonl",
+                     input="name,domain\nAcme,acme.com\n")  # fmt: skip
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: --org-id -: the CSV on standard input has no organisationId column (its first "
+        "line is 'name,domain'); pipe `clodura orgs` output, or one id a line"
+    )
+    assert emulator.log == []
+
+
+def test_a_blank_id_cell_is_named_by_its_line() -> None:
+    from clodura_cli.search_run import org_ids_from_text
+
+    text = "\n\norganisationId,organisationName\n11,A\n,B\n12,C\n"
+    assert org_ids_from_text(text) == (
+        ["11", "12"],
+        ["--org-id -: line 5 holds no organisation id; skipped"],
+    )
+
+
 def emulator_search_bodies(emulator: SandboxApp) -> list[Any]:
     return [entry["body"] for entry in emulator.log if entry["endpoint"] == "search"]
 

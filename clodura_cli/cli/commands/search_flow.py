@@ -205,7 +205,8 @@ def _report(search: Search, output: Output, count: int | None) -> None:
 
 
 def org_ids_from_stdin() -> list[str]:
-    """`--org-id -`: organisation ids from stdin (JSON Lines records or one id a line)."""
+    """`--org-id -`: organisation ids from stdin (JSON Lines records, a CSV or TSV with an id
+    column, or one id a line)."""
     if terminal.is_terminal("stdin"):
         raise UsageError("--org-id -: standard input is a terminal; pipe the ids in")
     ids, warnings = org_ids_from_text(sys.stdin.read())
