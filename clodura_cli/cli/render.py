@@ -101,16 +101,26 @@ def write_output(
     removes what it added); on stdout JSON Lines and CSV stream as they come, a JSON array is
     held back until complete, so a failed run never prints half an array.
     """
+    if output.layout is None:
+        return _write(records, output, empty_header)
+    from clodura_cli.store.layouts import Watch
+
+    watch = Watch(output.layout)
+    written = _write(map(watch.apply, records), output, empty_header)
+    for warning in watch.misspelt():
+        report.warn(warning)
+    return written
+
+
+def _write(records: Iterable[dict[str, Any]], output: Output, empty_header: bool | None) -> int:
     if empty_header is None:
         empty_header = output.path is not None
     with _destination(output) as (stream, start):
         columns = output.written
         header = True
-        if output.layout is not None:
-            records = map(output.layout.apply, records)
-            if columns is not None and list(columns) == [ALL_FIELDS]:
-                # --fields all: the layout's columns first, as the first record has them.
-                columns, records = _columns_of_first(records)
+        if output.layout is not None and columns is not None and list(columns) == [ALL_FIELDS]:
+            # --fields all: the layout's columns first, as the first record has them.
+            columns, records = _columns_of_first(records)
         if output.append and start and output.path is not None:
             existing = read_header(Path(output.path), output.fmt)
             if existing is not None:

@@ -89,6 +89,48 @@ class Layout:
         return laid
 
 
+class Watch:
+    """A layout applied to a run's records, noting what they held, so that a misspelt field
+    (``emial``, ``{lastNme}``) is named at the end instead of leaving a column silently empty."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self._keys: set[str] = set()
+        self._filled: set[str] = set()
+        self._records = 0
+
+    def apply(self, record: dict[str, Any]) -> dict[str, Any]:
+        """``Layout.apply``, noting the record's fields and the columns it filled."""
+        self._records += 1
+        self._keys.update(record)
+        laid = self.layout.apply(record)
+        self._filled.update(c.name for c in self.layout.columns if laid[c.name] is not None)
+        return laid
+
+    def misspelt(self) -> list[str]:
+        """A warning for each field a column draws on that no record had while one had a field
+        of a very close name. A column of alternatives counts only when it stayed empty in
+        every record (the built-in layouts list spellings an answer may come in); every
+        field of a text with {fields} counts."""
+        import difflib
+
+        warnings = []
+        for column in self.layout.columns:
+            if column.template is None and column.name in self._filled:
+                continue
+            for source in column.sources:
+                if source in self._keys:
+                    continue
+                close = difflib.get_close_matches(source, sorted(self._keys), n=1, cutoff=0.8)
+                if close:
+                    warnings.append(
+                        f"--layout {self.layout.name}: {self.layout.kind}: column "
+                        f"{column.name!r} draws on {source!r}, which none of the "
+                        f"{self._records} records has; did you mean {close[0]!r}?"
+                    )
+        return warnings
+
+
 def _joined(values: list[Any], join: str) -> str:
     """A list's items as one cell (two phones: ``+1 1; +44 2``)."""
     return join.join(cell(v) for v in values)
