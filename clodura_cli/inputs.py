@@ -195,9 +195,50 @@ def parse_rows(
         return _json_lines(text)
     first = next((line for line in lines if line.strip()), "")
     cells = [cell.strip() for cell in re.split("[,\t]", first)]
-    if is_header(cells) if is_header else any(name in cells for name in _ID_COLUMNS):
+    if is_header is not None:
+        return _csv_rows(text) if is_header(cells) else _plain_lines(text)
+    if any(name in cells for name in _ID_COLUMNS):
         return _csv_rows(text)
+    spelled = _person_columns()
+    if any(column_key(cell) in spelled for cell in cells):
+        rows, problems = _csv_rows(text)
+        return [(label, _as_fields(record, spelled)) for label, record in rows], problems
     return _plain_lines(text)
+
+
+#: The fields that say who a person is, as identifiers_for reads them.
+_WHO = ("personId", "linkedinUrl", "firstName", "lastName", "companyDomain")
+
+
+def _person_columns() -> dict[str, str]:
+    """Column names (as compared) that hold a field saying who a person is: the field's own
+    name in any spelling (``Person ID``, ``linkedin_url``), and the columns of every layout's
+    people section (``LinkedIn URL``, ``Company Domain Name``), so that a file written with
+    --layout reads back."""
+    from clodura_cli.store import layouts
+
+    spelled = {column_key(name): name for name in _WHO}
+    for name in layouts.available():
+        try:
+            layout = layouts.load(name, "people")
+        except UsageError:  # a user's layout without a people section, or broken
+            continue
+        for column in layout.columns:
+            field = next((f for f in column.sources if f in _WHO), None)
+            if column.template is None and field is not None:
+                spelled.setdefault(column_key(column.name), field)
+    return spelled
+
+
+def _as_fields(record: dict[str, Any], spelled: dict[str, str]) -> dict[str, Any]:
+    """The record with the fields its columns hold under their own names (a column of the
+    field's own name wins)."""
+    named = dict(record)
+    for column, value in record.items():
+        field = spelled.get(column_key(column))
+        if field is not None:
+            named.setdefault(field, value)
+    return named
 
 
 def _json_array(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:

@@ -132,6 +132,34 @@ def test_a_misspelt_field_is_named_after_the_run(isolated: Path, emulator: Sandb
     ]  # Id and City were filled by another of their fields: a spelling an answer may come in
 
 
+@pytest.mark.parametrize("name", layouts.built_in_names())
+def test_a_file_written_with_a_layout_reads_back_into_reveal(
+    name: str, isolated: Path, emulator: SandboxApp
+) -> None:
+    # `reveal --input` found no person in a HubSpot export: it knew only personId,
+    # linkedinUrl and firstName as column names.
+    people = run_cli("search", "--sandbox", "--limit", "3", "-f", "jsonl").jsonl()
+    path = isolated / f"{name}.csv"
+    laid = run_cli("search", "--sandbox", "--limit", "3", "-o", str(path), "--layout", name)
+    assert laid.exit_code == 0, laid.stderr
+    emulator.log.clear()
+    result = run_cli("reveal", "email", "--sandbox", "--input", str(path), "--no-wait")
+    assert result.exit_code == 0, result.stderr
+    assert [body["linkedinUrl"] for body in sent(emulator, "email")] == [
+        person["linkedinUrl"] for person in people
+    ]
+
+
+def test_any_spelling_of_an_identifying_column_is_read(isolated: Path) -> None:
+    from clodura_cli.inputs import parse_rows
+
+    rows, problems = parse_rows("Person ID,First Name,last_name,Company Domain Name\n42,A,B,c.io\n")
+    assert problems == []
+    assert rows[0][1] == {"Person ID": "42", "First Name": "A", "last_name": "B",
+                          "Company Domain Name": "c.io", "personId": "42", "firstName": "A",
+                          "lastName": "B", "companyDomain": "c.io"}  # fmt: skip
+
+
 def test_an_empty_field_takes_its_separator_along() -> None:
     layout = layouts.parse("t", {"people": {"Where": "{city}, {state}, {country}"}}, "people")
     assert layout.apply({"city": "Pune", "state": "", "country": "India"})["Where"] == "Pune, India"

@@ -33,8 +33,8 @@ LinkedinUrls = Annotated[list[str] | None, typer.Option(
 )]
 InputFile = Annotated[str | None, typer.Option(
     "--input", "-i", metavar="FILE", rich_help_panel=INPUT_PANEL, show_default=False,
-    help="JSON Lines, a JSON array, CSV with a header (any `clodura search` output), or one "
-         "person id per line; - reads stdin.",
+    help="JSON Lines, a JSON array, CSV with a header (any `clodura search` output, with "
+         "--layout too), or one person id per line; - reads stdin.",
 )]
 TrustIds = Annotated[bool, typer.Option(
     "--trust-ids", rich_help_panel=INPUT_PANEL,
