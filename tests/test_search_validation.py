@@ -23,7 +23,16 @@ INVALID = [
         ["--email-status", "valid"],
         ["--email-status", "'valid'", "verified, unverified, unavailable"],
     ),
-    (["--revenue", "2M"], ["--revenue", "'2M'", "accepted: < 1M, 1M-10M"]),
+    (["--revenue", "2M"], ["--revenue", "'2M'", "did you mean '1M-10M'", "accepted: < 1M, 1M-10M"]),
+    # A number means the band that holds it; "51" is no abbreviation of "501 - 1000".
+    (["--employees", "51"], ["--employees", "'51'", "did you mean '51 - 200'?"]),
+    (["--employees", "75"], ["--employees", "'75'", "did you mean '51 - 200'?"]),
+    (["--employees", "1,500"], ["--employees", "'1,500'", "did you mean '1001 - 5000'?"]),
+    (["--employees", "20000"], ["--employees", "'20000'", "did you mean '10000+'?"]),
+    (["--revenue", "50M"], ["--revenue", "'50M'", "did you mean '11M-100M'?"]),
+    (["--revenue", "10500000"], ["--revenue", "'10500000'", "did you mean '1M-10M'?"]),
+    (["--revenue", "500k"], ["--revenue", "'500k'", "did you mean '< 1M'?"]),
+    (["--revenue", "2B"], ["--revenue", "'2B'", "did you mean '1B+'?"]),
     (["--business-model", "Platform"], ["--business-model", "'Platform'", "Product, Services"]),
     (
         [arg for i in range(11) for arg in ("--domain", f"d{i}.com")],

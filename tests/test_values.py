@@ -418,3 +418,31 @@ def test_fuzzy_ranks_what_was_meant_first(
     typed: str, names: tuple[str, ...], meant: str, tier: fuzzy.Tier
 ) -> None:
     assert fuzzy.ranked(typed, names)[0] == (meant, tier)
+
+
+@pytest.mark.parametrize(
+    ("text", "band"),
+    [("0", "0 - 1"), ("50", "11 - 50"), ("51", "51 - 200"), ("9,999", "5001 - 10000"),
+     ("10,000", "10000+"), ("999,999", "< 1M"), ("1000000", "1M-10M"), ("10M", "1M-10M"),
+     ("10500000", "1M-10M"), ("11M", "11M-100M"), ("999M", "501M-1B"), ("1B", "1B+"),
+     ("3b", "1B+"),
+     ("fifty", None), ("51 - 200", None), ("-5", None)],
+)  # fmt: skip
+def test_a_number_names_the_band_that_holds_it(text: str, band: str | None) -> None:
+    # The bands end where the next begins: 1M-10M holds 10.5M, since 11M-100M starts at 11M;
+    # where two bands meet (10000, 1B), the one that starts there, as it is spelled.
+    found = [vocabulary.band_holding(text, values) for values in (spec.EMPLOYEE_SIZES,
+                                                                  spec.REVENUES)]  # fmt: skip
+    assert band in found if band else found == [None, None]
+
+
+def test_digits_are_no_abbreviation() -> None:
+    # "51" was offered "501 - 1000" and "5001 - 10000" first, as the initials of their words.
+    assert fuzzy.ranked("51", ["501 - 1000", "5001 - 10000"]) == []
+    assert fuzzy.ranked("VP", ["Vice President"]) == [("Vice President", fuzzy.Tier.ACRONYM)]
+
+
+def test_values_lists_the_band_a_number_falls_in() -> None:
+    result = run_cli("values", "employees", "75")
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(line)["value"] for line in result.stdout.splitlines()] == ["51 - 200"]

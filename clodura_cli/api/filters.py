@@ -189,8 +189,11 @@ def canonical_choice(
     found = vocabulary.exact(text, choices)
     if found is not None:
         return found
-    several = _several(text, name)
-    close = None if several else fuzzy.best(text, choices, aliases=suggested)
+    # A number means the band that holds it (75 employees: 51 - 200; 1,500 is one number).
+    close = vocabulary.band_holding(text, choices)
+    several = "" if close else _several(text, name)
+    if not close and not several:
+        close = fuzzy.best(text, choices, aliases=suggested)
     hint = f"{several}; " if several else f"did you mean {quoted(close)}? " if close else ""
     raise ValidationError(
         name, f"{quoted(text)} is not an accepted value; {hint}accepted: {', '.join(choices)}"

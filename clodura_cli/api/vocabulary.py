@@ -97,8 +97,12 @@ class ValueList:
         return self.same.get(fuzzy.key(text))
 
     def ranked(self, text: str, *, typo_cutoff: float = 0.6) -> list[tuple[str, fuzzy.Tier]]:
-        """The values ``text`` may mean, surest first."""
+        """The values ``text`` may mean, surest first; for a number, the band that holds it
+        (``75``: ``51 - 200``, ``50M``: ``11M-100M``)."""
         aliases = {**self.suggested, **{name: (value,) for name, value in self.same.items()}}
+        holding = band_holding(text, self.values)
+        if holding is not None:
+            aliases[fuzzy.key(text)] = (holding, *aliases.get(fuzzy.key(text), ()))
         return fuzzy.ranked(
             text, self.values, aliases=aliases, groups=self.groups, typo_cutoff=typo_cutoff
         )
@@ -124,6 +128,49 @@ class ValueList:
         chosen = close or [value for value, _ in found]
         by_value = {record[VALUE]: record for record in self.records}
         return [by_value[value] for value in chosen]
+
+
+_SCALE = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9}
+
+
+def _amount(text: str) -> int | None:
+    """A whole amount written as ``1,000``, ``50M`` or ``1B``; None for anything else."""
+    import re
+
+    found = re.fullmatch(r"\s*(\d[\d,]*)\s*([kmb]?)\s*", text.lower())
+    return int(found[1].replace(",", "")) * _SCALE[found[2]] if found else None
+
+
+def band_holding(text: str, values: tuple[str, ...]) -> str | None:
+    """The value of a list of bands (``51 - 200``, ``11M-100M``, ``< 1M``, ``1B+``) that holds
+    the amount ``text`` is; None when ``text`` is no amount or no band holds it."""
+    number = _amount(text)
+    if number is None:
+        return None
+    found = None
+    for value in values:
+        low, high = _bounds(value)
+        # 10000 is in both 5001 - 10000 and 10000+: the later band, that starts there and is
+        # spelled so, wins.
+        if low is not None and low <= number <= high:
+            found = value
+    return found
+
+
+def _bounds(value: str) -> tuple[int | None, float]:
+    """A band's lowest and highest amount (``< 1M``: 0 to 999,999; ``1B+``: 1B and over)."""
+    if value.startswith("<"):
+        top = _amount(value[1:])
+        return (0, top - 1) if top is not None else (None, 0)
+    if value.endswith("+"):
+        return _amount(value[:-1]), float("inf")
+    low, _, high = value.partition("-")
+    start, end = _amount(low), _amount(high)
+    if start is None or end is None:
+        return None, 0
+    # 1M-10M then 11M-100M: a band in millions ends just before the next million begins.
+    unit = high.strip()[-1:].lower()
+    return start, end + _SCALE[unit] - 1 if unit in _SCALE else end
 
 
 class _Lazy(Mapping[str, Any]):

@@ -70,8 +70,12 @@ def _starts(typed: str, spaced: str) -> bool:
 
 
 def _initials(name_key: str) -> str:
+    """The first letters of a name's words (VP: Vice President); none for a name with a word
+    that starts with a digit ("51" is no abbreviation of "501 - 1000")."""
     words = _words(name_key)
-    return "".join(word[0] for word in words) if len(words) > 1 else ""
+    if len(words) < 2 or not all(word[0].isalpha() for word in words):
+        return ""
+    return "".join(word[0] for word in words)
 
 
 def _covered(typed: tuple[str, ...], name_key: str) -> int:
