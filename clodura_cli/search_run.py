@@ -17,6 +17,7 @@ from clodura_cli.api import spec
 from clodura_cli.api.endpoints import PEOPLE, Endpoint
 from clodura_cli.api.errors import CreditGuardError, UsageError
 from clodura_cli.api.filters import SearchRequest, build_search_body
+from clodura_cli.base.text import quoted
 from clodura_cli.output import OutputOptions
 from clodura_cli.search import PageCallback, SearchPlan, SearchRun, iterate_records, plan_search
 
@@ -392,7 +393,13 @@ def org_ids_from_text(text: str) -> tuple[list[str], list[str]]:
         if damaged_id(value) is not None:
             damaged.append(number)
             continue
-        ids.append(str(value).strip())
+        text = str(value).strip()
+        if not text.isdigit():  # a name piped by mistake reads like an id: say so
+            warnings.append(
+                f"--org-id -: line {number}: {quoted(text)} is not digits as documented ids "
+                "are; searched anyway"
+            )
+        ids.append(text)
     if damaged:
         lines = ", ".join(map(str, damaged[:5])) + ("..." if len(damaged) > 5 else "")
         warnings.append(
