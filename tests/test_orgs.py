@@ -180,6 +180,11 @@ def test_a_blank_id_cell_is_named_by_its_line() -> None:
         ["11", "12"],
         ["--org-id -: line 5 holds no organisation id; skipped"],
     )
+    # Ids are digits in the documentation; a name piped by mistake is searched, and said.
+    assert org_ids_from_text("Acme\n42\n") == (
+        ["Acme", "42"],
+        ["--org-id -: line 1: 'Acme' is not digits as documented ids are; searched anyway"],
+    )
 
 
 def emulator_search_bodies(emulator: SandboxApp) -> list[Any]:
