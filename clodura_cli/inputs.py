@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -282,7 +282,14 @@ def _json_lines(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]
     return rows, problems
 
 
+def _allow_large_cells() -> None:
+    """Cells as large as an input may be: an export's offices or technologies outgrow the csv
+    module's 128 KiB, and the row's id must not be lost with them."""
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_INPUT_BYTES))
+
+
 def _csv_rows(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
+    _allow_large_cells()
     head = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in head and "," not in head else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
@@ -471,3 +478,137 @@ def from_arguments(
             )
         )
     return rows
+
+
+#: The fields that hold an organisation's id in a record `clodura orgs` writes (or the API sends).
+ORG_ID_KEYS = ("organisationId", "organizationId", "id")
+_ORG_ID_COLUMNS = frozenset(column_key(key) for key in ORG_ID_KEYS)
+
+
+def org_ids_from_text(text: str) -> tuple[list[str], list[str]]:
+    """`--org-id -`: organisation ids from what `clodura orgs` writes (JSON Lines, a JSON
+    array, a CSV or TSV with an id column) or one id a line; and the warnings: lines that
+    hold no id, ids a spreadsheet damaged (never searched), ids that are not digits."""
+    ids: list[str] = []
+    warnings: list[str] = []
+    damaged: list[str] = []
+    not_digits: list[str] = []
+    for label, value in _org_id_cells(text, warnings):
+        if (
+            not isinstance(value, (str, int))
+            or isinstance(value, bool)
+            or not str(value).strip()
+            or any(ch.isspace() for ch in str(value).strip())
+        ):
+            warnings.append(f"--org-id -: {label} holds no organisation id; skipped")
+            continue
+        if damaged_id(value) is not None:
+            damaged.append(label)
+            continue
+        found = str(value).strip()
+        if not found.isdigit():  # a name piped by mistake reads like an id: say so
+            not_digits.append(f"{label} {quoted(found)}")
+        ids.append(found)
+    if damaged:
+        warnings.append(
+            f"--org-id -: {len(damaged)} id(s) a spreadsheet damaged (scientific notation, a "
+            f"decimal point, or every digit after the 15th a zero) skipped, never searched "
+            f"({_some(damaged)}); import the id column as Text, or give a genuine one with "
+            "--org-id ID"
+        )
+    if not_digits:
+        warnings.append(
+            f"--org-id -: {len(not_digits)} id(s) not digits as documented ids are, searched "
+            f"anyway ({_some(not_digits)})"
+        )
+    return list(dict.fromkeys(ids)), warnings
+
+
+def _some(labels: list[str]) -> str:
+    return ", ".join(labels[:5]) + (", ..." if len(labels) > 5 else "")
+
+
+def _org_id_cells(text: str, warnings: list[str]) -> Iterator[tuple[str, Any]]:
+    """(where, what it gives as an organisation's id) for each item of the input."""
+    if text.lstrip().startswith("["):
+        try:
+            items = json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            raise UsageError(f"--org-id -: not a valid JSON array ({exc})") from None
+        for index, item in enumerate(items if isinstance(items, list) else [items], 1):
+            yield f"item {index}", _org_id_of(item)
+        return
+    lines = lines_of(text)
+    first = next((line for line in lines if line.strip()), "")
+    delimiter = _delimiter(first)
+    if not first.lstrip().startswith("{"):
+        try:
+            header = next(csv.reader([first], delimiter=delimiter), [])
+        except csv.Error:  # a first line too long to be a header
+            header = []
+        if _ORG_ID_COLUMNS.intersection(map(column_key, header)):
+            yield from _org_ids_from_table(lines, delimiter, warnings)
+            return
+        if delimiter in first and not _is_json_text(first):
+            raise UsageError(
+                f"--org-id -: the table on standard input has no organisationId column (its "
+                f"first line is {quoted(first[:80])}); pipe `clodura orgs` output (with "
+                "--fields organisationId where --layout renamed it), or one id a line"
+            )
+    for number, line in enumerate(lines, 1):
+        item = line.strip()
+        if not item:
+            continue
+        value: Any = item
+        if item.startswith(("{", '"')):
+            try:
+                value = json.loads(item)
+            except (ValueError, RecursionError):
+                warnings.append(f"--org-id -: line {number} is not valid JSON; skipped")
+                continue
+        yield f"line {number}", _org_id_of(value) if isinstance(value, dict) else value
+
+
+def _org_id_of(record: Any) -> Any:
+    """The id a record holds (a bare value is one)."""
+    if not isinstance(record, dict):
+        return record
+    return next((record[key] for key in ORG_ID_KEYS if record.get(key)), None)
+
+
+def _delimiter(line: str) -> str:
+    """A table's delimiter, from its first line: a tab or semicolon where there is no comma."""
+    for candidate in ("\t", ";"):
+        if candidate in line and "," not in line:
+            return candidate
+    return ","
+
+
+def _is_json_text(line: str) -> bool:
+    try:
+        return isinstance(json.loads(line), str)
+    except (ValueError, RecursionError):
+        return False
+
+
+def _org_ids_from_table(
+    lines: list[str], delimiter: str, warnings: list[str]
+) -> Iterator[tuple[str, Any]]:
+    """The id column of a table (CSV, TSV, semicolons) with a header, by line number."""
+    start = next(index for index, line in enumerate(lines) if line.strip())
+    _allow_large_cells()
+    reader = csv.reader(io.StringIO("\n".join(lines[start:])), delimiter=delimiter)
+    header = [column_key(name) for name in next(reader)]
+    column = next(header.index(key) for key in map(column_key, ORG_ID_KEYS) if key in header)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            warnings.append(
+                f"--org-id -: line {start + reader.line_num}: unreadable ({exc}); skipped"
+            )
+            continue
+        if row:
+            yield f"line {start + reader.line_num}", row[column] if column < len(row) else None

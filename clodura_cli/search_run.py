@@ -17,7 +17,6 @@ from clodura_cli.api import spec
 from clodura_cli.api.endpoints import PEOPLE, Endpoint
 from clodura_cli.api.errors import CreditGuardError, UsageError
 from clodura_cli.api.filters import SearchRequest, build_search_body
-from clodura_cli.base.text import quoted
 from clodura_cli.output import OutputOptions
 from clodura_cli.search import PageCallback, SearchPlan, SearchRun, iterate_records, plan_search
 
@@ -366,95 +365,3 @@ def plan_warnings(plan: SearchPlan, limit: int | None) -> list[str]:
             f"{limit_plan.records} records instead"
         )
     return warnings
-
-
-#: The fields that hold an organisation's id in a record `clodura orgs` writes (or the API sends).
-_ORG_ID_KEYS = ("organisationId", "organizationId", "id")
-
-
-def org_ids_from_text(text: str) -> tuple[list[str], list[str]]:
-    """`--org-id -`: organisation ids from JSON Lines records (organisationId or
-    organizationId, as `clodura orgs -f jsonl` prints them), a CSV or TSV with a header (as
-    `-f csv` and `-f tsv` write it) or one id a line; and a warning per line that holds none."""
-    ids: list[str] = []
-    warnings: list[str] = []
-    damaged: list[int] = []
-    for number, value in _org_id_cells(text, warnings):
-        if (
-            not isinstance(value, (str, int))
-            or isinstance(value, bool)
-            or not str(value).strip()
-            or any(ch.isspace() for ch in str(value).strip())
-        ):
-            warnings.append(f"--org-id -: line {number} holds no organisation id; skipped")
-            continue
-        from clodura_cli.inputs import damaged_id  # reading input files: not at start-up
-
-        if damaged_id(value) is not None:
-            damaged.append(number)
-            continue
-        text = str(value).strip()
-        if not text.isdigit():  # a name piped by mistake reads like an id: say so
-            warnings.append(
-                f"--org-id -: line {number}: {quoted(text)} is not digits as documented ids "
-                "are; searched anyway"
-            )
-        ids.append(text)
-    if damaged:
-        lines = ", ".join(map(str, damaged[:5])) + ("..." if len(damaged) > 5 else "")
-        warnings.append(
-            f"--org-id -: {len(damaged)} id(s) a spreadsheet damaged (scientific notation, a "
-            f"decimal point, or every digit after the 15th a zero) skipped, never searched "
-            f"(line {lines}); import the id column as Text, or give a genuine one with --org-id ID"
-        )
-    return list(dict.fromkeys(ids)), warnings
-
-
-def _org_id_cells(text: str, warnings: list[str]) -> Iterator[tuple[int, Any]]:
-    """(line number, what the line gives as the organisation's id) for each line that is not
-    blank; a line that cannot be read is a warning instead."""
-    lines = text.splitlines()
-    first = next((line for line in lines if line.strip()), "")
-    if not first.lstrip().startswith(("{", '"')) and ("," in first or "\t" in first):
-        yield from _org_ids_from_table(text)
-        return
-    for number, line in enumerate(lines, 1):
-        item = line.strip()
-        if not item:
-            continue
-        value: Any = item
-        if item.startswith(("{", '"')):
-            try:
-                value = json.loads(item)
-            except (ValueError, RecursionError):
-                warnings.append(f"--org-id -: line {number} is not valid JSON; skipped")
-                continue
-        if isinstance(value, dict):
-            value = next((value[k] for k in _ORG_ID_KEYS if value.get(k)), None)
-        yield number, value
-
-
-def _org_ids_from_table(text: str) -> Iterator[tuple[int, Any]]:
-    """The id column of a CSV or TSV with a header; a usage error (nothing searched) when the
-    header names no such column: its first line would otherwise be searched as an id."""
-    import csv
-    import io
-
-    from clodura_cli.inputs import column_key
-
-    head = text.lstrip().split("\n", 1)[0]
-    delimiter = "\t" if "\t" in head and "," not in head else ","
-    reader = csv.reader(io.StringIO(text.lstrip()), delimiter=delimiter)
-    header = [column_key(name) for name in next(reader)]
-    wanted = [column_key(key) for key in _ORG_ID_KEYS]
-    column = next((header.index(key) for key in wanted if key in header), None)
-    if column is None:
-        raise UsageError(
-            f"--org-id -: the CSV on standard input has no organisationId column (its first line "
-            f"is {head[:80]!r}); pipe `clodura orgs` output, or one id a line"
-        )
-    skipped = len(text) - len(text.lstrip())
-    offset = text[:skipped].count("\n")  # blank lines before the header
-    for row in reader:
-        if row:
-            yield offset + reader.line_num, row[column] if column < len(row) else None

@@ -166,14 +166,15 @@ def test_a_csv_without_an_id_column_is_refused_before_any_search(emulator: Sandb
                      input="name,domain\nAcme,acme.com\n")  # fmt: skip
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines()[-1] == (
-        "error: --org-id -: the CSV on standard input has no organisationId column (its first "
-        "line is 'name,domain'); pipe `clodura orgs` output, or one id a line"
+        "error: --org-id -: the table on standard input has no organisationId column (its first "
+        "line is 'name,domain'); pipe `clodura orgs` output (with --fields organisationId where "
+        "--layout renamed it), or one id a line"
     )
     assert emulator.log == []
 
 
 def test_a_blank_id_cell_is_named_by_its_line() -> None:
-    from clodura_cli.search_run import org_ids_from_text
+    from clodura_cli.inputs import org_ids_from_text
 
     text = "\n\norganisationId,organisationName\n11,A\n,B\n12,C\n"
     assert org_ids_from_text(text) == (
@@ -183,8 +184,33 @@ def test_a_blank_id_cell_is_named_by_its_line() -> None:
     # Ids are digits in the documentation; a name piped by mistake is searched, and said.
     assert org_ids_from_text("Acme\n42\n") == (
         ["Acme", "42"],
-        ["--org-id -: line 1: 'Acme' is not digits as documented ids are; searched anyway"],
+        ["--org-id -: 1 id(s) not digits as documented ids are, searched anyway (line 1 'Acme')"],
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "ids"),
+    [
+        ("organisationId\n11\n12\n", ["11", "12"]),  # one column: its header is no id
+        ('[{"organisationId": "11"}, {"organizationId": 12}, "13"]', ["11", "12", "13"]),
+        ("organisationId;organisationName\n11;Acme, Inc\n12;B\n", ["11", "12"]),
+        ('"organisationId","organisationName"\n"11","A, B"\n"12","C\nD"\n', ["11", "12"]),
+        ("organisationId,offices\n11," + "x" * 200_000 + "\n12,y\n", ["11", "12"]),
+        ('"11"\n"12"\n', ["11", "12"]),
+    ],
+    ids=["one column", "JSON array", "semicolons", "quoted", "large cell", "JSON strings"],
+)
+def test_every_shape_orgs_writes_gives_its_ids(text: str, ids: list[str]) -> None:
+    from clodura_cli.inputs import org_ids_from_text
+
+    assert org_ids_from_text(text) == (ids, [])
+
+
+def test_a_byte_order_mark_is_no_part_of_the_first_id(emulator: SandboxApp) -> None:
+    text = "\ufefforganisationId\n11\n"
+    result = run_cli("search", "--sandbox", "--org-id", "-", "-f", "jsonl", input=text)
+    assert result.exit_code == 0, result.stderr
+    assert [b["organizationId"] for b in emulator_search_bodies(emulator)] == ["11"]
 
 
 def emulator_search_bodies(emulator: SandboxApp) -> list[Any]:

@@ -221,7 +221,7 @@ def test_org_ids_a_spreadsheet_damaged_are_not_searched(emulator: SandboxApp) ->
     assert result.exit_code == 0, result.stderr
     assert [body.get("organizationId") for body in sent(emulator)] == [org]
     assert "--org-id -: 2 id(s) a spreadsheet damaged" in result.stderr
-    assert "(line 2, 3)" in result.stderr
+    assert "(line 2, line 3)" in result.stderr
 
 
 # The ledger answers only for what was sent ----------------------------------------------------

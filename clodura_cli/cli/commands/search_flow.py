@@ -13,7 +13,7 @@ from clodura_cli.cli import report, terminal
 from clodura_cli.cli.render import Output, output_for, write_output
 from clodura_cli.cli.session import ApiOptions
 from clodura_cli.output import chosen_columns
-from clodura_cli.search_run import Search, SearchOptions, org_ids_from_text
+from clodura_cli.search_run import Search, SearchOptions
 from clodura_cli.store import config
 from clodura_cli.store.files import remove_database
 from clodura_cli.store.formats import DEFAULT_PERSON_COLUMNS, FORMATS, json_text
@@ -209,7 +209,9 @@ def org_ids_from_stdin() -> list[str]:
     column, or one id a line)."""
     if terminal.is_terminal("stdin"):
         raise UsageError("--org-id -: standard input is a terminal; pipe the ids in")
-    ids, warnings = org_ids_from_text(sys.stdin.read())
+    from clodura_cli.inputs import org_ids_from_text, read_input  # not at start-up
+
+    ids, warnings = org_ids_from_text(read_input("-", sys.stdin, "--org-id -").text)
     for warning in warnings:
         report.warn(warning)
     if not ids and warnings:
