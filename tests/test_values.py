@@ -446,3 +446,12 @@ def test_values_lists_the_band_a_number_falls_in() -> None:
     result = run_cli("values", "employees", "75")
     assert result.exit_code == 0, result.stderr
     assert [json.loads(line)["value"] for line in result.stdout.splitlines()] == ["51 - 200"]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "edits"),
+    [("emial", "email", 1), ("lastNme", "lastName", 1), ("kitten", "sitting", 3), ("", "ab", 2),
+     ("ab", "ba", 1), ("ca", "abc", 3), ("organisationCity", "organisationId", 4)],
+)  # fmt: skip
+def test_edits_count_a_swap_of_neighbours_as_one(a: str, b: str, edits: int) -> None:
+    assert fuzzy.edits(a, b) == fuzzy.edits(b, a) == edits

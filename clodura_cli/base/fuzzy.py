@@ -141,6 +141,22 @@ def ranked(
     return [(name, Tier(int(rank[0]))) for name, rank in sorted(order.items(), key=lambda i: i[1])]
 
 
+def edits(a: str, b: str) -> int:
+    """Letters to insert, delete, change, or swap with the next, to make ``a`` into ``b`` (the
+    optimal string alignment distance: ``emial`` is one from ``email``)."""
+    two_back: list[int] = []
+    previous = list(range(len(b) + 1))  # from a[:i - 1] to each b[:j]
+    for i in range(1, len(a) + 1):
+        row = [i]
+        for j in range(1, len(b) + 1):
+            cost = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cost = min(cost, two_back[j - 2] + 1)
+            row.append(cost)
+        two_back, previous = previous, row
+    return previous[-1]
+
+
 def best(
     text: str,
     names: Sequence[str],

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from clodura_cli.api.errors import UsageError
+from clodura_cli.base import fuzzy
 from clodura_cli.base.text import quoted
 from clodura_cli.store import config
 from clodura_cli.store.cells import ALL_FIELDS, cell
@@ -109,26 +110,32 @@ class Watch:
 
     def misspelt(self) -> list[str]:
         """A warning for each field a column draws on that no record had while one had a field
-        of a very close name. A column of alternatives counts only when it stayed empty in
-        every record (the built-in layouts list spellings an answer may come in); every
-        field of a text with {fields} counts."""
-        import difflib
-
+        one or two letters away (``lastNme``: ``lastName``). A column of alternatives counts
+        only when none of them was in any record: the built-in layouts list spellings an
+        answer may come in (``[phones, phone]``); every field of a text with {fields} counts."""
         warnings = []
         for column in self.layout.columns:
-            if column.template is None and column.name in self._filled:
+            if column.template is None and self._keys.intersection(column.sources):
                 continue
             for source in column.sources:
-                if source in self._keys:
-                    continue
-                close = difflib.get_close_matches(source, sorted(self._keys), n=1, cutoff=0.8)
+                close = None if source in self._keys else _typo_of(source, self._keys)
                 if close:
                     warnings.append(
                         f"--layout {self.layout.name}: {self.layout.kind}: column "
-                        f"{column.name!r} draws on {source!r}, which none of the "
-                        f"{self._records} records has; did you mean {close[0]!r}?"
+                        f"{column.name!r} draws on {source!r}, a field no record had; did you "
+                        f"mean {close!r}?"
                     )
         return warnings
+
+
+def _typo_of(name: str, fields: set[str]) -> str | None:
+    """The field ``name`` is most likely a typo of: one edit away (two for a name of five
+    letters or more), a swap of two letters counting as one; None when none is."""
+    most = 2 if len(name) >= 5 else 1
+    found = sorted(
+        (fuzzy.edits(name.lower(), f.lower()), f) for f in fields if abs(len(f) - len(name)) <= most
+    )
+    return found[0][1] if found and found[0][0] <= most else None
 
 
 def _joined(values: list[Any], join: str) -> str:
