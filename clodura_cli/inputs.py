@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -17,7 +18,6 @@ from clodura_cli.store.ledger import Identity, identity_of
 
 EMAIL = "email"
 PHONE = "phone"
-_ID_COLUMNS = ("personId", "linkedinUrl", "firstName")
 #: Longest input line read as data; longer ones are reported and skipped.
 MAX_LINE = 100_000
 #: The most an --input file may hold: larger ones are refused whole (``--input /dev/zero``
@@ -197,8 +197,6 @@ def parse_rows(
     cells = [cell.strip() for cell in re.split("[,\t]", first)]
     if is_header is not None:
         return _csv_rows(text) if is_header(cells) else _plain_lines(text)
-    if any(name in cells for name in _ID_COLUMNS):
-        return _csv_rows(text)
     spelled = _person_columns()
     if any(column_key(cell) in spelled for cell in cells):
         rows, problems = _csv_rows(text)
@@ -210,19 +208,18 @@ def parse_rows(
 _WHO = ("personId", "linkedinUrl", "firstName", "lastName", "companyDomain")
 
 
+@functools.cache
 def _person_columns() -> dict[str, str]:
     """Column names (as compared) that hold a field saying who a person is: the field's own
-    name in any spelling (``Person ID``, ``linkedin_url``), and the columns of every layout's
-    people section (``LinkedIn URL``, ``Company Domain Name``), so that a file written with
-    --layout reads back."""
+    name in any spelling (``Person ID``, ``linkedin_url``), and the columns of the built-in
+    layouts' people sections (``LinkedIn URL``, ``Company Domain Name``), so that a file
+    written with them reads back. Not a user's own layouts: a CRM's own ``ID`` column must
+    never be sent as a person id."""
     from clodura_cli.store import layouts
 
     spelled = {column_key(name): name for name in _WHO}
-    for name in layouts.available():
-        try:
-            layout = layouts.load(name, "people")
-        except UsageError:  # a user's layout without a people section, or broken
-            continue
+    for name in layouts.built_in_names():
+        layout = layouts.load(str(layouts.BUILT_IN / f"{name}.yaml"), "people")
         for column in layout.columns:
             field = next((f for f in column.sources if f in _WHO), None)
             if column.template is None and field is not None:

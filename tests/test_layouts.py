@@ -180,6 +180,27 @@ def test_any_spelling_of_an_identifying_column_is_read(isolated: Path) -> None:
     assert rows[0][1] == {"Person ID": "42", "First Name": "A", "last_name": "B",
                           "Company Domain Name": "c.io", "personId": "42", "firstName": "A",
                           "lastName": "B", "companyDomain": "c.io"}  # fmt: skip
+    # Beside a column of the field's own name too (the review found them read only without one).
+    rows, _ = parse_rows("firstName,Last Name,Company Domain Name\nA,B,c.io\n")
+    assert rows[0][1]["lastName"] == "B" and rows[0][1]["companyDomain"] == "c.io"
+
+
+def test_a_users_own_layout_never_names_the_id_to_send(
+    isolated: Path, emulator: SandboxApp
+) -> None:
+    # A CRM's own record id, in a column a user's layout happens to fill with personId, was
+    # sent as the person's id (digits: not even a warning) instead of the LinkedIn URL.
+    own = isolated / "config" / "layouts"
+    own.mkdir(parents=True)
+    (own / "mycrm.yaml").write_text("people:\n  ID: personId\n")
+    url = "https://www.linkedin.com/in/ann-lee/"
+    (isolated / "crm.csv").write_text(f"ID,First Name,Last Name,LinkedIn URL\n501,Ann,Lee,{url}\n")
+    result = run_cli("reveal", "email", "--sandbox", "--input", str(isolated / "crm.csv"),
+                     "--no-wait")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert [body.get("personId", body.get("linkedinUrl")) for body in sent(emulator, "email")] == [
+        url
+    ]
 
 
 def test_an_empty_field_takes_its_separator_along() -> None:
