@@ -287,9 +287,12 @@ def _allow_large_cells() -> None:
 
 def _csv_rows(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
     _allow_large_cells()
-    head = text.split("\n", 1)[0]
+    lines = text.split("\n")
+    blank = next((index for index, line in enumerate(lines) if line.strip()), 0)
+    head = lines[blank]
     delimiter = "\t" if "\t" in head and "," not in head else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    # The header is the first line that is not blank; line numbers stay the file's.
+    reader = csv.DictReader(io.StringIO("\n".join(lines[blank:])), delimiter=delimiter)
     rows, problems = [], []
     while True:
         try:
@@ -297,9 +300,9 @@ def _csv_rows(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
         except StopIteration:
             break
         except csv.Error as exc:
-            problems.append(f"line {reader.line_num + 1}: unreadable CSV ({exc}); skipped")
+            problems.append(f"line {blank + reader.line_num + 1}: unreadable CSV ({exc}); skipped")
             continue
-        number = reader.line_num
+        number = blank + reader.line_num
         if None in record:
             problems.append(f"line {number}: more cells than header columns; extra cells ignored")
             record.pop(None)

@@ -180,6 +180,9 @@ def test_any_spelling_of_an_identifying_column_is_read(isolated: Path) -> None:
     assert rows[0][1] == {"Person ID": "42", "First Name": "A", "last_name": "B",
                           "Company Domain Name": "c.io", "personId": "42", "firstName": "A",
                           "lastName": "B", "companyDomain": "c.io"}  # fmt: skip
+    # Blank lines before the header: it was read as an empty header, and every row as extra.
+    rows, problems = parse_rows("\n\npersonId,firstName\n42,A\n")
+    assert (rows, problems) == ([("line 4", {"personId": "42", "firstName": "A"})], [])
     # Beside a column of the field's own name too (the review found them read only without one).
     rows, _ = parse_rows("firstName,Last Name,Company Domain Name\nA,B,c.io\n")
     assert rows[0][1]["lastName"] == "B" and rows[0][1]["companyDomain"] == "c.io"
