@@ -283,6 +283,43 @@ def test_verify_and_enrich_write_laid_out_rows(emulator: SandboxApp) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("name", "columns"),
+    [("hubspot", ["City", "State/Region", "Country/Region"]),
+     ("salesforce", ["Billing City", "Billing State/Province", "Billing Country"]),
+     ("pipedrive", ["Address"])],
+)  # fmt: skip
+def test_an_enriched_organisations_address_fills_the_layouts_address(
+    name: str, columns: list[str], emulator: SandboxApp
+) -> None:
+    # Enrich Company answers with hqAddress {city, state, country}: every built-in layout's
+    # address columns came out empty for it.
+    org = run_cli("orgs", "--sandbox", "--industry-keyword", "AI", "--limit", "1",
+                  "-f", "jsonl").jsonl()[0]  # fmt: skip
+    plain = run_cli("enrich", "org", "--sandbox", org["organisationId"], "-f", "jsonl").jsonl()[0]
+    laid = run_cli("enrich", "org", "--sandbox", org["organisationId"], "-f", "jsonl",
+                   "--layout", name).jsonl()[0]  # fmt: skip
+    address = plain["hqAddress"]
+    assert "organisationCity" not in plain and address["city"]
+    parts = [address["city"], address["state"], address["country"]]
+    assert [laid[column] for column in columns] == (
+        parts if len(columns) > 1 else [", ".join(parts)]
+    )
+
+
+def test_a_dotted_name_reaches_into_an_object_and_a_bar_gives_alternatives() -> None:
+    layout = layouts.parse("t", {"organisations": {
+        "City": ["city", "hq.city"], "Where": "{city|hq.city}, {country|hq.country}",
+        "Odd": "hq.city.name"}}, "organisations")  # fmt: skip
+    nested = {"hq": {"city": "Pune", "country": "India"}}
+    assert layout.apply(nested)["City"] == "Pune"
+    assert layout.apply(nested)["Where"] == "Pune, India"
+    assert layout.apply({"city": "Paris", **nested})["Where"] == "Paris, India"
+    assert layout.apply(nested)["Odd"] is None  # a text is no object to reach into
+    assert layout.apply({"hq.city": "flat"})["City"] == "flat"  # a field of the whole name wins
+    assert layouts.field_of({"hq": "Pune"}, "hq.city") is None
+
+
 def test_fields_all_puts_the_layouts_columns_first_in_every_format(emulator: SandboxApp) -> None:
     csv_run = run_cli("search", "--sandbox", "--limit", "2", "--layout", "hubspot", "--fields",
                       "all", "-f", "csv")  # fmt: skip

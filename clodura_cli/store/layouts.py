@@ -11,6 +11,8 @@ its name as the CRM spells it, and where its value comes from::
       First Name: firstName               # a field of the record
       Email: [email, emailAddress]        # the first of these fields that has a value
       Full Name: "{firstName} {lastName}" # text with fields in braces; empty ones left out
+      City: [personCity, hqAddress.city]  # a dot reaches into an object
+      Where: "{personCity|hqAddress.city}, {personCountry}"  # | gives alternatives in a text
 
 The built-in layouts are the files in ``crm_layouts/`` beside this module; a user's own live in
 the config directory as ``layouts/NAME.yaml``, or anywhere as ``--layout PATH.yaml``.
@@ -31,7 +33,8 @@ from clodura_cli.store import config
 from clodura_cli.store.cells import ALL_FIELDS, cell
 
 BUILT_IN = Path(__file__).parent / "crm_layouts"
-_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+#: A field in a text: ``{city}``, ``{hqAddress.city}``, or alternatives ``{city|hqAddress.city}``.
+_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*(?:\|[A-Za-z_][A-Za-z0-9_.]*)*)\}")
 _MAX_BYTES = 1024 * 1024
 
 
@@ -50,7 +53,7 @@ class Column:
         if self.template is not None:
             return _fill(self.template, record, join) or None
         for source in self.sources:
-            value = record.get(source)
+            value = field_of(record, source)
             if value not in (None, "", []):
                 return _joined(value, join) if isinstance(value, list) else value
         return None
@@ -97,6 +100,8 @@ class Watch:
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
         self._keys: set[str] = set()
+        #: The fields reached inside an object (``hqAddress.city``): seen when a record has them.
+        self._dotted = {f for column in layout.columns for f in column.sources if "." in f}
         self._filled: set[str] = set()
         self._records = 0
 
@@ -104,6 +109,7 @@ class Watch:
         """``Layout.apply``, noting the record's fields and the columns it filled."""
         self._records += 1
         self._keys.update(record)
+        self._keys.update(name for name in self._dotted if field_of(record, name) is not None)
         laid = self.layout.apply(record)
         self._filled.update(c.name for c in self.layout.columns if laid[c.name] is not None)
         return laid
@@ -138,6 +144,17 @@ def _typo_of(name: str, fields: set[str]) -> str | None:
     return found[0][1] if found and found[0][0] <= most else None
 
 
+def field_of(record: dict[str, Any], name: str) -> Any:
+    """A record's field; a dotted name reaches into an object (``hqAddress.city``) when the
+    record has no field of that whole name."""
+    if name in record or "." not in name:
+        return record.get(name)
+    value: Any = record
+    for part in name.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
 def _joined(values: list[Any], join: str) -> str:
     """A list's items as one cell (two phones: ``+1 1; +44 2``)."""
     return join.join(cell(v) for v in values)
@@ -149,7 +166,8 @@ def _fill(template: str, record: dict[str, Any], join: str) -> str:
     pieces = _FIELD.split(template)  # literal, field, literal, field, ..., literal
     out: list[str] = []
     for index in range(1, len(pieces), 2):
-        value = record.get(pieces[index])
+        found = (field_of(record, name) for name in pieces[index].split("|"))
+        value = next((v for v in found if v not in (None, "", [])), None)
         text = (_joined(value, join) if isinstance(value, list) else cell(value)).strip()
         if text:
             out.append((pieces[index - 1] if out else "") + text)
@@ -250,7 +268,7 @@ def _column(layout: str, kind: str, name: Any, source: Any) -> Column:
     if not isinstance(name, str) or not name.strip():
         raise UsageError(f"{label}: a column name must be text")
     if isinstance(source, str) and "{" in source:
-        fields = tuple(_FIELD.findall(source))
+        fields = tuple(name for names in _FIELD.findall(source) for name in names.split("|"))
         if not fields:
             raise UsageError(f"{label}: {source!r} names no field; write fields as {{firstName}}")
         return Column(name, fields, source)
