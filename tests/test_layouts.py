@@ -340,3 +340,15 @@ def test_a_yes_column_name_says_to_quote_it(tmp_path: Path, emulator: SandboxApp
         result.stderr
     )
     assert sent(emulator) == []
+
+
+def test_the_readmes_layout_example_is_a_layout() -> None:
+    import yaml
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    start = readme.index("```yaml\njoin:") + len("```yaml\n")
+    example = yaml.safe_load(readme[start : readme.index("```", start)])
+    sections = [kind for kind in example if kind != "join"]
+    assert sections == ["people", "organisations", "articles"]
+    for kind in sections:
+        assert layouts.parse("readme", example, kind).columns
