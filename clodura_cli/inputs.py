@@ -279,14 +279,7 @@ def _json_lines(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]
     return rows, problems
 
 
-def _allow_large_cells() -> None:
-    """Cells as large as an input may be: an export's offices or technologies outgrow the csv
-    module's 128 KiB, and the row's id must not be lost with them."""
-    csv.field_size_limit(max(csv.field_size_limit(), MAX_INPUT_BYTES))
-
-
 def _csv_rows(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
-    _allow_large_cells()
     lines = text.split("\n")
     blank = next((index for index, line in enumerate(lines) if line.strip()), 0)
     head = lines[blank]
@@ -596,7 +589,6 @@ def _org_ids_from_table(
 ) -> Iterator[tuple[str, Any]]:
     """The id column of a table (CSV, TSV, semicolons) with a header, by line number."""
     start = next(index for index, line in enumerate(lines) if line.strip())
-    _allow_large_cells()
     reader = csv.reader(io.StringIO("\n".join(lines[start:])), delimiter=delimiter)
     header = [column_key(name) for name in next(reader)]
     column = next(header.index(key) for key in map(column_key, ORG_ID_KEYS) if key in header)
