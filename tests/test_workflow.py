@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from helpers import (
     CLODURA,
     DEADLINE,
+    Server,
     base_env,
     pages_requested,
     run_cli,
@@ -334,6 +336,41 @@ def test_a_rerun_reuses_the_pages_it_paid_for(
     assert refreshed.exit_code == 0, refreshed.stderr
     assert sum(n for _, n in pages_requested(emulator)) == 250
     assert "reused" not in refreshed.stderr
+
+
+_RERUN = """
+import sys
+sys.argv = ["clodura", *sys.argv[1:]]
+from clodura_cli.cli.entry import main
+try:
+    main()
+finally:
+    loaded = [name for name in ("httpx", "clodura_cli.sandbox.app") if name in sys.modules]
+    sys.stderr.write("loaded: " + " ".join(loaded) + "\\n")
+"""
+
+
+@pytest.mark.loopback
+@pytest.mark.parametrize("where", ["loopback API", "sandbox"])
+def test_a_rerun_from_the_page_cache_loads_no_network_stack_nor_emulator(
+    where: str, server: Server, tmp_path: Path
+) -> None:
+    # The client was built before a page was looked up: a rerun that sent nothing still loaded
+    # httpx and the certificate store (0.2 s), or the whole emulator.
+    env = {**base_env(tmp_path), "CLODURA_SEARCH_CACHE_TTL": "1h"}
+    if where == "sandbox":
+        args = ["search", "--sandbox", "--title", "cto", "--limit", "30", "-f", "jsonl"]
+    else:
+        env.update(CLODURA_BASE_URL=server.url, CLODURA_API_KEY="sandbox-multi")
+        args = ["search", "--title", "cto", "--limit", "30", "-f", "jsonl"]
+    runs = [subprocess.run([sys.executable, "-c", _RERUN, *args], capture_output=True, text=True,
+                           env=env, timeout=DEADLINE, check=False) for _ in range(2)]  # fmt: skip
+    assert [run.returncode for run in runs] == [0, 0], runs[1].stderr
+    assert runs[0].stdout == runs[1].stdout and len(runs[1].stdout.splitlines()) == 30
+    first, again = (run.stderr.splitlines()[-1] for run in runs)
+    assert first == ("loaded: clodura_cli.sandbox.app" if where == "sandbox" else "loaded: httpx")
+    assert "reused 1 page, 30 records" in runs[1].stderr
+    assert again == "loaded: "
 
 
 def test_pages_go_stale_after_the_ttl_and_zero_turns_the_cache_off(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -120,18 +122,22 @@ class CloduraClient:
         #: Filters an emulator said it took without applying them (X-Sandbox-Not-Emulated).
         self.not_emulated: set[str] = set()
         headers = {"X-API-KEY": api_key, "User-Agent": USER_AGENT, "Accept": "application/json"}
-        if sender is not None:
-            self._sender = sender(headers, timeout)
-        else:
-            self._sender = HttpxSender(
-                self.base_url,
-                headers,
-                timeout=timeout,
-                max_connections=max_connections,
-                transport=transport,
-                verify=verify,
-                max_bytes=max_response_bytes,
-            )
+        if sender is None:
+
+            def sender(headers: Mapping[str, str], timeout: float) -> Sender:
+                return HttpxSender(
+                    self.base_url,
+                    headers,
+                    timeout=timeout,
+                    max_connections=max_connections,
+                    transport=transport,
+                    verify=verify,
+                    max_bytes=max_response_bytes,
+                )
+
+        self._make_sender = functools.partial(sender, headers, timeout)
+        self._sender: Sender | None = None
+        self._sender_lock = threading.Lock()
 
     def __enter__(self) -> CloduraClient:
         return self
@@ -140,8 +146,18 @@ class CloduraClient:
         self.close()
 
     def close(self) -> None:
-        """Close the connection pool."""
-        self._sender.close()
+        """Close the connection pool (if a request ever opened one)."""
+        if self._sender is not None:
+            self._sender.close()
+
+    def _carrier(self) -> Sender:
+        """What carries the requests, made for the first one: a run answered from the page
+        cache or the ledger never loads httpx and the certificate store (about 0.2 s), nor
+        the emulator."""
+        with self._sender_lock:
+            if self._sender is None:
+                self._sender = self._make_sender()
+            return self._sender
 
     # The endpoints ---------------------------------------------------------------------------
 
@@ -279,13 +295,14 @@ class CloduraClient:
                 raise APIConnectionError(
                     "not sent: the run was interrupted", path, request_sent=False
                 )
+            carrier = self._carrier()
             started = time.monotonic()
             status: int | None = None
             retry_after: float | None = None
             try:
                 with self.throttle.slot() if self.throttle else contextlib.nullcontext():
                     started = time.monotonic()
-                    reply = self._sender.send(Request(method, path, json, headers, params))
+                    reply = carrier.send(Request(method, path, json, headers, params))
                     if received is not None:
                         received.append(
                             Reply(reply.status_code, reply.headers, self.redacted(reply.content))

@@ -10,7 +10,10 @@ from clodura_cli.cli import report, terminal
 from clodura_cli.store import config
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from clodura_cli.api.client import CloduraClient
+    from clodura_cli.api.transport import Sender
     from clodura_cli.store.settings import Profile
 
 ENV_CA_BUNDLE = "CLODURA_CA_BUNDLE"
@@ -199,18 +202,22 @@ def open_connection(
         )
 
     if options.use_sandbox:
+        from clodura_cli.sandbox import runtime
         from clodura_cli.sandbox.keys import DEFAULT_KEY, SANDBOX_KEYS
-        from clodura_cli.sandbox.runtime import DirectSender, in_process_app
 
         report.info(SANDBOX_NOTICE)
         warn_base_url_unused(options)
         env_key = os.environ.get(config.ENV_API_KEY, "").strip()
         key = env_key if env_key in SANDBOX_KEYS else DEFAULT_KEY
-        app = in_process_app(config.data_dir())
-        client = make(
-            key, DEFAULT_BASE_URL, lambda headers, timeout: DirectSender(app, headers, timeout)
-        )
-        return Connection(client, account_id("sandbox", key))
+        settings, data_dir = runtime.settings_from_environment(), config.data_dir()
+
+        def direct(headers: Mapping[str, str], timeout: float) -> Sender:
+            # The emulator is loaded with the first request: none for a rerun from the cache.
+            return runtime.DirectSender(
+                runtime.in_process_app(data_dir, settings), headers, timeout
+            )
+
+        return Connection(make(key, DEFAULT_BASE_URL, direct), account_id("sandbox", key))
     from clodura_cli.cli.exit_codes import note_key_source
     from clodura_cli.store.credentials import insecure_store_warning, require_key
 

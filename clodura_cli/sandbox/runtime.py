@@ -13,17 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from clodura_cli.api.errors import APIConnectionError, APITimeoutError
 from clodura_cli.api.transport import Reply, Request
-from clodura_cli.sandbox.app import (
-    DEFAULT_JOB_DELAY,
-    DroppedConnection,
-    SandboxApp,
-    SimulatedTimeout,
-)
 from clodura_cli.sandbox.dialects import ENV_DIALECT
 from clodura_cli.sandbox.faults import Faults
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the emulator itself is loaded with the first request, not before
     import httpx
+
+    from clodura_cli.sandbox.app import SandboxApp
 
 JOB_DELAY_ENV = "CLODURA_SANDBOX_JOB_DELAY"
 #: off: the sandbox has no track endpoint (404), like an API that only posts to webhooks.
@@ -38,21 +34,37 @@ def state_path(data_dir: Path) -> Path:
     return data_dir / "sandbox" / "state.db"
 
 
-def in_process_app(data_dir: Path) -> SandboxApp:
-    """The emulator of this process for a data directory (one per directory, made on first use).
+def settings_from_environment() -> dict[str, Any]:
+    """The emulator's settings from CLODURA_SANDBOX_JOB_DELAY, CLODURA_SANDBOX_FAULTS (JSON),
+    CLODURA_SANDBOX_DIALECT and CLODURA_SANDBOX_TRACK, read before anything is sent (a bad
+    one fails the run then, not at its first request)."""
+    faults = Faults.from_mapping(json.loads(os.environ.get(FAULTS_ENV) or "{}"))
+    delay = os.environ.get(JOB_DELAY_ENV)
+    track = os.environ.get(TRACK_ENV, "on").strip().lower() not in ("off", "0", "false")
+    return {
+        "faults": faults,
+        "job_delay": None if not delay else float(delay),
+        "dialect": os.environ.get(ENV_DIALECT) or "default",
+        "track": track,
+    }
 
-    Its job delay, faults and dialect come from CLODURA_SANDBOX_JOB_DELAY, CLODURA_SANDBOX_FAULTS
-    (JSON) and CLODURA_SANDBOX_DIALECT.
-    """
+
+def in_process_app(data_dir: Path, settings: dict[str, Any] | None = None) -> SandboxApp:
+    """The emulator of this process for a data directory (one per directory, made on first use),
+    with ``settings`` (by default those of the environment: ``settings_from_environment``)."""
+    from clodura_cli.sandbox.app import DEFAULT_JOB_DELAY, SandboxApp
+
     with _apps_lock:
         app = _apps.get(data_dir)
         if app is None:
-            faults = Faults.from_mapping(json.loads(os.environ.get(FAULTS_ENV) or "{}"))
-            delay = float(os.environ.get(JOB_DELAY_ENV) or DEFAULT_JOB_DELAY)
-            dialect = os.environ.get(ENV_DIALECT) or "default"
-            track = os.environ.get(TRACK_ENV, "on").strip().lower() not in ("off", "0", "false")
+            chosen = settings if settings is not None else settings_from_environment()
+            delay = chosen["job_delay"]
             app = SandboxApp(
-                state_path(data_dir), job_delay=delay, faults=faults, dialect=dialect, track=track
+                state_path(data_dir),
+                job_delay=DEFAULT_JOB_DELAY if delay is None else delay,
+                faults=chosen["faults"],
+                dialect=chosen["dialect"],
+                track=chosen["track"],
             )
             _apps[data_dir] = app
         return app
@@ -110,6 +122,8 @@ class DirectSender:
             answer["status"] = int(status.split(maxsplit=1)[0])
             answer["headers"] = {name.lower(): value for name, value in headers}
 
+        from clodura_cli.sandbox.app import DroppedConnection, SimulatedTimeout
+
         try:
             content = b"".join(self.app(environ, start_response))
         except DroppedConnection:
@@ -131,6 +145,8 @@ class DirectSender:
 def sandbox_transport(app: SandboxApp) -> httpx.BaseTransport:
     """The emulator behind an httpx transport (for tests of the httpx path)."""
     import httpx
+
+    from clodura_cli.sandbox.app import DroppedConnection, SimulatedTimeout
 
     class SandboxTransport(httpx.BaseTransport):
         def handle_request(self, request: httpx.Request) -> httpx.Response:
