@@ -120,17 +120,25 @@ def ratio(
 
 def startup_figures(env: dict[str, str]) -> list[Figure]:
     sandbox_search = ["search", "--sandbox", "--title", "CEO", "--limit", "25", "-f", "json"]
+    # The emulator answers every run: with the page cache on, every run after the first was a
+    # rerun from the cache, which never loads the emulator (its own figure below). The cache
+    # off deletes the pages kept: in a folder of its own.
+    fetching = ["env", "CLODURA_SEARCH_CACHE_TTL=0",
+                f"CLODURA_CACHE_DIR={env['CLODURA_CACHE_DIR']}-off", CLODURA]  # fmt: skip
     measured = interleaved(
         {
             "typer": [PYTHON, "-c", "import typer"],
             "version": [CLODURA, "--version"],
             "help": [CLODURA, "search", "--help"],
             "dry": [CLODURA, "search", "--dry-run", *DRY_FILTERS],
-            "sandbox dry": [CLODURA, *sandbox_search, "--dry-run"],
-            "sandbox": [CLODURA, *sandbox_search],
+            "sandbox dry": [*fetching, *sandbox_search, "--dry-run"],
+            "sandbox": [*fetching, *sandbox_search],
+            "cache dry": [CLODURA, "search", "--sandbox", "--title", "CTO", "--limit", "25",
+                          "--dry-run"],
+            "cache": [CLODURA, "search", "--sandbox", "--title", "CTO", "--limit", "25"],
         },
         env,
-    )
+    )  # fmt: skip
     wall = {name: median_wall(samples) for name, samples in measured.items()}
     base = wall["typer"]
     figures = [
@@ -142,10 +150,21 @@ def startup_figures(env: dict[str, str]) -> list[Figure]:
             ("dry run (10 filters)", "dry", 1.5),
         )
     ]  # fmt: skip
-    sandbox, dry = wall["sandbox"], wall["sandbox dry"]
-    figures.append(ratio("sandbox search, 25 records in-process", sandbox / dry, 1.5,
-                         "<= 1.5x its dry run", f"{sandbox * 1000:.0f} ms vs {dry * 1000:.0f} ms"))  # fmt: skip
-    return figures
+    for name, key, limit in (
+        ("sandbox search, 25 records in-process", "sandbox", 1.3),
+        ("a rerun from the page cache, 25 records", "cache", 1.3),
+    ):
+        run, dry = wall[key], wall[f"{key} dry"]
+        figures.append(
+            ratio(
+                name,
+                run / dry,
+                limit,
+                f"<= {limit}x its dry run",
+                f"{run * 1000:.0f} ms vs {dry * 1000:.0f} ms",
+            )
+        )
+    return figures  # fmt: skip
 
 
 #: zsh runs _clodura outside a completion widget with these stand-ins for the completion
