@@ -248,3 +248,70 @@ def test_an_unreadable_list_is_named_by_what_its_endpoint_lists(path: str, noun:
     with pytest.raises(errors.InvalidResponseError) as caught:
         people_from_payload("text", path)
     assert caught.value.message == f"expected a list of {noun}, got str"
+
+
+def test_a_lazy_client_sends_nothing_begun_after_an_interrupt_while_it_opens() -> None:
+    # Threads waiting while the first request opened the connection (0.2 s for httpx and the
+    # certificates) sent their requests even when Ctrl-C came meanwhile.
+    import threading
+
+    from clodura_cli.api.transport import Reply
+    from clodura_cli.base import stopping
+
+    opening, may_open, sent = threading.Event(), threading.Event(), []
+
+    class Sender:
+        def send(self, request: object) -> Reply:
+            sent.append(request)
+            return Reply(200, {}, b"[]")
+
+        def close(self) -> None:
+            """Nothing to close."""
+
+    def slow_to_open(headers: object, timeout: float) -> Sender:
+        opening.set()
+        assert may_open.wait(60)
+        return Sender()
+
+    client = CloduraClient("test-key-5678", sender=slow_to_open, lazy=True)
+    errors_seen: list[Exception] = []
+
+    def search() -> None:
+        try:
+            client.search_people({"page": 1, "perPage": 1})
+        except errors.CloduraError as exc:
+            errors_seen.append(exc)
+
+    threads = [threading.Thread(target=search) for _ in range(4)]
+    try:
+        for thread in threads:
+            thread.start()
+        assert opening.wait(60)
+        stopping.begin()
+        may_open.set()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        stopping.reset()
+    assert sent == []
+    assert [(type(e), e.request_sent) for e in errors_seen] == [
+        (errors.APIConnectionError, False)
+    ] * 4  # type: ignore[attr-defined]
+    client.close()
+
+
+def test_a_client_is_opened_when_made_unless_lazy() -> None:
+    made: list[str] = []
+
+    def factory(headers: object, timeout: float) -> object:
+        made.append("sender")
+        raise RuntimeError("cannot open")
+
+    with pytest.raises(RuntimeError):  # paid work: a bad setup fails before anything is claimed
+        CloduraClient("test-key-5678", sender=factory)  # type: ignore[arg-type]
+    lazy = CloduraClient("test-key-5678", sender=factory, lazy=True)  # type: ignore[arg-type]
+    assert made == ["sender"]  # only the eager one so far
+    lazy.close()
+    with pytest.raises(errors.APIConnectionError, match="the client is closed"):
+        lazy.search_people({"page": 1, "perPage": 1})  # none is made once closed
+    assert made == ["sender"]

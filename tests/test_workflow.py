@@ -373,6 +373,33 @@ def test_a_rerun_from_the_page_cache_loads_no_network_stack_nor_emulator(
     assert again == "loaded: "
 
 
+@pytest.mark.parametrize(
+    "command",
+    [["verify", "--sandbox", "a@b.com", "b@c.com", "--yes"],
+     ["reveal", "email", "--sandbox", "3597524184265130552", "--yes", "--no-wait"]],
+    ids=["verify", "reveal"],
+)  # fmt: skip
+def test_paid_work_fails_before_claiming_when_the_client_cannot_open(
+    command: list[str], isolated: Path
+) -> None:
+    # Opened with its first request, a client that could not open left every input claimed
+    # in the ledger as "may have reached the API" (found in review). Paid work opens first.
+    import sqlite3
+
+    (isolated / "data").mkdir(parents=True, exist_ok=True)
+    (isolated / "data" / "sandbox").write_text("")  # a file where the emulator's folder goes
+    result = run_cli(*command)
+    assert result.exit_code == 9, result.stderr
+    assert "cannot be written (Not a directory)" in result.stderr
+    ledger = isolated / "data" / "ledger.db"
+    if ledger.exists():
+        with sqlite3.connect(ledger) as db:
+            claimed = [
+                db.execute(f"select count(*) from {t}").fetchone()[0] for t in ("items", "jobs")
+            ]
+        assert claimed == [0, 0]
+
+
 def test_pages_go_stale_after_the_ttl_and_zero_turns_the_cache_off(
     cache_on: None, monkeypatch: pytest.MonkeyPatch, emulator: SandboxApp, isolated: Path
 ) -> None:

@@ -108,10 +108,15 @@ class CloduraClient:
         verify: ssl.SSLContext | bool = True,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         sender: Callable[[Mapping[str, str], float], Sender] | None = None,
+        lazy: bool = False,
     ) -> None:
         """``sender`` builds what carries the requests from the headers and the timeout;
         by default httpx over the network, through ``transport`` when one is given. ``sleep``
-        waits before a retry: by default that of ``retry.CLOCK`` when the client is built."""
+        waits before a retry: by default that of ``retry.CLOCK`` when the client is built.
+
+        ``lazy`` builds the sender with the first request, not here: for a search, whose pages
+        may all come from the page cache. Never for paid work recorded before it is sent: a
+        sender that cannot be built must fail the run before anything is claimed."""
         self.base_url = check_base_url(base_url)
         self.throttle = throttle
         self.retry = retry or RetryPolicy()
@@ -136,8 +141,9 @@ class CloduraClient:
                 )
 
         self._make_sender = functools.partial(sender, headers, timeout)
-        self._sender: Sender | None = None
+        self._sender: Sender | None = None if lazy else self._make_sender()
         self._sender_lock = threading.Lock()
+        self._closed = False
 
     def __enter__(self) -> CloduraClient:
         return self
@@ -146,16 +152,22 @@ class CloduraClient:
         self.close()
 
     def close(self) -> None:
-        """Close the connection pool (if a request ever opened one)."""
-        if self._sender is not None:
-            self._sender.close()
+        """Close the connection pool (if one was opened); no request is sent after."""
+        with self._sender_lock:
+            if self._sender is not None:
+                self._sender.close()
+            self._closed = True
 
     def _carrier(self) -> Sender:
-        """What carries the requests, made for the first one: a run answered from the page
-        cache or the ledger never loads httpx and the certificate store (about 0.2 s), nor
-        the emulator."""
+        """What carries the requests; a lazy client makes it for the first one, so that a
+        search answered from the page cache never loads httpx and the certificate store
+        (about 0.2 s), nor the emulator."""
         with self._sender_lock:
             if self._sender is None:
+                if self._closed:  # nothing would close one made now
+                    raise APIConnectionError(
+                        "not sent: the client is closed", "", request_sent=False
+                    )
                 self._sender = self._make_sender()
             return self._sender
 
@@ -290,12 +302,13 @@ class CloduraClient:
         attempt = 0
         while True:
             attempt += 1
+            carrier = self._carrier()
             if stopping.is_stopping():
-                # Interrupted: nothing new goes out, and nothing is retried.
+                # Interrupted (perhaps while the first request made the carrier): nothing new
+                # goes out, and nothing is retried.
                 raise APIConnectionError(
                     "not sent: the run was interrupted", path, request_sent=False
                 )
-            carrier = self._carrier()
             started = time.monotonic()
             status: int | None = None
             retry_after: float | None = None

@@ -139,10 +139,11 @@ class Connection:
 
 
 def open_client(
-    options: ApiOptions, *, concurrency: int = 4, rate: float | None = None
+    options: ApiOptions, *, concurrency: int = 4, rate: float | None = None, lazy: bool = False
 ) -> CloduraClient:
-    """A client for the real API, or for the in-process emulator under --sandbox."""
-    return open_connection(options, concurrency=concurrency, rate=rate).client
+    """A client for the real API, or for the in-process emulator under --sandbox (``lazy``:
+    see ``CloduraClient``)."""
+    return open_connection(options, concurrency=concurrency, rate=rate, lazy=lazy).client
 
 
 def warn_base_url_unused(options: ApiOptions) -> None:
@@ -163,7 +164,7 @@ def warn_base_url_unused(options: ApiOptions) -> None:
 
 
 def open_connection(
-    options: ApiOptions, *, concurrency: int = 4, rate: float | None = None
+    options: ApiOptions, *, concurrency: int = 4, rate: float | None = None, lazy: bool = False
 ) -> Connection:
     """The client and account for a command: the real API, or the emulator under --sandbox.
 
@@ -199,6 +200,7 @@ def open_connection(
             throttle=throttle,
             verify=tls_verification(),
             max_response_bytes=int(options.setting("max-response-mb")) * 1024 * 1024,
+            lazy=lazy,
         )
 
     if options.use_sandbox:
@@ -212,7 +214,8 @@ def open_connection(
         settings, data_dir = runtime.settings_from_environment(), config.data_dir()
 
         def direct(headers: Mapping[str, str], timeout: float) -> Sender:
-            # The emulator is loaded with the first request: none for a rerun from the cache.
+            # Made with the client, or with a lazy client's first request (a search answered
+            # from the page cache loads no emulator).
             return runtime.DirectSender(
                 runtime.in_process_app(data_dir, settings), headers, timeout
             )

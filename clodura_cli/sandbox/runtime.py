@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from clodura_cli.api.errors import APIConnectionError, APITimeoutError
 from clodura_cli.api.transport import Reply, Request
-from clodura_cli.sandbox.dialects import ENV_DIALECT
+from clodura_cli.sandbox.dialects import ENV_DIALECT, check_dialect
 from clodura_cli.sandbox.faults import Faults
 
 if TYPE_CHECKING:  # the emulator itself is loaded with the first request, not before
@@ -44,7 +44,7 @@ def settings_from_environment() -> dict[str, Any]:
     return {
         "faults": faults,
         "job_delay": None if not delay else float(delay),
-        "dialect": os.environ.get(ENV_DIALECT) or "default",
+        "dialect": check_dialect(os.environ.get(ENV_DIALECT) or "default"),
         "track": track,
     }
 

@@ -71,7 +71,10 @@ def _fetch(search: Search, output: Output, api: ApiOptions) -> None:
     opts = search.opts
     cache = _page_cache(opts.refresh, api)
     try:
-        with open_client(api, concurrency=search.concurrency, rate=opts.rate) as client:
+        # Lazy: a search answered from the page cache opens no connection. Nothing is
+        # claimed before a page is asked for, so a failure to open one fails only the search.
+        with open_client(api, concurrency=search.concurrency, rate=opts.rate,
+                         lazy=True) as client:  # fmt: skip
             count = _write(search, client, output, cache)
     except BrokenPipeError:
         if search.memory is not None:
