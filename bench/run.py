@@ -125,6 +125,7 @@ def startup_figures(env: dict[str, str]) -> list[Figure]:
     # off deletes the pages kept: in a folder of its own.
     fetching = ["env", "CLODURA_SEARCH_CACHE_TTL=0",
                 f"CLODURA_CACHE_DIR={env['CLODURA_CACHE_DIR']}-off", CLODURA]  # fmt: skip
+    run([*fetching, *sandbox_search], env)  # that folder's sandbox population, made once
     measured = interleaved(
         {
             "typer": [PYTHON, "-c", "import typer"],
