@@ -197,7 +197,8 @@ def parse_rows(
     cells = [cell.strip() for cell in re.split("[,\t]", first)]
     if is_header is not None:
         return _csv_rows(text) if is_header(cells) else _plain_lines(text)
-    spelled = _person_columns()
+    # Only a line that may be a header reads the layouts (a list of ids is the usual input).
+    spelled = _person_columns() if len(cells) > 1 or " " in first.strip() else _FIELD_SPELLINGS
     if any(column_key(cell) in spelled for cell in cells):
         rows, problems = _csv_rows(text)
         return [(label, _as_fields(record, spelled)) for label, record in rows], problems
@@ -206,6 +207,7 @@ def parse_rows(
 
 #: The fields that say who a person is, as identifiers_for reads them.
 _WHO = ("personId", "linkedinUrl", "firstName", "lastName", "companyDomain")
+_FIELD_SPELLINGS = {column_key(name): name for name in _WHO}
 
 
 @functools.cache
@@ -217,7 +219,7 @@ def _person_columns() -> dict[str, str]:
     never be sent as a person id."""
     from clodura_cli.store import layouts
 
-    spelled = {column_key(name): name for name in _WHO}
+    spelled = dict(_FIELD_SPELLINGS)
     for name in layouts.built_in_names():
         layout = layouts.load(str(layouts.BUILT_IN / f"{name}.yaml"), "people")
         for column in layout.columns:
