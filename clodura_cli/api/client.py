@@ -152,7 +152,7 @@ class CloduraClient:
         self.close()
 
     def close(self) -> None:
-        """Close the connection pool (if one was opened); no request is sent after."""
+        """Close the connection pool (if one was opened); a lazy client opens none after."""
         with self._sender_lock:
             if self._sender is not None:
                 self._sender.close()

@@ -102,17 +102,14 @@ class Watch:
         self._keys: set[str] = set()
         #: The fields reached inside an object (``hqAddress.city``): seen when a record has them.
         self._dotted = {f for column in layout.columns for f in column.sources if "." in f}
-        self._filled: set[str] = set()
         self._records = 0
 
     def apply(self, record: dict[str, Any]) -> dict[str, Any]:
-        """``Layout.apply``, noting the record's fields and the columns it filled."""
+        """``Layout.apply``, noting the record's fields."""
         self._records += 1
         self._keys.update(record)
         self._keys.update(name for name in self._dotted if field_of(record, name) is not None)
-        laid = self.layout.apply(record)
-        self._filled.update(c.name for c in self.layout.columns if laid[c.name] is not None)
-        return laid
+        return self.layout.apply(record)
 
     def misspelt(self) -> list[str]:
         """A warning for each field a column draws on that no record had while one had a field
