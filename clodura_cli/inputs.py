@@ -189,12 +189,14 @@ def parse_rows(
         )
     text = "\n".join(lines)
     stripped = text.lstrip()
-    if stripped.startswith("["):
-        return _json_array(stripped)
-    if stripped.startswith("{"):
-        return _json_lines(text)
+    if stripped.startswith(("[", "{")):
+        rows, problems = _json_array(stripped) if stripped[0] == "[" else _json_lines(text)
+        if is_header is None and not all(_WHO_SET.intersection(record) for _, record in rows):
+            # Records written with --layout (`search --layout hubspot | reveal --input -`).
+            rows = [(label, _as_fields(record, _person_columns())) for label, record in rows]
+        return rows, problems
     first = next((line for line in lines if line.strip()), "")
-    cells = [cell.strip() for cell in re.split("[,\t]", first)]
+    cells = [cell.strip() for cell in re.split("[,\t;]", first)]
     if is_header is not None:
         return _csv_rows(text) if is_header(cells) else _plain_lines(text)
     # Only a line that may be a header reads the layouts (a list of ids is the usual input).
@@ -202,12 +204,18 @@ def parse_rows(
     if any(column_key(cell) in spelled for cell in cells):
         rows, problems = _csv_rows(text)
         return [(label, _as_fields(record, spelled)) for label, record in rows], problems
-    return _plain_lines(text)
+    return _plain_lines(text, people=True)
 
 
 #: The fields that say who a person is, as identifiers_for reads them.
 _WHO = ("personId", "linkedinUrl", "firstName", "lastName", "companyDomain")
-_FIELD_SPELLINGS = {column_key(name): name for name in _WHO}
+_WHO_SET = frozenset(_WHO)
+#: The fields' names in any spelling, and other names a contacts file gives them.
+_FIELD_SPELLINGS = {column_key(name): name for name in _WHO} | {
+    column_key(other): field
+    for field, others in {"companyDomain": ("Domain", "Company Website", "Company Domain")}.items()
+    for other in others
+}
 
 
 @functools.cache
@@ -285,7 +293,7 @@ def _csv_rows(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
     lines = text.split("\n")
     blank = next((index for index, line in enumerate(lines) if line.strip()), 0)
     head = lines[blank]
-    delimiter = "\t" if "\t" in head and "," not in head else ","
+    delimiter = _delimiter(head)
     # The header is the first line that is not blank; line numbers stay the file's.
     reader = csv.DictReader(io.StringIO("\n".join(lines[blank:])), delimiter=delimiter)
     rows, problems = [], []
@@ -321,8 +329,14 @@ def _plain_record(value: str) -> dict[str, Any]:
     return {"linkedinUrl": value} if "linkedin.com" in value.lower() else {"personId": value}
 
 
-def _plain_lines(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
-    rows, problems = [], []
+def _plain_lines(
+    text: str, *, people: bool = False
+) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
+    """One value a line; for ``people`` (who to reveal), neither an email address nor a
+    column's name heading the list is taken for a person id."""
+    rows: list[tuple[str, dict[str, Any]]] = []
+    problems: list[str] = []
+    heading = next((n for n, line in enumerate(text.split("\n"), 1) if line.strip()), 0)
     for number, line in enumerate(text.split("\n"), 1):
         value = line.strip()
         if not value:
@@ -330,10 +344,19 @@ def _plain_lines(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]
         if len(value) > MAX_LINE or any(ch in value for ch in " ,;\t"):
             hint = (
                 " (a CSV needs a header with personId, linkedinUrl or firstName)"
-                if number == 1 and ("," in value or "\t" in value)
+                if number == 1 and any(ch in value for ch in ",\t;")
                 else ""
             )
             problems.append(f"line {number}: not a person id or LinkedIn URL{hint}; skipped")
+            continue
+        if people and "@" in value:  # never sent as a person id: each reveal may be charged
+            problems.append(f"line {number}: an email address is not a person id; skipped")
+            continue
+        if people and number == heading and value.isalpha() and text.strip() != value:
+            problems.append(  # the name heading a one-column file, not a person id
+                f"line {number}: {quoted(value)} reads as a column's name, not a person id; "
+                "skipped (a CSV needs a header with personId, linkedinUrl or firstName)"
+            )
             continue
         rows.append((f"line {number}", _plain_record(value)))
     return rows, problems

@@ -353,3 +353,79 @@ def test_the_readmes_layout_example_is_a_layout() -> None:
     assert sections == ["people", "organisations", "articles"]
     for kind in sections:
         assert layouts.parse("readme", example, kind).columns
+
+
+@pytest.mark.parametrize("name", layouts.built_in_names())
+def test_a_crm_file_revealed_into_the_same_layout_keeps_its_columns(
+    name: str, isolated: Path, emulator: SandboxApp
+) -> None:
+    # search -> CRM file -> reveal --input with the same layout: the columns the answers do not
+    # fill (title, company, city) came out blank, and each was named as a typo of itself.
+    path, out = isolated / "crm.csv", isolated / "out.csv"
+    assert run_cli("search", "--sandbox", "--title", "cto", "--limit", "3", "-o", str(path),
+                   "--layout", name).exit_code == 0  # fmt: skip
+    result = run_cli("reveal", "email", "--sandbox", "--input", str(path), "--layout", name,
+                     "-o", str(out))  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    before = {
+        row["Full Name" if "Full Name" in row else "Name"]: row for row in _csv(path.read_text())
+    }
+    after = _csv(out.read_text())
+    assert len(after) == 3
+    for row in after:
+        kept = before[row["Full Name" if "Full Name" in row else "Name"]]
+        assert {k: row[k] for k in kept if k not in ("Email",)} == {
+            k: v for k, v in kept.items() if k != "Email"
+        }
+        assert row["Email"]  # and what was paid for is there
+    assert "draws on" not in result.stderr
+
+
+def test_search_output_piped_with_a_layout_reaches_reveal(emulator: SandboxApp) -> None:
+    # The pipe's default format (JSON Lines) kept the layout's column names: nobody to reveal.
+    people = run_cli("search", "--sandbox", "--limit", "2", "-f", "jsonl").jsonl()
+    laid = run_cli("search", "--sandbox", "--limit", "2", "-f", "jsonl", "--layout", "hubspot")
+    emulator.log.clear()
+    result = run_cli("reveal", "email", "--sandbox", "--input", "-", "--no-wait",
+                     input=laid.stdout)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert sorted(b["linkedinUrl"] for b in sent(emulator, "email")) == sorted(
+        p["linkedinUrl"] for p in people
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "rows", "problems"),
+    [
+        ("Email\na@b.example\n", [], [
+            "line 1: 'Email' reads as a column's name, not a person id; skipped (a CSV needs a "
+            "header with personId, linkedinUrl or firstName)",
+            "line 2: an email address is not a person id; skipped"]),
+        ("personId;firstName\n42;A\n", [{"personId": "42", "firstName": "A"}], []),
+        ("First Name,Last Name,Domain\nA,B,c.io\n",
+         [{"First Name": "A", "Last Name": "B", "Domain": "c.io", "firstName": "A",
+           "lastName": "B", "companyDomain": "c.io"}], []),
+        ("3597524184265130552\n", [{"personId": "3597524184265130552"}], []),
+    ],
+    ids=["a column name and an email", "semicolons", "Domain", "one id"],
+)  # fmt: skip
+def test_what_reveal_input_never_takes_for_a_person_id(
+    text: str, rows: list[dict[str, str]], problems: list[str]
+) -> None:
+    # A one-column file's heading and its email addresses were each sent as a paid reveal.
+    from clodura_cli.inputs import parse_rows
+
+    read, said = parse_rows(text)
+    assert ([record for _, record in read], said) == (rows, problems)
+
+
+def test_a_suppression_list_of_bare_emails_and_words_is_still_read(tmp_path: Path) -> None:
+    # The rules above are reveal's: a suppression list's bare lines are emails and domains.
+    from clodura_cli import suppress
+
+    path = tmp_path / "do-not-contact.txt"
+    path.write_text("acme\nann@acme.io\nbob@beta.io\n")
+    loaded = suppress.load([str(path)])
+    assert loaded is not None
+    assert (loaded.emails, loaded.domains) == ({"ann@acme.io", "bob@beta.io"}, set())
+    assert loaded.ignored == 1  # 'acme' is no domain: counted, as before

@@ -86,8 +86,14 @@ class Layout:
 
     def apply(self, record: dict[str, Any]) -> dict[str, Any]:
         """The record with the layout's columns, in order, then its other fields under their
-        own names (written only when ``--fields`` chose them)."""
-        laid = {column.name: column.value(record, self.join) for column in self.columns}
+        own names (written only when ``--fields`` chose them). A column the record already
+        holds under the column's own name (a row read back from a file this layout wrote)
+        keeps that value where its fields give none: a CRM import is never blanked."""
+        laid = {}
+        for column in self.columns:
+            value = column.value(record, self.join)
+            held = record.get(column.name)
+            laid[column.name] = held if value is None and held not in (None, "", []) else value
         for key, value in record.items():
             laid.setdefault(key, value)
         return laid
@@ -117,11 +123,13 @@ class Watch:
         only when none of them was in any record: the built-in layouts list spellings an
         answer may come in (``[phones, phone]``); every field of a text with {fields} counts."""
         warnings = []
+        # A record read back from a file this layout wrote holds its column names: no field.
+        fields = self._keys - {column.name for column in self.layout.columns}
         for column in self.layout.columns:
             if column.template is None and self._keys.intersection(column.sources):
                 continue
             for source in column.sources:
-                close = None if source in self._keys else _typo_of(source, self._keys)
+                close = None if source in self._keys else _typo_of(source, fields)
                 if close:
                     warnings.append(
                         f"--layout {self.layout.name}: {self.layout.kind}: column "
