@@ -223,6 +223,23 @@ def test_a_byte_order_mark_is_no_part_of_the_first_id(emulator: SandboxApp) -> N
     assert [b["organizationId"] for b in emulator_search_bodies(emulator)] == ["11"]
 
 
+def test_a_domain_given_twice_to_orgs_is_refused_before_anything_is_sent(
+    emulator: SandboxApp,
+) -> None:
+    # Search Organizations takes one domain: the second silently replaced the first, while
+    # `search --domain` takes several.
+    twice = run_cli("orgs", "--sandbox", "--domain", "a.test", "--domain", "b.test")
+    assert twice.exit_code == 2
+    assert twice.stderr.splitlines()[-1] == (
+        "error: --domain: given 2 times ('a.test', 'b.test'), but it takes one value: give it once"
+    )
+    saved = run_cli("preset", "save", "two", "--orgs", "--domain", "a.test", "--domain", "b.test")
+    assert saved.exit_code == 2 and "--domain: given 2 times" in saved.stderr
+    assert emulator.log == []
+    again = run_cli("orgs", "--sandbox", "--domain", "a.test", "--domain", "a.test", "--dry-run")
+    assert again.exit_code == 0 and json.loads(again.stdout)["body"]["domain"] == "a.test"
+
+
 def emulator_search_bodies(emulator: SandboxApp) -> list[Any]:
     return [entry["body"] for entry in emulator.log if entry["endpoint"] == "search"]
 

@@ -24,6 +24,12 @@ INVALID = [
         ["--email-status", "'valid'", "verified, unverified, unavailable"],
     ),
     (["--revenue", "2M"], ["--revenue", "'2M'", "did you mean '1M-10M'", "accepted: < 1M, 1M-10M"]),
+    # A flag of one value given twice: the last one was searched, silently.
+    (
+        ["--first-name", "Ann", "--first-name", "Bo"],
+        ["--first-name: given 2 times ('Ann', 'Bo'), but it takes one value: give it once"],
+    ),
+    (["--funded-from", "2024-01-01", "--funded-from", "-90d"], ["--funded-from: given 2 times"]),
     # A number means the band that holds it; "51" is no abbreviation of "501 - 1000".
     (["--employees", "51"], ["--employees", "'51'", "did you mean '51 - 200'?"]),
     (["--employees", "75"], ["--employees", "'75'", "did you mean '51 - 200'?"]),

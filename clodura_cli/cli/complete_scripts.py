@@ -110,7 +110,8 @@ def commands() -> Iterator[Command]:
             if param.name == "help":  # click builds its names from a set: any order
                 names = tuple(name for name in ctx.help_option_names if name in names)
             takes = not param.is_flag and not param.count
-            entry.options.append((names, _brief(param.help), takes, param.multiple))
+            many = param.multiple and param.name not in getattr(command.callback, "one_value", ())
+            entry.options.append((names, _brief(param.help), takes, many))
             if takes:
                 accepts = _accepts(param, ctx)
                 entry.option_values.update(dict.fromkeys(names, accepts))

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from clodura_cli.api import spec
+from clodura_cli.api.errors import UsageError
 from clodura_cli.cli import complete
 from clodura_cli.store.formats import FORMAT_NAMES, appendable, in_prose, names_text, with_header
 
@@ -290,14 +291,38 @@ def filter_option(fld: spec.Field) -> Any:
     )
 
 
-#: The Python type of a filter's flag, by the kind of its field (None: not given).
+#: The Python type of a filter's flag, by the kind of its field (None: not given). A text
+#: field's flag is read as a list too, only to refuse it given twice: `orgs --domain a --domain
+#: b` searched b alone, while `search --domain` takes several.
 FLAG_TYPES: dict[spec.Kind, Any] = {
-    spec.Kind.STRING: str | None,
-    spec.Kind.DATE: str | None,
+    spec.Kind.STRING: list[str] | None,
+    spec.Kind.DATE: list[str] | None,
     spec.Kind.ARRAY: list[str] | None,
     spec.Kind.BOOL: bool | None,
     spec.Kind.INT: int | None,
 }
+_ONE_VALUE = (spec.Kind.STRING, spec.Kind.DATE)
+
+
+def filter_values(table: tuple[spec.Field, ...], values: dict[str, Any]) -> dict[str, Any]:
+    """The values of a table's flags as parsed (by parameter name), keyed by API field name:
+    a text field's one value, a usage error for two."""
+    return {
+        fld.api: _one(fld, values[fld.param]) if fld.kind in _ONE_VALUE else values[fld.param]
+        for fld in table
+    }
+
+
+def _one(fld: spec.Field, values: list[str] | None) -> str | None:
+    """The one value of a text field's flag; a usage error for two different ones."""
+    if not values:
+        return None
+    if len(set(values)) > 1:
+        raise UsageError(
+            f"{fld.flag}: given {len(values)} times ({', '.join(map(repr, values))}), but it "
+            "takes one value: give it once"
+        )
+    return values[-1]
 
 
 def with_filters(table: tuple[spec.Field, ...]) -> Callable[[F], F]:
@@ -309,6 +334,13 @@ def with_filters(table: tuple[spec.Field, ...]) -> Callable[[F], F]:
     ]
 
     def build(**values: Any) -> dict[str, Any]:
-        return {fld.api: values[fld.param] for fld in table}
+        return filter_values(table, values)
 
-    return lambda function: inject(function, "flags", params, build, first=True)
+    def decorate(function: F) -> F:
+        injected = inject(function, "flags", params, build, first=True)
+        # Read as lists but not repeatable: what the completion scripts must know (typer's
+        # wrapper of the command carries the attribute along).
+        injected.one_value = frozenset(f.param for f in table if f.kind in _ONE_VALUE)  # type: ignore[attr-defined]
+        return injected
+
+    return decorate

@@ -53,7 +53,7 @@ def parse_search_flags(args: list[str], orgs: bool = False) -> dict[str, Any]:
     ]
     if ignored:
         report.warn(f"a preset keeps only filters; ignored: {', '.join(ignored)}")
-    return {f.api: ctx.params[f.param] for f in table}
+    return options.filter_values(table, ctx.params)
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
