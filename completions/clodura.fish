@@ -239,7 +239,7 @@ function __clodura_spec
             set -g __clodura_sibs '-q|--quiet' '-h|--help'
         case 'clodura config'
             set -g __clodura_names get set unset list path
-            set -g __clodura_subs get\t'Print the value in force and where it comes from' set\t'Store a setting in the profile' unset\t'Remove a setting from the profile (the built-in default applies again)' list\t'Every setting with its value in force and where it comes from' path\t'Print where the config file, keys, presets, data and cached help live'
+            set -g __clodura_subs get\t'Print the value in force and where it comes from' set\t'Store a setting in the profile' unset\t'Remove a setting from the profile (the built-in default applies again)' list\t'Every setting with its value in force and where it comes from' path\t'Print where the config file, keys, presets, your own layouts, data...'
             set -g __clodura_optnames -h --help
             set -g __clodura_opts -h\t'Show this message and exit' --help\t'Show this message and exit'
             set -g __clodura_takes

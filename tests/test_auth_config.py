@@ -150,6 +150,7 @@ def test_config_path_names_every_location(isolated: Path) -> None:
         f"config: {isolated / 'config' / 'config.yaml'}",
         f"keys: {isolated / 'config' / 'credentials'}",
         f"presets: {isolated / 'config' / 'presets'}",
+        f"layouts: {isolated / 'config' / 'layouts'}",  # where the README sends users for it
         f"data: {isolated / 'data'}",
         f"cache: {isolated / 'cache' / 'help'}",
     ]

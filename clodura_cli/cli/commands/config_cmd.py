@@ -122,16 +122,16 @@ def list_(profile: options.Profile = None) -> None:
 
 @app.command()
 def path() -> None:
-    """Print where the config file, keys, presets, data and cached help live.
+    """Print where the config file, keys, presets, your own layouts, data and cached help live.
 
     Example:
 
       clodura config path
     """
-    from clodura_cli.store import config
+    from clodura_cli.store import config, layouts
 
     sys.stdout.write(
         f"config: {config.config_file()}\nkeys: {config.credentials_file()}\n"
-        f"presets: {config.presets_dir()}\ndata: {config.data_dir()}\n"
-        f"cache: {config.help_cache_dir()}\n"
+        f"presets: {config.presets_dir()}\nlayouts: {layouts.user_dir()}\n"
+        f"data: {config.data_dir()}\ncache: {config.help_cache_dir()}\n"
     )
