@@ -429,3 +429,18 @@ def test_a_suppression_list_of_bare_emails_and_words_is_still_read(tmp_path: Pat
     assert loaded is not None
     assert (loaded.emails, loaded.domains) == ({"ann@acme.io", "bob@beta.io"}, set())
     assert loaded.ignored == 1  # 'acme' is no domain: counted, as before
+
+
+def test_a_misspelt_name_inside_an_object_is_named_too() -> None:
+    # `hqAdress.city` or `{hqAddress.cty}` left their columns empty without a word.
+    layout = layouts.parse("t", {"organisations": {
+        "City": ["organisationCity", "hqAdress.city"], "Where": "{hqAddress.cty}",
+        "Right": "hqAddress.city"}}, "organisations")  # fmt: skip
+    watch = layouts.Watch(layout)
+    watch.apply({"organisationId": "1", "hqAddress": {"city": "Pune", "state": "MH"}})
+    assert watch.misspelt() == [
+        "--layout t: organisations: column 'City' draws on 'hqAdress.city', a field no record "
+        "had; did you mean 'hqAddress.city'?",
+        "--layout t: organisations: column 'Where' draws on 'hqAddress.cty', a field no record "
+        "had; did you mean 'hqAddress.city'?",
+    ]

@@ -108,13 +108,21 @@ class Watch:
         self._keys: set[str] = set()
         #: The fields reached inside an object (``hqAddress.city``): seen when a record has them.
         self._dotted = {f for column in layout.columns for f in column.sources if "." in f}
+        #: The fields of the objects they reach into (``hqAddress``: city, state, country).
+        self._inside: dict[str, set[str]] = {}
         self._records = 0
 
     def apply(self, record: dict[str, Any]) -> dict[str, Any]:
         """``Layout.apply``, noting the record's fields."""
         self._records += 1
         self._keys.update(record)
-        self._keys.update(name for name in self._dotted if field_of(record, name) is not None)
+        for name in self._dotted:
+            if field_of(record, name) is not None:
+                self._keys.add(name)
+            parent = name.rpartition(".")[0]
+            inside = field_of(record, parent)
+            if isinstance(inside, dict):
+                self._inside.setdefault(parent, set()).update(inside)
         return self.layout.apply(record)
 
     def misspelt(self) -> list[str]:
@@ -129,7 +137,7 @@ class Watch:
             if column.template is None and self._keys.intersection(column.sources):
                 continue
             for source in column.sources:
-                close = None if source in self._keys else _typo_of(source, fields)
+                close = None if source in self._keys else self._meant(source, fields)
                 if close:
                     warnings.append(
                         f"--layout {self.layout.name}: {self.layout.kind}: column "
@@ -137,6 +145,20 @@ class Watch:
                         f"mean {close!r}?"
                     )
         return warnings
+
+    def _meant(self, name: str, fields: set[str]) -> str | None:
+        """What a field no record had was likely meant to be; inside an object, the object's
+        fields are looked at (``hqAddress.cty``: ``hqAddress.city``), or the object's name
+        (``hqAdress.city``: ``hqAddress.city``)."""
+        if "." not in name:
+            return _typo_of(name, fields)
+        parent, _, leaf = name.rpartition(".")
+        if parent in self._inside:
+            close = _typo_of(leaf, self._inside[parent])
+            return f"{parent}.{close}" if close else None
+        head, _, rest = name.partition(".")
+        close = None if head in fields else _typo_of(head, fields)
+        return f"{close}.{rest}" if close else None
 
 
 def _typo_of(name: str, fields: set[str]) -> str | None:
