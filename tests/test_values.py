@@ -426,7 +426,8 @@ def test_fuzzy_ranks_what_was_meant_first(
      ("10,000", "10000+"), ("999,999", "< 1M"), ("1000000", "1M-10M"), ("10M", "1M-10M"),
      ("10500000", "1M-10M"), ("11M", "11M-100M"), ("999M", "501M-1B"), ("1B", "1B+"),
      ("3b", "1B+"), ("1.5M", "1M-10M"), ("0.5M", "< 1M"), ("2,500,000", "1M-10M"),
-     ("1,5M", None), ("12,34", None), ("1e6", None),
+     ("1,5M", None), ("12,34", None), ("1e6", None), ("$50M", "11M-100M"),
+     ("USD 5M", "1M-10M"), ("US$2B", "1B+"), ("1 000", "501 - 1000"), ("1 0000", None),
      ("fifty", None), ("51 - 200", None), ("-5", None)],
 )  # fmt: skip
 def test_a_number_names_the_band_that_holds_it(text: str, band: str | None) -> None:

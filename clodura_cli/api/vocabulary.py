@@ -134,15 +134,16 @@ _SCALE = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9}
 
 
 def _amount(text: str) -> int | None:
-    """An amount written as ``1,000``, ``50M``, ``1.5M`` or ``1B``; None for anything else (a
-    comma only ever groups thousands: ``1,5M`` is no amount)."""
+    """An amount written as ``1,000``, ``1 000``, ``50M``, ``1.5M``, ``$2B`` or ``USD 5M``; None
+    for anything else (a comma only ever groups thousands: ``1,5M`` is no amount)."""
     import re
 
-    found = re.fullmatch(r"\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*([kmb]?)\s*", text.lower())
+    amount = r"(\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+|\d+)(\.\d+)?\s*([kmb]?)"
+    found = re.fullmatch(r"\s*(?:us\$|\$|usd\s*)?" + amount + r"\s*", text.lower())
     if found is None:
         return None
     whole, fraction, scale = found.groups()
-    return int(float(whole.replace(",", "") + (fraction or "")) * _SCALE[scale])
+    return int(float(re.sub("[, ]", "", whole) + (fraction or "")) * _SCALE[scale])
 
 
 def band_holding(text: str, values: tuple[str, ...]) -> str | None:
