@@ -240,6 +240,24 @@ def test_a_domain_given_twice_to_orgs_is_refused_before_anything_is_sent(
     assert again.exit_code == 0 and json.loads(again.stdout)["body"]["domain"] == "a.test"
 
 
+def test_orgs_written_with_a_layout_pipe_nothing_and_say_how_to(emulator: SandboxApp) -> None:
+    laid = run_cli("orgs", "--sandbox", "--industry-keyword", "AI", "--limit", "2", "-f", "jsonl",
+                   "--layout", "hubspot")  # fmt: skip
+    result = run_cli("search", "--sandbox", "--org-id", "-", input=laid.stdout)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "error: --org-id -: no organisation ids on standard input (pipe `clodura orgs` output; "
+        "with --layout, add --fields organisationId)"
+    )
+    with_ids = run_cli("orgs", "--sandbox", "--industry-keyword", "AI", "--limit", "2", "-f",
+                       "jsonl", "--layout", "hubspot", "--fields", "organisationId")  # fmt: skip
+    emulator.log.clear()
+    again = run_cli("search", "--sandbox", "--org-id", "-", "--limit", "1", input=with_ids.stdout)
+    assert again.exit_code == 0, again.stderr
+    assert len(emulator_search_bodies(emulator)) == 2
+    assert emulator.log[0]["body"]["organizationId"] == with_ids.jsonl()[0]["organisationId"]
+
+
 def emulator_search_bodies(emulator: SandboxApp) -> list[Any]:
     return [entry["body"] for entry in emulator.log if entry["endpoint"] == "search"]
 

@@ -218,5 +218,8 @@ def org_ids_from_stdin() -> list[str]:
     for warning in warnings:
         report.warn(warning)
     if not ids and warnings:
-        raise UsageError("--org-id -: no organisation ids on standard input")
+        raise UsageError(
+            "--org-id -: no organisation ids on standard input (pipe `clodura orgs` output; "
+            "with --layout, add --fields organisationId)"
+        )
     return ids  # none at all: the search upstream found no organisation
