@@ -373,6 +373,23 @@ def test_a_rerun_from_the_page_cache_loads_no_network_stack_nor_emulator(
     assert again == "loaded: "
 
 
+def test_a_rerun_of_all_counts_the_pages_of_results_it_reused(
+    cache_on: None, emulator: SandboxApp
+) -> None:
+    # `--all` asks for pages past the last one while it reads (they come back empty and cost
+    # nothing): a rerun said "reused 4 pages, 4 records" for one page of results.
+    args = ["search", "--sandbox", "--title", "chief technology officer", "--city", "Pune",
+            "--all", "-f", "jsonl"]  # fmt: skip
+    first = run_cli(*args)
+    assert first.exit_code == 0, first.stderr
+    found = len(first.jsonl())
+    assert 0 < found < 25  # one page of results
+    again = run_cli(*args)
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout == first.stdout
+    assert f"reused 1 page, {found} record" in again.stderr
+
+
 @pytest.mark.parametrize(
     "command",
     [["verify", "--sandbox", "a@b.com", "b@c.com", "--yes"],

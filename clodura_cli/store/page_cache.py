@@ -116,9 +116,10 @@ class PageCache:
             if not isinstance(records, list):
                 return None
             fetched = float(rows[0]["fetched_at"])
-            self.reused.pages += 1
-            self.reused.records += len(records)
-            self.reused.oldest = min(self.reused.oldest or fetched, fetched)
+            if records:  # an empty page (where the results ended) is no page of results
+                self.reused.pages += 1
+                self.reused.records += len(records)
+                self.reused.oldest = min(self.reused.oldest or fetched, fetched)
             return records
 
     def put(
