@@ -46,11 +46,25 @@ def test_hubspot_layout_renames_orders_and_adds_a_full_name(emulator: SandboxApp
         assert row["Full Name"] == f"{original['firstName']} {original['lastName']}"
         assert row["Job Title"] == _flat(original["personTitle"])
         assert row["Company Name"] == _flat(original["organizationName"])
-        assert row["Company Domain Name"] == _flat(original["companyDomain"])
+        # One company for the contact: the first of its domains ("a; b" is no domain to HubSpot).
+        domains = original["companyDomain"]
+        assert row["Company Domain Name"] == (domains[0] if isinstance(domains, list) else domains)
         assert row["LinkedIn URL"] == _flat(original["linkedinUrl"])
         assert row["Country/Region"] == _flat(original["personCountry"])
         assert row["Email"] == ""  # search records hold no address
     assert "draws on" not in laid.stderr  # no built-in spelling taken for a typo
+
+
+def test_a_contact_with_several_company_domains_gets_one_for_the_crm(emulator: SandboxApp) -> None:
+    # HubSpot, Salesforce and Pipedrive match a company by its domain: "a.io; b.io" is none.
+    args = ["search", "--sandbox", "--title", "cto", "--limit", "3"]
+    originals = run_cli(*args, "-f", "jsonl").jsonl()
+    several = [o for o in originals if len(o["companyDomain"]) > 1]
+    assert several, "the sandbox gives some companies two domains"
+    for name, column in (("hubspot", "Company Domain Name"), ("salesforce", "Website"),
+                         ("pipedrive", "Organization website")):  # fmt: skip
+        rows = run_cli(*args, "-f", "jsonl", "--layout", name).jsonl()
+        assert [row[column] for row in rows] == [o["companyDomain"][0] for o in originals]
 
 
 def test_organisations_take_the_layouts_organisation_columns(emulator: SandboxApp) -> None:
@@ -319,6 +333,9 @@ def test_a_dotted_name_reaches_into_an_object_and_a_bar_gives_alternatives() -> 
     assert layout.apply(nested)["Odd"] is None  # a text is no object to reach into
     assert layout.apply({"hq.city": "flat"})["City"] == "flat"  # a field of the whole name wins
     assert layouts.field_of({"hq": "Pune"}, "hq.city") is None
+    assert layouts.field_of({"d": ["a.io", "b.io"]}, "d.0") == "a.io"  # an item of a list
+    assert layouts.field_of({"d": ["a.io"]}, "d.1") is None
+    assert layouts.field_of({"d": "a.io"}, "d.0") is None  # a text has no items
 
 
 def test_fields_all_puts_the_layouts_columns_first_in_every_format(emulator: SandboxApp) -> None:

@@ -172,13 +172,19 @@ def _typo_of(name: str, fields: set[str]) -> str | None:
 
 
 def field_of(record: dict[str, Any], name: str) -> Any:
-    """A record's field; a dotted name reaches into an object (``hqAddress.city``) when the
-    record has no field of that whole name."""
+    """A record's field; a dotted name reaches into an object (``hqAddress.city``) or picks an
+    item of a list (``companyDomain.0``, the first) when the record has no field of that whole
+    name."""
     if name in record or "." not in name:
         return record.get(name)
     value: Any = record
     for part in name.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and part.isdigit():
+            value = value[int(part)] if int(part) < len(value) else None
+        else:
+            return None
     return value
 
 
