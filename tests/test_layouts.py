@@ -461,3 +461,22 @@ def test_a_misspelt_name_inside_an_object_is_named_too() -> None:
         "--layout t: organisations: column 'Where' draws on 'hqAddress.cty', a field no record "
         "had; did you mean 'hqAddress.city'?",
     ]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [({"peeple": {"A": "firstName"}}, "--layout t: it has no columns for people (its sections: "
+      "peeple; did you mean 'people' for 'peeple'?); add a section named people to t, or leave "
+      "out --layout"),
+     ({"people": {"A": "{ firstName }"}}, "--layout t: people: column 'A': '{ firstName }' holds "
+      "a space; write fields as {firstName} or {city|hq.city}"),
+     ({"people": {"A": "{a | b}"}}, "--layout t: people: column 'A': '{a | b}' holds a space; "
+      "write fields as {firstName} or {city|hq.city}")],
+    ids=["a misspelt section", "spaces in braces", "spaces around a bar"],
+)  # fmt: skip
+def test_a_layouts_slips_are_named_with_their_fix(data: dict[str, Any], message: str) -> None:
+    from clodura_cli.api.errors import UsageError
+
+    with pytest.raises(UsageError) as raised:
+        layouts.parse("t", data, "people")
+    assert raised.value.message == message

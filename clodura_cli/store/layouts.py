@@ -281,6 +281,9 @@ def parse(name: str, data: Any, kind: str, where: str = "") -> Layout:
     section = data.get(kind)
     if not isinstance(section, dict):
         has = ", ".join(sections) or "none"
+        near = [name for name in sections if fuzzy.edits(str(name).lower(), kind) <= 2]
+        if near:
+            has += f"; did you mean {kind!r} for {near[0]!r}?"
         own = where if not Path(where).is_relative_to(BUILT_IN) else f"a copy in {user_dir()}"
         raise UsageError(
             f"--layout {name}: it has no columns for {kind} (its sections: {has}); add a "
@@ -302,8 +305,10 @@ def _column(layout: str, kind: str, name: Any, source: Any) -> Column:
         raise UsageError(f"{label}: a column name must be text")
     if isinstance(source, str) and "{" in source:
         fields = tuple(name for names in _FIELD.findall(source) for name in names.split("|"))
-        if not fields:
-            raise UsageError(f"{label}: {source!r} names no field; write fields as {{firstName}}")
+        spaced = re.search(r"\{[^{}]*\s[^{}]*\}", source)
+        if spaced or not fields:
+            how = f"{spaced[0]!r} holds a space; " if spaced else f"{source!r} names no field; "
+            raise UsageError(f"{label}: {how}write fields as {{firstName}} or {{city|hq.city}}")
         return Column(name, fields, source)
     sources = [source] if isinstance(source, str) else source
     if not isinstance(sources, list) or not sources or not all(_is_field(s) for s in sources):
