@@ -444,10 +444,12 @@ def test_digits_are_no_abbreviation() -> None:
     assert fuzzy.ranked("VP", ["Vice President"]) == [("Vice President", fuzzy.Tier.ACRONYM)]
 
 
-def test_values_lists_the_band_a_number_falls_in() -> None:
-    result = run_cli("values", "employees", "75")
+@pytest.mark.parametrize(("text", "band"), [("75", "51 - 200"), ("1,500", "1001 - 5000")])
+def test_values_lists_the_band_a_number_falls_in(text: str, band: str) -> None:
+    # 1,500 listed four bands, near spellings of it among them.
+    result = run_cli("values", "employees", text)
     assert result.exit_code == 0, result.stderr
-    assert [json.loads(line)["value"] for line in result.stdout.splitlines()] == ["51 - 200"]
+    assert [json.loads(line)["value"] for line in result.stdout.splitlines()] == [band]
 
 
 @pytest.mark.parametrize(

@@ -99,10 +99,10 @@ class ValueList:
     def ranked(self, text: str, *, typo_cutoff: float = 0.6) -> list[tuple[str, fuzzy.Tier]]:
         """The values ``text`` may mean, surest first; for a number, the band that holds it
         (``75``: ``51 - 200``, ``50M``: ``11M-100M``)."""
-        aliases = {**self.suggested, **{name: (value,) for name, value in self.same.items()}}
         holding = band_holding(text, self.values)
-        if holding is not None:
-            aliases[fuzzy.key(text)] = (holding, *aliases.get(fuzzy.key(text), ()))
+        if holding is not None:  # a number means that band, and no near spelling of it
+            return [(holding, fuzzy.Tier.ALIAS)]
+        aliases = {**self.suggested, **{name: (value,) for name, value in self.same.items()}}
         return fuzzy.ranked(
             text, self.values, aliases=aliases, groups=self.groups, typo_cutoff=typo_cutoff
         )
