@@ -191,6 +191,12 @@ def parse_rows(
     stripped = text.lstrip()
     if stripped.startswith(("[", "{")):
         rows, problems = _json_array(stripped) if stripped[0] == "[" else _json_lines(text)
+        if is_header is None:
+            emails = [label for label, record in rows if "@" in str(record.get("personId", ""))]
+            problems += [
+                f"{label}: an email address is not a person id; skipped" for label in emails
+            ]
+            rows = [(label, record) for label, record in rows if label not in emails]
         if is_header is None and not all(_WHO_SET.intersection(record) for _, record in rows):
             # Records written with --layout (`search --layout hubspot | reveal --input -`).
             rows = [(label, _as_fields(record, _person_columns())) for label, record in rows]
@@ -337,6 +343,10 @@ def _plain_lines(
     rows: list[tuple[str, dict[str, Any]]] = []
     problems: list[str] = []
     heading = next((n for n, line in enumerate(text.split("\n"), 1) if line.strip()), 0)
+    values = [line.strip() for line in text.split("\n") if line.strip()]
+    # A first line that is no id, URL or address, above lines that are, is the list's heading.
+    shaped = [_like_an_id(value) or "@" in value for value in values]
+    headed = bool(values) and not shaped[0] and any(shaped[1:])
     for number, line in enumerate(text.split("\n"), 1):
         value = line.strip()
         if not value:
@@ -352,7 +362,7 @@ def _plain_lines(
         if people and "@" in value:  # never sent as a person id: each reveal may be charged
             problems.append(f"line {number}: an email address is not a person id; skipped")
             continue
-        if people and number == heading and value.isalpha() and text.strip() != value:
+        if people and number == heading and headed:
             problems.append(  # the name heading a one-column file, not a person id
                 f"line {number}: {quoted(value)} reads as a column's name, not a person id; "
                 "skipped (a CSV needs a header with personId, linkedinUrl or firstName)"
@@ -360,6 +370,11 @@ def _plain_lines(
             continue
         rows.append((f"line {number}", _plain_record(value)))
     return rows, problems
+
+
+def _like_an_id(value: str) -> bool:
+    """A person id (digits, or digits a spreadsheet damaged) or a LinkedIn URL."""
+    return value.isdigit() or "linkedin.com" in value.lower() or damaged_id(value) is not None
 
 
 def _first(value: Any) -> str | None:

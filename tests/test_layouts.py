@@ -423,8 +423,15 @@ def test_search_output_piped_with_a_layout_reaches_reveal(emulator: SandboxApp) 
          [{"First Name": "A", "Last Name": "B", "Domain": "c.io", "firstName": "A",
            "lastName": "B", "companyDomain": "c.io"}], []),
         ("3597524184265130552\n", [{"personId": "3597524184265130552"}], []),
+        ("contact_id\n2158462248003261247\n", [{"personId": "2158462248003261247"}], [
+            "line 1: 'contact_id' reads as a column's name, not a person id; skipped (a CSV "
+            "needs a header with personId, linkedinUrl or firstName)"]),
+        ('["kofi@x.example", "42"]', [{"personId": "42"}],
+         ["item 1: an email address is not a person id; skipped"]),
+        ("Contact\nBob\n", [{"personId": "Contact"}, {"personId": "Bob"}], []),
     ],
-    ids=["a column name and an email", "semicolons", "Domain", "one id"],
+    ids=["a column name and an email", "semicolons", "Domain", "one id", "a heading with an _",
+         "an email in JSON", "no id below: no heading"],
 )  # fmt: skip
 def test_what_reveal_input_never_takes_for_a_person_id(
     text: str, rows: list[dict[str, str]], problems: list[str]
@@ -480,3 +487,14 @@ def test_a_layouts_slips_are_named_with_their_fix(data: dict[str, Any], message:
     with pytest.raises(UsageError) as raised:
         layouts.parse("t", data, "people")
     assert raised.value.message == message
+
+
+def test_a_reveal_that_found_nothing_never_shows_the_old_value() -> None:
+    # The row read back held an old Email; the answer held none: the column showed the old
+    # address beside emailStatus=not_found, as if the paid reveal had found it.
+    layout = layouts.load("hubspot", "people")
+    row = {"Email": "old@left.example", "Job Title": "CTO", "email": None, "personTitle": None}
+    laid = layout.apply({**row, "emailStatus": "not_found"})
+    assert laid["Email"] is None
+    assert laid["Job Title"] is None  # its field is in the record, empty: the answer's word
+    assert layout.apply({"Email": "old@left.example", "Job Title": "CTO"})["Job Title"] == "CTO"

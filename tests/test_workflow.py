@@ -388,6 +388,15 @@ def test_a_rerun_of_all_counts_the_pages_of_results_it_reused(
     assert again.exit_code == 0, again.stderr
     assert again.stdout == first.stdout
     assert f"reused 1 page, {found} record" in again.stderr
+    # And an answer of no results, reused, still says so.
+    none = ["search", "--sandbox", "--org-name", "Nonexistent Zzyzx", "--limit", "5"]
+    assert run_cli(*none).exit_code == 0
+    emulator.log.clear()
+    rerun = run_cli(*none)
+    assert rerun.exit_code == 0 and emulator.log == []
+    assert "reused the answer of no results fetched just now (--refresh asks the API again)" in (
+        rerun.stderr
+    )
 
 
 @pytest.mark.parametrize(

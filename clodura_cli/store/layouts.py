@@ -88,12 +88,16 @@ class Layout:
         """The record with the layout's columns, in order, then its other fields under their
         own names (written only when ``--fields`` chose them). A column the record already
         holds under the column's own name (a row read back from a file this layout wrote)
-        keeps that value where its fields give none: a CRM import is never blanked."""
+        keeps that value where the record has none of the column's fields: a CRM import is
+        never blanked, and an answer that holds the field empty (a reveal that found no email)
+        is never filled with the old value."""
         laid = {}
         for column in self.columns:
             value = column.value(record, self.join)
             held = record.get(column.name)
-            laid[column.name] = held if value is None and held not in (None, "", []) else value
+            unanswered = not any(name.split(".")[0] in record for name in column.sources)
+            keep = value is None and unanswered and held not in (None, "", [])
+            laid[column.name] = held if keep else value
         for key, value in record.items():
             laid.setdefault(key, value)
         return laid

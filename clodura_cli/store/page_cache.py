@@ -35,10 +35,12 @@ CREATE INDEX pages_age ON pages (fetched_at)""",
 
 @dataclass
 class Reused:
-    """What a run took from the cache: pages, records, and when the oldest was fetched."""
+    """What a run took from the cache: pages of results, records, empty pages (where the
+    results ended, or an answer of none), and when the oldest was fetched."""
 
     pages: int = 0
     records: int = 0
+    empty: int = 0
     oldest: float | None = None
 
 
@@ -119,7 +121,9 @@ class PageCache:
             if records:  # an empty page (where the results ended) is no page of results
                 self.reused.pages += 1
                 self.reused.records += len(records)
-                self.reused.oldest = min(self.reused.oldest or fetched, fetched)
+            else:
+                self.reused.empty += 1
+            self.reused.oldest = min(self.reused.oldest or fetched, fetched)
             return records
 
     def put(

@@ -93,7 +93,7 @@ def _fetch(search: Search, output: Output, api: ApiOptions) -> None:
             cache.close()
     search.remember()
     _report(search, output, count)
-    if cache is not None and cache.reused.pages:
+    if cache is not None and (cache.reused.pages or cache.reused.empty):
         report.info(_reuse_line(cache.reused))
     said = client.not_emulated | (cache.not_emulated if cache is not None else set())
     for name in sorted(said):
@@ -132,6 +132,8 @@ def _reuse_line(reused: Reused) -> str:
 
     minutes = max(0, round((time.time() - (reused.oldest or time.time())) / 60))
     ago = "just now" if minutes == 0 else f"{minutes} minute{'s' if minutes != 1 else ''} ago"
+    if not reused.pages:
+        return f"reused the answer of no results fetched {ago} (--refresh asks the API again)"
     return (
         f"reused {reused.pages} page{'s' if reused.pages != 1 else ''}, {reused.records:,} "
         f"record{'s' if reused.records != 1 else ''}, fetched {ago}: no credits spent for them "
