@@ -346,7 +346,7 @@ def _plain_lines(
     values = [line.strip() for line in text.split("\n") if line.strip()]
     # A first line that is no id, URL or address, above lines that are, is the list's heading.
     shaped = [_like_an_id(value) or "@" in value for value in values]
-    headed = bool(values) and not shaped[0] and any(shaped[1:])
+    headed = bool(values) and not shaped[0] and values[0].isprintable() and any(shaped[1:])
     for number, line in enumerate(text.split("\n"), 1):
         value = line.strip()
         if not value:
