@@ -204,8 +204,11 @@ def test_reveal_submissions_under_a_rate_limit_go_out_once_each(api: Server) -> 
         e["body"]["personId"] for e in api.log() if e["endpoint"] == "email" and e["status"] == 200
     ]
     assert sorted(accepted) == sorted(people)
+    # Few 429s: the client learns the limit. Measured 1-3 on a quiet machine and 2-6 beside
+    # two CPU burners, but 17 in a stress run (four workers and two burners: a starved process
+    # sends its queued requests in a bunch), so the bound leaves room for that.
     limited = sum(1 for e in api.log() if e["status"] == 429)
-    assert limited <= 15, limited
+    assert limited <= 30, limited
 
 
 @pytest.mark.loopback
