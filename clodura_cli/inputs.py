@@ -191,13 +191,12 @@ def parse_rows(
     stripped = text.lstrip()
     if stripped.startswith(("[", "{")):
         rows, problems = _json_array(stripped) if stripped[0] == "[" else _json_lines(text)
-        if is_header is None:
-            emails = [label for label, record in rows if "@" in str(record.get("personId", ""))]
-            problems += [
-                f"{label}: an email address is not a person id; skipped" for label in emails
-            ]
-            rows = [(label, record) for label, record in rows if label not in emails]
-        if is_header is None and not all(_WHO_SET.intersection(record) for _, record in rows):
+        if is_header is not None:
+            return rows, problems
+        emails = [label for label, record in rows if "@" in str(record.get("personId", ""))]
+        problems += [f"{label}: an email address is not a person id; skipped" for label in emails]
+        rows = [(label, record) for label, record in rows if label not in emails]
+        if not all(_WHO_SET.intersection(record) for _, record in rows):
             # Records written with --layout (`search --layout hubspot | reveal --input -`).
             rows = [(label, _as_fields(record, _person_columns())) for label, record in rows]
         return rows, problems
@@ -342,12 +341,13 @@ def _plain_lines(
     column's name heading the list is taken for a person id."""
     rows: list[tuple[str, dict[str, Any]]] = []
     problems: list[str] = []
-    heading = next((n for n, line in enumerate(text.split("\n"), 1) if line.strip()), 0)
-    values = [line.strip() for line in text.split("\n") if line.strip()]
+    lines = text.split("\n")
+    heading = next((n for n, line in enumerate(lines, 1) if line.strip()), 0)
+    values = [line.strip() for line in lines if line.strip()]
     # A first line that is no id, URL or address, above lines that are, is the list's heading.
     shaped = [_like_an_id(value) or "@" in value for value in values]
     headed = bool(values) and not shaped[0] and values[0].isprintable() and any(shaped[1:])
-    for number, line in enumerate(text.split("\n"), 1):
+    for number, line in enumerate(lines, 1):
         value = line.strip()
         if not value:
             continue
@@ -515,7 +515,8 @@ def from_arguments(
 
 #: The fields that hold an organisation's id in a record `clodura orgs` writes (or the API sends).
 ORG_ID_KEYS = ("organisationId", "organizationId", "id")
-_ORG_ID_COLUMNS = frozenset(column_key(key) for key in ORG_ID_KEYS)
+_ORG_ID_ORDER = tuple(dict.fromkeys(column_key(key) for key in ORG_ID_KEYS))
+_ORG_ID_COLUMNS = frozenset(_ORG_ID_ORDER)
 
 
 def org_ids_from_text(text: str) -> tuple[list[str], list[str]]:
@@ -580,7 +581,11 @@ def _org_id_cells(text: str, warnings: list[str]) -> Iterator[tuple[str, Any]]:
         except csv.Error:  # a first line too long to be a header
             header = []
         if _ORG_ID_COLUMNS.intersection(map(column_key, header)):
-            yield from _org_ids_from_table(lines, delimiter, warnings)
+            rows, problems = _csv_rows("\n".join(lines))  # the reader of every input table
+            warnings.extend(f"--org-id -: {problem}" for problem in problems)
+            for label, record in rows:
+                cells = {column_key(name): value for name, value in record.items()}
+                yield label, next((cells[k] for k in _ORG_ID_ORDER if cells.get(k)), None)
             return
         if delimiter in first and not _is_json_text(first):
             raise UsageError(
@@ -622,25 +627,3 @@ def _is_json_text(line: str) -> bool:
         return isinstance(json.loads(line), str)
     except (ValueError, RecursionError):
         return False
-
-
-def _org_ids_from_table(
-    lines: list[str], delimiter: str, warnings: list[str]
-) -> Iterator[tuple[str, Any]]:
-    """The id column of a table (CSV, TSV, semicolons) with a header, by line number."""
-    start = next(index for index, line in enumerate(lines) if line.strip())
-    reader = csv.reader(io.StringIO("\n".join(lines[start:])), delimiter=delimiter)
-    header = [column_key(name) for name in next(reader)]
-    column = next(header.index(key) for key in map(column_key, ORG_ID_KEYS) if key in header)
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            warnings.append(
-                f"--org-id -: line {start + reader.line_num}: unreadable ({exc}); skipped"
-            )
-            continue
-        if row:
-            yield f"line {start + reader.line_num}", row[column] if column < len(row) else None

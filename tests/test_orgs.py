@@ -212,7 +212,7 @@ def test_a_cell_too_large_to_read_skips_its_row_and_says_so() -> None:
     ids, warnings = org_ids_from_text("organisationId,offices\n11," + "x" * 200_000 + "\n12,y\n")
     assert ids == ["12"]
     assert warnings == [
-        "--org-id -: line 2: unreadable (field larger than field limit (131072)); skipped"
+        "--org-id -: line 2: unreadable CSV (field larger than field limit (131072)); skipped"
     ]
 
 
