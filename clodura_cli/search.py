@@ -124,10 +124,13 @@ def iterate_records(
             raise
 
     last: tuple[PageRequest, int] | None = None
+    pages = plan.pages()
+    # One page has nothing to overlap with: it is fetched here, without a pool of threads.
+    one_page = isinstance(pages, list) and len(pages) == 1
     fetched = (
-        fetch_one_by_one(fetch, plan.pages())
-        if concurrency <= 1
-        else fetch_in_order(fetch, plan.pages(), concurrency)
+        fetch_one_by_one(fetch, pages)
+        if concurrency <= 1 or one_page
+        else fetch_in_order(fetch, pages, concurrency)
     )
     for page, records in fetched:
         run.pages_fetched += 1

@@ -17,6 +17,7 @@ from clodura_cli.api import spec
 from clodura_cli.api.endpoints import PEOPLE, Endpoint
 from clodura_cli.api.errors import CreditGuardError, UsageError
 from clodura_cli.api.filters import SearchRequest, build_search_body
+from clodura_cli.base.digest import sha256_hex
 from clodura_cli.output import OutputOptions
 from clodura_cli.search import PageCallback, SearchPlan, SearchRun, iterate_records, plan_search
 
@@ -77,9 +78,7 @@ def query_key(request: SearchRequest, sources: str, memory: str | None = None) -
         return f"memory:{memory}"
     if sources:
         return sources
-    import hashlib  # only --new-only needs it: a dry run starts faster without
-
-    digest = hashlib.sha256(json.dumps(request.filters, sort_keys=True).encode()).hexdigest()[:16]
+    digest = sha256_hex(json.dumps(request.filters, sort_keys=True).encode())[:16]
     return f"query|{digest}"
 
 

@@ -456,6 +456,6 @@ def run_arranged(
 
 def sandbox_fails(person_id: str, kind: str = "email") -> bool:
     """True when the sandbox fails this person's reveal (about 3 in 100): the run exits 6."""
-    from clodura_cli.sandbox.reveal import _digest
+    from clodura_cli.sandbox.reveal import fails
 
-    return _digest(person_id, kind) % 100 < 3
+    return fails(person_id, kind)

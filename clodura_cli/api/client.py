@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import random
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -122,7 +121,6 @@ class CloduraClient:
         self.retry = retry or RetryPolicy()
         self._on_event = on_event
         self._sleep = sleep or retry_settings.CLOCK.sleep
-        self._rng = random.Random()
         self._key = api_key.encode("utf-8", errors="replace")
         #: Filters an emulator said it took without applying them (X-Sandbox-Not-Emulated).
         self.not_emulated: set[str] = set()
@@ -339,7 +337,7 @@ class CloduraClient:
             except TransportError as exc:
                 error = exc
             retryable = _is_retryable(error, idempotent) and not stopping.is_stopping()
-            wait = policy.delay(attempt, retry_after, self._rng) if retryable else None
+            wait = policy.delay(attempt, retry_after) if retryable else None
             emit(method, shown, attempt, started, status, _describe(error), wait, body=json)
             if wait is None:
                 raise error

@@ -133,7 +133,7 @@ def api_path(text: str) -> ApiPath:
 
 def account_id(base_url: str, api_key: str) -> str:
     """Which account a job belongs to, without storing the key: the URL and a short key hash."""
-    import hashlib
+    from clodura_cli.base.digest import sha256_hex
 
-    digest = hashlib.sha256(api_key.encode()).hexdigest()[:16]
+    digest = sha256_hex(api_key.encode())[:16]
     return f"{base_url}#{digest}"

@@ -111,7 +111,6 @@ def _help_cache_file(argv: list[str]) -> Path | None:
         return None
     if "_CLODURA_COMPLETE" in os.environ:
         return None
-    import hashlib
     import json
 
     from clodura_cli import __version__
@@ -122,7 +121,9 @@ def _help_cache_file(argv: list[str]) -> Path | None:
         width = str(os.get_terminal_size(sys.stdout.fileno()).columns)
     key = [__version__, _code_stamp(), argv, tty, width, os.environ.get("TERM", "")]
     key += [name in os.environ for name in ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE")]
-    digest = hashlib.sha256(json.dumps(key).encode()).hexdigest()[:24]
+    from clodura_cli.base.digest import sha256_hex
+
+    digest = sha256_hex(json.dumps(key).encode())[:24]
     return help_cache_dir() / digest
 
 

@@ -14,20 +14,21 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import itertools
 import marshal
 import os
-import random
-import tempfile
+import zlib
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from clodura_cli.api import spec
 from clodura_cli.sandbox import vocabulary as vocab
+
+if TYPE_CHECKING:  # only generating the data set needs them; a start reads the cache
+    import random
 from clodura_cli.store.files import private_dir
 
 DEFAULT_SEED = 20261127
@@ -344,6 +345,8 @@ def title_words(title: str) -> frozenset[str]:
 
 def generate(seed: int = DEFAULT_SEED) -> Dataset:
     """Generate the data set; the same seed always gives the same people in the same order."""
+    import random
+
     rng = random.Random(seed)
     taken = {int(str(VENDOR_PERSON["personId"])), int(VENDOR_ORGANIZATION_ID)}
     companies = _companies(rng, taken)
@@ -413,12 +416,13 @@ def _insert_vendor_person(
 
 
 def _code_stamp(seed: int) -> str:
-    """Changes whenever the code that generates the data set does."""
-    digest = hashlib.sha256(str(seed).encode())
+    """Changes whenever the code that generates the data set does (a checksum, not a hash:
+    loading OpenSSL's hashes would cost every sandbox start 4 ms)."""
     here = Path(__file__).resolve().parent
+    stamp = [str(seed).encode()]
     for path in (here / "data.py", here / "vocabulary.py", here.parent / "api" / "spec.py"):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:20]
+        stamp.append(path.read_bytes())
+    return f"{seed}-{zlib.crc32(b'|'.join(stamp)):08x}-{sum(map(len, stamp))}"
 
 
 def cache_folder() -> Path:
@@ -462,6 +466,8 @@ def _store(path: Path, dataset: Dataset) -> None:
     payload.update({name: tuple(getattr(cols, name)) for name in _TABLES})
     try:
         private_dir(path.parent)
+        import tempfile
+
         fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         with os.fdopen(fd, "wb") as stream:
             stream.write(marshal.dumps(payload))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping
 from typing import Any
 
+from clodura_cli.base.digest import stable_number
 from clodura_cli.sandbox.data import RESERVED_SUFFIXES, VENDOR_ORGANIZATION_ID, Dataset, Person
 from clodura_cli.sandbox.keys import SANDBOX_KEYS, STANDARD
 from clodura_cli.sandbox.search import (
@@ -110,10 +110,6 @@ def check_can_reveal(account: Account, kind: str) -> None:
         raise ApiProblem(402, "Credits exhausted; upgrade your plan or add credits")
 
 
-def _digest(*parts: str) -> int:
-    return int.from_bytes(hashlib.sha256("|".join(parts).encode()).digest()[:8], "big")
-
-
 def find_person(dataset: Dataset, identifiers: Mapping[str, Any]) -> Person | None:
     """The person a reveal names, if the data set has them."""
     index: int | None
@@ -160,13 +156,22 @@ def _reserved(domain: str) -> str:
     return domain.replace(".", "-") + ".example"
 
 
+#: Of a hundred people, how many the sandbox fails to reveal: a failed job, the run exits 6.
+FAILING_PERCENT = 3
+
+
+def fails(person_id: str, kind: str) -> bool:
+    """True when the sandbox fails this person's reveal of this kind (email or phone)."""
+    return stable_number(person_id, kind) % 100 < FAILING_PERCENT
+
+
 def job_outcome(
     job: Job, person: Person | None, family: str
 ) -> tuple[str, dict[str, Any] | None, int]:
     """Final status, result and credit cost of a job; the same inputs give the same answer."""
     seed = person.record["personId"] if person else repr(sorted(job.input.items()))
-    roll = _digest(seed, job.type) % 100
-    if person is not None and roll < 3:
+    roll = stable_number(seed, job.type) % 100
+    if person is not None and roll < FAILING_PERCENT:
         return "failed", None, 0
     if job.type == EMAIL:
         status, result, cost = _email_outcome(job, person, family, roll)
@@ -223,7 +228,7 @@ def _phone_outcome(
     phones = []
     if found:
         # 555-0100 to 555-0199: reserved for fiction in North America, never a real line.
-        digest = _digest(job.input.get("personId", ""), "phone")
+        digest = stable_number(job.input.get("personId", ""), "phone")
         area = _AREA_CODES[digest % len(_AREA_CODES)]
         number = f"+1 {area} 555 01{digest // len(_AREA_CODES) % 100:02d}"
         phones.append({"number": number, "type": _PHONE_TYPES[roll % 3]})

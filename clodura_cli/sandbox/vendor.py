@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import math
 import re
 import threading
@@ -47,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from clodura_cli.api import spec
+from clodura_cli.base.digest import sha256_hex, stable_number
 from clodura_cli.sandbox import vocabulary as vocab
 from clodura_cli.sandbox.data import VENDOR_ORGANIZATION_ID, Company, Dataset
 from clodura_cli.sandbox.keys import SANDBOX_KEYS, STANDARD
@@ -116,12 +116,8 @@ class Context:
     job_delay: float
 
 
-def _digest(*parts: str) -> int:
-    return int.from_bytes(hashlib.sha256("|".join(parts).encode()).digest()[:8], "big")
-
-
 def _hex(*parts: str, length: int) -> str:
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:length]
+    return sha256_hex("|".join(parts).encode())[:length]
 
 
 def _iso(timestamp: float) -> str:
@@ -269,7 +265,7 @@ def is_catch_all(company: Company) -> bool:
     """True for a company whose mail server accepts every address (never the vendor's own)."""
     if company.id == VENDOR_ORGANIZATION_ID:
         return False
-    return _digest(company.id, "catch-all") % 100 < _CATCH_ALL_PERCENT
+    return stable_number(company.id, "catch-all") % 100 < _CATCH_ALL_PERCENT
 
 
 def verdict(dataset: Dataset, email: str) -> str:
@@ -285,13 +281,13 @@ def verdict(dataset: Dataset, email: str) -> str:
         people = index.people_at.get(number, [])
         known = any(_address_of(dataset, p, number).partition("@")[0] == local for p in people)
         return DELIVERABLE if known else UNDELIVERABLE
-    roll = _digest("verify", domain) % 100
+    roll = stable_number("verify", domain) % 100
     return DELIVERABLE if roll < 60 else UNDELIVERABLE if roll < 85 else RISKY
 
 
 def deep_verdict(email: str) -> str:
     """What a deep verification of a catch-all address finds."""
-    return DELIVERABLE if _digest("deep", email.lower()) % 100 < 55 else RISKY
+    return DELIVERABLE if stable_number("deep", email.lower()) % 100 < 55 else RISKY
 
 
 def verify_email(ctx: Context, body: Mapping[str, Any]) -> Outcome:
@@ -327,7 +323,7 @@ def verify_email(ctx: Context, body: Mapping[str, Any]) -> Outcome:
 
 
 def _founded(company: Company) -> int:
-    year = 1960 + _digest(company.id, "founded") % 63
+    year = 1960 + stable_number(company.id, "founded") % 63
     if company.funding_date:
         year = min(year, int(company.funding_date[:4]))
     return year
@@ -335,12 +331,12 @@ def _founded(company: Company) -> int:
 
 def _acquisitions(dataset: Dataset, company: Company) -> list[dict[str, Any]]:
     spare = _index(dataset).spare_names
-    count = (0, 0, 0, 1, 1, 2, 3)[_digest(company.id, "acquisitions") % 7]
+    count = (0, 0, 0, 1, 1, 2, 3)[stable_number(company.id, "acquisitions") % 7]
     start = dt.date(max(_founded(company), 2000), 1, 1)
     days = (dt.date(2026, 11, 30) - start).days
     found = []
     for number in range(count):
-        roll = _digest(company.id, "acquisition", str(number))
+        roll = stable_number(company.id, "acquisition", str(number))
         day = start + dt.timedelta(days=roll % days)
         found.append({"name": spare[roll % len(spare)], "date": day.isoformat()})
     return sorted(found, key=lambda item: item["date"])
@@ -351,7 +347,7 @@ def _round_amount(company: Company, kind: str, number: int) -> int:
         millions = 10 * 1.6 ** (ord(kind[-1]) - ord("A"))
     else:
         millions = _ROUND_MILLIONS.get(kind, 5)
-    scale = 0.5 + _digest(company.id, "amount", str(number)) % 100 / 100
+    scale = 0.5 + stable_number(company.id, "amount", str(number)) % 100 / 100
     return round(millions * scale * 100) * 10_000
 
 
@@ -360,20 +356,20 @@ def _funding(company: Company) -> list[dict[str, Any]]:
     if not company.funding_type or not company.funding_date:
         return []
     last = spec.FUNDING_TYPES.index(company.funding_type)
-    earlier = min(last, _digest(company.id, "rounds") % 3)
+    earlier = min(last, stable_number(company.id, "rounds") % 3)
     day = dt.date.fromisoformat(company.funding_date)
     rounds = []
     for number, kind in enumerate(spec.FUNDING_TYPES[last - earlier : last + 1][::-1]):
         amount = _round_amount(company, kind, number)
         rounds.append({"type": kind, "amount": amount, "date": day.isoformat()})
-        day -= dt.timedelta(days=200 + _digest(company.id, "gap", str(number)) % 500)
+        day -= dt.timedelta(days=200 + stable_number(company.id, "gap", str(number)) % 500)
     return rounds[::-1]
 
 
 def org_object(dataset: Dataset, company: Company, addons: tuple[str, ...] = ()) -> dict[str, Any]:
     """Enrich Company's organisation, with the add-ons named (ORG_ADDONS' values)."""
     city, state, country = company.hq
-    roll = _digest(company.id, "phone")
+    roll = stable_number(company.id, "phone")
     domain = company.domains[0]
     data: dict[str, Any] = {
         "organisationId": company.id,
@@ -495,11 +491,11 @@ def news_text() -> dict[str, tuple[tuple[str, ...], str]]:
 
 def archive(dataset: Dataset, company: Company) -> list[dict[str, Any]]:
     """Every article about a company (0 to 60, 2023-01-01 to 2026-11-30), newest first."""
-    count = _digest(company.id, "news") % 61
+    count = stable_number(company.id, "news") % 61
     spare = _index(dataset).spare_names
     articles = []
     for number in range(count):
-        roll = _digest(company.id, "article", str(number))
+        roll = stable_number(company.id, "article", str(number))
         article_id = _hex(company.id, "article", str(number), length=16)
         day = _NEWS_START + dt.timedelta(days=roll % _NEWS_DAYS)
         category = NEWS_CATEGORIES[roll // _NEWS_DAYS % len(NEWS_CATEGORIES)]

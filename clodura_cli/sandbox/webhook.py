@@ -11,9 +11,7 @@ or a payload prepared when the request was answered (a queued email verification
 
 from __future__ import annotations
 
-import hashlib
 import heapq
-import hmac
 import json
 import threading
 import time
@@ -39,6 +37,9 @@ def deliverable(url: Any) -> bool:
 
 def signature(body: bytes) -> str:
     """The sandbox's signature of a delivery body."""
+    import hashlib  # with hmac, only for a delivery: OpenSSL's hashes cost a start 5 ms
+    import hmac
+
     return hmac.new(WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
 
 
