@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from clodura_cli.api.errors import UsageError
 from clodura_cli.base.text import quoted
@@ -12,8 +12,7 @@ from clodura_cli.store.files import is_stream
 from clodura_cli.store.formats import ALL_FIELDS, FORMAT_NAMES, format_for_suffix, known_extensions
 
 
-@dataclass(frozen=True)
-class OutputOptions:
+class OutputOptions(NamedTuple):
     """Where and how a command that writes records was asked to write them: its output options
     (--format, --output, --fields, --append, --raw-csv, --bom, --layout, --wide), as given."""
 

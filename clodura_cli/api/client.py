@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote
 
 from clodura_cli import __version__
@@ -55,8 +55,7 @@ DEFAULT_TIMEOUT = 30.0
 USER_AGENT = f"clodura-cli/{__version__}"
 
 
-@dataclass(frozen=True)
-class RequestEvent:
+class RequestEvent(NamedTuple):
     """What happened to one attempt of a request; handed to the ``on_event`` hook."""
 
     method: str

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from clodura_cli.api import spec
 from clodura_cli.api.parsing import LIST_WRAPPER_KEYS
@@ -12,8 +12,7 @@ from clodura_cli.api.spec import Field
 DEFAULT_PER_PAGE = 25
 
 
-@dataclass(frozen=True)
-class Endpoint:
+class Endpoint(NamedTuple):
     """A paged search endpoint: where it is, its filters, how far it pages, what it returns."""
 
     name: str

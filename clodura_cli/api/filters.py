@@ -7,7 +7,7 @@ import re
 import shlex
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from clodura_cli.api import spec, vocabulary
 from clodura_cli.api.errors import ValidationError
@@ -35,8 +35,7 @@ def flag_label(fld: Field) -> str:
 PAGING_FIELDS = ("page", "perPage")
 
 
-@dataclass(frozen=True)
-class Paging:
+class Paging(NamedTuple):
     """Where a search starts and how many records a page holds; None where not given."""
 
     page: int | None = None
@@ -52,7 +51,7 @@ class SearchRequest:
     """
 
     filters: dict[str, Any]
-    paging: Paging = Paging()
+    paging: Paging = field(default_factory=Paging)
     warnings: list[str] = field(default_factory=list)
     #: The date filters, resolved when the body is built.
     dates: tuple[str, ...] = ()

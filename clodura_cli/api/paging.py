@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import collections
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from clodura_cli.api import spec
 from clodura_cli.base import stopping
@@ -19,8 +18,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
 
-@dataclass(frozen=True)
-class PageRequest:
+class PageRequest(NamedTuple):
     """One request: page number and page size as the API takes them."""
 
     page: int
@@ -32,8 +30,7 @@ class PageRequest:
         return (self.page - 1) * self.per_page
 
 
-@dataclass(frozen=True)
-class LimitPlan:
+class LimitPlan(NamedTuple):
     """The pages that cover a limit, and what of it cannot be had."""
 
     pages: tuple[PageRequest, ...]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -18,8 +18,7 @@ MAX_DELAY = 8.0
 RETRY_AFTER_CAP = 60.0
 
 
-@dataclass(frozen=True)
-class Clock:
+class Clock(NamedTuple):
     """What a run's waits read the time from and pass it with."""
 
     monotonic: Callable[[], float] = time.monotonic
@@ -38,8 +37,7 @@ class Clock:
 CLOCK = Clock()
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
+class RetryPolicy(NamedTuple):
     """Exponential backoff with full jitter, bounded in attempts and in each wait."""
 
     max_retries: int = DEFAULT_MAX_RETRIES

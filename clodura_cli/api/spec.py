@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 API_PREFIX = "/api/v1"
 SEARCH_PEOPLE_PATH = f"{API_PREFIX}/search/people"
@@ -77,8 +77,7 @@ class Kind(Enum):
     DATE = "date"
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(NamedTuple):
     """One request body field (of Search People, unless a table says otherwise) and the
     command-line flag that sets it."""
 

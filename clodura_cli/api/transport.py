@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, Union
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, Union
 
 from clodura_cli.api.errors import (
     APIConnectionError,
@@ -42,8 +42,7 @@ class Reply:
     content: bytes
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     """One request as a Sender carries it."""
 
     method: str

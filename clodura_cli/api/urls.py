@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from clodura_cli.api import spec
@@ -78,8 +78,7 @@ def check_webhook_url(url: str) -> str:
     )
 
 
-@dataclass(frozen=True)
-class ApiPath:
+class ApiPath(NamedTuple):
     """A path given to `clodura api`, as it will be sent and as the API will route it."""
 
     #: The path sent: under /api/v1, dot segments resolved, no fragment.

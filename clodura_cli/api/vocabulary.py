@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from clodura_cli.api import spec
 from clodura_cli.api.errors import UsageError
@@ -24,8 +24,7 @@ _LISTS = Path(__file__).resolve().parent / "lists"
 VALUE = "value"
 
 
-@dataclass(frozen=True)
-class _Source:
+class _Source(NamedTuple):
     """A list shipped as a file: one value a line, or a TSV with a header."""
 
     noun: str
@@ -313,8 +312,7 @@ def find_field(name: str) -> spec.Field:
     )
 
 
-@dataclass(frozen=True)
-class Listing:
+class Listing(NamedTuple):
     """What `clodura values` prints: the records, their columns, and what a value is called."""
 
     records: list[dict[str, str]]

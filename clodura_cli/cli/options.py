@@ -25,12 +25,12 @@ person` looks for) becomes a flag a field with ``with_filters``, handed over as 
 dict keyed by API name.
 
 The object is built once, before the command runs; commands do not change it afterwards (they
-make a changed copy with dataclasses.replace where a flag of their own completes it).
+make a changed copy, with dataclasses.replace or a named tuple's _replace, where a flag of their
+own completes it).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import inspect
 from collections.abc import Callable
@@ -258,7 +258,7 @@ def output_options(values: dict[str, Any]) -> OutputOptions:
     """The output options' values, taken out of a group's ``values``, as one object."""
     from clodura_cli.output import OutputOptions
 
-    names = [field.name for field in dataclasses.fields(OutputOptions)]
+    names = OutputOptions._fields
     return OutputOptions(**{name: values.pop(name) for name in names if name in values})
 
 

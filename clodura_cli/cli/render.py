@@ -5,9 +5,8 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from clodura_cli.api.errors import UsageError
 from clodura_cli.cli import report, terminal
@@ -31,8 +30,7 @@ if TYPE_CHECKING:
 _SPOOL_IN_MEMORY = 8 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Output:
+class Output(NamedTuple):
     """Where and how a command's records are written, as the user asked."""
 
     fmt: str

@@ -10,7 +10,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs
 
 from clodura_cli.api import spec
@@ -83,8 +83,7 @@ class SimulatedTimeout(Exception):
     """Raised in-process when the client's read timeout would expire before the answer."""
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     """A request as a handler sees it: the key, the raw body, the path and the query (parsed
     from QUERY_STRING, as a real server splits them)."""
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 STANDARD = "standard"
 MULTI_PROVIDER = "multi-provider"
 
 
-@dataclass(frozen=True)
-class SandboxPlan:
+class SandboxPlan(NamedTuple):
     """A plan as the emulator enforces it."""
 
     name: str

@@ -4,13 +4,12 @@ and a handler on the app)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from clodura_cli.api import spec
 
 
-@dataclass(frozen=True)
-class Route:
+class Route(NamedTuple):
     """One endpoint: the name faults and the request log use, how it is reached, and the name
     of the app's method that answers it."""
 

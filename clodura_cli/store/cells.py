@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from clodura_cli.api.spec import PERSON_RECORD_FIELDS
 from clodura_cli.base.values import cap_depth
@@ -18,8 +17,7 @@ PAGING_ECHO = frozenset({"page", "perPage"})
 DEFAULT_PERSON_COLUMNS = tuple(name for name in PERSON_RECORD_FIELDS if name not in PAGING_ECHO)
 
 
-@dataclass(frozen=True)
-class WriteOptions:
+class WriteOptions(NamedTuple):
     """How records are written, whatever the format."""
 
     #: No guard before cells a spreadsheet would run as formulas (--raw-csv).

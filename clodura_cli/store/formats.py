@@ -11,9 +11,8 @@ import csv
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import Any, NamedTuple, Protocol, TextIO
 
 from clodura_cli.api.errors import UsageError
 from clodura_cli.base.text import printable
@@ -57,8 +56,7 @@ class RecordWriter(Protocol):
 WriterFactory = Callable[[Any, "Sequence[str] | None", WriteOptions], RecordWriter]
 
 
-@dataclass(frozen=True)
-class Format:
+class Format(NamedTuple):
     """One output format and how the tool treats it."""
 
     name: str

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from clodura_cli.api.errors import UsageError
 from clodura_cli.api.urls import check_base_url, check_webhook_url
@@ -99,8 +99,7 @@ def _secret(name: str, raw: Any) -> str:
     return value
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(NamedTuple):
     """One setting: how its text is checked, its built-in default, and what it does."""
 
     name: str

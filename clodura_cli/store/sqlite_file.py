@@ -8,9 +8,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from clodura_cli.api.errors import LocalStateError
 from clodura_cli.store.files import private_dir
@@ -118,8 +118,7 @@ def _open_read_only(path: Path, schema: str | Schema) -> sqlite3.Connection:
         raise LocalStateError(f"the ledger {path} cannot be opened for reading")
 
 
-@dataclass(frozen=True)
-class Schema:
+class Schema(NamedTuple):
     """A database's tables: the whole of them for a new file, and the steps that bring a file
     of an older format to them (each step: the version it reaches, its SQL statements)."""
 

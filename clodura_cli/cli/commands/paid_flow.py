@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import typer
@@ -234,7 +234,7 @@ def run_paid(
             else [row for b in total.bought for row in rows_of(b)])  # fmt: skip
     if fields is None and FORMATS[chosen].header and output.layout is None:
         # A file's columns are the rows' own (the input's first), not a search's.
-        output = replace(output, columns=list(dict.fromkeys(k for row in rows for k in row)))
+        output = output._replace(columns=list(dict.fromkeys(k for row in rows for k in row)))
     write_output(rows, output, empty_header=False)
     _report(total, noun)
     if stopped is not None:

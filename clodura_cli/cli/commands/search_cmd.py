@@ -129,6 +129,6 @@ def search(
     if memory is not None and (not memory.strip() or len(memory) > 200):
         raise UsageError(f"--memory: {memory!r} is not a name; use a short text like cfos-weekly")
     own = replace(opts, filter_files=filters or [], new_only=new_only,
-                  out=replace(opts.out, append=append), forget=forgetting, org_ids=org_ids,
+                  out=opts.out._replace(append=append), forget=forgetting, org_ids=org_ids,
                   memory=memory)  # fmt: skip
     run_search(flags, own, api)
