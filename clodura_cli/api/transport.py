@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, Union
 
 from clodura_cli.api.errors import (
@@ -32,8 +31,7 @@ if TYPE_CHECKING:
     import httpx
 
 
-@dataclass
-class Reply:
+class Reply(NamedTuple):
     """An HTTP answer as the client reads it."""
 
     status_code: int

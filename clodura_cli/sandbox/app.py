@@ -8,7 +8,6 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs
@@ -93,8 +92,7 @@ class Request(NamedTuple):
     query: dict[str, list[str]]
 
 
-@dataclass
-class Answer:
+class Answer(NamedTuple):
     """A response before faults reshape it."""
 
     status: int

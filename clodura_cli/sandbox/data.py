@@ -22,7 +22,7 @@ from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 from clodura_cli.api import spec
 from clodura_cli.sandbox import vocabulary as vocab
@@ -91,8 +91,7 @@ _VENDOR_INDEX = 7
 Location = tuple[str, str, str]
 
 
-@dataclass
-class Company:
+class Company(NamedTuple):
     """A company with the attributes the company filters look at."""
 
     id: str
@@ -121,8 +120,7 @@ class Person:
     index: int = -1
 
 
-@dataclass
-class Columns:
+class Columns(NamedTuple):
     """Every person as one entry in each column (indexes into the tables beside them)."""
 
     person_id: array[int]  # 'Q'
@@ -457,9 +455,7 @@ def _load_cached(path: Path) -> Dataset | None:
 def _store(path: Path, dataset: Dataset) -> None:
     """Cache the data set (marshal: plain data, nothing that runs code when loaded)."""
     cols = dataset.columns
-    payload: dict[str, Any] = {
-        "companies": [tuple(vars(company).values()) for company in dataset.companies]
-    }
+    payload: dict[str, Any] = {"companies": [tuple(company) for company in dataset.companies]}
     for name in _ARRAYS:
         column = getattr(cols, name)
         payload[name] = (column.typecode, column.tobytes())

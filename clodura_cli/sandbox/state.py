@@ -19,12 +19,14 @@ import json
 import sqlite3
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clodura_cli.sandbox.keys import SANDBOX_KEYS, STANDARD
 from clodura_cli.store.sqlite_file import Schema, SharedDatabase
+
+if TYPE_CHECKING:  # decimal is imported by the first decimal amount: a search has none
+    from decimal import Decimal
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS accounts (
@@ -84,7 +86,7 @@ class Account:
 
     def balance(self) -> Decimal:
         """A Multi-Provider pool, to the hundredth of a credit (never below zero)."""
-        return max(Decimal(0), Decimal(self.remaining) - _decimal(self.fraction))
+        return max(_decimal(0), _decimal(self.remaining) - _decimal(self.fraction))
 
 
 @dataclass
@@ -230,6 +232,8 @@ def credits_payload(account: Account) -> dict[str, Any]:
 
 def _decimal(value: float) -> Decimal:
     """A stored amount as the decimal it was (amounts are kept to the hundredth)."""
+    from decimal import Decimal
+
     return Decimal(str(round(value, 4)))
 
 
@@ -241,7 +245,7 @@ def spend_decimal(account: Account, cost: Decimal) -> None:
     account.other_spent = float(_decimal(account.other_spent) + cost)
     if SANDBOX_KEYS[account.key].family == STANDARD:
         return
-    left = max(Decimal(0), account.balance() - cost)
+    left = max(_decimal(0), account.balance() - cost)
     whole = int(left.to_integral_value(rounding="ROUND_CEILING"))
     account.remaining, account.fraction = whole, float(whole - left)
 
