@@ -6,7 +6,7 @@ import threading
 from typing import Any
 
 import pytest
-from helpers import DEADLINE, pages_requested, run_cli
+from helpers import DEADLINE, pages_requested, run_cli, wait_for
 
 from clodura_cli.sandbox.app import SandboxApp
 from clodura_cli.sandbox.faults import Faults, ScriptedFault
@@ -135,3 +135,65 @@ def test_a_failed_page_names_the_page_and_keeps_earlier_jsonl(emulator: SandboxA
     assert "error: page 3 (records 201-300): HTTP 400" in result.stderr
     everyone = matching_people(emulator.dataset, {}, frozenset())
     assert [r["personId"] for r in result.jsonl()] == [p.record["personId"] for p in everyone[:200]]
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_ctrl_c_leaves_a_page_in_flight_time_to_arrive(concurrency: int) -> None:
+    """A page asked for may have been charged: after Ctrl-C the fetcher waits for it (up to
+    INTERRUPT_GRACE) before the interrupt goes on, so that the page cache can keep it; whether
+    pages go one by one (a one-page search, --concurrency 1) or through the pool."""
+    import signal
+    import time
+
+    from clodura_cli.api.paging import PageRequest, fetch_in_order, fetch_one_by_one
+    from clodura_cli.base import stopping
+
+    interrupted = threading.Event()
+    kept: list[int] = []
+    main = threading.main_thread().ident
+    assert main == threading.get_ident(), "signals reach the main thread only"
+
+    def on_sigint(signum: int, frame: Any) -> None:  # as the app's handler does
+        stopping.begin()
+        interrupted.set()
+        raise KeyboardInterrupt
+
+    def fetch(page: PageRequest) -> list[dict[str, Any]]:
+        assert main is not None
+        wait_for(lambda: _waiting_for_pages(main), "the fetcher to wait for the page")
+        signal.pthread_kill(main, signal.SIGINT)  # Ctrl-C while this page is in flight
+        assert interrupted.wait(DEADLINE)
+        time.sleep(0.2)  # the answer is still on its way when the interrupt is raised
+        kept.append(page.page)  # what the page cache does with an answer
+        return [{"personId": str(page.page)}]
+
+    pages = [PageRequest(1, 1)]
+    fetched = (
+        fetch_one_by_one(fetch, pages) if concurrency == 1 else fetch_in_order(fetch, pages, 3)
+    )
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            list(fetched)
+        assert kept == [1]  # not raised before the page in flight had arrived
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        stopping.reset()
+
+
+def _waiting_for_pages(thread: int) -> bool:
+    """True while ``thread`` waits for a page in flight (the pool's or the lone fetch's wait),
+    not while it is still starting the thread that fetches it."""
+    import sys
+
+    frame, callee = sys._current_frames().get(thread), None
+    while frame is not None and any(
+        part in frame.f_code.co_filename for part in ("threading.py", "concurrent")
+    ):
+        frame, callee = frame.f_back, frame
+    return (
+        frame is not None
+        and frame.f_code.co_name in ("_beside", "fetch_in_order")
+        and callee is not None
+        and callee.f_code.co_name == "wait"
+    )

@@ -116,20 +116,54 @@ def pages_from(first: PageRequest, max_page: int = spec.MAX_PAGE) -> Iterator[Pa
 Fetch = Callable[[PageRequest], list[dict[str, Any]]]
 
 
+#: After Ctrl-C, how long pages in flight are given to arrive (they may have been charged).
+INTERRUPT_GRACE = 10.0
+
+
 def fetch_one_by_one(
     fetch: Fetch, pages: Iterable[PageRequest]
 ) -> Iterator[tuple[PageRequest, list[dict[str, Any]]]]:
     """Fetch pages strictly one after another: the next is asked for only once the reader wants
     it, so a reader that stops early never pays for a page it did not use."""
     for request in pages:
-        records = fetch(request)
+        records = _beside(fetch, request)
         yield request, records
         if len(records) < request.per_page:
             return
 
 
-#: After Ctrl-C, how long pages in flight are given to arrive (they may have been charged).
-INTERRUPT_GRACE = 10.0
+def _beside(fetch: Fetch, request: PageRequest) -> list[dict[str, Any]]:
+    """One page, fetched in a thread of its own while this one waits: Ctrl-C (raised in the main
+    thread) then gives the request in flight INTERRUPT_GRACE to end, as fetch_in_order does, so
+    that a page that may have been charged reaches whoever keeps it (a second Ctrl-C stops the
+    wait). A plain thread, not a pool: one page needs no concurrent.futures (nor the logging it
+    imports) at start."""
+    import threading
+
+    outcome: list[Any] = []
+    done = threading.Event()  # not Thread.join: a join Ctrl-C interrupted marks the thread ended
+
+    def run() -> None:
+        try:
+            outcome.append(fetch(request))
+        except BaseException as exc:  # handed to the waiting thread, which raises it
+            outcome.append(exc)
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=run, name="page", daemon=True)
+    try:
+        worker.start()
+        done.wait()
+    except BaseException:
+        # Ctrl-C or SIGTERM, whose handlers raise in this thread. A page not yet under way is
+        # never sent: the client starts no request once the run is stopping.
+        if stopping.is_stopping() and worker.is_alive():
+            done.wait(INTERRUPT_GRACE)
+        raise
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]  # type: ignore[no-any-return]
 
 
 def fetch_in_order(
