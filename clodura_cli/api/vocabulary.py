@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from clodura_cli.api import spec
@@ -65,8 +65,11 @@ _BANDS = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True)
-class ValueList:
+#: An empty mapping no list can change: the default of a list's optional tables.
+_NONE: Mapping[str, Any] = MappingProxyType({})
+
+
+class ValueList(NamedTuple):
     """The known values of a filter and what helps find them."""
 
     name: str
@@ -76,11 +79,11 @@ class ValueList:
     #: What `clodura values` prints of each value: the value first, then its other columns.
     records: tuple[dict[str, str], ...]
     #: Other names (by ``fuzzy.key``) meaning the same value: codes, ISO and common names.
-    same: Mapping[str, str] = field(default_factory=dict)
+    same: Mapping[str, str] = _NONE
     #: Names (by ``fuzzy.key``) that are not values, and the values to suggest for them.
-    suggested: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    suggested: Mapping[str, tuple[str, ...]] = _NONE
     #: A value's group, where the list has groups.
-    groups: Mapping[str, str] = field(default_factory=dict)
+    groups: Mapping[str, str] = _NONE
 
     @property
     def columns(self) -> tuple[str, ...]:
