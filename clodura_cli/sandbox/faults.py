@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import math
-import random
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clodura_cli.sandbox.routes import FAULT_TARGETS
+
+if TYPE_CHECKING:
+    import random
 
 #: Every fault a script or a rate can ask for, and what it does.
 FAULT_KINDS = {
@@ -111,7 +113,13 @@ class FaultInjector:
         self.faults = faults
         self._clock = clock
         self._lock = threading.Lock()
-        self._rng = random.Random(faults.seed)
+        #: Rolled for every request when a fault has a rate; none has one, none is needed (and
+        #: random, 2 ms of a start, is not imported).
+        self._rng: random.Random | None = None
+        if any(rate > 0 for _, rate in self._rates()):
+            import random
+
+            self._rng = random.Random(faults.seed)
         self._tokens = max(1.0, faults.rate_limit)
         self._refilled = clock()
 
@@ -129,19 +137,22 @@ class FaultInjector:
                 wait = self._take_token()
                 if wait is not None:
                     return "429", self._retry_after(wait)
+            if self._rng is None:
+                return None, None
             roll = self._rng.random()
-            for kind, rate in (
-                ("5xx", self.faults.error_rate),
-                ("html", self.faults.html_rate),
-                ("truncate", self.faults.truncate_rate),
-                ("drop", self.faults.drop_rate),
-            ):
+            for kind, rate in self._rates():
                 if roll < rate:
                     return (
                         self._rng.choice(("500", "502", "503")) if kind == "5xx" else kind
                     ), None
                 roll -= rate
             return None, None
+
+    def _rates(self) -> tuple[tuple[str, float], ...]:
+        """Each fault a request may roll for, and the fraction of requests it hits."""
+        faults = self.faults
+        return (("5xx", faults.error_rate), ("html", faults.html_rate),
+                ("truncate", faults.truncate_rate), ("drop", faults.drop_rate))  # fmt: skip
 
     def rate_headers(self) -> list[tuple[str, str]]:
         """The RateLimit-* headers of an answer: a policy of ``rate`` per second, what is left
