@@ -169,3 +169,43 @@ def test_a_name_reveal_at_a_real_domain_never_guesses_a_real_address(emulator: S
     assert result.exit_code == 0, result.stderr
     [row] = result.jsonl()
     assert row["email"] in (None, "ann.lee@google-com.example")
+
+
+def test_funding_dates_keep_their_age_as_the_calendar_moves() -> None:
+    """Drawn as of 2026-11-01, the dates move with the calendar: a relative date such as
+    `--funded-from -30d` finds companies in the sandbox whatever the day."""
+    import datetime as dt
+
+    assert data.calendar_shift(dt.date(2026, 11, 1)) == 0
+    assert data.calendar_shift(dt.date(2026, 12, 2)) == 31
+    assert data.calendar_shift(dt.date(2027, 3, 15)) == 134
+    path = data.cache_folder() / f"population-{data._code_stamp(data.DEFAULT_SEED)}.marshal"
+    data.build_dataset()  # the cache exists
+    as_drawn, moved = data._load_cached(path), data._load_cached(path, 134)
+    assert as_drawn is not None and moved is not None
+    pairs = [
+        (a.funding_date, b.funding_date)
+        for a, b in zip(as_drawn.companies, moved.companies, strict=True)
+    ]
+    assert all((a is None) == (b is None) for a, b in pairs)
+    assert all(
+        dt.date.fromisoformat(b) - dt.date.fromisoformat(a) == dt.timedelta(days=134)
+        for a, b in pairs if a and b
+    )  # fmt: skip
+    newest = max(a for a, _ in pairs if a)
+    assert "2026-10-01" <= newest < "2026-11-01"
+
+
+def test_a_relative_funding_date_finds_recent_companies_today(emulator: SandboxApp) -> None:
+    import datetime as dt
+
+    result = run_cli("search", "--sandbox", "--funded-from", "-30d", "--all", "--fields",
+                     "organizationId", "-f", "jsonl")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    found = {record["organizationId"] for record in result.jsonl()}
+    month_ago = (dt.date.today() - dt.timedelta(days=30)).isoformat()
+    companies = emulator.dataset.companies
+    employers = [companies[index] for index in set(emulator.dataset.columns.company)]
+    expected = {c.id for c in employers if c.funding_date and c.funding_date >= month_ago}
+    assert found == expected
+    assert len(found) >= 5  # the dates as drawn (up to 2026-10-30) would find none after November

@@ -59,6 +59,9 @@ _EMAIL_STATUS_WEIGHTS = {"verified": 55, "unverified": 30, "unavailable": 15}
 _TLDS = (".example", ".example", ".example", ".test", ".example.com", ".example.net")
 _FUNDING_START = dt.date(2015, 1, 1)
 _FUNDING_DAYS = (dt.date(2026, 10, 31) - _FUNDING_START).days
+#: The day the funding dates were drawn as of (they end the day before): a data set served later
+#: has its dates moved forward by the days since (calendar_shift).
+_DRAWN_ON = dt.date(2026, 11, 1)
 
 SENIORITIES = tuple(spec.SENIORITIES)
 _SENIORITY_DRAW = [SENIORITIES.index(name) for name in _SENIORITY_WEIGHTS]
@@ -435,11 +438,12 @@ _ARRAYS = ("person_id", "company", "first", "last", "slug", "seniority", "title"
 _TABLES = ("titles", "first_names", "last_names")
 
 
-def _load_cached(path: Path) -> Dataset | None:
-    """The cached data set; None when there is none or it cannot be read (it is regenerated)."""
+def _load_cached(path: Path, shift: int = 0) -> Dataset | None:
+    """The cached data set, its funding dates ``shift`` days later; None when there is none or
+    it cannot be read (it is regenerated)."""
     try:
         payload = marshal.loads(path.read_bytes())
-        companies = [Company(*values) for values in payload["companies"]]
+        companies = [_moved(Company(*values), shift) for values in payload["companies"]]
         columns: dict[str, Any] = {}
         for name in _ARRAYS:
             typecode, raw = payload[name]
@@ -474,11 +478,27 @@ def _store(path: Path, dataset: Dataset) -> None:
 
 @functools.lru_cache(maxsize=2)
 def build_dataset(seed: int = DEFAULT_SEED) -> Dataset:
-    """The data set of a seed: from this process's memory, else the disk cache, else generated."""
+    """The data set of a seed: from this process's memory, else the disk cache, else generated;
+    its funding dates moved to this month (calendar_shift)."""
     path = cache_folder() / f"population-{_code_stamp(seed)}.marshal"
-    cached = _load_cached(path)
+    shift = calendar_shift(dt.date.today())
+    cached = _load_cached(path, shift)
     if cached is not None:
         return cached
     dataset = generate(seed)
     _store(path, dataset)
-    return dataset
+    return Dataset([_moved(company, shift) for company in dataset.companies], dataset.columns)
+
+
+def calendar_shift(today: dt.date) -> int:
+    """Days the funding dates move forward so that they keep their age: the newest stays a day
+    or two old, and `--funded-from -90d` finds as many companies next year as it does now."""
+    return (today - _DRAWN_ON).days
+
+
+def _moved(company: Company, days: int) -> Company:
+    """The company with its funding date ``days`` later (the cache keeps the dates as drawn)."""
+    if not days or not company.funding_date:
+        return company
+    moved = dt.date.fromisoformat(company.funding_date) + dt.timedelta(days=days)
+    return company._replace(funding_date=moved.isoformat())
