@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 import threading
@@ -29,7 +30,9 @@ ADDRESS = f"{RECORD['firstName']}.{RECORD['lastName']}@{COMPANY.domains[0]}"
 CATCH_ALL = next(c for c in DATA.companies if vendor.is_catch_all(c))
 BUSY = next(c for c in DATA.companies if len(vendor.archive(DATA, c)) > 25)
 QUIET = next(c for c in DATA.companies if not vendor.archive(DATA, c))
-WINDOW = {"publishedSince": "2023-01-01", "publishedUntil": "2026-11-30"}
+#: Every article: their dates move with the calendar, the newest a day before today.
+TODAY = dt.date.today().isoformat()
+WINDOW = {"publishedSince": "2023-01-01", "publishedUntil": TODAY}
 ORG = {"organisationId": BUSY.id}
 PATHS = {"verify": spec.VERIFY_EMAIL_PATH, "enrich-person": spec.ENRICH_PERSON_PATH,
          "enrich-org": spec.ENRICH_ORG_PATH, "news": spec.ORG_NEWS_PATH}  # fmt: skip
@@ -283,6 +286,21 @@ def test_every_news_category_has_headlines_and_a_summary_that_fill_in() -> None:
         assert headlines and all(line.format(**words) for line in (*headlines, summary))
 
 
+def test_news_dates_keep_their_age_as_the_calendar_moves() -> None:
+    """Drawn as of 2026-12-01, an article served later is as many days later: `news --since
+    -30d` finds as much news next year as it does today, and nothing is dated today or later."""
+    drawn = vendor.archive(DATA, BUSY, dt.date(2026, 12, 1))
+    later = vendor.archive(DATA, BUSY, dt.date(2027, 6, 15))
+    shift = dt.date(2027, 6, 15) - dt.date(2026, 12, 1)
+    assert [a["articleId"] for a in drawn] == [a["articleId"] for a in later]
+    assert all(
+        dt.date.fromisoformat(b["publishedAt"]) - dt.date.fromisoformat(a["publishedAt"]) == shift
+        for a, b in zip(drawn, later, strict=True)
+    )
+    assert "2023-01-01" <= drawn[-1]["publishedAt"] <= drawn[0]["publishedAt"] <= "2026-11-30"
+    assert later[0]["publishedAt"] <= "2027-06-14"
+
+
 def test_news_pages_and_filters(app: SandboxApp) -> None:
     everything = vendor.archive(DATA, BUSY)
     total = len(everything)
@@ -297,10 +315,7 @@ def test_news_pages_and_filters(app: SandboxApp) -> None:
     served = [a for page in pages for a in page]
     assert served == everything and len({a["articleId"] for a in served}) == total
     dates = [a["publishedAt"] for a in served]
-    assert (
-        dates == sorted(dates, reverse=True)
-        and "2023-01-01" <= dates[-1] <= dates[0] <= "2026-11-30"
-    )
+    assert dates == sorted(dates, reverse=True) and "2023-01-01" <= dates[-1] <= dates[0] < TODAY
     assert all(set(a) == ARTICLE_KEYS and "https://news.example/" in a["url"] for a in served)
     top = served[0]
     by_category = answer(app, "news", **ORG, **WINDOW, category=[top["category"], "IPO"])

@@ -83,6 +83,9 @@ _CATCH_ALL_PERCENT = 12
 _AREA_CODES = ("212", "312", "415", "512", "617", "646", "720", "206")
 _NEWS_START = dt.date(2023, 1, 1)
 _NEWS_DAYS = (dt.date(2026, 11, 30) - _NEWS_START).days + 1
+#: The day the articles' dates were drawn as of: served later, they move forward by the days
+#: since, so that they keep their age (the newest a day old) and `--since -30d` keeps finding news.
+_NEWS_DRAWN_ON = dt.date(2026, 12, 1)
 _NEWS_SOURCES = ("Example Business Wire", "The Example Times", "Ledger Daily", "Market Post",
                  "Industry Example Weekly", "Tech Example Journal")  # fmt: skip
 #: The articles' headlines and summaries, one row a category of NEWS_CATEGORIES: its name, the
@@ -489,15 +492,19 @@ def news_text() -> dict[str, tuple[tuple[str, ...], str]]:
     return text
 
 
-def archive(dataset: Dataset, company: Company) -> list[dict[str, Any]]:
-    """Every article about a company (0 to 60, 2023-01-01 to 2026-11-30), newest first."""
+def archive(
+    dataset: Dataset, company: Company, today: dt.date | None = None
+) -> list[dict[str, Any]]:
+    """Every article about a company (0 to 60, from 2023 to the day before ``today``), newest
+    first."""
+    shift = ((today or dt.date.today()) - _NEWS_DRAWN_ON).days
     count = stable_number(company.id, "news") % 61
     spare = _index(dataset).spare_names
     articles = []
     for number in range(count):
         roll = stable_number(company.id, "article", str(number))
         article_id = _hex(company.id, "article", str(number), length=16)
-        day = _NEWS_START + dt.timedelta(days=roll % _NEWS_DAYS)
+        day = _NEWS_START + dt.timedelta(days=roll % _NEWS_DAYS + shift)
         category = NEWS_CATEGORIES[roll // _NEWS_DAYS % len(NEWS_CATEGORIES)]
         headlines, summary = news_text()[category]
         words = {
