@@ -191,8 +191,26 @@ def _folded_in(wanted: frozenset[str]) -> Callable[[str], bool]:
     return lambda entry: entry.casefold() in wanted
 
 
+class _ColumnTest:
+    """A person passes when their entry in a column is one of the good ones: a predicate, and
+    the people who pass, found in one scan of the column without a call per person."""
+
+    __slots__ = ("column", "good")
+
+    def __init__(self, column: Sequence[int], good: frozenset[int]) -> None:
+        self.column = column
+        self.good = good
+
+    def __call__(self, index: int) -> bool:
+        return self.column[index] in self.good
+
+    def select(self) -> list[int]:
+        good = self.good
+        return [index for index, value in enumerate(self.column) if value in good]
+
+
 def _column_test(column: Sequence[int], good: frozenset[int]) -> Predicate:
-    return lambda i: column[i] in good
+    return _ColumnTest(column, good)
 
 
 def _places(body: Mapping[str, Any], fields: Mapping[str, int]) -> Callable[[Location], bool]:
@@ -236,7 +254,7 @@ def build_predicates(
     company_tests = _company_tests(body)
     if company_tests:
         good = _table_test(dataset.companies, lambda c: all(test(c) for test in company_tests))
-        predicates.append(lambda i: cols.company[i] in good)
+        predicates.append(_column_test(cols.company, good))
     if body.get("personId"):
         wanted_ids = dataset.by_id.get(str(body["personId"]).strip())
         predicates.append(lambda i: i == wanted_ids)
@@ -271,7 +289,7 @@ def build_predicates(
         if body.get("personLocationExclude"):
             predicates.append(lambda i: cols.place[i] not in inside)
         else:
-            predicates.append(lambda i: cols.place[i] in inside)
+            predicates.append(_column_test(cols.place, inside))
     if body.get("excludeViewedPeople") and unlocked:
         viewed = {dataset.by_id[pid] for pid in unlocked if pid in dataset.by_id}
         predicates.append(lambda i: i not in viewed)
@@ -283,12 +301,14 @@ def matching_indexes(
 ) -> list[int]:
     """The index of everyone the body's filters select, in the data set's stable order."""
     predicates = build_predicates(dataset, body, unlocked)
-    everyone = range(len(dataset))
-    if not predicates:
-        return list(everyone)
-    if len(predicates) == 1:
-        return [i for i in everyone if predicates[0](i)]
-    return [i for i in everyone if all(test(i) for test in predicates)]
+    # A column's test scans its column (no call per person); the other tests then look only at
+    # the people it kept.
+    first = next((test for test in predicates if isinstance(test, _ColumnTest)), None)
+    found = first.select() if first is not None else list(range(len(dataset)))
+    for test in predicates:
+        if test is not first:
+            found = [i for i in found if test(i)]
+    return found
 
 
 def matching_people(
