@@ -100,6 +100,22 @@ def test_a_base_url_that_would_leak_the_key_is_refused(
     assert "secret-key-1234" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("flag", "text", "why"),
+    [("--employees", "$50M", "it is an amount of money"),
+     ("--employees", "USD 5M", "it is an amount of money"),
+     ("--employees", "-5", "it is below zero"), ("--revenue", "-5M", "it is below zero")],
+)  # fmt: skip
+def test_a_number_no_band_can_hold_is_said_so_and_not_near_spelled(
+    flag: str, text: str, why: str
+) -> None:
+    # '$50M' employees was offered 10000+, and '-5' was offered '51 - 200' as a near spelling.
+    result = run_cli("search", flag, text, "--dry-run")
+    assert result.exit_code == 2
+    assert f"{flag}: '{text}' is not an accepted value ({why}); accepted: " in result.stderr
+    assert "did you mean" not in result.stderr and result.stdout == ""
+
+
 def test_a_non_number_page_is_a_usage_error() -> None:
     result = run_cli("search", "--page", "two")
     assert result.exit_code == 2

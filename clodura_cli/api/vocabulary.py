@@ -148,11 +148,34 @@ def _amount(text: str) -> int | None:
     return int(float(re.sub("[, ]", "", whole) + (fraction or "")) * _SCALE[scale])
 
 
+def _is_money(text: str) -> bool:
+    """True for an amount written with a currency: ``$50M``, ``USD 5M``, ``US$2B``."""
+    return text.strip().lower().startswith(("$", "us$", "usd"))
+
+
+def _in_money(values: tuple[str, ...]) -> bool:
+    """True for bands of money (``11M-100M``), not of counts (``51 - 200``)."""
+    return any(value.rstrip("+").strip()[-1:].upper() in ("M", "B") for value in values)
+
+
+def not_a_band(text: str, values: tuple[str, ...]) -> str:
+    """Why a number is none of a list of bands, where that is plain: an amount of money for
+    bands that count (employees), or a number below zero; "" otherwise."""
+    if not values or any(_bounds(value)[0] is None for value in values):
+        return ""  # not a list of bands
+    if _is_money(text) and _amount(text) is not None and not _in_money(values):
+        return "it is an amount of money"
+    if text.strip().startswith("-") and _amount(text.strip()[1:]) is not None:
+        return "it is below zero"
+    return ""
+
+
 def band_holding(text: str, values: tuple[str, ...]) -> str | None:
     """The value of a list of bands (``51 - 200``, ``11M-100M``, ``< 1M``, ``1B+``) that holds
-    the amount ``text`` is; None when ``text`` is no amount or no band holds it."""
+    the amount ``text`` is; None when ``text`` is no amount, an amount of money for bands that
+    count, or no band holds it."""
     number = _amount(text)
-    if number is None:
+    if number is None or (_is_money(text) and not _in_money(values)):
         return None
     found = None
     for value in values:
