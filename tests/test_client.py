@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -315,3 +316,92 @@ def test_a_client_is_opened_when_made_unless_lazy() -> None:
     with pytest.raises(errors.APIConnectionError, match="the client is closed"):
         lazy.search_people({"page": 1, "perPage": 1})  # none is made once closed
     assert made == ["sender"]
+
+
+def _interrupted_run(
+    answer: Callable[[int], tuple[int, dict[str, str], bytes]],
+    *,
+    throttle: object = None,
+    waits: list[float],
+) -> tuple[list[int], float]:
+    """Pages 1, 2 and 3 of one per page, fetched one by one as a one-page search or
+    --concurrency 1 fetches them, the app's Ctrl-C handler in place and Ctrl-C sent when the
+    run first begins a wait (a retry's or the throttle's). The pages sent, and how long the
+    interrupt took to end the run."""
+    import signal
+    import threading
+    import time
+
+    from clodura_cli.api import retry
+    from clodura_cli.api.paging import PageRequest, fetch_one_by_one
+    from clodura_cli.api.transport import Reply
+    from clodura_cli.base import stopping
+
+    main = threading.main_thread().ident
+    assert main is not None and main == threading.get_ident()
+    sent: list[int] = []
+    interrupted: list[float] = []
+    default_wait = retry.Clock().sleep  # what a run waits with, outside the tests' fake clock
+
+    def wait(seconds: float) -> None:
+        waits.append(seconds)
+        if not interrupted:
+            interrupted.append(time.monotonic())
+            signal.pthread_kill(main, signal.SIGINT)
+        default_wait(seconds)
+
+    class Sender:
+        def send(self, request: Any) -> Reply:
+            sent.append(request.body["page"])
+            return Reply(*answer(request.body["page"]))
+
+        def close(self) -> None:
+            """Nothing to close."""
+
+    def on_sigint(signum: int, frame: Any) -> None:  # as the app's handler does
+        stopping.begin()
+        raise KeyboardInterrupt
+
+    if throttle is not None:
+        throttle._sleep = wait  # type: ignore[attr-defined]
+    client = CloduraClient("test-key-5678", sender=lambda h, t: Sender(), sleep=wait,
+                           throttle=throttle)  # type: ignore[arg-type]  # fmt: skip
+    pages = [PageRequest(n, 1) for n in (1, 2, 3)]
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            for _ in fetch_one_by_one(lambda p: client.search_people(p._asdict()), pages):
+                pass
+        took = time.monotonic() - interrupted[0]
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        stopping.reset()
+        client.close()
+    return sent, took
+
+
+@pytest.mark.real_clock
+def test_ctrl_c_during_the_throttles_spacing_sends_no_further_page() -> None:
+    # The throttle's sleep ran on in the page's thread and page 2 went out after Ctrl-C (and
+    # the run waited for it): the wait ends at the interrupt, and nothing is sent after it.
+    from clodura_cli.api.throttle import Throttle
+
+    waits: list[float] = []
+    record = b'[{"personId": "1"}]'
+    throttle = Throttle(1, 1 / 30)  # a request every 30 s
+    sent, took = _interrupted_run(lambda page: (200, {}, record), throttle=throttle, waits=waits)
+    assert sent == [1]
+    assert waits and waits[0] > 20  # the spacing was being waited out
+    assert took < 8  # not the 30 s spacing, nor the 10 s grace for a page in flight
+
+
+@pytest.mark.real_clock
+def test_ctrl_c_during_a_retry_wait_ends_the_run_at_once() -> None:
+    # A 503 asking for 30 s: Ctrl-C in that wait took the whole 10 s grace, with nothing in
+    # flight; the wait ends at the interrupt and the retry is never sent.
+    waits: list[float] = []
+    busy = (503, {"retry-after": "30"}, b'{"message": "busy"}')
+    sent, took = _interrupted_run(lambda page: busy, waits=waits)
+    assert sent == [1]
+    assert waits == [30.0]
+    assert took < 8

@@ -311,6 +311,10 @@ class CloduraClient:
             retry_after: float | None = None
             try:
                 with self.throttle.slot() if self.throttle else contextlib.nullcontext():
+                    if stopping.is_stopping():  # interrupted while waiting for the slot
+                        raise APIConnectionError(
+                            "not sent: the run was interrupted", path, request_sent=False
+                        )
                     started = time.monotonic()
                     reply = carrier.send(Request(method, path, json, headers, params))
                     if received is not None:

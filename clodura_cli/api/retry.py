@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from typing import NamedTuple
 
+from clodura_cli.base import stopping
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import random
@@ -22,7 +24,8 @@ class Clock(NamedTuple):
     """What a run's waits read the time from and pass it with."""
 
     monotonic: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = time.sleep
+    #: Ends early once an interrupt begins (Ctrl-C must not wait out a 30 s Retry-After).
+    sleep: Callable[[float], None] = stopping.pause
 
 
 #: The clock of every wait between requests: retry backoff, Retry-After, and the throttle's

@@ -17,6 +17,12 @@ def is_stopping() -> bool:
     return _stopping.is_set()
 
 
+def pause(seconds: float) -> None:
+    """Sleep for ``seconds``, or less once an interrupt begins: a wait between requests (a retry's
+    backoff, the throttle's spacing) never holds a stopping run, in whatever thread it is."""
+    _stopping.wait(max(0.0, seconds))
+
+
 def reset() -> None:
     """Forget an interrupt (tests run many commands in one process)."""
     _stopping.clear()
