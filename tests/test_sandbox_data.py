@@ -42,11 +42,11 @@ def test_the_population_is_generated_once_then_loaded_from_the_cache(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("CLODURA_CACHE_DIR", str(tmp_path / "own-cache"))  # not the shared one
-    build_dataset.cache_clear()
+    data._dataset.cache_clear()
     first = build_dataset()
     [cached] = cache_folder().glob("population-*.marshal")
     assert oct(cached.stat().st_mode & 0o777) == "0o600"
-    build_dataset.cache_clear()
+    data._dataset.cache_clear()
 
     def no_generation(seed: int = 0) -> None:
         raise AssertionError("generated again instead of loading the cache")
@@ -55,7 +55,7 @@ def test_the_population_is_generated_once_then_loaded_from_the_cache(
     again = build_dataset()
     assert [p.record for p in again.people[:300]] == [p.record for p in first.people[:300]]
     assert again.companies == first.companies
-    build_dataset.cache_clear()
+    data._dataset.cache_clear()
 
 
 @pytest.mark.slow
@@ -63,14 +63,14 @@ def test_an_unreadable_cache_is_regenerated(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("CLODURA_CACHE_DIR", str(tmp_path / "own-cache"))  # not the shared one
-    build_dataset.cache_clear()
+    data._dataset.cache_clear()
     build_dataset()
     [cached] = cache_folder().glob("population-*.marshal")
     cached.write_bytes(b"\x00not marshal")
-    build_dataset.cache_clear()
+    data._dataset.cache_clear()
     assert len(build_dataset()) == data.PEOPLE_COUNT
     assert cached.read_bytes() != b"\x00not marshal"
-    build_dataset.cache_clear()
+    data._dataset.cache_clear()
 
 
 # The vendor's example ------------------------------------------------------------------------
@@ -176,12 +176,12 @@ def test_funding_dates_keep_their_age_as_the_calendar_moves() -> None:
     `--funded-from -30d` finds companies in the sandbox whatever the day."""
     import datetime as dt
 
-    assert data.calendar_shift(dt.date(2026, 11, 1)) == 0
-    assert data.calendar_shift(dt.date(2026, 12, 2)) == 31
-    assert data.calendar_shift(dt.date(2027, 3, 15)) == 134
+    assert data.calendar_shift(dt.date(2026, 10, 31)) == 0
+    assert data.calendar_shift(dt.date(2026, 12, 2)) == 32
+    assert data.calendar_shift(dt.date(2027, 3, 15)) == 135
     path = data.cache_folder() / f"population-{data._code_stamp(data.DEFAULT_SEED)}.marshal"
     data.build_dataset()  # the cache exists
-    as_drawn, moved = data._load_cached(path), data._load_cached(path, 134)
+    as_drawn, moved = data._load_cached(path), data._load_cached(path, 135)
     assert as_drawn is not None and moved is not None
     pairs = [
         (a.funding_date, b.funding_date)
@@ -189,11 +189,17 @@ def test_funding_dates_keep_their_age_as_the_calendar_moves() -> None:
     ]
     assert all((a is None) == (b is None) for a, b in pairs)
     assert all(
-        dt.date.fromisoformat(b) - dt.date.fromisoformat(a) == dt.timedelta(days=134)
+        dt.date.fromisoformat(b) - dt.date.fromisoformat(a) == dt.timedelta(days=135)
         for a, b in pairs if a and b
     )  # fmt: skip
     newest = max(a for a, _ in pairs if a)
     assert "2026-10-01" <= newest < "2026-11-01"
+    assert max(b for _, b in pairs if b) == "2027-03-14"  # served on 2027-03-15: a day old
+    # What must not move with the calendar (the year founded) reads the dates as drawn.
+    served = data.build_dataset().companies
+    assert [data.funded_as_drawn(c) for c in served] == [
+        a and dt.date.fromisoformat(a) for a, _ in pairs
+    ]
 
 
 def test_a_relative_funding_date_finds_recent_companies_today(emulator: SandboxApp) -> None:

@@ -322,7 +322,8 @@ class SandboxApp:
     def _matching(self, body: dict[str, Any], unlocked: frozenset[str]) -> list[int]:
         # Pages of one query re-run the same filter: keep the last few results.
         filters = {k: v for k, v in body.items() if k not in ("page", "perPage")}
-        cache_key = json.dumps(filters, sort_keys=True)
+        # The day too: the funding dates move on with it (data.calendar_shift).
+        cache_key = json.dumps(filters, sort_keys=True) + "|" + time.strftime("%Y-%m-%d")
         if filters.get("excludeViewedPeople"):
             cache_key += "|" + str(hash(unlocked))
         with self._matches_lock:

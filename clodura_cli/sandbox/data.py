@@ -59,9 +59,9 @@ _EMAIL_STATUS_WEIGHTS = {"verified": 55, "unverified": 30, "unavailable": 15}
 _TLDS = (".example", ".example", ".example", ".test", ".example.com", ".example.net")
 _FUNDING_START = dt.date(2015, 1, 1)
 _FUNDING_DAYS = (dt.date(2026, 10, 31) - _FUNDING_START).days
-#: The day the funding dates were drawn as of (they end the day before): a data set served later
-#: has its dates moved forward by the days since (calendar_shift).
-_DRAWN_ON = dt.date(2026, 11, 1)
+#: The day the funding dates were drawn as of (the newest is the day before): a data set served
+#: later has its dates moved forward by the days since (calendar_shift).
+_DRAWN_ON = dt.date(2026, 10, 31)
 
 SENIORITIES = tuple(spec.SENIORITIES)
 _SENIORITY_DRAW = [SENIORITIES.index(name) for name in _SENIORITY_WEIGHTS]
@@ -476,12 +476,17 @@ def _store(path: Path, dataset: Dataset) -> None:
         pass  # a cache that cannot be written only costs time
 
 
-@functools.lru_cache(maxsize=2)
 def build_dataset(seed: int = DEFAULT_SEED) -> Dataset:
-    """The data set of a seed: from this process's memory, else the disk cache, else generated;
-    its funding dates moved to this month (calendar_shift)."""
+    """The data set of a seed as served today (its funding dates moved on: calendar_shift):
+    from this process's memory, else the disk cache, else generated. A new day gives the next
+    day's, in a long-running `sandbox serve` too."""
+    return _dataset(seed, dt.date.today())
+
+
+@functools.lru_cache(maxsize=2)
+def _dataset(seed: int, today: dt.date) -> Dataset:
     path = cache_folder() / f"population-{_code_stamp(seed)}.marshal"
-    shift = calendar_shift(dt.date.today())
+    shift = calendar_shift(today)
     cached = _load_cached(path, shift)
     if cached is not None:
         return cached
@@ -492,8 +497,17 @@ def build_dataset(seed: int = DEFAULT_SEED) -> Dataset:
 
 def calendar_shift(today: dt.date) -> int:
     """Days the funding dates move forward so that they keep their age: the newest stays a day
-    or two old, and `--funded-from -90d` finds as many companies next year as it does now."""
+    old, and `--funded-from -90d` finds as many companies next year as it does now."""
     return (today - _DRAWN_ON).days
+
+
+def funded_as_drawn(company: Company) -> dt.date | None:
+    """A company's funding date as it was drawn, before today's move (for what must not move
+    with the calendar, such as the year it was founded)."""
+    if not company.funding_date:
+        return None
+    shift = calendar_shift(dt.date.today())
+    return dt.date.fromisoformat(company.funding_date) - dt.timedelta(days=shift)
 
 
 def _moved(company: Company, days: int) -> Company:

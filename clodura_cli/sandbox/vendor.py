@@ -48,7 +48,7 @@ from typing import Any
 from clodura_cli.api import spec
 from clodura_cli.base.digest import sha256_hex, stable_number
 from clodura_cli.sandbox import vocabulary as vocab
-from clodura_cli.sandbox.data import VENDOR_ORGANIZATION_ID, Company, Dataset
+from clodura_cli.sandbox.data import VENDOR_ORGANIZATION_ID, Company, Dataset, funded_as_drawn
 from clodura_cli.sandbox.keys import SANDBOX_KEYS, STANDARD
 from clodura_cli.sandbox.reveal import profile_key, reserved_domain, sandbox_address
 from clodura_cli.sandbox.search import ApiProblem
@@ -327,9 +327,8 @@ def verify_email(ctx: Context, body: Mapping[str, Any]) -> Outcome:
 
 def _founded(company: Company) -> int:
     year = 1960 + stable_number(company.id, "founded") % 63
-    if company.funding_date:
-        year = min(year, int(company.funding_date[:4]))
-    return year
+    drawn = funded_as_drawn(company)  # not as served: the year it was founded does not move
+    return year if drawn is None else min(year, drawn.year)
 
 
 def _acquisitions(dataset: Dataset, company: Company) -> list[dict[str, Any]]:
