@@ -144,7 +144,7 @@ class Columns(NamedTuple):
 class Dataset:
     """Every company and person, with the lookups the emulator needs."""
 
-    def __init__(self, companies: list[Company], columns: Columns) -> None:
+    def __init__(self, companies: Sequence[Company], columns: Columns) -> None:
         self.companies = companies
         self.columns = columns
         self.people = People(self)
@@ -236,6 +236,34 @@ class People(Sequence[Person]):
 
     def __iter__(self) -> Iterator[Person]:
         return (self._dataset.person(i) for i in range(len(self)))
+
+
+class _Companies(Sequence[Company]):
+    """The companies of a cached data set, each made (its funding date moved on) when first
+    looked at: a search that filters on no company attribute makes only those it serves."""
+
+    def __init__(self, rows: list[tuple[Any, ...]], shift: int) -> None:
+        self._rows = rows
+        self._shift = shift
+        self._made: list[Company | None] = [None] * len(rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> Company: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Company]: ...
+    def __getitem__(self, index: int | slice) -> Company | list[Company]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        made = self._made[index]
+        if made is None:
+            made = self._made[index] = _moved(Company(*self._rows[index]), self._shift)
+        return made
+
+    def __iter__(self) -> Iterator[Company]:
+        return (self[i] for i in range(len(self)))
 
 
 def _unique_id(rng: random.Random, taken: set[int]) -> int:
@@ -443,7 +471,10 @@ def _load_cached(path: Path, shift: int = 0) -> Dataset | None:
     it cannot be read (it is regenerated)."""
     try:
         payload = marshal.loads(path.read_bytes())
-        companies = [_moved(Company(*values), shift) for values in payload["companies"]]
+        rows = payload["companies"]
+        if any(len(row) != len(Company._fields) for row in rows):
+            raise ValueError("a company of another shape")  # made later, it would fail later
+        companies = _Companies(rows, shift)
         columns: dict[str, Any] = {}
         for name in _ARRAYS:
             typecode, raw = payload[name]
