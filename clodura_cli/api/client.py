@@ -7,7 +7,6 @@ import functools
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote
 
@@ -75,13 +74,12 @@ class RequestEvent(NamedTuple):
 EventHook = Callable[[RequestEvent], None]
 
 
-@dataclass(frozen=True)
-class RawAnswer:
+class RawAnswer(NamedTuple):
     """A decoded answer, its body exactly as received and its headers (kept for paid calls)."""
 
     payload: Any
     content: bytes
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str]
 
 
 #: Headers never kept with an answer: they carry sessions or credentials.

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from clodura_cli.sandbox.routes import FAULT_TARGETS
 
@@ -70,8 +70,7 @@ class ScriptedFault:
         return cls(kind, count, endpoint or "*", skip)
 
 
-@dataclass
-class Faults:
+class Faults(NamedTuple):
     """Fault settings; rates are fractions of requests (0 to 1)."""
 
     latency: float = 0.0
@@ -89,12 +88,12 @@ class Faults:
     #: How long a "timeout" fault keeps the client waiting, in seconds.
     timeout_delay: float = 30.0
     seed: int = 0
-    script: list[ScriptedFault] = field(default_factory=list)
+    script: Sequence[ScriptedFault] = ()
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> Faults:
         """Settings from JSON-like data (the control endpoint, the environment)."""
-        known = {f.name for f in fields(cls)}
+        known = set(cls._fields)
         unknown = sorted(set(data) - known)
         if unknown:
             raise FaultSpecError(f"unknown fault setting {unknown[0]!r}; known: {sorted(known)}")
