@@ -19,17 +19,19 @@ import marshal
 import os
 import zlib
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
 
 from clodura_cli.api import spec
 from clodura_cli.sandbox import vocabulary as vocab
-
-if TYPE_CHECKING:  # only generating the data set needs them; a start reads the cache
-    import random
 from clodura_cli.store.files import private_dir
+
+if TYPE_CHECKING:  # only generating the data set needs it; a start reads the cache
+    import random
+
+T = TypeVar("T")
 
 DEFAULT_SEED = 20261127
 COMPANY_COUNT = 1_100
@@ -147,7 +149,7 @@ class Dataset:
     def __init__(self, companies: Sequence[Company], columns: Columns) -> None:
         self.companies = companies
         self.columns = columns
-        self.people = People(self)
+        self.people = Made(len(columns.person_id), self.person)
         self._persons: dict[int, Person] = {}
 
     def __len__(self) -> int:
@@ -212,58 +214,46 @@ class Dataset:
         return {self.linkedin_url(index): index for index in range(len(self))}
 
 
-class People(Sequence[Person]):
-    """The people of a data set as a sequence, each built when first looked at."""
+class Made(Sequence[T]):
+    """A sequence whose items are made when first looked at (the people of a data set, the
+    companies of a cached one)."""
 
-    def __init__(self, dataset: Dataset) -> None:
-        self._dataset = dataset
+    def __init__(self, length: int, make: Callable[[int], T]) -> None:
+        self._length = length
+        self._make = make
 
     def __len__(self) -> int:
-        return len(self._dataset)
+        return self._length
 
     @overload
-    def __getitem__(self, index: int) -> Person: ...
+    def __getitem__(self, index: int) -> T: ...
     @overload
-    def __getitem__(self, index: slice) -> list[Person]: ...
-    def __getitem__(self, index: int | slice) -> Person | list[Person]:
+    def __getitem__(self, index: slice) -> list[T]: ...
+    def __getitem__(self, index: int | slice) -> T | list[T]:
         if isinstance(index, slice):
-            return [self._dataset.person(i) for i in range(*index.indices(len(self)))]
+            return [self._make(i) for i in range(*index.indices(self._length))]
         if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
+            index += self._length
+        if not 0 <= index < self._length:
             raise IndexError(index)
-        return self._dataset.person(index)
+        return self._make(index)
 
-    def __iter__(self) -> Iterator[Person]:
-        return (self._dataset.person(i) for i in range(len(self)))
+    def __iter__(self) -> Iterator[T]:
+        return (self._make(i) for i in range(self._length))
 
 
-class _Companies(Sequence[Company]):
+def _companies_made(rows: list[tuple[Any, ...]], shift: int) -> Made[Company]:
     """The companies of a cached data set, each made (its funding date moved on) when first
     looked at: a search that filters on no company attribute makes only those it serves."""
+    made: list[Company | None] = [None] * len(rows)
 
-    def __init__(self, rows: list[tuple[Any, ...]], shift: int) -> None:
-        self._rows = rows
-        self._shift = shift
-        self._made: list[Company | None] = [None] * len(rows)
+    def company(index: int) -> Company:
+        found = made[index]
+        if found is None:
+            found = made[index] = _moved(Company(*rows[index]), shift)
+        return found
 
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    @overload
-    def __getitem__(self, index: int) -> Company: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[Company]: ...
-    def __getitem__(self, index: int | slice) -> Company | list[Company]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        made = self._made[index]
-        if made is None:
-            made = self._made[index] = _moved(Company(*self._rows[index]), self._shift)
-        return made
-
-    def __iter__(self) -> Iterator[Company]:
-        return (self[i] for i in range(len(self)))
+    return Made(len(rows), company)
 
 
 def _unique_id(rng: random.Random, taken: set[int]) -> int:
@@ -474,7 +464,7 @@ def _load_cached(path: Path, shift: int = 0) -> Dataset | None:
         rows = payload["companies"]
         if any(len(row) != len(Company._fields) for row in rows):
             raise ValueError("a company of another shape")  # made later, it would fail later
-        companies = _Companies(rows, shift)
+        companies = _companies_made(rows, shift)
         columns: dict[str, Any] = {}
         for name in _ARRAYS:
             typecode, raw = payload[name]
