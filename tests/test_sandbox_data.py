@@ -73,6 +73,32 @@ def test_an_unreadable_cache_is_regenerated(
     data._dataset.cache_clear()
 
 
+@pytest.mark.slow
+def test_a_cache_with_a_damaged_company_is_regenerated(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Companies are made when first looked at: a bad funding date failed every later funding
+    # search with an internal error, and the cache was never rebuilt.
+    import marshal
+
+    monkeypatch.setenv("CLODURA_CACHE_DIR", str(tmp_path / "own-cache"))  # not the shared one
+    data._dataset.cache_clear()
+    build_dataset()
+    [cached] = cache_folder().glob("population-*.marshal")
+    payload = marshal.loads(cached.read_bytes())
+    funded = next(i for i, row in enumerate(payload["companies"]) if row[data._FUNDED])
+    row = list(payload["companies"][funded])
+    row[data._FUNDED] = "2017/06-15"
+    payload["companies"][funded] = tuple(row)
+    cached.write_bytes(marshal.dumps(payload))
+    data._dataset.cache_clear()
+    assert data._load_cached(cached) is None
+    served = build_dataset()
+    assert all(c.funding_date is None or len(c.funding_date) == 10 for c in served.companies)
+    assert "2017/06-15" not in str(marshal.loads(cached.read_bytes())["companies"][funded])
+    data._dataset.cache_clear()
+
+
 # The vendor's example ------------------------------------------------------------------------
 
 
@@ -172,7 +198,7 @@ def test_a_name_reveal_at_a_real_domain_never_guesses_a_real_address(emulator: S
 
 
 def test_funding_dates_keep_their_age_as_the_calendar_moves() -> None:
-    """Drawn as of 2026-11-01, the dates move with the calendar: a relative date such as
+    """Drawn as of 2026-10-31, the dates move with the calendar: a relative date such as
     `--funded-from -30d` finds companies in the sandbox whatever the day."""
     import datetime as dt
 

@@ -104,7 +104,10 @@ def test_a_base_url_that_would_leak_the_key_is_refused(
     ("flag", "text", "why"),
     [("--employees", "$50M", "it is an amount of money"),
      ("--employees", "USD 5M", "it is an amount of money"),
-     ("--employees", "-5", "it is below zero"), ("--revenue", "-5M", "it is below zero")],
+     ("--employees", "-5", "it is below zero"), ("--revenue", "-5M", "it is below zero"),
+     # Not split at its thousands as if it were two values.
+     ("--employees", "$1,500", "it is an amount of money"),
+     ("--employees", "-5,000", "it is below zero")],
 )  # fmt: skip
 def test_a_number_no_band_can_hold_is_said_so_and_not_near_spelled(
     flag: str, text: str, why: str

@@ -444,6 +444,14 @@ def test_digits_are_no_abbreviation() -> None:
     assert fuzzy.ranked("VP", ["Vice President"]) == [("Vice President", fuzzy.Tier.ACRONYM)]
 
 
+@pytest.mark.parametrize("text", ["-5", "$50M"])
+def test_values_lists_no_band_for_a_number_none_can_hold(text: str) -> None:
+    # -5 listed 51 - 200, 501 - 1000 and 5001 - 10000 as near spellings of it.
+    result = run_cli("values", "employees", "--", text)
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert f"no known headcount range matches {text!r}" in result.stderr
+
+
 @pytest.mark.parametrize(("text", "band"), [("75", "51 - 200"), ("1,500", "1001 - 5000")])
 def test_values_lists_the_band_a_number_falls_in(text: str, band: str) -> None:
     # 1,500 listed four bands, near spellings of it among them.

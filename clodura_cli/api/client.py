@@ -309,11 +309,11 @@ class CloduraClient:
             retry_after: float | None = None
             try:
                 with self.throttle.slot() if self.throttle else contextlib.nullcontext():
+                    started = time.monotonic()  # --verbose times the request, not the slot
                     if stopping.is_stopping():  # interrupted while waiting for the slot
                         raise APIConnectionError(
                             "not sent: the run was interrupted", path, request_sent=False
                         )
-                    started = time.monotonic()
                     reply = carrier.send(Request(method, path, json, headers, params))
                     if received is not None:
                         received.append(

@@ -190,9 +190,10 @@ def canonical_choice(
         return found
     # A number means the band that holds it (75 employees: 51 - 200; 1,500 is one number).
     close = vocabulary.band_holding(text, choices)
-    several = "" if close else _several(text, name)
-    # A number no band can hold ($50M employees, -5) is said to be so, not near-spelled.
-    why = "" if close or several else vocabulary.not_a_band(text, choices)
+    # A number no band can hold ($50M employees, -5) is said to be so, not near-spelled nor
+    # split at its thousands.
+    why = "" if close else vocabulary.not_a_band(text, choices)
+    several = "" if close or why else _several(text, name)
     if not close and not several and not why:
         close = fuzzy.best(text, choices, aliases=suggested)
     hint = f"{several}; " if several else f"did you mean {quoted(close)}? " if close else ""

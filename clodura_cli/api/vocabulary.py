@@ -104,6 +104,8 @@ class ValueList(NamedTuple):
         holding = band_holding(text, self.values)
         if holding is not None:  # a number means that band, and no near spelling of it
             return [(holding, fuzzy.Tier.ALIAS)]
+        if not_a_band(text, self.values):  # $50M employees, -5: no band, and no near spelling
+            return []
         aliases = {**self.suggested, **{name: (value,) for name, value in self.same.items()}}
         return fuzzy.ranked(
             text, self.values, aliases=aliases, groups=self.groups, typo_cutoff=typo_cutoff
@@ -165,7 +167,8 @@ def not_a_band(text: str, values: tuple[str, ...]) -> str:
         return ""  # not a list of bands
     if _is_money(text) and _amount(text) is not None and not _in_money(values):
         return "it is an amount of money"
-    if text.strip().startswith("-") and _amount(text.strip()[1:]) is not None:
+    below = _amount(text.strip()[1:]) if text.strip().startswith("-") else None
+    if below:  # not -0
         return "it is below zero"
     return ""
 

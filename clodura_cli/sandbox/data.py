@@ -242,6 +242,10 @@ class Made(Sequence[T]):
         return (self._make(i) for i in range(self._length))
 
 
+#: Where a company's funding date stands among its fields (the cache keeps them as tuples).
+_FUNDED = Company._fields.index("funding_date")
+
+
 def _companies_made(rows: list[tuple[Any, ...]], shift: int) -> Made[Company]:
     """The companies of a cached data set, each made (its funding date moved on) when first
     looked at: a search that filters on no company attribute makes only those it serves."""
@@ -462,8 +466,12 @@ def _load_cached(path: Path, shift: int = 0) -> Dataset | None:
     try:
         payload = marshal.loads(path.read_bytes())
         rows = payload["companies"]
+        # Companies are made later, when looked at: what would fail then is refused now.
         if any(len(row) != len(Company._fields) for row in rows):
-            raise ValueError("a company of another shape")  # made later, it would fail later
+            raise ValueError("a company of another shape")
+        for row in rows:
+            if row[_FUNDED] is not None:
+                dt.date.fromisoformat(row[_FUNDED])  # ValueError or TypeError: regenerated
         companies = _companies_made(rows, shift)
         columns: dict[str, Any] = {}
         for name in _ARRAYS:
