@@ -3,10 +3,12 @@ nothing in it that could reach a real inbox or phone."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,16 +39,25 @@ def seed_example(kind: str) -> str:
 # The cache ------------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def own_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """A cache folder of this test's own (not the shared one), its data set generated once:
+    the cached file; this process's data sets forgotten before and after."""
+    monkeypatch.setenv("CLODURA_CACHE_DIR", str(tmp_path / "own-cache"))
+    data._dataset.cache_clear()
+    build_dataset()
+    [cached] = cache_folder().glob("population-*.marshal")
+    data._dataset.cache_clear()
+    yield cached
+    data._dataset.cache_clear()
+
+
 @pytest.mark.slow
 def test_the_population_is_generated_once_then_loaded_from_the_cache(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, own_cache: Path
 ) -> None:
-    monkeypatch.setenv("CLODURA_CACHE_DIR", str(tmp_path / "own-cache"))  # not the shared one
-    data._dataset.cache_clear()
-    first = build_dataset()
-    [cached] = cache_folder().glob("population-*.marshal")
-    assert oct(cached.stat().st_mode & 0o777) == "0o600"
-    data._dataset.cache_clear()
+    assert oct(own_cache.stat().st_mode & 0o777) == "0o600"
+    first = data.generate()
 
     def no_generation(seed: int = 0) -> None:
         raise AssertionError("generated again instead of loading the cache")
@@ -54,49 +65,33 @@ def test_the_population_is_generated_once_then_loaded_from_the_cache(
     monkeypatch.setattr(data, "generate", no_generation)
     again = build_dataset()
     assert [p.record for p in again.people[:300]] == [p.record for p in first.people[:300]]
-    assert list(again.companies) == list(first.companies)
-    data._dataset.cache_clear()
+    shift = data.calendar_shift(dt.date.today())
+    assert list(again.companies) == [data._moved(c, shift) for c in first.companies]
 
 
 @pytest.mark.slow
-def test_an_unreadable_cache_is_regenerated(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setenv("CLODURA_CACHE_DIR", str(tmp_path / "own-cache"))  # not the shared one
-    data._dataset.cache_clear()
-    build_dataset()
-    [cached] = cache_folder().glob("population-*.marshal")
-    cached.write_bytes(b"\x00not marshal")
-    data._dataset.cache_clear()
+def test_an_unreadable_cache_is_regenerated(own_cache: Path) -> None:
+    own_cache.write_bytes(b"\x00not marshal")
     assert len(build_dataset()) == data.PEOPLE_COUNT
-    assert cached.read_bytes() != b"\x00not marshal"
-    data._dataset.cache_clear()
+    assert own_cache.read_bytes() != b"\x00not marshal"
 
 
 @pytest.mark.slow
-def test_a_cache_with_a_damaged_company_is_regenerated(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_a_cache_with_a_damaged_company_is_regenerated(own_cache: Path) -> None:
     # Companies are made when first looked at: a bad funding date failed every later funding
     # search with an internal error, and the cache was never rebuilt.
     import marshal
 
-    monkeypatch.setenv("CLODURA_CACHE_DIR", str(tmp_path / "own-cache"))  # not the shared one
-    data._dataset.cache_clear()
-    build_dataset()
-    [cached] = cache_folder().glob("population-*.marshal")
-    payload = marshal.loads(cached.read_bytes())
+    payload = marshal.loads(own_cache.read_bytes())
     funded = next(i for i, row in enumerate(payload["companies"]) if row[data._FUNDED])
     row = list(payload["companies"][funded])
     row[data._FUNDED] = "2017/06-15"
     payload["companies"][funded] = tuple(row)
-    cached.write_bytes(marshal.dumps(payload))
-    data._dataset.cache_clear()
-    assert data._load_cached(cached) is None
+    own_cache.write_bytes(marshal.dumps(payload))
+    assert data._load_cached(own_cache) is None
     served = build_dataset()
     assert all(c.funding_date is None or len(c.funding_date) == 10 for c in served.companies)
-    assert "2017/06-15" not in str(marshal.loads(cached.read_bytes())["companies"][funded])
-    data._dataset.cache_clear()
+    assert "2017/06-15" not in str(marshal.loads(own_cache.read_bytes())["companies"][funded])
 
 
 # The vendor's example ------------------------------------------------------------------------
@@ -200,8 +195,6 @@ def test_a_name_reveal_at_a_real_domain_never_guesses_a_real_address(emulator: S
 def test_funding_dates_keep_their_age_as_the_calendar_moves() -> None:
     """Drawn as of 2026-10-31, the dates move with the calendar: a relative date such as
     `--funded-from -30d` finds companies in the sandbox whatever the day."""
-    import datetime as dt
-
     assert data.calendar_shift(dt.date(2026, 10, 31)) == 0
     assert data.calendar_shift(dt.date(2026, 12, 2)) == 32
     assert data.calendar_shift(dt.date(2027, 3, 15)) == 135
@@ -229,8 +222,6 @@ def test_funding_dates_keep_their_age_as_the_calendar_moves() -> None:
 
 
 def test_a_relative_funding_date_finds_recent_companies_today(emulator: SandboxApp) -> None:
-    import datetime as dt
-
     result = run_cli("search", "--sandbox", "--funded-from", "-30d", "--all", "--fields",
                      "organizationId", "-f", "jsonl")  # fmt: skip
     assert result.exit_code == 0, result.stderr
