@@ -8,6 +8,7 @@ lacks it. HMAC signatures keep using hmac and hashlib: only webhooks need them.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from hashlib import _Hash
 
 
+@functools.cache  # found once: the sandbox derives thousands of stable numbers a run
 def _constructor() -> Callable[[bytes], _Hash]:
     for module in ("_sha256", "_sha2"):  # CPython 3.10-3.11, then 3.12 and later
         try:
