@@ -59,11 +59,11 @@ _SENIORITY_WEIGHTS = {
 }
 _EMAIL_STATUS_WEIGHTS = {"verified": 55, "unverified": 30, "unavailable": 15}
 _TLDS = (".example", ".example", ".example", ".test", ".example.com", ".example.net")
-_FUNDING_START = dt.date(2015, 1, 1)
-_FUNDING_DAYS = (dt.date(2026, 10, 31) - _FUNDING_START).days
 #: The day the funding dates were drawn as of (the newest is the day before): a data set served
 #: later has its dates moved forward by the days since (calendar_shift).
 _DRAWN_ON = dt.date(2026, 10, 31)
+_FUNDING_START = dt.date(2015, 1, 1)
+_FUNDING_DAYS = (_DRAWN_ON - _FUNDING_START).days
 
 SENIORITIES = tuple(spec.SENIORITIES)
 _SENIORITY_DRAW = [SENIORITIES.index(name) for name in _SENIORITY_WEIGHTS]
@@ -524,10 +524,11 @@ def _dataset(seed: int, today: dt.date) -> Dataset:
     return Dataset([_moved(company, shift) for company in dataset.companies], dataset.columns)
 
 
-def calendar_shift(today: dt.date) -> int:
-    """Days the funding dates move forward so that they keep their age: the newest stays a day
-    old, and `--funded-from -90d` finds as many companies next year as it does now."""
-    return (today - _DRAWN_ON).days
+def calendar_shift(today: dt.date, drawn_on: dt.date = _DRAWN_ON) -> int:
+    """Days synthetic dates drawn as of ``drawn_on`` (by default the funding dates) move forward
+    so that they keep their age: the newest stays a day old, and `--funded-from -90d` finds as
+    many companies next year as it does now."""
+    return (today - drawn_on).days
 
 
 def funded_as_drawn(company: Company) -> dt.date | None:

@@ -48,7 +48,13 @@ from typing import Any
 from clodura_cli.api import spec
 from clodura_cli.base.digest import sha256_hex, stable_number
 from clodura_cli.sandbox import vocabulary as vocab
-from clodura_cli.sandbox.data import VENDOR_ORGANIZATION_ID, Company, Dataset, funded_as_drawn
+from clodura_cli.sandbox.data import (
+    VENDOR_ORGANIZATION_ID,
+    Company,
+    Dataset,
+    calendar_shift,
+    funded_as_drawn,
+)
 from clodura_cli.sandbox.keys import SANDBOX_KEYS, STANDARD
 from clodura_cli.sandbox.reveal import profile_key, reserved_domain, sandbox_address
 from clodura_cli.sandbox.search import ApiProblem
@@ -81,11 +87,11 @@ _URL_RE = re.compile(r"^https?://[^\s/]+", re.IGNORECASE)
 #: About one company in eight has a catch-all mail server.
 _CATCH_ALL_PERCENT = 12
 _AREA_CODES = ("212", "312", "415", "512", "617", "646", "720", "206")
-_NEWS_START = dt.date(2023, 1, 1)
-_NEWS_DAYS = (dt.date(2026, 11, 30) - _NEWS_START).days + 1
 #: The day the articles' dates were drawn as of: served later, they move forward by the days
 #: since, so that they keep their age (the newest a day old) and `--since -30d` keeps finding news.
 _NEWS_DRAWN_ON = dt.date(2026, 12, 1)
+_NEWS_START = dt.date(2023, 1, 1)
+_NEWS_DAYS = (_NEWS_DRAWN_ON - _NEWS_START).days
 _NEWS_SOURCES = ("Example Business Wire", "The Example Times", "Ledger Daily", "Market Post",
                  "Industry Example Weekly", "Tech Example Journal")  # fmt: skip
 #: The articles' headlines and summaries, one row a category of NEWS_CATEGORIES: its name, the
@@ -496,7 +502,7 @@ def archive(
 ) -> list[dict[str, Any]]:
     """Every article about a company (0 to 60, from 2023 to the day before ``today``), newest
     first."""
-    shift = ((today or dt.date.today()) - _NEWS_DRAWN_ON).days
+    shift = calendar_shift(today or dt.date.today(), _NEWS_DRAWN_ON)
     count = stable_number(company.id, "news") % 61
     spare = _index(dataset).spare_names
     articles = []
