@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from clodura_cli.api import spec
 from clodura_cli.api.endpoints import DEFAULT_PER_PAGE, PEOPLE, Endpoint
@@ -27,8 +26,7 @@ if TYPE_CHECKING:
 PageCallback = Callable[[PageRequest, int], None]
 
 
-@dataclass
-class SearchPlan:
+class SearchPlan(NamedTuple):
     """Which pages one search asks for, and the filters every page carries."""
 
     filters: dict[str, Any]
@@ -82,14 +80,16 @@ def plan_search(
     return SearchPlan(filters, first, "limit", limit_plan, endpoint)
 
 
-@dataclass
 class SearchRun:
     """What a search fetched; filled in while its records are consumed."""
 
-    pages_fetched: int = 0
-    records: int = 0
-    #: True when --all stopped at the API's last page with the result set not yet exhausted.
-    truncated: bool = False
+    __slots__ = ("pages_fetched", "records", "truncated")
+
+    def __init__(self) -> None:
+        self.pages_fetched = 0
+        self.records = 0
+        #: True when --all stopped at the API's last page with the result set not yet exhausted.
+        self.truncated = False
 
 
 def iterate_records(

@@ -8,10 +8,9 @@ in which order, and who counts as new is decided here.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from clodura_cli.api import spec
 from clodura_cli.api.endpoints import PEOPLE, Endpoint
@@ -28,17 +27,16 @@ if TYPE_CHECKING:
     from clodura_cli.suppress import Suppression
 
 
-@dataclass
-class SearchOptions:
+class SearchOptions(NamedTuple):
     """What a search is asked to do, besides its filters."""
 
     limit: int | None = None
     all_pages: bool = False
     concurrency: int | None = None
-    out: OutputOptions = field(default_factory=OutputOptions)
+    out: OutputOptions = OutputOptions()
     dry_run: bool = False
-    presets: list[str] = field(default_factory=list)
-    filter_files: list[str] = field(default_factory=list)
+    presets: Sequence[str] = ()
+    filter_files: Sequence[str] = ()
     new_only: bool = False
     rate: float | None = None
     #: --forget: "query" (this query) or "all" (every query of the profile); None to search.
@@ -82,19 +80,26 @@ def query_key(request: SearchRequest, sources: str, memory: str | None = None) -
     return f"query|{digest}"
 
 
-@dataclass
 class NewOnly:
     """--new-only over a stream of records: who was seen, who is new, how many were skipped."""
 
-    seen: SeenLookup | set[str]
-    id_field: str
-    #: --limit N with --new-only: stop after N new people.
-    wanted: int | None = None
-    fresh: list[str] = field(default_factory=list)
-    skipped: int = 0
-    #: --suppress: records dropped before output (they were fetched: search records cost).
-    drop: Callable[[dict[str, Any]], bool] | None = None
-    suppressed: int = 0
+    def __init__(
+        self,
+        seen: SeenLookup | set[str],
+        id_field: str,
+        wanted: int | None = None,
+        *,
+        drop: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> None:
+        self.seen = seen
+        self.id_field = id_field
+        #: --limit N with --new-only: stop after N new people.
+        self.wanted = wanted
+        self.fresh: list[str] = []
+        self.skipped = 0
+        #: --suppress: records dropped before output (they were fetched: search records cost).
+        self.drop = drop
+        self.suppressed = 0
 
     def filter(self, records: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         """Only the records not seen before (up to ``wanted``); stops the fetching after."""

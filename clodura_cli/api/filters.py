@@ -6,22 +6,21 @@ import datetime as dt
 import re
 import shlex
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from clodura_cli.api import spec, vocabulary
 from clodura_cli.api.errors import ValidationError
 from clodura_cli.api.spec import Field, Kind
 from clodura_cli.base import fuzzy
-from clodura_cli.base.text import quoted
+from clodura_cli.base.text import pattern, quoted
 
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
-_RELATIVE_RE = re.compile(r"^-\s*(\d{1,5})\s*([dwmy])\Z")
-_DOMAIN_RE = re.compile(r"^(?=.{1,253}\Z)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\Z")
-_LINKEDIN_RE = re.compile(
+_DATE_RE = pattern(r"^\d{4}-\d{2}-\d{2}\Z")
+_RELATIVE_RE = pattern(r"^-\s*(\d{1,5})\s*([dwmy])\Z")
+_DOMAIN_RE = pattern(r"^(?=.{1,253}\Z)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\Z")
+_LINKEDIN_RE = pattern(
     r"^(?:https?://)?(?:[a-z]{2,3}\.)?linkedin\.com/in/([^/?#\s]+)/?(?:[?#].*)?$", re.IGNORECASE
 )
-_SALES_NAV_RE = re.compile(r"linkedin\.com/(?:sales|talent|recruiter)/", re.IGNORECASE)
+_SALES_NAV_RE = pattern(r"linkedin\.com/(?:sales|talent|recruiter)/", re.IGNORECASE)
 
 Label = Callable[[Field], str]
 
@@ -42,8 +41,7 @@ class Paging(NamedTuple):
     per_page: int | None = None
 
 
-@dataclass
-class SearchRequest:
+class SearchRequest(NamedTuple):
     """A validated search: its filters and its paging, kept apart; and warnings worth showing.
 
     ``filters`` keep relative dates (``-90d``) as given, which is what a preset saves and what
@@ -51,12 +49,12 @@ class SearchRequest:
     """
 
     filters: dict[str, Any]
-    paging: Paging = field(default_factory=Paging)
-    warnings: list[str] = field(default_factory=list)
+    paging: Paging
+    warnings: list[str]
     #: The date filters, resolved when the body is built.
-    dates: tuple[str, ...] = ()
+    dates: tuple[str, ...]
     #: What was read as something else, worth a line (``--country USA`` is United States).
-    notices: list[str] = field(default_factory=list)
+    notices: list[str]
 
     @property
     def body(self) -> dict[str, Any]:
@@ -85,7 +83,7 @@ def build_search_body(
     endpoint's field table (Search People by default, or ``spec.ORG_FIELDS_BY_API``).
     """
     normalised: dict[str, Any] = {}
-    notes = _Notes()
+    notes = _Notes([], [])
     for name, value in values.items():
         fld = fields.get(name)
         if fld is None:
@@ -100,12 +98,11 @@ def build_search_body(
     return SearchRequest(normalised, paging, notes.warnings, dates, notes.notices)
 
 
-@dataclass
-class _Notes:
+class _Notes(NamedTuple):
     """What normalising the values had to say: warnings, and notices of what was read how."""
 
-    warnings: list[str] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)
+    warnings: list[str]
+    notices: list[str]
 
 
 def _normalise(fld: Field, value: Any, name: str, notes: _Notes) -> Any:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from clodura_cli.cli import report, terminal
 from clodura_cli.store import config
@@ -22,17 +21,25 @@ SANDBOX_NOTICE = (
 )
 
 
-@dataclass
 class ApiOptions:
     """The options every API command shares, and the profile they are resolved against."""
 
-    sandbox: bool = False
-    base_url: str | None = None
-    verbose: bool = False
-    profile_name: str | None = None
-    #: A key to use instead of the one in force (`auth login --check` tries it before storing).
-    key: str | None = field(default=None, repr=False)
-    _profile: Profile | None = field(default=None, repr=False)
+    def __init__(
+        self,
+        sandbox: bool = False,
+        base_url: str | None = None,
+        verbose: bool = False,
+        profile_name: str | None = None,
+        key: str | None = None,
+    ) -> None:
+        self.sandbox = sandbox
+        self.base_url = base_url
+        self.verbose = verbose
+        self.profile_name = profile_name
+        #: A key to use instead of the one in force (`auth login --check` tries it before
+        #: storing); never in a repr, as no attribute is.
+        self.key = key
+        self._profile: Profile | None = None
 
     @property
     def use_sandbox(self) -> bool:
@@ -130,8 +137,7 @@ class ApiOptions:
         return Polling(base, str(self.setting("track-endpoint")), ledger.deliveries())
 
 
-@dataclass
-class Connection:
+class Connection(NamedTuple):
     """An API client and the account it acts for (a URL and a key hash, never the key)."""
 
     client: CloduraClient

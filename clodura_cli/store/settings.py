@@ -6,19 +6,18 @@ import difflib
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from clodura_cli.api.errors import UsageError
 from clodura_cli.api.urls import check_base_url, check_webhook_url
-from clodura_cli.base.text import has_controls, quoted
+from clodura_cli.base.text import has_controls, pattern, quoted
 from clodura_cli.store import config, yamlfile
 from clodura_cli.store.files import write_private
 
 DEFAULT_PROFILE = "default"
 ENV_PROFILE = "CLODURA_PROFILE"
-_PROFILE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
+_PROFILE_RE = pattern(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
 
 
 def _number(kind: type, minimum: float, maximum: float) -> Callable[[str, Any], Any]:
@@ -78,7 +77,6 @@ def _boolean(name: str, raw: Any) -> bool:
 
 def _duration(name: str, raw: Any) -> float:
     """Seconds from ``3600``, ``90s``, ``30m``, ``1h`` or ``2d``; 0 turns the thing off."""
-    import re
 
     text = str(raw).strip().lower()
     match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([smhd]?)", text)
@@ -207,12 +205,11 @@ def _load_file() -> dict[str, Any]:
     return data
 
 
-@dataclass
-class Profile:
+class Profile(NamedTuple):
     """A profile's stored settings, resolved against flags and the environment on demand."""
 
     name: str
-    stored: dict[str, Any] = field(default_factory=dict)
+    stored: dict[str, Any]
 
     def get(self, name: str, flag: Any = None) -> Any:
         """The value in force: the flag, else CLODURA_<NAME>, else the profile's, else built-in."""

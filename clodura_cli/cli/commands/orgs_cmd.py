@@ -1,6 +1,5 @@
 """`clodura orgs`: Search Organizations, through the same paging and output as `search`."""
 
-from dataclasses import replace
 from typing import Any
 
 from clodura_cli.api import spec
@@ -36,4 +35,4 @@ def orgs(*, flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> None
             "orgs: give at least one filter (the API needs one), e.g. --domain acme.com or "
             "--name Acme; see `clodura orgs --help`"
         )
-    run_search(flags, replace(opts, endpoint=ORGANISATIONS), api)
+    run_search(flags, opts._replace(endpoint=ORGANISATIONS), api)

@@ -1,6 +1,5 @@
 """`clodura search`: every Search People filter as a flag, results in any format."""
 
-from dataclasses import replace
 from typing import Annotated, Any
 
 import typer
@@ -45,10 +44,10 @@ def with_search_options(function: F) -> F:
     def build(preset: list[str] | None, suppress: list[str] | None, **values: Any) -> SearchOptions:
         out = options.output_options(values)
         if not suppress:
-            return SearchOptions(presets=preset or [], **values, out=out)
+            return SearchOptions(presets=preset or (), **values, out=out)
         from clodura_cli.suppress import load
 
-        return SearchOptions(presets=preset or [], suppress=load(suppress), **values, out=out)
+        return SearchOptions(presets=preset or (), suppress=load(suppress), **values, out=out)
 
     return options.inject(function, "opts", params, build)
 
@@ -128,7 +127,7 @@ def search(
         raise UsageError("--memory: give it with --new-only (or --forget), which it names")
     if memory is not None and (not memory.strip() or len(memory) > 200):
         raise UsageError(f"--memory: {memory!r} is not a name; use a short text like cfos-weekly")
-    own = replace(opts, filter_files=filters or [], new_only=new_only,
+    own = opts._replace(filter_files=filters or (), new_only=new_only,
                   out=opts.out._replace(append=append), forget=forgetting, org_ids=org_ids,
                   memory=memory)  # fmt: skip
     run_search(flags, own, api)
