@@ -13,7 +13,7 @@ from typing import Any
 
 from clodura_cli.api.errors import UsageError, ValidationError
 from clodura_cli.api.filters import bare_domain, linkedin_profile_url
-from clodura_cli.base.text import has_controls, quoted
+from clodura_cli.base.text import has_controls, pattern, quoted
 from clodura_cli.store.ledger import Identity, identity_of
 
 EMAIL = "email"
@@ -26,7 +26,7 @@ MAX_INPUT_BYTES = 100 * 1024 * 1024
 MAX_INPUT_ROWS = 1_000_000
 #: Lines end at CR LF, LF or a lone CR (old Mac spreadsheets save that way) and nowhere else:
 #: a form feed, \x1c-\x1e, NEL or U+2028 inside a line is data (and no id holds it).
-_LINE_END = re.compile(r"\r\n|\r|\n")
+_LINE_END = pattern(r"\r\n|\r|\n")
 _LINE_END_BYTES = re.compile(rb"\r\n|\r|\n")
 
 
@@ -387,8 +387,8 @@ def _first(value: Any) -> str | None:
     return text or None
 
 
-_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d*)?[eE][+-]?\d+\Z")
-_DECIMAL = re.compile(r"^\d+[.,]\d*\Z")
+_SCIENTIFIC = pattern(r"^[+-]?\d+(?:[.,]\d*)?[eE][+-]?\d+\Z")
+_DECIMAL = pattern(r"^\d+[.,]\d*\Z")
 
 
 def damaged_id(value: Any) -> str | None:

@@ -32,6 +32,7 @@ from clodura_cli.api.errors import (
     state_after_failure,
 )
 from clodura_cli.api.spec import PERSON_RECORD_FIELDS
+from clodura_cli.base.text import pattern
 from clodura_cli.batch import each_in_order
 from clodura_cli.credits import STANDARD
 from clodura_cli.inputs import EMAIL, PHONE, Target
@@ -558,7 +559,7 @@ def stored_payload(body: bytes) -> Any:
 WAITING_FOR_WEBHOOK = "waiting for the webhook delivery"
 
 
-_NO_ROUTE = re.compile(r"no route|cannot (get|post)|route not found|not implemented", re.I)
+_NO_ROUTE = pattern(r"no route|cannot (get|post)|route not found|not implemented", re.I)
 
 
 def _endpoint_missing(exc: NotFoundError, job: Job) -> bool:

@@ -18,6 +18,7 @@ from typing import Any
 from clodura_cli.api import spec
 from clodura_cli.api.answers import classify_word, normal_linkedin
 from clodura_cli.api.errors import ValidationError
+from clodura_cli.base.text import pattern
 from clodura_cli.inputs import column_key, damaged_id
 from clodura_cli.paid import PaidEndpoint, Purchase, Reading
 
@@ -31,7 +32,7 @@ ADD_ONS = {"technographics": "includeTechnographics", "acquisitions": "includeAc
 STANDARD_PRICE, DEEP_PRICE = 0.04, 0.1
 NEWS_PRICE = 2.0
 NEWS_MAX_PAGE = 100
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
+_EMAIL = pattern(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 _CREDIT_KEYS = ("creditsUsed", "credits_used", "creditUsed", "credits", "creditsCharged")
 
 

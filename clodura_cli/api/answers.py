@@ -29,6 +29,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from clodura_cli.base.text import pattern
+
 #: Status words, normalised by normal_word ("In Progress" reads as in_progress).
 PENDING_WORDS = frozenset(
     "queued pending processing in_progress inprogress running submitted accepted created "
@@ -70,11 +72,11 @@ _JOB_KEYS = frozenset(
 _EMAIL_RANK = {"verified": 0, "valid": 0, "guessed": 1, "catch_all": 1, "unverified": 2}
 _EMAIL_NOT_FOUND = frozenset({"not_found", "notfound", "unavailable", "none", "no_email"})
 #: An address, internationalised ones (RFC 6531: josé.müller@bücher.example) included.
-_EMAIL = re.compile(
+_EMAIL = pattern(
     r"^[\w.!#$%&'*+/=?^`{|}~-]+@[^\W_](?:[\w-]*[^\W_])?(?:\.[^\W_](?:[\w-]*[^\W_])?)+\Z"
 )
-_PHONE_KEY = re.compile(r"phone|mobile|direct|dial|number|cell|tel", re.IGNORECASE)
-_PHONE_TEXT = re.compile(r"^\+?[\d\s().-]{7,24}\Z")
+_PHONE_KEY = pattern(r"phone|mobile|direct|dial|number|cell|tel", re.IGNORECASE)
+_PHONE_TEXT = pattern(r"^\+?[\d\s().-]{7,24}\Z")
 #: How far the search for values by what they are looks.
 SEARCH_DEPTH = 12
 SEARCH_NODES = 5000

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
-import re
 from typing import NamedTuple
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from clodura_cli.api import spec
 from clodura_cli.api.errors import InsecureTransportError, UsageError
-from clodura_cli.base.text import has_controls, quoted
+from clodura_cli.base.text import has_controls, pattern, quoted
 
 DEFAULT_BASE_URL = "https://api.clodura.ai"
 #: Longer base URLs than this are refused: no real one is near it.
@@ -94,7 +93,7 @@ class ApiPath(NamedTuple):
         return self.canonical.endswith("/" + tail.strip("/").lower())
 
 
-_SLASHES = re.compile(r"/{2,}")
+_SLASHES = pattern(r"/{2,}")
 
 
 def api_path(text: str) -> ApiPath:

@@ -299,7 +299,8 @@ def load(name: str) -> ValueList:
 @functools.cache
 def _closed(name: str, noun: str, choices: tuple[str, ...]) -> ValueList:
     records = tuple({VALUE: choice} for choice in choices)
-    return ValueList(name, noun, choices, records, suggested=_suggestion_table().get(name, {}))
+    suggested = _Lazy(lambda: _suggestion_table().get(name, {}))  # read for a value not known
+    return ValueList(name, noun, choices, records, suggested=suggested)
 
 
 def for_field(fld: spec.Field) -> ValueList | None:

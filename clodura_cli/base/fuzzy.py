@@ -4,13 +4,14 @@ and typos, ranked from the surest to the loosest."""
 from __future__ import annotations
 
 import functools
-import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from enum import IntEnum
 
-_DROPPED = re.compile(r"[.'’]")  # U.S. -> us, d'Ivoire -> divoire
-_SEPARATORS = re.compile(r"[^0-9a-z]+")
+from clodura_cli.base.text import pattern
+
+_DROPPED = pattern(r"[.'’]")  # U.S. -> us, d'Ivoire -> divoire
+_SEPARATORS = pattern(r"[^0-9a-z]+")
 #: Words a name may hold that say nothing about which name is meant.
 _STOP_WORDS = frozenset({"and", "of", "the", "for", "in"})
 

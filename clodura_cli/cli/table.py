@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -12,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from clodura_cli.base.text import one_line
+from clodura_cli.base.text import one_line, pattern
 from clodura_cli.cli import report
 from clodura_cli.store.formats import ALL_FIELDS, PAGING_ECHO, cell
 
@@ -122,7 +121,7 @@ SUMMARIES: dict[str, tuple[Column, ...]] = {
 _COLUMN_OVERHEAD = 3
 #: Columns of records of no known kind shown whole or not at all: an id cut in the middle is
 #: a different id, a time cut is a different time, an address cut is no address.
-_WHOLE = re.compile(r"(?:Id|ID|_id|^id|At|_at|Date|date|Time|time|[Ee]mail)$")
+_WHOLE = pattern(r"(?:Id|ID|_id|^id|At|_at|Date|date|Time|time|[Ee]mail)$")
 #: A column narrower than this (or its header) is not worth showing.
 _MIN_WIDTH = 12
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from clodura_cli.base.digest import stable_number
+from clodura_cli.base.text import pattern
 from clodura_cli.sandbox.data import RESERVED_SUFFIXES, VENDOR_ORGANIZATION_ID, Dataset, Person
 from clodura_cli.sandbox.keys import SANDBOX_KEYS, STANDARD
 from clodura_cli.sandbox.search import (
@@ -22,7 +23,7 @@ PHONE = "phone"
 _NAME_FIELDS = ("firstName", "lastName", "companyDomain")
 _EMAIL_FIELDS = {"personId", "linkedinUrl", *_NAME_FIELDS, "webhookUrl"}
 _PHONE_FIELDS = {"personId", "linkedinUrl", "revealPhoneNumberViaPartners", "webhookUrl"}
-_URL_RE = re.compile(r"^https?://[^\s/]+", re.IGNORECASE)
+_URL_RE = pattern(r"^https?://[^\s/]+", re.IGNORECASE)
 _PROVIDERS = ("clodura", "provider-b", "provider-c")
 _PHONE_TYPES = ("mobile", "direct", "office")
 _AREA_CODES = ("212", "312", "415", "512", "617", "646", "720", "206")

@@ -9,6 +9,7 @@ from typing import Any
 
 from clodura_cli.api import spec
 from clodura_cli.api.spec import Kind
+from clodura_cli.base.text import pattern
 from clodura_cli.sandbox import vocabulary as vocab
 from clodura_cli.sandbox.data import (
     FUNCTIONS,
@@ -53,9 +54,9 @@ class ApiProblem(Exception):
 
 
 _CLOSED = {f.api: f.choices for f in spec.SEARCH_FIELDS if f.choices}
-_DOMAIN_RE = re.compile(r"^([a-z0-9-]+\.)+[a-z]{2,}$")
-_PROFILE_RE = re.compile(r"^https?://([a-z]{2,3}\.)?linkedin\.com/in/[^/?#]+/?$", re.IGNORECASE)
-_SALES_NAV_RE = re.compile(r"linkedin\.com/sales/", re.IGNORECASE)
+_DOMAIN_RE = pattern(r"^([a-z0-9-]+\.)+[a-z]{2,}$")
+_PROFILE_RE = pattern(r"^https?://([a-z]{2,3}\.)?linkedin\.com/in/[^/?#]+/?$", re.IGNORECASE)
+_SALES_NAV_RE = pattern(r"linkedin\.com/sales/", re.IGNORECASE)
 
 
 def check_linkedin(value: str) -> None:

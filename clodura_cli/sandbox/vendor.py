@@ -47,6 +47,7 @@ from typing import Any
 
 from clodura_cli.api import spec
 from clodura_cli.base.digest import sha256_hex, stable_number
+from clodura_cli.base.text import pattern
 from clodura_cli.sandbox import vocabulary as vocab
 from clodura_cli.sandbox.data import (
     VENDOR_ORGANIZATION_ID,
@@ -80,10 +81,10 @@ _PERSON_IDENTIFIERS = ("linkedinUrl", "email", "firstName", "lastName", "orgLink
 #: A matched person's fields, as Search People names them.
 _PERSON_FIELDS = ("personId", "firstName", "lastName", "linkedinUrl", "personTitle", "functional",
                   "seniority", "personCity", "personState", "personCountry")  # fmt: skip
-_EMAIL_RE = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
-_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_COMPANY_URL_RE = re.compile(r"linkedin\.com/company/([^/?#\s]+)", re.IGNORECASE)
-_URL_RE = re.compile(r"^https?://[^\s/]+", re.IGNORECASE)
+_EMAIL_RE = pattern(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
+_DATE_RE = pattern(r"\d{4}-\d{2}-\d{2}")
+_COMPANY_URL_RE = pattern(r"linkedin\.com/company/([^/?#\s]+)", re.IGNORECASE)
+_URL_RE = pattern(r"^https?://[^\s/]+", re.IGNORECASE)
 #: About one company in eight has a catch-all mail server.
 _CATCH_ALL_PERCENT = 12
 _AREA_CODES = ("212", "312", "415", "512", "617", "646", "720", "206")

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, TextIO
 
 from clodura_cli.api.errors import UsageError
-from clodura_cli.base.text import printable
+from clodura_cli.base.text import pattern, printable
 from clodura_cli.base.values import cap_depth
 from clodura_cli.store.cells import (
     ALL_FIELDS,
@@ -36,10 +35,10 @@ __all__ = ["ALL_FIELDS", "DEFAULT_PERSON_COLUMNS", "PAGING_ECHO", "WriteOptions"
 _FORMULA_FIRST = frozenset("=+-@\t\r")
 #: A phone number as every spreadsheet reads it (`+1 312 555 0193`, `+13125550193`): a value,
 #: never a formula, so it is written without the guard. `+1-312-555-0193` is a sum to Excel.
-_PHONE = re.compile(r"\+\d+(?: \d+)*\Z")
+_PHONE = pattern(r"\+\d+(?: \d+)*\Z")
 #: Characters JSON leaves raw that a terminal acts on (C1 controls, bidi overrides, line and
 #: paragraph separators): always written as \\u escapes, which read back the same.
-_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+_UNSAFE_IN_JSON = pattern("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 
 
 class RecordWriter(Protocol):

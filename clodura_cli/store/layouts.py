@@ -28,13 +28,13 @@ from typing import Any
 
 from clodura_cli.api.errors import UsageError
 from clodura_cli.base import fuzzy
-from clodura_cli.base.text import quoted
+from clodura_cli.base.text import pattern, quoted
 from clodura_cli.store import config
 from clodura_cli.store.cells import ALL_FIELDS, cell
 
 BUILT_IN = Path(__file__).parent / "crm_layouts"
 #: A field in a text: ``{city}``, ``{hqAddress.city}``, or alternatives ``{city|hqAddress.city}``.
-_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*(?:\|[A-Za-z_][A-Za-z0-9_.]*)*)\}")
+_FIELD = pattern(r"\{([A-Za-z_][A-Za-z0-9_.]*(?:\|[A-Za-z_][A-Za-z0-9_.]*)*)\}")
 _MAX_BYTES = 1024 * 1024
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from clodura_cli.api import spec
 from clodura_cli.api.errors import UsageError, ValidationError
 from clodura_cli.api.filters import SearchRequest, build_search_body
-from clodura_cli.base.text import quoted
+from clodura_cli.base.text import pattern, quoted
 from clodura_cli.store import config, yamlfile
 from clodura_cli.store.files import write_private
 
@@ -22,7 +22,7 @@ KIND = "kind"
 PEOPLE, ORGANISATIONS = "people", "organisations"
 _KIND_WORDS = {"people": PEOPLE, "organisations": ORGANISATIONS, "organizations": ORGANISATIONS,
                "orgs": ORGANISATIONS}  # fmt: skip
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
+_NAME_RE = pattern(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
 #: Every way a user might spell a field: API name, flag, flag without dashes, snake_case.
 _SPELLINGS = {
     spelling.casefold(): fld.api

@@ -17,7 +17,7 @@ from clodura_cli.api import spec
 from clodura_cli.api.errors import CloduraError, UsageError
 from clodura_cli.api.transport import Reply
 from clodura_cli.api.urls import api_path, check_webhook_url
-from clodura_cli.base.text import has_controls, quoted
+from clodura_cli.base.text import has_controls, pattern, quoted
 from clodura_cli.cli import options, report, terminal
 from clodura_cli.cli.session import ApiOptions
 from clodura_cli.store import config
@@ -31,8 +31,8 @@ EXAMPLES = (
     "  clodura api search/people/email/match -f personId=123 -f webhookUrl=https://h.example/x\n\n"
     "  clodura api search/people/track/TRACKING_ID -i\n\n"
 )
-_FIELD_RE = re.compile(r"^(?P<key>[A-Za-z0-9_.-]+)(?P<array>\[\])?=(?P<value>.*)\Z", re.DOTALL)
-_NUMBER_RE = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?\Z")
+_FIELD_RE = pattern(r"^(?P<key>[A-Za-z0-9_.-]+)(?P<array>\[\])?=(?P<value>.*)\Z", re.DOTALL)
+_NUMBER_RE = pattern(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?\Z")
 #: Paths whose POST spends credits on a reveal: they go through the ledger.
 _REVEALS = {"email/match": "email", "phone/match": "phone"}
 _PAGED = {spec.SEARCH_PEOPLE_PATH, spec.ORG_SEARCH_PATH}
