@@ -1,0 +1,60 @@
+"""What every start pays for: patterns compiled only when used, no dataclasses on a dry run."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from clodura_cli.base.text import pattern
+
+
+def test_a_pattern_compiles_on_first_use_then_answers_as_re_does() -> None:
+    lazy = pattern(r"(\d+)-(\d+)", re.IGNORECASE)
+    assert "match" not in vars(lazy)  # not compiled by being declared
+    real = re.compile(r"(\d+)-(\d+)", re.IGNORECASE)
+    for text in ("51-200", "x 1-2 y 3-4", "none"):
+        found, expected = lazy.search(text), real.search(text)
+        assert (found and found.groups()) == (expected and expected.groups())
+        assert lazy.sub("N", text) == real.sub("N", text)
+        assert lazy.findall(text) == real.findall(text)
+        assert lazy.split(text) == real.split(text)
+    assert (lazy.pattern, lazy.flags, lazy.groups) == (real.pattern, real.flags, real.groups)
+    # Compiled once: every method is the same compiled pattern's, found on the instance.
+    assert vars(lazy)["match"].__self__ is vars(lazy)["sub"].__self__
+
+
+def test_a_dry_run_imports_no_dataclasses_and_compiles_only_what_it_uses(tmp_path: Path) -> None:
+    """Each dataclass compiles its methods at every start, and each regular expression its
+    program: a dry run, run as a user's start, pays for neither beyond what it uses."""
+    probe = (
+        "import sys, json, atexit, re\n"
+        "compiled = []\n"
+        "real = re.compile\n"
+        "re.compile = lambda p, f=0: compiled.append(str(p)) or real(p, f)\n"
+        "def report():\n"
+        "    from clodura_cli.base.text import _LazyPattern\n"
+        "    declared = [v._source for m in list(sys.modules.values())\n"
+        "                if m and m.__name__.startswith('clodura_cli')\n"
+        "                for v in vars(m).values() if isinstance(v, _LazyPattern)]\n"
+        "    print(json.dumps([sorted(sys.modules), compiled, declared]), file=sys.__stderr__)\n"
+        "atexit.register(report)\n"
+        "sys.argv = ['clodura', 'search', '--dry-run', '--title', 'CEO', '--domain', 'acme.com']\n"
+        "from clodura_cli.cli.entry import main\nmain()\n"
+    )
+    env = {"CLODURA_CONFIG_DIR": str(tmp_path / "c"), "CLODURA_DATA_DIR": str(tmp_path / "d"),
+           "CLODURA_CACHE_DIR": str(tmp_path / "k"), "PATH": "/usr/bin:/bin"}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["body"]["companyDomain"] == ["acme.com"]
+    modules, compiled, declared = json.loads(done.stderr.strip().splitlines()[-1])
+    assert "dataclasses" not in modules
+    ours = [source for source in declared if source in compiled]
+    assert len(declared) >= 10
+    # The domain's check, and the checks for control characters of what is printed.
+    assert 1 <= len(ours) <= 4 and any("a-z0-9" in source for source in ours), ours
