@@ -1,7 +1,5 @@
 """Which columns a run writes, and in which format: --fields checked, formats by file name."""
 
-from __future__ import annotations
-
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple

@@ -1,7 +1,5 @@
 """Search People across pages: plan the requests, fetch them concurrently, stream the records."""
 
-from __future__ import annotations
-
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -93,13 +91,13 @@ class SearchRun:
 
 
 def iterate_records(
-    client: CloduraClient,
+    client: "CloduraClient",
     plan: SearchPlan,
     *,
     concurrency: int = 4,
     run: SearchRun | None = None,
     on_page: PageCallback | None = None,
-    cache: PageCache | None = None,
+    cache: "PageCache | None" = None,
 ) -> Iterator[dict[str, Any]]:
     """Every record of the plan, in order, as its page arrives (from the ``cache`` when it has
     the page: paid for already)."""

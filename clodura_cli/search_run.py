@@ -5,8 +5,6 @@ The command line parses flags, shows progress and messages and renders; what is 
 in which order, and who counts as new is decided here.
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -43,7 +41,7 @@ class SearchOptions(NamedTuple):
     forget: str | None = None
     endpoint: Endpoint = PEOPLE
     #: --suppress: people and companies dropped before output.
-    suppress: Suppression | None = None
+    suppress: "Suppression | None" = None
     #: `--org-id -`: organisation ids read from stdin, one search each.
     org_ids: list[str] | None = None
     #: --refresh: ask the API again for pages the page cache holds.
@@ -85,7 +83,7 @@ class NewOnly:
 
     def __init__(
         self,
-        seen: SeenLookup | set[str],
+        seen: "SeenLookup | set[str]",
         id_field: str,
         wanted: int | None = None,
         *,
@@ -260,9 +258,9 @@ class Search:
 
     def records(
         self,
-        client: CloduraClient,
+        client: "CloduraClient",
         on_page: PageCallback | None = None,
-        cache: PageCache | None = None,
+        cache: "PageCache | None" = None,
     ) -> Iterator[dict[str, Any]]:
         """Every record to write, in order, fetched as they are consumed (--new-only: only the
         people not seen before)."""

@@ -271,3 +271,14 @@ def test_base_url_setting_is_used_and_checked(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("CLODURA_BASE_URL", "http://10.1.2.3")
     result = run_cli("search", "--dry-run")
     assert result.exit_code == 2 and "plain http" in result.stderr
+
+
+def test_api_options_never_show_the_key_they_carry() -> None:
+    """`auth login --check` carries the key to try in ApiOptions: printed anywhere (a debug
+    line, a traceback's locals), the options never show it."""
+    from clodura_cli.cli.session import ApiOptions
+
+    options = ApiOptions(base_url="https://api.example.com", profile_name="work", key="ck_live_1")
+    assert options.key == "ck_live_1"
+    for shown in (repr(options), str(options), f"{options}", repr([options])):
+        assert "ck_live_1" not in shown and "work" in shown

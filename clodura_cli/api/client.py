@@ -1,7 +1,5 @@
 """The Clodura API client: one httpx connection pool, retries in one place, typed errors."""
 
-from __future__ import annotations
-
 import contextlib
 import functools
 import threading
@@ -94,14 +92,14 @@ class CloduraClient:
         api_key: str,
         base_url: str = DEFAULT_BASE_URL,
         *,
-        transport: httpx.BaseTransport | None = None,
+        transport: "httpx.BaseTransport | None" = None,
         timeout: float = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         on_event: EventHook | None = None,
         sleep: Callable[[float], None] | None = None,
         max_connections: int = 16,
         throttle: Throttle | None = None,
-        verify: ssl.SSLContext | bool = True,
+        verify: "ssl.SSLContext | bool" = True,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         sender: Callable[[Mapping[str, str], float], Sender] | None = None,
         lazy: bool = False,
@@ -140,7 +138,7 @@ class CloduraClient:
         self._sender_lock = threading.Lock()
         self._closed = False
 
-    def __enter__(self) -> CloduraClient:
+    def __enter__(self) -> "CloduraClient":
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -1,7 +1,5 @@
 """The paged search endpoints: where each is, its filters, how far it pages, what it returns."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import NamedTuple
 

@@ -1,7 +1,5 @@
 """Validate and normalise Search People filters into the request body, before anything is sent."""
 
-from __future__ import annotations
-
 import datetime as dt
 import re
 import shlex

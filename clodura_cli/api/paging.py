@@ -5,8 +5,6 @@ limit. A request (page p, perPage s) serves records [(p-1)s, ps); the plan tiles
 range with such blocks, using as few requests as possible.
 """
 
-from __future__ import annotations
-
 import collections
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple

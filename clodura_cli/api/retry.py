@@ -1,7 +1,5 @@
 """When and how long to wait before trying a request again."""
 
-from __future__ import annotations
-
 import math
 import time
 from collections.abc import Callable
@@ -48,7 +46,7 @@ class RetryPolicy(NamedTuple):
     max_delay: float = MAX_DELAY
     retry_after_cap: float = RETRY_AFTER_CAP
 
-    def backoff(self, retry_number: int, rng: random.Random | None = None) -> float:
+    def backoff(self, retry_number: int, rng: "random.Random | None" = None) -> float:
         """Seconds to wait before retry ``retry_number`` (1-based) when the server gave no hint."""
         ceiling = float(min(self.max_delay, self.initial_delay * 2.0 ** (retry_number - 1)))
         if rng is None:
@@ -61,7 +59,7 @@ class RetryPolicy(NamedTuple):
         return ceiling / 2 + uniform(0, ceiling / 2)
 
     def delay(
-        self, retry_number: int, retry_after: float | None, rng: random.Random | None = None
+        self, retry_number: int, retry_after: float | None, rng: "random.Random | None" = None
     ) -> float | None:
         """Seconds to wait before retry ``retry_number``, or None when it should not happen."""
         if retry_number > self.max_retries:

@@ -1,7 +1,5 @@
 """The Search People request as documented: fields, their kinds and their accepted values."""
 
-from __future__ import annotations
-
 from enum import Enum
 from typing import NamedTuple
 

@@ -5,8 +5,6 @@ httpx over the network (``HttpxSender``), or a direct call into the in-process e
 (``clodura_cli.sandbox.runtime.DirectSender``), which spares a sandbox run the httpx import.
 """
 
-from __future__ import annotations
-
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -73,8 +71,8 @@ class HttpxSender:
         *,
         timeout: float,
         max_connections: int,
-        transport: httpx.BaseTransport | None = None,
-        verify: ssl.SSLContext | bool = True,
+        transport: "httpx.BaseTransport | None" = None,
+        verify: "ssl.SSLContext | bool" = True,
         max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         deadline: float | None = None,
     ) -> None:
@@ -138,7 +136,7 @@ class HttpxSender:
             request_sent=True,
         )
 
-    def _read(self, response: httpx.Response, path: str, end: float) -> bytes:
+    def _read(self, response: "httpx.Response", path: str, end: float) -> bytes:
         """The decoded body, a chunk at a time: past the cap or the deadline, stop reading."""
         limit = self._max_bytes
         declared = response.headers.get("content-length", "")
@@ -227,7 +225,7 @@ class _DeadlineStream:
         self._stream.close()
 
     def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
-                  timeout: float | None = None) -> _DeadlineStream:  # fmt: skip
+                  timeout: float | None = None) -> "_DeadlineStream":  # fmt: skip
         tls = self._stream.start_tls(
             ssl_context, server_hostname, _left(timeout, self._httpcore.ConnectTimeout)
         )
@@ -262,7 +260,7 @@ class _DeadlineBackend:
         self._backend.sleep(seconds)
 
 
-def _bound_by_deadline(client: httpx.Client) -> None:
+def _bound_by_deadline(client: "httpx.Client") -> None:
     """Give every connection pool of the client (the direct one and any proxy's) the deadline
     backend. httpx offers no public way to pass httpcore a network backend, so this reaches
     for the pools' own attribute; ``test_trickling_headers_meet_the_deadline`` fails if a new

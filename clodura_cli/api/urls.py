@@ -1,7 +1,5 @@
 """Checks on URLs the tool sends to: the API base URL and webhook URLs."""
 
-from __future__ import annotations
-
 import ipaddress
 from typing import NamedTuple
 from urllib.parse import unquote, urlsplit, urlunsplit

@@ -5,8 +5,6 @@ A list is read from its file on first use, once per process; completion reads on
 it completes.
 """
 
-from __future__ import annotations
-
 import functools
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path

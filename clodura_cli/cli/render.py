@@ -1,7 +1,5 @@
 """The one entry point from records to output: machine formats stream, the table collects."""
 
-from __future__ import annotations
-
 import contextlib
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -47,7 +45,7 @@ class Output(NamedTuple):
     #: --bom (or the csv-bom setting): a UTF-8 byte-order mark at the start of a new CSV/TSV.
     bom: bool = False
     #: --layout: the columns renamed and ordered for a CRM's import.
-    layout: Layout | None = None
+    layout: "Layout | None" = None
     #: With a layout and no --fields: the command's result columns written after the layout's.
     extra: tuple[str, ...] = ()
 
@@ -198,8 +196,8 @@ def _destination(output: Output) -> Iterator[tuple[TextIO, int]]:
 
 
 def output_for(
-    out: OutputOptions,
-    api: ApiOptions,
+    out: "OutputOptions",
+    api: "ApiOptions",
     fmt: str,
     columns: Sequence[str] | None,
     *,
@@ -215,7 +213,7 @@ def output_for(
                   bom=api.bom(out.bom), layout=layout, extra=extra)  # fmt: skip
 
 
-def layout_of(text: str | None, kind: str) -> Layout | None:
+def layout_of(text: str | None, kind: str) -> "Layout | None":
     """The --layout of a command writing records of ``kind``, None without one (the layouts
     and their YAML are read only when one is asked for)."""
     if text is None:

@@ -1,7 +1,5 @@
 """Building the API client a command uses: real API or sandbox, key, base URL, retries, logging."""
 
-from __future__ import annotations
-
 import os
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -21,25 +19,28 @@ SANDBOX_NOTICE = (
 )
 
 
-class ApiOptions:
-    """The options every API command shares, and the profile they are resolved against."""
+class _Given(NamedTuple):
+    """What the API options were given (see ``ApiOptions``)."""
 
-    def __init__(
-        self,
-        sandbox: bool = False,
-        base_url: str | None = None,
-        verbose: bool = False,
-        profile_name: str | None = None,
-        key: str | None = None,
-    ) -> None:
-        self.sandbox = sandbox
-        self.base_url = base_url
-        self.verbose = verbose
-        self.profile_name = profile_name
-        #: A key to use instead of the one in force (`auth login --check` tries it before
-        #: storing); never in a repr, as no attribute is.
-        self.key = key
-        self._profile: Profile | None = None
+    sandbox: bool = False
+    base_url: str | None = None
+    verbose: bool = False
+    profile_name: str | None = None
+    #: A key to use instead of the one in force (`auth login --check` tries it before storing).
+    key: str | None = None
+
+
+class ApiOptions(_Given):
+    """The options every API command shares, and the profile they are resolved against.
+
+    A named tuple's subclass: the values given are fields, and the profile, read on first use,
+    is kept in the instance's own attributes."""
+
+    _profile: "Profile | None" = None
+
+    def __repr__(self) -> str:
+        # The key is never shown, wherever an ApiOptions is printed.
+        return f"ApiOptions(sandbox={self.sandbox}, profile_name={self.profile_name!r})"
 
     @property
     def use_sandbox(self) -> bool:
@@ -47,7 +48,7 @@ class ApiOptions:
         return self.sandbox or config.env_flag(config.ENV_SANDBOX)
 
     @property
-    def profile(self) -> Profile:
+    def profile(self) -> "Profile":
         """The active profile (--profile, CLODURA_PROFILE, or default), read once."""
         if self._profile is None:
             from clodura_cli.store.settings import ENV_PROFILE, check_profile_exists, load_profile
@@ -140,13 +141,13 @@ class ApiOptions:
 class Connection(NamedTuple):
     """An API client and the account it acts for (a URL and a key hash, never the key)."""
 
-    client: CloduraClient
+    client: "CloduraClient"
     account: str
 
 
 def open_client(
     options: ApiOptions, *, concurrency: int = 4, rate: float | None = None, lazy: bool = False
-) -> CloduraClient:
+) -> "CloduraClient":
     """A client for the real API, or for the in-process emulator under --sandbox (``lazy``:
     see ``CloduraClient``)."""
     return open_connection(options, concurrency=concurrency, rate=rate, lazy=lazy).client
@@ -192,7 +193,7 @@ def open_connection(
 
     throttle = Throttle(concurrency, options.setting("rate", rate))
 
-    def make(key: str, base_url: str, sender: Any = None) -> CloduraClient:
+    def make(key: str, base_url: str, sender: Any = None) -> "CloduraClient":
         return CloduraClient(
             key,
             base_url,
@@ -219,7 +220,7 @@ def open_connection(
         key = env_key if env_key in SANDBOX_KEYS else DEFAULT_KEY
         settings, data_dir = runtime.settings_from_environment(), config.data_dir()
 
-        def direct(headers: Mapping[str, str], timeout: float) -> Sender:
+        def direct(headers: "Mapping[str, str]", timeout: float) -> "Sender":
             # Made with the client, or with a lazy client's first request (a search answered
             # from the page cache loads no emulator).
             return runtime.DirectSender(

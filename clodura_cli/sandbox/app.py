@@ -1,7 +1,5 @@
 """The emulator as a WSGI application: routing, keys, credits, faults and a request log."""
 
-from __future__ import annotations
-
 import json
 import threading
 import time

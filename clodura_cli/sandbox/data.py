@@ -10,8 +10,6 @@ can reach a real inbox. The one exception is the vendor's own example person and
 copied from its documentation page so that its example request finds them.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import functools
 import itertools
@@ -128,16 +126,16 @@ class Person:
 class Columns(NamedTuple):
     """Every person as one entry in each column (indexes into the tables beside them)."""
 
-    person_id: array[int]  # 'Q'
-    company: array[int]  # 'H': index into the companies
-    first: array[int]  # 'H': index into first_names
-    last: array[int]  # 'H': index into last_names
-    slug: array[int]  # 'I': the LinkedIn slug's random suffix
-    seniority: array[int]  # 'H': bit i set for SENIORITIES[i]
-    title: array[int]  # 'H': index into titles
-    function: array[int]  # 'B': index into FUNCTIONS
-    place: array[int]  # 'H': index into vocab.CITIES
-    status: array[int]  # 'B': index into STATUSES
+    person_id: "array[int]"  # 'Q'
+    company: "array[int]"  # 'H': index into the companies
+    first: "array[int]"  # 'H': index into first_names
+    last: "array[int]"  # 'H': index into last_names
+    slug: "array[int]"  # 'I': the LinkedIn slug's random suffix
+    seniority: "array[int]"  # 'H': bit i set for SENIORITIES[i]
+    title: "array[int]"  # 'H': index into titles
+    function: "array[int]"  # 'B': index into FUNCTIONS
+    place: "array[int]"  # 'H': index into vocab.CITIES
+    status: "array[int]"  # 'B': index into STATUSES
     titles: list[str]
     first_names: list[str]
     last_names: list[str]
@@ -260,7 +258,7 @@ def _companies_made(rows: list[tuple[Any, ...]], shift: int) -> Made[Company]:
     return Made(len(rows), company)
 
 
-def _unique_id(rng: random.Random, taken: set[int]) -> int:
+def _unique_id(rng: "random.Random", taken: set[int]) -> int:
     while True:
         value = rng.randrange(10**18, 10**19)
         if value not in taken:
@@ -268,7 +266,7 @@ def _unique_id(rng: random.Random, taken: set[int]) -> int:
             return value
 
 
-def _companies(rng: random.Random, taken: set[int]) -> list[Company]:
+def _companies(rng: "random.Random", taken: set[int]) -> list[Company]:
     names = [f"{p} {s}" for p in vocab.COMPANY_PREFIXES for s in vocab.COMPANY_SUFFIXES]
     rng.shuffle(names)
     companies = []
@@ -345,7 +343,7 @@ _TITLE_TEMPLATES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _title(rng: random.Random, seniority: str, function: str) -> tuple[str, int]:
+def _title(rng: "random.Random", seniority: str, function: str) -> tuple[str, int]:
     role, area = vocab.FUNCTION_ROLES[function]
     template = rng.choice(_TITLE_TEMPLATES[seniority])
     cxo = vocab.CXO_TITLES.get(function, "Chief Operating Officer")

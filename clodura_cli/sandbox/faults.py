@@ -1,7 +1,5 @@
 """Faults the sandbox can inject: latency, rate limits, failures and broken answers."""
 
-from __future__ import annotations
-
 import math
 import threading
 import time
@@ -54,7 +52,7 @@ class ScriptedFault:
     after: int = 0
 
     @classmethod
-    def parse(cls, text: str) -> ScriptedFault:
+    def parse(cls, text: str) -> "ScriptedFault":
         """``KIND[:TIMES][@ENDPOINT][+AFTER]``, e.g. ``429:2@search`` or ``500@search+2``."""
         text, _, after = text.partition("+")
         spec, _, endpoint = text.partition("@")
@@ -88,10 +86,10 @@ class Faults(NamedTuple):
     #: How long a "timeout" fault keeps the client waiting, in seconds.
     timeout_delay: float = 30.0
     seed: int = 0
-    script: Sequence[ScriptedFault] = ()
+    script: "Sequence[ScriptedFault]" = ()
 
     @classmethod
-    def from_mapping(cls, data: dict[str, Any]) -> Faults:
+    def from_mapping(cls, data: dict[str, Any]) -> "Faults":
         """Settings from JSON-like data (the control endpoint, the environment)."""
         known = set(cls._fields)
         unknown = sorted(set(data) - known)
@@ -108,7 +106,7 @@ class Faults(NamedTuple):
 class FaultInjector:
     """Decides, request by request, which fault (if any) to inject. Thread-safe."""
 
-    def __init__(self, faults: Faults, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, faults: "Faults", clock: Callable[[], float] = time.monotonic) -> None:
         self.faults = faults
         self._clock = clock
         self._lock = threading.Lock()
@@ -116,9 +114,9 @@ class FaultInjector:
         #: random, 2 ms of a start, is not imported).
         self._rng: random.Random | None = None
         if any(rate > 0 for _, rate in self._rates()):
-            import random
+            import random as chance  # the annotation above names the module
 
-            self._rng = random.Random(faults.seed)
+            self._rng = chance.Random(faults.seed)
         self._tokens = max(1.0, faults.rate_limit)
         self._refilled = clock()
 

@@ -1,7 +1,5 @@
 """The sandbox's documented API keys and the plan each one stands for."""
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 STANDARD = "standard"

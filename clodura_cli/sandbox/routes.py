@@ -2,8 +2,6 @@
 table of sandbox endpoints (``make docs``) come from this table (a new endpoint is a row here
 and a handler on the app)."""
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 from clodura_cli.api import spec

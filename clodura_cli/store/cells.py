@@ -1,8 +1,6 @@
 """Records as cells: the flat text of a value, the columns of a file, and how a writer is
 asked to write; shared by every writer (the text formats and the workbook)."""
 
-from __future__ import annotations
-
 import json
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple

@@ -5,8 +5,6 @@ the extension a file name implies) is derived from ``FORMATS``: a new format is 
 and, if it writes differently from the others, a writer.
 """
 
-from __future__ import annotations
-
 import csv
 import json
 from collections.abc import Callable, Iterable, Sequence

@@ -1,7 +1,5 @@
 """Profiles and their settings: flag > environment > profile setting > built-in default."""
 
-from __future__ import annotations
-
 import difflib
 import os
 import re

@@ -1,7 +1,5 @@
 """A SQLite file shared by threads and processes: WAL, one lock, immediate write transactions."""
 
-from __future__ import annotations
-
 import os
 import sqlite3
 import threading
@@ -93,7 +91,7 @@ def _unwritable(path: Path, exc: OSError) -> LocalStateError:
     )
 
 
-def _open_read_only(path: Path, schema: str | Schema) -> sqlite3.Connection:
+def _open_read_only(path: Path, schema: "str | Schema") -> sqlite3.Connection:
     """The file opened for reading only: as usual where SQLite can keep its shared-memory file
     beside it, else as an immutable file (a folder nobody can write, so nobody changes it).
     No file yet: an empty database of the schema, in memory (nothing to read, nothing made)."""
@@ -168,7 +166,9 @@ def _run(db: sqlite3.Connection, statements: str) -> None:
 class SharedDatabase:
     """One connection guarded by a lock; writes take the file's lock at once (BEGIN IMMEDIATE)."""
 
-    def __init__(self, path: Path | None, schema: str | Schema, *, read_only: bool = False) -> None:
+    def __init__(
+        self, path: Path | None, schema: "str | Schema", *, read_only: bool = False
+    ) -> None:
         """``read_only``: only read (a listing), which works in a folder that cannot be
         written; nothing is created or upgraded."""
         self._path = path
@@ -195,7 +195,7 @@ class SharedDatabase:
         with self.write():
             pass  # a file another process holds is found busy now, before anything is paid for
 
-    def _prepare(self, on_disk: bool, schema: str | Schema) -> None:
+    def _prepare(self, on_disk: bool, schema: "str | Schema") -> None:
         if on_disk:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
@@ -224,14 +224,14 @@ class SharedDatabase:
             raise
         self._db.commit()
 
-    def _format(self, schema: Schema) -> int | None:
+    def _format(self, schema: "Schema") -> int | None:
         """The file's format version, None for a file with no tables yet."""
         tables = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         self._db.commit()  # the reads above must not hold a transaction open
         return int(version) if tables else None
 
-    def _migrate(self, version: int, schema: Schema) -> None:
+    def _migrate(self, version: int, schema: "Schema") -> None:
         """Bring an older file to ``schema``, in place, after a copy of it as it was: a file in
         use holds paid work, and the copy is what a failed upgrade falls back to."""
         if self._path is not None:

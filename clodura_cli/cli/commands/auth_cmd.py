@@ -1,7 +1,5 @@
 """`clodura auth`: store, show and remove the API key of a profile."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated, NamedTuple
 

@@ -1,7 +1,5 @@
 """`clodura reveal email|phone`: reveal contact details without ever paying twice."""
 
-from __future__ import annotations
-
 from dataclasses import replace
 from typing import Annotated, Any, NamedTuple
 
