@@ -192,3 +192,14 @@ def expected_cell(text: str) -> str:
     if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
         text = "'" + text
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.text())
+def test_the_sandbox_splits_titles_into_words_where_isalnum_says(text: str) -> None:
+    """Its titles and the titles searched for are compared word by word: a word is a run of
+    what str.isalnum calls a letter or digit, lower-cased, whatever else separates them."""
+    from clodura_cli.sandbox.data import words_of
+
+    by_character = "".join(ch if ch.isalnum() else " " for ch in text.lower()).split()
+    assert words_of(text) == by_character

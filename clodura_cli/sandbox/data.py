@@ -18,11 +18,11 @@ import os
 import zlib
 from array import array
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
 
 from clodura_cli.api import spec
+from clodura_cli.base.text import pattern
 from clodura_cli.sandbox import vocabulary as vocab
 from clodura_cli.store.files import private_dir
 
@@ -113,14 +113,12 @@ class Company(NamedTuple):
     web_keywords: list[str]
 
 
-@dataclass
-class Person:
+class Person(NamedTuple):
     """A person: the record the API returns, plus what the person filters look at."""
 
     record: dict[str, Any]
     company: Company
-    title_words: frozenset[str] = field(default_factory=frozenset)
-    index: int = -1
+    title_words: frozenset[str] = frozenset()
 
 
 class Columns(NamedTuple):
@@ -163,7 +161,6 @@ class Dataset:
                 self._record(index),
                 self.companies[cols.company[index]],
                 title_words(title),
-                index,
             )
             self._persons[index] = person
         return person
@@ -354,11 +351,19 @@ def _title(rng: "random.Random", seniority: str, function: str) -> tuple[str, in
     return title, mask
 
 
+#: What separates words: anything but letters and digits (what str.isalnum calls neither).
+_NOT_WORD = pattern(r"[\W_]+")
+
+
+def words_of(text: str) -> list[str]:
+    """The lower-case words of a text, in order: its runs of letters and digits."""
+    return [word for word in _NOT_WORD.split(text.lower()) if word]
+
+
 @functools.lru_cache(maxsize=4096)
 def title_words(title: str) -> frozenset[str]:
     """The lower-case words of a title, with abbreviations also spelled out (VP: vice president)."""
-    cleaned = "".join(ch if ch.isalnum() else " " for ch in title.lower())
-    words = set(cleaned.split())
+    words = set(words_of(title))
     for word in list(words):
         words.update(vocab.TITLE_SYNONYMS.get(word, ()))
     return frozenset(words)

@@ -4,7 +4,6 @@ import math
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from clodura_cli.sandbox.routes import FAULT_TARGETS
@@ -42,9 +41,9 @@ class FaultSpecError(ValueError):
     """A fault setting or script entry that does not parse."""
 
 
-@dataclass
-class ScriptedFault:
-    """Let ``after`` requests to ``endpoint`` pass, then give the next ``times`` the fault."""
+class ScriptedFault(NamedTuple):
+    """Let ``after`` requests to ``endpoint`` pass, then give the next ``times`` the fault (the
+    injector counts them down: the settings never change)."""
 
     kind: str
     times: int = 1
@@ -117,18 +116,20 @@ class FaultInjector:
             import random as chance  # the annotation above names the module
 
             self._rng = chance.Random(faults.seed)
+        #: Each scripted fault's requests still to let pass, and faults still to give.
+        self._script = [[entry.after, entry.times] for entry in faults.script]
         self._tokens = max(1.0, faults.rate_limit)
         self._refilled = clock()
 
     def choose(self, endpoint: str) -> tuple[str | None, float | None]:
         """The fault for this request (or None) and, for a 429, the Retry-After to send."""
         with self._lock:
-            for entry in self.faults.script:
-                if entry.times > 0 and entry.endpoint in ("*", endpoint):
-                    if entry.after > 0:
-                        entry.after -= 1
+            for entry, left in zip(self.faults.script, self._script, strict=True):
+                if left[1] > 0 and entry.endpoint in ("*", endpoint):
+                    if left[0] > 0:
+                        left[0] -= 1
                         continue
-                    entry.times -= 1
+                    left[1] -= 1
                     return entry.kind, self._retry_after(1.0) if entry.kind == "429" else None
             if self.faults.rate_limit > 0:
                 wait = self._take_token()

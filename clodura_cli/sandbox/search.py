@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
+from itertools import compress
 from typing import Any
 
 from clodura_cli.api import spec
@@ -20,6 +21,7 @@ from clodura_cli.sandbox.data import (
     Location,
     Person,
     title_words,
+    words_of,
 )
 
 #: Filters the emulator takes but does not apply, by endpoint (its route's name): never ignored
@@ -150,9 +152,8 @@ def _title_matches(titles: list[str], similar: bool) -> Callable[[str], bool]:
         return lambda title: title.casefold() in wanted
     queries = []
     for title in titles:
-        cleaned = "".join(ch if ch.isalnum() else " " for ch in title.lower()).split()
         words: set[str] = set()
-        for word in cleaned:
+        for word in words_of(title):
             words.update(vocab.TITLE_SYNONYMS.get(word, (word,)))
         queries.append(frozenset(words))
     # Approximate: every word of some query appears in the title (synonyms expanded).
@@ -206,8 +207,8 @@ class _ColumnTest:
         return self.column[index] in self.good
 
     def select(self) -> list[int]:
-        good = self.good
-        return [index for index, value in enumerate(self.column) if value in good]
+        # In C: one membership test a person, no Python frame for each.
+        return list(compress(range(len(self.column)), map(self.good.__contains__, self.column)))
 
 
 def _column_test(column: Sequence[int], good: frozenset[int]) -> Predicate:
