@@ -85,3 +85,24 @@ def test_modules_that_define_named_tuples_keep_their_annotations_as_objects() ->
                 offending.append(str(path.relative_to(package)))
     assert len(defining) >= 20
     assert offending == []
+
+
+def test_a_sandbox_search_imports_no_dataclasses(tmp_path: Path) -> None:
+    """The emulator's records (accounts, jobs, faults, people) are named tuples: a sandbox
+    search, run as a user's start, makes no dataclass and does not import the module."""
+    probe = (
+        "import sys\n"
+        "sys.argv = ['clodura', 'search', '--sandbox', '--title', 'CEO', '-f', 'jsonl']\n"
+        "from clodura_cli.cli.entry import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "sys.stderr.write('dataclasses loaded: %s' % ('dataclasses' in sys.modules))\n"
+    )
+    env = {"CLODURA_CONFIG_DIR": str(tmp_path / "c"), "CLODURA_DATA_DIR": str(tmp_path / "d"),
+           "CLODURA_CACHE_DIR": str(tmp_path / "k"), "CLODURA_SEARCH_CACHE_TTL": "0",
+           "PATH": "/usr/bin:/bin"}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120,
+        check=False,
+    )  # fmt: skip
+    assert done.stdout.count("\n") == 25, done.stderr  # a page of the default size
+    assert done.stderr.endswith("dataclasses loaded: False"), done.stderr

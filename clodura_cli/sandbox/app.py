@@ -41,7 +41,7 @@ from clodura_cli.sandbox.search import (
     validate_org_search,
     validate_search,
 )
-from clodura_cli.sandbox.state import Job, SandboxState, credits_payload
+from clodura_cli.sandbox.state import Account, Job, SandboxState, credits_payload
 from clodura_cli.sandbox.webhook import Courier, deliverable
 
 DEFAULT_JOB_DELAY = 1.0
@@ -288,8 +288,7 @@ class SandboxApp:
                 raise ApiProblem(404, "No results found")
             viewed = sum(1 for p in page if p.record["personId"] in unlocked)
             if viewed:
-                _charge_export(account, viewed)
-                self.state.save_account(db, account)
+                self.state.save_account(db, _charge_export(account, viewed))
         suffix = b',"page":%d,"perPage":%d}' % (body["page"], body["perPage"])
         raw = b"[" + b",".join(self._record_json(p.record) + suffix for p in page) + b"]"
         return Answer(200, None, len(page), not_emulated("search", body), raw)
@@ -435,8 +434,7 @@ class SandboxApp:
             account = self.state.account(db, request.key)
             context = vendor.Context(self.dataset, account, self.clock(), self.job_delay)
             outcome = handler(context, body)
-            vendor.charge(account, outcome.cost)
-            self.state.save_account(db, account)
+            self.state.save_account(db, vendor.charge(account, outcome))
         if outcome.delivery is not None and deliverable(outcome.webhook):
             self.courier.schedule(
                 str(outcome.delivery["documentId"]),
@@ -462,12 +460,12 @@ class SandboxApp:
             return
         account = self.state.account(db, key)
         family = SANDBOX_KEYS[key].family
-        for job in jobs:
-            person = find_person(self.dataset, job.input)
-            job.status, job.result, job.cost = job_outcome(job, person, family)
-            charge(account, job.type, job.cost)
-            self.state.finish_job(db, job)
-            if job.cost and person is not None:
+        for due in jobs:
+            person = find_person(self.dataset, due.input)
+            status, result, cost = job_outcome(due, person, family)
+            self.state.finish_job(db, due._replace(status=status, result=result, cost=cost))
+            account = charge(account, due.type, cost)
+            if cost and person is not None:
                 self.state.unlock(db, key, person.record["personId"])
         self.state.save_account(db, account)
 
@@ -527,12 +525,13 @@ def _pool_empty(account: Any) -> bool:
     return bool(account.remaining <= 0)
 
 
-def _charge_export(account: Any, records: int) -> None:
+def _charge_export(account: Account, records: int) -> Account:
     plan = SANDBOX_KEYS[account.key]
     if plan.family == STANDARD:
-        account.contacts_used = min(plan.max_contacts, account.contacts_used + records)
-    else:
-        account.remaining = max(0, account.remaining - records)
+        return account._replace(
+            contacts_used=min(plan.max_contacts, account.contacts_used + records)
+        )
+    return account._replace(remaining=max(0, account.remaining - records))
 
 
 def _endpoint(method: str, path: str) -> str | None:

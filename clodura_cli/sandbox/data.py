@@ -17,7 +17,7 @@ import marshal
 import os
 import zlib
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, MutableSequence, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
 
@@ -122,18 +122,19 @@ class Person(NamedTuple):
 
 
 class Columns(NamedTuple):
-    """Every person as one entry in each column (indexes into the tables beside them)."""
+    """Every person as one entry in each column: arrays of the type code noted beside each,
+    holding indexes into the tables after them."""
 
-    person_id: "array[int]"  # 'Q'
-    company: "array[int]"  # 'H': index into the companies
-    first: "array[int]"  # 'H': index into first_names
-    last: "array[int]"  # 'H': index into last_names
-    slug: "array[int]"  # 'I': the LinkedIn slug's random suffix
-    seniority: "array[int]"  # 'H': bit i set for SENIORITIES[i]
-    title: "array[int]"  # 'H': index into titles
-    function: "array[int]"  # 'B': index into FUNCTIONS
-    place: "array[int]"  # 'H': index into vocab.CITIES
-    status: "array[int]"  # 'B': index into STATUSES
+    person_id: MutableSequence[int]  # 'Q'
+    company: MutableSequence[int]  # 'H': index into the companies
+    first: MutableSequence[int]  # 'H': index into first_names
+    last: MutableSequence[int]  # 'H': index into last_names
+    slug: MutableSequence[int]  # 'I': the LinkedIn slug's random suffix
+    seniority: MutableSequence[int]  # 'H': bit i set for SENIORITIES[i]
+    title: MutableSequence[int]  # 'H': index into titles
+    function: MutableSequence[int]  # 'B': index into FUNCTIONS
+    place: MutableSequence[int]  # 'H': index into vocab.CITIES
+    status: MutableSequence[int]  # 'B': index into STATUSES
     titles: list[str]
     first_names: list[str]
     last_names: list[str]

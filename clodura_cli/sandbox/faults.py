@@ -85,7 +85,7 @@ class Faults(NamedTuple):
     #: How long a "timeout" fault keeps the client waiting, in seconds.
     timeout_delay: float = 30.0
     seed: int = 0
-    script: "Sequence[ScriptedFault]" = ()
+    script: Sequence[ScriptedFault] = ()
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> "Faults":

@@ -244,16 +244,16 @@ def _phone_outcome(
     return "completed", result, cost
 
 
-def charge(account: Account, kind: str, cost: int) -> None:
-    """Take a settled job's cost from the account's pools (never below empty)."""
+def charge(account: Account, kind: str, cost: int) -> Account:
+    """The balance after a settled job's cost is taken from its pools (never below empty)."""
     plan = SANDBOX_KEYS[account.key]
     if cost <= 0:
-        return
-    if plan.family == STANDARD:
-        if kind == PHONE:
-            account.direct_dials_used = min(plan.max_direct_dials, account.direct_dials_used + 1)
-            account.contacts_used = min(plan.max_contacts, account.contacts_used + cost - 1)
-        else:
-            account.contacts_used = min(plan.max_contacts, account.contacts_used + cost)
-    else:
-        account.remaining = max(0, account.remaining - cost)
+        return account
+    if plan.family != STANDARD:
+        return account._replace(remaining=max(0, account.remaining - cost))
+    if kind == PHONE:
+        return account._replace(
+            direct_dials_used=min(plan.max_direct_dials, account.direct_dials_used + 1),
+            contacts_used=min(plan.max_contacts, account.contacts_used + cost - 1),
+        )
+    return account._replace(contacts_used=min(plan.max_contacts, account.contacts_used + cost))

@@ -13,14 +13,11 @@ file is upgraded in place when it is opened (after a copy of it, ``state.db.v0.b
 - ``verifications``: how many verifications the key has asked for (numbers the document ids).
 """
 
-from __future__ import annotations
-
 import json
 import sqlite3
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from clodura_cli.sandbox.keys import SANDBOX_KEYS, STANDARD
 from clodura_cli.store.sqlite_file import Schema, SharedDatabase
@@ -69,9 +66,8 @@ _SCHEMA = Schema(
 )
 
 
-@dataclass
-class Account:
-    """A key's balance."""
+class Account(NamedTuple):
+    """A key's balance; a charge makes a new one, which ``save_account`` stores."""
 
     key: str
     contacts_used: int
@@ -84,13 +80,12 @@ class Account:
     #: Verifications asked for so far.
     verifications: int = 0
 
-    def balance(self) -> Decimal:
+    def balance(self) -> "Decimal":
         """A Multi-Provider pool, to the hundredth of a credit (never below zero)."""
         return max(_decimal(0), _decimal(self.remaining) - _decimal(self.fraction))
 
 
-@dataclass
-class Job:
+class Job(NamedTuple):
     """A reveal job as stored."""
 
     tracking_id: str
@@ -230,24 +225,25 @@ def credits_payload(account: Account) -> dict[str, Any]:
     return {"remainingCredits": float(account.balance())}
 
 
-def _decimal(value: float) -> Decimal:
+def _decimal(value: float) -> "Decimal":
     """A stored amount as the decimal it was (amounts are kept to the hundredth)."""
     from decimal import Decimal
 
     return Decimal(str(round(value, 4)))
 
 
-def spend_decimal(account: Account, cost: Decimal) -> None:
-    """Take a decimal cost: counted in ``other_spent`` on every plan, and taken from the pool
-    on Multi-Provider plans (never below empty), ``remaining`` staying the pool rounded up."""
+def spend_decimal(account: Account, cost: "Decimal") -> Account:
+    """The balance after a decimal cost: counted in ``other_spent`` on every plan, and taken
+    from the pool on Multi-Provider plans (never below empty), ``remaining`` staying the pool
+    rounded up."""
     if cost <= 0:
-        return
-    account.other_spent = float(_decimal(account.other_spent) + cost)
+        return account
+    account = account._replace(other_spent=float(_decimal(account.other_spent) + cost))
     if SANDBOX_KEYS[account.key].family == STANDARD:
-        return
+        return account
     left = max(_decimal(0), account.balance() - cost)
     whole = int(left.to_integral_value(rounding="ROUND_CEILING"))
-    account.remaining, account.fraction = whole, float(whole - left)
+    return account._replace(remaining=whole, fraction=float(whole - left))
 
 
 def _job(row: sqlite3.Row) -> Job:

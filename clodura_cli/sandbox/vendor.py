@@ -114,6 +114,8 @@ class Outcome:
     #: A queued verification: the final answer, posted to ``webhook`` after the job delay.
     delivery: dict[str, Any] | None = None
     webhook: str | None = None
+    #: How many verifications the answer counts (they number the document ids).
+    verifications: int = 0
 
 
 @dataclass(frozen=True)
@@ -135,14 +137,16 @@ def _iso(timestamp: float) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def charge(account: Account, cost: Decimal) -> None:
-    """Take a cost from the account (see the module's docstring); 402 when a Multi-Provider
-    pool holds less than the cost."""
+def charge(account: Account, outcome: Outcome) -> Account:
+    """The balance after an answer: its cost taken (see the module's docstring), its
+    verifications counted; 402 when a Multi-Provider pool holds less than the cost."""
+    account = account._replace(verifications=account.verifications + outcome.verifications)
+    cost = outcome.cost
     if cost <= 0:
-        return
+        return account
     if SANDBOX_KEYS[account.key].family != STANDARD and account.balance() < cost:
         raise ApiProblem(402, "Credits exhausted; upgrade your plan or add credits")
-    spend_decimal(account, cost)
+    return spend_decimal(account, cost)
 
 
 # Lookups -----------------------------------------------------------------------------------
@@ -313,8 +317,8 @@ def verify_email(ctx: Context, body: Mapping[str, Any]) -> Outcome:
     if webhook is not None and not (isinstance(webhook, str) and _URL_RE.match(webhook)):
         raise ApiProblem(400, "webhookUrl must be an http(s) URL")
     account = ctx.account
-    account.verifications += 1
-    document_id = _hex(account.key, email, str(deep), str(account.verifications), length=24)
+    number = account.verifications + 1  # counted by charge()
+    document_id = _hex(account.key, email, str(deep), str(number), length=24)
     found = verdict(ctx.dataset, email)
     cost = DEEP_VERIFY_COST if deep else VERIFY_COST
     head = {"email": email, "deepVerification": deep, "documentId": document_id}
@@ -323,10 +327,10 @@ def verify_email(ctx: Context, body: Mapping[str, Any]) -> Outcome:
         final = {**head, "state": "Completed", "verdict": deep_verdict(email),
                  "verifiedAt": done_at, "creditsUsed": float(cost)}  # fmt: skip
         queued = {**head, "state": "In-progress", "verdict": PENDING, "verifiedAt": None}
-        return Outcome(202, queued, cost, final, webhook)
+        return Outcome(202, queued, cost, final, webhook, verifications=1)
     answer = {**head, "state": "Completed", "verdict": found, "verifiedAt": _iso(ctx.now),
               "creditsUsed": float(cost)}  # fmt: skip
-    return Outcome(200, answer, cost)
+    return Outcome(200, answer, cost, verifications=1)
 
 
 # Enrichment ----------------------------------------------------------------------------------

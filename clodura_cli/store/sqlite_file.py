@@ -6,7 +6,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import fields
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
@@ -32,6 +31,8 @@ def from_row(
     ``renamed`` names for it), through the function ``read`` gives for it if any (``result=
     json.loads``). NULL stays None; a column the row lacks (a file of an older format read
     without upgrading it) leaves the field its default."""
+    from dataclasses import fields  # the ledger's records; a page cache or the sandbox needs none
+
     present = set(row.keys())  # a Row's own `in` looks at its values, not its column names
     values = {}
     for field in fields(kind):  # type: ignore[arg-type]
