@@ -392,6 +392,36 @@ def test_no_other_name_of_a_country_is_the_name_of_another() -> None:
     assert countries.other_name("FJ") == "Fiji"  # two rows share it; the first wins
 
 
+def test_the_shipped_lists_are_trimmed_and_even() -> None:
+    """The lists are read as written (no cell is trimmed at each start): every cell is trimmed
+    and non-empty where it must be, every row as long as the header, no blank line inside."""
+    folder = Path(vocabulary.__file__).parent / "lists"
+    files = sorted(p for p in folder.iterdir() if p.suffix in (".tsv", ".txt"))
+    assert {p.name for p in files} >= {"industries.tsv", "countries.tsv", "functions.txt"}
+    for path in files:
+        lines = path.read_bytes().decode("utf-8").split("\n")
+        assert lines[-1] == "" and "" not in lines[:-1] and "\r" not in "".join(lines), path.name
+        rows = [line.split("\t") for line in lines[:-1]]
+        assert {len(row) for row in rows} == {len(rows[0])}, path.name
+        for row in rows:
+            assert all(cell == cell.strip() for cell in row), (path.name, row)
+            assert row[0], (path.name, row)
+
+
+def test_a_list_lists_its_value_first_then_its_file_s_other_columns() -> None:
+    industries = vocabulary.load("industries")
+    assert industries.columns == ("value", "group")
+    assert {"value": "Museums", "group": "Art"} in industries.records
+    assert industries.groups["Museums"] == "Art"
+    countries = vocabulary.load("countries")
+    assert countries.columns == ("value", "iso2", "iso3", "region")
+    india = next(record for record in countries.records if record["value"] == "India")
+    assert india == {"value": "India", "iso2": "IN", "iso3": "IND", "region": "APAC"}
+    assert [r["value"] for r in countries.records] == list(countries.values)
+    seniority = vocabulary.for_field(spec.FIELDS_BY_API["seniority"])
+    assert seniority is not None and seniority.records[0] == {"value": spec.SENIORITIES[0]}
+
+
 def test_the_sandbox_speaks_the_lists_but_for_declared_older_industries() -> None:
     industries = set(vocabulary.load("industries").values)
     older = {"Marketing and Advertising", "Internet", *sandbox_words.OLDER_INDUSTRY_NAMES.values()}

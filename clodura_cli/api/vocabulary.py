@@ -6,7 +6,7 @@ it completes.
 """
 
 import functools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -75,7 +75,11 @@ class ValueList(NamedTuple):
     noun: str
     values: tuple[str, ...]
     #: What `clodura values` prints of each value: the value first, then its other columns.
-    records: tuple[dict[str, str], ...]
+    columns: tuple[str, ...] = (VALUE,)
+    #: The list's rows as its file holds them, and where each of ``columns`` stands in a row:
+    #: made into records only when they are listed (checking a value needs ``values`` alone).
+    rows: Sequence[Sequence[str]] = ()
+    order: tuple[int, ...] = (0,)
     #: Other names (by ``fuzzy.key``) meaning the same value: codes, ISO and common names.
     same: Mapping[str, str] = _NONE
     #: Names (by ``fuzzy.key``) that are not values, and the values to suggest for them.
@@ -84,9 +88,10 @@ class ValueList(NamedTuple):
     groups: Mapping[str, str] = _NONE
 
     @property
-    def columns(self) -> tuple[str, ...]:
-        """The columns of the records, in order."""
-        return tuple(self.records[0]) if self.records else (VALUE,)
+    def records(self) -> list[dict[str, str]]:
+        """Every value and its other columns, as `clodura values` prints them."""
+        order = tuple(zip(self.columns, self.order, strict=True))
+        return [{column: row[at] for column, at in order} for row in self.rows]
 
     def exact(self, text: str) -> str | None:
         """The value ``text`` is, matched ignoring case and spaces; None when it is none."""
@@ -239,14 +244,20 @@ def _by_spaceless(values: tuple[str, ...]) -> dict[str, str]:
 def exact(text: str, values: tuple[str, ...]) -> str | None:
     """The value of ``values`` that ``text`` is, ignoring case and spaces (``51-200`` is
     ``51 - 200``); None when it is none."""
+    if text in _members(values):  # as the list spells it: no index of other spellings needed
+        return text
     return _by_spaceless(values).get(_spaceless(text))
 
 
+@functools.lru_cache(maxsize=32)
+def _members(values: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(values)
+
+
 def _lines(file: str) -> Iterator[list[str]]:
+    """The rows of a list's file, its cells as written (a test keeps them trimmed and even)."""
     text = (_LISTS / file).read_text(encoding="utf-8")
-    for line in text.splitlines():
-        if line.strip():
-            yield [cell.strip() for cell in line.split("\t")]
+    return (line.split("\t") for line in text.splitlines() if line)
 
 
 @functools.lru_cache(maxsize=1)
@@ -264,41 +275,38 @@ def _suggestion_table() -> dict[str, dict[str, tuple[str, ...]]]:
 def load(name: str) -> ValueList:
     """A list shipped with the package, by name (``industries``, ``countries``...)."""
     source = SOURCES[name]
-    rows = _lines(source.file)
-    if source.column is None:
-        records = [{VALUE: row[0]} for row in rows]
-    else:
-        header = next(rows)
-        others = [column for column in header if column != source.column]
-        records = []
-        for row in rows:
-            cells = dict(zip(header, row, strict=True))
-            records.append({VALUE: cells[source.column], **{c: cells[c] for c in others}})
-    values = tuple(record[VALUE] for record in records)
+    rows = list(_lines(source.file))
+    header = rows.pop(0) if source.column is not None else [VALUE]
+    at = header.index(source.column or VALUE)
+    values = tuple(row[at] for row in rows)
+    others = [i for i in range(len(header)) if i != at]
+    columns = (VALUE, *(header[i] for i in others))
 
     def other_names() -> dict[str, str]:
         same = {fuzzy.key(value): value for value in values} if source.respell else {}
-        for record in records:  # the first row of a code wins (Fiji before Fiji Islands)
-            for column in source.codes:
-                if record[column]:
-                    same.setdefault(fuzzy.key(record[column]), record[VALUE])
+        codes = [header.index(column) for column in source.codes]
+        for row in rows:  # the first row of a code wins (Fiji before Fiji Islands)
+            for code in (row[i] for i in codes):
+                if code:
+                    same.setdefault(fuzzy.key(code), row[at])
         if source.other_names:
-            rows = _lines(source.other_names)
-            next(rows)
-            for other, value in rows:
+            names = _lines(source.other_names)
+            next(names)
+            for other, value in names:
                 same.setdefault(fuzzy.key(other), value)
         return same
 
-    groups = {r[VALUE]: r[source.group] for r in records} if source.group else {}
-    return ValueList(name, source.noun, values, tuple(records), _Lazy(other_names),
+    group = header.index(source.group) if source.group else None
+    groups = _Lazy(lambda: {row[at]: row[group] for row in rows}) if group is not None else _NONE
+    return ValueList(name, source.noun, values, columns, rows, (at, *others), _Lazy(other_names),
                      _Lazy(lambda: _suggestion_table().get(name, {})), groups)  # fmt: skip
 
 
 @functools.cache
 def _closed(name: str, noun: str, choices: tuple[str, ...]) -> ValueList:
-    records = tuple({VALUE: choice} for choice in choices)
     suggested = _Lazy(lambda: _suggestion_table().get(name, {}))  # read for a value not known
-    return ValueList(name, noun, choices, records, suggested=suggested)
+    rows = tuple((choice,) for choice in choices)
+    return ValueList(name, noun, choices, rows=rows, suggested=suggested)
 
 
 def for_field(fld: spec.Field) -> ValueList | None:
