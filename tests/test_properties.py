@@ -203,3 +203,34 @@ def test_the_sandbox_splits_titles_into_words_where_isalnum_says(text: str) -> N
 
     by_character = "".join(ch if ch.isalnum() else " " for ch in text.lower()).split()
     assert words_of(text) == by_character
+
+
+#: What the controls checks were written as: the regular expressions they replace.
+_OLD_ANY_CONTROL = "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
+_OLD_CONTROLS = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
+_OLD_ESCAPES = r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?"
+_OLD_UNSAFE_IN_JSON = "[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
+#: Text rich in what those checks look for, and in what lies just beside it.
+_TRICKY = st.text(
+    st.sampled_from([*map(chr, range(0x00, 0x22)), *map(chr, range(0x7D, 0xA2)),
+                     *"\u061b\u061c\u061d\u200d\u200e\u200f\u2027\u2028\u2029\u202a\u202e\u202f",
+                     *"\u2065\u2066\u2069\u206a[]0;m\x07\\é漢 "]),
+    max_size=40,
+)  # fmt: skip
+
+
+@settings(max_examples=1000, deadline=None)
+@given(text=_TRICKY)
+def test_the_controls_checks_find_what_their_regular_expressions_found(text: str) -> None:
+    import json
+    import re
+
+    from clodura_cli.base.text import has_controls, printable
+    from clodura_cli.store.formats import json_text
+
+    assert has_controls(text) == (re.search(_OLD_ANY_CONTROL, text) is not None)
+    assert printable(text) == re.sub(_OLD_CONTROLS, "", re.sub(_OLD_ESCAPES, "", text))
+    raw = json.dumps({"a": text}, ensure_ascii=False)
+    old = re.sub(_OLD_UNSAFE_IN_JSON, lambda m: f"\\u{ord(m.group()):04x}", raw)
+    assert json_text({"a": text}) == old
+    assert json.loads(json_text({"a": text})) == {"a": text}

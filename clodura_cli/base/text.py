@@ -36,31 +36,37 @@ def pattern(source: str, flags: int = 0) -> re.Pattern[str]:
     return _LazyPattern(source, flags)  # type: ignore[return-value]
 
 
-#: Escape sequences (CSI, OSC), then single C0/C1 control characters and bidi controls.
+#: Escape sequences (CSI, OSC).
 _ESCAPES = pattern(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?")
-_CONTROLS = pattern(
-    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
+#: The characters that reorder or break what a reader sees: bidi marks, embeddings, overrides
+#: and isolates, and the line and paragraph separators.
+BIDI_AND_SEPARATORS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029"
 )
+#: C1 control characters (and DEL).
+C1_CONTROLS = frozenset(map(chr, range(0x7F, 0xA0)))
+#: Every control character: C0, C1, bidi controls and the separators. Sets, not a regular
+#: expression: a class holding characters past U+00FF takes 0.4 ms to compile.
+_ANY_CONTROL = frozenset(map(chr, range(0x20))) | C1_CONTROLS | BIDI_AND_SEPARATORS
+#: What printable() deletes: every control character but tab and newline.
+_DELETED = dict.fromkeys(map(ord, _ANY_CONTROL - {"\t", "\n"}))
 _BREAKS = pattern(r"[\t\n]")
 #: How much of a server's text a message quotes, and how much of a value an error quotes.
 SERVER_TEXT_LIMIT = 300
 VALUE_LIMIT = 80
 
 
-_ANY_CONTROL = pattern(
-    r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
-)
-
-
 def has_controls(text: str) -> bool:
     """True when the text holds any control character (tab and newline too) or bidi control."""
-    return _ANY_CONTROL.search(text) is not None
+    return not _ANY_CONTROL.isdisjoint(text)
 
 
 def printable(text: str) -> str:
     """The text without escape sequences, control characters (but tab and newline) or bidi
     controls."""
-    return _CONTROLS.sub("", _ESCAPES.sub("", text))
+    if "\x1b" in text:
+        text = _ESCAPES.sub("", text)
+    return text.translate(_DELETED)
 
 
 def one_line(text: str, limit: int | None = None) -> str:

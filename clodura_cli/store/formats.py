@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol, TextIO
 
 from clodura_cli.api.errors import UsageError
-from clodura_cli.base.text import pattern, printable
+from clodura_cli.base.text import BIDI_AND_SEPARATORS, C1_CONTROLS, pattern, printable
 from clodura_cli.base.values import cap_depth
 from clodura_cli.store.cells import (
     ALL_FIELDS,
@@ -36,7 +36,8 @@ _FORMULA_FIRST = frozenset("=+-@\t\r")
 _PHONE = pattern(r"\+\d+(?: \d+)*\Z")
 #: Characters JSON leaves raw that a terminal acts on (C1 controls, bidi overrides, line and
 #: paragraph separators): always written as \\u escapes, which read back the same.
-_UNSAFE_IN_JSON = pattern("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+_UNSAFE_IN_JSON = C1_CONTROLS | BIDI_AND_SEPARATORS
+_ESCAPED_IN_JSON = {ord(char): f"\\u{ord(char):04x}" for char in _UNSAFE_IN_JSON}
 
 
 class RecordWriter(Protocol):
@@ -83,8 +84,8 @@ def json_text(value: Any, indent: int | None = None) -> str:
         text = json.dumps(value, ensure_ascii=False, indent=indent)
     except RecursionError:
         text = json.dumps(cap_depth(value), ensure_ascii=False, indent=indent)
-    if _UNSAFE_IN_JSON.search(text):
-        text = _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    if not _UNSAFE_IN_JSON.isdisjoint(text):
+        text = text.translate(_ESCAPED_IN_JSON)
     return text
 
 
