@@ -9,6 +9,9 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 import clodura_cli
 from clodura_cli.base.text import pattern
@@ -108,3 +111,27 @@ def test_a_sandbox_search_imports_neither_openssl_hashes_nor_dataclasses(tmp_pat
     )  # fmt: skip
     assert done.stdout.count("\n") == 25, done.stderr  # a page of the default size
     assert done.stderr.endswith("\n|end"), done.stderr  # neither loaded
+
+
+def test_typer_reads_no_annotation_as_a_string(monkeypatch: pytest.MonkeyPatch) -> None:
+    """typer resolves the annotations of every command, option callback and completer it
+    builds; one given as a string is compiled and evaluated at every start. Building the whole
+    app, none is a string (their modules do not use `from __future__ import annotations`)."""
+    import typer.main
+    import typer.utils
+
+    from clodura_cli.cli.app import build_app
+
+    read: list[str] = []
+    real = typer.utils.get_type_hints
+
+    def spy(obj: Any, *args: Any, **kwargs: Any) -> Any:
+        annotations = getattr(obj, "__annotations__", {})
+        read.extend(f"{obj.__module__}.{obj.__qualname__}: {name}"
+                    for name, value in annotations.items() if isinstance(value, str))  # fmt: skip
+        return real(obj, *args, **kwargs)
+
+    monkeypatch.setattr(typer.utils, "get_type_hints", spy)
+    command = typer.main.get_command(build_app())
+    assert len(command.commands) >= 15  # type: ignore[attr-defined]
+    assert read == []

@@ -1,7 +1,5 @@
 """The `clodura` application: commands, --version, and the one place errors become exit codes."""
 
-from __future__ import annotations
-
 import contextlib
 import importlib
 import os

@@ -6,8 +6,6 @@ the rest. typer's own mechanism (``_CLODURA_COMPLETE``, which scripts printed by
 versions run) still answers through the completers here.
 """
 
-from __future__ import annotations
-
 import contextlib
 import os
 from collections.abc import Callable, Iterable, Iterator

@@ -29,8 +29,6 @@ make a changed copy, with dataclasses.replace or a named tuple's _replace, where
 own completes it).
 """
 
-from __future__ import annotations
-
 import functools
 import inspect
 from collections.abc import Callable
@@ -254,7 +252,7 @@ def output_params(append: Any = None) -> list[tuple[str, Any, Any]]:
     return params
 
 
-def output_options(values: dict[str, Any]) -> OutputOptions:
+def output_options(values: dict[str, Any]) -> "OutputOptions":
     """The output options' values, taken out of a group's ``values``, as one object."""
     from clodura_cli.output import OutputOptions
 

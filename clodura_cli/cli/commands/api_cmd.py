@@ -1,8 +1,6 @@
 """`clodura api`: any endpoint, the way `gh api` works, with the key, retries and ledger of
 every other command."""
 
-from __future__ import annotations
-
 import json
 import math
 import re

@@ -1,7 +1,5 @@
 """`clodura completion`: the shell completion scripts."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """`clodura config`: the settings of a profile."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated
 

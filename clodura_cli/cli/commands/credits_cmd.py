@@ -1,7 +1,5 @@
 """`clodura credits`: the account's balance, for both plan families."""
 
-from __future__ import annotations
-
 import sys
 
 from clodura_cli.cli import options, terminal

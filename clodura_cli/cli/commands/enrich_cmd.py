@@ -1,7 +1,5 @@
 """`clodura enrich person|org`: contact and company enrichment through the ledger."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 import typer

@@ -1,8 +1,6 @@
 """`clodura help`: topics that do not belong to one command (exit codes), and any command's
 help by name."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated
 

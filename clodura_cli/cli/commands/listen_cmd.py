@@ -1,7 +1,5 @@
 """`clodura listen`: receive the API's webhook deliveries, as `stripe listen` does."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """`clodura news`: a company's news articles, each request (2 credits) kept in the ledger."""
 
-from __future__ import annotations
-
 import difflib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
@@ -104,13 +102,13 @@ class _Query:
     title: str | None
     first_page: int
 
-    def purchase(self, number: int) -> Purchase:
+    def purchase(self, number: int) -> "Purchase":
         from clodura_cli.vendor import news_body, news_purchase
 
         return news_purchase(news_body(self.org, self.start, self.end, self.categories,
                                        self.keywords, self.title, number))  # fmt: skip
 
-    def next_pages(self, bought: list[Bought]) -> list[Purchase]:
+    def next_pages(self, bought: "list[Bought]") -> "list[Purchase]":
         """The next pages: all of them at once when the answer says how many there are, else
         one at a time until a page comes back empty; never past page 100."""
         from clodura_cli.vendor import NEWS_MAX_PAGE
@@ -168,7 +166,7 @@ def _query(
     return _Query(org, start, end, categories, keyword or [], title, page)
 
 
-def _rows(bought: Bought) -> list[dict[str, Any]]:
+def _rows(bought: "Bought") -> list[dict[str, Any]]:
     """One row per article of a page bought (a page not answered is said, not hidden)."""
     from clodura_cli.vendor import news_rows
 

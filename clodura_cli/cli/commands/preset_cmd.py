@@ -1,7 +1,5 @@
 """`clodura preset`: saved searches as YAML files."""
 
-from __future__ import annotations
-
 import contextlib
 import os
 import shlex

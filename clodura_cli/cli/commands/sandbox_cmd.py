@@ -1,7 +1,5 @@
 """`clodura sandbox`: run the emulator on loopback, or clear its saved state."""
 
-from __future__ import annotations
-
 import json
 import sys
 from typing import Annotated, Any

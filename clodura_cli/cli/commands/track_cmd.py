@@ -1,8 +1,6 @@
 """`clodura track`: the state of reveal jobs, from the API or from the ledger, and the
 ledger's own tools (raw answers, rereading them, a backup, settling stuck jobs)."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from typing import Annotated, Any
 

@@ -1,7 +1,5 @@
 """`clodura values`: the known values of a filter, fuzzy-matched, in any output format."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """`clodura verify`: email verification through the ledger (each address paid for once)."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 import typer
