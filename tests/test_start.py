@@ -135,3 +135,34 @@ def test_typer_reads_no_annotation_as_a_string(monkeypatch: pytest.MonkeyPatch) 
     command = typer.main.get_command(build_app())
     assert len(command.commands) >= 15  # type: ignore[attr-defined]
     assert read == []
+
+
+def test_the_collector_is_paused_for_start_up_and_runs_for_the_command(tmp_path: Path) -> None:
+    """Importing typer and the app makes no garbage worth collecting: the cyclic collector is
+    paused until the command begins, what start-up made is then frozen (never scanned again),
+    and the collector runs for what the command makes."""
+    probe = (
+        "import gc, json, sys, atexit\n"
+        "import clodura_cli.search_run as run\n"
+        "real = run.Search.__init__\n"
+        "seen = []\n"
+        "def spy(self, *a, **k):\n"
+        "    seen.append((gc.isenabled(), gc.get_freeze_count()))\n"
+        "    real(self, *a, **k)\n"
+        "run.Search.__init__ = spy\n"
+        "atexit.register(lambda: print(json.dumps(seen), file=sys.__stderr__))\n"
+        "sys.argv = ['clodura', 'search', '--dry-run', '--title', 'CEO']\n"
+        "print(gc.isenabled(), file=sys.stderr)\n"
+        "from clodura_cli.cli.entry import main\nmain()\n"
+    )
+    env = {"CLODURA_CONFIG_DIR": str(tmp_path / "c"), "CLODURA_DATA_DIR": str(tmp_path / "d"),
+           "CLODURA_CACHE_DIR": str(tmp_path / "k"), "PATH": "/usr/bin:/bin"}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    before, during = done.stderr.strip().splitlines()
+    assert before == "True"
+    [(enabled, frozen)] = json.loads(during)
+    assert enabled is True and frozen > 10_000  # typer and the app: frozen, not collected

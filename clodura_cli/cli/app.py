@@ -1,6 +1,7 @@
 """The `clodura` application: commands, --version, and the one place errors become exit codes."""
 
 import contextlib
+import gc
 import importlib
 import os
 import signal
@@ -99,6 +100,15 @@ def running_command() -> Any:
     return root
 
 
+def resume_collector() -> None:
+    """The command begins: the cyclic garbage collector, paused while the app was imported and
+    built (cli/entry.py), runs again for what the command makes. What start-up made is frozen
+    first: it lives as long as the process, and no collection scans it again."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 class CloduraGroup(TyperGroup):
     """Runs a command and turns whatever it raises into a message and an exit code."""
 
@@ -112,6 +122,7 @@ class CloduraGroup(TyperGroup):
             _usage_error(exc)
 
     def invoke(self, ctx: Any) -> Any:
+        resume_collector()
         try:
             return super().invoke(ctx)
         except typer.Abort:
