@@ -17,6 +17,18 @@ import clodura_cli
 from clodura_cli.base.text import pattern
 
 
+def started(probe: str, home: Path) -> subprocess.CompletedProcess[str]:
+    """``probe`` run in a fresh interpreter, as a user's start, with folders of its own (and
+    no page cache: every search is sent)."""
+    env = {"CLODURA_CONFIG_DIR": str(home / "c"), "CLODURA_DATA_DIR": str(home / "d"),
+           "CLODURA_CACHE_DIR": str(home / "k"), "CLODURA_SEARCH_CACHE_TTL": "0",
+           "PATH": "/usr/bin:/bin"}  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120,
+        check=False,
+    )  # fmt: skip
+
+
 def test_a_pattern_compiles_on_first_use_then_answers_as_re_does() -> None:
     lazy = pattern(r"(\d+)-(\d+)", re.IGNORECASE)
     assert "match" not in vars(lazy)  # not compiled by being declared
@@ -50,12 +62,7 @@ def test_a_dry_run_imports_no_dataclasses_and_compiles_only_what_it_uses(tmp_pat
         "sys.argv = ['clodura', 'search', '--dry-run', '--title', 'CEO', '--domain', 'acme.com']\n"
         "from clodura_cli.cli.entry import main\nmain()\n"
     )
-    env = {"CLODURA_CONFIG_DIR": str(tmp_path / "c"), "CLODURA_DATA_DIR": str(tmp_path / "d"),
-           "CLODURA_CACHE_DIR": str(tmp_path / "k"), "PATH": "/usr/bin:/bin"}  # fmt: skip
-    done = subprocess.run(
-        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60,
-        check=False,
-    )  # fmt: skip
+    done = started(probe, tmp_path)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["body"]["companyDomain"] == ["acme.com"]
     modules, compiled, declared = json.loads(done.stderr.strip().splitlines()[-1])
@@ -102,13 +109,7 @@ def test_a_sandbox_search_imports_neither_openssl_hashes_nor_dataclasses(tmp_pat
         "sys.stderr.write(' '.join(m for m in ('hashlib', 'dataclasses') if m in sys.modules))\n"
         "sys.stderr.write('|end')\n"
     )
-    env = {"CLODURA_CONFIG_DIR": str(tmp_path / "c"), "CLODURA_DATA_DIR": str(tmp_path / "d"),
-           "CLODURA_CACHE_DIR": str(tmp_path / "k"), "CLODURA_SEARCH_CACHE_TTL": "0",
-           "PATH": "/usr/bin:/bin"}  # fmt: skip
-    done = subprocess.run(
-        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120,
-        check=False,
-    )  # fmt: skip
+    done = started(probe, tmp_path)
     assert done.stdout.count("\n") == 25, done.stderr  # a page of the default size
     assert done.stderr.endswith("\n|end"), done.stderr  # neither loaded
 
@@ -155,12 +156,7 @@ def test_the_collector_is_paused_for_start_up_and_runs_for_the_command(tmp_path:
         "print(gc.isenabled(), file=sys.stderr)\n"
         "from clodura_cli.cli.entry import main\nmain()\n"
     )
-    env = {"CLODURA_CONFIG_DIR": str(tmp_path / "c"), "CLODURA_DATA_DIR": str(tmp_path / "d"),
-           "CLODURA_CACHE_DIR": str(tmp_path / "k"), "PATH": "/usr/bin:/bin"}  # fmt: skip
-    done = subprocess.run(
-        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60,
-        check=False,
-    )  # fmt: skip
+    done = started(probe, tmp_path)
     assert done.returncode == 0, done.stderr
     before, during = done.stderr.strip().splitlines()
     assert before == "True"
