@@ -266,7 +266,7 @@ def test_enrich_org_by_id_or_url_with_add_ons(app: SandboxApp) -> None:
     full = answer(app, "enrich-org", **ORG, orgLinkedinUrl=data["linkedinUrl"], **addons)
     assert full["creditsUsed"] == 4 and full["data"]["organisationId"] == BUSY.id
     assert list(full["data"]) == [*ORG_KEYS, "technographics", "acquisitions", "funding"]
-    assert full["data"]["technographics"] == BUSY.technologies
+    assert full["data"]["technographics"] == list(BUSY.technologies)
     assert all(set(f) == {"type", "amount", "date"} for f in full["data"]["funding"])
     assert all(set(a) == {"name", "date"} for a in full["data"]["acquisitions"])
     assert answer(app, "enrich-org", **ORG, includeFunding=True)["creditsUsed"] == 2

@@ -95,22 +95,23 @@ Location = tuple[str, str, str]
 
 
 class Company(NamedTuple):
-    """A company with the attributes the company filters look at."""
+    """A company with the attributes the company filters look at (tuples throughout: no
+    object of a loaded data set is one the cyclic garbage collector has to look at)."""
 
     id: str
     name: str
-    domains: list[str]
+    domains: tuple[str, ...]
     employee_size: str
     hq: Location
-    offices: list[Location]
+    offices: tuple[Location, ...]
     industry: str
-    keywords: list[str]
+    keywords: tuple[str, ...]
     revenue: str
     funding_type: str | None
     funding_date: str | None
     business_model: str
-    technologies: list[str]
-    web_keywords: list[str]
+    technologies: tuple[str, ...]
+    web_keywords: tuple[str, ...]
 
 
 class Person(NamedTuple):
@@ -284,12 +285,14 @@ def _companies(rng: "random.Random", taken: set[int]) -> list[Company]:
             Company(
                 id=str(_unique_id(rng, taken)),
                 name=name,
-                domains=domains,
+                domains=tuple(domains),
                 employee_size=spec.EMPLOYEE_SIZES[size_index],
                 hq=hq,
-                offices=list(dict.fromkeys(offices)),
+                offices=tuple(dict.fromkeys(offices)),
                 industry=industry,
-                keywords=rng.sample(industry_keywords, rng.randint(1, len(industry_keywords))),
+                keywords=tuple(
+                    rng.sample(industry_keywords, rng.randint(1, len(industry_keywords)))
+                ),
                 revenue=spec.REVENUES[min(5, _SIZE_REVENUE[size_index] + rng.choice((0, 0, 1)))],
                 funding_type=rng.choice(spec.FUNDING_TYPES) if funded else None,
                 funding_date=(
@@ -298,8 +301,8 @@ def _companies(rng: "random.Random", taken: set[int]) -> list[Company]:
                     else None
                 ),
                 business_model=rng.choice(spec.BUSINESS_MODELS),
-                technologies=rng.sample(vocab.TECHNOLOGIES, rng.randint(3, 8)),
-                web_keywords=rng.sample(vocab.WEB_KEYWORDS, rng.randint(2, 6)),
+                technologies=tuple(rng.sample(vocab.TECHNOLOGIES, rng.randint(3, 8))),
+                web_keywords=tuple(rng.sample(vocab.WEB_KEYWORDS, rng.randint(2, 6))),
             )
         )
     return companies
@@ -309,18 +312,18 @@ def _vendor_company() -> Company:
     return Company(
         id=VENDOR_ORGANIZATION_ID,
         name="Clodura.AI",
-        domains=[VENDOR_DOMAIN],
+        domains=(VENDOR_DOMAIN,),
         employee_size="51 - 200",
         hq=("San Jose", "California", "United States"),
-        offices=[("San Jose", "California", "United States"), ("Pune", "Maharashtra", "India")],
+        offices=(("San Jose", "California", "United States"), ("Pune", "Maharashtra", "India")),
         industry="Software",
-        keywords=["AI", "SaaS"],
+        keywords=("AI", "SaaS"),
         revenue="1M-10M",
         funding_type=None,
         funding_date=None,
         business_model="Product",
-        technologies=["AWS", "Salesforce", "HubSpot"],
-        web_keywords=["sales intelligence", "B2B data"],
+        technologies=("AWS", "Salesforce", "HubSpot"),
+        web_keywords=("sales intelligence", "B2B data"),
     )
 
 
