@@ -33,6 +33,31 @@ def test_json_is_one_array_of_the_records_as_received(emulator: SandboxApp) -> N
     assert result.stdout.startswith("[\n  {") and result.stdout.endswith("}\n]\n")
 
 
+def test_json_too_long_for_memory_is_held_back_in_a_temporary_file(
+    emulator: SandboxApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A JSON array reaches stdout only whole: past the spool's memory (8 MiB; 300 characters
+    here) the rest is held in a temporary file, and stdout gets the same bytes."""
+    from clodura_cli.cli import render
+
+    whole = run_cli(*QUERY, "-f", "json").stdout
+    opened: list[object] = []
+    real = render._TextSpool.write
+
+    def write(self: render._TextSpool, text: str) -> int:
+        written = real(self, text)
+        opened.append(self._file)
+        return written
+
+    monkeypatch.setattr(render, "_SPOOL_IN_MEMORY", 300)
+    monkeypatch.setattr(render._TextSpool, "write", write)
+    result = run_cli(*QUERY, "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert len(whole) > 2000 and result.stdout == whole
+    spooled = [file for file in opened if file is not None]
+    assert spooled and all(file.closed for file in spooled)  # type: ignore[attr-defined]
+
+
 def test_jsonl_is_one_record_per_line_and_the_default_in_a_pipe(emulator: SandboxApp) -> None:
     result = run_cli(*QUERY)
     assert result.exit_code == 0

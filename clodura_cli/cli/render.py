@@ -1,6 +1,7 @@
 """The one entry point from records to output: machine formats stream, the table collects."""
 
 import contextlib
+import io
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -26,6 +27,50 @@ if TYPE_CHECKING:
     from clodura_cli.store.layouts import Layout
 
 _SPOOL_IN_MEMORY = 8 * 1024 * 1024
+
+
+class _TextSpool:
+    """Text held back from stdout until it is whole: in memory up to _SPOOL_IN_MEMORY
+    characters, past that in a temporary file (tempfile, 5M instructions to import, is loaded
+    only then: the JSON of a search usually fits in memory many times over)."""
+
+    def __init__(self) -> None:
+        self._memory: io.StringIO | None = io.StringIO()
+        self._file: TextIO | None = None
+        self._size = 0
+
+    def write(self, text: str) -> int:
+        if self._memory is not None:
+            self._size += len(text)
+            if self._size <= _SPOOL_IN_MEMORY:
+                return self._memory.write(text)
+            import tempfile
+
+            self._file = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed by close())
+            self._file.write(self._memory.getvalue())
+            self._memory = None
+        assert self._file is not None
+        return self._file.write(text)
+
+    def flush(self) -> None:
+        """Nothing to flush: what is held reaches stdout only whole (copy_to)."""
+
+    def copy_to(self, stream: TextIO) -> None:
+        """Write everything held to ``stream``."""
+        if self._memory is not None:
+            stream.write(self._memory.getvalue())
+            return
+        assert self._file is not None
+        import shutil
+
+        self._file.seek(0)
+        shutil.copyfileobj(self._file, stream)
+
+    def close(self) -> None:
+        """Let what is held go (the temporary file, if there is one, is deleted)."""
+        self._memory = None
+        if self._file is not None:
+            self._file.close()
 
 
 class Output(NamedTuple):
@@ -176,10 +221,10 @@ def _destination(output: Output) -> Iterator[tuple[TextIO, int]]:
         return
     # The rest is spooled, and only then are the spooling modules imported: a dry run, a
     # stream of lines and a table start faster without them.
-    import shutil
-    import tempfile
-
     if binary:
+        import shutil
+        import tempfile
+
         # Assembled whole, then copied: stdout may be a pipe a zip file cannot seek in.
         with tempfile.SpooledTemporaryFile(_SPOOL_IN_MEMORY, mode="w+b") as binary_spool:
             yield binary_spool, 0  # type: ignore[misc]
@@ -188,10 +233,9 @@ def _destination(output: Output) -> Iterator[tuple[TextIO, int]]:
             shutil.copyfileobj(binary_spool, sys.stdout.buffer)
             sys.stdout.buffer.flush()
         return
-    with tempfile.SpooledTemporaryFile(_SPOOL_IN_MEMORY, mode="w+", encoding="utf-8") as spool:
+    with contextlib.closing(_TextSpool()) as spool:
         yield spool, 0  # type: ignore[misc]
-        spool.seek(0)
-        shutil.copyfileobj(spool, sys.stdout)
+        spool.copy_to(sys.stdout)
         sys.stdout.flush()
 
 
