@@ -141,24 +141,40 @@ def test_typer_reads_no_annotation_as_a_string(monkeypatch: pytest.MonkeyPatch) 
 def test_the_collector_is_paused_for_start_up_and_runs_for_the_command(tmp_path: Path) -> None:
     """Importing typer and the app makes no garbage worth collecting: the cyclic collector is
     paused until the command begins, what start-up made is then frozen (never scanned again),
-    and the collector runs for what the command makes."""
+    and the collector runs for what the command makes. The in-process emulator and its data
+    set, which live as long as the process too, are made and frozen likewise."""
     probe = (
         "import gc, json, sys, atexit\n"
-        "import clodura_cli.search_run as run\n"
-        "real = run.Search.__init__\n"
+        "import clodura_cli.search_run as run, clodura_cli.sandbox.runtime as emulator\n"
         "seen = []\n"
-        "def spy(self, *a, **k):\n"
-        "    seen.append((gc.isenabled(), gc.get_freeze_count()))\n"
-        "    real(self, *a, **k)\n"
-        "run.Search.__init__ = spy\n"
+        "def spying(real):\n"
+        "    def spy(self, *a, **k):\n"
+        "        seen.append((gc.isenabled(), gc.get_freeze_count()))\n"
+        "        real(self, *a, **k)\n"
+        "    return spy\n"
+        "run.Search.__init__ = spying(run.Search.__init__)\n"
+        "emulator.DirectSender.__init__ = spying(emulator.DirectSender.__init__)\n"
         "atexit.register(lambda: print(json.dumps(seen), file=sys.__stderr__))\n"
-        "sys.argv = ['clodura', 'search', '--dry-run', '--title', 'CEO']\n"
+        "sys.argv = ['clodura', 'search', '--sandbox', '--title', 'CEO', '-f', 'jsonl']\n"
         "print(gc.isenabled(), file=sys.stderr)\n"
         "from clodura_cli.cli.entry import main\nmain()\n"
     )
     done = started(probe, tmp_path)
     assert done.returncode == 0, done.stderr
-    before, during = done.stderr.strip().splitlines()
+    assert done.stdout.count("\n") == 25
+    before, *_, during = done.stderr.strip().splitlines()
     assert before == "True"
-    [(enabled, frozen)] = json.loads(during)
+    [(enabled, frozen), (still_enabled, frozen_after)] = json.loads(during)
     assert enabled is True and frozen > 10_000  # typer and the app: frozen, not collected
+    assert still_enabled is True and frozen_after > frozen + 5_000  # the emulator, its data
+
+
+def test_the_collector_is_left_alone_in_a_process_the_cli_did_not_start() -> None:
+    """Tests run the app in their own process: there, start-up work is simply done."""
+    import gc
+
+    from clodura_cli.cli.collector import as_start_up
+
+    frozen = gc.get_freeze_count()
+    assert as_start_up(lambda: [object()] * 3) and gc.isenabled()
+    assert gc.get_freeze_count() == frozen

@@ -1,7 +1,6 @@
 """The `clodura` application: commands, --version, and the one place errors become exit codes."""
 
 import contextlib
-import gc
 import importlib
 import os
 import signal
@@ -14,7 +13,7 @@ from typer.core import TyperGroup
 from clodura_cli import version_line
 from clodura_cli.api.errors import CloduraError
 from clodura_cli.base import stopping
-from clodura_cli.cli import complete, report, terminal
+from clodura_cli.cli import collector, complete, report, terminal
 from clodura_cli.cli.exit_codes import ExitCode, classify
 from clodura_cli.store import config
 
@@ -100,15 +99,6 @@ def running_command() -> Any:
     return root
 
 
-def resume_collector() -> None:
-    """The command begins: the cyclic garbage collector, paused while the app was imported and
-    built (cli/entry.py), runs again for what the command makes. What start-up made is frozen
-    first: it lives as long as the process, and no collection scans it again."""
-    if not gc.isenabled():
-        gc.freeze()
-        gc.enable()
-
-
 class CloduraGroup(TyperGroup):
     """Runs a command and turns whatever it raises into a message and an exit code."""
 
@@ -122,7 +112,7 @@ class CloduraGroup(TyperGroup):
             _usage_error(exc)
 
     def invoke(self, ctx: Any) -> Any:
-        resume_collector()
+        collector.resume()
         try:
             return super().invoke(ctx)
         except typer.Abort:

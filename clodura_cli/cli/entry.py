@@ -10,7 +10,6 @@ Only os and sys are imported at the top: every start, a TAB's included, pays for
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 
@@ -84,10 +83,9 @@ def _main() -> None:
     if cached is not None and cached.is_file():
         sys.stdout.write(cached.read_text(encoding="utf-8"))
         return
-    # Importing typer and the app makes some 100,000 objects and no garbage worth collecting;
-    # the cyclic collector would scan them again and again (a seventh of a start). It is
-    # paused until the command itself begins (cli/app.py, resume_collector).
-    gc.disable()
+    from clodura_cli.cli.collector import pause_for_start_up
+
+    pause_for_start_up()
     from clodura_cli.cli.app import main as run
 
     if cached is None:
