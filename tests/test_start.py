@@ -17,12 +17,12 @@ import clodura_cli
 from clodura_cli.base.text import pattern
 
 
-def started(probe: str, home: Path) -> subprocess.CompletedProcess[str]:
-    """``probe`` run in a fresh interpreter, as a user's start, with folders of its own (and
-    no page cache: every search is sent)."""
+def started(probe: str, home: Path, **settings: str) -> subprocess.CompletedProcess[str]:
+    """``probe`` run in a fresh interpreter, as a user's start, with folders of its own (and,
+    unless ``settings`` say otherwise, no page cache: every search is sent)."""
     env = {"CLODURA_CONFIG_DIR": str(home / "c"), "CLODURA_DATA_DIR": str(home / "d"),
            "CLODURA_CACHE_DIR": str(home / "k"), "CLODURA_SEARCH_CACHE_TTL": "0",
-           "PATH": "/usr/bin:/bin"}  # fmt: skip
+           "PATH": "/usr/bin:/bin", **settings}  # fmt: skip
     return subprocess.run(
         [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120,
         check=False,
@@ -141,40 +141,63 @@ def test_typer_reads_no_annotation_as_a_string(monkeypatch: pytest.MonkeyPatch) 
 def test_the_collector_is_paused_for_start_up_and_runs_for_the_command(tmp_path: Path) -> None:
     """Importing typer and the app makes no garbage worth collecting: the cyclic collector is
     paused until the command begins, what start-up made is then frozen (never scanned again),
-    and the collector runs for what the command makes. The in-process emulator and its data
-    set, which live as long as the process too, are made and frozen likewise."""
+    and the collector runs for what the command makes."""
     probe = (
         "import gc, json, sys, atexit\n"
-        "import clodura_cli.search_run as run, clodura_cli.sandbox.runtime as emulator\n"
+        "import clodura_cli.search_run as run\n"
         "seen = []\n"
-        "def spying(real):\n"
-        "    def spy(self, *a, **k):\n"
-        "        seen.append((gc.isenabled(), gc.get_freeze_count()))\n"
-        "        real(self, *a, **k)\n"
-        "    return spy\n"
-        "run.Search.__init__ = spying(run.Search.__init__)\n"
-        "emulator.DirectSender.__init__ = spying(emulator.DirectSender.__init__)\n"
+        "real = run.Search.__init__\n"
+        "def spy(self, *a, **k):\n"
+        "    seen.append((gc.isenabled(), gc.get_freeze_count()))\n"
+        "    real(self, *a, **k)\n"
+        "run.Search.__init__ = spy\n"
         "atexit.register(lambda: print(json.dumps(seen), file=sys.__stderr__))\n"
-        "sys.argv = ['clodura', 'search', '--sandbox', '--title', 'CEO', '-f', 'jsonl']\n"
+        "sys.argv = ['clodura', 'search', '--dry-run', '--title', 'CEO']\n"
         "print(gc.isenabled(), file=sys.stderr)\n"
         "from clodura_cli.cli.entry import main\nmain()\n"
     )
     done = started(probe, tmp_path)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.count("\n") == 25
-    before, *_, during = done.stderr.strip().splitlines()
+    before, during = done.stderr.strip().splitlines()
     assert before == "True"
-    [(enabled, frozen), (still_enabled, frozen_after)] = json.loads(during)
+    [(enabled, frozen)] = json.loads(during)
     assert enabled is True and frozen > 10_000  # typer and the app: frozen, not collected
-    assert still_enabled is True and frozen_after > frozen + 5_000  # the emulator, its data
+
+
+def test_what_a_command_opens_is_closed_at_exit_not_frozen(tmp_path: Path) -> None:
+    """Only start-up's objects are frozen: the ledger, the page cache and the emulator's state,
+    opened by the command, are closed at exit, their write-ahead logs folded back into the
+    files (no -wal or -shm file is left, and a copy of a file alone holds everything)."""
+    probe = (
+        "import sys\n"
+        "sys.argv = ['clodura', 'search', '--sandbox', '--title', 'CEO', '--new-only',"
+        " '-f', 'jsonl']\n"
+        "from clodura_cli.cli.entry import main\nmain()\n"
+    )
+    done = started(probe, tmp_path, CLODURA_SEARCH_CACHE_TTL="3600")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("\n") == 25
+    files = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    databases = [name for name in files if name.endswith(".db")]
+    assert len(databases) >= 3, files  # the ledger, the page cache, the emulator's state
+    assert not [name for name in files if name.endswith(("-wal", "-shm", "-journal"))], files
 
 
 def test_the_collector_is_left_alone_in_a_process_the_cli_did_not_start() -> None:
-    """Tests run the app in their own process: there, start-up work is simply done."""
+    """Tests run the app in their own process: there, resuming changes nothing."""
     import gc
 
-    from clodura_cli.cli.collector import as_start_up
+    from clodura_cli.cli import collector
 
     frozen = gc.get_freeze_count()
-    assert as_start_up(lambda: [object()] * 3) and gc.isenabled()
-    assert gc.get_freeze_count() == frozen
+    collector.resume()
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
+
+
+def test_a_pattern_can_be_copied_before_and_after_its_first_use() -> None:
+    import copy
+
+    lazy = pattern(r"a+")
+    assert copy.copy(lazy).sub("b", "caat") == "cbt"
+    assert lazy.sub("b", "caat") == "cbt"
+    assert copy.deepcopy(lazy).findall("aa-a") == ["aa", "a"]

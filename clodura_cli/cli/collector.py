@@ -10,13 +10,6 @@ from __future__ import annotations
 
 import gc
 
-TYPE_CHECKING = False  # typing itself costs a start a few milliseconds
-if TYPE_CHECKING:
-    from collections.abc import Callable
-    from typing import TypeVar
-
-    T = TypeVar("T")
-
 _paused_at_start_up = False
 
 
@@ -29,22 +22,11 @@ def pause_for_start_up() -> None:
 
 def resume() -> None:
     """The command begins: the collector runs again for what the command makes. What start-up
-    made is frozen first: it lives as long as the process, and no collection scans it again."""
+    made is frozen first: it lives as long as the process, and no collection scans it again.
+
+    Only start-up's: a frozen object held in a reference cycle is never finalized, and what a
+    command opens (a SQLite connection) must be closed at exit, its write-ahead log folded
+    back into the file."""
     if _paused_at_start_up and not gc.isenabled():
-        gc.freeze()
-        gc.enable()
-
-
-def as_start_up(make: Callable[[], T]) -> T:
-    """What ``make`` makes lives as long as the process, as what start-up made does (the
-    in-process emulator and its data set): made with the collector paused, then frozen
-    likewise. Only in a process the command line started; elsewhere (tests running the app in
-    theirs) ``make`` is simply called."""
-    if not _paused_at_start_up or not gc.isenabled():
-        return make()
-    gc.disable()
-    try:
-        return make()
-    finally:
         gc.freeze()
         gc.enable()

@@ -222,12 +222,10 @@ def open_connection(
 
         def direct(headers: "Mapping[str, str]", timeout: float) -> "Sender":
             # Made with the client, or with a lazy client's first request (a search answered
-            # from the page cache loads no emulator). It and its data set live as long as the
-            # process: made as start-up is (cli/collector.py).
-            from clodura_cli.cli.collector import as_start_up
-
-            app = as_start_up(lambda: runtime.in_process_app(data_dir, settings).load())
-            return runtime.DirectSender(app, headers, timeout)
+            # from the page cache loads no emulator).
+            return runtime.DirectSender(
+                runtime.in_process_app(data_dir, settings), headers, timeout
+            )
 
         return Connection(make(key, DEFAULT_BASE_URL, direct), account_id("sandbox", key))
     from clodura_cli.cli.exit_codes import note_key_source

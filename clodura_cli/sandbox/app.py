@@ -146,11 +146,6 @@ class SandboxApp:
         """The synthetic people and companies (built on first use)."""
         return build_dataset(self.seed)
 
-    def load(self) -> "SandboxApp":
-        """This app, its data set loaded now rather than with the first request."""
-        build_dataset(self.seed)
-        return self
-
     def set_faults(self, faults: Faults) -> None:
         """Replace the fault settings."""
         self.injector = FaultInjector(faults)
