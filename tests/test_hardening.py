@@ -592,3 +592,28 @@ def test_a_long_bad_value_is_quoted_short(tmp_path: Path) -> None:
     assert result.exit_code == 2
     line = one_line(result.stderr)
     assert line.count("X") <= 80
+
+
+def test_a_lone_surrogate_the_api_sends_is_written_escaped_in_json(tmp_path: Path) -> None:
+    """JSON may carry "\\udc80", and json.loads keeps it as a lone surrogate, which no UTF-8
+    holds: JSON and JSON Lines write it escaped, as valid UTF-8 that reads back the same,
+    even where stdout would otherwise pass it on raw (the C locale, as under cron)."""
+    from clodura_cli.store.formats import json_text
+
+    record = {"firstName": "bad\udc80x", "lastName": "Ünal\ud83d"}
+    text = json_text(record)
+    assert text == '{"firstName": "bad\\udc80x", "lastName": "Ünal\\ud83d"}'
+    assert json.loads(text.encode("utf-8").decode("utf-8")) == record
+    probe = (
+        "import sys\n"
+        "from clodura_cli.cli.render import Output, write_output\n"
+        "write_output([{'personId': '1', 'firstName': 'bad\\udc80x'}], Output('json'))\n"
+        "write_output([{'personId': '2', 'firstName': 'bad\\udc80y'}], Output('jsonl'))\n"
+    )
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0",
+           "PYTHONIOENCODING": "", "HOME": str(tmp_path)}  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
+                          timeout=60, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    written = done.stdout.decode("utf-8")  # strict: no raw surrogate escaped its JSON
+    assert written.count("bad\\udc80") == 2

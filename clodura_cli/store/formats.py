@@ -38,6 +38,9 @@ _PHONE = pattern(r"\+\d+(?: \d+)*\Z")
 #: paragraph separators): always written as \\u escapes, which read back the same.
 _UNSAFE_IN_JSON = C1_CONTROLS | BIDI_AND_SEPARATORS
 _ESCAPED_IN_JSON = {ord(char): f"\\u{ord(char):04x}" for char in _UNSAFE_IN_JSON}
+#: A lone surrogate (the API may send "\\udc80", which JSON allows): no UTF-8 can hold it, so it
+#: is written escaped too, and reads back the same.
+_SURROGATE = pattern("[\ud800-\udfff]")
 
 
 class RecordWriter(Protocol):
@@ -84,8 +87,12 @@ def json_text(value: Any, indent: int | None = None) -> str:
         text = json.dumps(value, ensure_ascii=False, indent=indent)
     except RecursionError:
         text = json.dumps(cap_depth(value), ensure_ascii=False, indent=indent)
+    if text.isascii():
+        return text
     if not _UNSAFE_IN_JSON.isdisjoint(text):
         text = text.translate(_ESCAPED_IN_JSON)
+    if _SURROGATE.search(text):
+        text = _SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
     return text
 
 
