@@ -21,6 +21,8 @@ class _LazyPattern:
         self._flags = flags
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # its own attributes, missing only on a copy being made
+            raise AttributeError(name)
         compiled = re.compile(self._source, self._flags)
         # From now on, `match`, `sub`... are found on the instance: no lookup through here.
         self.__dict__.update((n, getattr(compiled, n)) for n in dir(compiled) if n[0] != "_")
@@ -32,7 +34,8 @@ def pattern(source: str, flags: int = 0) -> re.Pattern[str]:
 
     Compiling one takes up to half a millisecond, and a start imports modules that declare
     about fifteen of them, of which it uses one or two: ``_DATE = pattern(r"...")`` is then
-    used as ``re.compile`` would be (``_DATE.match(text)``)."""
+    used as ``re.compile``'s would be, through its methods (``_DATE.match(text)``; not as an
+    argument to ``re.sub`` and the like)."""
     return _LazyPattern(source, flags)  # type: ignore[return-value]
 
 
