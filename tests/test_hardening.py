@@ -604,6 +604,7 @@ def test_a_lone_surrogate_the_api_sends_is_written_escaped_in_json(tmp_path: Pat
     text = json_text(record)
     assert text == '{"firstName": "bad\\udc80x", "lastName": "Ünal\\ud83d"}'
     assert json.loads(text.encode("utf-8").decode("utf-8")) == record
+    assert json_text({"a": "x\x7fy"}) == '{"a": "x\\u007fy"}'  # DEL: ASCII, still escaped
     probe = (
         "import sys\n"
         "from clodura_cli.cli.render import Output, write_output\n"

@@ -87,7 +87,7 @@ def json_text(value: Any, indent: int | None = None) -> str:
         text = json.dumps(value, ensure_ascii=False, indent=indent)
     except RecursionError:
         text = json.dumps(cap_depth(value), ensure_ascii=False, indent=indent)
-    if text.isascii():
+    if text.isascii() and "\x7f" not in text:  # json.dumps escaped the other controls
         return text
     if not _UNSAFE_IN_JSON.isdisjoint(text):
         text = text.translate(_ESCAPED_IN_JSON)
