@@ -80,7 +80,8 @@ fuzz: $(STAMP)
 
 # The README's module -> tests table: the suite under coverage, one context per test.
 test-map: $(STAMP)
-	$(BIN)/pytest -n $(TEST_WORKERS) -q --cov=clodura_cli --cov-context=test --cov-report= >/dev/null
+	$(BIN)/pytest -n $(TEST_WORKERS) -q -rf --cov=clodura_cli --cov-context=test --cov-report= \
+		> .test-map.log 2>&1 || { tail -n 30 .test-map.log; exit 1; }
 	$(BIN)/python bench/test_map.py
 
 bench: $(STAMP)
