@@ -197,3 +197,34 @@ def _waiting_for_pages(thread: int) -> bool:
         and callee is not None
         and callee.f_code.co_name == "wait"
     )
+
+
+def test_a_lone_page_is_fetched_under_the_hooks_every_thread_gets() -> None:
+    """A one-page fetch runs in a thread started without threading.Thread: it still gets the
+    trace and profile hooks threading gives every new thread (coverage, a debugger), so the
+    code it runs is measured and can be stepped through."""
+    from clodura_cli.api import paging
+
+    calls: list[tuple[str, int]] = []
+
+    def tracer(frame: Any, event: str, arg: Any) -> None:
+        if event == "call" and frame.f_code.co_name == "one_page":
+            calls.append(("trace", threading.get_ident()))
+
+    def profiler(frame: Any, event: str, arg: Any) -> None:
+        if event == "call" and frame.f_code.co_name == "one_page":
+            calls.append(("profile", threading.get_ident()))
+
+    def one_page(request: paging.PageRequest) -> list[dict[str, Any]]:
+        return [{"page": request.page}]
+
+    trace, profile = threading.gettrace(), threading.getprofile()
+    threading.settrace(tracer)  # type: ignore[arg-type]
+    threading.setprofile(profiler)  # type: ignore[arg-type]
+    try:
+        assert paging._beside(one_page, paging.PageRequest(3, 1)) == [{"page": 3}]
+    finally:
+        threading.settrace(trace)  # type: ignore[arg-type]
+        threading.setprofile(profile)  # type: ignore[arg-type]
+    assert sorted(kind for kind, _ in calls) == ["profile", "trace"]
+    assert all(ident != threading.get_ident() for _, ident in calls)  # in the page's thread

@@ -142,12 +142,19 @@ def _beside(fetch: Fetch, request: PageRequest) -> list[dict[str, Any]]:
     this one needs the interpreter lock back to go on waiting, which it gets only after the
     switch interval (5 ms; about 7 ms of a sandbox search, measured)."""
     import _thread
+    import sys
     import threading
 
     outcome: list[Any] = []
     done = threading.Event()  # set once the page (or its error) is in ``outcome``
+    # What threading.Thread would install in its thread: a debugger's or coverage's hooks.
+    trace, profile = threading.gettrace(), threading.getprofile()
 
     def run() -> None:
+        if trace is not None:
+            sys.settrace(trace)
+        if profile is not None:
+            sys.setprofile(profile)
         try:
             outcome.append(fetch(request))
         except BaseException as exc:  # handed to the waiting thread, which raises it
@@ -155,13 +162,15 @@ def _beside(fetch: Fetch, request: PageRequest) -> list[dict[str, Any]]:
         finally:
             done.set()
 
+    started = False
     try:
         _thread.start_new_thread(run, ())  # like a daemon thread: the process never waits for it
+        started = True
         done.wait()
     except BaseException:
         # Ctrl-C or SIGTERM, whose handlers raise in this thread. A page not yet under way is
         # never sent: the client starts no request once the run is stopping.
-        if stopping.is_stopping() and not done.is_set():
+        if started and stopping.is_stopping() and not done.is_set():
             done.wait(INTERRUPT_GRACE)
         raise
     if isinstance(outcome[0], BaseException):
