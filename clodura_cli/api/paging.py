@@ -135,26 +135,13 @@ def _beside(fetch: Fetch, request: PageRequest) -> list[dict[str, Any]]:
     thread) then gives the request in flight INTERRUPT_GRACE to end, as fetch_in_order does, so
     that a page that may have been charged reaches whoever keeps it (a second Ctrl-C stops the
     wait). A plain thread, not a pool: one page needs no concurrent.futures (nor the logging it
-    imports) at start.
-
-    Started with _thread, not threading.Thread: Thread.start() waits for the thread to begin,
-    and the thread at once runs Python (the first page loads the client, or the emulator) while
-    this one needs the interpreter lock back to go on waiting, which it gets only after the
-    switch interval (5 ms; about 7 ms of a sandbox search, measured)."""
-    import _thread
-    import sys
+    imports) at start."""
     import threading
 
     outcome: list[Any] = []
-    done = threading.Event()  # set once the page (or its error) is in ``outcome``
-    # What threading.Thread would install in its thread: a debugger's or coverage's hooks.
-    trace, profile = threading.gettrace(), threading.getprofile()
+    done = threading.Event()  # not Thread.join: a join Ctrl-C interrupted marks the thread ended
 
     def run() -> None:
-        if trace is not None:
-            sys.settrace(trace)
-        if profile is not None:
-            sys.setprofile(profile)
         try:
             outcome.append(fetch(request))
         except BaseException as exc:  # handed to the waiting thread, which raises it
@@ -162,15 +149,14 @@ def _beside(fetch: Fetch, request: PageRequest) -> list[dict[str, Any]]:
         finally:
             done.set()
 
-    started = False
+    worker = threading.Thread(target=run, name="page", daemon=True)
     try:
-        _thread.start_new_thread(run, ())  # like a daemon thread: the process never waits for it
-        started = True
+        worker.start()
         done.wait()
     except BaseException:
         # Ctrl-C or SIGTERM, whose handlers raise in this thread. A page not yet under way is
         # never sent: the client starts no request once the run is stopping.
-        if started and stopping.is_stopping() and not done.is_set():
+        if stopping.is_stopping() and worker.is_alive():
             done.wait(INTERRUPT_GRACE)
         raise
     if isinstance(outcome[0], BaseException):
