@@ -41,7 +41,7 @@ from clodura_cli.sandbox.search import (
     validate_org_search,
     validate_search,
 )
-from clodura_cli.sandbox.state import Account, Job, SandboxState, credits_payload
+from clodura_cli.sandbox.state import Job, SandboxState, credits_payload
 from clodura_cli.sandbox.webhook import Courier, deliverable
 
 DEFAULT_JOB_DELAY = 1.0
@@ -288,7 +288,8 @@ class SandboxApp:
                 raise ApiProblem(404, "No results found")
             viewed = sum(1 for p in page if p.record["personId"] in unlocked)
             if viewed:
-                self.state.save_account(db, _charge_export(account, viewed))
+                # A record viewed takes a contact from the pools, as an email revealed does.
+                self.state.save_account(db, charge(account, EMAIL, viewed))
         suffix = b',"page":%d,"perPage":%d}' % (body["page"], body["perPage"])
         raw = b"[" + b",".join(self._record_json(p.record) + suffix for p in page) + b"]"
         return Answer(200, None, len(page), not_emulated("search", body), raw)
@@ -523,15 +524,6 @@ def _pool_empty(account: Any) -> bool:
     if plan.family == STANDARD:
         return bool(account.contacts_used >= plan.max_contacts)
     return bool(account.remaining <= 0)
-
-
-def _charge_export(account: Account, records: int) -> Account:
-    plan = SANDBOX_KEYS[account.key]
-    if plan.family == STANDARD:
-        return account._replace(
-            contacts_used=min(plan.max_contacts, account.contacts_used + records)
-        )
-    return account._replace(remaining=max(0, account.remaining - records))
 
 
 def _endpoint(method: str, path: str) -> str | None:
