@@ -79,7 +79,7 @@ Sandbox = Annotated[bool, typer.Option(
          "(or CLODURA_SANDBOX=1).",
 )]
 BaseUrl = Annotated[str | None, typer.Option(
-    "--base-url", rich_help_panel=API_PANEL, show_default=False,
+    "--base-url", rich_help_panel=API_PANEL,
     help="API base URL (or CLODURA_BASE_URL). Plain http only to loopback.",
 )]
 Verbose = Annotated[bool, typer.Option(
@@ -89,7 +89,7 @@ Verbose = Annotated[bool, typer.Option(
 )]
 Format = Annotated[str | None, typer.Option(
     "--format", "-f", callback=_check_format, autocompletion=complete.choices(FORMAT_NAMES),
-    rich_help_panel=OUTPUT_PANEL, show_default=False,
+    rich_help_panel=OUTPUT_PANEL,
     help=f"{names_text()}. Default: table on a terminal, jsonl in a pipe, "
          "or from the --output extension.",
 )]
@@ -102,24 +102,22 @@ def _stdout_dash(value: str | None) -> str | None:
 
 Output = Annotated[str | None, typer.Option(
     "--output", "-o", callback=_stdout_dash, metavar="FILE", rich_help_panel=OUTPUT_PANEL,
-    show_default=False,
     help="Write to FILE atomically instead of stdout (format from the extension; - is stdout).",
 )]
 Fields = Annotated[str | None, typer.Option(
-    "--fields", metavar="a,b,c", rich_help_panel=OUTPUT_PANEL, show_default=False,
+    "--fields", metavar="a,b,c", rich_help_panel=OUTPUT_PANEL,
     help="Comma-separated record fields to output, in order; 'all' for every field.",
 )]
 Concurrency = Annotated[int | None, typer.Option(
-    "--concurrency", min=1, max=16, rich_help_panel="Paging", show_default=False,
+    "--concurrency", min=1, max=16, rich_help_panel="Paging",
     help="Requests in flight at once, 1-16 (default 4, or the concurrency setting).",
 )]
 Rate = Annotated[float | None, typer.Option(
     "--rate", min=0.1, max=1000, metavar="N", callback=finite, rich_help_panel="Paging",
-    show_default=False,
     help="At most N requests per second (or the rate setting); 429s lower it further.",
 )]
 Limit = Annotated[int | None, typer.Option(
-    "--limit", rich_help_panel="Paging", show_default=False,
+    "--limit", rich_help_panel="Paging",
     help="Fetch exactly up to N records across pages.",
 )]
 AllPages = Annotated[bool, typer.Option(
@@ -128,12 +126,11 @@ AllPages = Annotated[bool, typer.Option(
          "people, 500 for organisations).",
 )]
 Presets = Annotated[list[str] | None, typer.Option(
-    "--preset", rich_help_panel="Presets", show_default=False, autocompletion=complete.preset_names,
+    "--preset", rich_help_panel="Presets", autocompletion=complete.preset_names,
     help="Saved preset to start from (repeatable; later ones override earlier ones).",
 )]
 Profile = Annotated[str | None, typer.Option(
     "--profile", autocompletion=complete.profile_names, rich_help_panel=API_PANEL,
-    show_default=False,
     help="Profile whose key and settings to use (or CLODURA_PROFILE; default: default).",
 )]
 RawCsv = Annotated[bool, typer.Option(
@@ -147,13 +144,13 @@ Bom = Annotated[bool, typer.Option(
          "reads José, not JosÃ© (or the csv-bom setting); never in the middle of an --append.",
 )]
 SearchMaxCredits = Annotated[float | None, typer.Option(
-    "--max-credits", min=0, metavar="N", rich_help_panel="Paging", show_default=False,
+    "--max-credits", min=0, metavar="N", rich_help_panel="Paging",
     callback=finite,
     help="Search records cost a credit each: exit 4 before sending when the run plans more "
          "than N records; --all stops at N records (and exits 0).",
 )]
 CrmLayout = Annotated[str | None, typer.Option(
-    "--layout", metavar="NAME|FILE", rich_help_panel=OUTPUT_PANEL, show_default=False,
+    "--layout", metavar="NAME|FILE", rich_help_panel=OUTPUT_PANEL,
     autocompletion=complete.layout_names,
     help="Columns as a CRM's import expects them: hubspot, salesforce, pipedrive, your own "
          "(layouts/NAME.yaml in the config directory) or a PATH.yaml. --fields still takes the "
@@ -175,7 +172,7 @@ ListenPath = Annotated[str, typer.Option(
     "--listen-path", rich_help_panel=WEBHOOK_PANEL, help="Path of the --listen receiver.",
 )]
 Suppress = Annotated[list[str] | None, typer.Option(
-    "--suppress", metavar="FILE", show_default=False,
+    "--suppress", metavar="FILE",
     help="A suppression list: emails, domains, LinkedIn URLs or person ids, one a line, or a "
          "CSV/JSON Lines export with such columns. Matching people are dropped (reveals, "
          "verifications, enrichments: never sent). Repeatable.",
@@ -283,7 +280,6 @@ def filter_option(fld: spec.Field) -> Any:
         fld.flag,
         help=help_text,
         rich_help_panel=fld.panel,
-        show_default=False,
         metavar="DATE" if fld.kind is spec.Kind.DATE else None,
         autocompletion=completer,
     )

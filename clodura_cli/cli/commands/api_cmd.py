@@ -120,25 +120,25 @@ def _read_input(name: str) -> Any:
 # One option a few lines, as in options.py.
 # fmt: off
 EndpointPath = Annotated[str, typer.Argument(
-    show_default=False, help="/api/v1/... or a path relative to it.",
+    help="/api/v1/... or a path relative to it.",
 )]
 Method = Annotated[str | None, typer.Option(
-    "--method", "-X", show_default=False, help="HTTP method (default GET, or POST with a body).",
+    "--method", "-X", help="HTTP method (default GET, or POST with a body).",
 )]
 RawFields = Annotated[list[str] | None, typer.Option(
-    "--raw-field", "-f", metavar="KEY=VALUE", show_default=False,
+    "--raw-field", "-f", metavar="KEY=VALUE",
     help="key=value added to the JSON body as text (key[]=v: array).",
 )]
 JsonFields = Annotated[list[str] | None, typer.Option(
-    "--field", "-F", metavar="KEY=VALUE", show_default=False,
+    "--field", "-F", metavar="KEY=VALUE",
     help="key=value as JSON: true, false, null, numbers; @file reads a file.",
 )]
 InputBody = Annotated[str | None, typer.Option(
-    "--input", metavar="FILE", show_default=False,
+    "--input", metavar="FILE",
     help="A JSON body from FILE (- for stdin), sent as is.",
 )]
 Headers = Annotated[list[str] | None, typer.Option(
-    "--header", "-H", show_default=False,
+    "--header", "-H",
     help="'Name: value' added to the request (never the key).",
 )]
 Include = Annotated[bool, typer.Option(

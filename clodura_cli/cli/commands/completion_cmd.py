@@ -16,7 +16,6 @@ def completion(
         typer.Argument(
             help="bash, zsh or fish.",
             autocompletion=complete.choices(SHELLS),
-            show_default=False,
         ),
     ],
 ) -> None:

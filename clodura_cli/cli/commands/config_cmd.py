@@ -13,7 +13,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-Name = Annotated[str, typer.Argument(help="Setting name, e.g. webhook-url.", show_default=False)]
+Name = Annotated[str, typer.Argument(help="Setting name, e.g. webhook-url.")]
 
 
 @app.command()
@@ -45,7 +45,6 @@ def set_(
         str | None,
         typer.Argument(
             help="The new value (a secret, such as webhook-secret, is read from stdin instead).",
-            show_default=False,
         ),
     ] = None,
     profile: options.Profile = None,

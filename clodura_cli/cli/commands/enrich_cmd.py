@@ -41,10 +41,10 @@ PERSON_FIELDS = tuple(
     )
 )
 OrgIds = Annotated[list[str] | None, typer.Argument(
-    help="Organisation ids to enrich.", show_default=False, metavar="[ORG_ID]...",
+    help="Organisation ids to enrich.", metavar="[ORG_ID]...",
 )]
 OrgLinkedinUrls = Annotated[list[str] | None, typer.Option(
-    "--org-linkedin-url", show_default=False, help="A company's LinkedIn URL. Repeatable.",
+    "--org-linkedin-url", help="A company's LinkedIn URL. Repeatable.",
 )]
 AddOn = Annotated[bool, typer.Option(help="Add-on: +1 credit per organisation.")]
 # fmt: on

@@ -19,12 +19,11 @@ def help(
         typer.Argument(
             help="exit-codes, or a command's name.",
             autocompletion=complete.choices((*TOPICS, *COMMANDS)),
-            show_default=False,
         ),
     ] = None,
     subcommand: Annotated[
         list[str] | None,
-        typer.Argument(help="A subcommand (`clodura help reveal email`).", show_default=False),
+        typer.Argument(help="A subcommand (`clodura help reveal email`)."),
     ] = None,
 ) -> None:
     """Show a help topic (exit-codes) or a command's help.

@@ -43,7 +43,6 @@ def listen(
             "--forward-to",
             metavar="URL",
             rich_help_panel=LISTEN_PANEL,
-            show_default=False,
             help="Forward each accepted delivery, body and signature unchanged, to URL.",
         ),
     ] = None,
@@ -59,7 +58,6 @@ def listen(
             "--timeout",
             min=0,
             callback=options.finite,
-            show_default=False,
             help="Stop after SECONDS; exit 8 listing the jobs still waiting, if any.",
         ),
     ] = None,
@@ -68,7 +66,6 @@ def listen(
         typer.Option(
             "--format",
             "-f",
-            show_default=False,
             rich_help_panel=options.OUTPUT_PANEL,
             help="jsonl: each job a delivery answers, as a JSON line on stdout.",
         ),

@@ -19,10 +19,10 @@ COLUMNS = ("organisationId", "orgLinkedinUrl", "publishedAt", "category", "title
 
 # fmt: off
 OrgId = Annotated[str | None, typer.Argument(
-    help="The organisation's id.", show_default=False, metavar="[ORG_ID]",
+    help="The organisation's id.", metavar="[ORG_ID]",
 )]
 OrgLinkedinUrl = Annotated[str | None, typer.Option(
-    "--org-linkedin-url", show_default=False, help="The company's LinkedIn URL (instead of an id).",
+    "--org-linkedin-url", help="The company's LinkedIn URL (instead of an id).",
 )]
 Since = Annotated[str, typer.Option(
     "--since", metavar="DATE", help="Published on or after: YYYY-MM-DD, today, yesterday, -30d.",
@@ -31,15 +31,15 @@ Until = Annotated[str, typer.Option(
     "--until", metavar="DATE", help="Published on or before (same forms).",
 )]
 Categories = Annotated[list[str] | None, typer.Option(
-    "--category", show_default=False,
+    "--category",
     help="Acquisition, Announcements, Bankruptcy, Expansion, IPO, Investment, Issue, Launch, "
          "Layoff, Partnership, Patent or Funding. Repeatable.",
 )]
 Keywords = Annotated[list[str] | None, typer.Option(
-    "--keyword", show_default=False, help="A word the article must mention. Repeatable.",
+    "--keyword", help="A word the article must mention. Repeatable.",
 )]
 Title = Annotated[str | None, typer.Option(
-    "--title", show_default=False, help="An exact headline.",
+    "--title", help="An exact headline.",
 )]
 Page = Annotated[int, typer.Option("--page", min=1, max=100, help="The page to fetch.")]
 AllPages = Annotated[bool, typer.Option(

@@ -37,7 +37,7 @@ CONFIRM_ABOVE = 50.0
 # One option a few lines, as in options.py.
 # fmt: off
 InputFile = Annotated[str | None, typer.Option(
-    "--input", "-i", metavar="FILE", show_default=False,
+    "--input", "-i", metavar="FILE",
     help="Rows to process: CSV with a header, JSON Lines, a JSON array, or one value a line "
          "(- for stdin); columns are recognised by name, ignoring case and punctuation.",
 )]
@@ -45,11 +45,11 @@ Refresh = Annotated[bool, typer.Option(
     "--refresh", help="Ask the API again even when the ledger has the answer (may be charged).",
 )]
 MaxAge = Annotated[float | None, typer.Option(
-    "--max-age", metavar="DAYS", min=0, show_default=False, callback=options.finite,
+    "--max-age", metavar="DAYS", min=0, callback=options.finite,
     help="Treat answers in the ledger older than DAYS as stale and ask again.",
 )]
 MaxCredits = Annotated[float | None, typer.Option(
-    "--max-credits", min=0, show_default=False, callback=options.finite,
+    "--max-credits", min=0, callback=options.finite,
     help="Exit 4 before sending anything when the worst case is above this (decimals allowed).",
 )]
 Yes = Annotated[bool, typer.Option(

@@ -22,7 +22,7 @@ app = typer.Typer(
 )
 
 Name = Annotated[str, typer.Argument(
-    help="Preset name.", show_default=False, autocompletion=complete.preset_names,
+    help="Preset name.", autocompletion=complete.preset_names,
 )]  # fmt: skip
 
 
@@ -58,9 +58,7 @@ def parse_search_flags(args: list[str], orgs: bool = False) -> dict[str, Any]:
 def save(
     ctx: typer.Context,
     name: Name,
-    description: Annotated[
-        str | None, typer.Option(help="What the preset is for.", show_default=False)
-    ] = None,
+    description: Annotated[str | None, typer.Option(help="What the preset is for.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing preset.")] = False,
     orgs: Annotated[
         bool,

@@ -21,16 +21,16 @@ REVEAL_PANEL = "Reveal"
 
 PersonIds = Annotated[
     list[str] | None,
-    typer.Argument(help="Person ids to reveal.", show_default=False, metavar="[PERSON_ID]..."),
+    typer.Argument(help="Person ids to reveal.", metavar="[PERSON_ID]..."),
 ]
 # One option a few lines, as in options.py.
 # fmt: off
 LinkedinUrls = Annotated[list[str] | None, typer.Option(
-    "--linkedin-url", rich_help_panel=INPUT_PANEL, show_default=False,
+    "--linkedin-url", rich_help_panel=INPUT_PANEL,
     help="Standard LinkedIn profile URL. Repeatable.",
 )]
 InputFile = Annotated[str | None, typer.Option(
-    "--input", "-i", metavar="FILE", rich_help_panel=INPUT_PANEL, show_default=False,
+    "--input", "-i", metavar="FILE", rich_help_panel=INPUT_PANEL,
     help="JSON Lines, a JSON array, CSV with a header (any `clodura search` output, with "
          "--layout too), or one person id per line; - reads stdin.",
 )]
@@ -40,7 +40,7 @@ TrustIds = Annotated[bool, typer.Option(
          "(2.15846224800326E+018, a decimal point, digits after the 15th all zeros).",
 )]
 WebhookUrl = Annotated[str | None, typer.Option(
-    "--webhook-url", rich_help_panel=REVEAL_PANEL, show_default=False,
+    "--webhook-url", rich_help_panel=REVEAL_PANEL,
     help="Where the API posts results (https; or CLODURA_WEBHOOK_URL).",
 )]
 Wait = Annotated[bool, typer.Option(
@@ -56,7 +56,7 @@ Refresh = Annotated[bool, typer.Option(
     help="Reveal again people the ledger already has a result for (spends credits again).",
 )]
 MaxCredits = Annotated[int | None, typer.Option(
-    "--max-credits", min=0, metavar="N", rich_help_panel=REVEAL_PANEL, show_default=False,
+    "--max-credits", min=0, metavar="N", rich_help_panel=REVEAL_PANEL,
     help="Exit 4 without submitting when the worst-case cost is above N.",
 )]
 Yes = Annotated[bool, typer.Option(

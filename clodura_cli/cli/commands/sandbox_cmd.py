@@ -70,7 +70,6 @@ def serve(
         typer.Option(
             help="Scripted fault KIND[:COUNT][@ENDPOINT][+AFTER], e.g. 429:2@search "
             "(the next two searches get 429) or 500@search+2 (the third gets 500). Repeatable.",
-            show_default=False,
         ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the random faults.")] = 0,

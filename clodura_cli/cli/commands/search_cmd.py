@@ -63,7 +63,6 @@ def search(
             help="A preset file anywhere (applied after --preset; flags override both).",
             metavar="PATH",
             rich_help_panel="Presets",
-            show_default=False,
         ),
     ] = None,
     new_only: Annotated[
@@ -80,7 +79,6 @@ def search(
         typer.Option(
             "--memory",
             metavar="NAME",
-            show_default=False,
             help="With --new-only or --forget: remember people under NAME (default: the preset's "
             "name, or the query's filters without a preset).",
             rich_help_panel="Presets",

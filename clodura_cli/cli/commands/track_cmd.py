@@ -17,7 +17,6 @@ LEDGER_PANEL = "Ledger"
 # fmt: off
 TrackingIds = Annotated[list[str] | None, typer.Argument(
     help="Tracking ids to fetch (or, with --raw, person ids); none lists the ledger.",
-    show_default=False,
 )]
 Wait = Annotated[bool, typer.Option(
     "--wait", help="Poll until the jobs are done; with no id, every open job of this account.",
@@ -28,7 +27,7 @@ Timeout = Annotated[float, typer.Option(
 Pending = Annotated[bool, typer.Option(
     "--pending", help="List only jobs still waiting for an answer (pending, unread or unknown).",
 )]
-Limit = Annotated[int | None, typer.Option(help="List at most N jobs.", min=1, show_default=False)]
+Limit = Annotated[int | None, typer.Option(help="List at most N jobs.", min=1)]
 Raw = Annotated[bool, typer.Option(
     "--raw", rich_help_panel=LEDGER_PANEL,
     help="Print the answers stored for the given jobs (tracking id or person id) as JSON, as "
@@ -40,17 +39,16 @@ Reparse = Annotated[bool, typer.Option(
          "API call.",
 )]
 Backup = Annotated[str | None, typer.Option(
-    "--backup", metavar="FILE", rich_help_panel=LEDGER_PANEL, show_default=False,
+    "--backup", metavar="FILE", rich_help_panel=LEDGER_PANEL,
     help="Write a consistent copy of the ledger (your paid jobs) to FILE, even while other runs "
          "use it; no API call.",
 )]
 Attach = Annotated[str | None, typer.Option(
     "--attach", metavar="PERSON_ID=TRACKING_ID", rich_help_panel=LEDGER_PANEL,
-    show_default=False,
     help="Give a person's stuck job (its answer lost) a tracking id found elsewhere, to track it.",
 )]
 Abandon = Annotated[str | None, typer.Option(
-    "--abandon", metavar="PERSON_ID", rich_help_panel=LEDGER_PANEL, show_default=False,
+    "--abandon", metavar="PERSON_ID", rich_help_panel=LEDGER_PANEL,
     help="Give a person's stuck job up, after printing its answers; `reveal --refresh` may then "
          "submit again (and may be charged again).",
 )]
@@ -60,12 +58,12 @@ ForgetNotFound = Annotated[bool, typer.Option(
          "those people again; says how many.",
 )]
 Since = Annotated[str | None, typer.Option(
-    "--since", metavar="DATE", rich_help_panel=LEDGER_PANEL, show_default=False,
+    "--since", metavar="DATE", rich_help_panel=LEDGER_PANEL,
     help="With --forget-not-found: only jobs submitted on or after DATE (2026-11-30, or "
          "2026-11-30T09:00).",
 )]
 Import = Annotated[str | None, typer.Option(
-    "--import", metavar="FILE", rich_help_panel=LEDGER_PANEL, show_default=False,
+    "--import", metavar="FILE", rich_help_panel=LEDGER_PANEL,
     help="Apply webhook deliveries captured elsewhere (a JSON body, an array, or JSON Lines; - "
          "for stdin), as `clodura listen` would.",
 )]
@@ -82,7 +80,7 @@ ApplyUnverified = Annotated[bool, typer.Option(
     help="Apply the deliveries kept aside as unverified (look at them first).",
 )]
 Kind = Annotated[str | None, typer.Option(
-    "--kind", rich_help_panel=LEDGER_PANEL, show_default=False,
+    "--kind", rich_help_panel=LEDGER_PANEL,
     help="email or phone: which of a person's jobs --attach or --abandon means.",
 )]
 # fmt: on

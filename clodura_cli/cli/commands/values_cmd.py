@@ -23,7 +23,6 @@ def values(
             metavar="FIELD",
             help="A filter with known values: " + ", ".join(field_names()) + ".",
             autocompletion=complete.choices(field_names()),
-            show_default=False,
         ),
     ],
     text: Annotated[
@@ -32,7 +31,6 @@ def values(
             metavar="[TEXT]",
             help="Only the values TEXT matches: words they start with, an abbreviation, a "
             "code (us, gbr), an older name, a near spelling.",
-            show_default=False,
         ),
     ] = None,
     fmt: options.Format = None,

@@ -14,14 +14,14 @@ COLUMNS = ("email", "verdict", "state", "deep", "verifiedAt", "documentId", "sta
 
 # fmt: off
 Emails = Annotated[list[str] | None, typer.Argument(
-    help="Email addresses to verify.", show_default=False, metavar="[EMAIL]...",
+    help="Email addresses to verify.", metavar="[EMAIL]...",
 )]
 Deep = Annotated[bool, typer.Option(
     "--deep", help="Deep verification (0.1 credits instead of 0.04); may be queued, so it needs "
                    "--webhook-url or --listen.",
 )]
 WebhookUrl = Annotated[str | None, typer.Option(
-    "--webhook-url", show_default=False,
+    "--webhook-url",
     help="Where the API posts a queued verdict (https; or CLODURA_WEBHOOK_URL); receive it "
          "with --listen or `clodura listen`.",
 )]
