@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
 import json
 import os
 import shutil
@@ -618,3 +620,80 @@ def test_a_lone_surrogate_the_api_sends_is_written_escaped_in_json(tmp_path: Pat
     assert done.returncode == 0, done.stderr
     written = done.stdout.decode("utf-8")  # strict: no raw surrogate escaped its JSON
     assert written.count("bad\\udc80") == 2
+
+
+#: A page whose values and one key hold half a character (an emoji cut in two by a length
+#: limit, as JSON may carry it): no UTF-8 can hold it, so every format but JSON writes U+FFFD.
+_HALVES = (
+    b'[{"personId": "31", "firstName": "Ana\\ud83d", "lastName": "bad\\udc80x", '
+    b'"note\\udc81": "y"}]'
+)
+_HALF_WARNING = "warning: a value held half a character (a lone surrogate"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "table"])
+def test_half_a_character_in_an_answer_is_written_as_a_replacement(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fmt: str
+) -> None:
+    """A CSV file failed mid-write on such a value (a traceback, the paid records lost)."""
+    target = tmp_path / f"people.{fmt}"
+    result, fake = search_against(
+        monkeypatch, Answer(200, _HALVES), "--limit", "1", "--fields", "all", "-f", fmt,
+        "-o", str(target),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.count(_HALF_WARNING) == 1
+    text = target.read_bytes().decode("utf-8")  # strict: every byte is valid UTF-8
+    if fmt == "table":
+        assert "Ana\ufffd" in text and "bad\ufffdx" in text and "note\ufffd" in text
+        return
+    header, row = csv.reader(io.StringIO(text), delimiter="," if fmt == "csv" else "\t")
+    written = dict(zip(header, row, strict=True))
+    assert {name: written[name] for name in ("personId", "firstName", "lastName", "note\ufffd")} == {
+        "personId": "31", "firstName": "Ana\ufffd", "lastName": "bad\ufffdx", "note\ufffd": "y",
+    }  # fmt: skip
+    assert len(fake.received) == 1
+
+
+def test_half_a_character_in_a_workbook_is_a_replacement(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    pytest.importorskip("xlsxwriter")
+    import zipfile
+
+    target = tmp_path / "people.xlsx"
+    result, _ = search_against(
+        monkeypatch, Answer(200, _HALVES), "--limit", "1", "--fields", "all", "-f", "xlsx",
+        "-o", str(target),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    with zipfile.ZipFile(target) as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert "Ana\ufffd" in sheet and "bad\ufffdx" in sheet and "note\ufffd" in sheet
+
+
+@pytest.mark.parametrize(
+    "locale",
+    [
+        {"LC_ALL": "C.UTF-8", "PYTHONIOENCODING": ""},  # stdout passed it on as a raw byte
+        {"LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8"},  # stdout failed mid-write
+    ],
+)
+def test_half_a_character_on_stdout_is_a_replacement(
+    tmp_path: Path, locale: dict[str, str]
+) -> None:
+    env = {**base_env(tmp_path), "LANG": "C.UTF-8", "PYTHONUTF8": "0", **locale,
+           "CLODURA_API_KEY": KEY}  # fmt: skip
+    with fake_server(always(Answer(200, _HALVES))) as fake:
+        env["CLODURA_BASE_URL"] = fake.url
+        done = subprocess.run(
+            [sys.executable, "-m", "clodura_cli", "search", "--title", "CEO", "--limit", "1",
+             "-f", "csv", "--fields", "personId,firstName,lastName"],
+            env=env, capture_output=True, timeout=DEADLINE, check=False,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode("utf-8").splitlines() == [
+        "personId,firstName,lastName",
+        "31,Ana\ufffd,bad\ufffdx",
+    ]
+    assert done.stderr.decode().count(_HALF_WARNING) == 1

@@ -12,7 +12,7 @@ from typer.core import TyperGroup
 
 from clodura_cli import version_line
 from clodura_cli.api.errors import CloduraError
-from clodura_cli.base import stopping
+from clodura_cli.base import encoding, stopping
 from clodura_cli.cli import collector, complete, report, terminal
 from clodura_cli.cli.exit_codes import ExitCode, classify
 from clodura_cli.store import config
@@ -105,6 +105,7 @@ class CloduraGroup(TyperGroup):
     def make_context(self, info_name: str | None, args: list[str], *a: Any, **kw: Any) -> Any:
         report.set_quiet(False)
         report.set_timestamps(config.env_flag(report.ENV_LOG_TIMESTAMPS))
+        encoding.tell_with(report.warn)
         _as_it_runs(self)
         try:
             return super().make_context(info_name, args, *a, **kw)

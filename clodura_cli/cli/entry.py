@@ -38,32 +38,13 @@ def main() -> None:
         sys.exit(0)
 
 
-_told_about_encoding = False
-
-
-def _replace_and_say(error: UnicodeError) -> tuple[str, int]:
-    """A character stdout's encoding cannot hold becomes '?', and the user is told once."""
-    global _told_about_encoding
-    if not _told_about_encoding:
-        _told_about_encoding = True
-        sys.stderr.write(
-            f"warning: standard output's encoding ({sys.stdout.encoding}) cannot hold some "
-            "characters; they are written as '?' (use a UTF-8 locale or PYTHONIOENCODING=utf-8)\n"
-        )
-    assert isinstance(error, UnicodeEncodeError)
-    return "?" * (error.end - error.start), error.end
-
-
 def _tolerant_stdout() -> None:
-    """A stdout that cannot encode every character (LANG=C without coercion, a latin-1
-    PYTHONIOENCODING) writes what it cannot hold as '?' rather than failing the run."""
-    import codecs
+    """A character stdout cannot encode is replaced, and the user told, rather than failing the
+    run or passing on invalid bytes (``base.encoding``)."""
+    if hasattr(sys.stdout, "reconfigure"):
+        from clodura_cli.base.encoding import ERRORS
 
-    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
-    if encoding in ("utf8", "utf16", "utf32") or not hasattr(sys.stdout, "reconfigure"):
-        return
-    codecs.register_error("clodura-replace", _replace_and_say)
-    sys.stdout.reconfigure(errors="clodura-replace")
+        sys.stdout.reconfigure(errors=ERRORS)
 
 
 def _main() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from clodura_cli.api.errors import UsageError
+from clodura_cli.base.encoding import ERRORS
 from clodura_cli.cli import report, terminal
 from clodura_cli.store.files import appended, atomic_output
 from clodura_cli.store.formats import (
@@ -46,7 +47,7 @@ class _TextSpool:
                 return self._memory.write(text)
             import tempfile
 
-            self._file = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed by close())
+            self._file = tempfile.TemporaryFile("w+", encoding="utf-8", errors=ERRORS)  # noqa: SIM115 (closed by close())
             self._file.write(self._memory.getvalue())
             self._memory = None
         assert self._file is not None

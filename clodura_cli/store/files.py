@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+from clodura_cli.base.encoding import ERRORS
+
 
 def private_dir(path: Path) -> Path:
     """Create the folder, and any missing parent, readable by the owner only.
@@ -51,8 +53,9 @@ def replaced_atomically(path: Path, *, private: bool, binary: bool = False) -> I
             except FileNotFoundError:
                 mode = new_file_mode()
             os.fchmod(fd, mode)
-        with (os.fdopen(fd, "wb") if binary else
-              os.fdopen(fd, "w", encoding="utf-8", newline="")) as stream:  # fmt: skip
+        opened = (os.fdopen(fd, "wb") if binary
+                  else os.fdopen(fd, "w", encoding="utf-8", errors=ERRORS, newline=""))  # fmt: skip
+        with opened as stream:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
@@ -67,7 +70,7 @@ def replaced_atomically(path: Path, *, private: bool, binary: bool = False) -> I
 def written_directly(path: Path, binary: bool = False) -> Iterator[Any]:
     """A text (or ``binary``) stream onto a device, a FIFO, a socket or a descriptor's name:
     these are written, never replaced."""
-    text = {} if binary else {"encoding": "utf-8", "newline": ""}
+    text = {} if binary else {"encoding": "utf-8", "errors": ERRORS, "newline": ""}
     mode = "wb" if binary else "w"
     if stat.S_ISSOCK(path.stat().st_mode):
         import socket
@@ -229,7 +232,7 @@ def appended(path: str, on_wait: Callable[[], None] | None = None) -> Iterator[A
         # The stream writes through a second descriptor of the same open file: closing it
         # (which may flush a buffer) happens before the cut below, and the lock, which
         # belongs to the open file, is held until ``fd`` closes.
-        stream = os.fdopen(os.dup(fd), "a", encoding="utf-8", newline="")
+        stream = os.fdopen(os.dup(fd), "a", encoding="utf-8", errors=ERRORS, newline="")
         try:
             if start and not _ends_with_newline(fd, start):
                 stream.write("\n")

@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from clodura_cli.base.encoding import whole
 from clodura_cli.store.cells import (
     ALL_FIELDS,
     WriteOptions,
@@ -69,13 +70,13 @@ class WorkbookWriter:
             elif isinstance(value, bool):
                 sheet.write_boolean(row, column, value)
                 continue
-            sheet.write_string(row, column, self._fit(cell(value)))
+            sheet.write_string(row, column, self._fit(whole(cell(value))))
         self._row += 1
 
     def _header(self, fields: Sequence[str], first: dict[str, Any] | None) -> None:
         self._fields = list(fields)
         for column, name in enumerate(self._fields):
-            self._sheet.write_string(0, column, name, self._bold)
+            self._sheet.write_string(0, column, whole(name), self._bold)
             sample = cell(first.get(name)) if first else ""
             self._sheet.set_column(column, column, min(_WIDEST, max(len(name), len(sample)) + 2))
         self._sheet.freeze_panes(1, 0)
