@@ -11,12 +11,17 @@ module's error handler, instead of failing the run or writing invalid bytes:
   ``PYTHONIOENCODING``) becomes '?'.
 
 Either way the user is told once, on stderr. Only ``codecs`` is needed, which Python has
-loaded at start: this runs before typer is imported.
+loaded at start: this runs before typer is imported, on a TAB and for ``--version`` too.
 """
+
+from __future__ import annotations
 
 import codecs
 import sys
-from collections.abc import Callable
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # collections.abc is not loaded yet when this runs: a TAB would pay for it
+    from collections.abc import Callable
 
 #: The handler's name, for ``open(..., errors=ERRORS)`` and ``reconfigure(errors=ERRORS)``.
 ERRORS = "clodura-unencodable"
