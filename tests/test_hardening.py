@@ -677,7 +677,10 @@ def test_half_a_character_in_a_workbook_is_a_replacement(
     [
         {"LC_ALL": "C.UTF-8", "PYTHONIOENCODING": ""},  # stdout passed it on as a raw byte
         {"LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8"},  # stdout failed mid-write
+        {"LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-16"},  # its encoder takes only bytes
+        {"LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-32"},
     ],
+    ids=["surrogateescape", "utf-8", "utf-16", "utf-32"],
 )
 def test_half_a_character_on_stdout_is_a_replacement(
     tmp_path: Path, locale: dict[str, str]
@@ -692,8 +695,54 @@ def test_half_a_character_on_stdout_is_a_replacement(
             env=env, capture_output=True, timeout=DEADLINE, check=False,
         )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert done.stdout.decode("utf-8").splitlines() == [
+    assert done.stdout.decode(locale["PYTHONIOENCODING"] or "utf-8").splitlines() == [
         "personId,firstName,lastName",
         "31,Ana\ufffd,bad\ufffdx",
     ]
-    assert done.stderr.decode().count(_HALF_WARNING) == 1
+    assert done.stderr.decode(locale["PYTHONIOENCODING"] or "utf-8").count(_HALF_WARNING) == 1
+
+
+def test_paths_and_file_names_go_to_stdout_as_the_bytes_they_are(tmp_path: Path) -> None:
+    """A folder or a preset whose name is not UTF-8 (read by Python as U+DC80-U+DCFF) is
+    printed as its own bytes, so that `cd "$(clodura preset path)"` and a TAB still work."""
+    home = os.fsdecode(bytes(tmp_path) + b"/h\xe9")
+    os.makedirs(home)
+    env = {**base_env(tmp_path), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": home}
+    for name in ("CLODURA_CONFIG_DIR", "CLODURA_DATA_DIR", "CLODURA_CACHE_DIR"):
+        env.pop(name)
+    env = {k: v for k, v in env.items() if not k.startswith("XDG_")}
+
+    def clodura(*args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([sys.executable, "-m", "clodura_cli", *args], env=env,
+                              capture_output=True, timeout=DEADLINE, check=False)  # fmt: skip
+
+    folder = clodura("preset", "path")
+    assert folder.returncode == 0, folder.stderr
+    assert folder.stdout == os.fsencode(home) + b"/.config/clodura/presets\n"
+    assert (
+        b"config: " + os.fsencode(home) + b"/.config/clodura/" in clodura("config", "path").stdout
+    )
+    presets = Path(folder.stdout[:-1].decode("utf-8", "surrogateescape"))
+    presets.mkdir(parents=True)
+    (presets / os.fsdecode(b"ab\xe9.yaml")).write_text("seniority: [CEO]\n", encoding="utf-8")
+    listed = clodura("preset", "list")
+    assert listed.stdout.startswith(b"ab\xe9\t"), listed.stdout
+    offered = clodura("__complete-values", "preset", "zsh", "ab")
+    assert offered.stdout == b"ab\xe9\n" and offered.stderr == b""
+
+
+def test_appending_under_a_name_written_with_half_a_character_keeps_its_cells(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The header holds `note\ufffd`; the next run's records still say `note\udc81`: their
+    cells were left empty under it."""
+    target = tmp_path / "people.csv"
+    first, _ = search_against(monkeypatch, Answer(200, _HALVES), "--limit", "1", "--fields",
+                              "all", "-f", "csv", "-o", str(target))  # fmt: skip
+    assert first.exit_code == 0, first.stderr
+    again, _ = search_against(monkeypatch, Answer(200, _HALVES), "--limit", "1", "-f", "csv",
+                              "--append", "-o", str(target))  # fmt: skip
+    assert again.exit_code == 0, again.stderr
+    header, *rows = csv.reader(io.StringIO(target.read_text(encoding="utf-8")))
+    assert len(rows) == 2
+    assert [dict(zip(header, row, strict=True))["note\ufffd"] for row in rows] == ["y", "y"]

@@ -540,3 +540,19 @@ def test_api_news_without_a_page_is_the_commands_page_1_and_other_fields_are_apa
     other = run_cli("api", "organisation/news", *fields, "-F", "perPage=100")
     assert other.exit_code == 0 and "answered from the ledger" not in other.stderr
     assert len(fake.received) == 2
+
+
+def test_an_item_holding_half_a_character_is_stored_and_read_back(isolated: Path) -> None:
+    """JSON may carry a lone surrogate (an emoji cut in two), which SQLite refuses: a verify or
+    enrich answer holding one was lost after it was paid for, its item left `unknown`."""
+    items = Ledger(_ledger()).items()
+    record = {"email": "ana@x.com", "firstName": "Ana\ud83d"}  # a row of `--input`
+    item, is_new = items.claim("acct", "verify", "standard:ana@x.com", {"email": "ana@x.com"},
+                               record)  # fmt: skip
+    assert is_new
+    done = items.answered(item.id, "completed", result={"verdict": "Deliverable \udc80"},
+                          credits=0.04, message="ok \ud83d", document_id="d\ud83d")  # fmt: skip
+    assert done.record == record
+    assert done.result == {"verdict": "Deliverable \udc80"}  # JSON: kept exactly
+    assert done.message == "ok \ufffd" and done.document_id == "d\ufffd"  # text: U+FFFD
+    assert items.claim("acct", "verify", "standard:ana@x.com", {}, {})[1] is False

@@ -422,6 +422,30 @@ def test_track_import_applies_captured_deliveries(isolated: Path, shape: str) ->
     assert "already applied" in again.stderr
 
 
+def test_an_answer_holding_half_a_character_is_applied_and_kept_exactly(isolated: Path) -> None:
+    """JSON may carry a lone surrogate (an emoji cut in two), which SQLite refuses: the paid
+    answer failed to be stored (an internal error, the job left queued for ever)."""
+    ledger = Ledger(isolated / "data" / "ledger.db")
+    job_id = queued_job(ledger, "777", "T-half")
+    source = isolated / "captured.json"
+    source.write_text(
+        '{"trackingId": "T-half", "status": "completed", "email": "ana@acme.example", '
+        '"firstName": "Ana\\ud83d", "lastName": "Lee", "companyDomain": "acme.example", '
+        '"message": "done \\udc80"}'
+    )
+    result = run_cli("track", "--import", str(source))
+    assert result.exit_code == 0, result.stderr
+    assert "1 applied" in result.stderr
+    job = ledger.get(job_id)
+    assert job.status == "completed"
+    assert job.result is not None and job.result["email"] == "ana@acme.example"
+    # Lossless where JSON is stored: the answer reads back as it came.
+    assert job.result["firstName"] == "Ana\ud83d"
+    shown = run_cli("track", "T-half", "--raw")
+    assert shown.exit_code == 0, shown.stderr
+    assert "Ana\\ud83d" in shown.stdout
+
+
 # The secret ----------------------------------------------------------------------------------------
 
 

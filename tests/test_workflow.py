@@ -582,3 +582,20 @@ def test_a_real_apis_page_is_kept_as_its_records_and_a_sandbox_page_with_its_not
     assert again.get("/p", {"page": 2}) == [{"personId": "2"}]
     assert again.not_emulated == {"technologyParameters"}
     again.close()
+
+
+def test_a_page_holding_half_a_character_is_kept(tmp_path: Path) -> None:
+    """A lone surrogate in a record (an answer) or in a filter (argv in a non-UTF-8 locale)
+    once made the cache give up for the run, with a warning to delete the file."""
+    from clodura_cli.store.page_cache import PageCache
+
+    warned: list[str] = []
+    cache = PageCache(tmp_path / "pages.db", "acct", 3600.0, warn=warned.append)
+    cache.put("/p", {"page": 1, "personTitle": ["CEO\udce9"]}, [{"firstName": "Ana\ud83d"}])
+    cache.close()
+    assert warned == []
+    again = PageCache(tmp_path / "pages.db", "acct", 3600.0)
+    assert again.get("/p", {"page": 1, "personTitle": ["CEO\udce9"]}) == [
+        {"firstName": "Ana\ud83d"}
+    ]
+    again.close()

@@ -25,6 +25,8 @@ if TYPE_CHECKING:  # collections.abc is not loaded yet when this runs: a TAB wou
 
 #: The handler's name, for ``open(..., errors=ERRORS)`` and ``reconfigure(errors=ERRORS)``.
 ERRORS = "clodura-unencodable"
+#: The same for text that came from the operating system (``os_line``).
+OS_ERRORS = "clodura-unencodable-os"
 #: The replacement for half a character, in an encoding that holds it.
 REPLACEMENT = "\ufffd"
 _UNICODE = ("utf8", "utf16", "utf32")
@@ -57,20 +59,33 @@ def is_surrogate(char: str) -> bool:
     return "\ud800" <= char <= "\udfff"
 
 
+def _replacement(encoding: str, count: int) -> bytes | None:
+    """U+FFFD ``count`` times in a Unicode encoding (named as ``_replace`` normalises it), as
+    bytes without a byte-order mark: the UTF-8, -16 and -32 encoders take a replacement only in
+    ASCII text or in bytes. None for any other encoding."""
+    if encoding.startswith("utf8"):
+        codec = "utf-8"
+    elif encoding[:5] in ("utf16", "utf32"):
+        order = encoding[5:7] if encoding[5:7] in ("le", "be") else sys.byteorder[0] + "e"
+        codec = f"utf-{encoding[3:5]}-{order}"
+    else:
+        return None
+    return (REPLACEMENT * count).encode(codec)
+
+
 def _replace(error: UnicodeError) -> tuple[str | bytes, int]:
     if not isinstance(error, UnicodeEncodeError):
         raise error
     bad = error.object[error.start : error.end]
     encoding = error.encoding.lower().replace("-", "").replace("_", "")
-    if encoding.startswith(_UNICODE) and all(map(is_surrogate, bad)):
+    replacement = _replacement(encoding, len(bad)) if all(map(is_surrogate, bad)) else None
+    if replacement is not None:
         _tell(
             "surrogate",
             "a value held half a character (a lone surrogate, as from an emoji cut in two), "
             "which UTF-8 cannot hold: written as U+FFFD (JSON output keeps it, escaped)",
         )
-        if encoding == "utf8":  # its encoder takes a replacement in ASCII or in bytes
-            return (REPLACEMENT * len(bad)).encode("utf-8"), error.end
-        return REPLACEMENT * len(bad), error.end
+        return replacement, error.end
     _tell(
         error.encoding,
         f"standard output's encoding ({error.encoding}) cannot hold some characters; they are "
@@ -79,7 +94,54 @@ def _replace(error: UnicodeError) -> tuple[str | bytes, int]:
     return "?" * len(bad), error.end
 
 
+def _replace_os(error: UnicodeError) -> tuple[str | bytes, int]:
+    if isinstance(error, UnicodeEncodeError):
+        bad = error.object[error.start : error.end]
+        if all("\udc80" <= char <= "\udcff" for char in bad):
+            return bytes(ord(char) - 0xDC00 for char in bad), error.end
+    return _replace(error)
+
+
 codecs.register_error(ERRORS, _replace)
+codecs.register_error(OS_ERRORS, _replace_os)
+
+
+def write_os_text(text: str) -> None:
+    """Write text that came from the operating system (a file's name, a folder) to stdout as
+    the bytes it was: Python read the bytes no encoding could decode as U+DC80-U+DCFF
+    (surrogateescape), which go back as those bytes; anything else as ``ERRORS`` writes it."""
+    data = text.encode(sys.getfilesystemencoding(), OS_ERRORS)
+    binary = getattr(sys.stdout, "buffer", None)
+    if binary is None:  # a stream of text only (a test's): what it holds is all there is
+        sys.stdout.write(data.decode(sys.getfilesystemencoding(), "surrogateescape"))
+        return
+    sys.stdout.flush()
+    binary.write(data)
+    binary.flush()
+
+
+def escape_halves(json_text: str) -> str:
+    """JSON text with each lone surrogate written as its ``\\uXXXX`` escape: valid UTF-8,
+    and it reads back the same (what ``json.dumps(..., ensure_ascii=False)`` passes on raw)."""
+    if json_text.isascii():
+        return json_text
+    try:
+        json_text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join(f"\\u{ord(c):04x}" if is_surrogate(c) else c for c in json_text)
+    return json_text
+
+
+def without_halves(text: str) -> str:
+    """``text`` with each lone surrogate as U+FFFD, silently: as SQLite can store it (a JSON
+    column keeps it escaped instead: ``escape_halves``), as a file's header holds it."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join(REPLACEMENT if is_surrogate(c) else c for c in text)
+    return text
 
 
 def whole(text: str) -> str:

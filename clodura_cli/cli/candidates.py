@@ -10,9 +10,9 @@ bare Python start. typer's completers (cli/complete.py) read the same functions.
 from __future__ import annotations
 
 import os
-import sys
 
 from clodura_cli.base import folders
+from clodura_cli.base.encoding import write_os_text
 
 #: Characters no shell needs quoted; bash gets a backslash before any other (``Vice\\ President``).
 SHELL_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.,:/@%+=-")
@@ -135,4 +135,5 @@ def main(args: list[str]) -> None:
         return
     if shell == "bash":
         values = for_bash(values, typed)
-    sys.stdout.write("".join(value + "\n" for value in values))
+    # Preset, profile and layout names are file names: written as the bytes they are.
+    write_os_text("".join(value + "\n" for value in values))

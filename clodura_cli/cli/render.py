@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from clodura_cli.api.errors import UsageError
-from clodura_cli.base.encoding import ERRORS
+from clodura_cli.base.encoding import ERRORS, REPLACEMENT, without_halves
 from clodura_cli.cli import report, terminal
 from clodura_cli.store.files import appended, atomic_output
 from clodura_cli.store.formats import (
@@ -168,6 +168,10 @@ def _write(records: Iterable[dict[str, Any]], output: Output, empty_header: bool
             if existing is not None:
                 _check_header(existing, columns, output.path)
                 columns, header = existing, False
+                if any(REPLACEMENT in name for name in existing):
+                    # A name written with half a character (U+FFFD now): the records' own
+                    # names must be read the same way, or their cells would be left empty.
+                    records = ({without_halves(k): v for k, v in r.items()} for r in records)
         if output.fmt == "table":
             from clodura_cli.cli.table import render_table
 

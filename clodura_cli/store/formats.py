@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol, TextIO
 
 from clodura_cli.api.errors import UsageError
+from clodura_cli.base.encoding import escape_halves
 from clodura_cli.base.text import BIDI_AND_SEPARATORS, C1_CONTROLS, pattern, printable
 from clodura_cli.base.values import cap_depth
 from clodura_cli.store.cells import (
@@ -38,9 +39,6 @@ _PHONE = pattern(r"\+\d+(?: \d+)*\Z")
 #: paragraph separators): always written as \\u escapes, which read back the same.
 _UNSAFE_IN_JSON = C1_CONTROLS | BIDI_AND_SEPARATORS
 _ESCAPED_IN_JSON = {ord(char): f"\\u{ord(char):04x}" for char in _UNSAFE_IN_JSON}
-#: A lone surrogate (the API may send "\\udc80", which JSON allows): no UTF-8 can hold it, so it
-#: is written escaped too, and reads back the same.
-_SURROGATE = pattern("[\ud800-\udfff]")
 
 
 class RecordWriter(Protocol):
@@ -91,9 +89,8 @@ def json_text(value: Any, indent: int | None = None) -> str:
         return text
     if not _UNSAFE_IN_JSON.isdisjoint(text):
         text = text.translate(_ESCAPED_IN_JSON)
-    if _SURROGATE.search(text):
-        text = _SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
-    return text
+    # A lone surrogate (the API may send "\\udc80", which JSON allows): no UTF-8 holds it.
+    return escape_halves(text)
 
 
 def guarded(text: str) -> str:

@@ -21,6 +21,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from clodura_cli.base.encoding import escape_halves
 from clodura_cli.store.sqlite_file import Tables, from_row
 
 ITEMS_SQL = """
@@ -187,7 +188,7 @@ def _stale(status: str, updated_at: float, now: float, max_age: float | None) ->
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return escape_halves(json.dumps(value, ensure_ascii=False, sort_keys=True))
 
 
 def _item(row: sqlite3.Row) -> Item:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from clodura_cli.base.encoding import escape_halves
 from clodura_cli.store.sqlite_file import Schema, SharedDatabase
 
 SCHEMA = Schema(
@@ -147,7 +148,7 @@ class PageCache:
                     conn.execute(
                         "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?)",
                         (self._account, _request(endpoint_path, body), self._clock(),
-                         json.dumps(kept, ensure_ascii=False)),
+                         escape_halves(json.dumps(kept, ensure_ascii=False))),
                     )  # fmt: skip
                 self.kept += 1
             except Exception as exc:
@@ -165,4 +166,4 @@ def _now() -> float:
 
 
 def _request(endpoint_path: str, body: dict[str, Any]) -> str:
-    return endpoint_path + " " + json.dumps(body, sort_keys=True, ensure_ascii=False)
+    return endpoint_path + " " + escape_halves(json.dumps(body, sort_keys=True, ensure_ascii=False))

@@ -5,6 +5,7 @@ from typing import Annotated
 
 import typer
 
+from clodura_cli.base.encoding import write_os_text
 from clodura_cli.cli import options, report
 
 app = typer.Typer(
@@ -127,7 +128,7 @@ def path() -> None:
     """
     from clodura_cli.store import config, layouts
 
-    sys.stdout.write(
+    write_os_text(  # paths: as the bytes they are, whatever the locale
         f"config: {config.config_file()}\nkeys: {config.credentials_file()}\n"
         f"presets: {config.presets_dir()}\nlayouts: {layouts.user_dir()}\n"
         f"data: {config.data_dir()}\ncache: {config.help_cache_dir()}\n"

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from clodura_cli.api.errors import UsageError
+from clodura_cli.base.encoding import write_os_text
 from clodura_cli.base.text import one_line
 from clodura_cli.cli import complete, options, report, terminal
 from clodura_cli.store.formats import json_text
@@ -136,7 +137,7 @@ def list_(
         # A description comes from a file anyone may have written: no escape reaches a terminal.
         used_by = row["for"] or "?"
         description = one_line(str(row["description"] or ""))
-        sys.stdout.write(f"{row['name']}\t{used_by}\t{filters}\t{description}\n")
+        write_os_text(f"{row['name']}\t{used_by}\t{filters}\t{description}\n")  # a file's name
 
 
 @app.command()
@@ -260,4 +261,4 @@ def path() -> None:
     """
     from clodura_cli.store import presets
 
-    sys.stdout.write(f"{presets.presets_dir()}\n")
+    write_os_text(f"{presets.presets_dir()}\n")
