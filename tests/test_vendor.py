@@ -486,17 +486,36 @@ def test_an_address_as_a_crm_or_mail_header_writes_it(api: Any, written: str) ->
     assert len(fake.received) == 1 and again.jsonl()[0]["email"].lower() == "a@b.test"
 
 
-def test_news_all_over_the_cap_writes_what_it_paid_for_then_exits_4(api: Any) -> None:
+def test_news_all_stops_at_the_cap_and_ends_well_as_search_all_does(api: Any) -> None:
+    """--max-credits with --all is the cap doing its job (as `search --all` has it): what was
+    paid for is written, the stop is said, exit 0. It exited 4, unlike search."""
     fake = api(news_pages(500, per_page=1))
-    result = run_cli("news", "7", "--all", "--max-credits", "10", "-f", "jsonl")
-    assert result.exit_code == 4
-    assert [r["title"] for r in result.jsonl()] == ["p1-0"]
-    assert len(fake.received) == 1
+    result = run_cli("news", "7", "--all", "--max-credits", "5", "-f", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    assert [r["title"] for r in result.jsonl()] == ["p1-0", "p2-0"]
+    assert sorted(body(r)["page"] for r in fake.received) == [1, 2]
     assert (
-        "--max-credits 10: 99 more news request(s) may cost up to 198 credits after the 2 "
-        "this run spent; they were not sent" in result.stderr
+        "--max-credits 5: 1 more news request(s) fit after the 2 credits spent; the rest of "
+        "--all is not sent" in result.stderr
     )
     assert "the API has 500 pages; --all stops at page 100" in result.stderr
+
+
+def test_a_news_dry_run_counts_every_page_of_all_and_what_refresh_sends(api: Any) -> None:
+    """The dry run's worst case was one page for --all (up to 100 are bought), and it counted
+    a page the ledger holds as answered under --refresh, which sends it again (2 credits)."""
+    fake = api(news_pages(3))
+    shown = run_cli("news", "7", "--all", "--page", "3", "--dry-run")
+    assert json.loads(shown.stdout)["worstCaseCredits"] == 2 * 98  # pages 3 to 100
+    capped = run_cli("news", "7", "--all", "--dry-run", "--max-credits", "9")
+    assert json.loads(capped.stdout)["worstCaseCredits"] == 9
+    assert run_cli("news", "7", "-f", "jsonl").exit_code == 0  # page 1, now in the ledger
+    held = json.loads(run_cli("news", "7", "--dry-run").stdout)
+    assert (held["answeredByLedger"], held["worstCaseCredits"], held["bodies"]) == (1, 0, [])
+    again = json.loads(run_cli("news", "7", "--dry-run", "--refresh").stdout)
+    assert (again["answeredByLedger"], again["worstCaseCredits"]) == (0, 2)
+    assert [b["page"] for b in again["bodies"]] == [1]
+    assert len(fake.received) == 1  # the dry runs sent nothing
 
 
 def test_verify_csv_columns_are_the_rows_own(api: Any, tmp_path: Path) -> None:

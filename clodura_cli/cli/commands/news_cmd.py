@@ -76,7 +76,7 @@ def news(
       clodura news 6964146847109114255 --since 2026-01-01 --until 2026-06-30 --all -o news.csv
     """
     from clodura_cli.cli.commands import paid_flow
-    from clodura_cli.vendor import NEWS
+    from clodura_cli.vendor import NEWS, NEWS_MAX_PAGE
 
     query = _query(org_id, org_linkedin_url, since, until, category, keyword, title, page)
     last = None if paid_opts.refresh or page == 1 else query.last_known_page(api)
@@ -86,8 +86,9 @@ def news(
             "nothing sent (--refresh asks anyway)"
         )
         return
+    more = paid_flow.MorePages(query.next_pages, NEWS_MAX_PAGE - page + 1) if all_pages else None
     paid_flow.run_paid(NEWS, [query.purchase(page)], paid_opts, api, _rows, COLUMNS,
-                       "news request", query.next_pages if all_pages else None)  # fmt: skip
+                       "news request", more)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,16 @@ class PaidOptions:
     out: OutputOptions = field(default_factory=OutputOptions)
 
 
+@dataclass(frozen=True)
+class MorePages:
+    """What --all buys after the first answers: ``next`` names the next purchases from those
+    bought (none: the results ended), and ``most`` is how many purchases the run may make in
+    all (the API's window): the worst case of a dry run."""
+
+    next: Callable[[list[Bought]], list[Purchase]]
+    most: int
+
+
 def with_paid_options(function: Any) -> Any:
     """--input, --refresh, --max-age, --max-credits, --dry-run, --yes, concurrency and output
     options, handed to the command as one ``paid_opts: PaidOptions``; then the API options
@@ -200,7 +210,7 @@ def run_paid(
     rows_of: Callable[[Bought], list[dict[str, Any]]],
     columns: tuple[str, ...],
     noun: str,
-    more: Callable[[list[Bought]], list[Purchase]] | None = None,
+    more: MorePages | None = None,
     suppress: list[str] | None = None,
     wait_pending: float | None = None,
 ) -> None:
@@ -225,7 +235,7 @@ def run_paid(
         unsent = {p.key: "suppressed" for p in wanted if p not in kept}
         wanted = kept
     if opts.dry_run:
-        return _dry_run(endpoint, wanted, api)
+        return _dry_run(endpoint, wanted, api, opts, more)
     items = Ledger(config.ledger_file()).items()
     total, stopped = _buy_all(endpoint, wanted, opts, api, items, noun, more)
     total.bought = _settle(items, total.bought, noun, wait_pending)
@@ -258,20 +268,31 @@ def _buy_all(
     api: ApiOptions,
     items: PaidItems,
     noun: str,
-    more: Callable[[list[Bought]], list[Purchase]] | None,
+    more: MorePages | None,
 ) -> tuple[paid.Basket, CreditGuardError | None]:
     """Buy the purchases, then what ``more`` names next, each round priced and guarded; a
-    guard that stops a later round is returned, so that what was bought is written first."""
+    guard that stops a later round is returned, so that what was bought is written first.
+    --max-credits stopping a later page of --all is the cap doing its job, as for `search
+    --all`: said, and the run ends well."""
     concurrency = int(api.setting("concurrency", opts.concurrency))
     connection = open_connection(api, concurrency=concurrency, rate=opts.rate)
     max_age = None if opts.max_age is None else opts.max_age * 86400
     total = paid.Basket()
     with connection.client:
         while wanted:
-            fresh = [p for p in wanted if opts.refresh or not items.holds(
-                connection.account, endpoint.name, p.key, max_age)]  # fmt: skip
+            fresh = _fresh(items, connection.account, endpoint, wanted, opts)
+            worst = paid.worst_case(endpoint, fresh)
+            capped = bool(total.bought) and _past_cap(opts, worst + total.spent)
+            if capped:
+                wanted = _within_cap(endpoint, wanted, fresh, opts, total.spent)
+                report.warn(f"--max-credits {opts.max_credits:g}: {len(wanted)} more {noun}(s) "
+                            f"fit after the {total.spent:g} credits spent; the rest of --all "
+                            "is not sent")  # fmt: skip
+                if not wanted:
+                    return total, None
+                worst = paid.worst_case(endpoint, [p for p in fresh if p in wanted])
             try:
-                _guard(opts, len(fresh), paid.worst_case(endpoint, fresh), noun, total.spent)
+                _guard(opts, len(fresh), worst, noun, total.spent)
             except CreditGuardError as exc:
                 if not total.bought:
                     raise
@@ -285,10 +306,47 @@ def _buy_all(
             total.bought += basket.bought
             total.not_sent += basket.not_sent
             total.fatal = total.fatal or basket.fatal
-            if basket.fatal is not None or basket.not_sent or more is None:
+            if basket.fatal is not None or basket.not_sent or more is None or capped:
                 break
-            wanted = more(basket.bought)
+            wanted = more.next(basket.bought)
     return total, None
+
+
+def _fresh(
+    items: PaidItems,
+    account: str,
+    endpoint: PaidEndpoint,
+    wanted: list[Purchase],
+    opts: PaidOptions,
+) -> list[Purchase]:
+    """The purchases a run sends: those the ledger does not answer (all of them with
+    --refresh; with --max-age, an older answer does not count)."""
+    if opts.refresh:
+        return list(wanted)
+    max_age = None if opts.max_age is None else opts.max_age * 86400
+    return [p for p in wanted if not items.holds(account, endpoint.name, p.key, max_age)]
+
+
+def _within_cap(
+    endpoint: PaidEndpoint,
+    wanted: list[Purchase],
+    fresh: list[Purchase],
+    opts: PaidOptions,
+    spent: float,
+) -> list[Purchase]:
+    """The first of ``wanted`` (pages, in order) whose cost keeps the run within --max-credits."""
+    kept: list[Purchase] = []
+    for purchase in wanted:
+        cost = paid.worst_case(endpoint, [purchase]) if purchase in fresh else 0.0
+        if _past_cap(opts, spent + cost):
+            break
+        spent += cost
+        kept.append(purchase)
+    return kept
+
+
+def _past_cap(opts: PaidOptions, credits: float) -> bool:
+    return opts.max_credits is not None and credits > opts.max_credits
 
 
 def _settle(
@@ -316,7 +374,7 @@ def _queued_by_this_run(bought: Bought) -> bool:
 
 def _guard(opts: PaidOptions, count: int, worst: float, noun: str, spent: float = 0.0) -> None:
     """--max-credits (counting what this run spent already) and the question above 50."""
-    if opts.max_credits is not None and worst + spent > opts.max_credits:
+    if _past_cap(opts, worst + spent):
         already = f" after the {spent:g} this run spent" if spent else ""
         raise CreditGuardError(
             f"--max-credits {opts.max_credits:g}: {count}{' more' if spent else ''} {noun}(s) "
@@ -328,9 +386,16 @@ def _guard(opts: PaidOptions, count: int, worst: float, noun: str, spent: float 
         raise CreditGuardError("stopped before sending: not confirmed")
 
 
-def _dry_run(endpoint: PaidEndpoint, purchases: list[Purchase], api: ApiOptions) -> None:
-    """The bodies that would be sent, what the ledger answers, and the worst case."""
-    answered: set[str] = set()
+def _dry_run(
+    endpoint: PaidEndpoint,
+    purchases: list[Purchase],
+    api: ApiOptions,
+    opts: PaidOptions,
+    more: MorePages | None,
+) -> None:
+    """The bodies that would be sent, what the ledger answers, and the worst case: with --all,
+    every page the window holds (or, with --max-credits, the cap)."""
+    fresh = list(purchases)
     try:
         connection = open_connection(api)
     except MissingKeyError:
@@ -338,15 +403,18 @@ def _dry_run(endpoint: PaidEndpoint, purchases: list[Purchase], api: ApiOptions)
     else:
         with connection.client:
             items = Ledger(config.ledger_file()).items()
-            answered = {p.key for p in purchases
-                        if items.holds(connection.account, endpoint.name, p.key)}  # fmt: skip
-    fresh = [p for p in purchases if p.key not in answered]
+            fresh = _fresh(items, connection.account, endpoint, purchases, opts)
+    worst = paid.worst_case(endpoint, fresh)
+    if more is not None and purchases:
+        worst += paid.worst_case(endpoint, purchases[:1]) * max(0, more.most - len(purchases))
+        if opts.max_credits is not None:
+            worst = min(worst, opts.max_credits)
     shown = {
         "method": "POST",
         "path": endpoint.path,
         "bodies": [p.body for p in fresh],
-        "answeredByLedger": len(answered),
-        "worstCaseCredits": paid.worst_case(endpoint, fresh),
+        "answeredByLedger": len(purchases) - len(fresh),
+        "worstCaseCredits": round(worst, 4),
     }
     sys.stdout.write(json_text(shown, indent=2) + "\n")
 
