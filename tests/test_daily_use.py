@@ -62,6 +62,40 @@ def test_append_jsonl_and_refuse_json(tmp_path: Path, emulator: SandboxApp) -> N
     assert emulator.log == []
 
 
+@pytest.mark.parametrize(
+    ("name", "first_line", "fmt", "held"),
+    [
+        ("leads.csv", "personId,firstName\n", "tsv", "csv"),  # by its name
+        ("leads.jsonl", '{"personId": "1"}\n', "csv", "jsonl"),
+        ("leads", '{"personId": "1"}\n', "csv", "jsonl"),  # by its first line
+        ("leads", "personId,firstName\n", "jsonl", "csv"),
+        ("leads", "personId\tfirstName\n", "csv", "tsv"),
+    ],
+)
+def test_append_to_a_file_of_another_format_names_the_format(
+    tmp_path: Path, emulator: SandboxApp, name: str, first_line: str, fmt: str, held: str
+) -> None:
+    """It said the file lacked every column, and offered --fields as the fix."""
+    leads = tmp_path / name
+    leads.write_text(first_line)
+    refused = run_cli(*CEOS, "--limit", "2", "--append", "-o", str(leads), "-f", fmt)
+    assert refused.exit_code == 2
+    assert refused.stderr.endswith(
+        f"error: --append: {leads} holds {held}, not {fmt}; give -f {held} to add to it, or "
+        f"write {fmt} to a new file\n"
+    )
+    assert emulator.log == [] and leads.read_text() == first_line
+
+
+def test_append_to_a_one_column_file_without_a_name_trusts_the_format(tmp_path: Path) -> None:
+    ids = tmp_path / "ids"
+    ids.write_text("personId\n1\n")  # no telling TSV from CSV: either may add to it
+    added = run_cli(*CEOS, "--limit", "2", "--fields", "personId", "--append", "-o", str(ids),
+                    "-f", "tsv")  # fmt: skip
+    assert added.exit_code == 0, added.stderr
+    assert len(ids.read_text().splitlines()) == 4
+
+
 def test_a_failed_append_leaves_the_file_as_it_was(tmp_path: Path, emulator: SandboxApp) -> None:
     leads = tmp_path / "leads.csv"
     run_cli(*CEOS, "--limit", "3", "-o", str(leads))

@@ -214,6 +214,32 @@ def test_edit_validates_after_saving(
     assert (presets_dir / "p.yaml").read_text() == "seniority: [Director]\n"
 
 
+@pytest.mark.parametrize(
+    ("editor", "why"),
+    [
+        ("no-such-editor-here", "No such file or directory"),
+        ("vim 'unclosed", "No closing quotation"),
+    ],
+)
+def test_an_editor_that_cannot_run_is_a_usage_error(
+    presets_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, editor: str, why: str
+) -> None:
+    """It was reported as a disk error ("check free disk space"), exit 1."""
+    run_cli("preset", "save", "p", "--seniority", "CEO")
+    before = (presets_dir / "p.yaml").read_bytes()
+    monkeypatch.setenv("VISUAL", editor)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr("tempfile.tempdir", None)
+    result = run_cli("preset", "edit", "p")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: preset edit: cannot run the editor {editor!r} ({why}); set $VISUAL or $EDITOR "
+        "to one that exists (EDITOR=nano); preset left as it was\n"
+    )
+    assert (presets_dir / "p.yaml").read_bytes() == before
+    assert list(tmp_path.glob("clodura-preset-*")) == []  # no draft left behind
+
+
 def test_new_only_prints_only_people_not_printed_before(
     presets_dir: Path, emulator: SandboxApp
 ) -> None:

@@ -17,6 +17,7 @@ from clodura_cli.store.formats import (
     PAGING_ECHO,
     WriteOptions,
     appendable,
+    format_for_suffix,
     names_text,
     read_header,
 )
@@ -119,8 +120,42 @@ class Output(NamedTuple):
                 f"--append: {self.fmt} cannot be appended to; use {names_text(appendable())} "
                 "(-f " + "|".join(appendable()) + ")"
             )
+        _check_same_format(Path(self.path), self.fmt)
         header = read_header(Path(self.path), self.fmt)
         _check_header(header, columns if self.layout is None else self.written, self.path)
+
+
+def _check_same_format(path: Path, fmt: str) -> None:
+    """Refuse to add rows of one format to a file of another (its columns were reported
+    missing, and --fields offered as the fix)."""
+    held = _held_format(path)
+    if held is not None and held != fmt:
+        raise UsageError(
+            f"--append: {path} holds {held}, not {fmt}; give -f {held} to add to it, or write "
+            f"{fmt} to a new file"
+        )
+
+
+def _held_format(path: Path) -> str | None:
+    """The appendable format a file holds: as its name says, else as its first line looks
+    (an object: JSON Lines; names split by tabs or commas); None when there is no telling (an
+    empty or unreadable file, one column)."""
+    named = format_for_suffix(str(path))
+    if named is not None and FORMATS[named].appendable:
+        return named
+    try:
+        with open(path, "rb") as stream:
+            first = stream.readline(64 * 1024)
+    except OSError:
+        return None
+    if not first.strip():
+        return None
+    if first.lstrip().startswith(b"{"):
+        return "jsonl"
+    tabs, commas = first.count(b"\t"), first.count(b",")
+    if tabs == commas:  # one column (or no telling): either
+        return None
+    return "tsv" if tabs > commas else "csv"
 
 
 def _check_header(header: list[str] | None, columns: Sequence[str] | None, path: str) -> None:

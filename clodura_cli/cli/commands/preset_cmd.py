@@ -213,7 +213,15 @@ def _edit_until_valid(editor: str, draft: Path, name: str) -> None:
     from clodura_cli.store import presets
 
     while True:
-        done = subprocess.run([*shlex.split(editor), str(draft)], check=False)
+        try:
+            done = subprocess.run([*shlex.split(editor), str(draft)], check=False)
+        except (OSError, ValueError) as exc:  # no such program, not runnable, an open quote
+            shutil.rmtree(draft.parent, ignore_errors=True)
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise UsageError(
+                f"preset edit: cannot run the editor {editor!r} ({why}); set $VISUAL or $EDITOR "
+                "to one that exists (EDITOR=nano); preset left as it was"
+            ) from None
         if done.returncode != 0:
             shutil.rmtree(draft.parent, ignore_errors=True)  # an aborted edit keeps nothing
             raise UsageError(
