@@ -208,7 +208,7 @@ class Search:
         # --all under --max-credits: the whole pages that fit the cap, fetched at once (whole
         # pages, so that a rerun with a higher cap reuses them from the page cache).
         capped_all = opts.all_pages and self.cap is not None and not self.next_new
-        limit = _whole_pages(self.cap) if capped_all else (None if self.next_new else opts.limit)
+        limit = self._whole(self.cap) if capped_all else (None if self.next_new else opts.limit)
         filters = request.body
         searches = [filters] if opts.org_ids is None else [
             {**filters, "organizationId": org_id} for org_id in opts.org_ids
@@ -275,7 +275,7 @@ class Search:
                         return
                     if not self.next_new and self._plan_worst(plan) > left:
                         plan = plan_search(plan.filters, page=plan.first.page,
-                                           limit=_whole_pages(left),
+                                           limit=self._whole(left),
                                            endpoint=plan.endpoint)  # fmt: skip
                 records = iterate_records(client, plan, concurrency=self.concurrency,
                                           run=self.run, on_page=on_page, cache=cache)  # fmt: skip
@@ -283,7 +283,7 @@ class Search:
                     records = self._capped(records, plan.first.per_page, left)
                 yield from records
             if self.cap is not None and self.opts.all_pages and not self.next_new:
-                self.capped = self.capped or self.run.records >= (_whole_pages(self.cap) or 0)
+                self.capped = self.capped or self.run.records >= (self._whole(self.cap) or 0)
 
         if self.memory is None and self.opts.suppress is None:
             return fetched()
@@ -292,6 +292,14 @@ class Search:
         drop = self.opts.suppress.matches if self.opts.suppress is not None else None
         self.new_only = NewOnly(seen, self.endpoint.id_field, wanted, drop=drop)
         return self.new_only.filter(fetched())
+
+    @property
+    def page_size(self) -> int:
+        """The size of the whole pages --all under --max-credits asks for: --per-page, or 100."""
+        return self.request.paging.per_page or spec.MAX_PER_PAGE
+
+    def _whole(self, records: int | None) -> int | None:
+        return _whole_pages(records, self.page_size)
 
     def _capped(
         self, records: Iterator[dict[str, Any]], per_page: int, left: int
@@ -341,12 +349,12 @@ class Search:
         return previews[0] if len(previews) == 1 else previews
 
 
-def _whole_pages(records: int | None) -> int | None:
-    """A cap of records rounded down to whole pages of 100 (what --all asks for), or the cap
-    itself when it is less than a page."""
-    if records is None or records < spec.MAX_PER_PAGE:
+def _whole_pages(records: int | None, size: int = spec.MAX_PER_PAGE) -> int | None:
+    """A cap of records rounded down to whole pages of ``size`` (100 unless --per-page says
+    otherwise: what --all asks for), or the cap itself when it is less than a page."""
+    if records is None or records < size:
         return records
-    return records - records % spec.MAX_PER_PAGE
+    return records - records % size
 
 
 def plan_warnings(plan: SearchPlan, limit: int | None) -> list[str]:

@@ -109,6 +109,23 @@ def test_all_stops_at_the_cap_and_exits_0(emulator: SandboxApp) -> None:
     assert [b["perPage"] for b in sent(emulator, "orgs")] == [7]
 
 
+def test_all_under_a_cap_counts_whole_pages_of_the_per_page_given(emulator: SandboxApp) -> None:
+    """--per-page 50 --max-credits 250: 250 records (whole pages of 50). The cap was rounded
+    down to whole pages of 100 whatever --per-page said: 200, below what the user allowed."""
+    args = ["search", "--sandbox", "--seniority", "Manager", "--all", "--max-credits", "250",
+            "--per-page", "50"]  # fmt: skip
+    planned = json.loads(run_cli(*args, "--dry-run").stdout)
+    assert planned["worstCaseCredits"] == 250
+    result = run_cli(*args, "-f", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    assert len(result.jsonl()) == 250
+    assert sum(size for _, size in pages_requested(emulator)) == 250
+    assert (
+        "--max-credits 250: stopped at 250 records fetched (a credit each; whole pages of 50"
+        in (result.stderr)
+    )
+
+
 def test_dry_run_prints_the_most_the_run_can_cost(emulator: SandboxApp) -> None:
     capped = run_cli("search", "--sandbox", "--title", "cto", "--all", "--max-credits", "250",
                      "--dry-run")  # fmt: skip

@@ -198,8 +198,8 @@ def _report(search: Search, output: Output, count: int | None) -> None:
     if search.capped:
         report.info(
             f"--max-credits {search.opts.max_credits:g}: stopped at {run.records} records "
-            "fetched (a credit each; whole pages of 100, which a rerun with a higher cap reuses "
-            "for free within search-cache-ttl)"
+            f"fetched (a credit each; whole pages of {search.page_size}, which a rerun with a "
+            "higher cap reuses for free within search-cache-ttl)"
         )
     if run.truncated:
         endpoint = search.endpoint
