@@ -291,3 +291,18 @@ def test_organisation_presets_are_marked_and_kept_apart(emulator: SandboxApp) ->
 def test_the_vendor_organisation_is_in_the_data() -> None:
     companies = {c.id: c for c in build_dataset().companies}
     assert "clodura.ai" in companies[VENDOR_ORGANIZATION_ID].domains
+
+
+def test_orgs_appends_as_search_does(tmp_path: Path, emulator: SandboxApp) -> None:
+    """The README says orgs writes as search does; it had no --append."""
+    target = tmp_path / "orgs.csv"
+    first = run_cli("orgs", "--sandbox", "--industry", "Software Development", "--limit", "2",
+                    "-o", str(target))  # fmt: skip
+    assert first.exit_code == 0, first.stderr
+    again = run_cli("orgs", "--sandbox", "--industry", "Software Development", "--page", "2",
+                    "--per-page", "3", "--append", "-o", str(target))  # fmt: skip
+    assert again.exit_code == 0, again.stderr
+    assert f"appended 3 records to {target}" in again.stderr
+    rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8"))))
+    assert rows[0][0] == "organisationId" and len(rows) == 1 + 2 + 3
+    assert sum(1 for row in rows if row[0] == "organisationId") == 1

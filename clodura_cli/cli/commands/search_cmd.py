@@ -21,6 +21,11 @@ EXAMPLES = (
 )
 
 
+SearchAppend = Annotated[bool, typer.Option(
+    "--append", rich_help_panel=options.OUTPUT_PANEL,
+    help=f"Add to the -o file instead of replacing it ({options.APPENDABLE}; a header only "
+         "when the file is new). A failed run leaves the file as it was.",
+)]  # fmt: skip
 SearchRefresh = Annotated[bool, typer.Option(
     "--refresh", rich_help_panel="Paging",
     help="Ask the API again for pages this account fetched within search-cache-ttl (default "
@@ -35,7 +40,7 @@ def with_search_options(function: F) -> F:
         ("limit", options.Limit, None), ("all_pages", options.AllPages, False),
         ("max_credits", options.SearchMaxCredits, None),
         ("concurrency", options.Concurrency, None), ("rate", options.Rate, None),
-        ("preset", options.Presets, None), *options.output_params(),
+        ("preset", options.Presets, None), *options.output_params(append=SearchAppend),
         ("wide", options.Wide, False),
         ("dry_run", options.DryRun, False), ("suppress", options.Suppress, None),
         ("refresh", SearchRefresh, False),
@@ -100,15 +105,6 @@ def search(
             rich_help_panel="Presets",
         ),
     ] = False,
-    append: Annotated[
-        bool,
-        typer.Option(
-            "--append",
-            help=f"Add to the -o file instead of replacing it ({options.APPENDABLE}; a header "
-            "only when the file is new). A failed run leaves the file as it was.",
-            rich_help_panel=options.OUTPUT_PANEL,
-        ),
-    ] = False,
     *,
     flags: dict[str, Any],
     opts: SearchOptions,
@@ -125,7 +121,6 @@ def search(
         raise UsageError("--memory: give it with --new-only (or --forget), which it names")
     if memory is not None and (not memory.strip() or len(memory) > 200):
         raise UsageError(f"--memory: {memory!r} is not a name; use a short text like cfos-weekly")
-    own = opts._replace(filter_files=filters or (), new_only=new_only,
-                  out=opts.out._replace(append=append), forget=forgetting, org_ids=org_ids,
-                  memory=memory)  # fmt: skip
+    own = opts._replace(filter_files=filters or (), new_only=new_only, forget=forgetting,
+                        org_ids=org_ids, memory=memory)  # fmt: skip
     run_search(flags, own, api)
