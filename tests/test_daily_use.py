@@ -330,3 +330,30 @@ def test_credits_spent_shows_both_balances(emulator: SandboxApp) -> None:
     assert result.exit_code == 0, result.stderr
     line = next(ln for ln in result.stderr.splitlines() if ln.startswith("credits spent"))
     assert "balance before: contact views" in line and "; after: contact views" in line
+
+
+@pytest.mark.parametrize(
+    ("args", "count"),
+    [
+        (["verify", "--sandbox", "a.b@example.com"], 1),
+        (["enrich", "org", "--sandbox", "6964146847109114255"], 1),
+        (["news", "--sandbox", "6964146847109114255", "--since", "-1y"], None),
+        (["values", "industry", "software"], None),
+        (["track"], 0),
+    ],
+    ids=["verify", "enrich org", "news", "values", "track"],
+)
+def test_every_command_writing_a_file_says_how_many_records(
+    tmp_path: Path, args: list[str], count: int | None
+) -> None:
+    """The README promises `wrote N records to FILE` after -o; only search, orgs and reveal
+    said it."""
+    target = tmp_path / "out.csv"
+    result = run_cli(*args, "-o", str(target))
+    assert result.exit_code == 0, result.stderr
+    lines = target.read_text(encoding="utf-8").splitlines() if target.exists() else []
+    rows = max(0, len(lines) - 1)  # the header
+    if count is not None:
+        assert rows == count
+    noun = "record" if rows == 1 else "records"
+    assert f"wrote {rows} {noun} to {target}\n" in result.stderr

@@ -189,6 +189,13 @@ def write_output(
     return written
 
 
+def report_written(output: Output, count: int) -> None:
+    """The summary line of a file written: `wrote 250 records to FILE` (or `appended`)."""
+    if output.path is not None:
+        verb = "appended" if output.append else "wrote"
+        report.info(f"{verb} {count} record{'s' if count != 1 else ''} to {output.path}")
+
+
 def _write(records: Iterable[dict[str, Any]], output: Output, empty_header: bool | None) -> int:
     if empty_header is None:
         empty_header = output.path is not None

@@ -21,7 +21,7 @@ from clodura_cli.api.errors import (
 )
 from clodura_cli.cli import options, report, terminal
 from clodura_cli.cli.progress import count_progress
-from clodura_cli.cli.render import output_for, write_output
+from clodura_cli.cli.render import output_for, report_written, write_output
 from clodura_cli.cli.session import ApiOptions, open_connection
 from clodura_cli.inputs import column_key, parse_rows, plain_value, read_input
 from clodura_cli.output import OutputOptions, chosen_columns
@@ -245,7 +245,7 @@ def run_paid(
     if fields is None and FORMATS[chosen].header and output.layout is None:
         # A file's columns are the rows' own (the input's first), not a search's.
         output = output._replace(columns=list(dict.fromkeys(k for row in rows for k in row)))
-    write_output(rows, output, empty_header=False)
+    report_written(output, write_output(rows, output, empty_header=False))
     _report(total, noun)
     if stopped is not None:
         raise stopped

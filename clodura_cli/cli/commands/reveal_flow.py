@@ -12,7 +12,7 @@ from typing import Any
 from clodura_cli import reveal_run
 from clodura_cli.api.errors import CreditGuardError, MissingKeyError, UsageError
 from clodura_cli.cli import report, terminal
-from clodura_cli.cli.render import Output, output_for, write_output
+from clodura_cli.cli.render import Output, output_for, report_written, write_output
 from clodura_cli.cli.session import ApiOptions, open_connection
 from clodura_cli.inputs import EMAIL, Inputs
 from clodura_cli.output import chosen_columns
@@ -73,9 +73,8 @@ def _finish(result: reveal_run.RevealResult, options: RevealOptions, output: Out
     for warning in result.warnings:
         report.warn(warning)
     finished = [e for e in result.entries if not e.job.is_pending or not options.wait]
-    written = write_output((output_row(e) for e in finished), output, empty_header=False)
-    if output.path is not None:
-        report.info(f"wrote {written} record{'s' if written != 1 else ''} to {output.path}")
+    report_written(output, write_output((output_row(e) for e in finished), output,
+                                        empty_header=False))  # fmt: skip
     if result.entries:
         report.info(reveal_run.tally(result.entries))
     if result.spending is not None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from clodura_cli.api.endpoints import PEOPLE
 from clodura_cli.api.errors import UsageError
 from clodura_cli.cli import report, terminal
-from clodura_cli.cli.render import Output, output_for, write_output
+from clodura_cli.cli.render import Output, output_for, report_written, write_output
 from clodura_cli.cli.session import ApiOptions
 from clodura_cli.output import chosen_columns
 from clodura_cli.search_run import Search, SearchOptions
@@ -192,9 +192,8 @@ def _report(search: Search, output: Output, count: int | None) -> None:
         )
     if count == 0 and memory is None:
         report.info("No results")
-    elif output.path is not None and count is not None:
-        verb = "appended" if output.append else "wrote"
-        report.info(f"{verb} {count} record{'s' if count != 1 else ''} to {output.path}")
+    elif count is not None:
+        report_written(output, count)
     if search.capped:
         report.info(
             f"--max-credits {search.opts.max_credits:g}: stopped at {run.records} records "

@@ -12,7 +12,7 @@ from typing import Any
 from clodura_cli import tracking
 from clodura_cli.api.errors import UsageError
 from clodura_cli.cli import report
-from clodura_cli.cli.render import Output, write_output
+from clodura_cli.cli.render import Output, report_written, write_output
 from clodura_cli.cli.session import ApiOptions, open_connection
 from clodura_cli.reveal import Tracker, reparse_ledger, stored_payload
 from clodura_cli.reveal_run import job_rows
@@ -49,6 +49,7 @@ def show_jobs(track: TrackOptions, output: Output, api: ApiOptions) -> None:
     else:
         jobs = ledger.jobs(pending_only=track.pending, limit=track.limit)
     count = write_output(job_rows(jobs), output, empty_header=False)
+    report_written(output, count)
     if count == 0:
         report.info("No reveal jobs" + (" pending" if track.pending or track.wait else ""))
     error = tracking.ending(
@@ -173,7 +174,9 @@ def held(state: str, output: Output) -> None:
          or d.body.decode("utf-8", errors="replace")}
         for d in deliveries
     ]  # fmt: skip
-    if write_output(rows, output, empty_header=False) == 0:
+    written = write_output(rows, output, empty_header=False)
+    report_written(output, written)
+    if written == 0:
         report.info(f"No {state} deliveries")
 
 

@@ -42,11 +42,13 @@ def values(
     """
     from clodura_cli.api.vocabulary import list_values
     from clodura_cli.cli import report
-    from clodura_cli.cli.render import Output, write_output
+    from clodura_cli.cli.render import Output, report_written, write_output
     from clodura_cli.cli.session import ApiOptions
 
     chosen = ApiOptions().output_format(fmt, output)
     found = list_values(field, text)
-    written = write_output(found.records, Output(chosen, output, found.columns, summary="values"))
+    shown = Output(chosen, output, found.columns, summary="values")
+    written = write_output(found.records, shown)
+    report_written(shown, written)
     if written == 0:
         report.info(f"no known {found.noun} matches {text!r}")
