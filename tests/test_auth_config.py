@@ -282,3 +282,33 @@ def test_api_options_never_show_the_key_they_carry() -> None:
     assert options.key == "ck_live_1"
     for shown in (repr(options), str(options), f"{options}", repr([options])):
         assert "ck_live_1" not in shown and "work" in shown
+
+
+def test_config_shows_values_in_the_words_config_set_takes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """It echoed Python's own: `search-cache-ttl = 1800.0`, `csv-bom = True`."""
+    monkeypatch.delenv("CLODURA_SEARCH_CACHE_TTL", raising=False)  # the profile's value shows
+    ttl = run_cli("config", "set", "search-cache-ttl", "30m")
+    assert ttl.exit_code == 0, ttl.stderr
+    assert ttl.stderr == "search-cache-ttl = 30m (profile 'default')\n"
+    assert (
+        run_cli("config", "set", "csv-bom", "yes").stderr == "csv-bom = true (profile 'default')\n"
+    )
+    assert run_cli("config", "get", "search-cache-ttl").stdout == "30m\n"
+    assert run_cli("config", "get", "timeout").stdout == "30\n"
+    assert run_cli("config", "set", "search-cache-ttl", "90").stderr.startswith(
+        "search-cache-ttl = 90s "
+    )
+    assert run_cli("config", "set", "search-cache-ttl", "0").stderr.startswith(
+        "search-cache-ttl = 0 (off) "
+    )
+    listed = run_cli("config", "list").stdout
+    assert "\ncsv-bom = true  # profile;" in listed
+    assert "\nsearch-cache-ttl = 0 (off)  # profile;" in listed
+    # What is shown is taken back as it is.
+    assert run_cli("config", "set", "search-cache-ttl", "1h").exit_code == 0
+    shown = run_cli("config", "get", "search-cache-ttl").stdout.strip()
+    assert run_cli("config", "set", "search-cache-ttl", shown).stderr.startswith(
+        "search-cache-ttl = 1h "
+    )

@@ -110,6 +110,29 @@ class Setting(NamedTuple):
         """Its environment variable (``webhook-url`` -> ``CLODURA_WEBHOOK_URL``)."""
         return "CLODURA_" + self.name.upper().replace("-", "_")
 
+    def shown(self, value: Any) -> str:
+        """A value as `config` prints it, in the words `config set` takes (``true``, ``30m``,
+        ``30``), not Python's (``True``, ``1800.0``); a secret only says that it is set."""
+        if value is None:
+            return ""
+        if self.secret:
+            return "******** (set; never shown)"
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if self.parse is _duration and isinstance(value, (int, float)):
+            return _as_duration(float(value))
+        return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _as_duration(seconds: float) -> str:
+    """``1800`` as ``30m``, ``3600`` as ``1h``, ``90`` as ``90s``; 0 is off."""
+    if seconds == 0:
+        return "0 (off)"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds / size:g}{unit}"
+    return f"{seconds:g}s"
+
 
 SETTINGS: dict[str, Setting] = {
     s.name: s

@@ -28,15 +28,8 @@ def get(name: Name, profile: options.Profile = None) -> None:
     from clodura_cli.store.settings import load_profile, setting
 
     value, source = load_profile(profile).lookup(name)
-    sys.stdout.write(f"{_shown(value, setting(name).secret)}\n")
+    sys.stdout.write(f"{setting(name).shown(value)}\n")
     report.info(f"({source})")
-
-
-def _shown(value: object, secret: bool) -> str:
-    """A value as printed: a secret only says whether it is set."""
-    if value is None:
-        return ""
-    return "******** (set; never shown)" if secret else str(value)
 
 
 @app.command(name="set")
@@ -74,7 +67,7 @@ def set_(
     elif value is None:
         raise UsageError(f"config set {name}: give the new value")
     stored = save_setting(active_profile(profile), name, value)
-    report.info(f"{name} = {_shown(stored, spec.secret)} (profile {active_profile(profile)!r})")
+    report.info(f"{name} = {spec.shown(stored)} (profile {active_profile(profile)!r})")
 
 
 def _read_secret(name: str) -> str:
@@ -114,7 +107,7 @@ def list_(profile: options.Profile = None) -> None:
     sys.stdout.write(f"# profile: {loaded.name} (profiles: {', '.join(profile_names())})\n")
     for name, spec in SETTINGS.items():
         value, source = loaded.lookup(name)
-        shown = _shown(value, spec.secret)
+        shown = spec.shown(value)
         sys.stdout.write(f"{name} = {shown}  # {source}; {spec.help}; env {spec.env}\n")
 
 
