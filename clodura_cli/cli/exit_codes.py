@@ -97,5 +97,11 @@ def classify(error: errors.CloduraError) -> tuple[ExitCode, str]:
     if isinstance(error, errors.PermissionDeniedError) and error.body.lstrip().startswith("<"):
         hint = "blocked before reaching the API (Cloudflare or a proxy): a web page, not the API"
     if isinstance(error, errors.RateLimitError) and error.retry_after is not None:
-        hint = f"the API asks to wait {error.retry_after:g}s; {hint}"
+        from clodura_cli.api.retry import RETRY_AFTER_CAP
+
+        if error.retry_after > RETRY_AFTER_CAP:  # not retried: a run does not wait that long
+            hint = (f"the API asks to wait {error.retry_after:g}s, longer than a run waits "
+                    f"({RETRY_AFTER_CAP:g}s); try again later")  # fmt: skip
+        else:
+            hint = f"the API asks to wait {error.retry_after:g}s; {hint}"
     return code, f"{message} ({hint})" if hint else message
