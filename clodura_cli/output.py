@@ -32,6 +32,8 @@ def format_for_path(path: str) -> str:
         return found
     if is_stream(Path(path)):
         return "jsonl"
+    if Path(path).is_dir():
+        raise UsageError(f"--output: {path!r} is a folder; give a file name inside it")
     raise UsageError(
         f"--output: cannot tell the format of {path!r} from its extension "
         f"({known_extensions()}); add --format {'|'.join(FORMAT_NAMES)}"

@@ -312,3 +312,20 @@ def test_config_shows_values_in_the_words_config_set_takes(
     assert run_cli("config", "set", "search-cache-ttl", shown).stderr.startswith(
         "search-cache-ttl = 1h "
     )
+
+
+def test_a_broken_config_file_is_one_line_naming_where(isolated: Path) -> None:
+    """It quoted PyYAML's whole text, "<unicode string>" and the source line included."""
+    path = isolated / "config" / "config.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("default:\n  format: [csv\n")
+    result = run_cli("config", "list")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: {path}: invalid YAML at line 3, column 1: expected ',' or ']', but got "
+        "'<stream end>'; fix or delete the file\n"
+    )
+    path.write_bytes(b"default: \xff\n")
+    assert run_cli("config", "list").stderr == (
+        f"error: {path}: not UTF-8 text; fix or delete the file\n"
+    )

@@ -746,3 +746,48 @@ def test_appending_under_a_name_written_with_half_a_character_keeps_its_cells(
     header, *rows = csv.reader(io.StringIO(target.read_text(encoding="utf-8")))
     assert len(rows) == 2
     assert [dict(zip(header, row, strict=True))["note\ufffd"] for row in rows] == ["y", "y"]
+
+
+def test_user_mistakes_read_as_one_plain_line(tmp_path: Path, emulator: SandboxApp) -> None:
+    """From a new user's walkthrough: each said something else (no extension, a hidden
+    temporary file's name, Python's own errno text, no did-you-mean)."""
+    folder = tmp_path / "team"
+    folder.mkdir()
+    into_folder = run_cli(*SEARCH, "-o", str(folder))
+    assert into_folder.exit_code == 2
+    assert one_line(into_folder.stderr) == (
+        f"error: --output: {str(folder)!r} is a folder; give a file name inside it"
+    )
+    missing = run_cli("track", "--import", str(tmp_path / "nosuch.jsonl"))
+    assert missing.exit_code == 2
+    assert one_line(missing.stderr) == (
+        f"error: --import: cannot read {str(tmp_path / 'nosuch.jsonl')!r}: No such file or "
+        "directory"
+    )
+    topic = run_cli("help", "exit-code")
+    assert topic.exit_code == 2
+    assert "error: help: 'exit-code' is not a topic or command; did you mean 'exit-codes'?" in (
+        topic.stderr
+    )
+    assert emulator.log == []
+
+
+def test_an_output_folder_that_refuses_files_names_the_file_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not the hidden temporary file beside it (`.x.csv.3hyo8afa.part`)."""
+    import errno
+
+    from clodura_cli.store import files
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied", str(tmp_path / ".x.csv.ab.part"))
+
+    monkeypatch.setattr("tempfile.mkstemp", refused)
+    with (
+        pytest.raises(OSError) as raised,
+        files.replaced_atomically(tmp_path / "x.csv", private=False),
+    ):
+        pass
+    assert raised.value.filename == str(tmp_path / "x.csv")
+    assert raised.value.errno == errno.EACCES

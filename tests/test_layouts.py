@@ -259,7 +259,10 @@ def test_a_layout_without_the_commands_kind_says_which_it_has(
     broken.write_text("people:\n  Email: [email\n")
     bad = run_cli("search", "--sandbox", "--limit", "1", "--layout", str(broken))
     assert bad.exit_code == 2
-    assert f"--layout broken: {broken} is not valid YAML" in bad.stderr
+    assert (
+        f"error: --layout broken: {broken}: invalid YAML at line 3, column 1: expected ',' or "
+        "']', but got '<stream end>'\n"
+    ) in bad.stderr
     assert len(bad.stderr.strip().splitlines()) <= 2  # the sandbox notice and the error
 
 

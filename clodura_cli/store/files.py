@@ -45,7 +45,10 @@ def replaced_atomically(path: Path, *, private: bool, binary: bool = False) -> I
     """
     import tempfile  # only a write needs it: a dry run starts faster without
 
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as exc:  # the error names the file asked for, not the hidden one beside it
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
         if not private:
             try:

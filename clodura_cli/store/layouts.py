@@ -268,8 +268,9 @@ def load(text: str, kind: str) -> Layout:
     except (OSError, UnicodeDecodeError) as error:
         raise UsageError(f"--layout {name}: cannot read {path}: {error}") from None
     except Exception as error:  # yaml.YAMLError, without importing yaml for the except
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise UsageError(f"--layout {name}: {path} is not valid YAML: {first}") from None
+        raise UsageError(
+            f"--layout {name}: {path}: invalid YAML {yamlfile.problem(error)}"
+        ) from None
     return parse(name, data, kind, str(path))
 
 

@@ -103,10 +103,7 @@ def read_preset(path: Path, kind: str | None = None) -> Preset:
     try:
         data = yamlfile.load(text, dates_as_text=True)
     except (yaml.YAMLError, ValueError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise UsageError(f"{path}: invalid YAML{where}: {problem}") from None
+        raise UsageError(f"{path}: invalid YAML {yamlfile.problem(exc)}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -219,8 +219,12 @@ def _load_file() -> dict[str, Any]:
 
     try:
         data = yamlfile.load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:
-        raise UsageError(f"{path}: not valid YAML ({exc}); fix or delete the file") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not UTF-8 text; fix or delete the file") from None
+    except (yaml.YAMLError, ValueError) as exc:
+        raise UsageError(
+            f"{path}: invalid YAML {yamlfile.problem(exc)}; fix or delete the file"
+        ) from None
     if not isinstance(data, dict) or not isinstance(data.get("profiles", {}), dict):
         raise UsageError(f"{path}: expected a mapping with 'profiles'; fix or delete the file")
     return data

@@ -16,6 +16,15 @@ def load(text: str, *, dates_as_text: bool = False) -> Any:
     return yaml.load(text, Loader=_loader(dates_as_text))  # a SafeLoader subclass
 
 
+def problem(error: Exception) -> str:
+    """What is wrong with a file that would not parse, as one line: ``at line 2, column 1:
+    expected ',' or ']'`` (PyYAML's own text quotes "<unicode string>" and the source)."""
+    mark = getattr(error, "problem_mark", None)
+    where = f"at line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    said = getattr(error, "problem", None) or (str(error).strip().splitlines() or [""])[0]
+    return where + (said or "not valid YAML")
+
+
 _LOADERS: dict[bool, Any] = {}
 
 

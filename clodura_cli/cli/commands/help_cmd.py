@@ -49,6 +49,11 @@ def help(
         return None
     if topic in COMMANDS:
         return main([topic, *(subcommand or []), "--help"])
+    from clodura_cli.base import fuzzy
+
+    close = fuzzy.best(topic, ["exit-codes", *COMMANDS])
+    guess = f"did you mean {close!r}? " if close else ""
     raise UsageError(
-        f"help: {topic!r} is not a topic or command; use exit-codes or one of {', '.join(COMMANDS)}"
+        f"help: {topic!r} is not a topic or command; {guess}use exit-codes or one of "
+        f"{', '.join(COMMANDS)}"
     )

@@ -161,8 +161,13 @@ def _read_source(source: str) -> str:
         return sys.stdin.read()
     try:
         return Path(source).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"--import: cannot read {source!r}: {exc}") from None
+    except OSError as exc:
+        raise UsageError(f"--import: cannot read {source!r}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise UsageError(
+            f"--import: {source!r} is not UTF-8 text (deliveries are JSON bodies, an array or "
+            "JSON Lines)"
+        ) from None
 
 
 def held(state: str, output: Output) -> None:
