@@ -188,3 +188,24 @@ def test_a_website_address_is_read_as_its_domain_with_a_notice(given: str) -> No
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["body"]["companyDomain"] == ["acme.com"]
     assert f"warning: --domain: {given!r} read as the domain 'acme.com'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("--senority", "--seniority"),
+        ("--limt", "--limit"),
+        ("--per_page", "--per-page"),
+        ("--exact-title", "--exact-titles"),
+        ("--zzzz", None),
+    ],
+)
+def test_an_unknown_flag_names_the_one_it_most_likely_means(typed: str, meant: str | None) -> None:
+    """click listed its close matches alphabetically: --senority got '--city, --memory,
+    --seniority', --limt got --city first."""
+    result = run_cli("search", typed, "CEO", "--dry-run")
+    assert result.exit_code == 2
+    guess = f"; did you mean {meant}?" if meant else ""
+    assert result.stderr == (
+        f"error: No such option: {typed}{guess} (see 'clodura search --help')\n"
+    )

@@ -164,8 +164,24 @@ def _usage_error(exc: Exception) -> NoReturn:
     ctx = getattr(exc, "ctx", None)
     hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
     format_message = getattr(exc, "format_message", lambda: str(exc))
-    report.error(f"{format_message()}{hint}")
+    message = format_message()
+    if type(exc).__name__ == "NoSuchOption" and ctx is not None:
+        message = _no_such_option(str(getattr(exc, "option_name", "")), ctx.command)
+    report.error(f"{message}{hint}")
     raise typer.Exit(getattr(exc, "exit_code", int(ExitCode.USAGE))) from None
+
+
+def _no_such_option(typed: str, command: Any) -> str:
+    """An unknown flag with the one it most likely means, by the same ranking as values
+    (click offered its close matches in alphabetical order: --city before --seniority)."""
+    from clodura_cli.base import fuzzy
+
+    flags = [flag for param in command.params
+             for flag in (*getattr(param, "opts", ()), *getattr(param, "secondary_opts", ()))
+             if flag.startswith("--")]  # fmt: skip
+    close = fuzzy.best(typed.lstrip("-"), [flag[2:] for flag in flags])
+    guess = f"; did you mean --{close}?" if close else ""
+    return f"No such option: {typed}{guess}"
 
 
 class Terminated(BaseException):
