@@ -497,3 +497,15 @@ def test_values_lists_the_band_a_number_falls_in(text: str, band: str) -> None:
 )  # fmt: skip
 def test_edits_count_a_swap_of_neighbours_as_one(a: str, b: str, edits: int) -> None:
     assert fuzzy.edits(a, b) == fuzzy.edits(b, a) == edits
+
+
+def test_values_finds_a_country_by_the_words_of_its_other_name() -> None:
+    """`--country "Côte d'Ivoire"` is Ivory Coast, but `values country Côte` found nothing:
+    only a whole other name was looked up, not the words it starts with."""
+    for typed in ("Côte", "cote", "cote d"):
+        result = run_cli("values", "country", typed)
+        assert result.exit_code == 0, result.stderr
+        assert [r["value"] for r in result.jsonl()] == ["Ivory Coast"], typed
+    assert [r["value"] for r in run_cli("values", "country", "united").jsonl()][:2] == [
+        "United Kingdom", "United States",
+    ]  # fmt: skip

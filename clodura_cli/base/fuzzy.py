@@ -115,6 +115,11 @@ def ranked(
 
     for position, name in enumerate((aliases or {}).get(typed, ())):
         offer(name, Tier.ALIAS, position)
+    for alias, meant in (aliases or {}).items():
+        # The words of another name: `cote` starts `Cote d'Ivoire`, Ivory Coast's other name.
+        if alias != typed and _covered(typed_words, alias) == len(typed_words):
+            for name in meant:
+                offer(name, Tier.WORDS, 1, len(_words(alias)), len(names))
     for index, name in enumerate(names):
         name_key = key(name)
         words = _words(name_key)
