@@ -791,3 +791,24 @@ def test_an_output_folder_that_refuses_files_names_the_file_asked_for(
         pass
     assert raised.value.filename == str(tmp_path / "x.csv")
     assert raised.value.errno == errno.EACCES
+
+
+def test_a_stdout_encoding_is_named_as_the_user_set_it(tmp_path: Path) -> None:
+    """cp1252's codec calls itself "charmap", which the warning quoted."""
+    env = {**base_env(tmp_path), "PYTHONIOENCODING": "cp1252", "CLODURA_API_KEY": KEY}
+    page = json.dumps([{"personId": "1", "firstName": "Ōta 名"}]).encode()
+    with fake_server(always(Answer(200, page))) as fake:
+        env["CLODURA_BASE_URL"] = fake.url
+        done = subprocess.run(
+            [sys.executable, "-m", "clodura_cli", "search", "--title", "CEO", "--limit", "1",
+             "-f", "csv", "--fields", "personId,firstName"],
+            env=env, capture_output=True, timeout=DEADLINE, check=False,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode("cp1252").splitlines() == ["personId,firstName", "1,?ta ?"]
+    assert (
+        done.stderr.decode("cp1252").count(
+            "warning: standard output's encoding (cp1252) cannot hold some characters"
+        )
+        == 1
+    )

@@ -16,6 +16,7 @@ loaded at start: this runs before typer is imported, on a TAB and for ``--versio
 
 from __future__ import annotations
 
+import _thread  # built in: threading itself is not loaded for this
 import codecs
 import sys
 
@@ -38,6 +39,7 @@ def _on_stderr(message: str) -> None:
 
 _notice: Callable[[str], None] = _on_stderr
 _told: set[str] = set()
+_telling = _thread.allocate_lock()  # writers in two threads still tell once
 
 
 def tell_with(notice: Callable[[str], None]) -> None:
@@ -49,9 +51,11 @@ def tell_with(notice: Callable[[str], None]) -> None:
 
 
 def _tell(kind: str, message: str) -> None:
-    if kind not in _told:
+    with _telling:
+        if kind in _told:
+            return
         _told.add(kind)
-        _notice(message)
+    _notice(message)
 
 
 def is_surrogate(char: str) -> bool:
@@ -86,10 +90,13 @@ def _replace(error: UnicodeError) -> tuple[str | bytes, int]:
             "which UTF-8 cannot hold: written as U+FFFD (JSON output keeps it, escaped)",
         )
         return replacement, error.end
+    # Only stdout can be in another encoding than UTF-8 (files are UTF-8): its name, which
+    # the codec's may not be (cp1252's is "charmap").
+    named = getattr(sys.stdout, "encoding", None) or error.encoding
     _tell(
-        error.encoding,
-        f"standard output's encoding ({error.encoding}) cannot hold some characters; they are "
-        "written as '?' (use a UTF-8 locale or PYTHONIOENCODING=utf-8)",
+        "encoding",
+        f"standard output's encoding ({named}) cannot hold some characters; they are written "
+        "as '?' (use a UTF-8 locale or PYTHONIOENCODING=utf-8)",
     )
     return "?" * len(bad), error.end
 
