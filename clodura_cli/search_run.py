@@ -14,6 +14,7 @@ from clodura_cli.api import spec
 from clodura_cli.api.endpoints import PEOPLE, Endpoint
 from clodura_cli.api.errors import CreditGuardError, UsageError
 from clodura_cli.api.filters import SearchRequest, build_search_body
+from clodura_cli.api.paging import LimitPlan, PageRequest
 from clodura_cli.base.digest import sha256_hex
 from clodura_cli.output import OutputOptions
 from clodura_cli.search import PageCallback, SearchPlan, SearchRun, iterate_records, plan_search
@@ -213,17 +214,14 @@ class Search:
         searches = [filters] if opts.org_ids is None else [
             {**filters, "organizationId": org_id} for org_id in opts.org_ids
         ]  # fmt: skip
+        page = request.paging.page or 1
         plans = [
-            plan_search(
-                each,
-                page=request.paging.page or 1,
-                per_page=per_page,
-                limit=limit,
-                fetch_all=(opts.all_pages or self.next_new) and not capped_all,
-                endpoint=opts.endpoint,
+            self._whole_pages_plan(each, page, self.cap or 0) if capped_all else plan_search(
+                each, page=page, per_page=per_page, limit=limit,
+                fetch_all=(opts.all_pages or self.next_new), endpoint=opts.endpoint,
             )
             for each in searches
-        ]
+        ]  # fmt: skip
         if not self.next_new:
             self.warnings += plan_warnings(plans[0], limit)
         return plans
@@ -274,9 +272,7 @@ class Search:
                         self.capped = True
                         return
                     if not self.next_new and self._plan_worst(plan) > left:
-                        plan = plan_search(plan.filters, page=plan.first.page,
-                                           limit=self._whole(left),
-                                           endpoint=plan.endpoint)  # fmt: skip
+                        plan = self._whole_pages_plan(plan.filters, plan.first.page, left)
                 records = iterate_records(client, plan, concurrency=self.concurrency,
                                           run=self.run, on_page=on_page, cache=cache)  # fmt: skip
                 if left is not None and self.next_new:
@@ -300,6 +296,20 @@ class Search:
 
     def _whole(self, records: int | None) -> int | None:
         return _whole_pages(records, self.page_size)
+
+    def _whole_pages_plan(self, filters: dict[str, Any], page: int, records: int) -> SearchPlan:
+        """--all under --max-credits: the first pages of ``page_size`` that fit ``records``,
+        the very pages an uncapped --all asks for, so that a rerun with a higher cap reuses
+        every one of them from the page cache (none overlaps a page bought before); a cap under
+        a page, the records it allows from where the page starts."""
+        endpoint, size = self.opts.endpoint, self.page_size
+        if records < size:
+            return plan_search(filters, page=page, per_page=size, limit=records,
+                               endpoint=endpoint)  # fmt: skip
+        count = min(records // size, max(0, endpoint.max_page - page + 1))
+        pages = tuple(PageRequest(page + k, size) for k in range(count))
+        return SearchPlan(filters, PageRequest(page, size), "limit", LimitPlan(pages, 0, 0),
+                          endpoint)  # fmt: skip
 
     def _capped(
         self, records: Iterator[dict[str, Any]], per_page: int, left: int

@@ -508,7 +508,10 @@ def test_a_news_dry_run_counts_every_page_of_all_and_what_refresh_sends(api: Any
     shown = run_cli("news", "7", "--all", "--page", "3", "--dry-run")
     assert json.loads(shown.stdout)["worstCaseCredits"] == 2 * 98  # pages 3 to 100
     capped = run_cli("news", "7", "--all", "--dry-run", "--max-credits", "9")
-    assert json.loads(capped.stdout)["worstCaseCredits"] == 9
+    assert json.loads(capped.stdout)["worstCaseCredits"] == 8  # the whole requests that fit
+    over = run_cli("news", "7", "--all", "--dry-run", "--max-credits", "1.5")
+    assert json.loads(over.stdout)["worstCaseCredits"] == 2  # the first, which the run refuses
+    assert run_cli("news", "7", "--all", "--max-credits", "1.5").exit_code == 4
     assert run_cli("news", "7", "-f", "jsonl").exit_code == 0  # page 1, now in the ledger
     held = json.loads(run_cli("news", "7", "--dry-run").stdout)
     assert (held["answeredByLedger"], held["worstCaseCredits"], held["bodies"]) == (1, 0, [])

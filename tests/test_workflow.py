@@ -109,21 +109,46 @@ def test_all_stops_at_the_cap_and_exits_0(emulator: SandboxApp) -> None:
     assert [b["perPage"] for b in sent(emulator, "orgs")] == [7]
 
 
-def test_all_under_a_cap_counts_whole_pages_of_the_per_page_given(emulator: SandboxApp) -> None:
-    """--per-page 50 --max-credits 250: 250 records (whole pages of 50). The cap was rounded
-    down to whole pages of 100 whatever --per-page said: 200, below what the user allowed."""
-    args = ["search", "--sandbox", "--seniority", "Manager", "--all", "--max-credits", "250",
-            "--per-page", "50"]  # fmt: skip
-    planned = json.loads(run_cli(*args, "--dry-run").stdout)
+def test_all_under_a_cap_counts_whole_pages_of_the_per_page_given(
+    emulator: SandboxApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--per-page 50 --max-credits 250: 250 records in pages 1-5 of 50, the very pages an
+    uncapped --all asks for. The cap was rounded down to pages of 100 whatever --per-page said
+    (200 records), and then, planned with the fewest requests (100, 100, 50), a rerun with a
+    higher cap paid again for records it had (page 3 of 100 holds records 200-249)."""
+    monkeypatch.setenv("CLODURA_SEARCH_CACHE_TTL", "1h")
+    args = ["search", "--sandbox", "--seniority", "Manager", "--all", "--per-page", "50"]
+    planned = json.loads(run_cli(*args, "--max-credits", "250", "--dry-run").stdout)
     assert planned["worstCaseCredits"] == 250
-    result = run_cli(*args, "-f", "jsonl")
+    assert planned["pages"] == [{"page": n, "perPage": 50} for n in range(1, 6)]
+    result = run_cli(*args, "--max-credits", "250", "-f", "jsonl")
     assert result.exit_code == 0, result.stderr
     assert len(result.jsonl()) == 250
-    assert sum(size for _, size in pages_requested(emulator)) == 250
+    assert sorted(pages_requested(emulator)) == [(n, 50) for n in range(1, 6)]
     assert (
         "--max-credits 250: stopped at 250 records fetched (a credit each; whole pages of 50"
         in (result.stderr)
     )
+    emulator.log.clear()
+    more = run_cli(*args, "--max-credits", "300", "-f", "jsonl")
+    assert more.exit_code == 0, more.stderr
+    assert len(more.jsonl()) == 300
+    assert pages_requested(emulator) == [(6, 50)]  # only the 50 records not bought before
+
+
+def test_several_organisations_under_a_cap_start_where_per_page_says(
+    emulator: SandboxApp,
+) -> None:
+    """`--org-id -` re-plans each organisation within what is left of the cap: it left out
+    --per-page, so that --page 2 started at record 25, not 10."""
+    from clodura_cli.sandbox.data import build_dataset
+
+    org = build_dataset().person(0).record["organizationId"]
+    args = ["search", "--sandbox", "--org-id", "-", "--all", "--per-page", "10", "--page", "2"]
+    result = run_cli(*args, "--max-credits", "30", "-f", "jsonl", input=f"{org}\n{org}\n")
+    assert result.exit_code == 0, result.stderr
+    assert {size for _, size in pages_requested(emulator)} <= {10}
+    assert all(page >= 2 for page, _ in pages_requested(emulator))
 
 
 def test_dry_run_prints_the_most_the_run_can_cost(emulator: SandboxApp) -> None:

@@ -285,12 +285,13 @@ def _buy_all(
             capped = bool(total.bought) and _past_cap(opts, worst + total.spent)
             if capped:
                 wanted = _within_cap(endpoint, wanted, fresh, opts, total.spent)
-                report.warn(f"--max-credits {opts.max_credits:g}: {len(wanted)} more {noun}(s) "
+                fresh = [p for p in fresh if p in wanted]
+                report.warn(f"--max-credits {opts.max_credits:g}: {len(fresh)} more {noun}(s) "
                             f"fit after the {total.spent:g} credits spent; the rest of --all "
                             "is not sent")  # fmt: skip
                 if not wanted:
                     return total, None
-                worst = paid.worst_case(endpoint, [p for p in fresh if p in wanted])
+                worst = paid.worst_case(endpoint, fresh)
             try:
                 _guard(opts, len(fresh), worst, noun, total.spent)
             except CreditGuardError as exc:
@@ -405,16 +406,19 @@ def _dry_run(
             items = Ledger(config.ledger_file()).items()
             fresh = _fresh(items, connection.account, endpoint, purchases, opts)
     worst = paid.worst_case(endpoint, fresh)
-    if more is not None and purchases:
-        worst += paid.worst_case(endpoint, purchases[:1]) * max(0, more.most - len(purchases))
-        if opts.max_credits is not None:
-            worst = min(worst, opts.max_credits)
+    if more is not None and purchases and not _past_cap(opts, worst):
+        # --all: every later page may be bought, as many as fit what the cap leaves.
+        unit = paid.worst_case(endpoint, purchases[:1])
+        later = max(0, more.most - len(purchases))
+        if opts.max_credits is not None and unit > 0:
+            later = min(later, int((opts.max_credits - worst) // unit))
+        worst += unit * later
     shown = {
         "method": "POST",
         "path": endpoint.path,
         "bodies": [p.body for p in fresh],
         "answeredByLedger": len(purchases) - len(fresh),
-        "worstCaseCredits": round(worst, 4),
+        "worstCaseCredits": int(worst) if worst == int(worst) else round(worst, 4),
     }
     sys.stdout.write(json_text(shown, indent=2) + "\n")
 
