@@ -301,11 +301,18 @@ def test_config_shows_values_in_the_words_config_set_takes(
         "search-cache-ttl = 90s "
     )
     assert run_cli("config", "set", "search-cache-ttl", "0").stderr.startswith(
-        "search-cache-ttl = 0 (off) "
+        "search-cache-ttl = 0 "
     )
     listed = run_cli("config", "list").stdout
     assert "\ncsv-bom = true  # profile;" in listed
-    assert "\nsearch-cache-ttl = 0 (off)  # profile;" in listed
+    assert "\nsearch-cache-ttl = 0  # profile;" in listed
+    # To the last digit, as typed: 0.1234567 is not 0.123457, 599.99999 not 600.
+    for name, typed, shown in (("rate", "0.1234567", "0.1234567"),
+                               ("timeout", "599.99999", "599.99999"),
+                               ("search-cache-ttl", "1.5h", "90m"),
+                               ("search-cache-ttl", "1.0000001h", "3600.00036s")):  # fmt: skip
+        assert run_cli("config", "set", name, typed).exit_code == 0
+        assert run_cli("config", "get", name).stdout == shown + "\n", (name, typed)
     # What is shown is taken back as it is.
     assert run_cli("config", "set", "search-cache-ttl", "1h").exit_code == 0
     shown = run_cli("config", "get", "search-cache-ttl").stdout.strip()

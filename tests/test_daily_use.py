@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from helpers import base_env, pages_requested, run_cli, run_in_pty, sent
+from helpers import DEADLINE, base_env, pages_requested, run_cli, run_in_pty, sent
 
 from clodura_cli.sandbox.app import SandboxApp
 from clodura_cli.sandbox.faults import Faults, ScriptedFault
@@ -65,11 +67,14 @@ def test_append_jsonl_and_refuse_json(tmp_path: Path, emulator: SandboxApp) -> N
 @pytest.mark.parametrize(
     ("name", "first_line", "fmt", "held"),
     [
-        ("leads.csv", "personId,firstName\n", "tsv", "csv"),  # by its name
+        ("leads.csv", "personId,firstName\n", "tsv", "csv"),
         ("leads.jsonl", '{"personId": "1"}\n', "csv", "jsonl"),
-        ("leads", '{"personId": "1"}\n', "csv", "jsonl"),  # by its first line
+        ("leads", '{"personId": "1"}\n', "csv", "jsonl"),
         ("leads", "personId,firstName\n", "jsonl", "csv"),
         ("leads", "personId\tfirstName\n", "csv", "tsv"),
+        ("leads.jsonl", "personId,firstName\n", "jsonl", "csv"),  # what it holds, not its name
+        ("leads", '\ufeff{"personId": "1"}\n', "csv", "jsonl"),  # after a byte-order mark
+        ("ids", "personId\n1\n", "jsonl", "csv or tsv"),  # one column: not JSON Lines
     ],
 )
 def test_append_to_a_file_of_another_format_names_the_format(
@@ -77,23 +82,47 @@ def test_append_to_a_file_of_another_format_names_the_format(
 ) -> None:
     """It said the file lacked every column, and offered --fields as the fix."""
     leads = tmp_path / name
-    leads.write_text(first_line)
+    leads.write_text(first_line, encoding="utf-8")
     refused = run_cli(*CEOS, "--limit", "2", "--append", "-o", str(leads), "-f", fmt)
     assert refused.exit_code == 2
+    advice = " or ".join(f"-f {one}" for one in held.split(" or "))
     assert refused.stderr.endswith(
-        f"error: --append: {leads} holds {held}, not {fmt}; give -f {held} to add to it, or "
+        f"error: --append: {leads} holds {held}, not {fmt}; give {advice} to add to it, or "
         f"write {fmt} to a new file\n"
     )
-    assert emulator.log == [] and leads.read_text() == first_line
+    assert emulator.log == [] and leads.read_text(encoding="utf-8") == first_line
 
 
-def test_append_to_a_one_column_file_without_a_name_trusts_the_format(tmp_path: Path) -> None:
-    ids = tmp_path / "ids"
-    ids.write_text("personId\n1\n")  # no telling TSV from CSV: either may add to it
-    added = run_cli(*CEOS, "--limit", "2", "--fields", "personId", "--append", "-o", str(ids),
-                    "-f", "tsv")  # fmt: skip
+@pytest.mark.parametrize(
+    ("name", "content", "fmt"),
+    [
+        ("ids", "personId\n1\n", "tsv"),  # one column: either delimited format
+        ("leads.jsonl", "personId,firstName\n", "csv"),  # a CSV named .jsonl takes CSV
+        ("leads", '\ufeff{"personId": "1"}\n', "jsonl"),
+        ("new.csv", "", "tsv"),  # empty: nothing to keep apart
+    ],
+)
+def test_append_to_a_file_holding_the_same_format_adds_to_it(
+    tmp_path: Path, name: str, content: str, fmt: str
+) -> None:
+    target = tmp_path / name
+    target.write_text(content, encoding="utf-8")
+    added = run_cli(*CEOS, "--limit", "2", "--fields", "personId", "--append", "-o",
+                    str(target), "-f", fmt)  # fmt: skip
     assert added.exit_code == 0, added.stderr
-    assert len(ids.read_text().splitlines()) == 4
+    assert f"appended 2 records to {target}" in added.stderr
+
+
+def test_append_to_stdout_through_a_pipe_does_not_wait_for_itself(tmp_path: Path) -> None:
+    """`--append -o /dev/stdout | cat` hung: the check read the pipe this run writes."""
+    done = subprocess.run(
+        [sys.executable, "-m", "clodura_cli", *CEOS, "--limit", "2", "--append", "-o",
+         "/dev/stdout", "-f", "jsonl"],
+        env=base_env(tmp_path), capture_output=True,
+        timeout=DEADLINE, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.splitlines()) == 2
 
 
 def test_a_failed_append_leaves_the_file_as_it_was(tmp_path: Path, emulator: SandboxApp) -> None:
@@ -357,3 +386,24 @@ def test_every_command_writing_a_file_says_how_many_records(
         assert rows == count
     noun = "record" if rows == 1 else "records"
     assert f"wrote {rows} {noun} to {target}\n" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["verify", "--sandbox", "a.b@example.com"],
+        ["news", "--sandbox", "6964146847109114255"],
+        ["enrich", "org", "--sandbox", "6964146847109114255"],
+        ["reveal", "email", "--sandbox", "1877055212287098270"],
+    ],
+    ids=["verify", "news", "enrich org", "reveal"],
+)
+def test_an_output_that_cannot_be_written_is_refused_before_paying(
+    tmp_path: Path, emulator: SandboxApp, args: list[str]
+) -> None:
+    """`-o FOLDER -f csv` sent the paid request, then failed to write: exit 2 after paying."""
+    for target, says in ((tmp_path, "is a folder"), (tmp_path / "no" / "x.csv", "does not exist")):
+        refused = run_cli(*args, "-f", "csv", "-o", str(target))
+        assert refused.exit_code == 2
+        assert "error: --output: " in refused.stderr and says in refused.stderr
+    assert emulator.log == []

@@ -415,3 +415,15 @@ def test_an_aborted_edit_leaves_the_preset_and_no_draft(
     assert "the editor exited with status 1; preset left as it was" in result.stderr
     assert (presets_dir / "p.yaml").read_text() == before
     assert list(drafts.iterdir()) == []
+
+
+def test_a_blank_editor_is_no_editor(presets_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """EDITOR="   " ran the draft file itself ('cannot run the editor ' ''...)."""
+    run_cli("preset", "save", "p", "--seniority", "CEO")
+    monkeypatch.setenv("VISUAL", "   ")
+    monkeypatch.setenv("EDITOR", "")
+    result = run_cli("preset", "edit", "p")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: preset edit: set $VISUAL or $EDITOR (no terminal to open vi in)\n"
+    )

@@ -197,6 +197,7 @@ def test_a_website_address_is_read_as_its_domain_with_a_notice(given: str) -> No
         ("--limt", "--limit"),
         ("--per_page", "--per-page"),
         ("--exact-title", "--exact-titles"),
+        ("--hepl", "--help"),
         ("--zzzz", None),
     ],
 )

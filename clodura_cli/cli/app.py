@@ -166,17 +166,18 @@ def _usage_error(exc: Exception) -> NoReturn:
     format_message = getattr(exc, "format_message", lambda: str(exc))
     message = format_message()
     if type(exc).__name__ == "NoSuchOption" and ctx is not None:
-        message = _no_such_option(str(getattr(exc, "option_name", "")), ctx.command)
+        message = _no_such_option(str(getattr(exc, "option_name", "")), ctx)
     report.error(f"{message}{hint}")
     raise typer.Exit(getattr(exc, "exit_code", int(ExitCode.USAGE))) from None
 
 
-def _no_such_option(typed: str, command: Any) -> str:
+def _no_such_option(typed: str, ctx: Any) -> str:
     """An unknown flag with the one it most likely means, by the same ranking as values
     (click offered its close matches in alphabetical order: --city before --seniority)."""
     from clodura_cli.base import fuzzy
 
-    flags = [flag for param in command.params
+    params = [*ctx.command.params, ctx.command.get_help_option(ctx)]
+    flags = [flag for param in params if param is not None
              for flag in (*getattr(param, "opts", ()), *getattr(param, "secondary_opts", ()))
              if flag.startswith("--")]  # fmt: skip
     close = fuzzy.best(typed.lstrip("-"), [flag[2:] for flag in flags])

@@ -10,14 +10,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 from clodura_cli.api.errors import UsageError
 from clodura_cli.base.encoding import ERRORS, REPLACEMENT, without_halves
 from clodura_cli.cli import report, terminal
-from clodura_cli.store.files import appended, atomic_output
+from clodura_cli.store.files import appended, atomic_output, output_target
 from clodura_cli.store.formats import (
     ALL_FIELDS,
     FORMATS,
     PAGING_ECHO,
     WriteOptions,
     appendable,
-    format_for_suffix,
     names_text,
     read_header,
 )
@@ -121,6 +120,8 @@ class Output(NamedTuple):
                 "(-f " + "|".join(appendable()) + ")"
             )
         _check_same_format(Path(self.path), self.fmt)
+        if not Path(self.path).is_file():  # a pipe or a device: no header to read back
+            return
         header = read_header(Path(self.path), self.fmt)
         _check_header(header, columns if self.layout is None else self.written, self.path)
 
@@ -128,34 +129,34 @@ class Output(NamedTuple):
 def _check_same_format(path: Path, fmt: str) -> None:
     """Refuse to add rows of one format to a file of another (its columns were reported
     missing, and --fields offered as the fix)."""
-    held = _held_format(path)
-    if held is not None and held != fmt:
+    held = _held_formats(path)
+    if held and fmt not in held:
+        names = " or ".join(held)
         raise UsageError(
-            f"--append: {path} holds {held}, not {fmt}; give -f {held} to add to it, or write "
-            f"{fmt} to a new file"
+            f"--append: {path} holds {names}, not {fmt}; give -f "
+            + " or -f ".join(held)
+            + f" to add to it, or write {fmt} to a new file"
         )
 
 
-def _held_format(path: Path) -> str | None:
-    """The appendable format a file holds: as its name says, else as its first line looks
-    (an object: JSON Lines; names split by tabs or commas); None when there is no telling (an
-    empty or unreadable file, one column)."""
-    named = format_for_suffix(str(path))
-    if named is not None and FORMATS[named].appendable:
-        return named
+def _held_formats(path: Path) -> tuple[str, ...]:
+    """The appendable formats a regular file may hold, by its first line (an object: JSON
+    Lines; names split by tabs or by commas; one name: either), whatever its name says; none
+    to check for an empty or unreadable file, or a stream (a pipe is never read: it would
+    wait for this very run)."""
+    if not path.is_file():
+        return ()
     try:
         with open(path, "rb") as stream:
-            first = stream.readline(64 * 1024)
+            first = stream.readline(64 * 1024).removeprefix(b"\xef\xbb\xbf")
     except OSError:
-        return None
+        return ()
     if not first.strip():
-        return None
+        return ()
     if first.lstrip().startswith(b"{"):
-        return "jsonl"
+        return ("jsonl",)
     tabs, commas = first.count(b"\t"), first.count(b",")
-    if tabs == commas:  # one column (or no telling): either
-        return None
-    return "tsv" if tabs > commas else "csv"
+    return ("csv", "tsv") if tabs == commas else ("tsv",) if tabs > commas else ("csv",)
 
 
 def _check_header(header: list[str] | None, columns: Sequence[str] | None, path: str) -> None:
@@ -298,7 +299,11 @@ def output_for(
 ) -> Output:
     """The Output a command's output options ask for, in the format ``fmt`` chosen from them
     (``api.output_format``) and with ``columns`` chosen from --fields: the byte-order mark as
-    the flag or the setting says, the --layout for records of ``kind``."""
+    the flag or the setting says, the --layout for records of ``kind``. An --output that
+    cannot be written (a folder, a missing folder) is refused here, before anything is sent
+    or paid for, not when the records are written."""
+    if out.output is not None:
+        output_target(out.output)
     layout = layout_of(out.layout, kind)
     return Output(fmt, out.output, columns, out.append, out.raw_csv, out.wide, summary,
                   bom=api.bom(out.bom), layout=layout, extra=extra)  # fmt: skip

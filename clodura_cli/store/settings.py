@@ -121,17 +121,23 @@ class Setting(NamedTuple):
             return "true" if value else "false"
         if self.parse is _duration and isinstance(value, (int, float)):
             return _as_duration(float(value))
-        return f"{value:g}" if isinstance(value, float) else str(value)
+        return _as_typed(value) if isinstance(value, float) else str(value)
+
+
+def _as_typed(value: float) -> str:
+    """A float as typed, to the last digit (``30`` for 30.0, ``0.1234567``)."""
+    text = repr(value)
+    return text[:-2] if text.endswith(".0") else text
 
 
 def _as_duration(seconds: float) -> str:
-    """``1800`` as ``30m``, ``3600`` as ``1h``, ``90`` as ``90s``; 0 is off."""
+    """``1800`` as ``30m``, ``3600`` as ``1h``, ``90`` as ``90s``, 0 as ``0`` (off)."""
     if seconds == 0:
-        return "0 (off)"
+        return "0"
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds % size == 0:
-            return f"{seconds / size:g}{unit}"
-    return f"{seconds:g}s"
+            return f"{_as_typed(seconds / size)}{unit}"
+    return f"{_as_typed(seconds)}s"
 
 
 SETTINGS: dict[str, Setting] = {

@@ -186,7 +186,7 @@ def edit(name: Name) -> None:
     path = presets.preset_path(name)
     if not path.exists():
         raise UsageError(f"no preset {name!r}; create it with `clodura preset save {name} ...`")
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    editor = (os.environ.get("VISUAL") or "").strip() or (os.environ.get("EDITOR") or "").strip()
     if not editor:
         if not terminal.is_terminal("stdin"):
             raise UsageError("preset edit: set $VISUAL or $EDITOR (no terminal to open vi in)")
