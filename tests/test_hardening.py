@@ -631,6 +631,20 @@ _HALVES = (
 _HALF_WARNING = "warning: a value held half a character (a lone surrogate"
 
 
+def csv_on_stdout(
+    env: dict[str, str], page: bytes, fields: str
+) -> subprocess.CompletedProcess[bytes]:
+    """`clodura search ... -f csv` in a process of its own (its stdout as ``env`` sets it up),
+    against a server answering ``page``."""
+    with fake_server(always(Answer(200, page))) as fake:
+        return subprocess.run(
+            [sys.executable, "-m", "clodura_cli", "search", "--title", "CEO", "--limit", "1",
+             "-f", "csv", "--fields", fields],
+            env={**env, "CLODURA_API_KEY": KEY, "CLODURA_BASE_URL": fake.url},
+            capture_output=True, timeout=DEADLINE, check=False,
+        )  # fmt: skip
+
+
 @pytest.mark.parametrize("fmt", ["csv", "tsv", "table"])
 def test_half_a_character_in_an_answer_is_written_as_a_replacement(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fmt: str
@@ -685,15 +699,8 @@ def test_half_a_character_in_a_workbook_is_a_replacement(
 def test_half_a_character_on_stdout_is_a_replacement(
     tmp_path: Path, locale: dict[str, str]
 ) -> None:
-    env = {**base_env(tmp_path), "LANG": "C.UTF-8", "PYTHONUTF8": "0", **locale,
-           "CLODURA_API_KEY": KEY}  # fmt: skip
-    with fake_server(always(Answer(200, _HALVES))) as fake:
-        env["CLODURA_BASE_URL"] = fake.url
-        done = subprocess.run(
-            [sys.executable, "-m", "clodura_cli", "search", "--title", "CEO", "--limit", "1",
-             "-f", "csv", "--fields", "personId,firstName,lastName"],
-            env=env, capture_output=True, timeout=DEADLINE, check=False,
-        )  # fmt: skip
+    env = {**base_env(tmp_path), "LANG": "C.UTF-8", "PYTHONUTF8": "0", **locale}
+    done = csv_on_stdout(env, _HALVES, "personId,firstName,lastName")
     assert done.returncode == 0, done.stderr
     assert done.stdout.decode(locale["PYTHONIOENCODING"] or "utf-8").splitlines() == [
         "personId,firstName,lastName",
@@ -795,15 +802,9 @@ def test_an_output_folder_that_refuses_files_names_the_file_asked_for(
 
 def test_a_stdout_encoding_is_named_as_the_user_set_it(tmp_path: Path) -> None:
     """cp1252's codec calls itself "charmap", which the warning quoted."""
-    env = {**base_env(tmp_path), "PYTHONIOENCODING": "cp1252", "CLODURA_API_KEY": KEY}
+    env = {**base_env(tmp_path), "PYTHONIOENCODING": "cp1252"}
     page = json.dumps([{"personId": "1", "firstName": "Ōta 名"}]).encode()
-    with fake_server(always(Answer(200, page))) as fake:
-        env["CLODURA_BASE_URL"] = fake.url
-        done = subprocess.run(
-            [sys.executable, "-m", "clodura_cli", "search", "--title", "CEO", "--limit", "1",
-             "-f", "csv", "--fields", "personId,firstName"],
-            env=env, capture_output=True, timeout=DEADLINE, check=False,
-        )  # fmt: skip
+    done = csv_on_stdout(env, page, "personId,firstName")
     assert done.returncode == 0, done.stderr
     assert done.stdout.decode("cp1252").splitlines() == ["personId,firstName", "1,?ta ?"]
     assert (
