@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import CLODURA, base_env, person_ids, run_arranged
+from helpers import CLODURA, base_env, person_ids, run_arranged, run_in_pty
 
 # Every test here runs the installed command on pseudo-terminals: `make test-fast` skips them.
 pytestmark = pytest.mark.slow
@@ -161,3 +161,15 @@ def test_readme_search_into_reveal_into_a_csv_from_a_terminal(tmp_path: Path) ->
     rows = out.read_text().splitlines()
     assert rows[0] == "personId,email,emailStatus" and len(rows) == 31
     assert not any(row.split(",")[0].encode() in run.stderr for row in rows[1:])
+
+
+@pytest.mark.slow  # a real process on a pseudo-terminal
+@pytest.mark.parametrize("columns", [60, 70, 100])
+def test_the_credits_bar_keeps_its_percentage_on_its_line(tmp_path: Path, columns: int) -> None:
+    """At 70 columns the 20-wide bar pushed its percentage onto a second line."""
+    shown = run_in_pty(["credits", "--sandbox"], columns, base_env(tmp_path))
+    assert shown.exit_code == 0, shown.stdout
+    rows = [line for line in shown.stdout.splitlines() if line.startswith("│")]
+    assert [row.split("│")[1].strip() for row in rows] == ["contact views", "direct dials"]
+    assert all(row.rstrip().endswith("% │") for row in rows)
+    assert all(len(row) <= columns for row in shown.stdout.splitlines())

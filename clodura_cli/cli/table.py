@@ -253,7 +253,11 @@ def render_credits(family: str, pools: Sequence[Any], stream: TextIO, *, to_term
     )
     table = Table(title=f"Credits ({family} plan)", header_style="bold")
     for header in ("Pool", "Used", "Maximum", "Remaining", "Usage"):
-        table.add_column(header, justify="left" if header in ("Pool", "Usage") else "right")
+        table.add_column(header, justify="left" if header in ("Pool", "Usage") else "right",
+                         no_wrap=header == "Usage")  # fmt: skip
+    # The bar takes what the other columns leave (about 57 characters with their borders),
+    # so that its percentage stays on its line: 20 wide from 82 columns, at least 5.
+    bar = max(5, min(20, console.width - 62))
     for pool in pools:
         numbers = all(isinstance(v, (int, float)) for v in (pool.used, pool.maximum))
         table.add_row(
@@ -261,6 +265,6 @@ def render_credits(family: str, pools: Sequence[Any], stream: TextIO, *, to_term
             _amount(pool.used, blank=True),
             _amount(pool.maximum, blank=True),
             _amount(pool.remaining),
-            _bar(pool.used, pool.maximum) if numbers else "",
+            _bar(pool.used, pool.maximum, bar) if numbers else "",
         )
     console.print(table)
