@@ -204,6 +204,8 @@ class Search:
         if per_page is None and not opts.all_pages:
             per_page = min(spec.MAX_PER_PAGE, opts.limit or 0) if self.next_new else None
             per_page = per_page or per_page_setting
+            if self.next_new and self.memory is not None:
+                per_page = self._deep_enough(per_page)
         if self.next_new and self.cap is not None:
             per_page = min(per_page or spec.MAX_PER_PAGE, self.cap)
         # --all under --max-credits: the whole pages that fit the cap, fetched at once (whole
@@ -225,6 +227,17 @@ class Search:
         if not self.next_new:
             self.warnings += plan_warnings(plans[0], limit)
         return plans
+
+    def _deep_enough(self, per_page: int) -> int:
+        """Pages large enough to reach past the people seen before: the API serves pages 1 to
+        100 (500 for organisations), so pages of N reach record 100 x N at most. A nightly
+        `--new-only --limit 10` stopped finding anyone once it had seen 1,000 people (and paid
+        for all 1,000 each night). Counting the memory stops at the window (10,000)."""
+        assert self.memory is not None and self.opts.limit is not None
+        endpoint = self.opts.endpoint
+        seen = self.memory.count(most=endpoint.window)
+        needed = -(-(seen + self.opts.limit) // endpoint.max_page)  # rounded up
+        return min(spec.MAX_PER_PAGE, max(per_page, needed))
 
     def forget(self, *, dry_run: bool = False) -> int:
         """--forget / --forget-all: clear what --new-only remembers; returns how many people."""
@@ -293,6 +306,11 @@ class Search:
     def page_size(self) -> int:
         """The size of the whole pages --all under --max-credits asks for: --per-page, or 100."""
         return self.request.paging.per_page or spec.MAX_PER_PAGE
+
+    @property
+    def pages_of(self) -> int:
+        """How many records the run's pages hold (the first plan's), for messages."""
+        return self.plans[0].first.per_page if self.plans else self.page_size
 
     def _whole(self, records: int | None) -> int | None:
         return _whole_pages(records, self.page_size)

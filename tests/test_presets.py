@@ -427,3 +427,21 @@ def test_a_blank_editor_is_no_editor(presets_dir: Path, monkeypatch: pytest.Monk
     assert result.stderr == (
         "error: preset edit: set $VISUAL or $EDITOR (no terminal to open vi in)\n"
     )
+
+
+def test_new_only_pages_deep_enough_to_pass_everyone_seen(emulator: SandboxApp) -> None:
+    """Pages of N reach record 100 x N at most: once 1,000 were seen, `--new-only --limit 10`
+    paid for all 1,000 every run and found nobody ("nothing new"), with 2,600 unseen left."""
+    args = ["search", "--sandbox", "--seniority", "Manager", "--new-only", "-f", "jsonl"]
+    first = run_cli(*args, "--limit", "1000")
+    assert first.exit_code == 0, first.stderr
+    seen = {r["personId"] for r in first.jsonl()}
+    assert len(seen) == 1000
+    emulator.log.clear()
+    more = run_cli(*args, "--limit", "10")
+    assert more.exit_code == 0, more.stderr
+    fresh = [r["personId"] for r in more.jsonl()]
+    assert len(fresh) == 10 and not seen & set(fresh)
+    # Pages of 11: the 1,010th record is within reach (page 92), none of the window is cut.
+    assert {size for _, size in pages_requested(emulator)} == {11}
+    assert "--new-only: 10 new of " in more.stderr

@@ -173,7 +173,9 @@ def test_new_only_never_fetches_a_page_past_the_cap(emulator: SandboxApp) -> Non
     second = run_cli(*args)  # everyone of the first page was seen: the next page would pass 45
     assert second.exit_code == 0, second.stderr
     assert pages_requested(emulator) == [(1, 30)]
-    assert "--max-credits 45: stopped at 30 records fetched" in second.stderr
+    assert "--max-credits 45: stopped at 30 records fetched (a credit each; whole pages of 30," in (
+        second.stderr
+    )
 
 
 # 6. --new-only memory by preset name ----------------------------------------------------------

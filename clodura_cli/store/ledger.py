@@ -608,6 +608,15 @@ class EmittedPeople(Tables):
         """Who was emitted before, asked one person at a time through the table's key."""
         return SeenLookup(self)
 
+    def count(self, most: int) -> int:
+        """How many people were emitted for this query, counted up to ``most`` (what costs
+        the same for a memory of a million)."""
+        rows = self._store.read(
+            "SELECT count(*) FROM (SELECT 1 FROM emitted WHERE profile = ? AND query = ? LIMIT ?)",
+            (self.profile, self.query, most),
+        )
+        return int(rows[0][0])
+
     def knows(self, person_id: str) -> bool:
         """True when this person was emitted before for this profile and query."""
         rows = self._store.read(

@@ -197,7 +197,7 @@ def _report(search: Search, output: Output, count: int | None) -> None:
     if search.capped:
         report.info(
             f"--max-credits {search.opts.max_credits:g}: stopped at {run.records} records "
-            f"fetched (a credit each; whole pages of {search.page_size}, which a rerun with a "
+            f"fetched (a credit each; whole pages of {search.pages_of}, which a rerun with a "
             "higher cap reuses for free within search-cache-ttl)"
         )
     if run.truncated:
