@@ -142,6 +142,7 @@ class Search:
     ) -> None:
         self.opts = opts
         self.endpoint = opts.endpoint
+        self.ledger_file = ledger_file
         values, sources = merged_filters(flags, opts)
         self.request = build_search_body(values, fields=self.endpoint.fields)
         self.warnings = list(self.request.warnings)
@@ -348,6 +349,14 @@ class Search:
             if close is not None:
                 close()
 
+    def memory_lock(self) -> Path | None:
+        """The lock a --new-only run holds from its first page to remembering who it printed:
+        two runs of one memory at once printed the same people (each read the memory before
+        the other had written it). None without a memory."""
+        if self.memory is None:
+            return None
+        return memory_lock_file(self.ledger_file, self.memory.profile, self.memory_key)
+
     def remember(self) -> None:
         """--new-only: the people written are remembered, once the output is complete."""
         if self.memory is not None and self.new_only is not None:
@@ -375,6 +384,12 @@ class Search:
                 )
             previews.append(shown)
         return previews[0] if len(previews) == 1 else previews
+
+
+def memory_lock_file(ledger_file: Path, profile: str, memory_key: str) -> Path:
+    """The lock file of one --new-only memory (a profile's query or --memory name)."""
+    name = sha256_hex(f"{profile}\0{memory_key}".encode())[:24]
+    return ledger_file.parent / "locks" / f"new-only-{name}.lock"
 
 
 def _whole_pages(records: int | None, size: int = spec.MAX_PER_PAGE) -> int | None:

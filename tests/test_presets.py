@@ -445,3 +445,37 @@ def test_new_only_pages_deep_enough_to_pass_everyone_seen(emulator: SandboxApp) 
     # Pages of 11: the 1,010th record is within reach (page 92), none of the window is cut.
     assert {size for _, size in pages_requested(emulator)} == {11}
     assert "--new-only: 10 new of " in more.stderr
+
+
+@pytest.mark.slow  # a second process
+def test_a_new_only_run_waits_for_another_of_the_same_memory(tmp_path: Path) -> None:
+    """Two runs of one memory at once printed the same people: each read the memory before
+    the other had written it. The second now waits, then skips whom the first printed."""
+    import subprocess
+    import sys
+
+    from helpers import DEADLINE, base_env, wait_for
+
+    from clodura_cli.search_run import memory_lock_file
+    from clodura_cli.store.files import held
+    from clodura_cli.store.ledger import Ledger
+
+    env = base_env(tmp_path)
+    search = [sys.executable, "-m", "clodura_cli", "search", "--sandbox", "--seniority",
+              "Manager", "-f", "jsonl", "--limit", "5"]  # fmt: skip
+    plain = subprocess.run(search, env=env, capture_output=True, text=True, timeout=DEADLINE,
+                           check=True)  # fmt: skip
+    first = [json.loads(line)["personId"] for line in plain.stdout.splitlines()]
+    ledger_file = Path(env["CLODURA_DATA_DIR"]) / "ledger.db"
+    with held(memory_lock_file(ledger_file, "default", "memory:nightly")):  # the other run
+        second = subprocess.Popen([*search, "--new-only", "--memory", "nightly"], env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        assert second.stderr is not None
+        waiting = "waiting for another clodura that is using the same --new-only memory"
+        wait_for(lambda: waiting in second.stderr.readline(), "the second run to wait")
+        # What the other run printed, remembered before it lets go.
+        Ledger(ledger_file).emitted_people("default", "memory:nightly").record(first)
+    out, err = second.communicate(timeout=DEADLINE)
+    assert second.returncode == 0, err
+    printed = [json.loads(line)["personId"] for line in out.splitlines()]
+    assert len(printed) == 5 and not set(printed) & set(first)

@@ -286,6 +286,26 @@ def _open_locked(target: Path, on_wait: Callable[[], None] | None) -> tuple[int,
         os.close(fd)
 
 
+@contextlib.contextmanager
+def held(lock: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """The block runs while this process holds ``lock`` (a lock file, made owner-only and
+    kept), after any other run holding it has let go (``on_wait`` is called first)."""
+    import fcntl
+
+    private_dir(lock.parent)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def _ends_with_newline(fd: int, size: int) -> bool:
     return os.pread(fd, 1, size - 1) == b"\n"
 

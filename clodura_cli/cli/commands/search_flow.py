@@ -3,6 +3,7 @@ messages and rendering. What is fetched, and who counts as new, is `clodura_cli.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,7 +16,7 @@ from clodura_cli.cli.session import ApiOptions
 from clodura_cli.output import chosen_columns
 from clodura_cli.search_run import Search, SearchOptions
 from clodura_cli.store import config
-from clodura_cli.store.files import remove_database
+from clodura_cli.store.files import held, remove_database
 from clodura_cli.store.formats import DEFAULT_PERSON_COLUMNS, FORMATS, json_text
 
 
@@ -70,12 +71,17 @@ def _fetch(search: Search, output: Output, api: ApiOptions) -> None:
 
     opts = search.opts
     cache = _page_cache(opts.refresh, api)
+    lock = search.memory_lock()
     try:
         # Lazy: a search answered from the page cache opens no connection. Nothing is
         # claimed before a page is asked for, so a failure to open one fails only the search.
-        with open_client(api, concurrency=search.concurrency, rate=opts.rate,
-                         lazy=True) as client:  # fmt: skip
+        with (
+            contextlib.nullcontext() if lock is None else held(lock, _waiting_for_memory),
+            open_client(api, concurrency=search.concurrency, rate=opts.rate,
+                        lazy=True) as client,
+        ):  # fmt: skip
             count = _write(search, client, output, cache)
+            search.remember()
     except BrokenPipeError:
         if search.memory is not None:
             report.warn(
@@ -91,7 +97,6 @@ def _fetch(search: Search, output: Output, api: ApiOptions) -> None:
     finally:
         if cache is not None:
             cache.close()
-    search.remember()
     _report(search, output, count)
     if cache is not None and (cache.reused.pages or cache.reused.empty):
         report.info(_reuse_line(cache.reused))
@@ -100,6 +105,10 @@ def _fetch(search: Search, output: Output, api: ApiOptions) -> None:
         field = search.endpoint.fields.get(name)
         flag = field.flag.split("/")[0] if field is not None else name
         report.warn(f"the sandbox does not emulate {flag}; it was sent but has no effect")
+
+
+def _waiting_for_memory() -> None:
+    report.info("waiting for another clodura that is using the same --new-only memory")
 
 
 class _NothingNew(Exception):
