@@ -74,6 +74,18 @@ ROWS = [
         [{"status": "completed", "personId": "111", "email": ALICE}], {"222": None}, "unread", 7),
     Row("someone else's email nested deeper", "email", Q, [{"status": "completed", "result": {
         "person": {"personId": "111", "contact": {"email": ALICE}}}}], {"222": None}, "unread", 7),
+    Row("a provider's email for someone else is not the person's", "email", Q,
+        [{"trackingId": "T1", "status": "completed", "providers": [
+            {"personId": "999", "email": ALICE, "emailStatus": "verified"}]}],
+        {"222": None}, "unread", 7, says="answer for someone else"),
+    Row("of two providers, the one not naming someone else", "email", Q,
+        [{"trackingId": "T1", "status": "completed", "providers": [
+            {"personId": "999", "email": ALICE, "emailStatus": "verified"},
+            {"email": BOB, "emailStatus": "valid"}]}], {"222": BOB}),
+    Row("a provider's phone for someone else is not the person's", "phone", Q,
+        [{"trackingId": "T1", "status": "completed", "providers": [
+            {"personId": "999", "phones": ["+1 212 555 0199"]}]}],
+        {"222": None}, "unread", 7, says="answer for someone else"),
     Row("an id as a JSON number", "email", Q, [{"status": "completed", "results": [
         {"personId": 111, "email": ALICE}, {"personId": 222, "email": BOB}]}], {"222": BOB}),
     Row("a big id keeps every digit", "email", Q, [{"status": "completed", "results": [

@@ -185,6 +185,9 @@ def read_answer(
     if tracking_id is None:
         outcome.missing.append("tracking id (trackingId, tracking_id, id, jobId, requestId)")
     _decide(outcome, classify_word(word), found, kind)
+    if outcome.mismatch is not None and outcome.status not in ("pending", "queued"):
+        outcome.status = "unread"  # what came back is someone else's: not delivered
+        outcome.missing.append(f"an entry for the person asked ({outcome.mismatch})")
     return outcome
 
 
@@ -393,8 +396,10 @@ def _evidence(
     result = {k: v for k, v in entry.items() if k not in _JOB_KEYS or k == "type"}
     result.pop("type", None)
     providers = [p for p in _as_list(entry.get("providers")) if isinstance(p, dict)]
-    email, status = _email(entry, providers)
-    phones = _phones(entry, providers)
+    # A provider's entry that names someone else is kept, never read as the person's.
+    theirs = [p for p in providers if not _names_someone_else(p, asked)]
+    email, status = _email(entry, theirs)
+    phones = _phones(entry, theirs)
     for key in (*_EMAIL_KEYS, *_EMAIL_STATUS_KEYS, *_PHONE_KEYS):
         result.pop(key, None)
     if kind in (None, "email") and email is None:
@@ -420,6 +425,13 @@ def _evidence(
         result["providers"] = providers
     if kind == "email" and not phones:
         result.pop("phones", None)
+    others = [p for p in providers if p not in theirs]
+    if others and not (
+        email if kind == "email" else phones if kind == "phone" else email or phones
+    ):
+        named = ", ".join(str(n[0] or n[1]) for n in map(_names, others[:5]))
+        who = asked.person_id or asked.linkedin_url if asked is not None else None
+        outcome.mismatch = f"its providers name {named}, not {who or 'the person asked'}"
     return result
 
 
