@@ -422,6 +422,8 @@ class Revealer(Tracker):
         self.webhook_url = webhook_url
         self.partners = partners
         self.rescue = rescue
+        #: Jobs whose submission is on its way: what a run stopped twice leaves unanswered.
+        self._sending: set[int] = set()
 
     def body(self, target: Target) -> dict[str, Any]:
         """The request body for one target."""
@@ -466,9 +468,11 @@ class Revealer(Tracker):
         self, job: Job, target: Target, stop: threading.Event, run: RevealRun, lock: threading.Lock
     ) -> Job:
         reveal = self.client.reveal_email if self.kind == EMAIL else self.client.reveal_phone
+        self._sending.add(job.id)
         try:
             answer = reveal(self.body(target))
         except CloduraError as exc:
+            self._sending.discard(job.id)
             status = state_after_failure(exc)
             if isinstance(exc, FATAL):
                 stop.set()
@@ -481,7 +485,19 @@ class Revealer(Tracker):
         # Kept as received before anything else happens: a later version may read it better.
         with self._rescued(job, answer.content):
             self.ledger.keep_answer(job.id, "submit", answer.content, answer.headers)
-            return self.record_submission(job, answer.payload, answer.headers)
+            recorded = self.record_submission(job, answer.payload, answer.headers)
+        self._sending.discard(job.id)
+        return recorded
+
+    def abandon_sending(self) -> int:
+        """When the run is stopped before the submissions on their way were answered (a
+        second Ctrl-C): say so on their jobs, which another run would otherwise take for a
+        live claim and wait for. Returns how many."""
+        left = sorted(self._sending)
+        for job_id in left:
+            with contextlib.suppress(LocalStateError):
+                self.ledger.update(job_id, message=ABANDONED_IN_FLIGHT)
+        return len(left)
 
     @contextlib.contextmanager
     def _rescued(self, job: Job, content: bytes | None) -> Iterator[None]:
@@ -780,6 +796,14 @@ class Poller:
 
 def _pollable(job: Job) -> bool:
     return job.tracking_id is not None and job.status in OPEN
+
+
+#: The message of a job whose run stopped while its submission was on its way.
+ABANDONED_IN_FLIGHT = (
+    "the run was stopped while this submission was on its way: it may have reached the API and "
+    "been charged; settle it with `clodura track --attach PERSON_ID=TRACKING_ID` or "
+    "`clodura track --abandon PERSON_ID`"
+)
 
 
 def claimed_elsewhere(job: Job, now: float | None = None) -> bool:

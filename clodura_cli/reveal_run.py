@@ -19,6 +19,7 @@ from clodura_cli.api.client import CloduraClient
 from clodura_cli.api.errors import (
     CloduraError,
     CreditGuardError,
+    PendingJobsError,
     UnconfirmedRevealsError,
     UsageError,
     refusal_error,
@@ -241,6 +242,10 @@ def reveal(
             if poller:
                 _left_pending(poller.pending_count(), notice)
                 poller.stop()
+            abandoned = revealer.abandon_sending()
+            if abandoned:
+                warn(f"{abandoned} submission(s) were on their way when the run stopped: they "
+                     "may have been charged; see `clodura track --pending`")  # fmt: skip
             raise
     entries = [Entry(e.target, done.get(e.job.id, e.job), e.source) for e in run.entries]
     result = RevealResult(entries, run.fatal, stopped_because=revealer.stopped_because)
@@ -385,6 +390,14 @@ def failure(result: RevealResult, options: RevealOptions) -> CloduraError | None
             options.timeout,
             "their tracking ids are in the ledger: resume with `clodura track --wait`",
             why=result.stopped_because,
+        )
+    elsewhere = [e.job for e in entries if e.source == "pending" and claimed_elsewhere(e.job)]
+    if elsewhere:
+        return PendingJobsError(
+            f"{len(elsewhere)} person(s) are being submitted by another clodura run right now "
+            "and have no answer yet: run this again once it ends (the ledger then answers for "
+            "them), or wait with `clodura track --wait`",
+            [],
         )
     unconfirmed = [
         e.job

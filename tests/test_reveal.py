@@ -458,3 +458,52 @@ def test_track_an_unknown_id_exits_6(emulator: SandboxApp) -> None:
     result = run_cli("track", "--sandbox", "0123456789abcdef")
     assert result.exit_code == 6
     assert "Unknown tracking id '0123456789abcdef'" in result.stderr
+
+
+def test_a_person_another_run_is_submitting_is_still_pending_not_done(isolated: Path) -> None:
+    """A reveal waiting on another run's claim ended with an empty row and exit 0 (a paid-path
+    trial); it is exit 8, and nothing is submitted twice."""
+    from clodura_cli.api.urls import account_id
+    from clodura_cli.reveal import identity_of
+    from clodura_cli.sandbox.data import build_dataset
+    from clodura_cli.sandbox.keys import DEFAULT_KEY
+    from clodura_cli.store.ledger import Ledger
+
+    person = build_dataset().person(5).record["personId"]
+    ids = {"personId": person}
+    ledger = Ledger(isolated / "data" / "ledger.db")
+    ledger.claim(account_id("sandbox", DEFAULT_KEY), "email", identity_of(ids), ids, ids)
+    for wait in ("--timeout", "--no-wait"):
+        args = ["reveal", "email", "--sandbox", person, "-f", "jsonl"]
+        result = run_cli(*args, *(["--timeout", "0.5"] if wait == "--timeout" else [wait]))
+        assert result.exit_code == 8, result.stderr
+        assert "1 person(s) are being submitted by another clodura run right now" in result.stderr
+    [job] = ledger.jobs()
+    assert job.status == "unknown" and job.tracking_id is None  # no second submission
+
+
+def test_a_submission_abandoned_on_its_way_is_said_and_not_waited_for(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stopped twice while a submission was on its way, a run left its job `unknown` without
+    a word: for 90 s every later run took it for a live claim (and exited 0, empty)."""
+    from clodura_cli.api.client import CloduraClient
+    from clodura_cli.reveal import ABANDONED_IN_FLIGHT
+    from clodura_cli.sandbox.data import build_dataset
+    from clodura_cli.store.ledger import Ledger
+
+    person = build_dataset().person(6).record["personId"]
+
+    def stopped(self: Any, body: Any) -> Any:
+        raise KeyboardInterrupt  # the second Ctrl-C, while the request is on its way
+
+    with monkeypatch.context() as patched:
+        patched.setattr(CloduraClient, "reveal_email", stopped)
+        interrupted = run_cli("reveal", "email", "--sandbox", person, "--no-wait")
+    assert interrupted.exit_code == 130
+    assert "1 submission(s) were on their way when the run stopped" in interrupted.stderr
+    [job] = Ledger(isolated / "data" / "ledger.db").jobs()
+    assert job.status == "unknown" and job.message == ABANDONED_IN_FLIGHT
+    again = run_cli("reveal", "email", "--sandbox", person, "--no-wait")
+    assert again.exit_code == 7  # may have been charged: settled by hand, never resubmitted
+    assert "an earlier submission whose answer was lost" in again.stderr
