@@ -79,14 +79,14 @@ class Receiver:
         headers: Mapping[str, str],
         *,
         source: str = "listen",
-        check: bool = True,
     ) -> Received:
-        """Keep, match and apply one delivery, in one transaction; ``check``: verify its
-        signature when a secret is set (an import whose items carry no headers does not)."""
+        """Keep, match and apply one delivery, in one transaction. When a secret is set, one
+        without a right signature is kept aside, unverified, whatever its source: an imported
+        body without its headers too (a capture may hold forged posts)."""
         lowered = {name.lower(): value for name, value in headers.items()}
         kept = {n: v for n, v in lowered.items() if n not in _SECRET_HEADERS}
         verified = None
-        if self.secret is not None and check:
+        if self.secret is not None:
             verified = signed(self.secret, body, lowered.get(SIGNATURE_HEADER))
         payload = stored_payload(body)
         facts = delivery_facts(payload, kept)
@@ -176,8 +176,8 @@ class Receiver:
 def import_items(text: str) -> list[tuple[bytes, dict[str, str] | None]]:
     """Deliveries captured elsewhere (a webhook inspector, a no-code tool): a JSON body, a JSON
     array of bodies, or JSON Lines. An item ``{"headers": {...}, "body": ...}`` carries its
-    headers (its signature is then checked when a secret is set); a body given as text is kept
-    byte for byte, one given as JSON is kept as compact JSON."""
+    headers (with a secret set, its signature is what lets it be applied); a body given as text
+    is kept byte for byte, one given as JSON is kept as compact JSON."""
     import json
 
     from clodura_cli.api.errors import UsageError

@@ -408,7 +408,9 @@ def test_track_import_applies_captured_deliveries(isolated: Path, shape: str) ->
         good = {"headers": {"X-Clodura-Signature": sign(raw.encode())}, "body": raw}
         bad = {"headers": {"X-Clodura-Signature": "nope"}, "body": json.dumps(bodies[1])}
         source.write_text(json.dumps([good, bad]))
-    result = run_cli("track", "--import", str(source), env={"CLODURA_WEBHOOK_SECRET": SECRET})
+    # A capture without its headers is applied only where no secret asks for signatures.
+    secret = {"CLODURA_WEBHOOK_SECRET": SECRET} if shape == "with headers" else {}
+    result = run_cli("track", "--import", str(source), env=secret)
     assert result.exit_code == 0, result.stderr
     emails = [(ledger.get(i).result or {}).get("email") for i in ids]
     if shape == "one body":
@@ -444,6 +446,27 @@ def test_an_answer_holding_half_a_character_is_applied_and_kept_exactly(isolated
     shown = run_cli("track", "T-half", "--raw")
     assert shown.exit_code == 0, shown.stderr
     assert "Ana\\ud83d" in shown.stdout
+
+
+def test_with_a_secret_an_imported_body_without_its_signature_is_kept_aside(
+    isolated: Path,
+) -> None:
+    """A webhook inspector's capture may hold forged posts: with a secret set, a body imported
+    without its headers was applied, an attacker's email and all (a paid-path trial)."""
+    ledger = Ledger(isolated / "data" / "ledger.db")
+    job_id = queued_job(ledger, "640", "T-forged")
+    source = isolated / "captured.json"
+    forged = {"trackingId": "T-forged", "status": "completed", "email": "x@evil.example"}
+    source.write_text(json.dumps([forged, {"headers": "x", "body": forged}]))
+    secret = {"CLODURA_WEBHOOK_SECRET": SECRET}
+    result = run_cli("track", "--import", str(source), env=secret)
+    assert result.exit_code == 0, result.stderr
+    assert "0 applied" in result.stderr and "2 unverified" in result.stderr
+    assert ledger.get(job_id).status == "queued"
+    assert len(ledger.deliveries().listed("unverified")) == 1  # one body, twice
+    looked = run_cli("track", "--apply-unverified", env=secret)  # once the user has looked
+    assert looked.exit_code == 0, looked.stderr
+    assert (ledger.get(job_id).result or {}).get("email") == "x@evil.example"
 
 
 # The secret ----------------------------------------------------------------------------------------
