@@ -123,7 +123,13 @@ def api_path(text: str) -> ApiPath:
             continue
         segments.append(segment)
     path = "/" + "/".join(segments)
-    canonical = _SLASHES.sub("/", unquote(path).lower()).rstrip("/")
+    if has_controls(unquote(path)):  # %00 and the like: no server reads them alike
+        raise UsageError(f"api: {quoted(text)} holds a control character; give a plain path")
+    # As servers read a path, for telling which endpoint it is (a reveal goes through the
+    # ledger): `;params` dropped from each segment (Tomcat, Spring), trailing dots and spaces
+    # too (IIS). `email/match;x` was sent around the ledger and paid for again.
+    words = (word.split(";", 1)[0].rstrip(". ") for word in unquote(path).lower().split("/"))
+    canonical = _SLASHES.sub("/", "/".join(words)).rstrip("/")
     return ApiPath(path, query, canonical)
 
 
