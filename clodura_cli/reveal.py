@@ -424,6 +424,8 @@ class Revealer(Tracker):
         self.rescue = rescue
         #: Jobs whose submission is on its way: what a run stopped twice leaves unanswered.
         self._sending: set[int] = set()
+        #: People answered by an earlier reveal that found them, the newest having found none.
+        self.from_earlier = 0
 
     def body(self, target: Target) -> dict[str, Any]:
         """The request body for one target."""
@@ -452,6 +454,14 @@ class Revealer(Tracker):
                 target.identifiers, target.record, refresh=refresh,
                 replace=replaceable_stuck if refresh and stuck else None,
             )  # fmt: skip
+            if not is_new and job.is_final and not job.found:
+                # The newest found nothing (a --refresh, say): an earlier reveal that did is
+                # what was paid for, and is not hidden behind it.
+                earlier = self.ledger.latest_found(self.account, job.kind, target.identity)
+                if earlier is not None:
+                    job = earlier
+                    with lock:
+                        self.from_earlier += 1
             if not is_new:
                 entry = Entry(target, job, "ledger" if job.is_final else "pending")
             else:

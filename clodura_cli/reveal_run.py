@@ -250,6 +250,11 @@ def reveal(
     entries = [Entry(e.target, done.get(e.job.id, e.job), e.source) for e in run.entries]
     result = RevealResult(entries, run.fatal, stopped_because=revealer.stopped_because)
     result.notices, result.warnings = sources(run.entries, len(run.not_submitted))
+    if revealer.from_earlier:
+        result.notices.append(
+            f"{revealer.from_earlier} answered by an earlier reveal that found them (the newest "
+            "found nothing; `clodura track` shows both)"
+        )
     result.notices += [f"read {where}" for where in sorted(revealer.found_at)]
     if before is not None and run.count("submitted") and not any(e.job.is_pending for e in entries):
         result.spending = spending(entries, before, balance(client, result.warnings.append))

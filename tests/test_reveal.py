@@ -507,3 +507,28 @@ def test_a_submission_abandoned_on_its_way_is_said_and_not_waited_for(
     again = run_cli("reveal", "email", "--sandbox", person, "--no-wait")
     assert again.exit_code == 7  # may have been charged: settled by hand, never resubmitted
     assert "an earlier submission whose answer was lost" in again.stderr
+
+
+def test_a_refresh_that_found_nothing_does_not_hide_what_was_paid_for(isolated: Path) -> None:
+    """After a --refresh that found nothing, every reveal of the person printed email null,
+    'not found': the email paid for before was only in `clodura track` (a paid-path trial)."""
+    from clodura_cli.api.urls import account_id
+    from clodura_cli.reveal import identity_of
+    from clodura_cli.sandbox.keys import DEFAULT_KEY
+    from clodura_cli.store.ledger import Ledger
+
+    [person] = person_ids(1, start=40)
+    first = run_cli("reveal", "email", "--sandbox", person, "-f", "jsonl")
+    assert first.exit_code == 0, first.stderr
+    [found] = first.jsonl()
+    assert found["email"]
+    ledger = Ledger(isolated / "data" / "ledger.db")
+    ids = {"personId": person}
+    newer, is_new = ledger.claim(account_id("sandbox", DEFAULT_KEY), "email", identity_of(ids),
+                                 ids, ids, refresh=True)  # fmt: skip
+    assert is_new
+    ledger.update(newer.id, status="completed", tracking_id="T-refresh", result={"email": None})
+    again = run_cli("reveal", "email", "--sandbox", person, "-f", "jsonl")
+    assert again.exit_code == 0, again.stderr
+    assert [r["email"] for r in again.jsonl()] == [found["email"]]
+    assert "1 answered by an earlier reveal that found them" in again.stderr

@@ -289,7 +289,18 @@ class Ledger:
         """Close the file."""
         self._store.close()
 
-    def _latest(self, db: sqlite3.Connection, account: str, kind: str, who: Identity) -> Job | None:
+    def latest_found(self, account: str, kind: str, who: Identity) -> Job | None:
+        """The newest job for this person that found what was paid for, if any (a newer one
+        may have found nothing: a --refresh)."""
+        with self._store.reading() as db:
+            return self._latest(db, account, kind, who, found=True)
+
+    def _latest(
+        self, db: sqlite3.Connection, account: str, kind: str, who: Identity, *, found: bool = False
+    ) -> Job | None:
+        """The newest job for this person (``found``: the newest that found something)."""
+        done = " AND jobs.status = 'completed'" if found else ""
+        most = 50 if found else 1
         clauses, values = [], []
         for column, value in (
             ("person_id", who.person_id),
@@ -301,23 +312,24 @@ class Ledger:
                 values.append(value)
         if not clauses:
             return None
-        row = db.execute(
-            f"SELECT * FROM jobs WHERE account = ? AND kind = ? AND ({' OR '.join(clauses)}) "
-            "ORDER BY id DESC LIMIT 1",
+        rows = db.execute(
+            f"SELECT * FROM jobs WHERE account = ? AND kind = ? AND ({' OR '.join(clauses)})"
+            f"{done} ORDER BY id DESC LIMIT {most}",
             (account, kind, *values),
-        ).fetchone()
+        ).fetchall()
         names = [clause.split(" ")[0] for clause in clauses]
         either = " OR ".join("(identities.name = ? AND identities.value = ?)" for _ in names)
         pairs = [part for name, value in zip(names, values, strict=True) for part in (name, value)]
         learnt = db.execute(
             "SELECT jobs.* FROM identities JOIN jobs ON jobs.id = identities.job_id "
-            f"WHERE identities.account = ? AND identities.kind = ? AND ({either}) "
-            "ORDER BY jobs.id DESC LIMIT 1",
+            f"WHERE identities.account = ? AND identities.kind = ? AND ({either}){done} "
+            f"ORDER BY jobs.id DESC LIMIT {most}",
             (account, kind, *pairs),
-        ).fetchone()
-        if learnt is not None and (row is None or learnt["id"] > row["id"]):
-            row = learnt
-        return None if row is None else _job(row)
+        ).fetchall()
+        jobs = sorted({row["id"]: _job(row) for row in [*rows, *learnt]}.items(), reverse=True)
+        if found:
+            return next((job for _, job in jobs if job.found), None)
+        return jobs[0][1] if jobs else None
 
     def learn(self, job: Job, named: Identity) -> None:
         """What a found answer ``named`` of the person (their id, LinkedIn URL, name and
