@@ -399,10 +399,19 @@ def test_every_command_writing_a_file_says_how_many_records(
     ids=["verify", "news", "enrich org", "reveal"],
 )
 def test_an_output_that_cannot_be_written_is_refused_before_paying(
-    tmp_path: Path, emulator: SandboxApp, args: list[str]
+    tmp_path: Path, emulator: SandboxApp, args: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`-o FOLDER -f csv` sent the paid request, then failed to write: exit 2 after paying."""
-    for target, says in ((tmp_path, "is a folder"), (tmp_path / "no" / "x.csv", "does not exist")):
+    """`-o FOLDER -f csv` sent the paid request, then failed to write: exit 2 after paying.
+    So did a folder this user may not write in (a read-only file system refuses even root)."""
+    import os
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: (
+        False if Path(path) == locked else real_access(path, mode, **kw)))  # fmt: skip
+    for target, says in ((tmp_path, "is a folder"), (tmp_path / "no" / "x.csv", "does not exist"),
+                         (locked / "x.csv", "cannot write in folder")):  # fmt: skip
         refused = run_cli(*args, "-f", "csv", "-o", str(target))
         assert refused.exit_code == 2
         assert "error: --output: " in refused.stderr and says in refused.stderr

@@ -138,6 +138,11 @@ def output_target(path: str) -> Path | None:
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise UsageError(f"--output: folder {str(directory)!r} does not exist")
+    if not os.access(directory, os.W_OK | os.X_OK):  # a read-only file system too, for root
+        raise UsageError(
+            f"--output: cannot write in folder {str(directory)!r} (no permission, or a read-only "
+            "file system)"
+        )
     return target
 
 
