@@ -100,6 +100,8 @@ EMAIL_COLUMNS = ("email", "emailAddress", "workEmail")
 def verify_purchase(record: dict[str, Any], deep: bool, webhook: str | None) -> Purchase:
     """One verification: the record's email (refused when it is not an address)."""
     email = _bare_email(column(record, *EMAIL_COLUMNS))
+    if not email:
+        raise ValidationError("email", "none in this row")
     if not _EMAIL.match(email):
         raise ValidationError("email", f"{email!r} is not an email address")
     body: dict[str, Any] = {"email": email, "deepVerification": deep}

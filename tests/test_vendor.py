@@ -578,3 +578,28 @@ def test_an_item_holding_half_a_character_is_stored_and_read_back(isolated: Path
     assert done.result == {"verdict": "Deliverable \udc80"}  # JSON: kept exactly
     assert done.message == "ok \ufffd" and done.document_id == "d\ufffd"  # text: U+FFFD
     assert items.claim("acct", "verify", "standard:ana@x.com", {}, {})[1] is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "personId,email\n111,\n222,b@acme.com\n",
+        "email,personId\n,111\nb@acme.com,222\n",
+        '{"personId": "111"}\n{"personId": "222", "email": "b@acme.com"}\n',
+    ],
+    ids=["csv", "csv, email first", "json lines"],
+)
+def test_a_row_without_an_email_keeps_its_columns(api: Any, tmp_path: Path, text: str) -> None:
+    """`111,` under `personId,email` was read as a bare line: 111 moved into the email column
+    ('111' is not an email address) and the row lost its personId (a cron-user trial)."""
+    fake = api(verdicts)
+    path = tmp_path / "rows.txt"
+    path.write_text(text)
+    result = run_cli("verify", "--input", str(path), "-f", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    rows = result.jsonl()
+    assert [(r["personId"], r.get("email"), r["status"]) for r in rows] == [
+        ("111", None, "skipped"), ("222", "b@acme.com", "completed"),
+    ]  # fmt: skip
+    assert "warning: email: none in this row; skipped" in result.stderr
+    assert len(fake.received) == 1

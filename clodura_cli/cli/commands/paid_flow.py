@@ -117,15 +117,21 @@ def read_records(
     if input_file == "-" and terminal.is_terminal("stdin"):
         raise UsageError("--input -: standard input is a terminal; pipe the rows in")
     known = {column_key(name) for name in (field, *columns)}
-    parsed, problems = parse_rows(
-        read_input(input_file, sys.stdin).text,
-        lambda cells: bool(known & set(map(column_key, cells))),
-    )
+    text = read_input(input_file, sys.stdin).text
+    headed: list[bool] = []
+
+    def is_header(cells: list[str]) -> bool:
+        headed.append(bool(known & set(map(column_key, cells))))
+        return headed[-1]
+
+    parsed, problems = parse_rows(text, is_header)
     for problem in problems:
         report.warn(f"--input {problem}")
+    # One plain value a line is the command's own kind of value; a row of a CSV with a header
+    # or a JSON record is what its columns say (`111,` under `personId,email` is no email).
+    plain = not any(headed) and not text.lstrip().startswith(("[", "{"))
     for label, record in parsed:
-        value = plain_value(record)
-        # One plain value a line is the command's own kind of value.
+        value = plain_value(record) if plain else None
         rows.append((label, record if value is None else {field: value}))
     return rows
 
