@@ -113,6 +113,7 @@ def test_append_to_a_file_holding_the_same_format_adds_to_it(
     assert f"appended 2 records to {target}" in added.stderr
 
 
+@pytest.mark.slow  # Python processes of their own
 def test_append_to_stdout_through_a_pipe_does_not_wait_for_itself(tmp_path: Path) -> None:
     """`--append -o /dev/stdout | cat` hung: the check read the pipe this run writes."""
     done = subprocess.run(

@@ -686,6 +686,7 @@ def test_half_a_character_in_a_workbook_is_a_replacement(
     assert "Ana\ufffd" in sheet and "bad\ufffdx" in sheet and "note\ufffd" in sheet
 
 
+@pytest.mark.slow  # Python processes of their own
 @pytest.mark.parametrize(
     "locale",
     [
@@ -709,6 +710,7 @@ def test_half_a_character_on_stdout_is_a_replacement(
     assert done.stderr.decode(locale["PYTHONIOENCODING"] or "utf-8").count(_HALF_WARNING) == 1
 
 
+@pytest.mark.slow  # Python processes of their own
 def test_paths_and_file_names_go_to_stdout_as_the_bytes_they_are(tmp_path: Path) -> None:
     """A folder or a preset whose name is not UTF-8 (read by Python as U+DC80-U+DCFF) is
     printed as its own bytes, so that `cd "$(clodura preset path)"` and a TAB still work."""
@@ -800,6 +802,7 @@ def test_an_output_folder_that_refuses_files_names_the_file_asked_for(
     assert raised.value.errno == errno.EACCES
 
 
+@pytest.mark.slow  # Python processes of their own
 def test_a_stdout_encoding_is_named_as_the_user_set_it(tmp_path: Path) -> None:
     """cp1252's codec calls itself "charmap", which the warning quoted."""
     env = {**base_env(tmp_path), "PYTHONIOENCODING": "cp1252"}
