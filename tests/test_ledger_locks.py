@@ -43,3 +43,19 @@ def test_nothing_written_is_lost_when_the_ledger_is_opened_again(tmp_path: Path)
     assert done.returncode == 0, done.stderr
     jobs = Ledger(path).jobs()
     assert sorted(job.tracking_id or "" for job in jobs) == ["T0", "T1", "T2"]
+
+
+def test_two_names_that_differ_in_half_a_character_stay_two_people(tmp_path: Path) -> None:
+    """SQLite is given a lone surrogate as its escape, one to one. A replacement character made
+    `Ren\\udce9e` and `Ren\\udce8e` (non-UTF-8 argv bytes) one person, and the second reveal
+    was answered with the first's paid job (a review)."""
+    from clodura_cli.reveal import identity_of
+    from clodura_cli.store.ledger import Ledger
+
+    ledger = Ledger(tmp_path / "ledger.db")
+    people = [{"firstName": f"Ren{half}e", "lastName": "Dubois", "companyDomain": "acme.example"}
+              for half in ("\udce9", "\udce8")]  # fmt: skip
+    first, new_first = ledger.claim("a", "email", identity_of(people[0]), people[0], people[0])
+    second, new_second = ledger.claim("a", "email", identity_of(people[1]), people[1], people[1])
+    assert new_first and new_second and first.id != second.id
+    assert ledger.get(second.id).identifiers == people[1]

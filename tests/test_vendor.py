@@ -576,7 +576,7 @@ def test_an_item_holding_half_a_character_is_stored_and_read_back(isolated: Path
                           credits=0.04, message="ok \ud83d", document_id="d\ud83d")  # fmt: skip
     assert done.record == record
     assert done.result == {"verdict": "Deliverable \udc80"}  # JSON: kept exactly
-    assert done.message == "ok \ufffd" and done.document_id == "d\ufffd"  # text: U+FFFD
+    assert done.message == "ok \\ud83d" and done.document_id == "d\\ud83d"  # escaped
     assert items.claim("acct", "verify", "standard:ana@x.com", {}, {})[1] is False
 
 

@@ -128,8 +128,9 @@ def write_os_text(text: str) -> None:
 
 
 def escape_halves(json_text: str) -> str:
-    """JSON text with each lone surrogate written as its ``\\uXXXX`` escape: valid UTF-8,
-    and it reads back the same (what ``json.dumps(..., ensure_ascii=False)`` passes on raw)."""
+    """Text with each lone surrogate written as its ``\\uXXXX`` escape: valid UTF-8, one to
+    one (two texts stay two), and JSON text reads back the same (what ``json.dumps(...,
+    ensure_ascii=False)`` passes on raw). Also what SQLite is given (``store.sqlite_file``)."""
     if json_text.isascii():
         return json_text
     try:

@@ -1,10 +1,11 @@
 """A SQLite file shared by threads and processes: WAL, one lock, immediate write transactions.
 
 Every text bound to a statement, in any of the tool's files, goes through
-``base.encoding.without_halves``: SQLite refuses half a character (a lone surrogate, which an answer
-may carry), and a refused write after a paid call would lose the answer. JSON columns keep it
-escaped before that (``escape_halves``), so it is replaced only in plain text columns (a name
-key, a message).
+``base.encoding.escape_halves``: SQLite refuses half a character (a lone surrogate, which an
+answer or a non-UTF-8 argument may carry), and a refused write after a paid call would lose the
+answer. Each one is written as its ``\\uXXXX`` escape, one to one: two names that differ only
+there stay two people (a replacement character made them one, and the second was answered with
+the first's paid job).
 """
 
 import os
@@ -17,10 +18,10 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 from clodura_cli.api.errors import LocalStateError
-from clodura_cli.base.encoding import without_halves
+from clodura_cli.base.encoding import escape_halves
 from clodura_cli.store.files import private_dir
 
-sqlite3.register_adapter(str, without_halves)
+sqlite3.register_adapter(str, escape_halves)
 
 T = TypeVar("T")
 
