@@ -410,3 +410,36 @@ def test_attach_names_the_choice_when_a_person_has_two_kinds(lost: Any) -> None:
     assert both.exit_code == 2 and "add --kind" in str(error_line(both.stderr))
     one = run_cli("track", "--attach", "222=T9", "--kind", "email")
     assert one.exit_code == 0, one.stderr
+
+
+@pytest.mark.parametrize(
+    ("payload", "asked", "email"),
+    [
+        # Asked by name: the provider names the person the entry names.
+        ({"status": "completed", "personId": "602", "providers": [
+            {"personId": "602", "email": ALICE, "status": "verified"}]}, Asked(), ALICE),
+        # A blank id names nobody.
+        ({"status": "completed", "providers": [{"personId": "", "email": ALICE}]},
+         Asked("602"), ALICE),
+        # One profile, written another way (percent-encoded; the mobile subdomain).
+        ({"status": "completed", "providers": [{"email": ALICE, "linkedinUrl":
+            "https://www.linkedin.com/in/jos%C3%A9-garc%C3%ADa"}]},
+         Asked(None, "https://www.linkedin.com/in/josé-garcía/"), ALICE),
+        ({"status": "completed", "providers": [
+            {"linkedinUrl": "https://m.linkedin.com/in/jo", "email": ALICE}]},
+         Asked(None, "https://www.linkedin.com/in/jo"), ALICE),
+        # Someone else: kept, not read.
+        ({"status": "completed", "providers": [{"personId": "999", "email": ALICE}]},
+         Asked("602"), None),
+        ({"status": "completed", "personId": "602", "providers": [
+            {"personId": "999", "email": ALICE}]}, Asked(), None),
+    ],
+)  # fmt: skip
+def test_a_provider_is_read_unless_it_names_someone_else(
+    payload: dict[str, Any], asked: Asked, email: str | None
+) -> None:
+    """The first version of the providers check refused every provider naming anyone for a job
+    asked by name, and a blank id or another spelling of the profile (a review)."""
+    outcome = read_answer(payload, "email", asked)
+    assert (outcome.result or {}).get("email") == email
+    assert outcome.status == ("completed" if email else "unread")

@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from clodura_cli.base.text import pattern
 
@@ -397,7 +398,7 @@ def _evidence(
     result.pop("type", None)
     providers = [p for p in _as_list(entry.get("providers")) if isinstance(p, dict)]
     # A provider's entry that names someone else is kept, never read as the person's.
-    theirs = [p for p in providers if not _names_someone_else(p, asked)]
+    theirs = [p for p in providers if not _provider_for_another(p, asked, entry)]
     email, status = _email(entry, theirs)
     phones = _phones(entry, theirs)
     for key in (*_EMAIL_KEYS, *_EMAIL_STATUS_KEYS, *_PHONE_KEYS):
@@ -544,6 +545,37 @@ def _walk(value: Any, where: str, asked: Asked | None) -> Iterator[tuple[str, st
                 yield child, key, item
             else:
                 queue.append((item, child, depth + 1))
+
+
+def _provider_for_another(
+    provider: dict[str, Any], asked: Asked | None, entry: dict[str, Any]
+) -> bool:
+    """True when a provider's entry names a person other than the one the answer is for: the
+    id or profile asked, else the one its own entry names. A blank value names nobody, and a
+    job asked by name with an entry naming nobody cannot tell: the entry is the person's."""
+    person, url = _names(provider)
+    person = person or None
+    if person is None and not url:
+        return False
+    own_person, own_url = _names(entry)
+    want_person = (asked.person_id if asked is not None else None) or own_person or None
+    want_url = (asked.linkedin_url if asked is not None else None) or own_url
+    if want_person and person:
+        return person != want_person
+    if want_url and url:
+        return not _same_profile(url, want_url)
+    return False
+
+
+def _same_profile(one: str, other: str) -> bool:
+    """Two LinkedIn URLs of one profile, however written (percent-encoded, m. or a country's
+    subdomain). Only for telling whose a value is: the ledger keeps its own normal form."""
+
+    def loose(url: str) -> str:
+        text = unquote(url).strip().lower().split("?")[0].split("#")[0].rstrip("/")
+        return re.sub(r"^(https?://)?([a-z0-9-]+\.)*linkedin\.com", "", text)
+
+    return normal_linkedin(one) == normal_linkedin(other) or loose(one) == loose(other)
 
 
 def _names_someone_else(entry: dict[str, Any], asked: Asked | None) -> bool:
