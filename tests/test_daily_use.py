@@ -417,3 +417,24 @@ def test_an_output_that_cannot_be_written_is_refused_before_paying(
         assert refused.exit_code == 2
         assert "error: --output: " in refused.stderr and says in refused.stderr
     assert emulator.log == []
+
+
+def test_appending_needs_the_file_writable_not_its_folder(
+    tmp_path: Path, emulator: SandboxApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--append writes the file itself: a shared log in a folder the user may not add files to
+    is appended to (a review found it refused by the check for replaced files)."""
+    import os
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    log = shared / "log.csv"
+    assert run_cli(*CEOS, "--limit", "1", "-o", str(log)).exit_code == 0
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: (
+        False if Path(path) == shared else real_access(path, mode, **kw)))  # fmt: skip
+    added = run_cli(*CEOS, "--limit", "2", "--append", "-o", str(log))
+    assert added.exit_code == 0, added.stderr
+    assert len(log.read_text().splitlines()) == 1 + 1 + 2
+    replaced = run_cli(*CEOS, "--limit", "2", "-o", str(log))  # a new file beside it: refused
+    assert replaced.exit_code == 2 and "cannot write in folder" in replaced.stderr

@@ -303,7 +303,7 @@ def output_for(
     cannot be written (a folder, a missing folder) is refused here, before anything is sent
     or paid for, not when the records are written."""
     if out.output is not None:
-        output_target(out.output)
+        output_target(out.output, appending=out.append)
     layout = layout_of(out.layout, kind)
     return Output(fmt, out.output, columns, out.append, out.raw_csv, out.wide, summary,
                   bom=api.bom(out.bom), layout=layout, extra=extra)  # fmt: skip

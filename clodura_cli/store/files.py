@@ -113,7 +113,7 @@ def readable_by_others(path: Path) -> bool:
 # Output files ---------------------------------------------------------------------------------
 
 
-def output_target(path: str) -> Path | None:
+def output_target(path: str, *, appending: bool = False) -> Path | None:
     """The regular file ``--output PATH`` names (through a symlink, the file it points to), or
     None for a stream written directly; a folder, a file in a missing folder, or a symlink
     another user planted in a shared folder is refused."""
@@ -138,7 +138,13 @@ def output_target(path: str) -> Path | None:
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise UsageError(f"--output: folder {str(directory)!r} does not exist")
-    if not os.access(directory, os.W_OK | os.X_OK):  # a read-only file system too, for root
+    # Replaced, a file is written beside it and renamed: its folder must take new files. Added
+    # to (--append), an existing file is written itself. A read-only file system refuses root.
+    if appending and target.exists():
+        if not os.access(target, os.W_OK):
+            raise UsageError(f"--output: cannot write to {path!r} (no permission, or a "
+                             "read-only file system)")  # fmt: skip
+    elif not os.access(directory, os.W_OK | os.X_OK):
         raise UsageError(
             f"--output: cannot write in folder {str(directory)!r} (no permission, or a read-only "
             "file system)"
@@ -229,7 +235,7 @@ def appended(path: str, on_wait: Callable[[], None] | None = None) -> Iterator[A
     ``on_wait``. A failed run removes exactly the bytes it added, under the lock, and a file it
     created and left empty; whatever other runs appended before or after is kept.
     """
-    target = output_target(path)
+    target = output_target(path, appending=True)
     if target is None:
         with written_directly(Path(path)) as stream:
             yield Appending(stream, None, 0)
