@@ -249,7 +249,9 @@ def reveal(
             raise
     entries = [Entry(e.target, done.get(e.job.id, e.job), e.source) for e in run.entries]
     result = RevealResult(entries, run.fatal, stopped_because=revealer.stopped_because)
-    result.notices, result.warnings = sources(run.entries, len(run.not_submitted))
+    result.notices, result.warnings = sources(
+        run.entries, len(run.not_submitted), waiting=options.wait
+    )
     if revealer.from_earlier:
         result.notices.append(
             f"{revealer.from_earlier} answered by an earlier reveal that found them (the newest "
@@ -327,7 +329,9 @@ def _left_pending(pending: int, notice: Callable[[str], None] | None) -> None:
         )
 
 
-def sources(entries: list[Entry], not_submitted: int) -> tuple[list[str], list[str]]:
+def sources(
+    entries: list[Entry], not_submitted: int, *, waiting: bool = True
+) -> tuple[list[str], list[str]]:
     """Notices and warnings on where each answer came from (the ledger, another run, now)."""
     notices, warnings = [], []
     from_ledger = sum(1 for e in entries if e.source == "ledger")
@@ -339,7 +343,12 @@ def sources(entries: list[Entry], not_submitted: int) -> tuple[list[str], list[s
         if e.source == "pending" and e.job.status == "unknown" and e not in elsewhere
     ]
     if elsewhere:
-        notices.append(f"{len(elsewhere)} being submitted by another run right now: waiting for it")
+        notices.append(
+            f"{len(elsewhere)} being submitted by another run right now: waiting for it"
+            if waiting
+            else f"{len(elsewhere)} being submitted by another run right now: not waited for "
+            "(--no-wait); run this again once it ends, and the ledger answers for them"
+        )
     if from_ledger:
         notices.append(
             f"{from_ledger} answered from the ledger: no credits spent on them "
@@ -397,11 +406,11 @@ def failure(result: RevealResult, options: RevealOptions) -> CloduraError | None
             why=result.stopped_because,
         )
     elsewhere = [e.job for e in entries if e.source == "pending" and claimed_elsewhere(e.job)]
-    if elsewhere:
+    if elsewhere and options.wait:  # --no-wait asks for no answer: a notice says it (sources)
         return PendingJobsError(
             f"{len(elsewhere)} person(s) are being submitted by another clodura run right now "
             "and have no answer yet: run this again once it ends (the ledger then answers for "
-            "them), or wait with `clodura track --wait`",
+            "them; nothing is submitted twice)",
             [],
         )
     unconfirmed = [

@@ -7,8 +7,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from clodura_cli.api.errors import CloduraError, UnconfirmedRevealsError, UsageError
-from clodura_cli.reveal import Tracker, base_kind, check_understood, still_pending
+from clodura_cli.api.errors import (
+    CloduraError,
+    PendingJobsError,
+    UnconfirmedRevealsError,
+    UsageError,
+)
+from clodura_cli.reveal import (
+    Tracker,
+    base_kind,
+    check_understood,
+    claimed_elsewhere,
+    still_pending,
+)
 from clodura_cli.store.ledger import Job, Ledger, StoredAnswer
 
 if TYPE_CHECKING:
@@ -93,6 +104,14 @@ def ending(
     pending = [job for job in jobs if job.is_pending]
     if pending:
         return still_pending(pending, timeout, "run `clodura track --wait` again", why)
+    elsewhere = [job for job in jobs if claimed_elsewhere(job)]
+    if elsewhere:  # not lost: another run is sending them right now
+        return PendingJobsError(
+            f"{len(elsewhere)} job(s) are being submitted by another clodura run right now; "
+            "their tracking ids are not in yet: run `clodura track --wait` again once it ends "
+            "(do not --abandon them: that run may be paying for them now)",
+            [],
+        )
     unknown = [job for job in jobs if job.status == "unknown"]
     if unknown:
         return UnconfirmedRevealsError(

@@ -473,11 +473,16 @@ def test_a_person_another_run_is_submitting_is_still_pending_not_done(isolated: 
     ids = {"personId": person}
     ledger = Ledger(isolated / "data" / "ledger.db")
     ledger.claim(account_id("sandbox", DEFAULT_KEY), "email", identity_of(ids), ids, ids)
-    for wait in ("--timeout", "--no-wait"):
-        args = ["reveal", "email", "--sandbox", person, "-f", "jsonl"]
-        result = run_cli(*args, *(["--timeout", "0.5"] if wait == "--timeout" else [wait]))
-        assert result.exit_code == 8, result.stderr
-        assert "1 person(s) are being submitted by another clodura run right now" in result.stderr
+    args = ["reveal", "email", "--sandbox", person, "-f", "jsonl"]
+    waited = run_cli(*args, "--timeout", "0.5")
+    assert waited.exit_code == 8, waited.stderr
+    assert "1 person(s) are being submitted by another clodura run right now" in waited.stderr
+    # --no-wait asks for no answer: it says so, and a pipeline goes on (exit 0, as for queued).
+    submitted = run_cli(*args, "--no-wait")
+    assert submitted.exit_code == 0, submitted.stderr
+    assert "1 being submitted by another run right now: not waited for (--no-wait)" in (
+        submitted.stderr
+    )
     [job] = ledger.jobs()
     assert job.status == "unknown" and job.tracking_id is None  # no second submission
 
@@ -532,3 +537,21 @@ def test_a_refresh_that_found_nothing_does_not_hide_what_was_paid_for(isolated: 
     assert again.exit_code == 0, again.stderr
     assert [r["email"] for r in again.jsonl()] == [found["email"]]
     assert "1 answered by an earlier reveal that found them" in again.stderr
+
+
+def test_track_wait_does_not_call_another_runs_submission_lost(isolated: Path) -> None:
+    """`track --wait` said a job another run was submitting right now had lost its answer and
+    offered --abandon, after which --refresh would pay for the person twice (a review)."""
+    from clodura_cli.api.urls import account_id
+    from clodura_cli.reveal import identity_of
+    from clodura_cli.sandbox.keys import DEFAULT_KEY
+    from clodura_cli.store.ledger import Ledger
+
+    ids = {"personId": "4242"}
+    Ledger(isolated / "data" / "ledger.db").claim(
+        account_id("sandbox", DEFAULT_KEY), "email", identity_of(ids), ids, ids
+    )
+    waited = run_cli("track", "--sandbox", "--wait", "--timeout", "0.5")
+    assert waited.exit_code == 8, waited.stderr
+    assert "1 job(s) are being submitted by another clodura run right now" in waited.stderr
+    assert "--abandon PERSON_ID` gives one up" not in waited.stderr
