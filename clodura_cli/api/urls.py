@@ -111,7 +111,10 @@ def api_path(text: str) -> ApiPath:
         stripped = f"{prefix}/{stripped}"
     segments: list[str] = []
     for segment in stripped.split("/"):
+        # `..;x` is `..` to servers that drop ;params (Tomcat): it leaves its folder too.
         word = unquote(segment)
+        if word.split(";", 1)[0] == "..":
+            word = ".."
         if word in ("", "."):
             continue
         if word == "..":
