@@ -270,7 +270,6 @@ def _open_locked(target: Path, on_wait: Callable[[], None] | None) -> tuple[int,
 
     A run that created the file and failed removes it: whoever was waiting on the removed file
     opens the path again."""
-    import fcntl
 
     while True:
         created = False
@@ -282,12 +281,7 @@ def _open_locked(target: Path, on_wait: Callable[[], None] | None) -> tuple[int,
                 fd = os.open(target, os.O_RDWR | os.O_APPEND)
             except FileNotFoundError:
                 continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if on_wait is not None:
-                on_wait()
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        _lock(fd, on_wait)
         try:
             same = os.path.samestat(os.fstat(fd), os.stat(target))
         except FileNotFoundError:
@@ -301,20 +295,26 @@ def _open_locked(target: Path, on_wait: Callable[[], None] | None) -> tuple[int,
 def held(lock: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
     """The block runs while this process holds ``lock`` (a lock file, made owner-only and
     kept), after any other run holding it has let go (``on_wait`` is called first)."""
-    import fcntl
-
     private_dir(lock.parent)
     fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if on_wait is not None:
-                on_wait()
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        _lock(fd, on_wait)
         yield
     finally:
         os.close(fd)
+
+
+def _lock(fd: int, on_wait: Callable[[], None] | None) -> None:
+    """Take the exclusive lock of an open file, saying so first (``on_wait``) when another
+    process holds it."""
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        if on_wait is not None:
+            on_wait()
+        fcntl.flock(fd, fcntl.LOCK_EX)
 
 
 def _ends_with_newline(fd: int, size: int) -> bool:
