@@ -74,9 +74,10 @@ def fetch(tracker: Tracker, ledger: Ledger, account: str, tracking_id: str) -> l
 
 def open_jobs(ledger: Ledger, account: str) -> tuple[list[Job], list[Job]]:
     """The account's jobs still waiting for an answer, and those of them that cannot be
-    polled (no tracking id: their submission's answer was lost)."""
+    polled because their submission's answer was lost (no tracking id; not those another run
+    is submitting right now)."""
     jobs = ledger.jobs(account, pending_only=True)
-    return jobs, [job for job in jobs if job.tracking_id is None]
+    return jobs, [job for job in jobs if job.tracking_id is None and not claimed_elsewhere(job)]
 
 
 def wait(tracker: Tracker, jobs: list[Job], timeout: float, on_update: object = None) -> list[Job]:

@@ -433,6 +433,15 @@ def test_attach_names_the_choice_when_a_person_has_two_kinds(lost: Any) -> None:
          Asked("602"), None),
         ({"status": "completed", "personId": "602", "providers": [
             {"personId": "999", "email": ALICE}]}, Asked(), None),
+        # Found by the search of the whole entry too, not only among the providers (a review).
+        ({"trackingId": "t1", "status": "completed", "data": {
+            "personId": "123", "linkedinUrl": "https://www.linkedin.com/in/ann", "providers": [
+                {"linkedinUrl": "https://www.linkedin.com/in/bob", "email": ALICE}]}},
+         Asked("123"), None),
+        # A profile with nothing of its kind to compare with is not taken as the person's.
+        ({"status": "completed", "providers": [
+            {"personId": "", "linkedinUrl": "https://www.linkedin.com/in/bob", "email": ALICE}]},
+         Asked("602"), None),
     ],
 )  # fmt: skip
 def test_a_provider_is_read_unless_it_names_someone_else(

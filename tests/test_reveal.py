@@ -555,3 +555,6 @@ def test_track_wait_does_not_call_another_runs_submission_lost(isolated: Path) -
     assert waited.exit_code == 8, waited.stderr
     assert "1 job(s) are being submitted by another clodura run right now" in waited.stderr
     assert "--abandon PERSON_ID` gives one up" not in waited.stderr
+    assert "have no tracking id (status unknown: the submission's answer was lost)" not in (
+        waited.stderr
+    )  # nor counted among the lost in the warning

@@ -398,7 +398,7 @@ def _evidence(
     result.pop("type", None)
     providers = [p for p in _as_list(entry.get("providers")) if isinstance(p, dict)]
     # A provider's entry that names someone else is kept, never read as the person's.
-    theirs = [p for p in providers if not _provider_for_another(p, asked, entry)]
+    theirs = [p for p in providers if not _for_another(p, asked, entry)]
     email, status = _email(entry, theirs)
     phones = _phones(entry, theirs)
     for key in (*_EMAIL_KEYS, *_EMAIL_STATUS_KEYS, *_PHONE_KEYS):
@@ -531,7 +531,7 @@ def _walk(value: Any, where: str, asked: Asked | None) -> Iterator[tuple[str, st
             continue
         items: list[tuple[str, Any]]
         if isinstance(current, dict):
-            if depth and _names_someone_else(current, asked):
+            if depth and _for_another(current, asked, value):
                 continue
             items = [(str(k), v) for k, v in current.items() if k != "input"]
         elif isinstance(current, list):
@@ -547,24 +547,23 @@ def _walk(value: Any, where: str, asked: Asked | None) -> Iterator[tuple[str, st
                 queue.append((item, child, depth + 1))
 
 
-def _provider_for_another(
-    provider: dict[str, Any], asked: Asked | None, entry: dict[str, Any]
-) -> bool:
-    """True when a provider's entry names a person other than the one the answer is for: the
-    id or profile asked, else the one its own entry names. A blank value names nobody, and a
-    job asked by name with an entry naming nobody cannot tell: the entry is the person's."""
-    person, url = _names(provider)
-    person = person or None
-    if person is None and not url:
+def _for_another(found: dict[str, Any], asked: Asked | None, entry: Any) -> bool:
+    """True when an object inside an answer's entry (a provider's, a nested person) names a
+    person other than the one the answer is for: the id or profile asked, else the one the
+    entry itself names. A blank value names nobody; an object that names someone when there is
+    nothing of the same kind to compare with is not taken as the person's either."""
+    person, url = _names(found)
+    person, url = person or None, url or None
+    if person is None and url is None:
         return False
-    own_person, own_url = _names(entry)
+    own_person, own_url = _names(entry) if isinstance(entry, dict) else (None, None)
     want_person = (asked.person_id if asked is not None else None) or own_person or None
-    want_url = (asked.linkedin_url if asked is not None else None) or own_url
+    want_url = (asked.linkedin_url if asked is not None else None) or own_url or None
     if want_person and person:
         return person != want_person
     if want_url and url:
         return not _same_profile(url, want_url)
-    return False
+    return True
 
 
 def _same_profile(one: str, other: str) -> bool:
@@ -576,19 +575,6 @@ def _same_profile(one: str, other: str) -> bool:
         return re.sub(r"^(https?://)?([a-z0-9-]+\.)*linkedin\.com", "", text)
 
     return normal_linkedin(one) == normal_linkedin(other) or loose(one) == loose(other)
-
-
-def _names_someone_else(entry: dict[str, Any], asked: Asked | None) -> bool:
-    person, url = _names(entry)
-    if person is None and url is None:
-        return False
-    if asked is None or not (asked.person_id or asked.linkedin_url):
-        return True  # whose it is cannot be told: not read as the job's own
-    if asked.person_id and person is not None:
-        return person != asked.person_id
-    if asked.linkedin_url and url is not None:
-        return normal_linkedin(url) != normal_linkedin(asked.linkedin_url)
-    return False
 
 
 def _search_email(
