@@ -558,3 +558,24 @@ def test_track_wait_does_not_call_another_runs_submission_lost(isolated: Path) -
     assert "have no tracking id (status unknown: the submission's answer was lost)" not in (
         waited.stderr
     )  # nor counted among the lost in the warning
+
+
+def test_an_identifier_holding_half_a_character_is_not_sent(
+    emulator: SandboxApp, tmp_path: Path
+) -> None:
+    """Bytes of another encoding in an argument, or a cut emoji in JSON, made a name no UTF-8
+    holds: sent, it finds nobody for a price; stored, it could pass for another person's name
+    (a review). It is refused before anything is sent."""
+    by_name = run_cli("reveal", "email", "--sandbox", "--first-name", "Ren\udce9e",
+                      "--last-name", "Roy", "--domain", "acme.com")  # fmt: skip
+    assert by_name.exit_code == 2
+    assert "--first-name/--last-name/--domain: the identifier is not valid UTF-8 text" in (
+        by_name.stderr
+    )
+    rows = tmp_path / "people.jsonl"
+    rows.write_text('{"firstName": "Ann\\ud83d", "lastName": "Roy", "companyDomain": "a.com"}\n'
+                    '{"linkedinUrl": "https://www.linkedin.com/in/ann\\udc01"}\n')  # fmt: skip
+    from_file = run_cli("reveal", "email", "--sandbox", "--input", str(rows))
+    assert from_file.exit_code == 2
+    assert from_file.stderr.count("the identifier is not valid UTF-8 text; skipped") == 2
+    assert [e for e in emulator.log if e["endpoint"] == "email"] == []
