@@ -603,3 +603,16 @@ def test_a_row_without_an_email_keeps_its_columns(api: Any, tmp_path: Path, text
     ]  # fmt: skip
     assert "warning: email: none in this row; skipped" in result.stderr
     assert len(fake.received) == 1
+
+
+def test_an_email_holding_half_a_character_is_not_verified(api: Any, tmp_path: Path) -> None:
+    """An address with a lone surrogate (bytes of another encoding, a cut emoji in JSON) is no
+    address: it was sent, and a verification is charged whatever it finds."""
+    fake = api(verdicts)
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"email": "ann\\udce9@acme.com"}\n{"email": "bob@acme.com"}\n')
+    result = run_cli("verify", "--input", str(rows), "-f", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    assert [r["status"] for r in result.jsonl()] == ["skipped", "completed"]
+    assert "email: 'ann\\\\udce9@acme.com' is not valid UTF-8 text; skipped" in result.stderr
+    assert [body(r)["email"] for r in fake.received] == ["bob@acme.com"]
