@@ -819,3 +819,26 @@ def test_a_stdout_encoding_is_named_as_the_user_set_it(tmp_path: Path) -> None:
         )
         == 1
     )
+
+
+def test_the_formula_guard_covers_the_header_a_server_names(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Field names are cells too, and the server decides some: `=HYPERLINK(...)` as a field
+    name reached the header row unguarded (a spreadsheet user's trial)."""
+    page = json.dumps([{"personId": "1", '=HYPERLINK("http://evil","x")': "a", "@SUM(A1)": "b"}])
+    target = tmp_path / "people.csv"
+    first, _ = search_against(monkeypatch, Answer(200, page.encode()), "--limit", "1",
+                              "--fields", "all", "-f", "csv", "-o", str(target))  # fmt: skip
+    assert first.exit_code == 0, first.stderr
+    header = target.read_text().splitlines()[0]
+    assert header.startswith("personId,")
+    assert header.endswith(""","'=HYPERLINK(""http://evil"",""x"")",'@SUM(A1)""")
+    again, _ = search_against(monkeypatch, Answer(200, page.encode()), "--limit", "1", "-f",
+                              "csv", "--append", "-o", str(target))  # fmt: skip
+    assert again.exit_code == 0, again.stderr  # the guarded names read back as the fields
+    rows = target.read_text().splitlines()[1:]
+    assert len(rows) == 2 and all(row.startswith("1,") and row.endswith(",a,b") for row in rows)
+    raw, _ = search_against(monkeypatch, Answer(200, page.encode()), "--limit", "1",
+                            "--fields", "all", "-f", "csv", "--raw-csv")  # fmt: skip
+    assert raw.stdout.splitlines()[0].endswith(',"=HYPERLINK(""http://evil"",""x"")",@SUM(A1)')

@@ -195,7 +195,8 @@ class DelimitedWriter:
     def _write_header(self, fields: Sequence[str]) -> None:
         if self._options.bom:
             self._stream.write("\ufeff")
-        self._writer.writerow(fields)
+        # Names are cells too, and a server (or a layout) decides some: `=HYPERLINK(...)`.
+        self._writer.writerow(fields if self._options.raw else [guarded(f) for f in fields])
         self._header_written = True
 
     def close(self) -> None:
@@ -329,6 +330,12 @@ def read_header(path: Path, fmt: str) -> list[str] | None:
         return None
     try:
         with open(path, encoding="utf-8-sig", newline="") as stream:
-            return next(csv.reader(stream, delimiter=delimiter_of(fmt)), None) or None
+            names = next(csv.reader(stream, delimiter=delimiter_of(fmt)), None) or None
     except (FileNotFoundError, IsADirectoryError, UnicodeDecodeError, csv.Error):
         return None
+    # A name written with the formula guard's apostrophe is the name without it.
+    return None if names is None else [_unguarded(name) for name in names]
+
+
+def _unguarded(text: str) -> str:
+    return text[1:] if len(text) > 1 and text[0] == "'" and text[1] in _FORMULA_FIRST else text
