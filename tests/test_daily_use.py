@@ -93,6 +93,18 @@ def test_append_to_a_file_of_another_format_names_the_format(
     assert emulator.log == [] and leads.read_text(encoding="utf-8") == first_line
 
 
+def test_append_to_a_csv_excel_saved_with_semicolons_says_so(
+    tmp_path: Path, emulator: SandboxApp
+) -> None:
+    """It said the file lacked the very columns it has (a spreadsheet user's trial)."""
+    saved = tmp_path / "crm.csv"
+    saved.write_bytes(b"\xef\xbb\xbfFirst Name;Last Name;Email\r\nAnn;Lee;a@b.c\r\n")
+    refused = run_cli(*CEOS, "--limit", "2", "--layout", "hubspot", "--append", "-o", str(saved))
+    assert refused.exit_code == 2
+    assert f"error: --append: {saved} separates its values with ';'" in refused.stderr
+    assert emulator.log == []
+
+
 @pytest.mark.parametrize(
     ("name", "content", "fmt"),
     [

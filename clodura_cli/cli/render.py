@@ -130,6 +130,12 @@ def _check_same_format(path: Path, fmt: str) -> None:
     """Refuse to add rows of one format to a file of another (its columns were reported
     missing, and --fields offered as the fix)."""
     held = _held_formats(path)
+    if held == ("semicolons",):
+        raise UsageError(
+            f"--append: {path} separates its values with ';' (as Excel saves CSV in some "
+            f"languages), and {fmt} rows would not line up with them; write to a new file, or "
+            "save it again as CSV with commas"
+        )
     if held and fmt not in held:
         names = " or ".join(held)
         raise UsageError(
@@ -156,6 +162,8 @@ def _held_formats(path: Path) -> tuple[str, ...]:
     if first.lstrip().startswith(b"{"):
         return ("jsonl",)
     tabs, commas = first.count(b"\t"), first.count(b",")
+    if tabs == commas == 0 and b";" in first:
+        return ("semicolons",)
     return ("csv", "tsv") if tabs == commas else ("tsv",) if tabs > commas else ("csv",)
 
 
