@@ -47,7 +47,9 @@ def parse_fields(text: str | None) -> list[str] | None:
     fields = [part.strip() for part in text.split(",") if part.strip()]
     if not fields:
         raise UsageError("--fields: give field names separated by commas, or 'all'")
-    return [ALL_FIELDS] if ALL_FIELDS in fields else list(dict.fromkeys(fields))
+    if any(field.lower() == ALL_FIELDS for field in fields):  # `ALL` too: no field is so named
+        return [ALL_FIELDS]
+    return list(dict.fromkeys(fields))
 
 
 def chosen_columns(

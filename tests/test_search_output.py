@@ -103,6 +103,19 @@ def test_fields_all_shows_every_field_in_the_table(emulator: SandboxApp) -> None
         assert name in table
 
 
+@pytest.mark.parametrize("spelled", ["ALL", "All"])
+def test_fields_all_in_any_case_is_every_field(emulator: SandboxApp, spelled: str) -> None:
+    """`--fields ALL` made a column named ALL, empty, with a warning (a spreadsheet user)."""
+    given = run_cli(*QUERY, "-f", "csv", "--fields", spelled)
+    assert given.exit_code == 0, given.stderr
+    assert (
+        given.stdout.splitlines()[0]
+        == run_cli(*QUERY, "-f", "csv", "--fields", "all").stdout.splitlines()[0]
+    )
+    assert "ALL" not in given.stdout.splitlines()[0].upper().split(",")
+    assert "warning" not in given.stderr
+
+
 def test_unknown_field_gives_an_empty_column() -> None:
     rows = run_cli(*QUERY, "-f", "csv", "--fields", "personId,nickname").stdout.splitlines()
     assert rows[0] == "personId,nickname"
