@@ -501,3 +501,16 @@ def test_a_reveal_that_found_nothing_never_shows_the_old_value() -> None:
     assert laid["Email"] is None
     assert laid["Job Title"] is None  # its field is in the record, empty: the answer's word
     assert layout.apply({"Email": "old@left.example", "Job Title": "CTO"})["Job Title"] == "CTO"
+
+
+def test_a_column_given_twice_in_a_layout_is_refused(isolated: Path, emulator: SandboxApp) -> None:
+    """YAML kept the last of two `Email:` lines, silently: person ids filled the Email column
+    (a spreadsheet user's trial)."""
+    layout = isolated / "dup.yaml"
+    layout.write_text("people:\n  Email: email\n  Email: personId\n")
+    result = run_cli("search", "--sandbox", "--limit", "1", "-f", "csv", "--layout", str(layout))
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        f"error: --layout dup: {layout}: invalid YAML at line 3, column 3: 'Email' is given twice\n"
+    )
+    assert emulator.log == []

@@ -479,3 +479,14 @@ def test_a_new_only_run_waits_for_another_of_the_same_memory(tmp_path: Path) -> 
     assert second.returncode == 0, err
     printed = [json.loads(line)["personId"] for line in out.splitlines()]
     assert len(printed) == 5 and not set(printed) & set(first)
+
+
+def test_a_filter_given_twice_in_a_preset_is_refused(tmp_path: Path) -> None:
+    """The second `seniority:` silently replaced the first."""
+    preset = tmp_path / "p.yaml"
+    preset.write_text("seniority: [CEO]\nseniority: [CFO]\n")
+    result = run_cli("search", "--filters", str(preset), "--dry-run")
+    assert result.exit_code == 2
+    assert f"error: {preset}: invalid YAML at line 2, column 1: 'seniority' is given twice" in (
+        result.stderr
+    )

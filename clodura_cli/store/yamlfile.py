@@ -42,6 +42,21 @@ def _loader(dates_as_text: bool) -> Any:
                 )
             return super().compose_node(parent, index)
 
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            # A key given twice kept only its last value, silently: a layout's `Email:` line
+            # written twice put person ids in the Email column.
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if not isinstance(key, (str, int, float, bool)):
+                    continue  # not hashable as such: the loader's own check refuses it
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"{key!r} is given twice", key_node.start_mark
+                    )
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
     if dates_as_text:
         # Dates stay text: they are checked like the flags' dates.
         NoAliases.yaml_implicit_resolvers = {
