@@ -336,3 +336,14 @@ def test_a_broken_config_file_is_one_line_naming_where(isolated: Path) -> None:
     assert run_cli("config", "list").stderr == (
         f"error: {path}: not UTF-8 text; fix or delete the file\n"
     )
+
+
+def test_a_setting_given_twice_keeps_its_last_value_as_before(isolated: Path) -> None:
+    """Layouts and presets now refuse a key given twice; the config file, which cron jobs
+    read, keeps the last value as it always has."""
+    path = isolated / "config" / "config.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("profiles:\n  default:\n    format: csv\n    format: tsv\n")
+    result = run_cli("config", "get", "format")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "tsv\n"

@@ -224,7 +224,9 @@ def _load_file() -> dict[str, Any]:
     import yaml
 
     try:
-        data = yamlfile.load(path.read_text(encoding="utf-8")) or {}
+        # A setting given twice (a hand edit) keeps its last value, as it always has: the
+        # settings of a cron job are not refused over it.
+        data = yamlfile.load(path.read_text(encoding="utf-8"), unique_keys=False) or {}
     except UnicodeDecodeError:
         raise UsageError(f"{path}: not UTF-8 text; fix or delete the file") from None
     except (yaml.YAMLError, ValueError) as exc:

@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 
-def load(text: str, *, dates_as_text: bool = False) -> Any:
-    """Parse ``text`` with the safe loader, refusing aliases; raises ``yaml.YAMLError``."""
+def load(text: str, *, dates_as_text: bool = False, unique_keys: bool = True) -> Any:
+    """Parse ``text`` with the safe loader, refusing aliases and (``unique_keys``) a key given
+    twice in one mapping; raises ``yaml.YAMLError``."""
     import yaml
 
-    return yaml.load(text, Loader=_loader(dates_as_text))  # a SafeLoader subclass
+    return yaml.load(text, Loader=_loader(dates_as_text, unique_keys))  # a SafeLoader subclass
 
 
 def problem(error: Exception) -> str:
@@ -25,12 +26,12 @@ def problem(error: Exception) -> str:
     return where + (said or "not valid YAML")
 
 
-_LOADERS: dict[bool, Any] = {}
+_LOADERS: dict[tuple[bool, bool], Any] = {}
 
 
-def _loader(dates_as_text: bool) -> Any:
-    if dates_as_text in _LOADERS:
-        return _LOADERS[dates_as_text]
+def _loader(dates_as_text: bool, unique_keys: bool) -> Any:
+    if (dates_as_text, unique_keys) in _LOADERS:
+        return _LOADERS[(dates_as_text, unique_keys)]
     import yaml
 
     class NoAliases(yaml.SafeLoader):
@@ -45,6 +46,8 @@ def _loader(dates_as_text: bool) -> Any:
         def construct_mapping(self, node: Any, deep: bool = False) -> Any:
             # A key given twice kept only its last value, silently: a layout's `Email:` line
             # written twice put person ids in the Email column.
+            if not unique_keys:
+                return super().construct_mapping(node, deep=deep)
             seen: set[Any] = set()
             for key_node, _ in node.value:
                 key = self.construct_object(key_node, deep=deep)
@@ -63,5 +66,5 @@ def _loader(dates_as_text: bool) -> Any:
             first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
             for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
         }
-    _LOADERS[dates_as_text] = NoAliases
+    _LOADERS[(dates_as_text, unique_keys)] = NoAliases
     return NoAliases
