@@ -514,3 +514,15 @@ def test_a_column_given_twice_in_a_layout_is_refused(isolated: Path, emulator: S
         f"error: --layout dup: {layout}: invalid YAML at line 3, column 3: 'Email' is given twice\n"
     )
     assert emulator.log == []
+
+
+def test_a_section_written_as_a_list_says_what_it_must_be(isolated: Path) -> None:
+    """It said the layout had no people section (its sections: none), which it has."""
+    layout = isolated / "list.yaml"
+    layout.write_text("people: [Email, firstName]\n")
+    result = run_cli("search", "--sandbox", "--limit", "1", "-f", "csv", "--layout", str(layout))
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        "error: --layout list: its people section must map each column to a field, one a line "
+        "(Email: email), not be a list\n"
+    )

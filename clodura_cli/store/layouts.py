@@ -284,6 +284,11 @@ def parse(name: str, data: Any, kind: str, where: str = "") -> Layout:
         raise UsageError(f"--layout {name}: join must be text, such as '; '")
     sections = [key for key, value in data.items() if isinstance(value, dict)]
     section = data.get(kind)
+    if section is not None and not isinstance(section, dict):
+        raise UsageError(
+            f"--layout {name}: its {kind} section must map each column to a field, one a line "
+            f"(Email: email), not be a {type(section).__name__}"
+        )
     if not isinstance(section, dict):
         has = ", ".join(sections) or "none"
         near = [name for name in sections if fuzzy.edits(str(name).lower(), kind) <= 2]
