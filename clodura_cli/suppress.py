@@ -57,6 +57,24 @@ class Suppression:
     #: Entries read, and lines that named nothing usable (or a damaged id).
     entries: int = 0
     ignored: int = 0
+    #: Person ids a spreadsheet damaged (2.15846224800326E+018): they match nobody.
+    damaged: int = 0
+
+    def warnings(self) -> list[str]:
+        """What the user must know of the lists given: the people they cannot suppress."""
+        said = []
+        if self.damaged:
+            said.append(
+                f"--suppress: {self.damaged} person id(s) were damaged by a spreadsheet "
+                "(2.15846224800326E+018, digits after the 15th zeros) and suppress nobody; export "
+                "the ids as text, or list emails or LinkedIn URLs"
+            )
+        if not self.entries:
+            said.append(
+                "--suppress: the lists name no email, domain, LinkedIn URL or person id: they "
+                "suppress nobody"
+            )
+        return said
 
     def add(self, kind: str, value: Any) -> None:
         """One entry of a known kind; an unusable one is counted as ignored."""
@@ -68,6 +86,8 @@ class Suppression:
             normal, target = normal_linkedin(text), self.linkedin
         elif kind == "person":
             normal = text if text and damaged_id(text) is None else None
+            if text and normal is None:
+                self.damaged += 1
             target = self.people
         else:
             normal, target = normal_domain(text), self.domains

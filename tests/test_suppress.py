@@ -97,3 +97,20 @@ def test_verify_and_enrich_send_nothing_for_suppressed_rows(
                      "--suppress", str(listed))  # fmt: skip
     assert enrich.exit_code == 2
     assert sent(emulator, "enrich-person") == []
+
+
+def test_a_list_that_suppresses_nobody_says_so(tmp_path: Path, emulator: SandboxApp) -> None:
+    """A list of ids a spreadsheet damaged, or one naming nothing usable, suppressed nobody
+    without a word: the user thought those people were left out (a spreadsheet user's trial)."""
+    from clodura_cli.sandbox.data import build_dataset
+
+    person = build_dataset().person(0).record["personId"]
+    damaged = tmp_path / "ids.txt"
+    damaged.write_text(f"{int(person):.14E}\n".replace("E+", "E+0"))
+    names = tmp_path / "names.csv"
+    names.write_text("Name\nAnn Lee\n")
+    for listed, says in ((damaged, "1 person id(s) were damaged by a spreadsheet"),
+                         (names, "the lists name no email, domain, LinkedIn URL or person id")):  # fmt: skip
+        result = run_cli("search", "--sandbox", "--limit", "3", "--suppress", str(listed))
+        assert result.exit_code == 0, result.stderr
+        assert f"warning: --suppress: {says}" in result.stderr

@@ -114,6 +114,8 @@ def suppressed(targets: list[Any], files: list[str] | None, what: str) -> list[A
     suppression = load(files or [])
     if suppression is None:
         return targets
+    for warning in suppression.warnings():
+        report.warn(warning)
     kept = [t for t in targets
             if not suppression.matches({**t.record, **getattr(t, "identifiers", {})})]  # fmt: skip
     dropped = len(targets) - len(kept)

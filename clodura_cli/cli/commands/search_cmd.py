@@ -50,9 +50,13 @@ def with_search_options(function: F) -> F:
         out = options.output_options(values)
         if not suppress:
             return SearchOptions(presets=preset or (), **values, out=out)
+        from clodura_cli.cli import report
         from clodura_cli.suppress import load
 
-        return SearchOptions(presets=preset or (), suppress=load(suppress), **values, out=out)
+        lists = load(suppress)
+        for warning in lists.warnings() if lists is not None else ():
+            report.warn(warning)
+        return SearchOptions(presets=preset or (), suppress=lists, **values, out=out)
 
     return options.inject(function, "opts", params, build)
 
