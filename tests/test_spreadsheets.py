@@ -510,3 +510,18 @@ def test_forget_not_found_takes_the_date_forms_news_takes(emulator: SandboxApp) 
         result = run_cli("track", "--forget-not-found", "--since", since)
         assert result.exit_code == 0, result.stderr
         assert f"forgot 0 not-found answer(s) since {since}" in result.stderr
+
+
+def test_a_workbook_named_as_text_is_warned_of(tmp_path: Path, emulator: SandboxApp) -> None:
+    """`-f xlsx -o a.csv` wrote a workbook into a.csv without a word (a spreadsheet user)."""
+    pytest.importorskip("xlsxwriter")
+    target = tmp_path / "a.csv"
+    result = run_cli("search", "--sandbox", "--limit", "1", "-f", "xlsx", "-o", str(target))
+    assert result.exit_code == 0, result.stderr
+    assert (f"warning: --output {target}: its name says csv, but xlsx is written (-f xlsx); "
+            "name it .xlsx to open it as that") in result.stderr  # fmt: skip
+    assert target.read_bytes()[:2] == b"PK"  # written as asked
+    text = run_cli(
+        "search", "--sandbox", "--limit", "1", "-f", "csv", "-o", str(tmp_path / "a.txt")
+    )
+    assert "warning" not in text.stderr  # text in a .txt: nothing to say

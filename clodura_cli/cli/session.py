@@ -82,6 +82,17 @@ class ApiOptions(_Given):
                 f"with -o results.{chosen}, or redirect standard output"
             )
         check_available(chosen)
+        if fmt and output:
+            from clodura_cli.store.formats import format_for_suffix
+
+            named = format_for_suffix(output)
+            if named is not None and named != chosen and (FORMATS[named].binary or
+                                                          FORMATS[chosen].binary):  # fmt: skip
+                # A workbook in a .csv (or a CSV in a .xlsx) opens as garbage in the tool the
+                # name chooses.
+                report.warn(f"--output {output}: its name says {named}, but {chosen} is written "
+                            f"(-f {chosen}); name it .{FORMATS[chosen].extensions[0].lstrip('.')}"
+                            " to open it as that")  # fmt: skip
         return chosen
 
     def _chosen_format(self, fmt: str | None, output: str | None) -> str:
