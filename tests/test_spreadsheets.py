@@ -525,3 +525,20 @@ def test_a_workbook_named_as_text_is_warned_of(tmp_path: Path, emulator: Sandbox
         "search", "--sandbox", "--limit", "1", "-f", "csv", "-o", str(tmp_path / "a.txt")
     )
     assert "warning" not in text.stderr  # text in a .txt: nothing to say
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "xlsx"])
+def test_bom_and_raw_csv_say_they_do_nothing_outside_csv(
+    tmp_path: Path, emulator: SandboxApp, fmt: str
+) -> None:
+    """They were accepted with JSON and workbooks without a word (a spreadsheet user)."""
+    if fmt == "xlsx":
+        pytest.importorskip("xlsxwriter")
+    target = tmp_path / f"out.{fmt}"
+    result = run_cli("search", "--sandbox", "--limit", "1", "-f", fmt, "-o", str(target),
+                     "--bom", "--raw-csv")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert f"warning: --bom does nothing for {fmt}: it is for csv or tsv" in result.stderr
+    assert f"warning: --raw-csv does nothing for {fmt}: it is for csv or tsv" in result.stderr
+    csv_run = run_cli("search", "--sandbox", "--limit", "1", "-f", "csv", "--bom", "--raw-csv")
+    assert "warning" not in csv_run.stderr

@@ -19,6 +19,7 @@ from clodura_cli.store.formats import (
     appendable,
     names_text,
     read_header,
+    with_header,
 )
 from clodura_cli.store.formats import write_records as write_machine
 
@@ -312,6 +313,10 @@ def output_for(
     or paid for, not when the records are written."""
     if out.output is not None:
         output_target(out.output, appending=out.append)
+    if not FORMATS[fmt].header:  # the two flags speak of a file a spreadsheet opens as text
+        for flag, given in (("--bom", out.bom), ("--raw-csv", out.raw_csv)):
+            if given:
+                report.warn(f"{flag} does nothing for {fmt}: it is for {names_text(with_header())}")
     layout = layout_of(out.layout, kind)
     return Output(fmt, out.output, columns, out.append, out.raw_csv, out.wide, summary,
                   bom=api.bom(out.bom), layout=layout, extra=extra)  # fmt: skip
