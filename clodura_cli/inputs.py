@@ -13,7 +13,7 @@ from typing import Any
 
 from clodura_cli.api.errors import UsageError, ValidationError
 from clodura_cli.api.filters import bare_domain, linkedin_profile_url
-from clodura_cli.base.encoding import escape_halves
+from clodura_cli.base.encoding import has_halves
 from clodura_cli.base.text import has_controls, pattern, quoted
 from clodura_cli.store.ledger import Identity, identity_of
 
@@ -165,7 +165,7 @@ def _junk(identifiers: dict[str, Any], label: str, non_utf8: frozenset[int]) -> 
     """Why an identifier cannot be what a person is known by, or None."""
     if any(has_controls(str(value)) for value in identifiers.values()):
         return "holds control characters"
-    if any(escape_halves(str(value)) != str(value) for value in identifiers.values()):
+    if any(has_halves(str(value)) for value in identifiers.values()):
         # Half a character (bytes of another encoding in an argument, a cut emoji in JSON):
         # sent, it would find nobody for a price; stored, it could pass for another name.
         return "is not valid UTF-8 text"

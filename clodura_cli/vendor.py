@@ -18,7 +18,7 @@ from typing import Any
 from clodura_cli.api import spec
 from clodura_cli.api.answers import classify_word, normal_linkedin
 from clodura_cli.api.errors import ValidationError
-from clodura_cli.base.encoding import escape_halves
+from clodura_cli.base.encoding import escape_halves, has_halves
 from clodura_cli.base.text import pattern
 from clodura_cli.inputs import column_key, damaged_id
 from clodura_cli.paid import PaidEndpoint, Purchase, Reading
@@ -103,7 +103,7 @@ def verify_purchase(record: dict[str, Any], deep: bool, webhook: str | None) -> 
     email = _bare_email(column(record, *EMAIL_COLUMNS))
     if not email:
         raise ValidationError("email", "none in this row")
-    if escape_halves(email) != email:  # half a character: no address, and charged all the same
+    if has_halves(email):  # half a character: no address, and charged all the same
         raise ValidationError("email", f"{escape_halves(email)!r} is not valid UTF-8 text")
     if not _EMAIL.match(email):
         raise ValidationError("email", f"{email!r} is not an email address")

@@ -127,29 +127,32 @@ def write_os_text(text: str) -> None:
     binary.flush()
 
 
+def has_halves(text: str) -> bool:
+    """True when ``text`` holds half a character (a lone surrogate), which no UTF-8 can hold."""
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def escape_halves(json_text: str) -> str:
     """Text with each lone surrogate written as its ``\\uXXXX`` escape: valid UTF-8, one to
     one (two texts stay two), and JSON text reads back the same (what ``json.dumps(...,
     ensure_ascii=False)`` passes on raw). Also what SQLite is given (``store.sqlite_file``)."""
-    if json_text.isascii():
+    if not has_halves(json_text):
         return json_text
-    try:
-        json_text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "".join(f"\\u{ord(c):04x}" if is_surrogate(c) else c for c in json_text)
-    return json_text
+    return "".join(f"\\u{ord(c):04x}" if is_surrogate(c) else c for c in json_text)
 
 
 def without_halves(text: str) -> str:
-    """``text`` with each lone surrogate as U+FFFD, silently: as SQLite can store it (a JSON
-    column keeps it escaped instead: ``escape_halves``), as a file's header holds it."""
-    if text.isascii():
+    """``text`` with each lone surrogate as U+FFFD, silently: as a file's header holds a name
+    the output handler (``ERRORS``) wrote, so that the records' names are read alike."""
+    if not has_halves(text):
         return text
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "".join(REPLACEMENT if is_surrogate(c) else c for c in text)
-    return text
+    return "".join(REPLACEMENT if is_surrogate(c) else c for c in text)
 
 
 def whole(text: str) -> str:

@@ -91,8 +91,8 @@ class ApiOptions(_Given):
                 # A workbook in a .csv (or a CSV in a .xlsx) opens as garbage in the tool the
                 # name chooses.
                 report.warn(f"--output {output}: its name says {named}, but {chosen} is written "
-                            f"(-f {chosen}); name it .{FORMATS[chosen].extensions[0].lstrip('.')}"
-                            " to open it as that")  # fmt: skip
+                            f"(-f {chosen}); name it {FORMATS[chosen].extensions[0]} to open "
+                            "it as that")  # fmt: skip
         return chosen
 
     def _chosen_format(self, fmt: str | None, output: str | None) -> str:
