@@ -15,6 +15,7 @@ from clodura_cli.api.errors import UsageError, ValidationError
 from clodura_cli.api.filters import bare_domain, linkedin_profile_url
 from clodura_cli.base.encoding import has_halves
 from clodura_cli.base.text import has_controls, pattern, quoted
+from clodura_cli.store.formats import unguarded
 from clodura_cli.store.ledger import Identity, identity_of
 
 EMAIL = "email"
@@ -320,19 +321,11 @@ def _csv_rows(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
             problems.append(f"line {number}: more cells than header columns; extra cells ignored")
             record.pop(None)
         values = {
-            k: _unguarded(v) for k, v in record.items() if k is not None and v not in (None, "")
+            k: unguarded(v) for k, v in record.items() if k is not None and v not in (None, "")
         }
         if values:
             rows.append((f"line {number}", values))
     return rows, problems
-
-
-def _unguarded(value: Any) -> Any:
-    """A cell without the apostrophe a CSV writer put before a character a spreadsheet would
-    run as a formula (and that comes back when the sheet is saved again)."""
-    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r":
-        return value[1:]
-    return value
 
 
 def _plain_record(value: str) -> dict[str, Any]:

@@ -334,8 +334,10 @@ def read_header(path: Path, fmt: str) -> list[str] | None:
     except (FileNotFoundError, IsADirectoryError, UnicodeDecodeError, csv.Error):
         return None
     # A name written with the formula guard's apostrophe is the name without it.
-    return None if names is None else [_unguarded(name) for name in names]
+    return None if names is None else [unguarded(name) for name in names]
 
 
-def _unguarded(text: str) -> str:
+def unguarded(text: str) -> str:
+    """A cell without the apostrophe ``guarded`` put before a character a spreadsheet would
+    run as a formula (it comes back when the file is read, or the sheet saved again)."""
     return text[1:] if len(text) > 1 and text[0] == "'" and text[1] in _FORMULA_FIRST else text
