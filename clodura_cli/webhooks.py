@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from clodura_cli.api.answers import delivery_facts
+from clodura_cli.api.answers import delivery_facts, delivery_parts
 from clodura_cli.reveal import Tracker, base_kind, stored_payload
 from clodura_cli.store.deliveries import StoredDelivery
 from clodura_cli.store.ledger import Job, Ledger, identity_of
@@ -103,33 +103,42 @@ class Receiver:
             return self.apply(stored, payload)
 
     def apply(self, stored: StoredDelivery, payload: Any = None) -> Received:
-        """Match a kept delivery to its jobs and apply it (or keep it as unmatched)."""
+        """Match a kept delivery to its jobs and apply it. A batch is applied result by result;
+        a delivery any result of which matches no job stays listed as unmatched (with the jobs
+        it did answer), so that ``--reparse`` tries it again once those jobs exist."""
         if payload is None:
             payload = stored_payload(stored.body)
-        facts = delivery_facts(payload, stored.headers)
-        person = next((a.person_id or a.linkedin_url for a in facts.named), None)
-        jobs = self.match(facts)
-        received = Received("unmatched", stored.id, [], facts.tracking_id, stored.verified, person)
-        if not jobs:
-            verified = self.apply_verification(payload, stored.body)
-            if verified:
-                self.deliveries.settle(stored.id, "applied", [])
-                received.state, received.person = "applied", verified
-                return received
-            self.deliveries.settle(stored.id, "unmatched", [])
-            return received
+        received = Received("unmatched", stored.id, [], None, stored.verified)
+        missed = 0
         with self.ledger.batch():
-            for job in jobs:
-                outcome = self.tracker.read(job, payload, stored.headers)
-                received.jobs.append(
-                    self.tracker.apply_track(
-                        job, outcome, payload, stored.body, stored.headers, call="webhook"
-                    )
-                )
-            self.deliveries.settle(stored.id, "applied", [job.id for job in jobs])
-        received.state = "applied"
-        received.person = person or next((j.person_id for j in received.jobs), None)
+            for part in delivery_parts(payload):
+                missed += not self._apply_part(part, stored, received)
+            applied = [job.id for job in received.jobs]
+            self.deliveries.settle(stored.id, "unmatched" if missed else "applied", applied)
+        if received.jobs or not missed:
+            received.state = "applied"
+        if received.person is None:
+            received.person = next((j.person_id for j in received.jobs), None)
         return received
+
+    def _apply_part(self, part: Any, stored: StoredDelivery, received: Received) -> bool:
+        """Apply one result of a delivery to its jobs; False when it matches none."""
+        facts = delivery_facts(part, stored.headers)
+        received.tracking_id = received.tracking_id or facts.tracking_id
+        named = next((a.person_id or a.linkedin_url for a in facts.named), None)
+        received.person = received.person or named
+        jobs = self.match(facts)
+        if not jobs:
+            verified = self.apply_verification(part, stored.body)
+            received.person = received.person or verified
+            return verified is not None
+        for job in jobs:
+            outcome = self.tracker.read(job, part, stored.headers)
+            received.jobs.append(
+                self.tracker.apply_track(job, outcome, part, stored.body, stored.headers,
+                                         call="webhook")
+            )  # fmt: skip
+        return True
 
     def apply_verification(self, payload: Any, body: bytes) -> str | None:
         """A queued verification's verdict (matched by its document id): the item is updated,

@@ -312,6 +312,41 @@ def test_matched_by_person_when_the_delivery_has_no_tracking_id(
     assert (ledger.get(job_id).result or {}).get("email") == "dee@acme.example"
 
 
+def _batch(*results: tuple[str, str]) -> list[dict[str, str]]:
+    return [{"trackingId": t, "status": "completed", "email": e} for t, e in results]
+
+
+@pytest.mark.parametrize("wrap", [False, True], ids=["bare array", "under one key"])
+def test_a_batch_delivery_answers_each_job_by_its_own_tracking_id(
+    receiver_url: tuple[str, Ledger], wrap: bool
+) -> None:
+    url, ledger = receiver_url
+    first, second = queued_job(ledger, "222", "T1"), queued_job(ledger, "333", "T2")
+    results = _batch(("T2", "cy@acme.example"), ("T1", "bob@acme.example"))
+    body = json.dumps({"events": results} if wrap else results).encode()
+    assert post(url, body, **{"X-Clodura-Signature": sign(body)}).status_code == 200
+    emails = [(ledger.get(job).result or {}).get("email") for job in (first, second)]
+    assert emails == ["bob@acme.example", "cy@acme.example"]
+    assert [d.state for d in ledger.deliveries().listed("applied")] == ["applied"]
+
+
+def test_a_batch_with_a_result_for_an_unknown_job_stays_unmatched_until_reparse(
+    receiver_url: tuple[str, Ledger],
+) -> None:
+    url, ledger = receiver_url
+    first = queued_job(ledger, "222", "T1")
+    body = json.dumps(_batch(("T1", "bob@acme.example"), ("T9", "eve@acme.example"))).encode()
+    assert post(url, body, **{"X-Clodura-Signature": sign(body)}).status_code == 200
+    assert (ledger.get(first).result or {}).get("email") == "bob@acme.example"
+    assert len(ledger.deliveries().listed("unmatched")) == 1
+    later = queued_job(ledger, "999", "T9")
+    reparsed = run_cli("track", "--reparse")
+    assert reparsed.exit_code == 0, reparsed.stderr
+    assert (ledger.get(later).result or {}).get("email") == "eve@acme.example"
+    assert [a.call for a in ledger.answers(first)] == ["webhook"]  # not applied a second time
+    assert ledger.deliveries().listed("unmatched") == []
+
+
 @pytest.mark.parametrize(
     ("method", "path", "headers", "body", "status"),
     [

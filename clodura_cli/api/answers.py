@@ -667,6 +667,23 @@ class DeliveryFacts:
     kind: str | None
 
 
+def delivery_parts(payload: Any) -> list[Any]:
+    """The results one delivery carries, one a job: a batch (a JSON array of results, bare or
+    the one list of an object that names no job itself) whose items carry two or more tracking
+    ids is read an item at a time; any other delivery is one part."""
+    items = payload
+    if isinstance(payload, dict):
+        lists = [value for value in payload.values() if isinstance(value, list)]
+        if len(lists) != 1 or _first_text(payload, TRACKING_ID_KEYS) is not None:
+            return [payload]
+        items = lists[0]
+    if not isinstance(items, list):
+        return [payload]
+    objects = [item for item in items if isinstance(item, dict)]
+    ids = {_first_in(_envelopes(item), TRACKING_ID_KEYS) for item in objects} - {None}
+    return objects if len(ids) > 1 else [payload]
+
+
 def delivery_facts(payload: Any, headers: Mapping[str, str] | None = None) -> DeliveryFacts:
     """The tracking id, people and kind a delivery carries, for matching it to its job."""
     payload = _unwrapped(payload)
