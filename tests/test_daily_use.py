@@ -105,6 +105,22 @@ def test_append_to_a_csv_excel_saved_with_semicolons_says_so(
     assert emulator.log == []
 
 
+@pytest.mark.parametrize("last", [b"\r\n", b""], ids=["ends a line", "no final line end"])
+def test_append_to_a_csv_saved_with_cr_lf_ends_its_rows_the_same_way(
+    tmp_path: Path, last: bytes
+) -> None:
+    """Rows added to a CSV a spreadsheet saved ended in LF alone: a file of two line ends."""
+    saved = tmp_path / "crm.csv"
+    saved.write_bytes(b"personId,firstName\r\nold,Ann" + last)
+    added = run_cli(*CEOS, "--limit", "2", "--fields", "personId,firstName", "--append",
+                    "-o", str(saved))  # fmt: skip
+    assert added.exit_code == 0, added.stderr
+    content = saved.read_bytes()
+    assert content.startswith(b"personId,firstName\r\nold,Ann\r\n")
+    assert content.count(b"\r\n") == 4 and content.count(b"\n") == 4
+    assert [row[0] for row in csv.reader(io.StringIO(content.decode()))][1] == "old"
+
+
 @pytest.mark.parametrize(
     ("name", "content", "fmt"),
     [

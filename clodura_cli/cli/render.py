@@ -209,7 +209,7 @@ def report_written(output: Output, count: int) -> None:
 def _write(records: Iterable[dict[str, Any]], output: Output, empty_header: bool | None) -> int:
     if empty_header is None:
         empty_header = output.path is not None
-    with _destination(output) as (stream, start):
+    with _destination(output) as (stream, start, line_end):
         columns = output.written
         header = True
         if output.layout is not None and columns is not None and list(columns) == [ALL_FIELDS]:
@@ -237,7 +237,7 @@ def _write(records: Iterable[dict[str, Any]], output: Output, empty_header: bool
             raw=output.raw, header=header, empty_header=empty_header,
             to_terminal=output.to_terminal, warn=report.warn,
             bom=output.bom and start == 0 and not output.to_terminal,
-            people=output.summary != "records",
+            people=output.summary != "records", line_end=line_end,
         )  # fmt: skip
         return write_machine(records, output.fmt, stream, columns, options)
 
@@ -256,8 +256,9 @@ def _columns_of_first(
 
 
 @contextlib.contextmanager
-def _destination(output: Output) -> Iterator[tuple[TextIO, int]]:
-    """The stream to write to, and the size of the file appended to (0 otherwise)."""
+def _destination(output: Output) -> Iterator[tuple[TextIO, int, str]]:
+    """The stream to write to, the size of the file appended to (0 otherwise) and how its
+    lines end."""
     binary = FORMATS[output.fmt].binary
     if output.path is not None:
         if output.append:
@@ -267,13 +268,13 @@ def _destination(output: Output) -> Iterator[tuple[TextIO, int]]:
                 report.info(f"waiting for another clodura that is appending to {path}")
 
             with appended(path, on_wait=waiting) as target:
-                yield target.stream, target.start
+                yield target.stream, target.start, target.line_end
             return
         with atomic_output(output.path, binary) as stream:
-            yield stream, 0
+            yield stream, 0, "\n"
         return
     if not binary and (FORMATS[output.fmt].streams_to_stdout or output.fmt == "table"):
-        yield sys.stdout, 0
+        yield sys.stdout, 0, "\n"
         sys.stdout.flush()
         return
     # The rest is spooled, and only then are the spooling modules imported: a dry run, a
@@ -284,14 +285,14 @@ def _destination(output: Output) -> Iterator[tuple[TextIO, int]]:
 
         # Assembled whole, then copied: stdout may be a pipe a zip file cannot seek in.
         with tempfile.SpooledTemporaryFile(_SPOOL_IN_MEMORY, mode="w+b") as binary_spool:
-            yield binary_spool, 0  # type: ignore[misc]
+            yield binary_spool, 0, "\n"  # type: ignore[misc]
             binary_spool.seek(0)
             sys.stdout.flush()
             shutil.copyfileobj(binary_spool, sys.stdout.buffer)
             sys.stdout.buffer.flush()
         return
     with contextlib.closing(_TextSpool()) as spool:
-        yield spool, 0  # type: ignore[misc]
+        yield spool, 0, "\n"  # type: ignore[misc]
         spool.copy_to(sys.stdout)
         sys.stdout.flush()
 

@@ -35,6 +35,8 @@ class WriteOptions(NamedTuple):
     #: with the documented person columns, whatever the first record holds. False: records of
     #: another kind, their own fields as columns.
     people: bool = True
+    #: What ends a row of a delimited file: CR LF when appending to a file whose lines end so.
+    line_end: str = "\n"
 
 
 #: Writing with every option at its default.

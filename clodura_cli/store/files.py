@@ -220,11 +220,14 @@ def atomic_output(path: str, binary: bool = False) -> contextlib.AbstractContext
 class Appending:
     """A file being appended to under its lock: the stream, and what the file held before."""
 
-    def __init__(self, stream: TextIO, path: Path | None, start: int) -> None:
+    def __init__(self, stream: TextIO, path: Path | None, start: int, line_end: str = "\n") -> None:
         self.stream = stream
         self.path = path
         #: The file's size when this run took the lock (0: new or empty).
         self.start = start
+        #: How the file ends its lines: a CSV a spreadsheet saved ends them with CR LF, and
+        #: the rows added end theirs the same way.
+        self.line_end = line_end
 
 
 @contextlib.contextmanager
@@ -248,9 +251,10 @@ def appended(path: str, on_wait: Callable[[], None] | None = None) -> Iterator[A
         # belongs to the open file, is held until ``fd`` closes.
         stream = os.fdopen(os.dup(fd), "a", encoding="utf-8", errors=ERRORS, newline="")
         try:
+            line_end = _line_end(fd, start) if start else "\n"
             if start and not _ends_with_newline(fd, start):
-                stream.write("\n")
-            yield Appending(stream, target, start)
+                stream.write(line_end)
+            yield Appending(stream, target, start, line_end)
             stream.flush()
             os.fsync(stream.fileno())
             stream.close()
@@ -319,6 +323,13 @@ def _lock(fd: int, on_wait: Callable[[], None] | None) -> None:
 
 def _ends_with_newline(fd: int, size: int) -> bool:
     return os.pread(fd, 1, size - 1) == b"\n"
+
+
+def _line_end(fd: int, size: int) -> str:
+    """CR LF when the file's first line ends so, else LF."""
+    head = os.pread(fd, min(size, 64 * 1024), 0)
+    at = head.find(b"\n")
+    return "\r\n" if at > 0 and head[at - 1 : at] == b"\r" else "\n"
 
 
 def remove_database(path: Path) -> bool:

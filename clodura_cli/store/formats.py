@@ -146,7 +146,7 @@ class DelimitedWriter:
     def __init__(
         self, stream: TextIO, fields: Sequence[str] | None, options: WriteOptions = PLAIN
     ) -> None:
-        self._writer = csv.writer(stream, delimiter=self.delimiter, lineterminator="\n")
+        self._writer = csv.writer(stream, delimiter=self.delimiter, lineterminator=options.line_end)
         self._stream = stream
         self._fields = None if fields is None or list(fields) == [ALL_FIELDS] else list(fields)
         self._options = options
