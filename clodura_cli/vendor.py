@@ -327,6 +327,7 @@ def person_purchase(record: dict[str, Any], label: str) -> Purchase:
         body["linkedinUrl"] = normal_linkedin(body["linkedinUrl"]) or body["linkedinUrl"]
     if "orgLinkedinUrl" in body:
         body["orgLinkedinUrl"] = normal_company_url(body["orgLinkedinUrl"])
+    _refuse_halves(label, body)
     if not body:
         raise ValidationError(label, "has no identifier (linkedinUrl, email, or first and last "
                                      "name with orgLinkedinUrl or organisationName)")  # fmt: skip
@@ -336,6 +337,17 @@ def person_purchase(record: dict[str, Any], label: str) -> Purchase:
         raise ValidationError(label, "cannot match: first and last name need orgLinkedinUrl or "
                                      "organisationName (or give linkedinUrl or email)")  # fmt: skip
     return Purchase(person_key(body), body, {**record, "matchConfidence": match_confidence(body)})
+
+
+def _refuse_halves(label: str, body: dict[str, Any]) -> None:
+    """Half a character in what is sent (bytes of another encoding in an argument, a cut emoji
+    in JSON): it finds nobody for a price, and stored it could pass for another name."""
+    for name, value in body.items():
+        texts = value if isinstance(value, list) else [value]
+        for text in texts:
+            if isinstance(text, str) and has_halves(text):
+                shown = escape_halves(text)
+                raise ValidationError(label, f"{name} {shown!r} is not valid UTF-8 text")
 
 
 def person_key(body: dict[str, Any]) -> str:
@@ -477,6 +489,7 @@ def org_purchase(record: dict[str, Any], add_ons: list[str], label: str) -> Purc
         body["orgLinkedinUrl"] = normal_company_url(str(url))
     else:
         raise ValidationError(label, "has no organisationId or orgLinkedinUrl")
+    _refuse_halves(label, body)
     for add_on in add_ons:
         body[ADD_ONS[add_on]] = True
     what = body.get("organisationId") or str(body.get("orgLinkedinUrl")).lower()
@@ -557,6 +570,7 @@ def news_purchase(body: dict[str, Any]) -> Purchase:
     """One news request, keyed by everything that changes its answer: the organisation, the
     window, the filters, the page (1 when not sent, as the API defaults) and any other field a
     body sent through `clodura api` carries (``perPage``)."""
+    _refuse_halves("news", body)
     what = body.get("organisationId") or str(body.get("orgLinkedinUrl")).lower()
     parts = [what, body["publishedSince"], body["publishedUntil"],
              ",".join(sorted(body.get("category", []))),

@@ -291,6 +291,8 @@ def test_news_all_fetches_exactly_the_pages_there_are(api: Any) -> None:
         (["7", "--since", "2026-05-01", "--until", "2026-04-01"], "--until: 2026-04-01 is before"),
         ([], "give an ORG_ID or --org-linkedin-url"),
         (["7", "--page", "101"], "101"),
+        (["7", "--keyword", "caf\udce9"], "news: keywords 'caf\\\\udce9' is not valid UTF-8 text"),
+        (["7\udce9"], "news: organisationId '7\\\\udce9' is not valid UTF-8 text"),
     ],
 )
 def test_news_input_errors_send_nothing(api: Any, args: list[str], message: str) -> None:
@@ -603,6 +605,24 @@ def test_a_row_without_an_email_keeps_its_columns(api: Any, tmp_path: Path, text
     ]  # fmt: skip
     assert "warning: email: none in this row; skipped" in result.stderr
     assert len(fake.received) == 1
+
+
+def test_enrichment_inputs_holding_half_a_character_are_not_sent(api: Any, tmp_path: Path) -> None:
+    """As for reveals and verifications: such a name finds nobody, and is charged."""
+    fake = api(verdicts)
+    rows = tmp_path / "people.jsonl"
+    rows.write_text(
+        '{"linkedinUrl": "https://www.linkedin.com/in/ann\\udc01"}\n'
+        '{"firstName": "Bo\\ud83d", "lastName": "Li", "organisationName": "Acme"}\n'
+    )
+    people = run_cli("enrich", "person", "--input", str(rows), "-f", "jsonl")
+    assert people.exit_code == 2
+    assert people.stderr.count("is not valid UTF-8 text; skipped") == 2
+    assert "line 2: firstName 'Bo\\\\ud83d' is not valid UTF-8 text; skipped" in people.stderr
+    org = run_cli("enrich", "org", "12\udce9")
+    assert org.exit_code == 2
+    assert "argument 1: organisationId '12\\\\udce9' is not valid UTF-8 text" in org.stderr
+    assert fake.received == []
 
 
 def test_an_email_holding_half_a_character_is_not_verified(api: Any, tmp_path: Path) -> None:
