@@ -110,10 +110,10 @@ _clodura_spec() {
             _clodura_sibs='--input|-i --yes|-y --format|-f --output|-o --verbose|-v -q|--quiet -h|--help' ;;
         'clodura enrich org')
             _clodura_names=''
-            _clodura_opts='--org-linkedin-url --technographics --no-technographics --acquisitions --no-acquisitions --funding --no-funding --input -i --refresh --max-age --max-credits --dry-run --yes -y --concurrency --rate --format -f --output -o --fields --append --raw-csv --bom --layout --sandbox --base-url --verbose -v --profile -q --quiet --log-timestamps -h --help'
+            _clodura_opts='--org-linkedin-url --technographics --acquisitions --funding --input -i --refresh --max-age --max-credits --dry-run --yes -y --concurrency --rate --format -f --output -o --fields --append --raw-csv --bom --layout --sandbox --base-url --verbose -v --profile -q --quiet --log-timestamps -h --help'
             _clodura_takes=' --org-linkedin-url --input -i --max-age --max-credits --concurrency --rate --format -f --output -o --fields --layout --base-url --profile '
             _clodura_many=' --org-linkedin-url '
-            _clodura_sibs='--technographics|--no-technographics --acquisitions|--no-acquisitions --funding|--no-funding --input|-i --yes|-y --format|-f --output|-o --verbose|-v -q|--quiet -h|--help' ;;
+            _clodura_sibs='--input|-i --yes|-y --format|-f --output|-o --verbose|-v -q|--quiet -h|--help' ;;
         'clodura preset')
             _clodura_names=' save list show edit delete path '
             _clodura_opts='-h --help'
@@ -224,10 +224,10 @@ _clodura_spec() {
             _clodura_sibs='-h|--help' ;;
         'clodura sandbox serve')
             _clodura_names=''
-            _clodura_opts='--host --port --job-delay --latency --rate-limit --retry-after --no-retry-after --rate-limit-headers --error-rate --html-rate --truncate-rate --drop-rate --fault --seed --dialect --access-log --no-access-log --no-track -q --quiet --log-timestamps -h --help'
+            _clodura_opts='--host --port --job-delay --latency --rate-limit --retry-after --no-retry-after --rate-limit-headers --error-rate --html-rate --truncate-rate --drop-rate --fault --seed --dialect --access-log --no-track -q --quiet --log-timestamps -h --help'
             _clodura_takes=' --host --port --job-delay --latency --rate-limit --retry-after --error-rate --html-rate --truncate-rate --drop-rate --fault --seed --dialect '
             _clodura_many=' --fault '
-            _clodura_sibs='--access-log|--no-access-log -q|--quiet -h|--help' ;;
+            _clodura_sibs='-q|--quiet -h|--help' ;;
         'clodura sandbox reset')
             _clodura_names=''
             _clodura_opts='-q --quiet --log-timestamps -h --help'

@@ -389,8 +389,14 @@ def every_command() -> list[list[str]]:
 
 
 @pytest.mark.parametrize("path", every_command(), ids=" ".join)
-def test_every_command_help_has_an_example(path: list[str]) -> None:
+def test_every_command_help_has_an_example(
+    path: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 80 columns: a classic terminal, and what help gets in a pipe (`--help | less`). Nothing
+    # is cut there: an option name or a word shown as `--org-linkedin-…` cannot be read.
+    monkeypatch.setenv("COLUMNS", "80")
     result = run_cli(*path, "--help")
+    assert "…" not in result.stdout
     assert result.exit_code == 0
     assert "Example" in result.stdout
     example = result.stdout.split("Example", 1)[1]

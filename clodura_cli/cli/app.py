@@ -62,8 +62,8 @@ def _timestamps_option() -> Any:
         expose_value=False,
         is_eager=True,
         callback=_set_timestamps,
-        help=f"Start every stderr line with an ISO 8601 time, for logs (or "
-        f"{report.ENV_LOG_TIMESTAMPS}=1).",
+        help="Start every stderr line with an ISO 8601 time, for logs (or set "
+        f"{report.ENV_LOG_TIMESTAMPS} to 1).",
     )
 
 

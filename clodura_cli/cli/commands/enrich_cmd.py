@@ -46,7 +46,15 @@ OrgIds = Annotated[list[str] | None, typer.Argument(
 OrgLinkedinUrls = Annotated[list[str] | None, typer.Option(
     "--org-linkedin-url", help="A company's LinkedIn URL. Repeatable.",
 )]
-AddOn = Annotated[bool, typer.Option(help="Add-on: +1 credit per organisation.")]
+Technographics = Annotated[bool, typer.Option(
+    "--technographics", help="Add-on: the technologies it uses (+1 credit an organisation).",
+)]
+Acquisitions = Annotated[bool, typer.Option(
+    "--acquisitions", help="Add-on: the companies it bought (+1 credit an organisation).",
+)]
+Funding = Annotated[bool, typer.Option(
+    "--funding", help="Add-on: its funding rounds (+1 credit an organisation).",
+)]
 # fmt: on
 
 
@@ -93,9 +101,9 @@ def person(
 def org(
     org_ids: OrgIds = None,
     org_linkedin_url: OrgLinkedinUrls = None,
-    technographics: AddOn = False,
-    acquisitions: AddOn = False,
-    funding: AddOn = False,
+    technographics: Technographics = False,
+    acquisitions: Acquisitions = False,
+    funding: Funding = False,
     *,
     paid_opts: PaidOptions,
     api: ApiOptions,

@@ -41,7 +41,9 @@ Keywords = Annotated[list[str] | None, typer.Option(
 Title = Annotated[str | None, typer.Option(
     "--title", help="An exact headline.",
 )]
-Page = Annotated[int, typer.Option("--page", min=1, max=100, help="The page to fetch.")]
+Page = Annotated[int, typer.Option(
+    "--page", min=1, max=100, metavar="N", help="The page to fetch.",
+)]
 AllPages = Annotated[bool, typer.Option(
     "--all", help="Every page until the API has no more (at most 100; 2 credits each).",
 )]

@@ -49,8 +49,8 @@ MaxAge = Annotated[float | None, typer.Option(
     help="Treat answers in the ledger older than DAYS as stale and ask again.",
 )]
 MaxCredits = Annotated[float | None, typer.Option(
-    "--max-credits", min=0, callback=options.finite,
-    help="Exit 4 before sending anything when the worst case is above this (decimals allowed).",
+    "--max-credits", min=0, metavar="N", callback=options.finite,
+    help="Exit 4 before sending anything when the worst case is above N (decimals allowed).",
 )]
 Yes = Annotated[bool, typer.Option(
     "--yes", "-y", help="Do not ask before a run whose worst case is above 50 credits.",

@@ -162,7 +162,7 @@ def phone(
         bool,
         typer.Option(
             "--partners",
-            help="Also ask partner providers (revealPhoneNumberViaPartners; needs a webhook URL).",
+            help="Also ask partner providers (needs a webhook URL).",
             rich_help_panel=REVEAL_PANEL,
         ),
     ] = False,

@@ -56,7 +56,8 @@ def serve(
         bool,
         typer.Option(
             "--rate-limit-headers",
-            help="Send RateLimit-Limit/-Remaining/-Reset/-Policy with every answer.",
+            help="Send the RateLimit-Limit, -Remaining, -Reset and -Policy headers with every "
+            "answer.",
         ),
     ] = False,
     error_rate: Annotated[float, _fraction("Fraction of requests answered 500/502/503.")] = 0.0,
@@ -68,8 +69,10 @@ def serve(
     fault: Annotated[
         list[str] | None,
         typer.Option(
-            help="Scripted fault KIND[:COUNT][@ENDPOINT][+AFTER], e.g. 429:2@search "
-            "(the next two searches get 429) or 500@search+2 (the third gets 500). Repeatable.",
+            metavar="FAULT",
+            help="A scripted fault: KIND, then :COUNT, @ENDPOINT or +AFTER if needed, e.g. "
+            "429:2@search (the next two searches get 429) or 500@search+2 (the third gets "
+            "500). Repeatable.",
         ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the random faults.")] = 0,
@@ -80,7 +83,9 @@ def serve(
             "jsend (the other shapes the real API may send)."
         ),
     ] = "default",
-    access_log: Annotated[bool, typer.Option(help="Log each request on stderr.")] = False,
+    access_log: Annotated[
+        bool, typer.Option("--access-log", help="Log each request on stderr.")
+    ] = False,
     no_track: Annotated[
         bool,
         typer.Option(
