@@ -265,14 +265,16 @@ _clodura_values() {
             _clodura_vals=(Product Services Solutions) ;;
         'clodura search --funding-type')
             _clodura_kind=list:funding-types ;;
-        'clodura search --preset' | 'clodura orgs --preset' | 'clodura preset save #1' | 'clodura preset show #1' | 'clodura preset edit #1' | 'clodura preset delete #1')
-            _clodura_kind=preset ;;
+        'clodura search --preset')
+            _clodura_kind=preset:people ;;
         'clodura search --format' | 'clodura search -f' | 'clodura orgs --format' | 'clodura orgs -f' | 'clodura track --format' | 'clodura track -f' | 'clodura verify --format' | 'clodura verify -f' | 'clodura news --format' | 'clodura news -f' | 'clodura credits --format' | 'clodura credits -f' | 'clodura values --format' | 'clodura values -f' | 'clodura reveal email --format' | 'clodura reveal email -f' | 'clodura reveal phone --format' | 'clodura reveal phone -f' | 'clodura enrich person --format' | 'clodura enrich person -f' | 'clodura enrich org --format' | 'clodura enrich org -f')
             _clodura_vals=(table json jsonl csv tsv xlsx) ;;
         'clodura search --layout' | 'clodura orgs --layout' | 'clodura track --layout' | 'clodura verify --layout' | 'clodura news --layout' | 'clodura reveal email --layout' | 'clodura reveal phone --layout' | 'clodura enrich person --layout' | 'clodura enrich org --layout')
             _clodura_kind=layout _clodura_files=1 ;;
         'clodura search --profile' | 'clodura orgs --profile' | 'clodura track --profile' | 'clodura listen --profile' | 'clodura verify --profile' | 'clodura news --profile' | 'clodura credits --profile' | 'clodura api --profile' | 'clodura reveal email --profile' | 'clodura reveal phone --profile' | 'clodura enrich person --profile' | 'clodura enrich org --profile' | 'clodura preset show --profile' | 'clodura auth login --profile' | 'clodura auth status --profile' | 'clodura auth logout --profile' | 'clodura config get --profile' | 'clodura config set --profile' | 'clodura config unset --profile' | 'clodura config list --profile')
             _clodura_kind=profile ;;
+        'clodura orgs --preset')
+            _clodura_kind=preset:organisations ;;
         'clodura news #1' | 'clodura values #2' | 'clodura api #1' | 'clodura config get #1' | 'clodura config set #1' | 'clodura config set #2' | 'clodura config unset #1')
             _clodura_files=1 ;;
         'clodura values #1')
@@ -281,6 +283,8 @@ _clodura_values() {
             _clodura_vals=(bash zsh fish) ;;
         'clodura help #1')
             _clodura_vals=(exit-codes search orgs reveal track listen verify enrich news credits preset values auth config sandbox api completion help) ;;
+        'clodura preset save #1' | 'clodura preset show #1' | 'clodura preset edit #1' | 'clodura preset delete #1')
+            _clodura_kind=preset ;;
         'clodura search #'* | 'clodura orgs #'* | 'clodura listen #'* | 'clodura news #'* | 'clodura credits #'* | 'clodura values #'* | 'clodura api #'* | 'clodura completion #'* | 'clodura enrich person #'* | 'clodura preset save #'* | 'clodura preset list #'* | 'clodura preset show #'* | 'clodura preset edit #'* | 'clodura preset delete #'* | 'clodura preset path #'* | 'clodura auth login #'* | 'clodura auth status #'* | 'clodura auth logout #'* | 'clodura config get #'* | 'clodura config set #'* | 'clodura config unset #'* | 'clodura config list #'* | 'clodura config path #'* | 'clodura sandbox serve #'* | 'clodura sandbox reset #'* | 'clodura sandbox keys #'*)
             ;;
         'clodura track #'* | 'clodura verify #'* | 'clodura help #'* | 'clodura reveal email #'* | 'clodura reveal phone #'* | 'clodura enrich org #'*)

@@ -23,7 +23,7 @@ from clodura_cli.cli import candidates
 from clodura_cli.cli.app import app
 from clodura_cli.cli.complete_scripts import script
 from clodura_cli.cli.docs import replace_reference
-from clodura_cli.store import config
+from clodura_cli.store import config, presets
 from clodura_cli.store.formats import FORMAT_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -179,6 +179,26 @@ def test_presets_profiles_and_layouts_complete_by_name(env: dict[str, str], isol
     assert complete_bash("clodura search --layout ", env) == [
         "hubspot", "my-crm", "pipedrive", "salesforce",
     ]  # fmt: skip
+
+
+def test_search_and_orgs_are_offered_only_presets_they_take(
+    env: dict[str, str], isolated: Path
+) -> None:
+    """`search --preset` offered organisation presets, which search then refused."""
+    run_cli("preset", "save", "fin-cfos", "--seniority", "CXO")
+    run_cli("preset", "save", "fin-orgs", "--orgs", "--industry-keyword", "FinTech")
+    folder = isolated / "config" / "presets"
+    # Spelt by hand, as a user may: the reader without YAML must agree with the YAML one.
+    (folder / "fin-hand.yaml").write_text("# mine\nkind: 'Orgs'  # for orgs\ndomain: a.com\n")
+    (folder / "fin-nested.yaml").write_text("description: |\n  kind: orgs\npersonTitle: [CFO]\n")
+    assert complete_bash("clodura search --preset fin", env) == ["fin-cfos", "fin-nested"]
+    assert complete_bash("clodura orgs --preset fin", env) == ["fin-hand", "fin-orgs"]
+    assert complete_bash("clodura preset show fin", env) == [
+        "fin-cfos", "fin-hand", "fin-nested", "fin-orgs",
+    ]  # fmt: skip
+    for name in ("fin-cfos", "fin-orgs", "fin-hand", "fin-nested"):
+        kind = presets.read_preset(folder / f"{name}.yaml").kind
+        assert (name in candidates.presets_of(kind)) and kind in ("people", "organisations")
 
 
 def test_the_shipped_lists_read_without_vocabulary_are_the_same() -> None:

@@ -75,6 +75,27 @@ def preset_names() -> list[str]:
     return sorted(_yaml_stems(os.path.join(config_dir(), "presets")))
 
 
+#: How a preset says it holds organisation filters (``presets._KIND_WORDS``, read without YAML).
+_ORG_KIND_WORDS = frozenset({"organisations", "organizations", "orgs"})
+
+
+def presets_of(kind: str) -> list[str]:
+    """The saved presets of one kind (people or organisations), by the ``kind:`` line each file
+    has at its top level (people presets have none)."""
+    folder = os.path.join(config_dir(), "presets")
+    found = []
+    for name in preset_names():
+        stated = "people"
+        for line in _read(os.path.join(folder, name + ".yaml")).splitlines():
+            key, colon, value = line.partition(":")
+            if colon and key.rstrip() == "kind":
+                word = value.split("#", 1)[0].strip().strip("'\"").lower()
+                stated = "organisations" if word in _ORG_KIND_WORDS else word
+        if stated == kind:
+            found.append(name)
+    return found
+
+
 def layout_names() -> list[str]:
     """The user's own layouts (layouts/NAME.yaml) and the built-in ones."""
     mine = _yaml_stems(os.path.join(config_dir(), "layouts"))
@@ -120,6 +141,8 @@ def find(kind: str) -> list[str]:
     """The candidates of a kind: preset, profile, layout, or list:NAME."""
     if kind.startswith("list:"):
         return known_values(kind[len("list:") :])
+    if kind.startswith("preset:"):
+        return presets_of(kind[len("preset:") :])
     finders = {"preset": preset_names, "profile": profile_names, "layout": layout_names}
     return finders[kind]()
 

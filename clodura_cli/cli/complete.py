@@ -72,8 +72,11 @@ def known_values(list_name: str) -> Completer:
     return _asking(f"list:{list_name}")
 
 
-#: The names of saved presets.
+#: The names of saved presets: all of them, or those of one kind (`search --preset` is offered
+#: no organisation preset, which it would refuse).
 preset_names = _asking("preset")
+people_preset_names = _asking("preset:people")
+org_preset_names = _asking("preset:organisations")
 #: --layout: the user's own layouts and the built-in ones (file names only).
 layout_names = _asking("layout")
 #: Profile names, read without YAML: keys under `profiles:` and the key store.

@@ -126,7 +126,11 @@ AllPages = Annotated[bool, typer.Option(
          "people, 500 for organisations).",
 )]
 Presets = Annotated[list[str] | None, typer.Option(
-    "--preset", rich_help_panel="Presets", autocompletion=complete.preset_names,
+    "--preset", rich_help_panel="Presets", autocompletion=complete.people_preset_names,
+    help="Saved preset to start from (repeatable; later ones override earlier ones).",
+)]
+OrgPresets = Annotated[list[str] | None, typer.Option(
+    "--preset", rich_help_panel="Presets", autocompletion=complete.org_preset_names,
     help="Saved preset to start from (repeatable; later ones override earlier ones).",
 )]
 Profile = Annotated[str | None, typer.Option(

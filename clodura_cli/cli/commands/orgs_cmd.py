@@ -4,7 +4,7 @@ from typing import Any
 
 from clodura_cli.api import spec
 from clodura_cli.cli import options
-from clodura_cli.cli.commands.search_cmd import with_search_options
+from clodura_cli.cli.commands.search_cmd import with_org_search_options
 from clodura_cli.cli.session import ApiOptions
 from clodura_cli.search_run import SearchOptions
 
@@ -18,7 +18,7 @@ EXAMPLES = (
 
 
 @options.with_api_options
-@with_search_options
+@with_org_search_options
 @options.with_filters(spec.ORG_FIELDS)
 def orgs(*, flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> None:
     """Search organisations (Search Organizations) with any of its filters; at least one.

@@ -33,14 +33,15 @@ SearchRefresh = Annotated[bool, typer.Option(
 )]  # fmt: skip
 
 
-def with_search_options(function: F) -> F:
+def with_search_options(function: F, presets: Any = options.Presets) -> F:
     """The options `search` and `orgs` share (paging, presets, output), declared once and
-    handed over as one ``opts: SearchOptions``."""
+    handed over as one ``opts: SearchOptions``; ``presets``: the --preset that completes
+    to presets of the command's kind."""
     params = [
         ("limit", options.Limit, None), ("all_pages", options.AllPages, False),
         ("max_credits", options.SearchMaxCredits, None),
         ("concurrency", options.Concurrency, None), ("rate", options.Rate, None),
-        ("preset", options.Presets, None), *options.output_params(append=SearchAppend),
+        ("preset", presets, None), *options.output_params(append=SearchAppend),
         ("wide", options.Wide, False),
         ("dry_run", options.DryRun, False), ("suppress", options.Suppress, None),
         ("refresh", SearchRefresh, False),
@@ -59,6 +60,11 @@ def with_search_options(function: F) -> F:
         return SearchOptions(presets=preset or (), suppress=lists, **values, out=out)
 
     return options.inject(function, "opts", params, build)
+
+
+def with_org_search_options(function: F) -> F:
+    """`orgs`'s: the same options, its --preset offering organisation presets."""
+    return with_search_options(function, options.OrgPresets)
 
 
 @options.with_api_options
