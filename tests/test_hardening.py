@@ -109,6 +109,55 @@ def test_replacing_a_file_keeps_its_mode(tmp_path: Path, emulator: SandboxApp) -
     assert target.read_text().startswith("personId,")
 
 
+_WRITER = """
+import sys, time
+from pathlib import Path
+from clodura_cli.store.files import replaced_atomically
+with replaced_atomically(Path(sys.argv[1]), private=False) as stream:
+    stream.write("personId\\n1\\n")
+    stream.flush()
+    print("writing", flush=True)
+    time.sleep(600)
+"""
+
+
+def test_a_killed_runs_partial_file_is_removed_by_the_next_and_a_live_ones_kept(
+    tmp_path: Path,
+) -> None:
+    """A run killed mid-write (kill -9, a power cut) left `.leads.csv.XXXX.part` beside the
+    file for ever: part of an export, personal data, hidden."""
+    target = tmp_path / "leads.csv"
+
+    def writer() -> tuple[subprocess.Popen[str], Path]:
+        before = set(tmp_path.glob(".leads.csv.*.part"))
+        child = subprocess.Popen([sys.executable, "-c", _WRITER, str(target)],
+                                 stdout=subprocess.PIPE, text=True)  # fmt: skip
+        assert child.stdout is not None and child.stdout.readline() == "writing\n"
+        (part,) = set(tmp_path.glob(".leads.csv.*.part")) - before
+        os.utime(part, (0, 0))  # as old as can be: only its lock tells it is alive
+        return child, part
+
+    killed, dead_part = writer()
+    killed.kill()
+    killed.wait(DEADLINE)
+    killed.stdout.close()  # type: ignore[union-attr]
+    live, live_part = writer()
+    try:
+        fresh = tmp_path / ".leads.csv.fresh.part"  # a run that has just begun, not yet locked
+        fresh.write_text("x")
+        other = tmp_path / ".other.csv.old.part"
+        other.write_text("x")
+        os.utime(other, (0, 0))
+        result = run_cli(*SEARCH, "-o", str(target))
+        assert result.exit_code == 0, result.stderr
+        assert sorted(tmp_path.glob(".*.part")) == sorted([live_part, fresh, other])
+        assert not dead_part.exists()
+    finally:
+        live.kill()
+        live.wait(DEADLINE)
+        live.stdout.close()  # type: ignore[union-attr]
+
+
 def test_a_new_export_is_never_group_or_world_writable(tmp_path: Path) -> None:
     old = os.umask(0)
     try:

@@ -43,12 +43,17 @@ def replaced_atomically(path: Path, *, private: bool, binary: bool = False) -> I
     With ``private`` the file is created with mode 0600. Otherwise an existing file keeps its
     mode, and a new one gets the umask's mode without group or world write.
     """
+    import fcntl
     import tempfile  # only a write needs it: a dry run starts faster without
 
     try:
         fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     except OSError as exc:  # the error names the file asked for, not the hidden one beside it
         raise OSError(exc.errno, exc.strerror, str(path)) from None
+    # Held until the file has its name (through a second descriptor: the stream closes
+    # first): how a later run tells a live write from a dead one's leftover.
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    held = os.dup(fd)
     try:
         if not private:
             try:
@@ -67,6 +72,40 @@ def replaced_atomically(path: Path, *, private: bool, binary: bool = False) -> I
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+    finally:
+        os.close(held)
+    _sweep_leftovers(path)
+
+
+#: A partial file younger than this is never taken for a dead run's.
+_LEFTOVER_AGE = 60.0
+
+
+def _sweep_leftovers(path: Path) -> None:
+    """Remove the partial files that runs killed while writing ``path`` left beside it (a
+    kill -9, a power cut): hidden, they held part of an export, personal data, for ever. One
+    is a dead run's when nobody holds its lock and it is over a minute old; a live run's
+    (another run writing the same file now) is left alone."""
+    import fcntl
+    import glob
+    import time
+
+    pattern = os.path.join(glob.escape(str(path.parent)), f".{glob.escape(path.name)}.*.part")
+    for leftover in glob.glob(pattern):
+        try:
+            if time.time() - os.lstat(leftover).st_mtime < _LEFTOVER_AGE:
+                continue
+            fd = os.open(leftover, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            continue
+        try:
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                os.unlink(leftover)
+        except OSError:
+            pass  # held: a run is writing it
+        finally:
+            os.close(fd)
 
 
 @contextlib.contextmanager
