@@ -589,6 +589,41 @@ def test_a_key_echoed_by_the_server_is_never_stored_or_printed(
     assert KEY.encode() not in stored
 
 
+def test_a_key_echoed_in_an_error_or_a_paid_answer_never_reaches_a_row_or_the_ledger(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The raw answer was kept without the key, but the message and the result were read from
+    the answer as it came: an enrichment row, an -o file and the ledger's message held it."""
+
+    def echo(request: Received) -> Answer:
+        key = request.headers["x-api-key"]
+        if "credits" in request.path:
+            return Answer(200, b'{"remainingCredits": 5}', {"X-Echo": f"key={key}"})
+        if "organisation" in request.path:
+            body = {"organisationId": "77", "organisationName": "Acme",
+                    "debug": {"requestHeaders": {"x-api-key": key}}}  # fmt: skip
+            return Answer(200, json.dumps(body).encode())
+        return Answer(401, json.dumps({"message": f"Invalid key {key}"}).encode())
+
+    with fake_server(echo) as fake:
+        monkeypatch.setenv("CLODURA_BASE_URL", fake.url)
+        monkeypatch.setenv("CLODURA_API_KEY", KEY)
+        refused = run_cli("enrich", "person", "--linkedin-url",
+                          "https://www.linkedin.com/in/ann-lee-1a2b3c/", "-f", "json")  # fmt: skip
+        verified = run_cli("verify", "a@b.example", "-o", str(isolated / "out.csv"))
+        enriched = run_cli("enrich", "org", "77", "-f", "jsonl")
+        again = run_cli("enrich", "org", "77", "-f", "csv")
+        included = run_cli("api", "-i", "credits")
+    assert refused.exit_code == 3 and verified.exit_code == 3
+    assert "Invalid key ***" in refused.stdout
+    assert enriched.exit_code == 0 and enriched.jsonl()[0]["organisationName"] == "Acme"
+    assert "key=***" in included.stderr
+    for result in (refused, verified, enriched, again, included):
+        assert KEY not in result.stdout and KEY not in result.stderr
+    assert KEY not in (isolated / "out.csv").read_text()
+    assert KEY.encode() not in (isolated / "data" / "ledger.db").read_bytes()
+
+
 # -- 13. webhook URLs -------------------------------------------------------------------------------------
 
 

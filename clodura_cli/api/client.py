@@ -242,6 +242,16 @@ class CloduraClient:
         must not get it stored in the ledger or printed."""
         return content.replace(self._key, b"***") if self._key and self._key in content else content
 
+    def _without_key(self, reply: Reply) -> Reply:
+        """The answer with the key replaced by *** in its body and its header values."""
+        key = self._key.decode("utf-8", errors="replace")
+        if not key:
+            return reply
+        headers = reply.headers
+        if any(key in value for value in headers.values()):
+            headers = {name: value.replace(key, "***") for name, value in headers.items()}
+        return Reply(reply.status_code, headers, self.redacted(reply.content))
+
     def credits(self, *, once: bool = False) -> dict[str, Any]:
         """The account's credit balance, in whichever plan shape the API uses. ``once``: a
         single quiet attempt, for a balance that only refines an estimate."""
@@ -312,11 +322,14 @@ class CloduraClient:
                         raise APIConnectionError(
                             "not sent: the run was interrupted", path, request_sent=False
                         )
-                    reply = carrier.send(Request(method, path, json, headers, params))
+                    # A server that echoes the key (in an error message, a debug field, a
+                    # header) gets it replaced here, before anything reads, keeps or prints
+                    # the answer: the result, the error message, the ledger, `api -i`.
+                    reply = self._without_key(
+                        carrier.send(Request(method, path, json, headers, params))
+                    )
                     if received is not None:
-                        received.append(
-                            Reply(reply.status_code, reply.headers, self.redacted(reply.content))
-                        )
+                        received.append(reply)
                     status = reply.status_code
                     if self.throttle:
                         self.throttle.observe(reply.headers)

@@ -229,11 +229,11 @@ def _call(
             if received:  # an error's answer is shown as a success's is, headers too
                 if include:
                     _head(received[-1])
-                _show(client.redacted(received[-1].content))
+                _show(received[-1].content)
             raise
     if include:
         _head(reply)
-    _show(client.redacted(reply.content))
+    _show(reply.content)
 
 
 def _head(reply: Reply) -> None:
