@@ -636,3 +636,33 @@ def test_an_email_holding_half_a_character_is_not_verified(api: Any, tmp_path: P
     assert [r["status"] for r in result.jsonl()] == ["skipped", "completed"]
     assert "email: 'ann\\\\udce9@acme.com' is not valid UTF-8 text; skipped" in result.stderr
     assert [body(r)["email"] for r in fake.received] == ["bob@acme.com"]
+
+
+@pytest.mark.parametrize(
+    ("command", "answer", "exit_code", "status"),
+    [
+        (["enrich", "person", "--linkedin-url", "https://www.linkedin.com/in/ann-lee/"],
+         {"status": "error", "message": "Internal server error", "data": None}, 7, "unknown"),
+        (["enrich", "org", "77"], {"error": "Insufficient credits", "data": []}, 4, "rejected"),
+        (["enrich", "org", "77"], {"status": "fail", "data": {}}, 6, "rejected"),
+        (["news", "77"], {"status": "error", "message": "upstream timeout", "data": []}, 7,
+         "unknown"),
+        (["enrich", "org", "77"], {"status": "error", "message": "No match found", "data": None},
+         0, "no_match"),
+    ],
+    ids=["a server error", "no credits", "JSend fail", "news", "a no match said as an error"],
+)  # fmt: skip
+def test_a_200_that_holds_only_an_error_is_that_error_not_a_no_match(
+    api: Any, isolated: Path, command: list[str], answer: Any, exit_code: int, status: str
+) -> None:
+    """Such answers were a no match or an empty page of news, 0 credits, kept as final: that
+    person or company was never asked again (an attacker's trial)."""
+    fake = api(lambda request: as_json(answer))
+    result = run_cli(*command, "-f", "jsonl")
+    assert result.exit_code == exit_code, result.stderr
+    assert all(row.get("articleId") is None for row in result.jsonl())
+    endpoint = "news" if command[0] == "news" else f"enrich-{command[1]}"
+    (item,) = Ledger(isolated / "data" / "ledger.db").items().listed(endpoint)
+    assert item.status == status
+    assert json.loads(item.answer) == answer  # kept as received
+    assert len(fake.received) == 1

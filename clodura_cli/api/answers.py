@@ -667,6 +667,48 @@ class DeliveryFacts:
     kind: str | None
 
 
+#: Keys an answer that only reports an error may hold besides its (empty) content.
+_ERROR_ENVELOPE_KEYS = frozenset(
+    "status state message msg error errors error_message errormessage code statuscode success "
+    "data result results detail details timestamp requestid request_id path".split()
+)
+_NOTHING_FOUND = pattern(r"\bno (match|matches|result|results|record|records|news|articles)\b"
+                         r"|\bnot found\b", re.IGNORECASE)  # fmt: skip
+
+
+def error_envelope(payload: Any) -> tuple[int, str] | None:
+    """A 2xx answer of a paid request that holds nothing but an error: the HTTP status it
+    stands for and its message; None for any other answer.
+
+    ``{"status": "error", "message": "Internal server error", "data": null}``,
+    ``{"error": "Insufficient credits", "data": []}`` or JSend's ``{"status": "fail"}`` is no
+    answer and no "no match": credits → 402, ``fail`` → 400 (refused), any other error → 500
+    (it may have been charged). A message that says nothing was found is left to the reader."""
+    if not isinstance(payload, dict):
+        return None
+    keys = {str(key).casefold() for key in payload}
+    if not keys <= _ERROR_ENVELOPE_KEYS:
+        return None  # it holds something else: the reader decides
+    for key in ("data", "result", "results"):
+        if payload.get(key) not in (None, "", [], {}):
+            return None
+    word = normal_word(payload.get("status") or payload.get("state"))
+    error = next((payload[k] for k in payload if str(k).casefold() in ("error", "errors")
+                  and payload[k] not in (None, "", [], {}, False)), None)  # fmt: skip
+    if word not in ("error", "fail", "failed", "failure") and error is None:
+        return None
+    texts = [payload.get(k) for k in payload if str(k).casefold() in ("message", "msg", "detail")]
+    texts.append(error)
+    message = next((t.strip() for t in texts if isinstance(t, str) and t.strip()), None)
+    if message is None:
+        message = f"the answer says {word or 'error'} and holds nothing else"
+    if _NOTHING_FOUND.search(message):
+        return None
+    if "credit" in message.casefold():
+        return 402, message
+    return (400 if word == "fail" else 500), message
+
+
 def delivery_parts(payload: Any) -> list[Any]:
     """The results one delivery carries, one a job: a batch (a JSON array of results, bare or
     the one list of an object that names no job itself) whose items carry two or more tracking

@@ -208,7 +208,18 @@ class CloduraClient:
     def paid(self, path: str, body: Mapping[str, Any]) -> RawAnswer:
         """A paid request (verification, enrichment, news): never resent once it may have
         left; the answer is kept as received (its status under the ``:status`` header)."""
-        return self._raw("POST", path, dict(body))
+        from clodura_cli.api.answers import error_envelope  # the reader: paid runs only
+
+        answer = self._raw("POST", path, dict(body))
+        problem = error_envelope(answer.payload)
+        if problem is not None:  # a 200 that holds only an error is the error it names
+            status, message = problem
+            error = make_status_error(
+                status, message, path, body=answer.content[:500].decode("utf-8", "replace")
+            )
+            error.raw, error.headers = answer.content, answer.headers
+            raise error
+        return answer
 
     def _raw(self, method: str, path: str, body: Any) -> RawAnswer:
         received: list[Reply] = []
