@@ -77,6 +77,99 @@ def _unread(why: str) -> Reading:
     return Reading("unread", message=f"answer not understood: {why}; kept in the ledger")
 
 
+#: A LinkedIn profile's or company page's own part of its URL: what two spellings of one URL
+#: share (``/in/ann-lee/en/``, ``%2D``, ``http://linkedin.com/in/Ann-Lee``).
+_PROFILE_SLUG = pattern(r"linkedin\.com/in/([^/?#\s]+)", re.IGNORECASE)
+_COMPANY_SLUG = pattern(r"linkedin\.com/company/([^/?#\s]+)", re.IGNORECASE)
+#: Where an answer about a person holds their employer (its URLs and emails are not theirs).
+_EMPLOYER_KEYS = frozenset(
+    column_key(k)
+    for k in ("organisation", "organization", "company", "organisationDetails", "employer")
+)
+
+
+def _slug(url: Any, kind: Any) -> str | None:
+    """A profile's (``_PROFILE_SLUG``) or company page's (``_COMPANY_SLUG``) slug, decoded and
+    in lower case; None for any other text."""
+    from urllib.parse import unquote
+
+    found = kind.search(url) if isinstance(url, str) else None
+    return unquote(found.group(1)).casefold() if found else None
+
+
+def _own_texts(person: dict[str, Any]) -> list[str]:
+    """The texts a person's object holds: its values, lists of texts, and the values of the
+    objects in it (``contact``, ``social``) but its employer's."""
+    texts: list[str] = []
+    for key, value in person.items():
+        inner = value.values() if isinstance(value, dict) else [value]
+        if isinstance(value, dict) and column_key(str(key)) in _EMPLOYER_KEYS:
+            continue
+        for item in inner:
+            items = item if isinstance(item, list) else [item]
+            texts += [text for text in items if isinstance(text, str)]
+    return texts
+
+
+def _letters(name: Any) -> str:
+    """A name compared: letters and digits only, accents dropped, case folded."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", str(name))
+    return "".join(c for c in decomposed.casefold() if c.isalnum())
+
+
+_COMPANY_SUFFIXES = pattern(r"\b(inc|llc|ltd|limited|corp|corporation|co|company|gmbh|plc|sa|ag|"
+                            r"the)\b", re.IGNORECASE)  # fmt: skip
+
+
+def _same_company(named: Any, asked: str) -> bool:
+    """Two company names for one company: one holds the other once the legal suffixes are
+    dropped (``Acme`` and ``ACME Corp.``)."""
+    one, other = (_letters(_COMPANY_SUFFIXES.sub(" ", str(n))) for n in (named, asked))
+    return not one or not other or one in other or other in one
+
+
+def _another_person(person: dict[str, Any], organisation: Any, body: dict[str, Any]) -> str | None:
+    """Why the person an answer describes is not the one asked for, or None: by what was sent,
+    strongest first. A LinkedIn profile settles it; else an email; else the last name and the
+    employer (a first name may be spelt otherwise: Bob for Robert)."""
+    texts = _own_texts(person)
+    if "linkedinUrl" in body:
+        wanted = _slug(body["linkedinUrl"], _PROFILE_SLUG)
+        profiles = [t for t in texts if _slug(t, _PROFILE_SLUG)]
+        if wanted and profiles and all(_slug(t, _PROFILE_SLUG) != wanted for t in profiles):
+            return f"it names {profiles[0]}, not {body['linkedinUrl']}"
+        return None
+    if "email" in body:
+        emails = [t.strip() for t in texts if _EMAIL.match(t.strip())]
+        if emails and all(e.casefold() != body["email"].casefold() for e in emails):
+            return f"it names {emails[0]}, not {body['email']}"
+        return None
+    last = column(person, "lastName", "surname")
+    if last and _letters(last) != _letters(body.get("lastName", "")):
+        first = column(person, "firstName") or ""
+        return f"it names {first} {last}".rstrip() + f", not {body['firstName']} {body['lastName']}"
+    return _another_company(organisation, body)
+
+
+def _another_company(organisation: Any, body: dict[str, Any]) -> str | None:
+    """Why the organisation an answer describes is not the one asked for (by its LinkedIn
+    page, else by its name), or None."""
+    if not isinstance(organisation, dict):
+        return None
+    if body.get("orgLinkedinUrl"):
+        wanted = _slug(body["orgLinkedinUrl"], _COMPANY_SLUG)
+        pages = [v for v in organisation.values() if _slug(v, _COMPANY_SLUG)]
+        if wanted and pages and all(_slug(p, _COMPANY_SLUG) != wanted for p in pages):
+            return f"it names the company {pages[0]}, not {body['orgLinkedinUrl']}"
+        return None
+    name = column(organisation, "organisationName", "name")
+    if body.get("organisationName") and name and not _same_company(name, body["organisationName"]):
+        return f"it names the company {name}, not {body['organisationName']}"
+    return None
+
+
 def _opened(
     payload: Any, no_match: str, missing: str
 ) -> tuple[dict[str, Any], float | None] | Reading:
@@ -143,6 +236,10 @@ def read_verification(status: int, payload: Any, body: dict[str, Any]) -> Readin
         return _unread("no verification in the answer")
     if isinstance(entry, str):
         return _unread(f"it verifies {entry}, not {body['email']}")
+    # By value too (B4): addresses under keys no list foresees (an echo of the input, "to").
+    addresses = [a for a in _texts_in(payload) if _EMAIL.match(a.strip())]
+    if addresses and all(a.strip().casefold() != body["email"].casefold() for a in addresses):
+        return _unread(f"it verifies {addresses[0].strip()}, not {body['email']}")
     verdict, chain = entry
     state = _first(
         chain, _STATE_KEYS, lambda v: isinstance(v, str) and _verdict(v) in (None, "Pending")
@@ -220,6 +317,19 @@ def _tree(payload: Any) -> list[list[dict[str, Any]]]:
     return chains
 
 
+def _texts_in(payload: Any) -> list[str]:
+    """The texts an answer's objects hold (their values, and lists of texts), a few levels
+    deep."""
+    texts: list[str] = []
+    for chain in _tree(payload):
+        for value in chain[0].values():
+            items = value if isinstance(value, list) else [value]
+            texts += [text for text in items if isinstance(text, str)]
+    if isinstance(payload, str):
+        texts.append(payload)
+    return texts
+
+
 def _first(chain: list[dict[str, Any]], names: tuple[str, ...], accept: Any) -> Any:
     """The first accepted value under one of ``names`` (in that order), looking in each object
     of ``chain`` in turn."""
@@ -252,6 +362,19 @@ def _state_word(state: Any) -> str | None:
     return {"completed": "Completed", "pending": "In-progress"}.get(
         classify_word(state) or "", str(state)
     )
+
+
+def _whole(value: Any) -> int | None:
+    """A count however it is written: 2, 2.0 or "2" (B2: numbers may come as text)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
 
 
 def _is_number(value: Any) -> bool:
@@ -386,18 +509,12 @@ def read_person(status: int, payload: Any, body: dict[str, Any]) -> Reading:
     data, credits = opened
     found = _person_in(data)
     person = data if found is None else found
-    url = column(person, "linkedinUrl", "linkedin")
-    if url and "linkedinUrl" in body and normal_linkedin(str(url)) != body["linkedinUrl"]:
-        return _unread(f"it names {url}, not {body['linkedinUrl']}")
-    email = column(person, "email", "workEmail")
-    if (
-        email
-        and "email" in body
-        and "linkedinUrl" not in body
-        and (str(email).lower() != body["email"].lower())
-    ):
-        return _unread(f"it names {email}, not {body['email']}")
     organisation = _organisation(person) or _organisation(data)
+    another = _another_person(person, organisation, body) if found is not None else None
+    if another is None and found is None:  # organisation details only: for the one asked?
+        another = _another_company(organisation, body)
+    if another is not None:
+        return _unread(another)
     if found is not None:
         if found is not data and organisation is not None:
             found = {**found, "organisation": organisation}  # as the documented answer has it
@@ -515,6 +632,9 @@ def read_org(status: int, payload: Any, body: dict[str, Any]) -> Reading:
     asked = body.get("organisationId")
     if asked and named is not None and str(named) != asked:
         return _unread(f"it describes organisation {named}, not {asked}")
+    another = None if asked else _another_company(org, body)
+    if another is not None:
+        return _unread(another)
     return Reading("completed", org, org_worst(body) if credits is None else credits)
 
 
@@ -594,21 +714,34 @@ def read_news(status: int, payload: Any, body: dict[str, Any]) -> Reading:
     """A page of articles (2 credits, even empty), or unread. The articles, the organisation
     and the number of pages are read wherever the answer's objects (not its lists) hold
     them: at the top, or in envelopes (``data``) and parts (``pagination``)."""
+    if isinstance(payload, list):
+        payload = {"articles": payload}
     if not isinstance(payload, dict):
-        if isinstance(payload, list):
-            return Reading("completed", {"articles": payload}, NEWS_PRICE)
         return _unread("no articles in the answer")
     parts = _objects(payload)
     named = _first(parts, ("organisationId", "orgId"), lambda v: isinstance(v, (str, int)))
     asked = body.get("organisationId")
     if asked and named is not None and str(named) != asked:
         return _unread(f"it holds news of {named}, not {asked}")
+    url = _first(parts, ("orgLinkedinUrl", "linkedinUrl"), lambda v: isinstance(v, str))
+    another = None if asked else _another_company({"url": url}, body)
+    if another is not None:
+        return _unread(another)
     articles = next((part[key] for part in parts for key in _ARTICLE_LISTS
                      if isinstance(part.get(key), list)), None)  # fmt: skip
     if articles is None:
         return _unread("no articles in the answer")
-    pages = _first(parts, ("totalPages", "pages"), lambda v: _is_number(v) and isinstance(v, int))
-    url = _first(parts, ("orgLinkedinUrl", "linkedinUrl"), lambda v: isinstance(v, str))
+    for article in (a for a in articles if isinstance(a, dict)):
+        # Each article may say whose it is: one of another organisation is not this one's news.
+        of = column(article, "organisationId", "orgId")
+        expected = asked or (None if named is None else str(named))
+        if of is not None and expected and str(of) != expected:
+            return _unread(f"it holds an article of {of}, not of {expected}")
+        page = column(article, "orgLinkedinUrl")
+        another = None if asked else _another_company({"url": page}, body)
+        if another is not None:
+            return _unread(another)
+    pages = _whole(_first(parts, ("totalPages", "pages"), lambda v: _whole(v) is not None))
     result = {"articles": articles,
               "totalPages": pages,
               "organisationId": None if named is None and not asked else str(named or asked),

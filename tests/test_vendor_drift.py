@@ -446,3 +446,96 @@ def test_news_is_read_wherever_the_answer_holds_it(payload: Any, expected: tuple
     assert (reading.status, result.get("totalPages"), result.get("organisationId"), rows) == (
         expected
     )
+
+
+# Answers about someone else: by value, wherever the answer says who it is about -------------
+
+ANN_URL = "https://www.linkedin.com/in/ann-lee-1a2b3c/"
+ACME_PAGE = "https://www.linkedin.com/company/acme/"
+OTHER_PAGE = "https://www.linkedin.com/company/other-inc/"
+BOB = {"personId": "222", "firstName": "Bob", "lastName": "Smith"}
+BY_NAME_AT_ACME = {"firstName": "Ann", "lastName": "Lee", "organisationName": "Acme"}
+SOMEONE_ELSE: list[tuple[str, str, dict[str, Any], Any, str]] = [
+    ("another name at another company", "person", BY_NAME_AT_ACME,
+     {"data": {**BOB, "organisation": {"organisationId": "88", "organisationName": "Other"}}},
+     "unread: it names Bob Smith, not Ann Lee"),
+    ("the name spelt otherwise, the company with its suffix", "person", BY_NAME_AT_ACME,
+     {"data": {"personId": "42", "firstName": "Anne", "lastName": "LEE",
+               "organisation": {"organisationName": "ACME Corp."}}}, "completed"),
+    ("the right name at another company", "person", BY_NAME_AT_ACME,
+     {"data": {"personId": "42", "firstName": "Ann", "lastName": "Lee",
+               "organisation": {"organisationName": "Other Inc"}}},
+     "unread: it names the company Other Inc, not Acme"),
+    ("asked by email, another one nested", "person", {"email": "ann@acme.com"},
+     {"data": {**BOB, "contact": {"email": "bob@other.com"}}},
+     "unread: it names bob@other.com, not ann@acme.com"),
+    ("asked by email, another one in a list", "person", {"email": "ann@acme.com"},
+     {"data": {**BOB, "emails": ["bob@other.com"]}}, "unread: it names bob@other.com"),
+    ("asked by email, found among several", "person", {"email": "ann@acme.com"},
+     {"data": {"personId": "42", "emails": ["a.lee@mail.example", "ANN@acme.com"],
+               "organisation": {"email": "info@acme.com"}}}, "completed"),
+    ("asked by LinkedIn, another profile under another key", "person", {"linkedinUrl": ANN_URL},
+     {"data": {**BOB, "linkedin_profile_url": "https://www.linkedin.com/in/bob-smith-9z9z9z/"}},
+     "unread: it names https://www.linkedin.com/in/bob-smith-9z9z9z/"),
+    ("asked with a locale suffix, named without it", "person",
+     {"linkedinUrl": ANN_URL + "en/"}, {"data": {"personId": "42", "linkedinUrl": ANN_URL}},
+     "completed"),
+    ("organisation details only, of another company", "person",
+     {"firstName": "Ann", "lastName": "Lee", "orgLinkedinUrl": ACME_PAGE},
+     {"organisation": {"organisationName": "Other Inc", "linkedinUrl": OTHER_PAGE}},
+     f"unread: it names the company {OTHER_PAGE}, not {ACME_PAGE}"),
+    ("an organisation asked by its page, another answered", "org", {"orgLinkedinUrl": ACME_PAGE},
+     {"data": {"organisationId": "88", "organisationName": "Other Inc",
+               "linkedinUrl": OTHER_PAGE}}, f"unread: it names the company {OTHER_PAGE}"),
+    ("an organisation and the pages of what it bought", "org", {"orgLinkedinUrl": ACME_PAGE},
+     {"organisationId": "7", "linkedinUrl": "https://linkedin.com/company/ACME",
+      "acquisitions": [{"name": "Other", "linkedinUrl": OTHER_PAGE}]}, "completed"),
+    ("news asked by page, another company's", "news", {"orgLinkedinUrl": ACME_PAGE},
+     {"organisationId": "88", "orgLinkedinUrl": OTHER_PAGE, "articles": [{"title": "H"}]},
+     f"unread: it names the company {OTHER_PAGE}"),
+    ("an article of another organisation", "news", {"organisationId": "77"},
+     {"data": [{"title": "H", "organisationId": "88"}]},
+     "unread: it holds an article of 88, not of 77"),
+    ("a verification echoing another input", "verify", ASK,
+     {"input": {"email": OTHER}, "result": {"verdict": "Deliverable"}},
+     f"unread: it verifies {OTHER}, not {E}"),
+    ("a verification to another address", "verify", ASK,
+     {"data": {"to": OTHER, "status": "valid", "result": "Deliverable"}},
+     f"unread: it verifies {OTHER}"),
+    ("a verification with a suggestion beside the address", "verify", ASK,
+     {"email": E, "didYouMean": "ann@acme.example.com", "verdict": "Deliverable"}, "completed"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("reader", "body", "payload", "expected"),
+                         [case[1:] for case in SOMEONE_ELSE],
+                         ids=[case[0] for case in SOMEONE_ELSE])  # fmt: skip
+def test_an_answer_about_someone_else_is_never_delivered(
+    reader: str, body: dict[str, Any], payload: Any, expected: str
+) -> None:
+    """A paid answer naming another person, address or company was delivered as the one
+    asked for (an attacker's trial): it is unread, kept, and says whom it names."""
+    from clodura_cli import vendor as readers
+
+    read = {"person": readers.read_person, "org": readers.read_org,
+            "news": readers.read_news, "verify": readers.read_verification}[reader]  # fmt: skip
+    news = {"publishedSince": "2026-01-01", "publishedUntil": "2026-02-01"}
+    reading = read(200, payload, {**body, **news} if reader == "news" else body)
+    status, _, why = expected.partition(": ")
+    assert reading.status == status, reading.message
+    if why:
+        assert reading.result is None and why in str(reading.message)
+
+
+def test_news_counts_its_pages_however_the_number_is_written_and_keeps_whose_they_are() -> None:
+    from clodura_cli.vendor import news_rows, read_news
+
+    body = {"organisationId": "77", "publishedSince": "2026-01-01"}
+    for pages in (2, 2.0, "2", " 2 "):
+        answer = {"articles": [A1], "pagination": {"page": 1, "totalPages": pages}}
+        assert read_news(200, answer, body).result["totalPages"] == 2
+    assert (
+        read_news(200, {"articles": [A1], "totalPages": "two"}, body).result["totalPages"] is None
+    )
+    bare = read_news(200, [A1], body)
+    assert [row["organisationId"] for row in news_rows(bare.result)] == ["77"]
