@@ -22,6 +22,7 @@ from clodura_cli.base.encoding import escape_halves, has_halves
 from clodura_cli.base.text import pattern
 from clodura_cli.inputs import column_key, damaged_id
 from clodura_cli.paid import PaidEndpoint, Purchase, Reading
+from clodura_cli.store.items import Item, PaidItems
 
 VERDICTS = ("Deliverable", "Undeliverable", "Risky (Catch-all)", "Pending")
 NEWS_CATEGORIES = (
@@ -785,6 +786,60 @@ NEWS = PaidEndpoint("news", spec.ORG_NEWS_PATH, news_worst, read_news)
 
 #: Every paid endpoint, by its path: what `clodura api` sends through the ledger.
 BY_PATH = {e.path: e for e in (VERIFY, ENRICH_PERSON, ENRICH_ORG, NEWS)}
+
+
+BY_NAME = {e.name: e for e in BY_PATH.values()}
+#: The items whose kept answer a newer reader may read otherwise: not those the API refused,
+#: never sent, or answered with an error.
+_REREAD = ("completed", "no_match", "unread", "pending")
+
+
+def reparse_items(items: PaidItems) -> int:
+    """Read every kept answer of a verification, enrichment or news request again with this
+    version's readers, and record what changed (an answer an older version could not read,
+    or took for the person asked when it names another); returns how many items changed. The
+    answers themselves are kept as they are."""
+    from clodura_cli.api.answers import error_envelope
+    from clodura_cli.api.parsing import first_value
+
+    changed = 0
+    for item in items.listed():
+        endpoint = BY_NAME.get(item.endpoint)
+        status = (item.headers or {}).get(":status", "200")
+        if endpoint is None or item.answer is None or item.status not in _REREAD:
+            continue
+        if not status.isdigit() or not 200 <= int(status) < 300:
+            continue
+        try:
+            payload = first_value(item.answer)
+        except (ValueError, RecursionError):
+            continue
+        if error_envelope(payload) is not None:
+            continue
+        reading = endpoint.read(int(status), payload, item.body)
+        if (reading.status, reading.result) != (item.status, item.result):
+            items.answered(
+                item.id, reading.status, result=reading.result, credits=reading.credits,
+                document_id=reading.document_id, message=reading.message,
+            )  # fmt: skip
+            changed += 1
+    return changed
+
+
+def items_named(items: PaidItems, reference: str) -> list[Item]:
+    """The items a reference names: an email, a LinkedIn URL, an organisation id, or a whole
+    ledger key, as `track --raw` takes them."""
+    wanted = {reference.strip().casefold()}
+    url = normal_linkedin(reference)
+    if url and "linkedin.com" in url:
+        wanted.add(url)
+    found = []
+    for item in items.listed():
+        key = item.key
+        names = {key, key.split(":", 1)[-1], key.split("|", 1)[0]}
+        if wanted & {name.casefold() for name in names}:
+            found.append(item)
+    return found
 
 
 def purchase_for_body(endpoint: PaidEndpoint, body: dict[str, Any]) -> Purchase:

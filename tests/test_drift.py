@@ -199,7 +199,7 @@ def test_raw_answers_are_printed_without_calling_the_api_and_reparse_recovers_th
     ledger.update(job.id, result=None, status="failed")
     reparsed = run_cli("track", "--reparse")
     assert reparsed.exit_code == 0, reparsed.stderr
-    assert "1 job(s) updated" in reparsed.stderr
+    assert "1 job(s) and 0 verification, enrichment or news answer(s) updated" in reparsed.stderr
     [job] = ledger.jobs()
     ledger.close()
     assert job.status == "completed" and job.result is not None
@@ -210,7 +210,7 @@ def test_raw_answers_are_printed_without_calling_the_api_and_reparse_recovers_th
 def test_raw_for_an_unknown_job_is_a_usage_error() -> None:
     result = run_cli("track", "nope", "--raw")
     assert result.exit_code == 2
-    assert "no job in the ledger for 'nope'" in result.stderr
+    assert "nothing in the ledger for 'nope'" in result.stderr
 
 
 def test_an_unreadable_submission_exits_7_and_keeps_the_answer(

@@ -3,6 +3,7 @@ answers read by evidence, never paid for twice (against a scripted loopback serv
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Callable
@@ -666,3 +667,50 @@ def test_a_200_that_holds_only_an_error_is_that_error_not_a_no_match(
     assert item.status == status
     assert json.loads(item.answer) == answer  # kept as received
     assert len(fake.received) == 1
+
+
+def test_paid_answers_are_shown_raw_and_read_again_by_track(api: Any, isolated: Path) -> None:
+    """An unread verification said "kept in the ledger", but `track --raw` knew only reveal
+    jobs and `--reparse` read only theirs: the one way out was --refresh, paying again."""
+    import sqlite3
+
+    bob = {"data": {"personId": "222", "firstName": "Bob", "lastName": "Smith"}}
+    fake = api(
+        lambda r: as_json(
+            bob
+            if "enrich" in r.path
+            else {"emailAddress": "bob@other.com", "result": "Deliverable"}
+        )
+    )
+    unread = run_cli("verify", "ann@acme.com")
+    assert unread.exit_code == 7
+    raw = run_cli("track", "--raw", "ANN@acme.com")
+    assert raw.exit_code == 0, raw.stderr
+    [shown] = json.loads(raw.stdout)
+    assert (shown["endpoint"], shown["status"], shown["body"]) == (
+        "verify",
+        "unread",
+        {"emailAddress": "bob@other.com", "result": "Deliverable"},
+    )
+    assert shown["sent"]["email"] == "ann@acme.com"
+    # What an older version recorded: Bob taken for Ann, and Ann's verdict left unread.
+    run_cli("enrich", "person", "--first-name", "Ann", "--last-name", "Lee", "--org-name", "Acme")
+    ledger = isolated / "data" / "ledger.db"
+    with contextlib.closing(sqlite3.connect(ledger)) as db, db:
+        db.execute("UPDATE items SET status = 'completed', result = ? WHERE endpoint = ?",
+                   (json.dumps(bob["data"]), "enrich-person"))  # fmt: skip
+        db.execute(
+            "UPDATE items SET answer = ? WHERE endpoint = 'verify'",
+            (json.dumps({"email": "ann@acme.com", "result": "Deliverable"}).encode(),),
+        )
+    reparsed = run_cli("track", "--reparse")
+    assert reparsed.exit_code == 0, reparsed.stderr
+    assert "2 verification, enrichment or news answer(s) updated" in reparsed.stderr
+    items = {i.endpoint: i for i in Ledger(ledger).items().listed()}
+    assert (items["enrich-person"].status, items["enrich-person"].result) == ("unread", None)
+    assert "it names Bob Smith, not Ann Lee" in str(items["enrich-person"].message)
+    assert (items["verify"].status, items["verify"].result["verdict"]) == (
+        "completed",
+        "Deliverable",
+    )
+    assert len(fake.received) == 2  # no API call

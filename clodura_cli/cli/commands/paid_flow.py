@@ -455,8 +455,10 @@ def _report(basket: paid.Basket, noun: str) -> None:
         raise UnconfirmedRevealsError(
             f"{len(unknown)} {noun}(s) got no answer (or are being sent by another run right "
             f"now) and {len(unread)} an answer not "
-            "understood: they may have been charged, are kept in the ledger, and are not sent "
-            f"again without --refresh{f' ({first})' if first else ''}"
+            "understood: they may have been charged, are kept in the ledger (`clodura track "
+            "--raw` with the email, URL or id shows them; `clodura track --reparse` reads them "
+            "again after an upgrade), and are not sent again without --refresh"
+            f"{f' ({first})' if first else ''}"
         )
     rejected = [b for b in basket.bought if b.item.status == "rejected"]
     if rejected:

@@ -30,13 +30,13 @@ Pending = Annotated[bool, typer.Option(
 Limit = Annotated[int | None, typer.Option(help="List at most N jobs.", min=1)]
 Raw = Annotated[bool, typer.Option(
     "--raw", rich_help_panel=LEDGER_PANEL,
-    help="Print the answers stored for the given jobs (tracking id or person id) as JSON, as "
-         "received, with their headers; no API call.",
+    help="Print the answers stored for the given jobs (tracking id or person id) or paid "
+         "requests (email, LinkedIn URL, organisation id) as JSON, as received; no API call.",
 )]
 Reparse = Annotated[bool, typer.Option(
     "--reparse", rich_help_panel=LEDGER_PANEL,
-    help="Read every stored answer again with this version's reader and update the jobs; no "
-         "API call.",
+    help="Read every stored answer again with this version's reader and update the jobs, "
+         "verifications, enrichments and news; no API call.",
 )]
 Backup = Annotated[str | None, typer.Option(
     "--backup", metavar="FILE", rich_help_panel=LEDGER_PANEL,

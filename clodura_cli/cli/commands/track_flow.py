@@ -93,15 +93,32 @@ def print_raw(references: list[str]) -> None:
     """The stored answers of the named jobs, as JSON (bodies that hold no JSON as text)."""
     if not references:
         raise UsageError("--raw: give the tracking id (or person id) of the job to show")
+    from clodura_cli.vendor import items_named
+
     ledger = Ledger(config.ledger_file(), read_only=True)
     shown: list[dict[str, Any]] = []
     for reference in references:
         jobs = tracking.jobs_named(ledger, reference)
-        if not jobs:
-            raise UsageError(f"--raw: no job in the ledger for {reference!r}")
+        items = items_named(ledger.items(), reference)
+        if not jobs and not items:
+            raise UsageError(
+                f"--raw: nothing in the ledger for {reference!r} (give a tracking id, a person "
+                "id, an email, a LinkedIn URL or an organisation id)"
+            )
         for job in jobs:
             shown += raw_rows(job, ledger.answers(job.id))
+        shown += [_item_row(item) for item in items]
     sys.stdout.write(json_text(shown, indent=2) + "\n")
+
+
+def _item_row(item: Any) -> dict[str, Any]:
+    """A verification's, enrichment's or news request's kept answer, as --raw shows it."""
+    body = None if item.answer is None else stored_payload(item.answer)
+    if body is None and item.answer is not None:
+        body = item.answer.decode("utf-8", errors="replace")
+    return {"endpoint": item.endpoint, "key": item.key, "status": item.status,
+            "message": item.message, "sent": item.body, "headers": item.headers,
+            "body": body}  # fmt: skip
 
 
 def raw_rows(job: Job, answers: list[StoredAnswer]) -> list[dict[str, Any]]:
@@ -125,15 +142,18 @@ def raw_rows(job: Job, answers: list[StoredAnswer]) -> list[dict[str, Any]]:
 def reparse() -> None:
     """Run the current reader over every stored answer, in the order they came; then match the
     deliveries kept unmatched, whose job may exist by now."""
+    from clodura_cli.vendor import reparse_items
     from clodura_cli.webhooks import Receiver
 
     ledger = Ledger(config.ledger_file())
     changed = reparse_ledger(ledger)
+    items = reparse_items(ledger.items())
     matched = Receiver(ledger, None).apply_kept("unmatched")
     applied = sum(1 for got in matched if got.state == "applied")
     report.info(
-        f"reparsed the stored answers: {changed} job(s) updated; {applied} of {len(matched)} "
-        "unmatched deliveries matched a job now"
+        f"reparsed the stored answers: {changed} job(s) and {items} verification, enrichment or "
+        f"news answer(s) updated; {applied} of {len(matched)} unmatched deliveries matched a "
+        "job now"
     )
 
 
