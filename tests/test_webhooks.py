@@ -330,6 +330,34 @@ def test_a_batch_delivery_answers_each_job_by_its_own_tracking_id(
     assert [d.state for d in ledger.deliveries().listed("applied")] == ["applied"]
 
 
+PHONES = [{"id": "ph1", "number": "+14155550101"}, {"id": "ph2", "number": "+14155550102"}]
+
+
+@pytest.mark.parametrize(
+    ("delivery", "headers"),
+    [({"status": "completed", "phones": PHONES}, {"X-Tracking-Id": "T1"}),
+     ({"personId": "222", "type": "phone", "status": "completed", "phones": PHONES}, {}),
+     ({"trackingId": "T1", "status": "completed", "results": [
+         {"requestId": "r1", "phones": PHONES[:1]}, {"requestId": "r2", "phones": PHONES[1:]}]},
+      {})],
+    ids=["the id in a header", "the person at the top", "the id at the top"],
+)  # fmt: skip
+def test_one_jobs_answer_whose_entries_have_ids_is_no_batch(
+    receiver_url: tuple[str, Ledger], delivery: dict[str, Any], headers: dict[str, str]
+) -> None:
+    """A review: phones with their own ids were taken for a batch of jobs, and the job they
+    answer stayed queued."""
+    url, ledger = receiver_url
+    ids = {"personId": "222"}
+    job, _ = ledger.claim("acct", "phone", identity_of(ids), ids, ids)
+    ledger.update(job.id, tracking_id="T1", status="queued")
+    body = json.dumps(delivery).encode()
+    assert post(url, body, **headers, **{"X-Clodura-Signature": sign(body)}).status_code == 200
+    answered = ledger.get(job.id)
+    assert answered.status == "completed"
+    assert len((answered.result or {}).get("phones") or []) >= 1
+
+
 def test_a_batch_with_a_result_for_an_unknown_job_stays_unmatched_until_reparse(
     receiver_url: tuple[str, Ledger],
 ) -> None:

@@ -709,20 +709,34 @@ def error_envelope(payload: Any) -> tuple[int, str] | None:
     return (400 if word == "fail" else 500), message
 
 
-def delivery_parts(payload: Any) -> list[Any]:
-    """The results one delivery carries, one a job: a batch (a JSON array of results, bare or
-    the one list of an object that names no job itself) whose items carry two or more tracking
-    ids is read an item at a time; any other delivery is one part."""
+#: The keys a batch's results carry their own job's id under: explicit names only (a phone's
+#: or a provider's ``id`` inside one job's answer is not a job).
+_BATCH_ID_KEYS = ("trackingId", "tracking_id", "trackingID", "jobId", "job_id", "requestId",
+                  "request_id")  # fmt: skip
+#: Where an object may hold a batch of results (not ``phones`` or ``providers``: one job's).
+_BATCH_KEYS = frozenset("events deliveries items data results payloads batch records".split())
+
+
+def delivery_parts(payload: Any, headers: Mapping[str, str] | None = None) -> list[Any]:
+    """The results one delivery carries, one a job: a batch is read an item at a time; any
+    other delivery is one part. A batch is a JSON array of results, bare or the one list of
+    an object under a batch key, whose items name two or more jobs by explicit tracking ids,
+    in a delivery that names no job or person itself (no tracking id at its top or in a
+    header, no person)."""
+    if _tracking_header(headers) is not None:
+        return [payload]
     items = payload
     if isinstance(payload, dict):
-        lists = [value for value in payload.values() if isinstance(value, list)]
-        if len(lists) != 1 or _first_text(payload, TRACKING_ID_KEYS) is not None:
+        if _first_text(payload, TRACKING_ID_KEYS) is not None or any(_names(payload)):
             return [payload]
-        items = lists[0]
+        lists = [(k, v) for k, v in payload.items() if isinstance(v, list)]
+        if len(lists) != 1 or str(lists[0][0]).casefold() not in _BATCH_KEYS:
+            return [payload]
+        items = lists[0][1]
     if not isinstance(items, list):
         return [payload]
     objects = [item for item in items if isinstance(item, dict)]
-    ids = {_first_in(_envelopes(item), TRACKING_ID_KEYS) for item in objects} - {None}
+    ids = {_first_in(_envelopes(item), _BATCH_ID_KEYS) for item in objects} - {None}
     return objects if len(ids) > 1 else [payload]
 
 
