@@ -12,6 +12,7 @@ spellings (snake_case, American) or a bare ``id``; the rows name it as documente
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Any
 
@@ -98,26 +99,70 @@ def _slug(url: Any, kind: Any) -> str | None:
     return unquote(found.group(1)).casefold() if found else None
 
 
+def _other_slug(found: list[str], asked: str | None) -> bool:
+    """True when every slug found differs from the one asked: a numeric page id
+    (``/company/1035/``) and a name (``/company/microsoft/``) may be one page, and are not
+    compared."""
+    if not asked or not found or asked.isdigit():
+        return False
+    named = [slug for slug in found if not slug.isdigit()]
+    return bool(named) and len(named) == len(found) and asked not in named
+
+
 def _own_texts(person: dict[str, Any]) -> list[str]:
-    """The texts a person's object holds: its values, lists of texts, and the values of the
-    objects in it (``contact``, ``social``) but its employer's."""
+    """The texts a person's object holds: its values, its lists (of texts, or of objects'
+    texts: ``emails: [{"email": ...}]``), and the same in the objects it holds (``contact``,
+    ``social``), but never its employer's."""
     texts: list[str] = []
-    for key, value in person.items():
-        inner = value.values() if isinstance(value, dict) else [value]
-        if isinstance(value, dict) and column_key(str(key)) in _EMPLOYER_KEYS:
-            continue
-        for item in inner:
-            items = item if isinstance(item, list) else [item]
-            texts += [text for text in items if isinstance(text, str)]
+
+    def take(value: Any, depth: int) -> None:
+        if isinstance(value, str):
+            texts.append(value)
+        elif isinstance(value, list):
+            for item in value:
+                take(item, depth)
+        elif isinstance(value, dict) and depth < 2:
+            for key, inner in value.items():
+                if column_key(str(key)) not in _EMPLOYER_KEYS:
+                    take(inner, depth + 1)
+
+    take(person, 0)
     return texts
 
 
+#: Letters a name may be spelt with in ASCII (Müller, Mueller).
+_SPELT_OUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "ø": "oe",
+                            "å": "aa", "œ": "oe"})  # fmt: skip
+
+
+def same_address(one: str, other: str) -> bool:
+    """Two spellings of one email address: case aside, and a domain in Unicode or in its
+    ASCII form (``bücher.de``, ``xn--bcher-kva.de``)."""
+
+    def spelt(address: str) -> str:
+        local, _, domain = address.strip().casefold().rpartition("@")
+        with contextlib.suppress(UnicodeError):
+            domain = domain.encode("idna").decode("ascii")
+        return f"{local}@{domain}"
+
+    return spelt(one) == spelt(other)
+
+
 def _letters(name: Any) -> str:
-    """A name compared: letters and digits only, accents dropped, case folded."""
+    """A name compared: letters and digits only, umlauts spelt out, other accents dropped,
+    case folded, ``and`` and ``&`` left out."""
     import unicodedata
 
-    decomposed = unicodedata.normalize("NFKD", str(name))
-    return "".join(c for c in decomposed.casefold() if c.isalnum())
+    text = re.sub(r"(?i)\band\b|&", " ", str(name)).casefold().translate(_SPELT_OUT)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if c.isalnum())
+
+
+def _alike(named: Any, asked: Any) -> bool:
+    """Two spellings of one name: one holds the other once compared by ``_letters`` (``Lee``
+    and ``Lee-Park``, ``Lee, CPA``; an empty one says nothing)."""
+    one, other = _letters(named), _letters(asked)
+    return not one or not other or one in other or other in one
 
 
 _COMPANY_SUFFIXES = pattern(r"\b(inc|llc|ltd|limited|corp|corporation|co|company|gmbh|plc|sa|ag|"
@@ -126,29 +171,30 @@ _COMPANY_SUFFIXES = pattern(r"\b(inc|llc|ltd|limited|corp|corporation|co|company
 
 def _same_company(named: Any, asked: str) -> bool:
     """Two company names for one company: one holds the other once the legal suffixes are
-    dropped (``Acme`` and ``ACME Corp.``)."""
-    one, other = (_letters(_COMPANY_SUFFIXES.sub(" ", str(n))) for n in (named, asked))
-    return not one or not other or one in other or other in one
+    dropped (``Acme`` and ``ACME Corp.``, ``Johnson & Johnson`` and ``Johnson and Johnson``)."""
+    return _alike(*(_COMPANY_SUFFIXES.sub(" ", str(n)) for n in (named, asked)))
 
 
 def _another_person(person: dict[str, Any], organisation: Any, body: dict[str, Any]) -> str | None:
     """Why the person an answer describes is not the one asked for, or None: by what was sent,
     strongest first. A LinkedIn profile settles it; else an email; else the last name and the
-    employer (a first name may be spelt otherwise: Bob for Robert)."""
+    employer (a first name may be spelt otherwise: Bob for Robert). Spellings that may be one
+    name (a suffix, a second name, Müller and Mueller) are not told apart: only a plain
+    mismatch is refused."""
     texts = _own_texts(person)
     if "linkedinUrl" in body:
         wanted = _slug(body["linkedinUrl"], _PROFILE_SLUG)
         profiles = [t for t in texts if _slug(t, _PROFILE_SLUG)]
-        if wanted and profiles and all(_slug(t, _PROFILE_SLUG) != wanted for t in profiles):
+        if _other_slug([str(_slug(t, _PROFILE_SLUG)) for t in profiles], wanted):
             return f"it names {profiles[0]}, not {body['linkedinUrl']}"
         return None
     if "email" in body:
         emails = [t.strip() for t in texts if _EMAIL.match(t.strip())]
-        if emails and all(e.casefold() != body["email"].casefold() for e in emails):
+        if emails and not any(same_address(e, body["email"]) for e in emails):
             return f"it names {emails[0]}, not {body['email']}"
         return None
     last = column(person, "lastName", "surname")
-    if last and _letters(last) != _letters(body.get("lastName", "")):
+    if last and not _alike(last, body.get("lastName", "")):
         first = column(person, "firstName") or ""
         return f"it names {first} {last}".rstrip() + f", not {body['firstName']} {body['lastName']}"
     return _another_company(organisation, body)
@@ -162,7 +208,7 @@ def _another_company(organisation: Any, body: dict[str, Any]) -> str | None:
     if body.get("orgLinkedinUrl"):
         wanted = _slug(body["orgLinkedinUrl"], _COMPANY_SLUG)
         pages = [v for v in organisation.values() if _slug(v, _COMPANY_SLUG)]
-        if wanted and pages and all(_slug(p, _COMPANY_SLUG) != wanted for p in pages):
+        if _other_slug([str(_slug(p, _COMPANY_SLUG)) for p in pages], wanted):
             return f"it names the company {pages[0]}, not {body['orgLinkedinUrl']}"
         return None
     name = column(organisation, "organisationName", "name")
@@ -239,7 +285,7 @@ def read_verification(status: int, payload: Any, body: dict[str, Any]) -> Readin
         return _unread(f"it verifies {entry}, not {body['email']}")
     # By value too (B4): addresses under keys no list foresees (an echo of the input, "to").
     addresses = [a for a in _texts_in(payload) if _EMAIL.match(a.strip())]
-    if addresses and all(a.strip().casefold() != body["email"].casefold() for a in addresses):
+    if addresses and not any(same_address(a, body["email"]) for a in addresses):
         return _unread(f"it verifies {addresses[0].strip()}, not {body['email']}")
     verdict, chain = entry
     state = _first(
@@ -288,7 +334,7 @@ def _verification_entry(
     other = None
     for verdict, chain in sorted(held, key=lambda found: -len(found[1])):
         named = _first(chain, ("email", "emailAddress", "address"), lambda v: isinstance(v, str))
-        if email is not None and named and named.strip().lower() != email.lower():
+        if email is not None and named and not same_address(named, email):
             other = other or named
             continue
         return verdict, chain
@@ -296,7 +342,7 @@ def _verification_entry(
         return str(other)
     chain = max(tree, key=len)
     named = _first(chain, ("email", "emailAddress", "address"), lambda v: isinstance(v, str))
-    if email is not None and named and named.strip().lower() != email.lower():
+    if email is not None and named and not same_address(named, email):
         return str(named)
     return None, chain
 
@@ -511,9 +557,8 @@ def read_person(status: int, payload: Any, body: dict[str, Any]) -> Reading:
     found = _person_in(data)
     person = data if found is None else found
     organisation = _organisation(person) or _organisation(data)
-    another = _another_person(person, organisation, body) if found is not None else None
-    if another is None and found is None:  # organisation details only: for the one asked?
-        another = _another_company(organisation, body)
+    # Organisation details only are checked too: they may name the person asked by email.
+    another = _another_person(person, organisation, body)
     if another is not None:
         return _unread(another)
     if found is not None:
@@ -794,15 +839,16 @@ BY_NAME = {e.name: e for e in BY_PATH.values()}
 _REREAD = ("completed", "no_match", "unread", "pending")
 
 
-def reparse_items(items: PaidItems) -> int:
+def reparse_items(items: PaidItems) -> tuple[int, list[tuple[Item, Reading]]]:
     """Read every kept answer of a verification, enrichment or news request again with this
-    version's readers, and record what changed (an answer an older version could not read,
-    or took for the person asked when it names another); returns how many items changed. The
-    answers themselves are kept as they are."""
+    version's readers and record what it recovers (an answer an older version could not
+    read); returns how many items changed, and the delivered ones this version would not
+    deliver (an answer it reads as about someone else), which are left as they are: a result
+    the user has is never taken back by a reader's doubt. The answers are kept as they are."""
     from clodura_cli.api.answers import error_envelope
     from clodura_cli.api.parsing import first_value
 
-    changed = 0
+    changed, doubted = 0, []
     for item in items.listed():
         endpoint = BY_NAME.get(item.endpoint)
         status = (item.headers or {}).get(":status", "200")
@@ -817,13 +863,19 @@ def reparse_items(items: PaidItems) -> int:
         if error_envelope(payload) is not None:
             continue
         reading = endpoint.read(int(status), payload, item.body)
-        if (reading.status, reading.result) != (item.status, item.result):
-            items.answered(
-                item.id, reading.status, result=reading.result, credits=reading.credits,
-                document_id=reading.document_id, message=reading.message,
-            )  # fmt: skip
-            changed += 1
-    return changed
+        if (reading.status, reading.result) == (item.status, item.result):
+            continue
+        if item.status in ("completed", "no_match") and reading.status not in (
+            "completed", "no_match"
+        ):  # fmt: skip
+            doubted.append((item, reading))
+            continue
+        items.answered(
+            item.id, reading.status, result=reading.result, credits=reading.credits,
+            document_id=reading.document_id, message=reading.message,
+        )  # fmt: skip
+        changed += 1
+    return changed, doubted
 
 
 def items_named(items: PaidItems, reference: str) -> list[Item]:

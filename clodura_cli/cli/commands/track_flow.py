@@ -147,7 +147,7 @@ def reparse() -> None:
 
     ledger = Ledger(config.ledger_file())
     changed = reparse_ledger(ledger)
-    items = reparse_items(ledger.items())
+    items, doubted = reparse_items(ledger.items())
     matched = Receiver(ledger, None).apply_kept("unmatched")
     applied = sum(1 for got in matched if got.state == "applied")
     report.info(
@@ -155,6 +155,15 @@ def reparse() -> None:
         f"news answer(s) updated; {applied} of {len(matched)} unmatched deliveries matched a "
         "job now"
     )
+    if doubted:
+        item, reading = doubted[0]
+        why = str(reading.message or reading.status).removeprefix("answer not understood: ")
+        why = why.removesuffix("; kept in the ledger")
+        report.warn(
+            f"{len(doubted)} answer(s) delivered earlier would not be delivered by this version "
+            f"(the first, {item.endpoint} {item.key}: {why}); they are left as they were: look "
+            "at them with `clodura track --raw`"
+        )
 
 
 def import_deliveries(source: str, api: ApiOptions) -> None:
