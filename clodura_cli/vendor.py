@@ -17,7 +17,7 @@ import re
 from typing import Any
 
 from clodura_cli.api import spec
-from clodura_cli.api.answers import classify_word, normal_linkedin
+from clodura_cli.api.answers import classify_word, normal_linkedin, says_nothing_found
 from clodura_cli.api.errors import ValidationError
 from clodura_cli.base.encoding import escape_halves, has_halves
 from clodura_cli.base.text import pattern
@@ -225,7 +225,7 @@ def _opened(
     anything else but an object is unread (``missing`` says what it lacks)."""
     data = data_of(payload)
     credits = _credits(payload)
-    if _empty(data):
+    if _empty(data) or says_nothing_found(payload):
         return Reading("no_match", None, credits or 0.0, message=no_match)
     if not isinstance(data, dict):
         return _unread(missing)
@@ -775,6 +775,8 @@ def read_news(status: int, payload: Any, body: dict[str, Any]) -> Reading:
         return _unread(another)
     articles = next((part[key] for part in parts for key in _ARTICLE_LISTS
                      if isinstance(part.get(key), list)), None)  # fmt: skip
+    if articles is None and says_nothing_found(payload):
+        articles = []  # "No news found": a page of none, paid for as any page
     if articles is None:
         return _unread("no articles in the answer")
     for article in (a for a in articles if isinstance(a, dict)):

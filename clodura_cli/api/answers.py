@@ -672,8 +672,41 @@ _ERROR_ENVELOPE_KEYS = frozenset(
     "status state message msg error errors error_message errormessage code statuscode success "
     "data result results detail details timestamp requestid request_id path".split()
 )
-_NOTHING_FOUND = pattern(r"\bno (match|matches|result|results|record|records|news|articles)\b"
-                         r"|\bnot found\b", re.IGNORECASE)  # fmt: skip
+#: Messages that say nothing was found: a no match, not an error.
+_NOTHING_FOUND = pattern(
+    r"\bnot found\b|\bnothing\b|\bno\b[\w\s-]{0,40}\bfound\b|\b(unable to|could ?n[o']?t|cannot)"
+    r" (find|locate|match)\b|\bno (match|matches|matching|results?|records?|data|news|articles?|"
+    r"contacts?|person|people|organi[sz]ations?|compan(y|ies))\b",
+    re.IGNORECASE,
+)
+#: Messages that say the credits are spent (not ones that merely speak of credits).
+_NO_CREDITS = pattern(
+    r"\b(insufficient|not enough|no|out of|zero|0) (remaining |available )?credits?\b"
+    r"|\bcredits? (are |is |have been )?(exhausted|depleted|insufficient|used up|exceeded)\b"
+    r"|\bcredit (limit|balance) (reached|exceeded|is (zero|0|exhausted))\b",
+    re.IGNORECASE,
+)
+
+
+def _envelope_only(payload: Any) -> str | None:
+    """The message of an answer that holds nothing but envelope keys around an empty content
+    ("" when it has none); None for an answer that holds something else."""
+    if not isinstance(payload, dict):
+        return None
+    if not {str(key).casefold() for key in payload} <= _ERROR_ENVELOPE_KEYS:
+        return None  # it holds something else: the reader decides
+    if any(payload.get(key) not in (None, "", [], {}) for key in ("data", "result", "results")):
+        return None
+    texts = [payload.get(k) for k in payload if str(k).casefold() in ("message", "msg", "detail")]
+    texts += [payload.get(k) for k in payload if str(k).casefold() in ("error", "errors")]
+    return next((t.strip() for t in texts if isinstance(t, str) and t.strip()), "")
+
+
+def says_nothing_found(payload: Any) -> bool:
+    """True for an answer that holds nothing but a message saying nothing was found
+    (``{"status": "error", "message": "No matching records found"}``): a no match."""
+    message = _envelope_only(payload)
+    return bool(message) and _NOTHING_FOUND.search(str(message)) is not None
 
 
 def error_envelope(payload: Any) -> tuple[int, str] | None:
@@ -682,31 +715,22 @@ def error_envelope(payload: Any) -> tuple[int, str] | None:
 
     ``{"status": "error", "message": "Internal server error", "data": null}``,
     ``{"error": "Insufficient credits", "data": []}`` or JSend's ``{"status": "fail"}`` is no
-    answer and no "no match": credits → 402, ``fail`` → 400 (refused), any other error → 500
-    (it may have been charged). A message that says nothing was found is left to the reader."""
-    if not isinstance(payload, dict):
+    answer and no "no match": credits spent → 402, ``fail`` → 400 (refused), any other error
+    → 500 (it may have been charged). A message that says nothing was found is left to the
+    reader (``says_nothing_found``); one that merely speaks of credits ("your credits were not
+    deducted") is no 402."""
+    message = _envelope_only(payload)
+    if message is None or says_nothing_found(payload):
         return None
-    keys = {str(key).casefold() for key in payload}
-    if not keys <= _ERROR_ENVELOPE_KEYS:
-        return None  # it holds something else: the reader decides
-    for key in ("data", "result", "results"):
-        if payload.get(key) not in (None, "", [], {}):
-            return None
     word = normal_word(payload.get("status") or payload.get("state"))
     error = next((payload[k] for k in payload if str(k).casefold() in ("error", "errors")
                   and payload[k] not in (None, "", [], {}, False)), None)  # fmt: skip
     if word not in ("error", "fail", "failed", "failure") and error is None:
         return None
-    texts = [payload.get(k) for k in payload if str(k).casefold() in ("message", "msg", "detail")]
-    texts.append(error)
-    message = next((t.strip() for t in texts if isinstance(t, str) and t.strip()), None)
-    if message is None:
-        message = f"the answer says {word or 'error'} and holds nothing else"
-    if _NOTHING_FOUND.search(message):
-        return None
-    if "credit" in message.casefold():
+    if _NO_CREDITS.search(message):
         return 402, message
-    return (400 if word == "fail" else 500), message
+    shown = message or f"the answer says {word or 'error'} and holds nothing else"
+    return (400 if word == "fail" else 500), shown
 
 
 #: The keys a batch's results carry their own job's id under: explicit names only (a phone's
