@@ -624,6 +624,27 @@ def test_a_key_echoed_in_an_error_or_a_paid_answer_never_reaches_a_row_or_the_le
     assert KEY.encode() not in (isolated / "data" / "ledger.db").read_bytes()
 
 
+def test_a_key_echoed_in_another_spelling_is_replaced_too(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A review: a key holding / or + echoed as JSON escapes it (``\\/``, ``\\u002B``) or as a
+    URL does (``%2f``) was stored, decoded, in the result: the key itself."""
+    key = "k3y/ABCdef+123/xyz"
+    spellings = ['k3y\\/ABCdef+123\\/xyz', "k3y\\u002fABCdef\\u002B123/xyz",
+                 "k3y%2FABCdef%2b123%2fxyz"]  # fmt: skip
+    echoed = ('{"organisationId": "77", "organisationName": "Acme", "debug": ['
+              + ", ".join(f'"{s}"' for s in spellings) + "]}").encode()  # fmt: skip
+    with fake_server(always(Answer(200, echoed, {"Content-Type": "application/json"}))) as fake:
+        monkeypatch.setenv("CLODURA_BASE_URL", fake.url)
+        monkeypatch.setenv("CLODURA_API_KEY", key)
+        enriched = run_cli("enrich", "org", "77", "-f", "json")
+    assert enriched.exit_code == 0, enriched.stderr
+    assert json.loads(enriched.stdout)[0]["debug"] == ["***", "***", "***"]
+    stored = (isolated / "data" / "ledger.db").read_bytes()
+    for spelling in (key, *spellings):
+        assert spelling.encode() not in stored
+
+
 # -- 13. webhook URLs -------------------------------------------------------------------------------------
 
 

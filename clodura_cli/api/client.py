@@ -2,6 +2,7 @@
 
 import contextlib
 import functools
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -250,18 +251,42 @@ class CloduraClient:
 
     def redacted(self, content: bytes) -> bytes:
         """An answer with every occurrence of the key replaced: a server that echoes the key
-        must not get it stored in the ledger or printed."""
-        return content.replace(self._key, b"***") if self._key and self._key in content else content
+        must not get it stored in the ledger or printed. Its spellings in JSON (``\\/``,
+        ``\\u002B``) and in a URL (``%2f``), in any mix, are replaced too: decoded, they are
+        the key."""
+        if not self._key or self._key_pattern is None:
+            return content
+        return self._key_pattern.sub(b"***", content)
+
+    @functools.cached_property
+    def _key_pattern(self) -> "re.Pattern[bytes] | None":
+        """The key as an answer may spell it: each character but letters and digits as itself,
+        a JSON escape or a URL escape."""
+        if not self._key:
+            return None
+        parts = []
+        for char in self._key.decode("utf-8", errors="replace"):
+            raw = re.escape(char.encode())
+            if char.isascii() and char.isalnum():
+                parts.append(raw)
+                continue
+            code = ord(char)
+            forms = [raw, rb"\\u(?i:%04x)" % code if code < 0x10000 else raw]
+            if char == "/":
+                forms.append(rb"\\/")
+            forms += [b"(?i:" + re.escape(quote(char, safe="").encode()) + b")"]
+            parts.append(b"(?:" + b"|".join(forms) + b")")
+        return re.compile(b"".join(parts))
 
     def _without_key(self, reply: Reply) -> Reply:
         """The answer with the key replaced by *** in its body and its header values."""
-        key = self._key.decode("utf-8", errors="replace")
-        if not key:
+        if not self._key:
             return reply
         headers = reply.headers
-        if any(key in value for value in headers.values()):
-            headers = {name: value.replace(key, "***") for name, value in headers.items()}
-        return Reply(reply.status_code, headers, self.redacted(reply.content))
+        redact = self.redacted
+        if any(redact(value.encode()) != value.encode() for value in headers.values()):
+            headers = {name: redact(value.encode()).decode() for name, value in headers.items()}
+        return Reply(reply.status_code, headers, redact(reply.content))
 
     def credits(self, *, once: bool = False) -> dict[str, Any]:
         """The account's credit balance, in whichever plan shape the API uses. ``once``: a
