@@ -145,12 +145,14 @@ def test_a_killed_runs_partial_file_is_removed_by_the_next_and_a_live_ones_kept(
     try:
         fresh = tmp_path / ".leads.csv.fresh.part"  # a run that has just begun, not yet locked
         fresh.write_text("x")
-        other = tmp_path / ".other.csv.old.part"
-        other.write_text("x")
-        os.utime(other, (0, 0))
+        other = tmp_path / ".other.csv.old12345.part"
+        mine = tmp_path / ".leads.csv.draft-notes.part"  # a user's own file (a review)
+        for kept in (other, mine):
+            kept.write_text("x")
+            os.utime(kept, (0, 0))
         result = run_cli(*SEARCH, "-o", str(target))
         assert result.exit_code == 0, result.stderr
-        assert sorted(tmp_path.glob(".*.part")) == sorted([live_part, fresh, other])
+        assert sorted(tmp_path.glob(".*.part")) == sorted([live_part, fresh, other, mine])
         assert not dead_part.exists()
     finally:
         live.kill()

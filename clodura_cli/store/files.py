@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -91,7 +92,12 @@ def _sweep_leftovers(path: Path) -> None:
     import time
 
     pattern = os.path.join(glob.escape(str(path.parent)), f".{glob.escape(path.name)}.*.part")
+    # Only names mkstemp makes (8 of its characters between prefix and suffix): a user's own
+    # `.leads.csv.draft-notes.part` is not ours.
+    ours = re.compile(re.escape(f".{path.name}.") + r"[a-z0-9_]{8}\.part")
     for leftover in glob.glob(pattern):
+        if not ours.fullmatch(os.path.basename(leftover)):
+            continue
         try:
             if time.time() - os.lstat(leftover).st_mtime < _LEFTOVER_AGE:
                 continue
