@@ -191,12 +191,15 @@ def test_search_and_orgs_are_offered_only_presets_they_take(
     # Spelt by hand, as a user may: the reader without YAML must agree with the YAML one.
     (folder / "fin-hand.yaml").write_text("# mine\nkind: 'Orgs'  # for orgs\ndomain: a.com\n")
     (folder / "fin-nested.yaml").write_text("description: |\n  kind: orgs\npersonTitle: [CFO]\n")
+    # A byte-order mark, a quoted key (a review): the YAML reader takes them.
+    (folder / "fin-bom.yaml").write_text("\ufeffkind: orgs\ndomain: b.com\n", encoding="utf-8")
+    (folder / "fin-quoted.yaml").write_text('"kind": organizations\ndomain: c.com\n')
     assert complete_bash("clodura search --preset fin", env) == ["fin-cfos", "fin-nested"]
-    assert complete_bash("clodura orgs --preset fin", env) == ["fin-hand", "fin-orgs"]
-    assert complete_bash("clodura preset show fin", env) == [
-        "fin-cfos", "fin-hand", "fin-nested", "fin-orgs",
+    assert complete_bash("clodura orgs --preset fin", env) == [
+        "fin-bom", "fin-hand", "fin-orgs", "fin-quoted",
     ]  # fmt: skip
-    for name in ("fin-cfos", "fin-orgs", "fin-hand", "fin-nested"):
+    assert len(complete_bash("clodura preset show fin", env)) == 6
+    for name in ("fin-cfos", "fin-orgs", "fin-hand", "fin-nested", "fin-bom", "fin-quoted"):
         kind = presets.read_preset(folder / f"{name}.yaml").kind
         assert (name in candidates.presets_of(kind)) and kind in ("people", "organisations")
 

@@ -86,9 +86,10 @@ def presets_of(kind: str) -> list[str]:
     found = []
     for name in preset_names():
         stated = "people"
-        for line in _read(os.path.join(folder, name + ".yaml")).splitlines():
+        text = _read(os.path.join(folder, name + ".yaml")).removeprefix("\ufeff")
+        for line in text.splitlines():
             key, colon, value = line.partition(":")
-            if colon and key.rstrip() == "kind":
+            if colon and key.rstrip().strip("'\"") == "kind":
                 word = value.split("#", 1)[0].strip().strip("'\"").lower()
                 stated = "organisations" if word in _ORG_KIND_WORDS else word
         if stated == kind:
