@@ -723,3 +723,15 @@ def test_paid_answers_are_shown_raw_and_read_again_by_track(api: Any, isolated: 
     assert (enriched.status, enriched.result) == ("completed", bob["data"])
     assert (verified.status, verified.result["verdict"]) == ("completed", "Deliverable")
     assert len(fake.received) == 2  # no API call
+
+
+def test_the_no_forms_of_the_add_ons_still_run_and_win() -> None:
+    """The add-ons were on/off pairs; their --no- forms are hidden now (a review: scripts that
+    use them must still run)."""
+    result = run_cli("enrich", "org", "--sandbox", "77", "--funding", "--no-funding",
+                     "--acquisitions", "--no-technographics", "--dry-run")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["bodies"] == [
+        {"organisationId": "77", "includeAcquisitions": True}
+    ]
+    assert "--no-funding" not in run_cli("enrich", "org", "--help").stdout

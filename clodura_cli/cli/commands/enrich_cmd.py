@@ -58,6 +58,12 @@ Funding = Annotated[bool, typer.Option(
 # fmt: on
 
 
+def _no(flag: str) -> Any:
+    """A --no- form the add-ons had as typer's on/off pairs: they are off unless given, so it
+    is hidden; kept so that scripts using it still run (it wins over the add-on)."""
+    return typer.Option(flag, hidden=True)
+
+
 @app.command(
     epilog="Examples:\n\n  clodura enrich person --sandbox --linkedin-url "
     "https://www.linkedin.com/in/aarav-hernandez-7b16da/\n\n  clodura enrich person --email "
@@ -104,6 +110,9 @@ def org(
     technographics: Technographics = False,
     acquisitions: Acquisitions = False,
     funding: Funding = False,
+    no_technographics: Annotated[bool, _no("--no-technographics")] = False,
+    no_acquisitions: Annotated[bool, _no("--no-acquisitions")] = False,
+    no_funding: Annotated[bool, _no("--no-funding")] = False,
     *,
     paid_opts: PaidOptions,
     api: ApiOptions,
@@ -113,8 +122,9 @@ def org(
     from clodura_cli.cli.commands import paid_flow
     from clodura_cli.vendor import ENRICH_ORG, ORG_INPUT_COLUMNS, org_purchase, org_row
 
-    add_ons = [name for name, on in (("technographics", technographics),
-               ("acquisitions", acquisitions), ("funding", funding)) if on]  # fmt: skip
+    add_ons = [name for name, on, off in (("technographics", technographics, no_technographics),
+               ("acquisitions", acquisitions, no_acquisitions), ("funding", funding, no_funding))
+               if on and not off]  # fmt: skip
     rows = paid_flow.read_records(
         paid_opts.input_file, org_ids or [], "organisationId", ORG_INPUT_COLUMNS
     )

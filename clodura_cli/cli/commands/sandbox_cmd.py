@@ -86,6 +86,7 @@ def serve(
     access_log: Annotated[
         bool, typer.Option("--access-log", help="Log each request on stderr.")
     ] = False,
+    no_access_log: Annotated[bool, typer.Option("--no-access-log", hidden=True)] = False,
     no_track: Annotated[
         bool,
         typer.Option(
@@ -119,7 +120,7 @@ def serve(
         track=not no_track,
     )  # fmt: skip
     app_.dataset  # noqa: B018 - build the data set before announcing readiness
-    _serve(_bound(app_, host, port, access_log))
+    _serve(_bound(app_, host, port, access_log and not no_access_log))
 
 
 def _faults(settings: dict[str, Any]) -> Any:
