@@ -121,6 +121,21 @@ def test_a_queued_verification_is_pending_with_a_hint(api: Any) -> None:
     assert "queued by the API: the answer is posted to the webhook" in result.stderr
 
 
+def test_a_verification_queued_with_no_webhook_says_nothing_can_receive_it(api: Any) -> None:
+    """It said the answer is posted to the webhook, when none was given (an attacker's trial):
+    the user waited for a verdict nothing could bring."""
+    api(lambda r: as_json({"status": "success", "data": {"email": body(r)["email"],
+                                                         "state": "In-progress"}}))  # fmt: skip
+    result = run_cli("verify", "ann@acme.com", "-f", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    assert result.jsonl()[0]["status"] == "pending"
+    assert "posted to the webhook" not in result.stderr
+    assert (
+        "warning: 1 verification(s) queued by the API with no webhook to post the answer "
+        "to: nothing can receive it; ask again with --webhook-url URL and --refresh"
+    ) in (result.stderr)
+
+
 def test_deep_verification_needs_a_webhook(api: Any) -> None:
     fake = api(verdicts)
     result = run_cli("verify", "--deep", "ann@acme.com")

@@ -437,12 +437,19 @@ def _report(basket: paid.Basket, noun: str) -> None:
             "ask again)"
         )
     report.info(f"credits spent by this run: {basket.spent:g} (from the answers and prices)")
-    pending = basket.count("pending")
-    if pending:
+    pending = [b for b in basket.bought if b.item.status == "pending"]
+    hooked = sum(1 for b in pending if b.item.body.get("webhookUrl"))
+    if hooked:
         report.info(
-            f"{pending} {noun}(s) queued by the API: the answer is posted to the webhook; "
+            f"{hooked} {noun}(s) queued by the API: the answer is posted to the webhook; "
             "`clodura listen` receives it, `clodura track --import FILE` brings in one received "
             "elsewhere"
+        )
+    if len(pending) > hooked:
+        report.warn(
+            f"{len(pending) - hooked} {noun}(s) queued by the API with no webhook to post the "
+            "answer to: nothing can receive it; ask again with --webhook-url URL and --refresh "
+            "(which may be charged again)"
         )
     if basket.fatal is not None:
         raise basket.fatal
