@@ -100,13 +100,13 @@ def _slug(url: Any, kind: Any) -> str | None:
 
 
 def _other_slug(found: list[str], asked: str | None) -> bool:
-    """True when every slug found differs from the one asked: a numeric page id
-    (``/company/1035/``) and a name (``/company/microsoft/``) may be one page, and are not
-    compared."""
-    if not asked or not found or asked.isdigit():
+    """True when the slugs found name another page than the one asked: a numeric page id
+    (``/company/1035/``) and a name (``/company/microsoft/``) may be one page, so numeric ones
+    are not compared; a named one that differs still is."""
+    if not asked or asked.isdigit():
         return False
     named = [slug for slug in found if not slug.isdigit()]
-    return bool(named) and len(named) == len(found) and asked not in named
+    return bool(named) and asked not in named
 
 
 def _own_texts(person: dict[str, Any]) -> list[str]:
@@ -148,21 +148,25 @@ def same_address(one: str, other: str) -> bool:
     return spelt(one) == spelt(other)
 
 
-def _letters(name: Any) -> str:
-    """A name compared: letters and digits only, umlauts spelt out, other accents dropped,
-    case folded, ``and`` and ``&`` left out."""
+def _words(name: Any) -> list[str]:
+    """A name's words as compared: letters and digits, umlauts spelt out, other accents
+    dropped, case folded; ``and`` and ``&`` left out."""
     import unicodedata
 
-    text = re.sub(r"(?i)\band\b|&", " ", str(name)).casefold().translate(_SPELT_OUT)
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if c.isalnum())
+    text = str(name).casefold().translate(_SPELT_OUT)
+    decomposed = "".join(c for c in unicodedata.normalize("NFKD", text)
+                         if not unicodedata.combining(c))  # fmt: skip
+    return [w for w in re.split(r"[^\w]+|_", decomposed) if w and w != "and"]
 
 
 def _alike(named: Any, asked: Any) -> bool:
-    """Two spellings of one name: one holds the other once compared by ``_letters`` (``Lee``
-    and ``Lee-Park``, ``Lee, CPA``; an empty one says nothing)."""
-    one, other = _letters(named), _letters(asked)
-    return not one or not other or one in other or other in one
+    """Two spellings of one name: the same letters (``Müller``, ``Mueller``), or the words of
+    one among the other's (``Lee`` in ``Lee-Park`` and ``Lee, CPA``); an empty one says
+    nothing. ``Li`` and ``Williams``, ``Smith`` and ``Goldsmith`` are two names."""
+    one, other = _words(named), _words(asked)
+    if not one or not other or "".join(one) == "".join(other):
+        return True
+    return set(one) <= set(other) or set(other) <= set(one)
 
 
 _COMPANY_SUFFIXES = pattern(r"\b(inc|llc|ltd|limited|corp|corporation|co|company|gmbh|plc|sa|ag|"
@@ -170,8 +174,9 @@ _COMPANY_SUFFIXES = pattern(r"\b(inc|llc|ltd|limited|corp|corporation|co|company
 
 
 def _same_company(named: Any, asked: str) -> bool:
-    """Two company names for one company: one holds the other once the legal suffixes are
-    dropped (``Acme`` and ``ACME Corp.``, ``Johnson & Johnson`` and ``Johnson and Johnson``)."""
+    """Two company names for one company: the words of one among the other's once the legal
+    suffixes are dropped (``Acme`` and ``ACME Corp.``, ``Johnson & Johnson`` and ``Johnson and
+    Johnson``; not ``Apple`` and ``Pineapple Studios``)."""
     return _alike(*(_COMPANY_SUFFIXES.sub(" ", str(n)) for n in (named, asked)))
 
 
