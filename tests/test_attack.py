@@ -645,6 +645,19 @@ def test_a_key_echoed_in_another_spelling_is_replaced_too(
         assert spelling.encode() not in stored
 
 
+@pytest.mark.parametrize(
+    ("key", "echoed"),
+    [('ab"cd/ef12', b'{"echo": "ab\\"cd\\/ef12"}'), ("ab\\cd+ef12", b'{"echo": "ab\\\\cd%2Bef12"}'),
+     ("k3y/ABC+1", b'{"echo": "k3y\\u002FABC%2b1"}')],
+)  # fmt: skip
+def test_the_key_is_replaced_in_every_spelling_of_json_and_urls(key: str, echoed: bytes) -> None:
+    from clodura_cli.api.client import CloduraClient
+
+    client = CloduraClient(api_key=key, base_url="https://app.clodura.ai/api/v1")
+    assert client.redacted(echoed) == b'{"echo": "***"}'
+    assert client.redacted(b'{"echo": "ab cd ef12"}') == b'{"echo": "ab cd ef12"}'
+
+
 # -- 13. webhook URLs -------------------------------------------------------------------------------------
 
 

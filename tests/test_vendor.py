@@ -670,9 +670,19 @@ def test_an_email_holding_half_a_character_is_not_verified(api: Any, tmp_path: P
         (["enrich", "org", "77"],
          {"status": "error", "message": "Temporary failure; your credits were not deducted"},
          7, "unknown"),
+        (["enrich", "org", "77"],
+         {"status": "error", "message": "No active subscription found for this API key"},
+         7, "unknown"),
+        (["enrich", "org", "77"],
+         {"success": False, "message": "Temporary failure; your credits were not deducted"},
+         6, "rejected"),
+        (["enrich", "org", "77"], {"success": False, "message": "No matching records found"},
+         0, "no_match"),
     ],
     ids=["a server error", "no credits", "JSend fail", "news", "a no match said as an error",
-         "nothing found said otherwise", "credits spoken of, not spent"],
+         "nothing found said otherwise", "credits spoken of, not spent",
+         "found, of the account not the record", "success false, credits spoken of",
+         "success false, nothing found"],
 )  # fmt: skip
 def test_a_200_that_holds_only_an_error_is_that_error_not_a_no_match(
     api: Any, isolated: Path, command: list[str], answer: Any, exit_code: int, status: str

@@ -316,15 +316,25 @@ def _batch(*results: tuple[str, str]) -> list[dict[str, str]]:
     return [{"trackingId": t, "status": "completed", "email": e} for t, e in results]
 
 
-@pytest.mark.parametrize("wrap", [False, True], ids=["bare array", "under one key"])
+@pytest.mark.parametrize(
+    ("wrap", "key", "headers"),
+    [(None, "trackingId", {}), ("events", "trackingId", {}), ("jobs", "jobId", {}),
+     (None, "id", {}), ("events", "trackingId", {"X-Request-Id": "req-9f8e"})],
+    ids=["bare array", "under one key", "jobs", "a bare array of ids and statuses",
+         "a proxy's request id in a header"],
+)  # fmt: skip
 def test_a_batch_delivery_answers_each_job_by_its_own_tracking_id(
-    receiver_url: tuple[str, Ledger], wrap: bool
+    receiver_url: tuple[str, Ledger], wrap: str | None, key: str, headers: dict[str, str]
 ) -> None:
     url, ledger = receiver_url
     first, second = queued_job(ledger, "222", "T1"), queued_job(ledger, "333", "T2")
-    results = _batch(("T2", "cy@acme.example"), ("T1", "bob@acme.example"))
-    body = json.dumps({"events": results} if wrap else results).encode()
-    assert post(url, body, **{"X-Clodura-Signature": sign(body)}).status_code == 200
+    results = [
+        {key if k == "trackingId" else k: v for k, v in r.items()}
+        for r in _batch(("T2", "cy@acme.example"), ("T1", "bob@acme.example"))
+    ]
+    body = json.dumps({wrap: results} if wrap else results).encode()
+    signed = {"X-Clodura-Signature": sign(body), **headers}
+    assert post(url, body, **signed).status_code == 200
     emails = [(ledger.get(job).result or {}).get("email") for job in (first, second)]
     assert emails == ["bob@acme.example", "cy@acme.example"]
     assert [d.state for d in ledger.deliveries().listed("applied")] == ["applied"]

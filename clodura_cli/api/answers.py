@@ -24,12 +24,14 @@ Nothing is dropped: fields this reader does not know stay in the result.
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from clodura_cli.api.parsing import NO_CREDITS, error_message
 from clodura_cli.base.text import pattern
 
 #: Status words, normalised by normal_word ("In Progress" reads as in_progress).
@@ -674,16 +676,17 @@ _ERROR_ENVELOPE_KEYS = frozenset(
 )
 #: Messages that say nothing was found: a no match, not an error.
 _NOTHING_FOUND = pattern(
-    r"\bnot found\b|\bnothing\b|\bno\b[\w\s-]{0,40}\bfound\b|\b(unable to|could ?n[o']?t|cannot)"
-    r" (find|locate|match)\b|\bno (match|matches|matching|results?|records?|data|news|articles?|"
-    r"contacts?|person|people|organi[sz]ations?|compan(y|ies))\b",
+    r"\bnot found\b|\bnothing (was )?(found|matched)\b|\bno\b[\w\s-]{0,40}\bfound\b"
+    r"|\b(unable to|could ?n[o']?t|cannot) (find|locate|match)\b|\bno (match|matches|matching"
+    r"|results?|records?|data|news|articles?|contacts?|person|people|organi[sz]ations?"
+    r"|compan(y|ies))\b",
     re.IGNORECASE,
 )
-#: Messages that say the credits are spent (not ones that merely speak of credits).
-_NO_CREDITS = pattern(
-    r"\b(insufficient|not enough|no|out of|zero|0) (remaining |available )?credits?\b"
-    r"|\bcredits? (are |is |have been )?(exhausted|depleted|insufficient|used up|exceeded)\b"
-    r"|\bcredit (limit|balance) (reached|exceeded|is (zero|0|exhausted))\b",
+#: Words of a message about the account or the request, not about the record asked for: "No
+#: active subscription found for this API key" is no "no match".
+_ABOUT_THE_ACCOUNT = pattern(
+    r"\b(plan|subscription|api[ _-]?key|key|token|credits?|endpoint|permissions?|account|"
+    r"auth\w*|quota|access|forbidden|required|missing|invalid|send)\b",
     re.IGNORECASE,
 )
 
@@ -703,10 +706,15 @@ def _envelope_only(payload: Any) -> str | None:
 
 
 def says_nothing_found(payload: Any) -> bool:
-    """True for an answer that holds nothing but a message saying nothing was found
-    (``{"status": "error", "message": "No matching records found"}``): a no match."""
+    """True for an answer that holds nothing but a message saying the record asked for was
+    not found (``{"status": "error", "message": "No matching records found"}``): a no match.
+    A message about the account, the plan, the key or credits is not one."""
     message = _envelope_only(payload)
-    return bool(message) and _NOTHING_FOUND.search(str(message)) is not None
+    return (
+        bool(message)
+        and _NOTHING_FOUND.search(str(message)) is not None
+        and _ABOUT_THE_ACCOUNT.search(str(message)) is None
+    )
 
 
 def error_envelope(payload: Any) -> tuple[int, str] | None:
@@ -714,42 +722,50 @@ def error_envelope(payload: Any) -> tuple[int, str] | None:
     stands for and its message; None for any other answer.
 
     ``{"status": "error", "message": "Internal server error", "data": null}``,
-    ``{"error": "Insufficient credits", "data": []}`` or JSend's ``{"status": "fail"}`` is no
-    answer and no "no match": credits spent → 402, ``fail`` → 400 (refused), any other error
-    → 500 (it may have been charged). A message that says nothing was found is left to the
-    reader (``says_nothing_found``); one that merely speaks of credits ("your credits were not
-    deducted") is no 402."""
+    ``{"error": "Insufficient credits", "data": []}``, ``{"success": false, ...}`` or JSend's
+    ``{"status": "fail"}`` is no answer and no "no match": credits spent → 402; ``fail`` or
+    ``success: false`` → 400 (refused); any other error → 500 (it may have been charged). A
+    message that says the record was not found is left to the reader (``says_nothing_found``);
+    one that merely speaks of credits ("your credits were not deducted") is no 402."""
+    if isinstance(payload, dict) and payload.get("success") is False:
+        # Said outright: an error whatever else it holds, unless the record was not found.
+        said = error_message(json.dumps(payload).encode())
+        if NO_CREDITS.search(said):
+            return 402, said
+        return None if says_nothing_found(payload) else (400, said)
     message = _envelope_only(payload)
-    if message is None or says_nothing_found(payload):
+    if message is None:
         return None
     word = normal_word(payload.get("status") or payload.get("state"))
+    refused = word == "fail" or payload.get("success") is False
     error = next((payload[k] for k in payload if str(k).casefold() in ("error", "errors")
                   and payload[k] not in (None, "", [], {}, False)), None)  # fmt: skip
-    if word not in ("error", "fail", "failed", "failure") and error is None:
+    if word not in ("error", "failed", "failure") and not refused and error is None:
         return None
-    if _NO_CREDITS.search(message):
+    if NO_CREDITS.search(message):
         return 402, message
-    shown = message or f"the answer says {word or 'error'} and holds nothing else"
-    return (400 if word == "fail" else 500), shown
+    if says_nothing_found(payload):
+        return None
+    shown = message or f"the answer says {word or 'it failed'} and holds nothing else"
+    return (400 if refused else 500), shown
 
 
-#: The keys a batch's results carry their own job's id under: explicit names only (a phone's
-#: or a provider's ``id`` inside one job's answer is not a job).
+#: The keys a batch's results carry their own job's id under: explicit names (a phone's or a
+#: provider's ``id`` inside one job's answer is not a job). Items of a bare array that carry
+#: a status may use the plain ones too (``id``, ``_id``, ``uuid``).
 _BATCH_ID_KEYS = ("trackingId", "tracking_id", "trackingID", "jobId", "job_id", "requestId",
                   "request_id")  # fmt: skip
 #: Where an object may hold a batch of results (not ``phones`` or ``providers``: one job's).
-_BATCH_KEYS = frozenset("events deliveries items data results payloads batch records".split())
+_BATCH_KEYS = frozenset("events deliveries items data results payloads batch records jobs".split())
 
 
-def delivery_parts(payload: Any, headers: Mapping[str, str] | None = None) -> list[Any]:
+def delivery_parts(payload: Any) -> list[Any]:
     """The results one delivery carries, one a job: a batch is read an item at a time; any
     other delivery is one part. A batch is a JSON array of results, bare or the one list of
-    an object under a batch key, whose items name two or more jobs by explicit tracking ids,
-    in a delivery that names no job or person itself (no tracking id at its top or in a
-    header, no person)."""
-    if _tracking_header(headers) is not None:
-        return [payload]
-    items = payload
+    an object under a batch key, whose items name two or more jobs by their own tracking ids,
+    in a delivery that names no job or person itself. (A request id a proxy adds in a header
+    does not make a batch one job: the items' own ids say whose each is.)"""
+    items, keys = payload, _BATCH_ID_KEYS  # type: tuple[Any, tuple[str, ...]]
     if isinstance(payload, dict):
         if _first_text(payload, TRACKING_ID_KEYS) is not None or any(_names(payload)):
             return [payload]
@@ -757,10 +773,14 @@ def delivery_parts(payload: Any, headers: Mapping[str, str] | None = None) -> li
         if len(lists) != 1 or str(lists[0][0]).casefold() not in _BATCH_KEYS:
             return [payload]
         items = lists[0][1]
+    elif isinstance(payload, list):
+        objects = [item for item in payload if isinstance(item, dict)]
+        if objects and all(_first_text(item, _STATUS_KEYS) for item in objects):
+            keys = TRACKING_ID_KEYS  # results, each with its status: a plain id is the job's
     if not isinstance(items, list):
         return [payload]
     objects = [item for item in items if isinstance(item, dict)]
-    ids = {_first_in(_envelopes(item), _BATCH_ID_KEYS) for item in objects} - {None}
+    ids = {_first_in(_envelopes(item), keys) for item in objects} - {None}
     return objects if len(ids) > 1 else [payload]
 
 

@@ -24,6 +24,7 @@ from clodura_cli.api.errors import (
     make_status_error,
 )
 from clodura_cli.api.parsing import (
+    NO_CREDITS,
     decode_json,
     error_message,
     object_from_payload,
@@ -211,7 +212,7 @@ class CloduraClient:
         left; the answer is kept as received (its status under the ``:status`` header)."""
         from clodura_cli.api.answers import error_envelope  # the reader: paid runs only
 
-        answer = self._raw("POST", path, dict(body))
+        answer = self._raw("POST", path, dict(body), read_failures=True)
         problem = error_envelope(answer.payload)
         if problem is not None:  # a 200 that holds only an error is the error it names
             status, message = problem
@@ -222,14 +223,14 @@ class CloduraClient:
             raise error
         return answer
 
-    def _raw(self, method: str, path: str, body: Any) -> RawAnswer:
+    def _raw(self, method: str, path: str, body: Any, *, read_failures: bool = False) -> RawAnswer:
         received: list[Reply] = []
         try:
             # An empty success is read too: an id may come in a header, and an empty track
             # answer says the job is still pending.
             payload = self.request(
                 method, path, json=body, idempotent=method == "GET", received=received,
-                empty_ok=True,
+                empty_ok=True, read_failures=read_failures,
             )  # fmt: skip
         except CloduraError as exc:
             if received:  # an unreadable answer is kept too
@@ -272,8 +273,8 @@ class CloduraClient:
                 continue
             code = ord(char)
             forms = [raw, rb"\\u(?i:%04x)" % code if code < 0x10000 else raw]
-            if char == "/":
-                forms.append(rb"\\/")
+            if char in '/"\\':  # JSON's own escapes: \/ \" \\
+                forms.append(re.escape(b"\\" + char.encode()))
             forms += [b"(?i:" + re.escape(quote(char, safe="").encode()) + b")"]
             parts.append(b"(?:" + b"|".join(forms) + b")")
         return re.compile(b"".join(parts))
@@ -314,6 +315,7 @@ class CloduraClient:
         raw: bool = False,
         params: Params = None,
         empty_ok: bool = False,
+        read_failures: bool = False,
     ) -> Any:
         """Send a request, retrying what may be retried, and return its decoded JSON body.
 
@@ -369,7 +371,9 @@ class CloduraClient:
                     status = reply.status_code
                     if self.throttle:
                         self.throttle.observe(reply.headers)
-                    outcome = self._outcome(reply, path, raw=raw, empty_ok=empty_ok)
+                    outcome = self._outcome(
+                        reply, path, raw=raw, empty_ok=empty_ok, read_failures=read_failures
+                    )
                 if not isinstance(outcome, CloduraError):
                     if self.throttle:
                         self.throttle.succeeded()
@@ -392,10 +396,18 @@ class CloduraClient:
             self._sleep(wait)
 
     def _outcome(
-        self, response: Reply, path: str, *, raw: bool = False, empty_ok: bool = False
+        self,
+        response: Reply,
+        path: str,
+        *,
+        raw: bool = False,
+        empty_ok: bool = False,
+        read_failures: bool = False,
     ) -> Any:
         """The decoded body of a success (the Reply with ``raw``; None for an empty body with
-        ``empty_ok``), or the error a response stands for (not raised)."""
+        ``empty_ok``), or the error a response stands for (not raised). A 200 that says
+        ``"success": false`` is an error, unless ``read_failures`` (a paid answer, read by
+        ``answers.error_envelope``, which tells a no match from an error)."""
         content = response.content
         status = response.status_code
         if raw and 200 <= status < 300:
@@ -409,10 +421,10 @@ class CloduraClient:
                 )
             except InvalidResponseError as exc:
                 return exc
-            if isinstance(payload, dict) and payload.get("success") is False:
+            if isinstance(payload, dict) and payload.get("success") is False and not read_failures:
                 # A 200 that says it failed: an error with its message, never an empty success.
                 message = error_message(content)
-                refused = 402 if "credit" in message.lower() else 400
+                refused = 402 if NO_CREDITS.search(message) else 400
                 return make_status_error(
                     refused, message, path, body=content[:500].decode("utf-8", errors="replace")
                 )

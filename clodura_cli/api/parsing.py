@@ -8,7 +8,7 @@ from typing import Any
 
 from clodura_cli.api import spec
 from clodura_cli.api.errors import InvalidResponseError
-from clodura_cli.base.text import SERVER_TEXT_LIMIT, one_line
+from clodura_cli.base.text import SERVER_TEXT_LIMIT, one_line, pattern
 
 #: Keys under which a search answer may wrap its list instead of sending a bare array.
 LIST_WRAPPER_KEYS = ("data", "results", "people")
@@ -72,6 +72,16 @@ def body_snippet(text: str) -> str:
     elif text.lstrip().startswith("<"):
         text = re.sub(r"<[^>]*>", " ", text)
     return one_line(text, _SNIPPET_LENGTH)
+
+
+#: Messages that say the credits are spent (not ones that merely speak of credits: "your credits
+#: were not deducted").
+NO_CREDITS = pattern(
+    r"\b(insufficient|not enough|no|out of|zero|0) (remaining |available )?credits?\b"
+    r"|\bcredits? (are |is |have been )?(exhausted|depleted|insufficient|used up|exceeded)\b"
+    r"|\bcredit (limit|balance) (reached|exceeded|is (zero|0|exhausted))\b",
+    re.IGNORECASE,
+)
 
 
 def error_message(content: bytes) -> str:
