@@ -395,15 +395,8 @@ class CloduraClient:
                 raise error
             self._sleep(wait)
 
-    def _outcome(
-        self,
-        response: Reply,
-        path: str,
-        *,
-        raw: bool = False,
-        empty_ok: bool = False,
-        read_failures: bool = False,
-    ) -> Any:
+    def _outcome(self, response: Reply, path: str, *, raw: bool = False, empty_ok: bool = False,
+                 read_failures: bool = False) -> Any:  # fmt: skip
         """The decoded body of a success (the Reply with ``raw``; None for an empty body with
         ``empty_ok``), or the error a response stands for (not raised). A 200 that says
         ``"success": false`` is an error, unless ``read_failures`` (a paid answer, read by
