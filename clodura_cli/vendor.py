@@ -83,6 +83,8 @@ def _unread(why: str) -> Reading:
 #: share (``/in/ann-lee/en/``, ``%2D``, ``http://linkedin.com/in/Ann-Lee``).
 _PROFILE_SLUG = pattern(r"linkedin\.com/in/([^/?#\s]+)", re.IGNORECASE)
 _COMPANY_SLUG = pattern(r"linkedin\.com/company/([^/?#\s]+)", re.IGNORECASE)
+#: A profile's old public URL (``/pub/ann-lee/12/345/678``): its name part begins the slug.
+_PUBLIC_SLUG = pattern(r"linkedin\.com/pub/([^/?#\s]+)", re.IGNORECASE)
 #: Where an answer about a person holds their employer (its URLs and emails are not theirs).
 _EMPLOYER_KEYS = frozenset(
     column_key(k)
@@ -130,9 +132,12 @@ def _own_texts(person: dict[str, Any]) -> list[str]:
     return texts
 
 
-#: Letters a name may be spelt with in ASCII (Müller, Mueller).
+#: Letters a name may be written with in ASCII, both ways: spelt out (Müller, Mueller) and
+#: stripped (Müller, Muller; Åkesson, Akesson; Łukasz, Lukasz).
 _SPELT_OUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "ø": "oe",
-                            "å": "aa", "œ": "oe"})  # fmt: skip
+                            "å": "aa", "œ": "oe", "ł": "l", "đ": "d", "ı": "i"})  # fmt: skip
+_STRIPPED = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ł": "l", "đ": "d",
+                           "ı": "i"})  # fmt: skip
 
 
 def same_address(one: str, other: str) -> bool:
@@ -148,25 +153,38 @@ def same_address(one: str, other: str) -> bool:
     return spelt(one) == spelt(other)
 
 
-def _words(name: Any) -> list[str]:
-    """A name's words as compared: letters and digits, umlauts spelt out, other accents
-    dropped, case folded; ``and`` and ``&`` left out."""
+def _words(name: Any, folding: dict[int, str]) -> list[str]:
+    """A name's words as compared: letters and digits, case folded, its letters written in
+    ASCII by ``folding`` then without accents; ``and`` and ``&`` left out."""
     import unicodedata
 
-    text = str(name).casefold().translate(_SPELT_OUT)
+    text = str(name).casefold().translate(folding)
     decomposed = "".join(c for c in unicodedata.normalize("NFKD", text)
                          if not unicodedata.combining(c))  # fmt: skip
     return [w for w in re.split(r"[^\w]+|_", decomposed) if w and w != "and"]
 
 
+def _within(one: list[str], other: list[str]) -> bool:
+    """True when ``one``'s letters are those of a run of ``other``'s words, in order: ``Lee``
+    in ``Lee-Park`` and ``Lee, CPA``, ``de la Cruz`` in ``Delacruz``, ``Vanderberg`` in ``Van
+    der Berg``; never part of a word (``Li`` in ``Williams``)."""
+    joined = "".join(one)
+    return any(
+        "".join(other[start:end]) == joined
+        for start in range(len(other))
+        for end in range(start + 1, len(other) + 1)
+    )
+
+
 def _alike(named: Any, asked: Any) -> bool:
-    """Two spellings of one name: the same letters (``Müller``, ``Mueller``), or the words of
-    one among the other's (``Lee`` in ``Lee-Park`` and ``Lee, CPA``); an empty one says
-    nothing. ``Li`` and ``Williams``, ``Smith`` and ``Goldsmith`` are two names."""
-    one, other = _words(named), _words(asked)
-    if not one or not other or "".join(one) == "".join(other):
-        return True
-    return set(one) <= set(other) or set(other) <= set(one)
+    """Two spellings of one name: written in ASCII either way (ü as ue or u), one's letters are
+    a run of the other's words (an empty one says nothing). ``Li`` and ``Williams``, ``Smith``
+    and ``Goldsmith``, ``Johnson & Johnson`` and ``Johnson Controls`` are two names."""
+    for folding in (_SPELT_OUT, _STRIPPED):
+        one, other = _words(named, folding), _words(asked, folding)
+        if not one or not other or _within(one, other) or _within(other, one):
+            return True
+    return False
 
 
 _COMPANY_SUFFIXES = pattern(r"\b(inc|llc|ltd|limited|corp|corporation|co|company|gmbh|plc|sa|ag|"
@@ -190,7 +208,11 @@ def _another_person(person: dict[str, Any], organisation: Any, body: dict[str, A
     if "linkedinUrl" in body:
         wanted = _slug(body["linkedinUrl"], _PROFILE_SLUG)
         profiles = [t for t in texts if _slug(t, _PROFILE_SLUG)]
-        if _other_slug([str(_slug(t, _PROFILE_SLUG)) for t in profiles], wanted):
+        slugs = [str(_slug(t, _PROFILE_SLUG)) for t in profiles]
+        public = _slug(body["linkedinUrl"], _PUBLIC_SLUG)
+        if public and slugs and not any(s == public or s.startswith(public + "-") for s in slugs):
+            return f"it names {profiles[0]}, not {body['linkedinUrl']}"
+        if _other_slug(slugs, wanted):
             return f"it names {profiles[0]}, not {body['linkedinUrl']}"
         return None
     if "email" in body:

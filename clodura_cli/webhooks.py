@@ -111,7 +111,7 @@ class Receiver:
         received = Received("unmatched", stored.id, [], None, stored.verified)
         missed = 0
         with self.ledger.batch():
-            for part in delivery_parts(payload):
+            for part in delivery_parts(payload, stored.headers):
                 missed += not self._apply_part(part, stored, received)
             applied = [job.id for job in received.jobs]
             self.deliveries.settle(stored.id, "unmatched" if missed else "applied", applied)

@@ -672,17 +672,24 @@ def test_an_email_holding_half_a_character_is_not_verified(api: Any, tmp_path: P
          7, "unknown"),
         (["enrich", "org", "77"],
          {"status": "error", "message": "No active subscription found for this API key"},
-         7, "unknown"),
+         3, "rejected"),
         (["enrich", "org", "77"],
          {"success": False, "message": "Temporary failure; your credits were not deducted"},
          6, "rejected"),
         (["enrich", "org", "77"], {"success": False, "message": "No matching records found"},
          0, "no_match"),
+        (["enrich", "org", "77"],
+         {"status": "error", "message": "No matching company found, no credits charged"},
+         0, "no_match"),
+        (["enrich", "org", "77"],
+         {"success": False, "message": "Organisation not found. Please send a valid id"},
+         0, "no_match"),
     ],
     ids=["a server error", "no credits", "JSend fail", "news", "a no match said as an error",
          "nothing found said otherwise", "credits spoken of, not spent",
          "found, of the account not the record", "success false, credits spoken of",
-         "success false, nothing found"],
+         "success false, nothing found", "not found, no credits charged",
+         "not found, with words of a request"],
 )  # fmt: skip
 def test_a_200_that_holds_only_an_error_is_that_error_not_a_no_match(
     api: Any, isolated: Path, command: list[str], answer: Any, exit_code: int, status: str
@@ -760,3 +767,15 @@ def test_the_no_forms_of_the_add_ons_still_run_and_win() -> None:
         {"organisationId": "77", "includeAcquisitions": True}
     ]
     assert "--no-funding" not in run_cli("enrich", "org", "--help").stdout
+
+
+def test_an_account_refused_in_a_200_stops_the_run_and_is_asked_again_later(api: Any) -> None:
+    """A third review: each of 10,000 rows was sent on an expired plan, and kept as "may have
+    been charged", never sent again. Such a refusal is the account's: the run stops."""
+    refusal = {"status": "error", "message": "No active subscription found for this API key"}
+    fake = api(lambda request: as_json(refusal))
+    first = run_cli("enrich", "org", "77", "78", "79", "--concurrency", "1")
+    assert first.exit_code == 3, first.stderr
+    assert len(fake.received) == 1
+    again = run_cli("enrich", "org", "77", "--concurrency", "1")
+    assert again.exit_code == 3 and len(fake.received) == 2  # refused: asked again, not held

@@ -349,11 +349,14 @@ PHONES = [{"id": "ph1", "number": "+14155550101"}, {"id": "ph2", "number": "+141
      ({"personId": "222", "type": "phone", "status": "completed", "phones": PHONES}, {}),
      ({"trackingId": "T1", "status": "completed", "results": [
          {"requestId": "r1", "phones": PHONES[:1]}, {"requestId": "r2", "phones": PHONES[1:]}]},
-      {})],
-    ids=["the id in a header", "the person at the top", "the id at the top"],
+      {}),
+     ([{"id": "p1", "status": "done", "phones": PHONES[:1]},
+       {"id": "p2", "status": "done", "phones": PHONES[1:]}], {"X-Tracking-Id": "T1"})],
+    ids=["the id in a header", "the person at the top", "the id at the top",
+         "the id in a header, results with plain ids"],
 )  # fmt: skip
 def test_one_jobs_answer_whose_entries_have_ids_is_no_batch(
-    receiver_url: tuple[str, Ledger], delivery: dict[str, Any], headers: dict[str, str]
+    receiver_url: tuple[str, Ledger], delivery: Any, headers: dict[str, str]
 ) -> None:
     """A review: phones with their own ids were taken for a batch of jobs, and the job they
     answer stayed queued."""

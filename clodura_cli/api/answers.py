@@ -674,19 +674,25 @@ _ERROR_ENVELOPE_KEYS = frozenset(
     "status state message msg error errors error_message errormessage code statuscode success "
     "data result results detail details timestamp requestid request_id path".split()
 )
-#: Messages that say nothing was found: a no match, not an error.
+#: The things a paid answer may say it did not find: the record asked for.
+_RECORD = (
+    r"(match(es|ing)?|results?|records?|data|contacts?|persons?|people|profiles?|users?|"
+    r"organi[sz]ations?|compan(y|ies)|news|articles?|emails?|entr(y|ies))"
+)
+#: Messages that say the record asked for was not found: a no match, not an error, whatever
+#: else they say of credits ("No matching contact found, no credits charged").
 _NOTHING_FOUND = pattern(
-    r"\bnot found\b|\bnothing (was )?(found|matched)\b|\bno\b[\w\s-]{0,40}\bfound\b"
-    r"|\b(unable to|could ?n[o']?t|cannot) (find|locate|match)\b|\bno (match|matches|matching"
-    r"|results?|records?|data|news|articles?|contacts?|person|people|organi[sz]ations?"
-    r"|compan(y|ies))\b",
+    rf"\bno( \w+)? {_RECORD}\b|\b{_RECORD} (is |was |were |are )?not (found|available)\b"
+    rf"|^\W*not found\W*$|\bnothing (was )?(found|matched)\b"
+    rf"|\b(unable to|could ?n[o'’]?t|cannot|did ?n[o'’]?t) (find|locate|match) (a |an |any |the "
+    rf"|this |that )?(matching )?{_RECORD}",
     re.IGNORECASE,
 )
-#: Words of a message about the account or the request, not about the record asked for: "No
-#: active subscription found for this API key" is no "no match".
+#: Words of a message about the account, not the record: "No active subscription found for
+#: this API key" is a refusal of the account (it stops the run), no "no match".
 _ABOUT_THE_ACCOUNT = pattern(
-    r"\b(plan|subscription|api[ _-]?key|key|token|credits?|endpoint|permissions?|account|"
-    r"auth\w*|quota|access|forbidden|required|missing|invalid|send)\b",
+    r"\b(subscription|plan|api[ _-]?key|token|unauthori[sz]ed|forbidden|permission|expired|"
+    r"suspended|inactive account|account (is )?(inactive|disabled|suspended|expired))\b",
     re.IGNORECASE,
 )
 
@@ -708,8 +714,10 @@ def _envelope_only(payload: Any) -> str | None:
 def says_nothing_found(payload: Any) -> bool:
     """True for an answer that holds nothing but a message saying the record asked for was
     not found (``{"status": "error", "message": "No matching records found"}``): a no match.
-    A message about the account, the plan, the key or credits is not one."""
+    A message about the account (plan, subscription, key) is not one."""
     message = _envelope_only(payload)
+    if isinstance(payload, dict) and payload.get("success") is False and message is None:
+        message = error_message(json.dumps(payload).encode())
     return (
         bool(message)
         and _NOTHING_FOUND.search(str(message)) is not None
@@ -722,30 +730,32 @@ def error_envelope(payload: Any) -> tuple[int, str] | None:
     stands for and its message; None for any other answer.
 
     ``{"status": "error", "message": "Internal server error", "data": null}``,
-    ``{"error": "Insufficient credits", "data": []}``, ``{"success": false, ...}`` or JSend's
-    ``{"status": "fail"}`` is no answer and no "no match": credits spent → 402; ``fail`` or
-    ``success: false`` → 400 (refused); any other error → 500 (it may have been charged). A
-    message that says the record was not found is left to the reader (``says_nothing_found``);
-    one that merely speaks of credits ("your credits were not deducted") is no 402."""
+    ``{"error": "Insufficient credits"}``, ``{"success": false, ...}`` or JSend's
+    ``{"status": "fail"}`` is no answer. In this order: a message saying the record was not
+    found is a no match, left to the reader (``says_nothing_found``), whatever it says of
+    credits; credits spent → 402; the account refused (plan, subscription, key) → 403, which
+    stops the run; ``fail`` or ``success: false`` → 400 (refused); any other error → 500 (it
+    may have been charged)."""
     if isinstance(payload, dict) and payload.get("success") is False:
-        # Said outright: an error whatever else it holds, unless the record was not found.
-        said = error_message(json.dumps(payload).encode())
-        if NO_CREDITS.search(said):
-            return 402, said
-        return None if says_nothing_found(payload) else (400, said)
-    message = _envelope_only(payload)
-    if message is None:
-        return None
-    word = normal_word(payload.get("status") or payload.get("state"))
-    refused = word == "fail" or payload.get("success") is False
-    error = next((payload[k] for k in payload if str(k).casefold() in ("error", "errors")
-                  and payload[k] not in (None, "", [], {}, False)), None)  # fmt: skip
-    if word not in ("error", "failed", "failure") and not refused and error is None:
+        message = error_message(json.dumps(payload).encode())
+        word, refused, error = None, True, None
+    else:
+        envelope = _envelope_only(payload)
+        if envelope is None:
+            return None
+        message = envelope
+        word = normal_word(payload.get("status") or payload.get("state"))
+        refused = word == "fail"
+        error = next((payload[k] for k in payload if str(k).casefold() in ("error", "errors")
+                      and payload[k] not in (None, "", [], {}, False)), None)  # fmt: skip
+        if word not in ("error", "failed", "failure") and not refused and error is None:
+            return None
+    if says_nothing_found(payload):
         return None
     if NO_CREDITS.search(message):
         return 402, message
-    if says_nothing_found(payload):
-        return None
+    if _ABOUT_THE_ACCOUNT.search(message):
+        return 403, message
     shown = message or f"the answer says {word or 'it failed'} and holds nothing else"
     return (400 if refused else 500), shown
 
@@ -759,12 +769,13 @@ _BATCH_ID_KEYS = ("trackingId", "tracking_id", "trackingID", "jobId", "job_id", 
 _BATCH_KEYS = frozenset("events deliveries items data results payloads batch records jobs".split())
 
 
-def delivery_parts(payload: Any) -> list[Any]:
+def delivery_parts(payload: Any, headers: Mapping[str, str] | None = None) -> list[Any]:
     """The results one delivery carries, one a job: a batch is read an item at a time; any
     other delivery is one part. A batch is a JSON array of results, bare or the one list of
     an object under a batch key, whose items name two or more jobs by their own tracking ids,
     in a delivery that names no job or person itself. (A request id a proxy adds in a header
-    does not make a batch one job: the items' own ids say whose each is.)"""
+    does not make a batch one job: the items' own tracking ids say whose each is; but a bare
+    array whose items carry only a plain ``id`` is one job's when a header names the job.)"""
     items, keys = payload, _BATCH_ID_KEYS  # type: tuple[Any, tuple[str, ...]]
     if isinstance(payload, dict):
         if _first_text(payload, TRACKING_ID_KEYS) is not None or any(_names(payload)):
@@ -775,7 +786,8 @@ def delivery_parts(payload: Any) -> list[Any]:
         items = lists[0][1]
     elif isinstance(payload, list):
         objects = [item for item in payload if isinstance(item, dict)]
-        if objects and all(_first_text(item, _STATUS_KEYS) for item in objects):
+        with_status = objects and all(_first_text(item, _STATUS_KEYS) for item in objects)
+        if with_status and _tracking_header(headers) is None:
             keys = TRACKING_ID_KEYS  # results, each with its status: a plain id is the job's
     if not isinstance(items, list):
         return [payload]
