@@ -164,6 +164,14 @@ def _words(name: Any, folding: dict[int, str]) -> list[str]:
     return [w for w in re.split(r"[^\w]+|_", decomposed) if w and w != "and"]
 
 
+#: Words that join the parts of a name (Silva dos Santos, Ortega y Gasset, van den Berg, Pérez
+#: de la Fuente): a spelling may leave them out.
+_JOINING = frozenset("y e i dos das do da de del della di du la le van von der den ten ter "
+                     "bin ibn al el".split())  # fmt: skip
+#: Past this many words a name is compared by its first ones (a long field is no name).
+_MOST_WORDS = 12
+
+
 def _within(one: list[str], other: list[str]) -> bool:
     """True when ``one``'s letters are those of a run of ``other``'s words, in order: ``Lee``
     in ``Lee-Park`` and ``Lee, CPA``, ``de la Cruz`` in ``Delacruz``, ``Vanderberg`` in ``Van
@@ -176,13 +184,30 @@ def _within(one: list[str], other: list[str]) -> bool:
     )
 
 
+def _begins(slug: str, public: str) -> bool:
+    """True when a profile's slug begins with the name part of an old ``/pub/`` URL, written in
+    ASCII either way (``juergen-mueller-3c2b1a`` for ``/pub/jürgen-müller/...``)."""
+    for folding in (_SPELT_OUT, _STRIPPED):
+        words, start = _words(slug, folding), _words(public, folding)
+        if start and words[: len(start)] == start:
+            return True
+    return False
+
+
 def _alike(named: Any, asked: Any) -> bool:
     """Two spellings of one name: written in ASCII either way (ü as ue or u), one's letters are
-    a run of the other's words (an empty one says nothing). ``Li`` and ``Williams``, ``Smith``
-    and ``Goldsmith``, ``Johnson & Johnson`` and ``Johnson Controls`` are two names."""
+    a run of the other's words, or both have the same words in another order or without the
+    words that join them (``Silva dos Santos``, ``Wang Xiaoming`` and ``Xiaoming Wang``). An
+    empty one says nothing. ``Li`` and ``Williams``, ``Smith`` and ``Goldsmith``, ``Johnson &
+    Johnson`` and ``Johnson Controls`` are two names."""
+    from collections import Counter
+
     for folding in (_SPELT_OUT, _STRIPPED):
-        one, other = _words(named, folding), _words(asked, folding)
+        one, other = _words(named, folding)[:_MOST_WORDS], _words(asked, folding)[:_MOST_WORDS]
         if not one or not other or _within(one, other) or _within(other, one):
+            return True
+        bare = [[w for w in words if w not in _JOINING] or words for words in (one, other)]
+        if Counter(bare[0]) == Counter(bare[1]) or _within(*bare) or _within(*reversed(bare)):
             return True
     return False
 
@@ -210,7 +235,7 @@ def _another_person(person: dict[str, Any], organisation: Any, body: dict[str, A
         profiles = [t for t in texts if _slug(t, _PROFILE_SLUG)]
         slugs = [str(_slug(t, _PROFILE_SLUG)) for t in profiles]
         public = _slug(body["linkedinUrl"], _PUBLIC_SLUG)
-        if public and slugs and not any(s == public or s.startswith(public + "-") for s in slugs):
+        if public and slugs and not any(_begins(slug, public) for slug in slugs):
             return f"it names {profiles[0]}, not {body['linkedinUrl']}"
         if _other_slug(slugs, wanted):
             return f"it names {profiles[0]}, not {body['linkedinUrl']}"
@@ -245,14 +270,14 @@ def _another_company(organisation: Any, body: dict[str, Any]) -> str | None:
 
 
 def _opened(
-    payload: Any, no_match: str, missing: str
+    payload: Any, body: dict[str, Any], no_match: str, missing: str
 ) -> tuple[dict[str, Any], float | None] | Reading:
     """The object an enrichment answer holds and the credits it names; or what the answer
     comes to without one: an empty answer is a no match (0 credits unless it names some),
     anything else but an object is unread (``missing`` says what it lacks)."""
     data = data_of(payload)
     credits = _credits(payload)
-    if _empty(data) or says_nothing_found(payload):
+    if _empty(data) or says_nothing_found(payload, body):
         return Reading("no_match", None, credits or 0.0, message=no_match)
     if not isinstance(data, dict):
         return _unread(missing)
@@ -577,7 +602,7 @@ def match_confidence(body: dict[str, Any]) -> str:
 def read_person(status: int, payload: Any, body: dict[str, Any]) -> Reading:
     """A person (2 credits), only their organisation (1), no match (0), or unread. The person
     is the answer's content, or the object it holds under ``person`` or ``contact``."""
-    opened = _opened(payload, "no match", "no person in the answer")
+    opened = _opened(payload, body, "no match", "no person in the answer")
     if isinstance(opened, Reading):
         return opened
     data, credits = opened
@@ -690,7 +715,7 @@ def org_purchase(record: dict[str, Any], add_ons: list[str], label: str) -> Purc
 def read_org(status: int, payload: Any, body: dict[str, Any]) -> Reading:
     """An organisation (the answer's content, or the object it holds under ``organisation``
     or ``company``), not found (0 credits), or unread."""
-    opened = _opened(payload, "organisation not found", "no organisation in the answer")
+    opened = _opened(payload, body, "organisation not found", "no organisation in the answer")
     if isinstance(opened, Reading):
         return opened
     data, credits = opened
@@ -802,7 +827,7 @@ def read_news(status: int, payload: Any, body: dict[str, Any]) -> Reading:
         return _unread(another)
     articles = next((part[key] for part in parts for key in _ARTICLE_LISTS
                      if isinstance(part.get(key), list)), None)  # fmt: skip
-    if articles is None and says_nothing_found(payload):
+    if articles is None and says_nothing_found(payload, body):
         articles = []  # "No news found": a page of none, paid for as any page
     if articles is None:
         return _unread("no articles in the answer")
@@ -889,7 +914,7 @@ def reparse_items(items: PaidItems) -> tuple[int, list[tuple[Item, Reading]]]:
             payload = first_value(item.answer)
         except (ValueError, RecursionError):
             continue
-        if error_envelope(payload) is not None:
+        if error_envelope(payload, item.body) is not None:
             continue
         reading = endpoint.read(int(status), payload, item.body)
         if (reading.status, reading.result) == (item.status, item.result):

@@ -684,12 +684,22 @@ def test_an_email_holding_half_a_character_is_not_verified(api: Any, tmp_path: P
         (["enrich", "org", "77"],
          {"success": False, "message": "Organisation not found. Please send a valid id"},
          0, "no_match"),
+        (["enrich", "person", "--first-name", "Jane", "--last-name", "Doe", "--org-name",
+          "Plan International"],
+         {"status": "error", "message": "No person found for Jane Doe at Plan International"},
+         0, "no_match"),
+        (["enrich", "org", "77"], {"status": "error", "message": "User not found. Check your key"},
+         3, "rejected"),
+        (["enrich", "org", "77"],
+         {"success": False, "message": "Person could not be found; no credits charged"},
+         0, "no_match"),
     ],
     ids=["a server error", "no credits", "JSend fail", "news", "a no match said as an error",
          "nothing found said otherwise", "credits spoken of, not spent",
          "found, of the account not the record", "success false, credits spoken of",
          "success false, nothing found", "not found, no credits charged",
-         "not found, with words of a request"],
+         "not found, with words of a request", "not found, quoting words of an account",
+         "the key refused in a not-found sentence", "could not be found, no credits"],
 )  # fmt: skip
 def test_a_200_that_holds_only_an_error_is_that_error_not_a_no_match(
     api: Any, isolated: Path, command: list[str], answer: Any, exit_code: int, status: str

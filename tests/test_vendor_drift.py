@@ -557,6 +557,17 @@ SOMEONE_ELSE: list[tuple[str, str, dict[str, Any], Any, str]] = [
      {"linkedinUrl": "https://www.linkedin.com/pub/ann-lee/12/345/678/"},
      {"personId": "9", "linkedinUrl": "https://www.linkedin.com/in/ann-lee-12345678/"},
      "completed"),
+    # A fourth review: joining words and another order are one name; a short one is its own.
+    ("Silva dos Santos for Silva Santos", "person", {**BY_NAME_AT_ACME, "lastName": "Silva Santos"},
+     {"personId": "9", "lastName": "Silva dos Santos"}, "completed"),
+    ("Xiaoming Wang for Wang Xiaoming", "person", {**BY_NAME_AT_ACME, "lastName": "Wang Xiaoming"},
+     {"personId": "9", "lastName": "Xiaoming Wang"}, "completed"),
+    ("Nguyen for Le", "person", {**BY_NAME_AT_ACME, "lastName": "Le"},
+     {"personId": "9", "firstName": "Ann", "lastName": "Nguyen"}, "unread: it names Ann Nguyen"),
+    ("an old public URL in another script, its profile answered", "person",
+     {"linkedinUrl": "https://www.linkedin.com/pub/j%c3%bcrgen-m%c3%bcller/1a/2b/3c/"},
+     {"personId": "9", "linkedinUrl": "https://www.linkedin.com/in/juergen-mueller-3c2b1a/"},
+     "completed"),
     ("a verification with a suggestion beside the address", "verify", ASK,
      {"email": E, "didYouMean": "ann@acme.example.com", "verdict": "Deliverable"}, "completed"),
 ]  # fmt: skip

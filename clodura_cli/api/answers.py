@@ -674,27 +674,38 @@ _ERROR_ENVELOPE_KEYS = frozenset(
     "status state message msg error errors error_message errormessage code statuscode success "
     "data result results detail details timestamp requestid request_id path".split()
 )
-#: The things a paid answer may say it did not find: the record asked for.
-_RECORD = (
-    r"(match(es|ing)?|results?|records?|data|contacts?|persons?|people|profiles?|users?|"
-    r"organi[sz]ations?|compan(y|ies)|news|articles?|emails?|entr(y|ies))"
-)
 #: Messages that say the record asked for was not found: a no match, not an error, whatever
 #: else they say of credits ("No matching contact found, no credits charged").
 _NOTHING_FOUND = pattern(
-    rf"\bno( \w+)? {_RECORD}\b|\b{_RECORD} (is |was |were |are )?not (found|available)\b"
-    rf"|^\W*not found\W*$|\bnothing (was )?(found|matched)\b"
-    rf"|\b(unable to|could ?n[o'’]?t|cannot|did ?n[o'’]?t) (find|locate|match) (a |an |any |the "
-    rf"|this |that )?(matching )?{_RECORD}",
+    r"\bnot (be |been )?found\b|\bno\b[\w\s-]{0,40}\bfound\b|\bnothing (was )?(found|matched)\b"
+    r"|\b(unable to|could ?n[o'’]?t|cannot|did ?n[o'’]?t) (find|locate)\b|\bno (match|matches|"
+    r"matching|results?|records?|data|contacts?|profiles?)\b|\bnot available\b",
     re.IGNORECASE,
 )
 #: Words of a message about the account, not the record: "No active subscription found for
-#: this API key" is a refusal of the account (it stops the run), no "no match".
+#: this API key" or "User not found. Check your key" refuse the account (the run stops, and
+#: it is asked again later), never a "no match" kept for ever. Read once the input the message
+#: may quote is taken out: "No person found for Jane Doe at Plan International" is a no match.
 _ABOUT_THE_ACCOUNT = pattern(
-    r"\b(subscription|plan|api[ _-]?key|token|unauthori[sz]ed|forbidden|permission|expired|"
-    r"suspended|inactive account|account (is )?(inactive|disabled|suspended|expired))\b",
+    r"\b(subscription|plan|(api|access|secret)[ _-]?key|keys?|tokens?|credentials?|"
+    r"unauthori[sz]ed|forbidden|permissions?|expired|revoked|suspended|disabled|"
+    r"account (is |has been )?(inactive|disabled|suspended|expired|locked|blocked))\b",
     re.IGNORECASE,
 )
+#: What a message may quote of the input: addresses, URLs, and text in double quotes.
+_QUOTED = pattern(r"\S*[@/]\S*|\"[^\"]*\"|“[^”]*”")
+
+
+def _own_words(message: str, asked: Mapping[str, Any] | None) -> str:
+    """A message without what it quotes of the request (a name, a company, an email, a URL):
+    its own words, which say what happened."""
+    text = _QUOTED.sub(" ", message)
+    values = [] if asked is None else list(asked.values())
+    texts = [v for value in values for v in (value if isinstance(value, list) else [value])]
+    for quoted in sorted((str(t) for t in texts if isinstance(t, str)), key=len, reverse=True):
+        if len(quoted.strip()) >= 2:
+            text = re.sub(re.escape(quoted.strip()), " ", text, flags=re.IGNORECASE)
+    return text
 
 
 def _envelope_only(payload: Any) -> str | None:
@@ -711,51 +722,63 @@ def _envelope_only(payload: Any) -> str | None:
     return next((t.strip() for t in texts if isinstance(t, str) and t.strip()), "")
 
 
-def says_nothing_found(payload: Any) -> bool:
+def _said(payload: Any) -> str | None:
+    """What an answer that holds nothing but an error (or says ``success: false``) says; None
+    for any other answer."""
+    if isinstance(payload, dict) and payload.get("success") is False:
+        return error_message(json.dumps(payload).encode())
+    return _envelope_only(payload)
+
+
+def _reading(message: str, asked: Mapping[str, Any] | None) -> str:
+    """What a message of a paid answer that holds nothing else comes to: "account" (the key,
+    plan or subscription refused), "credits" (spent), "none" (the record was not found) or
+    "error", read in that order in the message's own words (``_own_words``)."""
+    own = _own_words(message, asked)
+    if _ABOUT_THE_ACCOUNT.search(own):
+        return "account"
+    if NO_CREDITS.search(own):
+        return "credits"
+    if _NOTHING_FOUND.search(own):
+        return "none"
+    return "error"
+
+
+def says_nothing_found(payload: Any, asked: Mapping[str, Any] | None = None) -> bool:
     """True for an answer that holds nothing but a message saying the record asked for was
     not found (``{"status": "error", "message": "No matching records found"}``): a no match.
-    A message about the account (plan, subscription, key) is not one."""
-    message = _envelope_only(payload)
-    if isinstance(payload, dict) and payload.get("success") is False and message is None:
-        message = error_message(json.dumps(payload).encode())
-    return (
-        bool(message)
-        and _NOTHING_FOUND.search(str(message)) is not None
-        and _ABOUT_THE_ACCOUNT.search(str(message)) is None
-    )
+    A message about the account (plan, subscription, key) or spent credits is not one."""
+    message = _said(payload)
+    return bool(message) and _reading(str(message), asked) == "none"
 
 
-def error_envelope(payload: Any) -> tuple[int, str] | None:
-    """A 2xx answer of a paid request that holds nothing but an error: the HTTP status it
-    stands for and its message; None for any other answer.
+def error_envelope(payload: Any, asked: Mapping[str, Any] | None = None) -> tuple[int, str] | None:
+    """A 2xx answer of a paid request (sent with the body ``asked``) that holds nothing but an
+    error: the HTTP status it stands for and its message; None for any other answer.
 
     ``{"status": "error", "message": "Internal server error", "data": null}``,
     ``{"error": "Insufficient credits"}``, ``{"success": false, ...}`` or JSend's
-    ``{"status": "fail"}`` is no answer. In this order: a message saying the record was not
-    found is a no match, left to the reader (``says_nothing_found``), whatever it says of
-    credits; credits spent → 402; the account refused (plan, subscription, key) → 403, which
-    stops the run; ``fail`` or ``success: false`` → 400 (refused); any other error → 500 (it
-    may have been charged)."""
-    if isinstance(payload, dict) and payload.get("success") is False:
-        message = error_message(json.dumps(payload).encode())
-        word, refused, error = None, True, None
-    else:
-        envelope = _envelope_only(payload)
-        if envelope is None:
-            return None
-        message = envelope
-        word = normal_word(payload.get("status") or payload.get("state"))
+    ``{"status": "fail"}`` is no answer. By its message's own words (``_reading``): the
+    account refused (key, plan, subscription) → 403, which stops the run and is asked again
+    later; credits spent → 402; the record not found → a no match, left to the reader;
+    otherwise ``fail`` or ``success: false`` → 400 (refused), any other error → 500 (it may
+    have been charged: kept, not resent)."""
+    message = _said(payload)
+    if message is None:
+        return None
+    refused = payload.get("success") is False
+    word = normal_word(payload.get("status") or payload.get("state"))
+    if not refused:
         refused = word == "fail"
         error = next((payload[k] for k in payload if str(k).casefold() in ("error", "errors")
                       and payload[k] not in (None, "", [], {}, False)), None)  # fmt: skip
         if word not in ("error", "failed", "failure") and not refused and error is None:
             return None
-    if says_nothing_found(payload):
+    reading = _reading(message, asked) if message else "error"
+    if reading == "none":
         return None
-    if NO_CREDITS.search(message):
-        return 402, message
-    if _ABOUT_THE_ACCOUNT.search(message):
-        return 403, message
+    if reading in ("account", "credits"):
+        return (403 if reading == "account" else 402), message
     shown = message or f"the answer says {word or 'it failed'} and holds nothing else"
     return (400 if refused else 500), shown
 

@@ -213,7 +213,7 @@ class CloduraClient:
         from clodura_cli.api.answers import error_envelope  # the reader: paid runs only
 
         answer = self._raw("POST", path, dict(body), read_failures=True)
-        problem = error_envelope(answer.payload)
+        problem = error_envelope(answer.payload, body)
         if problem is not None:  # a 200 that holds only an error is the error it names
             status, message = problem
             error = make_status_error(

@@ -74,10 +74,12 @@ def body_snippet(text: str) -> str:
     return one_line(text, _SNIPPET_LENGTH)
 
 
-#: Messages that say the credits are spent (not ones that merely speak of credits: "your credits
-#: were not deducted").
+#: Messages that say the credits are spent, not ones that say a request cost none ("no credits
+#: charged", "0 credits used", "your credits were not deducted").
 NO_CREDITS = pattern(
-    r"\b(insufficient|not enough|no|out of|zero|0) (remaining |available )?credits?\b"
+    r"\b(insufficient|not enough|out of) credits?\b"
+    r"|\b(no|zero|0) (remaining |available )?credits? (left|remaining|available)\b"
+    r"|\bno (remaining|available) credits?\b|\bcredits? (balance )?(is |are )?(zero|0)\b"
     r"|\bcredits? (are |is |have been )?(exhausted|depleted|insufficient|used up|exceeded)\b"
     r"|\bcredit (limit|balance) (reached|exceeded|is (zero|0|exhausted))\b",
     re.IGNORECASE,
