@@ -654,53 +654,51 @@ def test_an_email_holding_half_a_character_is_not_verified(api: Any, tmp_path: P
     assert [body(r)["email"] for r in fake.received] == ["bob@acme.com"]
 
 
-@pytest.mark.parametrize(
-    ("command", "answer", "exit_code", "status"),
-    [
-        (["enrich", "person", "--linkedin-url", "https://www.linkedin.com/in/ann-lee/"],
-         {"status": "error", "message": "Internal server error", "data": None}, 7, "unknown"),
-        (["enrich", "org", "77"], {"error": "Insufficient credits", "data": []}, 4, "rejected"),
-        (["enrich", "org", "77"], {"status": "fail", "data": {}}, 6, "rejected"),
-        (["news", "77"], {"status": "error", "message": "upstream timeout", "data": []}, 7,
-         "unknown"),
-        (["enrich", "org", "77"], {"status": "error", "message": "No match found", "data": None},
-         0, "no_match"),
-        (["enrich", "org", "77"], {"status": "error", "message": "No matching records found"},
-         0, "no_match"),
-        (["enrich", "org", "77"],
-         {"status": "error", "message": "Temporary failure; your credits were not deducted"},
-         7, "unknown"),
-        (["enrich", "org", "77"],
-         {"status": "error", "message": "No active subscription found for this API key"},
-         3, "rejected"),
-        (["enrich", "org", "77"],
-         {"success": False, "message": "Temporary failure; your credits were not deducted"},
-         6, "rejected"),
-        (["enrich", "org", "77"], {"success": False, "message": "No matching records found"},
-         0, "no_match"),
-        (["enrich", "org", "77"],
-         {"status": "error", "message": "No matching company found, no credits charged"},
-         0, "no_match"),
-        (["enrich", "org", "77"],
-         {"success": False, "message": "Organisation not found. Please send a valid id"},
-         0, "no_match"),
-        (["enrich", "person", "--first-name", "Jane", "--last-name", "Doe", "--org-name",
-          "Plan International"],
-         {"status": "error", "message": "No person found for Jane Doe at Plan International"},
-         0, "no_match"),
-        (["enrich", "org", "77"], {"status": "error", "message": "User not found. Check your key"},
-         3, "rejected"),
-        (["enrich", "org", "77"],
-         {"success": False, "message": "Person could not be found; no credits charged"},
-         0, "no_match"),
-    ],
-    ids=["a server error", "no credits", "JSend fail", "news", "a no match said as an error",
-         "nothing found said otherwise", "credits spoken of, not spent",
-         "found, of the account not the record", "success false, credits spoken of",
-         "success false, nothing found", "not found, no credits charged",
-         "not found, with words of a request", "not found, quoting words of an account",
-         "the key refused in a not-found sentence", "could not be found, no credits"],
-)  # fmt: skip
+ORG = ["enrich", "org", "77"]
+JANE_AT_PLAN = ["enrich", "person", "--first-name", "Jane", "--last-name", "Doe", "--org-name",
+                "Plan International"]  # fmt: skip
+
+
+def said(message: str, **around: Any) -> dict[str, Any]:
+    return {"status": "error", "message": message, **around}
+
+
+def failed(message: str) -> dict[str, Any]:
+    return {"success": False, "message": message}
+
+
+#: (what it is, command, answer, exit code, the item's status)
+ERROR_ANSWERS: list[tuple[str, list[str], Any, int, str]] = [
+    ("a server error", ["enrich", "person", "--linkedin-url", "https://www.linkedin.com/in/ann/"],
+     said("Internal server error", data=None), 7, "unknown"),
+    ("no credits", ORG, {"error": "Insufficient credits", "data": []}, 4, "rejected"),
+    ("JSend fail", ORG, {"status": "fail", "data": {}}, 6, "rejected"),
+    ("news", ["news", "77"], said("upstream timeout", data=[]), 7, "unknown"),
+    ("a no match said as an error", ORG, said("No match found", data=None), 0, "no_match"),
+    ("nothing found said otherwise", ORG, said("No matching records found"), 0, "no_match"),
+    ("credits spoken of, not spent", ORG, said("Temporary failure; your credits were not "
+                                               "deducted"), 7, "unknown"),
+    ("found, of the account", ORG, said("No active subscription found for this API key"), 3,
+     "rejected"),
+    ("success false, credits spoken of", ORG, failed("Temporary failure; your credits were not "
+                                                     "deducted"), 6, "rejected"),
+    ("success false, nothing found", ORG, failed("No matching records found"), 0, "no_match"),
+    ("not found, no credits charged", ORG, said("No matching company found, no credits "
+                                                "charged"), 0, "no_match"),
+    ("not found, words of a request", ORG, failed("Organisation not found. Please send a valid "
+                                                  "id"), 0, "no_match"),
+    ("not found, quoting words of an account", JANE_AT_PLAN,
+     said("No person found for Jane Doe at Plan International"), 0, "no_match"),
+    ("the key refused in a not-found sentence", ORG, said("User not found. Check your key"), 3,
+     "rejected"),
+    ("could not be found, no credits", ORG, failed("Person could not be found; no credits "
+                                                   "charged"), 0, "no_match"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("command", "answer", "exit_code", "status"),
+                         [case[1:] for case in ERROR_ANSWERS],
+                         ids=[case[0] for case in ERROR_ANSWERS])  # fmt: skip
 def test_a_200_that_holds_only_an_error_is_that_error_not_a_no_match(
     api: Any, isolated: Path, command: list[str], answer: Any, exit_code: int, status: str
 ) -> None:
