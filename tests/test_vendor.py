@@ -693,6 +693,17 @@ ERROR_ANSWERS: list[tuple[str, list[str], Any, int, str]] = [
      "rejected"),
     ("could not be found, no credits", ORG, failed("Person could not be found; no credits "
                                                    "charged"), 0, "no_match"),
+    # A fifth review: what is not a record is no "no match" (held, or the account's).
+    ("a service not available", ORG, said("Enrichment service not available, try again later"),
+     7, "unknown"),
+    ("a route not found", ORG, said("Endpoint not found"), 7, "unknown"),
+    ("no account found", ORG, said("No account found"), 3, "rejected"),
+    ("not found, a key revoked", ORG, said("No data found: key revoked"), 3, "rejected"),
+    ("a not-found with a remark on the plan", ORG,
+     said("No match found. No credits were deducted from your plan"), 0, "no_match"),
+    ("API key not found, asked for Ke", ["enrich", "person", "--first-name", "Ann",
+                                         "--last-name", "Ke", "--org-name", "Acme"],
+     said("API key not found"), 3, "rejected"),
 ]  # fmt: skip
 
 

@@ -560,8 +560,10 @@ SOMEONE_ELSE: list[tuple[str, str, dict[str, Any], Any, str]] = [
     # A fourth review: joining words and another order are one name; a short one is its own.
     ("Silva dos Santos for Silva Santos", "person", {**BY_NAME_AT_ACME, "lastName": "Silva Santos"},
      {"personId": "9", "lastName": "Silva dos Santos"}, "completed"),
-    ("Xiaoming Wang for Wang Xiaoming", "person", {**BY_NAME_AT_ACME, "lastName": "Wang Xiaoming"},
-     {"personId": "9", "lastName": "Xiaoming Wang"}, "completed"),
+    ("Lopez Garcia for Garcia Lopez (another order: two people)", "person",
+     {**BY_NAME_AT_ACME, "lastName": "Garcia Lopez"},
+     {"personId": "9", "firstName": "Ann", "lastName": "Lopez Garcia"},
+     "unread: it names Ann Lopez Garcia, not Ann Garcia Lopez"),
     ("Nguyen for Le", "person", {**BY_NAME_AT_ACME, "lastName": "Le"},
      {"personId": "9", "firstName": "Ann", "lastName": "Nguyen"}, "unread: it names Ann Nguyen"),
     ("an old public URL in another script, its profile answered", "person",

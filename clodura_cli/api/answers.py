@@ -674,37 +674,57 @@ _ERROR_ENVELOPE_KEYS = frozenset(
     "status state message msg error errors error_message errormessage code statuscode success "
     "data result results detail details timestamp requestid request_id path".split()
 )
-#: Messages that say the record asked for was not found: a no match, not an error, whatever
-#: else they say of credits ("No matching contact found, no credits charged").
+#: What a paid answer may say it did not find: the record asked for (not a service, a route,
+#: a user or an account: those are no "no match").
+_RECORD = (
+    r"(persons?|people|contacts?|records?|match(es)?|results?|data|profiles?|"
+    r"organi[sz]ations?|compan(y|ies)|details|emails?( address(es)?)?|entr(y|ies)|leads?|"
+    r"news|articles?)"
+)
+#: Messages that say the record asked for was not found: a no match, kept, whatever else they
+#: say of credits or charges ("No matching contact found, no credits charged").
 _NOTHING_FOUND = pattern(
-    r"\bnot (be |been )?found\b|\bno\b[\w\s-]{0,40}\bfound\b|\bnothing (was )?(found|matched)\b"
-    r"|\b(unable to|could ?n[o'’]?t|cannot|did ?n[o'’]?t) (find|locate)\b|\bno (match|matches|"
-    r"matching|results?|records?|data|contacts?|profiles?)\b|\bnot available\b",
+    rf"\b{_RECORD} (was |were |could |is |are )?not (be )?(found|available)\b"
+    rf"|\bno (such |matching |valid )?{_RECORD}( \w+){{0,2}} (was |were )?found\b"
+    rf"|\bno (matching |such )?{_RECORD}\b(?! (for|with) (this|your|the given) (api )?key)"
+    rf"|\b(unable to|could ?n[o'’]?t|cannot|did ?n[o'’]?t) (find|locate) (a |an |any |the |this "
+    rf"|that )?(matching )?{_RECORD}\b",
     re.IGNORECASE,
 )
-#: Words of a message about the account, not the record: "No active subscription found for
-#: this API key" or "User not found. Check your key" refuse the account (the run stops, and
-#: it is asked again later), never a "no match" kept for ever. Read once the input the message
-#: may quote is taken out: "No person found for Jane Doe at Plan International" is a no match.
+#: What refuses the account whatever else a message says ("No data found: key revoked").
+_ACCOUNT_REFUSED = pattern(
+    r"\b((api |access |secret )?key|token|subscription|plan|account|licen[cs]e) (is |was |has "
+    r"been )?(revoked|expired|suspended|disabled|invalid|inactive|cancel+ed|locked|blocked)\b"
+    r"|\b(invalid|revoked|expired|unknown) (api |access |secret )?(key|token)\b|\bunauthori[sz]ed"
+    r"|\bforbidden\b|\bpermission denied\b|\bno active (subscription|plan)\b",
+    re.IGNORECASE,
+)
+#: Words of a message about the account, read when it says no record was missing: "User not
+#: found. Check your key" or "No account found" refuse the account (the run stops, and it is
+#: asked again later), never a "no match" kept for ever.
 _ABOUT_THE_ACCOUNT = pattern(
-    r"\b(subscription|plan|(api|access|secret)[ _-]?key|keys?|tokens?|credentials?|"
-    r"unauthori[sz]ed|forbidden|permissions?|expired|revoked|suspended|disabled|"
-    r"account (is |has been )?(inactive|disabled|suspended|expired|locked|blocked))\b",
+    r"\b(subscription|plan|(api|access|secret)[ _-]?keys?|keys?|tokens?|credentials?|account|"
+    r"workspace|tenant|customer|tier|permissions?)\b",
     re.IGNORECASE,
 )
-#: What a message may quote of the input: addresses, URLs, and text in double quotes.
-_QUOTED = pattern(r"\S*[@/]\S*|\"[^\"]*\"|“[^”]*”")
+#: What a message may quote of the input: addresses and URLs, and text in double quotes.
+_QUOTED = pattern(r"[^\s@/]*[@/]\S*|\"[^\"]{0,200}\"|“[^”]{0,200}”")
+#: The longest message read (a longer one is an answer's body, not a sentence).
+_MESSAGE_READ = 500
 
 
 def _own_words(message: str, asked: Mapping[str, Any] | None) -> str:
-    """A message without what it quotes of the request (a name, a company, an email, a URL):
-    its own words, which say what happened."""
-    text = _QUOTED.sub(" ", message)
+    """A message without what it quotes of the request: its own words, which say what
+    happened. Addresses, URLs and quoted text go, and each request value of four characters or
+    more where it stands as whole words ("Plan International"; a surname "Ke" stays, or "API
+    key" would lose its key)."""
+    text = _QUOTED.sub(" ", message[:_MESSAGE_READ])
     values = [] if asked is None else list(asked.values())
     texts = [v for value in values for v in (value if isinstance(value, list) else [value])]
-    for quoted in sorted((str(t) for t in texts if isinstance(t, str)), key=len, reverse=True):
-        if len(quoted.strip()) >= 2:
-            text = re.sub(re.escape(quoted.strip()), " ", text, flags=re.IGNORECASE)
+    for quoted in sorted({str(t).strip() for t in texts if isinstance(t, str)}, key=len,
+                         reverse=True):  # fmt: skip
+        if len(quoted) >= 4:
+            text = re.sub(rf"(?<!\w){re.escape(quoted)}(?!\w)", " ", text, flags=re.IGNORECASE)
     return text
 
 
@@ -731,16 +751,21 @@ def _said(payload: Any) -> str | None:
 
 
 def _reading(message: str, asked: Mapping[str, Any] | None) -> str:
-    """What a message of a paid answer that holds nothing else comes to: "account" (the key,
-    plan or subscription refused), "credits" (spent), "none" (the record was not found) or
-    "error", read in that order in the message's own words (``_own_words``)."""
+    """What a message of a paid answer that holds nothing else comes to, in the message's own
+    words (``_own_words``), in this order: "account" when the key, plan or subscription is
+    refused; "none" when the record asked for was not found (a side remark on credits, charges
+    or the plan does not change that); "credits" when they are spent; "account" when it speaks
+    of the account and no record; "error" otherwise (held: it may have been charged). What is
+    unclear is held, never kept as a no match."""
     own = _own_words(message, asked)
-    if _ABOUT_THE_ACCOUNT.search(own):
+    if _ACCOUNT_REFUSED.search(own):
         return "account"
-    if NO_CREDITS.search(own):
-        return "credits"
     if _NOTHING_FOUND.search(own):
         return "none"
+    if NO_CREDITS.search(own):
+        return "credits"
+    if _ABOUT_THE_ACCOUNT.search(own):
+        return "account"
     return "error"
 
 
