@@ -697,13 +697,25 @@ ERROR_ANSWERS: list[tuple[str, list[str], Any, int, str]] = [
     ("a service not available", ORG, said("Enrichment service not available, try again later"),
      7, "unknown"),
     ("a route not found", ORG, said("Endpoint not found"), 7, "unknown"),
-    ("no account found", ORG, said("No account found"), 3, "rejected"),
+    ("no account found: unclear, held", ORG, said("No account found"), 7, "unknown"),
     ("not found, a key revoked", ORG, said("No data found: key revoked"), 3, "rejected"),
     ("a not-found with a remark on the plan", ORG,
      said("No match found. No credits were deducted from your plan"), 0, "no_match"),
     ("API key not found, asked for Ke", ["enrich", "person", "--first-name", "Ann",
                                          "--last-name", "Ke", "--org-name", "Acme"],
      said("API key not found"), 3, "rejected"),
+    # A sixth review: limits, credits, plans and servers speak first; a record last.
+    ("a rate limit, no data", ORG, said("Rate limit exceeded. No data returned"), 5,
+     "rejected"),
+    ("no email credits", ORG, said("No email credits remaining"), 4, "rejected"),
+    ("not in the plan", ORG, said("Results are not available on your current plan"), 3,
+     "rejected"),
+    ("a server error, no data", ORG, said("Internal server error: no data returned"), 7,
+     "unknown"),
+    ("someone's LinkedIn account", ORG, said("Profile not found: LinkedIn account suspended"), 0,
+     "no_match"),
+    ("the surname Key", ["enrich", "person", "--first-name", "John", "--last-name", "Key",
+                         "--org-name", "Acme"], said("Person John Key not found"), 0, "no_match"),
 ]  # fmt: skip
 
 

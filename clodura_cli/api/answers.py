@@ -681,29 +681,49 @@ _RECORD = (
     r"organi[sz]ations?|compan(y|ies)|details|emails?( address(es)?)?|entr(y|ies)|leads?|"
     r"news|articles?)"
 )
-#: Messages that say the record asked for was not found: a no match, kept, whatever else they
-#: say of credits or charges ("No matching contact found, no credits charged").
+#: Messages that say the record asked for was not found: a no match, kept. Read only after
+#: every reading that stops or holds (credits, limits, plan, server): "No data returned: rate
+#: limit exceeded" is no "no match".
 _NOTHING_FOUND = pattern(
-    rf"\b{_RECORD} (was |were |could |is |are )?not (be )?(found|available)\b"
-    rf"|\bno (such |matching |valid )?{_RECORD}( \w+){{0,2}} (was |were )?found\b"
-    rf"|\bno (matching |such )?{_RECORD}\b(?! (for|with) (this|your|the given) (api )?key)"
+    rf"\b{_RECORD}( [\w'.-]+){{0,4}} (was |were |could |is |are )?not (be )?found\b"
+    rf"|\bno (such |matching |valid )?{_RECORD}( \w+){{0,2}} (was |were )?(found|matched)\b"
+    rf"|\bno (matching |such )?{_RECORD}\s*([.,;:!)-]|$)"
     rf"|\b(unable to|could ?n[o'’]?t|cannot|did ?n[o'’]?t) (find|locate) (a |an |any |the |this "
     rf"|that )?(matching )?{_RECORD}\b",
     re.IGNORECASE,
 )
-#: What refuses the account whatever else a message says ("No data found: key revoked").
+#: Our key, plan or subscription refused, whatever else a message says ("No data found: key
+#: revoked"). Not a person's or a mailbox's account ("LinkedIn account suspended").
 _ACCOUNT_REFUSED = pattern(
-    r"\b((api |access |secret )?key|token|subscription|plan|account|licen[cs]e) (is |was |has "
-    r"been )?(revoked|expired|suspended|disabled|invalid|inactive|cancel+ed|locked|blocked)\b"
-    r"|\b(invalid|revoked|expired|unknown) (api |access |secret )?(key|token)\b|\bunauthori[sz]ed"
-    r"|\bforbidden\b|\bpermission denied\b|\bno active (subscription|plan)\b",
+    r"\b((api |access |secret )?key|token|subscription|plan|licen[cs]e) (is |was |has been )?"
+    r"(revoked|expired|suspended|disabled|invalid|inactive|cancel+ed|locked|blocked|not found|"
+    r"not recogni[sz]ed|not valid)\b|\b(invalid|revoked|expired|unknown) (api |access |secret )?"
+    r"(key|token)\b|\bunauthori[sz]ed|\bforbidden\b|\bpermission denied\b"
+    r"|\bno active (subscription|plan)\b",
     re.IGNORECASE,
 )
-#: Words of a message about the account, read when it says no record was missing: "User not
-#: found. Check your key" or "No account found" refuse the account (the run stops, and it is
-#: asked again later), never a "no match" kept for ever.
+#: A limit of requests reached: the run stops (as a 429 would), and a later run asks again.
+_RATE_LIMITED = pattern(
+    r"\brate[ -]?limit|\btoo many requests\b|\bquota\b|\blimit (reached|exceeded|hit)\b"
+    r"|\bthrottl",
+    re.IGNORECASE,
+)
+#: What the plan does not include: the account's (403), not a missing record.
+_NOT_IN_THE_PLAN = pattern(
+    r"\bupgrade\b|\bfree (tier|plan)\b|\btrial\b|\b(not available|unavailable|not included|"
+    r"access) (on|in|for|with) (your|the|this) (current |free )?(plan|tier|account|subscription)\b",
+    re.IGNORECASE,
+)
+#: A server that failed: held as maybe charged, never a no match.
+_SERVER_FAILED = pattern(
+    r"\b(server|timeout|timed out|unavailable|unreachable|database|upstream|internal|"
+    r"temporar(y|ily)|try again|retry|maintenance|overloaded|gateway|exception)\b",
+    re.IGNORECASE,
+)
+#: Words of a message about the account, read when nothing else was recognised: "User not
+#: found. Check your key" refuses the account (the run stops, and it is asked again later).
 _ABOUT_THE_ACCOUNT = pattern(
-    r"\b(subscription|plan|(api|access|secret)[ _-]?keys?|keys?|tokens?|credentials?|account|"
+    r"\b(subscription|plan|(api|access|secret)[ _-]?keys?|keys?|tokens?|credentials?|"
     r"workspace|tenant|customer|tier|permissions?)\b",
     re.IGNORECASE,
 )
@@ -715,17 +735,16 @@ _MESSAGE_READ = 500
 
 def _own_words(message: str, asked: Mapping[str, Any] | None) -> str:
     """A message without what it quotes of the request: its own words, which say what
-    happened. Addresses, URLs and quoted text go, and each request value of four characters or
-    more where it stands as whole words ("Plan International"; a surname "Ke" stays, or "API
-    key" would lose its key)."""
+    happened. Addresses, URLs and quoted text go, and each request value where it stands as
+    whole words ("Plan International", a surname "Key"; "Ke" leaves "API key" whole)."""
     text = _QUOTED.sub(" ", message[:_MESSAGE_READ])
     values = [] if asked is None else list(asked.values())
     texts = [v for value in values for v in (value if isinstance(value, list) else [value])]
     for quoted in sorted({str(t).strip() for t in texts if isinstance(t, str)}, key=len,
                          reverse=True):  # fmt: skip
-        if len(quoted) >= 4:
+        if len(quoted) >= 2:
             text = re.sub(rf"(?<!\w){re.escape(quoted)}(?!\w)", " ", text, flags=re.IGNORECASE)
-    return text
+    return " ".join(text.split())
 
 
 def _envelope_only(payload: Any) -> str | None:
@@ -752,20 +771,18 @@ def _said(payload: Any) -> str | None:
 
 def _reading(message: str, asked: Mapping[str, Any] | None) -> str:
     """What a message of a paid answer that holds nothing else comes to, in the message's own
-    words (``_own_words``), in this order: "account" when the key, plan or subscription is
-    refused; "none" when the record asked for was not found (a side remark on credits, charges
-    or the plan does not change that); "credits" when they are spent; "account" when it speaks
-    of the account and no record; "error" otherwise (held: it may have been charged). What is
-    unclear is held, never kept as a no match."""
+    words (``_own_words``). First what stops the run or holds the item, then a missing record:
+    "account" (the key, plan or subscription refused, or not in the plan), "credits" (spent),
+    "rate" (a limit of requests), "error" (a server failed: held), "none" (the record asked for
+    was not found: a no match, kept), "account" (words of the account and nothing else), and
+    "error" for the rest. What is unclear is held, never kept as a no match."""
     own = _own_words(message, asked)
-    if _ACCOUNT_REFUSED.search(own):
-        return "account"
-    if _NOTHING_FOUND.search(own):
-        return "none"
-    if NO_CREDITS.search(own):
-        return "credits"
-    if _ABOUT_THE_ACCOUNT.search(own):
-        return "account"
+    for found, reading in ((_ACCOUNT_REFUSED, "account"), (NO_CREDITS, "credits"),
+                           (_RATE_LIMITED, "rate"), (_NOT_IN_THE_PLAN, "account"),
+                           (_SERVER_FAILED, "error"), (_NOTHING_FOUND, "none"),
+                           (_ABOUT_THE_ACCOUNT, "account")):  # fmt: skip
+        if found.search(own):
+            return reading
     return "error"
 
 
@@ -802,8 +819,8 @@ def error_envelope(payload: Any, asked: Mapping[str, Any] | None = None) -> tupl
     reading = _reading(message, asked) if message else "error"
     if reading == "none":
         return None
-    if reading in ("account", "credits"):
-        return (403 if reading == "account" else 402), message
+    if reading in ("account", "credits", "rate"):
+        return {"account": 403, "credits": 402, "rate": 429}[reading], message
     shown = message or f"the answer says {word or 'it failed'} and holds nothing else"
     return (400 if refused else 500), shown
 

@@ -80,6 +80,7 @@ NO_CREDITS = pattern(
     r"\b(insufficient|not enough|out of) credits?\b"
     r"|\b(no|zero|0) (remaining |available )?credits? (left|remaining|available)\b"
     r"|\bno (remaining|available) credits?\b|\bcredits? (balance )?(is |are )?(zero|0)\b"
+    r"|\bno( \w+)? credits? (left|remaining|available)\b"
     r"|\bno credits? found\b|\bpayment required\b"
     r"|\bcredits? (are |is |have been )?(exhausted|depleted|insufficient|used up|exceeded)\b"
     r"|\bcredit (limit|balance) (reached|exceeded|is (zero|0|exhausted))\b",
