@@ -692,32 +692,63 @@ _NOTHING_FOUND = pattern(
     rf"|that )?(matching )?{_RECORD}\b",
     re.IGNORECASE,
 )
-#: Our key, plan or subscription refused, whatever else a message says ("No data found: key
-#: revoked"). Not a person's or a mailbox's account ("LinkedIn account suspended").
+#: What may stand beside a record not found and change nothing: a remark on charges ("no
+#: credits charged", "0 credits used, 95 remaining") or advice ("try a different domain", the
+#: vendor's own "may be you can tweak the filters"). Anything else beside it is held.
+_BESIDE_NOT_FOUND = pattern(
+    r"\b(no|0|zero) (credits?|charges?) (were |was |have been )?(charged|deducted|used|spent)"
+    r"( (from|to|on) (your |the )?(account|plan|balance|subscription))?\b"
+    r"|\bno (credit|charge) (was )?(made|applied)\b|\bcredits? (were |was )?not (charged|"
+    r"deducted|used)\b|\b(you|your (account|subscription|plan|quota)) (was |were )?not charged\b"
+    r"|\bcredits? used:? ?0\b|\d+ credits? (remaining|left|available)\b|\bcredits? "
+    r"(remaining|left|available):? ?\d+\b|\b(this |the )?(lookup|request|search) did not count "
+    r"against (your |the )?quota\b|\bno quota (was )?used\b|\bmay ?be you can tweak the filters\b"
+    r"|\b(please )?(try|check|use|give|send|provide)\b(?![^.;]*\blater\b)[^.;]*",
+    re.IGNORECASE,
+)
+
+
+#: Words that only link a not-found clause to what it quoted ("No match found for the
+#: provided details", "We couldn't find this person").
+_LINKING_WORDS = frozenset(
+    "for at in with the this that given provided details of on by to an any we our your from "
+    "matching query input request search criteria name company organisation organization "
+    "person contact profile domain email address url linkedin id".split()
+)
+#: Our key, plan, subscription or account refused, whatever else a message says ("No data
+#: found: key revoked"). Not a person's or a mailbox's account ("LinkedIn account suspended").
 _ACCOUNT_REFUSED = pattern(
-    r"\b((api |access |secret )?key|token|subscription|plan|licen[cs]e) (is |was |has been )?"
-    r"(revoked|expired|suspended|disabled|invalid|inactive|cancel+ed|locked|blocked|not found|"
-    r"not recogni[sz]ed|not valid)\b|\b(invalid|revoked|expired|unknown) (api |access |secret )?"
-    r"(key|token)\b|\bunauthori[sz]ed|\bforbidden\b|\bpermission denied\b"
-    r"|\bno active (subscription|plan)\b",
+    r"\b((api |access |secret )?key|token|subscription|plan|licen[cs]e|(?<!linkedin )(?<!email )"
+    r"(?<!mailbox )(?<!user )account) (is |was |has been |has )?(revoked|expired|suspended|"
+    r"disabled|invalid|inactive|cancel+ed|locked|blocked|closed|ended|not found|not recogni[sz]ed"
+    r"|not valid|missing|required)\b|\b(invalid|revoked|expired|unknown|missing) (api |access "
+    r"|secret )?(key|token)\b|\bunauthori[sz]ed|\bnot authori[sz]ed\b|\bauthentication "
+    r"(failed|required)\b|\baccess denied\b|^\W*(403 )?forbidden\b|\bpermission denied\b(?! "
+    r"for)|\bno active (subscription|plan)\b",
     re.IGNORECASE,
 )
 #: A limit of requests reached: the run stops (as a 429 would), and a later run asks again.
+#: Not a quota merely spoken of ("this lookup did not count against your quota").
 _RATE_LIMITED = pattern(
-    r"\brate[ -]?limit|\btoo many requests\b|\bquota\b|\blimit (reached|exceeded|hit)\b"
-    r"|\bthrottl",
+    r"\brate[ -]?limit|\btoo many (concurrent )?requests\b|\bconcurrent requests\b|\bthrottl"
+    r"|\b(quota|limit|cap)\b[\w\s]{0,30}\b(exceeded|reached|exhausted|used up|hit)\b"
+    r"|\b(exceeded|reached|hit) (your |the )?([\w-]+ )?(quota|limit|cap)\b|\busage cap\b",
     re.IGNORECASE,
 )
-#: What the plan does not include: the account's (403), not a missing record.
+#: What the plan does not include: the account's (403), not a missing record. Not an offer
+#: beside one ("No results; upgrade for more sources").
 _NOT_IN_THE_PLAN = pattern(
-    r"\bupgrade\b|\bfree (tier|plan)\b|\btrial\b|\b(not available|unavailable|not included|"
-    r"access) (on|in|for|with) (your|the|this) (current |free )?(plan|tier|account|subscription)\b",
+    r"\b(not available|unavailable|not included|access) (on|in|for|with) (your|the|this) "
+    r"(current |free )?(plan|tier|account|subscription)\b|\bfree tier\b|\buntil you upgrade\b"
+    r"|\bupgrade (your plan )?(is )?required\b|\brequires? (a )?(paid|higher|pro|premium) "
+    r"(plan|tier)\b|\b(access|available) for trial accounts\b",
     re.IGNORECASE,
 )
-#: A server that failed: held as maybe charged, never a no match.
+#: A server or a lookup that failed: held as maybe charged, never a no match.
 _SERVER_FAILED = pattern(
-    r"\b(server|timeout|timed out|unavailable|unreachable|database|upstream|internal|"
-    r"temporar(y|ily)|try again|retry|maintenance|overloaded|gateway|exception)\b",
+    r"\b(server|timeout|timed out|unavailable|unreachable|upstream|internal|temporar(y|ily)|"
+    r"maintenance|overloaded|gateway|exception|error|failed|failure|went wrong|busy|"
+    r"in progress|check back)\b",
     re.IGNORECASE,
 )
 #: Words of a message about the account, read when nothing else was recognised: "User not
@@ -779,11 +810,16 @@ def _reading(message: str, asked: Mapping[str, Any] | None) -> str:
     own = _own_words(message, asked)
     for found, reading in ((_ACCOUNT_REFUSED, "account"), (NO_CREDITS, "credits"),
                            (_RATE_LIMITED, "rate"), (_NOT_IN_THE_PLAN, "account"),
-                           (_SERVER_FAILED, "error"), (_NOTHING_FOUND, "none"),
-                           (_ABOUT_THE_ACCOUNT, "account")):  # fmt: skip
+                           (_SERVER_FAILED, "error")):  # fmt: skip
         if found.search(own):
             return reading
-    return "error"
+    if _NOTHING_FOUND.search(own):
+        # A no match is kept for ever: only when the message says nothing else than that the
+        # record was not found (and what may stand beside it); any other clause holds it.
+        rest = _BESIDE_NOT_FOUND.sub(" ", _NOTHING_FOUND.sub(" ", own))
+        words = {w.casefold() for w in re.findall(r"[^\W\d_]{2,}", rest)}
+        return "error" if words - _LINKING_WORDS else "none"
+    return "account" if _ABOUT_THE_ACCOUNT.search(own) else "error"
 
 
 def says_nothing_found(payload: Any, asked: Mapping[str, Any] | None = None) -> bool:

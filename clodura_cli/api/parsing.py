@@ -81,6 +81,7 @@ NO_CREDITS = pattern(
     r"|\b(no|zero|0) (remaining |available )?credits? (left|remaining|available)\b"
     r"|\bno (remaining|available) credits?\b|\bcredits? (balance )?(is |are )?(zero|0)\b"
     r"|\bno( \w+)? credits? (left|remaining|available)\b"
+    r"|\binsufficient (balance|funds)\b|\bcredits?: ?0\b"
     r"|\bno credits? found\b|\bpayment required\b"
     r"|\bcredits? (are |is |have been )?(exhausted|depleted|insufficient|used up|exceeded)\b"
     r"|\bcredit (limit|balance) (reached|exceeded|is (zero|0|exhausted))\b",
