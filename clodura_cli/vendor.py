@@ -75,8 +75,17 @@ def _empty(value: Any) -> bool:
     return value is None or value in ({}, [], "")
 
 
+_UNREAD = ("answer not understood: ", "; kept in the ledger")
+
+
 def _unread(why: str) -> Reading:
-    return Reading("unread", message=f"answer not understood: {why}; kept in the ledger")
+    return Reading("unread", message=why.join(_UNREAD))
+
+
+def _reason(reading: Reading) -> str:
+    """Why a reading is not a delivery, without the words ``_unread`` puts around it."""
+    message = reading.message or reading.status
+    return message.removeprefix(_UNREAD[0]).removesuffix(_UNREAD[1])
 
 
 #: A LinkedIn profile's or company page's own part of its URL: what two spellings of one URL
@@ -829,10 +838,10 @@ def read_news(status: int, payload: Any, body: dict[str, Any]) -> Reading:
         articles = []  # "No news found": a page of none, paid for as any page
     if articles is None:
         return _unread("no articles in the answer")
+    expected = asked or (None if named is None else str(named))
     for article in (a for a in articles if isinstance(a, dict)):
         # Each article may say whose it is: one of another organisation is not this one's news.
         of = column(article, "organisationId", "orgId")
-        expected = asked or (None if named is None else str(named))
         if of is not None and expected and str(of) != expected:
             return _unread(f"it holds an article of {of}, not of {expected}")
         page = column(article, "orgLinkedinUrl")
@@ -891,11 +900,11 @@ BY_NAME = {e.name: e for e in BY_PATH.values()}
 _REREAD = ("completed", "no_match", "unread", "pending")
 
 
-def reparse_items(items: PaidItems) -> tuple[int, list[tuple[Item, Reading]]]:
+def reparse_items(items: PaidItems) -> tuple[int, list[tuple[Item, str]]]:
     """Read every kept answer of a verification, enrichment or news request again with this
     version's readers and record what it recovers (an answer an older version could not
     read); returns how many items changed, and the delivered ones this version would not
-    deliver (an answer it reads as about someone else), which are left as they are: a result
+    deliver, with why (an answer it reads as about someone else), left as they are: a result
     the user has is never taken back by a reader's doubt. The answers are kept as they are."""
     from clodura_cli.api.answers import error_envelope
     from clodura_cli.api.parsing import first_value
@@ -920,7 +929,7 @@ def reparse_items(items: PaidItems) -> tuple[int, list[tuple[Item, Reading]]]:
         if item.status in ("completed", "no_match") and reading.status not in (
             "completed", "no_match"
         ):  # fmt: skip
-            doubted.append((item, reading))
+            doubted.append((item, _reason(reading)))
             continue
         items.answered(
             item.id, reading.status, result=reading.result, credits=reading.credits,

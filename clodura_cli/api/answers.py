@@ -836,11 +836,11 @@ def error_envelope(payload: Any, asked: Mapping[str, Any] | None = None) -> tupl
 
     ``{"status": "error", "message": "Internal server error", "data": null}``,
     ``{"error": "Insufficient credits"}``, ``{"success": false, ...}`` or JSend's
-    ``{"status": "fail"}`` is no answer. By its message's own words (``_reading``): the
-    account refused (key, plan, subscription) → 403, which stops the run and is asked again
-    later; credits spent → 402; the record not found → a no match, left to the reader;
-    otherwise ``fail`` or ``success: false`` → 400 (refused), any other error → 500 (it may
-    have been charged: kept, not resent)."""
+    ``{"status": "fail"}`` is no answer. By what its message comes to (``_reading``): the
+    account refused or a plan restriction → 403, credits spent → 402, a limit of requests →
+    429 (each stops the run, and a later run asks again); the record not found, and nothing
+    else said → a no match, left to the reader; otherwise ``fail`` or ``success: false`` → 400
+    (refused), any other error → 500 (it may have been charged: kept, not resent)."""
     message = _said(payload)
     if message is None:
         return None

@@ -113,21 +113,23 @@ def print_raw(references: list[str]) -> None:
 
 def _item_row(item: Any) -> dict[str, Any]:
     """A verification's, enrichment's or news request's kept answer, as --raw shows it."""
-    body = None if item.answer is None else stored_payload(item.answer)
-    if body is None and item.answer is not None:
-        body = item.answer.decode("utf-8", errors="replace")
+    body = None if item.answer is None else _shown(item.answer)
     return {"endpoint": item.endpoint, "key": item.key, "status": item.status,
             "message": item.message, "sent": item.body, "headers": item.headers,
             "body": body}  # fmt: skip
+
+
+def _shown(content: bytes) -> Any:
+    """A kept answer as --raw shows it: its JSON, or its text when it holds none."""
+    body = stored_payload(content)
+    return content.decode("utf-8", errors="replace") if body is None else body
 
 
 def raw_rows(job: Job, answers: list[StoredAnswer]) -> list[dict[str, Any]]:
     """A job's kept answers as --raw shows them, and how many were not kept."""
     rows: list[dict[str, Any]] = []
     for answer in answers:
-        body = stored_payload(answer.body)
-        if body is None:
-            body = answer.body.decode("utf-8", errors="replace")
+        body = _shown(answer.body)
         rows.append({"trackingId": job.tracking_id, "personId": job.person_id,
                      "kind": job.kind, "call": answer.call, "receivedAt": answer.received_at,
                      "truncated": answer.truncated, "headers": answer.headers,
@@ -156,13 +158,11 @@ def reparse() -> None:
         "job now"
     )
     if doubted:
-        item, reading = doubted[0]
-        why = str(reading.message or reading.status).removeprefix("answer not understood: ")
-        why = why.removesuffix("; kept in the ledger")
+        item, reason = doubted[0]
         report.warn(
             f"{len(doubted)} answer(s) delivered earlier would not be delivered by this version "
-            f"(the first, {item.endpoint} {item.key}: {why}); they are left as they were: look "
-            "at them with `clodura track --raw`"
+            f"(the first, {item.endpoint} {item.key}: {reason}); they are left as they were: "
+            "look at them with `clodura track --raw`"
         )
 
 
