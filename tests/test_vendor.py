@@ -655,8 +655,10 @@ def test_an_email_holding_half_a_character_is_not_verified(api: Any, tmp_path: P
 
 
 ORG = ["enrich", "org", "77"]
-JANE_AT_PLAN = ["enrich", "person", "--first-name", "Jane", "--last-name", "Doe", "--org-name",
-                "Plan International"]  # fmt: skip
+
+
+def by_name(first: str, last: str, company: str) -> list[str]:
+    return ["enrich", "person", "--first-name", first, "--last-name", last, "--org-name", company]
 
 
 def said(message: str, **around: Any) -> dict[str, Any]:
@@ -687,7 +689,7 @@ ERROR_ANSWERS: list[tuple[str, list[str], Any, int, str]] = [
                                                 "charged"), 0, "no_match"),
     ("not found, words of a request", ORG, failed("Organisation not found. Please send a valid "
                                                   "id"), 0, "no_match"),
-    ("not found, quoting words of an account", JANE_AT_PLAN,
+    ("not found, quoting words of an account", by_name("Jane", "Doe", "Plan International"),
      said("No person found for Jane Doe at Plan International"), 0, "no_match"),
     ("the key refused in a not-found sentence", ORG, said("User not found. Check your key"), 3,
      "rejected"),
@@ -701,9 +703,8 @@ ERROR_ANSWERS: list[tuple[str, list[str], Any, int, str]] = [
     ("not found, a key revoked", ORG, said("No data found: key revoked"), 3, "rejected"),
     ("a not-found with a remark on the plan", ORG,
      said("No match found. No credits were deducted from your plan"), 0, "no_match"),
-    ("API key not found, asked for Ke", ["enrich", "person", "--first-name", "Ann",
-                                         "--last-name", "Ke", "--org-name", "Acme"],
-     said("API key not found"), 3, "rejected"),
+    ("API key not found, asked for Ke", by_name("Ann", "Ke", "Acme"), said("API key not found"),
+     3, "rejected"),
     # A sixth review: limits, credits, plans and servers speak first; a record last.
     ("a rate limit, no data", ORG, said("Rate limit exceeded. No data returned"), 5,
      "rejected"),
@@ -726,8 +727,8 @@ ERROR_ANSWERS: list[tuple[str, list[str], Any, int, str]] = [
     ("a not-found beside advice and a balance", ORG,
      said("No contact found; 0 credits used, 95 credits remaining. Try a full name"), 0,
      "no_match"),
-    ("the surname Key", ["enrich", "person", "--first-name", "John", "--last-name", "Key",
-                         "--org-name", "Acme"], said("Person John Key not found"), 0, "no_match"),
+    ("the surname Key", by_name("John", "Key", "Acme"), said("Person John Key not found"), 0,
+     "no_match"),
 ]  # fmt: skip
 
 
