@@ -17,7 +17,12 @@ import re
 from typing import Any
 
 from clodura_cli.api import spec
-from clodura_cli.api.answers import classify_word, normal_linkedin, says_nothing_found
+from clodura_cli.api.answers import (
+    classify_word,
+    normal_linkedin,
+    profile_key,
+    says_nothing_found,
+)
 from clodura_cli.api.errors import ValidationError
 from clodura_cli.base.encoding import escape_halves, has_halves
 from clodura_cli.base.text import pattern
@@ -584,7 +589,7 @@ def person_key(body: dict[str, Any]) -> str:
     URL (or else email, or else name at company) asked again is the same item, whatever else
     the row holds."""
     if "linkedinUrl" in body:
-        return f"linkedin:{body['linkedinUrl']}"
+        return f"linkedin:{profile_key(body['linkedinUrl'])}"
     if "email" in body:
         return f"email:{body['email'].lower()}"
     company = body.get("orgLinkedinUrl") or body.get("organisationName")
@@ -714,9 +719,14 @@ def org_purchase(record: dict[str, Any], add_ons: list[str], label: str) -> Purc
     _refuse_halves(label, body)
     for add_on in add_ons:
         body[ADD_ONS[add_on]] = True
-    what = body.get("organisationId") or str(body.get("orgLinkedinUrl")).lower()
-    key = f"{what}|{'+'.join(sorted(add_ons))}"
+    key = f"{_organisation_named(body)}|{'+'.join(sorted(add_ons))}"
     return Purchase(key, body, record)
+
+
+def _organisation_named(body: dict[str, Any]) -> str:
+    """The organisation a body asks about, as its ledger key names it: its id, else its
+    LinkedIn URL however written."""
+    return body.get("organisationId") or profile_key(str(body.get("orgLinkedinUrl"))) or ""
 
 
 def read_org(status: int, payload: Any, body: dict[str, Any]) -> Reading:
@@ -796,8 +806,7 @@ def news_purchase(body: dict[str, Any]) -> Purchase:
     window, the filters, the page (1 when not sent, as the API defaults) and any other field a
     body sent through `clodura api` carries (``perPage``)."""
     _refuse_halves("news", body)
-    what = body.get("organisationId") or str(body.get("orgLinkedinUrl")).lower()
-    parts = [what, body["publishedSince"], body["publishedUntil"],
+    parts = [_organisation_named(body), body["publishedSince"], body["publishedUntil"],
              ",".join(sorted(body.get("category", []))),
              ",".join(sorted(k.lower() for k in body.get("keywords", []))),
              body.get("articleTitle") or "", str(body.get("page", 1))]  # fmt: skip
@@ -943,7 +952,7 @@ def items_named(items: PaidItems, reference: str) -> list[Item]:
     """The items a reference names: an email, a LinkedIn URL, an organisation id, or a whole
     ledger key, as `track --raw` takes them."""
     wanted = {reference.strip().casefold()}
-    url = normal_linkedin(reference)
+    url = profile_key(reference)
     if url and "linkedin.com" in url:
         wanted.add(url)
     found = []

@@ -131,3 +131,58 @@ def test_the_commands_work_on_an_upgraded_ledger(isolated: Path, emulator: Sandb
 def test_every_older_format_has_its_schema_kept_for_these_tests(version: int) -> None:
     """A new format keeps its predecessor's schema under tests/data, for a test like these."""
     assert (Path(__file__).parent / "data" / f"ledger-v{version}.sql").exists()
+
+
+def test_a_format_5_ledger_keys_each_linkedin_profile_once(tmp_path: Path) -> None:
+    """Format 6 keys a profile however its URL was written (a %2D, a language segment); a
+    format-5 ledger kept the percent-escaped spelling as a person of its own."""
+    from clodura_cli.store.ledger import identity_of
+
+    path = tmp_path / "ledger.db"
+    v0_ledger(path, 5)
+    db = sqlite3.connect(path)
+    db.execute(
+        "INSERT INTO jobs (account, kind, linkedin_url, identifiers, record, tracking_id, status, "
+        "result, credits, submitted_at, updated_at) VALUES ('acct', 'email', ?, ?, '{}', 'T-3', "
+        "'completed', ?, 1, 4.0, 4.0)",
+        ("https://www.linkedin.com/in/ann%2dlee/",
+         json.dumps({"linkedinUrl": "https://www.linkedin.com/in/Ann%2DLee/"}),
+         json.dumps({"email": "ann@acme.example", "emailStatus": "verified"})),
+    )  # fmt: skip
+    db.execute("INSERT INTO identities VALUES (1, 'acct', 'email', 'linkedin_url', "
+               "'https://www.linkedin.com/in/bob%2dday/')")  # fmt: skip
+    items = [
+        ("enrich-person", "linkedin:https://www.linkedin.com/in/ann%2dlee/"),
+        ("enrich-org", "https://www.linkedin.com/company/acme%2dco/|technographics"),
+        ("enrich-person", "name:ann|lee|https://www.linkedin.com/company/acme%2dco/"),
+        ("verify", "standard:ann@acme.example"),
+    ]
+    db.executemany(
+        "INSERT INTO items (account, endpoint, item_key, body, record, status, submitted_at, "
+        "updated_at) VALUES ('acct', ?, ?, '{}', '{}', 'completed', 5.0, 5.0)",
+        items,
+    )
+    db.commit()
+    db.close()
+    ledger = Ledger(path)
+
+    def newest(url: str) -> int | None:
+        job = ledger.latest("acct", "email", identity_of({"linkedinUrl": url}))
+        return job.id if job else None
+
+    assert newest("https://www.linkedin.com/in/ann-lee/") == 3
+    assert newest("https://www.linkedin.com/in/ann-lee/de/") == 3
+    assert newest("https://www.linkedin.com/in/Bob-Day") == 1  # learnt from an answer
+    keys = [
+        row[0] for row in sqlite3.connect(path).execute("SELECT item_key FROM items ORDER BY id")
+    ]
+    assert keys == [
+        "linkedin:https://www.linkedin.com/in/ann-lee/",
+        "https://www.linkedin.com/company/acme-co/|technographics",
+        "name:ann|lee|https://www.linkedin.com/company/acme%2dco/",  # a name's, left as it was
+        "standard:ann@acme.example",
+    ]
+    found = ledger.items().latest(
+        "acct", "enrich-person", "linkedin:https://www.linkedin.com/in/ann-lee/"
+    )
+    assert found is not None and found.id == 1

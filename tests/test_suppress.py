@@ -114,3 +114,19 @@ def test_a_list_that_suppresses_nobody_says_so(tmp_path: Path, emulator: Sandbox
         result = run_cli("search", "--sandbox", "--limit", "3", "--suppress", str(listed))
         assert result.exit_code == 0, result.stderr
         assert f"warning: --suppress: {says}" in result.stderr
+
+
+def test_a_profile_listed_in_one_spelling_is_suppressed_in_any_other(tmp_path: Path) -> None:
+    listed = tmp_path / "do-not-contact.txt"
+    listed.write_text("https://www.linkedin.com/in/j%C3%B6rg-m%C3%BCller/\n"
+                      "https://www.linkedin.com/in/ann%2Dlee/\n")  # fmt: skip
+    suppression = load([str(listed)])
+    assert suppression is not None
+    for url in (
+        "https://www.linkedin.com/in/jörg-müller",
+        "linkedin.com/in/JO\u0308RG-MU\u0308LLER/",
+        "https://de.linkedin.com/in/ann-lee/de/",
+        "https://www.linkedin.com/in/ann-lee?x=1",
+    ):
+        assert suppression.matches({"linkedinUrl": url}), url
+    assert not suppression.matches({"linkedinUrl": "https://www.linkedin.com/in/ann-leem/"})

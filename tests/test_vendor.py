@@ -444,6 +444,37 @@ def test_the_four_commands_end_to_end_in_the_sandbox(emulator: Any) -> None:
     assert sum(1 for entry in emulator.log if entry["endpoint"] == "news") == len(pages)
 
 
+def test_a_profile_or_company_url_written_another_way_is_not_paid_for_again(
+    emulator: Any,
+) -> None:
+    from clodura_cli.sandbox.data import build_dataset
+    from clodura_cli.sandbox.vendor import company_linkedin_url
+
+    dataset = build_dataset()
+    person = dataset.person(1).record["linkedinUrl"]
+    company = company_linkedin_url(dataset.companies[0])
+    escaped = company.replace("-", "%2D")
+    # (the command, and the row's column that echoes the input as given, if any)
+    runs = [
+        (["enrich", "person", "--linkedin-url", person], None),
+        (["enrich", "person", "--linkedin-url", person.replace("-", "%2d", 1)], None),
+        (["enrich", "person", "--linkedin-url", person + "fr/"], None),
+        (["enrich", "org", "--org-linkedin-url", company], "orgLinkedinUrl"),
+        (["enrich", "org", "--org-linkedin-url", escaped], "orgLinkedinUrl"),
+    ]
+    rows = []
+    for words, echoed in runs:
+        result = run_cli(*words, "--sandbox", "-f", "jsonl")
+        assert result.exit_code == 0, (words, result.stderr)
+        (row,) = result.jsonl()
+        if echoed:
+            assert row.pop(echoed) == words[-1]
+        rows.append(row)
+    assert [entry["endpoint"] for entry in emulator.log] == ["enrich-person", "enrich-org"]
+    assert rows[1] == rows[2] == rows[0] and rows[4] == rows[3]
+    assert rows[0]["status"] == rows[3]["status"] == "completed"
+
+
 def test_no_news_still_costs_its_request_and_a_refusal_is_exit_6(emulator: Any) -> None:
     nobody = "https://www.linkedin.com/company/nobody/"
     empty = run_cli("news", "--sandbox", "--org-linkedin-url", nobody, "-f", "jsonl")

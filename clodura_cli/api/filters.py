@@ -16,7 +16,9 @@ _DATE_RE = pattern(r"^\d{4}-\d{2}-\d{2}\Z")
 _RELATIVE_RE = pattern(r"^-\s*(\d{1,5})\s*([dwmy])\Z")
 _DOMAIN_RE = pattern(r"^(?=.{1,253}\Z)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\Z")
 _LINKEDIN_RE = pattern(
-    r"^(?:https?://)?(?:[a-z]{2,3}\.)?linkedin\.com/in/([^/?#\s]+)/?(?:[?#].*)?$", re.IGNORECASE
+    r"^(?:https?://)?(?:[a-z]{2,3}\.)?linkedin\.com/in/([^/?#\s]+)(?:/[a-z]{2}(?:[-_][a-z]{2})?)?/?"
+    r"(?:[?#].*)?$",
+    re.IGNORECASE,
 )
 _SALES_NAV_RE = pattern(r"linkedin\.com/(?:sales|talent|recruiter)/", re.IGNORECASE)
 
@@ -251,7 +253,8 @@ def bare_domain(text: str, name: str, warnings: list[str] | None = None) -> str:
 
 
 def linkedin_profile_url(text: str, name: str) -> str:
-    """The standard form ``https://www.linkedin.com/in/<slug>/`` of a LinkedIn profile URL."""
+    """The standard form ``https://www.linkedin.com/in/<slug>/`` of a LinkedIn profile URL (a
+    language segment after the slug, /de, is not part of it)."""
     if _SALES_NAV_RE.search(text):
         raise ValidationError(
             name,

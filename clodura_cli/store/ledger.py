@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from clodura_cli.api.answers import profile_key
 from clodura_cli.store.deliveries import Deliveries
 from clodura_cli.store.items import ITEMS_SQL, PaidItems
 from clodura_cli.store.sqlite_file import Schema, SharedDatabase, Tables, from_row
@@ -151,6 +152,48 @@ def _memory_by_name(db: sqlite3.Connection) -> None:
         db.execute("DELETE FROM emitted WHERE query = ?", (query,))
 
 
+def _one_key_a_profile(db: sqlite3.Connection) -> None:
+    """Format 6: one LinkedIn profile, one key, however its URL was written (percent-escapes
+    such as %2D or %C3%B6, a language segment like /de, letters composed or not). Before, each
+    spelling was a person of its own, and a reveal or enrichment of one was paid for again
+    under another. Jobs, what answers taught (identities) and paid items are keyed again."""
+    jobs = db.execute("SELECT id, identifiers FROM jobs WHERE linkedin_url IS NOT NULL")
+    db.executemany(
+        "UPDATE jobs SET linkedin_url = ? WHERE id = ?",
+        [(identity_of(json.loads(ids)).linkedin_url, job_id) for job_id, ids in jobs.fetchall()],
+    )
+    learnt = db.execute(
+        "SELECT rowid, job_id, account, kind, value FROM identities WHERE name = 'linkedin_url'"
+    ).fetchall()
+    for rowid, job_id, account, kind, value in learnt:
+        key = profile_key(value)
+        if key and key != value:
+            db.execute(
+                "INSERT OR IGNORE INTO identities VALUES (?, ?, ?, 'linkedin_url', ?)",
+                (job_id, account, kind, key),
+            )
+            db.execute("DELETE FROM identities WHERE rowid = ?", (rowid,))
+    items = db.execute(
+        "SELECT id, item_key FROM items WHERE item_key LIKE 'linkedin:%' "
+        "OR item_key LIKE '%linkedin.com%|%'"
+    ).fetchall()
+    db.executemany(
+        "UPDATE items SET item_key = ? WHERE id = ?",
+        [(_item_key_again(key), item_id) for item_id, key in items],
+    )
+
+
+def _item_key_again(key: str) -> str:
+    """A paid item's key with its LinkedIn URL keyed as format 6 keys it: ``linkedin:URL``
+    (a person's enrichment), or ``URL|...`` (an organisation's enrichment, its news)."""
+    if key.startswith("linkedin:"):
+        return "linkedin:" + (profile_key(key.removeprefix("linkedin:")) or "")
+    url, rest = key.split("|", 1)
+    if "linkedin.com" not in url:  # name:first|last|company: a name, not a URL, comes first
+        return key
+    return f"{profile_key(url) or url}|{rest}"
+
+
 def _run_sql(db: sqlite3.Connection, statements: str) -> None:
     for statement in statements.split(";"):
         if statement.strip():
@@ -158,7 +201,7 @@ def _run_sql(db: sqlite3.Connection, statements: str) -> None:
 
 
 SCHEMA = Schema(
-    version=5,
+    version=6,
     create=f"""{_JOBS};
 {_JOB_INDEXES};
 CREATE TABLE answers (
@@ -204,6 +247,7 @@ CREATE TABLE reserve (space BLOB)
         # 4: verifications, enrichments and news requests: paid items.
         (4, ITEMS_SQL),
         (5, _memory_by_name),
+        (6, _one_key_a_profile),
     ),
 )
 
@@ -678,7 +722,7 @@ def identity_of(identifiers: dict[str, Any]) -> Identity:
         name_key = "|".join(str(part).strip().casefold() for part in (first, last, domain))
     return Identity(
         person_id=str(person_id) if person_id else None,
-        linkedin_url=str(linkedin).strip().lower().rstrip("/") + "/" if linkedin else None,
+        linkedin_url=profile_key(str(linkedin)) if linkedin else None,
         name_key=name_key,
     )
 
