@@ -306,8 +306,11 @@ class Tracker:
         return [done.get(job.id, job) for job in jobs]
 
     def _poll(self, job: Job) -> Job:
-        # A delivery (this process's receiver, or `clodura listen` in another) may have
-        # answered the job since: read it again, and leave a job with its answer alone.
+        # A delivery (this process's receiver, or `clodura listen` in another) may answer the
+        # job at any moment, before this look or during it: what comes back is costed here.
+        return self._finished_elsewhere(self._look(job))
+
+    def _look(self, job: Job) -> Job:
         job = self.ledger.get(job.id)
         if job.tracking_id is None or not job.is_open:
             return job  # another run claimed it moments ago, or it has its answer
@@ -359,7 +362,7 @@ class Tracker:
         if not self.replaying:
             job = self.ledger.get(job.id)
             if job.is_final:
-                return job
+                return self._finished_elsewhere(job)
         changes: dict[str, Any] = {}
         if outcome.tracking_id is not None and job.tracking_id is None:
             changes["tracking_id"] = outcome.tracking_id
@@ -385,6 +388,11 @@ class Tracker:
             self.ledger.keep_answer(job.id, call, content, headers, final=final)
         updated = self.ledger.update(job.id, **changes)
         return self._with_cost(updated) if updated.is_final else updated
+
+    def _finished_elsewhere(self, job: Job) -> Job:
+        """A job another hand finished (a receiver, `clodura listen`, another run's poll),
+        which may not have known the plan: its cost recorded here, where the plan is known."""
+        return self._with_cost(job) if job.is_final and job.credits is None else job
 
     def _with_cost(self, job: Job) -> Job:
         """A finished job: what its answer names of the person is learnt, and its cost
@@ -785,7 +793,7 @@ class Poller:
             if not job.is_open:
                 with self._cond:
                     self._due.pop(job.id, None)
-                self._settled(job)
+                self._settled(self._revealer._finished_elsewhere(job))
         if polling.receiver() is None:
             self._revealer.stopped_because = ONLY_BY_WEBHOOK
             with self._cond:

@@ -71,6 +71,11 @@ def test_reveal_listen_gets_every_email_with_no_track_endpoint(
     assert result.exit_code == 0, result.stderr
     got = {row["personId"]: row["email"] for row in result.jsonl()}
     assert got == expected_emails(PEOPLE)
+    # The receiver does not know the plan; the run does (Standard: 2 for a verified email).
+    costs = {row["personId"]: row["credits"] for row in result.jsonl()}
+    assert costs == {
+        row["personId"]: 2 if row["emailStatus"] == "verified" else 0 for row in result.jsonl()
+    }
     assert "receiving deliveries at http://127.0.0.1:" in result.stderr
     assert result.stderr.count(" verified") >= len(PEOPLE)  # every delivery signed and checked
     answers = Ledger(isolated / "data" / "ledger.db").answers()
