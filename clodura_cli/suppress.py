@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from clodura_cli.api.answers import profile_key
 from clodura_cli.api.errors import UsageError
+from clodura_cli.api.linkedin import normal_linkedin
 from clodura_cli.inputs import column_key, damaged_id, parse_rows, plain_value, read_input
 
 _COLUMNS = {
@@ -83,7 +83,7 @@ class Suppression:
         if kind == "email":
             normal, target = normal_email(text), self.emails
         elif kind == "linkedin":
-            normal, target = profile_key(text), self.linkedin
+            normal, target = normal_linkedin(text), self.linkedin
         elif kind == "person":
             normal = text if text and damaged_id(text) is None else None
             if text and normal is None:
@@ -116,7 +116,7 @@ class Suppression:
         if email and (email in self.emails or email.split("@")[1] in self.domains):
             return True
         url = plain.get("linkedinurl")
-        if url and profile_key(str(url)) in self.linkedin:
+        if url and normal_linkedin(str(url)) in self.linkedin:
             return True
         person = plain.get("personid")
         if person is not None and str(person) in self.people:

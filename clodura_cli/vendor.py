@@ -17,13 +17,9 @@ import re
 from typing import Any
 
 from clodura_cli.api import spec
-from clodura_cli.api.answers import (
-    classify_word,
-    normal_linkedin,
-    profile_key,
-    says_nothing_found,
-)
+from clodura_cli.api.answers import classify_word, says_nothing_found
 from clodura_cli.api.errors import ValidationError
+from clodura_cli.api.linkedin import normal_linkedin
 from clodura_cli.base.encoding import escape_halves, has_halves
 from clodura_cli.base.text import pattern
 from clodura_cli.inputs import column_key, damaged_id
@@ -589,7 +585,7 @@ def person_key(body: dict[str, Any]) -> str:
     URL (or else email, or else name at company) asked again is the same item, whatever else
     the row holds."""
     if "linkedinUrl" in body:
-        return f"linkedin:{profile_key(body['linkedinUrl'])}"
+        return f"linkedin:{body['linkedinUrl']}"
     if "email" in body:
         return f"email:{body['email'].lower()}"
     company = body.get("orgLinkedinUrl") or body.get("organisationName")
@@ -725,8 +721,8 @@ def org_purchase(record: dict[str, Any], add_ons: list[str], label: str) -> Purc
 
 def _organisation_named(body: dict[str, Any]) -> str:
     """The organisation a body asks about, as its ledger key names it: its id, else its
-    LinkedIn URL however written."""
-    return body.get("organisationId") or profile_key(str(body.get("orgLinkedinUrl"))) or ""
+    LinkedIn URL (as sent: one spelling however the user wrote it)."""
+    return body.get("organisationId") or str(body.get("orgLinkedinUrl")).lower()
 
 
 def read_org(status: int, payload: Any, body: dict[str, Any]) -> Reading:
@@ -952,7 +948,7 @@ def items_named(items: PaidItems, reference: str) -> list[Item]:
     """The items a reference names: an email, a LinkedIn URL, an organisation id, or a whole
     ledger key, as `track --raw` takes them."""
     wanted = {reference.strip().casefold()}
-    url = profile_key(reference)
+    url = normal_linkedin(reference)
     if url and "linkedin.com" in url:
         wanted.add(url)
     found = []

@@ -134,32 +134,44 @@ def test_every_older_format_has_its_schema_kept_for_these_tests(version: int) ->
 
 
 def test_a_format_5_ledger_keys_each_linkedin_profile_once(tmp_path: Path) -> None:
-    """Format 6 keys a profile however its URL was written (a %2D, a language segment); a
-    format-5 ledger kept the percent-escaped spelling as a person of its own."""
+    """Format 6 spells a LinkedIn URL one way however it was written (a %2D, capitals); a
+    format-5 ledger kept each spelling as a person of its own. An answer that found nothing
+    keeps answering only for the spelling that was sent."""
     from clodura_cli.store.ledger import identity_of
 
     path = tmp_path / "ledger.db"
     v0_ledger(path, 5)
     db = sqlite3.connect(path)
-    db.execute(
+    jobs = [  # (the key format 5 gave it, what was sent, status, result)
+        ("https://www.linkedin.com/in/ann%2dlee/", "https://www.linkedin.com/in/Ann%2DLee/",
+         "completed", {"email": "ann@acme.example", "emailStatus": "verified"}),
+        ("https://www.linkedin.com/in/cy%2dfox/", "https://www.linkedin.com/in/cy%2dfox/",
+         "completed", {"email": None}),
+        ("https://www.linkedin.com/in/di%2dlu/", "https://www.linkedin.com/in/di%2dlu/",
+         "queued", None),
+    ]  # fmt: skip
+    db.executemany(
         "INSERT INTO jobs (account, kind, linkedin_url, identifiers, record, tracking_id, status, "
-        "result, credits, submitted_at, updated_at) VALUES ('acct', 'email', ?, ?, '{}', 'T-3', "
-        "'completed', ?, 1, 4.0, 4.0)",
-        ("https://www.linkedin.com/in/ann%2dlee/",
-         json.dumps({"linkedinUrl": "https://www.linkedin.com/in/Ann%2DLee/"}),
-         json.dumps({"email": "ann@acme.example", "emailStatus": "verified"})),
+        "result, credits, submitted_at, updated_at) VALUES ('acct', 'email', ?, ?, '{}', 'T', ?, "
+        "?, 1, 4.0, 4.0)",
+        [(key, json.dumps({"linkedinUrl": sent}), status, json.dumps(result))
+         for key, sent, status, result in jobs],
     )  # fmt: skip
     db.execute("INSERT INTO identities VALUES (1, 'acct', 'email', 'linkedin_url', "
                "'https://www.linkedin.com/in/bob%2dday/')")  # fmt: skip
     items = [
-        ("enrich-person", "linkedin:https://www.linkedin.com/in/ann%2dlee/"),
-        ("enrich-org", "https://www.linkedin.com/company/acme%2dco/|technographics"),
-        ("enrich-person", "name:ann|lee|https://www.linkedin.com/company/acme%2dco/"),
-        ("verify", "standard:ann@acme.example"),
-    ]
+        ("enrich-person", "linkedin:https://www.linkedin.com/in/ann%2dlee/", "completed"),
+        ("enrich-org", "https://www.linkedin.com/company/acme%2dco/|technographics", "completed"),
+        ("enrich-person", "name:ann|lee|https://www.linkedin.com/company/acme%2dco/", "pending"),
+        ("enrich-person", "linkedin:https://www.linkedin.com/in/cy%2dfox/", "no_match"),
+        ("news", 'body:{"orgLinkedinUrl": "https://www.linkedin.com/company/A%2Db/", "q": "a|b"}',
+         "completed"),
+        ("news", "none|2024-01-01|2024-02-01||||1", "completed"),
+        ("verify", "standard:ann@acme.example", "completed"),
+    ]  # fmt: skip
     db.executemany(
         "INSERT INTO items (account, endpoint, item_key, body, record, status, submitted_at, "
-        "updated_at) VALUES ('acct', ?, ?, '{}', '{}', 'completed', 5.0, 5.0)",
+        "updated_at) VALUES ('acct', ?, ?, '{}', '{}', ?, 5.0, 5.0)",
         items,
     )
     db.commit()
@@ -170,8 +182,9 @@ def test_a_format_5_ledger_keys_each_linkedin_profile_once(tmp_path: Path) -> No
         job = ledger.latest("acct", "email", identity_of({"linkedinUrl": url}))
         return job.id if job else None
 
-    assert newest("https://www.linkedin.com/in/ann-lee/") == 3
-    assert newest("https://www.linkedin.com/in/ann-lee/de/") == 3
+    assert newest("https://www.linkedin.com/in/ann-lee/") == 3  # found: every spelling
+    assert newest("https://www.linkedin.com/in/di-lu/") == 5  # still pending: never twice
+    assert newest("https://www.linkedin.com/in/cy-fox/") is None  # found nobody: asked again
     assert newest("https://www.linkedin.com/in/Bob-Day") == 1  # learnt from an answer
     keys = [
         row[0] for row in sqlite3.connect(path).execute("SELECT item_key FROM items ORDER BY id")
@@ -179,8 +192,8 @@ def test_a_format_5_ledger_keys_each_linkedin_profile_once(tmp_path: Path) -> No
     assert keys == [
         "linkedin:https://www.linkedin.com/in/ann-lee/",
         "https://www.linkedin.com/company/acme-co/|technographics",
-        "name:ann|lee|https://www.linkedin.com/company/acme%2dco/",  # a name's, left as it was
-        "standard:ann@acme.example",
+        "name:ann|lee|https://www.linkedin.com/company/acme-co/",
+        *(key for _, key, _ in items[3:]),  # no match, a raw body, no organisation: as they were
     ]
     found = ledger.items().latest(
         "acct", "enrich-person", "linkedin:https://www.linkedin.com/in/ann-lee/"

@@ -239,25 +239,25 @@ def test_a_person_already_revealed_is_answered_from_the_ledger(
 SPELLINGS = {
     "a percent-escaped hyphen": lambda url: url.replace("-", "%2D", 1),
     "a language segment": lambda url: url + "de/",
-    "http, a country's subdomain, capitals, a query": lambda url: (
-        url.replace("https://www.", "http://uk.")
-        .upper()
-        .replace("HTTP://UK.LINKEDIN.COM/IN/", "http://uk.linkedin.com/in/")
+    "http, a mobile subdomain, capitals, a query": lambda url: (
+        "http://m.linkedin.com/in/"
+        + url.removeprefix("https://www.linkedin.com/in/").upper()
         + "?trk=x"
     ),
 }
 
 
 @pytest.mark.parametrize("spelling", SPELLINGS.values(), ids=SPELLINGS.keys())
-def test_one_profile_however_its_url_is_written_is_paid_for_once(
+def test_one_profile_however_its_url_is_written_is_sent_and_paid_for_once(
     emulator: SandboxApp, spelling: Any
 ) -> None:
     url = PEOPLE[0]["linkedinUrl"]
-    first = reveal_email("--linkedin-url", url)
+    first = reveal_email("--linkedin-url", spelling(url))
     assert first.exit_code == 0, first.stderr
-    again = reveal_email("--linkedin-url", spelling(url))
+    assert first.jsonl()[0]["revealStatus"] == "completed"
+    again = reveal_email("--linkedin-url", url)
     assert again.exit_code == 0, again.stderr
-    assert sent(emulator, "email") == [{"linkedinUrl": url, "webhookUrl": HOOK}]
+    assert sent(emulator, "email") == [{"linkedinUrl": url, "webhookUrl": HOOK}]  # one spelling
     assert "1 answered from the ledger" in again.stderr
     assert again.jsonl()[0]["email"] == first.jsonl()[0]["email"]
 

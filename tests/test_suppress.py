@@ -130,3 +130,31 @@ def test_a_profile_listed_in_one_spelling_is_suppressed_in_any_other(tmp_path: P
     ):
         assert suppression.matches({"linkedinUrl": url}), url
     assert not suppression.matches({"linkedinUrl": "https://www.linkedin.com/in/ann-leem/"})
+
+
+SAME = [
+    ("https://www.linkedin.com/in/j%C3%B6rg/", "LINKEDIN.COM/in/Jo\u0308rg"),
+    ("https://www.linkedin.com/in/miguel-o'brien/", "https://linkedin.com/in/miguel-o%27brien"),
+    ("https://www.linkedin.com/company/acme-co/", "https://uk.linkedin.com/company/acme%2Dco#x"),
+]
+DIFFERENT = [
+    ("https://www.linkedin.com/in/ann/", "https://www.linkedin.com/in/ann%2Fde"),  # a / escaped
+    ("https://www.linkedin.com/in/ann/", "https://www.linkedin.com/in/ann%3Fx"),  # a ? escaped
+    ("https://www.linkedin.com/in/x/", "https://linkedin.com.evil.example/in/x"),
+    ("https://www.linkedin.com/in/j%C3%B6rg/", "https://www.linkedin.com/in/j%F6rg/"),  # Latin-1
+    ("https://www.linkedin.com/company/acme/de/", "https://www.linkedin.com/company/acme/"),
+]
+
+
+@pytest.mark.parametrize(("one", "other"), SAME)
+def test_one_spelling_for_every_way_of_writing_a_url(one: str, other: str) -> None:
+    from clodura_cli.api.linkedin import normal_linkedin
+
+    assert normal_linkedin(other) == normal_linkedin(one) == one
+
+
+@pytest.mark.parametrize(("one", "other"), DIFFERENT)
+def test_two_profiles_never_share_a_spelling(one: str, other: str) -> None:
+    from clodura_cli.api.linkedin import normal_linkedin
+
+    assert normal_linkedin(one) != normal_linkedin(other)

@@ -454,6 +454,10 @@ def test_a_profile_or_company_url_written_another_way_is_not_paid_for_again(
     person = dataset.person(1).record["linkedinUrl"]
     company = company_linkedin_url(dataset.companies[0])
     escaped = company.replace("-", "%2D")
+    worker = next(
+        p.record for p in dataset.people if p.record["organizationId"] == dataset.companies[0].id
+    )
+    named = ["--first-name", worker["firstName"], "--last-name", worker["lastName"]]
     # (the command, and the row's column that echoes the input as given, if any)
     runs = [
         (["enrich", "person", "--linkedin-url", person], None),
@@ -461,6 +465,8 @@ def test_a_profile_or_company_url_written_another_way_is_not_paid_for_again(
         (["enrich", "person", "--linkedin-url", person + "fr/"], None),
         (["enrich", "org", "--org-linkedin-url", company], "orgLinkedinUrl"),
         (["enrich", "org", "--org-linkedin-url", escaped], "orgLinkedinUrl"),
+        (["enrich", "person", *named, "--org-linkedin-url", company], "orgLinkedinUrl"),
+        (["enrich", "person", *named, "--org-linkedin-url", escaped + "?trk=1"], "orgLinkedinUrl"),
     ]
     rows = []
     for words, echoed in runs:
@@ -470,8 +476,12 @@ def test_a_profile_or_company_url_written_another_way_is_not_paid_for_again(
         if echoed:
             assert row.pop(echoed) == words[-1]
         rows.append(row)
-    assert [entry["endpoint"] for entry in emulator.log] == ["enrich-person", "enrich-org"]
-    assert rows[1] == rows[2] == rows[0] and rows[4] == rows[3]
+    assert [entry["endpoint"] for entry in emulator.log] == [
+        "enrich-person", "enrich-org", "enrich-person"
+    ]  # fmt: skip
+    assert rows[1] == rows[2] == rows[0] and rows[4] == rows[3] and rows[6] == rows[5]
+    assert emulator.log[0]["body"] == {"linkedinUrl": person}  # the one spelling, as sent
+    assert emulator.log[1]["body"] == {"orgLinkedinUrl": company}
     assert rows[0]["status"] == rows[3]["status"] == "completed"
 
 

@@ -23,16 +23,15 @@ Nothing is dropped: fields this reader does not know stay in the result.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import re
-import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from clodura_cli.api.linkedin import normal_linkedin
 from clodura_cli.api.parsing import NO_CREDITS, error_message
 from clodura_cli.base.text import pattern
 
@@ -347,34 +346,6 @@ def named_in(result: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in named.items() if value}
 
 
-def normal_linkedin(url: str | None) -> str | None:
-    """A LinkedIn URL in one spelling (lower case, https://www.linkedin.com, a trailing slash):
-    what an enrichment sends. People are told apart by ``profile_key``."""
-    if not url:
-        return None
-    text = url.strip().lower().split("?")[0].split("#")[0].rstrip("/")
-    text = re.sub(r"^(https?://)?([a-z]{2,3}\.)?linkedin\.com", "https://www.linkedin.com", text)
-    return text + "/"
-
-
-#: A language segment after a profile's name: /in/ann-lee/de, /in/ann-lee/pt-br.
-_LANGUAGE_SEGMENT = pattern(r"(/in/[^/]+)/[a-z]{2}(?:[-_][a-z]{2})?$")
-
-
-def profile_key(url: str | None) -> str | None:
-    """A LinkedIn URL as the ledger and suppression lists tell people apart: one text for every
-    spelling of one profile (any case, http or https, www., m. or a country's subdomain, a
-    trailing slash, a query or fragment, percent-escapes, a language segment after the name).
-    Never what is sent: the API gets the URL as given."""
-    if not url or not url.strip():
-        return None
-    text = url.strip()
-    with contextlib.suppress(UnicodeDecodeError):  # another encoding's: kept, not guessed at
-        text = unquote(text, errors="strict")
-    normal = normal_linkedin(unicodedata.normalize("NFC", text)) or text
-    return _LANGUAGE_SEGMENT.sub(r"\1", normal.rstrip("/")) + "/"
-
-
 def _entry_for(
     entries: list[tuple[str, dict[str, Any]]], asked: Asked | None
 ) -> tuple[tuple[str, dict[str, Any]] | None, str | None]:
@@ -384,11 +355,11 @@ def _entry_for(
     named = [(where, e, *_names(e)) for where, e in entries]
     naming = [n for n in named if n[2] or n[3]]
     if asked is not None and naming and (asked.person_id or asked.linkedin_url):
-        want_url = profile_key(asked.linkedin_url)
+        want_url = normal_linkedin(asked.linkedin_url)
         for where, entry, person, url in naming:
             if asked.person_id and person is not None and person == asked.person_id:
                 return (where, entry), None
-            if want_url and url and profile_key(url) == want_url:
+            if want_url and url and normal_linkedin(url) == want_url:
                 return (where, entry), None
         others = ", ".join(str(p or u) for _, _, p, u in naming[:5])
         who = asked.person_id or asked.linkedin_url
@@ -597,7 +568,7 @@ def _same_profile(one: str, other: str) -> bool:
         text = unquote(url).strip().lower().split("?")[0].split("#")[0].rstrip("/")
         return re.sub(r"^(https?://)?([a-z0-9-]+\.)*linkedin\.com", "", text)
 
-    return profile_key(one) == profile_key(other) or loose(one) == loose(other)
+    return normal_linkedin(one) == normal_linkedin(other) or loose(one) == loose(other)
 
 
 def _search_email(

@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 from clodura_cli.api import spec, vocabulary
 from clodura_cli.api.errors import ValidationError
+from clodura_cli.api.linkedin import normal_linkedin
 from clodura_cli.api.spec import Field, Kind
 from clodura_cli.base import fuzzy
 from clodura_cli.base.text import pattern, quoted
@@ -16,7 +17,7 @@ _DATE_RE = pattern(r"^\d{4}-\d{2}-\d{2}\Z")
 _RELATIVE_RE = pattern(r"^-\s*(\d{1,5})\s*([dwmy])\Z")
 _DOMAIN_RE = pattern(r"^(?=.{1,253}\Z)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\Z")
 _LINKEDIN_RE = pattern(
-    r"^(?:https?://)?(?:[a-z]{2,3}\.)?linkedin\.com/in/([^/?#\s]+)(?:/[a-z]{2}(?:[-_][a-z]{2})?)?/?"
+    r"^(?:https?://)?(?:[a-z0-9-]+\.)?linkedin\.com/in/([^/?#\s]+)(?:/[a-z]{2}(?:[-_][a-z]{2})?)?/?"
     r"(?:[?#].*)?$",
     re.IGNORECASE,
 )
@@ -253,8 +254,9 @@ def bare_domain(text: str, name: str, warnings: list[str] | None = None) -> str:
 
 
 def linkedin_profile_url(text: str, name: str) -> str:
-    """The standard form ``https://www.linkedin.com/in/<slug>/`` of a LinkedIn profile URL (a
-    language segment after the slug, /de, is not part of it)."""
+    """The standard form ``https://www.linkedin.com/in/<slug>/`` of a LinkedIn profile URL, in
+    the one spelling that is sent and kept for every way of writing it (``normal_linkedin``:
+    lower case, escapes as UTF-8, no language segment such as /de)."""
     if _SALES_NAV_RE.search(text):
         raise ValidationError(
             name,
@@ -267,7 +269,7 @@ def linkedin_profile_url(text: str, name: str) -> str:
             name,
             f"{quoted(text)} is not a LinkedIn profile URL; use https://www.linkedin.com/in/<name>/",
         )
-    return f"https://www.linkedin.com/in/{match.group(1)}/"
+    return normal_linkedin(f"https://www.linkedin.com/in/{match.group(1)}/") or text
 
 
 def today() -> dt.date:

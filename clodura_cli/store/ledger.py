@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from clodura_cli.api.answers import profile_key
+from clodura_cli.api.linkedin import normal_linkedin
 from clodura_cli.store.deliveries import Deliveries
 from clodura_cli.store.items import ITEMS_SQL, PaidItems
 from clodura_cli.store.sqlite_file import Schema, SharedDatabase, Tables, from_row
@@ -153,20 +153,22 @@ def _memory_by_name(db: sqlite3.Connection) -> None:
 
 
 def _one_key_a_profile(db: sqlite3.Connection) -> None:
-    """Format 6: one LinkedIn profile, one key, however its URL was written (percent-escapes
-    such as %2D or %C3%B6, a language segment like /de, letters composed or not). Before, each
+    """Format 6: one LinkedIn URL, one spelling (``normal_linkedin``), sent and kept however
+    it was written (%2D or %C3%B6, capitals, a language segment like /de). Before, each
     spelling was a person of its own, and a reveal or enrichment of one was paid for again
-    under another. Jobs, what answers taught (identities) and paid items are keyed again."""
-    jobs = db.execute("SELECT id, identifiers FROM jobs WHERE linkedin_url IS NOT NULL")
+    under another. Jobs, what answers taught (identities) and paid items are keyed again,
+    except answers that found nothing: those answer for the spelling that was sent only."""
+    jobs = [_job(row) for row in db.execute("SELECT * FROM jobs WHERE linkedin_url IS NOT NULL")]
     db.executemany(
         "UPDATE jobs SET linkedin_url = ? WHERE id = ?",
-        [(identity_of(json.loads(ids)).linkedin_url, job_id) for job_id, ids in jobs.fetchall()],
-    )
+        [(identity_of(job.identifiers).linkedin_url, job.id)
+         for job in jobs if job.found or job.status not in FINAL],
+    )  # fmt: skip
     learnt = db.execute(
         "SELECT rowid, job_id, account, kind, value FROM identities WHERE name = 'linkedin_url'"
     ).fetchall()
     for rowid, job_id, account, kind, value in learnt:
-        key = profile_key(value)
+        key = normal_linkedin(value)
         if key and key != value:
             db.execute(
                 "INSERT OR IGNORE INTO identities VALUES (?, ?, ?, 'linkedin_url', ?)",
@@ -174,8 +176,8 @@ def _one_key_a_profile(db: sqlite3.Connection) -> None:
             )
             db.execute("DELETE FROM identities WHERE rowid = ?", (rowid,))
     items = db.execute(
-        "SELECT id, item_key FROM items WHERE item_key LIKE 'linkedin:%' "
-        "OR item_key LIKE '%linkedin.com%|%'"
+        "SELECT id, item_key FROM items WHERE status != 'no_match' AND item_key LIKE "
+        "'%linkedin.com%' AND item_key NOT LIKE 'body:%'"
     ).fetchall()
     db.executemany(
         "UPDATE items SET item_key = ? WHERE id = ?",
@@ -184,14 +186,16 @@ def _one_key_a_profile(db: sqlite3.Connection) -> None:
 
 
 def _item_key_again(key: str) -> str:
-    """A paid item's key with its LinkedIn URL keyed as format 6 keys it: ``linkedin:URL``
-    (a person's enrichment), or ``URL|...`` (an organisation's enrichment, its news)."""
+    """A paid item's key with its LinkedIn URLs spelt as format 6 spells them: a person's
+    enrichment (``linkedin:URL``, ``name:FIRST|LAST|URL``), an organisation's enrichment or
+    its news (``URL|...``)."""
     if key.startswith("linkedin:"):
-        return "linkedin:" + (profile_key(key.removeprefix("linkedin:")) or "")
-    url, rest = key.split("|", 1)
-    if "linkedin.com" not in url:  # name:first|last|company: a name, not a URL, comes first
-        return key
-    return f"{profile_key(url) or url}|{rest}"
+        return "linkedin:" + (normal_linkedin(key.removeprefix("linkedin:")) or "")
+    parts = key.split("|")
+    at = 2 if key.startswith("name:") else 0
+    if len(parts) > at and "linkedin.com" in parts[at]:
+        parts[at] = normal_linkedin(parts[at]) or parts[at]
+    return "|".join(parts)
 
 
 def _run_sql(db: sqlite3.Connection, statements: str) -> None:
@@ -722,7 +726,7 @@ def identity_of(identifiers: dict[str, Any]) -> Identity:
         name_key = "|".join(str(part).strip().casefold() for part in (first, last, domain))
     return Identity(
         person_id=str(person_id) if person_id else None,
-        linkedin_url=profile_key(str(linkedin)) if linkedin else None,
+        linkedin_url=normal_linkedin(str(linkedin)) if linkedin else None,
         name_key=name_key,
     )
 

@@ -1,0 +1,53 @@
+"""One spelling for every LinkedIn URL: what is sent to the API, and what the ledger, answers
+and suppression lists tell people and companies apart by.
+
+People and spreadsheets write one profile many ways: capitals, http or https, www., m. or a
+country's subdomain, a query or fragment, a trailing slash or none, percent-escapes (%2D for
+a hyphen, %C3%B6 for ö, or the letter itself, composed or not), a language segment after the
+name (/in/ann-lee/de/). Each of these is one profile. The canonical form is lower case on
+https://www.linkedin.com, without query, fragment or language segment, with a trailing
+slash; a character a path segment may not hold as it is (ö) is percent-escaped from UTF-8,
+as LinkedIn's own links carry it, and any other is not (%2D is -). Because this one form is
+sent, an answer (found or not) is the answer to every spelling of it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_HOST = re.compile(r"^(?:https?://)?(?:[a-z0-9-]+\.)?linkedin\.com(?=/|$)")
+#: A language segment after a profile's name: /in/ann-lee/de, /in/ann-lee/pt-br.
+_LANGUAGE = re.compile(r"^[a-z]{2}(?:[-_][a-z]{2})?$")
+#: What a path segment keeps unescaped: RFC 3986's characters allowed in one but "/".
+_PATH_SAFE = "-._~!$&'()*+,;=:@"
+
+
+def normal_linkedin(url: str | None) -> str | None:
+    """The canonical form of a LinkedIn URL (see the module's text); None for nothing. A URL
+    of another site is only trimmed and lower-cased. Each segment of the path is decoded on
+    its own (an escaped / stays in its segment); escapes that are not UTF-8 (%F6, from
+    another encoding) are kept as written, not guessed at."""
+    if not url or not url.strip():
+        return None
+    text = url.strip().split("?")[0].split("#")[0].lower()
+    site = _HOST.match(text)
+    if not site:
+        return text.rstrip("/") + "/"
+    segments = [part for part in text[site.end() :].split("/") if part]
+    if len(segments) == 3 and segments[0] == "in" and _LANGUAGE.match(segments[2]):
+        segments.pop()
+    return "https://www.linkedin.com/" + "".join(f"{_segment(part)}/" for part in segments)
+
+
+def _segment(text: str) -> str:
+    """One segment of a path in its canonical spelling."""
+    from urllib.parse import quote, unquote
+
+    try:
+        decoded = unicodedata.normalize("NFC", unquote(text, errors="strict")).lower()
+        return quote(decoded, safe=_PATH_SAFE)
+    except UnicodeDecodeError:
+        return text
+    except UnicodeEncodeError:  # half a character: kept, for the caller to refuse
+        return decoded
