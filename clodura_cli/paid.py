@@ -68,6 +68,10 @@ class Bought:
     source: str
 
 
+#: An item sent whose cost its answer does not tell: not understood, or no answer at all.
+UNSURE = frozenset({"unread", "unknown"})
+
+
 @dataclass
 class Basket:
     """A whole run: what came of each purchase, in input order, and why it stopped."""
@@ -88,6 +92,18 @@ class Basket:
     def spent(self) -> float:
         """The credits this run's answers say (or the prices say) were spent."""
         return sum(b.item.credits or 0.0 for b in self.bought if b.source == "sent")
+
+    @property
+    def unsure(self) -> list[Purchase]:
+        """What this run sent whose cost no answer told: an answer not understood, or none
+        at all. Each may have been charged up to its worst case."""
+        return [b.purchase for b in self.bought if b.source == "sent"
+                and b.item.credits is None and b.item.status in UNSURE]  # fmt: skip
+
+    def at_most(self, endpoint: PaidEndpoint) -> float:
+        """The most this run may have spent: what the answers say, and the worst case of
+        what they do not say (what --max-credits counts)."""
+        return self.spent + worst_case(endpoint, self.unsure)
 
 
 #: How long an item another run claimed moments ago is waited for (it is being sent now)

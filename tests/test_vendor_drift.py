@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from helpers import run_cli, wait_for
 
+from clodura_cli import vendor as vendor_reader
 from clodura_cli.listen import ListenOptions, running
 from clodura_cli.sandbox import dialects, vendor
 from clodura_cli.sandbox.app import SandboxApp
@@ -268,6 +269,9 @@ COMMANDS = {
     "enrich-org": ["enrich", "org", RICH.id, "--funding"],
     "news": ["news", BUSY.id, *WINDOW],
 }
+#: How each command names what it buys.
+NOUNS = {"verify": "verification", "enrich-person": "enrichment", "enrich-org": "enrichment",
+         "news": "news request"}  # fmt: skip
 #: What a row would hold if the answer had been taken for a success.
 PAID = {"verify": ("verdict", "state", "documentId"),
         "enrich-person": ("personId", "firstName", "organisationId", "organisationName"),
@@ -287,7 +291,14 @@ def test_an_unreadable_answer_is_kept_raw_and_reported_not_shown_as_success(
     result = run_cli(*command)
     assert result.exit_code == 7, result.stderr
     assert "answer not understood" in result.stderr
-    assert "credits spent by this run" in result.stderr
+    (item,) = ledger().items().listed(endpoint)
+    paid_for = {e.name: e for e in (vendor_reader.VERIFY, vendor_reader.ENRICH_PERSON,
+                                    vendor_reader.ENRICH_ORG, vendor_reader.NEWS)}  # fmt: skip
+    most = paid_for[endpoint].worst(item.body)
+    assert most > 0
+    assert (f"credits spent by this run: 0 (from the answers and prices); 1 {NOUNS[endpoint]}(s) "
+            f"whose answer did not say (not understood, or none came) may have cost up to "
+            f"{most:g} more") in result.stderr  # fmt: skip
     for row in result.jsonl():
         assert row["status"] == "unread"
         assert all(row.get(name) in (None, []) for name in PAID[endpoint]), row

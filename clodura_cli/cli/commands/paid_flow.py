@@ -252,7 +252,7 @@ def run_paid(
         # A file's columns are the rows' own (the input's first), not a search's.
         output = output._replace(columns=list(dict.fromkeys(k for row in rows for k in row)))
     report_written(output, write_output(rows, output, empty_header=False))
-    _report(total, noun)
+    _report(total, noun, endpoint)
     if stopped is not None:
         raise stopped
     if waited_out:
@@ -288,18 +288,19 @@ def _buy_all(
         while wanted:
             fresh = _fresh(items, connection.account, endpoint, wanted, opts)
             worst = paid.worst_case(endpoint, fresh)
-            capped = bool(total.bought) and _past_cap(opts, worst + total.spent)
+            spent = total.at_most(endpoint)
+            capped = bool(total.bought) and _past_cap(opts, worst + spent)
             if capped:
-                wanted = _within_cap(endpoint, wanted, fresh, opts, total.spent)
+                wanted = _within_cap(endpoint, wanted, fresh, opts, spent)
                 fresh = [p for p in fresh if p in wanted]
                 report.warn(f"--max-credits {opts.max_credits:g}: {len(fresh)} more {noun}(s) "
-                            f"fit after the {total.spent:g} credits spent; the rest of --all "
-                            "is not sent")  # fmt: skip
+                            f"fit after the {spent:g} credits {_SPENT[bool(total.unsure)]}; "
+                            "the rest of --all is not sent")  # fmt: skip
                 if not wanted:
                     return total, None
                 worst = paid.worst_case(endpoint, fresh)
             try:
-                _guard(opts, len(fresh), worst, noun, total.spent)
+                _guard(opts, len(fresh), worst, noun, spent)
             except CreditGuardError as exc:
                 if not total.bought:
                     raise
@@ -317,6 +318,10 @@ def _buy_all(
                 break
             wanted = more.next(basket.bought)
     return total, None
+
+
+#: What --max-credits counted: what answers told, or with it what they may have cost.
+_SPENT = {False: "spent", True: "this run may have spent"}
 
 
 def _fresh(
@@ -429,14 +434,21 @@ def _dry_run(
     sys.stdout.write(json_text(shown, indent=2) + "\n")
 
 
-def _report(basket: paid.Basket, noun: str) -> None:
+def _report(basket: paid.Basket, noun: str, endpoint: PaidEndpoint) -> None:
     from_ledger = sum(1 for b in basket.bought if b.source == "ledger")
     if from_ledger:
         report.info(
             f"{from_ledger} answered from the ledger: no credits spent on them (--refresh to "
             "ask again)"
         )
-    report.info(f"credits spent by this run: {basket.spent:g} (from the answers and prices)")
+    unsure = basket.unsure
+    untold = ""
+    if unsure:
+        most = basket.at_most(endpoint) - basket.spent
+        untold = (f"; {len(unsure)} {noun}(s) whose answer did not say (not understood, or "
+                  f"none came) may have cost up to {most:g} more")  # fmt: skip
+    report.info(f"credits spent by this run: {basket.spent:g} (from the answers and prices)"
+                f"{untold}")  # fmt: skip
     pending = [b for b in basket.bought if b.item.status == "pending"]
     hooked = sum(1 for b in pending if b.item.body.get("webhookUrl"))
     if hooked:
