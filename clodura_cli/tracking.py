@@ -49,12 +49,14 @@ def moment(field: str, text: str) -> float:
 
 
 def jobs_named(ledger: Ledger, reference: str) -> list[Job]:
-    """The jobs a reference names: ``job:N``, a tracking id, or a person id."""
+    """The jobs a reference names: ``job:N``, a tracking id, a person id, or a LinkedIn URL."""
     if reference.startswith("job:") and reference[4:].isdigit():
         try:
             return [ledger.get(int(reference[4:]))]
         except IndexError:
             return []
+    if "linkedin.com/" in reference.lower():
+        return ledger.by_linkedin(reference)
     return ledger.by_tracking_id(reference) or ledger.by_person(reference)
 
 
@@ -143,7 +145,7 @@ def stuck_job(ledger: Ledger, person: str, kind: str | None, what: str) -> Job:
 def attach(ledger: Ledger, spec: str, kind: str | None) -> Job:
     """``PERSON_ID=TRACKING_ID``: the person's stuck job takes a tracking id found elsewhere
     (the vendor's dashboard, a support mail), so that it can be tracked."""
-    person, sep, tracking_id = spec.partition("=")
+    person, sep, tracking_id = spec.rpartition("=")  # a URL's query may hold one
     person, tracking_id = person.strip(), tracking_id.strip()
     if not sep or not person or not tracking_id or any(ch.isspace() for ch in tracking_id):
         raise UsageError(f"--attach: give PERSON_ID=TRACKING_ID, not {spec!r}")

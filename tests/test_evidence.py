@@ -412,6 +412,45 @@ def test_attach_names_the_choice_when_a_person_has_two_kinds(lost: Any) -> None:
     assert one.exit_code == 0, one.stderr
 
 
+def test_a_job_asked_by_linkedin_url_is_found_by_it_in_any_spelling(
+    monkeypatch: pytest.MonkeyPatch, isolated: Path, fast_polls: None
+) -> None:
+    """--raw, --attach and --abandon take the LinkedIn URL a person was asked by (such a job
+    has no person id to name it by)."""
+    url = "https://www.linkedin.com/in/ann-lee/"
+    posts: list[int] = []
+
+    def answer(request: Received) -> Answer:
+        if request.path.endswith("/credits"):
+            return _answer(STANDARD)
+        if request.method == "POST":
+            posts.append(1)
+            return Answer(500, b'{"message": "boom"}')
+        return _answer(done(BOB))
+
+    with fake_server(answer) as fake:
+        monkeypatch.setenv("CLODURA_BASE_URL", fake.url)
+        monkeypatch.setenv("CLODURA_API_KEY", KEY)
+        lost = run_cli("reveal", "email", "--linkedin-url", url, "--webhook-url", HOOK)
+        assert lost.exit_code == 7, lost.stderr
+        raw = run_cli("track", "--raw", "http://linkedin.com/in/Ann%2DLee")
+        assert raw.exit_code == 0, raw.stderr
+        assert [row["body"] for row in json.loads(raw.stdout)] == [{"message": "boom"}]
+        attached = run_cli("track", "--attach", "https://uk.linkedin.com/in/ann-lee/?trk=a=T1")
+        assert attached.exit_code == 0, attached.stderr
+        waited = run_cli("track", "--wait", "--timeout", "5", "-f", "jsonl")
+        assert waited.exit_code == 0, waited.stderr
+        given_up = run_cli("track", "--abandon", url)
+        assert given_up.exit_code == 2  # nothing stuck any more: the job has its answer
+    (job,) = Ledger(isolated / "data" / "ledger.db").jobs()
+    assert (job.status, job.tracking_id, (job.result or {}).get("email")) == (
+        "completed",
+        "T1",
+        BOB,
+    )
+    assert len(posts) == 1 and sum(1 for r in fake.received if r.method == "POST") == 1
+
+
 @pytest.mark.parametrize(
     ("payload", "asked", "email"),
     [

@@ -519,6 +519,17 @@ class Ledger:
         )
         return [_job(row) for row in rows]
 
+    def by_linkedin(self, url: str) -> list[Job]:
+        """Every job for a LinkedIn profile (however its URL is written), asked by it or
+        answered with it, newest first."""
+        key = normal_linkedin(url)
+        rows = self._store.read(
+            "SELECT * FROM jobs WHERE linkedin_url = ? OR id IN (SELECT job_id FROM identities "
+            "WHERE name = 'linkedin_url' AND value = ?) ORDER BY id DESC",
+            (key, key),
+        )
+        return [_job(row) for row in rows]
+
     def jobs_by_ids(self, job_ids: Iterable[int]) -> list[Job]:
         """The jobs with these ids, as the ledger holds them now."""
         ids = list(job_ids)

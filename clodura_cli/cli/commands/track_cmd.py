@@ -30,8 +30,9 @@ Pending = Annotated[bool, typer.Option(
 Limit = Annotated[int | None, typer.Option(help="List at most N jobs.", min=1)]
 Raw = Annotated[bool, typer.Option(
     "--raw", rich_help_panel=LEDGER_PANEL,
-    help="Print the answers stored for the given jobs (tracking id or person id) or paid "
-         "requests (email, LinkedIn URL, organisation id) as JSON, as received; no API call.",
+    help="Print the answers stored for the given jobs (tracking id, person id or LinkedIn URL) "
+         "or paid requests (email, LinkedIn URL, organisation id) as JSON, as received; no API "
+         "call.",
 )]
 Reparse = Annotated[bool, typer.Option(
     "--reparse", rich_help_panel=LEDGER_PANEL,
@@ -45,12 +46,13 @@ Backup = Annotated[str | None, typer.Option(
 )]
 Attach = Annotated[str | None, typer.Option(
     "--attach", metavar="PERSON_ID=TRACKING_ID", rich_help_panel=LEDGER_PANEL,
-    help="Give a person's stuck job (its answer lost) a tracking id found elsewhere, to track it.",
+    help="Give a person's stuck job (its answer lost) a tracking id found elsewhere, to track "
+         "it; the person by id or by the LinkedIn URL it was asked by.",
 )]
 Abandon = Annotated[str | None, typer.Option(
     "--abandon", metavar="PERSON_ID", rich_help_panel=LEDGER_PANEL,
-    help="Give a person's stuck job up, after printing its answers; `reveal --refresh` may then "
-         "submit again (and may be charged again).",
+    help="Give a person's stuck job (by id or LinkedIn URL) up, after printing its answers; "
+         "`reveal --refresh` may then submit again (and may be charged again).",
 )]
 ForgetNotFound = Annotated[bool, typer.Option(
     "--forget-not-found", rich_help_panel=LEDGER_PANEL,

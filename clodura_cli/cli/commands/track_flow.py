@@ -92,7 +92,8 @@ def _fetch(ledger: Ledger, api: ApiOptions, track: TrackOptions) -> list[Job]:
 def print_raw(references: list[str]) -> None:
     """The stored answers of the named jobs, as JSON (bodies that hold no JSON as text)."""
     if not references:
-        raise UsageError("--raw: give the tracking id (or person id) of the job to show")
+        raise UsageError("--raw: give the tracking id (or the person id or LinkedIn URL) of the "
+                         "job to show")  # fmt: skip
     from clodura_cli.vendor import items_named
 
     ledger = Ledger(config.ledger_file(), read_only=True)
