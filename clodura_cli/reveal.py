@@ -391,8 +391,10 @@ class Tracker:
 
     def _finished_elsewhere(self, job: Job) -> Job:
         """A job another hand finished (a receiver, `clodura listen`, another run's poll),
-        which may not have known the plan: its cost recorded here, where the plan is known."""
-        return self._with_cost(job) if job.is_final and job.credits is None else job
+        which may not have known the plan: its cost recorded here, where the plan is known.
+        A job given up by hand keeps its cost unknown: it may have been charged."""
+        costed = job.is_final and job.credits is None and job.status != "abandoned"
+        return self._with_cost(job) if costed else job
 
     def _with_cost(self, job: Job) -> Job:
         """A finished job: what its answer names of the person is learnt, and its cost

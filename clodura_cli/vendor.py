@@ -588,8 +588,8 @@ def person_key(body: dict[str, Any]) -> str:
         return f"linkedin:{body['linkedinUrl']}"
     if "email" in body:
         return f"email:{body['email'].lower()}"
-    company = body.get("orgLinkedinUrl") or body.get("organisationName")
-    return f"name:{body['firstName'].lower()}|{body['lastName'].lower()}|{str(company).lower()}"
+    company = body.get("orgLinkedinUrl") or str(body.get("organisationName")).lower()
+    return f"name:{body['firstName'].lower()}|{body['lastName'].lower()}|{company}"
 
 
 def normal_company_url(url: str) -> str:
@@ -722,7 +722,8 @@ def org_purchase(record: dict[str, Any], add_ons: list[str], label: str) -> Purc
 def _organisation_named(body: dict[str, Any]) -> str:
     """The organisation a body asks about, as its ledger key names it: its id, else its
     LinkedIn URL (as sent: one spelling however the user wrote it)."""
-    return body.get("organisationId") or str(body.get("orgLinkedinUrl")).lower()
+    url = body.get("orgLinkedinUrl")
+    return body.get("organisationId") or (url if isinstance(url, str) else "none")
 
 
 def read_org(status: int, payload: Any, body: dict[str, Any]) -> Reading:
@@ -950,7 +951,7 @@ def items_named(items: PaidItems, reference: str) -> list[Item]:
     wanted = {reference.strip().casefold()}
     url = normal_linkedin(reference)
     if url and "linkedin.com" in url:
-        wanted.add(url)
+        wanted.add(url.casefold())
     found = []
     for item in items.listed():
         key = item.key
@@ -966,6 +967,10 @@ def purchase_for_body(endpoint: PaidEndpoint, body: dict[str, Any]) -> Purchase:
     itself."""
     import json
 
+    if any(isinstance(url := body.get(name), str) and normal_linkedin(url) != url
+           for name in ("linkedinUrl", "orgLinkedinUrl")):  # fmt: skip
+        # Sent in a spelling no command sends: what it finds (or not) is for that spelling.
+        return Purchase("body:" + json.dumps(body, sort_keys=True), body, {})
     try:
         if endpoint is VERIFY:
             made = verify_purchase(body, bool(body.get("deepVerification")), None)

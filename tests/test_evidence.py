@@ -412,6 +412,29 @@ def test_attach_names_the_choice_when_a_person_has_two_kinds(lost: Any) -> None:
     assert one.exit_code == 0, one.stderr
 
 
+def test_a_job_finished_elsewhere_is_costed_by_the_run_unless_given_up(tmp_path: Path) -> None:
+    """A receiver does not know the plan; the run that looks at the job next does, and costs
+    it (Standard: 2 for a verified email). A job given up by hand may have been charged: its
+    cost stays unknown."""
+    from clodura_cli import tracking
+    from clodura_cli.credits import STANDARD
+    from clodura_cli.store.ledger import identity_of
+
+    ledger = Ledger(tmp_path / "ledger.db")
+    jobs = []
+    for person in ("111", "222"):
+        ids = {"personId": person}
+        job, _ = ledger.claim("acct", "email", identity_of(ids), ids, ids)
+        jobs.append(ledger.update(job.id, tracking_id="T" + person, status="queued"))
+    ledger.update(
+        jobs[0].id, status="completed", result={"email": ALICE, "emailStatus": "verified"}
+    )  # as a receiver leaves it
+    tracking.abandon(ledger, "222", None)
+    run = reveal.Tracker(None, ledger, family=STANDARD)  # type: ignore[arg-type]  # no API call
+    assert [run._poll(job).credits for job in jobs] == [2, None]
+    assert [job.credits for job in ledger.jobs_by_ids([j.id for j in jobs])] == [2, None]
+
+
 def test_a_job_asked_by_linkedin_url_is_found_by_it_in_any_spelling(
     monkeypatch: pytest.MonkeyPatch, isolated: Path, fast_polls: None
 ) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from helpers import person_ids, run_cli
 
+from clodura_cli import vendor
 from clodura_cli.sandbox.app import SandboxApp
 from clodura_cli.store.ledger import SCHEMA, Ledger
 
@@ -159,11 +160,15 @@ def test_a_format_5_ledger_keys_each_linkedin_profile_once(tmp_path: Path) -> No
     )  # fmt: skip
     db.execute("INSERT INTO identities VALUES (1, 'acct', 'email', 'linkedin_url', "
                "'https://www.linkedin.com/in/bob%2dday/')")  # fmt: skip
-    items = [
+    items = [  # as format 5 keyed them: a URL lower-cased, each escape as written
         ("enrich-person", "linkedin:https://www.linkedin.com/in/ann%2dlee/", "completed"),
         ("enrich-org", "https://www.linkedin.com/company/acme%2dco/|technographics", "completed"),
         ("enrich-person", "name:ann|lee|https://www.linkedin.com/company/acme%2dco/", "pending"),
+        ("enrich-org", "https://www.linkedin.com/company/m%c3%b6ller-ag/|", "completed"),
         ("enrich-person", "linkedin:https://www.linkedin.com/in/cy%2dfox/", "no_match"),
+        ("verify", "standard:ann.smith@linkedin.com", "completed"),
+        ("enrich-person", "email:x@linkedin.com", "completed"),
+        ("enrich-person", "name:ann|lee|linkedin.com", "completed"),
         ("news", 'body:{"orgLinkedinUrl": "https://www.linkedin.com/company/A%2Db/", "q": "a|b"}',
          "completed"),
         ("news", "none|2024-01-01|2024-02-01||||1", "completed"),
@@ -189,12 +194,20 @@ def test_a_format_5_ledger_keys_each_linkedin_profile_once(tmp_path: Path) -> No
     keys = [
         row[0] for row in sqlite3.connect(path).execute("SELECT item_key FROM items ORDER BY id")
     ]
-    assert keys == [
-        "linkedin:https://www.linkedin.com/in/ann-lee/",
-        "https://www.linkedin.com/company/acme-co/|technographics",
-        "name:ann|lee|https://www.linkedin.com/company/acme-co/",
-        *(key for _, key, _ in items[3:]),  # no match, a raw body, no organisation: as they were
-    ]
+    # What today's commands key the same requests by, however the user writes the URL.
+    today = [
+        vendor.person_purchase({"linkedinUrl": "https://www.linkedin.com/in/Ann%2DLee"}, "r").key,
+        vendor.org_purchase({"orgLinkedinUrl": "http://linkedin.com/company/acme-co"},
+                            ["technographics"], "r").key,
+        vendor.person_purchase({"firstName": "Ann", "lastName": "Lee",
+                                "orgLinkedinUrl": "linkedin.com/company/Acme-Co/"}, "r").key,
+        vendor.org_purchase({"orgLinkedinUrl": "https://www.linkedin.com/company/M%C3%B6ller-AG"},
+                            [], "r").key,
+    ]  # fmt: skip
+    assert keys[:4] == today
+    assert keys[4:] == [
+        key for _, key, _ in items[4:]
+    ]  # no match, emails, raw bodies: as they were
     found = ledger.items().latest(
         "acct", "enrich-person", "linkedin:https://www.linkedin.com/in/ann-lee/"
     )

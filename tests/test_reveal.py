@@ -254,7 +254,7 @@ def test_one_profile_however_its_url_is_written_is_sent_and_paid_for_once(
     url = PEOPLE[0]["linkedinUrl"]
     first = reveal_email("--linkedin-url", spelling(url))
     assert first.exit_code == 0, first.stderr
-    assert first.jsonl()[0]["revealStatus"] == "completed"
+    assert first.jsonl()[0]["revealStatus"] == "completed" and first.jsonl()[0]["email"]
     again = reveal_email("--linkedin-url", url)
     assert again.exit_code == 0, again.stderr
     assert sent(emulator, "email") == [{"linkedinUrl": url, "webhookUrl": HOOK}]  # one spelling

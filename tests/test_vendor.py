@@ -485,6 +485,28 @@ def test_a_profile_or_company_url_written_another_way_is_not_paid_for_again(
     assert rows[0]["status"] == rows[3]["status"] == "completed"
 
 
+def test_a_raw_body_in_a_spelling_no_command_sends_answers_only_for_itself(
+    emulator: Any,
+) -> None:
+    """`clodura api` sends a body as written: what it finds (here nothing: the sandbox does
+    not read %2D) is for that spelling, not for the one `enrich person` sends."""
+    from clodura_cli.sandbox.data import build_dataset
+
+    person = build_dataset().person(1).record["linkedinUrl"]
+    odd = person.replace("-", "%2D", 1)
+    raw = run_cli("api", "cleanup/enrich", "--sandbox", "-f", f"linkedinUrl={odd}")
+    assert raw.exit_code in (0, 6), raw.stderr
+    enriched = run_cli("enrich", "person", "--sandbox", "--linkedin-url", odd, "-f", "jsonl")
+    assert enriched.exit_code == 0, enriched.stderr
+    assert enriched.jsonl()[0]["status"] == "completed"
+    assert [e["body"] for e in emulator.log if e["endpoint"] == "enrich-person"] == [
+        {"linkedinUrl": odd}, {"linkedinUrl": person}
+    ]  # fmt: skip
+    again = run_cli("api", "cleanup/enrich", "--sandbox", "-f", f"linkedinUrl={person}")
+    assert again.exit_code == 0, again.stderr
+    assert sum(1 for e in emulator.log if e["endpoint"] == "enrich-person") == 2  # the command's
+
+
 def test_no_news_still_costs_its_request_and_a_refusal_is_exit_6(emulator: Any) -> None:
     nobody = "https://www.linkedin.com/company/nobody/"
     empty = run_cli("news", "--sandbox", "--org-linkedin-url", nobody, "-f", "jsonl")

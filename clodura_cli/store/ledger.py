@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
@@ -177,7 +178,7 @@ def _one_key_a_profile(db: sqlite3.Connection) -> None:
             db.execute("DELETE FROM identities WHERE rowid = ?", (rowid,))
     items = db.execute(
         "SELECT id, item_key FROM items WHERE status != 'no_match' AND item_key LIKE "
-        "'%linkedin.com%' AND item_key NOT LIKE 'body:%'"
+        "'%linkedin.com/%'"
     ).fetchall()
     db.executemany(
         "UPDATE items SET item_key = ? WHERE id = ?",
@@ -185,15 +186,22 @@ def _one_key_a_profile(db: sqlite3.Connection) -> None:
     )
 
 
+#: A LinkedIn URL at the start of a part of a paid item's key.
+_LINKEDIN_PART = re.compile(r"^(?:https?://)?(?:[a-z0-9-]+\.)?linkedin\.com/")
+
+
 def _item_key_again(key: str) -> str:
-    """A paid item's key with its LinkedIn URLs spelt as format 6 spells them: a person's
-    enrichment (``linkedin:URL``, ``name:FIRST|LAST|URL``), an organisation's enrichment or
-    its news (``URL|...``)."""
+    """A paid item's key with its LinkedIn URL spelt as format 6 spells it, where the key
+    holds one: a person's enrichment (``linkedin:URL``, ``name:FIRST|LAST|URL``), an
+    organisation's enrichment or its news (``URL|...``). Any other key (a raw body's, an
+    email's, a name at a company named in words) stays as it is."""
     if key.startswith("linkedin:"):
         return "linkedin:" + (normal_linkedin(key.removeprefix("linkedin:")) or "")
+    if key.startswith("body:"):
+        return key
     parts = key.split("|")
     at = 2 if key.startswith("name:") else 0
-    if len(parts) > at and "linkedin.com" in parts[at]:
+    if len(parts) > at and _LINKEDIN_PART.match(parts[at]):
         parts[at] = normal_linkedin(parts[at]) or parts[at]
     return "|".join(parts)
 
