@@ -97,11 +97,28 @@ class Target:
     identity: Identity
 
 
+def target_key(identifiers: dict[str, Any]) -> str:
+    """What makes two input rows one person to reveal: the identifiers they send."""
+    return json.dumps(identifiers, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class InputRow:
+    """One input row, in input order: the person it names (their ``target_key``), or why it
+    was skipped."""
+
+    record: dict[str, Any]
+    key: str | None = None
+    problem: str | None = None
+
+
 @dataclass
 class Inputs:
     """Targets in input order, duplicates removed, and the rows that were skipped and why."""
 
     targets: list[Target] = field(default_factory=list)
+    #: Every row that held a record, in input order (a duplicate names its first's target).
+    rows: list[InputRow] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     duplicates: int = 0
     #: Rows whose person id a spreadsheet damaged: (label, how, sent by another identifier).
@@ -436,7 +453,7 @@ def collect(
     """Add each row's target to ``inputs``; report and skip rows that name nobody. Unless
     ``trust_ids``, a row whose person id a spreadsheet damaged falls back to its other
     identifiers (counted in ``inputs.damaged``), or is skipped when it has none."""
-    seen = {json.dumps(t.identifiers, sort_keys=True) for t in inputs.targets}
+    seen = {target_key(t.identifiers) for t in inputs.targets}
     for label, record in rows:
         damage = None if trust_ids else damaged_id(_first(record.get("personId")) or "")
         try:
@@ -444,14 +461,19 @@ def collect(
         except ValidationError as exc:
             if damage is not None:
                 inputs.damaged.append((label, damage, False))
+                why = f"person id {damage} (a spreadsheet damaged it), and no other identifier"
+                inputs.rows.append(InputRow(record, problem=why))
                 continue
-            inputs.problems.append(f"{label}: {exc.message.removeprefix('row: ')}; skipped")
+            why = exc.message.removeprefix("row: ")
+            inputs.problems.append(f"{label}: {why}; skipped")
+            inputs.rows.append(InputRow(record, problem=why))
             continue
         if damage is not None:
             inputs.damaged.append((label, damage, True))
         junk = _junk(identifiers, label, inputs.non_utf8)
         if junk:
             inputs.problems.append(f"{label}: the identifier {junk}; skipped")
+            inputs.rows.append(InputRow(record, problem=f"the identifier {junk}"))
             continue
         person_id = str(identifiers.get("personId", ""))
         if person_id and not person_id.isdigit() and not trust_ids:
@@ -459,7 +481,8 @@ def collect(
                 f"{label}: person id {quoted(person_id)} is not digits as documented ids are; "
                 "sent anyway"
             )
-        key = json.dumps(identifiers, sort_keys=True)
+        key = target_key(identifiers)
+        inputs.rows.append(InputRow(record, key))
         if key in seen:
             inputs.duplicates += 1
             continue

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +32,7 @@ from clodura_cli.inputs import (
     collect,
     parse_rows,
     read_input,
+    target_key,
 )
 from clodura_cli.output import OutputOptions
 from clodura_cli.reveal import (
@@ -508,6 +509,33 @@ def preview(
         "planFamily": family,
         "worstCaseCredits": worst_case(options.kind, family, len(to_submit)),
     }
+
+
+#: Why a row has no job: the run stopped (at an error, or interrupted) before sending it.
+NOT_SENT = "not sent: the run stopped before it (run again to send it)"
+
+
+def input_rows(
+    entries: list[Entry], inputs: Inputs, suppressed: set[str], *, waiting: bool
+) -> Iterator[dict[str, Any]]:
+    """Every input row in input order, as the paid commands give them back: a duplicate with
+    its own record and the one job it shares, a row that named nobody as ``skipped`` (with
+    why), one on a --suppress list as ``suppressed``, one a stopped run did not send as
+    ``not_sent``. While ``waiting``, a job still pending is left out (its id is said apart)."""
+    from dataclasses import replace
+
+    by_key = {target_key(e.target.identifiers): e for e in entries}
+    for row in inputs.rows:
+        entry = by_key.get(row.key) if row.key is not None else None
+        if entry is not None:
+            if not (waiting and entry.job.is_pending):
+                yield output_row(replace(entry, target=replace(entry.target, record=row.record)))
+        elif row.key is None:
+            yield {**row.record, "revealStatus": "skipped", "revealMessage": row.problem}
+        elif row.key in suppressed:
+            yield {**row.record, "revealStatus": "suppressed"}
+        else:
+            yield {**row.record, "revealStatus": "not_sent", "revealMessage": NOT_SENT}
 
 
 def job_rows(jobs: list[Job]) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from helpers import person_ids, run_cli, sandbox_fails, sent
 
-from clodura_cli import reveal
+from clodura_cli import reveal, reveal_run
 from clodura_cli.sandbox.app import SandboxApp
 from clodura_cli.sandbox.data import build_dataset
 from clodura_cli.sandbox.faults import Faults, ScriptedFault
@@ -133,7 +133,18 @@ def test_stdin_rows_are_taken_by_id_then_url_then_name_and_bad_rows_skipped(
     )
     assert "line 6: not valid JSON; skipped" in result.stderr
     assert "1 duplicate input(s) revealed once" in result.stderr
-    assert len(result.jsonl()) == 3
+    rows = result.jsonl()  # every input row that held a record, in input order
+    assert [(r.get("personId"), r.get("lastName"), r["revealStatus"]) for r in rows] == [
+        (ids(1)[0], rows[0]["lastName"], rows[0]["revealStatus"]),
+        (rows[1]["personId"], rows[1]["lastName"], rows[1]["revealStatus"]),
+        (None, "Lovelace", rows[2]["revealStatus"]),
+        (None, "Domain", "skipped"),
+        (ids(1)[0], rows[0]["lastName"], rows[0]["revealStatus"]),  # the duplicate: one job
+    ]
+    assert rows[4]["trackingId"] == rows[0]["trackingId"] and rows[4]["email"] == rows[0]["email"]
+    assert rows[3]["revealMessage"] == (
+        "has no personId or linkedinUrl, or firstName + lastName + companyDomain"
+    )
 
 
 def test_nothing_to_reveal_is_a_usage_error(emulator: SandboxApp) -> None:
@@ -427,7 +438,11 @@ def test_402_exits_4_and_403_exits_3(monkeypatch: pytest.MonkeyPatch, emulator: 
     exhausted = reveal_email(*ids(2))
     assert exhausted.exit_code == 4
     assert "HTTP 402" in exhausted.stderr
-    assert len(sent(emulator, "email")) <= 2
+    assert len(sent(emulator, "email")) == 1  # one at a time: the first 402 stops the run
+    assert [(r["personId"], r["revealStatus"]) for r in exhausted.jsonl()] == [
+        (ids(2)[0], "rejected"), (ids(2)[1], "not_sent")
+    ]  # fmt: skip
+    assert exhausted.jsonl()[1]["revealMessage"] == reveal_run.NOT_SENT
     monkeypatch.setenv("CLODURA_API_KEY", "sandbox-free")
     free = run_cli("reveal", "phone", "--sandbox", *ids(2))
     assert free.exit_code == 3

@@ -56,6 +56,11 @@ def test_reveal_sends_nothing_for_suppressed_people(tmp_path: Path, emulator: Sa
     assert result.exit_code == 0, result.stderr
     assert [b["personId"] for b in sent(emulator, "email")] == [ids[0], ids[2]]
     assert "--suppress: 1 of 3 skipped (1 entries); nothing sent for them" in result.stderr
+    rows = result.jsonl()  # each input in its place: the suppressed one says so
+    assert [(r["personId"], r["revealStatus"]) for r in rows] == [
+        (ids[0], "completed"), (ids[1], "suppressed"), (ids[2], "completed")
+    ]  # fmt: skip
+    assert "email" not in rows[1]
     everyone = tmp_path / "everyone.txt"
     everyone.write_text("\n".join(ids) + "\n")
     emulator.log.clear()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -14,9 +14,9 @@ from clodura_cli.api.errors import CreditGuardError, MissingKeyError, UsageError
 from clodura_cli.cli import report, terminal
 from clodura_cli.cli.render import Output, output_for, report_written, write_output
 from clodura_cli.cli.session import ApiOptions, open_connection
-from clodura_cli.inputs import EMAIL, Inputs
+from clodura_cli.inputs import EMAIL, Inputs, target_key
 from clodura_cli.output import chosen_columns
-from clodura_cli.reveal import REVEAL_COLUMNS, output_row
+from clodura_cli.reveal import REVEAL_COLUMNS
 from clodura_cli.reveal_run import RevealOptions
 from clodura_cli.store import config
 from clodura_cli.store.formats import json_text
@@ -30,7 +30,9 @@ def run_reveal(
 ) -> None:
     """The whole reveal command."""
     inputs = read_inputs(options.kind, rows_from_args, options.input_file, options.trust_ids)
+    asked = {target_key(t.identifiers) for t in inputs.targets}
     inputs.targets = suppressed(inputs.targets, options.suppress, "reveal")
+    dropped = asked - {target_key(t.identifiers) for t in inputs.targets}
     configured = api.setting("webhook-url", options.webhook_url)  # flag, environment, profile
     out = options.out
     chosen = api.output_format(out.fmt, out.output)
@@ -58,7 +60,12 @@ def run_reveal(
             confirm_stuck=lambda count: _ask_stuck(options, count),
             polling=api.polling(connection.account, ledger),
         )  # fmt: skip
-    _finish(result, options, output)
+    _finish(
+        result,
+        options,
+        output,
+        reveal_run.input_rows(result.entries, inputs, dropped, waiting=options.wait),
+    )
 
 
 #: After a --layout's columns: how each reveal ended (a pending one is not a not-found).
@@ -66,15 +73,18 @@ _REVEAL_EXTRA = {"email": ("emailStatus",), "phone": ("phoneTypes",),
                  "all": ("revealStatus", "trackingId", "revealMessage")}  # fmt: skip
 
 
-def _finish(result: reveal_run.RevealResult, options: RevealOptions, output: Output) -> None:
-    """Write what finished, say what the run did, and end with its error if it has one."""
+def _finish(
+    result: reveal_run.RevealResult,
+    options: RevealOptions,
+    output: Output,
+    rows: Iterable[dict[str, Any]],
+) -> None:
+    """Write the rows, say what the run did, and end with its error if it has one."""
     for notice in result.notices:
         report.info(notice)
     for warning in result.warnings:
         report.warn(warning)
-    finished = [e for e in result.entries if not e.job.is_pending or not options.wait]
-    report_written(output, write_output((output_row(e) for e in finished), output,
-                                        empty_header=False))  # fmt: skip
+    report_written(output, write_output(rows, output, empty_header=False))
     if result.entries:
         report.info(reveal_run.tally(result.entries))
     if result.spending is not None:
