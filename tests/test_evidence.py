@@ -8,6 +8,7 @@ ledger and the exit code. Then properties, recovery (--reparse) and settling stu
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -334,10 +335,11 @@ def test_reparse_recovers_what_an_older_reader_lost(
 # Settling stuck jobs ----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def lost(monkeypatch: pytest.MonkeyPatch, isolated: Path, fast_polls: None) -> Iterator[Any]:
-    """A server that loses every submission's answer (a 500) and whose track endpoint knows
-    T1; a reveal of person 222 through it already ran: the person's job is unknown."""
+@contextlib.contextmanager
+def losing(monkeypatch: pytest.MonkeyPatch, *who: str) -> Iterator[Any]:
+    """A server that loses the first submission's answer (a 500; later ones are queued as T1)
+    and whose track endpoint knows T1; a reveal of ``who`` through it already ran: the
+    person's job is unknown."""
     posts: list[int] = []
 
     def answer(request: Received) -> Answer:
@@ -351,7 +353,14 @@ def lost(monkeypatch: pytest.MonkeyPatch, isolated: Path, fast_polls: None) -> I
     with fake_server(answer) as fake:
         monkeypatch.setenv("CLODURA_BASE_URL", fake.url)
         monkeypatch.setenv("CLODURA_API_KEY", KEY)
-        assert run_cli("reveal", "email", "222", "--webhook-url", HOOK).exit_code == 7
+        assert run_cli("reveal", "email", *who, "--webhook-url", HOOK).exit_code == 7
+        yield fake
+
+
+@pytest.fixture
+def lost(monkeypatch: pytest.MonkeyPatch, isolated: Path, fast_polls: None) -> Iterator[Any]:
+    """``losing``, after a reveal of person 222."""
+    with losing(monkeypatch, "222") as fake:
         yield fake
 
 
@@ -441,21 +450,7 @@ def test_a_job_asked_by_linkedin_url_is_found_by_it_in_any_spelling(
     """--raw, --attach and --abandon take the LinkedIn URL a person was asked by (such a job
     has no person id to name it by)."""
     url = "https://www.linkedin.com/in/ann-lee/"
-    posts: list[int] = []
-
-    def answer(request: Received) -> Answer:
-        if request.path.endswith("/credits"):
-            return _answer(STANDARD)
-        if request.method == "POST":
-            posts.append(1)
-            return Answer(500, b'{"message": "boom"}')
-        return _answer(done(BOB))
-
-    with fake_server(answer) as fake:
-        monkeypatch.setenv("CLODURA_BASE_URL", fake.url)
-        monkeypatch.setenv("CLODURA_API_KEY", KEY)
-        lost = run_cli("reveal", "email", "--linkedin-url", url, "--webhook-url", HOOK)
-        assert lost.exit_code == 7, lost.stderr
+    with losing(monkeypatch, "--linkedin-url", url) as fake:
         raw = run_cli("track", "--raw", "http://linkedin.com/in/Ann%2DLee")
         assert raw.exit_code == 0, raw.stderr
         assert [row["body"] for row in json.loads(raw.stdout)] == [{"message": "boom"}]
@@ -471,7 +466,7 @@ def test_a_job_asked_by_linkedin_url_is_found_by_it_in_any_spelling(
         "T1",
         BOB,
     )
-    assert len(posts) == 1 and sum(1 for r in fake.received if r.method == "POST") == 1
+    assert _posts(fake) == 1
 
 
 @pytest.mark.parametrize(
