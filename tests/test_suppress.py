@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 from helpers import person_ids, run_cli, sent
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from clodura_cli import reveal
 from clodura_cli.sandbox.app import SandboxApp
@@ -163,3 +165,18 @@ def test_two_profiles_never_share_a_spelling(one: str, other: str) -> None:
     from clodura_cli.api.linkedin import normal_linkedin
 
     assert normal_linkedin(one) != normal_linkedin(other)
+
+
+_SLUG = st.text(alphabet="abcAB-_.%2dC3Öö/?#~'é", min_size=1, max_size=12)
+
+
+@settings(max_examples=300)
+@given(st.sampled_from(["https://www.", "http://", "", "https://uk.", "HTTPS://WWW."]),
+       st.sampled_from(["in", "company", "IN"]), _SLUG, st.sampled_from(["", "/", "/de/", "?x=1"]))  # fmt: skip
+def test_the_spelling_of_a_spelling_is_itself(host: str, kind: str, slug: str, tail: str) -> None:
+    """Sending and keying by the canonical spelling holds only if it is its own spelling (the
+    quick path for URLs already canonical agrees with the full one)."""
+    from clodura_cli.api.linkedin import normal_linkedin
+
+    once = normal_linkedin(f"{host}linkedin.com/{kind}/{slug}{tail}")
+    assert once is not None and normal_linkedin(once) == once

@@ -19,6 +19,9 @@ import unicodedata
 _HOST = re.compile(r"^(?:https?://)?(?:[a-z0-9-]+\.)?linkedin\.com(?=/|$)")
 #: A language segment after a profile's name: /in/ann-lee/de, /in/ann-lee/pt-br.
 _LANGUAGE = re.compile(r"^[a-z]{2}(?:[-_][a-z]{2})?$")
+#: A URL already in the canonical spelling, and one that ends in a language segment.
+_CANONICAL = re.compile(r"^https://www\.linkedin\.com/(?:[a-z0-9\-._~!$&'()*+,;=:@]+/)*\Z")
+_WITH_LANGUAGE = re.compile(r"^https://www\.linkedin\.com/in/[^/]+/[a-z]{2}(?:[-_][a-z]{2})?/\Z")
 #: What a path segment keeps unescaped: RFC 3986's characters allowed in one but "/".
 _PATH_SAFE = "-._~!$&'()*+,;=:@"
 
@@ -30,6 +33,8 @@ def normal_linkedin(url: str | None) -> str | None:
     another encoding) are kept as written, not guessed at."""
     if not url or not url.strip():
         return None
+    if _CANONICAL.match(url) and not _WITH_LANGUAGE.match(url):
+        return url  # most URLs, as sent and kept: nothing to decode, escape or fold
     text = url.strip().split("?")[0].split("#")[0].lower()
     site = _HOST.match(text)
     if not site:

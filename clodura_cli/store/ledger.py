@@ -159,12 +159,17 @@ def _one_key_a_profile(db: sqlite3.Connection) -> None:
     spelling was a person of its own, and a reveal or enrichment of one was paid for again
     under another. Jobs, what answers taught (identities) and paid items are keyed again,
     except answers that found nothing: those answer for the spelling that was sent only."""
-    jobs = [_job(row) for row in db.execute("SELECT * FROM jobs WHERE linkedin_url IS NOT NULL")]
-    db.executemany(
-        "UPDATE jobs SET linkedin_url = ? WHERE id = ?",
-        [(identity_of(job.identifiers).linkedin_url, job.id)
-         for job in jobs if job.found or job.status not in FINAL],
-    )  # fmt: skip
+    rekeyed = []
+    for job_id, sent, key, status, result in db.execute(
+        "SELECT id, identifiers, linkedin_url, status, result FROM jobs "
+        "WHERE linkedin_url IS NOT NULL"
+    ):
+        again = identity_of(json.loads(sent)).linkedin_url
+        if again != key and (
+            status not in FINAL or found_in(status, result and json.loads(result))
+        ):
+            rekeyed.append((again, job_id))
+    db.executemany("UPDATE jobs SET linkedin_url = ? WHERE id = ?", rekeyed)
     learnt = db.execute(
         "SELECT rowid, job_id, account, kind, value FROM identities WHERE name = 'linkedin_url'"
     ).fetchall()
@@ -306,8 +311,7 @@ class Job:
     @property
     def found(self) -> bool:
         """True when the job completed with what was paid for: an email or a phone number."""
-        result = self.result or {}
-        return self.status == "completed" and bool(result.get("email") or result.get("phones"))
+        return found_in(self.status, self.result)
 
 
 @dataclass(frozen=True)
@@ -730,6 +734,12 @@ class EmittedPeople(Tables):
                 "INSERT OR IGNORE INTO emitted VALUES (?, ?, ?, ?)",
                 [(self.profile, self.query, pid, now) for pid in person_ids],
             )
+
+
+def found_in(status: str, result: Any) -> bool:
+    """True for a job that completed with what was paid for: an email or a phone number."""
+    found = result if isinstance(result, dict) else {}
+    return status == "completed" and bool(found.get("email") or found.get("phones"))
 
 
 def identity_of(identifiers: dict[str, Any]) -> Identity:
