@@ -846,6 +846,16 @@ REVEAL_ROW_FIELDS = (
 REVEAL_COLUMNS = (*PERSON_RECORD_FIELDS, *REVEAL_ROW_FIELDS)
 
 
+def blank_row(
+    record: dict[str, Any], kind: str, status: str, message: str | None
+) -> dict[str, Any]:
+    """An input row no job answers (skipped, suppressed, not sent), with the columns a
+    revealed row has, empty: a file's header is the same whichever row comes first."""
+    paid = ("email", "emailStatus") if base_kind(kind) == EMAIL else ("phones", "phoneTypes")
+    return {**record, **dict.fromkeys(paid), "revealStatus": status, "trackingId": None,
+            "provider": None, "credits": None, "revealMessage": message}  # fmt: skip
+
+
 def output_row(entry: Entry) -> dict[str, Any]:
     """The input record merged with the reveal result, flattened into columns."""
     job = entry.job
@@ -870,8 +880,8 @@ def output_row(entry: Entry) -> dict[str, Any]:
     for key, value in result.items():
         if key not in ("email", "emailStatus", "phones", "provider") and key not in row:
             row[key] = value
-    if job.message and (job.status not in FINAL or job.message.startswith("answer not under")):
-        row["revealMessage"] = job.message
+    said = job.message and (job.status not in FINAL or job.message.startswith("answer not under"))
+    row["revealMessage"] = job.message if said else None  # never a fed-back file's old one
     if job.interim:
         # Seen while the job was still pending: kept apart, never the result.
         row["interimEmail"] = job.interim.get("email")

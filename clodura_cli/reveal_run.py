@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +40,7 @@ from clodura_cli.reveal import (
     Poller,
     Polling,
     Revealer,
+    blank_row,
     check_understood,
     claimed_elsewhere,
     output_row,
@@ -511,31 +512,32 @@ def preview(
     }
 
 
-#: Why a row has no job: the run stopped (at an error, or interrupted) before sending it.
-NOT_SENT = "not sent: the run stopped before it (run again to send it)"
+#: Why a row has no job: the run stopped at an error before sending it.
+NOT_SENT = "not sent: the run stopped at an error before it (run again to send it)"
 
 
 def input_rows(
-    entries: list[Entry], inputs: Inputs, suppressed: set[str], *, waiting: bool
-) -> Iterator[dict[str, Any]]:
+    kind: str, entries: list[Entry], inputs: Inputs, suppressed: set[str]
+) -> list[dict[str, Any]]:
     """Every input row in input order, as the paid commands give them back: a duplicate with
-    its own record and the one job it shares, a row that named nobody as ``skipped`` (with
-    why), one on a --suppress list as ``suppressed``, one a stopped run did not send as
-    ``not_sent``. While ``waiting``, a job still pending is left out (its id is said apart)."""
+    its own record and the one job it shares (a pending one too, with its tracking id), a row
+    that named nobody as ``skipped`` (with why), one on a --suppress list as ``suppressed``,
+    one a run stopped by an error did not send as ``not_sent``."""
     from dataclasses import replace
 
     by_key = {target_key(e.target.identifiers): e for e in entries}
+    rows = []
     for row in inputs.rows:
         entry = by_key.get(row.key) if row.key is not None else None
         if entry is not None:
-            if not (waiting and entry.job.is_pending):
-                yield output_row(replace(entry, target=replace(entry.target, record=row.record)))
+            rows.append(output_row(replace(entry, target=replace(entry.target, record=row.record))))
         elif row.key is None:
-            yield {**row.record, "revealStatus": "skipped", "revealMessage": row.problem}
+            rows.append(blank_row(row.record, kind, "skipped", row.problem))
         elif row.key in suppressed:
-            yield {**row.record, "revealStatus": "suppressed"}
+            rows.append(blank_row(row.record, kind, "suppressed", None))
         else:
-            yield {**row.record, "revealStatus": "not_sent", "revealMessage": NOT_SENT}
+            rows.append(blank_row(row.record, kind, "not_sent", NOT_SENT))
+    return rows
 
 
 def job_rows(jobs: list[Job]) -> list[dict[str, Any]]:
@@ -553,7 +555,7 @@ def job_rows(jobs: list[Job]) -> list[dict[str, Any]]:
             "submittedAt": submitted.strftime("%Y-%m-%d %H:%M:%SZ"),
             **output_row(Entry(target, job, "ledger")),
         }
-        if job.message and "revealMessage" not in row:
+        if job.message and not row.get("revealMessage"):
             row["revealMessage"] = job.message
         rows.append(row)
     return rows

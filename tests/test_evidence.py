@@ -413,6 +413,13 @@ def test_a_lost_job_blocks_the_person_until_settled(lost: Any) -> None:
     assert _posts(lost) == 1
 
 
+def test_attach_takes_a_tracking_id_that_ends_in_an_equals_sign(lost: Any, isolated: Path) -> None:
+    attached = run_cli("track", "--attach", "222=dHJhY2s=")
+    assert attached.exit_code == 0, attached.stderr
+    (job,) = Ledger(isolated / "data" / "ledger.db").jobs()
+    assert job.tracking_id == "dHJhY2s="
+
+
 def test_attach_names_the_choice_when_a_person_has_two_kinds(lost: Any) -> None:
     run_cli("reveal", "phone", "222", "--no-wait")  # answered Q: a phone job, queued
     both = run_cli("track", "--attach", "222=T9")

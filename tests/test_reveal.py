@@ -15,7 +15,7 @@ from clodura_cli import reveal, reveal_run
 from clodura_cli.sandbox.app import SandboxApp
 from clodura_cli.sandbox.data import build_dataset
 from clodura_cli.sandbox.faults import Faults, ScriptedFault
-from clodura_cli.store.ledger import Ledger
+from clodura_cli.store.ledger import PENDING, Ledger
 
 HOOK = "https://example.com/clodura-sandbox-webhook"
 PEOPLE = [p.record for p in build_dataset().people[:12]]
@@ -134,17 +134,49 @@ def test_stdin_rows_are_taken_by_id_then_url_then_name_and_bad_rows_skipped(
     assert "line 6: not valid JSON; skipped" in result.stderr
     assert "1 duplicate input(s) revealed once" in result.stderr
     rows = result.jsonl()  # every input row that held a record, in input order
-    assert [(r.get("personId"), r.get("lastName"), r["revealStatus"]) for r in rows] == [
-        (ids(1)[0], rows[0]["lastName"], rows[0]["revealStatus"]),
-        (rows[1]["personId"], rows[1]["lastName"], rows[1]["revealStatus"]),
-        (None, "Lovelace", rows[2]["revealStatus"]),
-        (None, "Domain", "skipped"),
-        (ids(1)[0], rows[0]["lastName"], rows[0]["revealStatus"]),  # the duplicate: one job
+    assert [
+        (r.get("personId"), r.get("linkedinUrl"), r.get("lastName"), r["revealStatus"])
+        for r in rows
+    ] == [
+        (ids(1)[0], "https://www.linkedin.com/in/ignored/", PEOPLE[0]["lastName"], "completed"),
+        (PEOPLE[1]["personId"], PEOPLE[1]["linkedinUrl"], PEOPLE[1]["lastName"], "completed"),
+        (None, None, "Lovelace", "completed"),
+        (None, None, "Domain", "skipped"),
+        (ids(1)[0], PEOPLE[0]["linkedinUrl"], PEOPLE[0]["lastName"], "completed"),  # one job
     ]
     assert rows[4]["trackingId"] == rows[0]["trackingId"] and rows[4]["email"] == rows[0]["email"]
     assert rows[3]["revealMessage"] == (
         "has no personId or linkedinUrl, or firstName + lastName + companyDomain"
     )
+
+
+def test_a_file_has_every_result_column_whichever_row_comes_first(
+    emulator: SandboxApp, tmp_path: Path
+) -> None:
+    """The first input row names nobody: the file's header still holds the paid columns, and
+    fed back in, the file's own revealStatus and revealMessage are replaced, not kept."""
+    people = ids(2)
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(json.dumps(r) for r in [
+        {"firstName": "only"}, {"personId": people[0]}, {"personId": people[1], "note": "x"},
+    ]) + "\n")  # fmt: skip
+    out = tmp_path / "out.csv"
+    first = run_cli("reveal", "email", "--sandbox", "--concurrency", "1", "--input", str(source),
+                    "-o", str(out))  # fmt: skip
+    assert first.exit_code == 0, first.stderr
+    with out.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {"personId", "note", "email", "emailStatus", "revealStatus", "trackingId",
+            "credits", "revealMessage"} <= set(rows[0])  # fmt: skip
+    assert [(r["personId"], r["revealStatus"]) for r in rows] == [
+        ("", "skipped"), (people[0], "completed"), (people[1], "completed")
+    ]  # fmt: skip
+    assert rows[0]["revealMessage"].startswith("has no personId or linkedinUrl")
+    assert all("@" in r["email"] for r in rows[1:]) and rows[2]["note"] == "x"
+    again = reveal_email("--input", str(out), "-f", "jsonl")
+    assert again.exit_code == 0, again.stderr
+    assert [r["revealMessage"] for r in again.jsonl()] == [rows[0]["revealMessage"], None, None]
+    assert len(sent(emulator, "email")) == 2  # the second run: all from the ledger
 
 
 def test_nothing_to_reveal_is_a_usage_error(emulator: SandboxApp) -> None:
@@ -288,11 +320,16 @@ def test_timeout_exits_8_then_track_wait_finishes_the_same_jobs(
     emulator.job_delay = 1.0
     result = reveal_email("--timeout", "0.2", *ids(3))
     assert result.exit_code == 8
-    assert result.stdout == ""
     pending_ids = [
         line.split()[-1] for line in result.stderr.splitlines() if line.startswith("pending:")
     ]
     assert len(pending_ids) == 3
+    # Every input row is written, a pending one with its tracking id (and no result).
+    rows = result.jsonl()
+    assert [(r["personId"], r["revealStatus"] in PENDING, r["email"]) for r in rows] == [
+        (person, True, None) for person in ids(3)
+    ]
+    assert [r["trackingId"] for r in rows] == pending_ids
     assert "clodura track --wait" in result.stderr
     from clodura_cli.sandbox.runtime import forget_apps, in_process_app
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,7 @@ def test_reveal_sends_nothing_for_suppressed_people(tmp_path: Path, emulator: Sa
     assert [(r["personId"], r["revealStatus"]) for r in rows] == [
         (ids[0], "completed"), (ids[1], "suppressed"), (ids[2], "completed")
     ]  # fmt: skip
-    assert "email" not in rows[1]
+    assert (rows[1]["email"], rows[1]["trackingId"]) == (None, None)
     everyone = tmp_path / "everyone.txt"
     everyone.write_text("\n".join(ids) + "\n")
     emulator.log.clear()
@@ -70,6 +71,20 @@ def test_reveal_sends_nothing_for_suppressed_people(tmp_path: Path, emulator: Sa
     assert none.exit_code == 2
     assert "nothing to reveal: every input is on the suppression list" in none.stderr
     assert emulator.log == []
+
+
+def test_a_person_is_suppressed_by_whichever_of_their_rows_the_list_names(
+    tmp_path: Path, emulator: SandboxApp
+) -> None:
+    person = person_ids(1)[0]
+    rows = [{"personId": person, "companyDomain": "fine.example"},
+            {"personId": person, "companyDomain": "listed.example"}]  # fmt: skip
+    listed = tmp_path / "suppress.txt"
+    listed.write_text("listed.example\n")
+    result = run_cli("reveal", "email", "--sandbox", "-f", "jsonl", "--input", "-",
+                     "--suppress", str(listed), input="\n".join(map(json.dumps, rows)))  # fmt: skip
+    assert result.exit_code == 2  # nobody left to reveal
+    assert sent(emulator, "email") == []
 
 
 def test_search_drops_suppressed_people_and_limit_counts_what_is_written(

@@ -19,7 +19,7 @@ from clodura_cli.output import chosen_columns
 from clodura_cli.reveal import REVEAL_COLUMNS
 from clodura_cli.reveal_run import RevealOptions
 from clodura_cli.store import config
-from clodura_cli.store.formats import json_text
+from clodura_cli.store.formats import FORMATS, json_text
 from clodura_cli.store.ledger import Ledger
 
 CONFIRM_ABOVE = 50
@@ -30,9 +30,7 @@ def run_reveal(
 ) -> None:
     """The whole reveal command."""
     inputs = read_inputs(options.kind, rows_from_args, options.input_file, options.trust_ids)
-    asked = {target_key(t.identifiers) for t in inputs.targets}
-    inputs.targets = suppressed(inputs.targets, options.suppress, "reveal")
-    dropped = asked - {target_key(t.identifiers) for t in inputs.targets}
+    dropped = _suppress(inputs, options.suppress)
     configured = api.setting("webhook-url", options.webhook_url)  # flag, environment, profile
     out = options.out
     chosen = api.output_format(out.fmt, out.output)
@@ -60,12 +58,12 @@ def run_reveal(
             confirm_stuck=lambda count: _ask_stuck(options, count),
             polling=api.polling(connection.account, ledger),
         )  # fmt: skip
-    _finish(
-        result,
-        options,
-        output,
-        reveal_run.input_rows(result.entries, inputs, dropped, waiting=options.wait),
-    )
+    rows = reveal_run.input_rows(options.kind, result.entries, inputs, dropped)
+    if out.fields is None and FORMATS[chosen].header and output.layout is None:
+        # A file's columns are every row's (the input's first): not the first row's alone.
+        keys = [k for r in inputs.rows for k in r.record] + [k for row in rows for k in row]
+        output = output._replace(columns=list(dict.fromkeys(keys)))
+    _finish(result, options, output, rows)
 
 
 #: After a --layout's columns: how each reveal ended (a pending one is not a not-found).
@@ -114,6 +112,23 @@ def _receiving(
     settings = ListenOptions(options.listen_host, options.listen_port, options.listen_path)
     with receiving(settings, api, ledger, configured) as url:
         yield reveal_run.webhook_for(options, url, api.use_sandbox)
+
+
+def _suppress(inputs: Inputs, files: list[str] | None) -> set[str]:
+    """Drop from ``inputs.targets`` every person a --suppress list names in any input row
+    naming them (not only the first: a duplicate row may hold the listed email or domain);
+    returns their keys."""
+    if not files:
+        return set()
+    targets = {target_key(t.identifiers): t for t in inputs.targets}
+    rows = [replace(targets[row.key], record=row.record) for row in inputs.rows
+            if row.key is not None and row.key in targets]  # fmt: skip
+    kept = {id(t) for t in suppressed(rows, files, "reveal")}
+    dropped = {target_key(t.identifiers) for t in rows if id(t) not in kept}
+    inputs.targets = [t for t in inputs.targets if target_key(t.identifiers) not in dropped]
+    if not inputs.targets:
+        raise UsageError("nothing to reveal: every input is on the suppression list")
+    return dropped
 
 
 def suppressed(targets: list[Any], files: list[str] | None, what: str) -> list[Any]:
