@@ -121,6 +121,28 @@ def test_verify_and_enrich_send_nothing_for_suppressed_rows(
     assert sent(emulator, "enrich-person") == []
 
 
+def test_an_enrichment_is_suppressed_by_whichever_of_its_rows_the_list_names(
+    tmp_path: Path, emulator: SandboxApp
+) -> None:
+    people = [build_dataset().person(i).record for i in (0, 1)]
+    source = tmp_path / "crm.csv"
+    source.write_text(
+        "linkedinUrl,email\n"
+        f"{people[0]['linkedinUrl']},ok@fine.example\n"
+        f"{people[1]['linkedinUrl']},x@fine.example\n"
+        f"{people[0]['linkedinUrl']},ceo@listed.example\n"  # the same person, listed
+    )
+    listed = tmp_path / "suppress.txt"
+    listed.write_text("listed.example\n")
+    result = run_cli("enrich", "person", "--sandbox", "--input", str(source), "--suppress",
+                     str(listed), "-f", "jsonl")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert sent(emulator, "enrich-person") == [
+        {"linkedinUrl": people[1]["linkedinUrl"], "email": "x@fine.example"}
+    ]
+    assert [r["status"] for r in result.jsonl()] == ["suppressed", "completed", "suppressed"]
+
+
 def test_a_list_that_suppresses_nobody_says_so(tmp_path: Path, emulator: SandboxApp) -> None:
     """A list of ids a spreadsheet damaged, or one naming nothing usable, suppressed nobody
     without a word: the user thought those people were left out (a spreadsheet user's trial)."""

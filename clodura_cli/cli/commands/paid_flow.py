@@ -175,6 +175,23 @@ def purchases_of(
     return Batch(list(purchases.values()), layout)
 
 
+def _suppressed(wanted: list[Purchase], batch: Batch | None, files: list[str]) -> dict[str, str]:
+    """The items a --suppress list names in any input row asking for them (not only the
+    first: a duplicate row may hold the listed email or domain), as ``unsent`` keys."""
+    from clodura_cli.cli.commands.reveal_flow import suppressed
+
+    # Each row's own columns, with what its item sends (the address, the URL, as sent).
+    asked = wanted if batch is None else [
+        Purchase(p.key, p.body, {**p.record, **record, **p.body})
+        for record, p, _ in batch.rows if p is not None
+    ]  # fmt: skip
+    kept = {id(p) for p in suppressed(asked, files, "send")}
+    dropped = {p.key: "suppressed" for p in asked if id(p) not in kept}
+    if len(dropped) == len({p.key for p in wanted}):
+        raise UsageError("nothing to send: every input is on the suppression list")
+    return dropped
+
+
 def _row_by_row(
     batch: Batch,
     bought: list[Bought],
@@ -235,11 +252,8 @@ def run_paid(
     output.check_append(fields or list(columns))
     unsent: dict[str, str] = {}
     if suppress:
-        from clodura_cli.cli.commands.reveal_flow import suppressed
-
-        kept = suppressed(wanted, suppress, "send")
-        unsent = {p.key: "suppressed" for p in wanted if p not in kept}
-        wanted = kept
+        unsent = _suppressed(wanted, batch, suppress)
+        wanted = [p for p in wanted if p.key not in unsent]
     if opts.dry_run:
         return _dry_run(endpoint, wanted, api, opts, more)
     items = Ledger(config.ledger_file()).items()
