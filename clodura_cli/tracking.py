@@ -145,9 +145,14 @@ def stuck_job(ledger: Ledger, person: str, kind: str | None, what: str) -> Job:
 def attach(ledger: Ledger, spec: str, kind: str | None) -> Job:
     """``PERSON_ID=TRACKING_ID``: the person's stuck job takes a tracking id found elsewhere
     (the vendor's dashboard, a support mail), so that it can be tracked."""
-    # A LinkedIn URL's query may hold an "=", a tracking id (base64) may end in one.
-    split = spec.rpartition if "linkedin.com/" in spec.lower() else spec.partition
-    person, sep, tracking_id = split("=")
+    # A LinkedIn URL's query may hold an "=", a tracking id (base64) may end in some: a URL
+    # ends at the last "=" that is not the id's padding.
+    if "linkedin.com/" in spec.lower():
+        unpadded = spec.rstrip("=")
+        person, sep, tracking_id = unpadded.rpartition("=")
+        tracking_id += spec[len(unpadded) :]
+    else:
+        person, sep, tracking_id = spec.partition("=")
     person, tracking_id = person.strip(), tracking_id.strip()
     if not sep or not person or not tracking_id or any(ch.isspace() for ch in tracking_id):
         raise UsageError(f"--attach: give PERSON_ID=TRACKING_ID, not {spec!r}")
