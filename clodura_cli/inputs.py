@@ -1,7 +1,5 @@
 """Who to reveal: person ids, LinkedIn URLs and names from arguments or from an input file."""
 
-from __future__ import annotations
-
 import csv
 import functools
 import io
@@ -9,7 +7,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from clodura_cli.api.errors import UsageError, ValidationError
 from clodura_cli.api.filters import bare_domain, linkedin_profile_url
@@ -40,7 +38,7 @@ def lines_of(text: str) -> list[str]:
     return lines
 
 
-def read_input(name: str, stdin: Any, flag: str = "--input") -> Decoded:
+def read_input(name: str, stdin: Any, flag: str = "--input") -> "Decoded":
     """The text of an input file given to ``flag`` (``-``: ``stdin``), bounded and decoded."""
     if name == "-":
         source = stdin.buffer if hasattr(stdin, "buffer") else io.BytesIO(stdin.read().encode())
@@ -119,6 +117,8 @@ class Inputs:
     targets: list[Target] = field(default_factory=list)
     #: Every row that held a record, in input order (a duplicate names its first's target).
     rows: list[InputRow] = field(default_factory=list)
+    #: The --input table's header (its rows leave blank cells out), for the output's columns.
+    columns: tuple[str, ...] = ()
     problems: list[str] = field(default_factory=list)
     duplicates: int = 0
     #: Rows whose person id a spreadsheet damaged: (label, how, sent by another identifier).
@@ -198,9 +198,16 @@ def _junk(identifiers: dict[str, Any], label: str, non_utf8: frozenset[int]) -> 
 _NAME_KEYS = {"firstName", "lastName", "companyDomain"}
 
 
-def parse_rows(
-    text: str, is_header: Callable[[list[str]], bool] | None = None
-) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
+class Parsed(NamedTuple):
+    """An input file's rows as (label, record), its problems, and a table's header."""
+
+    rows: list[tuple[str, dict[str, Any]]]
+    problems: list[str]
+    #: A CSV's or TSV's columns in order (a record leaves its blank cells out); else empty.
+    columns: tuple[str, ...] = ()
+
+
+def parse_rows(text: str, is_header: Callable[[list[str]], bool] | None = None) -> Parsed:
     """Rows of a JSON array, JSON Lines, CSV with a header, or plain lines of ids/URLs.
     ``is_header`` says whether a first line's cells are a header (by default: it names
     personId, linkedinUrl or firstName)."""
@@ -215,24 +222,24 @@ def parse_rows(
     if stripped.startswith(("[", "{")):
         rows, problems = _json_array(stripped) if stripped[0] == "[" else _json_lines(text)
         if is_header is not None:
-            return rows, problems
+            return Parsed(rows, problems)
         emails = [label for label, record in rows if "@" in str(record.get("personId", ""))]
         problems += [f"{label}: an email address is not a person id; skipped" for label in emails]
         rows = [(label, record) for label, record in rows if label not in emails]
         if not all(_WHO_SET.intersection(record) for _, record in rows):
             # Records written with --layout (`search --layout hubspot | reveal --input -`).
             rows = [(label, _as_fields(record, _person_columns())) for label, record in rows]
-        return rows, problems
+        return Parsed(rows, problems)
     first = next((line for line in lines if line.strip()), "")
     cells = [cell.strip() for cell in re.split("[,\t;]", first)]
     if is_header is not None:
-        return _csv_rows(text) if is_header(cells) else _plain_lines(text)
+        return _csv_rows(text) if is_header(cells) else Parsed(*_plain_lines(text))
     # Only a line that may be a header reads the layouts (a list of ids is the usual input).
     spelled = _person_columns() if len(cells) > 1 or " " in first.strip() else _FIELD_SPELLINGS
     if any(column_key(cell) in spelled for cell in cells):
-        rows, problems = _csv_rows(text)
-        return [(label, _as_fields(record, spelled)) for label, record in rows], problems
-    return _plain_lines(text, people=True)
+        rows, problems, columns = _csv_rows(text)
+        return Parsed([(label, _as_fields(r, spelled)) for label, r in rows], problems, columns)
+    return Parsed(*_plain_lines(text, people=True))
 
 
 #: The fields that say who a person is, as identifiers_for reads them.
@@ -317,7 +324,7 @@ def _json_lines(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]
     return rows, problems
 
 
-def _csv_rows(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
+def _csv_rows(text: str) -> Parsed:
     lines = text.split("\n")
     blank = next((index for index, line in enumerate(lines) if line.strip()), 0)
     head = lines[blank]
@@ -342,7 +349,11 @@ def _csv_rows(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
         }
         if values:
             rows.append((f"line {number}", values))
-    return rows, problems
+    try:
+        header = [name for name in reader.fieldnames or () if name]
+    except csv.Error:  # a header line it cannot read: the rows' own order
+        header = []
+    return Parsed(rows, problems, tuple(dict.fromkeys(header)))
 
 
 def _plain_record(value: str) -> dict[str, Any]:
@@ -602,7 +613,7 @@ def _org_id_cells(text: str, warnings: list[str]) -> Iterator[tuple[str, Any]]:
         except csv.Error:  # a first line too long to be a header
             header = []
         if _ORG_ID_COLUMNS.intersection(map(column_key, header)):
-            rows, problems = _csv_rows("\n".join(lines))  # the reader of every input table
+            rows, problems, _ = _csv_rows("\n".join(lines))  # the reader of every input table
             warnings.extend(f"--org-id -: {problem}" for problem in problems)
             for label, record in rows:
                 cells = {column_key(name): value for name, value in record.items()}

@@ -850,10 +850,12 @@ def blank_row(
     record: dict[str, Any], kind: str, status: str, message: str | None
 ) -> dict[str, Any]:
     """An input row no job answers (skipped, suppressed, not sent), with the columns a
-    revealed row has, empty: a file's header is the same whichever row comes first."""
+    revealed row has, empty where the input has none (its own email or phones are kept): a
+    file's header is the same whichever row comes first."""
     paid = ("email", "emailStatus") if base_kind(kind) == EMAIL else ("phones", "phoneTypes")
-    return {**record, **dict.fromkeys(paid), "revealStatus": status, "trackingId": None,
-            "provider": None, "credits": None, "revealMessage": message}  # fmt: skip
+    return {**record, **{k: None for k in paid if k not in record}, "revealStatus": status,
+            "trackingId": None, "provider": None, "credits": None,
+            "revealMessage": message}  # fmt: skip
 
 
 def output_row(entry: Entry) -> dict[str, Any]:

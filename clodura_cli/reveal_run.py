@@ -126,7 +126,7 @@ def load_inputs(
         if input_file == "-" and stdin_is_terminal:
             raise UsageError("--input -: standard input is a terminal; pipe the records in")
         decoded = read_input(input_file, stdin)
-        rows, problems = parse_rows(decoded.text)
+        rows, problems, inputs.columns = parse_rows(decoded.text)
         inputs.problems.extend(problems)
         inputs.non_utf8 = decoded.non_utf8
         collect(rows, kind, inputs, trust_ids=trust_ids)

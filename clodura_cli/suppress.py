@@ -144,10 +144,10 @@ def load(paths: Iterable[str]) -> Suppression | None:
     for name in files:
         if name == "-":
             raise UsageError("--suppress: give a file; standard input is for --input")
-        rows, _ = parse_rows(
+        rows = parse_rows(
             read_input(name, None, "--suppress").text,
             lambda cells: any(column_key(c) in _BY_PLAIN for c in cells),
-        )
+        ).rows
         for _, record in rows:
             value = plain_value(record)
             if value is not None:

@@ -190,16 +190,18 @@ def test_a_file_written_with_a_layout_reads_back_into_reveal(
 def test_any_spelling_of_an_identifying_column_is_read(isolated: Path) -> None:
     from clodura_cli.inputs import parse_rows
 
-    rows, problems = parse_rows("Person ID,First Name,last_name,Company Domain Name\n42,A,B,c.io\n")
+    rows, problems, _ = parse_rows(
+        "Person ID,First Name,last_name,Company Domain Name\n42,A,B,c.io\n"
+    )
     assert problems == []
     assert rows[0][1] == {"Person ID": "42", "First Name": "A", "last_name": "B",
                           "Company Domain Name": "c.io", "personId": "42", "firstName": "A",
                           "lastName": "B", "companyDomain": "c.io"}  # fmt: skip
     # Blank lines before the header: it was read as an empty header, and every row as extra.
-    rows, problems = parse_rows("\n\npersonId,firstName\n42,A\n")
+    rows, problems, _ = parse_rows("\n\npersonId,firstName\n42,A\n")
     assert (rows, problems) == ([("line 4", {"personId": "42", "firstName": "A"})], [])
     # Beside a column of the field's own name too (the review found them read only without one).
-    rows, _ = parse_rows("firstName,Last Name,Company Domain Name\nA,B,c.io\n")
+    rows, _, _ = parse_rows("firstName,Last Name,Company Domain Name\nA,B,c.io\n")
     assert rows[0][1]["lastName"] == "B" and rows[0][1]["companyDomain"] == "c.io"
 
 
@@ -442,7 +444,7 @@ def test_what_reveal_input_never_takes_for_a_person_id(
     # A one-column file's heading and its email addresses were each sent as a paid reveal.
     from clodura_cli.inputs import parse_rows
 
-    read, said = parse_rows(text)
+    read, said, _ = parse_rows(text)
     assert ([record for _, record in read], said) == (rows, problems)
 
 

@@ -236,3 +236,30 @@ def test_the_controls_checks_find_what_their_regular_expressions_found(text: str
     old = re.sub(_OLD_UNSAFE_IN_JSON, lambda m: f"\\u{ord(m.group()):04x}", raw)
     assert json_text({"a": text}) == old
     assert json.loads(json_text({"a": text})) == {"a": text}
+
+
+def test_every_column_puts_back_an_order_the_rows_agree_on() -> None:
+    from clodura_cli.store.cells import every_column
+
+    # Rows of one CSV without their blank cells: the header's order comes back.
+    assert every_column([{"a": 1, "c": 1}, {"a": 1, "b": 1, "c": 1}, {"d": 1}]) == list("abcd")
+    # Rows that disagree: each name once, the earliest seen first; the paging echo left out.
+    assert every_column([{"x": 1, "y": 1, "page": 1}, {"y": 1, "x": 1, "z": 1}]) == list("xyz")
+    assert every_column([]) == []
+
+
+@given(
+    st.permutations("abcdefg"),
+    st.lists(st.lists(st.booleans(), min_size=7, max_size=7), max_size=8),
+)
+def test_every_column_keeps_the_order_of_rows_cut_from_one_header(
+    header: list[str], masks: list[list[bool]]
+) -> None:
+    """Rows that each leave some cells of one header out (blank cells): every field once,
+    each row's fields in that row's order."""
+    from clodura_cli.store.cells import every_column
+
+    rows = [[name for name, kept in zip(header, mask, strict=True) if kept] for mask in masks]
+    order = every_column([dict.fromkeys(row, 1) for row in rows])
+    assert sorted(order) == sorted({name for row in rows for name in row})
+    assert all([name for name in order if name in row] == row for row in rows)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import CLODURA, base_env, run_arranged, run_cli, sent
+from helpers import CLODURA, base_env, person_ids, run_arranged, run_cli, sent
 from typer.testing import CliRunner
 
 from clodura_cli import reveal
@@ -163,7 +163,7 @@ def test_names_come_back_from_the_local_code_page_and_without_the_guard(
 
 def test_a_bom_and_guard_apostrophes_are_read_past() -> None:
     saved = "\ufeffpersonId,phone,note\r\n123,'+1 512 555 0168,'-5\r\n456,'plain,'@x\r\n"
-    rows, problems = parse_rows(decode(saved.encode()).text)
+    rows, problems, _ = parse_rows(decode(saved.encode()).text)
     assert problems == []
     assert [values for _, values in rows] == [
         {"personId": "123", "phone": "+1 512 555 0168", "note": "-5"},
@@ -390,6 +390,61 @@ def test_xlsx_keeps_every_digit_and_runs_no_formula(tmp_path: Path, emulator: Sa
     pane = root.find(".//x:pane", _NS)
     assert pane is not None and (pane.get("ySplit"), pane.get("state")) == ("1", "frozen")
     assert {c.get("s") for c in root.iterfind(".//x:row[@r='1']/x:c", _NS)} == {"1"}  # bold
+
+
+def _written(path: Path, fmt: str) -> list[dict[str, Any]]:
+    """A file's rows as {column: cell}, blank cells as ""."""
+    if fmt == "xlsx":
+        header, *body = sheet_cells(path.read_bytes())[0]
+        return [{name: ("" if i >= len(row) or row[i] is None else row[i])
+                 for i, name in enumerate(header)} for row in body]  # fmt: skip
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle, delimiter="\t" if fmt == "tsv" else ","))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "xlsx"])
+def test_reveal_writes_the_input_header_first_and_keeps_a_skipped_rows_own_email(
+    tmp_path: Path, emulator: SandboxApp, fmt: str
+) -> None:
+    """A file a spreadsheet exported comes back in its own column order, whichever cells the
+    first row left blank, with every result column (a workbook too), and a row that named
+    nobody keeps the address it had."""
+    people = person_ids(2)
+    source = tmp_path / "contacts.csv"
+    source.write_text(f"personId,firstName,email,Note\n,Only,own@example.org,\n"
+                      f"{people[0]},,,\n{people[1]},,,x\n")  # fmt: skip
+    out = tmp_path / f"revealed.{fmt}"
+    result = run_cli("reveal", "email", "--sandbox", "--concurrency", "1", "--input",
+                     str(source), "-o", str(out))  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    rows = _written(out, fmt)
+    assert list(rows[0])[:4] == ["personId", "firstName", "email", "Note"]
+    assert {"emailStatus", "revealStatus", "trackingId", "credits", "revealMessage"} <= set(rows[0])
+    assert [(r["personId"], r["revealStatus"]) for r in rows] == [
+        ("", "skipped"), (people[0], "completed"), (people[1], "completed")
+    ]  # fmt: skip
+    assert rows[0]["email"] == "own@example.org" and rows[2]["Note"] == "x"
+    assert all("@" in r["email"] and r["trackingId"] for r in rows[1:])
+    assert len(sent(emulator, "email")) == 2
+
+
+def test_a_layout_with_fields_all_names_every_rows_fields(
+    tmp_path: Path, emulator: SandboxApp
+) -> None:
+    """--layout X --fields all: the layout's columns, then every field of every row, not the
+    first row's alone (a first row that named nobody had no person id)."""
+    people = person_ids(1)
+    source = tmp_path / "in.jsonl"
+    source.write_text(f'{{"firstName": "Only"}}\n{{"personId": "{people[0]}"}}\n')
+    out = tmp_path / "crm.csv"
+    result = run_cli("reveal", "email", "--sandbox", "--input", str(source), "--layout",
+                     "hubspot", "--fields", "all", "-o", str(out))  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    rows = _written(out, "csv")
+    assert list(rows[0])[:2] == ["First Name", "Last Name"]
+    assert {"personId", "trackingId", "revealStatus"} <= set(rows[0])
+    assert [r["personId"] for r in rows] == ["", people[0]]
+    assert rows[1]["Email"] == rows[1]["email"] and "@" in rows[1]["Email"]
 
 
 def test_xlsx_cells_say_what_each_value_is() -> None:

@@ -58,7 +58,7 @@ def test_reveal_sends_nothing_for_suppressed_people(tmp_path: Path, emulator: Sa
                      "--suppress", str(listed), *ids)  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert [b["personId"] for b in sent(emulator, "email")] == [ids[0], ids[2]]
-    assert "--suppress: 1 of 3 skipped (1 entries); nothing sent for them" in result.stderr
+    assert "--suppress: 1 of 3 people skipped (1 entries); nothing sent for them" in result.stderr
     rows = result.jsonl()  # each input in its place: the suppressed one says so
     assert [(r["personId"], r["revealStatus"]) for r in rows] == [
         (ids[0], "completed"), (ids[1], "suppressed"), (ids[2], "completed")
@@ -84,6 +84,7 @@ def test_a_person_is_suppressed_by_whichever_of_their_rows_the_list_names(
     result = run_cli("reveal", "email", "--sandbox", "-f", "jsonl", "--input", "-",
                      "--suppress", str(listed), input="\n".join(map(json.dumps, rows)))  # fmt: skip
     assert result.exit_code == 2  # nobody left to reveal
+    assert "--suppress: 1 of 1 people skipped" in result.stderr  # people, not rows
     assert sent(emulator, "email") == []
 
 

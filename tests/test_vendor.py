@@ -92,6 +92,54 @@ def test_verify_input_rows_come_back_with_the_verdict_columns(api: Any, tmp_path
     assert "email: 'not-an-address' is not an email address; skipped" in result.stderr
 
 
+def test_verify_rows_keep_the_input_header_order_whichever_cells_are_blank(
+    api: Any, tmp_path: Path
+) -> None:
+    """The first row's blank cells do not move its columns behind the verdict's."""
+    api(verdicts)
+    path = tmp_path / "contacts.csv"
+    path.write_text("Name,Company,email,Owner\n,,ann@acme.com,\nBob,Acme,bob@acme.com,me\n")
+    result = run_cli("verify", "--input", str(path), "-f", "csv", "--concurrency", "1")
+    assert result.exit_code == 0, result.stderr
+    header, *rows = result.stdout.splitlines()
+    assert header.startswith("Name,Company,email,Owner,")
+    assert rows[1].startswith("Bob,Acme,bob@acme.com,me,")
+
+
+def test_verify_appends_under_a_header_without_the_inputs_own_columns(
+    api: Any, tmp_path: Path
+) -> None:
+    """--append to a file an earlier run wrote: the input's extra columns are left out, and
+    the run is written, never refused after paying."""
+    fake = api(verdicts)
+    out = tmp_path / "verdicts.csv"
+    first = run_cli("verify", "ann@acme.com", "-o", str(out))
+    assert first.exit_code == 0, first.stderr
+    header = out.read_text().splitlines()[0]
+    path = tmp_path / "contacts.csv"
+    path.write_text("email,Note\nbob@acme.com,call back\n")
+    more = run_cli("verify", "--input", str(path), "-o", str(out), "--append")
+    assert more.exit_code == 0, more.stderr
+    lines = out.read_text().splitlines()
+    assert lines[0] == header and "Note" not in header and len(lines) == 3
+    assert lines[2].startswith("bob@acme.com,") and "call back" not in lines[2]
+    assert [body(r)["email"] for r in fake.received] == ["ann@acme.com", "bob@acme.com"]
+
+
+def test_a_suppressed_address_counts_once_however_many_rows_ask_for_it(
+    api: Any, tmp_path: Path
+) -> None:
+    fake = api(verdicts)
+    listed = tmp_path / "dnc.txt"
+    listed.write_text("ann@acme.com\n")
+    result = run_cli("verify", "ann@acme.com", "ANN@acme.com", "bob@acme.com", "-f", "jsonl",
+                     "--suppress", str(listed))  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "--suppress: 1 of 2 verifications skipped" in result.stderr
+    assert [r["status"] for r in result.jsonl()] == ["suppressed", "suppressed", "completed"]
+    assert [body(r)["email"] for r in fake.received] == ["bob@acme.com"]
+
+
 def test_a_verdict_for_another_address_is_unread_kept_and_not_paid_again(api: Any) -> None:
     fake = api(lambda r: as_json({"email": "someone@else.com", "verdict": "Deliverable"}))
     result = run_cli("verify", "ann@acme.com", "-f", "jsonl")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 from clodura_cli.api.errors import UsageError
 from clodura_cli.base.encoding import ERRORS, REPLACEMENT, without_halves
 from clodura_cli.cli import report, terminal
+from clodura_cli.store.cells import every_column
 from clodura_cli.store.files import appended, atomic_output, output_target
 from clodura_cli.store.formats import (
     ALL_FIELDS,
@@ -180,20 +181,30 @@ def _check_header(header: list[str] | None, columns: Sequence[str] | None, path:
 
 
 def write_output(
-    records: Iterable[dict[str, Any]], output: Output, *, empty_header: bool | None = None
+    records: Iterable[dict[str, Any]],
+    output: Output,
+    *,
+    empty_header: bool | None = None,
+    held: bool = False,
+    first: Sequence[str] = (),
 ) -> int:
     """Write the records as ``output`` says; returns how many were written.
 
     A file appears only when complete (with --append, it grows under its lock and a failed run
     removes what it added); on stdout JSON Lines and CSV stream as they come, a JSON array is
-    held back until complete, so a failed run never prints half an array.
+    held back until complete, so a failed run never prints half an array. ``held``: the
+    records are all known before writing (a paid command's rows), so a format whose columns
+    are fixed once (a header) gets every record's columns, not the first record's alone, and
+    ``first`` (the input table's header) in its order ahead of the rest.
     """
     if output.layout is None:
-        return _write(records, output, empty_header)
+        return _write(records, output, empty_header, _Every(first) if held else None)
     from clodura_cli.store.layouts import Watch
 
     watch = Watch(output.layout)
-    written = _write(map(watch.apply, records), output, empty_header)
+    laid = map(watch.apply, records)
+    every = _Every([*(c.name for c in output.layout.columns), *first]) if held else None
+    written = _write(list(laid) if held else laid, output, empty_header, every)
     for warning in watch.misspelt():
         report.warn(warning)
     return written
@@ -206,16 +217,27 @@ def report_written(output: Output, count: int) -> None:
         report.info(f"{verb} {count} record{'s' if count != 1 else ''} to {output.path}")
 
 
-def _write(records: Iterable[dict[str, Any]], output: Output, empty_header: bool | None) -> int:
+def _write(
+    records: Iterable[dict[str, Any]],
+    output: Output,
+    empty_header: bool | None,
+    every: "_Every | None",
+) -> int:
     if empty_header is None:
         empty_header = output.path is not None
     with _destination(output) as (stream, start, line_end):
         columns = output.written
         header = True
+        appending = output.append and start and output.path is not None
+        if not FORMATS[output.fmt].fixed_columns or appending:
+            every = None  # each record its own fields, or the existing header's
         if output.layout is not None and columns is not None and list(columns) == [ALL_FIELDS]:
-            # --fields all: the layout's columns first, as the first record has them.
-            columns, records = _columns_of_first(records)
-        if output.append and start and output.path is not None:
+            # --fields all: the layout's columns first, as the records have them.
+            columns, records = _columns_of_first(records) if every is None else every(records)
+        elif every is not None and columns is None:
+            columns, records = every(records)
+        if appending:
+            assert output.path is not None
             existing = read_header(Path(output.path), output.fmt)
             if existing is not None:
                 _check_header(existing, columns, output.path)
@@ -240,6 +262,19 @@ def _write(records: Iterable[dict[str, Any]], output: Output, empty_header: bool
             people=output.summary != "records", line_end=line_end,
         )  # fmt: skip
         return write_machine(records, output.fmt, stream, columns, options)
+
+
+class _Every(NamedTuple):
+    """The columns of records held whole: ``first`` (a layout's columns, the input table's
+    header) in that order, then every other field of every record."""
+
+    first: Sequence[str]
+
+    def __call__(self, records: Iterable[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
+        held = list(records)
+        known = {name for record in held for name in record}
+        header = dict.fromkeys(name for name in self.first if name in known)
+        return [*header, *(name for name in every_column(held) if name not in header)], held
 
 
 def _columns_of_first(

@@ -94,6 +94,51 @@ def header_for(record: dict[str, Any], people: bool = True) -> list[str]:
     return [*DEFAULT_PERSON_COLUMNS, *extra]
 
 
+def every_column(records: Sequence[dict[str, Any]]) -> list[str]:
+    """The columns of a file holding all ``records``: every field any of them has (the paging
+    echo left out), each after the fields that stand before it in some record, otherwise in
+    the order they first appear. Rows read from one CSV omit their blank cells; this puts the
+    columns back in the order of its header, whichever cells the first rows left blank."""
+    import heapq
+
+    first: dict[str, int] = {}
+    before: dict[str, set[str]] = {}
+    for record in records:
+        previous = None
+        for name in record:
+            if name in PAGING_ECHO:
+                continue
+            if name not in first:
+                first[name] = len(first)
+                before[name] = set()
+            if previous is not None and previous != name:
+                before[name].add(previous)
+            previous = name
+    waiting = {name: len(names) for name, names in before.items()}
+    after: dict[str, list[str]] = {name: [] for name in first}
+    for name, names in before.items():
+        for earlier in names:
+            after[earlier].append(name)
+    ready = [(first[name], name) for name, count in waiting.items() if count == 0]
+    heapq.heapify(ready)
+    order: list[str] = []
+    placed: set[str] = set()
+    while len(order) < len(first):
+        if not ready:  # records disagree on an order (a cycle): the earliest seen goes next
+            name = min((n for n in first if n not in placed), key=first.__getitem__)
+            ready.append((first[name], name))
+        _, name = heapq.heappop(ready)
+        if name in placed:
+            continue
+        placed.add(name)
+        order.append(name)
+        for later in after[name]:
+            waiting[later] -= 1
+            if waiting[later] == 0 and later not in placed:
+                heapq.heappush(ready, (first[later], later))
+    return order
+
+
 def select(record: dict[str, Any], fields: Sequence[str] | None) -> dict[str, Any]:
     """The record with only ``fields``, in that order (absent ones as null); all when None."""
     if fields is None or list(fields) == [ALL_FIELDS]:

@@ -72,6 +72,9 @@ class Format(NamedTuple):
     writer: WriterFactory | None
     #: One line for help texts.
     description: str
+    #: Its columns are fixed once, by --fields or else by the first record (a header row):
+    #: a command holding every row before writing names every row's columns.
+    fixed_columns: bool = False
     #: Bytes, not text (a workbook): never to a terminal, written through a binary stream.
     binary: bool = False
     #: The module it needs beyond the standard library, and how to get it.
@@ -231,10 +234,12 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("table", (".txt",), False, False, False, None, "a table that fits the terminal"),
     Format("json", (".json",), False, False, False, JsonArrayWriter, "one JSON array"),
     Format("jsonl", (".jsonl", ".ndjson"), True, True, False, JsonLinesWriter, "JSON Lines"),
-    Format("csv", (".csv",), True, True, True, CsvWriter, "comma-separated, with a header"),
-    Format("tsv", (".tsv",), True, True, True, TsvWriter, "tab-separated, with a header"),
+    Format("csv", (".csv",), True, True, True, CsvWriter, "comma-separated, with a header",
+           fixed_columns=True),
+    Format("tsv", (".tsv",), True, True, True, TsvWriter, "tab-separated, with a header",
+           fixed_columns=True),
     Format("xlsx", (".xlsx",), False, False, False, _workbook, "an Excel workbook (ids as text)",
-           binary=True, needs=("xlsxwriter", XLSX_HINT)),
+           fixed_columns=True, binary=True, needs=("xlsxwriter", XLSX_HINT)),
 )}
 # fmt: on
 FORMAT_NAMES = tuple(FORMATS)

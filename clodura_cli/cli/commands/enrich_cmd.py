@@ -92,8 +92,10 @@ def person(
 
     given = {k: v for k, v in flags.items() if v}
     rows = [("the flags", given)] if given else []
-    rows += paid_flow.read_records(paid_opts.input_file, [], "linkedinUrl", PERSON_INPUT_COLUMNS)
-    purchases = paid_flow.purchases_of(rows, lambda label, r: person_purchase(r, label))
+    read = paid_flow.read_records(paid_opts.input_file, [], "linkedinUrl", PERSON_INPUT_COLUMNS)
+    purchases = paid_flow.purchases_of(
+        [*rows, *read.rows], lambda label, r: person_purchase(r, label), read.columns
+    )
     paid_flow.run_paid(ENRICH_PERSON, purchases, paid_opts, api, _rows(person_row),
                        PERSON_COLUMNS, "enrichment", suppress=suppress)  # fmt: skip
 
@@ -125,11 +127,14 @@ def org(
     add_ons = [name for name, on, off in (("technographics", technographics, no_technographics),
                ("acquisitions", acquisitions, no_acquisitions), ("funding", funding, no_funding))
                if on and not off]  # fmt: skip
-    rows = paid_flow.read_records(
+    read = paid_flow.read_records(
         paid_opts.input_file, org_ids or [], "organisationId", ORG_INPUT_COLUMNS
     )
-    rows += [(f"--org-linkedin-url {u}", {"orgLinkedinUrl": u}) for u in org_linkedin_url or []]
-    purchases = paid_flow.purchases_of(rows, lambda label, r: org_purchase(r, add_ons, label))
+    rows = [*read.rows, *[(f"--org-linkedin-url {u}", {"orgLinkedinUrl": u})
+                          for u in org_linkedin_url or []]]  # fmt: skip
+    purchases = paid_flow.purchases_of(
+        rows, lambda label, r: org_purchase(r, add_ons, label), read.columns
+    )
     paid_flow.run_paid(ENRICH_ORG, purchases, paid_opts, api, _rows(org_row), ORG_COLUMNS,
                        "enrichment")  # fmt: skip
 

@@ -23,11 +23,11 @@ from clodura_cli.cli import options, report, terminal
 from clodura_cli.cli.progress import count_progress
 from clodura_cli.cli.render import output_for, report_written, write_output
 from clodura_cli.cli.session import ApiOptions, open_connection
-from clodura_cli.inputs import column_key, parse_rows, plain_value, read_input
+from clodura_cli.inputs import Parsed, column_key, parse_rows, plain_value, read_input
 from clodura_cli.output import OutputOptions, chosen_columns
 from clodura_cli.paid import Bought, PaidEndpoint, Purchase
 from clodura_cli.store import config
-from clodura_cli.store.formats import FORMATS, json_text
+from clodura_cli.store.formats import json_text
 from clodura_cli.store.items import PaidItems
 from clodura_cli.store.ledger import Ledger
 
@@ -108,12 +108,13 @@ def with_paid_options(function: Any) -> Any:
 
 def read_records(
     input_file: str | None, values: list[str], field: str, columns: tuple[str, ...] = ()
-) -> list[tuple[str, Any]]:
+) -> Parsed:
     """(label, record) for each value given on the command line and each row of --input (a
-    CSV's header is recognised by naming ``field`` or one of ``columns``, in any spelling)."""
+    CSV's header is recognised by naming ``field`` or one of ``columns``, in any spelling),
+    and the header of such a CSV; its problems are reported here."""
     rows: list[tuple[str, Any]] = [(f"argument {i}", {field: v}) for i, v in enumerate(values, 1)]
     if input_file is None:
-        return rows
+        return Parsed(rows, [])
     if input_file == "-" and terminal.is_terminal("stdin"):
         raise UsageError("--input -: standard input is a terminal; pipe the rows in")
     known = {column_key(name) for name in (field, *columns)}
@@ -124,7 +125,7 @@ def read_records(
         headed.append(bool(known & set(map(column_key, cells))))
         return headed[-1]
 
-    parsed, problems = parse_rows(text, is_header)
+    parsed, problems, header = parse_rows(text, is_header)
     for problem in problems:
         report.warn(f"--input {problem}")
     # One plain value a line is the command's own kind of value; a row of a CSV with a header
@@ -133,7 +134,7 @@ def read_records(
     for label, record in parsed:
         value = plain_value(record) if plain else None
         rows.append((label, record if value is None else {field: value}))
-    return rows
+    return Parsed(rows, [], header)
 
 
 @dataclass
@@ -143,10 +144,14 @@ class Batch:
 
     purchases: list[Purchase]
     rows: list[tuple[dict[str, Any], Purchase | None, str | None]]
+    #: The --input table's header: the output's first columns, in its order.
+    columns: tuple[str, ...] = ()
 
 
 def purchases_of(
-    rows: Iterable[tuple[str, Any]], make: Callable[[str, dict[str, Any]], Purchase]
+    rows: Iterable[tuple[str, Any]],
+    make: Callable[[str, dict[str, Any]], Purchase],
+    columns: tuple[str, ...] = (),
 ) -> Batch:
     """The purchases of the rows; a row that cannot be bought is reported and skipped (exit 2
     when none is left); the same item twice is bought once."""
@@ -172,21 +177,21 @@ def purchases_of(
         report.info(f"{duplicates} duplicate input(s) processed once")
     if not purchases:
         raise UsageError("nothing to send: every input was refused (see above)")
-    return Batch(list(purchases.values()), layout)
+    return Batch(list(purchases.values()), layout, columns)
 
 
-def _suppressed(wanted: list[Purchase], batch: Batch | None, files: list[str]) -> dict[str, str]:
+def _suppressed(
+    wanted: list[Purchase], batch: Batch | None, files: list[str], noun: str
+) -> dict[str, str]:
     """The items a --suppress list names in any input row asking for them (not only the
     first: a duplicate row may hold the listed email or domain), as ``unsent`` keys."""
     from clodura_cli.cli.commands.reveal_flow import suppressed
 
     # Each row's own columns, with what its item sends (the address, the URL, as sent).
-    asked = wanted if batch is None else [
-        Purchase(p.key, p.body, {**p.record, **record, **p.body})
-        for record, p, _ in batch.rows if p is not None
+    asked = [(p.key, {**p.record, **p.body}) for p in wanted] if batch is None else [
+        (p.key, {**p.record, **record, **p.body}) for record, p, _ in batch.rows if p is not None
     ]  # fmt: skip
-    kept = {id(p) for p in suppressed(asked, files, "send")}
-    dropped = {p.key: "suppressed" for p in asked if id(p) not in kept}
+    dropped = dict.fromkeys(suppressed(asked, files, f"{noun}s"), "suppressed")
     if len(dropped) == len({p.key for p in wanted}):
         raise UsageError("nothing to send: every input is on the suppression list")
     return dropped
@@ -252,7 +257,7 @@ def run_paid(
     output.check_append(fields or list(columns))
     unsent: dict[str, str] = {}
     if suppress:
-        unsent = _suppressed(wanted, batch, suppress)
+        unsent = _suppressed(wanted, batch, suppress, noun)
         wanted = [p for p in wanted if p.key not in unsent]
     if opts.dry_run:
         return _dry_run(endpoint, wanted, api, opts, more)
@@ -262,10 +267,8 @@ def run_paid(
     waited_out = [b for b in total.bought if wait_pending and _queued_by_this_run(b)]
     rows = (_row_by_row(batch, total.bought, rows_of, unsent) if batch is not None
             else [row for b in total.bought for row in rows_of(b)])  # fmt: skip
-    if fields is None and FORMATS[chosen].header and output.layout is None:
-        # A file's columns are the rows' own (the input's first), not a search's.
-        output = output._replace(columns=list(dict.fromkeys(k for row in rows for k in row)))
-    report_written(output, write_output(rows, output, empty_header=False))
+    first = batch.columns if batch is not None else ()
+    report_written(output, write_output(rows, output, empty_header=False, held=True, first=first))
     _report(total, noun, endpoint)
     if stopped is not None:
         raise stopped

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -19,7 +19,7 @@ from clodura_cli.output import chosen_columns
 from clodura_cli.reveal import REVEAL_COLUMNS
 from clodura_cli.reveal_run import RevealOptions
 from clodura_cli.store import config
-from clodura_cli.store.formats import FORMATS, json_text
+from clodura_cli.store.formats import json_text
 from clodura_cli.store.ledger import Ledger
 
 CONFIRM_ABOVE = 50
@@ -59,11 +59,7 @@ def run_reveal(
             polling=api.polling(connection.account, ledger),
         )  # fmt: skip
     rows = reveal_run.input_rows(options.kind, result.entries, inputs, dropped)
-    if out.fields is None and FORMATS[chosen].header and output.layout is None:
-        # A file's columns are every row's (the input's first): not the first row's alone.
-        keys = [k for r in inputs.rows for k in r.record] + [k for row in rows for k in row]
-        output = output._replace(columns=list(dict.fromkeys(keys)))
-    _finish(result, options, output, rows)
+    _finish(result, options, output, rows, inputs.columns)
 
 
 #: After a --layout's columns: how each reveal ended (a pending one is not a not-found).
@@ -76,13 +72,15 @@ def _finish(
     options: RevealOptions,
     output: Output,
     rows: Iterable[dict[str, Any]],
+    header: Sequence[str] = (),
 ) -> None:
-    """Write the rows, say what the run did, and end with its error if it has one."""
+    """Write the rows (the input table's ``header`` first), say what the run did, and end
+    with its error if it has one."""
     for notice in result.notices:
         report.info(notice)
     for warning in result.warnings:
         report.warn(warning)
-    report_written(output, write_output(rows, output, empty_header=False))
+    report_written(output, write_output(rows, output, empty_header=False, held=True, first=header))
     if result.entries:
         report.info(reveal_run.tally(result.entries))
     if result.spending is not None:
@@ -121,37 +119,32 @@ def _suppress(inputs: Inputs, files: list[str] | None) -> set[str]:
     if not files:
         return set()
     targets = {target_key(t.identifiers): t for t in inputs.targets}
-    rows = [replace(targets[row.key], record=row.record) for row in inputs.rows
+    rows = [(row.key, {**row.record, **targets[row.key].identifiers}) for row in inputs.rows
             if row.key is not None and row.key in targets]  # fmt: skip
-    kept = {id(t) for t in suppressed(rows, files, "reveal")}
-    dropped = {target_key(t.identifiers) for t in rows if id(t) not in kept}
+    dropped = suppressed(rows, files, "people")
     inputs.targets = [t for t in inputs.targets if target_key(t.identifiers) not in dropped]
     if not inputs.targets:
         raise UsageError("nothing to reveal: every input is on the suppression list")
     return dropped
 
 
-def suppressed(targets: list[Any], files: list[str] | None, what: str) -> list[Any]:
-    """The targets --suppress leaves (each has a ``record``; reveal targets also
-    ``identifiers``), saying how many it dropped; nothing is left: exit 2."""
+def suppressed(rows: list[tuple[str, dict[str, Any]]], files: list[str], noun: str) -> set[str]:
+    """The keys of the ``(key, columns)`` rows that --suppress names in any of their rows
+    (one person or item may stand in several rows), saying how many of how many it drops."""
     from clodura_cli.suppress import load
 
-    suppression = load(files or [])
+    suppression = load(files)
     if suppression is None:
-        return targets
+        return set()
     for warning in suppression.warnings():
         report.warn(warning)
-    kept = [t for t in targets
-            if not suppression.matches({**t.record, **getattr(t, "identifiers", {})})]  # fmt: skip
-    dropped = len(targets) - len(kept)
+    dropped = {key for key, columns in rows if suppression.matches(columns)}
+    ignored = f", {suppression.ignored} unusable lines ignored" if suppression.ignored else ""
     report.info(
-        f"--suppress: {dropped} of {len(targets)} skipped ({suppression.entries} entries"
-        f"{f', {suppression.ignored} unusable lines ignored' if suppression.ignored else ''}); "
-        f"nothing sent for them"
+        f"--suppress: {len(dropped)} of {len({key for key, _ in rows})} {noun} skipped "
+        f"({suppression.entries} entries{ignored}); nothing sent for them"
     )
-    if not kept:
-        raise UsageError(f"nothing to {what}: every input is on the suppression list")
-    return kept
+    return dropped
 
 
 def read_inputs(

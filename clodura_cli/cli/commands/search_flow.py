@@ -57,7 +57,12 @@ def _output(opts: SearchOptions, api: ApiOptions) -> Output:
     endpoint, out = opts.endpoint, opts.out
     chosen = api.output_format(out.fmt, out.output)
     columns = chosen_columns(out.fields, endpoint.record_fields, report.warn)
-    if columns is None and FORMATS[chosen].header and endpoint is not PEOPLE and not out.layout:
+    if (
+        columns is None
+        and FORMATS[chosen].fixed_columns
+        and endpoint is not PEOPLE
+        and not out.layout
+    ):
         columns = list(endpoint.record_fields)
     output = output_for(out, api, chosen, columns, summary=endpoint.name, kind=endpoint.name)
     output.check_append(columns or DEFAULT_PERSON_COLUMNS)

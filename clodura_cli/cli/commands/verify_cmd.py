@@ -8,6 +8,7 @@ from clodura_cli.api.errors import UsageError
 from clodura_cli.cli import options
 from clodura_cli.cli.commands.paid_flow import PaidOptions, with_paid_options
 from clodura_cli.cli.session import ApiOptions
+from clodura_cli.inputs import Parsed
 
 COLUMNS = ("email", "verdict", "state", "deep", "verifiedAt", "documentId", "status", "credits",
            "message")  # fmt: skip
@@ -86,13 +87,15 @@ def verify(
 
 
 def _verify(
-    rows: list[tuple[str, Any]], deep: bool, hook: str | None, suppress: list[str] | None,
+    rows: Parsed, deep: bool, hook: str | None, suppress: list[str] | None,
     paid_opts: PaidOptions, api: ApiOptions, wait_pending: float | None,
 ) -> None:  # fmt: skip
     from clodura_cli.cli.commands import paid_flow
     from clodura_cli.vendor import VERIFY, verify_purchase, verify_row
 
-    purchases = paid_flow.purchases_of(rows, lambda _, r: verify_purchase(r, deep, hook))
+    purchases = paid_flow.purchases_of(
+        rows.rows, lambda _, r: verify_purchase(r, deep, hook), rows.columns
+    )
 
     def rows_of(bought: Any) -> list[dict[str, Any]]:
         item = bought.item
