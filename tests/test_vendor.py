@@ -374,7 +374,7 @@ def test_dry_run_prints_bodies_and_the_worst_case(api: Any) -> None:
     shown = json.loads(result.stdout)
     assert shown["bodies"] == [{"email": "a@x.com", "deepVerification": False},
                                {"email": "b@x.com", "deepVerification": False}]  # fmt: skip
-    assert (shown["path"], shown["worstCaseCredits"]) == ("/api/v1/verify/email", 0.08)
+    assert (shown["url"], shown["worstCaseCredits"]) == (f"{fake.url}/api/v1/verify/email", 0.08)
     assert fake.received == []
 
 
@@ -643,9 +643,9 @@ def test_a_news_dry_run_counts_every_page_of_all_and_what_refresh_sends(api: Any
     assert run_cli("news", "7", "--all", "--max-credits", "1.5").exit_code == 4
     assert run_cli("news", "7", "-f", "jsonl").exit_code == 0  # page 1, now in the ledger
     held = json.loads(run_cli("news", "7", "--dry-run").stdout)
-    assert (held["answeredByLedger"], held["worstCaseCredits"], held["bodies"]) == (1, 0, [])
+    assert (held["fromLedger"], held["worstCaseCredits"], held["bodies"]) == (1, 0, [])
     again = json.loads(run_cli("news", "7", "--dry-run", "--refresh").stdout)
-    assert (again["answeredByLedger"], again["worstCaseCredits"]) == (0, 2)
+    assert (again["fromLedger"], again["worstCaseCredits"]) == (0, 2)
     assert [b["page"] for b in again["bodies"]] == [1]
     assert len(fake.received) == 1  # the dry runs sent nothing
 

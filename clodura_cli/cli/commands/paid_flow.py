@@ -443,9 +443,9 @@ def _dry_run(
         worst += unit * later
     shown = {
         "method": "POST",
-        "path": endpoint.path,
+        "url": api.resolved_base_url() + endpoint.path,  # named as reveal's and search's are
         "bodies": [p.body for p in fresh],
-        "answeredByLedger": len(purchases) - len(fresh),
+        "fromLedger": len(purchases) - len(fresh),
         "worstCaseCredits": int(worst) if worst == int(worst) else round(worst, 4),
     }
     sys.stdout.write(json_text(shown, indent=2) + "\n")
