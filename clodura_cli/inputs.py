@@ -350,7 +350,7 @@ def _csv_rows(text: str) -> Parsed:
         if values:
             rows.append((f"line {number}", values))
     try:
-        header = [name for name in reader.fieldnames or () if name]
+        header = list(reader.fieldnames or ())
     except csv.Error:  # a header line it cannot read: the rows' own order
         header = []
     return Parsed(rows, problems, tuple(dict.fromkeys(header)))

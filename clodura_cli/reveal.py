@@ -837,6 +837,8 @@ def claimed_elsewhere(job: Job, now: float | None = None) -> bool:
     return unanswered and age < CLAIM_GRACE
 
 
+#: The statuses whose answer says what the person's email or phones are (found or not).
+ANSWERED = frozenset({"completed", "failed"})
 #: The columns a reveal adds to the input record (and `clodura track` adds to those).
 REVEAL_ROW_FIELDS = (
     "email", "emailStatus", "phones", "phoneTypes", "revealStatus", "trackingId", "provider",
@@ -849,13 +851,11 @@ REVEAL_COLUMNS = (*PERSON_RECORD_FIELDS, *REVEAL_ROW_FIELDS)
 def blank_row(
     record: dict[str, Any], kind: str, status: str, message: str | None
 ) -> dict[str, Any]:
-    """An input row no job answers (skipped, suppressed, not sent), with the columns a
-    revealed row has, empty where the input has none (its own email or phones are kept): a
-    file's header is the same whichever row comes first."""
-    paid = ("email", "emailStatus") if base_kind(kind) == EMAIL else ("phones", "phoneTypes")
-    return {**record, **{k: None for k in paid if k not in record}, "revealStatus": status,
-            "trackingId": None, "provider": None, "credits": None,
-            "revealMessage": message}  # fmt: skip
+    """An input row no job answers (skipped, suppressed, not sent): the input's own columns
+    (an email or phones it came with are kept, under a --layout's names too), and how the
+    run left it, no tracking id, nothing paid."""
+    return {**record, "revealStatus": status, "trackingId": None, "provider": None,
+            "credits": None, "revealMessage": message}  # fmt: skip
 
 
 def output_row(entry: Entry) -> dict[str, Any]:
@@ -863,7 +863,9 @@ def output_row(entry: Entry) -> dict[str, Any]:
     job = entry.job
     row = dict(entry.target.record)
     result = job.result or {}
-    if base_kind(job.kind) == EMAIL:
+    if job.status not in ANSWERED:
+        pass  # no answer yet (pending, unread, given up): the row keeps what it came with
+    elif base_kind(job.kind) == EMAIL:
         row["email"] = result.get("email")
         row["emailStatus"] = result.get("emailStatus")
     else:

@@ -147,6 +147,7 @@ def attach(ledger: Ledger, spec: str, kind: str | None) -> Job:
     (the vendor's dashboard, a support mail), so that it can be tracked."""
     # A LinkedIn URL's query may hold an "=", a tracking id (base64) may end in some: a URL
     # ends at the last "=" that is not the id's padding.
+    spec = spec.strip()
     if "linkedin.com/" in spec.lower():
         unpadded = spec.rstrip("=")
         person, sep, tracking_id = unpadded.rpartition("=")

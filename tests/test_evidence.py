@@ -461,7 +461,7 @@ def test_a_job_asked_by_linkedin_url_is_found_by_it_in_any_spelling(
         raw = run_cli("track", "--raw", "http://linkedin.com/in/Ann%2DLee")
         assert raw.exit_code == 0, raw.stderr
         assert [row["body"] for row in json.loads(raw.stdout)] == [{"message": "boom"}]
-        attached = run_cli("track", "--attach", "https://uk.linkedin.com/in/ann-lee/?trk=a=T1==")
+        attached = run_cli("track", "--attach", "https://uk.linkedin.com/in/ann-lee/?trk=a=T1== ")
         assert attached.exit_code == 0, attached.stderr
         waited = run_cli("track", "--wait", "--timeout", "5", "-f", "jsonl")
         assert waited.exit_code == 0, waited.stderr

@@ -447,6 +447,35 @@ def test_a_layout_with_fields_all_names_every_rows_fields(
     assert rows[1]["Email"] == rows[1]["email"] and "@" in rows[1]["Email"]
 
 
+def test_rows_without_an_answer_keep_their_own_email_and_phones_under_a_layout_too(
+    tmp_path: Path, emulator: SandboxApp
+) -> None:
+    """A CRM export fed back in: a row that names nobody, and a row still queued (--no-wait),
+    keep the email or phones they came with; only an answer replaces them."""
+    person = people(1, verified=True)[0]
+    source = tmp_path / "crm.csv"
+    source.write_text(f"First Name,Email,LinkedIn URL\nOnly,own@example.org,\n"
+                      f"{person['firstName']},,{person['linkedinUrl']}\n")  # fmt: skip
+    out = tmp_path / "out.csv"
+    result = run_cli("reveal", "email", "--sandbox", "--input", str(source), "--layout",
+                     "hubspot", "-o", str(out))  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    rows = _written(out, "csv")
+    assert [(r["Email"], r["revealStatus"]) for r in rows] == [
+        ("own@example.org", "skipped"), (rows[1]["Email"], "completed")
+    ]  # fmt: skip
+    assert "@" in rows[1]["Email"] and rows[1]["Email"] != "own@example.org"
+    queued = tmp_path / "queued.csv"
+    queued.write_text(f"personId,email,phones\n{person['personId']},mine@example.org,+1 555\n")
+    waiting = run_cli("reveal", "phone", "--sandbox", "--input", str(queued), "--no-wait",
+                      "-f", "csv")  # fmt: skip
+    assert waiting.exit_code == 0, waiting.stderr
+    (row,) = csv.DictReader(io.StringIO(waiting.stdout))
+    assert (row["email"], row["phones"], row["revealStatus"]) == (
+        "mine@example.org", "+1 555", "queued"
+    )  # fmt: skip
+
+
 def test_xlsx_cells_say_what_each_value_is() -> None:
     warnings: list[str] = []
     record = {

@@ -4,6 +4,8 @@ answers read by evidence, never paid for twice (against a scripted loopback serv
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import json
 import threading
 from collections.abc import Callable
@@ -138,6 +140,52 @@ def test_a_suppressed_address_counts_once_however_many_rows_ask_for_it(
     assert "--suppress: 1 of 2 verifications skipped" in result.stderr
     assert [r["status"] for r in result.jsonl()] == ["suppressed", "suppressed", "completed"]
     assert [body(r)["email"] for r in fake.received] == ["bob@acme.com"]
+
+
+def test_fields_all_names_every_rows_columns_and_the_whole_input_header(
+    api: Any, tmp_path: Path
+) -> None:
+    """A first row that is skipped (no address) does not decide the columns of --fields all,
+    and a column blank in every row, or with no name, stays where the input had it."""
+    api(verdicts)
+    path = tmp_path / "contacts.csv"
+    path.write_text("Name,email,Phone,,Company,Notes\nZ,,,e0,R,\nA,ann@acme.com,,e1,P,\n")
+    for fields in ([], ["--fields", "all"]):
+        result = run_cli("verify", "--input", str(path), "-f", "csv", *fields)
+        assert result.exit_code == 0, result.stderr
+        header, first, second = list(csv.reader(io.StringIO(result.stdout)))
+        assert header[:6] == ["Name", "email", "Phone", "", "Company", "Notes"]
+        assert {"verdict", "status", "credits"} <= set(header)
+        answered = dict(zip(header, second, strict=True))
+        assert (answered["verdict"], answered[""], first[0]) == ("Deliverable", "e1", "Z")
+
+
+def test_append_with_fields_all_takes_the_files_header(api: Any, tmp_path: Path) -> None:
+    api(verdicts)
+    out = tmp_path / "verdicts.csv"
+    assert run_cli("verify", "ann@acme.com", "-o", str(out)).exit_code == 0
+    header = out.read_text().splitlines()[0]
+    more = run_cli("verify", "bob@acme.com", "-o", str(out), "--append", "--fields", "all")
+    assert more.exit_code == 0, more.stderr
+    lines = out.read_text().splitlines()
+    assert lines[0] == header and lines[2].startswith("bob@acme.com,Deliverable,")
+
+
+def test_a_suppressed_row_fed_back_in_shows_no_credits_spent(api: Any, tmp_path: Path) -> None:
+    fake = api(verdicts)
+    earlier = tmp_path / "earlier.csv"
+    assert run_cli("verify", "ann@acme.com", "bob@acme.com", "-o", str(earlier)).exit_code == 0
+    listed = tmp_path / "dnc.txt"
+    listed.write_text("ann@acme.com\n")
+    again = run_cli("verify", "--input", str(earlier), "--suppress", str(listed), "-f", "jsonl",
+                    "--refresh")  # fmt: skip
+    assert again.exit_code == 0, again.stderr
+    rows = again.jsonl()
+    assert [(r["email"], r["status"], r["credits"]) for r in rows] == [
+        ("ann@acme.com", "suppressed", None), ("bob@acme.com", "completed", 0.04)
+    ]  # fmt: skip
+    assert rows[0]["verdict"] == "Deliverable"  # the file's own earlier verdict, kept
+    assert len(fake.received) == 3
 
 
 def test_a_verdict_for_another_address_is_unread_kept_and_not_paid_again(api: Any) -> None:

@@ -170,8 +170,8 @@ def _held_formats(path: Path) -> tuple[str, ...]:
 
 
 def _check_header(header: list[str] | None, columns: Sequence[str] | None, path: str) -> None:
-    if header is None or columns is None:
-        return
+    if header is None or columns is None or list(columns) == [ALL_FIELDS]:
+        return  # --fields all: every field the header has
     missing = [name for name in columns if name not in header]
     if missing:
         raise UsageError(
@@ -227,25 +227,27 @@ def _write(
         empty_header = output.path is not None
     with _destination(output) as (stream, start, line_end):
         columns = output.written
-        header = True
-        appending = output.append and start and output.path is not None
-        if not FORMATS[output.fmt].fixed_columns or appending:
-            every = None  # each record its own fields, or the existing header's
-        if output.layout is not None and columns is not None and list(columns) == [ALL_FIELDS]:
-            # --fields all: the layout's columns first, as the records have them.
-            columns, records = _columns_of_first(records) if every is None else every(records)
-        elif every is not None and columns is None:
-            columns, records = every(records)
-        if appending:
-            assert output.path is not None
+        every_field = columns is not None and list(columns) == [ALL_FIELDS]
+        existing = None
+        if output.append and start and output.path is not None:
             existing = read_header(Path(output.path), output.fmt)
-            if existing is not None:
-                _check_header(existing, columns, output.path)
-                columns, header = existing, False
-                if any(REPLACEMENT in name for name in existing):
-                    # A name written with half a character (U+FFFD now): the records' own
-                    # names must be read the same way, or their cells would be left empty.
-                    records = ({without_halves(k): v for k, v in r.items()} for r in records)
+        if existing is not None:  # the file's header decides what is written
+            _check_header(existing, columns, output.path or "")
+            columns = existing
+            if any(REPLACEMENT in name for name in existing):
+                # A name written with half a character (U+FFFD now): the records' own
+                # names must be read the same way, or their cells would be left empty.
+                records = ({without_halves(k): v for k, v in r.items()} for r in records)
+        elif (
+            every is not None
+            and FORMATS[output.fmt].fixed_columns
+            and (columns is None or every_field)
+        ):
+            columns, records = every(records)
+        elif output.layout is not None and every_field:
+            # --fields all: the layout's columns first, as the first record has them.
+            columns, records = _columns_of_first(records)
+        header = existing is None
         if output.fmt == "table":
             from clodura_cli.cli.table import render_table
 
@@ -266,14 +268,13 @@ def _write(
 
 class _Every(NamedTuple):
     """The columns of records held whole: ``first`` (a layout's columns, the input table's
-    header) in that order, then every other field of every record."""
+    whole header, blank columns too) in that order, then every other field of every record."""
 
     first: Sequence[str]
 
     def __call__(self, records: Iterable[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
         held = list(records)
-        known = {name for record in held for name in record}
-        header = dict.fromkeys(name for name in self.first if name in known)
+        header = dict.fromkeys(self.first)
         return [*header, *(name for name in every_column(held) if name not in header)], held
 
 

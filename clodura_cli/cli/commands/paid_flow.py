@@ -213,7 +213,7 @@ def _row_by_row(
             out += rows_of(Bought(purchase, found.item, found.source))  # type: ignore[arg-type]
         else:
             status = "skipped" if purchase is None else unsent.get(purchase.key, "not_sent")
-            out.append({**record, "status": status, "message": problem})
+            out.append({**record, "status": status, "credits": None, "message": problem})
     return out
 
 
