@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import random
 import re
 import threading
@@ -249,8 +250,15 @@ class Tracker:
         self, job: Job, payload: Any, headers: dict[str, str] | None = None
     ) -> Job:
         """Store what a submission answer says: a tracking id, already the final result, or a
-        refusal (no job, no charge)."""
+        refusal (no job, no charge). A delivery naming the person may have finished the job
+        before this answer came: its result stands, and the answer adds only its tracking id."""
         outcome = self.read(job, payload, headers)
+        if not self.replaying:
+            current = self.ledger.get(job.id)
+            if current.is_final:
+                if outcome.tracking_id is not None and current.tracking_id is None:
+                    current = self.ledger.update(job.id, tracking_id=outcome.tracking_id)
+                return self._finished_elsewhere(current)
         status = outcome.status
         if status == "unread" and outcome.taken and outcome.mismatch is None:
             status = "pending"  # "success" at the top of a submission: the request was taken
@@ -275,7 +283,7 @@ class Tracker:
             changes.update(status="unknown", message=_not_understood(job, outcome, payload))
         if outcome.credits is not None and changes.get("status") == "completed":
             changes["credits"] = _whole(outcome.credits)
-        updated = self.ledger.update(job.id, **changes)
+        updated = self.ledger.update(job.id, **self._costed(job, changes))
         if updated.tracking_id and updated.is_open and not self.replaying:
             updated = self.apply_held_deliveries(updated)
         return self._with_cost(updated) if updated.is_final else updated
@@ -386,8 +394,18 @@ class Tracker:
         if content is not None and (changed or call == "webhook"):
             final = changes.get("status", job.status) in FINAL
             self.ledger.keep_answer(job.id, call, content, headers, final=final)
-        updated = self.ledger.update(job.id, **changes)
+        updated = self.ledger.update(job.id, **self._costed(job, changes))
         return self._with_cost(updated) if updated.is_final else updated
+
+    def _costed(self, job: Job, changes: dict[str, Any]) -> dict[str, Any]:
+        """``changes`` with the cost of the job they finish, written in the same update: a run
+        reading between two writes would take a finished job for one whose cost is unknown."""
+        status = changes.get("status", job.status)
+        if status not in ("completed", "failed") or "credits" in changes or job.credits is not None:
+            return changes
+        family = self.family if status == "completed" else None
+        cost = known_cost(job.kind, family, dataclasses.replace(job, **changes))
+        return changes if cost is None else {**changes, "credits": cost}
 
     def _finished_elsewhere(self, job: Job) -> Job:
         """A job another hand finished (a receiver, `clodura listen`, another run's poll),
@@ -473,6 +491,8 @@ class Revealer(Tracker):
                     with lock:
                         self.from_earlier += 1
             if not is_new:
+                # Finished by another hand, perhaps before its cost was known: costed here.
+                job = self._finished_elsewhere(job)
                 entry = Entry(target, job, "ledger" if job.is_final else "pending")
             else:
                 entry = Entry(target, self._send(job, target, stop, run, lock), "submitted")

@@ -224,9 +224,15 @@ def reveal(
         _guard(options, len(to_submit), family, confirm)
         # Room for every answer to come, found before anything is paid for.
         ledger.reserve(min(RESERVE_CAP, len(to_submit) * RESERVE_PER_SUBMISSION))
+    # With nobody to submit, the balance was not read: the plan is asked for only if a job
+    # finishes whose cost depends on it (one submitted earlier, or finished by another hand).
+    from clodura_cli.tracking import family_of
+
+    family_source = None if family else lambda: family_of(client)
     revealer = Revealer(
         client, ledger, account, options.kind, webhook_url=webhook, partners=options.partners,
-        concurrency=options.concurrency or 4, family=family, rescue=rescue, polling=polling,
+        concurrency=options.concurrency or 4, family=family, family_source=family_source,
+        rescue=rescue, polling=polling,
     )  # fmt: skip
     deadline = time.monotonic() + options.timeout
     showing = progress(len(inputs.targets)) if progress else contextlib.nullcontext(None)

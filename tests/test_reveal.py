@@ -658,3 +658,87 @@ def test_an_identifier_holding_half_a_character_is_not_sent(
     assert from_file.exit_code == 2
     assert from_file.stderr.count("the identifier is not valid UTF-8 text; skipped") == 2
     assert [e for e in emulator.log if e["endpoint"] == "email"] == []
+
+
+def test_a_run_that_submits_nothing_still_costs_the_jobs_it_sees_finish(
+    emulator: SandboxApp, isolated: Path
+) -> None:
+    """`reveal --no-wait`, then the same reveal again: the second run submits nothing (it
+    never read the balance) and polls the jobs to their end; their cost on the Standard plan
+    is known (2 for a verified email) and shown, not null."""
+    people = ids(3)
+    first = reveal_email("--no-wait", *people)
+    assert first.exit_code == 0, first.stderr
+    second = reveal_email(*people)
+    assert second.exit_code == 0, second.stderr
+    rows = second.jsonl()
+    assert [r["revealStatus"] for r in rows] == ["completed"] * 3
+    expected = [2 if r["emailStatus"] == "verified" else 0 for r in rows]
+    assert [r["credits"] for r in rows] == expected
+    by_person = {j.person_id: j.credits for j in ledger(isolated).jobs()}
+    assert [by_person[person] for person in people] == expected
+    assert len(sent(emulator, "email")) == 3  # the second run submitted nothing
+
+
+def test_a_job_finished_by_another_hand_is_costed_when_a_reveal_claims_it(
+    isolated: Path,
+) -> None:
+    """A receiver (or another run) finished the job and could not cost it: the reveal that
+    finds it in the ledger costs it before showing it."""
+    from clodura_cli.credits import STANDARD
+    from clodura_cli.inputs import Target
+    from clodura_cli.store.ledger import identity_of
+
+    book = ledger(isolated)
+    who = {"personId": "1877055212287098270"}
+    job, _ = book.claim("acct", "email", identity_of(who), who, dict(who))
+    book.update(job.id, tracking_id="t-1", status="completed",
+                result={**who, "email": "a@example.com", "emailStatus": "verified"})  # fmt: skip
+    revealer = reveal.Revealer(None, book, "acct", "email", family=STANDARD)  # type: ignore[arg-type]
+    (entry,) = revealer.submit([Target(who, dict(who), identity_of(who))]).entries
+    assert (entry.source, entry.job.credits, book.get(job.id).credits) == ("ledger", 2, 2)
+
+
+def test_a_job_is_finished_and_costed_in_one_write(isolated: Path) -> None:
+    """Another process reading between two writes would see a finished job with no cost."""
+    from clodura_cli.credits import STANDARD
+    from clodura_cli.store.ledger import identity_of
+
+    book = ledger(isolated)
+    who = {"personId": "1877055212287098270"}
+    job, _ = book.claim("acct", "email", identity_of(who), who, dict(who))
+    job = book.update(job.id, tracking_id="t-1", status="processing")
+    writes: list[dict[str, Any]] = []
+    real = book.update
+
+    def spied(job_id: int, **changes: Any) -> Any:
+        writes.append(changes)
+        return real(job_id, **changes)
+
+    book.update = spied  # type: ignore[method-assign]
+    tracker = reveal.Tracker(None, book, family=STANDARD)  # type: ignore[arg-type]
+    answer = {"trackingId": "t-1", "type": "email", "status": "completed", "input": who,
+              "result": {**who, "email": "a@example.com", "emailStatus": "verified"}}  # fmt: skip
+    done = tracker.apply_track(job, tracker.read(job, answer), answer, b"{}")
+    assert done.credits == 2
+    finishing = [w for w in writes if w.get("status") == "completed"]
+    assert [w.get("credits") for w in finishing] == [2]
+
+
+def test_a_delivery_that_beats_the_submissions_answer_keeps_the_job_finished(
+    isolated: Path,
+) -> None:
+    """The webhook came before the submission's answer and finished the job (matched by the
+    person): the answer's "queued" does not reopen it, it only adds the tracking id."""
+    from clodura_cli.credits import STANDARD
+    from clodura_cli.store.ledger import identity_of
+
+    book = ledger(isolated)
+    who = {"personId": "1877055212287098270"}
+    stale, _ = book.claim("acct", "email", identity_of(who), who, dict(who))
+    book.update(stale.id, status="completed",
+                result={**who, "email": "a@example.com", "emailStatus": "verified"})  # fmt: skip
+    tracker = reveal.Tracker(None, book, family=STANDARD)  # type: ignore[arg-type]
+    job = tracker.record_submission(stale, {"trackingId": "t-1", "status": "queued"})
+    assert (job.status, job.tracking_id, job.credits) == ("completed", "t-1", 2)
+    assert book.get(stale.id).status == "completed"
