@@ -59,8 +59,17 @@ def known_cost(kind: str, family: str | None, job: Job) -> int | None:
     if family != STANDARD or job.status != "completed" or job.result is None:
         return 0 if job.status in ("failed", "abandoned") else None
     if base_kind(kind) == EMAIL:
-        return 2 if normal_word(job.result.get("emailStatus")) == "verified" else 0
+        if not job.result.get("email"):
+            return 0  # nothing found, nothing charged
+        word = normal_word(job.result.get("emailStatus"))
+        # Charged for a verified address, not for a guessed one; an answer that does not say
+        # which (a flat delivery, another word) leaves the cost unknown, never 0.
+        return 2 if word == "verified" else 0 if word in _UNCHARGED_EMAILS else None
     return 2 if job.result.get("phones") else 0
+
+
+#: Email statuses the Standard plan does not charge for (Part A: guessed, not found).
+_UNCHARGED_EMAILS = frozenset({"guessed", "not_found", "notfound", "unavailable"})
 
 
 def base_kind(kind: str) -> str:
@@ -857,8 +866,9 @@ def claimed_elsewhere(job: Job, now: float | None = None) -> bool:
     return unanswered and age < CLAIM_GRACE
 
 
-#: The statuses whose answer says what the person's email or phones are (found or not).
-ANSWERED = frozenset({"completed", "failed"})
+#: The status whose answer says what the person's email or phones are (found or not); a failed
+#: or given-up job, or one with no answer yet, leaves the row's own.
+ANSWERED = frozenset({"completed"})
 #: The columns a reveal adds to the input record (and `clodura track` adds to those).
 REVEAL_ROW_FIELDS = (
     "email", "emailStatus", "phones", "phoneTypes", "revealStatus", "trackingId", "provider",
@@ -904,8 +914,9 @@ def output_row(entry: Entry) -> dict[str, Any]:
     for key, value in result.items():
         if key not in ("email", "emailStatus", "phones", "provider") and key not in row:
             row[key] = value
-    said = job.message and (job.status not in FINAL or job.message.startswith("answer not under"))
-    row["revealMessage"] = job.message if said else None  # never a fed-back file's old one
+    # Why a job is not done, failed or given up; never a fed-back file's old message.
+    said = job.message and (job.status != "completed" or job.message.startswith("answer not under"))
+    row["revealMessage"] = job.message if said else None
     if job.interim:
         # Seen while the job was still pending: kept apart, never the result.
         row["interimEmail"] = job.interim.get("email")

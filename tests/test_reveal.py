@@ -742,3 +742,37 @@ def test_a_delivery_that_beats_the_submissions_answer_keeps_the_job_finished(
     job = tracker.record_submission(stale, {"trackingId": "t-1", "status": "queued"})
     assert (job.status, job.tracking_id, job.credits) == ("completed", "t-1", 2)
     assert book.get(stale.id).status == "completed"
+
+
+@pytest.mark.parametrize(
+    ("result", "cost"),
+    [
+        ({"email": "a@x.com", "emailStatus": "verified"}, 2),
+        ({"email": "a@x.com", "emailStatus": "VERIFIED"}, 2),
+        ({"email": "a@x.com", "emailStatus": "guessed"}, 0),
+        ({"email": None, "emailStatus": "not_found"}, 0),
+        ({"email": "a@x.com"}, None),  # a flat delivery says nothing of the status
+        ({"email": "a@x.com", "emailStatus": "valid"}, None),  # a word the plan's rule lacks
+    ],
+)
+def test_a_standard_email_costs_what_its_status_says_or_is_unknown(
+    result: dict[str, Any], cost: int | None
+) -> None:
+    from clodura_cli.credits import STANDARD
+    from clodura_cli.store.ledger import Job
+
+    job = Job(1, "a", "email", "1", None, None, {}, {}, "t", "completed", result, None, None, 0, 0)
+    assert reveal.known_cost("email", STANDARD, job) == cost
+
+
+def test_a_failed_reveal_keeps_the_rows_own_email_and_says_why(
+    emulator: SandboxApp, tmp_path: Path
+) -> None:
+    failing = next(p for p in person_ids(200) if sandbox_fails(p))
+    source = tmp_path / "in.csv"
+    source.write_text(f"personId,email\n{failing},old@example.org\n")
+    result = reveal_email("--input", str(source))
+    assert result.exit_code == 6, result.stderr
+    (row,) = result.jsonl()
+    assert (row["revealStatus"], row["email"]) == ("failed", "old@example.org")
+    assert row["revealMessage"]

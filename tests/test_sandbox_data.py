@@ -169,7 +169,7 @@ def test_revealed_emails_and_phones_cannot_reach_anyone(emulator: SandboxApp) ->
     assert phone.exit_code == (6 if any(sandbox_fails(i, "phone") for i in ids) else 0), (
         phone.stderr
     )
-    numbers = [n for row in phone.jsonl() for n in row["phones"]]
+    numbers = [n for row in phone.jsonl() for n in row.get("phones") or []]
     assert len(numbers) > 10
     assert all(re.fullmatch(r"\+1 \d{3} 555 01\d\d", n) for n in numbers), numbers
 
