@@ -184,9 +184,10 @@ class Polling:
         )
 
     def note(self, available: bool) -> None:
-        """Remember what the endpoint showed (in ``auto`` mode)."""
+        """Remember what the endpoint showed: that it is missing in ``auto`` mode, that it
+        answers in any mode (a run with ``on`` undoes a wrong "missing")."""
         deliveries = self.deliveries
-        if self.mode != "auto" or deliveries is None:
+        if deliveries is None or (self.mode != "auto" and not available):
             return
         if deliveries.track_available(self.base_url) is not available:
             deliveries.note_track(self.base_url, available)
@@ -338,11 +339,15 @@ class Tracker:
         except NotFoundError as exc:
             # A paid job is failed only by an answer that says so: the track endpoint is a
             # guess, and the result may be on its way to the webhook.
-            if not _endpoint_missing(exc, job):
+            if _endpoint_missing(exc):
+                if self.polling is not None:
+                    self.polling.note(False)
+                return self.ledger.update(job.id, message=f"{WAITING_FOR_WEBHOOK} ({exc})")
+            if time.time() - job.submitted_at < TRACK_404_GRACE:
                 return self.ledger.update(job.id, message=f"not ready yet ({exc})")
-            if self.polling is not None:
-                self.polling.note(False)
-            return self.ledger.update(job.id, message=f"{WAITING_FOR_WEBHOOK} ({exc})")
+            # The endpoint answers, but not for this job (an expired or forgotten one): this
+            # job is not asked again in this run; the others are.
+            return self.ledger.update(job.id, message=f"{UNKNOWN_TO_TRACK} ({exc})")
         except (AuthenticationError, PermissionDeniedError):
             raise
         except APIError as exc:
@@ -622,19 +627,21 @@ def stored_payload(body: bytes) -> Any:
 
 #: How a job's message says polling found nothing and the result is expected by webhook.
 WAITING_FOR_WEBHOOK = "waiting for the webhook delivery"
+#: How a job's message says the track endpoint does not know its tracking id (past the grace).
+UNKNOWN_TO_TRACK = (
+    "the track endpoint does not know this tracking id: waiting for the webhook delivery "
+    "(`clodura listen`, `track --import`), or give it up with `clodura track --abandon`"
+)
 
 
 _NO_ROUTE = pattern(r"no route|cannot (get|post)|route not found|not implemented", re.I)
 
 
-def _endpoint_missing(exc: NotFoundError, job: Job) -> bool:
-    """A 404 that says the server has no track endpoint, not that the job is not ready: a web
-    page, an empty body, a router's words ("No route", "Cannot GET"), or any 404 for a job
-    accepted longer ago than the grace period."""
+def _endpoint_missing(exc: NotFoundError) -> bool:
+    """A 404 that says the server has no track endpoint, not that one job is unknown to it: a
+    web page, an empty body, a router's words ("No route", "Cannot GET")."""
     body = exc.body or ""
-    if not body.strip() or body.lstrip().startswith("<") or _NO_ROUTE.search(body):
-        return True
-    return time.time() - job.submitted_at >= TRACK_404_GRACE
+    return not body.strip() or body.lstrip().startswith("<") or bool(_NO_ROUTE.search(body))
 
 
 def _refused(outcome: Outcome, payload: Any) -> bool:
@@ -667,7 +674,7 @@ def still_pending(
             + ", ".join(job.tracking_id or f"job:{job.id}" for job in pending[:10]),
             [job.tracking_id or "" for job in pending],
         )
-    reasons = (UNKNOWN_WORD, WAITING_FOR_WEBHOOK)
+    reasons = (UNKNOWN_WORD, WAITING_FOR_WEBHOOK, UNKNOWN_TO_TRACK)
     word = next(
         (job.message for job in pending if job.message and any(r in job.message for r in reasons)),
         "",
@@ -844,7 +851,9 @@ class Poller:
 
 
 def _pollable(job: Job) -> bool:
-    return job.tracking_id is not None and job.status in OPEN
+    """A job a wait asks the track endpoint about again (one it did not know is not)."""
+    unknown = (job.message or "").startswith(UNKNOWN_TO_TRACK)
+    return job.tracking_id is not None and job.status in OPEN and not unknown
 
 
 #: The message of a job whose run stopped while its submission was on its way.

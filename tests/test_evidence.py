@@ -187,7 +187,10 @@ ROWS = [
     # Polling is a guess --------------------------------------------------------------------------------
     Row("a track 404 forever never fails a job", "email", Q,
         [Answer(404, b'{"message": "Not Found"}')], {"222": None}, "queued", 8,
-        says="this API delivers results only to your webhook"),
+        says="the track endpoint does not know this tracking id"),
+    Row("a track 404 from no route: only the webhook", "email", Q,
+        [Answer(404, b'{"message": "Cannot GET /api/v1/search/people/track/T1"}')],
+        {"222": None}, "queued", 8, says="this API delivers results only to your webhook"),
     Row("an unknown word forever", "email", Q, [{"status": "mulling"}], {"222": None}, "queued", 8,
         says="'mulling'"),
 ]  # fmt: skip

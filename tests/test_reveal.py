@@ -776,3 +776,43 @@ def test_a_failed_reveal_keeps_the_rows_own_email_and_says_why(
     (row,) = result.jsonl()
     assert (row["revealStatus"], row["email"]) == ("failed", "old@example.org")
     assert row["revealMessage"]
+
+
+def test_a_job_the_track_endpoint_forgot_stops_only_its_own_polling(
+    emulator: SandboxApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A job the API no longer knows (404 naming it, past the grace) is not asked again in
+    that run and exits 8 saying so; polling goes on for everyone else, in that run and the
+    next (one such 404 switched polling off for good)."""
+    monkeypatch.setattr(reveal, "TRACK_404_GRACE", 0.0)
+    forgotten, other, later = ids(3)
+    assert reveal_email("--no-wait", forgotten).exit_code == 0
+    assert run_cli("sandbox", "reset").exit_code == 0  # the emulator forgets its jobs
+    both = reveal_email(forgotten, other, "--timeout", "20")
+    assert both.exit_code == 8, both.stderr
+    assert "the track endpoint does not know this tracking id" in both.stderr
+    rows = {r["personId"]: r for r in both.jsonl()}
+    assert rows[other]["revealStatus"] == "completed" and rows[forgotten].get("email") is None
+    after = reveal_email(later)
+    assert after.exit_code == 0, after.stderr
+    assert after.jsonl()[0]["revealStatus"] == "completed"
+
+
+def test_a_track_endpoint_found_missing_is_asked_again_later_or_by_a_run_with_it_on(
+    isolated: Path,
+) -> None:
+    from clodura_cli.store.deliveries import TRACK_RECHECK
+
+    now = [1000.0]
+    book = Ledger(isolated / "ledger.db", clock=lambda: now[0])
+    auto = reveal.Polling("https://api.example", "auto", book.deliveries())
+    auto.note(False)
+    assert not auto.usable()
+    now[0] += TRACK_RECHECK + 1
+    assert auto.usable()  # asked again: an API may gain it, a judgement may be wrong
+    auto.note(False)
+    assert not auto.usable()
+    reveal.Polling("https://api.example", "on", book.deliveries()).note(True)
+    assert auto.usable()  # a run with track-endpoint on that was answered undoes it
+    reveal.Polling("https://api.example", "on", book.deliveries()).note(False)
+    assert auto.usable()  # "on" never records the endpoint as missing

@@ -18,6 +18,8 @@ UNVERIFIED_COUNT = 1000
 UNVERIFIED_BYTES = 50 * 1024 * 1024
 #: A receiver whose heartbeat is older than this is taken as gone.
 ALIVE_WITHIN = 15.0
+#: Seconds a track endpoint found missing is remembered so before it is asked again.
+TRACK_RECHECK = 3600.0
 
 
 @dataclass(frozen=True)
@@ -151,11 +153,18 @@ class Deliveries(Tables):
             )
 
     def track_available(self, base_url: str) -> bool | None:
-        """What is remembered of the API's track endpoint (None: nothing yet)."""
+        """What is remembered of the API's track endpoint (None: nothing yet). That it is
+        missing is remembered for TRACK_RECHECK seconds, then asked again: an API may gain
+        it, and a wrong judgement must not stop polling for ever."""
         rows = self._store.read(
-            "SELECT available FROM track_endpoints WHERE base_url = ?", (base_url,)
+            "SELECT available, noted_at FROM track_endpoints WHERE base_url = ?", (base_url,)
         )
-        return bool(rows[0][0]) if rows else None
+        if not rows:
+            return None
+        available = bool(rows[0][0])
+        if not available and self._clock() - float(rows[0][1]) > TRACK_RECHECK:
+            return None
+        return available
 
 
 def _delivery(row: sqlite3.Row) -> StoredDelivery:
