@@ -207,11 +207,27 @@ class Parsed(NamedTuple):
     columns: tuple[str, ...] = ()
 
 
+#: A line of a table drawn for a terminal: box-drawing characters, or an ASCII rule (+---+).
+_DRAWN = pattern(r"[\u2500-\u257f]|\A\s*[+|][-=+|: ]*-{3}[-=+|: ]*\s*\Z")
+
+
+def refuse_drawn_table(lines: list[str], flag: str = "--input") -> None:
+    """A table drawn for a terminal (`-f table`, or a pipe under the format setting `table`)
+    is refused whole: its border lines would be read as ids and each sent, maybe paid for."""
+    first = next((line for line in lines if line.strip()), "")
+    if _DRAWN.search(first):
+        raise UsageError(
+            f"{flag}: this is a table drawn for a terminal, not records; pipe JSON Lines or CSV "
+            "(`-f jsonl` or `-f csv` on the command that wrote it); nothing was sent"
+        )
+
+
 def parse_rows(text: str, is_header: Callable[[list[str]], bool] | None = None) -> Parsed:
     """Rows of a JSON array, JSON Lines, CSV with a header, or plain lines of ids/URLs.
     ``is_header`` says whether a first line's cells are a header (by default: it names
-    personId, linkedinUrl or firstName)."""
+    personId, linkedinUrl or firstName); a table drawn for a terminal is refused."""
     lines = lines_of(text)
+    refuse_drawn_table(lines)
     if len(lines) > MAX_INPUT_ROWS:
         raise UsageError(
             f"--input: more than {MAX_INPUT_ROWS:,} lines, the most an input file may hold; "
@@ -605,6 +621,7 @@ def _org_id_cells(text: str, warnings: list[str]) -> Iterator[tuple[str, Any]]:
             yield f"item {index}", _org_id_of(item)
         return
     lines = lines_of(text)
+    refuse_drawn_table(lines, "--org-id -")
     first = next((line for line in lines if line.strip()), "")
     delimiter = _delimiter(first)
     if not first.lstrip().startswith("{"):

@@ -816,3 +816,25 @@ def test_a_track_endpoint_found_missing_is_asked_again_later_or_by_a_run_with_it
     assert auto.usable()  # a run with track-endpoint on that was answered undoes it
     reveal.Polling("https://api.example", "on", book.deliveries()).note(False)
     assert auto.usable()  # "on" never records the endpoint as missing
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["reveal", "email", "--sandbox", "--input", "-"], ["verify", "--sandbox", "--input", "-"],
+     ["enrich", "person", "--sandbox", "--input", "-"], ["search", "--sandbox", "--org-id", "-"]],
+)  # fmt: skip
+@pytest.mark.parametrize("ascii_only", [False, True])
+def test_a_table_drawn_for_a_terminal_is_refused_as_input(
+    emulator: SandboxApp, command: list[str], ascii_only: bool
+) -> None:
+    """`search -f table | reveal email --input -` sent each border line as a person id."""
+    table = run_cli("search", "--sandbox", "--seniority", "CEO", "--limit", "3", "-f", "table")
+    assert table.exit_code == 0 and "\u2501" in table.stdout
+    text = table.stdout
+    if ascii_only:  # a table drawn with ASCII rules
+        text = "+------+-------+\n| Name | Title |\n+------+-------+\n| Kofi | CEO   |\n"
+    emulator.log.clear()
+    result = run_cli(*command, input=text)
+    assert result.exit_code == 2, result.stderr
+    assert "a table drawn for a terminal, not records" in result.stderr
+    assert emulator.log == []
