@@ -391,6 +391,10 @@ class Tracker:
         status = outcome.status
         if status == "completed":
             changes.update(status="completed", result=outcome.result, message=None)
+        elif status == "failed" and call == "track" and outcome.tracking_id is None:
+            # An error from the (guessed) track endpoint that does not name the job ("Tracking
+            # id not found"): no proof the paid job failed; its result may still be delivered.
+            changes["message"] = f"{TRACK_ERROR} ({_refusal(outcome)})"
         elif status == "failed":
             changes.update(status="failed", message=_refusal(outcome))
         elif status == "pending":
@@ -627,6 +631,8 @@ def stored_payload(body: bytes) -> Any:
 
 #: How a job's message says polling found nothing and the result is expected by webhook.
 WAITING_FOR_WEBHOOK = "waiting for the webhook delivery"
+#: How a job's message says a track answer was an error about the request, not the job's end.
+TRACK_ERROR = "the track endpoint answered an error that does not name this job; still waiting"
 #: How a job's message says the track endpoint does not know its tracking id (past the grace).
 UNKNOWN_TO_TRACK = (
     "the track endpoint does not know this tracking id: waiting for the webhook delivery "
@@ -674,7 +680,7 @@ def still_pending(
             + ", ".join(job.tracking_id or f"job:{job.id}" for job in pending[:10]),
             [job.tracking_id or "" for job in pending],
         )
-    reasons = (UNKNOWN_WORD, WAITING_FOR_WEBHOOK, UNKNOWN_TO_TRACK)
+    reasons = (UNKNOWN_WORD, WAITING_FOR_WEBHOOK, UNKNOWN_TO_TRACK, TRACK_ERROR)
     word = next(
         (job.message for job in pending if job.message and any(r in job.message for r in reasons)),
         "",

@@ -191,6 +191,9 @@ ROWS = [
     Row("a track 404 from no route: only the webhook", "email", Q,
         [Answer(404, b'{"message": "Cannot GET /api/v1/search/people/track/T1"}')],
         {"222": None}, "queued", 8, says="this API delivers results only to your webhook"),
+    Row("a track error naming no job never fails it", "email", Q,
+        [{"status": "error", "message": "Tracking id not found"}], {"222": None}, "queued", 8,
+        says="the track endpoint answered an error that does not name this job"),
     Row("an unknown word forever", "email", Q, [{"status": "mulling"}], {"222": None}, "queued", 8,
         says="'mulling'"),
 ]  # fmt: skip
