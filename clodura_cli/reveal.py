@@ -17,6 +17,7 @@ from clodura_cli.api.answers import (
     Outcome,
     classify_word,
     named_in,
+    names_someone,
     normal_word,
     read_answer,
 )
@@ -389,7 +390,9 @@ class Tracker:
         if outcome.tracking_id is not None and job.tracking_id is None:
             changes["tracking_id"] = outcome.tracking_id
         status = outcome.status
-        if status == "completed":
+        if status == "completed" and self._whose_unsaid(job, payload):
+            changes.update(status="unread", message=SHARED_TRACKING_ID)
+        elif status == "completed":
             changes.update(status="completed", result=outcome.result, message=None)
         elif status == "failed" and call == "track" and outcome.tracking_id is None:
             # An error from the (guessed) track endpoint that does not name the job ("Tracking
@@ -414,6 +417,13 @@ class Tracker:
             self.ledger.keep_answer(job.id, call, content, headers, final=final)
         updated = self.ledger.update(job.id, **self._costed(job, changes))
         return self._with_cost(updated) if updated.is_final else updated
+
+    def _whose_unsaid(self, job: Job, payload: Any) -> bool:
+        """True when the job's tracking id is also another job's and the answer names nobody:
+        whose result it is cannot be read (one answer must not fill two people's rows)."""
+        if job.tracking_id is None or names_someone(payload):
+            return False
+        return any(other.id != job.id for other in self.ledger.by_tracking_id(job.tracking_id))
 
     def _costed(self, job: Job, changes: dict[str, Any]) -> dict[str, Any]:
         """``changes`` with the cost of the job they finish, written in the same update: a run
@@ -631,6 +641,11 @@ def stored_payload(body: bytes) -> Any:
 
 #: How a job's message says polling found nothing and the result is expected by webhook.
 WAITING_FOR_WEBHOOK = "waiting for the webhook delivery"
+#: How a job's message says an answer for a tracking id several jobs share named nobody.
+SHARED_TRACKING_ID = (
+    "answer not understood: its tracking id is also another job's and it names nobody, so "
+    "whose result it is cannot be read; kept in the ledger (`clodura track --raw`)"
+)
 #: How a job's message says a track answer was an error about the request, not the job's end.
 TRACK_ERROR = "the track endpoint answered an error that does not name this job; still waiting"
 #: How a job's message says the track endpoint does not know its tracking id (past the grace).

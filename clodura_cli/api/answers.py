@@ -332,6 +332,18 @@ def _names(entry: dict[str, Any]) -> tuple[str | None, str | None]:
     return (str(person).strip() if person is not None else None), url
 
 
+def names_someone(payload: Any) -> bool:
+    """True when an answer names a person anywhere it may: an entry, an envelope, or the echo
+    of the request (``input``, ``request``): a person id, a LinkedIn URL or a full name."""
+    payload = _unwrapped(payload)
+    chain = _envelopes(payload)
+    places = [entry for _, entry in _entries(payload, chain)] + chain
+    echoes = [
+        p[key] for p in places for key in ("input", "request") if isinstance(p.get(key), dict)
+    ]
+    return any(named_in(place) for place in [*places, *echoes])
+
+
 def named_in(result: dict[str, Any]) -> dict[str, Any]:
     """The identifiers a result names of its person, in request keys (personId, linkedinUrl,
     firstName + lastName + companyDomain): what the ledger may learn from a found answer."""
