@@ -264,12 +264,6 @@ class Tracker:
         refusal (no job, no charge). A delivery naming the person may have finished the job
         before this answer came: its result stands, and the answer adds only its tracking id."""
         outcome = self.read(job, payload, headers)
-        if not self.replaying:
-            current = self.ledger.get(job.id)
-            if current.is_final:
-                if outcome.tracking_id is not None and current.tracking_id is None:
-                    current = self.ledger.update(job.id, tracking_id=outcome.tracking_id)
-                return self._finished_elsewhere(current)
         status = outcome.status
         if status == "unread" and outcome.taken and outcome.mismatch is None:
             status = "pending"  # "success" at the top of a submission: the request was taken
@@ -294,10 +288,11 @@ class Tracker:
             changes.update(status="unknown", message=_not_understood(job, outcome, payload))
         if outcome.credits is not None and changes.get("status") == "completed":
             changes["credits"] = _whole(outcome.credits)
-        updated = self.ledger.update(job.id, **self._costed(job, changes))
+        live = not self.replaying  # a delivery may have finished the job since it was read
+        updated = self.ledger.update(job.id, unless_final=live, **self._costed(job, changes))
         if updated.tracking_id and updated.is_open and not self.replaying:
             updated = self.apply_held_deliveries(updated)
-        return self._with_cost(updated) if updated.is_final else updated
+        return self._finished_elsewhere(updated) if updated.is_final else updated
 
     def apply_held_deliveries(self, job: Job) -> Job:
         """Deliveries that came before the job's tracking id was recorded (a webhook can beat
@@ -415,8 +410,9 @@ class Tracker:
         if content is not None and (changed or call == "webhook"):
             final = changes.get("status", job.status) in FINAL
             self.ledger.keep_answer(job.id, call, content, headers, final=final)
-        updated = self.ledger.update(job.id, **self._costed(job, changes))
-        return self._with_cost(updated) if updated.is_final else updated
+        live = not self.replaying  # another hand may have finished it since the look above
+        updated = self.ledger.update(job.id, unless_final=live, **self._costed(job, changes))
+        return self._finished_elsewhere(updated) if updated.is_final else updated
 
     def _whose_unsaid(self, job: Job, payload: Any) -> bool:
         """True when the job's tracking id is also another job's and the answer names nobody:

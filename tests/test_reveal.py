@@ -838,3 +838,32 @@ def test_a_table_drawn_for_a_terminal_is_refused_as_input(
     assert result.exit_code == 2, result.stderr
     assert "a table drawn for a terminal, not records" in result.stderr
     assert emulator.log == []
+
+
+def test_a_delivery_landing_between_a_look_and_its_write_is_kept(isolated: Path) -> None:
+    """A poll read the job open, then a receiver finished it, then the poll's "processing"
+    was written: the delivered result must stand (the write checks in its own transaction)."""
+    from clodura_cli.credits import STANDARD
+    from clodura_cli.store.ledger import identity_of
+
+    book = ledger(isolated)
+    who = {"personId": "1877055212287098270"}
+    job, _ = book.claim("acct", "email", identity_of(who), who, dict(who))
+    job = book.update(job.id, tracking_id="t-1", status="queued")
+    real_get = book.get
+
+    def get_then_delivered(job_id: int) -> Any:
+        seen = real_get(job_id)
+        book.update(job_id, status="completed", credits=2,
+                    result={**who, "email": "a@example.com", "emailStatus": "verified"})  # fmt: skip
+        return seen
+
+    book.get = get_then_delivered  # type: ignore[method-assign]
+    tracker = reveal.Tracker(None, book, family=STANDARD)  # type: ignore[arg-type]
+    answer = {"trackingId": "t-1", "status": "processing"}
+    done = tracker.apply_track(job, tracker.read(job, answer), answer, b"{}")
+    book.get = real_get  # type: ignore[method-assign]
+    kept = book.get(job.id)
+    assert (done.status, kept.status, (kept.result or {}).get("email"), kept.credits) == (
+        "completed", "completed", "a@example.com", 2
+    )  # fmt: skip

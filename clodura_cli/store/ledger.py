@@ -456,8 +456,11 @@ class Ledger:
                 return existing, False
             return self._insert(db, account, kind, who, identifiers, record, None, "unknown"), True
 
-    def update(self, job_id: int, **changes: Any) -> Job:
-        """Store new values for a job (status, tracking_id, result, credits, message, interim)."""
+    def update(self, job_id: int, *, unless_final: bool = False, **changes: Any) -> Job:
+        """Store new values for a job (status, tracking_id, result, credits, message, interim).
+        ``unless_final``: in the same transaction, a job that has its final answer (another
+        hand may have finished it since it was read) keeps it; only a tracking id it lacks is
+        still added."""
         allowed = {"status", "tracking_id", "result", "credits", "message", "interim"}
         unknown = set(changes) - allowed
         if unknown:
@@ -465,12 +468,20 @@ class Ledger:
         for name in ("result", "interim"):
             if changes.get(name) is not None:
                 changes[name] = _json(changes[name])
-        assignments = ", ".join(f"{name} = ?" for name in changes)
         with self._store.write() as db:
-            db.execute(
-                f"UPDATE jobs SET {assignments}, updated_at = ? WHERE id = ?",
-                (*changes.values(), self._clock(), job_id),
-            )
+            if unless_final:
+                now = db.execute(
+                    "SELECT status, tracking_id FROM jobs WHERE id = ?", (job_id,)
+                ).fetchone()
+                if now is not None and now["status"] in FINAL:
+                    keep = now["tracking_id"] is None and changes.get("tracking_id") is not None
+                    changes = {"tracking_id": changes["tracking_id"]} if keep else {}
+            if changes:
+                assignments = ", ".join(f"{name} = ?" for name in changes)
+                db.execute(
+                    f"UPDATE jobs SET {assignments}, updated_at = ? WHERE id = ?",
+                    (*changes.values(), self._clock(), job_id),
+                )
             return _job(db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone())
 
     def keep_answer(
