@@ -292,7 +292,7 @@ class Tracker:
         updated = self.ledger.update(job.id, unless_final=live, **self._costed(job, changes))
         if updated.tracking_id and updated.is_open and not self.replaying:
             updated = self.apply_held_deliveries(updated)
-        return self._finished_elsewhere(updated) if updated.is_final else updated
+        return self._settle(updated)
 
     def apply_held_deliveries(self, job: Job) -> Job:
         """Deliveries that came before the job's tracking id was recorded (a webhook can beat
@@ -412,7 +412,7 @@ class Tracker:
             self.ledger.keep_answer(job.id, call, content, headers, final=final)
         live = not self.replaying  # another hand may have finished it since the look above
         updated = self.ledger.update(job.id, unless_final=live, **self._costed(job, changes))
-        return self._finished_elsewhere(updated) if updated.is_final else updated
+        return self._settle(updated)
 
     def _whose_unsaid(self, job: Job, payload: Any) -> bool:
         """True when the job's tracking id is also another job's and the answer names nobody:
@@ -430,6 +430,11 @@ class Tracker:
         family = self.family if status == "completed" else None
         cost = known_cost(job.kind, family, dataclasses.replace(job, **changes))
         return changes if cost is None else {**changes, "credits": cost}
+
+    def _settle(self, job: Job) -> Job:
+        """A job as an answer left it: once final, what it names is learnt and its cost
+        recorded (not for one given up by hand meanwhile: it may have been charged)."""
+        return self._with_cost(job) if job.is_final and job.status != "abandoned" else job
 
     def _finished_elsewhere(self, job: Job) -> Job:
         """A job another hand finished (a receiver, `clodura listen`, another run's poll),
