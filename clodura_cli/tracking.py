@@ -158,10 +158,12 @@ def attach(ledger: Ledger, spec: str, kind: str | None) -> Job:
     if not sep or not person or not tracking_id or any(ch.isspace() for ch in tracking_id):
         raise UsageError(f"--attach: give PERSON_ID=TRACKING_ID, not {spec!r}")
     job = stuck_job(ledger, person, kind, "--attach")
-    return ledger.update(
+    job = ledger.update(
         job.id, tracking_id=tracking_id, status="queued",
         message=f"tracking id {tracking_id} attached by hand",
     )  # fmt: skip
+    # A delivery for that id may already be here, kept as unmatched: it answers the job now.
+    return Tracker(None, ledger).apply_held_deliveries(job)  # type: ignore[arg-type]
 
 
 def abandon(ledger: Ledger, person: str, kind: str | None) -> tuple[Job, list[StoredAnswer]]:

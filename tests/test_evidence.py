@@ -388,6 +388,28 @@ def test_attach_gives_a_lost_job_its_id_and_tracks_it(lost: Any, isolated: Path)
     assert _posts(lost) == 1
 
 
+def test_attach_applies_a_delivery_already_kept_for_that_tracking_id(
+    lost: Any, isolated: Path, tmp_path: Path
+) -> None:
+    """The delivery came while the job had no tracking id (kept unmatched): attaching the id
+    answers the job at once, with no wait for a delivery that already came."""
+    delivery = tmp_path / "delivery.json"
+    delivery.write_text(json.dumps({"trackingId": "T7", "status": "completed", "email": BOB,
+                                    "emailStatus": "verified"}))  # fmt: skip
+    imported = run_cli("track", "--import", str(delivery))
+    assert imported.exit_code == 0, imported.stderr
+    assert "T7" in run_cli("track", "--unmatched", "-f", "jsonl").stdout
+    attached = run_cli("track", "--attach", "222=T7")
+    assert attached.exit_code == 0, attached.stderr
+    assert "a delivery kept for it answered it: completed" in attached.stderr
+    (job,) = Ledger(isolated / "data" / "ledger.db").jobs()
+    assert (job.status, job.tracking_id, (job.result or {}).get("email")) == (
+        "completed", "T7", BOB
+    )  # fmt: skip
+    assert "T7" not in run_cli("track", "--unmatched", "-f", "jsonl").stdout
+    assert _posts(lost) == 1
+
+
 def test_abandon_shows_the_answers_and_lets_refresh_submit_again(lost: Any, isolated: Path) -> None:
     given_up = run_cli("track", "--abandon", "222")
     assert given_up.exit_code == 0, given_up.stderr

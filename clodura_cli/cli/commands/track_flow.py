@@ -230,9 +230,14 @@ def apply_unverified() -> None:
 def attach(spec: str, kind: str | None) -> None:
     """Give a stuck job the tracking id found elsewhere; `track --wait` then follows it."""
     job = tracking.attach(Ledger(config.ledger_file()), spec, kind)
+    follow = (
+        f"a delivery kept for it answered it: {job.status}"
+        if not job.is_open
+        else "`clodura track --wait` follows it"
+    )
     report.info(
-        f"attached tracking id {job.tracking_id} to the {job.kind} job of {job.person_id or ''}; "
-        "`clodura track --wait` follows it"
+        f"attached tracking id {job.tracking_id} to the {job.kind} job of "
+        f"{job.person_id or job.linkedin_url or ''}; {follow}"
     )
 
 
