@@ -135,6 +135,10 @@ READER_CASES: list[tuple[str, Any, dict[str, Any]]] = [
         {"provider": "a", "phones": ["+1 212 555 0103"]}]}}, {"phones": ["+1 212 555 0103"]}),
     ("odd values", {"status": 7, "email": 12, "phones": [None, True, ""]},
      {"status": None, "email": None, "phones": []}),
+    ("status beside an email found by what it is", {"status": "success", "data": {
+        "requestId": "t5", "status": "completed",
+        "result": {"contact": {"work_email": E, "email_status": "verified"}}}},
+     {"status": "completed", "email": E, "email_status": "verified"}),
     ("a not-found result is final", {"result": {"email": None, "emailStatus": "not_found"}},
      {"status": "completed", "email": None}),
     ("credits", {"status": "completed", "email": E, "credits": 3}, {"credits": 3.0}),

@@ -411,7 +411,7 @@ def _evidence(
         result.pop(key, None)
     if kind in (None, "email") and email is None:
         email = _search_email(entry, where, outcome.found_at, asked)
-    if email is None and status is None:
+    if status is None:  # beside an email found by what it is (contact.work_email), too
         status = next(
             (str(v) for _, key, v in _walk(entry, where, asked)
              if key in _EMAIL_STATUS_KEYS and isinstance(v, str)),
