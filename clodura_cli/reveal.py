@@ -377,9 +377,13 @@ class Tracker:
         """Update a job from a track (or webhook) answer read into ``outcome``; ``content``:
         keep the answer when it changes the job. A job that has its final answer keeps it: a
         late or repeated answer (a redelivery, a poll racing a delivery) changes nothing."""
+        upgrade = False
         if not self.replaying:
             job = self.ledger.get(job.id)
-            if job.is_final:
+            # A final answer stays, unless it found nothing and this one holds what was paid
+            # for (a not-found, then the email: what was paid for is never thrown away).
+            upgrade = job.is_final and not job.found and _holds_what_was_paid(job, outcome)
+            if job.is_final and not upgrade:
                 return self._finished_elsewhere(job)
         changes: dict[str, Any] = {}
         if outcome.tracking_id is not None and job.tracking_id is None:
@@ -410,8 +414,13 @@ class Tracker:
         if content is not None and (changed or call == "webhook"):
             final = changes.get("status", job.status) in FINAL
             self.ledger.keep_answer(job.id, call, content, headers, final=final)
-        live = not self.replaying  # another hand may have finished it since the look above
-        updated = self.ledger.update(job.id, unless_final=live, **self._costed(job, changes))
+        live = not self.replaying and not upgrade  # another hand may have finished it since
+        if upgrade:  # priced again: the cost of a found answer (or unknown), not the not-found's
+            job = dataclasses.replace(job, credits=None)
+        costed = self._costed(job, changes)
+        if upgrade:
+            costed.setdefault("credits", None)
+        updated = self.ledger.update(job.id, unless_final=live, **costed)
         return self._settle(updated)
 
     def _whose_unsaid(self, job: Job, payload: Any) -> bool:
@@ -870,6 +879,13 @@ class Poller:
                 self._due[job.id] = self._clock() + delay * self._revealer._rng.uniform(0.8, 1.2)
         if self._on_update is not None:
             self._on_update(job)
+
+
+def _holds_what_was_paid(job: Job, outcome: Outcome) -> bool:
+    """True when an answer holds what the job paid for: an email, or phone numbers."""
+    if outcome.status != "completed" or not outcome.result:
+        return False
+    return bool(outcome.result.get("email" if base_kind(job.kind) == EMAIL else "phones"))
 
 
 def _pollable(job: Job) -> bool:

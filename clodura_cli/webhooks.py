@@ -162,7 +162,8 @@ class Receiver:
 
     def match(self, facts: Any) -> list[Job]:
         """The jobs a delivery answers: those with its tracking id, else the open jobs (of the
-        kind it carries) of the people it names."""
+        kind it carries) of the people it names. One that neither says nor shows its kind
+        ("not found") while a person has open jobs of both kinds answers neither: kept."""
         if facts.tracking_id:
             jobs = self.ledger.by_tracking_id(facts.tracking_id)
             if jobs:
@@ -174,6 +175,8 @@ class Receiver:
                 if facts.kind is None or base_kind(kind) == facts.kind:
                     for job in self.ledger.open_jobs_of(kind, who):
                         found[job.id] = job
+        if facts.kind is None and len({base_kind(job.kind) for job in found.values()}) > 1:
+            return []
         return list(found.values())
 
     def apply_kept(self, state: str) -> list[Received]:

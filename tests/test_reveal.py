@@ -867,3 +867,44 @@ def test_a_delivery_landing_between_a_look_and_its_write_is_kept(isolated: Path)
     assert (done.status, kept.status, (kept.result or {}).get("email"), kept.credits) == (
         "completed", "completed", "a@example.com", 2
     )  # fmt: skip
+
+
+def test_a_found_answer_after_a_not_found_one_is_kept_and_priced(isolated: Path) -> None:
+    """A not-found came first (a webhook), then the email (3 credits on some plans): what
+    was paid for is kept, and priced as found; a not-found after a found changes nothing."""
+    from clodura_cli.credits import STANDARD
+    from clodura_cli.store.ledger import identity_of
+
+    book = ledger(isolated)
+    who = {"personId": "1877055212287098270"}
+    job, _ = book.claim("acct", "email", identity_of(who), who, dict(who))
+    job = book.update(job.id, tracking_id="t-1", status="completed", credits=0,
+                      result={"email": None, "emailStatus": "not_found"})  # fmt: skip
+    tracker = reveal.Tracker(None, book, family=STANDARD)  # type: ignore[arg-type]
+    found = {"trackingId": "t-1", "status": "completed", "personId": who["personId"],
+             "email": "a@example.com", "emailStatus": "verified"}  # fmt: skip
+    done = tracker.apply_track(job, tracker.read(job, found), found, b"{}", call="webhook")
+    assert (done.status, (done.result or {}).get("email"), done.credits) == (
+        "completed", "a@example.com", 2
+    )  # fmt: skip
+    nothing = {"trackingId": "t-1", "status": "not_found", "personId": who["personId"]}
+    after = tracker.apply_track(done, tracker.read(done, nothing), nothing, b"{}", call="webhook")
+    assert ((after.result or {}).get("email"), after.credits) == ("a@example.com", 2)
+
+
+def test_a_delivery_that_shows_no_kind_closes_neither_of_a_persons_two_jobs(
+    isolated: Path, tmp_path: Path
+) -> None:
+    from clodura_cli.store.ledger import identity_of
+
+    book = ledger(isolated)
+    who = {"personId": "1877055212287098270"}
+    for kind, tracking in (("email", "T1"), ("phone", "T2")):
+        job, _ = book.claim("acct", kind, identity_of(who), who, dict(who))
+        book.update(job.id, tracking_id=tracking, status="queued")
+    delivery = tmp_path / "d.json"
+    delivery.write_text(json.dumps({**who, "status": "NOT_FOUND", "message": "Nothing found"}))
+    imported = run_cli("track", "--import", str(delivery))
+    assert imported.exit_code == 0, imported.stderr
+    assert {j.kind: j.status for j in book.jobs()} == {"email": "queued", "phone": "queued"}
+    assert "Nothing found" in run_cli("track", "--unmatched", "-f", "jsonl").stdout
