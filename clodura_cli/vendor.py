@@ -761,8 +761,19 @@ COMPANY_FIELDS = ("organisationId", "organisationName", "domain", "linkedinUrl",
 
 
 def org_row(record: dict[str, Any], result: Any) -> dict[str, Any]:
-    data = result if isinstance(result, dict) else {}
-    return {**record, **documented(data, COMPANY_FIELDS, "organisationId")}
+    """The input row with the organisation's fields. In a person's row (a people file) a
+    field the row holds otherwise (the person's own linkedinUrl) keeps it: the organisation's
+    goes beside it as organisationLinkedinUrl, never over it."""
+    data = documented(result if isinstance(result, dict) else {}, COMPANY_FIELDS, "organisationId")
+    row = dict(record)
+    persons = any(row.get(key) for key in ("personId", "firstName", "lastName"))
+    for key, value in data.items():
+        held = row.get(key)
+        if not persons or held in (None, "", []) or held == value or key.startswith("organi"):
+            row[key] = value
+        else:
+            row[f"organisation{key[:1].upper()}{key[1:]}"] = value
+    return row
 
 
 def documented(data: dict[str, Any], names: tuple[str, ...], id_name: str) -> dict[str, Any]:

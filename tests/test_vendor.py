@@ -360,6 +360,26 @@ def test_enrich_org_from_orgs_output_and_damaged_ids(api: Any) -> None:
     )
 
 
+def test_enrich_org_of_a_people_file_keeps_each_persons_own_fields(api: Any) -> None:
+    """A people file (`search -f csv`) through enrich org: the person's LinkedIn URL stays;
+    the company page goes beside it. An organisations file takes the new values in place."""
+    company = "https://www.linkedin.com/company/acme/"
+    api(lambda r: as_json({"organisationId": "77", "linkedinUrl": company, "revenue": "1B+"}))
+    person = {"personId": "2158462248003261247", "linkedinUrl": "https://www.linkedin.com/in/ann/",
+              "organizationId": "77", "revenue": "1M-10M"}  # fmt: skip
+    result = run_cli("enrich", "org", "--input", "-", "-f", "jsonl", input=json.dumps(person))
+    assert result.exit_code == 0, result.stderr
+    (row,) = result.jsonl()
+    assert (row["linkedinUrl"], row["organisationLinkedinUrl"]) == (person["linkedinUrl"], company)
+    assert (row["revenue"], row["organisationRevenue"]) == ("1M-10M", "1B+")
+    org = {"organisationId": "77", "linkedinUrl": company, "revenue": "1M-10M"}
+    again = run_cli("enrich", "org", "--input", "-", "-f", "jsonl", "--refresh",
+                    input=json.dumps(org))  # fmt: skip
+    assert again.exit_code == 0, again.stderr
+    (row,) = again.jsonl()
+    assert (row["revenue"], "organisationRevenue" in row) == ("1B+", False)
+
+
 # news -----------------------------------------------------------------------------------------
 
 
