@@ -188,6 +188,18 @@ def test_a_suppressed_row_fed_back_in_shows_no_credits_spent(api: Any, tmp_path:
     assert len(fake.received) == 3
 
 
+def test_a_table_without_the_commands_column_is_refused_naming_it(api: Any) -> None:
+    fake = api(verdicts)
+    result = run_cli(
+        "verify", "--input", "-", input="personId,firstName\n2158462248003261247,Ann\n"
+    )
+    assert result.exit_code == 2
+    assert "--input: the table has no email column (its columns: personId, firstName)" in (
+        result.stderr
+    )
+    assert fake.received == []
+
+
 def test_a_verdict_for_another_address_is_unread_kept_and_not_paid_again(api: Any) -> None:
     fake = api(lambda r: as_json({"email": "someone@else.com", "verdict": "Deliverable"}))
     result = run_cli("verify", "ann@acme.com", "-f", "jsonl")

@@ -123,6 +123,14 @@ def read_records(
 
     def is_header(cells: list[str]) -> bool:
         headed.append(bool(known & set(map(column_key, cells))))
+        if not headed[-1] and len(cells) > 1 and all(cells):
+            # A table's header naming none of the columns this command reads (a people file
+            # given to verify): its rows are no values, and each would be refused.
+            shown = ", ".join(cells[:8]) + (", ..." if len(cells) > 8 else "")
+            raise UsageError(
+                f"--input: the table has no {field} column (its columns: {shown}); add one, "
+                f"or give one {field} a line"
+            )
         return headed[-1]
 
     parsed, problems, header = parse_rows(text, is_header)
