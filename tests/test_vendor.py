@@ -327,6 +327,16 @@ def test_enrich_person_refuses_a_person_it_cannot_match(api: Any) -> None:
     assert fake.received == []
 
 
+def test_enrich_person_flags_that_cannot_match_are_named_as_flags(api: Any) -> None:
+    fake = api(verdicts)
+    result = run_cli("enrich", "person", "--first-name", "Ann", "--last-name", "Lee")
+    assert result.exit_code == 2
+    assert "first and last name need --org-linkedin-url or --org-name (or give --linkedin-url" in (
+        result.stderr
+    )
+    assert fake.received == []
+
+
 def test_enrich_person_answer_naming_someone_else_is_unread(api: Any) -> None:
     api(lambda r: as_json({"data": {"personId": "9",
                                     "linkedinUrl": "https://www.linkedin.com/in/other/"}}))  # fmt: skip

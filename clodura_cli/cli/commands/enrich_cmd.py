@@ -1,10 +1,12 @@
 """`clodura enrich person|org`: contact and company enrichment through the ledger."""
 
+import re
 from typing import Annotated, Any
 
 import typer
 
 from clodura_cli.api import spec
+from clodura_cli.api.errors import UsageError
 from clodura_cli.cli import options
 from clodura_cli.cli.commands.paid_flow import PaidOptions, with_paid_options
 from clodura_cli.cli.session import ApiOptions
@@ -40,6 +42,17 @@ PERSON_FIELDS = tuple(
          "The employer's LinkedIn URL (with the names: medium confidence)."),
     )
 )
+#: How a refusal names the person given by flags (not a line of --input).
+_FLAGS = "the flags"
+
+
+def _as_flags(text: str) -> str:
+    """A refusal naming the body's fields (orgLinkedinUrl) as flags (--org-linkedin-url)."""
+    for field in PERSON_FIELDS:
+        text = re.sub(rf"\b{field.api}\b", field.flag, text)
+    return text
+
+
 OrgIds = Annotated[list[str] | None, typer.Argument(
     help="Organisation ids to enrich.", metavar="[ORG_ID]...",
 )]
@@ -91,11 +104,18 @@ def person(
     )
 
     given = {k: v for k, v in flags.items() if v}
-    rows = [("the flags", given)] if given else []
+    rows = [(_FLAGS, given)] if given else []
     read = paid_flow.read_records(paid_opts.input_file, [], "linkedinUrl", PERSON_INPUT_COLUMNS)
-    purchases = paid_flow.purchases_of(
-        [*rows, *read.rows], lambda label, r: person_purchase(r, label), read.columns
-    )
+
+    def purchase(label: str, record: dict[str, Any]) -> Any:
+        try:
+            return person_purchase(record, label)
+        except UsageError as exc:
+            if label != _FLAGS:
+                raise
+            raise UsageError(_as_flags(exc.message)) from None  # flags, not the body's fields
+
+    purchases = paid_flow.purchases_of([*rows, *read.rows], purchase, read.columns)
     paid_flow.run_paid(ENRICH_PERSON, purchases, paid_opts, api, _rows(person_row),
                        PERSON_COLUMNS, "enrichment", suppress=suppress)  # fmt: skip
 
