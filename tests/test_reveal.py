@@ -908,3 +908,15 @@ def test_a_delivery_that_shows_no_kind_closes_neither_of_a_persons_two_jobs(
     assert imported.exit_code == 0, imported.stderr
     assert {j.kind: j.status for j in book.jobs()} == {"email": "queued", "phone": "queued"}
     assert "Nothing found" in run_cli("track", "--unmatched", "-f", "jsonl").stdout
+
+
+def test_track_raw_finds_a_job_asked_by_url_by_the_person_id_its_answer_named(
+    emulator: SandboxApp,
+) -> None:
+    person = PEOPLE[0]
+    asked = reveal_email("--linkedin-url", person["linkedinUrl"])
+    assert asked.exit_code == 0, asked.stderr
+    assert asked.jsonl()[0]["personId"] == person["personId"]  # the answer named it
+    raw = run_cli("track", person["personId"], "--raw")
+    assert raw.exit_code == 0, raw.stderr
+    assert {row["trackingId"] for row in json.loads(raw.stdout)} == {asked.jsonl()[0]["trackingId"]}

@@ -536,9 +536,12 @@ class Ledger:
             db.execute("DELETE FROM reserve")
 
     def by_person(self, person_id: str) -> list[Job]:
-        """Every job for a person id, newest first."""
+        """Every job for a person id, asked by it or answered with it (a job asked by LinkedIn
+        URL whose answer named the id), newest first."""
         rows = self._store.read(
-            "SELECT * FROM jobs WHERE person_id = ? ORDER BY id DESC", (person_id,)
+            "SELECT * FROM jobs WHERE person_id = ? OR id IN (SELECT job_id FROM identities "
+            "WHERE name = 'person_id' AND value = ?) ORDER BY id DESC",
+            (person_id, person_id),
         )
         return [_job(row) for row in rows]
 
