@@ -779,7 +779,7 @@ def test_a_failed_reveal_keeps_the_rows_own_email_and_says_why(
 
 
 def test_a_job_the_track_endpoint_forgot_stops_only_its_own_polling(
-    emulator: SandboxApp, monkeypatch: pytest.MonkeyPatch
+    emulator: SandboxApp, monkeypatch: pytest.MonkeyPatch, isolated: Path
 ) -> None:
     """A job the API no longer knows (404 naming it, past the grace) is not asked again in
     that run and exits 8 saying so; polling goes on for everyone else, in that run and the
@@ -787,7 +787,9 @@ def test_a_job_the_track_endpoint_forgot_stops_only_its_own_polling(
     monkeypatch.setattr(reveal, "TRACK_404_GRACE", 0.0)
     forgotten, other, later = ids(3)
     assert reveal_email("--no-wait", forgotten).exit_code == 0
-    assert run_cli("sandbox", "reset").exit_code == 0  # the emulator forgets its jobs
+    from clodura_cli.sandbox.runtime import reset
+
+    assert reset(isolated / "data")  # the emulator forgets its jobs; the ledger does not
     both = reveal_email(forgotten, other, "--timeout", "20")
     assert both.exit_code == 8, both.stderr
     assert "the track endpoint does not know this tracking id" in both.stderr
@@ -920,3 +922,21 @@ def test_track_raw_finds_a_job_asked_by_url_by_the_person_id_its_answer_named(
     raw = run_cli("track", person["personId"], "--raw")
     assert raw.exit_code == 0, raw.stderr
     assert {row["trackingId"] for row in json.loads(raw.stdout)} == {asked.jsonl()[0]["trackingId"]}
+
+
+def test_sandbox_reset_forgets_the_sandboxs_waiting_reveals_in_the_ledger(
+    emulator: SandboxApp, isolated: Path
+) -> None:
+    """Reset, the sandbox forgets its jobs: the ledger's waiting ones are forgotten too, so the
+    next reveal asks again instead of waiting for a job nobody will answer."""
+    person = ids(1)[0]
+    assert reveal_email("--no-wait", person).exit_code == 0
+    reset = run_cli("sandbox", "reset")
+    assert reset.exit_code == 0, reset.stderr
+    assert "1 sandbox reveal(s) still waiting in the ledger forgotten" in reset.stderr
+    from clodura_cli.sandbox.runtime import in_process_app
+
+    again = reveal_email(person)
+    assert again.exit_code == 0, again.stderr
+    assert again.jsonl()[0]["revealStatus"] == "completed"
+    assert len(sent(in_process_app(isolated / "data"), "email")) == 1  # asked again, anew

@@ -423,6 +423,20 @@ class Ledger:
             )
         return found_nothing
 
+    def forget_open(self, accounts: list[str], why: str) -> int:
+        """Mark the jobs of ``accounts`` still waiting for an answer (or whose answer was lost)
+        as forgotten: the API they were sent to no longer knows them (the sandbox, reset), so
+        a reveal asks again; their answers stay. Returns how many."""
+        marks = ",".join("?" * len(accounts))
+        with self._store.write() as db:
+            changed = db.execute(
+                f"UPDATE jobs SET status = 'forgotten', message = ?, updated_at = ? WHERE "
+                f"account IN ({marks}) AND status IN ('unknown', 'queued', 'processing', "
+                "'unread')",
+                (why, self._clock(), *accounts),
+            )
+            return changed.rowcount
+
     def latest(self, account: str, kind: str, who: Identity) -> Job | None:
         """The newest job for this person, if any."""
         with self._store.reading() as db:

@@ -183,14 +183,27 @@ def _serve(server: Any) -> None:
 def reset() -> None:
     """Forget the sandbox's spent credits and reveal jobs.
 
+    The sandbox's reveals still waiting in your ledger are forgotten too: a reveal asks for
+    those people again.
+
     Example:
 
       clodura sandbox reset
     """
+    from clodura_cli.api.urls import account_id
+    from clodura_cli.sandbox.keys import SANDBOX_KEYS
     from clodura_cli.sandbox.runtime import reset as reset_state
+    from clodura_cli.store.ledger import Ledger
 
     cleared = reset_state(config.data_dir())
     report.info("sandbox state cleared" if cleared else "sandbox state was already empty")
+    if config.ledger_file().exists():
+        accounts = [account_id("sandbox", key) for key in SANDBOX_KEYS]
+        forgotten = Ledger(config.ledger_file()).forget_open(
+            accounts, "the sandbox was reset and forgot this job; a reveal asks again"
+        )
+        if forgotten:
+            report.info(f"{forgotten} sandbox reveal(s) still waiting in the ledger forgotten")
 
 
 @app.command()
