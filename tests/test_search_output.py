@@ -144,6 +144,28 @@ def test_table_fits_the_terminal_width(emulator: SandboxApp) -> None:
     assert len(lines) == 4 + len(served_records(emulator)) * 3  # one line per person
 
 
+def test_a_narrow_table_of_articles_shows_the_headlines_before_what_every_row_repeats(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """News of one organisation at 80 columns: its id and page, the same on every row, give
+    way to the titles (they took the width and left the headlines out)."""
+    from clodura_cli.cli.table import render_table
+
+    monkeypatch.setenv("COLUMNS", "80")
+    rows = [{"organisationId": "6964146847109114255",
+             "orgLinkedinUrl": "https://www.linkedin.com/company/pixel-health/",
+             "articleId": f"7f58db659d6cea3{n}", "category": "Investment",
+             "publishedAt": f"2026-11-1{n}", "source": "Industry Example Weekly",
+             "summary": "The investment extends Pixel Health's work on Ruby on Rails.",
+             "title": f"Pixel Health invests ${n}85M in Ruby on Rails",
+             "url": f"https://news.example/pixel-health/2026/11/{n}"} for n in range(3)]  # fmt: skip
+    stream = io.StringIO()
+    render_table(rows, None, stream, to_terminal=True, summary="records")
+    header = stream.getvalue().splitlines()[1]
+    assert "title" in header and "publishedAt" in header
+    assert "organisationId" not in header and "orgLinkedinUrl" not in header
+
+
 def test_table_strips_terminal_control_sequences() -> None:
     from clodura_cli.cli.table import render_table
 

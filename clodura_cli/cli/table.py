@@ -136,9 +136,17 @@ def _columns(
         # order they come, the first ones first when the terminal is narrow.
         fields = [ALL_FIELDS]
     names = list(fields)
-    if names == [ALL_FIELDS]:
+    every = names == [ALL_FIELDS]
+    if every:
         names = [n for n in dict.fromkeys(n for row in rows for n in row) if n not in PAGING_ECHO]
-    return [Column(name, _get(name), index + 1, _WHOLE.search(name) is not None)
+
+    def rank(index: int, name: str) -> int:
+        # Of a record's own fields, one that is the same in every row (the organisation of a
+        # page of its news) gives way to those that tell the rows apart (the headlines).
+        same = every and len(rows) > 1 and len({cell(row.get(name)) for row in rows}) == 1
+        return index + 1 + (len(names) if same else 0)
+
+    return [Column(name, _get(name), rank(index, name), _WHOLE.search(name) is not None)
             for index, name in enumerate(names)]  # fmt: skip
 
 
@@ -212,7 +220,9 @@ def render_table(
         table.add_row(*(Text(_cut(row[index], size)) for index, size in widths.items()))
     console.print(table)
     if len(widths) < len(columns):
-        hidden = [c.header for i, c in enumerate(columns) if i not in widths]
+        # Named most important first: what the hint has room for is what matters most.
+        left_out = [c for i, c in enumerate(columns) if i not in widths]
+        hidden = [c.header for c in sorted(left_out, key=lambda c: c.priority)]
         report.info(_hint(hidden, console.width if fitting else 10**9))
 
 
