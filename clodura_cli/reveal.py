@@ -241,6 +241,9 @@ class Tracker:
         self._rng = random.Random()
         #: Where answers held values under keys the reader did not know (said once per run).
         self.found_at: set[str] = set()
+        #: Jobs the track endpoint said it does not know (past the grace): not asked again in
+        #: this run; a later run asks once more.
+        self.unknown_here: set[int] = set()
 
     @property
     def family(self) -> str | None:
@@ -343,6 +346,7 @@ class Tracker:
                 return self.ledger.update(job.id, message=f"not ready yet ({exc})")
             # The endpoint answers, but not for this job (an expired or forgotten one): this
             # job is not asked again in this run; the others are.
+            self.unknown_here.add(job.id)
             return self.ledger.update(job.id, message=f"{UNKNOWN_TO_TRACK} ({exc})")
         except (AuthenticationError, PermissionDeniedError):
             raise
@@ -389,6 +393,8 @@ class Tracker:
         if outcome.tracking_id is not None and job.tracking_id is None:
             changes["tracking_id"] = outcome.tracking_id
         status = outcome.status
+        if upgrade and self._whose_unsaid(job, payload):
+            return self._finished_elsewhere(job)  # whose it is cannot be read: the final stays
         if status == "completed" and self._whose_unsaid(job, payload):
             changes.update(status="unread", message=SHARED_TRACKING_ID)
         elif status == "completed":
@@ -873,7 +879,8 @@ class Poller:
     def _settled(self, job: Job) -> None:
         with self._cond:
             self._jobs[job.id] = job
-            if _pollable(job) or claimed_elsewhere(job):
+            known = job.id not in self._revealer.unknown_here  # else not asked again this run
+            if (_pollable(job) and known) or claimed_elsewhere(job):
                 delay = min(POLL_MAX, self._delay[job.id] * 2)
                 self._delay[job.id] = delay
                 self._due[job.id] = self._clock() + delay * self._revealer._rng.uniform(0.8, 1.2)
@@ -889,9 +896,7 @@ def _holds_what_was_paid(job: Job, outcome: Outcome) -> bool:
 
 
 def _pollable(job: Job) -> bool:
-    """A job a wait asks the track endpoint about again (one it did not know is not)."""
-    unknown = (job.message or "").startswith(UNKNOWN_TO_TRACK)
-    return job.tracking_id is not None and job.status in OPEN and not unknown
+    return job.tracking_id is not None and job.status in OPEN
 
 
 #: The message of a job whose run stopped while its submission was on its way.

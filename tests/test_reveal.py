@@ -940,3 +940,71 @@ def test_sandbox_reset_forgets_the_sandboxs_waiting_reveals_in_the_ledger(
     assert again.exit_code == 0, again.stderr
     assert again.jsonl()[0]["revealStatus"] == "completed"
     assert len(sent(in_process_app(isolated / "data"), "email")) == 1  # asked again, anew
+
+
+def _shared_id_pair(isolated: Path) -> tuple[Ledger, Any, Any]:
+    """Two jobs on one tracking id: 111's final (not found, 0 credits), 222's still queued."""
+    from clodura_cli.store.ledger import identity_of
+
+    book = ledger(isolated)
+    jobs = []
+    for person in ("111", "222"):
+        who = {"personId": person}
+        job, _ = book.claim("acct", "email", identity_of(who), who, dict(who))
+        jobs.append(job)
+    first = book.update(jobs[0].id, tracking_id="T", status="completed", credits=0,
+                        result={"email": None, "emailStatus": "not_found"})  # fmt: skip
+    second = book.update(jobs[1].id, tracking_id="T", status="queued")
+    return book, first, second
+
+
+@pytest.mark.parametrize(
+    "named",
+    [{}, {"firstName": "Bea", "lastName": "Bee", "companyDomain": "b.com"}],
+    ids=["nobody", "a name only"],
+)
+def test_an_answer_for_a_shared_id_that_names_no_one_comparable_changes_neither_job(
+    isolated: Path, named: dict[str, Any]
+) -> None:
+    """A review: such an answer reopened the finished not-found job (its cost cleared), and
+    one naming a person by name alone (never compared) filled both jobs with that email."""
+    from clodura_cli.credits import STANDARD
+
+    book, first, second = _shared_id_pair(isolated)
+    tracker = reveal.Tracker(None, book, family=STANDARD)  # type: ignore[arg-type]
+    answer = {"trackingId": "T", "status": "completed", "email": "bea@b.com",
+              "emailStatus": "verified", **named}  # fmt: skip
+    for job in (first, second):
+        tracker.apply_track(job, tracker.read(job, answer), answer, b"{}", call="webhook")
+    after = {job.person_id: job for job in book.jobs()}
+    assert (after["111"].status, after["111"].credits, after["111"].result) == (
+        "completed", 0, {"email": None, "emailStatus": "not_found"}
+    )  # fmt: skip
+    assert (after["222"].status, after["222"].result) == ("unread", None)
+
+
+def test_a_job_the_track_endpoint_did_not_know_is_asked_again_by_a_later_run(
+    isolated: Path,
+) -> None:
+    """Not asked again in the run that heard the 404; a later run asks once more."""
+    from clodura_cli.api.client import RawAnswer
+    from clodura_cli.credits import STANDARD
+    from clodura_cli.store.ledger import identity_of
+
+    book = ledger(isolated)
+    who = {"personId": "111"}
+    job, _ = book.claim("acct", "email", identity_of(who), who, dict(who))
+    job = book.update(job.id, tracking_id="TC", status="queued",
+                      message=f"{reveal.UNKNOWN_TO_TRACK} (404)")  # fmt: skip
+    asked: list[str] = []
+
+    class Client:
+        def track(self, tracking_id: str) -> RawAnswer:
+            asked.append(tracking_id)
+            body = {"trackingId": tracking_id, "status": "completed", "personId": "111",
+                    "email": "a@x.com", "emailStatus": "verified"}  # fmt: skip
+            return RawAnswer(body, json.dumps(body).encode(), {})
+
+    later = reveal.Tracker(Client(), book, family=STANDARD)  # type: ignore[arg-type]
+    (done,) = later.wait([job], timeout=10)
+    assert asked == ["TC"] and done.status == "completed"

@@ -333,15 +333,16 @@ def _names(entry: dict[str, Any]) -> tuple[str | None, str | None]:
 
 
 def names_someone(payload: Any) -> bool:
-    """True when an answer names a person anywhere it may: an entry, an envelope, or the echo
-    of the request (``input``, ``request``): a person id, a LinkedIn URL or a full name."""
+    """True when an answer names a person anywhere it may, in a way the reader compares with
+    the person asked: a person id or a LinkedIn URL, in an entry, an envelope, or the echo of
+    the request (``input``, ``request``). A name alone is not compared: it does not count."""
     payload = _unwrapped(payload)
     chain = _envelopes(payload)
     places = [entry for _, entry in _entries(payload, chain)] + chain
     echoes = [
         p[key] for p in places for key in ("input", "request") if isinstance(p.get(key), dict)
     ]
-    return any(named_in(place) for place in [*places, *echoes])
+    return any(any(_names(place)) for place in [*places, *echoes])
 
 
 def named_in(result: dict[str, Any]) -> dict[str, Any]:
