@@ -21,7 +21,7 @@ from clodura_cli.api.answers import classify_word, says_nothing_found
 from clodura_cli.api.errors import ValidationError
 from clodura_cli.api.linkedin import normal_linkedin
 from clodura_cli.base.encoding import escape_halves, has_halves
-from clodura_cli.base.text import pattern
+from clodura_cli.base.text import folded, pattern
 from clodura_cli.inputs import column_key, damaged_id
 from clodura_cli.paid import PaidEndpoint, Purchase, Reading
 from clodura_cli.store.items import Item, PaidItems
@@ -588,8 +588,8 @@ def person_key(body: dict[str, Any]) -> str:
         return f"linkedin:{body['linkedinUrl']}"
     if "email" in body:
         return f"email:{body['email'].lower()}"
-    company = body.get("orgLinkedinUrl") or str(body.get("organisationName")).lower()
-    return f"name:{body['firstName'].lower()}|{body['lastName'].lower()}|{company}"
+    company = body.get("orgLinkedinUrl") or folded(str(body.get("organisationName")))
+    return f"name:{folded(body['firstName'])}|{folded(body['lastName'])}|{company}"
 
 
 def normal_company_url(url: str) -> str:

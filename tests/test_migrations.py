@@ -212,3 +212,61 @@ def test_a_format_5_ledger_keys_each_linkedin_profile_once(tmp_path: Path) -> No
         "acct", "enrich-person", "linkedin:https://www.linkedin.com/in/ann-lee/"
     )
     assert found is not None and found.id == 1
+
+
+def test_a_format_6_ledger_keys_each_name_in_one_unicode_form(tmp_path: Path) -> None:
+    """Format 7 compares names in one Unicode form: "José Núñez" typed (NFC) and exported by a
+    Mac (NFD) were two people, each paid for. A found answer, a pending job, what an answer
+    taught and an enrichment by name answer for both spellings after the upgrade; an answer
+    that found nothing keeps answering only for the spelling sent."""
+    import unicodedata
+
+    from clodura_cli.store.ledger import identity_of
+
+    def nfd(text: str) -> str:
+        return unicodedata.normalize("NFD", text)
+
+    def old_key(first: str, last: str, domain: str) -> str:  # as format 6 keyed a name
+        return "|".join(part.strip().casefold() for part in (first, last, domain))
+
+    path = tmp_path / "ledger.db"
+    v0_ledger(path, 6)
+    db = sqlite3.connect(path)
+    people = [  # (first, last, status, result), each asked with the decomposed spelling
+        ("José", "Núñez", "completed", {"email": "jose@acme.example", "emailStatus": "verified"}),
+        ("Zoë", "Brontë", "queued", None),
+        ("Renée", "Côté", "completed", {"email": None}),
+    ]  # fmt: skip
+    for first, last, status, result in people:
+        sent = {"firstName": nfd(first), "lastName": nfd(last), "companyDomain": "acme.example"}
+        db.execute(
+            "INSERT INTO jobs (account, kind, name_key, identifiers, record, tracking_id, status, "
+            "result, credits, submitted_at, updated_at) VALUES ('acct', 'email', ?, ?, '{}', "
+            "'T', ?, ?, 1, 4.0, 4.0)",
+            (old_key(*sent.values()), json.dumps(sent), status, json.dumps(result)),
+        )
+    db.execute("INSERT INTO identities VALUES (1, 'acct', 'email', 'name_key', ?)",
+               (old_key(nfd("Åsa"), nfd("Öberg"), "acme.example"),))  # fmt: skip
+    db.execute(
+        "INSERT INTO items (account, endpoint, item_key, body, record, status, submitted_at, "
+        "updated_at) VALUES ('acct', 'enrich-person', ?, '{}', '{}', 'completed', 5.0, 5.0)",
+        (f"name:{nfd('josé')}|{nfd('núñez')}|{nfd('acme señor')}",),
+    )
+    db.commit()
+    db.close()
+    ledger = Ledger(path)
+
+    def newest(first: str, last: str) -> int | None:
+        who = {"firstName": first, "lastName": last, "companyDomain": "acme.example"}
+        job = ledger.latest("acct", "email", identity_of(who))
+        return job.id if job else None
+
+    assert newest("José", "Núñez") == 3  # found: both spellings now
+    assert newest("Zoë", "Brontë") == 4  # still pending: never twice
+    assert newest("Renée", "Côté") is None  # found nobody: asked again
+    assert newest("Åsa", "Öberg") == 1  # learnt from an answer
+    today = vendor.person_purchase(
+        {"firstName": "José", "lastName": "Núñez", "organisationName": "Acme Señor"}, "r"
+    ).key
+    assert ledger.items().latest("acct", "enrich-person", today) is not None
+    assert path.with_name("ledger.db.v6.bak").exists()

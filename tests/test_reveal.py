@@ -1008,3 +1008,17 @@ def test_a_job_the_track_endpoint_did_not_know_is_asked_again_by_a_later_run(
     later = reveal.Tracker(Client(), book, family=STANDARD)  # type: ignore[arg-type]
     (done,) = later.wait([job], timeout=10)
     assert asked == ["TC"] and done.status == "completed"
+
+
+def test_a_name_written_composed_and_decomposed_is_one_person(emulator: SandboxApp) -> None:
+    """A file merged from a Mac's export (NFD) and a typed list (NFC): one submission."""
+    import unicodedata
+
+    rows = [{"firstName": form("José"), "lastName": form("Núñez"), "companyDomain": "acme.example"}
+            for form in (lambda t: unicodedata.normalize("NFC", t),
+                         lambda t: unicodedata.normalize("NFD", t))]  # fmt: skip
+    assert rows[0] != rows[1]
+    result = reveal_email("--input", "-", input="\n".join(map(json.dumps, rows)))
+    assert result.exit_code in (0, 6), result.stderr
+    assert len(sent(emulator, "email")) == 1
+    assert len(result.jsonl()) == 2  # both rows back, one job

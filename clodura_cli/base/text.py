@@ -59,6 +59,17 @@ SERVER_TEXT_LIMIT = 300
 VALUE_LIMIT = 80
 
 
+def folded(text: str) -> str:
+    """A name as compared: trimmed, case folded, in one Unicode form (NFC), so that "José"
+    typed on one machine and exported decomposed (NFD, as a Mac may) by another is one name."""
+    import unicodedata
+
+    stripped = text.strip()
+    if stripped.isascii():
+        return stripped.casefold()
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", stripped).casefold())
+
+
 def has_controls(text: str) -> bool:
     """True when the text holds any control character (tab and newline too) or bidi control."""
     return not _ANY_CONTROL.isdisjoint(text)

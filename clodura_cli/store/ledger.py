@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from clodura_cli.api.linkedin import normal_linkedin
+from clodura_cli.base.text import folded
 from clodura_cli.store.deliveries import Deliveries
 from clodura_cli.store.items import ITEMS_SQL, PaidItems
 from clodura_cli.store.sqlite_file import Schema, SharedDatabase, Tables, from_row
@@ -191,6 +192,46 @@ def _one_key_a_profile(db: sqlite3.Connection) -> None:
     )
 
 
+def _names_one_form(db: sqlite3.Connection) -> None:
+    """Format 7: a name is compared in one Unicode form (``folded``): "José" composed (NFC) and
+    decomposed (NFD, a Mac's export) were two people, each paid for. Jobs asked by name, what
+    answers taught (identities) and enrichments by name are keyed again, except answers that
+    found nothing (they answer for the spelling sent only)."""
+    rekeyed = []
+    for job_id, sent, key, status, result in db.execute(
+        "SELECT id, identifiers, name_key, status, result FROM jobs WHERE name_key IS NOT NULL"
+    ):
+        again = identity_of(json.loads(sent)).name_key
+        if again != key and (
+            status not in FINAL or found_in(status, result and json.loads(result))
+        ):
+            rekeyed.append((again, job_id))
+    db.executemany("UPDATE jobs SET name_key = ? WHERE id = ?", rekeyed)
+    learnt = db.execute(
+        "SELECT rowid, job_id, account, kind, value FROM identities WHERE name = 'name_key'"
+    ).fetchall()
+    for rowid, job_id, account, kind, value in learnt:
+        key = "|".join(folded(part) for part in value.split("|"))
+        if key != value:
+            db.execute(
+                "INSERT OR IGNORE INTO identities VALUES (?, ?, ?, 'name_key', ?)",
+                (job_id, account, kind, key),
+            )
+            db.execute("DELETE FROM identities WHERE rowid = ?", (rowid,))
+    items = db.execute(
+        "SELECT id, item_key FROM items WHERE status != 'no_match' AND item_key LIKE 'name:%'"
+    ).fetchall()
+    rekeyed_items = []
+    for item_id, key in items:
+        first, _, rest = key[len("name:") :].partition("|")
+        last, _, company = rest.partition("|")
+        company = company if _LINKEDIN_PART.match(company) else folded(company)
+        again = f"name:{folded(first)}|{folded(last)}|{company}"
+        if again != key:
+            rekeyed_items.append((again, item_id))
+    db.executemany("UPDATE items SET item_key = ? WHERE id = ?", rekeyed_items)
+
+
 #: A LinkedIn URL at the start of a part of a paid item's key.
 _LINKEDIN_PART = re.compile(r"^(?:https?://)?(?:[a-z0-9-]+\.)?linkedin\.com/")
 
@@ -218,7 +259,7 @@ def _run_sql(db: sqlite3.Connection, statements: str) -> None:
 
 
 SCHEMA = Schema(
-    version=6,
+    version=7,
     create=f"""{_JOBS};
 {_JOB_INDEXES};
 CREATE TABLE answers (
@@ -265,6 +306,7 @@ CREATE TABLE reserve (space BLOB)
         (4, ITEMS_SQL),
         (5, _memory_by_name),
         (6, _one_key_a_profile),
+        (7, _names_one_form),
     ),
 )
 
@@ -780,7 +822,7 @@ def identity_of(identifiers: dict[str, Any]) -> Identity:
         domain = domain[0] if domain else None
     name_key = None
     if first and last and domain:
-        name_key = "|".join(str(part).strip().casefold() for part in (first, last, domain))
+        name_key = "|".join(folded(str(part)) for part in (first, last, domain))
     return Identity(
         person_id=str(person_id) if person_id else None,
         linkedin_url=normal_linkedin(str(linkedin)) if linkedin else None,
