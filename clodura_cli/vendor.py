@@ -24,7 +24,7 @@ from clodura_cli.base.encoding import escape_halves, has_halves
 from clodura_cli.base.text import folded, pattern
 from clodura_cli.inputs import column_key, damaged_id
 from clodura_cli.paid import PaidEndpoint, Purchase, Reading
-from clodura_cli.store.items import Item, PaidItems
+from clodura_cli.store.items import Item, PaidItems, company_part
 
 VERDICTS = ("Deliverable", "Undeliverable", "Risky (Catch-all)", "Pending")
 NEWS_CATEGORIES = (
@@ -588,7 +588,7 @@ def person_key(body: dict[str, Any]) -> str:
         return f"linkedin:{body['linkedinUrl']}"
     if "email" in body:
         return f"email:{body['email'].lower()}"
-    company = body.get("orgLinkedinUrl") or folded(str(body.get("organisationName")))
+    company = company_part(str(body.get("orgLinkedinUrl") or body.get("organisationName")))
     return f"name:{folded(body['firstName'])}|{folded(body['lastName'])}|{company}"
 
 

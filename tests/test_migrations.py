@@ -247,11 +247,12 @@ def test_a_format_6_ledger_keys_each_name_in_one_unicode_form(tmp_path: Path) ->
         )
     db.execute("INSERT INTO identities VALUES (1, 'acct', 'email', 'name_key', ?)",
                (old_key(nfd("Åsa"), nfd("Öberg"), "acme.example"),))  # fmt: skip
-    db.execute(
+    db.executemany(
         "INSERT INTO items (account, endpoint, item_key, body, record, status, submitted_at, "
         "updated_at) VALUES ('acct', 'enrich-person', ?, '{}', '{}', 'completed', 5.0, 5.0)",
-        (f"name:{nfd('josé')}|{nfd('núñez')}|{nfd('acme señor')}",),
-    )
+        [(f"name:{nfd('josé')}|{nfd('núñez')}|{nfd('acme señor')}",),
+         ("name:x|y|straße.de/",)],  # a website in the company-page column, as format 6 kept it
+    )  # fmt: skip
     db.commit()
     db.close()
     ledger = Ledger(path)
@@ -269,4 +270,8 @@ def test_a_format_6_ledger_keys_each_name_in_one_unicode_form(tmp_path: Path) ->
         {"firstName": "José", "lastName": "Núñez", "organisationName": "Acme Señor"}, "r"
     ).key
     assert ledger.items().latest("acct", "enrich-person", today) is not None
+    website = vendor.person_purchase(
+        {"firstName": "X", "lastName": "Y", "orgLinkedinUrl": "Straße.de"}, "r"
+    ).key
+    assert ledger.items().latest("acct", "enrich-person", website) is not None
     assert path.with_name("ledger.db.v6.bak").exists()

@@ -17,12 +17,24 @@ An item is what one request buys, named by a key (``verify:deep:ann@acme.com``,
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
 from clodura_cli.base.encoding import escape_halves
+from clodura_cli.base.text import folded
 from clodura_cli.store.sqlite_file import Tables, from_row
+
+#: A LinkedIn URL (already in its one spelling, ``normal_linkedin``) at the start of a key part.
+_LINKEDIN_URL = re.compile(r"^(?:https?://)?(?:[a-z0-9-]+\.)?linkedin\.com/")
+
+
+def company_part(text: str) -> str:
+    """A company in the key of an enrichment by name: a LinkedIn URL as it is, any other text
+    (a name, a website given as the company's page) folded, as names are."""
+    return text if _LINKEDIN_URL.match(text) else folded(text)
+
 
 ITEMS_SQL = """
 CREATE TABLE items (

@@ -31,7 +31,7 @@ from typing import Any
 from clodura_cli.api.linkedin import normal_linkedin
 from clodura_cli.base.text import folded
 from clodura_cli.store.deliveries import Deliveries
-from clodura_cli.store.items import ITEMS_SQL, PaidItems
+from clodura_cli.store.items import ITEMS_SQL, PaidItems, company_part
 from clodura_cli.store.sqlite_file import Schema, SharedDatabase, Tables, from_row
 
 FINAL = frozenset({"completed", "failed", "abandoned"})
@@ -225,8 +225,7 @@ def _names_one_form(db: sqlite3.Connection) -> None:
     for item_id, key in items:
         first, _, rest = key[len("name:") :].partition("|")
         last, _, company = rest.partition("|")
-        company = company if _LINKEDIN_PART.match(company) else folded(company)
-        again = f"name:{folded(first)}|{folded(last)}|{company}"
+        again = f"name:{folded(first)}|{folded(last)}|{company_part(company)}"
         if again != key:
             rekeyed_items.append((again, item_id))
     db.executemany("UPDATE items SET item_key = ? WHERE id = ?", rekeyed_items)
