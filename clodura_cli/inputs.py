@@ -636,7 +636,7 @@ def _org_id_cells(text: str, warnings: list[str]) -> Iterator[tuple[str, Any]]:
                 cells = {column_key(name): value for name, value in record.items()}
                 yield label, next((cells[k] for k in _ORG_ID_ORDER if cells.get(k)), None)
             return
-        if delimiter in first and not _is_json_text(first):
+        if (delimiter in first and not _is_json_text(first)) or _a_record_field(first):
             raise UsageError(
                 f"--org-id -: the table on standard input has no organisationId column (its "
                 f"first line is {quoted(first[:80])}); pipe `clodura orgs` output (with "
@@ -654,6 +654,15 @@ def _org_id_cells(text: str, warnings: list[str]) -> Iterator[tuple[str, Any]]:
                 warnings.append(f"--org-id -: line {number} is not valid JSON; skipped")
                 continue
         yield f"line {number}", _org_id_of(value) if isinstance(value, dict) else value
+
+
+def _a_record_field(line: str) -> bool:
+    """True for a line that is the name of a field of the records this tool writes (the header
+    of a one-column CSV: `search -f csv --fields firstName`)."""
+    from clodura_cli.api.spec import ORG_RECORD_FIELDS, PERSON_RECORD_FIELDS
+
+    fields = {column_key(name) for name in (*PERSON_RECORD_FIELDS, *ORG_RECORD_FIELDS)}
+    return column_key(line.strip()) in fields
 
 
 def _org_id_of(record: Any) -> Any:

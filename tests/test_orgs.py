@@ -173,6 +173,15 @@ def test_a_csv_without_an_id_column_is_refused_before_any_search(emulator: Sandb
     assert emulator.log == []
 
 
+def test_a_one_column_csv_of_another_field_is_refused_too(emulator: SandboxApp) -> None:
+    """`search -f csv --fields firstName | search --org-id -`: its header is no id."""
+    result = run_cli("search", "--sandbox", "--org-id", "-", "-f", "jsonl",
+                     input="firstName\nKofi\nAisha\n")  # fmt: skip
+    assert result.exit_code == 2
+    assert "has no organisationId column (its first line is 'firstName')" in result.stderr
+    assert emulator.log == []
+
+
 def test_a_blank_id_cell_is_named_by_its_line() -> None:
     from clodura_cli.inputs import org_ids_from_text
 
