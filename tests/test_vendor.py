@@ -252,6 +252,15 @@ def test_deep_verification_needs_a_webhook(api: Any) -> None:
     assert fake.received == []
 
 
+def test_deep_verification_needs_a_webhook_in_the_sandbox_too(emulator: Any) -> None:
+    """A verdict the sandbox queues is only ever posted: without a receiver it was paid for
+    (0.1) and could never arrive."""
+    result = run_cli("verify", "--sandbox", "--deep", "who@meridiantechnologies.example")
+    assert result.exit_code == 2
+    assert "--deep: a deep verification may be queued" in result.stderr
+    assert emulator.log == []
+
+
 def test_the_credit_guard_counts_decimal_prices(api: Any) -> None:
     fake = api(verdicts)
     refused = run_cli("verify", "a@x.com", "b@x.com", "--max-credits", "0.05")

@@ -68,7 +68,7 @@ def verify(
     from clodura_cli.vendor import EMAIL_COLUMNS
 
     hook = api.setting("webhook-url", webhook_url)
-    if deep and not hook and not listen and not api.use_sandbox:
+    if deep and not hook and not listen:  # the sandbox too: a verdict it queues is only posted
         raise UsageError(
             "--deep: a deep verification may be queued and its verdict posted to a webhook; "
             "give --listen, --webhook-url or CLODURA_WEBHOOK_URL"
