@@ -154,34 +154,38 @@ def _memory_by_name(db: sqlite3.Connection) -> None:
         db.execute("DELETE FROM emitted WHERE query = ?", (query,))
 
 
+def _key_again(db: sqlite3.Connection, name: str, again: Callable[[str], str | None]) -> None:
+    """Key jobs (by what they sent) and what answers taught (``again`` of the value) anew under
+    ``name`` (``linkedin_url``, ``name_key``), as today's ``identity_of`` keys them. A final
+    answer that found nothing keeps its key: it answers for the spelling that was sent only."""
+    rekeyed = []
+    for job_id, sent, key, status, result in db.execute(
+        f"SELECT id, identifiers, {name}, status, result FROM jobs WHERE {name} IS NOT NULL"
+    ):
+        now = getattr(identity_of(json.loads(sent)), name)
+        if now != key and (status not in FINAL or found_in(status, result and json.loads(result))):
+            rekeyed.append((now, job_id))
+    db.executemany(f"UPDATE jobs SET {name} = ? WHERE id = ?", rekeyed)
+    learnt = db.execute(
+        "SELECT rowid, job_id, account, kind, value FROM identities WHERE name = ?", (name,)
+    ).fetchall()
+    for rowid, job_id, account, kind, value in learnt:
+        key = again(value)
+        if key and key != value:
+            db.execute(
+                "INSERT OR IGNORE INTO identities VALUES (?, ?, ?, ?, ?)",
+                (job_id, account, kind, name, key),
+            )
+            db.execute("DELETE FROM identities WHERE rowid = ?", (rowid,))
+
+
 def _one_key_a_profile(db: sqlite3.Connection) -> None:
     """Format 6: one LinkedIn URL, one spelling (``normal_linkedin``), sent and kept however
     it was written (%2D or %C3%B6, capitals, a language segment like /de). Before, each
     spelling was a person of its own, and a reveal or enrichment of one was paid for again
     under another. Jobs, what answers taught (identities) and paid items are keyed again,
     except answers that found nothing: those answer for the spelling that was sent only."""
-    rekeyed = []
-    for job_id, sent, key, status, result in db.execute(
-        "SELECT id, identifiers, linkedin_url, status, result FROM jobs "
-        "WHERE linkedin_url IS NOT NULL"
-    ):
-        again = identity_of(json.loads(sent)).linkedin_url
-        if again != key and (
-            status not in FINAL or found_in(status, result and json.loads(result))
-        ):
-            rekeyed.append((again, job_id))
-    db.executemany("UPDATE jobs SET linkedin_url = ? WHERE id = ?", rekeyed)
-    learnt = db.execute(
-        "SELECT rowid, job_id, account, kind, value FROM identities WHERE name = 'linkedin_url'"
-    ).fetchall()
-    for rowid, job_id, account, kind, value in learnt:
-        key = normal_linkedin(value)
-        if key and key != value:
-            db.execute(
-                "INSERT OR IGNORE INTO identities VALUES (?, ?, ?, 'linkedin_url', ?)",
-                (job_id, account, kind, key),
-            )
-            db.execute("DELETE FROM identities WHERE rowid = ?", (rowid,))
+    _key_again(db, "linkedin_url", normal_linkedin)
     items = db.execute(
         "SELECT id, item_key FROM items WHERE status != 'no_match' AND item_key LIKE "
         "'%linkedin.com/%'"
@@ -197,27 +201,7 @@ def _names_one_form(db: sqlite3.Connection) -> None:
     decomposed (NFD, a Mac's export) were two people, each paid for. Jobs asked by name, what
     answers taught (identities) and enrichments by name are keyed again, except answers that
     found nothing (they answer for the spelling sent only)."""
-    rekeyed = []
-    for job_id, sent, key, status, result in db.execute(
-        "SELECT id, identifiers, name_key, status, result FROM jobs WHERE name_key IS NOT NULL"
-    ):
-        again = identity_of(json.loads(sent)).name_key
-        if again != key and (
-            status not in FINAL or found_in(status, result and json.loads(result))
-        ):
-            rekeyed.append((again, job_id))
-    db.executemany("UPDATE jobs SET name_key = ? WHERE id = ?", rekeyed)
-    learnt = db.execute(
-        "SELECT rowid, job_id, account, kind, value FROM identities WHERE name = 'name_key'"
-    ).fetchall()
-    for rowid, job_id, account, kind, value in learnt:
-        key = "|".join(folded(part) for part in value.split("|"))
-        if key != value:
-            db.execute(
-                "INSERT OR IGNORE INTO identities VALUES (?, ?, ?, 'name_key', ?)",
-                (job_id, account, kind, key),
-            )
-            db.execute("DELETE FROM identities WHERE rowid = ?", (rowid,))
+    _key_again(db, "name_key", lambda value: "|".join(folded(p) for p in value.split("|")))
     items = db.execute(
         "SELECT id, item_key FROM items WHERE status != 'no_match' AND item_key LIKE 'name:%'"
     ).fetchall()
