@@ -769,11 +769,17 @@ def org_row(record: dict[str, Any], result: Any) -> dict[str, Any]:
     persons = any(row.get(key) for key in ("personId", "firstName", "lastName"))
     for key, value in data.items():
         held = row.get(key)
-        if not persons or held in (None, "", []) or held == value or key.startswith("organi"):
+        own = key in _A_PERSONS_OWN  # the switchboard is never the person's phone
+        kept = held in (None, "", []) or held == value
+        if not persons or (kept and not own) or key.startswith("organi"):
             row[key] = value
         else:
             row[f"organisation{key[:1].upper()}{key[1:]}"] = value
     return row
+
+
+#: Fields a person's row holds of the person: an organisation's go beside them, never in them.
+_A_PERSONS_OWN = frozenset({"phone", "phones", "email", "linkedinUrl"})
 
 
 def documented(data: dict[str, Any], names: tuple[str, ...], id_name: str) -> dict[str, Any]:

@@ -528,3 +528,60 @@ def test_a_section_written_as_a_list_says_what_it_must_be(isolated: Path) -> Non
         "error: --layout list: its people section must map each column to a field, one a line "
         "(Email: email), not be a list\n"
     )
+
+
+def test_a_layout_carries_the_input_files_own_columns_and_what_enrich_paid_for(
+    emulator: SandboxApp, tmp_path: Path
+) -> None:
+    """A CRM export through reveal --layout keeps its Owner column (and an earlier step's
+    results); enrich person --layout keeps every field it paid for, not only the layout's."""
+    leads = run_cli("search", "--sandbox", "--limit", "2", "--layout", "hubspot", "-f", "csv")
+    rows = list(csv.DictReader(io.StringIO(leads.stdout)))
+    for number, row in enumerate(rows):
+        row["Owner"] = f"rep{number}"
+    source = tmp_path / "crm.csv"
+    with source.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    revealed = run_cli("reveal", "email", "--sandbox", "--input", str(source), "--layout",
+                       "hubspot", "-f", "csv")  # fmt: skip
+    assert revealed.exit_code in (0, 6), revealed.stderr
+    back = list(csv.DictReader(io.StringIO(revealed.stdout)))
+    assert [row["Owner"] for row in back] == ["rep0", "rep1"]
+    assert list(back[0])[: len(layouts.load("hubspot", "people").columns)] == [
+        column.name for column in layouts.load("hubspot", "people").columns
+    ]
+    url = rows[0]["LinkedIn URL"]
+    enriched = run_cli("enrich", "person", "--sandbox", "--linkedin-url", url, "--layout",
+                       "hubspot", "-f", "jsonl")  # fmt: skip
+    assert enriched.exit_code == 0, enriched.stderr
+    (row,) = enriched.jsonl()
+    assert {"seniority", "matchConfidence", "credits"} <= set(row)
+
+
+def test_an_organisation_never_fills_a_persons_own_columns() -> None:
+    """enrich org of a people file: the company page and switchboard go beside the person's
+    own profile and phone, and the organisations layout takes the company's page."""
+    from clodura_cli.vendor import org_row
+
+    person = {
+        "personId": "1",
+        "firstName": "Ann",
+        "linkedinUrl": "https://www.linkedin.com/in/ann/",
+    }
+    company = {"organisationId": "7", "linkedinUrl": "https://www.linkedin.com/company/acme/",
+               "phone": "+1 512 555 0148", "industry": "Software"}  # fmt: skip
+    row = org_row(person, company)
+    assert (row["linkedinUrl"], row["organisationLinkedinUrl"]) == (
+        person["linkedinUrl"], company["linkedinUrl"]
+    )  # fmt: skip
+    assert ("phone" in row, row["organisationPhone"]) == (False, company["phone"])
+    for name in ("hubspot", "salesforce", "pipedrive"):
+        for kind, present, absent in (("people", person["linkedinUrl"], company["phone"]),
+                                      ("organisations", company["linkedinUrl"],
+                                       person["linkedinUrl"])):  # fmt: skip
+            layout = layouts.load(name, kind)
+            laid = layout.apply(row)
+            cells = [laid[column.name] for column in layout.columns]
+            assert present in cells and absent not in cells, (name, kind, cells)

@@ -244,6 +244,8 @@ def _write(
             and (columns is None or every_field)
         ):
             columns, records = every(records)
+        elif every is not None and output.layout is not None and output.columns is None:
+            columns = every.carried(columns or [], output.layout)  # no --fields: nothing lost
         elif output.layout is not None and every_field:
             # --fields all: the layout's columns first, as the first record has them.
             columns, records = _columns_of_first(records)
@@ -276,6 +278,14 @@ class _Every(NamedTuple):
         held = list(records)
         header = dict.fromkeys(self.first)
         return [*header, *(name for name in every_column(held) if name not in header)], held
+
+    def carried(self, columns: Sequence[str], layout: "Layout") -> list[str]:
+        """A layout's columns, then the input table's own columns it neither writes nor draws
+        on (a CRM export's Owner, an earlier step's verdict): carried, never dropped."""
+        used = {source.split(".")[0] for column in layout.columns for source in column.sources}
+        used |= {column.name for column in layout.columns}
+        own = [name for name in self.first if name not in columns and name not in used]
+        return [*columns, *dict.fromkeys(own)]
 
 
 def _columns_of_first(
