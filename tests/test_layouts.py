@@ -585,3 +585,17 @@ def test_an_organisation_never_fills_a_persons_own_columns() -> None:
             laid = layout.apply(row)
             cells = [laid[column.name] for column in layout.columns]
             assert present in cells and absent not in cells, (name, kind, cells)
+
+
+def test_sandbox_phones_asked_by_url_are_each_persons_own(emulator: SandboxApp) -> None:
+    """A CRM trial saw one number for everyone asked by LinkedIn URL (layouts carry no id)."""
+    found = run_cli("search", "--sandbox", "--limit", "40", "-f", "jsonl").jsonl()
+    by_id = run_cli("reveal", "phone", "--sandbox", "-f", "jsonl",
+                    *[r["personId"] for r in found]).jsonl()  # fmt: skip
+    numbers = {r["personId"]: r.get("phones") for r in by_id if r.get("phones")}
+    assert len(set(map(tuple, numbers.values()))) > 5
+    urls = [arg for r in found if r["personId"] in numbers
+            for arg in ("--linkedin-url", r["linkedinUrl"])]  # fmt: skip
+    by_url = run_cli("reveal", "phone", "--sandbox", "-f", "jsonl", "--refresh", "--yes", *urls)
+    assert by_url.exit_code in (0, 6), by_url.stderr
+    assert {r["personId"]: r.get("phones") for r in by_url.jsonl()} == numbers

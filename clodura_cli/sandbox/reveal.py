@@ -229,7 +229,9 @@ def _phone_outcome(
     phones = []
     if found:
         # 555-0100 to 555-0199: reserved for fiction in North America, never a real line.
-        digest = stable_number(job.input.get("personId", ""), "phone")
+        # Seeded by the person found, however asked (by URL too: not one number for all).
+        assert person is not None
+        digest = stable_number(str(person.record["personId"]), "phone")
         area = _AREA_CODES[digest % len(_AREA_CODES)]
         number = f"+1 {area} 555 01{digest // len(_AREA_CODES) % 100:02d}"
         phones.append({"number": number, "type": _PHONE_TYPES[roll % 3]})
