@@ -411,3 +411,47 @@ def test_a_bulk_enrichment_interrupted_and_resumed_pays_for_no_item_twice(
     assert {row["status"] for row in out} <= {"completed", "no_match", "unknown"}
     assert set(sent) | {row["linkedinUrl"] for row in lost} == set(urls)
     assert f"{first - len(lost)} answered from the ledger" in resumed.stderr
+
+
+def test_rows_a_killed_append_left_are_cut_by_the_next_append(
+    tmp_path: Path, emulator: object
+) -> None:
+    """kill -9 during `--new-only --append` left its rows in the file and remembered nobody:
+    the next run wrote them again (a cron trial counted 8,084 rows for 4,102 people). The next
+    append now cuts what the killed run added, so each row is written once."""
+    import sys
+
+    target = tmp_path / "leads.csv"
+    target.write_text("personId,firstName\n1,Ann\n")
+    killed = (
+        "import os, sys\n"
+        "from clodura_cli.store.files import appended\n"
+        "with appended(sys.argv[1]) as held:\n"
+        "    held.stream.write('2,Bob\\n'); held.stream.flush()\n"
+        "    os._exit(9)  # as SIGKILL: no cleanup runs\n"
+    )
+    done = subprocess.run([sys.executable, "-c", killed, str(target)], check=False)
+    assert done.returncode == 9
+    assert target.read_text() == "personId,firstName\n1,Ann\n2,Bob\n"  # left behind
+    again = run_cli("search", "--sandbox", "--limit", "1", "--fields", "personId,firstName",
+                    "-o", str(target), "--append")  # fmt: skip
+    assert again.exit_code == 0, again.stderr
+    assert "a run killed while appending to" in again.stderr
+    lines = target.read_text().splitlines()
+    assert lines[:2] == ["personId,firstName", "1,Ann"] and "2,Bob" not in lines
+    assert len(lines) == 3
+    assert not (tmp_path / ".leads.csv.appending").exists()
+
+
+def test_a_note_of_a_killed_append_never_cuts_a_file_written_anew(tmp_path: Path) -> None:
+    """The killed run's file was replaced since (a new export under the same name): its note
+    names another file, and nothing is cut."""
+    from clodura_cli.store.files import appended
+
+    target = tmp_path / "leads.csv"
+    target.write_text("a,b\n1,2\n3,4\n")
+    (tmp_path / ".leads.csv.appending").write_text("1 2 4")  # another device and inode
+    heard: list[int] = []
+    with appended(str(target), on_repair=heard.append) as held:
+        held.stream.write("5,6\n")
+    assert (target.read_text(), heard) == ("a,b\n1,2\n3,4\n5,6\n", [])

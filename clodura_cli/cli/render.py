@@ -313,7 +313,13 @@ def _destination(output: Output) -> Iterator[tuple[TextIO, int, str]]:
             def waiting() -> None:
                 report.info(f"waiting for another clodura that is appending to {path}")
 
-            with appended(path, on_wait=waiting) as target:
+            def repaired(size: int) -> None:
+                report.warn(
+                    f"--append: a run killed while appending to {path} had added {size:,} "
+                    "bytes; removed them, so that no row is written twice"
+                )
+
+            with appended(path, on_wait=waiting, on_repair=repaired) as target:
                 yield target.stream, target.start, target.line_end
             return
         with atomic_output(output.path, binary) as stream:

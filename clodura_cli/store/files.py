@@ -276,12 +276,19 @@ class Appending:
 
 
 @contextlib.contextmanager
-def appended(path: str, on_wait: Callable[[], None] | None = None) -> Iterator[Appending]:
+def appended(
+    path: str,
+    on_wait: Callable[[], None] | None = None,
+    on_repair: Callable[[int], None] | None = None,
+) -> Iterator[Appending]:
     """Append to ``path`` (created if new), one writer at a time.
 
     The file is locked (flock) for the whole run; another run appending to it waits, after
     ``on_wait``. A failed run removes exactly the bytes it added, under the lock, and a file it
-    created and left empty; whatever other runs appended before or after is kept.
+    created and left empty; whatever other runs appended before or after is kept. A run killed
+    outright (SIGKILL, a power cut) cannot: the size it started from is noted beside the file
+    first (``.NAME.appending``), and the next run to append cuts what it left (``on_repair``
+    hears how many bytes), so that its rows are not written twice.
     """
     target = output_target(path, appending=True)
     if target is None:
@@ -289,8 +296,10 @@ def appended(path: str, on_wait: Callable[[], None] | None = None) -> Iterator[A
             yield Appending(stream, None, 0)
         return
     fd, created = _open_locked(target, on_wait)
+    journal = target.with_name(f".{target.name}.appending")
     try:
-        start = os.fstat(fd).st_size
+        start = _repaired(fd, journal, on_repair)
+        _note_start(journal, fd, start)
         # The stream writes through a second descriptor of the same open file: closing it
         # (which may flush a buffer) happens before the cut below, and the lock, which
         # belongs to the open file, is held until ``fd`` closes.
@@ -302,14 +311,45 @@ def appended(path: str, on_wait: Callable[[], None] | None = None) -> Iterator[A
             yield Appending(stream, target, start, line_end)
             stream.flush()
             os.fsync(stream.fileno())
+            journal.unlink(missing_ok=True)  # the rows are in: nothing to cut any more
             stream.close()
         except BaseException:
             with contextlib.suppress(OSError):
                 stream.close()
             os.ftruncate(fd, start)
+            journal.unlink(missing_ok=True)
             if created and start == 0:
                 target.unlink(missing_ok=True)
             raise
+    finally:
+        os.close(fd)
+
+
+def _repaired(fd: int, journal: Path, on_repair: Callable[[int], None] | None) -> int:
+    """The size to append from: a run killed while appending (its note is there, and the lock
+    this run holds was free) had added what lies past the size it noted: cut."""
+    stat = os.fstat(fd)
+    size = stat.st_size
+    try:
+        device, inode, noted = map(int, journal.read_text(encoding="ascii").split())
+    except (OSError, ValueError):
+        return size
+    # The same file (one written anew since, under the same name, is not cut).
+    if (device, inode) == (stat.st_dev, stat.st_ino) and 0 <= noted < size:
+        os.ftruncate(fd, noted)
+        if on_repair is not None:
+            on_repair(size - noted)
+        return noted
+    return size
+
+
+def _note_start(journal: Path, target: int, start: int) -> None:
+    """Note, durably and owner-only, which file this run appends to and from what size."""
+    stat = os.fstat(target)
+    fd = os.open(journal, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, f"{stat.st_dev} {stat.st_ino} {start}".encode("ascii"))
+        os.fsync(fd)
     finally:
         os.close(fd)
 
