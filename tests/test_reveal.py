@@ -180,9 +180,23 @@ def test_a_file_has_every_result_column_whichever_row_comes_first(
 
 
 def test_nothing_to_reveal_is_a_usage_error(emulator: SandboxApp) -> None:
-    result = reveal_email("--input", "-", input="\n\n")
+    result = reveal_email()
     assert result.exit_code == 2
     assert "nothing to reveal" in result.stderr
+    names_nobody = reveal_email("--input", "-", input="firstName\nAnn\n")
+    assert names_nobody.exit_code == 2
+
+
+@pytest.mark.parametrize("command", [["reveal", "email"], ["verify"], ["enrich", "person"]])
+@pytest.mark.parametrize("piped", ["", "\n\n", "[]\n"])
+def test_an_empty_pipe_is_a_day_with_nothing_new_not_an_error(
+    emulator: SandboxApp, command: list[str], piped: str
+) -> None:
+    """`search --new-only ... | reveal email --input -` on a day with nothing new: exit 0."""
+    result = run_cli(*command, "--sandbox", "--input", "-", "-f", "jsonl", input=piped)
+    assert result.exit_code == 0, result.stderr
+    assert "nothing on standard input (the command before found none)" in result.stderr
+    assert (result.stdout, emulator.log) == ("", [])
 
 
 # Webhook rules ------------------------------------------------------------------------------

@@ -134,6 +134,10 @@ def read_records(
         return headed[-1]
 
     parsed, problems, header = parse_rows(text, is_header)
+    if input_file == "-" and not values and not parsed and not problems:
+        from clodura_cli.cli.commands.reveal_flow import nothing_piped
+
+        nothing_piped()
     for problem in problems:
         report.warn(f"--input {problem}")
     # One plain value a line is the command's own kind of value; a row of a CSV with a header

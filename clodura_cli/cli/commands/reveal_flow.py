@@ -167,6 +167,8 @@ def read_inputs(
         report.info(f"--input: {len(inputs.problems)} warnings (above)")
     if inputs.duplicates:
         report.info(f"{inputs.duplicates} duplicate input(s) revealed once")
+    if input_file == "-" and not rows_from_args and not inputs.rows and not inputs.problems:
+        nothing_piped()
     if not inputs.targets:
         raise UsageError(
             "nothing to reveal: give person ids, --linkedin-url, "
@@ -174,6 +176,16 @@ def read_inputs(
             + "or --input FILE (- for stdin)"
         )
     return inputs
+
+
+def nothing_piped() -> None:
+    """Standard input held no record (the command before it found none, as a `--new-only`
+    search does on a day with nothing new): said, and the run ends well, exit 0."""
+    import typer
+
+    report.info("--input -: nothing on standard input (the command before found none): "
+                "nothing sent, no credits spent")  # fmt: skip
+    raise typer.Exit(0)
 
 
 def _ask(options: RevealOptions, count: int, worst: int, plan: str) -> None:
