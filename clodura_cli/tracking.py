@@ -12,6 +12,7 @@ from clodura_cli.api.errors import (
     PendingJobsError,
     UnconfirmedRevealsError,
     UsageError,
+    refusal_error,
 )
 from clodura_cli.reveal import (
     Tracker,
@@ -122,6 +123,11 @@ def ending(
             "they cannot be polled and may have been charged; they were not resubmitted "
             "(`clodura track --attach PERSON_ID=TRACKING_ID` attaches an id found elsewhere; "
             "`clodura track --abandon PERSON_ID` gives one up)"
+        )
+    failed = [job for job in jobs if job.status == "failed"]
+    if failed:  # as `reveal --wait` ends (6): a cron job split into --no-wait and track hears it
+        return refusal_error(
+            f"{len(failed)} reveal(s) failed at the API ({failed[0].message or 'no reason given'})"
         )
     return None
 

@@ -1036,3 +1036,16 @@ def test_a_name_written_composed_and_decomposed_is_one_person(emulator: SandboxA
     assert result.exit_code in (0, 6), result.stderr
     assert len(sent(emulator, "email")) == 1
     assert len(result.jsonl()) == 2  # both rows back, one job
+
+
+def test_track_wait_ends_as_reveal_wait_does_when_a_job_failed(emulator: SandboxApp) -> None:
+    """A cron job split into `reveal --no-wait` and a later `track --wait` heard of no failure
+    (exit 0): it now exits 6, as `reveal --wait` does for the same jobs."""
+    people = person_ids(200)
+    failing = next(p for p in people if sandbox_fails(p))
+    fine = next(p for p in people if not sandbox_fails(p))
+    assert reveal_email("--no-wait", failing, fine).exit_code == 0
+    waited = run_cli("track", "--sandbox", "--wait", "-f", "jsonl")
+    assert waited.exit_code == 6, waited.stderr
+    assert "1 reveal(s) failed at the API" in waited.stderr
+    assert {r["revealStatus"] for r in waited.jsonl()} == {"completed", "failed"}
