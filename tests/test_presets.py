@@ -286,8 +286,13 @@ def test_new_only_records_nothing_when_the_run_fails(
     query = ("search", "--sandbox", "--seniority", "CEO", "--limit", "150")
     first = [r["personId"] for r in run_cli(*query).jsonl()]
     emulator.set_faults(Faults(script=[ScriptedFault.parse("400@search+1")]))
-    failed = run_cli(*query, "--new-only")
+    failed = run_cli(*query, "--new-only", "-f", "jsonl")
     assert failed.exit_code == 6
+    printed = len(failed.jsonl())
+    assert printed > 0  # the first page went to stdout before the error
+    assert f"--new-only: {printed} record(s) printed before the error are not remembered" in (
+        failed.stderr
+    )
     # Had the failed run remembered its first page, these would start after it.
     assert [r["personId"] for r in run_cli(*query, "--new-only").jsonl()] == first
 

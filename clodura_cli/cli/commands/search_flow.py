@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from clodura_cli.api.endpoints import PEOPLE
-from clodura_cli.api.errors import UsageError
+from clodura_cli.api.errors import CloduraError, UsageError
 from clodura_cli.cli import report, terminal
 from clodura_cli.cli.render import Output, output_for, report_written, write_output
 from clodura_cli.cli.session import ApiOptions
@@ -92,6 +92,16 @@ def _fetch(search: Search, output: Output, api: ApiOptions) -> None:
             report.warn(
                 "--new-only: the reader stopped before the end (a closed pipe); nobody of this "
                 "run is remembered, so they count as new next time"
+            )
+        raise
+    except CloduraError:
+        printed = len(search.new_only.fresh) if search.new_only is not None else 0
+        streamed = output.path is None and FORMATS[output.fmt].streams_to_stdout
+        if search.memory is not None and streamed and printed:
+            # A file is left as it was; what went to stdout was read, and is not remembered.
+            report.warn(
+                f"--new-only: {printed} record(s) printed before the error are not remembered: "
+                "the next run prints them again"
             )
         raise
     except (KeyboardInterrupt, Terminated):
