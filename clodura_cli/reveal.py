@@ -175,20 +175,29 @@ class Polling:
     base_url: str
     mode: str = "auto"
     deliveries: Deliveries | None = None
+    #: Keep what the endpoint showed for later runs; False for the in-process sandbox, whose
+    #: track endpoint is a setting of each run (CLODURA_SANDBOX_TRACK), not a fact to keep.
+    remember: bool = True
+    #: What the endpoint showed in this run.
+    seen: bool | None = None
 
     def usable(self) -> bool:
         """True when the track endpoint is to be asked."""
         if self.mode in ("on", "off"):
             return self.mode == "on"
-        return (
-            self.deliveries is None or self.deliveries.track_available(self.base_url) is not False
-        )
+        if self.seen is not None:
+            return self.seen
+        kept = self.deliveries.track_available(self.base_url) if self.deliveries else None
+        return not self.remember or kept is not False
 
     def note(self, available: bool) -> None:
         """Remember what the endpoint showed: that it is missing in ``auto`` mode, that it
         answers in any mode (a run with ``on`` undoes a wrong "missing")."""
+        if self.mode != "auto" and not available:
+            return
+        self.seen = available
         deliveries = self.deliveries
-        if deliveries is None or (self.mode != "auto" and not available):
+        if deliveries is None or not self.remember:
             return
         if deliveries.track_available(self.base_url) is not available:
             deliveries.note_track(self.base_url, available)

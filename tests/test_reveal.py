@@ -821,17 +821,23 @@ def test_a_track_endpoint_found_missing_is_asked_again_later_or_by_a_run_with_it
 
     now = [1000.0]
     book = Ledger(isolated / "ledger.db", clock=lambda: now[0])
-    auto = reveal.Polling("https://api.example", "auto", book.deliveries())
-    auto.note(False)
-    assert not auto.usable()
+
+    def run(mode: str = "auto", remember: bool = True) -> reveal.Polling:  # one run's view
+        return reveal.Polling("https://api.example", mode, book.deliveries(), remember)
+
+    run().note(False)
+    assert not run().usable()
     now[0] += TRACK_RECHECK + 1
-    assert auto.usable()  # asked again: an API may gain it, a judgement may be wrong
-    auto.note(False)
-    assert not auto.usable()
-    reveal.Polling("https://api.example", "on", book.deliveries()).note(True)
-    assert auto.usable()  # a run with track-endpoint on that was answered undoes it
-    reveal.Polling("https://api.example", "on", book.deliveries()).note(False)
-    assert auto.usable()  # "on" never records the endpoint as missing
+    assert run().usable()  # asked again: an API may gain it, a judgement may be wrong
+    run().note(False)
+    assert not run().usable()
+    run("on").note(True)
+    assert run().usable()  # a run with track-endpoint on that was answered undoes it
+    run("on").note(False)
+    assert run().usable()  # "on" never records the endpoint as missing
+    sandbox = run(remember=False)
+    sandbox.note(False)
+    assert not sandbox.usable() and run().usable()  # the sandbox's: for that run only
 
 
 @pytest.mark.parametrize(
@@ -1049,3 +1055,22 @@ def test_track_wait_ends_as_reveal_wait_does_when_a_job_failed(emulator: Sandbox
     assert waited.exit_code == 6, waited.stderr
     assert "1 reveal(s) failed at the API" in waited.stderr
     assert {r["revealStatus"] for r in waited.jsonl()} == {"completed", "failed"}
+
+
+def test_a_sandbox_run_without_its_track_endpoint_leaves_the_next_run_polling(
+    monkeypatch: pytest.MonkeyPatch, isolated: Path
+) -> None:
+    """CLODURA_SANDBOX_TRACK=off is a setting of one run: the next run, with the endpoint on,
+    polled nothing for an hour (the sandbox's missing endpoint was remembered)."""
+    from clodura_cli.sandbox.runtime import forget_apps
+
+    person = ids(1)[0]
+    monkeypatch.setenv("CLODURA_SANDBOX_TRACK", "off")
+    forget_apps()
+    off = reveal_email(person)
+    assert off.exit_code == 8 and "only to your webhook" in off.stderr
+    monkeypatch.delenv("CLODURA_SANDBOX_TRACK")
+    forget_apps()
+    on = reveal_email(ids(1, 1)[0])
+    assert on.exit_code == 0, on.stderr
+    assert on.jsonl()[0]["revealStatus"] == "completed"

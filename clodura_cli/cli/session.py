@@ -146,7 +146,8 @@ class ApiOptions(_Given):
         from clodura_cli.reveal import Polling
 
         base = account.split("#", maxsplit=1)[0]
-        return Polling(base, str(self.setting("track-endpoint")), ledger.deliveries())
+        mode = str(self.setting("track-endpoint"))
+        return Polling(base, mode, ledger.deliveries(), remember=not self.use_sandbox)
 
 
 class Connection(NamedTuple):
