@@ -455,3 +455,23 @@ def test_a_note_of_a_killed_append_never_cuts_a_file_written_anew(tmp_path: Path
     with appended(str(target), on_repair=heard.append) as held:
         held.stream.write("5,6\n")
     assert (target.read_text(), heard) == ("a,b\n1,2\n3,4\n5,6\n", [])
+
+
+def test_a_database_error_names_the_file_and_a_closed_folder_as_such(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only data folder was reported as a ledger that 'cannot be read' (advice for a
+    damaged file), and the sandbox's state as 'the ledger ... holds your paid jobs'."""
+    import sqlite3
+
+    from clodura_cli.store import sqlite_file
+
+    state = tmp_path / "sandbox" / "state.db"
+    damaged = sqlite_file._unreadable(state, sqlite3.DatabaseError("file is not a database"))
+    assert "paid jobs" not in damaged.message and "ledger" not in damaged.message
+    monkeypatch.setattr(sqlite_file.os, "access", lambda *args: False)
+    closed = sqlite_file._unreadable(
+        tmp_path / "ledger.db", sqlite3.OperationalError("unable to open database file")
+    )
+    assert f"the folder {tmp_path} cannot be written" in closed.message
+    assert "backup" not in closed.message

@@ -72,12 +72,20 @@ def _explained(path: Path | None) -> Iterator[None]:
 
 
 def _unreadable(path: Path | None, exc: Exception) -> LocalStateError:
-    if "full" in str(exc) or "readonly" in str(exc) or "read-only" in str(exc):
-        why = "the disk is full or the folder is read-only"
+    ledger = path is None or path.name == "ledger.db"
+    what = f"the ledger {path}" if ledger else f"{path}"
+    folder_closed = path is not None and not os.access(path.parent, os.W_OK)
+    if "full" in str(exc) or "readonly" in str(exc) or "read-only" in str(exc) or folder_closed:
+        why = (
+            f"the folder {path.parent} cannot be written" if folder_closed and path
+            else "the disk is full or the folder is read-only"
+        )  # fmt: skip
         return LocalStateError(
-            f"the ledger {path} cannot be written ({exc}): {why}; free space or fix the "
+            f"{what} cannot be written ({exc}): {why}; free space or fix the "
             "permissions, then run the command again (what was recorded is kept)"
         )
+    if not ledger:
+        return LocalStateError(f"{what} cannot be read ({exc})")
     # Never advise moving or deleting it: it holds paid jobs, and a new ledger would pay again.
     return LocalStateError(
         f"the ledger {path} cannot be read ({exc}); it holds your paid jobs: keep it, and make a "
