@@ -109,6 +109,21 @@ def test_replacing_a_file_keeps_its_mode(tmp_path: Path, emulator: SandboxApp) -
     assert target.read_text().startswith("personId,")
 
 
+def test_a_partial_file_is_owner_only_until_it_is_whole(tmp_path: Path) -> None:
+    """A cron trial found a killed export's hidden partial file (personal data) at 0644; it is
+    0600 while being written, and takes the file's own mode once whole."""
+    from clodura_cli.store.files import replaced_atomically
+
+    target = tmp_path / "leads.csv"
+    target.write_text("old\n")
+    target.chmod(0o644)
+    with replaced_atomically(target, private=False) as stream:
+        stream.write("new\n")
+        (partial,) = tmp_path.glob(".leads.csv.*.part")
+        assert stat.S_IMODE(partial.stat().st_mode) == 0o600
+    assert (target.read_text(), stat.S_IMODE(target.stat().st_mode)) == ("new\n", 0o644)
+
+
 _WRITER = """
 import sys, time
 from pathlib import Path

@@ -56,18 +56,22 @@ def replaced_atomically(path: Path, *, private: bool, binary: bool = False) -> I
     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     held = os.dup(fd)
     try:
+        mode = None
         if not private:
             try:
                 mode = stat.S_IMODE(path.stat().st_mode)
             except FileNotFoundError:
                 mode = new_file_mode()
-            os.fchmod(fd, mode)
         opened = (os.fdopen(fd, "wb") if binary
                   else os.fdopen(fd, "w", encoding="utf-8", errors=ERRORS, newline=""))  # fmt: skip
         with opened as stream:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
+        # Owner-only while partial (mkstemp's 0600): what a killed run leaves is personal data
+        # nobody else may read; the file's own mode only once it is whole.
+        if mode is not None:
+            os.fchmod(held, mode)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
