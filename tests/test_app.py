@@ -113,3 +113,21 @@ def test_a_question_takes_its_default_from_an_empty_line_never_from_end_of_input
     assert capsys.readouterr().err.startswith(
         "Edit again? [Y/n]: " if default else "Edit again? [y/N]: "
     )
+
+
+def test_sandbox_reset_that_cannot_remove_its_state_says_so(
+    monkeypatch: pytest.MonkeyPatch, isolated: Path
+) -> None:
+    """A read-only data folder: reset printed "sandbox state cleared", then exited 9."""
+    from clodura_cli.sandbox import runtime
+
+    assert run_cli("search", "--sandbox", "--limit", "1", "-f", "jsonl").exit_code == 0
+
+    def refused(path: object) -> None:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(runtime.shutil, "rmtree", refused)
+    result = run_cli("sandbox", "reset")
+    assert result.exit_code == 9
+    assert "cannot be removed (Permission denied)" in result.stderr
+    assert "cleared" not in result.stderr

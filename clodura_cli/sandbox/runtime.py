@@ -83,7 +83,17 @@ def reset(data_dir: Path) -> bool:
     forget_apps()
     folder = state_path(data_dir).parent
     existed = folder.exists()
-    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        shutil.rmtree(folder)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:  # never "cleared" when it was not
+        from clodura_cli.api.errors import LocalStateError
+
+        raise LocalStateError(
+            f"the sandbox's state {folder} cannot be removed ({exc.strerror}); fix the "
+            "folder's permissions and run `clodura sandbox reset` again"
+        ) from None
     return existed
 
 
