@@ -222,12 +222,15 @@ def refuse_drawn_table(lines: list[str], flag: str = "--input") -> None:
         )
 
 
-def parse_rows(text: str, is_header: Callable[[list[str]], bool] | None = None) -> Parsed:
+def parse_rows(
+    text: str, is_header: Callable[[list[str]], bool] | None = None, flag: str = "--input"
+) -> Parsed:
     """Rows of a JSON array, JSON Lines, CSV with a header, or plain lines of ids/URLs.
     ``is_header`` says whether a first line's cells are a header (by default: it names
-    personId, linkedinUrl or firstName); a table drawn for a terminal is refused."""
+    personId, linkedinUrl or firstName); a table drawn for a terminal is refused, naming
+    ``flag``."""
     lines = lines_of(text)
-    refuse_drawn_table(lines)
+    refuse_drawn_table(lines, flag)
     if len(lines) > MAX_INPUT_ROWS:
         raise UsageError(
             f"--input: more than {MAX_INPUT_ROWS:,} lines, the most an input file may hold; "

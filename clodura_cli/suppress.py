@@ -147,6 +147,7 @@ def load(paths: Iterable[str]) -> Suppression | None:
         rows = parse_rows(
             read_input(name, None, "--suppress").text,
             lambda cells: any(column_key(c) in _BY_PLAIN for c in cells),
+            "--suppress",
         ).rows
         for _, record in rows:
             value = plain_value(record)

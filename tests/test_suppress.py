@@ -218,3 +218,17 @@ def test_the_spelling_of_a_spelling_is_itself(host: str, kind: str, slug: str, t
 
     once = normal_linkedin(f"{host}linkedin.com/{kind}/{slug}{tail}")
     assert once is not None and normal_linkedin(once) == once
+
+
+def test_a_suppression_list_drawn_as_a_table_is_refused_naming_the_flag(
+    tmp_path: Path, emulator: SandboxApp
+) -> None:
+    table = run_cli("search", "--sandbox", "--limit", "2", "-f", "table")
+    listed = tmp_path / "dnc.txt"
+    listed.write_text(table.stdout)
+    emulator.log.clear()
+    result = run_cli("reveal", "email", "--sandbox", "1877055212287098270", "--suppress",
+                     str(listed))  # fmt: skip
+    assert result.exit_code == 2
+    assert "--suppress: this is a table drawn for a terminal" in result.stderr
+    assert emulator.log == []
