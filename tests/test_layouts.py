@@ -553,6 +553,10 @@ def test_a_layout_carries_the_input_files_own_columns_and_what_enrich_paid_for(
         column.name for column in layouts.load("hubspot", "people").columns
     ]
     url = rows[0]["LinkedIn URL"]
+    verified = run_cli("verify", "--sandbox", "ann@pixelhealth.test", "--layout", "hubspot",
+                       "-f", "csv")  # fmt: skip
+    header = verified.stdout.splitlines()[0].split(",")
+    assert len(header) == len(set(header)) and "verdict" in header  # each column once
     enriched = run_cli("enrich", "person", "--sandbox", "--linkedin-url", url, "--layout",
                        "hubspot", "-f", "jsonl")  # fmt: skip
     assert enriched.exit_code == 0, enriched.stderr

@@ -77,7 +77,8 @@ class Layout:
         never left out."""
         used = {source for c in self.columns for source in c.sources}
         if fields is None:  # the layout's columns, then what the command paid for besides
-            return [column.name for column in self.columns] + [e for e in extra if e not in used]
+            more = [e for e in dict.fromkeys(extra) if e not in used]  # each column once
+            return [column.name for column in self.columns] + more
         if list(fields) == [ALL_FIELDS]:
             return [ALL_FIELDS]  # the layout's columns first: apply() puts them there
         chosen = set(fields)
