@@ -402,9 +402,10 @@ class Tracker:
         if outcome.tracking_id is not None and job.tracking_id is None:
             changes["tracking_id"] = outcome.tracking_id
         status = outcome.status
-        if upgrade and self._whose_unsaid(job, payload):
+        unsaid = status == "completed" and self._whose_unsaid(job, payload)
+        if upgrade and unsaid:
             return self._finished_elsewhere(job)  # whose it is cannot be read: the final stays
-        if status == "completed" and self._whose_unsaid(job, payload):
+        if unsaid:
             changes.update(status="unread", message=SHARED_TRACKING_ID)
         elif status == "completed":
             changes.update(status="completed", result=outcome.result, message=None)
@@ -464,8 +465,7 @@ class Tracker:
         """A job another hand finished (a receiver, `clodura listen`, another run's poll),
         which may not have known the plan: its cost recorded here, where the plan is known.
         A job given up by hand keeps its cost unknown: it may have been charged."""
-        costed = job.is_final and job.credits is None and job.status != "abandoned"
-        return self._with_cost(job) if costed else job
+        return self._settle(job) if job.credits is None else job
 
     def _with_cost(self, job: Job) -> Job:
         """A finished job: what its answer names of the person is learnt, and its cost
@@ -927,9 +927,6 @@ def claimed_elsewhere(job: Job, now: float | None = None) -> bool:
     return unanswered and age < CLAIM_GRACE
 
 
-#: The status whose answer says what the person's email or phones are (found or not); a failed
-#: or given-up job, or one with no answer yet, leaves the row's own.
-ANSWERED = frozenset({"completed"})
 #: The columns a reveal adds to the input record (and `clodura track` adds to those).
 REVEAL_ROW_FIELDS = (
     "email", "emailStatus", "phones", "phoneTypes", "revealStatus", "trackingId", "provider",
@@ -954,8 +951,10 @@ def output_row(entry: Entry) -> dict[str, Any]:
     job = entry.job
     row = dict(entry.target.record)
     result = job.result or {}
-    if job.status not in ANSWERED:
-        pass  # no answer yet (pending, unread, given up): the row keeps what it came with
+    # Only a completed answer says what the email or phones are (found or not): a failed or
+    # given-up job, or one with no answer yet, leaves the row what it came with.
+    if job.status != "completed":
+        pass
     elif base_kind(job.kind) == EMAIL:
         row["email"] = result.get("email")
         row["emailStatus"] = result.get("emailStatus")

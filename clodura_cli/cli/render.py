@@ -202,9 +202,8 @@ def write_output(
     from clodura_cli.store.layouts import Watch
 
     watch = Watch(output.layout)
-    laid = map(watch.apply, records)
     every = _Every([*(c.name for c in output.layout.columns), *first]) if held else None
-    written = _write(list(laid) if held else laid, output, empty_header, every)
+    written = _write(map(watch.apply, records), output, empty_header, every)
     for warning in watch.misspelt():
         report.warn(warning)
     return written

@@ -27,13 +27,13 @@ from clodura_cli.base.text import folded
 from clodura_cli.store.sqlite_file import Tables, from_row
 
 #: A LinkedIn URL (already in its one spelling, ``normal_linkedin``) at the start of a key part.
-_LINKEDIN_URL = re.compile(r"^(?:https?://)?(?:[a-z0-9-]+\.)?linkedin\.com/")
+LINKEDIN_PART = re.compile(r"^(?:https?://)?(?:[a-z0-9-]+\.)?linkedin\.com/")
 
 
 def company_part(text: str) -> str:
     """A company in the key of an enrichment by name: a LinkedIn URL as it is, any other text
     (a name, a website given as the company's page) folded, as names are."""
-    return text if _LINKEDIN_URL.match(text) else folded(text)
+    return text if LINKEDIN_PART.match(text) else folded(text)
 
 
 ITEMS_SQL = """

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
@@ -31,7 +30,7 @@ from typing import Any
 from clodura_cli.api.linkedin import normal_linkedin
 from clodura_cli.base.text import folded
 from clodura_cli.store.deliveries import Deliveries
-from clodura_cli.store.items import ITEMS_SQL, PaidItems, company_part
+from clodura_cli.store.items import ITEMS_SQL, LINKEDIN_PART, PaidItems, company_part
 from clodura_cli.store.sqlite_file import Schema, SharedDatabase, Tables, from_row
 
 FINAL = frozenset({"completed", "failed", "abandoned"})
@@ -215,10 +214,6 @@ def _names_one_form(db: sqlite3.Connection) -> None:
     db.executemany("UPDATE items SET item_key = ? WHERE id = ?", rekeyed_items)
 
 
-#: A LinkedIn URL at the start of a part of a paid item's key.
-_LINKEDIN_PART = re.compile(r"^(?:https?://)?(?:[a-z0-9-]+\.)?linkedin\.com/")
-
-
 def _item_key_again(key: str) -> str:
     """A paid item's key with its LinkedIn URL spelt as format 6 spells it, where the key
     holds one: a person's enrichment (``linkedin:URL``, ``name:FIRST|LAST|URL``), an
@@ -230,7 +225,7 @@ def _item_key_again(key: str) -> str:
         return key
     parts = key.split("|")
     at = 2 if key.startswith("name:") else 0
-    if len(parts) > at and _LINKEDIN_PART.match(parts[at]):
+    if len(parts) > at and LINKEDIN_PART.match(parts[at]):
         parts[at] = normal_linkedin(parts[at]) or parts[at]
     return "|".join(parts)
 
