@@ -35,6 +35,8 @@ _FORMULA_FIRST = frozenset("=+-@\t\r")
 #: A phone number as every spreadsheet reads it (`+1 312 555 0193`, `+13125550193`): a value,
 #: never a formula, so it is written without the guard. `+1-312-555-0193` is a sum to Excel.
 _PHONE = pattern(r"\+\d+(?: \d+)*\Z")
+#: A negative number (`-1`, `-0.25`): a value to every spreadsheet, never a formula.
+_NEGATIVE = pattern(r"-[0-9]+(?:\.[0-9]+)?\Z")
 #: Characters JSON leaves raw that a terminal acts on (C1 controls, bidi overrides, line and
 #: paragraph separators): always written as \\u escapes, which read back the same.
 _UNSAFE_IN_JSON = C1_CONTROLS | BIDI_AND_SEPARATORS
@@ -97,8 +99,9 @@ def json_text(value: Any, indent: int | None = None) -> str:
 
 
 def guarded(text: str) -> str:
-    """A cell a spreadsheet would run as a formula, prefixed with a quote (phones excepted)."""
-    if text and text[0] in _FORMULA_FIRST and not _PHONE.match(text):
+    """A cell a spreadsheet would run as a formula, prefixed with a quote (phones and negative
+    numbers excepted)."""
+    if text and text[0] in _FORMULA_FIRST and not _PHONE.match(text) and not _NEGATIVE.match(text):
         return "'" + text
     return text
 
