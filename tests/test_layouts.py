@@ -549,6 +549,11 @@ def test_a_layout_carries_the_input_files_own_columns_and_what_enrich_paid_for(
     assert revealed.exit_code in (0, 6), revealed.stderr
     back = list(csv.DictReader(io.StringIO(revealed.stdout)))
     assert [row["Owner"] for row in back] == ["rep0", "rep1"]
+    chosen = run_cli("reveal", "email", "--sandbox", "--input", str(source), "--fields",
+                     "Owner,email", "-f", "csv")  # fmt: skip
+    assert chosen.exit_code in (0, 6), chosen.stderr
+    assert "not a known field" not in chosen.stderr  # the input's own column, filled
+    assert [row["Owner"] for row in csv.DictReader(io.StringIO(chosen.stdout))] == ["rep0", "rep1"]
     assert list(back[0])[: len(layouts.load("hubspot", "people").columns)] == [
         column.name for column in layouts.load("hubspot", "people").columns
     ]

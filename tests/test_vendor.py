@@ -108,6 +108,18 @@ def test_verify_rows_keep_the_input_header_order_whichever_cells_are_blank(
     assert rows[1].startswith("Bob,Acme,bob@acme.com,me,")
 
 
+def test_fields_may_name_the_inputs_own_columns_without_a_warning(api: Any, tmp_path: Path) -> None:
+    """--fields Owner,verdict: Owner is the input's column, filled from each row; it was
+    called "not a known field", "kept as an empty column"."""
+    api(verdicts)
+    path = tmp_path / "contacts.csv"
+    path.write_text("email,Owner\nann@acme.com,rep1\n")
+    result = run_cli("verify", "--input", str(path), "-f", "csv", "--fields", "Owner,verdict")
+    assert result.exit_code == 0, result.stderr
+    assert "not a known field" not in result.stderr
+    assert result.stdout.splitlines()[:2] == ["Owner,verdict", "rep1,Deliverable"]
+
+
 def test_verify_appends_under_a_header_without_the_inputs_own_columns(
     api: Any, tmp_path: Path
 ) -> None:

@@ -262,7 +262,8 @@ def run_paid(
     wanted: list[Purchase] = purchases.purchases if isinstance(purchases, Batch) else purchases
     out = opts.out
     chosen = api.output_format(out.fmt, out.output)
-    fields = chosen_columns(out.fields, columns, report.warn)
+    own = batch.columns if batch is not None else ()  # the input's: filled from each row
+    fields = chosen_columns(out.fields, (*columns, *own), report.warn)
     output = output_for(out, api, chosen, fields, summary="records",
                         kind=RECORD_KINDS.get(endpoint.name, "records"),
                         extra=(*RESULT_COLUMNS.get(endpoint.name, ()), *columns))  # fmt: skip
@@ -279,8 +280,7 @@ def run_paid(
     waited_out = [b for b in total.bought if wait_pending and _queued_by_this_run(b)]
     rows = (_row_by_row(batch, total.bought, rows_of, unsent) if batch is not None
             else [row for b in total.bought for row in rows_of(b)])  # fmt: skip
-    first = batch.columns if batch is not None else ()
-    report_written(output, write_output(rows, output, empty_header=False, held=True, first=first))
+    report_written(output, write_output(rows, output, empty_header=False, held=True, first=own))
     _report(total, noun, endpoint)
     if stopped is not None:
         raise stopped

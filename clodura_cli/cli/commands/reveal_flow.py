@@ -35,7 +35,7 @@ def run_reveal(
     out = options.out
     chosen = api.output_format(out.fmt, out.output)
     options = replace(options, concurrency=int(api.setting("concurrency", options.concurrency)))
-    columns = chosen_columns(out.fields, REVEAL_COLUMNS, report.warn)
+    columns = chosen_columns(out.fields, (*REVEAL_COLUMNS, *inputs.columns), report.warn)
     output = output_for(out, api, chosen, columns, summary=options.kind, kind="people",
                         extra=(*_REVEAL_EXTRA[options.kind], *_REVEAL_EXTRA["all"]))  # fmt: skip
     # Checked before anything else: a missing webhook is a usage error, whatever the key.
