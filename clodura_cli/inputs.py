@@ -121,6 +121,10 @@ class Inputs:
     columns: tuple[str, ...] = ()
     problems: list[str] = field(default_factory=list)
     duplicates: int = 0
+    #: Rows that name one person another row names too, each by what it sends (a LinkedIn URL
+    #: in one, a person id in another whose row has that URL): (that row, the row by id). The
+    #: ledger knows a person by what was sent, so both are revealed, and may be paid for.
+    named_twice: list[tuple[str, str]] = field(default_factory=list)
     #: Rows whose person id a spreadsheet damaged: (label, how, sent by another identifier).
     damaged: list[tuple[str, str, bool]] = field(default_factory=list)
     #: Lines (1-based) that were not UTF-8: names on them are read as Windows-1252, but an
@@ -484,6 +488,8 @@ def collect(
     ``trust_ids``, a row whose person id a spreadsheet damaged falls back to its other
     identifiers (counted in ``inputs.damaged``), or is skipped when it has none."""
     seen = {target_key(t.identifiers) for t in inputs.targets}
+    by_id: dict[str, str] = {}  # a LinkedIn URL or name key of a row sent by id: its label
+    by_other: dict[str, str] = {}  # what a row sent by URL or name sends: its label
     for label, record in rows:
         damage = None if trust_ids else damaged_id(_first(record.get("personId")) or "")
         try:
@@ -521,6 +527,27 @@ def collect(
         # for the person its row's LinkedIn URL names (see the ledger's identities).
         identity = identity_of(identifiers)
         inputs.targets.append(Target(identifiers, dict(record), identity))
+        if "personId" in identifiers:
+            for value in _also_named(record, kind):
+                by_id.setdefault(value, label)
+        elif identity.linkedin_url or identity.name_key:
+            by_other.setdefault(str(identity.linkedin_url or identity.name_key), label)
+    inputs.named_twice += [(label, by_id[value]) for value, label in by_other.items()
+                           if value in by_id]  # fmt: skip
+
+
+def _also_named(record: dict[str, Any], kind: str) -> list[str]:
+    """How a row sent by person id would know its person without it: its LinkedIn URL, and for
+    an email its name and domain (as the ledger keys them)."""
+    values = []
+    for keys in (("linkedinUrl",), ("firstName", "lastName", "companyDomain")):
+        try:
+            sent = identifiers_for({key: record.get(key) for key in keys}, kind)
+        except ValidationError:
+            continue
+        who = identity_of(sent)
+        values += [value for value in (who.linkedin_url, who.name_key) if value]
+    return values
 
 
 def from_arguments(

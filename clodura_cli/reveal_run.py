@@ -178,6 +178,17 @@ def damage_report(inputs: Inputs) -> str | None:
     return text + "; import the id column as Text, or --trust-ids to send ids as they are"
 
 
+def named_twice(pairs: list[tuple[str, str]]) -> str:
+    """The warning for rows that name one person by different identifiers."""
+    shown = "; ".join(f"{other} and {by_id}" for other, by_id in pairs[:3])
+    more = f" and {len(pairs) - 3} more" if len(pairs) > 3 else ""
+    return (
+        f"--input: {len(pairs)} person(s) named twice, by LinkedIn URL (or name) in one row and by "
+        f"person id in another whose row has it ({shown}{more}): each row is revealed, and may be "
+        "paid for, as the ledger knows a person by what was sent; drop one of the rows to pay once"
+    )
+
+
 def balance(client: CloduraClient, warn: Warn) -> dict[str, Any] | None:
     """The credit balance, in one quiet attempt; None (and a warning) when it cannot be read."""
     try:

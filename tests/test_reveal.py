@@ -1074,3 +1074,34 @@ def test_a_sandbox_run_without_its_track_endpoint_leaves_the_next_run_polling(
     on = reveal_email(ids(1, 1)[0])
     assert on.exit_code == 0, on.stderr
     assert on.jsonl()[0]["revealStatus"] == "completed"
+
+
+def test_a_person_named_by_id_in_one_row_and_by_url_in_another_is_warned_of(
+    emulator: SandboxApp, tmp_path: Path
+) -> None:
+    """Both rows are revealed (the ledger knows a person by what was sent, and trusting a row's
+    pairing could give one person another's email), but the user is told, naming the rows,
+    before anything is paid; different people raise nothing."""
+    ann, bob, cy = _first_search(emulator, 3)
+    path = tmp_path / "mixed.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["personId", "linkedinUrl", "firstName", "lastName", "companyDomain"])
+        writer.writerow([ann["personId"], ann["linkedinUrl"], "", "", ""])
+        writer.writerow([bob["personId"], "", "Bob", "Ray", "acme.com"])
+        writer.writerow([cy["personId"], cy["linkedinUrl"], "", "", ""])
+        writer.writerow(["", ann["linkedinUrl"].upper(), "", "", ""])  # Ann again, by her URL
+        writer.writerow(["", "", "bob", "RAY", "ACME.com"])  # Bob again, by name
+    result = run_cli("reveal", "email", "--sandbox", "--input", str(path), "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "warning: --input: 2 person(s) named twice, by LinkedIn URL (or name) in one row and by "
+        "person id in another whose row has it (line 5 and line 2; line 6 and line 3): each row "
+        "is revealed, and may be paid for" in result.stderr
+    )
+    assert len(json.loads(result.stdout)["bodies"]) == 5
+    alone = run_cli("reveal", "phone", "--sandbox", "--input", str(path), "--dry-run")
+    assert "(line 5 and line 2)" in alone.stderr  # a phone is never asked by name
+    others = run_cli("reveal", "email", "--sandbox", "--dry-run", ann["personId"],
+                     "--linkedin-url", bob["linkedinUrl"])  # fmt: skip
+    assert "named twice" not in others.stderr

@@ -167,6 +167,8 @@ def read_inputs(
         report.info(f"--input: {len(inputs.problems)} warnings (above)")
     if inputs.duplicates:
         report.info(f"{inputs.duplicates} duplicate input(s) revealed once")
+    if inputs.named_twice:
+        report.warn(reveal_run.named_twice(inputs.named_twice))
     if input_file == "-" and not rows_from_args and not inputs.rows and not inputs.problems:
         nothing_piped()
     if not inputs.targets:
