@@ -1105,3 +1105,22 @@ def test_a_person_named_by_id_in_one_row_and_by_url_in_another_is_warned_of(
     others = run_cli("reveal", "email", "--sandbox", "--dry-run", ann["personId"],
                      "--linkedin-url", bob["linkedinUrl"])  # fmt: skip
     assert "named twice" not in others.stderr
+
+
+def test_no_wait_to_a_webhook_in_the_built_in_sandbox_says_nothing_will_be_posted(
+    emulator: SandboxApp,
+) -> None:
+    """The in-process sandbox ends with the run: a `clodura listen` waiting for its deliveries
+    waited for ever, and nothing said so."""
+    (person,) = _first_search(emulator, 1)
+    hook = "http://127.0.0.1:9/hook"
+    result = run_cli("reveal", "email", "--sandbox", "--no-wait", "--webhook-url", hook,
+                     person["personId"])  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert (
+        f"the built-in sandbox stops with this run: it posts none of the 1 pending answer(s) to "
+        f"{hook}; `clodura track --wait --sandbox` asks for them" in result.stderr
+    )
+    other = _first_search(emulator, 2)[1]
+    placeholder = run_cli("reveal", "email", "--sandbox", "--no-wait", other["personId"])
+    assert placeholder.exit_code == 0 and "stops with this run" not in placeholder.stderr

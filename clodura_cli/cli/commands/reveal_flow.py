@@ -59,6 +59,13 @@ def run_reveal(
             polling=api.polling(connection.account, ledger),
         )  # fmt: skip
     rows = reveal_run.input_rows(options.kind, result.entries, inputs, dropped)
+    if api.use_sandbox and configured and not options.wait and not options.listen:
+        pending = sum(entry.job.is_pending for entry in result.entries)
+        if pending:
+            report.info(f"the built-in sandbox stops with this run: it posts none of the "
+                        f"{pending} pending answer(s) to {configured}; `clodura track --wait "
+                        "--sandbox` asks for them, or reveal through `clodura sandbox serve` "
+                        "(see The sandbox)")  # fmt: skip
     _finish(result, options, output, rows, inputs.columns)
 
 
