@@ -552,6 +552,11 @@ def test_a_layout_carries_the_input_files_own_columns_and_what_enrich_paid_for(
     chosen = run_cli("reveal", "email", "--sandbox", "--input", str(source), "--fields",
                      "Owner,email", "-f", "csv")  # fmt: skip
     assert chosen.exit_code in (0, 6), chosen.stderr
+    assert (  # a CRM export written back without --layout: its Email column stays blank
+        "--input has the hubspot layout's columns: the results go beside them under the API's "
+        "field names; --layout hubspot writes them into its columns\n" in chosen.stderr
+    )
+    assert "layout's columns" not in revealed.stderr  # given --layout
     assert "not a known field" not in chosen.stderr  # the input's own column, filled
     assert [row["Owner"] for row in csv.DictReader(io.StringIO(chosen.stdout))] == ["rep0", "rep1"]
     assert list(back[0])[: len(layouts.load("hubspot", "people").columns)] == [
@@ -608,3 +613,13 @@ def test_sandbox_phones_asked_by_url_are_each_persons_own(emulator: SandboxApp) 
     by_url = run_cli("reveal", "phone", "--sandbox", "-f", "jsonl", "--refresh", "--yes", *urls)
     assert by_url.exit_code in (0, 6), by_url.stderr
     assert {r["personId"]: r.get("phones") for r in by_url.jsonl()} == numbers
+
+
+@pytest.mark.parametrize("name", layouts.built_in_names())
+def test_a_crm_export_is_known_by_its_header(name: str) -> None:
+    """Each built-in layout is recognised from its own header (any case, other columns beside
+    it); a header sharing two columns with it is not a CRM export."""
+    header = [column.name for column in layouts.load(name, "people").columns]
+    found = layouts.built_in_matching([*map(str.upper, header), "Owner"], "people")
+    assert found is not None and found.name == name
+    assert layouts.built_in_matching([*header[:2], "personId", "Owner"], "people") is None

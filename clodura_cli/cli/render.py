@@ -357,12 +357,14 @@ def output_for(
     summary: str,
     kind: str,
     extra: tuple[str, ...] = (),
+    input_columns: Sequence[str] = (),
 ) -> Output:
     """The Output a command's output options ask for, in the format ``fmt`` chosen from them
     (``api.output_format``) and with ``columns`` chosen from --fields: the byte-order mark as
     the flag or the setting says, the --layout for records of ``kind``. An --output that
     cannot be written (a folder, a missing folder) is refused here, before anything is sent
-    or paid for, not when the records are written."""
+    or paid for, not when the records are written. ``input_columns``: the header of the
+    --input table, whose CRM columns a table without --layout leaves as they were (said)."""
     if out.output is not None:
         output_target(out.output, appending=out.append)
     if not FORMATS[fmt].header:  # the two flags speak of a file a spreadsheet opens as text
@@ -370,8 +372,22 @@ def output_for(
             if given:
                 report.warn(f"{flag} does nothing for {fmt}: it is for {names_text(with_header())}")
     layout = layout_of(out.layout, kind)
+    if layout is None and input_columns and FORMATS[fmt].header:
+        _hint_layout(input_columns, kind)
     return Output(fmt, out.output, columns, out.append, out.raw_csv, out.wide, summary,
                   bom=api.bom(out.bom), layout=layout, extra=extra)  # fmt: skip
+
+
+def _hint_layout(columns: Sequence[str], kind: str) -> None:
+    """A CRM export written back without --layout: its columns stay as they were, the results
+    go beside them under the API's field names; say which --layout fills them."""
+    from clodura_cli.store import layouts
+
+    crm = layouts.built_in_matching(columns, kind)
+    if crm is not None:
+        report.info(f"--input has the {crm.name} layout's columns: the results go beside them "
+                    f"under the API's field names; --layout {crm.name} writes them into its "
+                    "columns")  # fmt: skip
 
 
 def layout_of(text: str | None, kind: str) -> "Layout | None":

@@ -219,6 +219,19 @@ def built_in_names() -> list[str]:
     return sorted(path.stem for path in BUILT_IN.glob("*.yaml"))
 
 
+def built_in_matching(columns: Sequence[str], kind: str) -> Layout | None:
+    """The built-in layout whose columns a table's header holds (at least half of them, and
+    three), as a CRM's export does; None for any other header."""
+    given = {name.casefold() for name in columns}
+    best, most = None, 2
+    for name in built_in_names():
+        layout = load(str(BUILT_IN / f"{name}.yaml"), kind)
+        held = sum(column.name.casefold() in given for column in layout.columns)
+        if held > most and held * 2 >= len(layout.columns):
+            best, most = layout, held
+    return best
+
+
 def user_dir() -> Path:
     """Where a user's own layouts live (``layouts/NAME.yaml`` in the config directory)."""
     return config.config_dir() / "layouts"

@@ -266,7 +266,8 @@ def run_paid(
     fields = chosen_columns(out.fields, (*columns, *own), report.warn)
     output = output_for(out, api, chosen, fields, summary="records",
                         kind=RECORD_KINDS.get(endpoint.name, "records"),
-                        extra=(*RESULT_COLUMNS.get(endpoint.name, ()), *columns))  # fmt: skip
+                        extra=(*RESULT_COLUMNS.get(endpoint.name, ()), *columns),
+                        input_columns=own)  # fmt: skip
     output.check_append(fields or list(columns))
     unsent: dict[str, str] = {}
     if suppress:

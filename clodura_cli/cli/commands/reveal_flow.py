@@ -37,7 +37,8 @@ def run_reveal(
     options = replace(options, concurrency=int(api.setting("concurrency", options.concurrency)))
     columns = chosen_columns(out.fields, (*REVEAL_COLUMNS, *inputs.columns), report.warn)
     output = output_for(out, api, chosen, columns, summary=options.kind, kind="people",
-                        extra=(*_REVEAL_EXTRA[options.kind], *_REVEAL_EXTRA["all"]))  # fmt: skip
+                        extra=(*_REVEAL_EXTRA[options.kind], *_REVEAL_EXTRA["all"]),
+                        input_columns=inputs.columns)  # fmt: skip
     # Checked before anything else: a missing webhook is a usage error, whatever the key.
     webhook = (
         None if options.listen else reveal_run.webhook_for(options, configured, api.use_sandbox)
