@@ -177,7 +177,9 @@ def purchases_of(
         try:
             purchase = make(label, record)
         except UsageError as exc:
-            report.warn(f"{exc.message}; skipped")
+            where = f"--input {label}" if label.startswith("line ") else label
+            said = exc.message if exc.message.startswith(label) else f"{where}: {exc.message}"
+            report.warn(f"{said}; skipped")
             layout.append((record, None, exc.message))
             continue
         layout.append((record, purchase, None))
