@@ -495,3 +495,32 @@ def test_a_filter_given_twice_in_a_preset_is_refused(tmp_path: Path) -> None:
     assert f"error: {preset}: invalid YAML at line 2, column 1: 'seniority' is given twice" in (
         result.stderr
     )
+
+
+@pytest.mark.parametrize("value", ["", "[]", "''", "'  '"])
+def test_an_empty_filter_in_a_preset_is_refused_not_dropped(
+    presets_dir: Path, emulator: SandboxApp, value: str
+) -> None:
+    """`seniority:` left empty was dropped, and `--preset cfo --all` searched every record
+    (a credit each): it is refused, naming the file and the key, and nothing is sent."""
+    path = write(presets_dir, "cfo", f"description: CFOs\npersonTitle: [cfo]\nseniority: {value}\n")
+    result = run_cli("search", "--sandbox", "--preset", "cfo", "--all")
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        f"error: {path}: seniority: empty value; give a value or leave the key out\n"
+    )
+    assert sent(emulator, "search") == []
+    listed = run_cli("preset", "list")
+    assert "cfo\t?\t? filters\tinvalid: " in listed.stdout
+
+
+def test_save_with_dry_run_prints_the_yaml_and_saves_nothing(presets_dir: Path) -> None:
+    """--dry-run was warned of as ignored, and the preset saved all the same."""
+    result = run_cli("preset", "save", "cfos", "--title", "cfo", "--description", "CFOs",
+                     "--dry-run")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "description: CFOs\npersonTitle:\n- cfo\n"
+    assert result.stderr == "preset 'cfos' not saved (--dry-run)\n"
+    assert not (presets_dir / "cfos.yaml").exists()
+    saved = run_cli("preset", "save", "cfos", "--title", "cfo", "--description", "CFOs")
+    assert saved.exit_code == 0 and (presets_dir / "cfos.yaml").read_text() == result.stdout

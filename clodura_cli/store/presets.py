@@ -134,6 +134,11 @@ def read_preset(path: Path, kind: str | None = None) -> Preset:
                 f"{path}: {quoted(key)} is not a {what} field; {did_you_mean}"
                 "keys are the API's field names, e.g. personTitle, companyEmployeeSize"
             )
+    for key, value in data.items():
+        if value is None or value == [] or (isinstance(value, str) and not value.strip()):
+            # A filter left empty would be dropped, and the search run wider than meant (every
+            # record, each one paid for): refused as an empty flag value is.
+            raise UsageError(f"{path}: {key}: empty value; give a value or leave the key out")
     request = validate(data, path, kind=found)
     return Preset(path, dict(data), description, request.warnings, found)
 
@@ -176,19 +181,24 @@ def save(
     kind: str = PEOPLE,
 ) -> Path:
     """Write a preset; refuses to replace an existing one without ``force``."""
-    import yaml
-
     path = preset_path(name)
     if path.exists() and not force:
         raise UsageError(f"preset {quoted(name)} exists ({path}); add --force to replace it")
+    write_private(path, text_of(body, description, kind))
+    return path
+
+
+def text_of(body: dict[str, Any], description: str | None, kind: str = PEOPLE) -> str:
+    """A preset's YAML, as ``save`` writes it."""
+    import yaml
+
     data: dict[str, Any] = {}
     if description:
         data[DESCRIPTION] = description
     if kind != PEOPLE:
         data[KIND] = kind
     data.update(body)
-    write_private(path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
-    return path
+    return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
 
 
 def names() -> list[str]:

@@ -27,9 +27,9 @@ Name = Annotated[str, typer.Argument(
 )]  # fmt: skip
 
 
-def parse_search_flags(args: list[str], orgs: bool = False) -> dict[str, Any]:
+def parse_search_flags(args: list[str], orgs: bool = False) -> tuple[dict[str, Any], bool]:
     """Filter values from `clodura search` (or, with ``orgs``, `clodura orgs`) flags, parsed by
-    that command itself."""
+    that command itself, and whether --dry-run was among them."""
     from typer.main import get_command
 
     from clodura_cli.api import spec
@@ -50,9 +50,11 @@ def parse_search_flags(args: list[str], orgs: bool = False) -> dict[str, Any]:
         and param.expose_value
         and ctx.params.get(str(param.name)) not in (None, False, [], (), param.default)
     ]
+    dry_run = "--dry-run" in ignored
+    ignored = [flag for flag in ignored if flag != "--dry-run"]
     if ignored:
         report.warn(f"a preset keeps only filters; ignored: {', '.join(ignored)}")
-    return options.filter_values(table, ctx.params)
+    return options.filter_values(table, ctx.params), dry_run
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
@@ -75,13 +77,15 @@ def save(
       clodura preset save cfos-fintech --seniority CXO --title cfo --industry-keyword FinTech
 
       clodura preset save new-funding --funding-type "Series A" --funded-from -30d --force
+
+      clodura preset save cfos --title cfo --dry-run   # prints the YAML, saves nothing
     """
     from clodura_cli.api import spec
     from clodura_cli.api.filters import build_search_body
     from clodura_cli.store import presets
 
     fields = spec.ORG_FIELDS_BY_API if orgs else spec.FIELDS_BY_API
-    values = parse_search_flags(ctx.args, orgs=orgs)
+    values, dry_run = parse_search_flags(ctx.args, orgs=orgs)
     request = build_search_body(values, fields=fields)
     if not request.as_given():
         raise UsageError("preset save: give at least one search filter, e.g. --seniority CEO")
@@ -96,6 +100,10 @@ def save(
             if before != kind:
                 report.warn(f"preset {name!r} was for `clodura {_FOR[before]}`; it is now for "
                             f"`clodura {_FOR[kind]}` (runs that use it must change)")  # fmt: skip
+    if dry_run:  # the file it would write, and nothing saved
+        write_os_text(presets.text_of(request.as_given(), description, kind))
+        report.info(f"preset {name!r} not saved (--dry-run)")
+        return
     path = presets.save(name, request.as_given(), description, force=force, kind=kind)
     report.info(f"preset {name!r} saved to {path}")
 
