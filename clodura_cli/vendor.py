@@ -698,6 +698,16 @@ ENRICH_PERSON = PaidEndpoint("enrich-person", spec.ENRICH_PERSON_PATH, person_wo
 
 def org_purchase(record: dict[str, Any], add_ons: list[str], label: str) -> Purchase:
     """One organisation: its id (wins when both are given), else its LinkedIn URL."""
+    body = org_of(record, label)
+    for add_on in add_ons:
+        body[ADD_ONS[add_on]] = True
+    key = f"{organisation_named(body)}|{'+'.join(sorted(add_ons))}"
+    return Purchase(key, body, record)
+
+
+def org_of(record: dict[str, Any], label: str) -> dict[str, Any]:
+    """How a body names a row's organisation: its id (wins when both are given), else its
+    LinkedIn URL; an id a spreadsheet damaged is never sent."""
     org_id = column(record, "organisationId", "orgId", "id")
     url = column(record, "orgLinkedinUrl", "organisationLinkedinUrl", "companyLinkedinUrl",
                  "linkedinUrl")  # fmt: skip
@@ -713,13 +723,10 @@ def org_purchase(record: dict[str, Any], add_ons: list[str], label: str) -> Purc
     else:
         raise ValidationError(label, "has no organisationId or orgLinkedinUrl")
     _refuse_halves(label, body)
-    for add_on in add_ons:
-        body[ADD_ONS[add_on]] = True
-    key = f"{_organisation_named(body)}|{'+'.join(sorted(add_ons))}"
-    return Purchase(key, body, record)
+    return body
 
 
-def _organisation_named(body: dict[str, Any]) -> str:
+def organisation_named(body: dict[str, Any]) -> str:
     """The organisation a body asks about, as its ledger key names it: its id, else its
     LinkedIn URL (as sent: one spelling however the user wrote it)."""
     url = body.get("orgLinkedinUrl")
@@ -820,7 +827,7 @@ def news_purchase(body: dict[str, Any]) -> Purchase:
     window, the filters, the page (1 when not sent, as the API defaults) and any other field a
     body sent through `clodura api` carries (``perPage``)."""
     _refuse_halves("news", body)
-    parts = [_organisation_named(body), body["publishedSince"], body["publishedUntil"],
+    parts = [organisation_named(body), body["publishedSince"], body["publishedUntil"],
              ",".join(sorted(body.get("category", []))),
              ",".join(sorted(k.lower() for k in body.get("keywords", []))),
              body.get("articleTitle") or "", str(body.get("page", 1))]  # fmt: skip

@@ -470,7 +470,9 @@ def test_news_all_fetches_exactly_the_pages_there_are(api: Any) -> None:
         ([], "give an ORG_ID or --org-linkedin-url"),
         (["7", "--page", "101"], "101"),
         (["7", "--keyword", "caf\udce9"], "news: keywords 'caf\\\\udce9' is not valid UTF-8 text"),
-        (["7\udce9"], "news: organisationId '7\\\\udce9' is not valid UTF-8 text"),
+        (["7\udce9"], "ORG_ID: organisationId '7\\\\udce9' is not valid UTF-8 text"),
+        (["6.96414684710911E+18"], "ORG_ID: organisation id 6.96414684710911E+18 is in scientific"),
+        (["-", "--input", "orgs.csv"], "ORG_ID -: reads standard input, as --input - does"),
     ],
 )
 def test_news_input_errors_send_nothing(api: Any, args: list[str], message: str) -> None:
@@ -479,6 +481,36 @@ def test_news_input_errors_send_nothing(api: Any, args: list[str], message: str)
     assert result.exit_code == 2
     assert message in result.stderr
     assert fake.received == []
+
+
+def test_news_asks_for_each_organisation_of_an_input(api: Any, tmp_path: Path) -> None:
+    """--input was offered by the help and ignored ("give an ORG_ID"), and `news -` paid for
+    the news of an organisation called "-". Each organisation of a file or of stdin is asked
+    for once, --all pages each to its own end; a damaged id is skipped, a word warned of."""
+    pages = news_pages(2)
+
+    def each_its_own(request: Received) -> Answer:  # the answer names the organisation asked
+        answer = json.loads(pages(request).body)
+        return as_json({**answer, "organisationId": body(request)["organisationId"]})
+
+    fake = api(each_its_own)
+    path = tmp_path / "orgs.csv"
+    path.write_text("organisationId,name\n7,Acme\n8,Beta\n7,Acme again\n6.9E+18,Gone\n")
+    result = run_cli("news", "--input", str(path), "--since", "2026-01-01", "--until",
+                     "2026-11-30", "--all", "-f", "jsonl")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    asked = sorted((body(r)["organisationId"], body(r)["page"]) for r in fake.received)
+    assert asked == [("7", 1), ("7", 2), ("8", 1), ("8", 2)]
+    assert "line 5: organisation id 6.9E+18 is in scientific notation" in result.stderr
+    assert len(result.jsonl()) == 8
+    piped = run_cli("news", "-", "--since", "2026-01-01", "--until", "2026-11-30", "-f", "jsonl",
+                    input='{"organisationId": "9"}\n{"organisationId": "acme"}\n')  # fmt: skip
+    assert piped.exit_code == 0, piped.stderr
+    assert sorted(body(r)["organisationId"] for r in fake.received[4:]) == ["9", "acme"]
+    assert (
+        "warning: line 2: organisation id 'acme' is not digits as the API's ids are; sent anyway"
+        in piped.stderr
+    )
 
 
 def test_dry_run_prints_bodies_and_the_worst_case(api: Any) -> None:

@@ -19,7 +19,7 @@ COLUMNS = ("organisationId", "orgLinkedinUrl", "publishedAt", "category", "title
 
 # fmt: off
 OrgId = Annotated[str | None, typer.Argument(
-    help="The organisation's id.", metavar="[ORG_ID]",
+    help="The organisation's id (- reads ids from stdin, as --input - does).", metavar="[ORG_ID]",
 )]
 OrgLinkedinUrl = Annotated[str | None, typer.Option(
     "--org-linkedin-url", help="The company's LinkedIn URL (instead of an id).",
@@ -67,7 +67,7 @@ def news(
 ) -> None:
     """A company's news, one row per article with the organisation's id on each. 2 credits
     per request (a page of articles), whatever it holds; a request made before is answered
-    from the ledger.
+    from the ledger. --input asks the same for each organisation of a file.
 
     Examples:
 
@@ -76,21 +76,70 @@ def news(
       clodura news --org-linkedin-url https://www.linkedin.com/company/acme/ --category Funding
 
       clodura news 6964146847109114255 --since 2026-01-01 --until 2026-06-30 --all -o news.csv
+
+      clodura orgs --sandbox --domain pixelhealth.test -f jsonl | clodura news --sandbox -
     """
     from clodura_cli.cli.commands import paid_flow
     from clodura_cli.vendor import NEWS, NEWS_MAX_PAGE
 
-    query = _query(org_id, org_linkedin_url, since, until, category, keyword, title, page)
-    last = None if paid_opts.refresh or page == 1 else query.last_known_page(api)
+    orgs = _orgs(org_id, org_linkedin_url, paid_opts.input_file)
+    queries = [_query(org, since, until, category, keyword, title, page) for org in orgs]
+    last = None if paid_opts.refresh or page == 1 or len(queries) > 1 else (
+        queries[0].last_known_page(api))  # fmt: skip
     if last is not None and page > last:
         report.info(
             f"news: page {page} is past the last page ({last}) the API gave for this query; "
             "nothing sent (--refresh asks anyway)"
         )
         return
-    more = paid_flow.MorePages(query.next_pages, NEWS_MAX_PAGE - page + 1) if all_pages else None
-    paid_flow.run_paid(NEWS, [query.purchase(page)], paid_opts, api, _rows, COLUMNS,
-                       "news request", more)  # fmt: skip
+
+    def next_pages(bought: "list[Bought]") -> "list[Purchase]":
+        return [p for query in queries for p in query.next_pages(query.own(bought))]
+
+    most = (NEWS_MAX_PAGE - page + 1) * len(queries)
+    more = paid_flow.MorePages(next_pages, most) if all_pages else None
+    paid_flow.run_paid(NEWS, [query.purchase(page) for query in queries], paid_opts, api,
+                       _rows, COLUMNS, "news request", more)  # fmt: skip
+
+
+def _orgs(
+    org_id: str | None, org_linkedin_url: str | None, input_file: str | None
+) -> list[dict[str, Any]]:
+    """The organisations asked about: the argument or --org-linkedin-url, and each row of
+    --input (an id a spreadsheet damaged, or a row naming none, is skipped and said); each
+    once. Usage errors before anything is sent."""
+    from clodura_cli.cli.commands import paid_flow
+    from clodura_cli.vendor import ORG_INPUT_COLUMNS, org_of, organisation_named
+
+    if org_id == "-":  # standard input, as `search --org-id -` reads it
+        if input_file is not None:
+            raise UsageError("ORG_ID -: reads standard input, as --input - does; give one")
+        org_id, input_file = None, "-"
+    if input_file is None and bool(org_id) == bool(org_linkedin_url):
+        raise UsageError("news: give an ORG_ID or --org-linkedin-url (one of them), or --input")
+    read = paid_flow.read_records(
+        input_file, [org_id] if org_id else [], "organisationId", ORG_INPUT_COLUMNS
+    )
+    rows = [*read.rows, *([("--org-linkedin-url", {"orgLinkedinUrl": org_linkedin_url})]
+                          if org_linkedin_url else [])]  # fmt: skip
+    orgs: dict[str, dict[str, Any]] = {}
+    for label, record in rows:
+        where = "ORG_ID" if label == "argument 1" else label
+        try:
+            org = org_of(record, where)
+        except UsageError as exc:
+            if input_file is None:
+                raise
+            report.warn(f"{exc.message}; skipped")
+            continue
+        named = org.get("organisationId")
+        if named is not None and not str(named).isdigit():
+            report.warn(f"{where}: organisation id {named!r} is not digits as the API's ids "
+                        "are; sent anyway (2 credits)")  # fmt: skip
+        orgs.setdefault(organisation_named(org), org)
+    if not orgs:
+        raise UsageError("nothing to send: every input was refused (see above)")
+    return list(orgs.values())
 
 
 @dataclass(frozen=True)
@@ -111,11 +160,20 @@ class _Query:
         return news_purchase(news_body(self.org, self.start, self.end, self.categories,
                                        self.keywords, self.title, number))  # fmt: skip
 
+    def own(self, bought: "list[Bought]") -> "list[Bought]":
+        """The pages of this query's organisation among those bought."""
+        from clodura_cli.vendor import organisation_named
+
+        named = organisation_named(self.org)
+        return [b for b in bought if organisation_named(b.purchase.body) == named]
+
     def next_pages(self, bought: "list[Bought]") -> "list[Purchase]":
         """The next pages: all of them at once when the answer says how many there are, else
         one at a time until a page comes back empty; never past page 100."""
         from clodura_cli.vendor import NEWS_MAX_PAGE
 
+        if not bought:
+            return []
         last = bought[-1]
         result = last.item.result if last.item.status == "completed" else None
         if not result or not result.get("articles"):
@@ -150,17 +208,13 @@ class _Query:
 
 
 def _query(
-    org_id: str | None, org_linkedin_url: str | None, since: str, until: str,
-    category: list[str] | None, keyword: list[str] | None, title: str | None, page: int,
+    org: dict[str, Any], since: str, until: str, category: list[str] | None,
+    keyword: list[str] | None, title: str | None, page: int,
 ) -> _Query:  # fmt: skip
-    """The flags checked and read into one query (usage errors before anything is sent)."""
+    """The flags checked and read into one organisation's query (usage errors before anything
+    is sent)."""
     from clodura_cli.api.filters import date_text, resolve_date
-    from clodura_cli.vendor import normal_company_url
 
-    if bool(org_id) == bool(org_linkedin_url):
-        raise UsageError("news: give an ORG_ID or --org-linkedin-url (one of them)")
-    org = ({"organisationId": str(org_id)} if org_id
-           else {"orgLinkedinUrl": normal_company_url(str(org_linkedin_url))})  # fmt: skip
     start = resolve_date(date_text(since, "--since")).isoformat()
     end = resolve_date(date_text(until, "--until")).isoformat()
     if end < start:
