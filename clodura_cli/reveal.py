@@ -33,6 +33,7 @@ from clodura_cli.api.errors import (
     UnreadableAnswerError,
     state_after_failure,
 )
+from clodura_cli.api.linkedin import normal_linkedin
 from clodura_cli.api.spec import PERSON_RECORD_FIELDS
 from clodura_cli.base.text import pattern
 from clodura_cli.batch import each_in_order
@@ -946,14 +947,38 @@ def blank_row(
             "credits": None, "revealMessage": message}  # fmt: skip
 
 
+#: A row whose person id and LinkedIn URL name two people (see ``another_persons``).
+MISMATCH = "mismatch"
+
+
+def another_persons(target: Target, result: dict[str, Any]) -> str | None:
+    """Why an answer is not for a row, or None: the row was sent by its person id, and the
+    answer names a LinkedIn URL other than the row's own (its id column was sorted apart
+    from the rest, say). The answer is right for the id, and kept; the row's person is not
+    the id's, so its email or phones would be another person's."""
+    own = target.record.get("linkedinUrl")
+    if "personId" not in target.identifiers or not isinstance(own, str) or not own.strip():
+        return None
+    named = named_in(result).get("linkedinUrl")
+    if not named or normal_linkedin(own) == named:
+        return None
+    return (
+        f"the answer for person id {target.identifiers['personId']} names {named}, not this "
+        f"row's {normal_linkedin(own)}: the row's id and URL are two people's; left out (the "
+        "answer stays in the ledger)"
+    )
+
+
 def output_row(entry: Entry) -> dict[str, Any]:
     """The input record merged with the reveal result, flattened into columns."""
     job = entry.job
     row = dict(entry.target.record)
     result = job.result or {}
+    other = another_persons(entry.target, result) if job.status == "completed" else None
     # Only a completed answer says what the email or phones are (found or not): a failed or
-    # given-up job, or one with no answer yet, leaves the row what it came with.
-    if job.status != "completed":
+    # given-up job, one with no answer yet, or one about another person than the row's, leaves
+    # the row what it came with.
+    if job.status != "completed" or other is not None:
         pass
     elif base_kind(job.kind) == EMAIL:
         row["email"] = result.get("email")
@@ -962,7 +987,7 @@ def output_row(entry: Entry) -> dict[str, Any]:
         phones = [p for p in result.get("phones") or [] if isinstance(p, dict)]
         row["phones"] = [p.get("number") for p in phones]
         row["phoneTypes"] = [p.get("type") for p in phones]
-    row["revealStatus"] = job.status
+    row["revealStatus"] = MISMATCH if other is not None else job.status
     row["trackingId"] = job.tracking_id
     providers = result.get("providers")
     provider = result.get("provider")
@@ -971,12 +996,12 @@ def output_row(entry: Entry) -> dict[str, Any]:
         provider = first.get("provider") if isinstance(first, dict) else None
     row["provider"] = provider
     row["credits"] = job.credits
-    for key, value in result.items():
+    for key, value in result.items() if other is None else ():
         if key not in ("email", "emailStatus", "phones", "provider") and key not in row:
             row[key] = value
     # Why a job is not done, failed or given up; never a fed-back file's old message.
     said = job.message and (job.status != "completed" or job.message.startswith("answer not under"))
-    row["revealMessage"] = job.message if said else None
+    row["revealMessage"] = other or (job.message if said else None)
     if job.interim:
         # Seen while the job was still pending: kept apart, never the result.
         row["interimEmail"] = job.interim.get("email")

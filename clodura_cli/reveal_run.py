@@ -183,9 +183,10 @@ def named_twice(pairs: list[tuple[str, str]]) -> str:
     shown = "; ".join(f"{other} and {by_id}" for other, by_id in pairs[:3])
     more = f" and {len(pairs) - 3} more" if len(pairs) > 3 else ""
     return (
-        f"--input: {len(pairs)} person(s) named twice, by LinkedIn URL (or name) in one row and by "
-        f"person id in another whose row has it ({shown}{more}): each row is revealed, and may be "
-        "paid for, as the ledger knows a person by what was sent; drop one of the rows to pay once"
+        f"--input: {len(pairs)} person(s) may be named twice, by LinkedIn URL (or name) in one row "
+        f"and by person id in another whose row has it ({shown}{more}): each row is revealed, and "
+        "may be paid for, as the ledger knows a person by what was sent; if the id and URL are "
+        "one person's, drop one of the rows to pay once"
     )
 
 

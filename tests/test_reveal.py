@@ -138,13 +138,15 @@ def test_stdin_rows_are_taken_by_id_then_url_then_name_and_bad_rows_skipped(
         (r.get("personId"), r.get("linkedinUrl"), r.get("lastName"), r["revealStatus"])
         for r in rows
     ] == [
-        (ids(1)[0], "https://www.linkedin.com/in/ignored/", PEOPLE[0]["lastName"], "completed"),
+        # The id is sent; its answer names another URL than the row's: not this row's person.
+        (ids(1)[0], "https://www.linkedin.com/in/ignored/", None, "mismatch"),
         (PEOPLE[1]["personId"], PEOPLE[1]["linkedinUrl"], PEOPLE[1]["lastName"], "completed"),
         (None, None, "Lovelace", "completed"),
         (None, None, "Domain", "skipped"),
         (ids(1)[0], PEOPLE[0]["linkedinUrl"], PEOPLE[0]["lastName"], "completed"),  # one job
     ]
-    assert rows[4]["trackingId"] == rows[0]["trackingId"] and rows[4]["email"] == rows[0]["email"]
+    assert rows[4]["trackingId"] == rows[0]["trackingId"] and rows[4]["email"]
+    assert "email" not in rows[0]
     assert rows[3]["revealMessage"] == (
         "has no personId or linkedinUrl, or firstName + lastName + companyDomain"
     )
@@ -1095,9 +1097,9 @@ def test_a_person_named_by_id_in_one_row_and_by_url_in_another_is_warned_of(
     result = run_cli("reveal", "email", "--sandbox", "--input", str(path), "--dry-run")
     assert result.exit_code == 0, result.stderr
     assert (
-        "warning: --input: 2 person(s) named twice, by LinkedIn URL (or name) in one row and by "
-        "person id in another whose row has it (line 5 and line 2; line 6 and line 3): each row "
-        "is revealed, and may be paid for" in result.stderr
+        "warning: --input: 2 person(s) may be named twice, by LinkedIn URL (or name) in one row "
+        "and by person id in another whose row has it (line 5 and line 2; line 6 and line 3): each "
+        "row is revealed, and may be paid for" in result.stderr
     )
     assert len(json.loads(result.stdout)["bodies"]) == 5
     alone = run_cli("reveal", "phone", "--sandbox", "--input", str(path), "--dry-run")
@@ -1124,3 +1126,36 @@ def test_no_wait_to_a_webhook_in_the_built_in_sandbox_says_nothing_will_be_poste
     other = _first_search(emulator, 2)[1]
     placeholder = run_cli("reveal", "email", "--sandbox", "--no-wait", other["personId"])
     assert placeholder.exit_code == 0 and "stops with this run" not in placeholder.stderr
+
+
+def test_a_row_whose_id_names_another_person_is_never_given_that_persons_email(
+    emulator: SandboxApp, tmp_path: Path
+) -> None:
+    """The id column sorted apart from the rest (a spreadsheet's one-column sort): each row's
+    id is its neighbour's. The answers name the id's own LinkedIn URL, which is not the row's:
+    the row is marked, and gets neither that email nor that person's other fields."""
+    people = _first_search(emulator, 3)
+    ids = [p["personId"] for p in people]
+    path = tmp_path / "shifted.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["personId", "firstName", "linkedinUrl"])
+        for person, shifted in zip(people, [*ids[1:], ids[0]], strict=True):
+            writer.writerow([shifted, person["firstName"], person["linkedinUrl"]])
+        first = people[0]  # a row whose id and URL agree (the URL spelled otherwise)
+        writer.writerow([first["personId"], first["firstName"], first["linkedinUrl"].upper()])
+    result = run_cli("reveal", "email", "--sandbox", "--input", str(path), "-f", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    rows = result.jsonl()
+    assert [row["revealStatus"] for row in rows] == ["mismatch"] * 3 + ["completed"]
+    for row, person, owner in zip(rows, people, [*people[1:], people[0]], strict=False):
+        assert "email" not in row and "lastName" not in row and "companyDomain" not in row
+        assert row["revealMessage"].startswith(
+            f"the answer for person id {owner['personId']} names {owner['linkedinUrl']}, not this "
+            f"row's {person['linkedinUrl']}: the row's id and URL are two people's; left out"
+        )
+    assert rows[3]["lastName"] == first["lastName"] and "email" in rows[3]
+    assert (
+        "warning: 3 row(s) hold a person id and a LinkedIn URL of two different people"
+        in result.stderr
+    )

@@ -16,7 +16,7 @@ from clodura_cli.cli.render import Output, output_for, report_written, write_out
 from clodura_cli.cli.session import ApiOptions, open_connection
 from clodura_cli.inputs import EMAIL, Inputs, target_key
 from clodura_cli.output import chosen_columns
-from clodura_cli.reveal import REVEAL_COLUMNS
+from clodura_cli.reveal import MISMATCH, REVEAL_COLUMNS
 from clodura_cli.reveal_run import RevealOptions
 from clodura_cli.store import config
 from clodura_cli.store.formats import json_text
@@ -60,6 +60,12 @@ def run_reveal(
             polling=api.polling(connection.account, ledger),
         )  # fmt: skip
     rows = reveal_run.input_rows(options.kind, result.entries, inputs, dropped)
+    mismatched = [row for row in rows if row.get("revealStatus") == MISMATCH]
+    if mismatched:
+        report.warn(f"{len(mismatched)} row(s) hold a person id and a LinkedIn URL of two "
+                    f"different people (the answer for the id names another URL): their "
+                    f"{options.kind} is left out, revealStatus {MISMATCH} (revealMessage says "
+                    "whose it is); check those rows' id column")  # fmt: skip
     if api.use_sandbox and configured and not options.wait and not options.listen:
         pending = sum(entry.job.is_pending for entry in result.entries)
         if pending:
