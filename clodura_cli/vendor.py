@@ -36,7 +36,8 @@ ADD_ONS = {"technographics": "includeTechnographics", "acquisitions": "includeAc
 STANDARD_PRICE, DEEP_PRICE = 0.04, 0.1
 NEWS_PRICE = 2.0
 NEWS_MAX_PAGE = 100
-_EMAIL = pattern(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
+#: An address: no space, comma or semicolon in it (a list pasted as one), a domain of labels.
+_EMAIL = pattern(r"^[^@\s,;]+@(?:[\w-]+\.)+[\w-]+\Z")
 _CREDIT_KEYS = ("creditsUsed", "credits_used", "creditUsed", "credits", "creditsCharged")
 
 
@@ -321,6 +322,8 @@ def _bare_email(value: Any) -> str:
     if "<" in text and text.endswith(">"):
         text = text[text.rindex("<") + 1 : -1]
     text = text.strip().strip("\"'").strip()
+    # Punctuation a pasted list leaves after an address (`ann@acme.com,`): not part of it.
+    text = text.rstrip(".,;: ")
     return text[len("mailto:") :] if text.lower().startswith("mailto:") else text
 
 

@@ -59,6 +59,20 @@ def verdicts(request: Received) -> Answer:
 # verify ---------------------------------------------------------------------------------------
 
 
+def test_punctuation_after_an_address_is_not_part_of_it(api: Any) -> None:
+    """A pasted list's `ann@acme.com,` was sent as a new address and paid for again; `a,b` in
+    one cell is refused (two addresses, or none)."""
+    fake = api(verdicts)
+    first = run_cli("verify", "ann@acme.com", "-f", "jsonl")
+    assert first.exit_code == 0, first.stderr
+    again = run_cli("verify", "ann@acme.com,", "ann@acme.com;", "ann@acme.com.", "bob@acme.com:",
+                    "cy@acme.com,dee@acme.com", "-f", "jsonl")  # fmt: skip
+    assert again.exit_code == 0, again.stderr
+    assert [body(r)["email"] for r in fake.received] == ["ann@acme.com", "bob@acme.com"]
+    assert "'cy@acme.com,dee@acme.com' is not an email address; skipped" in again.stderr
+    assert [r.get("email") for r in again.jsonl()][:4] == ["ann@acme.com"] * 3 + ["bob@acme.com"]
+
+
 def test_verify_sends_once_and_answers_again_from_the_ledger(api: Any) -> None:
     fake = api(verdicts)
     first = run_cli("verify", "ann@acme.com", "no-one@acme.com", "-f", "jsonl",
