@@ -24,6 +24,9 @@ MAX_LINE = 100_000
 #: must stop, not grow until memory runs out).
 MAX_INPUT_BYTES = 100 * 1024 * 1024
 MAX_INPUT_ROWS = 1_000_000
+# A cell may be as long as a file may be: past csv's default (128 KiB) a cell was cut and its
+# row lost, and the rest of its text read as rows of its own.
+csv.field_size_limit(max(csv.field_size_limit(), MAX_INPUT_BYTES))
 #: Lines end at CR LF, LF or a lone CR (old Mac spreadsheets save that way) and nowhere else:
 #: a form feed, \x1c-\x1e, NEL or U+2028 inside a line is data (and no id holds it).
 _LINE_END = pattern(r"\r\n|\r|\n")
@@ -354,16 +357,24 @@ def _csv_rows(text: str) -> Parsed:
     delimiter = _delimiter(head)
     # The header is the first line that is not blank; line numbers stay the file's.
     reader = csv.DictReader(io.StringIO("\n".join(lines[blank:])), delimiter=delimiter)
-    rows, problems = [], []
+    rows: list[tuple[str, dict[str, Any]]] = []
+    problems: list[str] = []
+    try:
+        named = list(reader.fieldnames or ())
+    except csv.Error:  # a header line it cannot read: the rows' own order
+        named = []
+    if len({name for name in named if name.strip()}) < len([n for n in named if n.strip()]):
+        reader.fieldnames = _apart(named, problems, blank + 1)
     while True:
+        # A row is named by the line it starts on (a quoted cell may hold line breaks).
+        number = blank + reader.line_num + 1
         try:
             record = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:
-            problems.append(f"line {blank + reader.line_num + 1}: unreadable CSV ({exc}); skipped")
+            problems.append(f"line {number}: unreadable CSV ({exc}); skipped")
             continue
-        number = blank + reader.line_num
         if None in record:
             problems.append(f"line {number}: more cells than header columns; extra cells ignored")
             record.pop(None)
@@ -372,11 +383,29 @@ def _csv_rows(text: str) -> Parsed:
         }
         if values:
             rows.append((f"line {number}", values))
-    try:
-        header = list(reader.fieldnames or ())
-    except csv.Error:  # a header line it cannot read: the rows' own order
-        header = []
-    return Parsed(rows, problems, tuple(dict.fromkeys(header)))
+    return Parsed(rows, problems, tuple(dict.fromkeys(reader.fieldnames or ())))
+
+
+def _apart(names: list[str], problems: list[str], line: int) -> list[str]:
+    """A header's columns, one of a name given twice (`Email,Email`) renamed `Email (2)`: each
+    column is read and written back, the first is the one read as the field. Columns with no
+    name (a sheet's trailing commas) stay one column, as they were."""
+    seen: dict[str, int] = {}
+    apart = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] == 1 or not name.strip():
+            apart.append(name)
+            continue
+        renamed = f"{name} ({seen[name]})".strip()
+        while renamed in names or renamed in apart:
+            renamed += "'"
+        problems.append(
+            f"line {line}: the header names {quoted(name)} again; that column is read as "
+            f"{quoted(renamed)}, the first {quoted(name)} as the field"
+        )
+        apart.append(renamed)
+    return apart
 
 
 def _plain_record(value: str) -> dict[str, Any]:

@@ -626,3 +626,28 @@ def test_bom_and_raw_csv_say_they_do_nothing_outside_csv(
     assert f"warning: --raw-csv does nothing for {fmt}: it is for csv or tsv" in result.stderr
     csv_run = run_cli("search", "--sandbox", "--limit", "1", "-f", "csv", "--bom", "--raw-csv")
     assert "warning" not in csv_run.stderr
+
+
+def test_a_header_naming_a_column_twice_keeps_both_and_reads_the_first() -> None:
+    """`Email,Email` (work, then personal): csv kept the last, so the work address vanished
+    from the output and the personal one was verified and paid for."""
+    text = "Name,Email,Email,,\nSara,sara@acme.com,sara@gmail.test,,\n"
+    rows, problems, columns = parse_rows(text, lambda cells: "Email" in cells)
+    assert columns == ("Name", "Email", "Email (2)", "")
+    assert rows == [("line 2", {"Name": "Sara", "Email": "sara@acme.com",
+                                "Email (2)": "sara@gmail.test"})]  # fmt: skip
+    assert problems == ["line 1: the header names 'Email' again; that column is read as "
+                        "'Email (2)', the first 'Email' as the field"]  # fmt: skip
+
+
+def test_a_cell_longer_than_csvs_default_limit_is_read_whole(emulator: SandboxApp) -> None:
+    """A 140,000-character note (with a line break, quotes and a comma in it) lost its row,
+    and the rest of its text came back as a row of its own, with exit 0."""
+    note = "x" * 140_000 + '\n,"x",'
+    stream = io.StringIO()
+    writer = csv.writer(stream)
+    writer.writerows([["personId", "note"], ["111", note], ["222", "short"]])
+    rows, problems, _ = parse_rows(stream.getvalue())
+    assert problems == []
+    assert rows == [("line 2", {"personId": "111", "note": note}),
+                    ("line 4", {"personId": "222", "note": "short"})]  # fmt: skip
