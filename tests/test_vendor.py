@@ -155,6 +155,24 @@ def test_verify_appends_under_a_header_without_the_inputs_own_columns(
     assert lines[0] == header and "Note" not in header and len(lines) == 3
     assert lines[2].startswith("bob@acme.com,") and "call back" not in lines[2]
     assert [body(r)["email"] for r in fake.received] == ["ann@acme.com", "bob@acme.com"]
+    assert (  # said, not silent
+        f"warning: --append: {out} has no column for the input's Note: those cells are not "
+        "written (write to a new file to keep them)\n" in more.stderr
+    )
+
+
+def test_append_takes_a_header_a_sheet_saved_in_capitals(api: Any, tmp_path: Path) -> None:
+    """A sheet that saved EMAIL,VERDICT... was refused ("lacks email, verdict") although it
+    has them; the cells go under its spelling."""
+    api(verdicts)
+    out = tmp_path / "verdicts.csv"
+    assert run_cli("verify", "ann@acme.com", "-o", str(out)).exit_code == 0
+    head, row = out.read_text().splitlines()
+    out.write_text(f"{head.upper()}\n{row}\n")
+    more = run_cli("verify", "bob@acme.com", "-o", str(out), "--append")
+    assert more.exit_code == 0, more.stderr
+    lines = out.read_text().splitlines()
+    assert lines[0] == head.upper() and lines[2].startswith("bob@acme.com,Deliverable,Completed,")
 
 
 def test_a_suppressed_address_counts_once_however_many_rows_ask_for_it(

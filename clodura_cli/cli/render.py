@@ -172,7 +172,8 @@ def _held_formats(path: Path) -> tuple[str, ...]:
 def _check_header(header: list[str] | None, columns: Sequence[str] | None, path: str) -> None:
     if header is None or columns is None or list(columns) == [ALL_FIELDS]:
         return  # --fields all: every field the header has
-    missing = [name for name in columns if name not in header]
+    named = {name.casefold() for name in header}  # a sheet may have saved EMAIL for email
+    missing = [name for name in columns if name.casefold() not in named]
     if missing:
         raise UsageError(
             f"--append: {path} has other columns; it lacks {', '.join(missing)} (write to a new "
@@ -237,6 +238,9 @@ def _write(
                 # A name written with half a character (U+FFFD now): the records' own
                 # names must be read the same way, or their cells would be left empty.
                 records = ({without_halves(k): v for k, v in r.items()} for r in records)
+            records = _as_spelled(records, existing)
+            if every is not None:
+                _say_left_out(every, existing, output)
         elif (
             every is not None
             and FORMATS[output.fmt].fixed_columns
@@ -265,6 +269,38 @@ def _write(
             people=output.summary != "records", line_end=line_end,
         )  # fmt: skip
         return write_machine(records, output.fmt, stream, columns, options)
+
+
+def _as_spelled(records: Iterable[dict[str, Any]], header: list[str]) -> Iterable[dict[str, Any]]:
+    """The records with each field under the header's spelling of it (a sheet saved `EMAIL`
+    for `email`), where the header has it in another case only."""
+    exact = set(header)
+    spelled = {name.casefold(): name for name in header}
+    for record in records:
+        if all(key in exact or key.casefold() not in spelled for key in record):
+            yield record
+            continue
+        moved: dict[str, Any] = {}
+        for key, value in record.items():
+            name = key if key in exact else spelled.get(key.casefold(), key)
+            if moved.get(name) in (None, ""):
+                moved[name] = value
+        yield moved
+
+
+def _say_left_out(every: "_Every", header: list[str], output: Output) -> None:
+    """--append to a file whose header lacks some of the input table's own columns: their
+    cells are not written; said, once."""
+    used: set[str] = set()
+    if output.layout is not None:
+        used = {s.split(".")[0] for c in output.layout.columns for s in c.sources}
+    named = {name.casefold() for name in header}
+    left = [n for n in dict.fromkeys(every.first) if n.strip() and n not in used
+            and n.casefold() not in named]  # fmt: skip
+    if left:
+        shown = ", ".join(left[:8]) + (", ..." if len(left) > 8 else "")
+        report.warn(f"--append: {output.path} has no column for the input's {shown}: those "
+                    "cells are not written (write to a new file to keep them)")  # fmt: skip
 
 
 class _Every(NamedTuple):
