@@ -123,6 +123,8 @@ class Inputs:
     #: The --input table's header (its rows leave blank cells out), for the output's columns.
     columns: tuple[str, ...] = ()
     problems: list[str] = field(default_factory=list)
+    #: What was read in a way worth saying, once (websites taken as domains).
+    notices: list[str] = field(default_factory=list)
     duplicates: int = 0
     #: Rows that name one person another row names too, each by what it sends (a LinkedIn URL
     #: in one, a person id in another whose row has that URL): (that row, the row by id). The
@@ -483,9 +485,17 @@ def damaged_id(value: Any) -> str | None:
     return None
 
 
-def identifiers_for(record: dict[str, Any], kind: str, *, trust_ids: bool = True) -> dict[str, Any]:
+def identifiers_for(
+    record: dict[str, Any],
+    kind: str,
+    *,
+    trust_ids: bool = True,
+    websites: list[str] | None = None,
+) -> dict[str, Any]:
     """What to send for a record: personId, else linkedinUrl, else first + last name + domain.
-    Unless ``trust_ids``, a person id a spreadsheet damaged is passed over for the others."""
+    Unless ``trust_ids``, a person id a spreadsheet damaged is passed over for the others.
+    With ``websites``, a website address given as the domain (a CRM's Website column) is read
+    as its domain, and noted there; without, it is refused."""
     person_id = _first(record.get("personId"))
     if person_id and (trust_ids or damaged_id(person_id) is None):
         return {"personId": person_id}
@@ -498,7 +508,7 @@ def identifiers_for(record: dict[str, Any], kind: str, *, trust_ids: bool = True
         return {
             "firstName": first,
             "lastName": last,
-            "companyDomain": bare_domain(domain, "companyDomain"),
+            "companyDomain": bare_domain(domain, "companyDomain", websites),
         }
     needed = "personId or linkedinUrl" + (
         ", or firstName + lastName + companyDomain" if kind == EMAIL else ""
@@ -519,10 +529,11 @@ def collect(
     seen = {target_key(t.identifiers) for t in inputs.targets}
     by_id: dict[str, str] = {}  # a LinkedIn URL or name key of a row sent by id: its label
     by_other: dict[str, str] = {}  # what a row sent by URL or name sends: its label
+    websites: list[str] = []  # websites read as domains (https://www.acme.com/: acme.com)
     for label, record in rows:
         damage = None if trust_ids else damaged_id(_first(record.get("personId")) or "")
         try:
-            identifiers = identifiers_for(record, kind, trust_ids=trust_ids)
+            identifiers = identifiers_for(record, kind, trust_ids=trust_ids, websites=websites)
         except ValidationError as exc:
             if damage is not None:
                 inputs.damaged.append((label, damage, False))
@@ -563,6 +574,10 @@ def collect(
             by_other.setdefault(str(identity.linkedin_url or identity.name_key), label)
     inputs.named_twice += [(label, by_id[value]) for value, label in by_other.items()
                            if value in by_id]  # fmt: skip
+    if websites:
+        more = f" and {len(websites) - 1} more" if len(websites) > 1 else ""
+        inputs.notices.append(f"--input: {websites[0].removeprefix('companyDomain: ')}{more} "
+                              "(a website read as its domain, as the API wants it)")  # fmt: skip
 
 
 def _also_named(record: dict[str, Any], kind: str) -> list[str]:

@@ -1159,3 +1159,20 @@ def test_a_row_whose_id_names_another_person_is_never_given_that_persons_email(
         "warning: 3 row(s) hold a person id and a LinkedIn URL of two different people"
         in result.stderr
     )
+
+
+def test_a_website_in_the_domain_column_is_read_as_its_domain(tmp_path: Path) -> None:
+    """A CRM's Website column (https://www.acme.com/) skipped every row ("not a bare
+    domain"); it is the domain, said once. An address is still refused."""
+    path = tmp_path / "names.csv"
+    path.write_text("firstName,lastName,Website\nSara,Lee,https://www.Acme.com/about\n"
+                    "Ann,Ray,www.beta.io\nBo,Ko,bo@gamma.io\n")  # fmt: skip
+    result = run_cli("reveal", "email", "--sandbox", "--input", str(path), "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    domains = [b["companyDomain"] for b in json.loads(result.stdout)["bodies"]]
+    assert domains == ["acme.com", "beta.io"]
+    assert (
+        "--input: 'https://www.Acme.com/about' read as the domain 'acme.com' and 1 more (a "
+        "website read as its domain, as the API wants it)\n" in result.stderr
+    )
+    assert "line 4: companyDomain: 'bo@gamma.io' is not a bare domain" in result.stderr

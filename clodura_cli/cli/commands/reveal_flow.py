@@ -179,6 +179,8 @@ def read_inputs(
         report.warn(f"--input {problem}")
     if len(inputs.problems) > 1:
         report.info(f"--input: {len(inputs.problems)} warnings (above)")
+    for notice in inputs.notices:
+        report.info(notice)
     if inputs.duplicates:
         report.info(f"{inputs.duplicates} duplicate input(s) revealed once")
     if inputs.named_twice:
