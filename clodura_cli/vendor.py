@@ -318,12 +318,11 @@ def verify_purchase(record: dict[str, Any], deep: bool, webhook: str | None) -> 
 def _bare_email(value: Any) -> str:
     """An address as written in a CRM or a mail header: quotes, angle brackets and a
     ``mailto:`` taken off (``"Ann" <ann@acme.com>`` is ann@acme.com)."""
-    text = str(value or "").strip()
+    # Punctuation a pasted list leaves after an address (`ann@acme.com,`): not part of it.
+    text = str(value or "").strip().rstrip(".,;: ")
     if "<" in text and text.endswith(">"):
         text = text[text.rindex("<") + 1 : -1]
-    text = text.strip().strip("\"'").strip()
-    # Punctuation a pasted list leaves after an address (`ann@acme.com,`): not part of it.
-    text = text.rstrip(".,;: ")
+    text = text.strip().strip("\"'").strip().rstrip(".,;: ")
     return text[len("mailto:") :] if text.lower().startswith("mailto:") else text
 
 
@@ -556,20 +555,42 @@ def person_purchase(record: dict[str, Any], label: str) -> Purchase:
         value = column(record, *spellings)
         if value is not None and str(value).strip():
             body[name] = str(value).strip()
-    if "linkedinUrl" in body:
-        body["linkedinUrl"] = normal_linkedin(body["linkedinUrl"]) or body["linkedinUrl"]
+    unusable = _unusable_identifiers(body)  # dropped: each would be paid for, and match nobody
     if "orgLinkedinUrl" in body:
         body["orgLinkedinUrl"] = normal_company_url(body["orgLinkedinUrl"])
     _refuse_halves(label, body)
     if not body:
         raise ValidationError(label, "has no identifier (linkedinUrl, email, or first and last "
-                                     "name with orgLinkedinUrl or organisationName)")  # fmt: skip
+                                     "name with orgLinkedinUrl or organisationName)"
+                                     + "".join(f"; {why}" for why in unusable))  # fmt: skip
     named = "firstName" in body and "lastName" in body
     company = "orgLinkedinUrl" in body or "organisationName" in body
     if not ("linkedinUrl" in body or "email" in body or (named and company)):
         raise ValidationError(label, "cannot match: first and last name need orgLinkedinUrl or "
-                                     "organisationName (or give linkedinUrl or email)")  # fmt: skip
+                                     "organisationName (or give linkedinUrl or email)"
+                                     + "".join(f"; {why}" for why in unusable))  # fmt: skip
     return Purchase(person_key(body), body, {**record, "matchConfidence": match_confidence(body)})
+
+
+def _unusable_identifiers(body: dict[str, Any]) -> list[str]:
+    """Take out of an enrichment body an email that is no address and a LinkedIn URL that is
+    no profile's (a Sales Navigator link); say why each went. The others are normalised."""
+    from clodura_cli.api.filters import linkedin_profile_url
+
+    why = []
+    if "email" in body:
+        email = _bare_email(body["email"])
+        if _EMAIL.match(email):
+            body["email"] = email
+        else:
+            why.append(f"email {body.pop('email')!r} is not an address")
+    if "linkedinUrl" in body:
+        try:
+            body["linkedinUrl"] = linkedin_profile_url(body["linkedinUrl"], "linkedinUrl")
+        except ValidationError as exc:
+            body.pop("linkedinUrl")
+            why.append(exc.message.removeprefix("linkedinUrl: "))
+    return why
 
 
 def _refuse_halves(label: str, body: dict[str, Any]) -> None:

@@ -379,8 +379,36 @@ def test_enrich_person_refuses_a_person_it_cannot_match(api: Any) -> None:
     fake = api(verdicts)
     result = run_cli("enrich", "person", "--first-name", "Ann", "--last-name", "Lee")
     assert result.exit_code == 2
-    assert "the flags: cannot match" in result.stderr
+    assert "error: enrich person: cannot match" in result.stderr
     assert fake.received == []
+
+
+def test_enrich_person_never_sends_an_address_or_url_that_cannot_match(
+    api: Any, tmp_path: Path
+) -> None:
+    """`--email notanemail` and a Sales Navigator link were sent (and may be charged); verify
+    and search refuse them. A row keeps its other identifiers; one with none left is skipped."""
+    fake = api(verdicts)
+    flags = run_cli("enrich", "person", "--email", "notanemail")
+    assert flags.exit_code == 2 and fake.received == []
+    assert flags.stderr == (
+        "error: enrich person: has no identifier (--linkedin-url, --email, or first and last "
+        "name with --org-linkedin-url or --org-name); --email 'notanemail' is not an address\n"
+    )
+    path = tmp_path / "people.csv"
+    path.write_text(
+        "linkedinUrl,email\n"
+        '"https://www.linkedin.com/sales/lead/ACwAAA,NAME",\n'
+        "https://www.linkedin.com/in/ann-lee/,not-an-address\n"
+        "https://www.linkedin.com/sales/people/ACwBBB,bo@acme.com;\n"
+    )
+    result = run_cli("enrich", "person", "--input", str(path), "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["bodies"] == [
+        {"linkedinUrl": "https://www.linkedin.com/in/ann-lee/"}, {"email": "bo@acme.com"},
+    ]  # fmt: skip
+    assert "--input line 2: has no identifier" in result.stderr
+    assert "is a Sales Navigator URL, which the API does not support" in result.stderr
 
 
 def test_enrich_person_flags_that_cannot_match_are_named_as_flags(api: Any) -> None:

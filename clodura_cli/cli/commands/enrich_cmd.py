@@ -43,7 +43,7 @@ PERSON_FIELDS = tuple(
     )
 )
 #: How a refusal names the person given by flags (not a line of --input).
-_FLAGS = "the flags"
+_FLAGS = "enrich person"
 
 
 def _as_flags(text: str) -> str:
@@ -105,17 +105,14 @@ def person(
 
     given = {k: v for k, v in flags.items() if v}
     rows = [(_FLAGS, given)] if given else []
-    read = paid_flow.read_records(paid_opts.input_file, [], "linkedinUrl", PERSON_INPUT_COLUMNS)
-
-    def purchase(label: str, record: dict[str, Any]) -> Any:
+    if given:  # the flags' mistake ends the run, before anything is read or sent
         try:
-            return person_purchase(record, label)
+            person_purchase(given, _FLAGS)
         except UsageError as exc:
-            if label != _FLAGS:
-                raise
             raise UsageError(_as_flags(exc.message)) from None  # flags, not the body's fields
-
-    purchases = paid_flow.purchases_of([*rows, *read.rows], purchase, read.columns)
+    read = paid_flow.read_records(paid_opts.input_file, [], "linkedinUrl", PERSON_INPUT_COLUMNS)
+    purchases = paid_flow.purchases_of([*rows, *read.rows], lambda label, record: (
+        person_purchase(record, label)), read.columns)  # fmt: skip
     paid_flow.run_paid(ENRICH_PERSON, purchases, paid_opts, api, _rows(person_row),
                        PERSON_COLUMNS, "enrichment", suppress=suppress)  # fmt: skip
 

@@ -178,8 +178,8 @@ def purchases_of(
             purchase = make(label, record)
         except UsageError as exc:
             where = f"--input {label}" if label.startswith("line ") else label
-            said = exc.message if exc.message.startswith(label) else f"{where}: {exc.message}"
-            report.warn(f"{said}; skipped")
+            said = exc.message.removeprefix(f"{label}: ")  # named once, as the row
+            report.warn(f"{where}: {said}; skipped")
             layout.append((record, None, exc.message))
             continue
         layout.append((record, purchase, None))
