@@ -929,14 +929,25 @@ def news_worst(body: dict[str, Any]) -> float:
 
 
 def news_rows(result: Any) -> list[dict[str, Any]]:
-    """One row per article, with the organisation's id and LinkedIn URL on each."""
+    """One row per article, with the organisation's id and LinkedIn URL on each; its fields
+    in the order a reader wants them (a narrow table keeps the first: when, the headline)."""
     data = result if isinstance(result, dict) else {}
     lead = {"organisationId": data.get("organisationId"),
             "orgLinkedinUrl": data.get("orgLinkedinUrl")}  # fmt: skip
-    return [{**lead, **documented(a, ARTICLE_FIELDS, "articleId")} if isinstance(a, dict)
-            else {**lead, "article": a} for a in data.get("articles") or []]  # fmt: skip
+    rows = []
+    for article in data.get("articles") or []:
+        if not isinstance(article, dict):
+            rows.append({**lead, "article": article})
+            continue
+        fields = {**lead, **documented(article, ARTICLE_FIELDS, "articleId")}
+        first = {name: fields.pop(name) for name in _ARTICLE_ORDER if name in fields}
+        rows.append({**first, **fields})
+    return rows
 
 
+#: The fields a news row starts with, in order; the others follow as the answer has them.
+_ARTICLE_ORDER = ("publishedAt", "title", "category", "source", "organisationId", "summary",
+                  "url", "articleId", "orgLinkedinUrl")  # fmt: skip
 #: An article's fields in a news row, as the rows name them.
 ARTICLE_FIELDS = ("organisationId", "orgLinkedinUrl", "articleId", "title", "url", "publishedAt",
                   "category", "source", "summary")  # fmt: skip

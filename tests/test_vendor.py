@@ -766,6 +766,7 @@ def test_no_news_still_costs_its_request_and_a_refusal_is_exit_6(emulator: Any) 
     empty = run_cli("news", "--sandbox", "--org-linkedin-url", nobody, "-f", "jsonl")
     assert (empty.exit_code, empty.stdout) == (0, "")
     assert "credits spent by this run: 2" in empty.stderr
+    assert "No results\n" in empty.stderr  # a table showed nothing at all
     rejected = run_cli("api", "organisation/news", "--sandbox", "-f", "organisationId=1")
     assert rejected.exit_code == 6
     assert "publishedSince is required); nothing charged" in rejected.stderr
@@ -1141,3 +1142,17 @@ def test_an_account_refused_in_a_200_stops_the_run_and_is_asked_again_later(api:
     assert len(fake.received) == 1
     again = run_cli("enrich", "org", "77", "--concurrency", "1")
     assert again.exit_code == 3 and len(fake.received) == 2  # refused: asked again, not held
+
+
+def test_a_news_row_starts_with_when_and_the_headline() -> None:
+    """A narrow table showed articleId, category, publishedAt, source, summary, and left the
+    headline out ("not shown: title"): the rows put what a reader scans first."""
+    from clodura_cli.vendor import news_rows
+
+    answer = {"organisationId": "7", "articles": [
+        {"id": "a1", "url": "https://n.example/1", "summary": "s", "source": "Wire",
+         "category": "Funding", "title": "Acme raises", "publishedAt": "2026-11-01", "x": 1},
+    ]}  # fmt: skip
+    (row,) = news_rows(answer)
+    assert list(row) == ["publishedAt", "title", "category", "source", "organisationId",
+                         "summary", "url", "articleId", "orgLinkedinUrl", "x"]  # fmt: skip

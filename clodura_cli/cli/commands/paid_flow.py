@@ -283,7 +283,10 @@ def run_paid(
     waited_out = [b for b in total.bought if wait_pending and _queued_by_this_run(b)]
     rows = (_row_by_row(batch, total.bought, rows_of, unsent) if batch is not None
             else [row for b in total.bought for row in rows_of(b)])  # fmt: skip
-    report_written(output, write_output(rows, output, empty_header=False, held=True, first=own))
+    written = write_output(rows, output, empty_header=False, held=True, first=own)
+    if written == 0 and total.bought:  # asked, answered, and nothing in it (no news)
+        report.info("No results")
+    report_written(output, written)
     _report(total, noun, endpoint)
     if stopped is not None:
         raise stopped
