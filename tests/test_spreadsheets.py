@@ -609,6 +609,24 @@ def test_a_workbook_named_as_text_is_warned_of(tmp_path: Path, emulator: Sandbox
         "search", "--sandbox", "--limit", "1", "-f", "csv", "-o", str(tmp_path / "a.txt")
     )
     assert "warning" not in text.stderr  # text in a .txt: nothing to say
+    json_named = run_cli("search", "--sandbox", "--limit", "1", "-f", "csv", "-o",
+                         str(tmp_path / "a.json"))  # fmt: skip
+    assert "its name says json, but csv is written (-f csv); name it .csv" in json_named.stderr
+
+
+@pytest.mark.slow
+def test_a_workbook_format_setting_leaves_a_terminal_its_table(tmp_path: Path) -> None:
+    """`config set format xlsx` made every command on a terminal fail ("a workbook is bytes"),
+    `clodura credits` too; the setting is for files and pipes."""
+    pytest.importorskip("xlsxwriter")
+    env = base_env(tmp_path)
+    command = [CLODURA, "credits", "--sandbox"]
+    assert run_arranged([CLODURA, "config", "set", "format", "xlsx"], env, set()).exit_code == 0
+    shown = run_arranged(command, env, {"stdout", "stderr"})
+    assert shown.exit_code == 0, shown.stderr
+    assert b"contact views" in shown.stdout
+    piped = run_arranged(command, env, {"stderr"})
+    assert piped.exit_code == 0 and piped.stdout[:2] == b"PK"
 
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl", "xlsx"])

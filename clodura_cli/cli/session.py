@@ -86,9 +86,8 @@ class ApiOptions(_Given):
             from clodura_cli.store.formats import format_for_suffix
 
             named = format_for_suffix(output)
-            if named is not None and named != chosen and (FORMATS[named].binary or
-                                                          FORMATS[chosen].binary):  # fmt: skip
-                # A workbook in a .csv (or a CSV in a .xlsx) opens as garbage in the tool the
+            if named not in (None, chosen, "table"):  # a .txt holds any text
+                # A workbook in a .csv (or CSV in a .json) opens as garbage in the tool the
                 # name chooses.
                 report.warn(f"--output {output}: its name says {named}, but {chosen} is written "
                             f"(-f {chosen}); name it {FORMATS[chosen].extensions[0]} to open "
@@ -103,9 +102,10 @@ class ApiOptions(_Given):
         if output:
             return format_for_path(output)
         configured = self.setting("format")
-        if configured:
-            return str(configured)
-        return "table" if terminal.is_terminal("stdout") else "jsonl"
+        to_terminal = terminal.is_terminal("stdout")
+        if configured and not (to_terminal and _binary(str(configured))):
+            return str(configured)  # a workbook setting is for files and pipes, not a terminal
+        return "table" if to_terminal else "jsonl"
 
     def bom(self, flag: bool) -> bool:
         """--bom, else the csv-bom setting."""
@@ -155,6 +155,13 @@ class Connection(NamedTuple):
 
     client: "CloduraClient"
     account: str
+
+
+def _binary(name: str) -> bool:
+    """A format of bytes (a workbook), never for a terminal."""
+    from clodura_cli.store.formats import FORMATS
+
+    return name in FORMATS and FORMATS[name].binary
 
 
 def open_client(
