@@ -335,7 +335,8 @@ def test_a_failing_balance_is_asked_once_quietly(emulator: SandboxApp) -> None:
 def test_credits_in_every_format_it_offers() -> None:
     rows = list(csv.DictReader(io.StringIO(run_cli("credits", "--sandbox", "-f", "csv").stdout)))
     assert [row["pool"] for row in rows] == ["contact views", "direct dials"]
-    assert set(rows[0]) == {"plan", "pool", "used", "maximum", "remaining"}
+    assert set(rows[0]) == {"plan", "pool", "used", "maximum", "remaining", "checkedAt"}
+    assert rows[0]["checkedAt"].endswith("+00:00")  # a history file's lines say when
     lines = run_cli("credits", "--sandbox", "-f", "jsonl").jsonl()
     assert [line["remaining"] for line in lines] == [int(row["remaining"]) for row in rows]
     raw = json.loads(run_cli("credits", "--sandbox", "-f", "json").stdout)

@@ -6,22 +6,22 @@ from clodura_cli.cli import options, terminal
 from clodura_cli.cli.session import ApiOptions, open_client
 from clodura_cli.store.formats import json_text
 
-POOL_COLUMNS = ("plan", "pool", "used", "maximum", "remaining")
+POOL_COLUMNS = ("plan", "pool", "used", "maximum", "remaining", "checkedAt")
 
 
 @options.with_api_options
 def credits(fmt: options.Format = None, *, api: ApiOptions) -> None:
     """Show the credit balance: a table with usage bars; the API's answer as is with -f json;
-    one row per pool (plan, pool, used, maximum, remaining) in the other formats (JSON Lines
-    in a pipe, unless the format setting says otherwise).
+    one row per pool (plan, pool, used, maximum, remaining, and when it was checked) in the
+    other formats (JSON Lines in a pipe, unless the format setting says otherwise).
 
     Examples:
 
       clodura credits
 
-      clodura credits -f json | jq .remainingCredits
+      clodura credits -f jsonl | jq -r '"\\(.pool): \\(.remaining) left"'
 
-      clodura credits -f csv >> balance-history.csv
+      clodura credits -f jsonl >> balance-history.jsonl   # a line a pool, each run
     """
     chosen = api.output_format(fmt, None)
     with open_client(api) as client:
@@ -33,11 +33,14 @@ def credits(fmt: options.Format = None, *, api: ApiOptions) -> None:
 
     family, rows = pools(balance)
     if chosen != "table":
+        import datetime as dt
+
         from clodura_cli.cli.render import Output, write_output
 
+        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         records = (
             {"plan": family, "pool": pool.name, "used": pool.used, "maximum": pool.maximum,
-             "remaining": pool.remaining}
+             "remaining": pool.remaining, "checkedAt": now}
             for pool in rows
         )  # fmt: skip
         write_output(records, Output(chosen, columns=POOL_COLUMNS), empty_header=False)
