@@ -187,6 +187,21 @@ def test_nothing_to_reveal_is_a_usage_error(emulator: SandboxApp) -> None:
     assert "nothing to reveal" in result.stderr
     names_nobody = reveal_email("--input", "-", input="firstName\nAnn\n")
     assert names_nobody.exit_code == 2
+    assert names_nobody.stderr.endswith(
+        "error: nothing to reveal: no row of --input - names a person (see the warnings above); "
+        "nothing sent\n"
+    )  # it said "give ... or --input FILE", which was given
+
+
+@pytest.mark.parametrize("text", ["", "personId,linkedinUrl\n", "\ufeff"])
+def test_an_input_file_with_no_record_says_so(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text(text, encoding="utf-8")
+    result = run_cli("reveal", "email", "--sandbox", "--input", str(path))
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"error: --input {path}: no records in it (empty, or a header alone); nothing sent\n"
+    )
 
 
 @pytest.mark.parametrize("command", [["reveal", "email"], ["verify"], ["enrich", "person"]])
