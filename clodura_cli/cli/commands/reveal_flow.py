@@ -137,9 +137,6 @@ def _suppress(inputs: Inputs, files: list[str] | None) -> set[str]:
             if row.key is not None and row.key in targets]  # fmt: skip
     dropped = suppressed(rows, files, "people")
     inputs.targets = [t for t in inputs.targets if target_key(t.identifiers) not in dropped]
-    if not (inputs.targets or inputs.rows or inputs.problems or rows_from_args) and input_file:
-        raise UsageError(f"--input {input_file}: no records in it (empty, or a header alone); "
-                         "nothing sent")  # fmt: skip
     if not inputs.targets:
         raise UsageError("nothing to reveal: every input is on the suppression list")
     return dropped
@@ -190,6 +187,9 @@ def read_inputs(
         report.warn(reveal_run.named_twice(inputs.named_twice))
     if input_file == "-" and not rows_from_args and not inputs.rows and not inputs.problems:
         nothing_piped()
+    if not (inputs.targets or inputs.rows or inputs.problems or rows_from_args) and input_file:
+        raise UsageError(f"--input {input_file}: no records in it (empty, or a header alone); "
+                         "nothing sent")  # fmt: skip
     if not (inputs.targets or inputs.rows or inputs.problems or rows_from_args) and input_file:
         raise UsageError(f"--input {input_file}: no records in it (empty, or a header alone); "
                          "nothing sent")  # fmt: skip
