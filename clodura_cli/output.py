@@ -7,7 +7,13 @@ from typing import NamedTuple
 from clodura_cli.api.errors import UsageError
 from clodura_cli.base.text import quoted
 from clodura_cli.store.files import is_stream
-from clodura_cli.store.formats import ALL_FIELDS, FORMAT_NAMES, format_for_suffix, known_extensions
+from clodura_cli.store.formats import (
+    ALL_FIELDS,
+    FORMAT_NAMES,
+    FORMATS,
+    format_for_suffix,
+    known_extensions,
+)
 
 
 class OutputOptions(NamedTuple):
@@ -34,9 +40,15 @@ def format_for_path(path: str) -> str:
         return "jsonl"
     if Path(path).is_dir():
         raise UsageError(f"--output: {path!r} is a folder; give a file name inside it")
+    import difflib
+
+    suffix = Path(path).suffix.lower()
+    ends = [ext for fmt in FORMATS.values() for ext in fmt.extensions]
+    close = difflib.get_close_matches(suffix, ends, n=1, cutoff=0.6) if suffix else []
+    meant = f"did you mean {Path(path).with_suffix(close[0])}? or " if close else ""
     raise UsageError(
         f"--output: cannot tell the format of {path!r} from its extension "
-        f"({known_extensions()}); add --format {'|'.join(FORMAT_NAMES)}"
+        f"({known_extensions()}); {meant}add --format {'|'.join(FORMAT_NAMES)}"
     )
 
 

@@ -65,8 +65,10 @@ INVALID = [
     (["--title", "  "], ["--title", "empty value"]),
     (["--limit", "0"], ["--limit", "0"]),
     (["--limit", "5", "--all"], ["--limit and --all"]),
-    (["--format", "xml"], ["'xml' is not a format", names_text()]),
-    (["--output", "leads.xls"], ["--output", "'leads.xls'", "add --format"]),
+    (["--format", "xml"], ["'xml' is not a format; use", names_text()]),
+    (["--format", "xslx"], ["'xslx' is not a format; did you mean 'xlsx'?"]),
+    (["--output", "leads.xls"], ["--output", "'leads.xls'", "did you mean leads.xlsx? or add"]),
+    (["--output", "leads.foo"], ["--output", "'leads.foo'", ".xlsx); add --format"]),
     (["--fields", " , "], ["--fields"]),
 ]
 

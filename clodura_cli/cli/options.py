@@ -64,7 +64,11 @@ def _check_format(value: str | None) -> str | None:
         return None
     lowered = value.lower()
     if lowered not in FORMAT_NAMES:
-        raise typer.BadParameter(f"{value!r} is not a format; use {names_text()}")
+        import difflib
+
+        close = difflib.get_close_matches(lowered, FORMAT_NAMES, n=1, cutoff=0.6)
+        meant = f"did you mean {close[0]!r}? " if close else ""
+        raise typer.BadParameter(f"{value!r} is not a format; {meant}use {names_text()}")
     return lowered
 
 
