@@ -49,6 +49,7 @@ from clodura_cli.reveal import (
     reveal_body,
     still_pending,
 )
+from clodura_cli.store.cells import kept_beside
 from clodura_cli.store.ledger import Job, Ledger
 
 
@@ -548,14 +549,21 @@ def input_rows(
     for row in inputs.rows:
         entry = by_key.get(row.key) if row.key is not None else None
         if entry is not None:
-            rows.append(output_row(replace(entry, target=replace(entry.target, record=row.record))))
+            made = output_row(replace(entry, target=replace(entry.target, record=row.record)))
         elif row.key is None:
-            rows.append(blank_row(row.record, kind, "skipped", row.problem))
+            made = blank_row(row.record, kind, "skipped", row.problem)
         elif row.key in suppressed:
-            rows.append(blank_row(row.record, kind, "suppressed", None))
+            made = blank_row(row.record, kind, "suppressed", None)
         else:
-            rows.append(blank_row(row.record, kind, "not_sent", NOT_SENT))
+            made = blank_row(row.record, kind, "not_sent", NOT_SENT)
+        rows.append(kept_beside(row.record, made, KEPT_BESIDE))
     return rows
+
+
+#: A reveal's columns that another step may have written before it (a verification's credits,
+#: the other reveal's tracking id): an input's own value is kept beside the reveal's. A
+#: reveal's own status and message are not: a rerun of a pending file updates them.
+KEPT_BESIDE = ("credits", "trackingId", "provider", "emailStatus", "phoneTypes")
 
 
 def job_rows(jobs: list[Job]) -> list[dict[str, Any]]:

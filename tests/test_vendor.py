@@ -1156,3 +1156,43 @@ def test_a_news_row_starts_with_when_and_the_headline() -> None:
     (row,) = news_rows(answer)
     assert list(row) == ["publishedAt", "title", "category", "source", "organisationId",
                          "summary", "url", "articleId", "orgLinkedinUrl", "x"]  # fmt: skip
+
+
+def test_an_input_column_a_result_would_replace_is_kept_beside_it(api: Any, tmp_path: Path) -> None:
+    """A CRM's own status ("Customer - do not contact"), state (CA) and credits were written
+    over by the verification's, and lost. They are kept as `NAME (input)`; a rerun over its
+    own output adds nothing."""
+    api(verdicts)
+    path = tmp_path / "crm.csv"
+    path.write_text("email,status,state,credits\nann@acme.com,Customer - do not contact,CA,VIP\n")
+    first = run_cli("verify", "--input", str(path), "-f", "jsonl")
+    assert first.exit_code == 0, first.stderr
+    (row,) = first.jsonl()
+    assert (row["status"], row["state"], row["credits"]) == ("completed", "Completed", 0.04)
+    assert (row["status (input)"], row["state (input)"], row["credits (input)"]) == (
+        "Customer - do not contact", "CA", "VIP"
+    )  # fmt: skip
+    assert "message (input)" not in row  # nothing to keep
+    again = tmp_path / "verified.csv"
+    assert run_cli("verify", "--input", str(path), "-o", str(again)).exit_code == 0
+    rerun = run_cli("verify", "--input", str(again), "-f", "csv")
+    assert rerun.exit_code == 0 and rerun.stdout == again.read_text()
+
+
+def test_a_reveal_after_another_keeps_the_first_ones_tracking_id_and_credits(
+    tmp_path: Path,
+) -> None:
+    """reveal phone over reveal email's output replaced its trackingId and credits."""
+    found = run_cli("search", "--sandbox", "--limit", "3", "-f", "csv", "--fields",
+                    "personId,linkedinUrl")  # fmt: skip
+    people = tmp_path / "people.csv"
+    people.write_text(found.stdout)
+    emails = tmp_path / "emails.csv"
+    assert run_cli("reveal", "email", "--sandbox", "--input", str(people), "-o",
+                   str(emails)).exit_code in (0, 6)  # fmt: skip
+    phones = run_cli("reveal", "phone", "--sandbox", "--input", str(emails), "-f", "jsonl")
+    assert phones.exit_code in (0, 6), phones.stderr
+    before = list(csv.DictReader(io.StringIO(emails.read_text())))
+    for row, earlier in zip(phones.jsonl(), before, strict=True):
+        assert row["trackingId (input)"] == earlier["trackingId"] != row["trackingId"]
+        assert row.get("email") == (earlier["email"] or None)  # the first reveal's, kept

@@ -75,6 +75,25 @@ def _flat(value: Any) -> str:
     return _scalar(value)
 
 
+def kept_beside(
+    record: dict[str, Any], row: dict[str, Any], names: Sequence[str]
+) -> dict[str, Any]:
+    """``row`` (a result written over the input ``record``) with the input's own value of each
+    of ``names`` the result replaced with another kept beside it, as ``NAME (input)`` (``NAME
+    (input 2)``, ... once a chain has one): a CRM's own status or state column, an earlier
+    step's credits are never lost to a column of the same name."""
+    for name in dict.fromkeys(names):
+        before = record.get(name)
+        if before in (None, "", []) or name not in row or cell(row[name]) == cell(before):
+            continue
+        number, key = 1, f"{name} (input)"
+        while key in row:
+            number += 1
+            key = f"{name} (input {number})"
+        row[key] = before
+    return row
+
+
 def header_without_records(options: WriteOptions) -> Sequence[str] | None:
     """The header of a new file that no record came to, with no columns named: the person
     columns for people, none for records of another kind."""

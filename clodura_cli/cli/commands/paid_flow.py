@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -27,6 +27,7 @@ from clodura_cli.inputs import Parsed, column_key, parse_rows, plain_value, read
 from clodura_cli.output import OutputOptions, chosen_columns
 from clodura_cli.paid import Bought, PaidEndpoint, Purchase
 from clodura_cli.store import config
+from clodura_cli.store.cells import kept_beside
 from clodura_cli.store.formats import json_text
 from clodura_cli.store.items import PaidItems
 from clodura_cli.store.ledger import Ledger
@@ -216,18 +217,21 @@ def _row_by_row(
     bought: list[Bought],
     rows_of: Callable[[Bought], list[dict[str, Any]]],
     unsent: dict[str, str],
+    results: Sequence[str],
 ) -> list[dict[str, Any]]:
     """Every input row in order: with what its item came to, or why it was not sent
-    (``unsent``: key -> suppressed or not_sent)."""
+    (``unsent``: key -> suppressed or not_sent). An input column of the same name as one of
+    the ``results`` (a CRM's status, an earlier step's credits) is kept beside it."""
     by_key = {b.purchase.key: b for b in bought}
     out: list[dict[str, Any]] = []
     for record, purchase, problem in batch.rows:
         found = by_key.get(purchase.key) if purchase is not None else None
         if found is not None:
-            out += rows_of(Bought(purchase, found.item, found.source))  # type: ignore[arg-type]
+            made = rows_of(Bought(purchase, found.item, found.source))  # type: ignore[arg-type]
         else:
             status = "skipped" if purchase is None else unsent.get(purchase.key, "not_sent")
-            out.append({**record, "status": status, "credits": None, "message": problem})
+            made = [{**record, "status": status, "credits": None, "message": problem}]
+        out += [kept_beside(record, row, results) for row in made]
     return out
 
 
@@ -281,7 +285,8 @@ def run_paid(
     total, stopped = _buy_all(endpoint, wanted, opts, api, items, noun, more)
     total.bought = _settle(items, total.bought, noun, wait_pending)
     waited_out = [b for b in total.bought if wait_pending and _queued_by_this_run(b)]
-    rows = (_row_by_row(batch, total.bought, rows_of, unsent) if batch is not None
+    results = (*RESULT_COLUMNS.get(endpoint.name, ()), "status", "credits", "message")
+    rows = (_row_by_row(batch, total.bought, rows_of, unsent, results) if batch is not None
             else [row for b in total.bought for row in rows_of(b)])  # fmt: skip
     written = write_output(rows, output, empty_header=False, held=True, first=own)
     if written == 0 and total.bought:  # asked, answered, and nothing in it (no news)
