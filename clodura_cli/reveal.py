@@ -31,9 +31,9 @@ from clodura_cli.api.errors import (
     PendingJobsError,
     PermissionDeniedError,
     UnreadableAnswerError,
+    ValidationError,
     state_after_failure,
 )
-from clodura_cli.api.linkedin import normal_linkedin
 from clodura_cli.api.spec import PERSON_RECORD_FIELDS
 from clodura_cli.base.text import pattern
 from clodura_cli.batch import each_in_order
@@ -956,17 +956,27 @@ def another_persons(target: Target, result: dict[str, Any]) -> str | None:
     answer names a LinkedIn URL other than the row's own (its id column was sorted apart
     from the rest, say). The answer is right for the id, and kept; the row's person is not
     the id's, so its email or phones would be another person's."""
-    own = target.record.get("linkedinUrl")
-    if "personId" not in target.identifiers or not isinstance(own, str) or not own.strip():
-        return None
-    named = named_in(result).get("linkedinUrl")
-    if not named or normal_linkedin(own) == named:
-        return None
+    own = _profile(target.record.get("linkedinUrl"))
+    named = _profile(named_in(result).get("linkedinUrl"))
+    if "personId" not in target.identifiers or own is None or named is None or own == named:
+        return None  # compared only when both are profile URLs: a slug or a company page is not
     return (
         f"the answer for person id {target.identifiers['personId']} names {named}, not this "
-        f"row's {normal_linkedin(own)}: the row's id and URL are two people's; left out (the "
-        "answer stays in the ledger)"
+        f"row's {own}: the row's id and URL are two people's; left out (the answer stays in "
+        "the ledger)"
     )
+
+
+def _profile(url: Any) -> str | None:
+    """A LinkedIn profile URL in its one spelling, or None for anything else."""
+    from clodura_cli.api.filters import linkedin_profile_url
+
+    if not isinstance(url, str) or not url.strip():
+        return None
+    try:
+        return linkedin_profile_url(url.strip(), "linkedinUrl")
+    except ValidationError:
+        return None
 
 
 def output_row(entry: Entry) -> dict[str, Any]:

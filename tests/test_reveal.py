@@ -1191,3 +1191,24 @@ def test_a_website_in_the_domain_column_is_read_as_its_domain(tmp_path: Path) ->
         "website read as its domain, as the API wants it)\n" in result.stderr
     )
     assert "line 4: companyDomain: 'bo@gamma.io' is not a bare domain" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("own", "named", "mismatch"),
+    [
+        ("https://www.linkedin.com/in/ann-lee/", "ann-lee", False),  # a slug: not compared
+        ("https://www.linkedin.com/in/ann-lee/", "https://www.linkedin.com/company/acme/", False),
+        ("https://www.linkedin.com/company/acme/", "https://www.linkedin.com/in/ann-lee/", False),
+        ("http://linkedin.com/in/Ann-Lee?trk=x", "https://www.linkedin.com/in/ann-lee/", False),
+        ("https://www.linkedin.com/in/bob/", "https://www.linkedin.com/in/ann-lee/", True),
+    ],
+)
+def test_only_two_profile_urls_that_differ_make_a_mismatch(
+    own: str, named: str, mismatch: bool
+) -> None:
+    """A mismatch hides a paid email: never for a slug, a company page or another spelling."""
+    from clodura_cli.inputs import Target
+    from clodura_cli.store.ledger import Identity
+
+    target = Target({"personId": "1"}, {"personId": "1", "linkedinUrl": own}, Identity("1"))
+    assert (reveal.another_persons(target, {"linkedinUrl": named}) is not None) is mismatch
