@@ -65,11 +65,16 @@ def parse_fields(text: str | None) -> list[str] | None:
 
 
 def chosen_columns(
-    text: str | None, known: Iterable[str], warn: Callable[[str], None]
+    text: str | None,
+    known: Iterable[str],
+    warn: Callable[[str], None],
+    also: Iterable[str] = (),
 ) -> list[str] | None:
-    """The ``--fields`` columns (None: the format's own), checked against ``known``."""
+    """The ``--fields`` columns (None: the format's own), checked against ``known``; ``also``
+    (a --layout's column names) are known without being suggested for a typo."""
     chosen = parse_fields(text)
-    for warning in check_fields(chosen, known):
+    extra = set(also)
+    for warning in check_fields([f for f in chosen or () if f not in extra], known):
         warn(warning)
     return chosen
 

@@ -623,3 +623,14 @@ def test_a_crm_export_is_known_by_its_header(name: str) -> None:
     found = layouts.built_in_matching([*map(str.upper, header), "Owner"], "people")
     assert found is not None and found.name == name
     assert layouts.built_in_matching([*header[:2], "personId", "Owner"], "people") is None
+
+
+def test_fields_may_name_a_layouts_own_columns_without_a_warning(emulator: SandboxApp) -> None:
+    """--layout hubspot --fields "Company Name" warned "not a known field; kept as an empty
+    column", then filled it."""
+    result = run_cli("search", "--sandbox", "--limit", "2", "--layout", "hubspot", "--fields",
+                     "Company Name,Email", "-f", "csv")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "not a known field" not in result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert list(rows[0]) == ["Company Name", "Email"] and all(r["Company Name"] for r in rows)

@@ -426,6 +426,12 @@ def _hint_layout(columns: Sequence[str], kind: str) -> None:
                     "columns")  # fmt: skip
 
 
+def layout_columns(out: "OutputOptions", kind: str) -> tuple[str, ...]:
+    """The column names of the --layout, when --fields may name them (nothing to read else)."""
+    layout = layout_of(out.layout, kind) if out.fields is not None else None
+    return () if layout is None else tuple(column.name for column in layout.columns)
+
+
 def layout_of(text: str | None, kind: str) -> "Layout | None":
     """The --layout of a command writing records of ``kind``, None without one (the layouts
     and their YAML are read only when one is asked for)."""

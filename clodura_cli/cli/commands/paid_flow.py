@@ -21,7 +21,7 @@ from clodura_cli.api.errors import (
 )
 from clodura_cli.cli import options, report, terminal
 from clodura_cli.cli.progress import count_progress
-from clodura_cli.cli.render import output_for, report_written, write_output
+from clodura_cli.cli.render import layout_columns, output_for, report_written, write_output
 from clodura_cli.cli.session import ApiOptions, open_connection
 from clodura_cli.inputs import Parsed, column_key, parse_rows, plain_value, read_input
 from clodura_cli.output import OutputOptions, chosen_columns
@@ -269,9 +269,10 @@ def run_paid(
     out = opts.out
     chosen = api.output_format(out.fmt, out.output)
     own = batch.columns if batch is not None else ()  # the input's: filled from each row
-    fields = chosen_columns(out.fields, (*columns, *own), report.warn)
+    kind = RECORD_KINDS.get(endpoint.name, "records")
+    fields = chosen_columns(out.fields, (*columns, *own), report.warn, layout_columns(out, kind))
     output = output_for(out, api, chosen, fields, summary="records",
-                        kind=RECORD_KINDS.get(endpoint.name, "records"),
+                        kind=kind,
                         extra=(*RESULT_COLUMNS.get(endpoint.name, ()), *columns),
                         input_columns=own)  # fmt: skip
     output.check_append(fields or list(columns))

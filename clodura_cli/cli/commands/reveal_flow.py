@@ -12,7 +12,13 @@ from typing import Any
 from clodura_cli import reveal_run
 from clodura_cli.api.errors import CreditGuardError, MissingKeyError, UsageError
 from clodura_cli.cli import report, terminal
-from clodura_cli.cli.render import Output, output_for, report_written, write_output
+from clodura_cli.cli.render import (
+    Output,
+    layout_columns,
+    output_for,
+    report_written,
+    write_output,
+)
 from clodura_cli.cli.session import ApiOptions, open_connection
 from clodura_cli.inputs import EMAIL, Inputs, target_key
 from clodura_cli.output import chosen_columns
@@ -35,7 +41,8 @@ def run_reveal(
     out = options.out
     chosen = api.output_format(out.fmt, out.output)
     options = replace(options, concurrency=int(api.setting("concurrency", options.concurrency)))
-    columns = chosen_columns(out.fields, (*REVEAL_COLUMNS, *inputs.columns), report.warn)
+    columns = chosen_columns(out.fields, (*REVEAL_COLUMNS, *inputs.columns), report.warn,
+                             layout_columns(out, "people"))  # fmt: skip
     output = output_for(out, api, chosen, columns, summary=options.kind, kind="people",
                         extra=(*_REVEAL_EXTRA[options.kind], *_REVEAL_EXTRA["all"]),
                         input_columns=inputs.columns)  # fmt: skip

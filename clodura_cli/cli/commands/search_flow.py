@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, Any
 from clodura_cli.api.endpoints import PEOPLE
 from clodura_cli.api.errors import CloduraError, UsageError
 from clodura_cli.cli import report, terminal
-from clodura_cli.cli.render import Output, output_for, report_written, write_output
+from clodura_cli.cli.render import (
+    Output,
+    layout_columns,
+    output_for,
+    report_written,
+    write_output,
+)
 from clodura_cli.cli.session import ApiOptions
 from clodura_cli.output import chosen_columns
 from clodura_cli.search_run import Search, SearchOptions
@@ -56,7 +62,8 @@ def _output(opts: SearchOptions, api: ApiOptions) -> Output:
     """Where and how the records go, checked before anything is sent (--append's header)."""
     endpoint, out = opts.endpoint, opts.out
     chosen = api.output_format(out.fmt, out.output)
-    columns = chosen_columns(out.fields, endpoint.record_fields, report.warn)
+    columns = chosen_columns(out.fields, endpoint.record_fields, report.warn,
+                             layout_columns(out, endpoint.name))  # fmt: skip
     if (
         columns is None
         and FORMATS[chosen].fixed_columns

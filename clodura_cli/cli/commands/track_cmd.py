@@ -171,11 +171,12 @@ def _deliveries(out: OutputOptions, api: ApiOptions) -> Any:
 
 def _jobs(out: OutputOptions, api: ApiOptions) -> Any:
     """Where the jobs go, as the output options say."""
-    from clodura_cli.cli.render import output_for
+    from clodura_cli.cli.render import layout_columns, output_for
     from clodura_cli.output import chosen_columns
     from clodura_cli.reveal import REVEAL_COLUMNS
 
-    columns = chosen_columns(out.fields, REVEAL_COLUMNS, report.warn)
+    columns = chosen_columns(out.fields, REVEAL_COLUMNS, report.warn,
+                             layout_columns(out, "people"))  # fmt: skip
     return output_for(
         out,
         api,
