@@ -120,7 +120,7 @@ def _read_input(name: str) -> Any:
 # One option a few lines, as in options.py.
 # fmt: off
 EndpointPath = Annotated[str, typer.Argument(
-    help="/api/v1/... or a path relative to it.",
+    help="/api/v1/... or a path relative to it.", metavar="PATH",
 )]
 Method = Annotated[str | None, typer.Option(
     "--method", "-X", help="HTTP method (default GET, or POST with a body).",

@@ -15,6 +15,7 @@ def completion(
         str,
         typer.Argument(
             help="bash, zsh or fish.",
+            metavar="SHELL",
             autocompletion=complete.choices(SHELLS),
         ),
     ],

@@ -14,7 +14,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-Name = Annotated[str, typer.Argument(help="Setting name, e.g. webhook-url.")]
+Name = Annotated[str, typer.Argument(help="Setting name, e.g. webhook-url.", metavar="NAME")]
 
 
 @app.command()
@@ -39,6 +39,7 @@ def set_(
         str | None,
         typer.Argument(
             help="The new value (a secret, such as webhook-secret, is read from stdin instead).",
+            metavar="[VALUE]",
         ),
     ] = None,
     profile: options.Profile = None,

@@ -18,12 +18,13 @@ def help(
         str | None,
         typer.Argument(
             help="exit-codes, or a command's name.",
+            metavar="[TOPIC]",
             autocompletion=complete.choices((*TOPICS, *COMMANDS)),
         ),
     ] = None,
     subcommand: Annotated[
         list[str] | None,
-        typer.Argument(help="A subcommand (`clodura help reveal email`)."),
+        typer.Argument(help="A subcommand (`clodura help reveal email`).", metavar="[SUBCOMMAND]"),
     ] = None,
 ) -> None:
     """Show a help topic (exit-codes) or a command's help.

@@ -23,7 +23,7 @@ app = typer.Typer(
 )
 
 Name = Annotated[str, typer.Argument(
-    help="Preset name.", autocompletion=complete.preset_names,
+    help="Preset name.", autocompletion=complete.preset_names, metavar="NAME",
 )]  # fmt: skip
 
 

@@ -17,6 +17,7 @@ LEDGER_PANEL = "Ledger"
 # fmt: off
 TrackingIds = Annotated[list[str] | None, typer.Argument(
     help="Tracking ids to fetch (or, with --raw, person ids); none lists the ledger.",
+    metavar="[TRACKING_ID]...",
 )]
 Wait = Annotated[bool, typer.Option(
     "--wait", help="Poll until the jobs are done; with no id, every open job of this account.",
