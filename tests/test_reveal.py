@@ -193,11 +193,17 @@ def test_nothing_to_reveal_is_a_usage_error(emulator: SandboxApp) -> None:
     )  # it said "give ... or --input FILE", which was given
 
 
-@pytest.mark.parametrize("text", ["", "personId,linkedinUrl\n", "\ufeff"])
-def test_an_input_file_with_no_record_says_so(tmp_path: Path, text: str) -> None:
+@pytest.mark.parametrize(
+    "command", [["reveal", "email"], ["verify"], ["enrich", "person"], ["enrich", "org"], ["news"]]
+)
+@pytest.mark.parametrize("text", ["", "personId,email,organisationId\n", "\ufeff"])
+def test_an_input_file_with_no_record_says_so(
+    tmp_path: Path, text: str, command: list[str]
+) -> None:
+    """It said "give ... or --input FILE", which was given."""
     path = tmp_path / "leads.csv"
     path.write_text(text, encoding="utf-8")
-    result = run_cli("reveal", "email", "--sandbox", "--input", str(path))
+    result = run_cli(*command, "--sandbox", "--input", str(path))
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == (
         f"error: --input {path}: no records in it (empty, or a header alone); nothing sent\n"

@@ -139,6 +139,9 @@ def read_records(
         from clodura_cli.cli.commands.reveal_flow import nothing_piped
 
         nothing_piped()
+    if not parsed and not problems:  # a file given, and nothing in it: a mistake, said
+        raise UsageError(f"--input {input_file}: no records in it (empty, or a header alone); "
+                         "nothing sent")  # fmt: skip
     for problem in problems:
         report.warn(f"--input {problem}")
     # One plain value a line is the command's own kind of value; a row of a CSV with a header
