@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 from clodura_cli.api.errors import UsageError, ValidationError
 from clodura_cli.api.filters import bare_domain, linkedin_profile_url
+from clodura_cli.api.linkedin import profile_slug
 from clodura_cli.base.encoding import has_halves
 from clodura_cli.base.text import has_controls, pattern, quoted
 from clodura_cli.store.formats import unguarded
@@ -130,6 +131,9 @@ class Inputs:
     #: in one, a person id in another whose row has that URL): (that row, the row by id). The
     #: ledger knows a person by what was sent, so both are revealed, and may be paid for.
     named_twice: list[tuple[str, str]] = field(default_factory=list)
+    #: Rows giving one person id with two LinkedIn profiles: (that row, the first such row,
+    #: the id). At most one of them is the id's person; both get the id's answer.
+    one_id_two_people: list[tuple[str, str, str]] = field(default_factory=list)
     #: Rows whose person id a spreadsheet damaged: (label, how, sent by another identifier).
     damaged: list[tuple[str, str, bool]] = field(default_factory=list)
     #: Lines (1-based) that were not UTF-8: names on them are read as Windows-1252, but an
@@ -530,6 +534,7 @@ def collect(
     by_id: dict[str, str] = {}  # a LinkedIn URL or name key of a row sent by id: its label
     by_other: dict[str, str] = {}  # what a row sent by URL or name sends: its label
     websites: list[str] = []  # websites read as domains (https://www.acme.com/: acme.com)
+    profiles: dict[str, tuple[str, str]] = {}  # a target's key: the first row's label, profile
     for label, record in rows:
         damage = None if trust_ids else damaged_id(_first(record.get("personId")) or "")
         try:
@@ -559,6 +564,11 @@ def collect(
             )
         key = target_key(identifiers)
         inputs.rows.append(InputRow(record, key))
+        profile = profile_slug(record.get("linkedinUrl")) if "personId" in identifiers else None
+        if profile is not None:
+            first = profiles.setdefault(key, (label, profile))
+            if first[1] != profile:
+                inputs.one_id_two_people.append((label, first[0], str(identifiers["personId"])))
         if key in seen:
             inputs.duplicates += 1
             continue

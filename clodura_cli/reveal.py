@@ -19,6 +19,8 @@ from clodura_cli.api.answers import (
     named_in,
     names_someone,
     normal_word,
+    person_named,
+    profiles_named,
     read_answer,
 )
 from clodura_cli.api.errors import (
@@ -31,11 +33,11 @@ from clodura_cli.api.errors import (
     PendingJobsError,
     PermissionDeniedError,
     UnreadableAnswerError,
-    ValidationError,
     state_after_failure,
 )
+from clodura_cli.api.linkedin import profile_slug
 from clodura_cli.api.spec import PERSON_RECORD_FIELDS
-from clodura_cli.base.text import pattern
+from clodura_cli.base.text import folded, pattern
 from clodura_cli.batch import each_in_order
 from clodura_cli.credits import STANDARD
 from clodura_cli.inputs import EMAIL, PHONE, Target
@@ -953,30 +955,40 @@ MISMATCH = "mismatch"
 
 def another_persons(target: Target, result: dict[str, Any]) -> str | None:
     """Why an answer is not for a row, or None: the row was sent by its person id, and the
-    answer names a LinkedIn URL other than the row's own (its id column was sorted apart
-    from the rest, say). The answer is right for the id, and kept; the row's person is not
+    answer names LinkedIn profiles, none of them the row's own (its id column was sorted apart
+    from the rest, say), nor the row's name when both give one (a person whose vanity URL
+    changed is one person). The answer is right for the id, and kept; the row's person is not
     the id's, so its email or phones would be another person's."""
-    own = _profile(target.record.get("linkedinUrl"))
-    named = _profile(named_in(result).get("linkedinUrl"))
-    if "personId" not in target.identifiers or own is None or named is None or own == named:
-        return None  # compared only when both are profile URLs: a slug or a company page is not
+    if "personId" not in target.identifiers:
+        return None
+    own_url = _row_value(target.record, "linkedinUrl")
+    own = profile_slug(own_url)
+    named = profiles_named(result)
+    if own is None or not named or own in named:
+        return None
+    name = person_named(result)
+    row_name = (_row_value(target.record, "firstName"), _row_value(target.record, "lastName"))
+    same = name is not None and all(row_name)
+    if same and [folded(str(p)) for p in row_name] == [folded(p) for p in name or ()]:
+        return None  # one person under another URL
+    shown = ", ".join(f"https://www.linkedin.com/in/{slug}/" for slug in sorted(named))
     return (
-        f"the answer for person id {target.identifiers['personId']} names {named}, not this "
-        f"row's {own}: the row's id and URL are two people's; left out (the answer stays in "
-        "the ledger)"
+        f"the answer for person id {target.identifiers['personId']} names {shown}, not this "
+        f"row's https://www.linkedin.com/in/{own}/: the row's id and URL are two people's; left "
+        "out (the answer stays in the ledger)"
     )
 
 
-def _profile(url: Any) -> str | None:
-    """A LinkedIn profile URL in its one spelling, or None for anything else."""
-    from clodura_cli.api.filters import linkedin_profile_url
+def _row_value(record: dict[str, Any], field_name: str) -> Any:
+    """A row's value of a field under any spelling of its column (``linkedin_url``,
+    ``LinkedIn URL``), the first of a list."""
+    from clodura_cli.inputs import column_key
 
-    if not isinstance(url, str) or not url.strip():
-        return None
-    try:
-        return linkedin_profile_url(url.strip(), "linkedinUrl")
-    except ValidationError:
-        return None
+    wanted = column_key(field_name)
+    for key, value in record.items():
+        if column_key(str(key)) == wanted and value not in (None, "", []):
+            return value[0] if isinstance(value, list) else value
+    return None
 
 
 def output_row(entry: Entry) -> dict[str, Any]:
@@ -1012,8 +1024,9 @@ def output_row(entry: Entry) -> dict[str, Any]:
     # Why a job is not done, failed or given up; never a fed-back file's old message.
     said = job.message and (job.status != "completed" or job.message.startswith("answer not under"))
     row["revealMessage"] = other or (job.message if said else None)
-    if job.interim:
-        # Seen while the job was still pending: kept apart, never the result.
+    if job.interim and other is None:
+        # Seen while the job was still pending: kept apart, never the result (and never
+        # another person's, on a mismatched row).
         row["interimEmail"] = job.interim.get("email")
         row["interimPhones"] = job.interim.get("phones")
     return row

@@ -1199,22 +1199,80 @@ def test_a_website_in_the_domain_column_is_read_as_its_domain(tmp_path: Path) ->
     assert "line 4: companyDomain: 'bo@gamma.io' is not a bare domain" in result.stderr
 
 
+ANN = "https://www.linkedin.com/in/ann-lee/"
+BOB = "https://www.linkedin.com/in/bob-ray/"
+
+
 @pytest.mark.parametrize(
-    ("own", "named", "mismatch"),
+    ("row", "answer", "mismatch"),
     [
-        ("https://www.linkedin.com/in/ann-lee/", "ann-lee", False),  # a slug: not compared
-        ("https://www.linkedin.com/in/ann-lee/", "https://www.linkedin.com/company/acme/", False),
-        ("https://www.linkedin.com/company/acme/", "https://www.linkedin.com/in/ann-lee/", False),
-        ("http://linkedin.com/in/Ann-Lee?trk=x", "https://www.linkedin.com/in/ann-lee/", False),
-        ("https://www.linkedin.com/in/bob/", "https://www.linkedin.com/in/ann-lee/", True),
+        ({"linkedinUrl": ANN}, {"linkedinUrl": "ann-lee"}, False),  # a slug: not compared
+        ({"linkedinUrl": ANN}, {"linkedinUrl": "https://www.linkedin.com/company/acme/"}, False),
+        ({"linkedinUrl": "https://www.linkedin.com/company/acme/"}, {"linkedinUrl": ANN}, False),
+        ({"linkedinUrl": "http://linkedin.com/in/Ann-Lee?trk=x"}, {"linkedinUrl": ANN}, False),
+        ({"linkedinUrl": ANN + "\u200b"}, {"linkedinUrl": ANN}, False),  # pasted with junk
+        ({"linkedinUrl": f"({ANN})."}, {"linkedinUrl": ANN}, False),
+        ({"linkedinUrl": ANN}, {"linkedinUrl": "https://www.linkedin.com/in/ACoAAB1x2y3Z"}, False),
+        # A vanity URL changed since: the answer's name is the row's.
+        (
+            {
+                "linkedinUrl": "https://www.linkedin.com/in/ann-lee-old/",
+                "firstName": "Ann",
+                "lastName": "LEE",
+            },
+            {"linkedinUrl": ANN, "firstName": "ann", "lastName": "Lee"},
+            False,
+        ),
+        ({"linkedinUrl": BOB}, {"linkedinUrl": ANN}, True),
+        (
+            {"linkedinUrl": BOB, "firstName": "Bob", "lastName": "Ray"},
+            {"linkedinUrl": ANN, "firstName": "Ann", "lastName": "Lee"},
+            True,
+        ),
+        ({"linkedin_url": BOB}, {"linkedinUrl": ANN}, True),  # the row's column spelled otherwise
+        ({"linkedinUrl": BOB}, {"person": {"linkedinUrl": ANN}}, True),  # named deeper
+        ({"linkedinUrl": BOB}, {"linkedinUrl": [ANN]}, True),
+        ({"linkedinUrl": BOB}, {"linkedinProfileUrl": ANN}, True),
+        ({"linkedinUrl": BOB}, {"data": {"profile": {"linkedin": ANN}}}, True),
+        ({"linkedinUrl": BOB}, {"people": [{"linkedinUrl": ANN}, {"linkedinUrl": BOB}]}, False),
     ],
 )
-def test_only_two_profile_urls_that_differ_make_a_mismatch(
-    own: str, named: str, mismatch: bool
+def test_a_mismatch_needs_the_answers_profiles_to_leave_out_the_rows(
+    row: dict[str, Any], answer: dict[str, Any], mismatch: bool
 ) -> None:
-    """A mismatch hides a paid email: never for a slug, a company page or another spelling."""
+    """A mismatch hides a paid email: never for a slug, a company page, a member URN, another
+    spelling, or a renamed profile of the same name; always when the answer names profiles,
+    wherever it puts them, and none is the row's."""
     from clodura_cli.inputs import Target
     from clodura_cli.store.ledger import Identity
 
-    target = Target({"personId": "1"}, {"personId": "1", "linkedinUrl": own}, Identity("1"))
-    assert (reveal.another_persons(target, {"linkedinUrl": named}) is not None) is mismatch
+    target = Target({"personId": "1"}, {"personId": "1", **row}, Identity("1"))
+    assert (reveal.another_persons(target, answer) is not None) is mismatch
+
+
+def test_a_mismatched_row_shows_neither_the_email_nor_the_interim_one() -> None:
+    """The interim address seen while the job was pending is the other person's too."""
+    from clodura_cli.inputs import Target
+    from clodura_cli.store.ledger import Identity, Job
+
+    result = {"email": "ann@acme.com", "emailStatus": "verified", "linkedinUrl": ANN}
+    job = Job(1, "a", "email", "1", None, None, {}, {}, "t", "completed", result, 2, None, 0, 0,
+              interim={"email": "ann@acme.com"})  # fmt: skip
+    target = Target({"personId": "1"}, {"personId": "1", "linkedinUrl": BOB}, Identity("1"))
+    row = reveal.output_row(reveal.Entry(target, job, "submitted"))
+    assert row["revealStatus"] == "mismatch"
+    assert "ann@acme.com" not in json.dumps(row)
+
+
+def test_one_person_id_with_two_profiles_in_an_input_is_warned_of(tmp_path: Path) -> None:
+    """Both rows got the id's email, said only as "1 duplicate input revealed once"."""
+    path = tmp_path / "ids.csv"
+    path.write_text(f"personId,linkedinUrl\n111,{ANN}\n111,{BOB}\n111,{ANN.upper()}\n")
+    result = run_cli("reveal", "email", "--sandbox", "--input", str(path), "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "warning: --input line 3: person id 111 with another LinkedIn profile than on line 2: at "
+        "most one of the rows is that person, and both get the id's answer; check the id column"
+        in result.stderr
+    )
+    assert "line 4: person id" not in result.stderr  # the same profile, spelled otherwise

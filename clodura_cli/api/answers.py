@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from clodura_cli.api.linkedin import normal_linkedin
+from clodura_cli.api.linkedin import normal_linkedin, profile_slug
 from clodura_cli.api.parsing import NO_CREDITS, error_message
 from clodura_cli.base.text import pattern
 
@@ -343,6 +343,35 @@ def names_someone(payload: Any) -> bool:
         p[key] for p in places for key in ("input", "request") if isinstance(p.get(key), dict)
     ]
     return any(any(_names(place)) for place in [*places, *echoes])
+
+
+def profiles_named(payload: Any, depth: int = 5) -> set[str]:
+    """Every LinkedIn profile an answer names, wherever it stands (nested, in a list, under any
+    key): their slugs (``profile_slug``). Evidence by value, not by key."""
+    if depth < 0:
+        return set()
+    if isinstance(payload, str):
+        slug = profile_slug(payload)
+        return {slug} if slug else set()
+    values = payload.values() if isinstance(payload, dict) else payload
+    if not isinstance(payload, (dict, list)):
+        return set()
+    return set().union(*(profiles_named(value, depth - 1) for value in values))
+
+
+def person_named(payload: Any, depth: int = 3) -> tuple[str, str] | None:
+    """The first and last name an answer gives its person: at its top, else in the first
+    object below it that has both (a ``person`` or ``profile`` entry)."""
+    if not isinstance(payload, dict) or depth < 0:
+        return None
+    first, last = _first_text(payload, _FIRST_KEYS), _first_text(payload, _LAST_KEYS)
+    if first and last:
+        return first, last
+    for value in payload.values():
+        found = person_named(value, depth - 1)
+        if found is not None:
+            return found
+    return None
 
 
 def named_in(result: dict[str, Any]) -> dict[str, Any]:

@@ -56,3 +56,25 @@ def _segment(text: str) -> str:
         return text
     except UnicodeEncodeError:  # half a character: kept, for the caller to refuse
         return decoded
+
+
+#: Characters a pasted URL may carry that are no part of it: zero-width spaces and joiners,
+#: a byte-order mark, and quotes or punctuation around it.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+_AROUND = "\"'()[]<>.,;: \t"
+
+
+def profile_slug(url: object) -> str | None:
+    """The profile a LinkedIn URL names, as compared: the name after /in/ in the canonical
+    spelling. None for anything else: a company page, a slug alone, a member URN
+    (/in/ACoAA..., another name for a profile that is not compared with its vanity name)."""
+    if not isinstance(url, str):
+        return None
+    text = url.translate(_INVISIBLE).strip(_AROUND)
+    if "linkedin.com/in/" not in text.lower():
+        return None
+    canonical = normal_linkedin(text) or ""
+    match = re.match(r"^https://www\.linkedin\.com/in/([^/]+)/", canonical)
+    if match is None or match.group(1).startswith("acoa"):
+        return None
+    return match.group(1)

@@ -280,10 +280,15 @@ def _as_spelled(records: Iterable[dict[str, Any]], header: list[str]) -> Iterabl
         if all(key in exact or key.casefold() not in spelled for key in record):
             yield record
             continue
-        moved: dict[str, Any] = {}
-        for key, value in record.items():
-            name = key if key in exact else spelled.get(key.casefold(), key)
-            if moved.get(name) in (None, ""):
+        # A field under the header's own spelling wins; another spelling only fills a column
+        # the record has nothing for, the last one first (a result comes after the input's
+        # own columns: an input's Domain never stands in for the enrichment's domain).
+        moved = {key: value for key, value in record.items() if key in exact}
+        for key, value in reversed(record.items()):
+            name = spelled.get(key.casefold()) if key not in exact else None
+            if name is None:
+                moved.setdefault(key, value)
+            elif moved.get(name) in (None, ""):
                 moved[name] = value
         yield moved
 

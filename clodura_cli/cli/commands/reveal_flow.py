@@ -192,6 +192,10 @@ def read_inputs(
         report.info(f"{inputs.duplicates} duplicate input(s) revealed once")
     if inputs.named_twice:
         report.warn(reveal_run.named_twice(inputs.named_twice))
+    for label, first, person_id in inputs.one_id_two_people:
+        report.warn(f"--input {label}: person id {person_id} with another LinkedIn profile than "
+                    f"on {first}: at most one of the rows is that person, and both get the id's "
+                    "answer; check the id column")  # fmt: skip
     if input_file == "-" and not rows_from_args and not inputs.rows and not inputs.problems:
         nothing_piped()
     if not (inputs.targets or inputs.rows or inputs.problems or rows_from_args) and input_file:
