@@ -1196,3 +1196,34 @@ def test_a_reveal_after_another_keeps_the_first_ones_tracking_id_and_credits(
     for row, earlier in zip(phones.jsonl(), before, strict=True):
         assert row["trackingId (input)"] == earlier["trackingId"] != row["trackingId"]
         assert row.get("email") == (earlier["email"] or None)  # the first reveal's, kept
+
+
+def test_append_never_lets_an_inputs_column_in_another_case_replace_a_result(
+    api: Any, tmp_path: Path
+) -> None:
+    """Two reviews: the input's Verdict/Status/State (a CRM's) were written over the paid
+    verdict, status and state of the file's columns, which differ from them only in case."""
+
+    def two_verdicts(request: Received) -> Answer:
+        email = body(request)["email"]
+        verdict = "Risky (Catch-all)" if email.startswith("cy") else "Deliverable"
+        return as_json({"email": email, "state": "Completed", "verdict": verdict,
+                        "creditsUsed": 0.04})  # fmt: skip
+
+    api(two_verdicts)
+    out = tmp_path / "verdicts.csv"
+    assert run_cli("verify", "ann@acme.com", "-o", str(out)).exit_code == 0
+    path = tmp_path / "crm.csv"
+    path.write_text("Email,Status,State,Verdict\ncy@acme.com,Customer - do not contact,CA,"
+                    "Deliverable\n")  # fmt: skip
+    more = run_cli("verify", "--input", str(path), "-o", str(out), "--append")
+    assert more.exit_code == 0, more.stderr
+    row = list(csv.DictReader(io.StringIO(out.read_text())))[1]
+    assert (row["email"], row["verdict"], row["state"], row["status"]) == (
+        "cy@acme.com", "Risky (Catch-all)", "Completed", "completed"
+    )  # fmt: skip
+    assert (
+        "'s columns hold this run's values; the input's Status (under status), State (under "
+        "state), Verdict (under verdict), other values in another case, are not written"
+        in (more.stderr)
+    )  # Email, the address verified, is the same value: not said

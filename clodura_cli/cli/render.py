@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 from clodura_cli.api.errors import UsageError
 from clodura_cli.base.encoding import ERRORS, REPLACEMENT, without_halves
 from clodura_cli.cli import report, terminal
-from clodura_cli.store.cells import every_column
+from clodura_cli.store.cells import cell, every_column
 from clodura_cli.store.files import appended, atomic_output, output_target
 from clodura_cli.store.formats import (
     ALL_FIELDS,
@@ -225,6 +225,7 @@ def _write(
 ) -> int:
     if empty_header is None:
         empty_header = output.path is not None
+    lost: dict[str, str] = {}  # a field in another case whose value was not written: the column
     with _destination(output) as (stream, start, line_end):
         columns = output.written
         every_field = columns is not None and list(columns) == [ALL_FIELDS]
@@ -238,7 +239,7 @@ def _write(
                 # A name written with half a character (U+FFFD now): the records' own
                 # names must be read the same way, or their cells would be left empty.
                 records = ({without_halves(k): v for k, v in r.items()} for r in records)
-            records = _as_spelled(records, existing)
+            records = _as_spelled(records, existing, lost)
             if every is not None:
                 _say_left_out(every, existing, output)
         elif (
@@ -268,10 +269,17 @@ def _write(
             bom=output.bom and start == 0 and not output.to_terminal,
             people=output.summary != "records", line_end=line_end,
         )  # fmt: skip
-        return write_machine(records, output.fmt, stream, columns, options)
+        written = write_machine(records, output.fmt, stream, columns, options)
+    if lost:
+        shown = ", ".join(f"{key} (under {name})" for key, name in list(lost.items())[:8])
+        report.warn(f"--append: {output.path}'s columns hold this run's values; the input's "
+                    f"{shown}, other values in another case, are not written")  # fmt: skip
+    return written
 
 
-def _as_spelled(records: Iterable[dict[str, Any]], header: list[str]) -> Iterable[dict[str, Any]]:
+def _as_spelled(
+    records: Iterable[dict[str, Any]], header: list[str], lost: dict[str, str]
+) -> Iterable[dict[str, Any]]:
     """The records with each field under the header's spelling of it (a sheet saved `EMAIL`
     for `email`), where the header has it in another case only."""
     exact = set(header)
@@ -290,6 +298,10 @@ def _as_spelled(records: Iterable[dict[str, Any]], header: list[str]) -> Iterabl
                 moved.setdefault(key, value)
             elif moved.get(name) in (None, ""):
                 moved[name] = value
+        for key, value in record.items():  # another value under another spelling: not written
+            name = spelled.get(key.casefold()) if key not in exact else None
+            if name is not None and value not in (None, "") and cell(value) != cell(moved[name]):
+                lost[key] = name
         yield moved
 
 
