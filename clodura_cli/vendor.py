@@ -36,6 +36,8 @@ ADD_ONS = {"technographics": "includeTechnographics", "acquisitions": "includeAc
 STANDARD_PRICE, DEEP_PRICE = 0.04, 0.1
 NEWS_PRICE = 2.0
 NEWS_MAX_PAGE = 100
+#: A domain or website given where an organisation id is wanted (acme.com, www.acme.com/x).
+_DOMAIN_LIKE = pattern(r"^(?:https?://)?(?:[\w-]+\.)+[a-z]{2,}(?:/\S*)?\Z", re.IGNORECASE)
 #: An address: no space, comma or semicolon in it (a list pasted as one), a domain of labels.
 _EMAIL = pattern(r"^[^@\s,;]+@(?:[\w-]+\.)+[\w-]+\Z")
 _CREDIT_KEYS = ("creditsUsed", "credits_used", "creditUsed", "credits", "creditsCharged")
@@ -47,9 +49,10 @@ _CREDIT_KEYS = ("creditsUsed", "credits_used", "creditUsed", "credits", "credits
 def column(record: dict[str, Any], *names: str) -> Any:
     """A record's value under any spelling of a column name (``E-mail Address`` is ``email``,
     ``organizationName`` is ``organisationName``): compared ignoring case and punctuation."""
-    wanted = {column_key(name) for name in names}
-    for key, value in record.items():
-        if column_key(str(key)) in wanted and value not in (None, "", []):
+    keys = {column_key(str(key)): key for key in reversed(record)}  # the first of a spelling
+    for name in names:  # in the order asked: the first name is the one meant most
+        value = record.get(keys.get(column_key(name)))  # type: ignore[arg-type]
+        if value not in (None, "", []):
             return value[0] if isinstance(value, list) else value
     return None
 
@@ -732,9 +735,19 @@ def org_purchase(record: dict[str, Any], add_ons: list[str], label: str) -> Purc
 def org_of(record: dict[str, Any], label: str) -> dict[str, Any]:
     """How a body names a row's organisation: its id (wins when both are given), else its
     LinkedIn URL; an id a spreadsheet damaged is never sent."""
-    org_id = column(record, "organisationId", "orgId", "id")
-    url = column(record, "orgLinkedinUrl", "organisationLinkedinUrl", "companyLinkedinUrl",
-                 "linkedinUrl")  # fmt: skip
+    # Not a CRM's own `Id` (a Salesforce record id is no organisation's), nor a person's
+    # profile in a people file's linkedinUrl.
+    org_id = column(record, "organisationId", "orgId")
+    url = column(record, "orgLinkedinUrl", "organisationLinkedinUrl", "companyLinkedinUrl")
+    page = column(record, "linkedinUrl")
+    if not url and isinstance(page, str) and "/company/" in page.lower():
+        url = page
+    if isinstance(org_id, str) and "linkedin.com/" in org_id.lower():
+        org_id, url = None, url or org_id  # a company page on a line of its own
+    elif isinstance(org_id, str) and _DOMAIN_LIKE.match(org_id.strip()):
+        domain = org_id.strip()
+        raise ValidationError(label, f"{domain!r} is a domain, not an organisation id; find "
+                                     f"its id with `clodura orgs --domain {domain}`")  # fmt: skip
     body: dict[str, Any] = {}
     damage = None if org_id is None else damaged_id(org_id)
     if damage is not None and not url:

@@ -561,7 +561,7 @@ def test_news_asks_for_each_organisation_of_an_input(api: Any, tmp_path: Path) -
     assert result.exit_code == 0, result.stderr
     asked = sorted((body(r)["organisationId"], body(r)["page"]) for r in fake.received)
     assert asked == [("7", 1), ("7", 2), ("8", 1), ("8", 2)]
-    assert "line 5: organisation id 6.9E+18 is in scientific notation" in result.stderr
+    assert "--input line 5: organisation id 6.9E+18 is in scientific notation" in result.stderr
     assert len(result.jsonl()) == 8
     piped = run_cli("news", "-", "--since", "2026-01-01", "--until", "2026-11-30", "-f", "jsonl",
                     input='{"organisationId": "9"}\n{"organisationId": "acme"}\n')  # fmt: skip
@@ -1227,3 +1227,50 @@ def test_append_never_lets_an_inputs_column_in_another_case_replace_a_result(
         "state), Verdict (under verdict), other values in another case, are not written"
         in (more.stderr)
     )  # Email, the address verified, is the same value: not said
+
+
+@pytest.mark.parametrize(
+    ("text", "bodies", "said"),
+    [
+        # A company page or a domain on a line of its own.
+        (
+            "https://www.linkedin.com/company/acme/\nacme.com\n",
+            [{"orgLinkedinUrl": "https://www.linkedin.com/company/acme/"}],
+            "line 2: 'acme.com' is a domain, not an organisation id; find its id with `clodura "
+            "orgs --domain acme.com`; skipped",
+        ),
+        # A CRM's own Id is no organisation's; its company page is.
+        (
+            "Id,Name,Company LinkedIn URL\n0015g00000XyZabAAB,Acme,"
+            "https://www.linkedin.com/company/acme/\n",
+            [{"orgLinkedinUrl": "https://www.linkedin.com/company/acme/"}],
+            "",
+        ),
+        # A people file: the person's profile is not the company's page, whatever the order.
+        (
+            "personId,linkedinUrl,organizationId\n1,https://www.linkedin.com/in/ann-a/,\n",
+            [],
+            "line 2: has no organisationId or orgLinkedinUrl; skipped",
+        ),
+        (
+            '{"linkedinUrl": "https://www.linkedin.com/in/ann-a/", "organizationId": null, '
+            '"orgLinkedinUrl": "https://www.linkedin.com/company/acme/"}\n',
+            [{"orgLinkedinUrl": "https://www.linkedin.com/company/acme/"}],
+            "",
+        ),
+    ],
+)
+def test_enrich_org_sends_only_what_names_an_organisation(
+    tmp_path: Path, text: str, bodies: list[dict[str, Any]], said: str
+) -> None:
+    """A Salesforce Id (0015g...) and a person's profile were sent as the organisation, and
+    `acme.com` as its id: each paid for, none an organisation."""
+    path = tmp_path / "orgs.csv"
+    path.write_text(text)
+    result = run_cli("enrich", "org", "--sandbox", "--input", str(path), "--dry-run")
+    if not bodies:
+        assert result.exit_code == 2 and said in result.stderr
+        return
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["bodies"] == bodies
+    assert said in result.stderr

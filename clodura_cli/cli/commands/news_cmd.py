@@ -130,7 +130,8 @@ def _orgs(
         except UsageError as exc:
             if input_file is None:
                 raise
-            report.warn(f"{exc.message}; skipped")
+            prefix = "--input " if label.startswith("line ") else ""
+            report.warn(f"{prefix}{exc.message}; skipped")
             continue
         named = org.get("organisationId")
         if named is not None and not str(named).isdigit():
