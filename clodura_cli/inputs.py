@@ -537,6 +537,7 @@ def collect(
     profiles: dict[str, tuple[str, str]] = {}  # a target's key: the first row's label, profile
     for label, record in rows:
         damage = None if trust_ids else damaged_id(_first(record.get("personId")) or "")
+        read_as = len(websites)
         try:
             identifiers = identifiers_for(record, kind, trust_ids=trust_ids, websites=websites)
         except ValidationError as exc:
@@ -562,6 +563,8 @@ def collect(
                 f"{label}: person id {quoted(person_id)} is not digits as documented ids are; "
                 "sent anyway"
             )
+        if len(websites) > read_as:  # a website taken as its domain: which row, said
+            websites[-1] = f"{label}: {websites[-1].split(': ', 1)[-1]}"
         key = target_key(identifiers)
         inputs.rows.append(InputRow(record, key))
         profile = profile_slug(record.get("linkedinUrl")) if "personId" in identifiers else None
@@ -585,9 +588,9 @@ def collect(
     inputs.named_twice += [(label, by_id[value]) for value, label in by_other.items()
                            if value in by_id]  # fmt: skip
     if websites:
-        more = f" and {len(websites) - 1} more" if len(websites) > 1 else ""
-        inputs.notices.append(f"--input: {websites[0].removeprefix('companyDomain: ')}{more} "
-                              "(a website read as its domain, as the API wants it)")  # fmt: skip
+        more = f"; and {len(websites) - 3} more" if len(websites) > 3 else ""
+        inputs.notices.append(f"--input: a website read as its domain, as the API wants it: "
+                              f"{'; '.join(websites[:3])}{more}")  # fmt: skip
 
 
 def _also_named(record: dict[str, Any], kind: str) -> list[str]:

@@ -1187,16 +1187,28 @@ def test_a_website_in_the_domain_column_is_read_as_its_domain(tmp_path: Path) ->
     domain"); it is the domain, said once. An address is still refused."""
     path = tmp_path / "names.csv"
     path.write_text("firstName,lastName,Website\nSara,Lee,https://www.Acme.com/about\n"
-                    "Ann,Ray,www.beta.io\nBo,Ko,bo@gamma.io\n")  # fmt: skip
+                    "Ann,Ray,www.beta.io\nBo,Ko,bo@gamma.io\n"
+                    "John,Smith,https://www.linkedin.com/company/acme-corp/\n"
+                    "Jo,Sm,https://sites.google.com/view/gamma\n")  # fmt: skip
     result = run_cli("reveal", "email", "--sandbox", "--input", str(path), "--dry-run")
     assert result.exit_code == 0, result.stderr
     domains = [b["companyDomain"] for b in json.loads(result.stdout)["bodies"]]
     assert domains == ["acme.com", "beta.io"]
     assert (
-        "--input: 'https://www.Acme.com/about' read as the domain 'acme.com' and 1 more (a "
-        "website read as its domain, as the API wants it)\n" in result.stderr
+        "warning: --input: a website read as its domain, as the API wants it: line 2: "
+        "'https://www.Acme.com/about' read as the domain 'acme.com'; line 3: 'www.beta.io' read "
+        "as the domain 'beta.io'\n" in result.stderr
     )
     assert "line 4: companyDomain: 'bo@gamma.io' is not a bare domain" in result.stderr
+    # A page on a platform is not the company's site: a reveal at linkedin.com finds another.
+    assert (
+        "line 5: companyDomain: 'https://www.linkedin.com/company/acme-corp/' is a page on "
+        "linkedin.com, not the company's own site; give the company's domain; skipped"
+    ) in result.stderr
+    assert (
+        "line 6: companyDomain: 'https://sites.google.com/view/gamma' is a page on google.com"
+        in (result.stderr)
+    )
 
 
 ANN = "https://www.linkedin.com/in/ann-lee/"

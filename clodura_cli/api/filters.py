@@ -233,6 +233,14 @@ def known_value(
     return text
 
 
+#: Hosts of pages about a company that are not its own site (profiles, site builders, links).
+_PLATFORMS = ("linkedin.com", "facebook.com", "fb.com", "twitter.com", "x.com", "instagram.com",
+              "youtube.com", "tiktok.com", "github.com", "medium.com", "google.com",
+              "wixsite.com", "wordpress.com", "blogspot.com", "squarespace.com", "bit.ly",
+              "linktr.ee", "crunchbase.com", "wellfound.com", "angel.co", "glassdoor.com",
+              "yelp.com", "notion.site")  # fmt: skip
+
+
 def bare_domain(text: str, name: str, warnings: list[str] | None = None) -> str:
     """A bare domain (``acme.com``). With ``warnings``, a website address
     (``https://www.acme.com/``) becomes its domain, with a notice; otherwise a scheme, ``www.``,
@@ -242,6 +250,17 @@ def bare_domain(text: str, name: str, warnings: list[str] | None = None) -> str:
         return domain
     suggestion = re.sub(r"^[a-z]+://", "", domain).split("/")[0].split("?")[0].split("@")[-1]
     suggestion = suggestion.removeprefix("www.")
+    platform = next(
+        (p for p in _PLATFORMS if suggestion == p or suggestion.endswith("." + p)), None
+    )
+    if warnings is not None and platform is not None and suggestion != domain:
+        # A page on LinkedIn, Facebook, a site builder: its host is not the company's domain,
+        # and a reveal by name at it would find (and charge for) somebody else.
+        raise ValidationError(
+            name,
+            f"{quoted(text)} is a page on {platform}, not the company's own site; give "
+            "the company's domain",
+        )
     if warnings is not None and "@" not in domain and _DOMAIN_RE.match(suggestion):
         warnings.append(f"{name}: {quoted(text)} read as the domain {suggestion!r}")
         return suggestion

@@ -186,8 +186,8 @@ def read_inputs(
         report.warn(f"--input {problem}")
     if len(inputs.problems) > 1:
         report.info(f"--input: {len(inputs.problems)} warnings (above)")
-    for notice in inputs.notices:
-        report.info(notice)
+    for notice in inputs.notices:  # what is sent differs from what the row says: a warning
+        report.warn(notice)
     if inputs.duplicates:
         report.info(f"{inputs.duplicates} duplicate input(s) revealed once")
     if inputs.named_twice:
