@@ -25,6 +25,9 @@ MAX_LINE = 100_000
 #: must stop, not grow until memory runs out).
 MAX_INPUT_BYTES = 100 * 1024 * 1024
 MAX_INPUT_ROWS = 1_000_000
+#: The most lines one row of a CSV may run over (line breaks in quoted cells): past it, a quote
+#: was left open.
+MAX_CELL_LINES = 200
 # A cell may be as long as a file may be: past csv's default (128 KiB) a cell was cut and its
 # row lost, and the rest of its text read as rows of its own.
 csv.field_size_limit(max(csv.field_size_limit(), MAX_INPUT_BYTES))
@@ -372,8 +375,11 @@ def _csv_rows(text: str) -> Parsed:
     if len({name for name in named if name.strip()}) < len([n for n in named if n.strip()]):
         reader.fieldnames = _apart(named, problems, blank + 1)
     while True:
-        # A row is named by the line it starts on (a quoted cell may hold line breaks).
+        # A row is named by the line it starts on (a quoted cell may hold line breaks), past
+        # the blank lines before it.
         number = blank + reader.line_num + 1
+        while number < len(lines) and not lines[number - 1].strip():
+            number += 1
         try:
             record = next(reader)
         except StopIteration:
@@ -381,6 +387,14 @@ def _csv_rows(text: str) -> Parsed:
         except csv.Error as exc:
             problems.append(f"line {number}: unreadable CSV ({exc}); skipped")
             continue
+        spans = blank + reader.line_num - number + 1
+        if spans > MAX_CELL_LINES:
+            # A quote opened and never closed takes every line after it into one cell: the
+            # rows there would go unread, and unsaid.
+            raise UsageError(
+                f"--input: line {number}: a quoted cell runs over {spans:,} lines, to line "
+                f"{number + spans - 1:,} (a quote not closed?); nothing sent: fix the file"
+            )
         if None in record:
             problems.append(f"line {number}: more cells than header columns; extra cells ignored")
             record.pop(None)

@@ -669,3 +669,24 @@ def test_a_cell_longer_than_csvs_default_limit_is_read_whole(emulator: SandboxAp
     assert problems == []
     assert rows == [("line 2", {"personId": "111", "note": note}),
                     ("line 4", {"personId": "222", "note": "short"})]  # fmt: skip
+
+
+def test_a_quote_left_open_stops_the_run_instead_of_swallowing_the_file(tmp_path: Path) -> None:
+    """With cells as long as a file, `602,"N2` took every later line into one cell: one row
+    of 400 was sent, and nothing said."""
+    text = 'personId,firstName\n601,N1\n602,"N2\n' + "".join(
+        f"{600 + i},N{i}\n" for i in range(3, 400)
+    )
+    path = tmp_path / "open.csv"
+    path.write_text(text)
+    result = run_cli("reveal", "email", "--sandbox", "--input", str(path), "--dry-run")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.endswith(
+        "error: --input: line 3: a quoted cell runs over 398 lines, to line 400 (a quote not "
+        "closed?); nothing sent: fix the file\n"
+    )
+
+
+def test_a_row_after_blank_lines_is_named_by_its_own_line() -> None:
+    rows, _, _ = parse_rows('personId,note\n1,"a\nb"\n\n\n2,c\n')
+    assert [label for label, _ in rows] == ["line 2", "line 6"]
