@@ -550,7 +550,9 @@ ORG_INPUT_COLUMNS = ("organisationId", "orgId", "orgLinkedinUrl", "organisationL
                      "companyLinkedinUrl")  # fmt: skip
 
 
-def person_purchase(record: dict[str, Any], label: str) -> Purchase:
+def person_purchase(
+    record: dict[str, Any], label: str, dropped: list[str] | None = None
+) -> Purchase:
     """One person to enrich: the identifiers the record has (refused, naming the row, when
     they cannot match: nothing, or a name without any company)."""
     body = {}
@@ -559,6 +561,8 @@ def person_purchase(record: dict[str, Any], label: str) -> Purchase:
         if value is not None and str(value).strip():
             body[name] = str(value).strip()
     unusable = _unusable_identifiers(body)  # dropped: each would be paid for, and match nobody
+    if dropped is not None and body:
+        dropped += [f"{label}: {why}; sent without it" for why in unusable]
     if "orgLinkedinUrl" in body:
         body["orgLinkedinUrl"] = normal_company_url(body["orgLinkedinUrl"])
     _refuse_halves(label, body)
@@ -588,11 +592,15 @@ def _unusable_identifiers(body: dict[str, Any]) -> list[str]:
         else:
             why.append(f"email {body.pop('email')!r} is not an address")
     if "linkedinUrl" in body:
+        url = body["linkedinUrl"]
         try:
-            body["linkedinUrl"] = linkedin_profile_url(body["linkedinUrl"], "linkedinUrl")
+            body["linkedinUrl"] = linkedin_profile_url(url, "linkedinUrl")
         except ValidationError as exc:
-            body.pop("linkedinUrl")
-            why.append(exc.message.removeprefix("linkedinUrl: "))
+            if "Sales Navigator" in exc.message:  # a link the API cannot match, documented
+                body.pop("linkedinUrl")
+                why.append(exc.message.removeprefix("linkedinUrl: "))
+            else:  # a /pub/ or /details/ page: the API may know it; sent as written
+                body["linkedinUrl"] = normal_linkedin(url) or url
     return why
 
 

@@ -409,6 +409,15 @@ def test_enrich_person_never_sends_an_address_or_url_that_cannot_match(
     ]  # fmt: skip
     assert "--input line 2: has no identifier" in result.stderr
     assert "is a Sales Navigator URL, which the API does not support" in result.stderr
+    assert "--input line 3: email 'not-an-address' is not an address; sent without it" in (
+        result.stderr
+    )  # a row sent all the same says what it was sent without
+    legacy = tmp_path / "legacy.csv"
+    legacy.write_text("linkedinUrl\nhttps://www.linkedin.com/pub/ann-lee/1/23/456\n")
+    kept = run_cli("enrich", "person", "--input", str(legacy), "--dry-run")
+    assert json.loads(kept.stdout)["bodies"] == [
+        {"linkedinUrl": "https://www.linkedin.com/pub/ann-lee/1/23/456/"}
+    ]  # an old /pub/ profile is the API's to match, not dropped
 
 
 def test_enrich_person_flags_that_cannot_match_are_named_as_flags(api: Any) -> None:

@@ -7,7 +7,7 @@ import typer
 
 from clodura_cli.api import spec
 from clodura_cli.api.errors import UsageError
-from clodura_cli.cli import options
+from clodura_cli.cli import options, report
 from clodura_cli.cli.commands.paid_flow import PaidOptions, with_paid_options
 from clodura_cli.cli.session import ApiOptions
 
@@ -111,8 +111,11 @@ def person(
         except UsageError as exc:
             raise UsageError(_as_flags(exc.message)) from None  # flags, not the body's fields
     read = paid_flow.read_records(paid_opts.input_file, [], "linkedinUrl", PERSON_INPUT_COLUMNS)
+    dropped: list[str] = []  # identifiers taken out of rows that are sent all the same
     purchases = paid_flow.purchases_of([*rows, *read.rows], lambda label, record: (
-        person_purchase(record, label)), read.columns)  # fmt: skip
+        person_purchase(record, label, dropped)), read.columns)  # fmt: skip
+    for why in dropped:
+        report.warn(_as_flags(why) if why.startswith(_FLAGS) else f"--input {why}")
     paid_flow.run_paid(ENRICH_PERSON, purchases, paid_opts, api, _rows(person_row),
                        PERSON_COLUMNS, "enrichment", suppress=suppress)  # fmt: skip
 
