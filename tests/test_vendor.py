@@ -1186,6 +1186,13 @@ def test_an_input_column_a_result_would_replace_is_kept_beside_it(api: Any, tmp_
     assert run_cli("verify", "--input", str(path), "-o", str(again)).exit_code == 0
     rerun = run_cli("verify", "--input", str(again), "-f", "csv")
     assert rerun.exit_code == 0 and rerun.stdout == again.read_text()
+    # A row skipped before, mended in the file and run again, says how it ends now only.
+    mended = tmp_path / "mended.csv"
+    mended.write_text("email\nann@acme.com\nbob@acme\n")
+    assert run_cli("verify", "--input", str(mended), "-o", str(again)).exit_code == 0
+    again.write_text(again.read_text().replace("bob@acme,", "bob@acme.com,", 1))
+    _, fixed = run_cli("verify", "--input", str(again), "-f", "jsonl").jsonl()
+    assert fixed["status"] == "completed" and not any("(input)" in key for key in fixed)
 
 
 def test_a_reveal_after_another_keeps_the_first_ones_tracking_id_and_credits(

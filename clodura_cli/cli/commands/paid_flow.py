@@ -234,8 +234,17 @@ def _row_by_row(
         else:
             status = "skipped" if purchase is None else unsent.get(purchase.key, "not_sent")
             made = [{**record, "status": status, "credits": None, "message": problem}]
-        out += [kept_beside(record, row, results) for row in made]
+        # A row this tool wrote before (its status one of ours) is updated, not kept beside:
+        # a rerun of a file with a skipped or pending row says only how it ends now.
+        ours = str(record.get("status", "")) in _OUR_STATUSES
+        kept = [name for name in results if not (ours and name in ("status", "message"))]
+        out += [kept_beside(record, row, kept) for row in made]
     return out
+
+
+#: The statuses a paid command writes in its rows.
+_OUR_STATUSES = frozenset({"completed", "no_match", "pending", "unknown", "unread", "rejected",
+                           "failed", "skipped", "suppressed", "not_sent"})  # fmt: skip
 
 
 #: What each paid command adds to a --layout's columns: what was paid for, and its status.
