@@ -1290,3 +1290,19 @@ def test_enrich_org_sends_only_what_names_an_organisation(
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["bodies"] == bodies
     assert said in result.stderr
+
+
+def test_enrich_person_appends_to_a_file_it_wrote_itself(emulator: Any, tmp_path: Path) -> None:
+    """The append check wanted every field enrich may write: a file its first run wrote with
+    no email found was refused ("lacks email"). Another command's file still is."""
+    people = run_cli("search", "--sandbox", "--limit", "2", "-f", "jsonl").jsonl()
+    out = tmp_path / "profiles.csv"
+    first = run_cli("enrich", "person", "--sandbox", "--linkedin-url", people[0]["linkedinUrl"],
+                    "-o", str(out))  # fmt: skip
+    assert first.exit_code == 0 and "email" not in out.read_text().splitlines()[0].split(",")
+    more = run_cli("enrich", "person", "--sandbox", "--linkedin-url", people[1]["linkedinUrl"],
+                   "-o", str(out), "--append")  # fmt: skip
+    assert more.exit_code == 0, more.stderr
+    assert len(out.read_text().splitlines()) == 3
+    other = run_cli("verify", "--sandbox", "a@b.test", "-o", str(out), "--append")
+    assert other.exit_code == 2 and "it lacks email, verdict" in other.stderr

@@ -255,6 +255,12 @@ RESULT_COLUMNS = {
     "enrich-org": ("technographics", "acquisitions", "funding", "status", "credits", "message"),
     "news": ("status", "credits", "message"),
 }  # fmt: skip
+#: The columns a file --append adds to must have: what every row of the command carries (a
+#: file it wrote has them, whatever fields its answers held), not every field it may write.
+APPEND_NEEDS = {"verify": ("email", "verdict", "status", "credits"),
+                "enrich-person": ("matchConfidence", "status", "credits"),
+                "enrich-org": ("organisationId", "status", "credits"),
+                "news": ("organisationId", "publishedAt")}  # fmt: skip
 #: The kind of record each paid command writes: the section of a --layout it takes.
 RECORD_KINDS = {"verify": "people", "enrich-person": "people", "enrich-org": "organisations",
                 "news": "articles"}  # fmt: skip
@@ -287,7 +293,7 @@ def run_paid(
                         kind=kind,
                         extra=(*RESULT_COLUMNS.get(endpoint.name, ()), *columns),
                         input_columns=own)  # fmt: skip
-    output.check_append(fields or list(columns))
+    output.check_append(fields or list(APPEND_NEEDS.get(endpoint.name, columns)))
     unsent: dict[str, str] = {}
     if suppress:
         unsent = _suppressed(wanted, batch, suppress, noun)
