@@ -577,7 +577,7 @@ def test_news_asks_for_each_organisation_of_an_input(api: Any, tmp_path: Path) -
     assert piped.exit_code == 0, piped.stderr
     assert sorted(body(r)["organisationId"] for r in fake.received[4:]) == ["9", "acme"]
     assert (
-        "warning: line 2: organisation id 'acme' is not digits as the API's ids are; sent anyway"
+        "warning: --input line 2: organisation id 'acme' is not digits as the API's ids are; sent anyway"
         in piped.stderr
     )
 
@@ -1306,3 +1306,29 @@ def test_enrich_person_appends_to_a_file_it_wrote_itself(emulator: Any, tmp_path
     assert len(out.read_text().splitlines()) == 3
     other = run_cli("verify", "--sandbox", "a@b.test", "-o", str(out), "--append")
     assert other.exit_code == 2 and "it lacks email, verdict" in other.stderr
+
+
+def test_news_input_warns_of_one_organisation_named_twice_and_keeps_each_last_page(
+    emulator: Any, tmp_path: Path
+) -> None:
+    """By id in one row and by its page in another, one organisation was paid for twice
+    without a word; and with two organisations a --page past their known last pages was sent
+    (the check ran for one organisation only)."""
+    org = "6964146847109114255"
+    page = "https://www.linkedin.com/company/pixel-health/"
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text(f"organisationId,linkedinUrl\n{org},{page}\n,{page}\n")
+    twice = run_cli("news", "--sandbox", "--input", str(mixed), "--dry-run")
+    assert twice.exit_code == 0, twice.stderr
+    assert (
+        f"warning: --input line 3 names by its page ({page}) the organisation --input line 2 "
+        "names by id: both are asked for, each paid for" in twice.stderr
+    )
+    two = tmp_path / "two.csv"
+    two.write_text(f"organisationId\n{org}\n1446746359372763756\n")
+    every = run_cli("news", "--sandbox", "--input", str(two), "--since", "-3650d", "--all")
+    assert every.exit_code == 0, every.stderr
+    emulator.log.clear()
+    past = run_cli("news", "--sandbox", "--input", str(two), "--since", "-3650d", "--page", "40")
+    assert past.exit_code == 0 and past.stdout == "" and emulator.log == []
+    assert past.stderr.count("news: page 40 is past the last page") == 2

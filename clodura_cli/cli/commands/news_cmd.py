@@ -10,6 +10,7 @@ from clodura_cli.api.errors import UsageError
 from clodura_cli.cli import report
 from clodura_cli.cli.commands.paid_flow import PaidOptions, with_paid_options
 from clodura_cli.cli.session import ApiOptions
+from clodura_cli.inputs import column_key
 
 if TYPE_CHECKING:
     from clodura_cli.paid import Bought, Purchase
@@ -84,13 +85,8 @@ def news(
 
     orgs = _orgs(org_id, org_linkedin_url, paid_opts.input_file)
     queries = [_query(org, since, until, category, keyword, title, page) for org in orgs]
-    last = None if paid_opts.refresh or page == 1 or len(queries) > 1 else (
-        queries[0].last_known_page(api))  # fmt: skip
-    if last is not None and page > last:
-        report.info(
-            f"news: page {page} is past the last page ({last}) the API gave for this query; "
-            "nothing sent (--refresh asks anyway)"
-        )
+    queries = _within_known_pages(queries, page, paid_opts.refresh, api)
+    if not queries:
         return
 
     def next_pages(bought: "list[Bought]") -> "list[Purchase]":
@@ -100,6 +96,32 @@ def news(
     more = paid_flow.MorePages(next_pages, most) if all_pages else None
     paid_flow.run_paid(NEWS, [query.purchase(page) for query in queries], paid_opts, api,
                        _rows, COLUMNS, "news request", more)  # fmt: skip
+
+
+def _within_known_pages(
+    queries: "list[_Query]", page: int, refresh: bool, api: ApiOptions
+) -> "list[_Query]":
+    """The queries whose --page is not past the last page the ledger's answers report for
+    them (those are said, and not sent; --refresh asks anyway)."""
+    if refresh or page == 1:
+        return queries
+    kept = []
+    for query in queries:
+        last = query.last_known_page(api)
+        if last is not None and page > last:
+            whose = f" of {organisation_of(query.org)}" if len(queries) > 1 else ""
+            report.info(f"news: page {page} is past the last page ({last}) the API gave for "
+                        f"this query{whose}; nothing sent (--refresh asks anyway)")  # fmt: skip
+        else:
+            kept.append(query)
+    return kept
+
+
+def organisation_of(org: dict[str, Any]) -> str:
+    """An organisation as a message names it: its id, else its page."""
+    from clodura_cli.vendor import organisation_named
+
+    return organisation_named(org)
 
 
 def _orgs(
@@ -123,6 +145,8 @@ def _orgs(
     rows = [*read.rows, *([("--org-linkedin-url", {"orgLinkedinUrl": org_linkedin_url})]
                           if org_linkedin_url else [])]  # fmt: skip
     orgs: dict[str, dict[str, Any]] = {}
+    by_id: dict[str, str] = {}  # the company page of a row asked by id: the row
+    by_page: dict[str, str] = {}  # the page of a row asked by it: the row
     for label, record in rows:
         where = "ORG_ID" if label == "argument 1" else label
         try:
@@ -135,12 +159,39 @@ def _orgs(
             continue
         named = org.get("organisationId")
         if named is not None and not str(named).isdigit():
-            report.warn(f"{where}: organisation id {named!r} is not digits as the API's ids "
-                        "are; sent anyway (2 credits)")  # fmt: skip
+            report.warn(f"{_shown(where)}: organisation id {named!r} is not digits as the "
+                        "API's ids are; sent anyway (2 credits)")  # fmt: skip
         orgs.setdefault(organisation_named(org), org)
+        page = _page_of(record, where)
+        if page is not None:
+            (by_id if "organisationId" in org else by_page).setdefault(page, where)
     if not orgs:
         raise UsageError("nothing to send: every input was refused (see above)")
+    for page, where in by_page.items():
+        if page in by_id:
+            report.warn(f"{_shown(where)} names by its page ({page}) the organisation "
+                        f"{_shown(by_id[page])} names by id: both are asked for, each paid for "
+                        "(2 credits a page); if they are one, drop one of the rows")  # fmt: skip
     return list(orgs.values())
+
+
+def _shown(where: str) -> str:
+    """A row as a message names it: `--input line 3`, `ORG_ID`."""
+    return f"--input {where}" if where.startswith("line ") else where
+
+
+def _page_of(record: dict[str, Any], where: str) -> str | None:
+    """A row's company page as a body would send it, or None."""
+    from clodura_cli.vendor import org_of
+
+    without_id = {k: v for k, v in record.items() if column_key(str(k)) not in _ID_KEYS}
+    try:
+        return org_of(without_id, where).get("orgLinkedinUrl")
+    except UsageError:
+        return None
+
+
+_ID_KEYS = frozenset({"organisationid", "orgid"})
 
 
 @dataclass(frozen=True)
