@@ -873,6 +873,7 @@ def test_a_new_output_file_in_dev_shm_is_written(tmp_path: Path) -> None:
         ("=1+1", "'=1+1"),
         ("-5", "-5"),
         ("-0.25", "-0.25"),
+        ("-007", "'-007"),  # an account code: kept as text, not made -7
         ("-5-1", "'-5-1"),
         ("-5 ", "'-5 "),
         ("-1e3", "'-1e3"),

@@ -189,7 +189,7 @@ def test_csv_round_trips_and_neutralises_formulas(records: list[dict[str, Any]])
 
 
 #: A negative number: a value to a spreadsheet, written without the guard.
-NEGATIVE_NUMBER = re.compile(r"-[0-9]+(?:\.[0-9]+)?")
+NEGATIVE_NUMBER = re.compile(r"-(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
 
 
 def expected_cell(text: str) -> str:

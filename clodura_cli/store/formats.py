@@ -35,8 +35,9 @@ _FORMULA_FIRST = frozenset("=+-@\t\r")
 #: A phone number as every spreadsheet reads it (`+1 312 555 0193`, `+13125550193`): a value,
 #: never a formula, so it is written without the guard. `+1-312-555-0193` is a sum to Excel.
 _PHONE = pattern(r"\+\d+(?: \d+)*\Z")
-#: A negative number (`-1`, `-0.25`): a value to every spreadsheet, never a formula.
-_NEGATIVE = pattern(r"-[0-9]+(?:\.[0-9]+)?\Z")
+#: A negative number (`-1`, `-0.25`): a value to every spreadsheet, never a formula. Not one
+#: with leading zeros (`-007`, an account code): a sheet would make it -7.
+_NEGATIVE = pattern(r"-(?:0|[1-9][0-9]*)(?:\.[0-9]+)?\Z")
 #: Characters JSON leaves raw that a terminal acts on (C1 controls, bidi overrides, line and
 #: paragraph separators): always written as \\u escapes, which read back the same.
 _UNSAFE_IN_JSON = C1_CONTROLS | BIDI_AND_SEPARATORS

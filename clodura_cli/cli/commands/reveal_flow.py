@@ -201,9 +201,6 @@ def read_inputs(
     if not (inputs.targets or inputs.rows or inputs.problems or rows_from_args) and input_file:
         raise UsageError(f"--input {input_file}: no records in it (empty, or a header alone); "
                          "nothing sent")  # fmt: skip
-    if not (inputs.targets or inputs.rows or inputs.problems or rows_from_args) and input_file:
-        raise UsageError(f"--input {input_file}: no records in it (empty, or a header alone); "
-                         "nothing sent")  # fmt: skip
     if not inputs.targets and input_file:
         raise UsageError(f"nothing to reveal: no row of --input {input_file} names a person "
                          "(see the warnings above); nothing sent")  # fmt: skip
