@@ -137,6 +137,10 @@ class Inputs:
     #: Rows giving one person id with two LinkedIn profiles: (that row, the first such row,
     #: the id). At most one of them is the id's person; both get the id's answer.
     one_id_two_people: list[tuple[str, str, str]] = field(default_factory=list)
+    #: What rows sent by id also name their person by, and what rows sent otherwise send
+    #: (value: the first row's label): named_twice, across the arguments and the file.
+    by_id: dict[str, str] = field(default_factory=dict, repr=False)
+    by_other: dict[str, str] = field(default_factory=dict, repr=False)
     #: Rows whose person id a spreadsheet damaged: (label, how, sent by another identifier).
     damaged: list[tuple[str, str, bool]] = field(default_factory=list)
     #: Lines (1-based) that were not UTF-8: names on them are read as Windows-1252, but an
@@ -545,8 +549,7 @@ def collect(
     ``trust_ids``, a row whose person id a spreadsheet damaged falls back to its other
     identifiers (counted in ``inputs.damaged``), or is skipped when it has none."""
     seen = {target_key(t.identifiers) for t in inputs.targets}
-    by_id: dict[str, str] = {}  # a LinkedIn URL or name key of a row sent by id: its label
-    by_other: dict[str, str] = {}  # what a row sent by URL or name sends: its label
+    by_id, by_other = inputs.by_id, inputs.by_other  # kept across the arguments and the file
     websites: list[str] = []  # websites read as domains (https://www.acme.com/: acme.com)
     profiles: dict[str, tuple[str, str]] = {}  # a target's key: the first row's label, profile
     for label, record in rows:
@@ -586,21 +589,21 @@ def collect(
             first = profiles.setdefault(key, (label, profile))
             if first[1] != profile:
                 inputs.one_id_two_people.append((label, first[0], str(identifiers["personId"])))
-        if key in seen:
-            inputs.duplicates += 1
-            continue
-        seen.add(key)
         # Known by what is sent, nothing else: an id a spreadsheet broke must never answer
         # for the person its row's LinkedIn URL names (see the ledger's identities).
         identity = identity_of(identifiers)
-        inputs.targets.append(Target(identifiers, dict(record), identity))
-        if "personId" in identifiers:
+        if "personId" in identifiers:  # every row, a duplicate's too: each names its person
             for value in _also_named(record, kind):
                 by_id.setdefault(value, label)
         elif identity.linkedin_url or identity.name_key:
             by_other.setdefault(str(identity.linkedin_url or identity.name_key), label)
-    inputs.named_twice += [(label, by_id[value]) for value, label in by_other.items()
-                           if value in by_id]  # fmt: skip
+        if key in seen:
+            inputs.duplicates += 1
+            continue
+        seen.add(key)
+        inputs.targets.append(Target(identifiers, dict(record), identity))
+    inputs.named_twice = [(label, by_id[value]) for value, label in by_other.items()
+                          if value in by_id]  # fmt: skip
     if websites:
         more = f"; and {len(websites) - 3} more" if len(websites) > 3 else ""
         inputs.notices.append(f"--input: a website read as its domain, as the API wants it: "

@@ -1288,3 +1288,17 @@ def test_one_person_id_with_two_profiles_in_an_input_is_warned_of(tmp_path: Path
         in result.stderr
     )
     assert "line 4: person id" not in result.stderr  # the same profile, spelled otherwise
+
+
+def test_named_twice_sees_duplicate_id_rows_and_the_arguments_too(tmp_path: Path) -> None:
+    """A duplicate id row naming a URL another row is sent by, and --linkedin-url beside a
+    file row by id with that URL, were revealed twice without the warning."""
+    path = tmp_path / "rows.csv"
+    path.write_text(f"personId,linkedinUrl\n111,{ANN}\n,{BOB}\n111,{BOB}\n")
+    rows = run_cli("reveal", "email", "--sandbox", "--input", str(path), "--dry-run")
+    assert "may be named twice" in rows.stderr and "(line 3 and line 4)" in rows.stderr
+    one = tmp_path / "one.csv"
+    one.write_text(f"personId,linkedinUrl\n222,{BOB}\n")
+    both = run_cli("reveal", "email", "--sandbox", "--input", str(one), "--linkedin-url", BOB,
+                   "--dry-run")  # fmt: skip
+    assert f"(--linkedin-url '{BOB}' and line 2)" in both.stderr
