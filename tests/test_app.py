@@ -131,3 +131,28 @@ def test_sandbox_reset_that_cannot_remove_its_state_says_so(
     assert result.exit_code == 9
     assert "cannot be removed (Permission denied)" in result.stderr
     assert "cleared" not in result.stderr
+
+
+def test_small_mistakes_are_named_with_the_fix(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new user's trial: `--category funding,ipo`, a preset's `kind: organisation`, and a
+    mistyped sandbox key (run silently as another plan)."""
+    several = run_cli("news", "--sandbox", "7", "--category", "funding,ipo", "--dry-run")
+    assert several.exit_code == 2
+    assert (
+        "'funding,ipo' is several categories; repeat the flag: --category Funding --category IPO"
+        in (several.stderr)
+    )
+    presets = isolated / "config" / "presets"
+    presets.mkdir(parents=True)
+    (presets / "o.yaml").write_text("kind: organisation\nindustryKeywords: FinTech\n")
+    assert run_cli("orgs", "--sandbox", "--preset", "o", "--dry-run").exit_code == 0
+    monkeypatch.setenv("CLODURA_API_KEY", "sandbox-exhasted")
+    mistyped = run_cli("credits", "--sandbox", "-f", "json")
+    assert mistyped.exit_code == 0
+    assert (
+        "warning: CLODURA_API_KEY is not one of the sandbox's keys; did you mean "
+        "'sandbox-exhausted'? using sandbox-standard" in mistyped.stderr
+    )
+    assert "sandbox-exhasted" not in mistyped.stderr  # the value is never shown

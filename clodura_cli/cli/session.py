@@ -237,6 +237,15 @@ def open_connection(
         warn_base_url_unused(options)
         env_key = os.environ.get(config.ENV_API_KEY, "").strip()
         key = env_key if env_key in SANDBOX_KEYS else DEFAULT_KEY
+        if env_key.startswith("sandbox-") and env_key not in SANDBOX_KEYS:
+            # A sandbox key mistyped picks no plan: said, with the plan used instead (the
+            # value itself is never shown: only the sandbox's own key names are).
+            import difflib
+
+            close = difflib.get_close_matches(env_key, list(SANDBOX_KEYS), n=1)
+            meant = f"did you mean {close[0]!r}? " if close else ""
+            report.warn(f"{config.ENV_API_KEY} is not one of the sandbox's keys; {meant}using "
+                        f"{DEFAULT_KEY} (`clodura sandbox keys` lists them)")  # fmt: skip
         settings, data_dir = runtime.settings_from_environment(), config.data_dir()
 
         def direct(headers: "Mapping[str, str]", timeout: float) -> "Sender":

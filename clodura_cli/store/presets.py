@@ -20,8 +20,10 @@ DESCRIPTION = "description"
 #: A preset of organisation filters says so: `kind: organisations` (people presets say nothing).
 KIND = "kind"
 PEOPLE, ORGANISATIONS = "people", "organisations"
-_KIND_WORDS = {"people": PEOPLE, "organisations": ORGANISATIONS, "organizations": ORGANISATIONS,
-               "orgs": ORGANISATIONS}  # fmt: skip
+_KIND_WORDS = {"people": PEOPLE, "person": PEOPLE, "organisations": ORGANISATIONS,
+               "organizations": ORGANISATIONS, "organisation": ORGANISATIONS,
+               "organization": ORGANISATIONS, "orgs": ORGANISATIONS,
+               "org": ORGANISATIONS}  # fmt: skip
 _NAME_RE = pattern(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
 #: Every way a user might spell a field: API name, flag, flag without dashes, snake_case.
 _SPELLINGS = {

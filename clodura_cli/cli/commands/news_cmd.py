@@ -292,6 +292,10 @@ def _category(name: str) -> str:
     found = by_word.get(name.strip().lower())
     if found:
         return found
+    parts = [part.strip().lower() for part in name.split(",") if part.strip()]
+    if len(parts) > 1 and all(part in by_word for part in parts):
+        repeated = " ".join(f"--category {by_word[part]}" for part in parts)
+        raise UsageError(f"--category: {name!r} is several categories; repeat the flag: {repeated}")
     close = difflib.get_close_matches(name.strip().lower(), list(by_word), n=1)
     hint = f"did you mean {by_word[close[0]]!r}? " if close else ""
     raise UsageError(
