@@ -149,7 +149,7 @@ RawCsv = Annotated[bool, typer.Option(
 Bom = Annotated[bool, typer.Option(
     "--bom", rich_help_panel=OUTPUT_PANEL,
     help=f"Start a new {in_prose(with_header())} with a UTF-8 byte-order mark, so that Excel "
-         "reads José, not JosÃ© (or the csv-bom setting); never in the middle of an --append.",
+         "reads José, not JosÃ© (or the csv-bom setting).",
 )]
 SearchMaxCredits = Annotated[float | None, typer.Option(
     "--max-credits", min=0, metavar="N", rich_help_panel="Paging",
