@@ -19,7 +19,7 @@ from typing import Any
 from clodura_cli.api import spec
 from clodura_cli.api.answers import classify_word, says_nothing_found
 from clodura_cli.api.errors import ValidationError
-from clodura_cli.api.linkedin import normal_linkedin
+from clodura_cli.api.linkedin import normal_linkedin, profile_slug
 from clodura_cli.base.encoding import escape_halves, has_halves
 from clodura_cli.base.text import folded, pattern
 from clodura_cli.inputs import column_key, damaged_id
@@ -561,8 +561,6 @@ def person_purchase(
         if value is not None and str(value).strip():
             body[name] = str(value).strip()
     unusable = _unusable_identifiers(body)  # dropped: each would be paid for, and match nobody
-    if dropped is not None and body:
-        dropped += [f"{label}: {why}; sent without it" for why in unusable]
     if "orgLinkedinUrl" in body:
         body["orgLinkedinUrl"] = normal_company_url(body["orgLinkedinUrl"])
     _refuse_halves(label, body)
@@ -576,6 +574,8 @@ def person_purchase(
         raise ValidationError(label, "cannot match: first and last name need orgLinkedinUrl or "
                                      "organisationName (or give linkedinUrl or email)"
                                      + "".join(f"; {why}" for why in unusable))  # fmt: skip
+    if dropped is not None:  # a row sent all the same: what it was sent without, said
+        dropped += [f"{label}: {why}; sent without it" for why in unusable]
     return Purchase(person_key(body), body, {**record, "matchConfidence": match_confidence(body)})
 
 
@@ -593,14 +593,19 @@ def _unusable_identifiers(body: dict[str, Any]) -> list[str]:
             why.append(f"email {body.pop('email')!r} is not an address")
     if "linkedinUrl" in body:
         url = body["linkedinUrl"]
-        try:
-            body["linkedinUrl"] = linkedin_profile_url(url, "linkedinUrl")
-        except ValidationError as exc:
-            if "Sales Navigator" in exc.message:  # a link the API cannot match, documented
-                body.pop("linkedinUrl")
+        slug = profile_slug(url)
+        if slug is not None:  # a profile, or a page of it (/details/...): the profile
+            body["linkedinUrl"] = linkedin_profile_url(f"https://www.linkedin.com/in/{slug}/",
+                                                       "linkedinUrl")  # fmt: skip
+        elif "linkedin.com/pub/" in url.lower():  # an old public profile: the API's to match
+            body["linkedinUrl"] = normal_linkedin(url) or url
+        else:  # a Sales Navigator link, a company page, a slug, another site, "n/a"
+            body.pop("linkedinUrl")
+            try:
+                linkedin_profile_url(url, "linkedinUrl")
+                why.append(f"linkedinUrl {url!r} is not a LinkedIn profile URL")
+            except ValidationError as exc:
                 why.append(exc.message.removeprefix("linkedinUrl: "))
-            else:  # a /pub/ or /details/ page: the API may know it; sent as written
-                body["linkedinUrl"] = normal_linkedin(url) or url
     return why
 
 

@@ -1224,7 +1224,27 @@ BOB = "https://www.linkedin.com/in/bob-ray/"
         ({"linkedinUrl": "http://linkedin.com/in/Ann-Lee?trk=x"}, {"linkedinUrl": ANN}, False),
         ({"linkedinUrl": ANN + "\u200b"}, {"linkedinUrl": ANN}, False),  # pasted with junk
         ({"linkedinUrl": f"({ANN})."}, {"linkedinUrl": ANN}, False),
-        ({"linkedinUrl": ANN}, {"linkedinUrl": "https://www.linkedin.com/in/ACoAAB1x2y3Z"}, False),
+        (
+            {"linkedinUrl": ANN},
+            {"linkedinUrl": "https://www.linkedin.com/in/ACoAAB1x2y3Z4aBcDeFgHiJkL"},
+            False,
+        ),
+        (
+            {"linkedinUrl": "https://www.linkedin.com/in/acoaching-bob/"},
+            {"linkedinUrl": ANN},
+            True,
+        ),  # a name that starts so is no URN
+        (
+            {"linkedinUrl": BOB},
+            {"linkedinUrl": ANN, "colleagues": [{"linkedinUrl": BOB}]},
+            True,
+        ),  # the person's own profile is the one at its top, not a colleague's
+        (
+            {"linkedinUrl": BOB},
+            {"email": "bob@acme.com", "reportsTo": {"linkedinUrl": ANN}},
+            False,
+        ),  # a manager's profile says nothing of the person
+        ({"linkedinUrl": BOB}, {"providers": [{"profile": ANN}]}, False),
         # A vanity URL changed since: the answer's name is the row's.
         (
             {

@@ -418,6 +418,16 @@ def test_enrich_person_never_sends_an_address_or_url_that_cannot_match(
     assert json.loads(kept.stdout)["bodies"] == [
         {"linkedinUrl": "https://www.linkedin.com/pub/ann-lee/1/23/456/"}
     ]  # an old /pub/ profile is the API's to match, not dropped
+    junk = tmp_path / "junk.csv"
+    junk.write_text("firstName,lastName,organisationName,linkedinUrl\nA,B,,n/a\n"
+                    "C,D,Acme,https://www.linkedin.com/company/acme/\nE,F,,ann-lee\n"
+                    "G,H,,https://www.linkedin.com/in/gh-1/details/experience/\n")  # fmt: skip
+    sent = run_cli("enrich", "person", "--input", str(junk), "--dry-run")
+    assert json.loads(sent.stdout)["bodies"] == [
+        {"firstName": "C", "lastName": "D", "organisationName": "Acme"},
+        {"linkedinUrl": "https://www.linkedin.com/in/gh-1/", "firstName": "G", "lastName": "H"},
+    ]  # "n/a", a company page, a slug: never sent as the person's profile
+    assert sent.stderr.count("skipped") == 2 and sent.stderr.count("sent without it") == 1
 
 
 def test_enrich_person_flags_that_cannot_match_are_named_as_flags(api: Any) -> None:

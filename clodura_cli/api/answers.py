@@ -345,30 +345,41 @@ def names_someone(payload: Any) -> bool:
     return any(any(_names(place)) for place in [*places, *echoes])
 
 
-def profiles_named(payload: Any, depth: int = 5) -> set[str]:
-    """Every LinkedIn profile an answer names, wherever it stands (nested, in a list, under any
-    key): their slugs (``profile_slug``). Evidence by value, not by key."""
-    if depth < 0:
+#: Where an answer names its own person's profile, and the entries that are that person
+#: (not a colleague, a manager or a provider's source, which name others).
+_OWN_PROFILE_KEYS = (*_LINKEDIN_KEYS, "linkedinProfileUrl", "linkedin_profile_url",
+                     "profileUrl", "profile_url")  # fmt: skip
+_SELF_PARTS = ("person", "profile", "contact", "data", "result")
+
+
+def profiles_named(payload: Any, depth: int = 3) -> set[str]:
+    """The LinkedIn profiles an answer gives as its person's own: under its profile keys (a
+    list of them too), at its top or in the entries that are that person (``person``,
+    ``profile``); their slugs (``profile_slug``). Not those of others it mentions."""
+    if not isinstance(payload, dict) or depth < 0:
         return set()
-    if isinstance(payload, str):
-        slug = profile_slug(payload)
-        return {slug} if slug else set()
-    values = payload.values() if isinstance(payload, dict) else payload
-    if not isinstance(payload, (dict, list)):
-        return set()
-    return set().union(*(profiles_named(value, depth - 1) for value in values))
+    found: set[str] = set()
+    for key in _OWN_PROFILE_KEYS:
+        value = payload.get(key)
+        for item in value if isinstance(value, list) else [value]:
+            slug = profile_slug(item)
+            if slug:
+                found.add(slug)
+    for part in _SELF_PARTS:
+        found |= profiles_named(payload.get(part), depth - 1)
+    return found
 
 
 def person_named(payload: Any, depth: int = 3) -> tuple[str, str] | None:
-    """The first and last name an answer gives its person: at its top, else in the first
-    object below it that has both (a ``person`` or ``profile`` entry)."""
+    """The first and last name an answer gives its person: at its top, else in the entries
+    that are that person (``person``, ``profile``)."""
     if not isinstance(payload, dict) or depth < 0:
         return None
     first, last = _first_text(payload, _FIRST_KEYS), _first_text(payload, _LAST_KEYS)
     if first and last:
         return first, last
-    for value in payload.values():
-        found = person_named(value, depth - 1)
+    for part in _SELF_PARTS:
+        found = person_named(payload.get(part), depth - 1)
         if found is not None:
             return found
     return None

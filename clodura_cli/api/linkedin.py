@@ -75,6 +75,11 @@ def profile_slug(url: object) -> str | None:
         return None
     canonical = normal_linkedin(text) or ""
     match = re.match(r"^https://www\.linkedin\.com/in/([^/]+)/", canonical)
-    if match is None or match.group(1).startswith("acoa"):
+    slug = match.group(1) if match else None
+    if slug is None or _MEMBER_URN.match(slug):
         return None
-    return match.group(1)
+    return slug
+
+
+#: A member URN in a profile URL (/in/ACoAAB1x2y3Z...): letters and digits, no hyphen.
+_MEMBER_URN = re.compile(r"^acoaa[a-z0-9_]{10,}$")
