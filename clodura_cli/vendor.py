@@ -40,7 +40,8 @@ NEWS_MAX_PAGE = 100
 _DOMAIN_LIKE = pattern(r"^(?:https?://)?(?:[\w-]+\.)+[a-z]{2,}(?:/\S*)?\Z", re.IGNORECASE)
 #: An address: no space, comma or semicolon in it (a list pasted as one), a domain of labels.
 _EMAIL = pattern(r"^[^@\s,;]+@(?:[\w-]+\.)+[\w-]+\Z")
-_CREDIT_KEYS = ("creditsUsed", "credits_used", "creditUsed", "credits", "creditsCharged")
+#: The most specific first: a bare ``credits`` beside ``creditsCharged`` may be a balance.
+_CREDIT_KEYS = ("creditsUsed", "credits_used", "creditUsed", "creditsCharged", "credits")
 
 
 # Helpers shared by the readers ----------------------------------------------------------------
@@ -547,7 +548,7 @@ _PERSON_INPUTS = {
 
 PERSON_INPUT_COLUMNS = tuple(name for names in _PERSON_INPUTS.values() for name in names)
 ORG_INPUT_COLUMNS = ("organisationId", "orgId", "orgLinkedinUrl", "organisationLinkedinUrl",
-                     "companyLinkedinUrl")  # fmt: skip
+                     "companyLinkedinUrl", "linkedinUrl")  # fmt: skip
 
 
 def person_purchase(
@@ -756,6 +757,9 @@ def org_of(record: dict[str, Any], label: str) -> dict[str, Any]:
     if not url and isinstance(page, str) and "/company/" in page.lower():
         url = page
     if isinstance(org_id, str) and "linkedin.com/" in org_id.lower():
+        if "/company/" not in org_id.lower():  # a person's profile on a line of its own
+            raise ValidationError(label, f"{org_id.strip()!r} is no company's LinkedIn page "
+                                         "(https://www.linkedin.com/company/NAME/)")  # fmt: skip
         org_id, url = None, url or org_id  # a company page on a line of its own
     elif isinstance(org_id, str) and _DOMAIN_LIKE.match(org_id.strip()):
         domain = org_id.strip()

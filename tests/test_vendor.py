@@ -1284,6 +1284,24 @@ def test_append_never_lets_an_inputs_column_in_another_case_replace_a_result(
             [{"orgLinkedinUrl": "https://www.linkedin.com/company/acme/"}],
             "",
         ),
+        # A person's profile on a line of its own is no organisation's page.
+        (
+            "https://www.linkedin.com/in/ann-a/\n",
+            [],
+            "line 1: 'https://www.linkedin.com/in/ann-a/' is no company's LinkedIn page",
+        ),
+        # A LinkedIn URL column holding company pages, however it is spelled.
+        (
+            "Name,LinkedIn URL\nAcme,https://www.linkedin.com/company/acme/\n",
+            [{"orgLinkedinUrl": "https://www.linkedin.com/company/acme/"}],
+            "",
+        ),
+        # A one-column file's name is never sent as an id.
+        (
+            "orgs\n6964146847109114255\n",
+            [{"organisationId": "6964146847109114255"}],
+            "--input line 1: 'orgs' reads as a column's name, not a value; skipped",
+        ),
     ],
 )
 def test_enrich_org_sends_only_what_names_an_organisation(
@@ -1342,3 +1360,14 @@ def test_news_input_warns_of_one_organisation_named_twice_and_keeps_each_last_pa
     past = run_cli("news", "--sandbox", "--input", str(two), "--since", "-3650d", "--page", "40")
     assert past.exit_code == 0 and past.stdout == "" and emulator.log == []
     assert past.stderr.count("news: page 40 is past the last page") == 2
+
+
+def test_a_specific_credits_key_wins_over_a_bare_one(api: Any) -> None:
+    """`credits` beside `creditsCharged` may be the balance: read first, a verification of
+    0.04 was recorded as 998 credits."""
+    api(lambda request: as_json({"email": body(request)["email"], "verdict": "Deliverable",
+                                 "state": "Completed", "creditsCharged": 0.04,
+                                 "credits": 998}))  # fmt: skip
+    result = run_cli("verify", "ann@acme.com", "-f", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    assert result.jsonl()[0]["credits"] == 0.04

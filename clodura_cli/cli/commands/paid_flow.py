@@ -147,10 +147,32 @@ def read_records(
     # One plain value a line is the command's own kind of value; a row of a CSV with a header
     # or a JSON record is what its columns say (`111,` under `personId,email` is no email).
     plain = not any(headed) and not text.lstrip().startswith(("[", "{"))
+    if plain and len(parsed) > 1 and _heading(parsed):
+        label, record = parsed.pop(0)  # a one-column file's name (`email`), never a value sent
+        report.warn(f"--input {label}: {plain_value(record)!r} reads as a column's name, not a "
+                    "value; skipped")  # fmt: skip
     for label, record in parsed:
         value = plain_value(record) if plain else None
         rows.append((label, record if value is None else {field: value}))
     return Parsed(rows, [], header)
+
+
+def _heading(parsed: list[tuple[str, Any]]) -> bool:
+    """A first line that is no id, address or URL, above lines that are: a column's name."""
+    from clodura_cli.inputs import damaged_id
+
+    def shaped(value: str | None) -> bool:
+        text = (value or "").strip()
+        return (
+            text.isdigit()
+            or "@" in text
+            or "://" in text
+            or "linkedin.com" in text.lower()
+            or damaged_id(text) is not None
+        )
+
+    values = [plain_value(record) for _, record in parsed]
+    return not shaped(values[0]) and any(shaped(value) for value in values[1:])
 
 
 @dataclass
