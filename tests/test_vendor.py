@@ -161,18 +161,23 @@ def test_verify_appends_under_a_header_without_the_inputs_own_columns(
     )
 
 
-def test_append_takes_a_header_a_sheet_saved_in_capitals(api: Any, tmp_path: Path) -> None:
-    """A sheet that saved EMAIL,VERDICT... was refused ("lacks email, verdict") although it
-    has them; the cells go under its spelling."""
-    api(verdicts)
+def test_append_to_a_header_in_capitals_says_how_to_mend_it(api: Any, tmp_path: Path) -> None:
+    """A sheet that saved EMAIL,VERDICT... is refused before anything is sent, saying which
+    columns to rename; its columns are not guessed at (an input's own Status would then stand
+    in for the result's status, as a review found)."""
+    fake = api(verdicts)
     out = tmp_path / "verdicts.csv"
     assert run_cli("verify", "ann@acme.com", "-o", str(out)).exit_code == 0
     head, row = out.read_text().splitlines()
     out.write_text(f"{head.upper()}\n{row}\n")
+    before = out.read_bytes()
     more = run_cli("verify", "bob@acme.com", "-o", str(out), "--append")
-    assert more.exit_code == 0, more.stderr
-    lines = out.read_text().splitlines()
-    assert lines[0] == head.upper() and lines[2].startswith("bob@acme.com,Deliverable,Completed,")
+    assert more.exit_code == 2 and out.read_bytes() == before and len(fake.received) == 1
+    assert (
+        f"error: --append: {out} has other columns; it lacks email, verdict, status, credits; "
+        "rename its EMAIL for email, VERDICT for verdict, STATUS for status, CREDITS for credits "
+        "in the header\n"
+    ) in more.stderr
 
 
 def test_a_suppressed_address_counts_once_however_many_rows_ask_for_it(
@@ -1228,7 +1233,8 @@ def test_append_never_lets_an_inputs_column_in_another_case_replace_a_result(
     api: Any, tmp_path: Path
 ) -> None:
     """Two reviews: the input's Verdict/Status/State (a CRM's) were written over the paid
-    verdict, status and state of the file's columns, which differ from them only in case."""
+    verdict, status and state of the file's columns, which differ from them only in case; a
+    skipped row took them too. They are the input's own columns, left out and said."""
 
     def two_verdicts(request: Received) -> Answer:
         email = body(request)["email"]
@@ -1241,83 +1247,17 @@ def test_append_never_lets_an_inputs_column_in_another_case_replace_a_result(
     assert run_cli("verify", "ann@acme.com", "-o", str(out)).exit_code == 0
     path = tmp_path / "crm.csv"
     path.write_text("Email,Status,State,Verdict\ncy@acme.com,Customer - do not contact,CA,"
-                    "Deliverable\n")  # fmt: skip
+                    "Deliverable\nbob@acme,Lead,NY,Deliverable\n")  # fmt: skip
     more = run_cli("verify", "--input", str(path), "-o", str(out), "--append")
     assert more.exit_code == 0, more.stderr
-    row = list(csv.DictReader(io.StringIO(out.read_text())))[1]
-    assert (row["email"], row["verdict"], row["state"], row["status"]) == (
+    cy, bob = list(csv.DictReader(io.StringIO(out.read_text())))[1:]
+    assert (cy["email"], cy["verdict"], cy["state"], cy["status"]) == (
         "cy@acme.com", "Risky (Catch-all)", "Completed", "completed"
     )  # fmt: skip
-    assert (
-        "'s columns hold this run's values; the input's Status (under status), State (under "
-        "state), Verdict (under verdict), other values in another case, are not written"
-        in (more.stderr)
-    )  # Email, the address verified, is the same value: not said
-
-
-@pytest.mark.parametrize(
-    ("text", "bodies", "said"),
-    [
-        # A company page or a domain on a line of its own.
-        (
-            "https://www.linkedin.com/company/acme/\nacme.com\n",
-            [{"orgLinkedinUrl": "https://www.linkedin.com/company/acme/"}],
-            "line 2: 'acme.com' is a domain, not an organisation id; find its id with `clodura "
-            "orgs --domain acme.com`; skipped",
-        ),
-        # A CRM's own Id is no organisation's; its company page is.
-        (
-            "Id,Name,Company LinkedIn URL\n0015g00000XyZabAAB,Acme,"
-            "https://www.linkedin.com/company/acme/\n",
-            [{"orgLinkedinUrl": "https://www.linkedin.com/company/acme/"}],
-            "",
-        ),
-        # A people file: the person's profile is not the company's page, whatever the order.
-        (
-            "personId,linkedinUrl,organizationId\n1,https://www.linkedin.com/in/ann-a/,\n",
-            [],
-            "line 2: has no organisationId or orgLinkedinUrl; skipped",
-        ),
-        (
-            '{"linkedinUrl": "https://www.linkedin.com/in/ann-a/", "organizationId": null, '
-            '"orgLinkedinUrl": "https://www.linkedin.com/company/acme/"}\n',
-            [{"orgLinkedinUrl": "https://www.linkedin.com/company/acme/"}],
-            "",
-        ),
-        # A person's profile on a line of its own is no organisation's page.
-        (
-            "https://www.linkedin.com/in/ann-a/\n",
-            [],
-            "line 1: 'https://www.linkedin.com/in/ann-a/' is no company's LinkedIn page",
-        ),
-        # A LinkedIn URL column holding company pages, however it is spelled.
-        (
-            "Name,LinkedIn URL\nAcme,https://www.linkedin.com/company/acme/\n",
-            [{"orgLinkedinUrl": "https://www.linkedin.com/company/acme/"}],
-            "",
-        ),
-        # A one-column file's name is never sent as an id.
-        (
-            "orgs\n6964146847109114255\n",
-            [{"organisationId": "6964146847109114255"}],
-            "--input line 1: 'orgs' reads as a column's name, not a value; skipped",
-        ),
-    ],
-)
-def test_enrich_org_sends_only_what_names_an_organisation(
-    tmp_path: Path, text: str, bodies: list[dict[str, Any]], said: str
-) -> None:
-    """A Salesforce Id (0015g...) and a person's profile were sent as the organisation, and
-    `acme.com` as its id: each paid for, none an organisation."""
-    path = tmp_path / "orgs.csv"
-    path.write_text(text)
-    result = run_cli("enrich", "org", "--sandbox", "--input", str(path), "--dry-run")
-    if not bodies:
-        assert result.exit_code == 2 and said in result.stderr
-        return
-    assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout)["bodies"] == bodies
-    assert said in result.stderr
+    assert (bob["verdict"], bob["state"], bob["status"]) == ("", "", "skipped")
+    assert "has no column for the input's Email, Status, State, Verdict: those cells" in (
+        more.stderr
+    )
 
 
 def test_enrich_person_appends_to_a_file_it_wrote_itself(emulator: Any, tmp_path: Path) -> None:

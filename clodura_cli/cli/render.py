@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 from clodura_cli.api.errors import UsageError
 from clodura_cli.base.encoding import ERRORS, REPLACEMENT, without_halves
 from clodura_cli.cli import report, terminal
-from clodura_cli.store.cells import cell, every_column
+from clodura_cli.store.cells import every_column
 from clodura_cli.store.files import appended, atomic_output, output_target
 from clodura_cli.store.formats import (
     ALL_FIELDS,
@@ -172,13 +172,15 @@ def _held_formats(path: Path) -> tuple[str, ...]:
 def _check_header(header: list[str] | None, columns: Sequence[str] | None, path: str) -> None:
     if header is None or columns is None or list(columns) == [ALL_FIELDS]:
         return  # --fields all: every field the header has
-    named = {name.casefold() for name in header}  # a sheet may have saved EMAIL for email
-    missing = [name for name in columns if name.casefold() not in named]
+    missing = [name for name in columns if name not in header]
     if missing:
-        raise UsageError(
-            f"--append: {path} has other columns; it lacks {', '.join(missing)} (write to a new "
-            "file, or choose columns it has with --fields)"
-        )
+        spelled = {name.casefold(): name for name in header}
+        cased = [f"{spelled[m.casefold()]} for {m}" for m in missing if m.casefold() in spelled]
+        # A sheet that saved EMAIL for email: its columns are not guessed at (an input's own
+        # Status would then stand in for the result's status); the fix is said.
+        fix = (f"; rename its {', '.join(cased)} in the header" if cased else
+               " (write to a new file, or choose columns it has with --fields)")  # fmt: skip
+        raise UsageError(f"--append: {path} has other columns; it lacks {', '.join(missing)}{fix}")
 
 
 def write_output(
@@ -225,7 +227,6 @@ def _write(
 ) -> int:
     if empty_header is None:
         empty_header = output.path is not None
-    lost: dict[str, str] = {}  # a field in another case whose value was not written: the column
     with _destination(output) as (stream, start, line_end):
         columns = output.written
         every_field = columns is not None and list(columns) == [ALL_FIELDS]
@@ -239,7 +240,6 @@ def _write(
                 # A name written with half a character (U+FFFD now): the records' own
                 # names must be read the same way, or their cells would be left empty.
                 records = ({without_halves(k): v for k, v in r.items()} for r in records)
-            records = _as_spelled(records, existing, lost)
             if every is not None:
                 _say_left_out(every, existing, output)
         elif (
@@ -269,40 +269,7 @@ def _write(
             bom=output.bom and start == 0 and not output.to_terminal,
             people=output.summary != "records", line_end=line_end,
         )  # fmt: skip
-        written = write_machine(records, output.fmt, stream, columns, options)
-    if lost:
-        shown = ", ".join(f"{key} (under {name})" for key, name in list(lost.items())[:8])
-        report.warn(f"--append: {output.path}'s columns hold this run's values; the input's "
-                    f"{shown}, other values in another case, are not written")  # fmt: skip
-    return written
-
-
-def _as_spelled(
-    records: Iterable[dict[str, Any]], header: list[str], lost: dict[str, str]
-) -> Iterable[dict[str, Any]]:
-    """The records with each field under the header's spelling of it (a sheet saved `EMAIL`
-    for `email`), where the header has it in another case only."""
-    exact = set(header)
-    spelled = {name.casefold(): name for name in header}
-    for record in records:
-        if all(key in exact or key.casefold() not in spelled for key in record):
-            yield record
-            continue
-        # A field under the header's own spelling wins; another spelling only fills a column
-        # the record has nothing for, the last one first (a result comes after the input's
-        # own columns: an input's Domain never stands in for the enrichment's domain).
-        moved = {key: value for key, value in record.items() if key in exact}
-        for key, value in reversed(record.items()):
-            name = spelled.get(key.casefold()) if key not in exact else None
-            if name is None:
-                moved.setdefault(key, value)
-            elif moved.get(name) in (None, ""):
-                moved[name] = value
-        for key, value in record.items():  # another value under another spelling: not written
-            name = spelled.get(key.casefold()) if key not in exact else None
-            if name is not None and value not in (None, "") and cell(value) != cell(moved[name]):
-                lost[key] = name
-        yield moved
+        return write_machine(records, output.fmt, stream, columns, options)
 
 
 def _say_left_out(every: "_Every", header: list[str], output: Output) -> None:
@@ -311,9 +278,8 @@ def _say_left_out(every: "_Every", header: list[str], output: Output) -> None:
     used: set[str] = set()
     if output.layout is not None:
         used = {s.split(".")[0] for c in output.layout.columns for s in c.sources}
-    named = {name.casefold() for name in header}
     left = [n for n in dict.fromkeys(every.first) if n.strip() and n not in used
-            and n.casefold() not in named]  # fmt: skip
+            and n not in header]  # fmt: skip
     if left:
         shown = ", ".join(left[:8]) + (", ..." if len(left) > 8 else "")
         report.warn(f"--append: {output.path} has no column for the input's {shown}: those "
