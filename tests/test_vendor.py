@@ -1208,6 +1208,13 @@ def test_an_input_column_a_result_would_replace_is_kept_beside_it(api: Any, tmp_
     again.write_text(again.read_text().replace("bob@acme,", "bob@acme.com,", 1))
     _, fixed = run_cli("verify", "--input", str(again), "-f", "jsonl").jsonl()
     assert fixed["status"] == "completed" and not any("(input)" in key for key in fixed)
+    # A CRM's own status that happens to be one of the tool's words is the CRM's.
+    crm = tmp_path / "dnc.csv"
+    crm.write_text("email,status,message\nann@acme.com,rejected,Asked us never to email again\n")
+    (kept,) = run_cli("verify", "--input", str(crm), "-f", "jsonl").jsonl()
+    assert (kept["status (input)"], kept["message (input)"]) == (
+        "rejected", "Asked us never to email again"
+    )  # fmt: skip
 
 
 def test_a_reveal_after_another_keeps_the_first_ones_tracking_id_and_credits(

@@ -249,6 +249,7 @@ def _row_by_row(
     the ``results`` (a CRM's status, an earlier step's credits) is kept beside it."""
     by_key = {b.purchase.key: b for b in bought}
     out: list[dict[str, Any]] = []
+    written_here = {"status", "credits", "message"} <= set(batch.columns)
     for record, purchase, problem in batch.rows:
         found = by_key.get(purchase.key) if purchase is not None else None
         if found is not None:
@@ -256,9 +257,10 @@ def _row_by_row(
         else:
             status = "skipped" if purchase is None else unsent.get(purchase.key, "not_sent")
             made = [{**record, "status": status, "credits": None, "message": problem}]
-        # A row this tool wrote before (its status one of ours) is updated, not kept beside:
-        # a rerun of a file with a skipped or pending row says only how it ends now.
-        ours = str(record.get("status", "")) in _OUR_STATUSES
+        # A row this tool wrote before (a file with its status, credits and message columns,
+        # the status one of its words) is updated, not kept beside: a rerun of a file with a
+        # skipped or pending row says only how it ends now. A CRM's own status is kept.
+        ours = written_here and str(record.get("status", "")) in _OUR_STATUSES
         kept = [name for name in results if not (ours and name in ("status", "message"))]
         out += [kept_beside(record, row, kept) for row in made]
     return out
