@@ -1318,3 +1318,68 @@ def test_a_specific_credits_key_wins_over_a_bare_one(api: Any) -> None:
     result = run_cli("verify", "ann@acme.com", "-f", "jsonl")
     assert result.exit_code == 0, result.stderr
     assert result.jsonl()[0]["credits"] == 0.04
+
+
+@pytest.mark.parametrize(
+    ("text", "bodies", "said"),
+    [
+        # A company page or a domain on a line of its own.
+        (
+            "https://www.linkedin.com/company/acme/\nacme.com\n",
+            [{"orgLinkedinUrl": "https://www.linkedin.com/company/acme/"}],
+            "line 2: 'acme.com' is a domain, not an organisation id; find its id with `clodura "
+            "orgs --domain acme.com`; skipped",
+        ),
+        # A CRM's own Id is no organisation's; its company page is.
+        (
+            "Id,Name,Company LinkedIn URL\n0015g00000XyZabAAB,Acme,"
+            "https://www.linkedin.com/company/acme/\n",
+            [{"orgLinkedinUrl": "https://www.linkedin.com/company/acme/"}],
+            "",
+        ),
+        # A people file: the person's profile is not the company's page, whatever the order.
+        (
+            "personId,linkedinUrl,organizationId\n1,https://www.linkedin.com/in/ann-a/,\n",
+            [],
+            "line 2: has no organisationId or orgLinkedinUrl; skipped",
+        ),
+        (
+            '{"linkedinUrl": "https://www.linkedin.com/in/ann-a/", "organizationId": null, '
+            '"orgLinkedinUrl": "https://www.linkedin.com/company/acme/"}\n',
+            [{"orgLinkedinUrl": "https://www.linkedin.com/company/acme/"}],
+            "",
+        ),
+        # A person's profile on a line of its own is no organisation's page.
+        (
+            "https://www.linkedin.com/in/ann-a/\n",
+            [],
+            "line 1: 'https://www.linkedin.com/in/ann-a/' is no company's LinkedIn page",
+        ),
+        # A LinkedIn URL column holding company pages, however it is spelled.
+        (
+            "Name,LinkedIn URL\nAcme,https://www.linkedin.com/company/acme/\n",
+            [{"orgLinkedinUrl": "https://www.linkedin.com/company/acme/"}],
+            "",
+        ),
+        # A one-column file's name is never sent as an id.
+        (
+            "orgs\n6964146847109114255\n",
+            [{"organisationId": "6964146847109114255"}],
+            "--input line 1: 'orgs' reads as a column's name, not a value; skipped",
+        ),
+    ],
+)
+def test_enrich_org_sends_only_what_names_an_organisation(
+    tmp_path: Path, text: str, bodies: list[dict[str, Any]], said: str
+) -> None:
+    """A Salesforce Id (0015g...) and a person's profile were sent as the organisation, and
+    `acme.com` as its id: each paid for, none an organisation."""
+    path = tmp_path / "orgs.csv"
+    path.write_text(text)
+    result = run_cli("enrich", "org", "--sandbox", "--input", str(path), "--dry-run")
+    if not bodies:
+        assert result.exit_code == 2 and said in result.stderr
+        return
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["bodies"] == bodies
+    assert said in result.stderr
