@@ -272,11 +272,11 @@ def parse_rows(
     first = next((line for line in lines if line.strip()), "")
     cells = [cell.strip() for cell in re.split("[,\t;]", first)]
     if is_header is not None:
-        return _csv_rows(text) if is_header(cells) else Parsed(*_plain_lines(text))
+        return _csv_rows(text, flag) if is_header(cells) else Parsed(*_plain_lines(text))
     # Only a line that may be a header reads the layouts (a list of ids is the usual input).
     spelled = _person_columns() if len(cells) > 1 or " " in first.strip() else _FIELD_SPELLINGS
     if any(column_key(cell) in spelled for cell in cells):
-        rows, problems, columns = _csv_rows(text)
+        rows, problems, columns = _csv_rows(text, flag)
         return Parsed([(label, _as_fields(r, spelled)) for label, r in rows], problems, columns)
     return Parsed(*_plain_lines(text, people=True))
 
@@ -363,7 +363,7 @@ def _json_lines(text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]
     return rows, problems
 
 
-def _csv_rows(text: str) -> Parsed:
+def _csv_rows(text: str, flag: str = "--input") -> Parsed:
     lines = text.split("\n")
     blank = next((index for index, line in enumerate(lines) if line.strip()), 0)
     head = lines[blank]
@@ -396,9 +396,16 @@ def _csv_rows(text: str) -> Parsed:
             # A quote opened and never closed takes every line after it into one cell: the
             # rows there would go unread, and unsaid.
             raise UsageError(
-                f"--input: line {number}: a quoted cell runs over {spans:,} lines, to line "
+                f"{flag}: line {number}: a quoted cell runs over {spans:,} lines, to line "
                 f"{number + spans - 1:,} (a quote not closed?); nothing sent: fix the file"
             )
+        rowlike = _rows_inside(record, delimiter, len(reader.fieldnames or ()))
+        if rowlike:
+            why = (f"line {number}: a quoted cell holds {rowlike} lines that look like rows of "
+                   "this file (a quote not closed?)")  # fmt: skip
+            if flag == "--suppress" or rowlike >= 5:  # rows unread, and paid for or not
+                raise UsageError(f"{flag}: {why}; nothing sent: fix the file")
+            problems.append(f"{why}; check the file")  # a note of a few such lines may be one
         if None in record:
             problems.append(f"line {number}: more cells than header columns; extra cells ignored")
             record.pop(None)
@@ -408,6 +415,17 @@ def _csv_rows(text: str) -> Parsed:
         if values:
             rows.append((f"line {number}", values))
     return Parsed(rows, problems, tuple(dict.fromkeys(reader.fieldnames or ())))
+
+
+def _rows_inside(record: dict[str, Any], delimiter: str, columns: int) -> int:
+    """How many lines inside a record's multi-line cells look like rows of the file (as many
+    delimiters as between its columns): two or more are rows a quote left open took in."""
+    if columns < 2:
+        return 0
+    inside = [line for value in record.values() if isinstance(value, str) and "\n" in value
+              for line in value.split("\n")[1:] if line.strip()]  # fmt: skip
+    looking = sum(1 for line in inside if line.count(delimiter) == columns - 1)
+    return looking if looking >= 2 else 0
 
 
 def _apart(names: list[str], problems: list[str], line: int) -> list[str]:

@@ -690,3 +690,30 @@ def test_a_quote_left_open_stops_the_run_instead_of_swallowing_the_file(tmp_path
 def test_a_row_after_blank_lines_is_named_by_its_own_line() -> None:
     rows, _, _ = parse_rows('personId,note\n1,"a\nb"\n\n\n2,c\n')
     assert [label for label, _ in rows] == ["line 2", "line 6"]
+
+
+def test_a_quote_left_open_over_a_few_rows_is_caught_too(tmp_path: Path) -> None:
+    """Under 200 lines the open quote was silent: 2 of 150 rows sent; in a --suppress list,
+    the people after it were revealed and paid for."""
+    lines = ["personId,firstName", "601,N1", '602,"N2', *(f"{600 + i},N{i}" for i in range(3, 150))]
+    path = tmp_path / "open150.csv"
+    path.write_text("\n".join(lines) + "\n")
+    result = run_cli("reveal", "email", "--sandbox", "--input", str(path), "--dry-run")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert "error: --input: line 3: a quoted cell holds 147 lines that look like rows" in (
+        result.stderr
+    )
+    listed = tmp_path / "dnc.csv"
+    listed.write_text('personId,note\n601,"do not call\n602,x\n603,y\n')
+    people = tmp_path / "people.csv"
+    people.write_text("personId\n601\n602\n603\n")
+    guarded = run_cli("reveal", "email", "--sandbox", "--input", str(people), "--suppress",
+                      str(listed), "--dry-run")  # fmt: skip
+    assert guarded.exit_code == 2 and guarded.stdout == ""
+    assert "error: --suppress: line 2: a quoted cell holds 2 lines that look like rows" in (
+        guarded.stderr
+    )
+    note = tmp_path / "notes.csv"
+    note.write_text('personId,note\n601,"Called, left message\nCalled again"\n602,ok\n')
+    rows, problems, _ = parse_rows(note.read_text())
+    assert len(rows) == 2 and problems == []  # a note with a comma is a note
