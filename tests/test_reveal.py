@@ -1322,3 +1322,12 @@ def test_named_twice_sees_duplicate_id_rows_and_the_arguments_too(tmp_path: Path
     both = run_cli("reveal", "email", "--sandbox", "--input", str(one), "--linkedin-url", BOB,
                    "--dry-run")  # fmt: skip
     assert f"(--linkedin-url '{BOB}' and line 2)" in both.stderr
+
+
+def test_a_domain_flag_on_a_platform_never_suggests_the_platform() -> None:
+    result = run_cli("reveal", "email", "--sandbox", "--first-name", "John", "--last-name",
+                     "Smith", "--domain", "https://www.linkedin.com/company/acme/", "--dry-run")  # fmt: skip
+    assert result.exit_code == 2
+    assert "give the company's own domain" in result.stderr and "'linkedin.com'" not in (
+        result.stderr
+    )

@@ -1383,3 +1383,26 @@ def test_enrich_org_sends_only_what_names_an_organisation(
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["bodies"] == bodies
     assert said in result.stderr
+
+
+def test_enrich_org_is_refused_to_append_into_a_people_file(emulator: Any, tmp_path: Path) -> None:
+    """An enrich person file has organisationId, status and credits, all the org check asked:
+    the company page then landed in the people's linkedinUrl column."""
+    people = run_cli("search", "--sandbox", "--limit", "1", "-f", "jsonl").jsonl()
+    out = tmp_path / "people.csv"
+    assert run_cli("enrich", "person", "--sandbox", "--linkedin-url", people[0]["linkedinUrl"],
+                   "-o", str(out)).exit_code == 0  # fmt: skip
+    before = out.read_bytes()
+    org = run_cli("enrich", "org", "--sandbox", str(people[0]["organizationId"]), "-o", str(out),
+                  "--append")  # fmt: skip
+    assert org.exit_code == 2 and out.read_bytes() == before
+    assert "holds another command's rows (its matchConfidence column)" in org.stderr
+
+
+def test_arguments_go_on_beside_an_input_file_with_no_record(api: Any, tmp_path: Path) -> None:
+    api(verdicts)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("email\n")
+    result = run_cli("verify", "a@acme.com", "--input", str(empty), "-f", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    assert [row["email"] for row in result.jsonl()] == ["a@acme.com"]

@@ -265,7 +265,9 @@ def bare_domain(text: str, name: str, warnings: list[str] | None = None) -> str:
         warnings.append(f"{name}: {quoted(text)} read as the domain {suggestion!r}")
         return suggestion
     hint = (
-        f"use {quoted(suggestion)}"
+        "give the company's own domain"  # a page on LinkedIn: linkedin.com is no one's domain
+        if platform is not None
+        else f"use {quoted(suggestion)}"
         if _DOMAIN_RE.match(suggestion)
         else "use a bare domain like acme.com"
     )

@@ -109,9 +109,10 @@ class Output(NamedTuple):
         """True when the records go to a terminal."""
         return terminal.output_to_terminal(self.path)
 
-    def check_append(self, columns: Sequence[str] | None) -> None:
+    def check_append(self, columns: Sequence[str] | None, foreign: Sequence[str] = ()) -> None:
         """Refuse, before anything is sent, an --append the file cannot take: no file, a format
-        that cannot grow, or a header without the columns this run would write."""
+        that cannot grow, a header without the columns this run would write, or with one
+        (``foreign``) that says it holds another command's rows."""
         if not self.append:
             return
         if self.path is None:
@@ -126,6 +127,10 @@ class Output(NamedTuple):
             return
         header = read_header(Path(self.path), self.fmt)
         _check_header(header, columns if self.layout is None else self.written, self.path)
+        other = [name for name in foreign if header is not None and name in header]
+        if other:
+            raise UsageError(f"--append: {self.path} holds another command's rows (its "
+                             f"{', '.join(other)} column); write to a new file")  # fmt: skip
 
 
 def _check_same_format(path: Path, fmt: str) -> None:

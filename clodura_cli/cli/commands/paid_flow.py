@@ -139,7 +139,7 @@ def read_records(
         from clodura_cli.cli.commands.reveal_flow import nothing_piped
 
         nothing_piped()
-    if not parsed and not problems:  # a file given, and nothing in it: a mistake, said
+    if not parsed and not problems and not values:  # a file given, nothing in it: said
         raise UsageError(f"--input {input_file}: no records in it (empty, or a header alone); "
                          "nothing sent")  # fmt: skip
     for problem in problems:
@@ -285,6 +285,8 @@ APPEND_NEEDS = {"verify": ("email", "verdict", "status", "credits"),
                 "enrich-person": ("matchConfidence", "status", "credits"),
                 "enrich-org": ("organisationId", "status", "credits"),
                 "news": ("organisationId", "publishedAt")}  # fmt: skip
+#: Columns that say a file holds another command's rows (people, in an organisations file).
+APPEND_REFUSES = {"enrich-org": ("matchConfidence",)}
 #: The kind of record each paid command writes: the section of a --layout it takes.
 RECORD_KINDS = {"verify": "people", "enrich-person": "people", "enrich-org": "organisations",
                 "news": "articles"}  # fmt: skip
@@ -317,7 +319,8 @@ def run_paid(
                         kind=kind,
                         extra=(*RESULT_COLUMNS.get(endpoint.name, ()), *columns),
                         input_columns=own)  # fmt: skip
-    output.check_append(fields or list(APPEND_NEEDS.get(endpoint.name, columns)))
+    output.check_append(fields or list(APPEND_NEEDS.get(endpoint.name, columns)),
+                        APPEND_REFUSES.get(endpoint.name, ()))  # fmt: skip
     unsent: dict[str, str] = {}
     if suppress:
         unsent = _suppressed(wanted, batch, suppress, noun)
