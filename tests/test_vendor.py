@@ -1406,3 +1406,15 @@ def test_arguments_go_on_beside_an_input_file_with_no_record(api: Any, tmp_path:
     result = run_cli("verify", "a@acme.com", "--input", str(empty), "-f", "jsonl")
     assert result.exit_code == 0, result.stderr
     assert [row["email"] for row in result.jsonl()] == ["a@acme.com"]
+
+
+def test_enrich_org_warns_of_one_organisation_named_by_id_and_by_page(tmp_path: Path) -> None:
+    page = "https://www.linkedin.com/company/pixel-health/"
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text(f"organisationId,linkedinUrl\n6964146847109114255,{page}\n,{page}\n")
+    result = run_cli("enrich", "org", "--sandbox", "--input", str(mixed), "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert (
+        f"warning: --input line 3 names by its page ({page}) the organisation --input line 2 "
+        "names by id: both are asked for, each paid for (1 credit or more each)" in result.stderr
+    )

@@ -152,6 +152,7 @@ def org(
     )
     rows = [*read.rows, *[(f"--org-linkedin-url {u}", {"orgLinkedinUrl": u})
                           for u in org_linkedin_url or []]]  # fmt: skip
+    paid_flow.warn_one_organisation_twice(rows, "1 credit or more each")
     purchases = paid_flow.purchases_of(
         rows, lambda label, r: org_purchase(r, add_ons, label), read.columns
     )

@@ -10,7 +10,6 @@ from clodura_cli.api.errors import UsageError
 from clodura_cli.cli import report
 from clodura_cli.cli.commands.paid_flow import PaidOptions, with_paid_options
 from clodura_cli.cli.session import ApiOptions
-from clodura_cli.inputs import column_key
 
 if TYPE_CHECKING:
     from clodura_cli.paid import Bought, Purchase
@@ -145,8 +144,6 @@ def _orgs(
     rows = [*read.rows, *([("--org-linkedin-url", {"orgLinkedinUrl": org_linkedin_url})]
                           if org_linkedin_url else [])]  # fmt: skip
     orgs: dict[str, dict[str, Any]] = {}
-    by_id: dict[str, str] = {}  # the company page of a row asked by id: the row
-    by_page: dict[str, str] = {}  # the page of a row asked by it: the row
     for label, record in rows:
         where = "ORG_ID" if label == "argument 1" else label
         try:
@@ -162,36 +159,15 @@ def _orgs(
             report.warn(f"{_shown(where)}: organisation id {named!r} is not digits as the "
                         "API's ids are; sent anyway (2 credits)")  # fmt: skip
         orgs.setdefault(organisation_named(org), org)
-        page = _page_of(record, where)
-        if page is not None:
-            (by_id if "organisationId" in org else by_page).setdefault(page, where)
     if not orgs:
         raise UsageError("nothing to send: every input was refused (see above)")
-    for page, where in by_page.items():
-        if page in by_id:
-            report.warn(f"{_shown(where)} names by its page ({page}) the organisation "
-                        f"{_shown(by_id[page])} names by id: both are asked for, each paid for "
-                        "(2 credits a page); if they are one, drop one of the rows")  # fmt: skip
+    paid_flow.warn_one_organisation_twice(rows, "2 credits a page")
     return list(orgs.values())
 
 
 def _shown(where: str) -> str:
     """A row as a message names it: `--input line 3`, `ORG_ID`."""
     return f"--input {where}" if where.startswith("line ") else where
-
-
-def _page_of(record: dict[str, Any], where: str) -> str | None:
-    """A row's company page as a body would send it, or None."""
-    from clodura_cli.vendor import org_of
-
-    without_id = {k: v for k, v in record.items() if column_key(str(k)) not in _ID_KEYS}
-    try:
-        return org_of(without_id, where).get("orgLinkedinUrl")
-    except UsageError:
-        return None
-
-
-_ID_KEYS = frozenset({"organisationid", "orgid"})
 
 
 @dataclass(frozen=True)

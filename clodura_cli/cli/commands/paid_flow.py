@@ -157,6 +157,30 @@ def read_records(
     return Parsed(rows, [], header)
 
 
+def warn_one_organisation_twice(rows: list[tuple[str, Any]], price: str) -> None:
+    """Warn of a row naming by its company page an organisation another row names by id: both
+    are sent and each paid for (the page and the id are not known to be one before an answer
+    says so)."""
+    from clodura_cli.vendor import org_of
+
+    by_id: dict[str, str] = {}  # the company page of a row asked by id: the row
+    by_page: dict[str, str] = {}  # the page of a row asked by it: the row
+    for label, record in rows:
+        where = f"--input {label}" if label.startswith("line ") else label
+        ids = ("organisationid", "orgid")
+        try:
+            sent = org_of(record, where)
+            body = org_of({k: v for k, v in record.items() if column_key(str(k)) not in ids}, where)
+        except UsageError:
+            continue
+        (by_id if "organisationId" in sent else by_page).setdefault(body["orgLinkedinUrl"], where)
+    for url, where in by_page.items():
+        if url in by_id:
+            report.warn(f"{where} names by its page ({url}) the organisation {by_id[url]} "
+                        f"names by id: both are asked for, each paid for ({price}); if they are "
+                        "one, drop one of the rows")  # fmt: skip
+
+
 def _heading(parsed: list[tuple[str, Any]]) -> bool:
     """A first line that is no id, address or URL, above lines that are: a column's name."""
     from clodura_cli.inputs import damaged_id
