@@ -399,11 +399,15 @@ def _csv_rows(text: str, flag: str = "--input") -> Parsed:
                 f"{flag}: line {number}: a quoted cell runs over {spans:,} lines, to line "
                 f"{number + spans - 1:,} (a quote not closed?); nothing sent: fix the file"
             )
-        rowlike = _rows_inside(record, delimiter, len(reader.fieldnames or ()))
-        if rowlike:
-            why = (f"line {number}: a quoted cell holds {rowlike} lines that look like rows of "
-                   "this file (a quote not closed?)")  # fmt: skip
-            if flag == "--suppress" or rowlike >= 5:  # rows unread, and paid for or not
+        columns = len(reader.fieldnames or ())
+        rowlike = _rows_inside(record, delimiter, columns)
+        # In a one-column file (ids, URLs, addresses) no cell holds a line break; in a
+        # --suppress list one row taken in is a person paid for.
+        strict = flag == "--suppress" or columns < 2
+        if rowlike >= (1 if strict else 2):
+            why = (f"line {number}: a quoted cell holds {rowlike} line(s) that look like rows "
+                   "of this file (a quote not closed?)")  # fmt: skip
+            if strict or rowlike >= 5:  # rows unread, and paid for or not
                 raise UsageError(f"{flag}: {why}; nothing sent: fix the file")
             problems.append(f"{why}; check the file")  # a note of a few such lines may be one
         if None in record:
@@ -419,13 +423,11 @@ def _csv_rows(text: str, flag: str = "--input") -> Parsed:
 
 def _rows_inside(record: dict[str, Any], delimiter: str, columns: int) -> int:
     """How many lines inside a record's multi-line cells look like rows of the file (as many
-    delimiters as between its columns): two or more are rows a quote left open took in."""
-    if columns < 2:
-        return 0
+    delimiters as between its columns; in a one-column file, any line): rows a quote left
+    open took in."""
     inside = [line for value in record.values() if isinstance(value, str) and "\n" in value
               for line in value.split("\n")[1:] if line.strip()]  # fmt: skip
-    looking = sum(1 for line in inside if line.count(delimiter) == columns - 1)
-    return looking if looking >= 2 else 0
+    return sum(1 for line in inside if line.count(delimiter) == max(columns - 1, 0))
 
 
 def _apart(names: list[str], problems: list[str], line: int) -> list[str]:

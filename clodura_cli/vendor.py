@@ -69,9 +69,12 @@ def data_of(payload: Any) -> Any:
 
 
 def _credits(payload: Any) -> float | None:
-    for source in (payload, data_of(payload)):
-        if isinstance(source, dict):
-            value = column(source, *_CREDIT_KEYS)
+    """What an answer says the request cost: the most specific key first, wherever it stands
+    (a bare ``credits`` at the top may be the balance, beside ``data.creditsCharged``)."""
+    sources = [source for source in (payload, data_of(payload)) if isinstance(source, dict)]
+    for key in _CREDIT_KEYS:
+        for source in sources:
+            value = column(source, key)
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 return float(value)
     return None
@@ -598,7 +601,8 @@ def _unusable_identifiers(body: dict[str, Any]) -> list[str]:
         if slug is not None:  # a profile, or a page of it (/details/...): the profile
             body["linkedinUrl"] = linkedin_profile_url(f"https://www.linkedin.com/in/{slug}/",
                                                        "linkedinUrl")  # fmt: skip
-        elif "linkedin.com/pub/" in url.lower():  # an old public profile: the API's to match
+        elif re.search(r"linkedin\.com/(?:pub/|in/acoaa)", url.lower()):
+            # An old public profile, or one by its member URN: the API's to match.
             body["linkedinUrl"] = normal_linkedin(url) or url
         else:  # a Sales Navigator link, a company page, a slug, another site, "n/a"
             body.pop("linkedinUrl")

@@ -1245,6 +1245,12 @@ BOB = "https://www.linkedin.com/in/bob-ray/"
             False,
         ),  # a manager's profile says nothing of the person
         ({"linkedinUrl": BOB}, {"providers": [{"profile": ANN}]}, False),
+        # The answer's own profile under a key in another case or spelling, or deeper.
+        ({"linkedinUrl": BOB}, {"linkedinURL": ANN}, True),
+        ({"linkedinUrl": BOB}, {"linkedinProfile": ANN}, True),
+        ({"linkedinUrl": BOB}, {"result": {"LinkedInUrl": ANN}}, True),
+        ({"linkedinUrl": BOB}, {"personDetails": {"linkedinUrl": ANN}}, True),
+        ({"linkedinUrl": BOB}, {"companyLinkedinUrl": "https://www.linkedin.com/in/x-y/"}, False),
         # A vanity URL changed since: the answer's name is the row's.
         (
             {

@@ -700,7 +700,7 @@ def test_a_quote_left_open_over_a_few_rows_is_caught_too(tmp_path: Path) -> None
     path.write_text("\n".join(lines) + "\n")
     result = run_cli("reveal", "email", "--sandbox", "--input", str(path), "--dry-run")
     assert (result.exit_code, result.stdout) == (2, "")
-    assert "error: --input: line 3: a quoted cell holds 147 lines that look like rows" in (
+    assert "error: --input: line 3: a quoted cell holds 147 line(s) that look like rows" in (
         result.stderr
     )
     listed = tmp_path / "dnc.csv"
@@ -710,10 +710,20 @@ def test_a_quote_left_open_over_a_few_rows_is_caught_too(tmp_path: Path) -> None
     guarded = run_cli("reveal", "email", "--sandbox", "--input", str(people), "--suppress",
                       str(listed), "--dry-run")  # fmt: skip
     assert guarded.exit_code == 2 and guarded.stdout == ""
-    assert "error: --suppress: line 2: a quoted cell holds 2 lines that look like rows" in (
+    assert "error: --suppress: line 2: a quoted cell holds 2 line(s) that look like rows" in (
         guarded.stderr
     )
     note = tmp_path / "notes.csv"
     note.write_text('personId,note\n601,"Called, left message\nCalled again"\n602,ok\n')
     rows, problems, _ = parse_rows(note.read_text())
     assert len(rows) == 2 and problems == []  # a note with a comma is a note
+    # A one-column list, and one row taken into a note of a --suppress list: still caught.
+    for text in ('linkedinUrl\n"https://www.linkedin.com/in/a-1/\nhttps://www.linkedin.com/in/b-2/\n',
+                 'personId,note\n601,"asked us, no\n602,bounced"\n603,ok\n'):  # fmt: skip
+        listed.write_text(text)
+        one = run_cli("reveal", "email", "--sandbox", "--input", str(people), "--suppress",
+                      str(listed), "--dry-run")  # fmt: skip
+        assert (
+            one.exit_code == 2
+            and "error: --suppress: line 2: a quoted cell holds 1 line(s)" in (one.stderr)
+        )

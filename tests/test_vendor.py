@@ -1418,3 +1418,46 @@ def test_enrich_org_warns_of_one_organisation_named_by_id_and_by_page(tmp_path: 
         f"warning: --input line 3 names by its page ({page}) the organisation --input line 2 "
         "names by id: both are asked for, each paid for (1 credit or more each)" in result.stderr
     )
+
+
+def test_credits_are_the_specific_key_wherever_it_stands(api: Any) -> None:
+    """A bare `credits` at the top (the balance) beside `data.creditsCharged`: 998 was read."""
+    api(
+        lambda request: as_json(
+            {
+                "success": True,
+                "credits": 998,
+                "data": {
+                    "email": body(request)["email"],
+                    "result": "Deliverable",
+                    "creditsCharged": 0.04,
+                },
+            }
+        )
+    )
+    result = run_cli("verify", "ann@acme.com", "-f", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    assert result.jsonl()[0]["credits"] == 0.04
+
+
+def test_enrich_person_sends_a_profile_given_by_its_member_urn(tmp_path: Path) -> None:
+    urn = "https://www.linkedin.com/in/ACoAABcdEfGh1234567/"
+    path = tmp_path / "urn.csv"
+    path.write_text(f"firstName,lastName,organisationName,linkedinUrl\nAnn,Lee,Acme,{urn}\n")
+    result = run_cli("enrich", "person", "--input", str(path), "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    (sent,) = json.loads(result.stdout)["bodies"]
+    assert sent["linkedinUrl"].lower() == urn.lower() and "sent without" not in result.stderr
+
+
+def test_a_rerun_over_a_json_lines_file_the_tool_wrote_adds_nothing(
+    api: Any, tmp_path: Path
+) -> None:
+    api(verdicts)
+    first = tmp_path / "v1.jsonl"
+    source = tmp_path / "in.csv"
+    source.write_text("email\nann@acme.com\nbob@acme\n")
+    assert run_cli("verify", "--input", str(source), "-o", str(first)).exit_code == 0
+    first.write_text(first.read_text().replace('"bob@acme"', '"bob@acme.com"'))
+    rows = run_cli("verify", "--input", str(first), "-f", "jsonl").jsonl()
+    assert rows[1]["status"] == "completed" and not any("(input)" in k for r in rows for k in r)

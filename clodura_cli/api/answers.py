@@ -345,28 +345,42 @@ def names_someone(payload: Any) -> bool:
     return any(any(_names(place)) for place in [*places, *echoes])
 
 
-#: Where an answer names its own person's profile, and the entries that are that person
-#: (not a colleague, a manager or a provider's source, which name others).
-_OWN_PROFILE_KEYS = (*_LINKEDIN_KEYS, "linkedinProfileUrl", "linkedin_profile_url",
-                     "profileUrl", "profile_url")  # fmt: skip
-_SELF_PARTS = ("person", "profile", "contact", "data", "result")
+def _key(name: object) -> str:
+    """A key as compared: letters and digits, lower case (``linkedinURL``, ``LinkedIn_Url``)."""
+    return re.sub(r"[^a-z0-9]", "", str(name).lower())
+
+
+#: The entries of an answer that are its person (not a colleague, a manager or a provider's
+#: source, which name others), by their keys as compared.
+_SELF_PARTS = frozenset({"person", "persondetails", "personinfo", "profile", "profiledetails",
+                         "contact", "contactdetails", "data", "result", "details"})  # fmt: skip
+
+
+def _profile_key(key: str) -> bool:
+    """A key under which an answer gives a person's LinkedIn profile (``linkedinUrl``,
+    ``LinkedInURL``, ``linkedinProfile``, ``profileUrl``), not a company's."""
+    return ("linkedin" in key or key in ("profileurl", "profile")) and not any(
+        word in key for word in ("company", "organisation", "organization", "org")
+    )
 
 
 def profiles_named(payload: Any, depth: int = 3) -> set[str]:
-    """The LinkedIn profiles an answer gives as its person's own: under its profile keys (a
-    list of them too), at its top or in the entries that are that person (``person``,
-    ``profile``); their slugs (``profile_slug``). Not those of others it mentions."""
+    """The LinkedIn profiles an answer gives as its person's own: under a profile key (in
+    any case or spelling; a list of them too), at its top or in the entries that are that
+    person (``person``, ``personDetails``, ``profile``); their slugs (``profile_slug``). Not
+    those of others it mentions."""
     if not isinstance(payload, dict) or depth < 0:
         return set()
     found: set[str] = set()
-    for key in _OWN_PROFILE_KEYS:
-        value = payload.get(key)
-        for item in value if isinstance(value, list) else [value]:
-            slug = profile_slug(item)
-            if slug:
-                found.add(slug)
-    for part in _SELF_PARTS:
-        found |= profiles_named(payload.get(part), depth - 1)
+    for name, value in payload.items():
+        key = _key(name)
+        if _profile_key(key):
+            for item in value if isinstance(value, list) else [value]:
+                slug = profile_slug(item)
+                if slug:
+                    found.add(slug)
+        if key in _SELF_PARTS and isinstance(value, dict):
+            found |= profiles_named(value, depth - 1)
     return found
 
 
@@ -378,8 +392,8 @@ def person_named(payload: Any, depth: int = 3) -> tuple[str, str] | None:
     first, last = _first_text(payload, _FIRST_KEYS), _first_text(payload, _LAST_KEYS)
     if first and last:
         return first, last
-    for part in _SELF_PARTS:
-        found = person_named(payload.get(part), depth - 1)
+    for name, value in payload.items():
+        found = person_named(value, depth - 1) if _key(name) in _SELF_PARTS else None
         if found is not None:
             return found
     return None

@@ -284,7 +284,8 @@ def _row_by_row(
         # A row this tool wrote before (a file with its status, credits and message columns,
         # the status one of its words) is updated, not kept beside: a rerun of a file with a
         # skipped or pending row says only how it ends now. A CRM's own status is kept.
-        ours = written_here and str(record.get("status", "")) in _OUR_STATUSES
+        own = written_here or {"credits", "message"} <= set(record)  # JSON keeps null keys
+        ours = own and str(record.get("status", "")) in _OUR_STATUSES
         kept = [name for name in results if not (ours and name in ("status", "message"))]
         out += [kept_beside(record, row, kept) for row in made]
     return out
