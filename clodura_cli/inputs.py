@@ -401,9 +401,8 @@ def _csv_rows(text: str, flag: str = "--input") -> Parsed:
             )
         columns = len(reader.fieldnames or ())
         rowlike = _rows_inside(record, delimiter, columns)
-        # In a one-column file (ids, URLs, addresses) no cell holds a line break; in a
-        # --suppress list one row taken in is a person paid for.
-        strict = flag == "--suppress" or columns < 2
+        # In a --suppress list one row taken in is a person paid for.
+        strict = flag == "--suppress"
         if rowlike >= (1 if strict else 2):
             why = (f"line {number}: a quoted cell holds {rowlike} line(s) that look like rows "
                    "of this file (a quote not closed?)")  # fmt: skip
@@ -422,12 +421,28 @@ def _csv_rows(text: str, flag: str = "--input") -> Parsed:
 
 
 def _rows_inside(record: dict[str, Any], delimiter: str, columns: int) -> int:
-    """How many lines inside a record's multi-line cells look like rows of the file (as many
-    delimiters as between its columns; in a one-column file, any line): rows a quote left
-    open took in."""
+    """How many lines inside a record's multi-line cells look like rows of the file: as many
+    delimiters as between its columns, and a cell that names someone (an id, an address, a
+    LinkedIn URL), as a row a quote left open took in does ("Ticket 4411, closed" in a note
+    does not)."""
     inside = [line for value in record.values() if isinstance(value, str) and "\n" in value
               for line in value.split("\n")[1:] if line.strip()]  # fmt: skip
-    return sum(1 for line in inside if line.count(delimiter) == max(columns - 1, 0))
+    return sum(
+        1 for line in inside
+        if line.count(delimiter) == max(columns - 1, 0)
+        and any(_names_someone(cell) for cell in line.split(delimiter))
+    )  # fmt: skip
+
+
+def _names_someone(cell: str) -> bool:
+    """A cell that names a person or an organisation: an id, an address, a LinkedIn URL."""
+    text = cell.strip().strip('"')
+    return (
+        text.isdigit()
+        or "@" in text
+        or "linkedin.com/" in text.lower()
+        or (damaged_id(text) is not None)
+    )
 
 
 def _apart(names: list[str], problems: list[str], line: int) -> list[str]:
@@ -754,7 +769,7 @@ def _org_id_cells(text: str, warnings: list[str]) -> Iterator[tuple[str, Any]]:
         except csv.Error:  # a first line too long to be a header
             header = []
         if _ORG_ID_COLUMNS.intersection(map(column_key, header)):
-            rows, problems, _ = _csv_rows("\n".join(lines))  # the reader of every input table
+            rows, problems, _ = _csv_rows("\n".join(lines), "--org-id -")  # as every table
             warnings.extend(f"--org-id -: {problem}" for problem in problems)
             for label, record in rows:
                 cells = {column_key(name): value for name, value in record.items()}

@@ -69,15 +69,24 @@ def data_of(payload: Any) -> Any:
 
 
 def _credits(payload: Any) -> float | None:
-    """What an answer says the request cost: the most specific key first, wherever it stands
-    (a bare ``credits`` at the top may be the balance, beside ``data.creditsCharged``)."""
-    sources = [source for source in (payload, data_of(payload)) if isinstance(source, dict)]
-    for key in _CREDIT_KEYS:
-        for source in sources:
-            value = column(source, key)
+    """What an answer says the request cost: in each of its envelope and its content, the most
+    specific key (a bare ``credits`` beside ``creditsCharged`` may be the balance); when the two
+    say different amounts, unknown (one may be a balance or a running total, and a wrong cost
+    is never shown as known)."""
+    found = _credit_amounts(payload)
+    return found.pop() if len(found) == 1 else None
+
+
+def _credit_amounts(payload: Any) -> set[float]:
+    """The amounts an answer's envelope and content each give as its cost (most specific key
+    first in each): one when they agree."""
+    found = set()
+    for source in (payload, data_of(payload)):
+        if isinstance(source, dict):
+            value = column(source, *_CREDIT_KEYS)
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                return float(value)
-    return None
+                found.add(float(value))
+    return found
 
 
 def _empty(value: Any) -> bool:
@@ -370,7 +379,7 @@ def read_verification(status: int, payload: Any, body: dict[str, Any]) -> Readin
               "documentId": None if document is None else str(document)}  # fmt: skip
     pending = status == 202 or verdict == "Pending" or classify_word(state) == "pending"
     credits = _credits(payload)
-    if credits is None:
+    if credits is None and not _credit_amounts(payload):  # two amounts: the documented price
         credits = _number(_first(chain, _CREDIT_KEYS, _is_number))
     if pending:
         return Reading("pending", {**result, "verdict": "Pending"}, credits if credits else price,
@@ -601,8 +610,11 @@ def _unusable_identifiers(body: dict[str, Any]) -> list[str]:
         if slug is not None:  # a profile, or a page of it (/details/...): the profile
             body["linkedinUrl"] = linkedin_profile_url(f"https://www.linkedin.com/in/{slug}/",
                                                        "linkedinUrl")  # fmt: skip
-        elif re.search(r"linkedin\.com/(?:pub/|in/acoaa)", url.lower()):
-            # An old public profile, or one by its member URN: the API's to match.
+        elif urn := re.search(r"linkedin\.com/in/(acoaa[a-z0-9_-]+)", url, re.IGNORECASE):
+            # A profile by its member URN, which is case-sensitive: kept as written, its page
+            # (/details/...) cut off.
+            body["linkedinUrl"] = f"https://www.linkedin.com/in/{urn.group(1)}/"
+        elif "linkedin.com/pub/" in url.lower():  # an old public profile: the API's to match
             body["linkedinUrl"] = normal_linkedin(url) or url
         else:  # a Sales Navigator link, a company page, a slug, another site, "n/a"
             body.pop("linkedinUrl")
@@ -942,7 +954,7 @@ def read_news(status: int, payload: Any, body: dict[str, Any]) -> Reading:
               "organisationId": None if named is None and not asked else str(named or asked),
               "orgLinkedinUrl": url or body.get("orgLinkedinUrl")}  # fmt: skip
     credits = _credits(payload)
-    if credits is None:
+    if credits is None and not _credit_amounts(payload):  # two amounts: the documented price
         credits = _number(_first(parts, _CREDIT_KEYS, _is_number))
     return Reading("completed", result, NEWS_PRICE if credits is None else credits)
 

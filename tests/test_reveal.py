@@ -1251,6 +1251,9 @@ BOB = "https://www.linkedin.com/in/bob-ray/"
         ({"linkedinUrl": BOB}, {"result": {"LinkedInUrl": ANN}}, True),
         ({"linkedinUrl": BOB}, {"personDetails": {"linkedinUrl": ANN}}, True),
         ({"linkedinUrl": BOB}, {"companyLinkedinUrl": "https://www.linkedin.com/in/x-y/"}, False),
+        # Someone else's LinkedIn key is not the person's own.
+        ({"linkedinUrl": BOB}, {"email": "bob@acme.com", "managerLinkedinUrl": ANN}, False),
+        ({"linkedinUrl": BOB}, {"ownerLinkedinUrl": ANN, "colleaguesLinkedinUrls": [ANN]}, False),
         # A vanity URL changed since: the answer's name is the row's.
         (
             {

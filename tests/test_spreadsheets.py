@@ -717,6 +717,11 @@ def test_a_quote_left_open_over_a_few_rows_is_caught_too(tmp_path: Path) -> None
     note.write_text('personId,note\n601,"Called, left message\nCalled again"\n602,ok\n')
     rows, problems, _ = parse_rows(note.read_text())
     assert len(rows) == 2 and problems == []  # a note with a comma is a note
+    # A --suppress list's note with a comma in it is a note too (it was refused).
+    listed.write_text('personId,note\n601,"Asked to be removed\nTicket 4411, closed"\n')
+    kept = run_cli("reveal", "email", "--sandbox", "--input", str(people), "--suppress",
+                   str(listed), "--dry-run")  # fmt: skip
+    assert kept.exit_code == 0 and "--suppress: 1 of 3 people skipped" in kept.stderr
     # A one-column list, and one row taken into a note of a --suppress list: still caught.
     for text in ('linkedinUrl\n"https://www.linkedin.com/in/a-1/\nhttps://www.linkedin.com/in/b-2/\n',
                  'personId,note\n601,"asked us, no\n602,bounced"\n603,ok\n'):  # fmt: skip

@@ -1420,34 +1420,42 @@ def test_enrich_org_warns_of_one_organisation_named_by_id_and_by_page(tmp_path: 
     )
 
 
-def test_credits_are_the_specific_key_wherever_it_stands(api: Any) -> None:
-    """A bare `credits` at the top (the balance) beside `data.creditsCharged`: 998 was read."""
-    api(
-        lambda request: as_json(
-            {
-                "success": True,
-                "credits": 998,
-                "data": {
-                    "email": body(request)["email"],
-                    "result": "Deliverable",
-                    "creditsCharged": 0.04,
-                },
-            }
-        )
-    )
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {
+            "success": True,
+            "credits": 998,
+            "data": {"result": "Deliverable", "creditsCharged": 0.04},
+        },
+        {"credits": 0.04, "data": {"result": "Deliverable", "creditsUsed": 1523}},
+        {"credits": 998, "data": {"result": "Deliverable", "credits": 0.05}},
+    ],
+)
+def test_an_answer_giving_two_costs_is_priced_as_documented(
+    api: Any, answer: dict[str, Any]
+) -> None:
+    """The envelope and the content each give an amount (one a balance or a running total):
+    998 or 1523 was recorded as the cost. Which is right cannot be known from the answer: a
+    verification then costs its documented price."""
+    api(lambda request: as_json({**answer, "email": body(request)["email"]}))
     result = run_cli("verify", "ann@acme.com", "-f", "jsonl")
     assert result.exit_code == 0, result.stderr
     assert result.jsonl()[0]["credits"] == 0.04
 
 
 def test_enrich_person_sends_a_profile_given_by_its_member_urn(tmp_path: Path) -> None:
+    """A URN is case-sensitive: kept as written (two that differ in case alone are two
+    people), its page cut off (one person, one purchase)."""
     urn = "https://www.linkedin.com/in/ACoAABcdEfGh1234567/"
+    other = "https://www.linkedin.com/in/ACoAAbcdefgh1234567/"
     path = tmp_path / "urn.csv"
-    path.write_text(f"firstName,lastName,organisationName,linkedinUrl\nAnn,Lee,Acme,{urn}\n")
+    path.write_text(f"firstName,lastName,organisationName,linkedinUrl\nAnn,Lee,Acme,{urn}\n"
+                    f"Ann,Lee,Acme,{urn}details/experience/\nCy,Oh,Gamma,{other}\n")  # fmt: skip
     result = run_cli("enrich", "person", "--input", str(path), "--dry-run")
     assert result.exit_code == 0, result.stderr
-    (sent,) = json.loads(result.stdout)["bodies"]
-    assert sent["linkedinUrl"].lower() == urn.lower() and "sent without" not in result.stderr
+    assert [b["linkedinUrl"] for b in json.loads(result.stdout)["bodies"]] == [urn, other]
+    assert "sent without" not in result.stderr
 
 
 def test_a_rerun_over_a_json_lines_file_the_tool_wrote_adds_nothing(

@@ -356,12 +356,16 @@ _SELF_PARTS = frozenset({"person", "persondetails", "personinfo", "profile", "pr
                          "contact", "contactdetails", "data", "result", "details"})  # fmt: skip
 
 
+#: The keys under which an answer gives its person's own profile, as compared (``linkedinUrl``,
+#: ``LinkedInURL``, ``linkedin_profile``): not a manager's, owner's or company's LinkedIn key.
+_OWN_PROFILE_KEYS = frozenset({"linkedinurl", "linkedin", "linkedinprofile", "linkedinprofileurl",
+                               "linkedinurls", "profileurl", "profile", "publicprofileurl",
+                               "linkedinpublicurl", "linkedinlink"})  # fmt: skip
+
+
 def _profile_key(key: str) -> bool:
-    """A key under which an answer gives a person's LinkedIn profile (``linkedinUrl``,
-    ``LinkedInURL``, ``linkedinProfile``, ``profileUrl``), not a company's."""
-    return ("linkedin" in key or key in ("profileurl", "profile")) and not any(
-        word in key for word in ("company", "organisation", "organization", "org")
-    )
+    """A key under which an answer gives its person's own LinkedIn profile."""
+    return key in _OWN_PROFILE_KEYS
 
 
 def profiles_named(payload: Any, depth: int = 3) -> set[str]:
