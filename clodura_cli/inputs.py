@@ -13,7 +13,7 @@ from clodura_cli.api.errors import UsageError, ValidationError
 from clodura_cli.api.filters import bare_domain, linkedin_profile_url
 from clodura_cli.api.linkedin import profile_slug
 from clodura_cli.base.encoding import has_halves
-from clodura_cli.base.text import has_controls, pattern, quoted
+from clodura_cli.base.text import column_key, has_controls, pattern, quoted
 from clodura_cli.store.formats import unguarded
 from clodura_cli.store.ledger import Identity, identity_of
 
@@ -57,10 +57,15 @@ def read_input(name: str, stdin: Any, flag: str = "--input") -> "Decoded":
         raise UsageError(f"{flag}: cannot read {name!r}: {exc.strerror}") from None
 
 
-def column_key(name: str) -> str:
-    """A column name as compared: letters and digits in lower case, British spelling
-    (``E-mail Address`` is ``emailaddress``, ``organizationName`` ``organisationname``)."""
-    return re.sub(r"[^a-z0-9]", "", name.lower()).replace("organization", "organisation")
+def column(record: dict[str, Any], *names: str) -> Any:
+    """A record's value under any spelling of a column name (``E-mail Address`` is ``email``,
+    ``organizationName`` is ``organisationName``): compared ignoring case and punctuation."""
+    keys = {column_key(str(key)): key for key in reversed(record)}  # the first of a spelling
+    for name in names:  # in the order asked: the first name is the one meant most
+        value = record.get(keys.get(column_key(name)))  # type: ignore[arg-type]
+        if value not in (None, "", []):
+            return value[0] if isinstance(value, list) else value
+    return None
 
 
 def plain_value(record: dict[str, Any]) -> str | None:

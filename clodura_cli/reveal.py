@@ -40,7 +40,7 @@ from clodura_cli.api.spec import PERSON_RECORD_FIELDS
 from clodura_cli.base.text import folded, pattern
 from clodura_cli.batch import each_in_order
 from clodura_cli.credits import STANDARD
-from clodura_cli.inputs import EMAIL, PHONE, Target
+from clodura_cli.inputs import EMAIL, PHONE, Target, column
 from clodura_cli.store.deliveries import Deliveries
 from clodura_cli.store.ledger import BLOCKING, FINAL, OPEN, Job, Ledger, identity_of
 
@@ -961,13 +961,13 @@ def another_persons(target: Target, result: dict[str, Any]) -> str | None:
     the id's, so its email or phones would be another person's."""
     if "personId" not in target.identifiers:
         return None
-    own_url = _row_value(target.record, "linkedinUrl")
+    own_url = column(target.record, "linkedinUrl")
     own = profile_slug(own_url)
     named = profiles_named(result)
     if own is None or not named or own in named:
         return None
     name = person_named(result)
-    row_name = (_row_value(target.record, "firstName"), _row_value(target.record, "lastName"))
+    row_name = (column(target.record, "firstName"), column(target.record, "lastName"))
     same = name is not None and all(row_name)
     if same and [folded(str(p)) for p in row_name] == [folded(p) for p in name or ()]:
         return None  # one person under another URL
@@ -977,18 +977,6 @@ def another_persons(target: Target, result: dict[str, Any]) -> str | None:
         f"row's https://www.linkedin.com/in/{own}/: the row's id and URL are two people's; left "
         "out (the answer stays in the ledger)"
     )
-
-
-def _row_value(record: dict[str, Any], field_name: str) -> Any:
-    """A row's value of a field under any spelling of its column (``linkedin_url``,
-    ``LinkedIn URL``), the first of a list."""
-    from clodura_cli.inputs import column_key
-
-    wanted = column_key(field_name)
-    for key, value in record.items():
-        if column_key(str(key)) == wanted and value not in (None, "", []):
-            return value[0] if isinstance(value, list) else value
-    return None
 
 
 def output_row(entry: Entry) -> dict[str, Any]:

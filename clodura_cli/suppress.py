@@ -15,7 +15,8 @@ from typing import Any
 
 from clodura_cli.api.errors import UsageError
 from clodura_cli.api.linkedin import normal_linkedin
-from clodura_cli.inputs import column_key, damaged_id, parse_rows, plain_value, read_input
+from clodura_cli.base.text import column_key
+from clodura_cli.inputs import damaged_id, parse_rows, plain_value, read_input
 
 _COLUMNS = {
     "email": ("email", "emailAddress", "workEmail", "e-mail"),

@@ -21,8 +21,8 @@ from clodura_cli.api.answers import classify_word, says_nothing_found
 from clodura_cli.api.errors import ValidationError
 from clodura_cli.api.linkedin import normal_linkedin, profile_slug
 from clodura_cli.base.encoding import escape_halves, has_halves
-from clodura_cli.base.text import folded, pattern
-from clodura_cli.inputs import column_key, damaged_id
+from clodura_cli.base.text import column_key, folded, pattern
+from clodura_cli.inputs import column, damaged_id
 from clodura_cli.paid import PaidEndpoint, Purchase, Reading
 from clodura_cli.store.items import Item, PaidItems, company_part
 
@@ -45,17 +45,6 @@ _CREDIT_KEYS = ("creditsUsed", "credits_used", "creditUsed", "creditsCharged", "
 
 
 # Helpers shared by the readers ----------------------------------------------------------------
-
-
-def column(record: dict[str, Any], *names: str) -> Any:
-    """A record's value under any spelling of a column name (``E-mail Address`` is ``email``,
-    ``organizationName`` is ``organisationName``): compared ignoring case and punctuation."""
-    keys = {column_key(str(key)): key for key in reversed(record)}  # the first of a spelling
-    for name in names:  # in the order asked: the first name is the one meant most
-        value = record.get(keys.get(column_key(name)))  # type: ignore[arg-type]
-        if value not in (None, "", []):
-            return value[0] if isinstance(value, list) else value
-    return None
 
 
 def data_of(payload: Any) -> Any:

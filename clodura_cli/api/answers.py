@@ -33,7 +33,7 @@ from urllib.parse import unquote
 
 from clodura_cli.api.linkedin import normal_linkedin, profile_slug
 from clodura_cli.api.parsing import NO_CREDITS, error_message
-from clodura_cli.base.text import pattern
+from clodura_cli.base.text import column_key, pattern
 
 #: Status words, normalised by normal_word ("In Progress" reads as in_progress).
 PENDING_WORDS = frozenset(
@@ -345,11 +345,6 @@ def names_someone(payload: Any) -> bool:
     return any(any(_names(place)) for place in [*places, *echoes])
 
 
-def _key(name: object) -> str:
-    """A key as compared: letters and digits, lower case (``linkedinURL``, ``LinkedIn_Url``)."""
-    return re.sub(r"[^a-z0-9]", "", str(name).lower())
-
-
 #: The entries of an answer that are its person (not a colleague, a manager or a provider's
 #: source, which name others), by their keys as compared.
 _SELF_PARTS = frozenset({"person", "persondetails", "personinfo", "profile", "profiledetails",
@@ -363,11 +358,6 @@ _OWN_PROFILE_KEYS = frozenset({"linkedinurl", "linkedin", "linkedinprofile", "li
                                "linkedinpublicurl", "linkedinlink"})  # fmt: skip
 
 
-def _profile_key(key: str) -> bool:
-    """A key under which an answer gives its person's own LinkedIn profile."""
-    return key in _OWN_PROFILE_KEYS
-
-
 def profiles_named(payload: Any, depth: int = 3) -> set[str]:
     """The LinkedIn profiles an answer gives as its person's own: under a profile key (in
     any case or spelling; a list of them too), at its top or in the entries that are that
@@ -377,8 +367,8 @@ def profiles_named(payload: Any, depth: int = 3) -> set[str]:
         return set()
     found: set[str] = set()
     for name, value in payload.items():
-        key = _key(name)
-        if _profile_key(key):
+        key = column_key(str(name))
+        if key in _OWN_PROFILE_KEYS:
             for item in value if isinstance(value, list) else [value]:
                 slug = profile_slug(item)
                 if slug:
@@ -397,7 +387,7 @@ def person_named(payload: Any, depth: int = 3) -> tuple[str, str] | None:
     if first and last:
         return first, last
     for name, value in payload.items():
-        found = person_named(value, depth - 1) if _key(name) in _SELF_PARTS else None
+        found = person_named(value, depth - 1) if column_key(str(name)) in _SELF_PARTS else None
         if found is not None:
             return found
     return None

@@ -70,6 +70,13 @@ def folded(text: str) -> str:
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", stripped).casefold())
 
 
+def column_key(name: str) -> str:
+    """A column or key name as compared: letters and digits in lower case, British spelling
+    (``E-mail Address`` is ``emailaddress``, ``organizationName`` ``organisationname``,
+    ``linkedinURL`` ``linkedinurl``)."""
+    return re.sub(r"[^a-z0-9]", "", name.lower()).replace("organization", "organisation")
+
+
 def has_controls(text: str) -> bool:
     """True when the text holds any control character (tab and newline too) or bidi control."""
     return not _ANY_CONTROL.isdisjoint(text)

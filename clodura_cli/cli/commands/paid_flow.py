@@ -19,11 +19,12 @@ from clodura_cli.api.errors import (
     UnconfirmedRevealsError,
     UsageError,
 )
+from clodura_cli.base.text import column_key
 from clodura_cli.cli import options, report, terminal
 from clodura_cli.cli.progress import count_progress
 from clodura_cli.cli.render import layout_columns, output_for, report_written, write_output
 from clodura_cli.cli.session import ApiOptions, open_connection
-from clodura_cli.inputs import Parsed, column_key, parse_rows, plain_value, read_input
+from clodura_cli.inputs import Parsed, parse_rows, plain_value, read_input
 from clodura_cli.output import OutputOptions, chosen_columns
 from clodura_cli.paid import Bought, PaidEndpoint, Purchase
 from clodura_cli.store import config
