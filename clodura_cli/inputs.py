@@ -435,19 +435,8 @@ def _rows_inside(record: dict[str, Any], delimiter: str, columns: int) -> int:
     return sum(
         1 for line in inside
         if line.count(delimiter) == max(columns - 1, 0)
-        and any(_names_someone(cell) for cell in line.split(delimiter))
+        and any(identifies(cell.strip().strip('"')) for cell in line.split(delimiter))
     )  # fmt: skip
-
-
-def _names_someone(cell: str) -> bool:
-    """A cell that names a person or an organisation: an id, an address, a LinkedIn URL."""
-    text = cell.strip().strip('"')
-    return (
-        text.isdigit()
-        or "@" in text
-        or "linkedin.com/" in text.lower()
-        or (damaged_id(text) is not None)
-    )
 
 
 def _apart(names: list[str], problems: list[str], line: int) -> list[str]:
@@ -487,7 +476,7 @@ def _plain_lines(
     heading = next((n for n, line in enumerate(lines, 1) if line.strip()), 0)
     values = [line.strip() for line in lines if line.strip()]
     # A first line that is no id, URL or address, above lines that are, is the list's heading.
-    shaped = [_like_an_id(value) or "@" in value for value in values]
+    shaped = [identifies(value) for value in values]
     headed = bool(values) and not shaped[0] and values[0].isprintable() and any(shaped[1:])
     for number, line in enumerate(lines, 1):
         value = line.strip()
@@ -512,6 +501,12 @@ def _plain_lines(
             continue
         rows.append((f"line {number}", _plain_record(value)))
     return rows, problems
+
+
+def identifies(value: str) -> bool:
+    """A value that names someone: an id (or one a spreadsheet damaged), an address, a
+    LinkedIn URL; not a column's name or a note."""
+    return _like_an_id(value) or "@" in value
 
 
 def _like_an_id(value: str) -> bool:

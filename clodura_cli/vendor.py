@@ -19,7 +19,7 @@ from typing import Any
 from clodura_cli.api import spec
 from clodura_cli.api.answers import classify_word, says_nothing_found
 from clodura_cli.api.errors import ValidationError
-from clodura_cli.api.linkedin import normal_linkedin, profile_slug
+from clodura_cli.api.linkedin import member_urn, normal_linkedin, profile_slug
 from clodura_cli.base.encoding import escape_halves, has_halves
 from clodura_cli.base.text import column_key, folded, pattern
 from clodura_cli.inputs import column, damaged_id
@@ -57,13 +57,13 @@ def data_of(payload: Any) -> Any:
     return payload
 
 
-def _credits(payload: Any) -> float | None:
+def _credits(payload: Any, amounts: set[float] | None = None) -> float | None:
     """What an answer says the request cost: in each of its envelope and its content, the most
     specific key (a bare ``credits`` beside ``creditsCharged`` may be the balance); when the two
     say different amounts, unknown (one may be a balance or a running total, and a wrong cost
     is never shown as known)."""
-    found = _credit_amounts(payload)
-    return found.pop() if len(found) == 1 else None
+    found = _credit_amounts(payload) if amounts is None else amounts
+    return next(iter(found)) if len(found) == 1 else None
 
 
 def _credit_amounts(payload: Any) -> set[float]:
@@ -367,8 +367,9 @@ def read_verification(status: int, payload: Any, body: dict[str, Any]) -> Readin
               "verifiedAt": _first(chain, _VERIFIED_AT_KEYS, lambda v: isinstance(v, str)),
               "documentId": None if document is None else str(document)}  # fmt: skip
     pending = status == 202 or verdict == "Pending" or classify_word(state) == "pending"
-    credits = _credits(payload)
-    if credits is None and not _credit_amounts(payload):  # two amounts: the documented price
+    amounts = _credit_amounts(payload)
+    credits = _credits(payload, amounts)
+    if not amounts:  # none said at the top; two different amounts: the documented price
         credits = _number(_first(chain, _CREDIT_KEYS, _is_number))
     if pending:
         return Reading("pending", {**result, "verdict": "Pending"}, credits if credits else price,
@@ -599,10 +600,8 @@ def _unusable_identifiers(body: dict[str, Any]) -> list[str]:
         if slug is not None:  # a profile, or a page of it (/details/...): the profile
             body["linkedinUrl"] = linkedin_profile_url(f"https://www.linkedin.com/in/{slug}/",
                                                        "linkedinUrl")  # fmt: skip
-        elif urn := re.search(r"linkedin\.com/in/(acoaa[a-z0-9_-]+)", url, re.IGNORECASE):
-            # A profile by its member URN, which is case-sensitive: kept as written, its page
-            # (/details/...) cut off.
-            body["linkedinUrl"] = f"https://www.linkedin.com/in/{urn.group(1)}/"
+        elif urn := member_urn(url):  # case-sensitive: kept as written, its page cut off
+            body["linkedinUrl"] = f"https://www.linkedin.com/in/{urn}/"
         elif "linkedin.com/pub/" in url.lower():  # an old public profile: the API's to match
             body["linkedinUrl"] = normal_linkedin(url) or url
         else:  # a Sales Navigator link, a company page, a slug, another site, "n/a"
@@ -942,8 +941,9 @@ def read_news(status: int, payload: Any, body: dict[str, Any]) -> Reading:
               "totalPages": pages,
               "organisationId": None if named is None and not asked else str(named or asked),
               "orgLinkedinUrl": url or body.get("orgLinkedinUrl")}  # fmt: skip
-    credits = _credits(payload)
-    if credits is None and not _credit_amounts(payload):  # two amounts: the documented price
+    amounts = _credit_amounts(payload)
+    credits = _credits(payload, amounts)
+    if not amounts:  # none said at the top; two different amounts: the documented price
         credits = _number(_first(parts, _CREDIT_KEYS, _is_number))
     return Reading("completed", result, NEWS_PRICE if credits is None else credits)
 

@@ -76,10 +76,17 @@ def profile_slug(url: object) -> str | None:
     canonical = normal_linkedin(text) or ""
     match = re.match(r"^https://www\.linkedin\.com/in/([^/]+)/", canonical)
     slug = match.group(1) if match else None
-    if slug is None or _MEMBER_URN.match(slug):
+    if slug is None or _MEMBER_URN.fullmatch(slug):
         return None
     return slug
 
 
+def member_urn(url: str) -> str | None:
+    """The member URN a profile URL is written with (/in/ACoAAB1x2y3Z.../), as written: it is
+    case-sensitive. None for a URL by a vanity name, or none at all."""
+    found = re.search(rf"linkedin\.com/in/({_MEMBER_URN.pattern})(?=[/?#]|$)", url, re.IGNORECASE)
+    return found.group(1) if found else None
+
+
 #: A member URN in a profile URL (/in/ACoAAB1x2y3Z...): letters and digits, no hyphen.
-_MEMBER_URN = re.compile(r"^acoaa[a-z0-9_]{10,}$")
+_MEMBER_URN = re.compile(r"acoaa[a-z0-9_]{10,}")

@@ -280,9 +280,7 @@ def _write(
 def _say_left_out(every: "_Every", header: list[str], output: Output) -> None:
     """--append to a file whose header lacks some of the input table's own columns: their
     cells are not written; said, once."""
-    used: set[str] = set()
-    if output.layout is not None:
-        used = {s.split(".")[0] for c in output.layout.columns for s in c.sources}
+    used = _drawn_on(output.layout) if output.layout is not None else set()
     left = [n for n in dict.fromkeys(every.first) if n.strip() and n not in used
             and n not in header]  # fmt: skip
     if left:
@@ -305,10 +303,14 @@ class _Every(NamedTuple):
     def carried(self, columns: Sequence[str], layout: "Layout") -> list[str]:
         """A layout's columns, then the input table's own columns it neither writes nor draws
         on (a CRM export's Owner, an earlier step's verdict): carried, never dropped."""
-        used = {source.split(".")[0] for column in layout.columns for source in column.sources}
-        used |= {column.name for column in layout.columns}
+        used = _drawn_on(layout) | {column.name for column in layout.columns}
         own = [name for name in self.first if name not in columns and name not in used]
         return [*columns, *dict.fromkeys(own)]
+
+
+def _drawn_on(layout: "Layout") -> set[str]:
+    """The fields a layout's columns draw on (``hqAddress`` for ``hqAddress.city``)."""
+    return {source.split(".")[0] for column in layout.columns for source in column.sources}
 
 
 def _columns_of_first(

@@ -151,23 +151,18 @@ def _orgs(
         except UsageError as exc:
             if input_file is None:
                 raise
-            prefix = "--input " if label.startswith("line ") else ""
-            report.warn(f"{prefix}{exc.message}; skipped")
+            said = exc.message.removeprefix(f"{where}: ")  # named once, as the row
+            report.warn(f"{paid_flow.shown_row(where)}: {said}; skipped")
             continue
         named = org.get("organisationId")
         if named is not None and not str(named).isdigit():
-            report.warn(f"{_shown(where)}: organisation id {named!r} is not digits as the "
-                        "API's ids are; sent anyway (2 credits)")  # fmt: skip
+            report.warn(f"{paid_flow.shown_row(where)}: organisation id {named!r} is not "
+                        "digits as the API's ids are; sent anyway (2 credits)")  # fmt: skip
         orgs.setdefault(organisation_named(org), org)
     if not orgs:
         raise UsageError("nothing to send: every input was refused (see above)")
     paid_flow.warn_one_organisation_twice(rows, "2 credits a page")
     return list(orgs.values())
-
-
-def _shown(where: str) -> str:
-    """A row as a message names it: `--input line 3`, `ORG_ID`."""
-    return f"--input {where}" if where.startswith("line ") else where
 
 
 @dataclass(frozen=True)

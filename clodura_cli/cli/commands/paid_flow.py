@@ -158,6 +158,11 @@ def read_records(
     return Parsed(rows, [], header)
 
 
+def shown_row(label: str) -> str:
+    """An input row as a message names it: `--input line 3`, `argument 2`, `ORG_ID`."""
+    return f"--input {label}" if label.startswith("line ") else label
+
+
 def warn_one_organisation_twice(rows: list[tuple[str, Any]], price: str) -> None:
     """Warn of a row naming by its company page an organisation another row names by id: both
     are sent and each paid for (the page and the id are not known to be one before an answer
@@ -166,9 +171,9 @@ def warn_one_organisation_twice(rows: list[tuple[str, Any]], price: str) -> None
 
     by_id: dict[str, str] = {}  # the company page of a row asked by id: the row
     by_page: dict[str, str] = {}  # the page of a row asked by it: the row
+    ids = ("organisationid", "orgid")
     for label, record in rows:
-        where = f"--input {label}" if label.startswith("line ") else label
-        ids = ("organisationid", "orgid")
+        where = shown_row(label)
         try:
             sent = org_of(record, where)
             body = org_of({k: v for k, v in record.items() if column_key(str(k)) not in ids}, where)
@@ -184,17 +189,11 @@ def warn_one_organisation_twice(rows: list[tuple[str, Any]], price: str) -> None
 
 def _heading(parsed: list[tuple[str, Any]]) -> bool:
     """A first line that is no id, address or URL, above lines that are: a column's name."""
-    from clodura_cli.inputs import damaged_id
+    from clodura_cli.inputs import identifies
 
     def shaped(value: str | None) -> bool:
         text = (value or "").strip()
-        return (
-            text.isdigit()
-            or "@" in text
-            or "://" in text
-            or "linkedin.com" in text.lower()
-            or damaged_id(text) is not None
-        )
+        return identifies(text) or "://" in text
 
     values = [plain_value(record) for _, record in parsed]
     return not shaped(values[0]) and any(shaped(value) for value in values[1:])
@@ -228,9 +227,8 @@ def purchases_of(
         try:
             purchase = make(label, record)
         except UsageError as exc:
-            where = f"--input {label}" if label.startswith("line ") else label
             said = exc.message.removeprefix(f"{label}: ")  # named once, as the row
-            report.warn(f"{where}: {said}; skipped")
+            report.warn(f"{shown_row(label)}: {said}; skipped")
             layout.append((record, None, exc.message))
             continue
         layout.append((record, purchase, None))
