@@ -472,14 +472,13 @@ def _plain_lines(
     column's name heading the list is taken for a person id."""
     rows: list[tuple[str, dict[str, Any]]] = []
     problems: list[str] = []
-    lines = text.split("\n")
-    heading = next((n for n, line in enumerate(lines, 1) if line.strip()), 0)
-    values = [line.strip() for line in lines if line.strip()]
+    lines = [_unquoted(line.strip()) for line in text.split("\n")]
+    heading = next((n for n, line in enumerate(lines, 1) if line), 0)
+    values = [line for line in lines if line]
     # A first line that is no id, URL or address, above lines that are, is the list's heading.
     shaped = [identifies(value) for value in values]
     headed = bool(values) and not shaped[0] and values[0].isprintable() and any(shaped[1:])
-    for number, line in enumerate(lines, 1):
-        value = line.strip()
+    for number, value in enumerate(lines, 1):
         if not value:
             continue
         if len(value) > MAX_LINE or any(ch in value for ch in " ,;\t"):
@@ -501,6 +500,15 @@ def _plain_lines(
             continue
         rows.append((f"line {number}", _plain_record(value)))
     return rows, problems
+
+
+def _unquoted(value: str) -> str:
+    """A value quoted whole, as a one-column CSV or a pasted list writes it (`"1001"`,
+    `'1001'`), without its quotes; a CSV's doubled quote inside is one."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        inner = value[1:-1].strip()
+        return inner.replace('""', '"') if value[0] == '"' else inner
+    return value
 
 
 def identifies(value: str) -> bool:

@@ -434,9 +434,12 @@ def test_search_output_piped_with_a_layout_reaches_reveal(emulator: SandboxApp) 
         ('["kofi@x.example", "42"]', [{"personId": "42"}],
          ["item 1: an email address is not a person id; skipped"]),
         ("Contact\nBob\n", [{"personId": "Contact"}, {"personId": "Bob"}], []),
+        ('"1001"\n\'1002\'\n"https://www.linkedin.com/in/ann-a"\n',
+         [{"personId": "1001"}, {"personId": "1002"},
+          {"linkedinUrl": "https://www.linkedin.com/in/ann-a"}], []),
     ],
     ids=["a column name and an email", "semicolons", "Domain", "one id", "a heading with an _",
-         "an email in JSON", "no id below: no heading"],
+         "an email in JSON", "no id below: no heading", "quoted ids: no heading, no quotes"],
 )  # fmt: skip
 def test_what_reveal_input_never_takes_for_a_person_id(
     text: str, rows: list[dict[str, str]], problems: list[str]

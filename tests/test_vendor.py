@@ -1367,6 +1367,13 @@ def test_a_specific_credits_key_wins_over_a_bare_one(api: Any) -> None:
             [{"organisationId": "6964146847109114255"}],
             "--input line 1: 'orgs' reads as a column's name, not a value; skipped",
         ),
+        # Ids quoted whole, as a one-column CSV writes them: the first was skipped as the
+        # list's name, the others sent with their quotes (and paid for).
+        (
+            '"6964146847109114255"\n"6964146847109114256"\n',
+            [{"organisationId": "6964146847109114255"}, {"organisationId": "6964146847109114256"}],
+            "",
+        ),
     ],
 )
 def test_enrich_org_sends_only_what_names_an_organisation(
