@@ -403,6 +403,45 @@ def test_a_crm_file_revealed_into_the_same_layout_keeps_its_columns(
     assert "draws on" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [(a, b) for a in layouts.built_in_names() for b in layouts.built_in_names() if a != b],
+)
+def test_a_crm_file_revealed_into_another_layout_fills_its_columns(
+    source: str, target: str, isolated: Path, emulator: SandboxApp
+) -> None:
+    # A HubSpot export revealed with --layout salesforce left Title, Company, State/Province and
+    # Country empty: only the columns naming the person were read from HubSpot's names.
+    people = run_cli("search", "--sandbox", "--title", "cto", "--limit", "3", "-f", "jsonl").jsonl()
+    path, out = isolated / "crm.csv", isolated / "out.csv"
+    assert run_cli("search", "--sandbox", "--title", "cto", "--limit", "3", "-o", str(path),
+                   "--layout", source).exit_code == 0  # fmt: skip
+    result = run_cli("reveal", "email", "--sandbox", "--input", str(path), "--layout", target,
+                     "-o", str(out))  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    expected = layouts.load(target, "people")
+    by_profile = {person["linkedinUrl"]: person for person in people}
+    rows = _csv(out.read_text())
+    assert len(rows) == 3
+    for row in rows:
+        person = by_profile[next(v for v in row.values() if v in by_profile)]
+        # What the source layout wrote, drawn again as the target draws it (the email paid for).
+        written = {k: v for k, v in person.items() if k in _written_by(source)}
+        wanted = expected.apply({**written, "email": row["Email"]})
+        for column in expected.columns:
+            assert row[column.name] == _flat(wanted[column.name]), (column.name, row)
+        filled = [c.name for c in expected.columns if c.template is None and "phones" not in
+                  c.sources and c.sources[0].split(".")[0] in _written_by(source)]  # fmt: skip
+        assert len(filled) >= 7 and all(row[name] for name in filled), (filled, row)
+
+
+def _written_by(name: str) -> set[str]:
+    """The fields a built-in layout's plain people columns draw on (a text such as Pipedrive's
+    Location, "{personCity}, {personState}, {personCountry}", is not read back into fields)."""
+    columns = layouts.load(name, "people").columns
+    return {s.split(".")[0] for c in columns if c.template is None for s in c.sources}
+
+
 def test_search_output_piped_with_a_layout_reaches_reveal(emulator: SandboxApp) -> None:
     # The pipe's default format (JSON Lines) kept the layout's column names: nobody to reveal.
     people = run_cli("search", "--sandbox", "--limit", "2", "-f", "jsonl").jsonl()

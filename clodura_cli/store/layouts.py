@@ -20,6 +20,7 @@ the config directory as ``layouts/NAME.yaml``, or anywhere as ``--layout PATH.ya
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -91,14 +92,20 @@ class Layout:
         holds under the column's own name (a row read back from a file this layout wrote)
         keeps that value where the record has none of the column's fields: a CRM import is
         never blanked, and an answer that holds the field empty (a reveal that found no email)
-        is never filled with the old value."""
+        is never filled with the old value. So does a column another built-in layout names
+        for the same field: a HubSpot export's ``Job Title`` fills Salesforce's ``Title``."""
         laid = {}
+        read_back: dict[str, Any] | None = None
         for column in self.columns:
             value = column.value(record, self.join)
-            held = record.get(column.name)
             unanswered = not any(name.split(".")[0] in record for name in column.sources)
-            keep = value is None and unanswered and held not in (None, "", [])
-            laid[column.name] = held if keep else value
+            if value is None and unanswered:
+                value = record.get(column.name)
+                if value in (None, "", []):
+                    if read_back is None:
+                        read_back = _read_back(record, self.kind)
+                    value = column.value(read_back, self.join)
+            laid[column.name] = value
         for key, value in record.items():
             laid.setdefault(key, value)
         return laid
@@ -174,6 +181,34 @@ def _typo_of(name: str, fields: set[str]) -> str | None:
         (fuzzy.edits(name.lower(), f.lower()), f) for f in fields if abs(len(f) - len(name)) <= most
     )
     return found[0][1] if found and found[0][0] <= most else None
+
+
+def _read_back(record: dict[str, Any], kind: str) -> dict[str, Any]:
+    """A record read from a CRM file, with the fields its columns hold under the names the
+    built-in layouts give them (``Job Title``: personTitle), where it has no such field."""
+    found: dict[str, Any] = {}
+    for field, names in _built_in_spellings(kind).items():
+        value = next((record[n] for n in names if record.get(n) not in (None, "", [])), None)
+        if value is not None and field not in record:
+            found[field] = value
+    return {**found, **record}
+
+
+@functools.cache
+def _built_in_spellings(kind: str) -> dict[str, tuple[str, ...]]:
+    """For each field a plain column of a built-in layout draws on first, the names the
+    built-in layouts give that column for records of ``kind``."""
+    spellings: dict[str, tuple[str, ...]] = {}
+    for name in built_in_names():
+        try:
+            layout = load(str(BUILT_IN / f"{name}.yaml"), kind)
+        except UsageError:  # no section for this kind
+            continue
+        for column in layout.columns:
+            if column.template is None:
+                field = column.sources[0]
+                spellings[field] = (*spellings.get(field, ()), column.name)
+    return spellings
 
 
 def field_of(record: dict[str, Any], name: str) -> Any:
