@@ -130,13 +130,16 @@ def iterate_records(
         if concurrency <= 1 or one_page
         else fetch_in_order(fetch, pages, concurrency)
     )
-    for page, records in fetched:
-        run.pages_fetched += 1
-        run.records += len(records)
-        last = (page, len(records))
-        if on_page is not None:
-            on_page(page, len(records))
-        yield from records
+    try:
+        for page, records in fetched:
+            run.pages_fetched += 1
+            run.records += len(records)
+            last = (page, len(records))
+            if on_page is not None:
+                on_page(page, len(records))
+            yield from records
+    finally:
+        fetched.close()  # now, not when collected: pages in flight end before the client does
     if plan.mode == "all" and last is not None:
         page, count = last
         run.truncated = page.page == plan.endpoint.max_page and count == page.per_page

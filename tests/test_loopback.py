@@ -101,6 +101,32 @@ def test_closed_pipe_ends_quietly(server: Server, env: dict[str, str]) -> None:
     assert "Traceback" not in done.stderr and "error" not in done.stderr
 
 
+def test_a_reader_that_goes_away_leaves_no_paid_page_behind(
+    server: Server, env: dict[str, str]
+) -> None:
+    # `search --all | head`: the pages in flight when head left were charged, then lost with the
+    # connection closed under them (and retried into it, on stderr): a rerun paid for them again.
+    server.set_faults(latency=0.3)
+    env["CLODURA_SEARCH_CACHE_TTL"] = "3600"  # the suite turns the page cache off
+    script = (
+        f'"{CLODURA}" search --seniority CXO --all -f csv --fields personId | head -n 2; '
+        'echo "status ${PIPESTATUS[0]}" >&2'
+    )
+    done = subprocess.run(
+        ["bash", "-c", script], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+    assert "status 0" in done.stderr and "retry" not in done.stderr, done.stderr
+    paid = sorted(e["body"]["page"] for e in server.log() if e["records"])
+    assert paid[:2] == [1, 2], paid
+    server.clear_log()
+    again = clodura("search", "--seniority", "CXO", "--all", "-f", "csv", "--fields", "personId",
+                    env=env)  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    asked = [e["body"]["page"] for e in server.log()]
+    assert not set(asked) & set(paid), (paid, asked)
+    assert f"reused {len(paid)} pages" in again.stderr
+
+
 def test_verbose_logs_requests_and_retries_but_never_the_key(
     server: Server, env: dict[str, str]
 ) -> None:

@@ -6,7 +6,7 @@ range with such blocks, using as few requests as possible.
 """
 
 import collections
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from clodura_cli.api import spec
@@ -112,15 +112,15 @@ def pages_from(first: PageRequest, max_page: int = spec.MAX_PAGE) -> Iterator[Pa
 
 
 Fetch = Callable[[PageRequest], list[dict[str, Any]]]
+#: Pages with their records, in order; closing it ends the fetching (see fetch_in_order).
+Pages = Generator[tuple["PageRequest", list[dict[str, Any]]], None, None]
 
 
 #: After Ctrl-C, how long pages in flight are given to arrive (they may have been charged).
 INTERRUPT_GRACE = 10.0
 
 
-def fetch_one_by_one(
-    fetch: Fetch, pages: Iterable[PageRequest]
-) -> Iterator[tuple[PageRequest, list[dict[str, Any]]]]:
+def fetch_one_by_one(fetch: Fetch, pages: Iterable[PageRequest]) -> Pages:
     """Fetch pages strictly one after another: the next is asked for only once the reader wants
     it, so a reader that stops early never pays for a page it did not use."""
     for request in pages:
@@ -168,7 +168,7 @@ def fetch_in_order(
     fetch: Fetch,
     pages: Iterable[PageRequest],
     concurrency: int,
-) -> Iterator[tuple[PageRequest, list[dict[str, Any]]]]:
+) -> Pages:
     """Fetch pages ``concurrency`` at a time and yield them in order, stopping after a short page.
 
     A slow page does not hold the others back: finished pages wait in order (at most twice

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from clodura_cli.api.endpoints import PEOPLE
 from clodura_cli.api.errors import CloduraError, UsageError
+from clodura_cli.base import stopping
 from clodura_cli.cli import report, terminal
 from clodura_cli.cli.render import (
     Output,
@@ -189,6 +190,7 @@ def _write(search: Search, client: Any, output: Output, cache: PageCache | None)
         if keep and count == 0:
             raise _NothingNew  # inside the write: the file is not replaced
 
+    records: Any = None
     try:
         with page_progress(search.total_pages, search.many_pages) as on_page:
             records = search.records(client, on_page, cache)
@@ -198,6 +200,14 @@ def _write(search: Search, client: Any, output: Output, cache: PageCache | None)
         return write_output(counted(rows), output)  # drawn after the bar is cleared
     except _NothingNew:
         return None  # said by _report, in the one line of a day with nothing new
+    except BrokenPipeError:
+        # The reader went away (`| head`): the run winds down as after Ctrl-C. No page or retry
+        # starts, and the pages in flight (perhaps charged) get their grace to reach the page
+        # cache before the connection closes: a rerun does not pay for them again.
+        stopping.begin()
+        if records is not None:
+            records.close()
+        raise
 
 
 def _report(search: Search, output: Output, count: int | None) -> None:
