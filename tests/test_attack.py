@@ -762,6 +762,37 @@ def test_new_only_into_a_closed_pipe_remembers_nobody_and_says_so(tmp_path: Path
     assert "300 new of 300" in again.stderr
 
 
+def _with_stderr_gone(how: str, command: list[str], env: dict[str, str]) -> int:
+    """Run ``command`` with a stderr whose reader is gone, or closed (`2>&-`); its exit code."""
+    if how == "closed":
+        script = ["bash", "-c", '"$@" 2>&-', "_", *command]
+        return subprocess.run(script, env=env, timeout=DEADLINE, check=False).returncode
+    read, write = os.pipe()
+    os.close(read)  # every write to stderr fails with EPIPE
+    try:
+        return subprocess.run(command, stderr=write, env=env, timeout=DEADLINE,
+                              check=False).returncode  # fmt: skip
+    finally:
+        os.close(write)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["reader gone", "closed"])
+def test_a_run_whose_stderr_is_gone_still_writes_its_file_and_tells_by_its_code(
+    tmp_path: Path, how: str
+) -> None:
+    """`clodura search ... -o f.csv 2>&1 | logger` with logger gone: the first message (the
+    sandbox's banner, a notice) met the closed pipe, taken for stdout's reader leaving: exit 0
+    and no file; a usage error exited 0 too. With stderr closed: exit 1 and no file."""
+    env = base_env(tmp_path)
+    out = tmp_path / "f.csv"
+    search = [CLODURA, "search", "--sandbox", "--country", "US", "--limit", "30", "-o", str(out)]
+    assert _with_stderr_gone(how, search, env) == 0
+    assert len(list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))) == 30
+    mistake = [CLODURA, "search", "--sandbox", "--seniority", "Bogus", "-o", str(out)]
+    assert _with_stderr_gone(how, mistake, env) == 2
+
+
 @contextlib.contextmanager
 def read_only(folder: Path) -> Iterator[None]:
     """A file or folder nobody may write: chmod for a user, the immutable attribute for root."""

@@ -59,6 +59,8 @@ def say(message: str, *, prefix: str = "", style: str = "") -> None:
     Whatever the message quotes (a server's text, a file's line) reaches the terminal without
     escape sequences or bidi controls; errors and warnings are kept on one line.
     """
+    if sys.stderr is None:  # started with stderr closed
+        _stderr_gone()
     stream = sys.stderr
     line = redact(printable(message))
     if prefix in ("error:", "warning:"):
@@ -73,8 +75,18 @@ def say(message: str, *, prefix: str = "", style: str = "") -> None:
 
         line = f"{dt.datetime.now().astimezone().isoformat(timespec='seconds')} {line}"
     with _lock:
-        stream.write(line + "\n")
-        stream.flush()
+        try:
+            stream.write(line + "\n")
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            _stderr_gone()
+
+
+def _stderr_gone() -> None:
+    """stderr's reader went away (`2>&1 | true`), or it was closed (`2>&-`): the messages are
+    lost, the run is not. A cron job's `-o` file is still written and the exit code still
+    tells; the failed write was no reader leaving stdout, which ends a run with 0."""
+    sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the process's life
 
 
 def error(message: str) -> None:
