@@ -70,13 +70,24 @@ def query_key(request: SearchRequest, sources: str, memory: str | None = None) -
     """What `--new-only` remembers people under: the name given with --memory, else the
     presets (and filter files) used, by name, so that editing a preset keeps its memory; else
     a hash of the filters themselves (relative dates unresolved, so that a cron job's query
-    keeps its name day after day)."""
+    keeps its name day after day; repeated values in any order)."""
     if memory is not None:
         return f"memory:{memory}"
     if sources:
         return sources
-    digest = sha256_hex(json.dumps(request.filters, sort_keys=True).encode())[:16]
-    return f"query|{digest}"
+    return _query_digest(request.canonical())
+
+
+def _query_digest(filters: dict[str, Any]) -> str:
+    return f"query|{sha256_hex(json.dumps(filters, sort_keys=True).encode())[:16]}"
+
+
+def former_query_key(request: SearchRequest, key: str) -> str | None:
+    """The name earlier versions remembered this query by, where it differs: the hash of the
+    filters with repeated values in the order given, which made `--seniority Founder
+    --seniority CEO` another query than `--seniority CEO --seniority Founder`."""
+    given = _query_digest(request.filters)
+    return given if key.startswith("query|") and given != key else None
 
 
 class NewOnly:
@@ -156,6 +167,9 @@ class Search:
             ledger = Ledger(ledger_file)
             self.memory_key = query_key(self.request, sources, opts.memory)
             self.memory = ledger.emitted_people(profile, self.memory_key)
+            former = former_query_key(self.request, self.memory_key)
+            if former is not None:
+                self.memory.adopt(former)
         #: --new-only (or --suppress) --limit N: the next N people not seen before (nor
         #: suppressed), a page at a time, so that no page is paid for past the one that
         #: completes them.

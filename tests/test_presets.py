@@ -89,7 +89,7 @@ def test_merge_order_presets_then_files_then_flags(
     assert sent(emulator) == [
         {
             "seniority": ["CXO", "Director"],
-            "personTitle": ["cto", "cfo"],
+            "personTitle": ["cfo", "cto"],  # in one order, however given
             "revenue": ["< 1M"],
             "perPage": 10,
             "companyEmployeeSize": ["2 - 10"],

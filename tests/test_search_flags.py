@@ -40,12 +40,12 @@ FLAG_CASES = [
     (
         ["--domain", "Clodura.ai", "--domain", "acme.com"],
         "companyDomain",
-        ["clodura.ai", "acme.com"],
+        ["acme.com", "clodura.ai"],  # sorted: the same filters are the same request
     ),
     (
         ["--employees", "51-200", "--employees", "10000+"],
         "companyEmployeeSize",
-        ["51 - 200", "10000+"],
+        ["10000+", "51 - 200"],
     ),
     (["--company-country", "United States"], "companyCountry", ["United States"]),
     (["--company-state", "California"], "companyState", ["California"]),
@@ -54,7 +54,7 @@ FLAG_CASES = [
     (["--exclude-viewed"], "excludeViewedPeople", True),
     (["--industry", "Computer Software"], "industry", ["Computer Software"]),
     (["--industry-keyword", "FinTech"], "industryKeywords", ["FinTech"]),
-    (["--revenue", "<1m", "--revenue", "1b+"], "revenue", ["< 1M", "1B+"]),
+    (["--revenue", "<1m", "--revenue", "1b+"], "revenue", ["1B+", "< 1M"]),
     (["--business-model", "services"], "businessModel", ["Services"]),
     (["--funding-type", "series a"], "fundingType", ["Series A"]),
     (["--funded-from", "2024-01-01"], "fundingFromDate", "2024-01-01"),

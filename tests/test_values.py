@@ -203,7 +203,7 @@ def test_function_and_funding_type_are_checked_against_the_apps_lists(
     assert result.exit_code == 0
     body = sent(emulator)[0]
     assert body["functional"] == ["Cyber Security"]
-    assert body["fundingType"] == ["seed", "Post-IPO Debt"]
+    assert body["fundingType"] == ["Post-IPO Debt", "seed"]
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning")]
     assert warnings == [
         "warning: --funding-type: 'seed' is not a known funding type; sending it as given; "

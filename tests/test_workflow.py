@@ -254,6 +254,47 @@ def test_memory_kept_under_old_preset_keys_is_found_after_the_upgrade(
     assert any("v4" in c.name for c in copies), copies  # the copy made before the upgrade
 
 
+def test_repeated_values_in_another_order_are_the_same_query(emulator: SandboxApp) -> None:
+    # `--seniority CEO --seniority Founder` then `--seniority Founder --seniority CEO`: the
+    # second run printed the same people as new (another memory), and missed the page cache.
+    flags = ["search", "--sandbox", "--new-only", "--limit", "8", "-f", "jsonl"]
+    first = _ids(run_cli(*flags, "--seniority", "CEO", "--seniority", "Founder"))
+    second = _ids(run_cli(*flags, "--seniority", "Founder", "--seniority", "CEO"))
+    assert len(first) == len(second) == 8 and not set(first) & set(second)
+    bodies = [body["seniority"] for body in sent(emulator)]
+    assert bodies and all(b == ["CEO", "Founder"] for b in bodies), bodies
+
+
+def test_memory_kept_under_the_order_given_is_taken_over(
+    isolated: Path, emulator: SandboxApp
+) -> None:
+    """Earlier versions named an ad hoc query by its values in the order given: what they
+    remembered under that name is the query's memory, moved in place."""
+    import hashlib
+    import sqlite3
+
+    flags = ["--seniority", "Founder", "--seniority", "CEO"]
+    seen = _ids(run_cli("search", "--sandbox", *flags, "--limit", "5", "-f", "jsonl"))
+    # Another query's run makes the ledger and its memory table.
+    other = ["--new-only", "--title", "cto", "--limit", "1", "-f", "jsonl"]
+    first = _ids(run_cli("search", "--sandbox", *other))
+    given = json.dumps({"seniority": ["Founder", "CEO"]}, sort_keys=True).encode()
+    old_key = "query|" + hashlib.sha256(given).hexdigest()[:16]
+    path = isolated / "data" / "ledger.db"
+    with sqlite3.connect(path) as db:
+        db.executemany("INSERT INTO emitted VALUES ('default', ?, ?, 1.0)",
+                       [(old_key, p) for p in seen])  # fmt: skip
+    db.close()
+    result = run_cli("search", "--sandbox", "--new-only", *flags, "--limit", "3", "-f", "jsonl")
+    assert not set(_ids(result)) & set(seen)
+    assert "5 seen before skipped" in result.stderr
+    with sqlite3.connect(path) as db:
+        keys = db.execute("SELECT query, count(*) FROM emitted GROUP BY query").fetchall()
+    db.close()
+    assert old_key not in dict(keys) and sorted(dict(keys).values()) == [1, 8], keys
+    assert len(first) == 1
+
+
 # 9. tables ------------------------------------------------------------------------------------
 
 

@@ -59,9 +59,21 @@ class SearchRequest(NamedTuple):
 
     @property
     def body(self) -> dict[str, Any]:
-        """The filters as sent today: relative dates become calendar dates."""
+        """The filters as sent today: relative dates become calendar dates, and a list's values
+        are in one order however they were given, so that the same filters are the same request
+        (the page cache's, and what `--new-only` names a query by)."""
         return {
             name: resolve_date(value).isoformat() if name in self.dates else value
+            for name, value in self.canonical().items()
+        }
+
+    def canonical(self) -> dict[str, Any]:
+        """The filters with each list's values sorted (`--seniority Founder --seniority CEO`
+        is `--seniority CEO --seniority Founder`)."""
+        return {
+            name: sorted(value, key=lambda v: (str(v).casefold(), str(v)))
+            if isinstance(value, list)
+            else value
             for name, value in self.filters.items()
         }
 

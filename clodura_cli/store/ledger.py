@@ -774,6 +774,22 @@ class EmittedPeople(Tables):
                 )
             return int(cursor.rowcount)
 
+    def adopt(self, query: str) -> int:
+        """Take over who was emitted under another name of the same query (a name an earlier
+        version gave it), in place: nobody remembered is lost, each person is kept once.
+        Returns how many were taken over."""
+        held = "SELECT 1 FROM emitted WHERE profile = ? AND query = ? LIMIT 1"
+        if not self._store.read(held, (self.profile, query)):
+            return 0  # the usual case: no write, no lock
+        with self._store.write() as db:
+            moved = db.execute(
+                "UPDATE OR IGNORE emitted SET query = ? WHERE profile = ? AND query = ?",
+                (self.query, self.profile, query),
+            ).rowcount
+            # What stayed behind was remembered under this name already.
+            db.execute("DELETE FROM emitted WHERE profile = ? AND query = ?", (self.profile, query))
+            return int(moved)
+
     def record(self, person_ids: Iterable[str]) -> None:
         """Remember that these people were emitted."""
         now = self._clock()
