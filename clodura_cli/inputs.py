@@ -427,16 +427,31 @@ def _csv_rows(text: str, flag: str = "--input") -> Parsed:
 
 def _rows_inside(record: dict[str, Any], delimiter: str, columns: int) -> int:
     """How many lines inside a record's multi-line cells look like rows of the file: as many
-    delimiters as between its columns, and a cell that names someone (an id, an address, a
-    LinkedIn URL), as a row a quote left open took in does ("Ticket 4411, closed" in a note
-    does not)."""
+    delimiters as between its columns; in a file of one or two columns, where a note's line
+    may have as many, also a cell that names someone or a company (an id, an address, a
+    LinkedIn URL, a domain), as a row a quote left open took in does ("Ticket 4411, closed" in
+    a note does not; "gamma.io,competitor" in a suppression list of domains does)."""
     inside = [line for value in record.values() if isinstance(value, str) and "\n" in value
               for line in value.split("\n")[1:] if line.strip()]  # fmt: skip
     return sum(
         1 for line in inside
         if line.count(delimiter) == max(columns - 1, 0)
-        and any(identifies(cell.strip().strip('"')) for cell in line.split(delimiter))
+        and (columns >= 3 or any(_names_someone(cell) for cell in line.split(delimiter)))
     )  # fmt: skip
+
+
+_ADDRESS_CELL = pattern(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
+_DOMAIN_CELL = pattern(r"^(?:https?://)?(?:[a-z0-9-]+\.)+[a-z]{2,}/?\Z", re.IGNORECASE)
+
+
+def _names_someone(cell: str) -> bool:
+    """A cell of a row: an id, an address, a LinkedIn URL or a domain."""
+    text = cell.strip().strip('"').strip()
+    return (
+        (_like_an_id(text) and "linkedin.com" not in text.lower())
+        or "linkedin.com/" in text.lower()
+        or bool(_ADDRESS_CELL.match(text) or _DOMAIN_CELL.match(text))
+    )
 
 
 def _apart(names: list[str], problems: list[str], line: int) -> list[str]:

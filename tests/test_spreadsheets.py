@@ -732,3 +732,41 @@ def test_a_quote_left_open_over_a_few_rows_is_caught_too(tmp_path: Path) -> None
             one.exit_code == 2
             and "error: --suppress: line 2: a quoted cell holds 1 line(s)" in (one.stderr)
         )
+
+
+@pytest.mark.parametrize(
+    ("flag", "text", "held"),
+    [
+        # Domains in a --suppress list: Bob's and Cy's companies were revealed and paid for.
+        ("--suppress", 'domain,note\nacme.com,"customer, do not contact\ngamma.io,competitor\n'
+                       'delta.com,partner"\n', 2),
+        ("--suppress", 'domain\n"acme.com\ngamma.io\ndelta.com"\n', 2),
+        # People by name: five rows sat unread inside Ann's note, and the run exited 0.
+        ("--input", 'firstName,lastName,companyDomain,note\nAnn,Lee,acme.com,"called, no answer'
+                    '\nBob,Ray,gamma.io,new\nCy,Oh,delta.com,new\nDee,Fox,kappa.com,new\n'
+                    'Eve,Lu,eta.io,new\nFay,Ho,phi.io,"\nIvy,Ko,iota.io,ok\n', 5),
+    ],
+    ids=["domains and notes", "one column of domains", "people by name"],
+)  # fmt: skip
+def test_an_open_quote_over_rows_naming_no_one_by_id_is_caught_too(
+    tmp_path: Path, flag: str, text: str, held: int
+) -> None:
+    """Only a line with an id, an address or a LinkedIn URL counted as a row taken in."""
+    people = tmp_path / "people.csv"
+    people.write_text("firstName,lastName,companyDomain\nAnn,Lee,acme.com\nBob,Ray,gamma.io\n"
+                      "Cy,Oh,delta.com\nDee,Fox,kappa.com\n")  # fmt: skip
+    odd = tmp_path / "odd.csv"
+    odd.write_text(text)
+    files = ["--input", str(people), "--suppress", str(odd)] if flag == "--suppress" else [
+        "--input", str(odd)]  # fmt: skip
+    result = run_cli("reveal", "email", "--sandbox", *files, "--dry-run")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert f"error: {flag}: line 2: a quoted cell holds {held} line(s) that look like rows" in (
+        result.stderr
+    )
+    # A note's line that mentions a site is a note (it was refused once).
+    odd.write_text('email,note\nann@acme.example,"Asked to be removed\nfound on linkedin.com, '
+                   'closed"\n')  # fmt: skip
+    kept = run_cli("reveal", "email", "--sandbox", "--input", str(people), "--suppress",
+                   str(odd), "--dry-run")  # fmt: skip
+    assert kept.exit_code == 0, kept.stderr
