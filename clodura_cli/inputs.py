@@ -60,11 +60,14 @@ def read_input(name: str, stdin: Any, flag: str = "--input") -> "Decoded":
 def column(record: dict[str, Any], *names: str) -> Any:
     """A record's value under any spelling of a column name (``E-mail Address`` is ``email``,
     ``organizationName`` is ``organisationName``): compared ignoring case and punctuation."""
-    keys = {column_key(str(key)): key for key in reversed(record)}  # the first of a spelling
+    spelt: dict[str, list[Any]] = {}
+    for key in record:
+        spelt.setdefault(column_key(str(key)), []).append(key)
     for name in names:  # in the order asked: the first name is the one meant most
-        value = record.get(keys.get(column_key(name)))  # type: ignore[arg-type]
-        if value not in (None, "", []):
-            return value[0] if isinstance(value, list) else value
+        for key in spelt.get(column_key(name), ()):  # the first of a spelling that has a value
+            value = record[key]
+            if value not in (None, "", []):
+                return value[0] if isinstance(value, list) else value
     return None
 
 

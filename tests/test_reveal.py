@@ -1276,6 +1276,33 @@ BOB = "https://www.linkedin.com/in/bob-ray/"
         ({"linkedinUrl": BOB}, {"linkedinProfileUrl": ANN}, True),
         ({"linkedinUrl": BOB}, {"data": {"profile": {"linkedin": ANN}}}, True),
         ({"linkedinUrl": BOB}, {"people": [{"linkedinUrl": ANN}, {"linkedinUrl": BOB}]}, False),
+        # The person's own key in other spellings (each had become no mismatch).
+        ({"linkedinUrl": BOB}, {"personLinkedinUrl": ANN}, True),
+        ({"linkedinUrl": BOB}, {"contactLinkedinUrl": ANN}, True),
+        ({"linkedinUrl": BOB}, {"linkedinProfiles": [ANN]}, True),
+        ({"linkedinUrl": BOB}, {"linkedinProfileLink": ANN}, True),
+        ({"linkedinUrl": BOB}, {"socialLinkedinUrl": ANN}, True),
+        ({"linkedinUrl": BOB}, {"person": {"personLinkedInUrl": ANN}}, True),
+        ({"linkedinUrl": BOB}, {"colleagueLinkedinUrl": ANN}, False),
+        ({"linkedinUrl": BOB}, {"employerLinkedinUrl": ANN}, False),
+        # A column spelled twice, the first empty: the second is the row's (it was not read).
+        ({"linkedin_url": None, "linkedinUrl": BOB}, {"linkedinUrl": ANN}, True),
+        (
+            {
+                "linkedinUrl": "https://www.linkedin.com/in/ann-lee-old/",
+                "firstName": "",
+                "First Name": "Ann",
+                "lastName": "Lee",
+            },
+            {"linkedinUrl": ANN, "firstName": "Ann", "lastName": "Lee"},
+            False,
+        ),
+        # A member URN holds - and _ (base64url): never compared with a vanity name.
+        (
+            {"linkedinUrl": "https://www.linkedin.com/in/ACoAAAKm3zEB0R_aH5gv4Ipa38nBM2FhyetP7-g"},
+            {"linkedinUrl": ANN},
+            False,
+        ),
     ],
 )
 def test_a_mismatch_needs_the_answers_profiles_to_leave_out_the_rows(
@@ -1340,3 +1367,33 @@ def test_a_domain_flag_on_a_platform_never_suggests_the_platform() -> None:
     assert "give the company's own domain" in result.stderr and "'linkedin.com'" not in (
         result.stderr
     )
+
+
+def test_a_member_urn_is_sent_as_written_and_its_lower_cased_job_still_answers(
+    isolated: Path, emulator: SandboxApp
+) -> None:
+    """A URN is case-sensitive (base64url): it was sent lower-cased, and two that differ in
+    case alone were revealed once. A job an earlier version kept under the lower-cased URL
+    answers for the URN still: nobody is paid for twice across the upgrade."""
+    import sqlite3
+
+    urn = "https://www.linkedin.com/in/ACoAAAKm3zEB0R_aH5gv4Ipa38nBM2FhyetP7-g/"
+    twin = urn[:-3] + "G/"
+    dry = run_cli("reveal", "email", "--sandbox", "--linkedin-url", urn, "--linkedin-url",
+                  "linkedin.com/in/" + twin.split("/in/")[1], "--dry-run")  # fmt: skip
+    assert dry.exit_code == 0, dry.stderr
+    assert [b["linkedinUrl"] for b in json.loads(dry.stdout)["bodies"]] == [urn, twin]
+    first = run_cli("reveal", "email", "--sandbox", "--linkedin-url", urn, "-f", "jsonl")
+    assert first.exit_code == 0, first.stderr
+    assert [b["linkedinUrl"] for b in sent(emulator, "email")] == [urn]
+    path = isolated / "data" / "ledger.db"
+    with sqlite3.connect(path) as db:  # as an earlier version wrote it
+        assert db.execute("UPDATE jobs SET linkedin_url = lower(linkedin_url)").rowcount == 1
+    db.close()
+    emulator.log.clear()
+    again = run_cli("reveal", "email", "--sandbox", "--linkedin-url", urn, "-f", "jsonl")
+    assert again.exit_code == 0, again.stderr
+    assert sent(emulator, "email") == []
+    assert again.jsonl()[0]["revealStatus"] == first.jsonl()[0]["revealStatus"]
+    raw = run_cli("track", "--raw", urn)
+    assert raw.exit_code == 0 and json.loads(raw.stdout), raw.stderr

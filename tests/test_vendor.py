@@ -1463,6 +1463,17 @@ def test_enrich_person_sends_a_profile_given_by_its_member_urn(tmp_path: Path) -
     assert result.exit_code == 0, result.stderr
     assert [b["linkedinUrl"] for b in json.loads(result.stdout)["bodies"]] == [urn, other]
     assert "sent without" not in result.stderr
+    # base64url's - and _, and a URL pasted with punctuation around it: each was lower-cased
+    # into one person, or refused and the row sent on its name alone.
+    dashed = "https://www.linkedin.com/in/ACoAAAKm3zEB0R_aH5gv4Ipa38nBM2FhyetP7-g/"
+    path.write_text(f"firstName,lastName,organisationName,linkedinUrl\nAnn,Lee,Acme,{dashed}\n"
+                    f"Bo,Ray,Beta,{dashed[:-3]}G/\nCy,Oh,Gamma,<{urn[:-1]}>\n"
+                    f'Di,Lu,Delta,"{other[:-1]}."\n')  # fmt: skip
+    result = run_cli("enrich", "person", "--input", str(path), "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    sent_urls = [b["linkedinUrl"] for b in json.loads(result.stdout)["bodies"]]
+    assert sent_urls == [dashed, dashed[:-3] + "G/", urn, other]
+    assert "sent without" not in result.stderr and "duplicate" not in result.stderr
 
 
 def test_a_rerun_over_a_json_lines_file_the_tool_wrote_adds_nothing(

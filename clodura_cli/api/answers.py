@@ -352,10 +352,13 @@ _SELF_PARTS = frozenset({"person", "persondetails", "personinfo", "profile", "pr
 
 
 #: The keys under which an answer gives its person's own profile, as compared (``linkedinUrl``,
-#: ``LinkedInURL``, ``linkedin_profile``): not a manager's, owner's or company's LinkedIn key.
-_OWN_PROFILE_KEYS = frozenset({"linkedinurl", "linkedin", "linkedinprofile", "linkedinprofileurl",
-                               "linkedinurls", "profileurl", "profile", "publicprofileurl",
-                               "linkedinpublicurl", "linkedinlink"})  # fmt: skip
+#: ``LinkedInURL``, ``linkedin_profile``, ``personLinkedinUrl``, ``linkedinProfiles``): a
+#: LinkedIn or profile key, bare or the person's own (person, contact, member, user, social,
+#: lead, prospect, public); not a manager's, owner's, colleague's or company's.
+_OWN_PROFILE_KEY = pattern(
+    r"(?:person|contact|member|user|social|lead|prospect|public)?"
+    r"(?:linkedin(?:public)?(?:profile)?(?:url|link|handle)?|profile(?:url|link)?)s?"
+)
 
 
 def profiles_named(payload: Any, depth: int = 3) -> set[str]:
@@ -368,7 +371,7 @@ def profiles_named(payload: Any, depth: int = 3) -> set[str]:
     found: set[str] = set()
     for name, value in payload.items():
         key = column_key(str(name))
-        if key in _OWN_PROFILE_KEYS:
+        if _OWN_PROFILE_KEY.fullmatch(key):
             for item in value if isinstance(value, list) else [value]:
                 slug = profile_slug(item)
                 if slug:

@@ -6,8 +6,9 @@ country's subdomain, a query or fragment, a trailing slash or none, percent-esca
 a hyphen, %C3%B6 for ö, or the letter itself, composed or not), a language segment after the
 name (/in/ann-lee/de/). Each of these is one profile. The canonical form is lower case on
 https://www.linkedin.com, without query, fragment or language segment, with a trailing
-slash; a character a path segment may not hold as it is (ö) is percent-escaped from UTF-8,
-as LinkedIn's own links carry it, and any other is not (%2D is -). Because this one form is
+slash; a member URN (/in/ACoAAB1x...) keeps its case, which it is told apart by; a character
+a path segment may not hold as it is (ö) is percent-escaped from UTF-8, as LinkedIn's own
+links carry it, and any other is not (%2D is -). Because this one form is
 sent, an answer (found or not) is the answer to every spelling of it.
 """
 
@@ -35,14 +36,18 @@ def normal_linkedin(url: str | None) -> str | None:
         return None
     if _CANONICAL.match(url) and not _WITH_LANGUAGE.match(url):
         return url  # most URLs, as sent and kept: nothing to decode, escape or fold
-    text = url.strip().split("?")[0].split("#")[0].lower()
+    written = url.strip().split("?")[0].split("#")[0]
+    text = written.lower()
     site = _HOST.match(text)
     if not site:
         return text.rstrip("/") + "/"
-    segments = [part for part in text[site.end() :].split("/") if part]
+    segments = [_segment(part) for part in text[site.end() :].split("/") if part]
     if len(segments) == 3 and segments[0] == "in" and _LANGUAGE.match(segments[2]):
         segments.pop()
-    return "https://www.linkedin.com/" + "".join(f"{_segment(part)}/" for part in segments)
+    if len(segments) >= 2 and segments[0] == "in" and _MEMBER_URN.fullmatch(segments[1]):
+        # A member URN is case-sensitive (base64): /in/ACoAAB1x... is kept as written.
+        segments[1] = [part for part in written[site.end() :].split("/") if part][1]
+    return "https://www.linkedin.com/" + "".join(f"{part}/" for part in segments)
 
 
 def _segment(text: str) -> str:
@@ -84,9 +89,11 @@ def profile_slug(url: object) -> str | None:
 def member_urn(url: str) -> str | None:
     """The member URN a profile URL is written with (/in/ACoAAB1x2y3Z.../), as written: it is
     case-sensitive. None for a URL by a vanity name, or none at all."""
-    found = re.search(rf"linkedin\.com/in/({_MEMBER_URN.pattern})(?=[/?#]|$)", url, re.IGNORECASE)
+    text = url.translate(_INVISIBLE).strip(_AROUND)  # as pasted: <URL>, "URL", URL.
+    found = re.search(rf"linkedin\.com/in/({_MEMBER_URN.pattern})(?=[/?#]|$)", text, re.I)
     return found.group(1) if found else None
 
 
-#: A member URN in a profile URL (/in/ACoAAB1x2y3Z...): letters and digits, no hyphen.
-_MEMBER_URN = re.compile(r"acoaa[a-z0-9_]{10,}")
+#: A member URN in a profile URL (/in/ACoAAB1x2y3Z...): ACoAA, then base64url's letters,
+#: digits, - and _.
+_MEMBER_URN = re.compile(r"acoaa[a-z0-9_-]{10,}", re.IGNORECASE)

@@ -381,25 +381,23 @@ class Ledger:
         """The newest job for this person (``found``: the newest that found something)."""
         done = " AND jobs.status = 'completed'" if found else ""
         most = 50 if found else 1
-        clauses, values = [], []
-        for column, value in (
+        asked = [(column, value) for column, value in (
             ("person_id", who.person_id),
             ("linkedin_url", who.linkedin_url),
             ("name_key", who.name_key),
-        ):
-            if value:
-                clauses.append(f"{column} = ?")
-                values.append(value)
-        if not clauses:
+        ) if value]  # fmt: skip
+        asked += [("linkedin_url", url) for url in _former_spellings(who.linkedin_url)]
+        if not asked:
             return None
+        clauses = " OR ".join(f"{column} = ?" for column, _ in asked)
+        values = [value for _, value in asked]
         rows = db.execute(
-            f"SELECT * FROM jobs WHERE account = ? AND kind = ? AND ({' OR '.join(clauses)})"
+            f"SELECT * FROM jobs WHERE account = ? AND kind = ? AND ({clauses})"
             f"{done} ORDER BY id DESC LIMIT {most}",
             (account, kind, *values),
         ).fetchall()
-        names = [clause.split(" ")[0] for clause in clauses]
-        either = " OR ".join("(identities.name = ? AND identities.value = ?)" for _ in names)
-        pairs = [part for name, value in zip(names, values, strict=True) for part in (name, value)]
+        either = " OR ".join("(identities.name = ? AND identities.value = ?)" for _ in asked)
+        pairs = [part for pair in asked for part in pair]
         learnt = db.execute(
             "SELECT jobs.* FROM identities JOIN jobs ON jobs.id = identities.job_id "
             f"WHERE identities.account = ? AND identities.kind = ? AND ({either}){done} "
@@ -582,11 +580,12 @@ class Ledger:
     def by_linkedin(self, url: str) -> list[Job]:
         """Every job for a LinkedIn profile (however its URL is written), asked by it or
         answered with it, newest first."""
-        key = normal_linkedin(url)
+        keys = [normal_linkedin(url), *_former_spellings(normal_linkedin(url))]
+        marks = ", ".join("?" * len(keys))
         rows = self._store.read(
-            "SELECT * FROM jobs WHERE linkedin_url = ? OR id IN (SELECT job_id FROM identities "
-            "WHERE name = 'linkedin_url' AND value = ?) ORDER BY id DESC",
-            (key, key),
+            f"SELECT * FROM jobs WHERE linkedin_url IN ({marks}) OR id IN (SELECT job_id FROM "
+            f"identities WHERE name = 'linkedin_url' AND value IN ({marks})) ORDER BY id DESC",
+            (*keys, *keys),
         )
         return [_job(row) for row in rows]
 
@@ -668,7 +667,8 @@ class Ledger:
         """A person's jobs of a kind still waiting for an answer (or whose answer was lost),
         of any account, newest first: what a delivery naming the person may answer."""
         found = []
-        for column, value in (("person_id", who.person_id), ("linkedin_url", who.linkedin_url)):
+        urls = [who.linkedin_url, *_former_spellings(who.linkedin_url)]
+        for column, value in (("person_id", who.person_id), *(("linkedin_url", u) for u in urls)):
             if value:
                 rows = self._store.read(
                     f"SELECT * FROM jobs WHERE {column} = ? AND kind = ? AND status IN "
@@ -798,6 +798,13 @@ class EmittedPeople(Tables):
                 "INSERT OR IGNORE INTO emitted VALUES (?, ?, ?, ?)",
                 [(self.profile, self.query, pid, now) for pid in person_ids],
             )
+
+
+def _former_spellings(url: str | None) -> list[str]:
+    """How earlier versions kept a LinkedIn URL where this one keeps it otherwise: a member
+    URN's in lower case (now as written). A job kept so answers for it too, so that nobody is
+    paid for twice across the upgrade."""
+    return [url.lower()] if url and url != url.lower() else []
 
 
 def found_in(status: str, result: Any) -> bool:
