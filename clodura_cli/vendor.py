@@ -13,6 +13,7 @@ spellings (snake_case, American) or a bare ``id``; the rows name it as documente
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 from typing import Any
 
@@ -72,10 +73,23 @@ def _credit_amounts(payload: Any) -> set[float]:
     found = set()
     for source in (payload, data_of(payload)):
         if isinstance(source, dict):
-            value = column(source, *_CREDIT_KEYS)
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                found.add(float(value))
+            amounts = (_amount(column(source, key)) for key in _CREDIT_KEYS)
+            amount = next((a for a in amounts if a is not None), None)
+            if amount is not None:
+                found.add(amount)
     return found
+
+
+def _amount(value: Any) -> float | None:
+    """A number of credits: 2, 0.04, or "0.04" as some answers write it."""
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
 
 
 def _empty(value: Any) -> bool:

@@ -1309,11 +1309,12 @@ def test_news_input_warns_of_one_organisation_named_twice_and_keeps_each_last_pa
     assert past.stderr.count("news: page 40 is past the last page") == 2
 
 
-def test_a_specific_credits_key_wins_over_a_bare_one(api: Any) -> None:
+@pytest.mark.parametrize("cost", [0.04, "0.04"], ids=["a number", "text"])
+def test_a_specific_credits_key_wins_over_a_bare_one(api: Any, cost: Any) -> None:
     """`credits` beside `creditsCharged` may be the balance: read first, a verification of
-    0.04 was recorded as 998 credits."""
+    0.04 was recorded as 998 credits (and still was when the cost came as text)."""
     api(lambda request: as_json({"email": body(request)["email"], "verdict": "Deliverable",
-                                 "state": "Completed", "creditsCharged": 0.04,
+                                 "state": "Completed", "creditsCharged": cost,
                                  "credits": 998}))  # fmt: skip
     result = run_cli("verify", "ann@acme.com", "-f", "jsonl")
     assert result.exit_code == 0, result.stderr
