@@ -931,3 +931,29 @@ def test_revealed_phones_reach_the_csv_without_an_apostrophe(emulator: SandboxAp
     assert result.exit_code == 0, result.stderr
     phones = [row["phones"] for row in csv.DictReader(io.StringIO(result.stdout)) if row["phones"]]
     assert phones and all(p.startswith("+1 ") for p in phones)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["reveal", "email", "1877055212287098270"],
+        ["verify", "ann@acme.com"],
+        ["enrich", "person", "--email", "ann@acme.com"],
+        ["news", "6964146847109114255"],
+    ],
+    ids=lambda args: args[0],
+)
+def test_an_output_folder_that_takes_no_file_is_refused_before_anything_is_paid(
+    emulator: SandboxApp, args: list[str]
+) -> None:
+    """As root every permission check passes, and /sys still takes no file: the reveal, the
+    verification, the enrichment and the news page were paid for, then the run failed to
+    write them (exit 1)."""
+    if not Path("/sys").is_dir():
+        pytest.skip("no /sys here")
+    result = run_cli(*args, "--sandbox", "-o", "/sys/clodura-results.csv")
+    assert result.exit_code == 2
+    assert error_line(result.stderr) == (
+        "error: --output: cannot write in folder '/sys' (no permission, or a read-only file system)"
+    )
+    assert emulator.log == []

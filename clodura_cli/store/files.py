@@ -193,12 +193,28 @@ def output_target(path: str, *, appending: bool = False) -> Path | None:
         if not os.access(target, os.W_OK):
             raise UsageError(f"--output: cannot write to {path!r} (no permission, or a "
                              "read-only file system)")  # fmt: skip
-    elif not os.access(directory, os.W_OK | os.X_OK):
+    elif not os.access(directory, os.W_OK | os.X_OK) or not _takes_new_files(directory):
         raise UsageError(
             f"--output: cannot write in folder {str(directory)!r} (no permission, or a read-only "
             "file system)"
         )
     return target
+
+
+def _takes_new_files(directory: Path) -> bool:
+    """Whether a file can be made in ``directory``, tried (and removed): root passes every
+    permission check, and a read-only or virtual file system (/sys, /proc) still refuses.
+    Checked before anything is paid for, not found out when the results are written."""
+    import tempfile
+
+    try:
+        fd, name = tempfile.mkstemp(prefix=".clodura-", suffix=".probe", dir=directory)
+    except OSError:
+        return False
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(name)
+    return True
 
 
 def _refuse_planted_symlink(link: Path, given: str) -> None:
