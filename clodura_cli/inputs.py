@@ -605,10 +605,13 @@ def collect(
     inputs: Inputs,
     *,
     trust_ids: bool = True,
+    typed: bool = False,
 ) -> None:
     """Add each row's target to ``inputs``; report and skip rows that name nobody. Unless
     ``trust_ids``, a row whose person id a spreadsheet damaged falls back to its other
-    identifiers (counted in ``inputs.damaged``), or is skipped when it has none."""
+    identifiers (counted in ``inputs.damaged``), or is skipped when it has none. A person id
+    that is not digits is warned of (sent anyway) unless ``trust_ids``, and always when
+    ``typed`` on the command line (`18770552l2287098270`: an l for a 1)."""
     seen = {target_key(t.identifiers) for t in inputs.targets}
     by_id, by_other = inputs.by_id, inputs.by_other  # kept across the arguments and the file
     websites: list[str] = []  # websites read as domains (https://www.acme.com/: acme.com)
@@ -636,7 +639,7 @@ def collect(
             inputs.rows.append(InputRow(record, problem=f"the identifier {junk}"))
             continue
         person_id = str(identifiers.get("personId", ""))
-        if person_id and not person_id.isdigit() and not trust_ids:
+        if person_id and not person_id.isdigit() and (typed or not trust_ids):
             inputs.problems.append(
                 f"{label}: person id {quoted(person_id)} is not digits as documented ids are; "
                 "sent anyway"

@@ -122,7 +122,7 @@ def load_inputs(
     terminal); bad rows are in ``problems``, never submitted; the file's person ids that a
     spreadsheet damaged are passed over unless ``trust_ids``."""
     inputs = Inputs()
-    collect(rows_from_args, kind, inputs)
+    collect(rows_from_args, kind, inputs, typed=True)
     if input_file is not None:
         if input_file == "-" and stdin_is_terminal:
             raise UsageError("--input -: standard input is a terminal; pipe the records in")

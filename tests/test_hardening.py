@@ -482,6 +482,18 @@ def test_ids_with_controls_or_bad_utf8_are_skipped_and_odd_ids_flagged(
     )
 
 
+def test_a_person_id_typed_with_a_letter_is_flagged_as_in_a_file(emulator: SandboxApp) -> None:
+    """`reveal email 18770552l2287098270` (an l for a 1) was sent without a word; the same
+    id in a file is flagged."""
+    result = run_cli("reveal", "email", "--sandbox", "18770552l2287098270", "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert [line for line in result.stderr.splitlines() if line.startswith("warning:")] == [
+        "warning: argument '18770552l2287098270': person id '18770552l2287098270' is not digits "
+        "as documented ids are; sent anyway"
+    ]
+    assert [b["personId"] for b in json.loads(result.stdout)["bodies"]] == ["18770552l2287098270"]
+
+
 # -- keys ------------------------------------------------------------------------------------
 
 

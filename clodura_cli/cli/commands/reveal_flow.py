@@ -182,8 +182,8 @@ def read_inputs(
     damage = reveal_run.damage_report(inputs)
     if damage is not None:
         report.warn(damage)
-    for problem in inputs.problems:
-        report.warn(f"--input {problem}")
+    for problem in inputs.problems:  # a file's rows by line; arguments by themselves
+        report.warn(problem if problem.startswith(("argument ", "--")) else f"--input {problem}")
     if len(inputs.problems) > 1:
         report.info(f"--input: {len(inputs.problems)} warnings (above)")
     for notice in inputs.notices:  # what is sent differs from what the row says: a warning
