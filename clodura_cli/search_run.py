@@ -186,6 +186,10 @@ class Search:
         self.plans = self._plans(per_page) if opts.forget is None else []
         #: True when the run stopped at --max-credits.
         self.capped = False
+        #: `--org-id -` under --max-credits: the organisations not searched once it was reached,
+        #: and the one whose search it cut short.
+        self.unsearched: list[Any] = []
+        self.cut_short: Any = None
         if self.cap is not None and not self.open_ended and opts.forget is None:
             worst = self.worst_case()
             if worst > self.cap:
@@ -292,22 +296,30 @@ class Search:
         people not seen before)."""
 
         def fetched() -> Iterator[dict[str, Any]]:
-            for planned in self.plans:
-                plan = planned
+            for index, planned in enumerate(self.plans):
+                plan, most = planned, None
                 left = None if self.cap is None else self.cap - self.run.records
                 if left is not None and self.open_ended:
                     if left < 1:
                         self.capped = True
+                        self.unsearched = [p.filters.get("organizationId") for p in
+                                           self.plans[index:]]  # fmt: skip
                         return
                     if not self.next_new and self._plan_worst(plan) > left:
                         plan = self._whole_pages_plan(plan.filters, plan.first.page, left)
+                        most = left if left < self.page_size else self._whole(left)
+                before = self.run.records
                 records = iterate_records(client, plan, concurrency=self.concurrency,
                                           run=self.run, on_page=on_page, cache=cache)  # fmt: skip
                 if left is not None and self.next_new:
                     records = self._capped(records, plan.first.per_page, left)
                 yield from records
+                if most is not None and self.run.records - before >= most and len(self.plans) > 1:
+                    self.capped = True  # this organisation may have had more
+                    self.cut_short = plan.filters.get("organizationId")
             if self.cap is not None and self.opts.all_pages and not self.next_new:
-                self.capped = self.capped or self.run.records >= (self._whole(self.cap) or 0)
+                whole = self._whole(self.cap) or 0
+                self.capped = self.capped or (len(self.plans) == 1 and self.run.records >= whole)
 
         if self.memory is None and self.opts.suppress is None:
             return fetched()

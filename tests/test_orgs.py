@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from fake import Answer, Received, fake_server
-from helpers import run_cli
+from helpers import run_cli, sent
 
 from clodura_cli.sandbox.app import SandboxApp
 from clodura_cli.sandbox.data import VENDOR_ORGANIZATION_ID, build_dataset
@@ -141,6 +141,35 @@ def test_orgs_piped_into_a_people_search_runs_once_per_id(emulator: SandboxApp) 
     assert searched == ids  # once per id, duplicates read once, in order
     assert {r["organizationId"] for r in people.jsonl()} <= set(ids)
     assert all(len([r for r in people.jsonl() if r["organizationId"] == i]) <= 2 for i in ids)
+
+
+def test_organisations_a_shared_cap_leaves_out_are_named(emulator: SandboxApp) -> None:
+    """`--org-id - --all --max-credits 30`: only the first organisations were searched, the
+    last of them cut short, and nothing said which; the dry run showed 30 for each."""
+    orgs = run_cli("orgs", "--sandbox", "--country", "India", "--limit", "7", "-f", "jsonl")
+    ids = [r["organisationId"] for r in orgs.jsonl()]
+    emulator.log.clear()
+    dry = run_cli("search", "--sandbox", "--org-id", "-", "--all", "--max-credits", "30",
+                  "--dry-run", input=orgs.stdout)  # fmt: skip
+    assert dry.exit_code == 0 and emulator.log == []
+    assert ("--max-credits 30: the 7 organisations share it, in order: together at most 30 "
+            "records; those after it is reached are not searched") in dry.stderr  # fmt: skip
+    people = run_cli("search", "--sandbox", "--org-id", "-", "--all", "--max-credits", "30",
+                     "-f", "jsonl", input=orgs.stdout)  # fmt: skip
+    assert people.exit_code == 0, people.stderr
+    assert len(people.jsonl()) == 30
+    searched = list(dict.fromkeys(b["organizationId"] for b in sent(emulator)))
+    assert searched == ids[: len(searched)] and len(searched) < len(ids)
+    left_out = ids[len(searched) :]
+    shown = ", ".join(left_out[:5]) + (
+        f" and {len(left_out) - 5} more" if len(left_out) > 5 else ""
+    )
+    assert (f"warning: --max-credits 30: {searched[-1]} cut short; {len(left_out)} of 7 "
+            f"organisations not searched ({shown})") in people.stderr  # fmt: skip
+    # A cap the organisations never reach says nothing of the kind.
+    every = run_cli("search", "--sandbox", "--org-id", "-", "--all", "--max-credits", "100000",
+                    "-f", "jsonl", input=orgs.stdout)  # fmt: skip
+    assert every.exit_code == 0 and "--max-credits" not in every.stderr, every.stderr
 
 
 @pytest.mark.parametrize("fmt", ["csv", "tsv"])

@@ -53,6 +53,10 @@ def run_search(flags: dict[str, Any], opts: SearchOptions, api: ApiOptions) -> N
     for warning in search.warnings:
         report.warn(warning)
     if opts.dry_run:
+        if search.cap is not None and len(search.plans) > 1 and search.open_ended:
+            report.info(f"--max-credits {search.cap}: the {len(search.plans)} organisations "
+                        f"share it, in order: together at most {search.cap} records; those "
+                        "after it is reached are not searched")  # fmt: skip
         preview = search.preview(api.resolved_base_url())
         sys.stdout.write(json_text(preview, indent=2) + "\n")
         return
@@ -241,6 +245,13 @@ def _report(search: Search, output: Output, count: int | None) -> None:
             f"fetched (a credit each; whole pages of {search.pages_of}, which a rerun with a "
             "higher cap reuses for free within search-cache-ttl)"
         )
+    if search.unsearched or search.cut_short is not None:
+        ids = search.unsearched
+        shown = ", ".join(map(str, ids[:5])) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+        cut = f"{search.cut_short} cut short" if search.cut_short is not None else ""
+        skipped = f"{len(ids)} of {len(search.plans)} organisations not searched ({shown})"
+        said = "; ".join(part for part in (cut, skipped if ids else "") if part)
+        report.warn(f"--max-credits {search.opts.max_credits:g}: {said}")
     if run.truncated:
         endpoint = search.endpoint
         report.warn(
