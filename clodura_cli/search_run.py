@@ -20,6 +20,8 @@ from clodura_cli.output import OutputOptions
 from clodura_cli.search import PageCallback, SearchPlan, SearchRun, iterate_records, plan_search
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     from clodura_cli.api.client import CloduraClient
     from clodura_cli.store.ledger import EmittedPeople, SeenLookup
     from clodura_cli.store.page_cache import PageCache
@@ -190,6 +192,8 @@ class Search:
         #: and the one whose search it cut short.
         self.unsearched: list[Any] = []
         self.cut_short: Any = None
+        #: Filters the sandbox said it does not apply (the client's, and the reused pages').
+        self.not_emulated: set[str] = set()
         if self.cap is not None and not self.open_ended and opts.forget is None:
             worst = self.worst_case()
             if worst > self.cap:
@@ -383,6 +387,33 @@ class Search:
             return None
         return memory_lock_file(self.ledger_file, self.memory.profile, self.memory_key)
 
+    def write_through(
+        self,
+        client: "AbstractContextManager[CloduraClient]",
+        write: Callable[["CloduraClient"], int | None],
+        on_wait: Callable[[], None] | None = None,
+    ) -> int | None:
+        """The run: with ``client`` opened (lazily: a search answered from the page cache
+        opens no connection) and, for --new-only, the memory's lock held from the first page
+        to remembering (two runs of one memory at once printed the same people), ``write``
+        fetches and writes the records; who was written is remembered once it returns, never
+        after a failure. Returns what ``write`` returned (how many records were written)."""
+        import contextlib
+
+        from clodura_cli.store.files import held
+
+        lock = self.memory_lock()
+        with (
+            contextlib.nullcontext() if lock is None else held(lock, on_wait),
+            client as opened,
+        ):
+            try:
+                count = write(opened)
+            finally:
+                self.not_emulated |= opened.not_emulated
+            self.remember()
+        return count
+
     def remember(self) -> None:
         """--new-only: the people written are remembered, once the output is complete."""
         if self.memory is not None and self.new_only is not None:
@@ -444,3 +475,20 @@ def plan_warnings(plan: SearchPlan, limit: int | None) -> list[str]:
             f"{limit_plan.records} records instead"
         )
     return warnings
+
+
+def page_cache_for(
+    path: Path, account: str | None, ttl: float, *, refresh: bool, warn: Callable[[str], None]
+) -> tuple["PageCache | None", bool]:
+    """The pages this account paid for within ``ttl`` seconds (the search-cache-ttl setting),
+    and whether the pages kept before were deleted: a ttl of 0 turns the cache off and deletes
+    what it kept. None without an account to tell the pages by (no key)."""
+    if ttl <= 0:
+        from clodura_cli.store.files import remove_database
+
+        return None, remove_database(path)
+    if account is None:
+        return None, False
+    from clodura_cli.store.page_cache import PageCache
+
+    return PageCache(path, account, ttl, refresh=refresh, warn=warn), False

@@ -1,12 +1,13 @@
 """`clodura search`: every Search People filter as a flag, results in any format."""
 
+import sys
 from typing import Annotated, Any
 
 import typer
 
 from clodura_cli.api import spec
 from clodura_cli.api.errors import UsageError
-from clodura_cli.cli import options
+from clodura_cli.cli import options, report, terminal
 from clodura_cli.cli.options import F
 from clodura_cli.cli.session import ApiOptions
 from clodura_cli.search_run import SearchOptions
@@ -121,11 +122,11 @@ def search(
     api: ApiOptions,
 ) -> None:
     """Search people with any combination of Search People filters."""
-    from clodura_cli.cli.commands.search_flow import org_ids_from_stdin, run_search
+    from clodura_cli.cli.commands.search_flow import run_search
 
     org_ids = None
     if flags["organizationId"] == "-":
-        flags, org_ids = {**flags, "organizationId": None}, org_ids_from_stdin()
+        flags, org_ids = {**flags, "organizationId": None}, _org_ids_from_stdin()
     forgetting = "all" if forget_all else "query" if forget else None
     if memory is not None and not (new_only or forget):
         raise UsageError("--memory: give it with --new-only (or --forget), which it names")
@@ -134,3 +135,21 @@ def search(
     own = opts._replace(filter_files=filters or (), new_only=new_only, forget=forgetting,
                         org_ids=org_ids, memory=memory)  # fmt: skip
     run_search(flags, own, api)
+
+
+def _org_ids_from_stdin() -> list[str]:
+    """`--org-id -`: organisation ids from stdin (JSON Lines records, a CSV or TSV with an id
+    column, or one id a line)."""
+    if terminal.is_terminal("stdin"):
+        raise UsageError("--org-id -: standard input is a terminal; pipe the ids in")
+    from clodura_cli.inputs import org_ids_from_text, read_input  # not at start-up
+
+    ids, warnings = org_ids_from_text(read_input("-", sys.stdin, "--org-id -").text)
+    for warning in warnings:
+        report.warn(warning)
+    if not ids and warnings:
+        raise UsageError(
+            "--org-id -: no organisation ids on standard input (pipe `clodura orgs` output; "
+            "with --layout, add --fields organisationId)"
+        )
+    return ids  # none at all: the search upstream found no organisation
