@@ -214,3 +214,11 @@ def test_no_command_body_is_over_forty_lines() -> None:
         if lines > MOST_COMMAND_LINES:
             long[name] = lines
     assert not long, f"command bodies over {MOST_COMMAND_LINES} lines: {long}"
+
+
+def test_the_search_flow_keeps_to_flags_progress_and_messages() -> None:
+    """Issue 24: what a search fetches, remembers and writes is `search_run`'s; the command
+    line's flow stays under 150 lines (it had grown back to 285 with the workflow's features)."""
+    flow = PACKAGE / "cli" / "commands" / "search_flow.py"
+    lines = len(flow.read_text(encoding="utf-8").splitlines())
+    assert lines < 150, f"{flow.name}: {lines} lines"
