@@ -676,3 +676,19 @@ def test_fields_may_name_a_layouts_own_columns_without_a_warning(emulator: Sandb
     assert "not a known field" not in result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert list(rows[0]) == ["Company Name", "Email"] and all(r["Company Name"] for r in rows)
+
+
+def test_a_reveal_with_a_layout_keeps_who_was_asked_and_what_it_cost(
+    emulator: SandboxApp,
+) -> None:
+    """`reveal email ID --layout hubspot`: the person id asked by, the provider and the credits
+    were left out (a layout has no column for them); `track --layout` likewise."""
+    [person] = run_cli("search", "--sandbox", "--limit", "1", "-f", "jsonl").jsonl()
+    plain = run_cli("reveal", "email", "--sandbox", person["personId"], "-f", "jsonl").jsonl()
+    for args in (["reveal", "email", person["personId"]], ["track"]):
+        laid = _csv(run_cli(*args, "--sandbox", "-f", "csv", "--layout", "hubspot").stdout)
+        assert len(laid) == 1, args
+        row = laid[0]
+        assert row["personId"] == person["personId"], args
+        assert row["credits"] == str(plain[0]["credits"]) and row["credits"], (args, row)
+        assert "provider" in row and row["Email"] == plain[0]["email"], args

@@ -44,7 +44,7 @@ def run_reveal(
     columns = chosen_columns(out.fields, (*REVEAL_COLUMNS, *inputs.columns), report.warn,
                              layout_columns(out, "people"))  # fmt: skip
     output = output_for(out, api, chosen, columns, summary=options.kind, kind="people",
-                        extra=(*_REVEAL_EXTRA[options.kind], *_REVEAL_EXTRA["all"]),
+                        extra=_REVEAL_EXTRA[options.kind],
                         input_columns=inputs.columns)  # fmt: skip
     # Checked before anything else: a missing webhook is a usage error, whatever the key.
     webhook = (
@@ -83,9 +83,12 @@ def run_reveal(
     _finish(result, options, output, rows, inputs.columns)
 
 
-#: After a --layout's columns: how each reveal ended (a pending one is not a not-found).
-_REVEAL_EXTRA = {"email": ("emailStatus",), "phone": ("phoneTypes",),
-                 "all": ("revealStatus", "trackingId", "revealMessage")}  # fmt: skip
+#: After a --layout's columns: who was asked (by id: a layout has no id column), how each
+#: reveal ended (a pending one is not a not-found), and what it cost.
+_REVEAL_EXTRA = {
+    kind: ("personId", found, "revealStatus", "trackingId", "provider", "credits", "revealMessage")
+    for kind, found in (("email", "emailStatus"), ("phone", "phoneTypes"))
+}
 
 
 def _finish(

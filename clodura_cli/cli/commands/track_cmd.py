@@ -185,5 +185,15 @@ def _jobs(out: OutputOptions, api: ApiOptions) -> Any:
         columns,
         summary="jobs",
         kind="people",
-        extra=("revealStatus", "trackingId", "kind", "submittedAt"),
+        extra=(
+            "personId",
+            "kind",
+            "emailStatus",
+            "phoneTypes",
+            "revealStatus",
+            "trackingId",
+            "provider",
+            "credits",
+            "submittedAt",
+        ),
     )
