@@ -879,6 +879,14 @@ def test_a_news_dry_run_counts_every_page_of_all_and_what_refresh_sends(api: Any
     assert (again["fromLedger"], again["worstCaseCredits"]) == (0, 2)
     assert [b["page"] for b in again["bodies"]] == [1]
     assert len(fake.received) == 1  # the dry runs sent nothing
+    # --all once the ledger knows there are 3 pages: pages 2 and 3 at most (it said 198),
+    # and nothing once it holds them.
+    known = json.loads(run_cli("news", "7", "--all", "--dry-run").stdout)
+    assert (known["fromLedger"], known["worstCaseCredits"]) == (1, 4)
+    assert run_cli("news", "7", "--all", "-f", "jsonl").exit_code == 0
+    assert len(fake.received) == 3
+    done = json.loads(run_cli("news", "7", "--all", "--dry-run").stdout)
+    assert (done["fromLedger"], done["worstCaseCredits"]) == (1, 0)
 
 
 def test_verify_csv_columns_are_the_rows_own(api: Any, tmp_path: Path) -> None:

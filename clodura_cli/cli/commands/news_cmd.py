@@ -8,7 +8,7 @@ import typer
 
 from clodura_cli.api.errors import UsageError
 from clodura_cli.cli import report
-from clodura_cli.cli.commands.paid_flow import PaidOptions, with_paid_options
+from clodura_cli.cli.commands.paid_flow import MorePages, PaidOptions, with_paid_options
 from clodura_cli.cli.session import ApiOptions
 
 if TYPE_CHECKING:
@@ -92,9 +92,27 @@ def news(
         return [p for query in queries for p in query.next_pages(query.own(bought))]
 
     most = (NEWS_MAX_PAGE - page + 1) * len(queries)
-    more = paid_flow.MorePages(next_pages, most) if all_pages else None
+    more = MorePages(next_pages, most) if all_pages else None
+    if more is not None and paid_opts.dry_run:
+        more = _known_pages(more, queries, page, api)
     paid_flow.run_paid(NEWS, [query.purchase(page) for query in queries], paid_opts, api,
                        _rows, COLUMNS, "news request", more)  # fmt: skip
+
+
+def _known_pages(more: MorePages, queries: "list[_Query]", page: int, api: ApiOptions) -> MorePages:
+    """--all --dry-run: the later pages the ledger's answers say each query has (a query it
+    knows nothing of may have every page of the window)."""
+    from clodura_cli.vendor import NEWS_MAX_PAGE
+
+    known: list[Purchase] = []
+    unknown = 0
+    for query in queries:
+        last = query.last_known_page(api, through=page)
+        if last is None:
+            unknown += NEWS_MAX_PAGE - page
+        else:
+            known += [query.purchase(number) for number in range(page + 1, last + 1)]
+    return MorePages(more.next, more.most, known, unknown)
 
 
 def _within_known_pages(
@@ -211,8 +229,9 @@ class _Query:
             )
         return [self.purchase(n) for n in range(number + 1, final + 1)]
 
-    def last_known_page(self, api: ApiOptions) -> int | None:
-        """The number of pages the ledger's answers to this query (any earlier page) report."""
+    def last_known_page(self, api: ApiOptions, through: int | None = None) -> int | None:
+        """The number of pages the ledger's answers to this query report: any page before
+        this one (or ``through``, this one included)."""
         from clodura_cli.store import config
         from clodura_cli.store.ledger import Ledger
         from clodura_cli.vendor import NEWS
@@ -221,7 +240,7 @@ class _Query:
         if account is None or not config.ledger_file().exists():
             return None
         items = Ledger(config.ledger_file()).items()
-        for number in range(1, self.first_page):
+        for number in range(1, (through + 1) if through is not None else self.first_page):
             item = items.latest(account, NEWS.name, self.purchase(number).key)
             result = item.result if item is not None and item.status == "completed" else None
             pages = result.get("totalPages") if isinstance(result, dict) else None

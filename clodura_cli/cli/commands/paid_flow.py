@@ -87,6 +87,11 @@ class MorePages:
 
     next: Callable[[list[Bought]], list[Purchase]]
     most: int
+    #: For a dry run, when the ledger's answers tell how many pages there are: the later
+    #: pages known to exist (those it holds cost nothing), and how many more may (None: the
+    #: ledger knows nothing, ``most`` holds).
+    known: list[Purchase] = field(default_factory=list)
+    unknown: int | None = None
 
 
 def with_paid_options(function: Any) -> Any:
@@ -517,6 +522,7 @@ def _dry_run(
 ) -> None:
     """The bodies that would be sent, what the ledger answers, and the worst case: with --all,
     every page the window holds (or, with --max-credits, the cap)."""
+    known = list(more.known) if more is not None and more.unknown is not None else []
     fresh = list(purchases)
     try:
         connection = open_connection(api)
@@ -526,11 +532,14 @@ def _dry_run(
         with connection.client:
             items = Ledger(config.ledger_file()).items()
             fresh = _fresh(items, connection.account, endpoint, purchases, opts)
+            known = _fresh(items, connection.account, endpoint, known, opts)
     worst = paid.worst_case(endpoint, fresh)
     if more is not None and purchases and not _past_cap(opts, worst):
-        # --all: every later page may be bought, as many as fit what the cap leaves.
+        # --all: every later page may be bought, as many as fit what the cap leaves; those the
+        # ledger's answers say exist and it holds cost nothing, none past the last exists.
         unit = paid.worst_case(endpoint, purchases[:1])
-        later = max(0, more.most - len(purchases))
+        later = max(0, more.most - len(purchases)) if more.unknown is None else more.unknown
+        later += len(known)
         if opts.max_credits is not None and unit > 0:
             later = min(later, int((opts.max_credits - worst) // unit))
         worst += unit * later
