@@ -86,13 +86,13 @@ _clodura_spec() {
             _clodura_sibs='-h|--help' ;;
         'clodura reveal email')
             _clodura_names=''
-            _clodura_opts='--linkedin-url --first-name --last-name --domain --input -i --trust-ids --suppress --webhook-url --wait --no-wait --timeout --concurrency --rate --refresh --max-credits --dry-run --yes -y --listen --listen-port --listen-host --listen-path --format -f --output -o --fields --raw-csv --bom --layout --sandbox --base-url --verbose -v --profile -q --quiet --log-timestamps -h --help'
+            _clodura_opts='--linkedin-url --first-name --last-name --domain --input -i --trust-ids --suppress --webhook-url --wait --no-wait --timeout --concurrency --rate --refresh --max-credits --dry-run --yes -y --listen --listen-port --listen-host --listen-path --format -f --output -o --fields --append --raw-csv --bom --layout --sandbox --base-url --verbose -v --profile -q --quiet --log-timestamps -h --help'
             _clodura_takes=' --linkedin-url --first-name --last-name --domain --input -i --suppress --webhook-url --timeout --concurrency --rate --max-credits --listen-port --listen-host --listen-path --format -f --output -o --fields --layout --base-url --profile '
             _clodura_many=' --linkedin-url --suppress '
             _clodura_sibs='--input|-i --wait|--no-wait --yes|-y --format|-f --output|-o --verbose|-v -q|--quiet -h|--help' ;;
         'clodura reveal phone')
             _clodura_names=''
-            _clodura_opts='--linkedin-url --partners --input -i --trust-ids --suppress --webhook-url --wait --no-wait --timeout --concurrency --rate --refresh --max-credits --dry-run --yes -y --listen --listen-port --listen-host --listen-path --format -f --output -o --fields --raw-csv --bom --layout --sandbox --base-url --verbose -v --profile -q --quiet --log-timestamps -h --help'
+            _clodura_opts='--linkedin-url --partners --input -i --trust-ids --suppress --webhook-url --wait --no-wait --timeout --concurrency --rate --refresh --max-credits --dry-run --yes -y --listen --listen-port --listen-host --listen-path --format -f --output -o --fields --append --raw-csv --bom --layout --sandbox --base-url --verbose -v --profile -q --quiet --log-timestamps -h --help'
             _clodura_takes=' --linkedin-url --input -i --suppress --webhook-url --timeout --concurrency --rate --max-credits --listen-port --listen-host --listen-path --format -f --output -o --fields --layout --base-url --profile '
             _clodura_many=' --linkedin-url --suppress '
             _clodura_sibs='--input|-i --wait|--no-wait --yes|-y --format|-f --output|-o --verbose|-v -q|--quiet -h|--help' ;;

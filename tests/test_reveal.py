@@ -1397,3 +1397,28 @@ def test_a_member_urn_is_sent_as_written_and_its_lower_cased_job_still_answers(
     assert again.jsonl()[0]["revealStatus"] == first.jsonl()[0]["revealStatus"]
     raw = run_cli("track", "--raw", urn)
     assert raw.exit_code == 0 and json.loads(raw.stdout), raw.stderr
+
+
+def test_reveal_appends_to_the_file_an_earlier_reveal_wrote(
+    tmp_path: Path, emulator: SandboxApp
+) -> None:
+    """A daily search -> reveal -> one file chain had no way to add the day's reveals
+    (`No such option: --append`), although the README's --append section names reveal."""
+    people = person_ids(4)
+    out = tmp_path / "revealed.csv"
+    first = run_cli("reveal", "email", "--sandbox", *people[:2], "-o", str(out))
+    assert first.exit_code == 0, first.stderr
+    before = out.read_bytes()
+    more = run_cli("reveal", "email", "--sandbox", *people[2:], "-o", str(out), "--append")
+    assert more.exit_code == 0, more.stderr
+    assert out.read_bytes().startswith(before)
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert [r["personId"] for r in rows] == people
+    assert all(r["revealStatus"] and r["trackingId"] for r in rows), rows
+    # A file without the columns a reveal fills is refused before anything is sent.
+    emulator.log.clear()
+    plain = tmp_path / "plain.csv"
+    plain.write_text("personId,firstName\n1,Ann\n")
+    refused = run_cli("reveal", "phone", "--sandbox", people[0], "-o", str(plain), "--append")
+    assert refused.exit_code == 2 and emulator.log == []
+    assert "it lacks phones, revealStatus, trackingId" in refused.stderr

@@ -189,6 +189,10 @@ DryRun = Annotated[bool, typer.Option(
     "--dry-run", rich_help_panel=API_PANEL,
     help="Print the request that would be sent as JSON and exit; needs no key, sends nothing.",
 )]
+Append = Annotated[bool, typer.Option(
+    "--append", rich_help_panel=OUTPUT_PANEL,
+    help=f"Add to the --output file ({APPENDABLE}) under its header.",
+)]
 Wide = Annotated[bool, typer.Option(
     "--wide", rich_help_panel=OUTPUT_PANEL,
     help="In a table, show every column uncut (a terminal shows what fits its width).",

@@ -57,10 +57,6 @@ MaxCredits = Annotated[float | None, typer.Option(
 Yes = Annotated[bool, typer.Option(
     "--yes", "-y", help="Do not ask before a run whose worst case is above 50 credits.",
 )]
-Append = Annotated[bool, typer.Option(
-    "--append", rich_help_panel=options.OUTPUT_PANEL,
-    help=f"Add to the --output file ({options.APPENDABLE}) under its header.",
-)]
 # fmt: on
 
 
@@ -103,7 +99,7 @@ def with_paid_options(function: Any) -> Any:
         ("refresh", Refresh, False), ("max_age", MaxAge, None), ("max_credits", MaxCredits, None),
         ("dry_run", options.DryRun, False), ("yes", Yes, False),
         ("concurrency", options.Concurrency, None), ("rate", options.Rate, None),
-        *options.output_params(append=Append),
+        *options.output_params(append=options.Append),
     ]  # fmt: skip
 
     def build(**values: Any) -> PaidOptions:

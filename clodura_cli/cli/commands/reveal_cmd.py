@@ -86,7 +86,7 @@ def with_reveal_options(function: F) -> F:
         ("listen", options.Listen, False), ("listen_port", options.ListenPort, 8787),
         ("listen_host", options.ListenHost, "127.0.0.1"),
         ("listen_path", options.ListenPath, "/webhook"),
-        *options.output_params(),
+        *options.output_params(append=options.Append),
     ]  # fmt: skip
 
     def build(**values: Any) -> RevealOptions:

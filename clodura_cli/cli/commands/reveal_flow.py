@@ -46,6 +46,7 @@ def run_reveal(
     output = output_for(out, api, chosen, columns, summary=options.kind, kind="people",
                         extra=_REVEAL_EXTRA[options.kind],
                         input_columns=inputs.columns)  # fmt: skip
+    output.check_append(columns or _APPEND_NEEDS[options.kind])
     # Checked before anything else: a missing webhook is a usage error, whatever the key.
     webhook = (
         None if options.listen else reveal_run.webhook_for(options, configured, api.use_sandbox)
@@ -89,6 +90,11 @@ _REVEAL_EXTRA = {
     kind: ("personId", found, "revealStatus", "trackingId", "provider", "credits", "revealMessage")
     for kind, found in (("email", "emailStatus"), ("phone", "phoneTypes"))
 }
+
+
+#: What a file --append adds reveals to must have a column for: what was paid for, and how.
+_APPEND_NEEDS = {"email": ["email", "revealStatus", "trackingId"],
+                 "phone": ["phones", "revealStatus", "trackingId"]}  # fmt: skip
 
 
 def _finish(
