@@ -14,6 +14,7 @@ from helpers import DEADLINE, base_env, pages_requested, run_cli, run_in_pty, se
 
 from clodura_cli.sandbox.app import SandboxApp
 from clodura_cli.sandbox.faults import Faults, ScriptedFault
+from clodura_cli.store.formats import with_header
 
 CEOS = ("search", "--sandbox", "--title", "CEO")
 
@@ -74,7 +75,8 @@ def test_append_jsonl_and_refuse_json(tmp_path: Path, emulator: SandboxApp) -> N
         ("leads", "personId\tfirstName\n", "csv", "tsv"),
         ("leads.jsonl", "personId,firstName\n", "jsonl", "csv"),  # what it holds, not its name
         ("leads", '\ufeff{"personId": "1"}\n', "csv", "jsonl"),  # after a byte-order mark
-        ("ids", "personId\n1\n", "jsonl", "csv or tsv"),  # one column: not JSON Lines
+        # One column: any format with a header, not JSON Lines.
+        ("ids", "personId\n1\n", "jsonl", " or ".join(with_header())),
     ],
 )
 def test_append_to_a_file_of_another_format_names_the_format(
@@ -467,3 +469,25 @@ def test_appending_needs_the_file_writable_not_its_folder(
     assert len(log.read_text().splitlines()) == 1 + 1 + 2
     replaced = run_cli(*CEOS, "--limit", "2", "-o", str(log))  # a new file beside it: refused
     assert replaced.exit_code == 2 and "cannot write in folder" in replaced.stderr
+
+
+def test_what_a_file_holds_is_told_by_every_format_the_registry_has(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new delimited format (a probe added `psv`) was taken for csv or tsv: the check behind
+    --append listed those two by hand, and refused to add psv rows to a psv file."""
+    from clodura_cli.cli import render
+    from clodura_cli.store import formats
+
+    class PsvWriter(formats.DelimitedWriter):
+        delimiter = "|"
+
+    psv = formats.Format("psv", (".psv",), True, True, True, PsvWriter, "pipe-separated")
+    monkeypatch.setitem(formats.FORMATS, "psv", psv)
+    held = tmp_path / "held"
+    for first_line, expected in (("personId|firstName\n", ("psv",)),
+                                 ("personId,firstName\n", ("csv",)),
+                                 ("personId\n", ("csv", "tsv", "psv")),
+                                 ('{"personId": "1"}\n', ("jsonl",))):  # fmt: skip
+        held.write_text(first_line)
+        assert render._held_formats(held) == expected, first_line

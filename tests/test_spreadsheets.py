@@ -27,7 +27,7 @@ from clodura_cli.sandbox.data import build_dataset
 from clodura_cli.sandbox.keys import STANDARD
 from clodura_cli.sandbox.reveal import find_person, job_outcome
 from clodura_cli.sandbox.state import Job as SandboxJob
-from clodura_cli.store.formats import WriteOptions, write_records
+from clodura_cli.store.formats import WriteOptions, names_text, with_header, write_records
 from clodura_cli.store.ledger import Ledger
 
 DATA = Path(__file__).parent / "data"
@@ -640,8 +640,9 @@ def test_bom_and_raw_csv_say_they_do_nothing_outside_csv(
     result = run_cli("search", "--sandbox", "--limit", "1", "-f", fmt, "-o", str(target),
                      "--bom", "--raw-csv")  # fmt: skip
     assert result.exit_code == 0, result.stderr
-    assert f"warning: --bom does nothing for {fmt}: it is for csv or tsv" in result.stderr
-    assert f"warning: --raw-csv does nothing for {fmt}: it is for csv or tsv" in result.stderr
+    delimited = names_text(with_header())  # csv or tsv
+    assert f"warning: --bom does nothing for {fmt}: it is for {delimited}" in result.stderr
+    assert f"warning: --raw-csv does nothing for {fmt}: it is for {delimited}" in result.stderr
     csv_run = run_cli("search", "--sandbox", "--limit", "1", "-f", "csv", "--bom", "--raw-csv")
     assert "warning" not in csv_run.stderr
 

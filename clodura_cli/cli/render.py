@@ -18,6 +18,7 @@ from clodura_cli.store.formats import (
     PAGING_ECHO,
     WriteOptions,
     appendable,
+    delimiter_of,
     names_text,
     read_header,
     with_header,
@@ -166,12 +167,15 @@ def _held_formats(path: Path) -> tuple[str, ...]:
         return ()
     if not first.strip():
         return ()
+    lines = [name for name in appendable() if not FORMATS[name].header]  # JSON Lines
     if first.lstrip().startswith(b"{"):
-        return ("jsonl",)
-    tabs, commas = first.count(b"\t"), first.count(b",")
-    if tabs == commas == 0 and b";" in first:
-        return ("semicolons",)
-    return ("csv", "tsv") if tabs == commas else ("tsv",) if tabs > commas else ("csv",)
+        return tuple(lines)
+    delimited = [name for name in appendable() if FORMATS[name].header]
+    counts = {name: first.count(delimiter_of(name).encode()) for name in delimited}
+    most = max(counts.values(), default=0)
+    if most == 0 and b";" in first and ";" not in map(delimiter_of, delimited):
+        return ("semicolons",)  # Excel's CSV where the decimal mark is a comma
+    return tuple(name for name in delimited if counts[name] == most)  # one name: any of them
 
 
 def _check_header(header: list[str] | None, columns: Sequence[str] | None, path: str) -> None:
