@@ -377,18 +377,25 @@ def test_the_readmes_layout_example_is_a_layout() -> None:
         assert layouts.parse("readme", example, kind).columns
 
 
+def _revealed_through(folder: Path, source: str, target: str) -> tuple[Path, Path, Any]:
+    """Three CTOs searched into a CRM file with the ``source`` layout, then revealed from it
+    into another with the ``target`` layout: the two files and the reveal's run."""
+    path, out = folder / "crm.csv", folder / "out.csv"
+    assert run_cli("search", "--sandbox", "--title", "cto", "--limit", "3", "-o", str(path),
+                   "--layout", source).exit_code == 0  # fmt: skip
+    result = run_cli("reveal", "email", "--sandbox", "--input", str(path), "--layout", target,
+                     "-o", str(out))  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    return path, out, result
+
+
 @pytest.mark.parametrize("name", layouts.built_in_names())
 def test_a_crm_file_revealed_into_the_same_layout_keeps_its_columns(
     name: str, isolated: Path, emulator: SandboxApp
 ) -> None:
     # search -> CRM file -> reveal --input with the same layout: the columns the answers do not
     # fill (title, company, city) came out blank, and each was named as a typo of itself.
-    path, out = isolated / "crm.csv", isolated / "out.csv"
-    assert run_cli("search", "--sandbox", "--title", "cto", "--limit", "3", "-o", str(path),
-                   "--layout", name).exit_code == 0  # fmt: skip
-    result = run_cli("reveal", "email", "--sandbox", "--input", str(path), "--layout", name,
-                     "-o", str(out))  # fmt: skip
-    assert result.exit_code == 0, result.stderr
+    path, out, result = _revealed_through(isolated, name, name)
     before = {
         row["Full Name" if "Full Name" in row else "Name"]: row for row in _csv(path.read_text())
     }
@@ -413,12 +420,7 @@ def test_a_crm_file_revealed_into_another_layout_fills_its_columns(
     # A HubSpot export revealed with --layout salesforce left Title, Company, State/Province and
     # Country empty: only the columns naming the person were read from HubSpot's names.
     people = run_cli("search", "--sandbox", "--title", "cto", "--limit", "3", "-f", "jsonl").jsonl()
-    path, out = isolated / "crm.csv", isolated / "out.csv"
-    assert run_cli("search", "--sandbox", "--title", "cto", "--limit", "3", "-o", str(path),
-                   "--layout", source).exit_code == 0  # fmt: skip
-    result = run_cli("reveal", "email", "--sandbox", "--input", str(path), "--layout", target,
-                     "-o", str(out))  # fmt: skip
-    assert result.exit_code == 0, result.stderr
+    _, out, _ = _revealed_through(isolated, source, target)
     expected = layouts.load(target, "people")
     by_profile = {person["linkedinUrl"]: person for person in people}
     rows = _csv(out.read_text())
