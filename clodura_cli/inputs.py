@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 from clodura_cli.api.errors import UsageError, ValidationError
 from clodura_cli.api.filters import bare_domain, linkedin_profile_url
-from clodura_cli.api.linkedin import profile_slug
+from clodura_cli.api.linkedin import normal_linkedin, profile_slug
 from clodura_cli.base.encoding import has_halves
 from clodura_cli.base.text import column_key, has_controls, pattern, quoted
 from clodura_cli.store.formats import unguarded
@@ -111,8 +111,11 @@ class Target:
 
 
 def target_key(identifiers: dict[str, Any]) -> str:
-    """What makes two input rows one person to reveal: the identifiers they send."""
-    return json.dumps(identifiers, sort_keys=True)
+    """What makes two input rows one person to reveal: the identifiers they send, a LinkedIn
+    URL as compared (a member URN in either case is one member)."""
+    url = identifiers.get("linkedinUrl")
+    compared = {**identifiers, "linkedinUrl": normal_linkedin(url)} if url else identifiers
+    return json.dumps(compared, sort_keys=True)
 
 
 @dataclass(frozen=True)

@@ -1372,23 +1372,25 @@ def test_a_domain_flag_on_a_platform_never_suggests_the_platform() -> None:
 def test_a_member_urn_is_sent_as_written_and_its_lower_cased_job_still_answers(
     isolated: Path, emulator: SandboxApp
 ) -> None:
-    """A URN is case-sensitive (base64url): it was sent lower-cased, and two that differ in
-    case alone were revealed once. A job an earlier version kept under the lower-cased URL
-    answers for the URN still: nobody is paid for twice across the upgrade."""
+    """A URN is case-sensitive to the API (base64url): it was sent lower-cased. It is compared
+    in lower case still (a CRM that lower-cased it names the same member, once), so a job an
+    earlier version kept under the lower-cased URL answers for it: nobody is paid for twice
+    across the upgrade, nor a suppression list's lower-cased URN passed by."""
     import sqlite3
 
     urn = "https://www.linkedin.com/in/ACoAAAKm3zEB0R_aH5gv4Ipa38nBM2FhyetP7-g/"
-    twin = urn[:-3] + "G/"
     dry = run_cli("reveal", "email", "--sandbox", "--linkedin-url", urn, "--linkedin-url",
-                  "linkedin.com/in/" + twin.split("/in/")[1], "--dry-run")  # fmt: skip
+                  "linkedin.com/in/" + urn.split("/in/")[1].lower(), "--dry-run")  # fmt: skip
     assert dry.exit_code == 0, dry.stderr
-    assert [b["linkedinUrl"] for b in json.loads(dry.stdout)["bodies"]] == [urn, twin]
+    assert [b["linkedinUrl"] for b in json.loads(dry.stdout)["bodies"]] == [urn]
+    assert "1 duplicate input(s) revealed once" in dry.stderr
     first = run_cli("reveal", "email", "--sandbox", "--linkedin-url", urn, "-f", "jsonl")
     assert first.exit_code == 0, first.stderr
     assert [b["linkedinUrl"] for b in sent(emulator, "email")] == [urn]
     path = isolated / "data" / "ledger.db"
     with sqlite3.connect(path) as db:  # as an earlier version wrote it
-        assert db.execute("UPDATE jobs SET linkedin_url = lower(linkedin_url)").rowcount == 1
+        db.execute("UPDATE jobs SET linkedin_url = lower(linkedin_url), identifiers = "
+                   "lower(identifiers)")  # fmt: skip
     db.close()
     emulator.log.clear()
     again = run_cli("reveal", "email", "--sandbox", "--linkedin-url", urn, "-f", "jsonl")
@@ -1397,6 +1399,12 @@ def test_a_member_urn_is_sent_as_written_and_its_lower_cased_job_still_answers(
     assert again.jsonl()[0]["revealStatus"] == first.jsonl()[0]["revealStatus"]
     raw = run_cli("track", "--raw", urn)
     assert raw.exit_code == 0 and json.loads(raw.stdout), raw.stderr
+    listed = path.parent / "dnc.txt"
+    listed.write_text(urn.lower() + "\n")
+    emulator.log.clear()
+    kept = run_cli("reveal", "email", "--sandbox", "--linkedin-url", urn, "--refresh",
+                   "--suppress", str(listed))  # fmt: skip
+    assert "1 of 1 people skipped" in kept.stderr and sent(emulator, "email") == []
 
 
 def test_reveal_appends_to_the_file_an_earlier_reveal_wrote(

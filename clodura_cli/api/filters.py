@@ -302,7 +302,7 @@ def linkedin_profile_url(text: str, name: str) -> str:
             name,
             f"{quoted(text)} is not a LinkedIn profile URL; use https://www.linkedin.com/in/<name>/",
         )
-    return normal_linkedin(f"https://www.linkedin.com/in/{match.group(1)}/") or text
+    return normal_linkedin(f"https://www.linkedin.com/in/{match.group(1)}/", as_sent=True) or text
 
 
 def today() -> dt.date:

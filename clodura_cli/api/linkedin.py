@@ -6,9 +6,9 @@ country's subdomain, a query or fragment, a trailing slash or none, percent-esca
 a hyphen, %C3%B6 for ö, or the letter itself, composed or not), a language segment after the
 name (/in/ann-lee/de/). Each of these is one profile. The canonical form is lower case on
 https://www.linkedin.com, without query, fragment or language segment, with a trailing
-slash; a member URN (/in/ACoAAB1x...) keeps its case, which it is told apart by; a character
-a path segment may not hold as it is (ö) is percent-escaped from UTF-8, as LinkedIn's own
-links carry it, and any other is not (%2D is -). Because this one form is
+slash; a character a path segment may not hold as it is (ö) is percent-escaped from UTF-8, as
+LinkedIn's own links carry it, and any other is not (%2D is -). A member URN (/in/ACoAAB1x...)
+is sent in the case it was written in, and compared in lower case. Because this one form is
 sent, an answer (found or not) is the answer to every spelling of it.
 """
 
@@ -27,11 +27,13 @@ _WITH_LANGUAGE = re.compile(r"^https://www\.linkedin\.com/in/[^/]+/[a-z]{2}(?:[-
 _PATH_SAFE = "-._~!$&'()*+,;=:@"
 
 
-def normal_linkedin(url: str | None) -> str | None:
+def normal_linkedin(url: str | None, *, as_sent: bool = False) -> str | None:
     """The canonical form of a LinkedIn URL (see the module's text); None for nothing. A URL
     of another site is only trimmed and lower-cased. Each segment of the path is decoded on
     its own (an escaped / stays in its segment); escapes that are not UTF-8 (%F6, from
-    another encoding) are kept as written, not guessed at."""
+    another encoding) are kept as written, not guessed at. ``as_sent``: a member URN keeps
+    the case it was written in (the API's to read); without, the URL as compared, all in
+    lower case (a CRM that lower-cased a URN names the same member)."""
     if not url or not url.strip():
         return None
     if _CANONICAL.match(url) and not _WITH_LANGUAGE.match(url):
@@ -44,8 +46,12 @@ def normal_linkedin(url: str | None) -> str | None:
     segments = [_segment(part) for part in text[site.end() :].split("/") if part]
     if len(segments) == 3 and segments[0] == "in" and _LANGUAGE.match(segments[2]):
         segments.pop()
-    if len(segments) >= 2 and segments[0] == "in" and _MEMBER_URN.fullmatch(segments[1]):
-        # A member URN is case-sensitive (base64): /in/ACoAAB1x... is kept as written.
+    if (
+        as_sent
+        and len(segments) >= 2
+        and segments[0] == "in"
+        and _MEMBER_URN.fullmatch(segments[1])
+    ):  # a member URN is case-sensitive (base64) to the API: sent as written
         segments[1] = [part for part in written[site.end() :].split("/") if part][1]
     return "https://www.linkedin.com/" + "".join(f"{part}/" for part in segments)
 

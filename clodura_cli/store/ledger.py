@@ -386,7 +386,6 @@ class Ledger:
             ("linkedin_url", who.linkedin_url),
             ("name_key", who.name_key),
         ) if value]  # fmt: skip
-        asked += [("linkedin_url", url) for url in _former_spellings(who.linkedin_url)]
         if not asked:
             return None
         clauses = " OR ".join(f"{column} = ?" for column, _ in asked)
@@ -580,12 +579,11 @@ class Ledger:
     def by_linkedin(self, url: str) -> list[Job]:
         """Every job for a LinkedIn profile (however its URL is written), asked by it or
         answered with it, newest first."""
-        keys = [normal_linkedin(url), *_former_spellings(normal_linkedin(url))]
-        marks = ", ".join("?" * len(keys))
+        key = normal_linkedin(url)
         rows = self._store.read(
-            f"SELECT * FROM jobs WHERE linkedin_url IN ({marks}) OR id IN (SELECT job_id FROM "
-            f"identities WHERE name = 'linkedin_url' AND value IN ({marks})) ORDER BY id DESC",
-            (*keys, *keys),
+            "SELECT * FROM jobs WHERE linkedin_url = ? OR id IN (SELECT job_id FROM identities "
+            "WHERE name = 'linkedin_url' AND value = ?) ORDER BY id DESC",
+            (key, key),
         )
         return [_job(row) for row in rows]
 
@@ -667,8 +665,7 @@ class Ledger:
         """A person's jobs of a kind still waiting for an answer (or whose answer was lost),
         of any account, newest first: what a delivery naming the person may answer."""
         found = []
-        urls = [who.linkedin_url, *_former_spellings(who.linkedin_url)]
-        for column, value in (("person_id", who.person_id), *(("linkedin_url", u) for u in urls)):
+        for column, value in (("person_id", who.person_id), ("linkedin_url", who.linkedin_url)):
             if value:
                 rows = self._store.read(
                     f"SELECT * FROM jobs WHERE {column} = ? AND kind = ? AND status IN "
@@ -798,13 +795,6 @@ class EmittedPeople(Tables):
                 "INSERT OR IGNORE INTO emitted VALUES (?, ?, ?, ?)",
                 [(self.profile, self.query, pid, now) for pid in person_ids],
             )
-
-
-def _former_spellings(url: str | None) -> list[str]:
-    """How earlier versions kept a LinkedIn URL where this one keeps it otherwise: a member
-    URN's in lower case (now as written). A job kept so answers for it too, so that nobody is
-    paid for twice across the upgrade."""
-    return [url.lower()] if url and url != url.lower() else []
 
 
 def found_in(status: str, result: Any) -> bool:
