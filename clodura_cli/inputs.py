@@ -524,12 +524,18 @@ def _plain_lines(
 
 
 def _unquoted(value: str) -> str:
-    """A value quoted whole, as a one-column CSV or a pasted list writes it (`"1001"`,
-    `'1001'`), without its quotes; a CSV's doubled quote inside is one."""
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-        inner = value[1:-1].strip()
-        return inner.replace('""', '"') if value[0] == '"' else inner
-    return value
+    """A value as a one-column CSV, a spreadsheet or a pasted list writes it, without what is
+    no part of it: quotes around it (`"1001"`, `'1001'`, smart quotes, `\"\"\"1001\"\"\"`), one
+    a CSV left open at either end (`"1001`), Excel's keep-as-text `="1001"` and text prefix
+    `'1001`, and a list's trailing comma or semicolon; a CSV's doubled quote inside is one."""
+    text = value.rstrip(",;").strip()
+    if text.startswith('="') and text.endswith('"'):
+        text = text[1:]
+    quotes = "\"'\u201c\u201d\u2018\u2019"
+    while len(text) >= 2 and text[0] in quotes and text[-1] in quotes:
+        text = text[1:-1].strip()
+    text = text.strip(quotes).strip()
+    return text.replace('""', '"')
 
 
 def identifies(value: str) -> bool:
@@ -642,7 +648,8 @@ def collect(
             inputs.rows.append(InputRow(record, problem=f"the identifier {junk}"))
             continue
         person_id = str(identifiers.get("personId", ""))
-        if person_id and not person_id.isdigit() and (typed or not trust_ids):
+        documented = person_id.isascii() and person_id.isdigit()  # not full-width digits
+        if person_id and not documented and (typed or not trust_ids):
             inputs.problems.append(
                 f"{label}: person id {quoted(person_id)} is not digits as documented ids are; "
                 "sent anyway"

@@ -78,8 +78,9 @@ class Suppression:
         return said
 
     def add(self, kind: str, value: Any) -> None:
-        """One entry of a known kind; an unusable one is counted as ignored."""
-        text = str(value or "").strip()
+        """One entry of a known kind; an unusable one is counted as ignored. Quotes a CSV
+        left around it (one not closed too) and a pasted list's comma are not part of it."""
+        text = str(value or "").strip().strip("\"'\u201c\u201d\u2018\u2019").rstrip(",;").strip()
         normal: str | None
         if kind == "email":
             normal, target = normal_email(text), self.emails
@@ -145,12 +146,13 @@ def load(paths: Iterable[str]) -> Suppression | None:
     for name in files:
         if name == "-":
             raise UsageError("--suppress: give a file; standard input is for --input")
-        rows = parse_rows(
+        parsed = parse_rows(
             read_input(name, None, "--suppress").text,
             lambda cells: any(column_key(c) in _BY_PLAIN for c in cells),
             "--suppress",
-        ).rows
-        for _, record in rows:
+        )
+        before, broken = suppression.entries, suppression.damaged
+        for label, record in parsed.rows:
             value = plain_value(record)
             if value is not None:
                 # A bare line (or a one-column file): what it is, by what it looks like.
@@ -159,6 +161,19 @@ def load(paths: Iterable[str]) -> Suppression | None:
             known = [(kind, v) for k, v in record.items() if (kind := _BY_PLAIN.get(column_key(k)))]
             for kind, value in known:
                 for each in _listed(value):
+                    if isinstance(each, str) and "\n" in each.strip():
+                        raise UsageError(  # a quote not closed took the next rows in
+                            f"--suppress {name}: {label}: its {kind} holds a line break (a "
+                            "quote not closed?); nothing sent: fix the file"
+                        )
                     if each not in (None, ""):
                         suppression.add(kind, each)
+        if suppression.entries == before and (parsed.rows or parsed.problems):
+            damaged = suppression.damaged - broken
+            why = (f" (its {damaged} person id(s) were damaged by a spreadsheet: export them "
+                   "as text)" if damaged else "")  # fmt: skip
+            raise UsageError(
+                f"--suppress {name}: no line of it names an email, domain, LinkedIn URL or "
+                f"person id that can be read{why}; nothing sent: fix the file (or leave it out)"
+            )
     return suppression

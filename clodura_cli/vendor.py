@@ -64,6 +64,8 @@ def _credits(payload: Any, amounts: set[float] | None = None) -> float | None:
     say different amounts, unknown (one may be a balance or a running total, and a wrong cost
     is never shown as known)."""
     found = _credit_amounts(payload) if amounts is None else amounts
+    if any(math.isnan(amount) for amount in found):
+        return None  # a cost was given that cannot be read
     return next(iter(found)) if len(found) == 1 else None
 
 
@@ -73,10 +75,12 @@ def _credit_amounts(payload: Any) -> set[float]:
     found = set()
     for source in (payload, data_of(payload)):
         if isinstance(source, dict):
-            amounts = (_amount(column(source, key)) for key in _CREDIT_KEYS)
-            amount = next((a for a in amounts if a is not None), None)
-            if amount is not None:
-                found.add(amount)
+            # The most specific key present decides: one it cannot read ("2 credits") makes
+            # the cost unknown, never the bare `credits` beside it (perhaps the balance).
+            given = next((v for k in _CREDIT_KEYS if (v := column(source, k)) is not None), None)
+            amount = _amount(given)
+            if given is not None:
+                found.add(amount if amount is not None else math.nan)
     return found
 
 

@@ -492,6 +492,9 @@ def test_a_person_id_typed_with_a_letter_is_flagged_as_in_a_file(emulator: Sandb
         "as documented ids are; sent anyway"
     ]
     assert [b["personId"] for b in json.loads(result.stdout)["bodies"]] == ["18770552l2287098270"]
+    wide = "\uff11\uff18\uff17\uff17"  # full-width digits: isdigit() took them for an id
+    result = run_cli("reveal", "email", "--sandbox", wide, "--dry-run")
+    assert f"warning: argument '{wide}': person id '{wide}' is not digits" in result.stderr
 
 
 # -- keys ------------------------------------------------------------------------------------

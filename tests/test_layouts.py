@@ -478,9 +478,12 @@ def test_search_output_piped_with_a_layout_reaches_reveal(emulator: SandboxApp) 
         ('"1001"\n\'1002\'\n"https://www.linkedin.com/in/ann-a"\n',
          [{"personId": "1001"}, {"personId": "1002"},
           {"linkedinUrl": "https://www.linkedin.com/in/ann-a"}], []),
+        ('\u201c1001\u201d\n="1002"\n\'1003\n"1004\n1005"\n"""1006"""\n1007,\n',
+         [{"personId": str(n)} for n in range(1001, 1008)], []),
     ],
     ids=["a column name and an email", "semicolons", "Domain", "one id", "a heading with an _",
-         "an email in JSON", "no id below: no heading", "quoted ids: no heading, no quotes"],
+         "an email in JSON", "no id below: no heading", "quoted ids: no heading, no quotes",
+         "smart quotes, Excel's text forms, a quote left open, a comma"],
 )  # fmt: skip
 def test_what_reveal_input_never_takes_for_a_person_id(
     text: str, rows: list[dict[str, str]], problems: list[str]

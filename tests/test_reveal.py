@@ -1430,3 +1430,8 @@ def test_reveal_appends_to_the_file_an_earlier_reveal_wrote(
     refused = run_cli("reveal", "phone", "--sandbox", people[0], "-o", str(plain), "--append")
     assert refused.exit_code == 2 and emulator.log == []
     assert "it lacks phones, revealStatus, trackingId" in refused.stderr
+    # A file of track's rows has every column a reveal writes, and is another command's.
+    jobs = tmp_path / "jobs.csv"
+    assert run_cli("track", "--sandbox", "-f", "csv", "-o", str(jobs)).exit_code == 0
+    mixed = run_cli("reveal", "email", "--sandbox", people[0], "-o", str(jobs), "--append")
+    assert mixed.exit_code == 2 and "holds another command's rows" in mixed.stderr

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import person_ids, run_cli, sent
+from helpers import error_line, person_ids, run_cli, sent
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -144,9 +144,10 @@ def test_an_enrichment_is_suppressed_by_whichever_of_its_rows_the_list_names(
     assert [r["status"] for r in result.jsonl()] == ["suppressed", "completed", "suppressed"]
 
 
-def test_a_list_that_suppresses_nobody_says_so(tmp_path: Path, emulator: SandboxApp) -> None:
-    """A list of ids a spreadsheet damaged, or one naming nothing usable, suppressed nobody
-    without a word: the user thought those people were left out (a spreadsheet user's trial)."""
+def test_a_list_that_suppresses_nobody_stops_the_run(tmp_path: Path, emulator: SandboxApp) -> None:
+    """A list of ids a spreadsheet damaged, one naming nothing usable, or a pasted list with a
+    comma after each domain, suppressed nobody without a word (then with a warning, and the
+    people on it were paid for): the user thought those people were left out."""
     from clodura_cli.sandbox.data import build_dataset
 
     person = build_dataset().person(0).record["personId"]
@@ -154,11 +155,28 @@ def test_a_list_that_suppresses_nobody_says_so(tmp_path: Path, emulator: Sandbox
     damaged.write_text(f"{int(person):.14E}\n".replace("E+", "E+0"))
     names = tmp_path / "names.csv"
     names.write_text("Name\nAnn Lee\n")
-    for listed, says in ((damaged, "1 person id(s) were damaged by a spreadsheet"),
-                         (names, "the lists name no email, domain, LinkedIn URL or person id")):  # fmt: skip
-        result = run_cli("search", "--sandbox", "--limit", "3", "--suppress", str(listed))
-        assert result.exit_code == 0, result.stderr
-        assert f"warning: --suppress: {says}" in result.stderr
+    spreadsheet = " (its 1 person id(s) were damaged by a spreadsheet: export them as text)"
+    for listed, why in ((damaged, spreadsheet), (names, "")):
+        result = run_cli("reveal", "email", "--sandbox", person, "--suppress", str(listed))
+        assert (result.exit_code, emulator.log) == (2, []), result.stderr
+        assert error_line(result.stderr) == (
+            f"error: --suppress {listed}: no line of it names an email, domain, LinkedIn URL or "
+            f"person id that can be read{why}; nothing sent: fix the file (or leave it out)"
+        )
+    # Read, once what a paste or a CSV left around each entry is taken off.
+    pasted = tmp_path / "dnc.txt"
+    pasted.write_text('"pixelhealth.test,\ngranitepartners.example.com",\n')
+    rows = run_cli("search", "--sandbox", "--limit", "40", "-f", "jsonl").jsonl()
+    kept = run_cli("search", "--sandbox", "--limit", "40", "-f", "jsonl", "--suppress", str(pasted))
+    assert kept.exit_code == 0, kept.stderr
+    dropped = {"pixelhealth.test", "granitepartners.example.com"}
+
+    def domains(record: dict[str, Any]) -> set[str]:
+        value = record.get("companyDomain") or []
+        return {value} if isinstance(value, str) else set(value)
+
+    assert any(dropped & domains(r) for r in rows)  # the list names someone of the search
+    assert kept.jsonl() and not any(dropped & domains(r) for r in kept.jsonl())
 
 
 def test_a_profile_listed_in_one_spelling_is_suppressed_in_any_other(tmp_path: Path) -> None:

@@ -1317,8 +1317,9 @@ def test_news_input_warns_of_one_organisation_named_twice_and_keeps_each_last_pa
     assert past.stderr.count("news: page 40 is past the last page") == 2
 
 
-@pytest.mark.parametrize("cost", [0.04, "0.04"], ids=["a number", "text"])
-def test_a_specific_credits_key_wins_over_a_bare_one(api: Any, cost: Any) -> None:
+@pytest.mark.parametrize(("cost", "read"), [(0.04, 0.04), ("0.04", 0.04), ("2 credits", 0.04)],
+                         ids=["a number", "text", "unreadable: the documented price"])  # fmt: skip
+def test_a_specific_credits_key_wins_over_a_bare_one(api: Any, cost: Any, read: float) -> None:
     """`credits` beside `creditsCharged` may be the balance: read first, a verification of
     0.04 was recorded as 998 credits (and still was when the cost came as text)."""
     api(lambda request: as_json({"email": body(request)["email"], "verdict": "Deliverable",
@@ -1326,7 +1327,7 @@ def test_a_specific_credits_key_wins_over_a_bare_one(api: Any, cost: Any) -> Non
                                  "credits": 998}))  # fmt: skip
     result = run_cli("verify", "ann@acme.com", "-f", "jsonl")
     assert result.exit_code == 0, result.stderr
-    assert result.jsonl()[0]["credits"] == 0.04
+    assert result.jsonl()[0]["credits"] == read
 
 
 @pytest.mark.parametrize(

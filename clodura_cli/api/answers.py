@@ -356,7 +356,7 @@ _SELF_PARTS = frozenset({"person", "persondetails", "personinfo", "profile", "pr
 #: LinkedIn or profile key, bare or the person's own (person, contact, member, user, social,
 #: lead, prospect, public); not a manager's, owner's, colleague's or company's.
 _OWN_PROFILE_KEY = pattern(
-    r"(?:person|contact|member|user|social|lead|prospect|public)?"
+    r"(?:person|personal|contact|member|user|employee|social|lead|prospect|public)?"
     r"(?:linkedin(?:public)?(?:profile)?(?:url|link|handle)?|profile(?:url|link)?)s?"
 )
 

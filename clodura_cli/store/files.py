@@ -190,7 +190,9 @@ def output_target(path: str, *, appending: bool = False) -> Path | None:
     # Replaced, a file is written beside it and renamed: its folder must take new files. Added
     # to (--append), an existing file is written itself. A read-only file system refuses root.
     if appending and target.exists():
-        if not os.access(target, os.W_OK):
+        # The file itself is written, and a note beside it (.NAME.appending) says where the
+        # run started, so that a killed run's rows are cut by the next.
+        if not os.access(target, os.W_OK) or not _takes_new_files(directory):
             raise UsageError(f"--output: cannot write to {path!r} (no permission, or a "
                              "read-only file system)")  # fmt: skip
     elif not os.access(directory, os.W_OK | os.X_OK) or not _takes_new_files(directory):
@@ -212,8 +214,14 @@ def _takes_new_files(directory: Path) -> bool:
     except OSError:
         return False
     os.close(fd)
-    with contextlib.suppress(OSError):
-        os.unlink(name)
+    try:  # a file is written beside the target and renamed onto it (chattr +a refuses that)
+        os.replace(name, name + "2")
+        name += "2"
+    except OSError:
+        return False
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
     return True
 
 

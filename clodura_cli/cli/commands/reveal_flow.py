@@ -46,7 +46,7 @@ def run_reveal(
     output = output_for(out, api, chosen, columns, summary=options.kind, kind="people",
                         extra=_REVEAL_EXTRA[options.kind],
                         input_columns=inputs.columns)  # fmt: skip
-    output.check_append(columns or _APPEND_NEEDS[options.kind])
+    output.check_append(columns or _APPEND_NEEDS[options.kind], ("kind", "submittedAt"))
     # Checked before anything else: a missing webhook is a usage error, whatever the key.
     webhook = (
         None if options.listen else reveal_run.webhook_for(options, configured, api.use_sandbox)
