@@ -191,7 +191,7 @@ class Search:
         #: `--org-id -` under --max-credits: the organisations not searched once it was reached,
         #: and the one whose search it cut short.
         self.unsearched: list[Any] = []
-        self.cut_short: Any = None
+        self.cut_short: list[Any] = []
         #: Filters the sandbox said it does not apply (the client's, and the reused pages').
         self.not_emulated: set[str] = set()
         if self.cap is not None and not self.open_ended and opts.forget is None:
@@ -300,8 +300,9 @@ class Search:
         people not seen before)."""
 
         def fetched() -> Iterator[dict[str, Any]]:
+            several = len(self.plans) > 1
             for index, planned in enumerate(self.plans):
-                plan, most = planned, None
+                plan = planned
                 left = None if self.cap is None else self.cap - self.run.records
                 if left is not None and self.open_ended:
                     if left < 1:
@@ -309,21 +310,25 @@ class Search:
                         self.unsearched = [p.filters.get("organizationId") for p in
                                            self.plans[index:]]  # fmt: skip
                         return
-                    if not self.next_new and self._plan_worst(plan) > left:
+                    if self.next_new and left < plan.first.per_page:  # no page past the cap
+                        plan = plan._replace(first=PageRequest(plan.first.page, left))
+                    elif not self.next_new and self._plan_worst(plan) > left:
                         plan = self._whole_pages_plan(plan.filters, plan.first.page, left)
-                        most = left if left < self.page_size else self._whole(left)
-                before = self.run.records
+                pages = plan.pages() if self.cap is not None and several else None
+                most = sum(p.per_page for p in pages) if isinstance(pages, list) else None
+                before, was_capped = self.run.records, self.capped
                 records = iterate_records(client, plan, concurrency=self.concurrency,
                                           run=self.run, on_page=on_page, cache=cache)  # fmt: skip
                 if left is not None and self.next_new:
                     records = self._capped(records, plan.first.per_page, left)
                 yield from records
-                if most is not None and self.run.records - before >= most and len(self.plans) > 1:
+                full = most is not None and self.run.records - before >= most
+                if several and (full or (self.capped and not was_capped)):
                     self.capped = True  # this organisation may have had more
-                    self.cut_short = plan.filters.get("organizationId")
+                    self.cut_short.append(plan.filters.get("organizationId"))
             if self.cap is not None and self.opts.all_pages and not self.next_new:
                 whole = self._whole(self.cap) or 0
-                self.capped = self.capped or (len(self.plans) == 1 and self.run.records >= whole)
+                self.capped = self.capped or (not several and self.run.records >= whole)
 
         if self.memory is None and self.opts.suppress is None:
             return fetched()

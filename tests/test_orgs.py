@@ -166,6 +166,14 @@ def test_organisations_a_shared_cap_leaves_out_are_named(emulator: SandboxApp) -
     )
     assert (f"warning: --max-credits 30: {searched[-1]} cut short; {len(left_out)} of 7 "
             f"organisations not searched ({shown})") in people.stderr  # fmt: skip
+    # --new-only --limit: each organisation's first page was whole whatever the cap left
+    # (36 records fetched under --max-credits 25).
+    emulator.log.clear()
+    fresh = run_cli("search", "--sandbox", "--org-id", "-", "--new-only", "--limit", "100",
+                    "--max-credits", "25", "-f", "jsonl", input=orgs.stdout)  # fmt: skip
+    assert fresh.exit_code == 0, fresh.stderr
+    assert sum(entry["records"] for entry in emulator.log) == 25 == len(fresh.jsonl())
+    assert "cut short" in fresh.stderr and "organisations not searched" in fresh.stderr
     # A cap the organisations never reach says nothing of the kind.
     every = run_cli("search", "--sandbox", "--org-id", "-", "--all", "--max-credits", "100000",
                     "-f", "jsonl", input=orgs.stdout)  # fmt: skip

@@ -115,18 +115,17 @@ def _cut(search: Search) -> None:
     """Where --max-credits or the API's window stopped the run."""
     run, cap = search.run, search.opts.max_credits
     if search.capped:
-        report.info(
-            f"--max-credits {cap:g}: stopped at {run.records} records fetched (a credit each; "
-            f"whole pages of {search.pages_of}, which a rerun with a higher cap reuses for free "
-            "within search-cache-ttl)"
-        )
-    if search.unsearched or search.cut_short is not None:
-        ids = search.unsearched
-        shown = ", ".join(map(str, ids[:5])) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
-        cut = f"{search.cut_short} cut short" if search.cut_short is not None else ""
-        skipped = f"{len(ids)} of {len(search.plans)} organisations not searched ({shown})"
-        said = "; ".join(part for part in (cut, skipped if ids else "") if part)
-        report.warn(f"--max-credits {cap:g}: {said}")
+        reused = (f"; whole pages of {search.pages_of}, which a rerun with a higher cap reuses "
+                  "for free within search-cache-ttl" if len(search.plans) == 1 else "")  # fmt: skip
+        report.info(f"--max-credits {cap:g}: stopped at {run.records} records fetched (a credit "
+                    f"each{reused})")  # fmt: skip
+    if search.unsearched or search.cut_short:
+        ids, cut = search.unsearched, search.cut_short
+        said = [f"{_some(cut)} cut short"] if cut else []
+        if ids:
+            said.append(f"{len(ids)} of {len(search.plans)} organisations not searched "
+                        f"({_some(ids)})")  # fmt: skip
+        report.warn(f"--max-credits {cap:g}: {'; '.join(said)}")
     if run.truncated:
         endpoint = search.endpoint
         report.warn(
@@ -147,3 +146,8 @@ def _reuse_line(reused: Reused) -> str:
         f"record{'s' if reused.records != 1 else ''}, fetched {ago}: no credits spent for them "
         "(--refresh asks the API again)"
     )
+
+
+def _some(ids: list[object]) -> str:
+    """Up to five ids, and how many more."""
+    return ", ".join(map(str, ids[:5])) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
