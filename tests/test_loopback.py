@@ -127,6 +127,26 @@ def test_a_reader_that_goes_away_leaves_no_paid_page_behind(
     assert f"reused {len(paid)} pages" in again.stderr
 
 
+def test_a_page_that_fails_leaves_the_pages_in_flight_kept(
+    server: Server, env: dict[str, str]
+) -> None:
+    # The third page answered 422 while the fourth and later were in flight: the client closed
+    # under them (retried into it, on stderr), and a rerun paid for them again.
+    server.set_faults(latency=0.3, script=["422:1@search+2"])
+    env["CLODURA_SEARCH_CACHE_TTL"] = "3600"  # the suite turns the page cache off
+    args = ("search", "--seniority", "Manager", "--all", "--concurrency", "4", "-f", "jsonl")
+    failed = clodura(*args, env=env)
+    assert failed.returncode == 6 and "Bad file descriptor" not in failed.stderr, failed.stderr
+    paid = sorted(e["body"]["page"] for e in server.log() if e["records"])
+    assert len(paid) > 2, paid
+    server.clear_log()
+    server.set_faults(latency=0)
+    again = clodura(*args, env=env)
+    assert again.returncode == 0, again.stderr
+    asked = [e["body"]["page"] for e in server.log()]
+    assert not set(asked) & set(paid), (paid, asked)
+
+
 def test_verbose_logs_requests_and_retries_but_never_the_key(
     server: Server, env: dict[str, str]
 ) -> None:

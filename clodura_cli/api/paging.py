@@ -217,10 +217,11 @@ def fetch_in_order(
     finally:
         for _, future in pending:
             future.cancel()
-        if not finished and stopping.is_stopping():
-            # Ctrl-C: pages already asked for may have been charged; give their answers a few
-            # seconds to arrive, so that whoever keeps them (the page cache) can (a second
-            # Ctrl-C stops the wait). No request starts after the interrupt.
+        if not finished:
+            # Ctrl-C, a page's error, or a reader gone: pages already asked for may have been
+            # charged; give their answers a few seconds to arrive, so that whoever keeps them
+            # (the page cache) can, before the client closes under them (a second Ctrl-C
+            # stops the wait). No page starts after this.
             cf.wait([f for _, f in pending if f.running()], timeout=INTERRUPT_GRACE)
         # After a normal end, let requests already under way finish before the pool goes away;
         # after an error or Ctrl-C, do not wait for them.
