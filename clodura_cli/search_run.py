@@ -84,12 +84,29 @@ def _query_digest(filters: dict[str, Any]) -> str:
     return f"query|{sha256_hex(json.dumps(filters, sort_keys=True).encode())[:16]}"
 
 
-def former_query_key(request: SearchRequest, key: str) -> str | None:
-    """The name earlier versions remembered this query by, where it differs: the hash of the
-    filters with repeated values in the order given, which made `--seniority Founder
-    --seniority CEO` another query than `--seniority CEO --seniority Founder`."""
-    given = _query_digest(request.filters)
-    return given if key.startswith("query|") and given != key else None
+#: How many orders of a query's repeated values are looked for under earlier versions' names.
+_MOST_ORDERS = 120
+
+
+def former_query_keys(request: SearchRequest, key: str) -> list[str]:
+    """The names earlier versions may have remembered this query by: the hash of the filters
+    with repeated values in the order they were typed then, which made `--seniority Founder
+    --seniority CEO` another query than `--seniority CEO --seniority Founder`. Every order
+    (up to _MOST_ORDERS of them); none for a preset's or a --memory name."""
+    import itertools
+
+    if not key.startswith("query|"):
+        return []
+    lists = {name: v for name, v in request.filters.items() if isinstance(v, list) and len(v) > 1}
+    orders = itertools.product(*(itertools.permutations(v) for v in lists.values()))
+    found = []
+    for chosen in itertools.islice(orders, _MOST_ORDERS):
+        digest = _query_digest(
+            {**request.filters, **dict(zip(lists, map(list, chosen), strict=True))}
+        )
+        if digest != key:
+            found.append(digest)
+    return found
 
 
 class NewOnly:
@@ -169,9 +186,9 @@ class Search:
             ledger = Ledger(ledger_file)
             self.memory_key = query_key(self.request, sources, opts.memory)
             self.memory = ledger.emitted_people(profile, self.memory_key)
-            former = former_query_key(self.request, self.memory_key)
-            if former is not None:
-                self.memory.adopt(former)
+            if not opts.dry_run:  # a dry run writes nothing, the memory's move included
+                for former in former_query_keys(self.request, self.memory_key):
+                    self.memory.adopt(former)
         #: --new-only (or --suppress) --limit N: the next N people not seen before (nor
         #: suppressed), a page at a time, so that no page is paid for past the one that
         #: completes them.

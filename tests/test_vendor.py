@@ -887,6 +887,9 @@ def test_a_news_dry_run_counts_every_page_of_all_and_what_refresh_sends(api: Any
     assert len(fake.received) == 3
     done = json.loads(run_cli("news", "7", "--all", "--dry-run").stdout)
     assert (done["fromLedger"], done["worstCaseCredits"]) == (1, 0)
+    # --refresh buys page 1 again, and its answer says how many pages there are now.
+    renewed = json.loads(run_cli("news", "7", "--all", "--dry-run", "--refresh").stdout)
+    assert renewed["worstCaseCredits"] == 2 * 100
 
 
 def test_verify_csv_columns_are_the_rows_own(api: Any, tmp_path: Path) -> None:

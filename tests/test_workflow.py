@@ -285,7 +285,16 @@ def test_memory_kept_under_the_order_given_is_taken_over(
         db.executemany("INSERT INTO emitted VALUES ('default', ?, ?, 1.0)",
                        [(old_key, p) for p in seen])  # fmt: skip
     db.close()
-    result = run_cli("search", "--sandbox", "--new-only", *flags, "--limit", "3", "-f", "jsonl")
+    # A dry run writes nothing, the move included; then the values in either order find it.
+    assert run_cli("search", "--sandbox", "--new-only", *flags, "--dry-run").exit_code == 0
+    with sqlite3.connect(path) as db:
+        assert (
+            db.execute("SELECT count(*) FROM emitted WHERE query = ?", (old_key,)).fetchone()[0]
+            == 5
+        )
+    db.close()
+    typed = ["--seniority", "CEO", "--seniority", "Founder"]  # not the order remembered
+    result = run_cli("search", "--sandbox", "--new-only", *typed, "--limit", "3", "-f", "jsonl")
     assert not set(_ids(result)) & set(seen)
     assert "5 seen before skipped" in result.stderr
     with sqlite3.connect(path) as db:

@@ -93,8 +93,8 @@ def news(
 
     most = (NEWS_MAX_PAGE - page + 1) * len(queries)
     more = MorePages(next_pages, most) if all_pages else None
-    if more is not None and paid_opts.dry_run:
-        more = _known_pages(more, queries, page, api)
+    if more is not None and paid_opts.dry_run and not (paid_opts.refresh or paid_opts.max_age):
+        more = _known_pages(more, queries, page, api)  # else the page bought again decides
     paid_flow.run_paid(NEWS, [query.purchase(page) for query in queries], paid_opts, api,
                        _rows, COLUMNS, "news request", more)  # fmt: skip
 
@@ -111,6 +111,7 @@ def _known_pages(more: MorePages, queries: "list[_Query]", page: int, api: ApiOp
         if last is None:
             unknown += NEWS_MAX_PAGE - page
         else:
+            last = min(last, NEWS_MAX_PAGE)  # the run stops there
             known += [query.purchase(number) for number in range(page + 1, last + 1)]
     return MorePages(more.next, more.most, known, unknown)
 
