@@ -130,6 +130,18 @@ class Suppression:
         return False
 
 
+def _reads_as(kind: str, value: str) -> bool:
+    """A value one entry of ``kind`` can be made of."""
+    probe = Suppression()
+    probe.add(kind, value)
+    return probe.entries == 1
+
+
+def _only_comments(text: str) -> bool:
+    """A list kept as a placeholder: nothing but # comments (and blank lines)."""
+    return all(line.lstrip().startswith("#") for line in text.splitlines() if line.strip())
+
+
 def _listed(value: Any) -> list[Any]:
     if value is None:
         return []
@@ -146,8 +158,9 @@ def load(paths: Iterable[str]) -> Suppression | None:
     for name in files:
         if name == "-":
             raise UsageError("--suppress: give a file; standard input is for --input")
+        text = read_input(name, None, "--suppress").text
         parsed = parse_rows(
-            read_input(name, None, "--suppress").text,
+            text,
             lambda cells: any(column_key(c) in _BY_PLAIN for c in cells),
             "--suppress",
         )
@@ -161,14 +174,19 @@ def load(paths: Iterable[str]) -> Suppression | None:
             known = [(kind, v) for k, v in record.items() if (kind := _BY_PLAIN.get(column_key(k)))]
             for kind, value in known:
                 for each in _listed(value):
-                    if isinstance(each, str) and "\n" in each.strip():
+                    lines = [p for p in str(each or "").strip().split("\n") if p.strip()]
+                    if len(lines) > 1 and not all(_reads_as(kind, line) for line in lines):
                         raise UsageError(  # a quote not closed took the next rows in
                             f"--suppress {name}: {label}: its {kind} holds a line break (a "
                             "quote not closed?); nothing sent: fix the file"
                         )
-                    if each not in (None, ""):
-                        suppression.add(kind, each)
-        if suppression.entries == before and (parsed.rows or parsed.problems):
+                    for line in lines:  # several in one cell, as some CRMs export them
+                        suppression.add(kind, line)
+        if (
+            suppression.entries == before
+            and (parsed.rows or parsed.problems)
+            and not _only_comments(text)
+        ):
             damaged = suppression.damaged - broken
             why = (f" (its {damaged} person id(s) were damaged by a spreadsheet: export them "
                    "as text)" if damaged else "")  # fmt: skip

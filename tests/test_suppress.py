@@ -163,6 +163,23 @@ def test_a_list_that_suppresses_nobody_stops_the_run(tmp_path: Path, emulator: S
             f"error: --suppress {listed}: no line of it names an email, domain, LinkedIn URL or "
             f"person id that can be read{why}; nothing sent: fix the file (or leave it out)"
         )
+    # A placeholder of comments suppresses nobody and stops nothing (a cron job's empty list);
+    # several domains in one cell, one a line as some CRMs export them, are each read.
+    placeholder = tmp_path / "later.txt"
+    placeholder.write_text("# customers go here\n")
+    assert (
+        run_cli("search", "--sandbox", "--limit", "1", "--suppress", str(placeholder)).exit_code
+        == 0
+    )
+    several = tmp_path / "several.csv"
+    several.write_text('Domain,Name\n"pixelhealth.test\ngranitepartners.example.com",Two\n')
+    from clodura_cli.suppress import load
+
+    loaded = load([str(several)])
+    assert loaded is not None and loaded.domains == {
+        "pixelhealth.test",
+        "granitepartners.example.com",
+    }
     # Read, once what a paste or a CSV left around each entry is taken off.
     pasted = tmp_path / "dnc.txt"
     pasted.write_text('"pixelhealth.test,\ngranitepartners.example.com",\n')

@@ -265,6 +265,19 @@ def test_repeated_values_in_another_order_are_the_same_query(emulator: SandboxAp
     assert bodies and all(b == ["CEO", "Founder"] for b in bodies), bodies
 
 
+def test_a_cap_that_cannot_get_past_the_people_seen_says_so(emulator: SandboxApp) -> None:
+    """`--new-only --limit 10 --max-credits 5` paid each night for the same 5 people at the top
+    of the search, found nobody new, and said nothing of why."""
+    args = ["search", "--sandbox", "--seniority", "CEO", "--new-only", "--limit", "10",
+            "--max-credits", "5", "-f", "jsonl"]  # fmt: skip
+    assert len(_ids(run_cli(*args))) == 5
+    again = run_cli(*args)
+    assert _ids(again) == []
+    assert ("warning: --max-credits 5 stopped the search among people seen before: a run with "
+            "the same cap pays for the same ones again; raise --max-credits to get past "
+            "them") in again.stderr  # fmt: skip
+
+
 def test_memory_kept_under_the_order_given_is_taken_over(
     isolated: Path, emulator: SandboxApp
 ) -> None:

@@ -119,6 +119,12 @@ def _cut(search: Search) -> None:
                   "for free within search-cache-ttl" if len(search.plans) == 1 else "")  # fmt: skip
         report.info(f"--max-credits {cap:g}: stopped at {run.records} records fetched (a credit "
                     f"each{reused})")  # fmt: skip
+    memory = search.new_only if search.memory is not None else None
+    if search.capped and memory is not None and memory.skipped and not memory.fresh:
+        report.warn(
+            f"--max-credits {cap:g} stopped the search among people seen before: a run with "
+            "the same cap pays for the same ones again; raise --max-credits to get past them"
+        )
     if search.unsearched or search.cut_short:
         ids, cut = search.unsearched, search.cut_short
         said = [f"{_some(cut)} cut short"] if cut else []
