@@ -58,12 +58,26 @@ def data_of(payload: Any) -> Any:
     return payload
 
 
-def _credits(payload: Any, amounts: set[float] | None = None) -> float | None:
+def _credits(payload: Any) -> float | None:
     """What an answer says the request cost: in each of its envelope and its content, the most
     specific key (a bare ``credits`` beside ``creditsCharged`` may be the balance); when the two
     say different amounts, unknown (one may be a balance or a running total, and a wrong cost
     is never shown as known)."""
-    found = _credit_amounts(payload) if amounts is None else amounts
+    return _one_amount(_credit_amounts(payload))
+
+
+def _stated_cost(payload: Any, parts: list[dict[str, Any]]) -> float | None:
+    """``_credits``, or, when neither the envelope nor the content names a cost, the first
+    that the answer's deeper ``parts`` name (None: unknown, the documented price applies)."""
+    amounts = _credit_amounts(payload)
+    if not amounts:
+        return _number(_first(parts, _CREDIT_KEYS, _is_number))
+    return _one_amount(amounts)
+
+
+def _one_amount(found: set[float]) -> float | None:
+    """The cost the amounts agree on; None for two different ones, or one that cannot be
+    read."""
     if any(math.isnan(amount) for amount in found):
         return None  # a cost was given that cannot be read
     return next(iter(found)) if len(found) == 1 else None
@@ -385,10 +399,7 @@ def read_verification(status: int, payload: Any, body: dict[str, Any]) -> Readin
               "verifiedAt": _first(chain, _VERIFIED_AT_KEYS, lambda v: isinstance(v, str)),
               "documentId": None if document is None else str(document)}  # fmt: skip
     pending = status == 202 or verdict == "Pending" or classify_word(state) == "pending"
-    amounts = _credit_amounts(payload)
-    credits = _credits(payload, amounts)
-    if not amounts:  # none said at the top; two different amounts: the documented price
-        credits = _number(_first(chain, _CREDIT_KEYS, _is_number))
+    credits = _stated_cost(payload, chain)  # None (two different amounts): the price
     if pending:
         return Reading("pending", {**result, "verdict": "Pending"}, credits if credits else price,
                        result["documentId"])  # fmt: skip
@@ -959,10 +970,7 @@ def read_news(status: int, payload: Any, body: dict[str, Any]) -> Reading:
               "totalPages": pages,
               "organisationId": None if named is None and not asked else str(named or asked),
               "orgLinkedinUrl": url or body.get("orgLinkedinUrl")}  # fmt: skip
-    amounts = _credit_amounts(payload)
-    credits = _credits(payload, amounts)
-    if not amounts:  # none said at the top; two different amounts: the documented price
-        credits = _number(_first(parts, _CREDIT_KEYS, _is_number))
+    credits = _stated_cost(payload, parts)  # None (two different amounts): the price
     return Reading("completed", result, NEWS_PRICE if credits is None else credits)
 
 
