@@ -78,25 +78,17 @@ class Suppression:
         return said
 
     def add(self, kind: str, value: Any) -> None:
-        """One entry of a known kind; an unusable one is counted as ignored. Quotes a CSV
-        left around it (one not closed too) and a pasted list's comma are not part of it."""
-        text = str(value or "").strip().strip("\"'\u201c\u201d\u2018\u2019").rstrip(",;").strip()
-        normal: str | None
-        if kind == "email":
-            normal, target = normal_email(text), self.emails
-        elif kind == "linkedin":
-            normal, target = normal_linkedin(text), self.linkedin
-        elif kind == "person":
-            normal = text if text and damaged_id(text) is None else None
-            if text and normal is None:
-                self.damaged += 1
-            target = self.people
-        else:
-            normal, target = normal_domain(text), self.domains
+        """One entry of a known kind (``_entry_text``); an unusable one is counted as
+        ignored."""
+        text = _entry_text(value)
+        normal = _normal(kind, text)
         if normal is None:
+            if kind == "person" and text:
+                self.damaged += 1
             self.ignored += 1
             return
-        target.add(normal)
+        target = {"email": self.emails, "linkedin": self.linkedin, "person": self.people}
+        target.get(kind, self.domains).add(normal)
         self.entries += 1
 
     def add_plain(self, value: str) -> None:
@@ -130,11 +122,27 @@ class Suppression:
         return False
 
 
+def _normal(kind: str, text: str) -> str | None:
+    """An entry of ``kind`` as compared, or None for one that names nobody (a person id a
+    spreadsheet damaged too)."""
+    if kind == "email":
+        return normal_email(text)
+    if kind == "linkedin":
+        return normal_linkedin(text)
+    if kind == "person":
+        return text if text and damaged_id(text) is None else None
+    return normal_domain(text)
+
+
+def _entry_text(value: Any) -> str:
+    """An entry's text, without the quotes a CSV left around it (one not closed too) and a
+    pasted list's comma."""
+    return str(value or "").strip().strip("\"'\u201c\u201d\u2018\u2019").rstrip(",;").strip()
+
+
 def _reads_as(kind: str, value: str) -> bool:
     """A value one entry of ``kind`` can be made of."""
-    probe = Suppression()
-    probe.add(kind, value)
-    return probe.entries == 1
+    return _normal(kind, _entry_text(value)) is not None
 
 
 def _only_comments(text: str) -> bool:
